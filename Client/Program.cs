@@ -1,0 +1,1 @@
+namespace KinesisGrains.Client; public static class Program { public static int Main() => 0; }

@@ -1,0 +1,1 @@
+namespace KinesisGrains.Silo; public static class Program { public static int Main() => 0; }
