@@ -1,0 +1,26 @@
+using System.Diagnostics.Metrics;
+
+namespace KinesisGrains.Runtime.Diagnostics;
+
+/// <summary>The runtime's meter: <c>KinesisGrains.Runtime</c>, for OpenTelemetry or dotnet-counters.</summary>
+public static class RuntimeMetrics
+{
+    public const string MeterName = "KinesisGrains.Runtime";
+
+    private static readonly Meter s_meter = new(MeterName);
+
+    public static readonly Counter<long> EventsApplied =
+        s_meter.CreateCounter<long>("kgrains.stream.events_applied", "{event}", "Stream events applied to grains");
+
+    public static readonly Counter<long> DuplicatesSkipped =
+        s_meter.CreateCounter<long>("kgrains.stream.duplicates_skipped", "{event}", "Redelivered events at or below a partition's high-water mark");
+
+    public static readonly Counter<long> DeadLetters =
+        s_meter.CreateCounter<long>("kgrains.stream.dead_letters", "{record}", "Records sent to the dead-letter queue");
+
+    public static readonly Counter<long> GrainActivations =
+        s_meter.CreateCounter<long>("kgrains.grain.activations", "{activation}", "Grain activations created");
+
+    public static readonly Histogram<double> StateWriteDuration =
+        s_meter.CreateHistogram<double>("kgrains.state.write_duration", "ms", "Time to write one partition's micro-batch to the state store");
+}

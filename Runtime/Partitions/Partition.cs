@@ -1,0 +1,243 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using KinesisGrains.Runtime.DeadLetters;
+using KinesisGrains.Runtime.Diagnostics;
+using KinesisGrains.Runtime.Grains;
+using KinesisGrains.Runtime.Storage;
+using KinesisGrains.Runtime.Streams;
+using Microsoft.Extensions.Logging;
+
+namespace KinesisGrains.Runtime.Partitions;
+
+/// <summary>
+/// One slice of the grain key space with its activations and its state. Work runs on one logical thread (a loop
+/// over a queue), so grains need no locks and a micro-batch is applied and written as one unit.
+/// </summary>
+/// <remarks>
+/// Exactly-once state: each micro-batch is written in one atomic batch together with the high-water mark of the
+/// source shard, and an event at or below that mark (a redelivery after a restart) is skipped.
+/// </remarks>
+internal sealed partial class Partition : IAsyncDisposable
+{
+    private readonly IKeyValueStore _store;
+    private readonly IServiceProvider _services;
+    private readonly IDeadLetterQueue _deadLetters;
+    private readonly ILogger _logger;
+    private readonly int _maxActivations;
+    private readonly Channel<PartitionWorkItem> _queue = Channel.CreateUnbounded<PartitionWorkItem>(new() { SingleReader = true });
+    private readonly Dictionary<(GrainType Type, string Key), Grain> _activations = [];
+    private readonly Dictionary<string, StreamSequenceToken> _highWaterMarks = new(StringComparer.Ordinal);
+    private readonly List<Grain> _dirty = [];
+    private readonly Task _loop;
+
+    public Partition(int id, IKeyValueStore store, IServiceProvider services, IDeadLetterQueue deadLetters, int maxActivations, ILogger logger)
+    {
+        Id = id;
+        _store = store;
+        _services = services;
+        _deadLetters = deadLetters;
+        _maxActivations = maxActivations;
+        _logger = logger;
+        LoadHighWaterMarks();
+        _loop = Task.Run(RunAsync);
+    }
+
+    public int Id { get; }
+
+    public int ActivationCount => _activations.Count;
+
+    public void Enqueue(PartitionWorkItem item)
+    {
+        if (!_queue.Writer.TryWrite(item))
+        {
+            item.Fail(new ObjectDisposedException($"partition {Id}"));
+        }
+    }
+
+    public StreamSequenceToken? GetHighWaterMark(string shardId)
+    {
+        lock (_highWaterMarks)
+        {
+            return _highWaterMarks.TryGetValue(shardId, out var mark) ? mark : null;
+        }
+    }
+
+    public StreamBatchResult ApplyStreamBatch<TEvent>(GrainType grainType, string shardId, List<StreamEvent<TEvent>> events)
+    {
+        var hasMark = _highWaterMarks.TryGetValue(shardId, out var mark);
+        var newMark = mark;
+        int applied = 0, skipped = 0, failed = 0;
+        foreach (var streamEvent in events)
+        {
+            var info = streamEvent.Info;
+            if (hasMark && info.Token <= mark)
+            {
+                skipped++;
+                continue;
+            }
+
+            newMark = info.Token;
+            var grain = GetOrActivate(grainType, streamEvent.GrainKey);
+            try
+            {
+                ((IStreamConsumer<TEvent>)grain).OnNext(streamEvent.Item, info);
+                applied++;
+            }
+            catch (Exception exception)
+            {
+                failed++;
+                _deadLetters.Add(streamEvent.Source, $"grain {grainType.Name}/{streamEvent.GrainKey} threw {exception.GetType().Name}: {exception.Message}");
+            }
+
+            if (!grain.IsDirty)
+            {
+                grain.IsDirty = true;
+                _dirty.Add(grain);
+            }
+        }
+
+        if (applied + failed > 0)
+        {
+            WriteDirtyState(shardId, newMark);
+        }
+
+        RuntimeMetrics.EventsApplied.Add(applied);
+        RuntimeMetrics.DuplicatesSkipped.Add(skipped);
+        return new StreamBatchResult(applied, skipped, failed);
+    }
+
+    public async Task<object?> InvokeAsync(GrainType grainType, Type grainInterface, string grainKey, string methodName, JsonElement arguments)
+    {
+        var method = grainType.GetMethod(grainInterface, methodName);
+        var values = method.BindArguments(arguments);
+        var grain = GetOrActivate(grainType, grainKey);
+        var result = await method.InvokeAsync(grain, values);
+        if (grain.IsDirty)
+        {
+            _dirty.Add(grain);
+            WriteDirtyState(shardId: null, default);
+        }
+
+        return result;
+    }
+
+    private Grain GetOrActivate(GrainType grainType, string key)
+    {
+        if (_activations.TryGetValue((grainType, key), out var grain))
+        {
+            return grain;
+        }
+
+        grain = grainType.Create(_services);
+        grain.Initialize(grainType, key);
+        grain.LoadState(_store.Get(StateKeys.GrainState(Id, grainType.Name, key)));
+        grain.OnActivate();
+        _activations.Add((grainType, key), grain);
+        RuntimeMetrics.GrainActivations.Add(1);
+        return grain;
+    }
+
+    private void WriteDirtyState(string? shardId, StreamSequenceToken mark)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            using var batch = _store.CreateBatch();
+            foreach (var grain in _dirty)
+            {
+                batch.Put(StateKeys.GrainState(Id, grain.Type.Name, grain.GrainKey), grain.SaveState());
+            }
+
+            if (shardId is not null)
+            {
+                batch.Put(StateKeys.HighWaterMark(Id, shardId), Encoding.UTF8.GetBytes(mark.ToString()));
+            }
+
+            _store.Write(batch);
+        }
+        catch
+        {
+            // Memory is ahead of the store now: forget what was not written so it is reloaded and replayed.
+            foreach (var grain in _dirty)
+            {
+                _activations.Remove((grain.Type, grain.GrainKey));
+            }
+
+            _dirty.Clear();
+            throw;
+        }
+
+        foreach (var grain in _dirty)
+        {
+            grain.IsDirty = false;
+        }
+
+        _dirty.Clear();
+        if (shardId is not null)
+        {
+            lock (_highWaterMarks)
+            {
+                _highWaterMarks[shardId] = mark;
+            }
+        }
+
+        RuntimeMetrics.StateWriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        EvictIfOverCapacity();
+    }
+
+    private void EvictIfOverCapacity()
+    {
+        if (_activations.Count <= _maxActivations)
+        {
+            return;
+        }
+
+        // Every activation is clean here (just written), so any can go; keep the cache at 3/4 to evict in bulk.
+        var target = _maxActivations * 3 / 4;
+        var victims = _activations.Keys.Take(_activations.Count - target).ToList();
+        foreach (var victim in victims)
+        {
+            _activations.Remove(victim);
+        }
+    }
+
+    private void LoadHighWaterMarks()
+    {
+        var (lower, upper) = StateKeys.HighWaterMarkRange(Id);
+        _store.Scan(lower, upper, (key, value) =>
+        {
+            var text = Encoding.UTF8.GetString(value);
+            var slash = text.LastIndexOf('/');
+            _highWaterMarks[StateKeys.ShardIdOfHighWaterMark(key)] =
+                new StreamSequenceToken(text[..slash], long.Parse(text[(slash + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+            return true;
+        });
+    }
+
+    private async Task RunAsync()
+    {
+        await foreach (var item in _queue.Reader.ReadAllAsync())
+        {
+            try
+            {
+                await item.ExecuteAsync(this);
+            }
+            catch (Exception exception)
+            {
+                LogWorkItemFailed(_logger, Id, exception);
+                item.Fail(exception);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Work item failed on partition {Partition}")]
+    private static partial void LogWorkItemFailed(ILogger logger, int partition, Exception exception);
+}

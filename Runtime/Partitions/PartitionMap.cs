@@ -1,0 +1,45 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace KinesisGrains.Runtime.Partitions;
+
+/// <summary>
+/// Maps a grain key to one of P partitions: partition p holds the keys whose MD5, read as a 128-bit big-endian
+/// number, falls in the p-th contiguous slice of the hash space. With the record's partition key as grain key this
+/// is the hash Kinesis uses to choose the shard, so partitions line up with shards' hash ranges.
+/// </summary>
+public sealed class PartitionMap
+{
+    public const int MaxPartitions = 65_536;
+
+    public PartitionMap(int partitionCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(partitionCount, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(partitionCount, MaxPartitions);
+        PartitionCount = partitionCount;
+    }
+
+    public int PartitionCount { get; }
+
+    public int GetPartition(string grainKey) => GetPartition(HashOf(grainKey));
+
+    public int GetPartition(UInt128 hash)
+    {
+        // The top 64 bits decide: floor(hi64 * P / 2^64) is the contiguous slice, and cannot reach P.
+        var high = (ulong)(hash >> 64);
+        return (int)Math.BigMul(high, (ulong)PartitionCount, out _);
+    }
+
+    /// <summary>MD5 of the UTF-8 key as an unsigned big-endian 128-bit number (the Kinesis hash key rule).</summary>
+    public static UInt128 HashOf(string key)
+    {
+        var maxBytes = Encoding.UTF8.GetMaxByteCount(key.Length);
+        byte[]? rented = null;
+        Span<byte> utf8 = maxBytes <= 512 ? stackalloc byte[maxBytes] : (rented = new byte[maxBytes]);
+        var length = Encoding.UTF8.GetBytes(key, utf8);
+        Span<byte> digest = stackalloc byte[MD5.HashSizeInBytes];
+        MD5.HashData(utf8[..length], digest);
+        return BinaryPrimitives.ReadUInt128BigEndian(digest);
+    }
+}
