@@ -1,0 +1,69 @@
+using System.Text.Json;
+using KinesisGrains.Grains.UserActivity;
+using KinesisGrains.Runtime.Serialization;
+
+namespace KinesisGrains.Cli.Clickstream;
+
+/// <summary>What every user's aggregate must be once all acknowledged events are processed; saved as JSON.</summary>
+public sealed class GroundTruth
+{
+    public Dictionary<string, UserActivitySummary> Users { get; init; } = new(StringComparer.Ordinal);
+
+    public long Events { get; set; }
+
+    public void Add(ClickEvent item)
+    {
+        Events++;
+        var current = Users.GetValueOrDefault(item.UserId)
+            ?? new UserActivitySummary(item.UserId, 0, 0, null, null, new Dictionary<string, long>(StringComparer.Ordinal));
+        var byType = new Dictionary<string, long>(current.EventsByType, StringComparer.Ordinal);
+        byType[item.Type] = byType.GetValueOrDefault(item.Type) + 1;
+        Users[item.UserId] = current with
+        {
+            EventCount = current.EventCount + 1,
+            TotalBytes = current.TotalBytes + item.Bytes,
+            FirstSeen = current.FirstSeen is { } first && first <= item.Timestamp ? first : item.Timestamp,
+            LastSeen = current.LastSeen is { } last && last >= item.Timestamp ? last : item.Timestamp,
+            EventsByType = byType,
+        };
+    }
+
+    public void Save(string path) => File.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(this, StateSerializer.Options));
+
+    public static GroundTruth Load(string path) =>
+        JsonSerializer.Deserialize<GroundTruth>(File.ReadAllBytes(path), StateSerializer.Options)
+        ?? throw new InvalidDataException($"'{path}' holds no ground truth.");
+
+    /// <summary>Null when <paramref name="actual"/> equals the truth, else what differs.</summary>
+    public static string? Compare(UserActivitySummary expected, UserActivitySummary actual)
+    {
+        var differences = new List<string>();
+        if (expected.EventCount != actual.EventCount)
+        {
+            differences.Add($"events {actual.EventCount} != {expected.EventCount}");
+        }
+
+        if (expected.TotalBytes != actual.TotalBytes)
+        {
+            differences.Add($"bytes {actual.TotalBytes} != {expected.TotalBytes}");
+        }
+
+        if (expected.FirstSeen != actual.FirstSeen || expected.LastSeen != actual.LastSeen)
+        {
+            differences.Add($"seen {actual.FirstSeen:O}..{actual.LastSeen:O} != {expected.FirstSeen:O}..{expected.LastSeen:O}");
+        }
+
+        var types = expected.EventsByType.Keys.Union(actual.EventsByType.Keys);
+        foreach (var type in types)
+        {
+            var want = expected.EventsByType.GetValueOrDefault(type);
+            var got = actual.EventsByType.GetValueOrDefault(type);
+            if (want != got)
+            {
+                differences.Add($"{type} {got} != {want}");
+            }
+        }
+
+        return differences.Count == 0 ? null : string.Join(", ", differences);
+    }
+}

@@ -1,0 +1,45 @@
+using System.CommandLine;
+using KinesisGrains.Kinesis.Client;
+
+namespace KinesisGrains.Cli.Commands;
+
+/// <summary>Options several commands share, with their environment fallbacks.</summary>
+internal static class CommonOptions
+{
+    public static readonly Option<Uri?> KinesisUrl = new("--kinesis-url")
+    {
+        Description = "Kinesis endpoint (an emulator); default: $KINESIS_ENDPOINT, else AWS in --region",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("KINESIS_ENDPOINT") is { Length: > 0 } url ? new Uri(url) : null,
+    };
+
+    public static readonly Option<string> Region = new("--region")
+    {
+        Description = "AWS region",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AWS_REGION") ?? "us-east-1",
+    };
+
+    public static readonly Option<string> Stream = new("--stream")
+    {
+        Description = "Kinesis stream name",
+        DefaultValueFactory = _ => "clickstream",
+    };
+
+    public static readonly Option<Uri> Silo = new("--silo")
+    {
+        Description = "HTTP endpoint of a silo; default: $SILO_URL, else http://127.0.0.1:8080",
+        DefaultValueFactory = _ => new Uri(Environment.GetEnvironmentVariable("SILO_URL") is { Length: > 0 } url ? url : "http://127.0.0.1:8080"),
+    };
+
+    public static KinesisClient CreateKinesisClient(ParseResult parse)
+    {
+        var options = new KinesisClientOptions { ServiceUrl = parse.GetValue(KinesisUrl), Region = parse.GetValue(Region)! };
+        if (options.ServiceUrl is not null)
+        {
+            // Emulators accept any key; real AWS uses the default credentials chain.
+            options.AccessKeyId = "local";
+            options.SecretAccessKey = "local";
+        }
+
+        return new KinesisClient(options);
+    }
+}

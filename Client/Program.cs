@@ -1,1 +1,0 @@
-namespace KinesisGrains.Client; public static class Program { public static int Main() => 0; }

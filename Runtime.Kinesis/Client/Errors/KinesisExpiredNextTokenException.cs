@@ -1,0 +1,12 @@
+using System.Net;
+
+namespace KinesisGrains.Kinesis.Client;
+
+/// <summary>A ListShards or ListStreamConsumers pagination token is older than five minutes: list again from the start.</summary>
+public sealed class KinesisExpiredNextTokenException : KinesisException
+{
+    public KinesisExpiredNextTokenException(string operation, string errorCode, HttpStatusCode? statusCode, string? serviceMessage, Exception? innerException = null)
+        : base(operation, errorCode, statusCode, serviceMessage, innerException)
+    {
+    }
+}

@@ -1,0 +1,8 @@
+namespace KinesisGrains.Kinesis.Client;
+
+/// <summary>The outcome of one PutRecords entry: either a sequence number and shard, or an error.</summary>
+/// <param name="ErrorCode"><c>ProvisionedThroughputExceededException</c> or <c>InternalFailure</c> for a failed entry.</param>
+public sealed record PutRecordsResultEntry(string? SequenceNumber, string? ShardId, string? ErrorCode = null, string? ErrorMessage = null)
+{
+    public bool IsSuccess => ErrorCode is null && SequenceNumber is not null;
+}

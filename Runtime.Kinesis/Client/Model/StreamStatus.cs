@@ -1,0 +1,14 @@
+namespace KinesisGrains.Kinesis.Client;
+
+/// <summary>Lifecycle state of a stream (<c>StreamStatus</c> on the wire).</summary>
+public enum StreamStatus
+{
+    /// <summary>A value this client does not know.</summary>
+    Unknown,
+    Creating,
+    Deleting,
+    Active,
+
+    /// <summary>Resharding or another update is in progress; reads and writes keep working.</summary>
+    Updating,
+}

@@ -1,0 +1,167 @@
+using System.Globalization;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+
+namespace KinesisGrains.Kinesis.Leasing;
+
+/// <summary>
+/// The application's lease and checkpoint table in DynamoDB, named after the application as the KCL names its own.
+/// Every write that changes a lease bumps <c>leaseCounter</c> and is conditional on the owner, so a worker that lost a
+/// lease can never move its checkpoint.
+/// </summary>
+public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
+{
+    private const string LeaseKey = "leaseKey";
+    private const string LeaseOwner = "leaseOwner";
+    private const string LeaseCounter = "leaseCounter";
+    private const string Checkpoint = "checkpoint";
+    private const string CheckpointSubSequenceNumber = "checkpointSubSequenceNumber";
+    private const string OwnerSwitchesSinceCheckpoint = "ownerSwitchesSinceCheckpoint";
+    private const string ParentShardId = "parentShardId";
+    private const string EntityType = "entityType";
+
+    public string TableName { get; } = tableName;
+
+    /// <summary>Creates the table (on-demand billing, hash key leaseKey) unless it exists, and waits until it is ACTIVE.</summary>
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.CreateTableAsync(
+                new CreateTableRequest
+                {
+                    TableName = TableName,
+                    BillingMode = BillingMode.PAY_PER_REQUEST,
+                    KeySchema = [new KeySchemaElement(LeaseKey, KeyType.HASH)],
+                    AttributeDefinitions = [new AttributeDefinition(LeaseKey, ScalarAttributeType.S)],
+                },
+                cancellationToken);
+        }
+        catch (ResourceInUseException)
+        {
+            // Another worker created it first.
+        }
+
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            var description = await dynamo.DescribeTableAsync(TableName, cancellationToken);
+            if (description.Table.TableStatus == TableStatus.ACTIVE)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"DynamoDB table '{TableName}' did not become ACTIVE within 2 minutes.");
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    /// <summary>Creates the lease of a shard with its initial checkpoint; a no-op when it exists.</summary>
+    public async Task<bool> CreateIfNotExistsAsync(string shardId, string initialCheckpoint, IReadOnlyList<string> parentShardIds, CancellationToken cancellationToken)
+    {
+        var item = new Dictionary<string, AttributeValue>
+        {
+            [LeaseKey] = new() { S = shardId },
+            [LeaseCounter] = new() { N = "0" },
+            [Checkpoint] = new() { S = initialCheckpoint },
+            [CheckpointSubSequenceNumber] = new() { N = "0" },
+            [OwnerSwitchesSinceCheckpoint] = new() { N = "0" },
+        };
+        if (parentShardIds.Count > 0)
+        {
+            item[ParentShardId] = new AttributeValue { SS = [.. parentShardIds] };
+        }
+
+        try
+        {
+            await dynamo.PutItemAsync(
+                new PutItemRequest { TableName = TableName, Item = item, ConditionExpression = "attribute_not_exists(leaseKey)" },
+                cancellationToken);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    public async Task<ShardLease?> GetAsync(string shardId, CancellationToken cancellationToken)
+    {
+        var response = await dynamo.GetItemAsync(
+            new GetItemRequest { TableName = TableName, Key = Key(shardId), ConsistentRead = true },
+            cancellationToken);
+        return response.IsItemSet && response.Item is { Count: > 0 } item ? Parse(item) : null;
+    }
+
+    /// <summary>Every shard lease in the table (rows of other entity types are skipped, as KCL 3.5 requires).</summary>
+    public async Task<IReadOnlyList<ShardLease>> ListAsync(CancellationToken cancellationToken)
+    {
+        var leases = new List<ShardLease>();
+        Dictionary<string, AttributeValue>? startKey = null;
+        do
+        {
+            var response = await dynamo.ScanAsync(
+                new ScanRequest { TableName = TableName, ConsistentRead = true, ExclusiveStartKey = startKey },
+                cancellationToken);
+            foreach (var item in response.Items ?? [])
+            {
+                if (!item.TryGetValue(EntityType, out var entity) || entity.S == "LEASE")
+                {
+                    leases.Add(Parse(item));
+                }
+            }
+
+            startKey = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (startKey is not null);
+
+        return leases;
+    }
+
+    /// <summary>
+    /// Moves the checkpoint of <paramref name="shardId"/>, taking or keeping the lease for <paramref name="owner"/>.
+    /// Throws <see cref="LeaseLostException"/> when another worker owns the lease.
+    /// </summary>
+    public async Task CheckpointAsync(string shardId, string owner, string checkpoint, long subSequenceNumber, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.UpdateItemAsync(
+                new UpdateItemRequest
+                {
+                    TableName = TableName,
+                    Key = Key(shardId),
+                    UpdateExpression =
+                        $"SET {LeaseOwner} = :owner, {Checkpoint} = :checkpoint, {CheckpointSubSequenceNumber} = :sub, {OwnerSwitchesSinceCheckpoint} = :zero ADD {LeaseCounter} :one",
+                    ConditionExpression = $"attribute_exists({LeaseKey}) AND (attribute_not_exists({LeaseOwner}) OR {LeaseOwner} = :owner)",
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                    {
+                        [":owner"] = new() { S = owner },
+                        [":checkpoint"] = new() { S = checkpoint },
+                        [":sub"] = new() { N = subSequenceNumber.ToString(CultureInfo.InvariantCulture) },
+                        [":zero"] = new() { N = "0" },
+                        [":one"] = new() { N = "1" },
+                    },
+                },
+                cancellationToken);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            throw new LeaseLostException(shardId, owner);
+        }
+    }
+
+    private static Dictionary<string, AttributeValue> Key(string shardId) => new() { [LeaseKey] = new() { S = shardId } };
+
+    private static ShardLease Parse(Dictionary<string, AttributeValue> item) => new(
+        item[LeaseKey].S,
+        item.TryGetValue(LeaseOwner, out var owner) ? owner.S : null,
+        item.TryGetValue(LeaseCounter, out var counter) ? long.Parse(counter.N, CultureInfo.InvariantCulture) : 0,
+        item.TryGetValue(Checkpoint, out var checkpoint) ? checkpoint.S : SentinelCheckpoint.TrimHorizon,
+        item.TryGetValue(CheckpointSubSequenceNumber, out var sub) ? long.Parse(sub.N, CultureInfo.InvariantCulture) : 0,
+        item.TryGetValue(ParentShardId, out var parents) && parents.SS is { } set ? set : []);
+}

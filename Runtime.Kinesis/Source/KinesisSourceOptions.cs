@@ -1,0 +1,71 @@
+using KinesisGrains.Kinesis.Leasing;
+
+namespace KinesisGrains.Kinesis.Source;
+
+/// <summary>
+/// What the silo reads and how: the stream, where to start without a checkpoint, and the fetch and checkpoint
+/// cadence. Names and defaults follow the Spark and Databricks Kinesis connectors.
+/// </summary>
+public sealed class KinesisSourceOptions
+{
+    public const int MaxRecordsPerFetchLimit = 10_000;
+    public static readonly TimeSpan MinFetchPeriodFloor = TimeSpan.FromMilliseconds(200);
+
+    public string StreamName { get; set; } = "";
+
+    /// <summary>Where a shard without a checkpoint starts: TRIM_HORIZON, LATEST or AT_TIMESTAMP.</summary>
+    public string InitialPosition { get; set; } = SentinelCheckpoint.Latest;
+
+    /// <summary>The start time for AT_TIMESTAMP.</summary>
+    public DateTimeOffset? InitialTimestamp { get; set; }
+
+    /// <summary>Records asked for per GetRecords call (1..10,000).</summary>
+    public int MaxRecordsPerFetch { get; set; } = MaxRecordsPerFetchLimit;
+
+    /// <summary>The shortest time between two GetRecords calls on a shard (Kinesis allows 5 calls/s per shard).</summary>
+    public TimeSpan MinFetchPeriod { get; set; } = TimeSpan.FromMilliseconds(400);
+
+    /// <summary>How often the shard list is refreshed to find new shards after resharding.</summary>
+    public TimeSpan ShardFetchInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often a shard's checkpoint is written to DynamoDB (always on graceful stop and at shard end).</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    public IEnumerable<string> Validate()
+    {
+        if (string.IsNullOrWhiteSpace(StreamName))
+        {
+            yield return "Kinesis:StreamName is required.";
+        }
+
+        if (InitialPosition is not (SentinelCheckpoint.TrimHorizon or SentinelCheckpoint.Latest or SentinelCheckpoint.AtTimestamp))
+        {
+            yield return $"Kinesis:InitialPosition must be TRIM_HORIZON, LATEST or AT_TIMESTAMP; it is '{InitialPosition}'.";
+        }
+
+        if (InitialPosition == SentinelCheckpoint.AtTimestamp && InitialTimestamp is null)
+        {
+            yield return "Kinesis:InitialTimestamp is required when Kinesis:InitialPosition is AT_TIMESTAMP.";
+        }
+
+        if (MaxRecordsPerFetch is < 1 or > MaxRecordsPerFetchLimit)
+        {
+            yield return $"Kinesis:MaxRecordsPerFetch must be between 1 and {MaxRecordsPerFetchLimit}; it is {MaxRecordsPerFetch}.";
+        }
+
+        if (MinFetchPeriod < MinFetchPeriodFloor)
+        {
+            yield return $"Kinesis:MinFetchPeriod must be at least {MinFetchPeriodFloor.TotalMilliseconds} ms (Kinesis allows 5 GetRecords calls per second per shard); it is {MinFetchPeriod.TotalMilliseconds} ms.";
+        }
+
+        if (ShardFetchInterval <= TimeSpan.Zero)
+        {
+            yield return $"Kinesis:ShardFetchInterval must be positive; it is {ShardFetchInterval}.";
+        }
+
+        if (CheckpointInterval < TimeSpan.Zero)
+        {
+            yield return $"Kinesis:CheckpointInterval must not be negative; it is {CheckpointInterval}.";
+        }
+    }
+}

@@ -1,0 +1,52 @@
+namespace KinesisGrains.Kinesis.Source;
+
+/// <summary>The live progress of one shard's receiver, for the status endpoint and the dashboard.</summary>
+public sealed class ShardProgress(string shardId)
+{
+    private readonly Lock _lock = new();
+    private ShardProgressSnapshot _snapshot = new(shardId, ShardReceiverState.Starting, 0, 0, 0, null, null, null, false, null);
+
+    public string ShardId { get; } = shardId;
+
+    public ShardProgressSnapshot Snapshot
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _snapshot;
+            }
+        }
+    }
+
+    internal void Update(Func<ShardProgressSnapshot, ShardProgressSnapshot> change)
+    {
+        lock (_lock)
+        {
+            _snapshot = change(_snapshot);
+        }
+    }
+}
+
+/// <param name="CaughtUp">The last fetch returned nothing and the shard reported no lag (or the shard ended).</param>
+public sealed record ShardProgressSnapshot(
+    string ShardId,
+    ShardReceiverState State,
+    long RecordsRead,
+    long EventsApplied,
+    long DeadLettered,
+    string? LastSequenceNumber,
+    string? Checkpoint,
+    long? MillisBehindLatest,
+    bool CaughtUp,
+    string? LastError);
+
+public enum ShardReceiverState
+{
+    Starting,
+    WaitingForParents,
+    Reading,
+    Ended,
+    Stopped,
+    Failed,
+}

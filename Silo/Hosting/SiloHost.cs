@@ -1,0 +1,184 @@
+using Amazon.Runtime;
+using KinesisGrains.Kinesis.Client;
+using KinesisGrains.Kinesis.Leasing;
+using KinesisGrains.Kinesis.Source;
+using KinesisGrains.RocksDb;
+using KinesisGrains.RocksDb.Storage;
+using KinesisGrains.Runtime.DeadLetters;
+using KinesisGrains.Runtime.Grains;
+using KinesisGrains.Runtime.Partitions;
+using KinesisGrains.Runtime.Storage;
+using KinesisGrains.Silo.Configuration;
+using KinesisGrains.Silo.Endpoints;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace KinesisGrains.Silo.Hosting;
+
+/// <summary>Builds and starts a silo from configuration; used by the executable and by tests that host silos in-process.</summary>
+public static class SiloHost
+{
+    /// <summary>Runs a silo until SIGTERM or Ctrl+C; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(string[] args, Action<SiloBuilder> configure)
+    {
+        SiloInstance silo;
+        try
+        {
+            silo = await StartAsync(args, configure);
+        }
+        catch (SiloStartupException exception)
+        {
+            await Console.Error.WriteLineAsync($"error: {exception.Message}");
+            return exception.ExitCode;
+        }
+
+        await using (silo)
+        {
+            Console.WriteLine($"Silo listening on {silo.HttpEndpoint} (Ctrl+C to stop)");
+            await silo.WaitForShutdownAsync();
+        }
+
+        return 0;
+    }
+
+    /// <summary>Validates the configuration, checks the stream, DynamoDB and the state folder, and starts the silo.</summary>
+    /// <exception cref="SiloStartupException">With a message that says what is wrong and an exit code.</exception>
+    public static async Task<SiloInstance> StartAsync(
+        string[] args,
+        Action<SiloBuilder> configure,
+        IEnumerable<KeyValuePair<string, string?>>? settings = null,
+        CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
+        var configuration = BindAndValidate(builder.Configuration);
+        var siloBuilder = new SiloBuilder();
+        configure(siloBuilder);
+        if (siloBuilder.StreamPipelineFactory is null)
+        {
+            throw new SiloStartupException("No grain consumes the stream: call ConsumeStream<TEvent, TGrain>() when configuring the silo.", SiloStartupException.InvalidConfiguration);
+        }
+
+        var siloId = configuration.Silo.SiloId ?? $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
+        var kinesis = new KinesisClient(configuration.KinesisClient);
+        await CheckStreamAsync(kinesis, configuration, cancellationToken);
+        var leases = new ShardLeaseTable(DynamoDbClientFactory.Create(configuration.DynamoDb), configuration.Silo.ApplicationName);
+        await CheckLeaseTableAsync(leases, configuration, cancellationToken);
+
+        var dataDirectory = Path.GetFullPath(configuration.Silo.DataDirectory);
+        var store = OpenStore(Path.Combine(dataDirectory, "state"));
+        var deadLetters = new LocalDeadLetterQueue(Path.Combine(dataDirectory, "dead-letters"));
+
+        builder.WebHost.UseUrls(configuration.Silo.HttpUrl);
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        var app = builder.Build();
+        GrainRuntime runtime;
+        KinesisStreamSource source;
+        try
+        {
+            runtime = new GrainRuntime(store, new GrainTypeRegistry(siloBuilder.GrainClasses), configuration.Grains, deadLetters, app.Services, app.Services.GetRequiredService<ILoggerFactory>());
+            var pipeline = siloBuilder.StreamPipelineFactory(runtime, deadLetters);
+            source = new KinesisStreamSource(kinesis, leases, pipeline, configuration.Source, siloId, TimeProvider.System, app.Services.GetRequiredService<ILoggerFactory>());
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+
+        app.MapGrainCalls(runtime);
+        app.MapStatus(new SiloStatus(siloId, configuration.Silo.ApplicationName, configuration.Source.StreamName, source, runtime));
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException exception)
+        {
+            await runtime.DisposeAsync();
+            store.Dispose();
+            throw new SiloStartupException($"Cannot listen on {configuration.Silo.HttpUrl}: {exception.Message}", SiloStartupException.DependencyUnavailable, exception);
+        }
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        await source.StartAsync(cancellationToken);
+        return new SiloInstance(app, new Uri(address), source, runtime, store);
+    }
+
+    private static SiloConfiguration BindAndValidate(IConfiguration configuration)
+    {
+        SiloConfiguration bound;
+        try
+        {
+            bound = SiloConfiguration.Bind(configuration);
+        }
+        catch (InvalidOperationException exception)
+        {
+            throw new SiloStartupException($"Invalid configuration: {exception.Message}", SiloStartupException.InvalidConfiguration, exception);
+        }
+
+        var errors = bound.Validate();
+        if (errors.Count > 0)
+        {
+            throw new SiloStartupException(
+                "Invalid configuration:" + string.Concat(errors.Select(e => Environment.NewLine + "  - " + e)),
+                SiloStartupException.InvalidConfiguration);
+        }
+
+        return bound;
+    }
+
+    private static async Task CheckStreamAsync(KinesisClient kinesis, SiloConfiguration configuration, CancellationToken cancellationToken)
+    {
+        var stream = configuration.Source.StreamName;
+        try
+        {
+            await kinesis.DescribeStreamSummaryAsync(stream, cancellationToken);
+        }
+        catch (KinesisResourceNotFoundException exception)
+        {
+            throw new SiloStartupException(
+                $"Kinesis stream '{stream}' does not exist at {configuration.KinesisClient.ServiceUrl?.ToString() ?? "AWS " + configuration.KinesisClient.Region}. Create it, or set Kinesis:StreamName.",
+                SiloStartupException.DependencyUnavailable,
+                exception);
+        }
+        catch (KinesisUnavailableException exception)
+        {
+            throw new SiloStartupException(exception.Message, SiloStartupException.DependencyUnavailable, exception);
+        }
+    }
+
+    private static async Task CheckLeaseTableAsync(ShardLeaseTable leases, SiloConfiguration configuration, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(60));
+            await leases.EnsureCreatedAsync(timeout.Token);
+        }
+        catch (Exception exception) when (exception is AmazonServiceException or AmazonClientException or HttpRequestException or OperationCanceledException)
+        {
+            var endpoint = configuration.DynamoDb.ServiceUrl?.ToString() ?? "AWS " + configuration.DynamoDb.Region;
+            throw new SiloStartupException(
+                $"DynamoDB at {endpoint} could not be used for the lease table '{leases.TableName}': {exception.Message}",
+                SiloStartupException.DependencyUnavailable,
+                exception);
+        }
+    }
+
+    private static IKeyValueStore OpenStore(string path)
+    {
+        try
+        {
+            Directory.CreateDirectory(path);
+            return RocksDbKeyValueStore.Open(path, new RocksDbOptions());
+        }
+        catch (Exception exception) when (exception is RocksDbException or IOException or UnauthorizedAccessException)
+        {
+            throw new SiloStartupException($"Cannot open the state store at '{path}': {exception.Message}", SiloStartupException.DependencyUnavailable, exception);
+        }
+    }
+}

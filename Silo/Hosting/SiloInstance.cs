@@ -1,0 +1,46 @@
+using KinesisGrains.Kinesis.Source;
+using KinesisGrains.Runtime.Partitions;
+using KinesisGrains.Runtime.Storage;
+
+namespace KinesisGrains.Silo.Hosting;
+
+/// <summary>A started silo: its endpoint, source and grains; dispose to stop it gracefully (final checkpoints).</summary>
+public sealed class SiloInstance : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly IKeyValueStore _store;
+    private int _stopped;
+
+    internal SiloInstance(WebApplication app, Uri httpEndpoint, KinesisStreamSource source, GrainRuntime runtime, IKeyValueStore store)
+    {
+        _app = app;
+        HttpEndpoint = httpEndpoint;
+        Source = source;
+        Runtime = runtime;
+        _store = store;
+    }
+
+    public Uri HttpEndpoint { get; }
+
+    public KinesisStreamSource Source { get; }
+
+    public GrainRuntime Runtime { get; }
+
+    /// <summary>Completes when the host is asked to stop (SIGTERM, Ctrl+C).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
+        // The source stops first: its receivers finish their batch and checkpoint; then grains and the store close.
+        await Source.StopAsync(CancellationToken.None);
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await Runtime.DisposeAsync();
+        _store.Dispose();
+    }
+}

@@ -1,0 +1,79 @@
+using Xunit;
+
+namespace KinesisGrains.RocksDb.Tests;
+
+public sealed class OptionsTests
+{
+    [Fact]
+    public void Defaults_are_valid_and_as_documented()
+    {
+        var options = new RocksDbOptions();
+        options.Validate();
+
+        Assert.True(options.CreateIfMissing);
+        Assert.Equal(64L << 20, options.WriteBufferBytes);
+        Assert.Equal(3, options.MaxWriteBufferNumber);
+        Assert.Equal(10, options.BloomBitsPerKey);
+        Assert.Equal(RocksDbCompression.Lz4, options.Compression);
+        Assert.False(options.DisableWal);
+        Assert.Equal(2, options.MaxBackgroundJobs);
+        Assert.Equal(RocksDbMergeOperator.None, options.MergeOperator);
+    }
+
+    public static TheoryData<string, Action<RocksDbOptions>> InvalidSettings => new()
+    {
+        { nameof(RocksDbOptions.BlockCacheBytes), o => o.BlockCacheBytes = 0 },
+        { nameof(RocksDbOptions.BlockSizeBytes), o => o.BlockSizeBytes = -1 },
+        { nameof(RocksDbOptions.WriteBufferBytes), o => o.WriteBufferBytes = 1024 },
+        { nameof(RocksDbOptions.WriteBufferBytes), o => o.WriteBufferBytes = 65L << 30 },
+        { nameof(RocksDbOptions.MaxWriteBufferNumber), o => o.MaxWriteBufferNumber = 1 },
+        { nameof(RocksDbOptions.BloomBitsPerKey), o => o.BloomBitsPerKey = -1 },
+        { nameof(RocksDbOptions.BloomBitsPerKey), o => o.BloomBitsPerKey = 101 },
+        { nameof(RocksDbOptions.Compression), o => o.Compression = (RocksDbCompression)42 },
+        { nameof(RocksDbOptions.MaxBackgroundJobs), o => o.MaxBackgroundJobs = 0 },
+        { nameof(RocksDbOptions.MergeOperator), o => o.MergeOperator = (RocksDbMergeOperator)7 },
+        { nameof(RocksDbOptions.SyncWrites), o => (o.SyncWrites, o.DisableWal) = (true, true) },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidSettings))]
+    public void Validate_rejects_a_bad_value_naming_the_setting(string setting, Action<RocksDbOptions> spoil)
+    {
+        var options = new RocksDbOptions();
+        spoil(options);
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains(setting, error.Message);
+    }
+
+    [Fact]
+    public void Validate_lists_every_problem_at_once()
+    {
+        var options = new RocksDbOptions { MaxWriteBufferNumber = 0, MaxBackgroundJobs = -3 };
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains("MaxWriteBufferNumber must be at least 2 (was 0)", error.Message);
+        Assert.Contains("MaxBackgroundJobs must be at least 1 (was -3)", error.Message);
+    }
+
+    [Fact]
+    public void Boundary_values_are_accepted_and_open()
+    {
+        var options = new RocksDbOptions
+        {
+            WriteBufferBytes = 64 << 10,
+            MaxWriteBufferNumber = 2,
+            BloomBitsPerKey = 0,
+            MaxBackgroundJobs = 1,
+            BlockSizeBytes = 1,
+            SyncWrites = true,
+        };
+        options.Validate();
+
+        using var test = new TestDb(options);
+        test.Db.Put(Bytes.Of("k"), Bytes.Of("v"));
+        Assert.Equal(Bytes.Of("v"), test.Db.Get(Bytes.Of("k")));
+    }
+}
