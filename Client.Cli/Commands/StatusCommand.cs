@@ -19,7 +19,18 @@ internal static class StatusCommand
             var stopwatch = Stopwatch.StartNew();
             while (true)
             {
-                var status = await http.GetFromJsonAsync<JsonElement>("status", cancellationToken);
+                JsonElement status;
+                try
+                {
+                    status = await http.GetFromJsonAsync<JsonElement>("status", cancellationToken);
+                }
+                catch (HttpRequestException) when (parse.GetValue(wait) && stopwatch.Elapsed < TimeSpan.FromSeconds(parse.GetValue(timeout)))
+                {
+                    // The silo may still be starting.
+                    await Task.Delay(500, cancellationToken);
+                    continue;
+                }
+
                 var read = status.GetProperty("recordsRead").GetInt64();
                 var caughtUp = status.GetProperty("caughtUp").GetBoolean() && read >= parse.GetValue(minRecords);
                 if (!parse.GetValue(wait))

@@ -32,7 +32,7 @@ public sealed class KinesisRetryTests
     {
         using var handler = new StubHttpHandler((call, _) => call switch
         {
-            0 => throw new HttpRequestException("connection reset", null, HttpRequestError.ResponseEnded),
+            0 => throw new HttpRequestException(HttpRequestError.ResponseEnded, "connection reset"),
             1 => StubHttpHandler.Json(HttpStatusCode.BadRequest, """{"__type":"InternalFailure","message":"try again"}"""),
             _ => StubHttpHandler.Json(HttpStatusCode.OK, SummaryJson),
         });

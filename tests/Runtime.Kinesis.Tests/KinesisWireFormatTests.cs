@@ -52,7 +52,7 @@ public sealed class KinesisWireFormatTests
 
         var shards = await client.ListShardsAsync("orders", new ShardFilter(ShardFilterType.AtLatest));
 
-        Assert.Equal(["shardId-000000000000", "shardId-000000000001"], shards.Select(s => s.ShardId));
+        Assert.Equal(new[] { "shardId-000000000000", "shardId-000000000001" }, shards.Select(s => s.ShardId));
         Assert.Equal(UInt128.MaxValue, shards[1].HashKeyRange.EndingHashKey);
         Assert.Equal(UInt128.MaxValue / 2 + 1, shards[1].HashKeyRange.StartingHashKey);
         Assert.False(shards[0].SequenceNumberRange.IsClosed);
@@ -87,7 +87,7 @@ public sealed class KinesisWireFormatTests
         Assert.True(page.IsShardEnd);
         Assert.Equal(1234, page.MillisBehindLatest);
         var child = Assert.Single(page.ChildShards);
-        Assert.Equal(["shardId-000000000000"], child.ParentShards);
+        Assert.Equal(new[] { "shardId-000000000000" }, child.ParentShards);
         Assert.Equal((UInt128)10, child.HashKeyRange.EndingHashKey);
         Assert.Contains("\"Limit\":7", handler.Requests.Single().Body);
     }
@@ -112,7 +112,7 @@ public sealed class KinesisWireFormatTests
             """));
         using var _ = client;
 
-        var response = await client.PutRecordsAsync("orders", [new([0, 1, 255], "a"), new("hi"u8.ToArray(), "b", "42")]);
+        var response = await client.PutRecordsAsync("orders", [new(new byte[] { 0, 1, 255 }, "a"), new("hi"u8.ToArray(), "b", "42")]);
 
         Assert.Equal(1, response.FailedRecordCount);
         Assert.True(response.Records[0].IsSuccess);
@@ -131,9 +131,9 @@ public sealed class KinesisWireFormatTests
     [InlineData("1795316682", 1795316682000)]
     public async Task DescribeStreamSummary_reads_both_emulators_timestamp_styles(string timestamp, long expectedMilliseconds)
     {
-        var (client, _) = Create((_, _) => StubHttpHandler.Json(HttpStatusCode.OK, $$"""
+        var (client, _) = Create((_, _) => StubHttpHandler.Json(HttpStatusCode.OK, $$$"""
             {"StreamDescriptionSummary":{"StreamName":"orders","StreamARN":"arn:aws:kinesis:us-east-1:000000000000:stream/orders","StreamStatus":"UPDATING",
-             "StreamModeDetails":{"StreamMode":"PROVISIONED"},"StreamCreationTimestamp":{{timestamp}},"KeyId":null,"OpenShardCount":3,"RetentionPeriodHours":24,"ConsumerCount":0}}
+             "StreamModeDetails":{"StreamMode":"PROVISIONED"},"StreamCreationTimestamp":{{{timestamp}}},"KeyId":null,"OpenShardCount":3,"RetentionPeriodHours":24,"ConsumerCount":0}}
             """));
         using var _ = client;
 

@@ -78,7 +78,8 @@ public sealed class DisposeTests
         var started = new CountdownEvent(4);
         var calls = new long[4];
 
-        var workers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+        var disposedSeen = new bool[4];
+        var workers = Enumerable.Range(0, 4).Select(w => new Thread(() =>
         {
             var key = Bytes.Of("k");
             started.Signal();
@@ -100,16 +101,20 @@ public sealed class DisposeTests
             }
             catch (ObjectDisposedException)
             {
-                return true;
+                disposedSeen[w] = true;
             }
         })).ToArray();
+        foreach (var worker in workers)
+        {
+            worker.Start();
+        }
 
         started.Wait();
         Thread.Sleep(50);
         db.Dispose();
 
-        Assert.True(Task.WaitAll(workers, TimeSpan.FromSeconds(30)));
-        Assert.All(workers, w => Assert.True(w.Result));
+        Assert.All(workers, w => Assert.True(w.Join(TimeSpan.FromSeconds(30))));
+        Assert.All(disposedSeen, Assert.True);
         Assert.All(calls, c => Assert.True(c > 0));
 
         // The close really happened: the LOCK is free again and the writes are there.

@@ -70,7 +70,7 @@ public sealed class WriteBatchTests
         var observed = 0;
 
         // An iterator reads from an implicit snapshot, so within one iterator a, b and c must agree.
-        var reader = Task.Run(() =>
+        var reader = new Thread(() =>
         {
             while (Volatile.Read(ref stop) == 0)
             {
@@ -89,6 +89,7 @@ public sealed class WriteBatchTests
                 observed++;
             }
         });
+        reader.Start();
 
         using var batch = new RocksDbWriteBatch();
         for (ulong i = 0; i < batches; i++)
@@ -101,7 +102,7 @@ public sealed class WriteBatchTests
         }
 
         Volatile.Write(ref stop, 1);
-        reader.Wait(TimeSpan.FromSeconds(30));
+        Assert.True(reader.Join(TimeSpan.FromSeconds(30)));
 
         Assert.Equal(0, torn);
         Assert.True(observed > 0);
