@@ -3,7 +3,7 @@ using KinesisGrains.RocksDb.Native;
 namespace KinesisGrains.RocksDb;
 
 /// <summary>
-/// A forward cursor over a key range of a <see cref="RocksDb"/>, seeing the DB as of its creation. Not thread-safe.
+/// A forward cursor over a key range of a <see cref="RocksDatabase"/>, seeing the DB as of its creation. Not thread-safe.
 /// </summary>
 /// <remarks>
 /// The usual loop is <c>for (it.SeekToFirst(); it.Valid; it.Next()) { ... it.Key ... it.Value ... }</c>.
@@ -26,7 +26,7 @@ public sealed unsafe class RocksDbIterator : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+            ObjectDisposedException.ThrowIf(_handle.IsDisposeRequested, this);
             return _valid;
         }
     }

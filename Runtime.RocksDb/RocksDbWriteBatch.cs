@@ -3,7 +3,7 @@ using KinesisGrains.RocksDb.Native;
 namespace KinesisGrains.RocksDb;
 
 /// <summary>
-/// Writes collected in native memory and applied atomically by <see cref="RocksDb.Write"/>. Not thread-safe: use one
+/// Writes collected in native memory and applied atomically by <see cref="RocksDatabase.Write"/>. Not thread-safe: use one
 /// batch per thread. A batch can be written, cleared and reused.
 /// </summary>
 public sealed unsafe class RocksDbWriteBatch : IDisposable

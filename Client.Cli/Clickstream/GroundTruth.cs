@@ -1,4 +1,5 @@
 using System.Text.Json;
+using KinesisGrains.Client;
 using KinesisGrains.Grains.UserActivity;
 using KinesisGrains.Runtime.Serialization;
 
@@ -65,5 +66,23 @@ public sealed class GroundTruth
         }
 
         return differences.Count == 0 ? null : string.Join(", ", differences);
+    }
+
+    /// <summary>Every user whose grain differs from the truth, with what differs.</summary>
+    public async Task<List<string>> VerifyAsync(GrainClient client, CancellationToken cancellationToken)
+    {
+        var mismatches = new List<string>();
+        await Parallel.ForEachAsync(Users.Values, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (want, _) =>
+        {
+            var got = await client.GetGrain<IUserActivity>(want.UserId).GetSummaryAsync();
+            if (GroundTruth.Compare(want, got) is { } difference)
+            {
+                lock (mismatches)
+                {
+                    mismatches.Add($"{want.UserId}: {difference}");
+                }
+            }
+        });
+        return mismatches;
     }
 }

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using KinesisGrains.Cli.Clickstream;
 using KinesisGrains.Client;
-using KinesisGrains.Grains.UserActivity;
 
 namespace KinesisGrains.Cli.Commands;
 
@@ -17,7 +16,7 @@ internal static class VerifyCommand
             var expected = GroundTruth.Load(parse.GetValue(truth)!);
             using var client = new GrainClient(parse.GetValue(CommonOptions.Silo)!);
             var stopwatch = Stopwatch.StartNew();
-            var mismatches = await VerifyAsync(client, expected, cancellationToken);
+            var mismatches = await expected.VerifyAsync(client, cancellationToken);
             foreach (var line in mismatches.Take(10))
             {
                 Console.WriteLine($"  MISMATCH {line}");
@@ -29,23 +28,5 @@ internal static class VerifyCommand
             return mismatches.Count == 0 ? 0 : 1;
         });
         return command;
-    }
-
-    /// <summary>Every user whose grain differs from the truth, with what differs.</summary>
-    public static async Task<List<string>> VerifyAsync(GrainClient client, GroundTruth expected, CancellationToken cancellationToken)
-    {
-        var mismatches = new List<string>();
-        await Parallel.ForEachAsync(expected.Users.Values, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (want, _) =>
-        {
-            var got = await client.GetGrain<IUserActivity>(want.UserId).GetSummaryAsync();
-            if (GroundTruth.Compare(want, got) is { } difference)
-            {
-                lock (mismatches)
-                {
-                    mismatches.Add($"{want.UserId}: {difference}");
-                }
-            }
-        });
-        return mismatches;
     }
 }

@@ -123,7 +123,69 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     }
 
     /// <summary>
-    /// Moves the checkpoint of <paramref name="shardId"/>, taking or keeping the lease for <paramref name="owner"/>.
+    /// Takes the lease for <paramref name="owner"/> if nobody changed it since it was read with
+    /// <paramref name="expectedCounter"/> (a free lease, or one whose owner stopped renewing it).
+    /// </summary>
+    /// <exception cref="LeaseLostException">Another worker changed the lease first.</exception>
+    public async Task<ShardLease> TakeAsync(ShardLease lease, string owner, CancellationToken cancellationToken)
+    {
+        var switches = lease.LeaseOwner == owner ? "0" : "1";
+        try
+        {
+            var response = await dynamo.UpdateItemAsync(
+                new UpdateItemRequest
+                {
+                    TableName = TableName,
+                    Key = Key(lease.LeaseKey),
+                    UpdateExpression = $"SET {LeaseOwner} = :owner ADD {LeaseCounter} :one, {OwnerSwitchesSinceCheckpoint} :switches",
+                    ConditionExpression = $"{LeaseCounter} = :expected",
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                    {
+                        [":owner"] = new() { S = owner },
+                        [":one"] = new() { N = "1" },
+                        [":switches"] = new() { N = switches },
+                        [":expected"] = new() { N = lease.LeaseCounter.ToString(CultureInfo.InvariantCulture) },
+                    },
+                    ReturnValues = ReturnValue.ALL_NEW,
+                },
+                cancellationToken);
+            return Parse(response.Attributes);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            throw new LeaseLostException(lease.LeaseKey, owner);
+        }
+    }
+
+    /// <summary>The heartbeat: bumps the counter of a lease <paramref name="owner"/> holds, so others see it alive.</summary>
+    /// <exception cref="LeaseLostException">The lease has another owner now.</exception>
+    public async Task RenewAsync(string shardId, string owner, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.UpdateItemAsync(
+                new UpdateItemRequest
+                {
+                    TableName = TableName,
+                    Key = Key(shardId),
+                    UpdateExpression = $"ADD {LeaseCounter} :one",
+                    ConditionExpression = $"{LeaseOwner} = :owner",
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                    {
+                        [":owner"] = new() { S = owner },
+                        [":one"] = new() { N = "1" },
+                    },
+                },
+                cancellationToken);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            throw new LeaseLostException(shardId, owner);
+        }
+    }
+
+    /// <summary>
+    /// Moves the checkpoint of <paramref name="shardId"/>, which <paramref name="owner"/> must hold.
     /// Throws <see cref="LeaseLostException"/> when another worker owns the lease.
     /// </summary>
     public async Task CheckpointAsync(string shardId, string owner, string checkpoint, long subSequenceNumber, CancellationToken cancellationToken)
@@ -137,7 +199,7 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
                     Key = Key(shardId),
                     UpdateExpression =
                         $"SET {LeaseOwner} = :owner, {Checkpoint} = :checkpoint, {CheckpointSubSequenceNumber} = :sub, {OwnerSwitchesSinceCheckpoint} = :zero ADD {LeaseCounter} :one",
-                    ConditionExpression = $"attribute_exists({LeaseKey}) AND (attribute_not_exists({LeaseOwner}) OR {LeaseOwner} = :owner)",
+                    ConditionExpression = $"{LeaseOwner} = :owner",
                     ExpressionAttributeValues = new Dictionary<string, AttributeValue>
                     {
                         [":owner"] = new() { S = owner },

@@ -29,7 +29,7 @@ public static class HashKey
             var length = Encoding.UTF8.GetBytes(partitionKey, buffer);
             Span<byte> digest = stackalloc byte[MD5.HashSizeInBytes];
             MD5.HashData(buffer[..length], digest);
-            return BinaryPrimitives.ReadUInt128LittleEndian(digest);
+            return BinaryPrimitives.ReadUInt128BigEndian(digest);
         }
         finally
         {

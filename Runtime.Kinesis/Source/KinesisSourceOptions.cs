@@ -31,8 +31,19 @@ public sealed class KinesisSourceOptions
     /// <summary>How often a shard's checkpoint is written to DynamoDB (always on graceful stop and at shard end).</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// A lease whose counter has not moved for this long is taken as abandoned by its owner (the KCL's failover
+    /// time). Held leases are renewed three times per period.
+    /// </summary>
+    public TimeSpan LeaseFailoverTime { get; set; } = TimeSpan.FromSeconds(10);
+
     public IEnumerable<string> Validate()
     {
+        if (LeaseFailoverTime < TimeSpan.FromMilliseconds(300))
+        {
+            yield return $"Kinesis:LeaseFailoverTime must be at least 300 ms; it is {LeaseFailoverTime}.";
+        }
+
         if (string.IsNullOrWhiteSpace(StreamName))
         {
             yield return "Kinesis:StreamName is required.";

@@ -22,7 +22,8 @@ public sealed partial class KinesisStreamSource(
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<KinesisStreamSource>();
     private readonly ConcurrentDictionary<string, ShardProgress> _progress = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Task> _running = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (Task Task, CancellationTokenSource Stop)> _running = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Counter, long SeenAt)> _othersLeases = new(StringComparer.Ordinal);
     private readonly HashSet<string> _ended = new(StringComparer.Ordinal);
 
     public IReadOnlyCollection<ShardProgressSnapshot> Progress =>
@@ -34,11 +35,20 @@ public sealed partial class KinesisStreamSource(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await leases.EnsureCreatedAsync(stoppingToken);
+        var renewer = RenewLeasesAsync(stoppingToken);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                await SyncShardsAsync(stoppingToken);
+                try
+                {
+                    await SyncShardsAsync(stoppingToken);
+                }
+                catch (Exception exception) when (!stoppingToken.IsCancellationRequested && exception is not OperationCanceledException)
+                {
+                    LogShardSyncFailed(_logger, exception);
+                }
+
                 await Task.Delay(options.ShardFetchInterval, time, stoppingToken);
             }
         }
@@ -47,7 +57,8 @@ public sealed partial class KinesisStreamSource(
         }
         finally
         {
-            await Task.WhenAll(_running.Values);
+            await Task.WhenAll(_running.Values.Select(r => r.Task));
+            await renewer;
         }
     }
 
@@ -86,16 +97,89 @@ public sealed partial class KinesisStreamSource(
                 continue;
             }
 
+            if (!await TryTakeAsync(byId[id], cancellationToken))
+            {
+                continue;
+            }
+
+            var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var receiver = new ShardReceiver(kinesis, leases, processor, options, workerId, id, progress, time, _logger);
-            _running[id] = RunReceiverAsync(receiver, progress, cancellationToken);
+            _running[id] = (RunReceiverAsync(receiver, progress, stop.Token), stop);
         }
 
-        foreach (var (id, task) in _running.Where(pair => pair.Value.IsCompleted).ToList())
+        foreach (var (id, running) in _running.Where(pair => pair.Value.Task.IsCompleted).ToList())
         {
-            _running.Remove(id);
-            if (task.Status == TaskStatus.RanToCompletion && _progress[id].Snapshot.State == ShardReceiverState.Ended)
+            _running.TryRemove(id, out _);
+            running.Stop.Dispose();
+            if (_progress[id].Snapshot.State == ShardReceiverState.Ended)
             {
                 _ended.Add(id);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes a lease that is free, ours, or abandoned: its counter has not moved for the failover time, as this
+    /// silo observed it (no clocks are compared across machines, as in the KCL).
+    /// </summary>
+    private async Task<bool> TryTakeAsync(ShardLease lease, CancellationToken cancellationToken)
+    {
+        if (lease.LeaseOwner is not null && lease.LeaseOwner != workerId)
+        {
+            if (!_othersLeases.TryGetValue(lease.LeaseKey, out var seen) || seen.Counter != lease.LeaseCounter)
+            {
+                _othersLeases[lease.LeaseKey] = (lease.LeaseCounter, time.GetTimestamp());
+                return false;
+            }
+
+            if (time.GetElapsedTime(seen.SeenAt) < options.LeaseFailoverTime)
+            {
+                return false;
+            }
+        }
+
+        try
+        {
+            await leases.TakeAsync(lease, workerId, cancellationToken);
+            _othersLeases.Remove(lease.LeaseKey);
+            LogLeaseTaken(_logger, lease.LeaseKey, lease.LeaseOwner ?? "nobody");
+            return true;
+        }
+        catch (LeaseLostException)
+        {
+            return false;
+        }
+    }
+
+    private async Task RenewLeasesAsync(CancellationToken stoppingToken)
+    {
+        var period = options.LeaseFailoverTime / 3;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(period, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            foreach (var (id, running) in _running.ToList())
+            {
+                try
+                {
+                    await leases.RenewAsync(id, workerId, stoppingToken);
+                }
+                catch (LeaseLostException)
+                {
+                    LogLeaseLost(_logger, id);
+                    await running.Stop.CancelAsync();
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    LogRenewFailed(_logger, id, exception);
+                }
             }
         }
     }
@@ -120,6 +204,18 @@ public sealed partial class KinesisStreamSource(
 
     private static List<string> ParentsOf(Shard shard) =>
         new[] { shard.ParentShardId, shard.AdjacentParentShardId }.OfType<string>().ToList();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Took the lease of {ShardId} (from {PreviousOwner})")]
+    private static partial void LogLeaseTaken(ILogger logger, string shardId, string previousOwner);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the lease of {ShardId} to another worker; its receiver stops")]
+    private static partial void LogLeaseLost(ILogger logger, string shardId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the lease of {ShardId} failed; retrying")]
+    private static partial void LogRenewFailed(ILogger logger, string shardId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refreshing the shard list failed; retrying")]
+    private static partial void LogShardSyncFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Receiver of shard {ShardId} failed; it restarts from its checkpoint")]
     private static partial void LogReceiverFailed(ILogger logger, string shardId, Exception exception);

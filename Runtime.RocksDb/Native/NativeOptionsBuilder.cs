@@ -11,9 +11,8 @@ internal static class NativeOptionsBuilder
             var native = handle.DangerousGetHandle();
             RocksDbNative.rocksdb_options_set_create_if_missing(native, ToByte(options.CreateIfMissing));
 
-            // increase_parallelism sizes the process-wide default Env's thread pool (shared by every DB in the process)
-            // as well as this DB's max_background_jobs.
-            RocksDbNative.rocksdb_options_increase_parallelism(native, options.MaxBackgroundJobs);
+            // Not increase_parallelism: it *sets* the process-wide pool sizes (LOW = n, HIGH = 1), so the last DB opened
+            // would shrink the pools of all others. Open grows the shared pools to this DB's job limits by itself.
             RocksDbNative.rocksdb_options_set_max_background_jobs(native, options.MaxBackgroundJobs);
             RocksDbNative.rocksdb_options_set_write_buffer_size(native, (nuint)options.WriteBufferBytes);
             RocksDbNative.rocksdb_options_set_max_write_buffer_number(native, options.MaxWriteBufferNumber);

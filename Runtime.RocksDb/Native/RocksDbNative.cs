@@ -29,6 +29,7 @@ internal static unsafe partial class RocksDbNative
     [LibraryImport(Library)] internal static partial nint rocksdb_options_create();
     [LibraryImport(Library)] internal static partial void rocksdb_options_destroy(nint options);
     [LibraryImport(Library)] internal static partial void rocksdb_options_set_create_if_missing(nint options, byte value);
+    // Sets (and may shrink) the process-wide Env thread pools; for a process-level setup step, not per DB.
     [LibraryImport(Library)] internal static partial void rocksdb_options_increase_parallelism(nint options, int totalThreads);
     [LibraryImport(Library)] internal static partial void rocksdb_options_set_max_background_jobs(nint options, int value);
     [LibraryImport(Library)] internal static partial void rocksdb_options_set_write_buffer_size(nint options, nuint value);

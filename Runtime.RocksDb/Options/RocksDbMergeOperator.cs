@@ -1,6 +1,6 @@
 namespace KinesisGrains.RocksDb;
 
-/// <summary>The merge operator a DB is opened with; <see cref="RocksDb.Merge"/> needs one.</summary>
+/// <summary>The merge operator a DB is opened with; <see cref="RocksDatabase.Merge"/> needs one.</summary>
 public enum RocksDbMergeOperator
 {
     /// <summary>No merge operator: merges fail.</summary>

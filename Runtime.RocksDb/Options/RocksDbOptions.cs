@@ -7,7 +7,10 @@ public sealed class RocksDbOptions
     private const long MiB = 1024 * KiB;
     private const long GiB = 1024 * MiB;
 
-    /// <summary>Creates the folder and an empty DB when none exists; otherwise a missing DB fails the open.</summary>
+    /// <summary>
+    /// Creates the folder and an empty DB when none exists; otherwise a missing DB fails the open (RocksDB still
+    /// creates the folder with LOCK and LOG files before it fails).
+    /// </summary>
     public bool CreateIfMissing { get; set; } = true;
 
     /// <summary>Size of the DB's own LRU block cache; ignored when a shared <see cref="RocksDbBlockCache"/> is given.</summary>
@@ -32,14 +35,17 @@ public sealed class RocksDbOptions
 
     /// <summary>
     /// Skips the write-ahead log: faster writes, but unflushed writes are lost on a crash or an unclean close, so
-    /// durability then comes only from <see cref="RocksDb.Flush"/> and checkpoints.
+    /// durability then comes only from <see cref="RocksDatabase.Flush"/> and checkpoints.
     /// </summary>
     public bool DisableWal { get; set; }
 
     /// <summary>fsyncs the write-ahead log on every write; needs the WAL.</summary>
     public bool SyncWrites { get; set; }
 
-    /// <summary>Concurrent flushes and compactions of this DB (also sizes the process-wide RocksDB thread pool).</summary>
+    /// <summary>
+    /// Concurrent flushes and compactions of this DB. They run on RocksDB's process-wide thread pools, which opening a
+    /// DB grows (never shrinks) to this DB's limits.
+    /// </summary>
     public int MaxBackgroundJobs { get; set; } = 2;
 
     public RocksDbMergeOperator MergeOperator { get; set; } = RocksDbMergeOperator.None;

@@ -2,14 +2,14 @@ using KinesisGrains.Runtime.Storage;
 
 namespace KinesisGrains.RocksDb.Storage;
 
-/// <summary>The grain runtime's <see cref="IKeyValueStore"/> over a <see cref="RocksDb"/>.</summary>
+/// <summary>The grain runtime's <see cref="IKeyValueStore"/> over a <see cref="RocksDatabase"/>.</summary>
 public sealed class RocksDbKeyValueStore : IKeyValueStore
 {
     private readonly bool _ownsDatabase;
 
     /// <param name="database">The DB to read and write.</param>
     /// <param name="ownsDatabase">Whether <see cref="Dispose"/> also disposes <paramref name="database"/>.</param>
-    public RocksDbKeyValueStore(RocksDb database, bool ownsDatabase = true)
+    public RocksDbKeyValueStore(RocksDatabase database, bool ownsDatabase = true)
     {
         ArgumentNullException.ThrowIfNull(database);
         Database = database;
@@ -17,11 +17,11 @@ public sealed class RocksDbKeyValueStore : IKeyValueStore
     }
 
     /// <summary>The underlying DB, for checkpoints, flushes and properties.</summary>
-    public RocksDb Database { get; }
+    public RocksDatabase Database { get; }
 
     /// <summary>Opens a DB and wraps it in a store that owns it.</summary>
     public static RocksDbKeyValueStore Open(string path, RocksDbOptions options, RocksDbBlockCache? sharedCache = null) =>
-        new(RocksDb.Open(path, options, sharedCache), ownsDatabase: true);
+        new(RocksDatabase.Open(path, options, sharedCache), ownsDatabase: true);
 
     public byte[]? Get(ReadOnlySpan<byte> key) => Database.Get(key);
 

@@ -13,8 +13,8 @@ public sealed class BlockCacheTests
         Assert.Equal(8 << 20, cache.CapacityBytes);
         Assert.Equal(0, cache.UsageBytes);
 
-        using var first = RocksDb.Open(Path.Combine(directory.Path, "first"), new RocksDbOptions(), cache);
-        using var second = RocksDb.Open(Path.Combine(directory.Path, "second"), new RocksDbOptions(), cache);
+        using var first = RocksDatabase.Open(Path.Combine(directory.Path, "first"), new RocksDbOptions(), cache);
+        using var second = RocksDatabase.Open(Path.Combine(directory.Path, "second"), new RocksDbOptions(), cache);
         foreach (var db in new[] { first, second })
         {
             Assert.Equal((ulong)(8 << 20), db.GetIntProperty("rocksdb.block-cache-capacity"));

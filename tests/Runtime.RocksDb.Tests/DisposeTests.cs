@@ -48,7 +48,7 @@ public sealed class DisposeTests
         var cache = new RocksDbBlockCache(1 << 20);
         cache.Dispose();
         Assert.Throws<ObjectDisposedException>(() => cache.UsageBytes);
-        Assert.Throws<ObjectDisposedException>(() => RocksDb.Open(test.Sibling("other"), new RocksDbOptions(), cache));
+        Assert.Throws<ObjectDisposedException>(() => RocksDatabase.Open(test.Sibling("other"), new RocksDbOptions(), cache));
     }
 
     [Fact]
@@ -62,7 +62,7 @@ public sealed class DisposeTests
         Assert.Throws<ObjectDisposedException>(() => test.Db.Get(Bytes.Of("a")));
         iterator.SeekToFirst();
         Assert.Equal("a", Bytes.Text(iterator.Key));
-        Assert.Throws<RocksDbException>(() => RocksDb.Open(test.Path, test.Options));
+        Assert.Throws<RocksDbException>(() => RocksDatabase.Open(test.Path, test.Options));
 
         iterator.Dispose();
         var reopened = test.Reopen();

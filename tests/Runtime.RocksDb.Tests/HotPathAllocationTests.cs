@@ -46,7 +46,7 @@ public sealed class HotPathAllocationTests
         Assert.True(allocated < 512, $"a scan of {Rounds} entries allocated {allocated} bytes");
     }
 
-    private static void Run(RocksDb db, RocksDbWriteBatch batch, ArrayBufferWriter<byte> writer)
+    private static void Run(RocksDatabase db, RocksDbWriteBatch batch, ArrayBufferWriter<byte> writer)
     {
         writer.ResetWrittenCount();
         Span<byte> key = stackalloc byte[8];
@@ -69,7 +69,7 @@ public sealed class HotPathAllocationTests
         db.Delete(key);
     }
 
-    private static int Scan(RocksDb db)
+    private static int Scan(RocksDatabase db)
     {
         var count = 0;
         using var iterator = db.NewIterator(ReadOnlySpan<byte>.Empty, ReadOnlySpan<byte>.Empty);

@@ -141,7 +141,7 @@ public sealed class IteratorTests
         return test;
     }
 
-    private static List<string> Keys(RocksDb db, string lower, string upper)
+    private static List<string> Keys(RocksDatabase db, string lower, string upper)
     {
         var keys = new List<string>();
         using var iterator = db.NewIterator(Bytes.Of(lower), Bytes.Of(upper));

@@ -94,7 +94,7 @@ public sealed class KeyValueStoreTests
     public void Disposing_the_store_disposes_the_db_only_when_it_owns_it()
     {
         using var directory = new TempDirectory("rocksdb-tests");
-        using var db = RocksDb.Open(Path.Combine(directory.Path, "db"), new RocksDbOptions());
+        using var db = RocksDatabase.Open(Path.Combine(directory.Path, "db"), new RocksDbOptions());
 
         new RocksDbKeyValueStore(db, ownsDatabase: false).Dispose();
         db.Put(Bytes.Of("k"), Bytes.Of("v"));

@@ -71,7 +71,7 @@ public sealed class MergeTests
         Assert.Contains("merge_operator", error.Message);
     }
 
-    private static ulong Read(RocksDb db, string key)
+    private static ulong Read(RocksDatabase db, string key)
     {
         var value = db.Get(Bytes.Of(key));
         Assert.NotNull(value);

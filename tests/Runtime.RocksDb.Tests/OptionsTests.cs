@@ -76,4 +76,50 @@ public sealed class OptionsTests
         test.Db.Put(Bytes.Of("k"), Bytes.Of("v"));
         Assert.Equal(Bytes.Of("v"), test.Db.Get(Bytes.Of("k")));
     }
+
+    [Fact]
+    public void Settings_reach_the_options_file_rocksdb_persists()
+    {
+        using var test = new TestDb(new RocksDbOptions
+        {
+            MaxBackgroundJobs = 3,
+            WriteBufferBytes = 1 << 20,
+            MaxWriteBufferNumber = 4,
+            Compression = RocksDbCompression.Zstd,
+            BloomBitsPerKey = 12,
+            BlockSizeBytes = 16 << 10,
+            MergeOperator = RocksDbMergeOperator.UInt64Add,
+        });
+
+        var lines = PersistedOptions(test.Path);
+
+        Assert.Contains("max_background_jobs=3", lines);
+        Assert.Contains("write_buffer_size=1048576", lines);
+        Assert.Contains("max_write_buffer_number=4", lines);
+        Assert.Contains("compression=kZSTD", lines);
+        Assert.Contains("level_compaction_dynamic_level_bytes=true", lines);
+        Assert.Contains("merge_operator=UInt64AddOperator", lines);
+        Assert.Contains("block_size=16384", lines);
+        Assert.Contains("cache_index_and_filter_blocks=true", lines);
+        Assert.Contains("filter_policy=bloomfilter", lines); // the file does not record bits per key
+    }
+
+    [Fact]
+    public void Zero_bloom_bits_means_no_filter_and_no_merge_operator_by_default()
+    {
+        using var test = new TestDb(new RocksDbOptions { BloomBitsPerKey = 0 });
+
+        var lines = PersistedOptions(test.Path);
+
+        Assert.DoesNotContain("filter_policy=bloomfilter", lines);
+        Assert.Contains("merge_operator=nullptr", lines);
+        Assert.Contains("compression=kLZ4Compression", lines);
+    }
+
+    // RocksDB writes the options it actually runs with to OPTIONS-<number> in the DB folder.
+    private static HashSet<string> PersistedOptions(string dbPath)
+    {
+        var latest = Directory.GetFiles(dbPath, "OPTIONS-*").Max(StringComparer.Ordinal)!;
+        return File.ReadAllLines(latest).Select(line => line.Trim()).ToHashSet();
+    }
 }

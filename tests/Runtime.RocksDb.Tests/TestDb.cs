@@ -13,7 +13,7 @@ internal sealed class TestDb : IDisposable
     {
         Options = options ?? new RocksDbOptions();
         Path = System.IO.Path.Combine(_directory.Path, "db");
-        Db = RocksDb.Open(Path, Options);
+        Db = RocksDatabase.Open(Path, Options);
     }
 
     public RocksDbOptions Options { get; }
@@ -23,12 +23,12 @@ internal sealed class TestDb : IDisposable
     /// <summary>A folder next to the DB that does not exist yet.</summary>
     public string Sibling(string name) => System.IO.Path.Combine(_directory.Path, name);
 
-    public RocksDb Db { get; private set; }
+    public RocksDatabase Db { get; private set; }
 
-    public RocksDb Reopen()
+    public RocksDatabase Reopen()
     {
         Db.Dispose();
-        Db = RocksDb.Open(Path, Options);
+        Db = RocksDatabase.Open(Path, Options);
         return Db;
     }
 

@@ -13,7 +13,7 @@ namespace KinesisGrains.RocksDb;
 /// the close happens when the last in-flight call returns and the last iterator is disposed. Calls started after
 /// Dispose throw <see cref="ObjectDisposedException"/>.
 /// </remarks>
-public sealed unsafe class RocksDb : IDisposable
+public sealed unsafe class RocksDatabase : IDisposable
 {
     private readonly SafeDbHandle _db;
 
@@ -21,7 +21,7 @@ public sealed unsafe class RocksDb : IDisposable
     private readonly nint _readOptions;
     private readonly nint _writeOptions;
 
-    private RocksDb(SafeDbHandle db, nint readOptions, nint writeOptions, string path)
+    private RocksDatabase(SafeDbHandle db, nint readOptions, nint writeOptions, string path)
     {
         _db = db;
         _readOptions = readOptions;
@@ -36,7 +36,7 @@ public sealed unsafe class RocksDb : IDisposable
     /// <param name="sharedCache">A block cache shared with other DBs; when null the DB gets its own of
     /// <see cref="RocksDbOptions.BlockCacheBytes"/>.</param>
     /// <exception cref="RocksDbException">RocksDB could not open the DB; the message names the path.</exception>
-    public static RocksDb Open(string path, RocksDbOptions options, RocksDbBlockCache? sharedCache = null)
+    public static RocksDatabase Open(string path, RocksDbOptions options, RocksDbBlockCache? sharedCache = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(options);
@@ -65,7 +65,7 @@ public sealed unsafe class RocksDb : IDisposable
 
             // The DB handle takes its own references on the option objects; the ones dropped below are ours.
             var handle = new SafeDbHandle(db, dbOptions, readOptions, writeOptions);
-            return new RocksDb(handle, readOptions.DangerousGetHandle(), writeOptions.DangerousGetHandle(), fullPath);
+            return new RocksDatabase(handle, readOptions.DangerousGetHandle(), writeOptions.DangerousGetHandle(), fullPath);
         }
         finally
         {
@@ -186,7 +186,8 @@ public sealed unsafe class RocksDb : IDisposable
     /// <param name="fillCache">False for one-off scans that should not evict hot blocks from the block cache.</param>
     public RocksDbIterator NewIterator(ReadOnlySpan<byte> lowerInclusive, ReadOnlySpan<byte> upperExclusive, bool fillCache = true)
     {
-        ObjectDisposedException.ThrowIf(_db.IsClosed, this);
+        // The iterator takes its own reference on the DB; the lease only makes sure the DB is not disposed yet.
+        using var lease = new HandleLease(_db, this);
         return new RocksDbIterator(SafeIteratorHandle.Create(_db, lowerInclusive, upperExclusive, fillCache), Path);
     }
 

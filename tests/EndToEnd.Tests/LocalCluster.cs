@@ -1,0 +1,89 @@
+using KinesisGrains.Cli.Clickstream;
+using KinesisGrains.Grains.UserActivity;
+using KinesisGrains.Kinesis.Client;
+using KinesisGrains.Silo.Hosting;
+using KinesisGrains.Testing;
+
+namespace KinesisGrains.Tests;
+
+/// <summary>kinesalite and dynalite for a test class, and helpers to make streams and silos on them.</summary>
+public sealed class LocalCluster : IDisposable
+{
+    public LocalCluster()
+    {
+        Emulators = EmulatorEnvironment.Start("kinesalite", "dynalite");
+        Kinesis = new KinesisClient(new KinesisClientOptions { ServiceUrl = Emulators.Kinesis, AccessKeyId = "local", SecretAccessKey = "local" });
+    }
+
+    public EmulatorEnvironment Emulators { get; }
+
+    public KinesisClient Kinesis { get; }
+
+    public async Task<string> CreateStreamAsync(int shards)
+    {
+        var name = "s-" + Guid.NewGuid().ToString("N")[..10];
+        await Kinesis.CreateStreamAsync(name, shards);
+        await Kinesis.WaitForStreamActiveAsync(name, TimeSpan.FromSeconds(30));
+        return name;
+    }
+
+    public async Task<GroundTruth> ProduceAsync(string stream, int records, int keys, int seed = 7, GroundTruth? truth = null)
+    {
+        truth ??= new GroundTruth();
+        await new ClickstreamProducer(Kinesis, stream).ProduceAsync(records, keys, seed, truth);
+        return truth;
+    }
+
+    /// <summary>The settings of a silo on these emulators; add or override with <paramref name="extra"/>.</summary>
+    public Dictionary<string, string?> SiloSettings(string application, string stream, string dataDirectory, params (string Key, string Value)[] extra)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Silo:ApplicationName"] = application,
+            ["Silo:DataDirectory"] = dataDirectory,
+            ["Silo:HttpUrl"] = "http://127.0.0.1:0",
+            ["Kinesis:StreamName"] = stream,
+            ["Kinesis:ServiceUrl"] = Emulators.Kinesis.ToString(),
+            ["Kinesis:AccessKeyId"] = "local",
+            ["Kinesis:SecretAccessKey"] = "local",
+            ["Kinesis:InitialPosition"] = "TRIM_HORIZON",
+            ["Kinesis:MinFetchPeriod"] = "00:00:00.200",
+            ["Kinesis:CheckpointInterval"] = "00:00:00.500",
+            ["DynamoDb:ServiceUrl"] = Emulators.DynamoDb.ToString(),
+            ["DynamoDb:AccessKeyId"] = "local",
+            ["DynamoDb:SecretAccessKey"] = "local",
+            ["Grains:PartitionCount"] = "8",
+        };
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
+    public static Task<SiloInstance> StartSiloAsync(Dictionary<string, string?> settings) =>
+        SiloHost.StartAsync([], silo => silo.ConsumeStream<ClickEvent, UserActivityGrain>(), settings);
+
+    /// <summary>Waits until the silo has read at least <paramref name="records"/> records and every shard is caught up.</summary>
+    public static async Task WaitForCaughtUpAsync(SiloInstance silo, long records, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
+        while (!(silo.Source.IsCaughtUp && silo.Source.Progress.Sum(p => p.RecordsRead) >= records))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                var shards = string.Join("; ", silo.Source.Progress.Select(p => $"{p.ShardId} {p.State} read {p.RecordsRead} caught up {p.CaughtUp} error {p.LastError}"));
+                throw new TimeoutException($"Silo not caught up with {records} records: {shards}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public void Dispose()
+    {
+        Kinesis.Dispose();
+        Emulators.Dispose();
+    }
+}
