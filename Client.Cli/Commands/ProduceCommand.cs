@@ -16,15 +16,14 @@ internal static class ProduceCommand
         {
             CommonOptions.KinesisUrl, CommonOptions.Region, CommonOptions.Stream, records, keys, rate, seed, truth,
         };
-        command.Validators.Add(result =>
-        {
-            if (result.GetValue(records) < 1 || result.GetValue(keys) < 1 || result.GetValue(rate) < 0)
-            {
-                result.AddError("--records and --keys must be positive and --rate not negative.");
-            }
-        });
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(records) < 1 || parse.GetValue(keys) < 1 || parse.GetValue(rate) < 0)
+            {
+                await Console.Error.WriteLineAsync("error: --records and --keys must be positive and --rate not negative.");
+                return 2;
+            }
+
             using var kinesis = CommonOptions.CreateKinesisClient(parse);
             var producer = new ClickstreamProducer(kinesis, parse.GetValue(CommonOptions.Stream)!) { RecordsPerSecond = parse.GetValue(rate) };
             var groundTruth = new GroundTruth();
