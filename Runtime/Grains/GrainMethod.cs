@@ -43,11 +43,9 @@ internal sealed class GrainMethod
         }
 
         var values = new object?[_parameters.Length];
-        var index = 0;
-        foreach (var element in arguments.EnumerateArray())
+        for (var index = 0; index < count; index++)
         {
-            values[index] = element.Deserialize(_parameters[index].ParameterType, StateSerializer.Options);
-            index++;
+            values[index] = arguments[index].Deserialize(_parameters[index].ParameterType, StateSerializer.Options);
         }
 
         return values;

@@ -1,0 +1,57 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using KinesisGrains.Runtime.Partitions;
+using Xunit;
+
+namespace KinesisGrains.Tests;
+
+public sealed class PartitionMapTests
+{
+    [Fact]
+    public void Hash_is_the_big_endian_MD5_of_the_UTF8_key()
+    {
+        foreach (var key in new[] { "user-42", "", "ключ", new string('x', 5_000) })
+        {
+            var expected = BinaryPrimitives.ReadUInt128BigEndian(MD5.HashData(Encoding.UTF8.GetBytes(key)));
+            Assert.Equal(expected, PartitionMap.HashOf(key));
+        }
+    }
+
+    [Fact]
+    public void Partitions_are_contiguous_slices_of_the_hash_space()
+    {
+        var map = new PartitionMap(16);
+        var keys = Enumerable.Range(0, 10_000).Select(i => $"user-{i}").OrderBy(PartitionMap.HashOf).ToList();
+        var previous = 0;
+        foreach (var key in keys)
+        {
+            var partition = map.GetPartition(key);
+            Assert.InRange(partition, previous, 15);
+            previous = partition;
+        }
+
+        Assert.Equal(0, map.GetPartition(UInt128.Zero));
+        Assert.Equal(15, map.GetPartition(UInt128.MaxValue));
+        Assert.Equal(8, map.GetPartition(UInt128.One << 127));
+    }
+
+    [Fact]
+    public void Keys_spread_evenly()
+    {
+        var map = new PartitionMap(16);
+        var counts = new int[16];
+        for (var i = 0; i < 16_000; i++)
+        {
+            counts[map.GetPartition($"device-{i}")]++;
+        }
+
+        Assert.All(counts, count => Assert.InRange(count, 800, 1_200));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(65_537)]
+    public void Rejects_partition_counts_out_of_range(int count) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PartitionMap(count));
+}
