@@ -19,15 +19,16 @@ for project in "$root"/tests/*.Tests/*.Tests.csproj; do
   log="$results/$name.log"
   dotnet test "$project" -c Release --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$log" \
     | grep -E '^\s*(Passed|Failed|Skipped) [A-Z]|^(Passed|Failed)!|error' || true
-  summary=$(grep -E '(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+' "$log" | tail -n 1)
-  if [[ -z "$summary" ]]; then
+  # The summary block of the console logger: "Total tests: N", "Passed: N", "Failed: N".
+  if ! grep -qE '^Total tests: +[0-9]+' "$log"; then
     echo "   $name produced no test summary (crashed?); last lines:"; tail -n 20 "$log"
     failed=$((failed + 1))
     continue
   fi
-  f=$(sed -E 's/.*Failed: +([0-9]+).*/\1/' <<<"$summary")
-  p=$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$summary")
-  passed=$((passed + p)); failed=$((failed + f))
+  p=$(grep -E '^ +Passed: +[0-9]+$' "$log" | tail -n 1 | grep -oE '[0-9]+' || echo 0)
+  f=$(grep -E '^ +Failed: +[0-9]+$' "$log" | tail -n 1 | grep -oE '[0-9]+' || echo 0)
+  echo "   $name: $p passed, $f failed"
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 done
 
 echo "$passed passed, $failed failed"
