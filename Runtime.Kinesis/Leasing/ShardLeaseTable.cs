@@ -19,6 +19,8 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     private const string OwnerSwitchesSinceCheckpoint = "ownerSwitchesSinceCheckpoint";
     private const string ParentShardId = "parentShardId";
     private const string EntityType = "entityType";
+    private const string StreamEntity = "STREAM";
+    private const string StreamIdentityKey = "kgrains:stream";
 
     public string TableName { get; } = tableName;
 
@@ -215,6 +217,63 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
         {
             throw new LeaseLostException(shardId, owner);
         }
+    }
+
+    /// <summary>The stream these checkpoints belong to, as first recorded; null for a new table.</summary>
+    public async Task<StreamIdentity?> GetStreamIdentityAsync(CancellationToken cancellationToken)
+    {
+        var response = await dynamo.GetItemAsync(
+            new GetItemRequest { TableName = TableName, Key = Key(StreamIdentityKey), ConsistentRead = true },
+            cancellationToken);
+        if (!response.IsItemSet || response.Item is not { Count: > 0 } item)
+        {
+            return null;
+        }
+
+        return new StreamIdentity(
+            item["streamName"].S,
+            item["streamArn"].S,
+            DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(item["streamCreationTimestamp"].N, CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>Records the stream's identity unless one is recorded already; returns the one in the table.</summary>
+    public async Task<StreamIdentity> RecordStreamIdentityAsync(StreamIdentity identity, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.PutItemAsync(
+                new PutItemRequest
+                {
+                    TableName = TableName,
+                    // A row of its own entity type: KCL 3.5 scanners skip it, as they skip their own STREAM rows.
+                    Item = new Dictionary<string, AttributeValue>
+                    {
+                        [LeaseKey] = new() { S = StreamIdentityKey },
+                        [EntityType] = new() { S = StreamEntity },
+                        ["streamName"] = new() { S = identity.StreamName },
+                        ["streamArn"] = new() { S = identity.StreamArn },
+                        ["streamCreationTimestamp"] = new() { N = identity.CreationTimestamp.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) },
+                    },
+                    ConditionExpression = "attribute_not_exists(leaseKey)",
+                },
+                cancellationToken);
+            return identity;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return await GetStreamIdentityAsync(cancellationToken) ?? identity;
+        }
+    }
+
+    /// <summary>Deletes every lease and the recorded stream identity: the application starts afresh.</summary>
+    public async Task ResetAsync(CancellationToken cancellationToken)
+    {
+        foreach (var lease in await ListAsync(cancellationToken))
+        {
+            await dynamo.DeleteItemAsync(new DeleteItemRequest { TableName = TableName, Key = Key(lease.LeaseKey) }, cancellationToken);
+        }
+
+        await dynamo.DeleteItemAsync(new DeleteItemRequest { TableName = TableName, Key = Key(StreamIdentityKey) }, cancellationToken);
     }
 
     private static Dictionary<string, AttributeValue> Key(string shardId) => new() { [LeaseKey] = new() { S = shardId } };

@@ -37,6 +37,12 @@ public sealed class KinesisSourceOptions
     /// </summary>
     public TimeSpan LeaseFailoverTime { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// When the stream was deleted and created again under the same name, delete the old checkpoints and local state
+    /// and start afresh (else the silo refuses to start).
+    /// </summary>
+    public bool ResetIfStreamRecreated { get; set; }
+
     public IEnumerable<string> Validate()
     {
         if (LeaseFailoverTime < TimeSpan.FromMilliseconds(300))

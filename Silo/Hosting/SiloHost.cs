@@ -65,11 +65,12 @@ public static class SiloHost
 
         var siloId = configuration.Silo.SiloId ?? $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
         var kinesis = new KinesisClient(configuration.KinesisClient);
-        await CheckStreamAsync(kinesis, configuration, cancellationToken);
+        var stream = await CheckStreamAsync(kinesis, configuration, cancellationToken);
         var leases = new ShardLeaseTable(DynamoDbClientFactory.Create(configuration.DynamoDb), configuration.Silo.ApplicationName);
         await CheckLeaseTableAsync(leases, configuration, cancellationToken);
 
         var dataDirectory = Path.GetFullPath(configuration.Silo.DataDirectory);
+        await CheckStreamIdentityAsync(leases, stream, configuration, dataDirectory, cancellationToken);
         var store = OpenStore(Path.Combine(dataDirectory, "state"));
         var deadLetters = new LocalDeadLetterQueue(Path.Combine(dataDirectory, "dead-letters"));
 
@@ -131,12 +132,12 @@ public static class SiloHost
         return bound;
     }
 
-    private static async Task CheckStreamAsync(KinesisClient kinesis, SiloConfiguration configuration, CancellationToken cancellationToken)
+    private static async Task<StreamDescriptionSummary> CheckStreamAsync(KinesisClient kinesis, SiloConfiguration configuration, CancellationToken cancellationToken)
     {
         var stream = configuration.Source.StreamName;
         try
         {
-            await kinesis.DescribeStreamSummaryAsync(stream, cancellationToken);
+            return await kinesis.DescribeStreamSummaryAsync(stream, cancellationToken);
         }
         catch (KinesisResourceNotFoundException exception)
         {
@@ -167,6 +168,38 @@ public static class SiloHost
                 SiloStartupException.DependencyUnavailable,
                 exception);
         }
+    }
+
+    /// <summary>
+    /// Refuses checkpoints (and local state) made on an earlier stream of the same name: its sequence numbers mean
+    /// nothing on the new one, so records would be skipped or replayed silently.
+    /// </summary>
+    private static async Task CheckStreamIdentityAsync(
+        ShardLeaseTable leases, StreamDescriptionSummary stream, SiloConfiguration configuration, string dataDirectory, CancellationToken cancellationToken)
+    {
+        var current = new StreamIdentity(stream.StreamName, stream.StreamArn, stream.StreamCreationTimestamp);
+        var recorded = await leases.RecordStreamIdentityAsync(current, cancellationToken);
+        if (recorded.IsSameStreamAs(current))
+        {
+            return;
+        }
+
+        if (!configuration.Source.ResetIfStreamRecreated)
+        {
+            throw new SiloStartupException(
+                $"Kinesis stream '{stream.StreamName}' was deleted and created again: the checkpoints in table '{leases.TableName}' belong to the stream created at {recorded.CreationTimestamp:O}, " +
+                $"but the stream now was created at {current.CreationTimestamp:O}. To start fresh, use a new Silo:ApplicationName, or set Kinesis:ResetIfStreamRecreated=true to delete the old checkpoints and local state.",
+                SiloStartupException.InvalidConfiguration);
+        }
+
+        await leases.ResetAsync(cancellationToken);
+        var state = Path.Combine(dataDirectory, "state");
+        if (Directory.Exists(state))
+        {
+            Directory.Delete(state, recursive: true);
+        }
+
+        await leases.RecordStreamIdentityAsync(current, cancellationToken);
     }
 
     private static IKeyValueStore OpenStore(string path)

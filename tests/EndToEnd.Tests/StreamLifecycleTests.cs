@@ -1,0 +1,87 @@
+using Amazon.DynamoDBv2.Model;
+using KinesisGrains.Client;
+using KinesisGrains.Kinesis.Leasing;
+using KinesisGrains.Silo.Hosting;
+using KinesisGrains.Testing;
+using Xunit;
+
+namespace KinesisGrains.Tests;
+
+/// <summary>Applications sharing a stream, and a stream deleted and created again under the same name.</summary>
+public sealed class StreamLifecycleTests(LocalCluster cluster) : IClassFixture<LocalCluster>
+{
+    [Fact]
+    public async Task Two_applications_on_one_stream_each_keep_their_own_checkpoints_and_totals()
+    {
+        using var dataA = new TempDirectory();
+        using var dataB = new TempDirectory();
+        var stream = await cluster.CreateStreamAsync(shards: 2);
+        var truth = await cluster.ProduceAsync(stream, records: 2_000, keys: 100);
+
+        await using var a = await LocalCluster.StartSiloAsync(cluster.SiloSettings("app-a-" + stream, stream, dataA.Path));
+        await using var b = await LocalCluster.StartSiloAsync(cluster.SiloSettings("app-b-" + stream, stream, dataB.Path));
+        await Task.WhenAll(LocalCluster.WaitForCaughtUpAsync(a, 2_000), LocalCluster.WaitForCaughtUpAsync(b, 2_000));
+
+        using var clientA = new GrainClient(a.HttpEndpoint);
+        using var clientB = new GrainClient(b.HttpEndpoint);
+        Assert.Empty(await truth.VerifyAsync(clientA, CancellationToken.None));
+        Assert.Empty(await truth.VerifyAsync(clientB, CancellationToken.None));
+
+        await a.DisposeAsync();
+        await b.DisposeAsync();
+        using var dynamo = DynamoDbClientFactory.Create(new DynamoDbOptions { ServiceUrl = cluster.Emulators.DynamoDb, AccessKeyId = "local", SecretAccessKey = "local" });
+        foreach (var application in new[] { "app-a-" + stream, "app-b-" + stream })
+        {
+            var leases = await new ShardLeaseTable(dynamo, application).ListAsync(CancellationToken.None);
+            Assert.Equal(2, leases.Count);
+            Assert.All(leases, lease => Assert.False(SentinelCheckpoint.IsSentinel(lease.Checkpoint), $"{application}/{lease.LeaseKey} checkpoint {lease.Checkpoint}"));
+        }
+    }
+
+    [Fact]
+    public async Task A_recreated_stream_is_refused_until_a_reset_is_asked_for()
+    {
+        using var data = new TempDirectory();
+        var stream = await cluster.CreateStreamAsync(shards: 1);
+        await cluster.ProduceAsync(stream, records: 300, keys: 10);
+        var settings = cluster.SiloSettings("app-" + stream, stream, data.Path);
+        await using (var first = await LocalCluster.StartSiloAsync(settings))
+        {
+            await LocalCluster.WaitForCaughtUpAsync(first, 300);
+        }
+
+        await cluster.Kinesis.DeleteStreamAsync(stream);
+        await WaitUntilGoneAsync(stream);
+        await cluster.Kinesis.CreateStreamAsync(stream, 1);
+        await cluster.Kinesis.WaitForStreamActiveAsync(stream, TimeSpan.FromSeconds(30));
+        var truth = await cluster.ProduceAsync(stream, records: 200, keys: 10, seed: 99);
+
+        var refused = await Assert.ThrowsAsync<SiloStartupException>(() => LocalCluster.StartSiloAsync(settings));
+        Assert.Contains($"'{stream}' was deleted and created again", refused.Message);
+        Assert.Contains("Kinesis:ResetIfStreamRecreated=true", refused.Message);
+
+        settings["Kinesis:ResetIfStreamRecreated"] = "true";
+        await using var fresh = await LocalCluster.StartSiloAsync(settings);
+        await LocalCluster.WaitForCaughtUpAsync(fresh, 200);
+        using var client = new GrainClient(fresh.HttpEndpoint);
+        Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
+    }
+
+    private async Task WaitUntilGoneAsync(string stream)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            try
+            {
+                await cluster.Kinesis.DescribeStreamSummaryAsync(stream);
+                await Task.Delay(100);
+            }
+            catch (Kinesis.Client.KinesisResourceNotFoundException)
+            {
+                return;
+            }
+        }
+
+        throw new TimeoutException($"stream {stream} was not deleted");
+    }
+}
