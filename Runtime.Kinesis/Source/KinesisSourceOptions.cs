@@ -31,6 +31,31 @@ public sealed class KinesisSourceOptions
     /// <summary>How often a shard's checkpoint is written to DynamoDB (always on graceful stop and at shard end).</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The most a shard is read at, in MB/s (Kinesis allows 2 MB/s per shard for all consumers together).</summary>
+    public double MaxFetchRate { get; set; } = 1.0;
+
+    /// <summary>
+    /// The longest fetched data waits in the buffer before it is handed to processing: when the oldest buffered page of
+    /// a shard is older, that shard's fetching pauses until processing catches up.
+    /// </summary>
+    public TimeSpan MaxFetchDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Soft limit on fetched bytes held in memory across all shards; beyond it pages spill to disk, in order. 512 MiB
+    /// default: on a 24 GB machine it leaves most memory to RocksDB's block cache and memtables and to grain
+    /// activations, and it holds minutes of data at the 2 MB/s a shard can be read.
+    /// </summary>
+    public long FetchBufferSize { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>Where spilled pages go; empty: a folder under the silo's data folder.</summary>
+    public string? FetchBufferSpillDirectory { get; set; }
+
+    /// <summary>How many shards one fetch worker serves: their GetRecords calls take turns.</summary>
+    public int ShardsPerTask { get; set; } = 5;
+
+    /// <summary>How long a shard's fetching sleeps after Kinesis throttles it (its fetch size is halved too).</summary>
+    public TimeSpan ThrottleBackoff { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// A lease whose counter has not moved for this long is taken as abandoned by its owner (the KCL's failover
     /// time). Held leases are renewed three times per period.
@@ -73,6 +98,31 @@ public sealed class KinesisSourceOptions
         if (MinFetchPeriod < MinFetchPeriodFloor)
         {
             yield return $"Kinesis:MinFetchPeriod must be at least {MinFetchPeriodFloor.TotalMilliseconds} ms (Kinesis allows 5 GetRecords calls per second per shard); it is {MinFetchPeriod.TotalMilliseconds} ms.";
+        }
+
+        if (MaxFetchRate is <= 0 or > 2.0 || double.IsNaN(MaxFetchRate))
+        {
+            yield return $"Kinesis:MaxFetchRate must be above 0 and at most 2.0 MB/s (the per-shard read limit); it is {MaxFetchRate}.";
+        }
+
+        if (MaxFetchDuration <= TimeSpan.Zero)
+        {
+            yield return $"Kinesis:MaxFetchDuration must be positive; it is {MaxFetchDuration}.";
+        }
+
+        if (FetchBufferSize < 1024 * 1024)
+        {
+            yield return $"Kinesis:FetchBufferSize must be at least 1 MiB; it is {FetchBufferSize} bytes.";
+        }
+
+        if (ShardsPerTask < 1)
+        {
+            yield return $"Kinesis:ShardsPerTask must be at least 1; it is {ShardsPerTask}.";
+        }
+
+        if (ThrottleBackoff < TimeSpan.Zero)
+        {
+            yield return $"Kinesis:ThrottleBackoff must not be negative; it is {ThrottleBackoff}.";
         }
 
         if (ShardFetchInterval <= TimeSpan.Zero)

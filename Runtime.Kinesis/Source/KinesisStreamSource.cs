@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Kinesis.Leasing;
+using KinesisGrains.Kinesis.Source.Buffering;
 using KinesisGrains.Runtime.Streams;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -8,23 +9,55 @@ using Microsoft.Extensions.Logging;
 namespace KinesisGrains.Kinesis.Source;
 
 /// <summary>
-/// Maps the stream's shards to receivers: keeps the shard list fresh, creates a lease per shard, and starts a
-/// shard's receiver only once every parent shard has been read to its end, so each key's order survives resharding.
+/// Maps the stream's shards to receivers: keeps the shard list fresh, creates a lease per shard, takes free or
+/// abandoned leases, and starts a shard's receiver only once every parent shard has been read to its end, so each
+/// key's order survives resharding. Checkpoints are written by the <see cref="ShardCheckpointer"/>.
 /// </summary>
-public sealed partial class KinesisStreamSource(
-    KinesisClient kinesis,
-    ShardLeaseTable leases,
-    IStreamBatchProcessor processor,
-    KinesisSourceOptions options,
-    string workerId,
-    TimeProvider time,
-    ILoggerFactory loggerFactory) : BackgroundService
+public sealed partial class KinesisStreamSource : BackgroundService
 {
-    private readonly ILogger _logger = loggerFactory.CreateLogger<KinesisStreamSource>();
+    private readonly KinesisClient _kinesis;
+    private readonly ShardLeaseTable _leases;
+    private readonly IStreamBatchProcessor _processor;
+    private readonly KinesisSourceOptions _options;
+    private readonly string _workerId;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly FetchBuffer _buffer;
     private readonly ConcurrentDictionary<string, ShardProgress> _progress = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (Task Task, CancellationTokenSource Stop)> _running = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (long Counter, long SeenAt)> _othersLeases = new(StringComparer.Ordinal);
     private readonly HashSet<string> _ended = new(StringComparer.Ordinal);
+    private readonly List<SemaphoreSlim> _workerSlots = [];
+    private readonly Dictionary<string, SemaphoreSlim> _slotOfShard = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _syncNow = new(0);
+
+    public KinesisStreamSource(
+        KinesisClient kinesis,
+        ShardLeaseTable leases,
+        IStreamBatchProcessor processor,
+        ShardCheckpointer checkpointer,
+        KinesisSourceOptions options,
+        string workerId,
+        string spillDirectory,
+        TimeProvider time,
+        ILoggerFactory loggerFactory)
+    {
+        _kinesis = kinesis;
+        _leases = leases;
+        _processor = processor;
+        Checkpointer = checkpointer;
+        _options = options;
+        _workerId = workerId;
+        _time = time;
+        _logger = loggerFactory.CreateLogger<KinesisStreamSource>();
+        _buffer = new FetchBuffer(
+            new FetchBufferOptions { SoftLimitBytes = options.FetchBufferSize, SpillDirectory = spillDirectory, MaxSpillBytes = Math.Max(options.FetchBufferSize * 8, 1L << 30) },
+            time);
+    }
+
+    public ShardCheckpointer Checkpointer { get; }
+
+    public FetchBuffer Buffer => _buffer;
 
     public IReadOnlyCollection<ShardProgressSnapshot> Progress =>
         _progress.Values.Select(p => p.Snapshot).OrderBy(s => s.ShardId, StringComparer.Ordinal).ToList();
@@ -34,8 +67,9 @@ public sealed partial class KinesisStreamSource(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await leases.EnsureCreatedAsync(stoppingToken);
+        await _leases.EnsureCreatedAsync(stoppingToken);
         var renewer = RenewLeasesAsync(stoppingToken);
+        var checkpoints = Checkpointer.RunAsync(_options.CheckpointInterval, stoppingToken);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -49,7 +83,8 @@ public sealed partial class KinesisStreamSource(
                     LogShardSyncFailed(_logger, exception);
                 }
 
-                await Task.Delay(options.ShardFetchInterval, time, stoppingToken);
+                // A shard that ends asks for a sync at once, so its children start without waiting a full interval.
+                await _syncNow.WaitAsync(_options.ShardFetchInterval, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -58,13 +93,26 @@ public sealed partial class KinesisStreamSource(
         finally
         {
             await Task.WhenAll(_running.Values.Select(r => r.Task));
+            await checkpoints;
             await renewer;
+
+            // Graceful stop: every applied record is made durable and checkpointed before the leases are left.
+            try
+            {
+                await Checkpointer.CheckpointAsync(CancellationToken.None);
+            }
+            catch (Exception exception)
+            {
+                LogFinalCheckpointFailed(_logger, exception);
+            }
+
+            _buffer.Dispose();
         }
     }
 
     private async Task SyncShardsAsync(CancellationToken cancellationToken)
     {
-        var shards = await kinesis.ListShardsAsync(options.StreamName, null, cancellationToken);
+        var shards = await _kinesis.ListShardsAsync(_options.StreamName, null, cancellationToken);
         var listed = shards.Select(s => s.ShardId).ToHashSet(StringComparer.Ordinal);
         foreach (var shard in shards)
         {
@@ -76,15 +124,15 @@ public sealed partial class KinesisStreamSource(
             var parents = ParentsOf(shard);
 
             // Children of a reshard start at TRIM_HORIZON so nothing written after the split is skipped (as the KCL does).
-            var initial = parents.Any(listed.Contains) ? SentinelCheckpoint.TrimHorizon : options.InitialPosition;
-            await leases.CreateIfNotExistsAsync(shard.ShardId, initial, parents, cancellationToken);
+            var initial = parents.Any(listed.Contains) ? SentinelCheckpoint.TrimHorizon : _options.InitialPosition;
+            await _leases.CreateIfNotExistsAsync(shard.ShardId, initial, parents, cancellationToken);
         }
 
-        var byId = (await leases.ListAsync(cancellationToken)).ToDictionary(l => l.LeaseKey, StringComparer.Ordinal);
+        var byId = (await _leases.ListAsync(cancellationToken)).ToDictionary(l => l.LeaseKey, StringComparer.Ordinal);
         foreach (var shard in shards)
         {
             var id = shard.ShardId;
-            if (_running.ContainsKey(id) || _ended.Contains(id))
+            if (_running.ContainsKey(id) || _ended.Contains(id) || !byId.TryGetValue(id, out var lease))
             {
                 continue;
             }
@@ -97,13 +145,14 @@ public sealed partial class KinesisStreamSource(
                 continue;
             }
 
-            if (!await TryTakeAsync(byId[id], cancellationToken))
+            if (await TryTakeAsync(lease, cancellationToken) is not { } taken)
             {
                 continue;
             }
 
             var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var receiver = new ShardReceiver(kinesis, leases, processor, options, workerId, id, progress, time, _logger);
+            var receiver = new ShardReceiver(
+                _kinesis, taken, shard, _processor, Checkpointer, _options, _buffer.GetQueue(id), WorkerSlotOf(id), progress, _time, _logger);
             _running[id] = (RunReceiverAsync(receiver, progress, stop.Token), stop);
         }
 
@@ -118,47 +167,65 @@ public sealed partial class KinesisStreamSource(
         }
     }
 
+    /// <summary>Shards share fetch workers in groups of ShardsPerTask: one GetRecords in flight per group.</summary>
+    private SemaphoreSlim WorkerSlotOf(string shardId)
+    {
+        if (!_slotOfShard.TryGetValue(shardId, out var slot))
+        {
+            var index = _slotOfShard.Count / _options.ShardsPerTask;
+            if (index == _workerSlots.Count)
+            {
+                _workerSlots.Add(new SemaphoreSlim(1, 1));
+            }
+
+            slot = _workerSlots[index];
+            _slotOfShard[shardId] = slot;
+        }
+
+        return slot;
+    }
+
     /// <summary>
     /// Takes a lease that is free, ours, or abandoned: its counter has not moved for the failover time, as this
     /// silo observed it (no clocks are compared across machines, as in the KCL).
     /// </summary>
-    private async Task<bool> TryTakeAsync(ShardLease lease, CancellationToken cancellationToken)
+    private async Task<ShardLease?> TryTakeAsync(ShardLease lease, CancellationToken cancellationToken)
     {
-        if (lease.LeaseOwner is not null && lease.LeaseOwner != workerId)
+        if (lease.LeaseOwner is not null && lease.LeaseOwner != _workerId)
         {
             if (!_othersLeases.TryGetValue(lease.LeaseKey, out var seen) || seen.Counter != lease.LeaseCounter)
             {
-                _othersLeases[lease.LeaseKey] = (lease.LeaseCounter, time.GetTimestamp());
-                return false;
+                _othersLeases[lease.LeaseKey] = (lease.LeaseCounter, _time.GetTimestamp());
+                return null;
             }
 
-            if (time.GetElapsedTime(seen.SeenAt) < options.LeaseFailoverTime)
+            if (_time.GetElapsedTime(seen.SeenAt) < _options.LeaseFailoverTime)
             {
-                return false;
+                return null;
             }
         }
 
         try
         {
-            await leases.TakeAsync(lease, workerId, cancellationToken);
+            var taken = await _leases.TakeAsync(lease, _workerId, cancellationToken);
             _othersLeases.Remove(lease.LeaseKey);
             LogLeaseTaken(_logger, lease.LeaseKey, lease.LeaseOwner ?? "nobody");
-            return true;
+            return taken;
         }
         catch (LeaseLostException)
         {
-            return false;
+            return null;
         }
     }
 
     private async Task RenewLeasesAsync(CancellationToken stoppingToken)
     {
-        var period = options.LeaseFailoverTime / 3;
+        var period = _options.LeaseFailoverTime / 3;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(period, time, stoppingToken);
+                await Task.Delay(period, _time, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -169,7 +236,7 @@ public sealed partial class KinesisStreamSource(
             {
                 try
                 {
-                    await leases.RenewAsync(id, workerId, stoppingToken);
+                    await _leases.RenewAsync(id, _workerId, stoppingToken);
                 }
                 catch (LeaseLostException)
                 {
@@ -189,7 +256,12 @@ public sealed partial class KinesisStreamSource(
         await Task.Yield();
         try
         {
-            await receiver.RunAsync(cancellationToken);
+            if (await receiver.RunAsync(cancellationToken))
+            {
+                // Children wait for this shard's SHARD_END checkpoint: write it now rather than at the next interval.
+                await Checkpointer.CheckpointAsync(cancellationToken);
+                _syncNow.Release();
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -199,6 +271,11 @@ public sealed partial class KinesisStreamSource(
             // The next shard sync starts the shard again from its checkpoint.
             progress.Update(p => p with { State = ShardReceiverState.Failed, LastError = exception.Message, CaughtUp = false });
             LogReceiverFailed(_logger, receiver.ShardId, exception);
+        }
+        finally
+        {
+            // Prefetched pages past the checkpoint are fetched again by the next receiver of this shard.
+            _buffer.RemoveQueue(receiver.ShardId);
         }
     }
 
@@ -216,6 +293,9 @@ public sealed partial class KinesisStreamSource(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refreshing the shard list failed; retrying")]
     private static partial void LogShardSyncFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The final checkpoint on stop failed; the next start replays from the previous one")]
+    private static partial void LogFinalCheckpointFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Receiver of shard {ShardId} failed; it restarts from its checkpoint")]
     private static partial void LogReceiverFailed(ILogger logger, string shardId, Exception exception);

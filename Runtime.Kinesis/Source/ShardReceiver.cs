@@ -1,166 +1,182 @@
-using System.Diagnostics;
 using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Kinesis.Leasing;
+using KinesisGrains.Kinesis.Source.Buffering;
 using KinesisGrains.Runtime.Streams;
 using Microsoft.Extensions.Logging;
 
 namespace KinesisGrains.Kinesis.Source;
 
 /// <summary>
-/// The queue adapter receiver of one shard: reads it in order with GetRecords, hands each page to the stream
-/// processor as one micro-batch, and moves the shard's checkpoint only past what the processor made durable.
+/// The queue adapter receiver of one shard: a fetcher prefetches pages into the buffer while this loop takes what is
+/// buffered, de-aggregates it, and hands it to the stream processor as one micro-batch, in shard order. Progress goes
+/// to the checkpointer, which checkpoints only what the state holds durably.
 /// </summary>
 public sealed partial class ShardReceiver(
     KinesisClient kinesis,
-    ShardLeaseTable leases,
+    ShardLease lease,
+    Shard shard,
     IStreamBatchProcessor processor,
+    ShardCheckpointer checkpointer,
     KinesisSourceOptions options,
-    string workerId,
-    string shardId,
+    ShardQueue queue,
+    SemaphoreSlim workerSlot,
     ShardProgress progress,
     TimeProvider time,
     ILogger logger)
 {
-    private StreamSequenceToken? _lastProcessed;
-    private StreamSequenceToken? _lastCheckpointed;
-    private long _lastCheckpointTimestamp;
+    private const int MaxRecordsPerBatch = 20_000;
 
-    public string ShardId => shardId;
+    /// <summary>Where the checkpoint says the shard was; records at or below it are filtered (KCL's rule on resume).</summary>
+    private readonly StreamSequenceToken? _resumeAfter =
+        SentinelCheckpoint.IsSentinel(lease.Checkpoint) ? null : new StreamSequenceToken(lease.Checkpoint, lease.CheckpointSubSequenceNumber);
+
+    public string ShardId => shard.ShardId;
 
     /// <summary>Reads until the shard ends (returns true) or <paramref name="cancellationToken"/> fires (returns false).</summary>
     public async Task<bool> RunAsync(CancellationToken cancellationToken)
     {
-        var lease = await leases.GetAsync(shardId, cancellationToken)
-            ?? throw new InvalidOperationException($"The lease of {shardId} does not exist in table '{leases.TableName}'.");
         if (lease.IsShardEnd)
         {
             progress.Update(p => p with { State = ShardReceiverState.Ended, CaughtUp = true, Checkpoint = lease.Checkpoint });
             return true;
         }
 
-        if (!SentinelCheckpoint.IsSentinel(lease.Checkpoint))
-        {
-            _lastProcessed = _lastCheckpointed = new StreamSequenceToken(lease.Checkpoint, lease.CheckpointSubSequenceNumber);
-        }
-
         progress.Update(p => p with { State = ShardReceiverState.Reading, Checkpoint = lease.Checkpoint });
-        _lastCheckpointTimestamp = time.GetTimestamp();
-        var iterator = await GetIteratorAsync(lease.Checkpoint, cancellationToken);
-        LogStarted(logger, shardId, lease.Checkpoint);
+        LogStarted(logger, ShardId, lease.Checkpoint, lease.CheckpointSubSequenceNumber);
+        using var stopFetching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var fetcher = new ShardFetcher(kinesis, options, ShardId, queue, workerSlot, time, logger);
+        var fetching = fetcher.RunAsync(OpenIteratorAsync, stopFetching.Token);
         try
         {
-            while (true)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var fetchStarted = time.GetTimestamp();
-                GetRecordsResponse page;
-                try
-                {
-                    page = await kinesis.GetRecordsAsync(iterator, options.MaxRecordsPerFetch, cancellationToken);
-                }
-                catch (KinesisExpiredIteratorException)
-                {
-                    iterator = await GetIteratorAsync(lease.Checkpoint, cancellationToken);
-                    continue;
-                }
-
-                if (page.Records.Count > 0)
-                {
-                    await ProcessAsync(page.Records, cancellationToken);
-                }
-
-                progress.Update(p => p with
-                {
-                    MillisBehindLatest = page.MillisBehindLatest,
-                    CaughtUp = page.Records.Count == 0 && page.MillisBehindLatest == 0,
-                });
-
-                if (page.NextShardIterator is null)
-                {
-                    await CheckpointAsync(SentinelCheckpoint.ShardEnd, 0, CancellationToken.None);
-                    progress.Update(p => p with { State = ShardReceiverState.Ended, CaughtUp = true });
-                    LogShardEnded(logger, shardId);
-                    return true;
-                }
-
-                iterator = page.NextShardIterator;
-                if (_lastProcessed != _lastCheckpointed && time.GetElapsedTime(_lastCheckpointTimestamp) >= options.CheckpointInterval)
-                {
-                    await CheckpointProcessedAsync(cancellationToken);
-                }
-
-                var wait = options.MinFetchPeriod - time.GetElapsedTime(fetchStarted);
-                if (wait > TimeSpan.Zero)
-                {
-                    await Task.Delay(wait, time, cancellationToken);
-                }
-            }
+            return await ProcessAsync(fetching, stopFetching.Token);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // Graceful stop: everything processed is durable, so checkpoint it before handing the shard on.
-            await CheckpointProcessedAsync(CancellationToken.None);
             progress.Update(p => p with { State = ShardReceiverState.Stopped });
             return false;
         }
+        finally
+        {
+            await stopFetching.CancelAsync();
+            try
+            {
+                await fetching;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
     }
 
-    private async Task ProcessAsync(IReadOnlyList<KinesisRecord> records, CancellationToken cancellationToken)
+    private async Task<bool> ProcessAsync(Task fetching, CancellationToken cancellationToken)
     {
-        var batch = new StreamRecord[records.Count];
-        for (var i = 0; i < batch.Length; i++)
+        var pages = new List<FetchedPage>();
+        var records = new List<StreamRecord>();
+        while (true)
         {
-            var record = records[i];
-            batch[i] = new StreamRecord(record.Data, record.PartitionKey, record.SequenceNumber, 0, null, record.ApproximateArrivalTimestamp, shardId);
+            pages.Clear();
+            var dequeue = queue.DequeueAsync(cancellationToken).AsTask();
+            if (await Task.WhenAny(dequeue, fetching) == fetching && !dequeue.IsCompleted)
+            {
+                // The fetcher stopped before handing over a shard end: let its exception surface.
+                await fetching;
+                pages.Add(await dequeue);
+            }
+            else
+            {
+                pages.Add(await dequeue);
+            }
+
+            var count = pages[0].Records.Count;
+            while (!pages[^1].IsShardEnd && count < MaxRecordsPerBatch && queue.TryDequeue(out var more))
+            {
+                pages.Add(more);
+                count += more.Records.Count;
+            }
+
+            records.Clear();
+            foreach (var page in pages)
+            {
+                foreach (var record in page.Records)
+                {
+                    Expand(record, records);
+                }
+            }
+
+            if (records.Count > 0)
+            {
+                // Not cancellable: once handed over, the batch is applied and written as a unit.
+                var summary = await processor.ProcessAsync(ShardId, records, CancellationToken.None);
+                var last = records[^1];
+                checkpointer.Processed(ShardId, last.Token);
+                progress.Update(p => p with
+                {
+                    RecordsRead = p.RecordsRead + summary.Records,
+                    EventsApplied = p.EventsApplied + summary.Applied,
+                    DeadLettered = p.DeadLettered + summary.DeadLettered,
+                    LastSequenceNumber = last.SequenceNumber,
+                });
+                LogBatch(logger, ShardId, summary.Records, summary.Applied, summary.SkippedAsDuplicate, summary.DeadLettered);
+            }
+
+            var newest = pages[^1];
+            progress.Update(p => p with
+            {
+                MillisBehindLatest = newest.MillisBehindLatest,
+                CaughtUp = newest.Records.Count == 0 && newest.MillisBehindLatest == 0 && queue.Count == 0,
+                Checkpoint = checkpointer.GetCheckpoint(ShardId) ?? p.Checkpoint,
+            });
+
+            if (newest.IsShardEnd)
+            {
+                checkpointer.Ended(ShardId);
+                progress.Update(p => p with { State = ShardReceiverState.Ended, CaughtUp = true });
+                LogShardEnded(logger, ShardId, newest.ChildShards.Count);
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Turns a Kinesis record into the records the handler sees, dropping what the checkpoint already covers.</summary>
+    private void Expand(KinesisRecord record, List<StreamRecord> output)
+    {
+        var streamRecord = new StreamRecord(record.Data, record.PartitionKey, record.SequenceNumber, 0, null, record.ApproximateArrivalTimestamp, ShardId);
+        if (_resumeAfter is { } resume && streamRecord.Token <= resume)
+        {
+            return;
         }
 
-        // Not cancellable: once handed over, the batch is applied and written as a unit.
-        var summary = await processor.ProcessAsync(shardId, batch, CancellationToken.None);
-        _lastProcessed = batch[^1].Token;
-        progress.Update(p => p with
-        {
-            RecordsRead = p.RecordsRead + summary.Records,
-            EventsApplied = p.EventsApplied + summary.Applied,
-            DeadLettered = p.DeadLettered + summary.DeadLettered,
-            LastSequenceNumber = batch[^1].SequenceNumber,
-        });
-        LogBatch(logger, shardId, summary.Records, summary.Applied, summary.SkippedAsDuplicate, summary.DeadLettered);
+        output.Add(streamRecord);
     }
 
-    private Task CheckpointProcessedAsync(CancellationToken cancellationToken) =>
-        _lastProcessed is { } token && token != _lastCheckpointed
-            ? CheckpointAsync(token.SequenceNumber, token.SubSequenceNumber, cancellationToken)
-            : Task.CompletedTask;
-
-    private async Task CheckpointAsync(string checkpoint, long subSequenceNumber, CancellationToken cancellationToken)
+    private Task<string> OpenIteratorAsync(string? afterSequenceNumber, CancellationToken cancellationToken)
     {
-        await leases.CheckpointAsync(shardId, workerId, checkpoint, subSequenceNumber, cancellationToken);
-        _lastCheckpointed = _lastProcessed;
-        _lastCheckpointTimestamp = time.GetTimestamp();
-        progress.Update(p => p with { Checkpoint = checkpoint });
-    }
-
-    private Task<string> GetIteratorAsync(string checkpoint, CancellationToken cancellationToken)
-    {
-        if (_lastProcessed is { } processed)
+        if (afterSequenceNumber is not null)
         {
-            return kinesis.GetShardIteratorAsync(options.StreamName, shardId, ShardIteratorType.AfterSequenceNumber, processed.SequenceNumber, null, cancellationToken);
+            return kinesis.GetShardIteratorAsync(options.StreamName, ShardId, ShardIteratorType.AfterSequenceNumber, afterSequenceNumber, null, cancellationToken);
         }
 
-        var (type, timestamp) = checkpoint switch
+        if (_resumeAfter is { } resume)
+        {
+            // AT, not AFTER: an aggregate checkpointed part-way (sub-sequence > 0) is read again and filtered.
+            var type = resume.SubSequenceNumber > 0 ? ShardIteratorType.AtSequenceNumber : ShardIteratorType.AfterSequenceNumber;
+            return kinesis.GetShardIteratorAsync(options.StreamName, ShardId, type, resume.SequenceNumber, null, cancellationToken);
+        }
+
+        var (start, timestamp) = lease.Checkpoint switch
         {
             SentinelCheckpoint.TrimHorizon => (ShardIteratorType.TrimHorizon, (DateTimeOffset?)null),
             SentinelCheckpoint.AtTimestamp => (ShardIteratorType.AtTimestamp, options.InitialTimestamp),
             _ => (ShardIteratorType.Latest, null),
         };
-        return kinesis.GetShardIteratorAsync(options.StreamName, shardId, type, null, timestamp, cancellationToken);
+        return kinesis.GetShardIteratorAsync(options.StreamName, ShardId, start, null, timestamp, cancellationToken);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId}: reading from checkpoint {Checkpoint}")]
-    private static partial void LogStarted(ILogger logger, string shardId, string checkpoint);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId}: reading from checkpoint {Checkpoint}/{SubSequenceNumber}")]
+    private static partial void LogStarted(ILogger logger, string shardId, string checkpoint, long subSequenceNumber);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId}: reached SHARD_END")]
-    private static partial void LogShardEnded(ILogger logger, string shardId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId}: reached SHARD_END; {Children} child shard(s)")]
+    private static partial void LogShardEnded(ILogger logger, string shardId, int children);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Shard {ShardId}: batch of {Records} records, {Applied} applied, {Skipped} duplicates skipped, {DeadLettered} dead-lettered")]
     private static partial void LogBatch(ILogger logger, string shardId, int records, int applied, int skipped, int deadLettered);

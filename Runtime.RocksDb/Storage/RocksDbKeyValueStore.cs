@@ -53,6 +53,8 @@ public sealed class RocksDbKeyValueStore : IKeyValueStore
         }
     }
 
+    public void CreateCheckpoint(string directory) => Database.CreateCheckpoint(directory);
+
     public void Dispose()
     {
         if (_ownsDatabase)

@@ -16,8 +16,21 @@ public sealed class GrainRuntime : IAsyncDisposable
     private readonly Partition[] _partitions;
     private readonly GrainTypeRegistry _registry;
 
+    /// <summary>All partitions in one store (their keys carry the partition number).</summary>
     public GrainRuntime(
         IKeyValueStore store,
+        GrainTypeRegistry registry,
+        GrainRuntimeOptions options,
+        IDeadLetterQueue deadLetters,
+        IServiceProvider services,
+        ILoggerFactory loggerFactory)
+        : this(_ => store, registry, options, deadLetters, services, loggerFactory)
+    {
+    }
+
+    /// <summary>Each partition in the store <paramref name="storeOf"/> gives for it (one RocksDB per partition).</summary>
+    public GrainRuntime(
+        Func<int, IKeyValueStore> storeOf,
         GrainTypeRegistry registry,
         GrainRuntimeOptions options,
         IDeadLetterQueue deadLetters,
@@ -36,7 +49,7 @@ public sealed class GrainRuntime : IAsyncDisposable
         _partitions = new Partition[options.PartitionCount];
         for (var i = 0; i < _partitions.Length; i++)
         {
-            _partitions[i] = new Partition(i, store, services, deadLetters, options.MaxActivationsPerPartition, logger);
+            _partitions[i] = new Partition(i, storeOf(i), services, deadLetters, options.MaxActivationsPerPartition, options.MaxDirtyGrainsPerPartition, logger);
         }
     }
 
@@ -86,6 +99,31 @@ public sealed class GrainRuntime : IAsyncDisposable
         var (grainType, grainInterface) = _registry.GetByInterface(interfaceName);
         var item = new GrainCallWorkItem(grainType, grainInterface, grainKey, methodName, arguments);
         _partitions[Map.GetPartition(grainKey)].Enqueue(item);
+        return item.Completion;
+    }
+
+    /// <summary>
+    /// Writes every partition's pending changes; when this returns, every event applied before the call is in the
+    /// stores (the barrier before a snapshot or a checkpoint).
+    /// </summary>
+    public async Task FlushAsync()
+    {
+        var pending = new List<Task>(_partitions.Length);
+        foreach (var partition in _partitions)
+        {
+            var item = new FlushWorkItem();
+            partition.Enqueue(item);
+            pending.Add(item.Completion);
+        }
+
+        await Task.WhenAll(pending);
+    }
+
+    /// <summary>Flushes one partition (before its own snapshot).</summary>
+    public Task FlushAsync(int partition)
+    {
+        var item = new FlushWorkItem();
+        _partitions[partition].Enqueue(item);
         return item.Completion;
     }
 

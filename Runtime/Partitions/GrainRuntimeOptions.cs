@@ -12,8 +12,19 @@ public sealed class GrainRuntimeOptions
     /// <summary>Activations kept in memory per partition; beyond it, clean activations are dropped (state stays in the store).</summary>
     public int MaxActivationsPerPartition { get; set; } = 100_000;
 
+    /// <summary>
+    /// Changed grains a partition keeps in memory before it writes them (they are written at every flush anyway:
+    /// before each snapshot and checkpoint).
+    /// </summary>
+    public int MaxDirtyGrainsPerPartition { get; set; } = 20_000;
+
     public IEnumerable<string> Validate()
     {
+        if (MaxDirtyGrainsPerPartition < 1)
+        {
+            yield return $"MaxDirtyGrainsPerPartition must be at least 1; it is {MaxDirtyGrainsPerPartition}.";
+        }
+
         if (PartitionCount is < 1 or > PartitionMap.MaxPartitions)
         {
             yield return $"PartitionCount must be between 1 and {PartitionMap.MaxPartitions}; it is {PartitionCount}.";

@@ -29,11 +29,15 @@ internal sealed partial class Partition : IAsyncDisposable
     private readonly Channel<PartitionWorkItem> _queue = Channel.CreateUnbounded<PartitionWorkItem>(new() { SingleReader = true });
     private readonly Dictionary<(GrainType Type, string Key), Grain> _activations = [];
     private readonly Dictionary<string, StreamSequenceToken> _highWaterMarks = new(StringComparer.Ordinal);
-    private readonly List<Grain> _dirty = [];
+    private readonly HashSet<Grain> _dirty = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<string> _dirtyMarks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StreamSequenceToken> _appliedMarks = new(StringComparer.Ordinal);
+    private readonly int _maxDirty;
     private readonly Task _loop;
 
-    public Partition(int id, IKeyValueStore store, IServiceProvider services, IDeadLetterQueue deadLetters, int maxActivations, ILogger logger)
+    public Partition(int id, IKeyValueStore store, IServiceProvider services, IDeadLetterQueue deadLetters, int maxActivations, int maxDirty, ILogger logger)
     {
+        _maxDirty = maxDirty;
         Id = id;
         _store = store;
         _services = services;
@@ -41,6 +45,11 @@ internal sealed partial class Partition : IAsyncDisposable
         _maxActivations = maxActivations;
         _logger = logger;
         LoadHighWaterMarks();
+        foreach (var (shardId, mark) in _highWaterMarks)
+        {
+            _appliedMarks[shardId] = mark;
+        }
+
         _loop = Task.Run(RunAsync);
     }
 
@@ -66,7 +75,7 @@ internal sealed partial class Partition : IAsyncDisposable
 
     public StreamBatchResult ApplyStreamBatch<TEvent>(GrainType grainType, string shardId, List<StreamEvent<TEvent>> events)
     {
-        var hasMark = _highWaterMarks.TryGetValue(shardId, out var mark);
+        var hasMark = _appliedMarks.TryGetValue(shardId, out var mark);
         var newMark = mark;
         int applied = 0, skipped = 0, failed = 0;
         foreach (var streamEvent in events)
@@ -100,7 +109,12 @@ internal sealed partial class Partition : IAsyncDisposable
 
         if (applied + failed > 0)
         {
-            WriteDirtyState(shardId, newMark);
+            _appliedMarks[shardId] = newMark;
+            _dirtyMarks.Add(shardId);
+            if (_dirty.Count >= _maxDirty)
+            {
+                WriteDirtyState();
+            }
         }
 
         RuntimeMetrics.EventsApplied.Add(applied);
@@ -116,11 +130,21 @@ internal sealed partial class Partition : IAsyncDisposable
         var result = await method.InvokeAsync(grain, values);
         if (grain.IsDirty)
         {
+            // A call's change is durable when the call returns (with whatever stream state is pending).
             _dirty.Add(grain);
-            WriteDirtyState(shardId: null, default);
+            WriteDirtyState();
         }
 
         return result;
+    }
+
+    /// <summary>Writes every pending change: the state of dirty grains and the marks of the shards they came from.</summary>
+    public void Flush()
+    {
+        if (_dirty.Count > 0 || _dirtyMarks.Count > 0)
+        {
+            WriteDirtyState();
+        }
     }
 
     private Grain GetOrActivate(GrainType grainType, string key)
@@ -139,7 +163,11 @@ internal sealed partial class Partition : IAsyncDisposable
         return grain;
     }
 
-    private void WriteDirtyState(string? shardId, StreamSequenceToken mark)
+    /// <summary>
+    /// One atomic write of all dirty state with the high-water marks it reaches: the state in the store is always
+    /// exactly the events up to the marks stored beside it.
+    /// </summary>
+    private void WriteDirtyState()
     {
         var started = Stopwatch.GetTimestamp();
         try
@@ -150,9 +178,9 @@ internal sealed partial class Partition : IAsyncDisposable
                 batch.Put(StateKeys.GrainState(Id, grain.Type.Name, grain.GrainKey), grain.SaveState());
             }
 
-            if (shardId is not null)
+            foreach (var shardId in _dirtyMarks)
             {
-                batch.Put(StateKeys.HighWaterMark(Id, shardId), Encoding.UTF8.GetBytes(mark.ToString()));
+                batch.Put(StateKeys.HighWaterMark(Id, shardId), Encoding.UTF8.GetBytes(_appliedMarks[shardId].ToString()));
             }
 
             _store.Write(batch);
@@ -166,6 +194,16 @@ internal sealed partial class Partition : IAsyncDisposable
             }
 
             _dirty.Clear();
+            _dirtyMarks.Clear();
+            _appliedMarks.Clear();
+            lock (_highWaterMarks)
+            {
+                foreach (var (shardId, mark) in _highWaterMarks)
+                {
+                    _appliedMarks[shardId] = mark;
+                }
+            }
+
             throw;
         }
 
@@ -174,15 +212,16 @@ internal sealed partial class Partition : IAsyncDisposable
             grain.IsDirty = false;
         }
 
-        _dirty.Clear();
-        if (shardId is not null)
+        lock (_highWaterMarks)
         {
-            lock (_highWaterMarks)
+            foreach (var shardId in _dirtyMarks)
             {
-                _highWaterMarks[shardId] = mark;
+                _highWaterMarks[shardId] = _appliedMarks[shardId];
             }
         }
 
+        _dirty.Clear();
+        _dirtyMarks.Clear();
         RuntimeMetrics.StateWriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         EvictIfOverCapacity();
     }
@@ -236,6 +275,7 @@ internal sealed partial class Partition : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _loop;
+        Flush();
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Work item failed on partition {Partition}")]

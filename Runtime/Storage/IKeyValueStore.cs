@@ -18,6 +18,12 @@ public interface IKeyValueStore : IDisposable
     /// <summary>Visits the entries in [<paramref name="lowerInclusive"/>, <paramref name="upperExclusive"/>) in key order.</summary>
     /// <param name="visitor">Gets the key and value, valid only during the call; returns false to stop.</param>
     void Scan(ReadOnlySpan<byte> lowerInclusive, ReadOnlySpan<byte> upperExclusive, KeyValueVisitor visitor);
+
+    /// <summary>
+    /// Writes a consistent copy of the store to <paramref name="directory"/> (which must not exist), cheaply: immutable
+    /// files are hard-linked. Safe while other threads write.
+    /// </summary>
+    void CreateCheckpoint(string directory);
 }
 
 /// <summary>Receives one entry of a scan; the spans point into the store's memory and are valid only during the call.</summary>

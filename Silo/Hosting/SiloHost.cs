@@ -8,6 +8,7 @@ using KinesisGrains.Runtime.DeadLetters;
 using KinesisGrains.Runtime.Grains;
 using KinesisGrains.Runtime.Partitions;
 using KinesisGrains.Runtime.Storage;
+using KinesisGrains.Silo.Checkpointing;
 using KinesisGrains.Silo.Configuration;
 using KinesisGrains.Silo.Endpoints;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -63,15 +64,15 @@ public static class SiloHost
             throw new SiloStartupException("No grain consumes the stream: call ConsumeStream<TEvent, TGrain>() when configuring the silo.", SiloStartupException.InvalidConfiguration);
         }
 
-        var siloId = configuration.Silo.SiloId ?? $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
         var kinesis = new KinesisClient(configuration.KinesisClient);
         var stream = await CheckStreamAsync(kinesis, configuration, cancellationToken);
         var leases = new ShardLeaseTable(DynamoDbClientFactory.Create(configuration.DynamoDb), configuration.Silo.ApplicationName);
         await CheckLeaseTableAsync(leases, configuration, cancellationToken);
 
         var dataDirectory = Path.GetFullPath(configuration.Silo.DataDirectory);
+        var siloId = configuration.Silo.SiloId ?? PersistedSiloId(dataDirectory);
         await CheckStreamIdentityAsync(leases, stream, configuration, dataDirectory, cancellationToken);
-        var store = OpenStore(Path.Combine(dataDirectory, "state"));
+        var stores = OpenStores(Path.Combine(dataDirectory, "state"), configuration.Grains.PartitionCount);
         var deadLetters = new LocalDeadLetterQueue(Path.Combine(dataDirectory, "dead-letters"));
 
         builder.WebHost.UseUrls(configuration.Silo.HttpUrl);
@@ -81,13 +82,16 @@ public static class SiloHost
         KinesisStreamSource source;
         try
         {
-            runtime = new GrainRuntime(store, new GrainTypeRegistry(siloBuilder.GrainClasses), configuration.Grains, deadLetters, app.Services, app.Services.GetRequiredService<ILoggerFactory>());
+            var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+            runtime = new GrainRuntime(p => stores[p], new GrainTypeRegistry(siloBuilder.GrainClasses), configuration.Grains, deadLetters, app.Services, loggers);
             var pipeline = siloBuilder.StreamPipelineFactory(runtime, deadLetters);
-            source = new KinesisStreamSource(kinesis, leases, pipeline, configuration.Source, siloId, TimeProvider.System, app.Services.GetRequiredService<ILoggerFactory>());
+            var checkpointer = new ShardCheckpointer(leases, new LocalStateSnapshotter(runtime), siloId, TimeProvider.System, loggers.CreateLogger<ShardCheckpointer>());
+            var spill = configuration.Source.FetchBufferSpillDirectory is { Length: > 0 } configured ? configured : Path.Combine(dataDirectory, "fetch-spill");
+            source = new KinesisStreamSource(kinesis, leases, pipeline, checkpointer, configuration.Source, siloId, spill, TimeProvider.System, loggers);
         }
         catch
         {
-            store.Dispose();
+            stores.Dispose();
             throw;
         }
 
@@ -100,13 +104,13 @@ public static class SiloHost
         catch (IOException exception)
         {
             await runtime.DisposeAsync();
-            store.Dispose();
+            stores.Dispose();
             throw new SiloStartupException($"Cannot listen on {configuration.Silo.HttpUrl}: {exception.Message}", SiloStartupException.DependencyUnavailable, exception);
         }
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         await source.StartAsync(cancellationToken);
-        return new SiloInstance(app, new Uri(address), source, runtime, store);
+        return new SiloInstance(app, new Uri(address), source, runtime, stores);
     }
 
     private static SiloConfiguration BindAndValidate(IConfiguration configuration)
@@ -202,15 +206,40 @@ public static class SiloHost
         await leases.RecordStreamIdentityAsync(current, cancellationToken);
     }
 
-    private static IKeyValueStore OpenStore(string path)
+    /// <summary>
+    /// The silo's identity as a lease owner, kept in its data folder: a silo restarted on the same folder takes its
+    /// own leases back at once instead of waiting out the failover time.
+    /// </summary>
+    private static string PersistedSiloId(string dataDirectory)
     {
+        Directory.CreateDirectory(dataDirectory);
+        var path = Path.Combine(dataDirectory, "silo-id");
+        if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 } existing)
+        {
+            return existing;
+        }
+
+        var id = $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..8]}";
+        File.WriteAllText(path, id);
+        return id;
+    }
+
+    private static PartitionedRocksDbStores OpenStores(string path, int partitionCount)
+    {
+        PartitionedRocksDbStores? stores = null;
         try
         {
-            Directory.CreateDirectory(path);
-            return RocksDbKeyValueStore.Open(path, new RocksDbOptions());
+            stores = new PartitionedRocksDbStores(path, partitionCount, PartitionedRocksDbStores.DefaultPartitionOptions(disableWal: false), sharedCacheBytes: 256L * 1024 * 1024);
+            for (var partition = 0; partition < partitionCount; partition++)
+            {
+                _ = stores[partition];
+            }
+
+            return stores;
         }
         catch (Exception exception) when (exception is RocksDbException or IOException or UnauthorizedAccessException)
         {
+            stores?.Dispose();
             throw new SiloStartupException($"Cannot open the state store at '{path}': {exception.Message}", SiloStartupException.DependencyUnavailable, exception);
         }
     }

@@ -1,6 +1,5 @@
 using KinesisGrains.Kinesis.Source;
 using KinesisGrains.Runtime.Partitions;
-using KinesisGrains.Runtime.Storage;
 
 namespace KinesisGrains.Silo.Hosting;
 
@@ -8,16 +7,16 @@ namespace KinesisGrains.Silo.Hosting;
 public sealed class SiloInstance : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly IKeyValueStore _store;
+    private readonly IDisposable _stores;
     private int _stopped;
 
-    internal SiloInstance(WebApplication app, Uri httpEndpoint, KinesisStreamSource source, GrainRuntime runtime, IKeyValueStore store)
+    internal SiloInstance(WebApplication app, Uri httpEndpoint, KinesisStreamSource source, GrainRuntime runtime, IDisposable stores)
     {
         _app = app;
         HttpEndpoint = httpEndpoint;
         Source = source;
         Runtime = runtime;
-        _store = store;
+        _stores = stores;
     }
 
     public Uri HttpEndpoint { get; }
@@ -41,6 +40,6 @@ public sealed class SiloInstance : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         await Runtime.DisposeAsync();
-        _store.Dispose();
+        _stores.Dispose();
     }
 }

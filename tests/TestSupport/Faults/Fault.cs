@@ -43,7 +43,7 @@ public sealed class Fault
         FaultKind.Respond,
         400,
         "ExpiredIteratorException",
-        "Iterator expired. The iterator was created at time (injected) while right now it is (injected) which is further in the future than the tolerated delay of 300000 milliseconds.");
+        "Iterator expired. The iterator was created more than 300000 milliseconds ago (injected fault).");
 
     /// <summary>Drops the connection without answering, like a crashed or unreachable service.</summary>
     public static Fault Disconnect { get; } = new(nameof(Disconnect), FaultKind.Disconnect);

@@ -1,0 +1,137 @@
+using KinesisGrains.Kinesis.Leasing;
+using KinesisGrains.Runtime.Storage;
+using KinesisGrains.Runtime.Streams;
+using Microsoft.Extensions.Logging;
+
+namespace KinesisGrains.Kinesis.Source;
+
+/// <summary>
+/// Moves shard checkpoints in DynamoDB, in one place and in the right order: first the state snapshot, then the
+/// checkpoints of every shard up to what was applied before the snapshot began. A checkpoint therefore never passes
+/// what the state holds durably, whatever crashes in between.
+/// </summary>
+public sealed partial class ShardCheckpointer(
+    ShardLeaseTable leases,
+    IStateSnapshotter snapshotter,
+    string workerId,
+    TimeProvider time,
+    ILogger logger)
+{
+    private readonly Lock _lock = new();
+    private readonly SemaphoreSlim _cycle = new(1, 1);
+    private readonly Dictionary<string, Position> _pending = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Position> _written = new(StringComparer.Ordinal);
+
+    /// <summary>Completed checkpoint cycles (snapshot and checkpoints), for status and tests.</summary>
+    public long Cycles { get; private set; }
+
+    public DateTimeOffset? LastCheckpointAt { get; private set; }
+
+    /// <summary>Every record of the shard up to <paramref name="token"/> has been applied to grain state.</summary>
+    public void Processed(string shardId, StreamSequenceToken token)
+    {
+        lock (_lock)
+        {
+            _pending[shardId] = new Position(token, Ended: false);
+        }
+    }
+
+    /// <summary>The shard was read and applied to its end; SHARD_END is written with the next checkpoint.</summary>
+    public void Ended(string shardId)
+    {
+        lock (_lock)
+        {
+            var token = _pending.TryGetValue(shardId, out var position) ? position.Token : default;
+            _pending[shardId] = new Position(token, Ended: true);
+        }
+    }
+
+    public string? GetCheckpoint(string shardId)
+    {
+        lock (_lock)
+        {
+            return _written.TryGetValue(shardId, out var position) ? position.Checkpoint : null;
+        }
+    }
+
+    /// <summary>Snapshots the state, then checkpoints every shard that moved since the last cycle.</summary>
+    public async Task CheckpointAsync(CancellationToken cancellationToken)
+    {
+        await _cycle.WaitAsync(cancellationToken);
+        try
+        {
+            // Positions first: everything they cover was applied before the snapshot starts, so the snapshot holds it.
+            List<KeyValuePair<string, Position>> moved;
+            lock (_lock)
+            {
+                moved = _pending.Where(p => !_written.TryGetValue(p.Key, out var written) || written != p.Value).ToList();
+            }
+
+            if (moved.Count == 0)
+            {
+                return;
+            }
+
+            await snapshotter.SnapshotAsync(cancellationToken);
+            foreach (var (shardId, position) in moved)
+            {
+                try
+                {
+                    await leases.CheckpointAsync(shardId, workerId, position.Checkpoint, position.Ended ? 0 : position.Token.SubSequenceNumber, cancellationToken);
+                    lock (_lock)
+                    {
+                        _written[shardId] = position;
+                    }
+                }
+                catch (LeaseLostException exception)
+                {
+                    LogLeaseLost(logger, shardId, exception.Message);
+                    lock (_lock)
+                    {
+                        _pending.Remove(shardId);
+                    }
+                }
+            }
+
+            Cycles++;
+            LastCheckpointAt = time.GetUtcNow();
+        }
+        finally
+        {
+            _cycle.Release();
+        }
+    }
+
+    /// <summary>Checkpoints every <paramref name="interval"/> until cancelled.</summary>
+    public async Task RunAsync(TimeSpan interval, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, time, cancellationToken);
+                await CheckpointAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                // The next cycle tries again; until then the checkpoints stay where they were (safe, only more replay).
+                LogCycleFailed(logger, exception);
+            }
+        }
+    }
+
+    private readonly record struct Position(StreamSequenceToken Token, bool Ended)
+    {
+        public string Checkpoint => Ended ? SentinelCheckpoint.ShardEnd : Token.SequenceNumber;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint of {ShardId} not written: {Reason}")]
+    private static partial void LogLeaseLost(ILogger logger, string shardId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint cycle failed; it is retried at the next interval")]
+    private static partial void LogCycleFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,106 @@
+using KinesisGrains.Kinesis.Client;
+using KinesisGrains.Kinesis.Diagnostics;
+using KinesisGrains.Kinesis.Source.Buffering;
+using Microsoft.Extensions.Logging;
+
+namespace KinesisGrains.Kinesis.Source;
+
+/// <summary>
+/// Prefetches one shard into the fetch buffer: GetRecords at most every MinFetchPeriod and at most MaxFetchRate,
+/// taking turns with the other shards of its fetch worker. Throttling halves the fetch size and sleeps, then the size
+/// grows back step by step; an expired iterator is replaced after the last fetched record.
+/// </summary>
+internal sealed partial class ShardFetcher(
+    KinesisClient kinesis,
+    KinesisSourceOptions options,
+    string shardId,
+    ShardQueue queue,
+    SemaphoreSlim workerSlot,
+    TimeProvider time,
+    ILogger logger)
+{
+    private int _fetchSize = options.MaxRecordsPerFetch;
+    private string? _lastFetchedSequenceNumber;
+
+    public int FetchSize => _fetchSize;
+
+    /// <summary>Fetches until the shard ends or <paramref name="cancellationToken"/> fires.</summary>
+    /// <param name="openIterator">Opens an iterator after a sequence number, or at the start position when it is null.</param>
+    public async Task RunAsync(Func<string?, CancellationToken, Task<string>> openIterator, CancellationToken cancellationToken)
+    {
+        var iterator = await openIterator(null, cancellationToken);
+        while (true)
+        {
+            await WaitWhileBufferIsStaleAsync(cancellationToken);
+            var started = time.GetTimestamp();
+            GetRecordsResponse response;
+            await workerSlot.WaitAsync(cancellationToken);
+            try
+            {
+                response = await kinesis.GetRecordsAsync(iterator, _fetchSize, cancellationToken);
+            }
+            catch (KinesisProvisionedThroughputExceededException)
+            {
+                _fetchSize = Math.Max(1, _fetchSize / 2);
+                KinesisMetrics.Throttles.Add(1, new KeyValuePair<string, object?>("shard", shardId));
+                LogThrottled(logger, shardId, _fetchSize);
+                await Task.Delay(options.ThrottleBackoff, time, cancellationToken);
+                continue;
+            }
+            catch (KinesisExpiredIteratorException)
+            {
+                LogIteratorExpired(logger, shardId, _lastFetchedSequenceNumber ?? "the start position");
+                iterator = await openIterator(_lastFetchedSequenceNumber, cancellationToken);
+                continue;
+            }
+            finally
+            {
+                workerSlot.Release();
+            }
+
+            // Grow back one step per good fetch, so a throttled shard finds its rate again without a cliff.
+            _fetchSize = Math.Min(options.MaxRecordsPerFetch, _fetchSize * 2);
+            var page = FetchedPage.From(shardId, response, time.GetUtcNow());
+            if (response.Records.Count > 0)
+            {
+                _lastFetchedSequenceNumber = response.Records[^1].SequenceNumber;
+            }
+
+            await queue.EnqueueAsync(page, cancellationToken);
+            KinesisMetrics.RecordsFetched.Add(response.Records.Count);
+            KinesisMetrics.BytesFetched.Add(page.SizeBytes);
+            if (response.NextShardIterator is null)
+            {
+                return;
+            }
+
+            iterator = response.NextShardIterator;
+            await PaceAsync(started, page.SizeBytes, cancellationToken);
+        }
+    }
+
+    private async Task PaceAsync(long started, long bytes, CancellationToken cancellationToken)
+    {
+        var elapsed = time.GetElapsedTime(started);
+        var byRate = TimeSpan.FromSeconds(bytes / (options.MaxFetchRate * 1_000_000));
+        var wait = (byRate > options.MinFetchPeriod ? byRate : options.MinFetchPeriod) - elapsed;
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, time, cancellationToken);
+        }
+    }
+
+    private async Task WaitWhileBufferIsStaleAsync(CancellationToken cancellationToken)
+    {
+        while (queue.OldestFetchedAt is { } oldest && time.GetUtcNow() - oldest > options.MaxFetchDuration)
+        {
+            await Task.Delay(options.MinFetchPeriod, time, cancellationToken);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Hit rate limit. Sleeping for 5 seconds. (shard {ShardId}; fetch size now {FetchSize})")]
+    private static partial void LogThrottled(ILogger logger, string shardId, int fetchSize);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId}: iterator expired; a new one starts after {SequenceNumber}")]
+    private static partial void LogIteratorExpired(ILogger logger, string shardId, string sequenceNumber);
+}

@@ -1,0 +1,380 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Amazon.S3;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KinesisGrains.RocksDb.Snapshots;
+
+/// <summary>
+/// Incremental snapshots of RocksDB checkpoints in S3, per partition: SST files are uploaded once and shared by every
+/// snapshot that contains them; the other checkpoint files and a manifest are written per snapshot, the manifest last.
+/// </summary>
+/// <remarks>
+/// Thread-safe. Uploads and prunes of one partition are serialized within this instance; across processes only the
+/// partition's owner may upload or prune (a prune running while another process uploads can delete that upload's new files).
+/// </remarks>
+public sealed class S3SnapshotStore : IDisposable
+{
+    private static readonly IReadOnlyDictionary<string, long> NoObjects = new Dictionary<string, long>();
+    private static readonly IReadOnlyDictionary<string, string> NoMetadata = new Dictionary<string, string>();
+
+    private readonly IAmazonS3 _client;
+    private readonly bool _ownsClient;
+    private readonly S3SnapshotOptions _options;
+    private readonly ILogger _logger;
+    private readonly SnapshotKeys _keys;
+    private readonly S3Objects _objects;
+    private readonly SnapshotRestorer _restorer;
+    private readonly FileHashes _hashes = new();
+
+    // The shared objects (key → size) of the newest manifest this store wrote or restored per partition. Pruning never
+    // deletes the newest manifest's files, so these need no HEAD before being reused.
+    private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, long>> _confirmedShared = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _partitionGates = new(StringComparer.Ordinal);
+
+    /// <summary>Creates a store with its own S3 client built by <see cref="S3ClientFactory"/>.</summary>
+    public S3SnapshotStore(S3SnapshotOptions options, ILogger<S3SnapshotStore>? logger = null)
+        : this(options, S3ClientFactory.Create(options), ownsClient: true, logger)
+    {
+    }
+
+    /// <summary>
+    /// Creates a store on a caller's client (not disposed with the store). Against an emulator, build the client as
+    /// <see cref="S3ClientFactory"/> does: the checksum settings that keep bodies plain are client-wide.
+    /// </summary>
+    public S3SnapshotStore(S3SnapshotOptions options, IAmazonS3 client, ILogger<S3SnapshotStore>? logger = null)
+        : this(options, client, ownsClient: false, logger)
+    {
+    }
+
+    private S3SnapshotStore(S3SnapshotOptions options, IAmazonS3 client, bool ownsClient, ILogger? logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(client);
+        options.ThrowIfInvalid();
+        _options = options;
+        _client = client;
+        _ownsClient = ownsClient;
+        _logger = logger ?? NullLogger.Instance;
+        _keys = new SnapshotKeys(options.Prefix);
+        _objects = new S3Objects(client, options, new TransferRetry(options, _logger), _logger);
+        _restorer = new SnapshotRestorer(_objects, options);
+    }
+
+    /// <summary>
+    /// Uploads the checkpoint in <paramref name="checkpointDirectory"/> (made by <see cref="RocksDatabase.CreateCheckpoint"/>)
+    /// as snapshot <paramref name="snapshotId"/> of the partition. Only SST files S3 does not hold yet are sent.
+    /// </summary>
+    /// <param name="snapshotId">Must be new for the partition and larger than its earlier ids (restore takes the largest).</param>
+    /// <param name="metadata">Stored in the manifest; the caller's source high-water marks.</param>
+    /// <exception cref="InvalidOperationException">The id is taken, or the folder is not a checkpoint.</exception>
+    public async Task<SnapshotUploadResult> UploadAsync(
+        string partitionId,
+        string checkpointDirectory,
+        long snapshotId,
+        IReadOnlyDictionary<string, string>? metadata = null,
+        CancellationToken cancellationToken = default)
+    {
+        SnapshotKeys.ValidatePartitionId(partitionId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(checkpointDirectory);
+        ArgumentOutOfRangeException.ThrowIfNegative(snapshotId);
+        var started = Stopwatch.GetTimestamp();
+        var localFiles = ScanCheckpoint(checkpointDirectory);
+
+        var gate = Gate(partitionId);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Reusing an id would overwrite the private files an existing manifest points to.
+            var manifestKey = _keys.Manifest(partitionId, snapshotId);
+            if (await _objects.SizeAsync(manifestKey, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                throw new InvalidOperationException($"Snapshot {snapshotId} of partition '{partitionId}' already exists ('{manifestKey}').");
+            }
+
+            var files = await DescribeAsync(partitionId, snapshotId, localFiles, cancellationToken).ConfigureAwait(false);
+            var confirmed = _confirmedShared.GetValueOrDefault(partitionId) ?? NoObjects;
+            long bytesUploaded = 0;
+            var filesUploaded = 0;
+            var filesReused = 0;
+            using (var throttle = new SemaphoreSlim(_options.UploadConcurrency))
+            {
+                await Concurrently.RunAsync(files, async (entry, token) =>
+                {
+                    var file = entry.File;
+                    if (SnapshotKeys.IsShared(file.Name) && await IsStoredAsync(file, confirmed, throttle, token).ConfigureAwait(false))
+                    {
+                        Interlocked.Increment(ref filesReused);
+                        return;
+                    }
+
+                    await _objects.PutFileAsync(file.ObjectKey, entry.Local.FullName, file.Size, file.Sha256, throttle, token).ConfigureAwait(false);
+                    Interlocked.Add(ref bytesUploaded, file.Size);
+                    Interlocked.Increment(ref filesUploaded);
+                }, cancellationToken).ConfigureAwait(false);
+            }
+
+            var manifest = new SnapshotManifest
+            {
+                PartitionId = partitionId,
+                SnapshotId = snapshotId,
+                CreatedAt = DateTimeOffset.UtcNow,
+                Files = [.. files.Select(entry => entry.File)],
+                Metadata = new Dictionary<string, string>(metadata ?? NoMetadata, StringComparer.Ordinal),
+            };
+
+            // Last: a manifest exists only when every file it names does.
+            await _objects.PutTextAsync(manifestKey, SnapshotManifestJson.Serialize(manifest), cancellationToken).ConfigureAwait(false);
+
+            ConfirmShared(manifest);
+            _hashes.Remember(partitionId, files.Where(entry => SnapshotKeys.IsShared(entry.File.Name)).Select(entry => (entry.Local, entry.File.Sha256)));
+
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            SnapshotLog.Uploaded(_logger, snapshotId, partitionId, filesUploaded, bytesUploaded, filesReused, elapsed.TotalMilliseconds);
+            return new SnapshotUploadResult(manifest, bytesUploaded, filesUploaded, filesReused, elapsed);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>The ids of the partition's snapshots that have a manifest, ascending.</summary>
+    public async Task<IReadOnlyList<long>> ListSnapshotIdsAsync(string partitionId, CancellationToken cancellationToken = default)
+    {
+        SnapshotKeys.ValidatePartitionId(partitionId);
+        var prefix = _keys.Manifests(partitionId);
+        var ids = new List<long>();
+        await foreach (var item in _objects.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
+        {
+            if (SnapshotKeys.TryParseManifestId(prefix, item.Key, out var id))
+            {
+                ids.Add(id);
+            }
+        }
+
+        ids.Sort();
+        return ids;
+    }
+
+    /// <summary>The manifest of one snapshot; null when it does not exist.</summary>
+    /// <exception cref="SnapshotCorruptException">The manifest exists but is unreadable.</exception>
+    public async Task<SnapshotManifest?> GetManifestAsync(string partitionId, long snapshotId, CancellationToken cancellationToken = default)
+    {
+        SnapshotKeys.ValidatePartitionId(partitionId);
+        var key = _keys.Manifest(partitionId, snapshotId);
+        var json = await _objects.GetTextAsync(key, cancellationToken).ConfigureAwait(false);
+        return json is null ? null : SnapshotManifestJson.Parse(json, key, partitionId, snapshotId);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="targetDirectory"/> hold exactly the snapshot's files, ready for
+    /// <c>RocksDatabase.Open(target, new RocksDbOptions { CreateIfMissing = false })</c>. Files already there, or in
+    /// <paramref name="localCacheDirectory"/> (say, an older checkpoint of the same partition), with the right size and
+    /// SHA-256 are not downloaded; other files in the folder are deleted. The DB must not be open on the folder.
+    /// </summary>
+    /// <exception cref="SnapshotCorruptException">A file is missing from S3 or does not match the manifest.</exception>
+    public async Task<SnapshotRestoreResult> RestoreAsync(
+        SnapshotManifest manifest,
+        string targetDirectory,
+        string? localCacheDirectory = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentException.ThrowIfNullOrWhiteSpace(targetDirectory);
+        SnapshotKeys.ValidatePartitionId(manifest.PartitionId);
+        SnapshotManifestJson.ThrowIfInvalid(manifest, _keys.Manifest(manifest.PartitionId, manifest.SnapshotId));
+        var started = Stopwatch.GetTimestamp();
+
+        var (bytesDownloaded, filesDownloaded, filesReused) = await _restorer
+            .RestoreAsync(manifest, targetDirectory, localCacheDirectory, cancellationToken).ConfigureAwait(false);
+
+        // The next upload from this folder's DB shares these files: no HEAD, and no re-hash of the hard links to them.
+        ConfirmShared(manifest);
+        _hashes.Remember(manifest.PartitionId, manifest.Files
+            .Where(file => SnapshotKeys.IsShared(file.Name))
+            .Select(file => (new FileInfo(Path.Combine(targetDirectory, file.Name)), file.Sha256)));
+
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        SnapshotLog.Restored(_logger, manifest.SnapshotId, manifest.PartitionId, filesDownloaded, bytesDownloaded, filesReused, elapsed.TotalMilliseconds);
+        return new SnapshotRestoreResult(manifest, bytesDownloaded, filesDownloaded, filesReused, elapsed);
+    }
+
+    /// <summary>
+    /// Restores the newest snapshot of the partition that is intact, trying older ones when a manifest or file is corrupt
+    /// or missing. Null when the partition has no snapshot.
+    /// </summary>
+    /// <exception cref="SnapshotCorruptException">Snapshots exist but none can be restored.</exception>
+    public async Task<SnapshotRestoreResult?> RestoreLatestAsync(
+        string partitionId,
+        string targetDirectory,
+        string? localCacheDirectory = null,
+        CancellationToken cancellationToken = default)
+    {
+        var ids = await ListSnapshotIdsAsync(partitionId, cancellationToken).ConfigureAwait(false);
+        SnapshotCorruptException? newestFailure = null;
+        for (var index = ids.Count - 1; index >= 0; index--)
+        {
+            try
+            {
+                var manifest = await GetManifestAsync(partitionId, ids[index], cancellationToken).ConfigureAwait(false);
+                if (manifest is null)
+                {
+                    continue; // pruned since the listing
+                }
+
+                return await RestoreAsync(manifest, targetDirectory, localCacheDirectory, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SnapshotCorruptException exception)
+            {
+                SnapshotLog.FallingBack(_logger, exception, ids[index], partitionId);
+                newestFailure ??= exception;
+            }
+        }
+
+        if (newestFailure is null)
+        {
+            return null;
+        }
+
+        throw new SnapshotCorruptException(
+            $"None of the {ids.Count} snapshots of partition '{partitionId}' can be restored; the newest failed with: {newestFailure.Message}",
+            newestFailure.ObjectKey,
+            newestFailure.FileName,
+            newestFailure.ExpectedSize,
+            newestFailure.ActualSize,
+            newestFailure.ExpectedSha256,
+            newestFailure.ActualSha256,
+            newestFailure);
+    }
+
+    /// <summary>
+    /// Keeps the newest <see cref="S3SnapshotOptions.SnapshotsToRetain"/> snapshots of the partition and deletes every
+    /// other object under it: older manifests first, then files no kept manifest names (including leftovers of failed uploads).
+    /// </summary>
+    /// <exception cref="SnapshotCorruptException">A manifest to keep is unreadable; nothing is deleted.</exception>
+    public async Task<SnapshotPruneResult> PruneAsync(string partitionId, CancellationToken cancellationToken = default)
+    {
+        SnapshotKeys.ValidatePartitionId(partitionId);
+        var gate = Gate(partitionId);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var ids = await ListSnapshotIdsAsync(partitionId, cancellationToken).ConfigureAwait(false);
+            var retained = ids.Skip(Math.Max(0, ids.Count - _options.SnapshotsToRetain)).ToList();
+            var deletedIds = ids.Except(retained).ToList();
+
+            var referenced = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var id in retained)
+            {
+                // Unreadable means its files are unknown: deleting anything could break it, so stop here.
+                var manifest = await GetManifestAsync(partitionId, id, cancellationToken).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException($"Snapshot {id} of partition '{partitionId}' vanished while pruning; is another process pruning it?");
+                referenced.Add(_keys.Manifest(partitionId, id));
+                referenced.UnionWith(manifest.Files.Select(file => file.ObjectKey));
+            }
+
+            var unreferenced = new List<(string Key, long Size)>();
+            await foreach (var item in _objects.ListAsync(_keys.Partition(partitionId), cancellationToken).ConfigureAwait(false))
+            {
+                if (!referenced.Contains(item.Key))
+                {
+                    unreferenced.Add((item.Key, item.Size ?? 0));
+                }
+            }
+
+            // Manifests go first, so no manifest ever names a deleted file.
+            var manifestKeys = deletedIds.Select(id => _keys.Manifest(partitionId, id)).ToHashSet(StringComparer.Ordinal);
+            await _objects.DeleteAsync([.. unreferenced.Where(o => manifestKeys.Contains(o.Key)).Select(o => o.Key)], cancellationToken).ConfigureAwait(false);
+            await _objects.DeleteAsync([.. unreferenced.Where(o => !manifestKeys.Contains(o.Key)).Select(o => o.Key)], cancellationToken).ConfigureAwait(false);
+
+            if (_confirmedShared.TryGetValue(partitionId, out var confirmed))
+            {
+                _confirmedShared[partitionId] = confirmed.Where(entry => referenced.Contains(entry.Key)).ToDictionary(StringComparer.Ordinal);
+            }
+
+            var bytesDeleted = unreferenced.Sum(o => o.Size);
+            SnapshotLog.Pruned(_logger, partitionId, deletedIds.Count, unreferenced.Count, bytesDeleted);
+            return new SnapshotPruneResult(deletedIds, retained, unreferenced.Count, bytesDeleted);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_ownsClient)
+        {
+            _client.Dispose();
+        }
+    }
+
+    private static List<FileInfo> ScanCheckpoint(string checkpointDirectory)
+    {
+        var directory = new DirectoryInfo(checkpointDirectory);
+        if (!directory.Exists)
+        {
+            throw new DirectoryNotFoundException($"Checkpoint folder '{directory.FullName}' does not exist.");
+        }
+
+        // A checkpoint is flat; anything nested would silently be missing after a restore.
+        if (directory.EnumerateDirectories().FirstOrDefault() is { } nested)
+        {
+            throw new InvalidOperationException($"'{directory.FullName}' is not a RocksDB checkpoint: it contains the folder '{nested.Name}'.");
+        }
+
+        var files = directory.EnumerateFiles().OrderBy(file => file.Name, StringComparer.Ordinal).ToList();
+        if (!files.Any(file => file.Name == "CURRENT"))
+        {
+            throw new InvalidOperationException($"'{directory.FullName}' is not a RocksDB checkpoint: it has no CURRENT file.");
+        }
+
+        return files;
+    }
+
+    private async Task<List<(FileInfo Local, SnapshotFile File)>> DescribeAsync(
+        string partitionId, long snapshotId, List<FileInfo> localFiles, CancellationToken cancellationToken)
+    {
+        var described = new (FileInfo Local, SnapshotFile File)[localFiles.Count];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(Enumerable.Range(0, localFiles.Count), options, async (index, token) =>
+        {
+            var local = localFiles[index];
+            var shared = SnapshotKeys.IsShared(local.Name);
+            var sha256 = shared
+                ? await _hashes.ImmutableSha256Async(partitionId, local, token).ConfigureAwait(false)
+                : await FileHashes.Sha256Async(local.FullName, token).ConfigureAwait(false);
+            described[index] = (local, new SnapshotFile
+            {
+                Name = local.Name,
+                ObjectKey = shared ? _keys.Shared(partitionId, local.Name, sha256) : _keys.Private(partitionId, snapshotId, local.Name),
+                Size = local.Length,
+                Sha256 = sha256,
+            });
+        }).ConfigureAwait(false);
+        return [.. described];
+    }
+
+    private async Task<bool> IsStoredAsync(SnapshotFile file, IReadOnlyDictionary<string, long> confirmed, SemaphoreSlim throttle, CancellationToken cancellationToken)
+    {
+        if (confirmed.TryGetValue(file.ObjectKey, out var size) && size == file.Size)
+        {
+            return true;
+        }
+
+        // Content-addressed, so an object of the right size under the key is this file (restore checks the hash anyway).
+        var stored = await Concurrently.ThrottledAsync(throttle, () => _objects.SizeAsync(file.ObjectKey, cancellationToken), cancellationToken)
+            .ConfigureAwait(false);
+        return stored == file.Size;
+    }
+
+    private void ConfirmShared(SnapshotManifest manifest) =>
+        _confirmedShared[manifest.PartitionId] = manifest.Files
+            .Where(file => SnapshotKeys.IsShared(file.Name))
+            .ToDictionary(file => file.ObjectKey, file => file.Size, StringComparer.Ordinal);
+
+    private SemaphoreSlim Gate(string partitionId) => _partitionGates.GetOrAdd(partitionId, _ => new SemaphoreSlim(1, 1));
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+
+namespace KinesisGrains.RocksDb.Snapshots;
+
+internal static partial class SnapshotLog
+{
+    [LoggerMessage(Level = LogLevel.Debug, Message = "S3 {Operation} of '{Key}' attempt {Attempt}/{MaxAttempts} failed ({Failure}); retrying in {DelayMs:0} ms")]
+    public static partial void Retrying(ILogger logger, string operation, string key, int attempt, int maxAttempts, string failure, double delayMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Uploaded snapshot {SnapshotId} of partition {PartitionId}: {FilesUploaded} files ({BytesUploaded} bytes) sent, {FilesReused} reused, in {ElapsedMs:0} ms")]
+    public static partial void Uploaded(ILogger logger, long snapshotId, string partitionId, int filesUploaded, long bytesUploaded, int filesReused, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Restored snapshot {SnapshotId} of partition {PartitionId}: {FilesDownloaded} files ({BytesDownloaded} bytes) downloaded, {FilesReused} reused, in {ElapsedMs:0} ms")]
+    public static partial void Restored(ILogger logger, long snapshotId, string partitionId, int filesDownloaded, long bytesDownloaded, int filesReused, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Snapshot {SnapshotId} of partition {PartitionId} cannot be restored; trying the previous one")]
+    public static partial void FallingBack(ILogger logger, Exception exception, long snapshotId, string partitionId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pruned partition {PartitionId}: {SnapshotsDeleted} snapshots and {ObjectsDeleted} objects ({BytesDeleted} bytes) deleted")]
+    public static partial void Pruned(ILogger logger, string partitionId, int snapshotsDeleted, int objectsDeleted, long bytesDeleted);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not abort multipart upload of '{Key}'; a bucket lifecycle rule should clean it up")]
+    public static partial void AbortFailed(ILogger logger, Exception exception, string key);
+}
