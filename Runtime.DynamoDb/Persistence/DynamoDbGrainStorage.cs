@@ -200,6 +200,9 @@ public sealed partial class DynamoDbGrainStorage : IDisposable
                 {
                     TableName = TableName,
                     Key = GrainStateItem.Key(id.Reference, id.StateName),
+                    ConditionExpression = condition,
+                    ExpressionAttributeNames = names,
+                    ExpressionAttributeValues = values,
                     ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
                 },
                 cancellationToken);

@@ -219,6 +219,29 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
         }
     }
 
+    /// <summary>
+    /// Moves a checkpoint back (after state was restored from an older snapshot), whoever holds the lease: records
+    /// after <paramref name="checkpoint"/> are read again, and partitions that had them skip them by their marks.
+    /// </summary>
+    public async Task RewindAsync(string shardId, string checkpoint, long subSequenceNumber, CancellationToken cancellationToken)
+    {
+        await dynamo.UpdateItemAsync(
+            new UpdateItemRequest
+            {
+                TableName = TableName,
+                Key = Key(shardId),
+                UpdateExpression = $"SET {Checkpoint} = :checkpoint, {CheckpointSubSequenceNumber} = :sub ADD {LeaseCounter} :one",
+                ConditionExpression = $"attribute_exists({LeaseKey})",
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                {
+                    [":checkpoint"] = new() { S = checkpoint },
+                    [":sub"] = new() { N = subSequenceNumber.ToString(CultureInfo.InvariantCulture) },
+                    [":one"] = new() { N = "1" },
+                },
+            },
+            cancellationToken);
+    }
+
     /// <summary>The stream these checkpoints belong to, as first recorded; null for a new table.</summary>
     public async Task<StreamIdentity?> GetStreamIdentityAsync(CancellationToken cancellationToken)
     {

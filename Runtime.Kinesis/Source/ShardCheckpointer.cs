@@ -62,9 +62,11 @@ public sealed partial class ShardCheckpointer(
         {
             // Positions first: everything they cover was applied before the snapshot starts, so the snapshot holds it.
             List<KeyValuePair<string, Position>> moved;
+            List<SourcePosition> positions;
             lock (_lock)
             {
                 moved = _pending.Where(p => !_written.TryGetValue(p.Key, out var written) || written != p.Value).ToList();
+                positions = _pending.Select(p => new SourcePosition(p.Key, p.Value.Checkpoint, p.Value.SubSequenceNumber)).ToList();
             }
 
             if (moved.Count == 0)
@@ -72,12 +74,12 @@ public sealed partial class ShardCheckpointer(
                 return;
             }
 
-            await snapshotter.SnapshotAsync(cancellationToken);
+            await snapshotter.SnapshotAsync(positions, cancellationToken);
             foreach (var (shardId, position) in moved)
             {
                 try
                 {
-                    await leases.CheckpointAsync(shardId, workerId, position.Checkpoint, position.Ended ? 0 : position.Token.SubSequenceNumber, cancellationToken);
+                    await leases.CheckpointAsync(shardId, workerId, position.Checkpoint, position.SubSequenceNumber, cancellationToken);
                     lock (_lock)
                     {
                         _written[shardId] = position;
@@ -127,6 +129,8 @@ public sealed partial class ShardCheckpointer(
     private readonly record struct Position(StreamSequenceToken Token, bool Ended)
     {
         public string Checkpoint => Ended ? SentinelCheckpoint.ShardEnd : Token.SequenceNumber;
+
+        public long SubSequenceNumber => Ended ? 0 : Token.SubSequenceNumber;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint of {ShardId} not written: {Reason}")]

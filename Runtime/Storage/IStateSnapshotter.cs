@@ -1,18 +1,26 @@
 namespace KinesisGrains.Runtime.Storage;
 
 /// <summary>
-/// Makes the grain state applied so far durable (a snapshot in S3, or nothing when the local store is durable by
+/// Makes the grain state applied so far durable (a snapshot in S3, or a flush when the local store is durable by
 /// itself). The source checkpoints a shard only past records that were applied before a completed snapshot.
 /// </summary>
 public interface IStateSnapshotter
 {
-    Task SnapshotAsync(CancellationToken cancellationToken);
+    /// <param name="positions">
+    /// Where each source shard's checkpoint will be once this snapshot is done: kept with the snapshot, so that
+    /// restoring an older snapshot knows where to replay from.
+    /// </param>
+    Task SnapshotAsync(IReadOnlyList<SourcePosition> positions, CancellationToken cancellationToken);
 }
 
-/// <summary>For a store that is durable on its own (RocksDB with its write-ahead log): nothing to do.</summary>
-public sealed class LocalDurabilitySnapshotter : IStateSnapshotter
+/// <summary>A source shard's checkpoint: a sequence number and sub-sequence number, or a sentinel such as SHARD_END.</summary>
+public readonly record struct SourcePosition(string ShardId, string Checkpoint, long SubSequenceNumber)
 {
-    public static LocalDurabilitySnapshotter Instance { get; } = new();
+    public override string ToString() => $"{Checkpoint}/{SubSequenceNumber}";
 
-    public Task SnapshotAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public static SourcePosition Parse(string shardId, string text)
+    {
+        var slash = text.LastIndexOf('/');
+        return new SourcePosition(shardId, text[..slash], long.Parse(text[(slash + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
 }

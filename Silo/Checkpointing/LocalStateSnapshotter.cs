@@ -9,5 +9,5 @@ namespace KinesisGrains.Silo.Checkpointing;
 /// </summary>
 public sealed class LocalStateSnapshotter(GrainRuntime runtime) : IStateSnapshotter
 {
-    public Task SnapshotAsync(CancellationToken cancellationToken) => runtime.FlushAsync();
+    public Task SnapshotAsync(IReadOnlyList<SourcePosition> positions, CancellationToken cancellationToken) => runtime.FlushAsync();
 }

@@ -19,6 +19,7 @@ public sealed class TableCreationTests(DynaliteFixture fixture) : IClassFixture<
 
             var description = (await fixture.Client.DescribeTableAsync(table)).Table;
             Assert.Equal(TableStatus.ACTIVE, description.TableStatus);
+            Assert.Equal(BillingMode.PAY_PER_REQUEST, description.BillingModeSummary?.BillingMode);
             Assert.Equal(
                 ["GrainReference HASH", "GrainType RANGE"],
                 description.KeySchema.Select(k => $"{k.AttributeName} {k.KeyType}"));

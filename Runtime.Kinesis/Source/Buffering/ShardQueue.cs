@@ -440,7 +440,7 @@ public sealed class ShardQueue
     /// <summary>Under _lock: one frame of <paramref name="segment"/> is done with; returns the segment when it is now drained and must be deleted.</summary>
     private SpillSegment? ReleaseFrame(SpillSegment segment)
     {
-        if (segment.Reclaimed || --segment.Pending > -1)
+        if (segment.Reclaimed || --segment.Pending > 0)
         {
             return null;
         }

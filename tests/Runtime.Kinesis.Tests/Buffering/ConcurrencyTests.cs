@@ -67,7 +67,14 @@ public sealed class ConcurrencyTests
             Assert.False(queue.TryDequeue(out _), "A page arrived twice or out of thin air.");
         })).ToArray();
 
-        await Task.WhenAll(producers.Concat(consumers)).WaitAsync(TimeSpan.FromMinutes(3));
+        // One at a time, so a failed assertion ends the test at once instead of leaving its partner blocked.
+        var running = producers.Concat(consumers).ToList();
+        while (running.Count > 0)
+        {
+            var finished = await Task.WhenAny(running).WaitAsync(TimeSpan.FromMinutes(3));
+            await finished;
+            running.Remove(finished);
+        }
 
         Assert.Equal(0, Interlocked.Read(ref overBudget));
         Assert.True(buffer.PagesSpilled > 0, "Nothing spilled: the test did not exercise the disk path.");

@@ -89,7 +89,10 @@ public sealed class SnapshotPruneTests(S3EmulatorFixture s3) : IClassFixture<S3E
         Assert.Empty(result.DeletedSnapshotIds);
         Assert.Equal(1, result.ObjectsDeleted);
         Assert.False(await s3.ExistsAsync(options.Bucket, leftover));
-        Assert.All(manifest.Files, f => Assert.True(s3.ExistsAsync(options.Bucket, f.ObjectKey).Result, f.ObjectKey));
+        foreach (var file in manifest.Files)
+        {
+            Assert.True(await s3.ExistsAsync(options.Bucket, file.ObjectKey), file.ObjectKey);
+        }
     }
 
     private static async Task WaitForCompactionAsync(RocksDatabase db)

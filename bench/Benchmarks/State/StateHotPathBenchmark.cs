@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Globalization;
+using KinesisGrains.RocksDb;
+using KinesisGrains.RocksDb.Storage;
+using KinesisGrains.Runtime.DeadLetters;
+using KinesisGrains.Runtime.Grains;
+using KinesisGrains.Runtime.Partitions;
+using KinesisGrains.Runtime.Storage;
+using KinesisGrains.Runtime.Streams;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KinesisGrains.Benchmarks.State;
+
+/// <summary>
+/// Keyed counter updates through the partition hot path (decoded events → partitions → grains → write-behind
+/// batches into RocksDB with high-water marks, flushed at every simulated checkpoint), against db_bench's
+/// mergerandom and fillrandom over the same key count, value size and RocksDB settings, in the same run.
+/// </summary>
+internal static class StateHotPathBenchmark
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var keys = Option(args, "--keys", 1_000_000);
+        var events = Option(args, "--events", 10_000_000);
+        var partitions = (int)Option(args, "--partitions", 16);
+        var batch = (int)Option(args, "--batch", 10_000);
+        var checkpointEvery = Option(args, "--checkpoint-every", 2_000_000);
+        var root = Path.Combine(Path.GetTempPath(), "kgrains-state-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(root);
+        try
+        {
+            Console.WriteLine($"keyed counters: {keys:N0} keys, {events:N0} events, {partitions} partitions, batches of {batch:N0}, flush every {checkpointEvery:N0}");
+            var perPartition = await RunOursAsync(Path.Combine(root, "per-partition"), perPartitionDb: true, keys, events, partitions, batch, checkpointEvery);
+            var shared = await RunOursAsync(Path.Combine(root, "shared"), perPartitionDb: false, keys, events, partitions, batch, checkpointEvery);
+            var merge = DbBench.Run("mergerandom", events, keys, Path.Combine(root, "db_bench-merge"));
+            Console.WriteLine($"db_bench mergerandom: {merge:N0} ops/s");
+            var fill = DbBench.Run("fillrandom", keys, keys, Path.Combine(root, "db_bench-fill"));
+            Console.WriteLine($"db_bench fillrandom: {fill:N0} ops/s");
+
+            var on = $"{DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores";
+            var label = $"{keys / 1_000_000.0:0.#}M keys, {events / 1_000_000.0:0.#}M events";
+            var rows = new List<ResultRow>
+            {
+                Row($"keyed counter updates/s, {label}, one RocksDB per partition (vs db_bench mergerandom)", perPartition, merge, on),
+                Row($"keyed counter updates/s, {label}, one RocksDB with partition prefix (vs db_bench mergerandom)", shared, merge, on),
+                Row($"keyed counter updates/s, {label}, one RocksDB per partition (vs db_bench fillrandom)", perPartition, fill, on),
+            };
+            var path = ResultsTable.Upsert(rows, ("State hot path rows", $"dotnet run -c Release --project bench/Benchmarks -- state --keys {keys} --events {events} (runs {DbBench.Command("mergerandom", events, keys)} and fillrandom itself)"));
+            Console.WriteLine($"Updated {path}");
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static ResultRow Row(string measure, double ours, double yardstick, string on) =>
+        new(measure, $"{ours:N0}", $"{yardstick:N0}", $"{ours / yardstick:0.00}", on);
+
+    private static async Task<double> RunOursAsync(string directory, bool perPartitionDb, long keys, long events, int partitions, int batch, long checkpointEvery)
+    {
+        var options = PartitionedRocksDbStores.DefaultPartitionOptions(disableWal: true);
+        using var perPartitionStores = perPartitionDb ? new PartitionedRocksDbStores(directory, partitions, options, 256L * 1024 * 1024) : null;
+        using var cache = perPartitionDb ? null : new RocksDbBlockCache(256L * 1024 * 1024);
+        using var sharedStore = perPartitionDb ? null : RocksDbKeyValueStore.Open(directory, new RocksDbOptions { DisableWal = true }, cache);
+        Func<int, IKeyValueStore> storeOf = perPartitionDb ? p => perPartitionStores![p] : _ => sharedStore!;
+        var runtimeOptions = new GrainRuntimeOptions
+        {
+            PartitionCount = partitions,
+            MaxActivationsPerPartition = (int)(keys / partitions * 2),
+            MaxDirtyGrainsPerPartition = (int)(keys / partitions * 2),
+        };
+        await using var runtime = new GrainRuntime(
+            storeOf,
+            new GrainTypeRegistry([typeof(CounterGrain)]),
+            runtimeOptions,
+            new LocalDeadLetterQueue(Path.Combine(directory + "-dead-letters")),
+            new ServiceCollection().BuildServiceProvider(),
+            NullLoggerFactory.Instance);
+
+        var keyNames = new string[keys];
+        for (var i = 0; i < keys; i++)
+        {
+            keyNames[i] = "key-" + i.ToString("D8", CultureInfo.InvariantCulture);
+        }
+
+        var random = new Random(42);
+        var stopwatch = Stopwatch.StartNew();
+        var sinceCheckpoint = 0L;
+        for (long produced = 0; produced < events;)
+        {
+            var size = (int)Math.Min(batch, events - produced);
+            var slice = new List<StreamEvent<long>>(size);
+            for (var i = 0; i < size; i++)
+            {
+                var key = keyNames[random.Next((int)keys)];
+                var sequence = (produced + i + 1).ToString(CultureInfo.InvariantCulture);
+                slice.Add(new StreamEvent<long>(key, 1, new StreamRecord(ReadOnlyMemory<byte>.Empty, key, sequence, 0, null, default, "shardId-000000000000")));
+            }
+
+            await runtime.ApplyAsync(typeof(CounterGrain), "shardId-000000000000", slice);
+            produced += size;
+            sinceCheckpoint += size;
+            if (sinceCheckpoint >= checkpointEvery)
+            {
+                await runtime.FlushAsync();
+                sinceCheckpoint = 0;
+            }
+        }
+
+        await runtime.FlushAsync();
+        var rate = events / stopwatch.Elapsed.TotalSeconds;
+        var sample = (long)(await runtime.InvokeAsync(typeof(ICounter).FullName!, keyNames[0], nameof(ICounter.GetAsync), default))!;
+        Console.WriteLine($"ours ({(perPartitionDb ? "one RocksDB per partition" : "one RocksDB, partition prefix")}): {rate:N0} events/s ({stopwatch.Elapsed.TotalSeconds:F1} s; key-00000000 = {sample})");
+        return rate;
+    }
+
+    private static long Option(string[] args, string name, long fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? long.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+}
