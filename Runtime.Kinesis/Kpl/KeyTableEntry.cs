@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace KinesisGrains.Kinesis.Kpl;
@@ -39,9 +37,7 @@ internal struct KeyTableEntry
         if (_state == HashKeyState.Unknown)
         {
             // The table holds the UTF-8 the producer hashed; re-encoding the decoded string would only cost time.
-            Span<byte> digest = stackalloc byte[MD5.HashSizeInBytes];
-            MD5.HashData(buffer.Slice(Start, Length), digest);
-            _hashKey = BinaryPrimitives.ReadUInt128BigEndian(digest);
+            _hashKey = ShortMd5.HashKey(buffer.Slice(Start, Length));
             _state = HashKeyState.Valid;
         }
 

@@ -1,13 +1,15 @@
 using System.Diagnostics.Metrics;
+using KinesisGrains.Kinesis.Diagnostics;
 
 namespace KinesisGrains.Kinesis.Kpl;
 
 /// <summary>KPL counters on the <c>KinesisGrains.Kinesis</c> meter, so drops and corrupt records are never silent.</summary>
 public static class KplMetrics
 {
-    public const string MeterName = "KinesisGrains.Kinesis";
+    public const string MeterName = KinesisMetrics.MeterName;
 
-    private static readonly Meter s_meter = new(MeterName);
+    // One Meter per name: share the Kinesis source's.
+    private static readonly Meter s_meter = KinesisMetrics.Meter;
 
     // One tag array per reason, built once: Add must not allocate on the hot path.
     private static readonly KeyValuePair<string, object?>[] s_reasonTags =

@@ -288,15 +288,26 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
         }
     }
 
-    /// <summary>Deletes every lease and the recorded stream identity: the application starts afresh.</summary>
+    /// <summary>
+    /// Deletes every row of the table (shard leases, partition leases with their snapshot pointers, the recorded
+    /// stream identity): the application starts afresh.
+    /// </summary>
     public async Task ResetAsync(CancellationToken cancellationToken)
     {
-        foreach (var lease in await ListAsync(cancellationToken))
+        Dictionary<string, AttributeValue>? startKey = null;
+        do
         {
-            await dynamo.DeleteItemAsync(new DeleteItemRequest { TableName = TableName, Key = Key(lease.LeaseKey) }, cancellationToken);
-        }
+            var response = await dynamo.ScanAsync(
+                new ScanRequest { TableName = TableName, ConsistentRead = true, ExclusiveStartKey = startKey, ProjectionExpression = LeaseKey },
+                cancellationToken);
+            foreach (var item in response.Items ?? [])
+            {
+                await dynamo.DeleteItemAsync(new DeleteItemRequest { TableName = TableName, Key = Key(item[LeaseKey].S) }, cancellationToken);
+            }
 
-        await dynamo.DeleteItemAsync(new DeleteItemRequest { TableName = TableName, Key = Key(StreamIdentityKey) }, cancellationToken);
+            startKey = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (startKey is not null);
     }
 
     private static Dictionary<string, AttributeValue> Key(string shardId) => new() { [LeaseKey] = new() { S = shardId } };

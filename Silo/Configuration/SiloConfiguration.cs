@@ -1,6 +1,7 @@
 using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Kinesis.Leasing;
 using KinesisGrains.Kinesis.Source;
+using KinesisGrains.RocksDb.Snapshots;
 using KinesisGrains.Runtime.Partitions;
 using Microsoft.Extensions.Configuration;
 
@@ -19,6 +20,14 @@ public sealed class SiloConfiguration
 
     public GrainRuntimeOptions Grains { get; } = new();
 
+    /// <summary>S3 snapshots (section <c>Snapshots</c>); without a bucket, state is durable only on the local disk.</summary>
+    public S3SnapshotOptions Snapshots { get; } = new();
+
+    /// <summary>Create the snapshot bucket when it does not exist (for local emulators).</summary>
+    public bool CreateSnapshotBucket { get; private set; }
+
+    public bool SnapshotsEnabled => !string.IsNullOrWhiteSpace(Snapshots.Bucket);
+
     public static SiloConfiguration Bind(IConfiguration configuration)
     {
         var result = new SiloConfiguration();
@@ -27,6 +36,8 @@ public sealed class SiloConfiguration
         configuration.GetSection("Kinesis").Bind(result.KinesisClient);
         configuration.GetSection("DynamoDb").Bind(result.DynamoDb);
         configuration.GetSection("Grains").Bind(result.Grains);
+        configuration.GetSection("Snapshots").Bind(result.Snapshots);
+        result.CreateSnapshotBucket = configuration.GetValue<bool>("Snapshots:CreateBucketIfMissing");
         return result;
     }
 
@@ -38,6 +49,11 @@ public sealed class SiloConfiguration
         errors.AddRange(Source.Validate());
         errors.AddRange(DynamoDb.Validate());
         errors.AddRange(Grains.Validate().Select(e => "Grains:" + e));
+        if (SnapshotsEnabled)
+        {
+            errors.AddRange(Snapshots.Validate().Select(e => "Snapshots: " + e));
+        }
+
         try
         {
             KinesisClient.Validate();

@@ -1,6 +1,7 @@
 using KinesisGrains.Kinesis.Source;
 using KinesisGrains.Runtime.Partitions;
 using KinesisGrains.Runtime.Serialization;
+using KinesisGrains.Silo.Checkpointing;
 
 namespace KinesisGrains.Silo.Endpoints;
 
@@ -16,7 +17,7 @@ public static class StatusEndpoints
 }
 
 /// <summary>What the status endpoint reports.</summary>
-public sealed class SiloStatus(string siloId, string applicationName, string streamName, KinesisStreamSource source, GrainRuntime runtime)
+public sealed class SiloStatus(string siloId, string applicationName, string streamName, KinesisStreamSource source, GrainRuntime runtime, S3StateSnapshotter? snapshots)
 {
     public SiloStatusSnapshot Snapshot()
     {
@@ -31,6 +32,11 @@ public sealed class SiloStatus(string siloId, string applicationName, string str
             shards.Sum(s => s.DeadLettered),
             runtime.Map.PartitionCount,
             runtime.ActivationCount,
+            source.Checkpointer.Cycles,
+            source.Checkpointer.LastCheckpointAt,
+            snapshots?.LastSnapshot,
+            source.Buffer.MemoryBytes,
+            source.Buffer.SpilledBytes,
             shards);
     }
 }
@@ -45,4 +51,9 @@ public sealed record SiloStatusSnapshot(
     long DeadLettered,
     int Partitions,
     int Activations,
+    long CheckpointCycles,
+    DateTimeOffset? LastCheckpointAt,
+    SnapshotStatistics? LastSnapshot,
+    long FetchBufferMemoryBytes,
+    long FetchBufferSpilledBytes,
     IReadOnlyCollection<ShardProgressSnapshot> Shards);

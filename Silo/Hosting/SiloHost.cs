@@ -3,6 +3,7 @@ using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Kinesis.Leasing;
 using KinesisGrains.Kinesis.Source;
 using KinesisGrains.RocksDb;
+using KinesisGrains.RocksDb.Snapshots;
 using KinesisGrains.RocksDb.Storage;
 using KinesisGrains.Runtime.DeadLetters;
 using KinesisGrains.Runtime.Grains;
@@ -66,37 +67,45 @@ public static class SiloHost
 
         var kinesis = new KinesisClient(configuration.KinesisClient);
         var stream = await CheckStreamAsync(kinesis, configuration, cancellationToken);
-        var leases = new ShardLeaseTable(DynamoDbClientFactory.Create(configuration.DynamoDb), configuration.Silo.ApplicationName);
+        var dynamo = DynamoDbClientFactory.Create(configuration.DynamoDb);
+        var leases = new ShardLeaseTable(dynamo, configuration.Silo.ApplicationName);
         await CheckLeaseTableAsync(leases, configuration, cancellationToken);
 
         var dataDirectory = Path.GetFullPath(configuration.Silo.DataDirectory);
         var siloId = configuration.Silo.SiloId ?? PersistedSiloId(dataDirectory);
         await CheckStreamIdentityAsync(leases, stream, configuration, dataDirectory, cancellationToken);
-        var stores = OpenStores(Path.Combine(dataDirectory, "state"), configuration.Grains.PartitionCount);
-        var deadLetters = new LocalDeadLetterQueue(Path.Combine(dataDirectory, "dead-letters"));
 
         builder.WebHost.UseUrls(configuration.Silo.HttpUrl);
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         var app = builder.Build();
+        var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+        var resources = new List<IDisposable>();
+        var (stores, s3Snapshotter) = configuration.SnapshotsEnabled
+            ? await RestoreFromSnapshotsAsync(configuration, dynamo, leases, siloId, dataDirectory, loggers, resources, cancellationToken)
+            : (OpenStores(Path.Combine(dataDirectory, "state"), configuration.Grains.PartitionCount, disableWal: false), null);
+        resources.Insert(0, stores);
+        var deadLetters = new LocalDeadLetterQueue(Path.Combine(dataDirectory, "dead-letters"));
+
         GrainRuntime runtime;
         KinesisStreamSource source;
         try
         {
-            var loggers = app.Services.GetRequiredService<ILoggerFactory>();
             runtime = new GrainRuntime(p => stores[p], new GrainTypeRegistry(siloBuilder.GrainClasses), configuration.Grains, deadLetters, app.Services, loggers);
+            s3Snapshotter?.Attach(runtime);
             var pipeline = siloBuilder.StreamPipelineFactory(runtime, deadLetters);
-            var checkpointer = new ShardCheckpointer(leases, new LocalStateSnapshotter(runtime), siloId, TimeProvider.System, loggers.CreateLogger<ShardCheckpointer>());
+            var snapshotter = (IStateSnapshotter?)s3Snapshotter ?? new LocalStateSnapshotter(runtime);
+            var checkpointer = new ShardCheckpointer(leases, snapshotter, siloId, TimeProvider.System, loggers.CreateLogger<ShardCheckpointer>());
             var spill = configuration.Source.FetchBufferSpillDirectory is { Length: > 0 } configured ? configured : Path.Combine(dataDirectory, "fetch-spill");
             source = new KinesisStreamSource(kinesis, leases, pipeline, checkpointer, configuration.Source, siloId, spill, TimeProvider.System, loggers);
         }
         catch
         {
-            stores.Dispose();
+            resources.ForEach(r => r.Dispose());
             throw;
         }
 
         app.MapGrainCalls(runtime);
-        app.MapStatus(new SiloStatus(siloId, configuration.Silo.ApplicationName, configuration.Source.StreamName, source, runtime));
+        app.MapStatus(new SiloStatus(siloId, configuration.Silo.ApplicationName, configuration.Source.StreamName, source, runtime, s3Snapshotter));
         try
         {
             await app.StartAsync(cancellationToken);
@@ -104,13 +113,13 @@ public static class SiloHost
         catch (IOException exception)
         {
             await runtime.DisposeAsync();
-            stores.Dispose();
+            resources.ForEach(r => r.Dispose());
             throw new SiloStartupException($"Cannot listen on {configuration.Silo.HttpUrl}: {exception.Message}", SiloStartupException.DependencyUnavailable, exception);
         }
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         await source.StartAsync(cancellationToken);
-        return new SiloInstance(app, new Uri(address), source, runtime, stores);
+        return new SiloInstance(app, new Uri(address), source, runtime, resources);
     }
 
     private static SiloConfiguration BindAndValidate(IConfiguration configuration)
@@ -224,12 +233,82 @@ public static class SiloHost
         return id;
     }
 
-    private static PartitionedRocksDbStores OpenStores(string path, int partitionCount)
+    /// <summary>
+    /// With S3 snapshots: takes the partition leases, restores each partition's snapshot, moves shard checkpoints
+    /// back when an older snapshot had to be used, and opens the stores with the WAL off (snapshots plus replay make
+    /// state durable, as in Flink and Kafka Streams).
+    /// </summary>
+    private static async Task<(PartitionedRocksDbStores Stores, S3StateSnapshotter Snapshotter)> RestoreFromSnapshotsAsync(
+        SiloConfiguration configuration,
+        Amazon.DynamoDBv2.IAmazonDynamoDB dynamo,
+        ShardLeaseTable leases,
+        string siloId,
+        string dataDirectory,
+        ILoggerFactory loggers,
+        List<IDisposable> resources,
+        CancellationToken cancellationToken)
+    {
+        var options = configuration.Snapshots;
+        options.Prefix = string.IsNullOrEmpty(options.Prefix) ? configuration.Silo.ApplicationName : $"{options.Prefix}/{configuration.Silo.ApplicationName}";
+        await CheckBucketAsync(options, configuration.CreateSnapshotBucket, cancellationToken);
+        var s3 = new S3SnapshotStore(options, loggers.CreateLogger<S3SnapshotStore>());
+        resources.Add(s3);
+        var path = Path.Combine(dataDirectory, "state");
+        var stores = new PartitionedRocksDbStores(path, configuration.Grains.PartitionCount, PartitionedRocksDbStores.DefaultPartitionOptions(disableWal: true), SharedCacheBytes);
+        var snapshotter = new S3StateSnapshotter(
+            s3, new PartitionLeaseTable(dynamo, leases.TableName), stores, siloId, Path.Combine(dataDirectory, "snapshot-work"), loggers.CreateLogger<S3StateSnapshotter>());
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromMinutes(10));
+            var olderSnapshots = await snapshotter.RestoreAsync(configuration.Source.LeaseFailoverTime, timeout.Token);
+            await CheckpointRewinder.RewindAsync(leases, olderSnapshots, timeout.Token);
+            for (var partition = 0; partition < stores.PartitionCount; partition++)
+            {
+                _ = stores[partition];
+            }
+        }
+        catch (Exception exception) when (exception is AmazonServiceException or AmazonClientException or InvalidOperationException or OperationCanceledException or RocksDbException or IOException)
+        {
+            stores.Dispose();
+            s3.Dispose();
+            throw new SiloStartupException($"Cannot restore the state from S3 bucket '{options.Bucket}': {exception.Message}", SiloStartupException.DependencyUnavailable, exception);
+        }
+
+        return (stores, snapshotter);
+    }
+
+    private static async Task CheckBucketAsync(S3SnapshotOptions options, bool create, CancellationToken cancellationToken)
+    {
+        using var s3 = S3ClientFactory.Create(options);
+        var endpoint = options.ServiceUrl?.ToString() ?? "AWS " + options.Region;
+        try
+        {
+            await s3.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = options.Bucket, MaxKeys = 1 }, cancellationToken);
+        }
+        catch (Amazon.S3.AmazonS3Exception exception) when (exception.ErrorCode == "NoSuchBucket" && create)
+        {
+            await s3.PutBucketAsync(options.Bucket, cancellationToken);
+        }
+        catch (Amazon.S3.AmazonS3Exception exception) when (exception.ErrorCode == "NoSuchBucket")
+        {
+            throw new SiloStartupException(
+                $"S3 bucket '{options.Bucket}' does not exist at {endpoint}. Create it, or set Snapshots:CreateBucketIfMissing=true.", SiloStartupException.DependencyUnavailable, exception);
+        }
+        catch (Exception exception) when (exception is AmazonServiceException or AmazonClientException or HttpRequestException)
+        {
+            throw new SiloStartupException($"S3 at {endpoint} could not be used for bucket '{options.Bucket}': {exception.Message}", SiloStartupException.DependencyUnavailable, exception);
+        }
+    }
+
+    private const long SharedCacheBytes = 256L * 1024 * 1024;
+
+    private static PartitionedRocksDbStores OpenStores(string path, int partitionCount, bool disableWal)
     {
         PartitionedRocksDbStores? stores = null;
         try
         {
-            stores = new PartitionedRocksDbStores(path, partitionCount, PartitionedRocksDbStores.DefaultPartitionOptions(disableWal: false), sharedCacheBytes: 256L * 1024 * 1024);
+            stores = new PartitionedRocksDbStores(path, partitionCount, PartitionedRocksDbStores.DefaultPartitionOptions(disableWal), SharedCacheBytes);
             for (var partition = 0; partition < partitionCount; partition++)
             {
                 _ = stores[partition];

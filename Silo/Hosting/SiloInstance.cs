@@ -7,16 +7,16 @@ namespace KinesisGrains.Silo.Hosting;
 public sealed class SiloInstance : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly IDisposable _stores;
+    private readonly IReadOnlyList<IDisposable> _resources;
     private int _stopped;
 
-    internal SiloInstance(WebApplication app, Uri httpEndpoint, KinesisStreamSource source, GrainRuntime runtime, IDisposable stores)
+    internal SiloInstance(WebApplication app, Uri httpEndpoint, KinesisStreamSource source, GrainRuntime runtime, IReadOnlyList<IDisposable> resources)
     {
         _app = app;
         HttpEndpoint = httpEndpoint;
         Source = source;
         Runtime = runtime;
-        _stores = stores;
+        _resources = resources;
     }
 
     public Uri HttpEndpoint { get; }
@@ -40,6 +40,9 @@ public sealed class SiloInstance : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         await Runtime.DisposeAsync();
-        _stores.Dispose();
+        foreach (var resource in _resources)
+        {
+            resource.Dispose();
+        }
     }
 }

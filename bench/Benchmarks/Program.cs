@@ -1,9 +1,20 @@
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 using KinesisGrains.Benchmarks;
 using KinesisGrains.Benchmarks.Kpl;
+using KinesisGrains.Benchmarks.State;
 
-// dotnet run -c Release --project bench/Benchmarks -- --filter '*Kpl*'
-var summaries = BenchmarkSwitcher.FromAssembly(typeof(KplDeaggregationBenchmarks).Assembly).Run(args);
+// dotnet run -c Release --project bench/Benchmarks -- state [--keys N --events N ...]   (own timing, db_bench yardstick)
+// dotnet run -c Release --project bench/Benchmarks -- --filter '*Kpl*'                  (BenchmarkDotNet)
+if (args.Length > 0 && args[0] == "state")
+{
+    return await StateHotPathBenchmark.RunAsync(args[1..]);
+}
+
+// Artifacts under bin/ (ignored by git) rather than in whatever folder the command ran from.
+var artifacts = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "BenchmarkDotNet.Artifacts"));
+var summaries = BenchmarkSwitcher.FromAssembly(typeof(KplDeaggregationBenchmarks).Assembly)
+    .Run(args, DefaultConfig.Instance.WithArtifactsPath(artifacts));
 foreach (var summary in summaries)
 {
     var rows = KplResultRows.From(summary);
@@ -13,3 +24,5 @@ foreach (var summary in summaries)
         Console.WriteLine($"Updated {path}");
     }
 }
+
+return 0;

@@ -11,7 +11,7 @@ public sealed class LocalCluster : IDisposable
 {
     public LocalCluster()
     {
-        Emulators = EmulatorEnvironment.Start("kinesalite", "dynalite");
+        Emulators = EmulatorEnvironment.Start("kinesalite", "dynalite", "s3rver");
         Kinesis = new KinesisClient(new KinesisClientOptions { ServiceUrl = Emulators.Kinesis, AccessKeyId = "local", SecretAccessKey = "local" });
     }
 
@@ -59,6 +59,17 @@ public sealed class LocalCluster : IDisposable
             settings[key] = value;
         }
 
+        return settings;
+    }
+
+    /// <summary>Adds S3 snapshots in s3rver (WAL off, restore on start) to silo settings.</summary>
+    public Dictionary<string, string?> WithSnapshots(Dictionary<string, string?> settings, string bucket = "kgrains-tests")
+    {
+        settings["Snapshots:Bucket"] = bucket;
+        settings["Snapshots:ServiceUrl"] = Emulators.S3.ToString();
+        settings["Snapshots:AccessKeyId"] = "S3RVER";
+        settings["Snapshots:SecretAccessKey"] = "S3RVER";
+        settings["Snapshots:CreateBucketIfMissing"] = "true";
         return settings;
     }
 

@@ -16,10 +16,13 @@ public sealed class FetchBuffer : IDisposable
     public const string MeterName = "KinesisGrains.Kinesis";
 
     /// <summary>
-    /// Charged per page on top of <see cref="FetchedPage.SizeBytes"/>: objects and the shard iterator cost memory too,
-    /// and without it empty pages (common when a shard is caught up) would pile up for free.
+    /// Charged per page on top of <see cref="FetchedPage.SizeBytes"/>: the page and list objects and the shard iterator
+    /// (a few hundred UTF-16 characters). Without it, empty pages, common when a shard is caught up, would pile up for free.
     /// </summary>
-    public const int PageOverheadBytes = 256;
+    public const int PageOverheadBytes = 768;
+
+    /// <summary>Charged per record: the record object, array headers, and sequence number and partition key held as UTF-16.</summary>
+    public const int RecordOverheadBytes = 192;
 
     private readonly ConcurrentDictionary<string, ShardQueue> _queues = new(StringComparer.Ordinal);
     private readonly FetchBufferMetrics _metrics;
@@ -60,7 +63,7 @@ public sealed class FetchBuffer : IDisposable
     /// <summary>Full path of the spill directory; empty when spilling is disabled.</summary>
     public string SpillDirectory { get; }
 
-    /// <summary>Bytes of the pages held in memory across all shards, <see cref="PageOverheadBytes"/> included.</summary>
+    /// <summary>Memory charged across all shards: <see cref="ChargeOf"/> of each page held in memory. Spilled pages cost no memory: not even an index entry.</summary>
     public long MemoryBytes => Volatile.Read(ref _memoryBytes);
 
     /// <summary>Bytes of spill files on disk across all shards, including already read frames of files not yet drained.</summary>
@@ -70,6 +73,13 @@ public sealed class FetchBuffer : IDisposable
     public long PagesSpilled => Volatile.Read(ref _pagesSpilled);
 
     internal TimeProvider Time { get; }
+
+    /// <summary>What a page held in memory counts against <see cref="FetchBufferOptions.SoftLimitBytes"/>: its size plus object overheads.</summary>
+    public static long ChargeOf(FetchedPage page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        return page.SizeBytes + PageOverheadBytes + ((long)page.Records.Count * RecordOverheadBytes);
+    }
 
     /// <summary>Woken whenever memory or disk budget is given back.</summary>
     internal AsyncPulse SpaceFreed { get; } = new();

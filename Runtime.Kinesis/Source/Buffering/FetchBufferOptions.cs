@@ -6,7 +6,7 @@ namespace KinesisGrains.Kinesis.Source.Buffering;
 /// </summary>
 public sealed class FetchBufferOptions
 {
-    /// <summary>In-memory budget across all shards, counting <see cref="FetchedPage.SizeBytes"/> plus <see cref="FetchBuffer.PageOverheadBytes"/> per page.</summary>
+    /// <summary>In-memory budget across all shards, counting each page as <see cref="FetchBuffer.ChargeOf"/> (its size plus object overheads).</summary>
     /// <remarks>Soft: one page larger than the whole budget is still kept in memory when nothing else is, so a shard always makes progress.</remarks>
     public long SoftLimitBytes { get; set; } = 256L * 1024 * 1024;
 

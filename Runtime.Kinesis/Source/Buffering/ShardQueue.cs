@@ -9,9 +9,16 @@ namespace KinesisGrains.Kinesis.Source.Buffering;
 /// the shard's spill file, and the consumer takes memory first. So order holds across every memory/disk switch.
 /// </summary>
 /// <remarks>
-/// Thread-safe. Producers are serialized (the one holding the gate decides where a page goes and publishes it), and
-/// one consumer at a time reads from disk; the usual shape is one fetcher and one processor per shard.
-/// Lock order: <c>_readLock</c> before <c>_lock</c>; no lock is held while waiting.
+/// <para>
+/// Spilled pages cost no memory: frames are contiguous in their file, so the consumer finds the next one from the
+/// previous frame's end and its length prefix, usually fetching that prefix in the same read as the previous frame.
+/// </para>
+/// <para>
+/// Thread-safe. Producers are serialized (the one holding the gate decides where a page goes and publishes it, so
+/// the frame it writes is always the last of its file), and one consumer at a time reads from disk; the usual shape
+/// is one fetcher and one processor per shard. Lock order: <c>_readLock</c> before <c>_lock</c>; no lock is held
+/// while waiting, and <c>_lock</c> never across I/O.
+/// </para>
 /// </remarks>
 public sealed class ShardQueue
 {
@@ -22,9 +29,11 @@ public sealed class ShardQueue
 
     // Guarded by _lock.
     private readonly Queue<FetchedPage> _inMemory = new();
-    private readonly Queue<SpillFrame> _spilled = new();
-    private readonly List<SpillSegment> _segments = [];
+    private readonly List<SpillSegment> _segments = []; // live, oldest first; the first holds the next page to read
     private SpillSegment? _writeSegment;
+    private int _spilledCount;
+    private int _headLength; // length of the next frame to read; 0 until known
+    private DateTimeOffset _headFetchedAt;
     private TaskCompletionSource? _pageArrived;
     private long _bytes;
     private bool _closed;
@@ -44,7 +53,7 @@ public sealed class ShardQueue
         {
             lock (_lock)
             {
-                return _inMemory.Count + _spilled.Count;
+                return _inMemory.Count + _spilledCount;
             }
         }
     }
@@ -56,12 +65,12 @@ public sealed class ShardQueue
         {
             lock (_lock)
             {
-                return _spilled.Count;
+                return _spilledCount;
             }
         }
     }
 
-    /// <summary>Bytes buffered, in memory and on disk, as charged against the budget (<see cref="FetchedPage.SizeBytes"/> plus <see cref="FetchBuffer.PageOverheadBytes"/> per page).</summary>
+    /// <summary>Bytes buffered, in memory and on disk, each page counted as <see cref="FetchBuffer.ChargeOf"/>.</summary>
     public long Bytes
     {
         get
@@ -74,6 +83,11 @@ public sealed class ShardQueue
     }
 
     /// <summary>When the page at the head of the queue was fetched; <c>null</c> when the queue is empty.</summary>
+    /// <remarks>
+    /// For a head page on disk this comes from its frame's prefix. Right after a dequeue that could not fetch that
+    /// prefix along with its own page, it still shows the dequeued page's time until the next dequeue: an
+    /// overestimate of the wait, never an underestimate.
+    /// </remarks>
     public DateTimeOffset? OldestFetchedAt
     {
         get
@@ -81,7 +95,7 @@ public sealed class ShardQueue
             lock (_lock)
             {
                 return _inMemory.TryPeek(out var page) ? page.FetchedAt
-                    : _spilled.TryPeek(out var frame) ? frame.FetchedAt
+                    : _spilledCount != 0 ? _headFetchedAt
                     : null;
             }
         }
@@ -104,7 +118,7 @@ public sealed class ShardQueue
             throw new ArgumentException($"A page of {page.ShardId} cannot go to the queue of {ShardId}.", nameof(page));
         }
 
-        var charge = page.SizeBytes + FetchBuffer.PageOverheadBytes;
+        var charge = FetchBuffer.ChargeOf(page);
         await _producerGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -168,7 +182,7 @@ public sealed class ShardQueue
                 return true;
             }
 
-            if (_spilled.Count == 0)
+            if (_spilledCount == 0)
             {
                 return false;
             }
@@ -205,7 +219,7 @@ public sealed class ShardQueue
                 _closed = true;
                 foreach (var page in _inMemory)
                 {
-                    memory += page.SizeBytes + FetchBuffer.PageOverheadBytes;
+                    memory += FetchBuffer.ChargeOf(page);
                 }
 
                 segments = [.. _segments];
@@ -215,9 +229,10 @@ public sealed class ShardQueue
                 }
 
                 _inMemory.Clear();
-                _spilled.Clear();
                 _segments.Clear();
                 _writeSegment = null;
+                _spilledCount = 0;
+                _headLength = 0;
                 _bytes = 0;
                 arrived = _pageArrived;
                 _pageArrived = null;
@@ -242,7 +257,7 @@ public sealed class ShardQueue
             ThrowIfClosed();
 
             // Memory only while nothing of this shard is on disk: the consumer drains memory first.
-            if (_spilled.Count != 0 || !_owner.TryReserveMemory(charge))
+            if (_spilledCount != 0 || !_owner.TryReserveMemory(charge))
             {
                 return false;
             }
@@ -254,7 +269,8 @@ public sealed class ShardQueue
         }
     }
 
-    // Synchronous I/O on purpose: a buffered write of one page is short, and regular files have no true async I/O on Linux anyway.
+    /// <summary>Appends <paramref name="page"/> to the spill; the caller has reserved <paramref name="frameLength"/> disk bytes.</summary>
+    /// <remarks>Synchronous I/O on purpose: a buffered write of one page is short, and regular files have no true async I/O on Linux anyway.</remarks>
     private void Spill(FetchedPage page, long charge, int frameLength)
     {
         SpillSegment segment;
@@ -278,14 +294,7 @@ public sealed class ShardQueue
         }
         catch (Exception exception)
         {
-            // The frame never became visible: give its slot back (its bytes stay counted until the file goes).
-            SpillSegment? drained;
-            lock (_lock)
-            {
-                drained = ReleaseFrame(segment);
-            }
-
-            Delete(drained);
+            AbandonFrame(segment, offset, frameLength);
             if (exception is ObjectDisposedException)
             {
                 ThrowIfClosed();
@@ -302,7 +311,14 @@ public sealed class ShardQueue
         {
             // Closed while writing: Close deleted the file and gave its bytes back.
             ThrowIfClosed();
-            _spilled.Enqueue(new SpillFrame(segment, offset, frameLength, charge, page.FetchedAt));
+            segment.Published = offset + frameLength;
+            if (_spilledCount++ == 0)
+            {
+                // This frame is the next to read, and the producer knows it without touching the disk.
+                _headLength = frameLength;
+                _headFetchedAt = page.FetchedAt;
+            }
+
             _bytes += charge;
             WakeConsumer();
         }
@@ -335,13 +351,33 @@ public sealed class ShardQueue
                 ThrowIfClosed();
             }
 
-            // The previous file, if any, is sealed: its pending frames keep it alive until they have been read.
+            // The previous file, if any, is sealed: its unread frames keep it alive until they have been read.
             _writeSegment = fresh;
             _segments.Add(fresh);
             fresh.Length = frameLength;
             fresh.Pending = 1;
             return (fresh, 0);
         }
+    }
+
+    /// <summary>A frame failed to write: take its slot back, so the frames of the file stay contiguous.</summary>
+    private void AbandonFrame(SpillSegment segment, long offset, int frameLength)
+    {
+        SpillSegment? drained;
+        lock (_lock)
+        {
+            if (segment.Reclaimed)
+            {
+                return; // Close deleted the file and gave its bytes back
+            }
+
+            // Producers are serialized, so nothing was handed out after this frame.
+            segment.Length = offset;
+            drained = ReleaseFrame(segment);
+        }
+
+        _owner.ReleaseDisk(frameLength);
+        Delete(drained);
     }
 
     private bool TryDequeueInMemory([MaybeNullWhen(false)] out FetchedPage page)
@@ -351,7 +387,7 @@ public sealed class ShardQueue
             return false;
         }
 
-        var charge = page.SizeBytes + FetchBuffer.PageOverheadBytes;
+        var charge = FetchBuffer.ChargeOf(page);
         _bytes -= charge;
         _owner.ReleaseMemory(charge);
         return true;
@@ -359,9 +395,13 @@ public sealed class ShardQueue
 
     private bool TryDequeueSpilled([MaybeNullWhen(false)] out FetchedPage page)
     {
+        // Held throughout: keeps a second consumer, and Close, away from the files while this one reads. Nothing is
+        // taken off the queue until the page has been read and decoded, so a failed read loses nothing.
         lock (_readLock)
         {
-            SpillFrame frame;
+            SpillSegment segment;
+            long offset;
+            int length;
             lock (_lock)
             {
                 ThrowIfClosed();
@@ -372,21 +412,67 @@ public sealed class ShardQueue
                     return true;
                 }
 
-                if (!_spilled.TryPeek(out frame))
+                if (_spilledCount == 0)
                 {
                     return false;
                 }
+
+                segment = _segments[0];
+                offset = segment.ReadOffset;
+                length = _headLength;
             }
 
-            // Read without _lock so the producer keeps appending. The frame stays queued until read, so a failed
-            // read loses nothing, and the read lock keeps a second consumer and Close off it meanwhile.
-            page = Read(frame);
+            if (length == 0)
+            {
+                (length, var fetchedAt) = ReadPreamble(segment, offset);
+                lock (_lock)
+                {
+                    _headLength = length;
+                    _headFetchedAt = fetchedAt;
+                }
+            }
+
+            // When the next frame is already in this file, its preamble comes along in the same read.
+            bool withNext;
+            lock (_lock)
+            {
+                withNext = segment.Published >= offset + length + SpillCodec.PreambleLength;
+            }
+
+            var readLength = length + (withNext ? SpillCodec.PreambleLength : 0);
+            (int Length, DateTimeOffset FetchedAt) next = default;
+            var buffer = ArrayPool<byte>.Shared.Rent(readLength);
+            try
+            {
+                var span = buffer.AsSpan(0, readLength);
+                segment.Read(span, offset);
+                page = SpillCodec.Read(ShardId, span[..length]);
+                if (withNext)
+                {
+                    next = SpillCodec.ReadPreamble(span[length..]);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
             SpillSegment? drained;
             lock (_lock)
             {
-                _spilled.Dequeue();
-                _bytes -= frame.Charge;
-                drained = ReleaseFrame(frame.Segment);
+                segment.ReadOffset = offset + length;
+                _spilledCount--;
+                _bytes -= FetchBuffer.ChargeOf(page);
+
+                // Unknown next frame: the next dequeue reads its preamble first, and OldestFetchedAt keeps the older
+                // time meanwhile. An empty spill gets its head from the producer.
+                _headLength = next.Length;
+                if (withNext)
+                {
+                    _headFetchedAt = next.FetchedAt;
+                }
+
+                drained = ReleaseFrame(segment);
             }
 
             Delete(drained);
@@ -394,19 +480,11 @@ public sealed class ShardQueue
         }
     }
 
-    private FetchedPage Read(SpillFrame frame)
+    private static (int Length, DateTimeOffset FetchedAt) ReadPreamble(SpillSegment segment, long offset)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(frame.Length);
-        try
-        {
-            var span = buffer.AsSpan(0, frame.Length);
-            frame.Segment.Read(span, frame.Offset);
-            return SpillCodec.Read(ShardId, span);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        Span<byte> preamble = stackalloc byte[SpillCodec.PreambleLength];
+        segment.Read(preamble, offset);
+        return SpillCodec.ReadPreamble(preamble);
     }
 
     private async ValueTask<FetchedPage> WaitAndDequeueAsync(CancellationToken cancellationToken)
@@ -418,7 +496,7 @@ public sealed class ShardQueue
             lock (_lock)
             {
                 ThrowIfClosed();
-                if (_inMemory.Count != 0 || _spilled.Count != 0)
+                if (_inMemory.Count != 0 || _spilledCount != 0)
                 {
                     arrived = Task.CompletedTask;
                 }

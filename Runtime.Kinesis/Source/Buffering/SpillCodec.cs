@@ -19,6 +19,10 @@ namespace KinesisGrains.Kinesis.Source.Buffering;
 internal static class SpillCodec
 {
     public const int HeaderLength = sizeof(uint);
+
+    /// <summary>The start of a frame the reader needs before reading the frame itself: length, version, fetch time.</summary>
+    public const int PreambleLength = HeaderLength + 1 + sizeof(long) + sizeof(short);
+
     private const byte Version = 1;
 
     /// <summary>The exact frame length <see cref="Write"/> produces, header included.</summary>
@@ -100,6 +104,19 @@ internal static class SpillCodec
         }
     }
 
+    /// <summary>Reads the length (header included) and fetch time of the frame that starts with <paramref name="preamble"/>.</summary>
+    public static (int FrameLength, DateTimeOffset FetchedAt) ReadPreamble(ReadOnlySpan<byte> preamble)
+    {
+        var reader = new Reader(preamble[..PreambleLength]);
+        var bodyLength = reader.UInt32();
+        if (bodyLength > Array.MaxLength - HeaderLength || bodyLength < PreambleLength - HeaderLength || reader.Byte() != Version)
+        {
+            throw new InvalidDataException("Corrupt spill frame: bad length or version.");
+        }
+
+        return ((int)bodyLength + HeaderLength, reader.Timestamp());
+    }
+
     /// <summary>Reads back one whole frame, header included, of the shard <paramref name="shardId"/>.</summary>
     public static FetchedPage Read(string shardId, ReadOnlySpan<byte> frame)
     {
@@ -107,7 +124,7 @@ internal static class SpillCodec
         var bodyLength = reader.UInt32();
         if (bodyLength != frame.Length - HeaderLength)
         {
-            throw new InvalidDataException($"Corrupt spill frame of {shardId}: its header says {bodyLength} bytes, the index {frame.Length - HeaderLength}.");
+            throw new InvalidDataException($"Corrupt spill frame of {shardId}: its header says {bodyLength} bytes, the reader expected {frame.Length - HeaderLength}.");
         }
 
         if (reader.Byte() != Version)

@@ -19,12 +19,19 @@ internal sealed class SpillSegment : IDisposable
 
     public string Path { get; }
 
-    // The three fields below are guarded by the owning queue's lock.
+    // The fields below are guarded by the owning queue's lock. Frames are contiguous: [ReadOffset, Published) holds
+    // the unread published frames, [Published, Length) at most the one frame being written.
 
     /// <summary>Bytes handed out to frames; what the segment counts against the disk budget until it is deleted.</summary>
     public long Length;
 
-    /// <summary>Frames handed out and not yet read back (or abandoned); the segment is deleted when this reaches 0.</summary>
+    /// <summary>End of the last frame the consumer may read.</summary>
+    public long Published;
+
+    /// <summary>Start of the next frame to read.</summary>
+    public long ReadOffset;
+
+    /// <summary>Frames handed out and not yet read back; the segment is deleted when this reaches 0.</summary>
     public int Pending;
 
     /// <summary>Set once, when the segment is deleted, so its bytes are given back exactly once.</summary>

@@ -31,7 +31,7 @@ public sealed class ConcurrencyTests
             for (var i = 0; i < PagesPerShard; i++)
             {
                 var page = Pages.Create(queue.ShardId, i, maxRecords: 4, maxData: 600);
-                Atomic.Max(ref largestCharge, Pages.Charge(page));
+                Atomic.Max(ref largestCharge, FetchBuffer.ChargeOf(page));
                 await queue.EnqueueAsync(page);
                 if (buffer.MemoryBytes > softLimit + Volatile.Read(ref largestCharge))
                 {
@@ -71,7 +71,7 @@ public sealed class ConcurrencyTests
         var running = producers.Concat(consumers).ToList();
         while (running.Count > 0)
         {
-            var finished = await Task.WhenAny(running).WaitAsync(TimeSpan.FromMinutes(3));
+            var finished = await Task.WhenAny(running).WaitAsync(TimeSpan.FromMinutes(1));
             await finished;
             running.Remove(finished);
         }

@@ -21,6 +21,7 @@ public sealed class FetchedPageTests
             DateTimeOffset.UnixEpoch);
 
         Assert.Equal(100 + 8 + 5 + 0 + 1 + 3, page.SizeBytes);
+        Assert.Equal(page.SizeBytes + FetchBuffer.PageOverheadBytes + (2 * FetchBuffer.RecordOverheadBytes), FetchBuffer.ChargeOf(page));
     }
 
     [Fact]

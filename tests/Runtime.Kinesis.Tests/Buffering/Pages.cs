@@ -54,9 +54,7 @@ internal static class Pages
             fetchedAt ?? s_epoch);
 
     /// <summary>What <see cref="FetchBuffer"/> charges for a <see cref="Sized"/> page.</summary>
-    public static long SizedCharge(int dataBytes) => dataBytes + 1 + 8 + FetchBuffer.PageOverheadBytes;
-
-    public static long Charge(FetchedPage page) => page.SizeBytes + FetchBuffer.PageOverheadBytes;
+    public static long SizedCharge(int dataBytes) => dataBytes + 1 + 8 + FetchBuffer.PageOverheadBytes + FetchBuffer.RecordOverheadBytes;
 
     /// <summary>Every field, record by record, arrival times to the tick and offset.</summary>
     public static void AssertSame(FetchedPage expected, FetchedPage actual)

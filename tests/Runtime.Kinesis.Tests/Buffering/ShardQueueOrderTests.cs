@@ -34,7 +34,7 @@ public sealed class ShardQueueOrderTests
             for (var produce = random.Next(0, 40); produce > 0; produce--)
             {
                 var page = Pages.Create(Shard, next++, maxRecords: 10, maxData: 4096);
-                largestCharge = Math.Max(largestCharge, Pages.Charge(page));
+                largestCharge = Math.Max(largestCharge, FetchBuffer.ChargeOf(page));
                 var spilledBefore = queue.SpilledCount;
                 await queue.EnqueueAsync(page);
                 expected.Enqueue(page);
@@ -45,7 +45,7 @@ public sealed class ShardQueueOrderTests
                 lastSpilled = spilled;
                 Assert.InRange(buffer.MemoryBytes, 0, softLimit + largestCharge);
                 Assert.Equal(expected.Count, queue.Count);
-                Assert.Equal(expected.Sum(Pages.Charge), queue.Bytes);
+                Assert.Equal(expected.Sum(FetchBuffer.ChargeOf), queue.Bytes);
             }
 
             for (var consume = random.Next(0, 45); consume > 0; consume--)
@@ -118,7 +118,7 @@ public sealed class ShardQueueOrderTests
         var huge = Pages.Sized(Shard, 0, 50_000);
         await queue.EnqueueAsync(huge);
         Assert.Equal(0, queue.SpilledCount);
-        Assert.Equal(Pages.Charge(huge), buffer.MemoryBytes);
+        Assert.Equal(FetchBuffer.ChargeOf(huge), buffer.MemoryBytes);
 
         await queue.EnqueueAsync(Pages.Sized(Shard, 1, 10)); // anything else now spills
         Assert.Equal(1, queue.SpilledCount);
@@ -144,7 +144,7 @@ public sealed class ShardQueueOrderTests
         for (var i = 0; i < 3000; i++)
         {
             var page = Pages.Create(Shard, i, maxRecords: 6, maxData: 3000);
-            largestCharge = Math.Max(largestCharge, Pages.Charge(page));
+            largestCharge = Math.Max(largestCharge, FetchBuffer.ChargeOf(page));
             await queue.EnqueueAsync(page);
             expected.Enqueue(page);
             peak = Math.Max(peak, buffer.MemoryBytes);
@@ -175,20 +175,25 @@ public sealed class ShardQueueOrderTests
         var queue = buffer.GetQueue(Shard);
         var t0 = new DateTimeOffset(2024, 5, 1, 0, 0, 1, TimeSpan.FromHours(2));
         var t1 = t0.AddSeconds(3);
+        var t2 = t1.AddSeconds(3);
 
         Assert.Null(queue.OldestFetchedAt);
         Assert.Null(queue.OldestAge);
 
         await queue.EnqueueAsync(Pages.Sized(Shard, 0, 100, t0));
         await queue.EnqueueAsync(Pages.Sized(Shard, 1, 100, t1)); // spilled
-        Assert.Equal(1, queue.SpilledCount);
+        await queue.EnqueueAsync(Pages.Sized(Shard, 2, 100, t2)); // spilled
+        Assert.Equal(2, queue.SpilledCount);
         Assert.Equal(t0, queue.OldestFetchedAt);
         Assert.Equal(time.GetUtcNow() - t0, queue.OldestAge);
 
         Assert.True(queue.TryDequeue(out _));
-        Assert.Equal(t1, queue.OldestFetchedAt); // from the spill index, without reading the file
+        Assert.Equal(t1, queue.OldestFetchedAt); // told by the producer when it spilled the first page
         time.Advance(TimeSpan.FromSeconds(30));
         Assert.Equal(time.GetUtcNow() - t1, queue.OldestAge);
+
+        Assert.True(queue.TryDequeue(out _));
+        Assert.Equal(t2, queue.OldestFetchedAt); // read from the file along with page 1
 
         Assert.True(queue.TryDequeue(out _));
         Assert.Null(queue.OldestFetchedAt);

@@ -49,6 +49,9 @@ public sealed class SpillCodecTests
         SpillCodec.Write(page, frame);
 
         Assert.Equal(frame.Length - SpillCodec.HeaderLength, BitConverter.ToInt32(frame, 0));
+        var (length, fetchedAt) = SpillCodec.ReadPreamble(frame);
+        Assert.Equal(frame.Length, length);
+        Pages.AssertSameInstant(page.FetchedAt, fetchedAt);
     }
 
     [Fact]
@@ -62,6 +65,7 @@ public sealed class SpillCodecTests
         var wrongVersion = (byte[])frame.Clone();
         wrongVersion[SpillCodec.HeaderLength] = 99;
         Assert.Throws<InvalidDataException>(() => SpillCodec.Read("shard", wrongVersion));
+        Assert.Throws<InvalidDataException>(() => SpillCodec.ReadPreamble(wrongVersion));
         var truncatedBody = (byte[])frame.Clone();
         BitConverter.TryWriteBytes(truncatedBody.AsSpan(0, 4), frame.Length - SpillCodec.HeaderLength - 1);
         Assert.Throws<InvalidDataException>(() => SpillCodec.Read("shard", truncatedBody.AsSpan(0, frame.Length - 1)));

@@ -134,6 +134,47 @@ public sealed class SpillFileTests
     }
 
     [Fact]
+    public async Task A_page_that_fails_to_spill_leaves_the_spill_readable_and_in_order()
+    {
+        using var directory = new TempDirectory("kgrains-buffer");
+        using var buffer = new FetchBuffer(new FetchBufferOptions { SoftLimitBytes = 1, SpillDirectory = directory.Path, SpillSegmentBytes = 1 << 20 });
+        var queue = buffer.GetQueue(Shard);
+        await queue.EnqueueAsync(Pages.Sized(Shard, 0, 10)); // memory
+
+        // Fails as the first frame of a new file: the file goes again.
+        await Assert.ThrowsAsync<IOException>(async () => await queue.EnqueueAsync(Failing(1)));
+        Assert.Empty(Pages.SpillFiles(directory));
+        Assert.Equal(0, buffer.SpilledBytes);
+
+        // Fails between two good frames: the next frame takes its place, so the file has no hole.
+        await queue.EnqueueAsync(Pages.Sized(Shard, 2, 5000));
+        await Assert.ThrowsAsync<IOException>(async () => await queue.EnqueueAsync(Failing(3)));
+        await queue.EnqueueAsync(Pages.Sized(Shard, 4, 5000));
+        var file = Assert.Single(Pages.SpillFiles(directory));
+        Assert.Equal(new FileInfo(file).Length, buffer.SpilledBytes);
+
+        Assert.Equal(3, queue.Count);
+        var iterators = new List<string?>();
+        while (queue.TryDequeue(out var page))
+        {
+            iterators.Add(page.NextShardIterator);
+        }
+
+        Assert.Equal(["iterator-0", "iterator-2", "iterator-4"], iterators);
+        Assert.Empty(Pages.SpillFiles(directory));
+        Assert.Equal(0, buffer.SpilledBytes);
+        Assert.Equal(0, buffer.MemoryBytes);
+
+        // Reads once to size the page, once to size the frame, then fails while writing the frame.
+        static FetchedPage Failing(int index)
+        {
+            var good = Pages.Sized(Shard, index, 5000);
+            var records = new FailingRecords(good.Records, reads: 2 * good.Records.Count);
+            return new FetchedPage(Shard, records, good.NextShardIterator, 0, [], good.FetchedAt);
+        }
+    }
+
+    [Fact]
     public async Task A_missing_spill_directory_is_created_on_first_spill()
     {
         using var directory = new TempDirectory("kgrains-buffer");
