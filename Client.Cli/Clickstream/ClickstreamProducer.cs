@@ -20,9 +20,12 @@ public sealed class ClickstreamProducer(KinesisClient kinesis, string streamName
     /// <summary>Records per second at most; 0 for as fast as Kinesis takes them.</summary>
     public int RecordsPerSecond { get; init; }
 
-    public async Task<ProduceResult> ProduceAsync(int records, int keys, int seed, GroundTruth truth, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    /// <param name="start">The first event's timestamp (events are about 3 ms apart); default: an hour ago.</param>
+    public async Task<ProduceResult> ProduceAsync(
+        int records, int keys, int seed, GroundTruth truth, IProgress<long>? progress = null, DateTimeOffset? start = null, CancellationToken cancellationToken = default)
     {
-        var generator = new ClickstreamGenerator(keys, seed, DateTimeOffset.UtcNow.AddHours(-1).Subtract(TimeSpan.FromMilliseconds(DateTimeOffset.UtcNow.Millisecond)));
+        var now = DateTimeOffset.UtcNow;
+        var generator = new ClickstreamGenerator(keys, seed, start ?? now.AddHours(-1).AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond)));
         var stopwatch = Stopwatch.StartNew();
         var inFlight = new List<Task<List<ClickEvent>>>();
         long written = 0;

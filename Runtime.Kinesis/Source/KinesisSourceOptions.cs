@@ -63,6 +63,13 @@ public sealed class KinesisSourceOptions
     public TimeSpan LeaseFailoverTime { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// The KCL's rule after resharding: a KPL aggregate with any record whose hash key is outside the shard's range is
+    /// dropped whole (a producer with a stale shard map aggregated records of several shards). Drops are counted and
+    /// logged, never silent.
+    /// </summary>
+    public bool DropAggregatesOutsideShardRange { get; set; } = true;
+
+    /// <summary>
     /// When the stream was deleted and created again under the same name, delete the old checkpoints and local state
     /// and start afresh (else the silo refuses to start).
     /// </summary>

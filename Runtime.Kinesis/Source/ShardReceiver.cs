@@ -1,4 +1,5 @@
 using KinesisGrains.Kinesis.Client;
+using KinesisGrains.Kinesis.Kpl;
 using KinesisGrains.Kinesis.Leasing;
 using KinesisGrains.Kinesis.Source.Buffering;
 using KinesisGrains.Runtime.Streams;
@@ -25,6 +26,8 @@ public sealed partial class ShardReceiver(
     ILogger logger)
 {
     private const int MaxRecordsPerBatch = 20_000;
+    private readonly KplDeaggregator _deaggregator = new(new KplDeaggregatorOptions { DropAggregatesOutsideShardRange = options.DropAggregatesOutsideShardRange });
+    private readonly List<UserRecord> _userRecords = [];
 
     /// <summary>Where the checkpoint says the shard was; records at or below it are filtered (KCL's rule on resume).</summary>
     private readonly StreamSequenceToken? _resumeAfter =
@@ -140,13 +143,28 @@ public sealed partial class ShardReceiver(
     /// <summary>Turns a Kinesis record into the records the handler sees, dropping what the checkpoint already covers.</summary>
     private void Expand(KinesisRecord record, List<StreamRecord> output)
     {
-        var streamRecord = new StreamRecord(record.Data, record.PartitionKey, record.SequenceNumber, 0, null, record.ApproximateArrivalTimestamp, ShardId);
-        if (_resumeAfter is { } resume && streamRecord.Token <= resume)
+        _userRecords.Clear();
+        var result = _deaggregator.Deaggregate(record, _userRecords, shard.HashKeyRange);
+        if (result.Outcome == DeaggregationOutcome.DroppedOutsideShardRange)
         {
-            return;
+            LogAggregateDropped(logger, ShardId, record.SequenceNumber, result.DroppedRecordCount);
+        }
+        else if (result.Outcome == DeaggregationOutcome.CorruptPassedThrough)
+        {
+            LogCorruptAggregate(logger, ShardId, record.SequenceNumber, result.CorruptReason ?? result.Corruption.ToString());
         }
 
-        output.Add(streamRecord);
+        foreach (var user in _userRecords)
+        {
+            var streamRecord = new StreamRecord(
+                user.Data, user.PartitionKey, user.SequenceNumber, user.SubSequenceNumber, user.ExplicitHashKey, user.ApproximateArrivalTimestamp, ShardId);
+            if (_resumeAfter is { } resume && streamRecord.Token <= resume)
+            {
+                continue;
+            }
+
+            output.Add(streamRecord);
+        }
     }
 
     private Task<string> OpenIteratorAsync(string? afterSequenceNumber, CancellationToken cancellationToken)
@@ -177,6 +195,12 @@ public sealed partial class ShardReceiver(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId}: reached SHARD_END; {Children} child shard(s)")]
     private static partial void LogShardEnded(ILogger logger, string shardId, int children);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: dropped the KPL aggregate {SequenceNumber} ({Records} records): a record's hash key is outside the shard's range (the KCL rule; Kinesis:DropAggregatesOutsideShardRange=false keeps them)")]
+    private static partial void LogAggregateDropped(ILogger logger, string shardId, string sequenceNumber, int records);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: record {SequenceNumber} looks like a KPL aggregate but is not valid ({Reason}); passed on as one plain record")]
+    private static partial void LogCorruptAggregate(ILogger logger, string shardId, string sequenceNumber, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Shard {ShardId}: batch of {Records} records, {Applied} applied, {Skipped} duplicates skipped, {DeadLettered} dead-lettered")]
     private static partial void LogBatch(ILogger logger, string shardId, int records, int applied, int skipped, int deadLettered);

@@ -284,7 +284,7 @@ public static class SiloHost
         var endpoint = options.ServiceUrl?.ToString() ?? "AWS " + options.Region;
         try
         {
-            await s3.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = options.Bucket, MaxKeys = 1 }, cancellationToken);
+            await s3.GetBucketLocationAsync(options.Bucket, cancellationToken);
         }
         catch (Amazon.S3.AmazonS3Exception exception) when (exception.ErrorCode == "NoSuchBucket" && create)
         {

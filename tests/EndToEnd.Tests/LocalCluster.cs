@@ -7,13 +7,24 @@ using KinesisGrains.Testing;
 namespace KinesisGrains.Tests;
 
 /// <summary>kinesalite and dynalite for a test class, and helpers to make streams and silos on them.</summary>
-public sealed class LocalCluster : IDisposable
+public class LocalCluster : IDisposable
 {
     public LocalCluster()
+        : this(kinesisLocal: false)
     {
-        Emulators = EmulatorEnvironment.Start("kinesalite", "dynalite", "s3rver");
-        Kinesis = new KinesisClient(new KinesisClientOptions { ServiceUrl = Emulators.Kinesis, AccessKeyId = "local", SecretAccessKey = "local" });
     }
+
+    /// <param name="kinesisLocal">kinesis-local (resharding, ChildShards) instead of the faster kinesalite.</param>
+    protected LocalCluster(bool kinesisLocal)
+    {
+        Emulators = kinesisLocal
+            ? EmulatorEnvironment.Start("kinesis-local", "dynalite", "s3rver")
+            : EmulatorEnvironment.Start("kinesalite", "dynalite", "s3rver");
+        KinesisEndpoint = kinesisLocal ? Emulators.KinesisLocal : Emulators.Kinesis;
+        Kinesis = new KinesisClient(new KinesisClientOptions { ServiceUrl = KinesisEndpoint, AccessKeyId = "local", SecretAccessKey = "local" });
+    }
+
+    public Uri KinesisEndpoint { get; }
 
     public EmulatorEnvironment Emulators { get; }
 
@@ -27,10 +38,11 @@ public sealed class LocalCluster : IDisposable
         return name;
     }
 
-    public async Task<GroundTruth> ProduceAsync(string stream, int records, int keys, int seed = 7, GroundTruth? truth = null)
+    /// <param name="concurrency">1 keeps every key's events in the stream in the order they were made.</param>
+    public async Task<GroundTruth> ProduceAsync(string stream, int records, int keys, int seed = 7, GroundTruth? truth = null, int concurrency = 4, DateTimeOffset? start = null)
     {
         truth ??= new GroundTruth();
-        await new ClickstreamProducer(Kinesis, stream).ProduceAsync(records, keys, seed, truth);
+        await new ClickstreamProducer(Kinesis, stream) { Concurrency = concurrency }.ProduceAsync(records, keys, seed, truth, start: start);
         return truth;
     }
 
@@ -43,7 +55,7 @@ public sealed class LocalCluster : IDisposable
             ["Silo:DataDirectory"] = dataDirectory,
             ["Silo:HttpUrl"] = "http://127.0.0.1:0",
             ["Kinesis:StreamName"] = stream,
-            ["Kinesis:ServiceUrl"] = Emulators.Kinesis.ToString(),
+            ["Kinesis:ServiceUrl"] = KinesisEndpoint.ToString(),
             ["Kinesis:AccessKeyId"] = "local",
             ["Kinesis:SecretAccessKey"] = "local",
             ["Kinesis:InitialPosition"] = "TRIM_HORIZON",
@@ -96,5 +108,6 @@ public sealed class LocalCluster : IDisposable
     {
         Kinesis.Dispose();
         Emulators.Dispose();
+        GC.SuppressFinalize(this);
     }
 }

@@ -1,0 +1,37 @@
+using KinesisGrains.Grains.UserActivity;
+using KinesisGrains.Runtime.Grains;
+using KinesisGrains.Runtime.Streams;
+
+namespace KinesisGrains.Tests;
+
+public interface IOrderCheck : IGrainWithStringKey
+{
+    Task<OrderCheckState> GetAsync();
+}
+
+public sealed class OrderCheckState
+{
+    public long Events { get; set; }
+
+    public long OutOfOrder { get; set; }
+
+    public DateTimeOffset? Last { get; set; }
+}
+
+/// <summary>Counts a key's events and how many came before an earlier-made one: per-key order across resharding.</summary>
+[GrainType("order-check")]
+public sealed class OrderCheckGrain : Grain<OrderCheckState>, IOrderCheck, IStreamConsumer<ClickEvent>
+{
+    public void OnNext(ClickEvent item, in StreamEventInfo info)
+    {
+        State.Events++;
+        if (State.Last is { } last && item.Timestamp <= last)
+        {
+            State.OutOfOrder++;
+        }
+
+        State.Last = item.Timestamp;
+    }
+
+    public Task<OrderCheckState> GetAsync() => Task.FromResult(State);
+}
