@@ -1,0 +1,75 @@
+using System.Text.Json;
+using KinesisGrains.Client;
+using KinesisGrains.Cli.Clickstream;
+using KinesisGrains.Grains.UserActivity;
+using KinesisGrains.Runtime.Serialization;
+using KinesisGrains.Testing;
+using KinesisGrains.Tests.Kpl;
+using Xunit;
+
+namespace KinesisGrains.Tests;
+
+/// <summary>Where a new application starts (TRIM_HORIZON is everywhere else), and KPL aggregates through a silo.</summary>
+public sealed class SourcePositionTests(LocalCluster cluster) : IClassFixture<LocalCluster>
+{
+    [Fact]
+    public async Task AT_TIMESTAMP_starts_at_the_first_record_that_arrived_at_or_after_the_time()
+    {
+        using var data = new TempDirectory();
+        var stream = await cluster.CreateStreamAsync(shards: 2);
+        await cluster.ProduceAsync(stream, records: 300, keys: 20, seed: 1);
+        await Task.Delay(1_500);
+        var from = DateTimeOffset.UtcNow;
+        await Task.Delay(1_500);
+        var truth = await cluster.ProduceAsync(stream, records: 200, keys: 20, seed: 2);
+
+        await using var silo = await LocalCluster.StartSiloAsync(cluster.SiloSettings(
+            "app-" + stream, stream, data.Path, ("Kinesis:InitialPosition", "AT_TIMESTAMP"), ("Kinesis:InitialTimestamp", from.ToString("O"))));
+        await LocalCluster.WaitForCaughtUpAsync(silo, 200);
+
+        Assert.Equal(200, silo.Source.Progress.Sum(p => p.RecordsRead));
+        using var client = new GrainClient(silo.HttpEndpoint);
+        Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task LATEST_skips_what_was_there_before_the_application_started()
+    {
+        using var data = new TempDirectory();
+        var stream = await cluster.CreateStreamAsync(shards: 1);
+        await cluster.ProduceAsync(stream, records: 300, keys: 20, seed: 1);
+
+        await using var silo = await LocalCluster.StartSiloAsync(cluster.SiloSettings("app-" + stream, stream, data.Path, ("Kinesis:InitialPosition", "LATEST")));
+        await LocalCluster.WaitForCaughtUpAsync(silo, 0);
+        var truth = await cluster.ProduceAsync(stream, records: 100, keys: 20, seed: 2);
+        await LocalCluster.WaitForCaughtUpAsync(silo, 100);
+
+        Assert.Equal(100, silo.Source.Progress.Sum(p => p.RecordsRead));
+        using var client = new GrainClient(silo.HttpEndpoint);
+        Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task KPL_aggregated_events_are_de_aggregated_and_counted_once()
+    {
+        using var data = new TempDirectory();
+        var stream = await cluster.CreateStreamAsync(shards: 1);
+        var truth = new GroundTruth();
+        var generator = new ClickstreamGenerator(30, 5, DateTimeOffset.UtcNow.AddHours(-1));
+        for (var aggregate = 0; aggregate < 20; aggregate++)
+        {
+            var events = Enumerable.Range(0, 50).Select(_ => generator.Next()).ToList();
+            var bytes = KplAggregateWriter.Write(events.Select(e => new AggregateEntry(e.UserId, null, JsonSerializer.SerializeToUtf8Bytes(e, StateSerializer.Options))).ToList());
+            var response = await cluster.Kinesis.PutRecordsAsync(stream, [new(bytes, events[0].UserId)]);
+            Assert.Equal(0, response.FailedRecordCount);
+            events.ForEach(truth.Add);
+        }
+
+        await using var silo = await LocalCluster.StartSiloAsync(cluster.SiloSettings("app-" + stream, stream, data.Path));
+        await LocalCluster.WaitForCaughtUpAsync(silo, 1_000);
+
+        Assert.Equal(1_000, silo.Source.Progress.Sum(p => p.RecordsRead));
+        using var client = new GrainClient(silo.HttpEndpoint);
+        Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
+    }
+}
