@@ -19,7 +19,10 @@ public sealed class LocalDeadLetterQueue : IDeadLetterQueue
 
     public string FolderPath => _directory;
 
-    public void Add(StreamRecord record, string reason)
+    public void Add(StreamRecord record, string reason) => Append(record, reason);
+
+    /// <summary>Writes the letter and returns it (for queues that also ship letters elsewhere).</summary>
+    public DeadLetter Append(StreamRecord record, string reason)
     {
         var letter = new DeadLetter(
             record.ShardId,
@@ -38,6 +41,7 @@ public sealed class LocalDeadLetterQueue : IDeadLetterQueue
         }
 
         RuntimeMetrics.DeadLetters.Add(1);
+        return letter;
     }
 
     /// <summary>Reads back every dead letter in the folder (for tools and tests).</summary>

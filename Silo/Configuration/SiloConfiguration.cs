@@ -28,6 +28,11 @@ public sealed class SiloConfiguration
 
     public bool SnapshotsEnabled => !string.IsNullOrWhiteSpace(Snapshots.Bucket);
 
+    /// <summary>When set, dead letters are also shipped to the snapshot bucket under this prefix (section <c>DeadLetters</c>).</summary>
+    public string? DeadLetterS3Prefix { get; private set; }
+
+    public TimeSpan DeadLetterFlushInterval { get; private set; } = TimeSpan.FromSeconds(5);
+
     public static SiloConfiguration Bind(IConfiguration configuration)
     {
         var result = new SiloConfiguration();
@@ -38,6 +43,8 @@ public sealed class SiloConfiguration
         configuration.GetSection("Grains").Bind(result.Grains);
         configuration.GetSection("Snapshots").Bind(result.Snapshots);
         result.CreateSnapshotBucket = configuration.GetValue<bool>("Snapshots:CreateBucketIfMissing");
+        result.DeadLetterS3Prefix = configuration["DeadLetters:S3Prefix"] is { Length: > 0 } prefix ? prefix : null;
+        result.DeadLetterFlushInterval = configuration.GetValue("DeadLetters:FlushInterval", result.DeadLetterFlushInterval);
         return result;
     }
 
@@ -49,6 +56,16 @@ public sealed class SiloConfiguration
         errors.AddRange(Source.Validate());
         errors.AddRange(DynamoDb.Validate());
         errors.AddRange(Grains.Validate().Select(e => "Grains:" + e));
+        if (DeadLetterS3Prefix is not null && !SnapshotsEnabled)
+        {
+            errors.Add("DeadLetters:S3Prefix needs Snapshots:Bucket: dead letters are shipped to the snapshot bucket.");
+        }
+
+        if (DeadLetterFlushInterval <= TimeSpan.Zero)
+        {
+            errors.Add($"DeadLetters:FlushInterval must be positive; it is {DeadLetterFlushInterval}.");
+        }
+
         if (SnapshotsEnabled)
         {
             errors.AddRange(Snapshots.Validate().Select(e => "Snapshots: " + e));

@@ -11,6 +11,7 @@ using KinesisGrains.Runtime.Partitions;
 using KinesisGrains.Runtime.Storage;
 using KinesisGrains.Silo.Checkpointing;
 using KinesisGrains.Silo.Configuration;
+using KinesisGrains.Silo.DeadLetters;
 using KinesisGrains.Silo.Endpoints;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -84,7 +85,21 @@ public static class SiloHost
             ? await RestoreFromSnapshotsAsync(configuration, dynamo, leases, siloId, dataDirectory, loggers, resources, cancellationToken)
             : (OpenStores(Path.Combine(dataDirectory, "state"), configuration.Grains.PartitionCount, disableWal: false), null);
         resources.Insert(0, stores);
-        var deadLetters = new LocalDeadLetterQueue(Path.Combine(dataDirectory, "dead-letters"));
+        var localDeadLetters = new LocalDeadLetterQueue(Path.Combine(dataDirectory, "dead-letters"));
+        IDeadLetterQueue deadLetters = localDeadLetters;
+        if (configuration.DeadLetterS3Prefix is { } deadLetterPrefix)
+        {
+            var shipped = new S3DeadLetterQueue(
+                localDeadLetters,
+                S3ClientFactory.Create(configuration.Snapshots),
+                configuration.Snapshots.Bucket,
+                $"{deadLetterPrefix.Trim('/')}/{configuration.Silo.ApplicationName}",
+                siloId,
+                configuration.DeadLetterFlushInterval,
+                loggers.CreateLogger<S3DeadLetterQueue>());
+            resources.Add(shipped);
+            deadLetters = shipped;
+        }
 
         GrainRuntime runtime;
         KinesisStreamSource source;

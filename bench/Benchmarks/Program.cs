@@ -2,6 +2,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 using KinesisGrains.Benchmarks;
 using KinesisGrains.Benchmarks.Kpl;
+using KinesisGrains.Benchmarks.Snapshots;
 using KinesisGrains.Benchmarks.State;
 
 // dotnet run -c Release --project bench/Benchmarks -- state [--keys N --events N ...]   (own timing, db_bench yardstick)
@@ -9,6 +10,16 @@ using KinesisGrains.Benchmarks.State;
 if (args.Length > 0 && args[0] == "state")
 {
     return await StateHotPathBenchmark.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "receiver")
+{
+    return await ReceiverBenchmark.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "snapshots")
+{
+    return await SnapshotBenchmark.RunAsync(args[1..]);
 }
 
 // Artifacts under bin/ (ignored by git) rather than in whatever folder the command ran from.

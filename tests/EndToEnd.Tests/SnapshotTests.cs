@@ -90,6 +90,34 @@ public sealed class SnapshotTests(LocalCluster cluster, ITestOutputHelper output
         Assert.True((await partitions.GetAsync(0, CancellationToken.None))?.SnapshotId > 1, "no snapshot was committed before the kills");
     }
 
+    [Fact]
+    public async Task Dead_letters_are_shipped_to_the_S3_prefix()
+    {
+        using var data = new TempDirectory();
+        var stream = await cluster.CreateStreamAsync(shards: 1);
+        await cluster.Kinesis.PutRecordsAsync(stream, [new("not json at all"u8.ToArray(), "user-bad")]);
+        var truth = await cluster.ProduceAsync(stream, records: 100, keys: 10);
+        var settings = cluster.WithSnapshots(cluster.SiloSettings("app-" + stream, stream, data.Path), stream);
+        settings["DeadLetters:S3Prefix"] = "dead-letters";
+        settings["DeadLetters:FlushInterval"] = "00:00:00.200";
+
+        await using (var silo = await LocalCluster.StartSiloAsync(settings))
+        {
+            await LocalCluster.WaitForCaughtUpAsync(silo, 101);
+            using var client = new GrainClient(silo.HttpEndpoint);
+            Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
+        }
+
+        var options = new KinesisGrains.RocksDb.Snapshots.S3SnapshotOptions { Bucket = stream, ServiceUrl = cluster.Emulators.S3, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" };
+        using var s3 = KinesisGrains.RocksDb.Snapshots.S3ClientFactory.Create(options);
+        var listing = await s3.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = stream, Prefix = $"dead-letters/app-{stream}/" });
+        var objectKey = Assert.Single(listing.S3Objects ?? []).Key;
+        using var body = await s3.GetObjectAsync(stream, objectKey);
+        var text = await new StreamReader(body.ResponseStream).ReadToEndAsync();
+        Assert.Contains("user-bad", text);
+        Assert.Contains("not a JSON ClickEvent", text);
+    }
+
     /// <summary>An over-count can never heal by waiting: fail at once.</summary>
     private static bool IsOverCount(string mismatch)
     {

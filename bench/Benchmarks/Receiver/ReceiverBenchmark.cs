@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using KinesisGrains.Kinesis.Client;
+using KinesisGrains.Runtime.Grains;
+using KinesisGrains.Benchmarks.Receiver;
+using KinesisGrains.Silo.Hosting;
+
+// In the namespace Program.cs already imports, so its "receiver" branch needs no extra using.
+namespace KinesisGrains.Benchmarks;
+
+/// <summary>
+/// Drains one pre-filled kinesalite stream twice: with a plain GetRecords loop on the AWS SDK for JavaScript v3
+/// (bench/receiver-js/drain.js, the yardstick) and with our receiver, hosted in an in-process silo that applies
+/// every record to a counter grain. Reports records/s of both.
+/// </summary>
+internal static class ReceiverBenchmark
+{
+    private const int Shards = 4;
+    private const int PutConcurrency = 8;
+
+    // dotnet run -c Release --project bench/Benchmarks -- receiver [--records N] [--keys N]
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var records = IntOption(args, "--records", 200_000);
+        var keys = IntOption(args, "--keys", 10_000);
+        var root = RepositoryRoot();
+        var drainScript = Path.Combine(root, "bench", "receiver-js", "drain.js");
+        if (!Directory.Exists(Path.Combine(root, "bench", "receiver-js", "node_modules", "@aws-sdk", "client-kinesis")))
+        {
+            await Console.Error.WriteLineAsync("error: run `npm ci` in bench/receiver-js first (it installs @aws-sdk/client-kinesis).");
+            return 2;
+        }
+
+        using var emulators = LocalEmulators.Start(root);
+        using var kinesis = new KinesisClient(new KinesisClientOptions { ServiceUrl = emulators.Kinesis, AccessKeyId = "local", SecretAccessKey = "local" });
+        var stream = "receiver-bench-" + Guid.NewGuid().ToString("N")[..8];
+        await kinesis.CreateStreamAsync(stream, Shards);
+        await kinesis.WaitForStreamActiveAsync(stream, TimeSpan.FromSeconds(30));
+
+        Console.WriteLine($"Filling {stream} ({Shards} shards on kinesalite) with {records:N0} records over {keys:N0} keys...");
+        var fill = Stopwatch.StartNew();
+        await FillAsync(kinesis, stream, records, keys);
+        Console.WriteLine($"  filled in {fill.Elapsed.TotalSeconds:F1} s");
+
+        var (jsRecords, jsSeconds, sdkVersion) = await RunDrainJsAsync(drainScript, emulators.Kinesis, stream, records);
+        var jsRate = jsRecords / jsSeconds;
+        Console.WriteLine($"@aws-sdk/client-kinesis {sdkVersion} GetRecords loop: {jsRecords:N0} records in {jsSeconds:F2} s = {jsRate:N0} records/s");
+
+        var (oursSeconds, applied) = await RunSiloAsync(emulators, stream, records, keys);
+        var oursRate = records / oursSeconds;
+        Console.WriteLine($"receiver + counter grains: {records:N0} records in {oursSeconds:F2} s = {oursRate:N0} records/s ({applied:N0} events applied)");
+
+        var ratio = oursRate / jsRate;
+        Console.WriteLine($"ratio {ratio:F2} (target >= 0.9)");
+
+        var measure = $"drain {records / 1000}k records from a {Shards}-shard kinesalite stream into counter grains, records/s " +
+            $"(vs @aws-sdk/client-kinesis {sdkVersion} plain GetRecords loop; ours keeps Kinesis' MinFetchPeriod of 200 ms per shard, the loop has no floor)";
+        var on = $"{DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores";
+        var row = new ResultRow(
+            measure,
+            oursRate.ToString("N0", CultureInfo.InvariantCulture),
+            jsRate.ToString("N0", CultureInfo.InvariantCulture),
+            ratio.ToString("F2", CultureInfo.InvariantCulture),
+            on);
+        var command = "dotnet run -c Release --project bench/Benchmarks -- receiver" + (records == 200_000 && keys == 10_000 ? "" : $" --records {records} --keys {keys}") +
+            " (after `npm ci` in bench/receiver-js)";
+        var path = ResultsTable.Upsert([row], ("Receiver rows", command));
+        Console.WriteLine($"Updated {path}");
+        return applied == records ? 0 : 1;
+    }
+
+    private static async Task FillAsync(KinesisClient kinesis, string stream, int records, int keys)
+    {
+        var start = DateTimeOffset.UtcNow;
+        var batches = Enumerable.Range(0, (records + KinesisClient.MaxPutRecordsEntries - 1) / KinesisClient.MaxPutRecordsEntries);
+        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = PutConcurrency }, async (batch, cancellationToken) =>
+        {
+            var first = batch * KinesisClient.MaxPutRecordsEntries;
+            var entries = new List<PutRecordsRequestEntry>();
+            for (var i = first; i < Math.Min(first + KinesisClient.MaxPutRecordsEntries, records); i++)
+            {
+                var user = "user-" + (i % keys).ToString(CultureInfo.InvariantCulture);
+                var json = $"{{\"userId\":\"{user}\",\"type\":\"click\",\"bytes\":{512 + (i % 512)},\"timestamp\":\"{start.AddMilliseconds(i):O}\"}}";
+                entries.Add(new PutRecordsRequestEntry(Encoding.UTF8.GetBytes(json), user));
+            }
+
+            while (entries.Count > 0)
+            {
+                var response = await kinesis.PutRecordsAsync(stream, entries, cancellationToken);
+                if (response.FailedRecordCount == 0)
+                {
+                    break;
+                }
+
+                entries = entries.Where((_, index) => response.Records[index].ErrorCode is not null).ToList();
+            }
+        });
+    }
+
+    private static async Task<(long Records, double Seconds, string Sdk)> RunDrainJsAsync(string script, Uri endpoint, string stream, int records)
+    {
+        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { script, endpoint.ToString(), stream, records.ToString(CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"drain.js failed ({process.ExitCode}):\n{stdout}{await stderr}");
+        }
+
+        using var result = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);
+        return (
+            result.RootElement.GetProperty("records").GetInt64(),
+            result.RootElement.GetProperty("seconds").GetDouble(),
+            result.RootElement.GetProperty("sdk").GetString()!);
+    }
+
+    private static async Task<(double Seconds, long Applied)> RunSiloAsync(LocalEmulators emulators, string stream, int records, int keys)
+    {
+        var data = Path.Combine(Path.GetTempPath(), "kgrains-receiver-silo-" + Guid.NewGuid().ToString("N")[..8]);
+        var settings = new Dictionary<string, string?>
+        {
+            ["Silo:ApplicationName"] = "receiver-bench-" + Guid.NewGuid().ToString("N")[..8],
+            ["Silo:DataDirectory"] = data,
+            ["Silo:HttpUrl"] = "http://127.0.0.1:0",
+            ["Kinesis:StreamName"] = stream,
+            ["Kinesis:ServiceUrl"] = emulators.Kinesis.ToString(),
+            ["Kinesis:AccessKeyId"] = "local",
+            ["Kinesis:SecretAccessKey"] = "local",
+            ["Kinesis:InitialPosition"] = "TRIM_HORIZON",
+            ["Kinesis:MinFetchPeriod"] = "00:00:00.200",
+            ["DynamoDb:ServiceUrl"] = emulators.DynamoDb.ToString(),
+            ["DynamoDb:AccessKeyId"] = "local",
+            ["DynamoDb:SecretAccessKey"] = "local",
+            ["Grains:PartitionCount"] = "16",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var silo = await SiloHost.StartAsync([], s => s.ConsumeStream<ReceiverClick, ReceiverCounterGrain>(), settings);
+            await using (silo)
+            {
+                var deadline = TimeSpan.FromMinutes(10);
+                while (silo.Source.Progress.Sum(p => p.RecordsRead) < records)
+                {
+                    if (clock.Elapsed > deadline)
+                    {
+                        throw new TimeoutException($"The silo read {silo.Source.Progress.Sum(p => p.RecordsRead)} of {records} records in {deadline}.");
+                    }
+
+                    await Task.Delay(20);
+                }
+
+                var seconds = clock.Elapsed.TotalSeconds;
+
+                // Check the counters: EventsApplied over the shards, and a few grains asked directly.
+                var applied = silo.Source.Progress.Sum(p => p.EventsApplied);
+                using var noArguments = JsonDocument.Parse("[]");
+                foreach (var key in new[] { 0, keys / 2, keys - 1 })
+                {
+                    var expected = records / keys + (key < records % keys ? 1 : 0);
+                    var count = Convert.ToInt64(
+                        await silo.Runtime.InvokeAsync(GrainInterfaceName.Of<IReceiverCounter>(), "user-" + key.ToString(CultureInfo.InvariantCulture), nameof(IReceiverCounter.GetAsync), noArguments.RootElement),
+                        CultureInfo.InvariantCulture);
+                    if (count != expected)
+                    {
+                        throw new InvalidOperationException($"Grain user-{key} counted {count} clicks, expected {expected}.");
+                    }
+                }
+
+                if (applied != records)
+                {
+                    await Console.Error.WriteLineAsync($"error: {applied} events applied, expected {records}");
+                }
+
+                return (seconds, applied);
+            }
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(data, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static int IntOption(string[] args, string name, int fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Orleans.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return Directory.GetCurrentDirectory();
+    }
+}
