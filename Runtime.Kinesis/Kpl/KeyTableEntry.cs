@@ -1,3 +1,4 @@
+using KinesisGrains.Runtime.Hashing;
 using System.Globalization;
 using System.Text;
 

@@ -1,6 +1,5 @@
-using System.Buffers.Binary;
-using System.Security.Cryptography;
 using System.Text;
+using KinesisGrains.Runtime.Hashing;
 
 namespace KinesisGrains.Runtime.Partitions;
 
@@ -38,8 +37,6 @@ public sealed class PartitionMap
         byte[]? rented = null;
         Span<byte> utf8 = maxBytes <= 512 ? stackalloc byte[maxBytes] : (rented = new byte[maxBytes]);
         var length = Encoding.UTF8.GetBytes(key, utf8);
-        Span<byte> digest = stackalloc byte[MD5.HashSizeInBytes];
-        MD5.HashData(utf8[..length], digest);
-        return BinaryPrimitives.ReadUInt128BigEndian(digest);
+        return ShortMd5.HashKey(utf8[..length]);
     }
 }

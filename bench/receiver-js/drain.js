@@ -3,13 +3,17 @@
 //
 //   node drain.js ENDPOINT STREAM EXPECTED_RECORDS   -> prints {"records": N, "seconds": S, "sdk": "x.y.z"}
 'use strict';
+const http = require('node:http');
 const {
   KinesisClient,
   ListShardsCommand,
   GetShardIteratorCommand,
   GetRecordsCommand,
 } = require('@aws-sdk/client-kinesis');
+const { NodeHttpHandler } = require('@smithy/node-http-handler');
 const sdkVersion = require('@aws-sdk/client-kinesis/package.json').version;
+
+process.removeAllListeners('warning'); // the SDK's Node-version notice is not a failure
 
 async function main() {
   const [endpoint, streamName, expectedArg] = process.argv.slice(2);
@@ -22,6 +26,8 @@ async function main() {
     endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    // The Kinesis client defaults to HTTP/2 (for SubscribeToShard); kinesalite speaks HTTP/1.1, as does our client.
+    requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true, maxSockets: 50 }) }),
   });
 
   const started = process.hrtime.bigint();

@@ -25,6 +25,7 @@ internal static class ReceiverBenchmark
     {
         var records = IntOption(args, "--records", 200_000);
         var keys = IntOption(args, "--keys", 10_000);
+        var shardsPerTask = IntOption(args, "--shards-per-task", 0); // 0: the silo's default (5: one fetch in flight for all 4 shards)
         var root = RepositoryRoot();
         var drainScript = Path.Combine(root, "bench", "receiver-js", "drain.js");
         if (!Directory.Exists(Path.Combine(root, "bench", "receiver-js", "node_modules", "@aws-sdk", "client-kinesis")))
@@ -48,7 +49,7 @@ internal static class ReceiverBenchmark
         var jsRate = jsRecords / jsSeconds;
         Console.WriteLine($"@aws-sdk/client-kinesis {sdkVersion} GetRecords loop: {jsRecords:N0} records in {jsSeconds:F2} s = {jsRate:N0} records/s");
 
-        var (oursSeconds, applied) = await RunSiloAsync(emulators, stream, records, keys);
+        var (oursSeconds, applied) = await RunSiloAsync(emulators, stream, records, keys, shardsPerTask);
         var oursRate = records / oursSeconds;
         Console.WriteLine($"receiver + counter grains: {records:N0} records in {oursSeconds:F2} s = {oursRate:N0} records/s ({applied:N0} events applied)");
 
@@ -65,6 +66,7 @@ internal static class ReceiverBenchmark
             ratio.ToString("F2", CultureInfo.InvariantCulture),
             on);
         var command = "dotnet run -c Release --project bench/Benchmarks -- receiver" + (records == 200_000 && keys == 10_000 ? "" : $" --records {records} --keys {keys}") +
+            (shardsPerTask > 0 ? $" --shards-per-task {shardsPerTask}" : "") +
             " (after `npm ci` in bench/receiver-js)";
         var path = ResultsTable.Upsert([row], ("Receiver rows", command));
         Console.WriteLine($"Updated {path}");
@@ -123,7 +125,7 @@ internal static class ReceiverBenchmark
             result.RootElement.GetProperty("sdk").GetString()!);
     }
 
-    private static async Task<(double Seconds, long Applied)> RunSiloAsync(LocalEmulators emulators, string stream, int records, int keys)
+    private static async Task<(double Seconds, long Applied)> RunSiloAsync(LocalEmulators emulators, string stream, int records, int keys, int shardsPerTask)
     {
         var data = Path.Combine(Path.GetTempPath(), "kgrains-receiver-silo-" + Guid.NewGuid().ToString("N")[..8]);
         var settings = new Dictionary<string, string?>
@@ -143,6 +145,10 @@ internal static class ReceiverBenchmark
             ["Grains:PartitionCount"] = "16",
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        if (shardsPerTask > 0)
+        {
+            settings["Kinesis:ShardsPerTask"] = shardsPerTask.ToString(CultureInfo.InvariantCulture);
+        }
 
         try
         {
@@ -150,6 +156,7 @@ internal static class ReceiverBenchmark
             var silo = await SiloHost.StartAsync([], s => s.ConsumeStream<ReceiverClick, ReceiverCounterGrain>(), settings);
             await using (silo)
             {
+                Console.WriteLine($"  silo started in {clock.Elapsed.TotalSeconds:F2} s (lease table, state stores; included in our time)");
                 var deadline = TimeSpan.FromMinutes(10);
                 while (silo.Source.Progress.Sum(p => p.RecordsRead) < records)
                 {

@@ -1,3 +1,4 @@
+using KinesisGrains.Runtime.Hashing;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using KinesisGrains.Kinesis.Kpl;

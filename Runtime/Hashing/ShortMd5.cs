@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
-namespace KinesisGrains.Kinesis.Kpl;
+namespace KinesisGrains.Runtime.Hashing;
 
 /// <summary>
 /// MD5 (RFC 1321) in managed code for short inputs such as partition keys. The platform's MD5 goes through OpenSSL
@@ -10,7 +10,7 @@ namespace KinesisGrains.Kinesis.Kpl;
 /// aggregate, where this is several times faster. Long inputs (the aggregate checksum) still use the platform's.
 /// Not for security: MD5 is only how Kinesis maps partition keys to hash keys.
 /// </summary>
-internal static class ShortMd5
+public static class ShortMd5
 {
     /// <summary>The digest read as an unsigned big-endian number, as Kinesis reads a partition key's MD5.</summary>
     public static UInt128 HashKey(ReadOnlySpan<byte> data)
