@@ -1,9 +1,6 @@
-using System.Buffers;
-using System.Buffers.Binary;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using KinesisGrains.Kinesis.Client;
+using KinesisGrains.Runtime.Hashing;
 
 namespace KinesisGrains.Kinesis.Routing;
 
@@ -13,32 +10,7 @@ namespace KinesisGrains.Kinesis.Routing;
 /// </summary>
 public static class HashKey
 {
-    // 256 characters (the partition key limit) need at most 768 UTF-8 bytes.
-    private const int StackBufferSize = 1024;
-
-    public static UInt128 FromPartitionKey(string partitionKey)
-    {
-        ArgumentNullException.ThrowIfNull(partitionKey);
-        var maxBytes = Encoding.UTF8.GetMaxByteCount(partitionKey.Length);
-        byte[]? rented = null;
-        var buffer = maxBytes <= StackBufferSize
-            ? stackalloc byte[StackBufferSize]
-            : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
-        try
-        {
-            var length = Encoding.UTF8.GetBytes(partitionKey, buffer);
-            Span<byte> digest = stackalloc byte[MD5.HashSizeInBytes];
-            MD5.HashData(buffer[..length], digest);
-            return BinaryPrimitives.ReadUInt128BigEndian(digest);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-    }
+    public static UInt128 FromPartitionKey(string partitionKey) => KeyHash.Of(partitionKey);
 
     /// <summary>Parses a decimal hash key as Kinesis writes them (up to 2^128-1).</summary>
     /// <exception cref="FormatException">Not a plain decimal number in range.</exception>

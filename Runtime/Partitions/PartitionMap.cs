@@ -1,4 +1,3 @@
-using System.Text;
 using KinesisGrains.Runtime.Hashing;
 
 namespace KinesisGrains.Runtime.Partitions;
@@ -31,12 +30,5 @@ public sealed class PartitionMap
     }
 
     /// <summary>MD5 of the UTF-8 key as an unsigned big-endian 128-bit number (the Kinesis hash key rule).</summary>
-    public static UInt128 HashOf(string key)
-    {
-        var maxBytes = Encoding.UTF8.GetMaxByteCount(key.Length);
-        byte[]? rented = null;
-        Span<byte> utf8 = maxBytes <= 512 ? stackalloc byte[maxBytes] : (rented = new byte[maxBytes]);
-        var length = Encoding.UTF8.GetBytes(key, utf8);
-        return ShortMd5.HashKey(utf8[..length]);
-    }
+    public static UInt128 HashOf(string key) => KeyHash.Of(key);
 }

@@ -56,7 +56,8 @@ internal static class ReceiverBenchmark
         var ratio = oursRate / jsRate;
         Console.WriteLine($"ratio {ratio:F2} (target >= 0.9)");
 
-        var measure = $"drain {records / 1000}k records from a {Shards}-shard kinesalite stream into counter grains, records/s " +
+        var measure = $"drain {records / 1000}k records from a {Shards}-shard kinesalite stream into counter grains" +
+            (shardsPerTask > 0 ? $" (Kinesis:ShardsPerTask {shardsPerTask})" : "") + ", records/s " +
             $"(vs @aws-sdk/client-kinesis {sdkVersion} plain GetRecords loop; ours keeps Kinesis' MinFetchPeriod of 200 ms per shard, the loop has no floor)";
         var on = $"{DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores";
         var row = new ResultRow(
@@ -67,7 +68,7 @@ internal static class ReceiverBenchmark
             on);
         var command = "dotnet run -c Release --project bench/Benchmarks -- receiver" + (records == 200_000 && keys == 10_000 ? "" : $" --records {records} --keys {keys}") +
             (shardsPerTask > 0 ? $" --shards-per-task {shardsPerTask}" : "") +
-            " (after `npm ci` in bench/receiver-js)";
+            " (after npm ci in bench/receiver-js)";
         var path = ResultsTable.Upsert([row], ("Receiver rows", command));
         Console.WriteLine($"Updated {path}");
         return applied == records ? 0 : 1;
