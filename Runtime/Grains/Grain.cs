@@ -33,5 +33,8 @@ public abstract class Grain
 
     internal abstract void LoadState(ReadOnlySpan<byte> persisted);
 
-    internal abstract byte[] SaveState();
+    internal abstract void WriteState(System.Text.Json.Utf8JsonWriter writer);
+
+    /// <summary>Where this activation's state is stored, computed once at activation.</summary>
+    internal byte[] StateKey { get; set; } = [];
 }

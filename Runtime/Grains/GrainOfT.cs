@@ -12,5 +12,5 @@ public abstract class Grain<TState> : Grain
     internal override void LoadState(ReadOnlySpan<byte> persisted) =>
         State = persisted.IsEmpty ? new TState() : StateSerializer.Deserialize<TState>(persisted);
 
-    internal override byte[] SaveState() => StateSerializer.Serialize(State);
+    internal override void WriteState(System.Text.Json.Utf8JsonWriter writer) => StateSerializer.Serialize(writer, State);
 }

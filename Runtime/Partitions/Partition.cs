@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -33,6 +34,8 @@ internal sealed partial class Partition : IAsyncDisposable
     private readonly HashSet<string> _dirtyMarks = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StreamSequenceToken> _appliedMarks = new(StringComparer.Ordinal);
     private readonly int _maxDirty;
+    private readonly ArrayBufferWriter<byte> _stateBuffer = new(256);
+    private readonly Utf8JsonWriter _stateWriter = new(Stream.Null);
     private readonly Task _loop;
 
     public Partition(int id, IKeyValueStore store, IServiceProvider services, IDeadLetterQueue deadLetters, int maxActivations, int maxDirty, ILogger logger)
@@ -156,7 +159,8 @@ internal sealed partial class Partition : IAsyncDisposable
 
         grain = grainType.Create(_services);
         grain.Initialize(grainType, key);
-        grain.LoadState(_store.Get(StateKeys.GrainState(Id, grainType.Name, key)));
+        grain.StateKey = StateKeys.GrainState(Id, grainType.Name, key);
+        grain.LoadState(_store.Get(grain.StateKey));
         grain.OnActivate();
         _activations.Add((grainType, key), grain);
         RuntimeMetrics.GrainActivations.Add(1);
@@ -175,7 +179,11 @@ internal sealed partial class Partition : IAsyncDisposable
             using var batch = _store.CreateBatch();
             foreach (var grain in _dirty)
             {
-                batch.Put(StateKeys.GrainState(Id, grain.Type.Name, grain.GrainKey), grain.SaveState());
+                _stateBuffer.ResetWrittenCount();
+                _stateWriter.Reset(_stateBuffer);
+                grain.WriteState(_stateWriter);
+                _stateWriter.Flush();
+                batch.Put(grain.StateKey, _stateBuffer.WrittenSpan);
             }
 
             foreach (var shardId in _dirtyMarks)
