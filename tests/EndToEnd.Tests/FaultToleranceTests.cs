@@ -58,4 +58,32 @@ public sealed class FaultToleranceTests(LocalCluster cluster) : IClassFixture<Lo
         using var client = new GrainClient(silo.HttpEndpoint);
         Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
     }
+
+    [Fact]
+    public async Task Fetching_keeps_MinFetchPeriod_between_calls_and_MaxFetchRate_per_shard()
+    {
+        using var data = new TempDirectory();
+        var stream = await cluster.CreateStreamAsync(shards: 1);
+        var truth = await cluster.ProduceAsync(stream, records: 2_000, keys: 20);
+        await using var proxy = await FaultInjectingProxy.StartAsync(cluster.KinesisEndpoint);
+        var settings = cluster.SiloSettings(
+            "app-" + stream, stream, data.Path,
+            ("Kinesis:ServiceUrl", proxy.Endpoint.ToString()),
+            ("Kinesis:MaxRecordsPerFetch", "500"),
+            ("Kinesis:MinFetchPeriod", "00:00:00.300"),
+            ("Kinesis:MaxFetchRate", "0.1"));
+
+        await using var silo = await LocalCluster.StartSiloAsync(settings);
+        await LocalCluster.WaitForCaughtUpAsync(silo, 2_000, TimeSpan.FromSeconds(120));
+
+        var calls = proxy.Log.Where(e => e.Operation == "GetRecords").Select(e => e.Time).ToList();
+        var gaps = calls.Zip(calls.Skip(1), (a, b) => b - a).ToList();
+        Assert.All(gaps, gap => Assert.True(gap >= TimeSpan.FromMilliseconds(280), $"GetRecords {gap.TotalMilliseconds} ms after the previous one"));
+
+        // 2,000 records of ~170 bytes in pages of 500 at 0.1 MB/s: each full page holds the next call back ~0.85 s.
+        var firstFourPages = calls[4] - calls[0];
+        Assert.True(firstFourPages >= TimeSpan.FromSeconds(2.5), $"four pages took {firstFourPages}");
+        using var client = new GrainClient(silo.HttpEndpoint);
+        Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
+    }
 }
