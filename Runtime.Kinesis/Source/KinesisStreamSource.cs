@@ -25,7 +25,7 @@ public sealed partial class KinesisStreamSource : BackgroundService
     private readonly FetchBuffer _buffer;
     private readonly ConcurrentDictionary<string, ShardProgress> _progress = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (Task Task, CancellationTokenSource Stop)> _running = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (long Counter, long SeenAt)> _othersLeases = new(StringComparer.Ordinal);
+    private readonly LeaseExpiryObserver _expiry;
     private readonly HashSet<string> _ended = new(StringComparer.Ordinal);
     private readonly List<SemaphoreSlim> _workerSlots = [];
     private readonly Dictionary<string, SemaphoreSlim> _slotOfShard = new(StringComparer.Ordinal);
@@ -50,6 +50,7 @@ public sealed partial class KinesisStreamSource : BackgroundService
         _workerId = workerId;
         _time = time;
         _logger = loggerFactory.CreateLogger<KinesisStreamSource>();
+        _expiry = new LeaseExpiryObserver(options.LeaseFailoverTime, time);
         _buffer = new FetchBuffer(
             new FetchBufferOptions { SoftLimitBytes = options.FetchBufferSize, SpillDirectory = spillDirectory, MaxSpillBytes = Math.Max(options.FetchBufferSize * 8, 1L << 30) },
             time);
@@ -185,30 +186,18 @@ public sealed partial class KinesisStreamSource : BackgroundService
         return slot;
     }
 
-    /// <summary>
-    /// Takes a lease that is free, ours, or abandoned: its counter has not moved for the failover time, as this
-    /// silo observed it (no clocks are compared across machines, as in the KCL).
-    /// </summary>
+    /// <summary>Takes a lease that is free, ours, or abandoned (see <see cref="LeaseExpiryObserver"/>).</summary>
     private async Task<ShardLease?> TryTakeAsync(ShardLease lease, CancellationToken cancellationToken)
     {
-        if (lease.LeaseOwner is not null && lease.LeaseOwner != _workerId)
+        if (lease.LeaseOwner is not null && lease.LeaseOwner != _workerId && !_expiry.HasExpired(lease.LeaseKey, lease.LeaseCounter))
         {
-            if (!_othersLeases.TryGetValue(lease.LeaseKey, out var seen) || seen.Counter != lease.LeaseCounter)
-            {
-                _othersLeases[lease.LeaseKey] = (lease.LeaseCounter, _time.GetTimestamp());
-                return null;
-            }
-
-            if (_time.GetElapsedTime(seen.SeenAt) < _options.LeaseFailoverTime)
-            {
-                return null;
-            }
+            return null;
         }
 
         try
         {
             var taken = await _leases.TakeAsync(lease, _workerId, cancellationToken);
-            _othersLeases.Remove(lease.LeaseKey);
+            _expiry.Forget(lease.LeaseKey);
             LogLeaseTaken(_logger, lease.LeaseKey, lease.LeaseOwner ?? "nobody");
             return taken;
         }

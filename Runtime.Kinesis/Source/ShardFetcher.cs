@@ -22,8 +22,6 @@ internal sealed partial class ShardFetcher(
     private int _fetchSize = options.MaxRecordsPerFetch;
     private string? _lastFetchedSequenceNumber;
 
-    public int FetchSize => _fetchSize;
-
     /// <summary>Fetches until the shard ends or <paramref name="cancellationToken"/> fires.</summary>
     /// <param name="openIterator">Opens an iterator after a sequence number, or at the start position when it is null.</param>
     public async Task RunAsync(Func<string?, CancellationToken, Task<string>> openIterator, CancellationToken cancellationToken)

@@ -119,29 +119,6 @@ public sealed class GrainRuntime : IAsyncDisposable
         await Task.WhenAll(pending);
     }
 
-    /// <summary>Flushes one partition (before its own snapshot).</summary>
-    public Task FlushAsync(int partition)
-    {
-        var item = new FlushWorkItem();
-        _partitions[partition].Enqueue(item);
-        return item.Completion;
-    }
-
-    /// <summary>The lowest high-water mark of <paramref name="shardId"/> over the partitions that have one.</summary>
-    public IReadOnlyDictionary<int, StreamSequenceToken> GetHighWaterMarks(string shardId)
-    {
-        var marks = new Dictionary<int, StreamSequenceToken>();
-        foreach (var partition in _partitions)
-        {
-            if (partition.GetHighWaterMark(shardId) is { } mark)
-            {
-                marks[partition.Id] = mark;
-            }
-        }
-
-        return marks;
-    }
-
     public async ValueTask DisposeAsync()
     {
         foreach (var partition in _partitions)

@@ -29,6 +29,7 @@ internal sealed partial class Partition : IAsyncDisposable
     private readonly int _maxActivations;
     private readonly Channel<PartitionWorkItem> _queue = Channel.CreateUnbounded<PartitionWorkItem>(new() { SingleReader = true });
     private readonly Dictionary<(GrainType Type, string Key), Grain> _activations = [];
+    // The marks as stored; _appliedMarks run ahead of them by what is still dirty in memory.
     private readonly Dictionary<string, StreamSequenceToken> _highWaterMarks = new(StringComparer.Ordinal);
     private readonly HashSet<Grain> _dirty = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<string> _dirtyMarks = new(StringComparer.Ordinal);
@@ -65,14 +66,6 @@ internal sealed partial class Partition : IAsyncDisposable
         if (!_queue.Writer.TryWrite(item))
         {
             item.Fail(new ObjectDisposedException($"partition {Id}"));
-        }
-    }
-
-    public StreamSequenceToken? GetHighWaterMark(string shardId)
-    {
-        lock (_highWaterMarks)
-        {
-            return _highWaterMarks.TryGetValue(shardId, out var mark) ? mark : null;
         }
     }
 
@@ -204,12 +197,9 @@ internal sealed partial class Partition : IAsyncDisposable
             _dirty.Clear();
             _dirtyMarks.Clear();
             _appliedMarks.Clear();
-            lock (_highWaterMarks)
+            foreach (var (shardId, mark) in _highWaterMarks)
             {
-                foreach (var (shardId, mark) in _highWaterMarks)
-                {
-                    _appliedMarks[shardId] = mark;
-                }
+                _appliedMarks[shardId] = mark;
             }
 
             throw;
@@ -220,12 +210,9 @@ internal sealed partial class Partition : IAsyncDisposable
             grain.IsDirty = false;
         }
 
-        lock (_highWaterMarks)
+        foreach (var shardId in _dirtyMarks)
         {
-            foreach (var shardId in _dirtyMarks)
-            {
-                _highWaterMarks[shardId] = _appliedMarks[shardId];
-            }
+            _highWaterMarks[shardId] = _appliedMarks[shardId];
         }
 
         _dirty.Clear();

@@ -55,9 +55,10 @@ public sealed partial class S3StateSnapshotter : IStateSnapshotter
     {
         Directory.CreateDirectory(_workDirectory);
         var rewinds = new List<IReadOnlyList<SourcePosition>>();
+        var expiry = new LeaseExpiryObserver(failoverTime, TimeProvider.System);
         await Parallel.ForAsync(0, _stores.PartitionCount, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (partition, ct) =>
         {
-            var lease = await AcquireAsync(partition, failoverTime, ct);
+            var lease = await AcquireAsync(partition, expiry, failoverTime, ct);
             var known = await _s3.ListSnapshotIdsAsync(PartitionId(partition), ct);
             _lastSnapshotId[partition] = Math.Max(lease.SnapshotId ?? 0, known.Count > 0 ? known[^1] : 0);
             var local = _stores.DirectoryOf(partition);
@@ -139,31 +140,34 @@ public sealed partial class S3StateSnapshotter : IStateSnapshotter
 
             await _s3.PruneAsync(PartitionId(partition), ct);
         });
-        LastSnapshot = new SnapshotStatistics(DateTimeOffset.UtcNow, Stopwatch.GetElapsedTime(started), total, uploaded);
-        LogSnapshot(_logger, _stores.PartitionCount, total, uploaded, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        LastSnapshot = new SnapshotStatistics(DateTimeOffset.UtcNow, elapsed, total, uploaded);
+        LogSnapshot(_logger, _stores.PartitionCount, total, uploaded, elapsed.TotalMilliseconds);
     }
 
-    private async Task<PartitionLease> AcquireAsync(int partition, TimeSpan failoverTime, CancellationToken cancellationToken)
+    private async Task<PartitionLease> AcquireAsync(int partition, LeaseExpiryObserver expiry, TimeSpan failoverTime, CancellationToken cancellationToken)
     {
-        PartitionLease? seen = null;
-        var seenAt = Stopwatch.GetTimestamp();
+        PartitionLease? abandoned = null;
+        var logged = false;
         while (true)
         {
-            var abandoned = seen is not null && Stopwatch.GetElapsedTime(seenAt) >= failoverTime ? seen : null;
             if (await _leases.TryTakeAsync(partition, _owner, abandoned, cancellationToken) is { } taken)
             {
                 return taken;
             }
 
             var current = await _leases.GetAsync(partition, cancellationToken);
-            if (current is null || seen is null || current.LeaseCounter != seen.LeaseCounter)
+            abandoned = current is not null && expiry.HasExpired(PartitionLeaseTable.LeaseKeyOf(partition), current.LeaseCounter) ? current : null;
+            if (abandoned is null)
             {
-                seen = current;
-                seenAt = Stopwatch.GetTimestamp();
-                LogWaitingForPartition(_logger, partition, current?.Owner ?? "nobody");
-            }
+                if (!logged)
+                {
+                    LogWaitingForPartition(_logger, partition, current?.Owner ?? "nobody");
+                    logged = true;
+                }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, failoverTime.TotalMilliseconds / 3)), cancellationToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, failoverTime.TotalMilliseconds / 3)), cancellationToken);
+            }
         }
     }
 

@@ -5,7 +5,8 @@ namespace KinesisGrains.Tests;
 /// <summary>Runs one of the project's executables (copied next to the tests) as a real process, with a time limit.</summary>
 internal static class ProcessRunner
 {
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string assembly, IEnumerable<string> arguments, TimeSpan timeout)
+    /// <summary>Starts <c>dotnet {assembly} {arguments}</c> with stdout and stderr redirected.</summary>
+    public static Process Start(string assembly, IEnumerable<string> arguments)
     {
         var startInfo = new ProcessStartInfo("dotnet")
         {
@@ -19,7 +20,12 @@ internal static class ProcessRunner
             startInfo.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(startInfo)!;
+        return Process.Start(startInfo)!;
+    }
+
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string assembly, IEnumerable<string> arguments, TimeSpan timeout)
+    {
+        using var process = Start(assembly, arguments);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var limit = new CancellationTokenSource(timeout);

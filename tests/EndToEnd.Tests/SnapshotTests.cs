@@ -127,14 +127,7 @@ public sealed class SnapshotTests(LocalCluster cluster, ITestOutputHelper output
 
     private static Process StartSilo(IEnumerable<string> arguments)
     {
-        var startInfo = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
-        startInfo.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "KinesisGrains.Silo.dll"));
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(startInfo)!;
+        var process = ProcessRunner.Start("KinesisGrains.Silo.dll", arguments);
 
         // Drain stdout so the silo never blocks on a full pipe; stderr is read only if it exits by itself.
         process.OutputDataReceived += (_, _) => { };
