@@ -50,8 +50,17 @@ public sealed class StreamLifecycleTests(LocalCluster cluster) : IClassFixture<L
             await LocalCluster.WaitForCaughtUpAsync(first, 300);
         }
 
+        // kinesalite keeps creation times in whole seconds, set 2 s in the past (its SEQ_ADJUST_MS): a stream recreated
+        // within the same second would look identical, which real Kinesis (deletion alone takes seconds) never shows.
+        var firstCreated = (await cluster.Kinesis.DescribeStreamSummaryAsync(stream)).StreamCreationTimestamp;
         await cluster.Kinesis.DeleteStreamAsync(stream);
         await WaitUntilGoneAsync(stream);
+        var sameSecondUntil = firstCreated.AddSeconds(1 + 2) - DateTimeOffset.UtcNow;
+        if (sameSecondUntil > TimeSpan.Zero)
+        {
+            await Task.Delay(sameSecondUntil + TimeSpan.FromMilliseconds(50));
+        }
+
         await cluster.Kinesis.CreateStreamAsync(stream, 1);
         await cluster.Kinesis.WaitForStreamActiveAsync(stream, TimeSpan.FromSeconds(30));
         var truth = await cluster.ProduceAsync(stream, records: 200, keys: 10, seed: 99);
