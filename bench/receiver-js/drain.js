@@ -31,6 +31,7 @@ async function main() {
   });
 
   const started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
   const shards = [];
   let nextToken;
   do {
@@ -58,7 +59,8 @@ async function main() {
   await Promise.all(shards.map((s) => drainShard(s.ShardId)));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   client.destroy();
-  console.log(JSON.stringify({ records: total, seconds, sdk: sdkVersion }));
+  const cpu = process.cpuUsage(cpuBefore);
+  console.log(JSON.stringify({ records: total, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, sdk: sdkVersion }));
   if (total < expected) {
     console.error(`read ${total} records, expected ${expected}`);
     process.exit(1);
