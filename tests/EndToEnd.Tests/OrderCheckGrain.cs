@@ -20,9 +20,9 @@ public sealed class OrderCheckState
 
 /// <summary>Counts a key's events and how many came before an earlier-made one: per-key order across resharding.</summary>
 [GrainType("order-check")]
-public sealed class OrderCheckGrain : Grain<OrderCheckState>, IOrderCheck, IStreamConsumer<ClickEvent>
+public class OrderCheckGrain : Grain<OrderCheckState>, IOrderCheck, IStreamConsumer<ClickEvent>
 {
-    public void OnNext(ClickEvent item, in StreamEventInfo info)
+    public virtual void OnNext(ClickEvent item, in StreamEventInfo info)
     {
         State.Events++;
         if (State.Last is { } last && item.Timestamp <= last)
