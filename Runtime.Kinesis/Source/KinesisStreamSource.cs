@@ -68,6 +68,11 @@ public sealed partial class KinesisStreamSource : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (_buffer.OrphanedSpillFilesDeleted > 0)
+        {
+            LogOrphanedSpillFilesDeleted(_logger, _buffer.OrphanedSpillFilesDeleted, _buffer.SpillDirectory);
+        }
+
         await _leases.EnsureCreatedAsync(stoppingToken);
         var renewer = RenewLeasesAsync(stoppingToken);
         var checkpoints = Checkpointer.RunAsync(_options.CheckpointInterval, stoppingToken);
@@ -270,6 +275,9 @@ public sealed partial class KinesisStreamSource : BackgroundService
 
     private static List<string> ParentsOf(Shard shard) =>
         new[] { shard.ParentShardId, shard.AdjacentParentShardId }.OfType<string>().ToList();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Count} spill file(s) of stopped processes from {Directory}")]
+    private static partial void LogOrphanedSpillFilesDeleted(ILogger logger, int count, string directory);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Took the lease of {ShardId} (from {PreviousOwner})")]
     private static partial void LogLeaseTaken(ILogger logger, string shardId, string previousOwner);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 
@@ -14,6 +15,9 @@ namespace KinesisGrains.Kinesis.Source.Buffering;
 public sealed class FetchBuffer : IDisposable
 {
     public const string MeterName = "KinesisGrains.Kinesis";
+
+    // Spill file names: kgrains-{process id}-{buffer id}-{shard}-{segment}.spill
+    private const string SpillFilePrefix = "kgrains-";
 
     /// <summary>
     /// Charged per page on top of <see cref="FetchedPage.SizeBytes"/>: the page and list objects and the shard iterator
@@ -50,9 +54,13 @@ public sealed class FetchBuffer : IDisposable
         Time = time ?? TimeProvider.System;
 
         // Unique per buffer, so buffers of one process, or of several processes, can share a directory.
-        _spillFilePrefix = string.Create(CultureInfo.InvariantCulture, $"kgrains-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}-");
+        _spillFilePrefix = string.Create(CultureInfo.InvariantCulture, $"{SpillFilePrefix}{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}-");
+        OrphanedSpillFilesDeleted = MaxSpillBytes > 0 ? DeleteOrphanedSpillFiles(SpillDirectory) : 0;
         _metrics = new FetchBufferMetrics(this);
     }
+
+    /// <summary>Spill files left behind by processes that died before disposing their buffer, deleted when this one was created.</summary>
+    public int OrphanedSpillFilesDeleted { get; }
 
     public long SoftLimitBytes { get; }
 
@@ -179,6 +187,58 @@ public sealed class FetchBuffer : IDisposable
         var sequence = Interlocked.Increment(ref _segmentSequence);
         var name = string.Create(CultureInfo.InvariantCulture, $"{_spillFilePrefix}{SafeFileName(shardId)}-{sequence:D6}.spill");
         return new SpillSegment(Path.Combine(SpillDirectory, name));
+    }
+
+    // A killed process cannot delete its spill files, and what they hold is refetched after its checkpoints anyway.
+    // Only files of processes that no longer run are touched: buffers of live processes may share the directory.
+    private static int DeleteOrphanedSpillFiles(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return 0;
+        }
+
+        var deleted = 0;
+        foreach (var path in Directory.EnumerateFiles(directory, SpillFilePrefix + "*.spill"))
+        {
+            var name = Path.GetFileName(path.AsSpan())[SpillFilePrefix.Length..];
+            var dash = name.IndexOf('-');
+            if (dash <= 0 || !int.TryParse(name[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var processId) || IsRunning(processId))
+            {
+                continue;
+            }
+
+            try
+            {
+                File.Delete(path);
+                deleted++;
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return deleted;
+    }
+
+    private static bool IsRunning(int processId)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     // CAS rather than add-then-check, so concurrent producers of different shards cannot overshoot the budget together.

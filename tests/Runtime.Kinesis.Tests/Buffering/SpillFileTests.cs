@@ -188,4 +188,25 @@ public sealed class SpillFileTests
 
         Assert.Single(Directory.GetFiles(nested));
     }
+
+    [Fact]
+    public async Task Spill_files_of_a_process_that_died_are_deleted_and_those_of_running_processes_kept()
+    {
+        using var directory = new TempDirectory("kgrains-buffer");
+        using (var exited = System.Diagnostics.Process.Start("true")!)
+        {
+            await exited.WaitForExitAsync();
+            File.WriteAllText(Path.Combine(directory.Path, $"kgrains-{exited.Id}-0badf00d-{Shard}-000000.spill"), "left by a killed silo");
+        }
+
+        var live = Path.Combine(directory.Path, $"kgrains-{Environment.ProcessId}-0123abcd-{Shard}-000000.spill");
+        var foreign = Path.Combine(directory.Path, "notes.spill");
+        File.WriteAllText(live, "another buffer of this process");
+        File.WriteAllText(foreign, "not a spill file of ours");
+
+        using var buffer = new FetchBuffer(new FetchBufferOptions { SpillDirectory = directory.Path });
+
+        Assert.Equal(1, buffer.OrphanedSpillFilesDeleted);
+        Assert.Equal(new[] { live, foreign }.Order(StringComparer.Ordinal), Directory.GetFiles(directory.Path).Order(StringComparer.Ordinal));
+    }
 }
