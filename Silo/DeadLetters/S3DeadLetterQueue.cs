@@ -14,7 +14,7 @@ namespace KinesisGrains.Silo.DeadLetters;
 /// folder (so nothing is lost while S3 is unreachable), then shipped in batches; a failed upload is retried at the
 /// next flush.
 /// </summary>
-public sealed partial class S3DeadLetterQueue : IDeadLetterQueue, IAsyncDisposable, IDisposable
+public sealed partial class S3DeadLetterQueue : IDeadLetterQueue, IAsyncDisposable
 {
     private readonly LocalDeadLetterQueue _local;
     private readonly IAmazonS3 _s3;
@@ -109,11 +109,7 @@ public sealed partial class S3DeadLetterQueue : IDeadLetterQueue, IAsyncDisposab
         await _stop.CancelAsync();
         await _shipping;
         await FlushAsync();
-    }
-
-    public void Dispose()
-    {
-        DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _stop.Dispose();
         _s3.Dispose();
     }
 

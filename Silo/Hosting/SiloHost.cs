@@ -87,9 +87,10 @@ public static class SiloHost
         resources.Insert(0, stores);
         var localDeadLetters = new LocalDeadLetterQueue(Path.Combine(dataDirectory, "dead-letters"));
         IDeadLetterQueue deadLetters = localDeadLetters;
+        S3DeadLetterQueue? shipped = null;
         if (configuration.DeadLetterS3Prefix is { } deadLetterPrefix)
         {
-            var shipped = new S3DeadLetterQueue(
+            shipped = new S3DeadLetterQueue(
                 localDeadLetters,
                 S3ClientFactory.Create(configuration.Snapshots),
                 configuration.Snapshots.Bucket,
@@ -97,7 +98,6 @@ public static class SiloHost
                 siloId,
                 configuration.DeadLetterFlushInterval,
                 loggers.CreateLogger<S3DeadLetterQueue>());
-            resources.Add(shipped);
             deadLetters = shipped;
         }
 
@@ -115,6 +115,7 @@ public static class SiloHost
         }
         catch
         {
+            await (shipped?.DisposeAsync() ?? ValueTask.CompletedTask);
             resources.ForEach(r => r.Dispose());
             throw;
         }
@@ -128,13 +129,14 @@ public static class SiloHost
         catch (IOException exception)
         {
             await runtime.DisposeAsync();
+            await (shipped?.DisposeAsync() ?? ValueTask.CompletedTask);
             resources.ForEach(r => r.Dispose());
             throw new SiloStartupException($"Cannot listen on {configuration.Silo.HttpUrl}: {exception.Message}", SiloStartupException.DependencyUnavailable, exception);
         }
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         await source.StartAsync(cancellationToken);
-        return new SiloInstance(app, new Uri(address), source, runtime, resources);
+        return new SiloInstance(app, new Uri(address), source, runtime, shipped, resources);
     }
 
     private static SiloConfiguration BindAndValidate(IConfiguration configuration)

@@ -7,15 +7,17 @@ namespace KinesisGrains.Silo.Hosting;
 public sealed class SiloInstance : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly IAsyncDisposable? _deadLetters;
     private readonly IReadOnlyList<IDisposable> _resources;
     private int _stopped;
 
-    internal SiloInstance(WebApplication app, Uri httpEndpoint, KinesisStreamSource source, GrainRuntime runtime, IReadOnlyList<IDisposable> resources)
+    internal SiloInstance(WebApplication app, Uri httpEndpoint, KinesisStreamSource source, GrainRuntime runtime, IAsyncDisposable? deadLetters, IReadOnlyList<IDisposable> resources)
     {
         _app = app;
         HttpEndpoint = httpEndpoint;
         Source = source;
         Runtime = runtime;
+        _deadLetters = deadLetters;
         _resources = resources;
     }
 
@@ -40,6 +42,9 @@ public sealed class SiloInstance : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         await Runtime.DisposeAsync();
+
+        // After the runtime: its last batches may still dead-letter records, which are shipped before the end.
+        await (_deadLetters?.DisposeAsync() ?? ValueTask.CompletedTask);
         foreach (var resource in _resources)
         {
             resource.Dispose();
