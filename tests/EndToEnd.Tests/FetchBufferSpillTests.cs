@@ -16,7 +16,8 @@ public sealed class FetchBufferSpillTests(LocalCluster cluster) : IClassFixture<
     {
         using var data = new TempDirectory();
         var stream = await cluster.CreateStreamAsync(shards: 4);
-        var truth = await cluster.ProduceAsync(stream, records: 20_000, keys: 200);
+        // One PutRecords at a time: concurrent batches could store two events of a key in the other order.
+        var truth = await cluster.ProduceAsync(stream, records: 20_000, keys: 200, concurrency: 1);
         var settings = cluster.SiloSettings(
             "app-" + stream, stream, data.Path,
             ("Kinesis:FetchBufferSize", FetchBufferSize.ToString(System.Globalization.CultureInfo.InvariantCulture)),
