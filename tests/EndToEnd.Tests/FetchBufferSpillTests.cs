@@ -43,9 +43,9 @@ public sealed class FetchBufferSpillTests(LocalCluster cluster) : IClassFixture<
         foreach (var user in truth.Users.Values)
         {
             var state = await client.GetGrain<IOrderCheck>(user.UserId).GetAsync();
-            if (state.Events != user.EventCount || state.OutOfOrder != 0)
+            if (state.Events != user.EventCount || state.OutOfOrder != 0 || state.SequenceOutOfOrder != 0)
             {
-                problems.Add($"{user.UserId}: {state.Events}/{user.EventCount} events, {state.OutOfOrder} out of order");
+                problems.Add($"{user.UserId}: {state.Events}/{user.EventCount} events, {state.OutOfOrder} out of time order, {state.SequenceOutOfOrder} out of sequence order");
             }
         }
 

@@ -16,6 +16,11 @@ public sealed class OrderCheckState
     public long OutOfOrder { get; set; }
 
     public DateTimeOffset? Last { get; set; }
+
+    /// <summary>Events that came at or below the sequence number before them: reordering by the reader itself, whatever the producer did.</summary>
+    public long SequenceOutOfOrder { get; set; }
+
+    public string? LastSequenceNumber { get; set; }
 }
 
 /// <summary>Counts a key's events and how many came before an earlier-made one: per-key order across resharding.</summary>
@@ -31,6 +36,12 @@ public class OrderCheckGrain : Grain<OrderCheckState>, IOrderCheck, IStreamConsu
         }
 
         State.Last = item.Timestamp;
+        if (State.LastSequenceNumber is { } lastSequence && StreamSequenceToken.CompareSequenceNumbers(info.Token.SequenceNumber, lastSequence) <= 0)
+        {
+            State.SequenceOutOfOrder++;
+        }
+
+        State.LastSequenceNumber = info.Token.SequenceNumber;
     }
 
     public Task<OrderCheckState> GetAsync() => Task.FromResult(State);
