@@ -191,6 +191,7 @@ public sealed class FetchBuffer : IDisposable
 
     // A killed process cannot delete its spill files, and what they hold is refetched after its checkpoints anyway.
     // Only files of processes that no longer run are touched: buffers of live processes may share the directory.
+    // Process ids are those of this PID namespace, so containers must not share one spill directory.
     private static int DeleteOrphanedSpillFiles(string directory)
     {
         if (!Directory.Exists(directory))
