@@ -13,6 +13,7 @@ namespace KinesisGrains.Runtime.Hashing;
 public static class ShortMd5
 {
     /// <summary>The digest read as an unsigned big-endian number, as Kinesis reads a partition key's MD5.</summary>
+    [SkipLocalsInit] // the tail is cleared below, as far as it is used
     public static UInt128 HashKey(ReadOnlySpan<byte> data)
     {
         uint a = 0x67452301, b = 0xefcdab89, c = 0x98badcfe, d = 0x10325476;
@@ -23,12 +24,12 @@ public static class ShortMd5
         }
 
         // Padding: 0x80, zeros, then the bit length in the last 8 bytes of one or two final blocks.
-        Span<byte> tail = stackalloc byte[128];
-        tail.Clear();
         var rest = data[whole..];
+        var tailLength = rest.Length < 56 ? 64 : 128;
+        Span<byte> tail = stackalloc byte[128];
+        tail[..tailLength].Clear();
         rest.CopyTo(tail);
         tail[rest.Length] = 0x80;
-        var tailLength = rest.Length < 56 ? 64 : 128;
         BinaryPrimitives.WriteUInt64LittleEndian(tail[(tailLength - 8)..], (ulong)data.Length * 8);
         Block(tail[..64], ref a, ref b, ref c, ref d);
         if (tailLength == 128)

@@ -28,7 +28,7 @@ internal sealed partial class Partition : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly int _maxActivations;
     private readonly Channel<PartitionWorkItem> _queue = Channel.CreateUnbounded<PartitionWorkItem>(new() { SingleReader = true });
-    private readonly Dictionary<(GrainType Type, string Key), Grain> _activations = [];
+    private readonly ActivationTable _activations = new();
     // The marks as stored; _appliedMarks run ahead of them by what is still dirty in memory.
     private readonly Dictionary<string, StreamSequenceToken> _highWaterMarks = new(StringComparer.Ordinal);
     private readonly HashSet<Grain> _dirty = new(ReferenceEqualityComparer.Instance);
@@ -73,6 +73,7 @@ internal sealed partial class Partition : IAsyncDisposable
     {
         var hasMark = _appliedMarks.TryGetValue(shardId, out var mark);
         var newMark = mark;
+        var activations = _activations.Of(grainType);
         int applied = 0, skipped = 0, failed = 0;
         foreach (var streamEvent in events)
         {
@@ -84,7 +85,7 @@ internal sealed partial class Partition : IAsyncDisposable
             }
 
             newMark = info.Token;
-            var grain = GetOrActivate(grainType, streamEvent.GrainKey);
+            var grain = GetOrActivate(activations, grainType, streamEvent.GrainKey);
             try
             {
                 ((IStreamConsumer<TEvent>)grain).OnNext(streamEvent.Item, info);
@@ -122,7 +123,7 @@ internal sealed partial class Partition : IAsyncDisposable
     {
         var method = grainType.GetMethod(grainInterface, methodName);
         var values = method.BindArguments(arguments);
-        var grain = GetOrActivate(grainType, grainKey);
+        var grain = GetOrActivate(_activations.Of(grainType), grainType, grainKey);
         var result = await method.InvokeAsync(grain, values);
         if (grain.IsDirty)
         {
@@ -143,9 +144,9 @@ internal sealed partial class Partition : IAsyncDisposable
         }
     }
 
-    private Grain GetOrActivate(GrainType grainType, string key)
+    private Grain GetOrActivate(Dictionary<string, Grain> activations, GrainType grainType, string key)
     {
-        if (_activations.TryGetValue((grainType, key), out var grain))
+        if (activations.TryGetValue(key, out var grain))
         {
             return grain;
         }
@@ -155,7 +156,7 @@ internal sealed partial class Partition : IAsyncDisposable
         grain.StateKey = StateKeys.GrainState(Id, grainType.Name, key);
         grain.LoadState(_store.Get(grain.StateKey));
         grain.OnActivate();
-        _activations.Add((grainType, key), grain);
+        activations.Add(key, grain);
         RuntimeMetrics.GrainActivations.Add(1);
         return grain;
     }
@@ -191,7 +192,7 @@ internal sealed partial class Partition : IAsyncDisposable
             // Memory is ahead of the store now: forget what was not written so it is reloaded and replayed.
             foreach (var grain in _dirty)
             {
-                _activations.Remove((grain.Type, grain.GrainKey));
+                _activations.Remove(grain);
             }
 
             _dirty.Clear();
@@ -223,17 +224,10 @@ internal sealed partial class Partition : IAsyncDisposable
 
     private void EvictIfOverCapacity()
     {
-        if (_activations.Count <= _maxActivations)
-        {
-            return;
-        }
-
         // Every activation is clean here (just written), so any can go; keep the cache at 3/4 to evict in bulk.
-        var target = _maxActivations * 3 / 4;
-        var victims = _activations.Keys.Take(_activations.Count - target).ToList();
-        foreach (var victim in victims)
+        if (_activations.Count > _maxActivations)
         {
-            _activations.Remove(victim);
+            _activations.TrimTo(_maxActivations * 3 / 4);
         }
     }
 

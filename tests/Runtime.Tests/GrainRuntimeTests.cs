@@ -82,6 +82,24 @@ public sealed class GrainRuntimeTests : IDisposable
     }
 
     [Fact]
+    public async Task Two_grain_types_with_the_same_keys_keep_their_own_state_through_eviction()
+    {
+        await using var host = Open(new GrainRuntimeOptions { PartitionCount = 2, MaxActivationsPerPartition = 8, MaxDirtyGrainsPerPartition = 4 });
+        for (var round = 0; round < 3; round++)
+        {
+            await host.Runtime.ApplyAsync(typeof(UserActivityGrain), "shardId-a", Events(round * 200, 200, keys: 50, shard: "shardId-a"));
+            await host.Runtime.ApplyAsync(typeof(ExplodingActivityGrain), "shardId-b", Events(round * 100, 100, keys: 50, shard: "shardId-b"));
+        }
+
+        Assert.True(host.Runtime.ActivationCount <= 2 * (8 + 4), $"{host.Runtime.ActivationCount} activations");
+        for (var key = 0; key < 50; key += 7)
+        {
+            Assert.Equal(12, (await host.GetSummaryAsync($"user-{key}")).EventCount);
+            Assert.Equal(6L, await host.Runtime.InvokeAsync(GrainInterfaceName.Of<IExplodingActivity>(), $"user-{key}", nameof(IExplodingActivity.GetCountAsync), default));
+        }
+    }
+
+    [Fact]
     public async Task A_grain_that_throws_dead_letters_the_event_and_the_batch_goes_on()
     {
         await using var host = Open();
