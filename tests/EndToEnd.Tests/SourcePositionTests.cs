@@ -1,5 +1,7 @@
 using System.Text.Json;
 using KinesisGrains.Client;
+using KinesisGrains.Kinesis.Client;
+using KinesisGrains.Kinesis.Leasing;
 using KinesisGrains.Cli.Clickstream;
 using KinesisGrains.Grains.UserActivity;
 using KinesisGrains.Runtime.Serialization;
@@ -71,5 +73,40 @@ public sealed class SourcePositionTests(LocalCluster cluster) : IClassFixture<Lo
         Assert.Equal(1_000, silo.Source.Progress.Sum(p => p.RecordsRead));
         using var client = new GrainClient(silo.HttpEndpoint);
         Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_checkpoint_inside_an_aggregate_resumes_at_that_record_and_skips_its_processed_sub_records()
+    {
+        using var data = new TempDirectory();
+        var stream = await cluster.CreateStreamAsync(shards: 1);
+        var start = DateTimeOffset.UtcNow.AddHours(-1);
+        var inAggregate = Enumerable.Range(0, 10).Select(i => new ClickEvent($"agg-user-{i}", "click", 100 + i, start.AddSeconds(i))).ToList();
+        var bytes = KplAggregateWriter.Write(inAggregate.Select(e => new AggregateEntry(e.UserId, null, JsonSerializer.SerializeToUtf8Bytes(e, StateSerializer.Options))).ToList());
+        var put = await cluster.Kinesis.PutRecordsAsync(stream, [new(bytes, inAggregate[0].UserId)]);
+        var aggregateSequence = Assert.Single(put.Records).SequenceNumber!;
+        var after = Enumerable.Range(0, 5).Select(i => new ClickEvent($"plain-user-{i}", "view", 200 + i, start.AddMinutes(1 + i))).ToList();
+        await cluster.Kinesis.PutRecordsAsync(stream, after.Select(e => new PutRecordsRequestEntry(JsonSerializer.SerializeToUtf8Bytes(e, StateSerializer.Options), e.UserId)).ToList());
+
+        // A checkpoint written part-way through the aggregate: sub-records 0 to 4 were processed before a stop.
+        var application = "app-" + stream;
+        using var dynamo = DynamoDbClientFactory.Create(new DynamoDbOptions { ServiceUrl = cluster.Emulators.DynamoDb, AccessKeyId = "local", SecretAccessKey = "local" });
+        var leases = new ShardLeaseTable(dynamo, application);
+        await leases.EnsureCreatedAsync(CancellationToken.None);
+        var shardId = (await cluster.Kinesis.ListShardsAsync(stream)).Single().ShardId;
+        await leases.CreateIfNotExistsAsync(shardId, SentinelCheckpoint.TrimHorizon, [], CancellationToken.None);
+        await leases.RewindAsync(shardId, aggregateSequence, subSequenceNumber: 4, CancellationToken.None);
+
+        await using var silo = await LocalCluster.StartSiloAsync(cluster.SiloSettings(application, stream, data.Path));
+        await LocalCluster.WaitForCaughtUpAsync(silo, 5 + 5);
+
+        var truth = new GroundTruth();
+        inAggregate.Skip(5).Concat(after).ToList().ForEach(truth.Add);
+        using var client = new GrainClient(silo.HttpEndpoint);
+        Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
+        foreach (var processed in inAggregate.Take(5))
+        {
+            Assert.Equal(0, (await client.GetGrain<IUserActivity>(processed.UserId).GetSummaryAsync()).EventCount);
+        }
     }
 }
