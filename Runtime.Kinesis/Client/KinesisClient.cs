@@ -196,8 +196,16 @@ public sealed class KinesisClient : IDisposable
     }
 
     /// <summary>Reads up to <paramref name="limit"/> records; an empty page does not mean the shard is drained.</summary>
-    public async Task<GetRecordsResponse> GetRecordsAsync(string shardIterator, int limit = MaxGetRecordsLimit, CancellationToken cancellationToken = default)
+    public Task<GetRecordsResponse> GetRecordsAsync(string shardIterator, int limit = MaxGetRecordsLimit, CancellationToken cancellationToken = default) =>
+        GetRecordsAsync(shardIterator, limit, minimumRetryDelay: TimeSpan.Zero, cancellationToken);
+
+    /// <summary>
+    /// Reads up to <paramref name="limit"/> records, waiting at least <paramref name="minimumRetryDelay"/> before a retry:
+    /// Kinesis counts every GetRecords call against the shard's five per second, failed ones too.
+    /// </summary>
+    public async Task<GetRecordsResponse> GetRecordsAsync(string shardIterator, int limit, TimeSpan minimumRetryDelay, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(minimumRetryDelay, TimeSpan.Zero);
         ArgumentException.ThrowIfNullOrEmpty(shardIterator);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, MaxGetRecordsLimit);
@@ -206,7 +214,8 @@ public sealed class KinesisClient : IDisposable
             new GetRecordsRequest(shardIterator, limit),
             s_json.GetRecordsRequest,
             s_json.GetRecordsResult,
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            minimumRetryDelay).ConfigureAwait(false);
         return new GetRecordsResponse(
             (IReadOnlyList<KinesisRecord>?)result.Records ?? [],
             result.NextShardIterator,

@@ -35,7 +35,7 @@ internal sealed partial class ShardFetcher(
             await workerSlot.WaitAsync(cancellationToken);
             try
             {
-                response = await kinesis.GetRecordsAsync(iterator, _fetchSize, cancellationToken);
+                response = await kinesis.GetRecordsAsync(iterator, _fetchSize, options.MinFetchPeriod, cancellationToken);
             }
             catch (KinesisProvisionedThroughputExceededException)
             {
@@ -49,6 +49,7 @@ internal sealed partial class ShardFetcher(
             {
                 LogIteratorExpired(logger, shardId, _lastFetchedSequenceNumber ?? "the start position");
                 iterator = await openIterator(_lastFetchedSequenceNumber, cancellationToken);
+                await PaceAsync(started, bytes: 0, cancellationToken);
                 continue;
             }
             finally

@@ -40,24 +40,26 @@ internal sealed partial class KinesisTransport : IDisposable
         TRequest request,
         JsonTypeInfo<TRequest> requestType,
         JsonTypeInfo<TResponse> responseType,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        TimeSpan minimumRetryDelay = default)
         where TResponse : class
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(request, requestType);
-        var response = await SendCoreAsync(operation, body, responseType, cancellationToken).ConfigureAwait(false);
+        var response = await SendCoreAsync(operation, body, responseType, minimumRetryDelay, cancellationToken).ConfigureAwait(false);
         return response ?? throw new KinesisException(operation, InvalidResponseErrorCode, null, "The response body was empty or null.");
     }
 
     public async Task SendAsync<TRequest>(string operation, TRequest request, JsonTypeInfo<TRequest> requestType, CancellationToken cancellationToken)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(request, requestType);
-        await SendCoreAsync<object>(operation, body, responseType: null, cancellationToken).ConfigureAwait(false);
+        await SendCoreAsync<object>(operation, body, responseType: null, minimumRetryDelay: TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<TResponse?> SendCoreAsync<TResponse>(
         string operation,
         byte[] body,
         JsonTypeInfo<TResponse>? responseType,
+        TimeSpan minimumRetryDelay,
         CancellationToken cancellationToken)
         where TResponse : class
     {
@@ -116,6 +118,11 @@ internal sealed partial class KinesisTransport : IDisposable
             }
 
             var delay = RetryBackoff.Delay(attempt, _options.RetryBaseDelay, _options.MaxRetryDelay, Random.Shared);
+            if (delay < minimumRetryDelay)
+            {
+                delay = minimumRetryDelay;
+            }
+
             LogRetry(_logger, operation, attempt, _options.MaxAttempts, failure, delay.TotalMilliseconds);
             await Task.Delay(delay, _timeProvider, cancellationToken).ConfigureAwait(false);
         }

@@ -71,6 +71,23 @@ public sealed class ProxyFaultTests(KinesaliteProxyFixture kinesalite) : IClassF
         Assert.Equal(1, proxy.Forwarded("GetRecords"));
     }
 
+    [Fact]
+    public async Task A_GetRecords_retry_waits_at_least_the_minimum_retry_delay()
+    {
+        await using var proxy = await FaultInjectingProxy.StartAsync(kinesalite.Kinesis);
+        using var client = ClientOf(proxy, maxAttempts: 3);
+        var iterator = await kinesalite.TrimHorizonAsync(client);
+        proxy.Inject("GetRecords", Fault.InternalError);
+
+        var page = await client.GetRecordsAsync(iterator, 100, minimumRetryDelay: TimeSpan.FromMilliseconds(400), CancellationToken.None);
+
+        Assert.Equal(Payloads, Texts(page));
+        var calls = proxy.Log.Where(e => e.Operation == "GetRecords").ToList();
+        Assert.Equal(2, calls.Count);
+        var gap = calls[1].Time - calls[0].Time;
+        Assert.True(gap >= TimeSpan.FromMilliseconds(390), $"retried {gap.TotalMilliseconds} ms after the failure");
+    }
+
     [Theory]
     [InlineData(nameof(Fault.InternalError))]
     [InlineData(nameof(Fault.EmptyServerError))]
