@@ -18,6 +18,12 @@ public sealed class PartitionedRocksDbStores : IDisposable
     private readonly RocksDbBlockCache _cache;
     private readonly RocksDbOptions _options;
 
+    /// <param name="disableWal">True when snapshots and replay give durability.</param>
+    public PartitionedRocksDbStores(string directory, int partitionCount, PartitionStoreOptions options, bool disableWal)
+        : this(directory, partitionCount, options.ToRocksDbOptions(disableWal), options.BlockCacheBytes)
+    {
+    }
+
     public PartitionedRocksDbStores(string directory, int partitionCount, RocksDbOptions perPartitionOptions, long sharedCacheBytes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(partitionCount, 1);
@@ -32,16 +38,6 @@ public sealed class PartitionedRocksDbStores : IDisposable
     public string Directory { get; }
 
     public int PartitionCount => _stores.Length;
-
-    /// <summary>Per-partition options for a silo: small memtables (there are P of them), WAL as asked.</summary>
-    public static RocksDbOptions DefaultPartitionOptions(bool disableWal) => new()
-    {
-        WriteBufferBytes = 16L * 1024 * 1024,
-        MaxWriteBufferNumber = 2,
-        DisableWal = disableWal,
-        BloomBitsPerKey = 10,
-        Compression = RocksDbCompression.Lz4,
-    };
 
     public string DirectoryOf(int partition) => Path.Combine(Directory, $"p-{partition:D5}");
 

@@ -2,6 +2,7 @@ using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Kinesis.Leasing;
 using KinesisGrains.Kinesis.Source;
 using KinesisGrains.RocksDb.Snapshots;
+using KinesisGrains.RocksDb.Storage;
 using KinesisGrains.Runtime.Partitions;
 using Microsoft.Extensions.Configuration;
 
@@ -19,6 +20,9 @@ public sealed class SiloConfiguration
     public DynamoDbOptions DynamoDb { get; } = new();
 
     public GrainRuntimeOptions Grains { get; } = new();
+
+    /// <summary>RocksDB memory of the state partitions (section <c>State</c>).</summary>
+    public PartitionStoreOptions State { get; } = new();
 
     /// <summary>S3 snapshots (section <c>Snapshots</c>); without a bucket, state is durable only on the local disk.</summary>
     public S3SnapshotOptions Snapshots { get; } = new();
@@ -41,6 +45,7 @@ public sealed class SiloConfiguration
         configuration.GetSection("Kinesis").Bind(result.KinesisClient);
         configuration.GetSection("DynamoDb").Bind(result.DynamoDb);
         configuration.GetSection("Grains").Bind(result.Grains);
+        configuration.GetSection("State").Bind(result.State);
         configuration.GetSection("Snapshots").Bind(result.Snapshots);
         result.CreateSnapshotBucket = configuration.GetValue<bool>("Snapshots:CreateBucketIfMissing");
         result.DeadLetterS3Prefix = configuration["DeadLetters:S3Prefix"] is { Length: > 0 } prefix ? prefix : null;
@@ -56,6 +61,7 @@ public sealed class SiloConfiguration
         errors.AddRange(Source.Validate());
         errors.AddRange(DynamoDb.Validate());
         errors.AddRange(Grains.Validate().Select(e => "Grains:" + e));
+        errors.AddRange(State.Validate().Select(e => "State: " + e));
         if (DeadLetterS3Prefix is not null && !SnapshotsEnabled)
         {
             errors.Add("DeadLetters:S3Prefix needs Snapshots:Bucket: dead letters are shipped to the snapshot bucket.");

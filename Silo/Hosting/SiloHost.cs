@@ -83,7 +83,7 @@ public static class SiloHost
         var resources = new List<IDisposable>();
         var (stores, s3Snapshotter) = configuration.SnapshotsEnabled
             ? await RestoreFromSnapshotsAsync(configuration, dynamo, leases, siloId, dataDirectory, loggers, resources, cancellationToken)
-            : (OpenStores(Path.Combine(dataDirectory, "state"), configuration.Grains.PartitionCount, disableWal: false), null);
+            : (OpenStores(Path.Combine(dataDirectory, "state"), configuration.Grains.PartitionCount, configuration.State, disableWal: false), null);
         resources.Insert(0, stores);
         var localDeadLetters = new LocalDeadLetterQueue(Path.Combine(dataDirectory, "dead-letters"));
         IDeadLetterQueue deadLetters = localDeadLetters;
@@ -271,7 +271,7 @@ public static class SiloHost
         var s3 = new S3SnapshotStore(options, loggers.CreateLogger<S3SnapshotStore>());
         resources.Add(s3);
         var path = Path.Combine(dataDirectory, "state");
-        var stores = new PartitionedRocksDbStores(path, configuration.Grains.PartitionCount, PartitionedRocksDbStores.DefaultPartitionOptions(disableWal: true), SharedCacheBytes);
+        var stores = new PartitionedRocksDbStores(path, configuration.Grains.PartitionCount, configuration.State, disableWal: true);
         var snapshotter = new S3StateSnapshotter(
             s3, new PartitionLeaseTable(dynamo, leases.TableName), stores, siloId, Path.Combine(dataDirectory, "snapshot-work"), loggers.CreateLogger<S3StateSnapshotter>());
         try
@@ -318,14 +318,12 @@ public static class SiloHost
         }
     }
 
-    private const long SharedCacheBytes = 256L * 1024 * 1024;
-
-    private static PartitionedRocksDbStores OpenStores(string path, int partitionCount, bool disableWal)
+    private static PartitionedRocksDbStores OpenStores(string path, int partitionCount, PartitionStoreOptions options, bool disableWal)
     {
         PartitionedRocksDbStores? stores = null;
         try
         {
-            stores = new PartitionedRocksDbStores(path, partitionCount, PartitionedRocksDbStores.DefaultPartitionOptions(disableWal), SharedCacheBytes);
+            stores = new PartitionedRocksDbStores(path, partitionCount, options, disableWal);
             for (var partition = 0; partition < partitionCount; partition++)
             {
                 _ = stores[partition];

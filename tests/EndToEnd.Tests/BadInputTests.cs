@@ -66,7 +66,8 @@ public sealed class BadInputTests(LocalCluster cluster) : IClassFixture<LocalClu
     {
         using var data = new TempDirectory();
         var arguments = ToArguments(cluster.SiloSettings(
-            "x", "", data.Path, ("Kinesis:MinFetchPeriod", "00:00:00.050"), ("Kinesis:MaxRecordsPerFetch", "20000"), ("Kinesis:InitialPosition", "EARLIEST"), ("Grains:PartitionCount", "0")));
+            "x", "", data.Path, ("Kinesis:MinFetchPeriod", "00:00:00.050"), ("Kinesis:MaxRecordsPerFetch", "20000"), ("Kinesis:InitialPosition", "EARLIEST"), ("Grains:PartitionCount", "0"),
+            ("State:WriteBufferBytes", "1000")));
 
         var (exitCode, _, stderr) = await ProcessRunner.RunAsync("KinesisGrains.Silo.dll", arguments, s_limit);
 
@@ -78,6 +79,7 @@ public sealed class BadInputTests(LocalCluster cluster) : IClassFixture<LocalClu
         Assert.Contains("Kinesis:MaxRecordsPerFetch must be between 1 and 10000", stderr);
         Assert.Contains("Kinesis:InitialPosition must be TRIM_HORIZON, LATEST or AT_TIMESTAMP; it is 'EARLIEST'", stderr);
         Assert.Contains("PartitionCount must be between 1 and 65536", stderr);
+        Assert.Contains("State: Invalid RocksDB options: WriteBufferBytes must be between 64 KiB and 64 GiB (was 1000).", stderr);
         Assert.DoesNotContain("   at ", stderr);
     }
 

@@ -112,7 +112,7 @@ internal static class SnapshotBenchmark
 
     private static async Task<Result> RunOneAsync(string directory, Uri endpoint, long keys, int partitions, int batch, int maxActivations, int maxDirty)
     {
-        var options = PartitionedRocksDbStores.DefaultPartitionOptions(disableWal: true);
+        var options = new PartitionStoreOptions().ToRocksDbOptions(disableWal: true);
         using var stores = new PartitionedRocksDbStores(Path.Combine(directory, "db"), partitions, options, 256L * 1024 * 1024);
         var runtimeOptions = new GrainRuntimeOptions
         {

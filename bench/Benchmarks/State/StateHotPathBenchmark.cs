@@ -61,7 +61,7 @@ internal static class StateHotPathBenchmark
 
     private static async Task<double> RunOursAsync(string directory, bool perPartitionDb, long keys, long events, int partitions, int batch, long checkpointEvery)
     {
-        var options = PartitionedRocksDbStores.DefaultPartitionOptions(disableWal: true);
+        var options = new PartitionStoreOptions().ToRocksDbOptions(disableWal: true);
         using var perPartitionStores = perPartitionDb ? new PartitionedRocksDbStores(directory, partitions, options, 256L * 1024 * 1024) : null;
         using var cache = perPartitionDb ? null : new RocksDbBlockCache(256L * 1024 * 1024);
         using var sharedStore = perPartitionDb ? null : RocksDbKeyValueStore.Open(directory, new RocksDbOptions { DisableWal = true }, cache);
