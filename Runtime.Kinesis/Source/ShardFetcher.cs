@@ -30,9 +30,12 @@ internal sealed partial class ShardFetcher(
         while (true)
         {
             await WaitWhileBufferIsStaleAsync(cancellationToken);
-            var started = time.GetTimestamp();
             GetRecordsResponse response;
             await workerSlot.WaitAsync(cancellationToken);
+
+            // Paced from the call, not from the wait for the worker: a shard that waited long for its turn must still
+            // keep MinFetchPeriod after its previous call.
+            var started = time.GetTimestamp();
             try
             {
                 response = await kinesis.GetRecordsAsync(iterator, _fetchSize, options.MinFetchPeriod, cancellationToken);

@@ -14,6 +14,8 @@ public sealed class SiloBuilder
 
     internal Func<GrainRuntime, IDeadLetterQueue, IStreamBatchProcessor>? StreamPipelineFactory { get; private set; }
 
+    internal HttpMessageHandler? KinesisHttpHandler { get; private set; }
+
     public SiloBuilder AddGrain<TGrain>()
         where TGrain : Grain
     {
@@ -35,6 +37,16 @@ public sealed class SiloBuilder
         AddGrain<TGrain>();
         var messageHandler = handler ?? new JsonMessageHandler<TEvent>();
         StreamPipelineFactory = (runtime, deadLetters) => new StreamPipeline<TEvent, TGrain>(runtime, messageHandler, deadLetters);
+        return this;
+    }
+
+    /// <summary>
+    /// Sends the silo's Kinesis calls through <paramref name="handler"/>: an outbound proxy, custom TLS, your own
+    /// instrumentation. The silo does not dispose it.
+    /// </summary>
+    public SiloBuilder UseKinesisHttpHandler(HttpMessageHandler handler)
+    {
+        KinesisHttpHandler = handler ?? throw new ArgumentNullException(nameof(handler));
         return this;
     }
 }

@@ -66,7 +66,9 @@ public static class SiloHost
             throw new SiloStartupException("No grain consumes the stream: call ConsumeStream<TEvent, TGrain>() when configuring the silo.", SiloStartupException.InvalidConfiguration);
         }
 
-        var kinesis = new KinesisClient(configuration.KinesisClient);
+        var kinesis = siloBuilder.KinesisHttpHandler is { } handler
+            ? new KinesisClient(configuration.KinesisClient, handler)
+            : new KinesisClient(configuration.KinesisClient);
         var stream = await CheckStreamAsync(kinesis, configuration, cancellationToken);
         var dynamo = DynamoDbClientFactory.Create(configuration.DynamoDb);
         var leases = new ShardLeaseTable(dynamo, configuration.Silo.ApplicationName);

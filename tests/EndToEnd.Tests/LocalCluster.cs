@@ -85,8 +85,17 @@ public class LocalCluster : IDisposable
         return settings;
     }
 
-    public static Task<SiloInstance> StartSiloAsync(Dictionary<string, string?> settings) =>
-        SiloHost.StartAsync([], silo => silo.ConsumeStream<ClickEvent, UserActivityGrain>(), settings);
+    /// <summary>Starts a silo in this process whose user-activity grains consume the stream.</summary>
+    /// <param name="configure">More silo configuration, after the stream consumer.</param>
+    public static Task<SiloInstance> StartSiloAsync(Dictionary<string, string?> settings, Action<SiloBuilder>? configure = null) =>
+        SiloHost.StartAsync(
+            [],
+            silo =>
+            {
+                silo.ConsumeStream<ClickEvent, UserActivityGrain>();
+                configure?.Invoke(silo);
+            },
+            settings);
 
     /// <summary>Waits until the silo has read at least <paramref name="records"/> records and every shard is caught up.</summary>
     public static async Task WaitForCaughtUpAsync(SiloInstance silo, long records, TimeSpan? timeout = null)
