@@ -94,4 +94,35 @@ public sealed class FaultToleranceTests(LocalCluster cluster) : IClassFixture<Lo
         using var client = new GrainClient(silo.HttpEndpoint);
         Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
     }
+
+    [Fact]
+    public async Task Shards_sharing_a_fetch_worker_each_keep_MinFetchPeriod()
+    {
+        using var data = new TempDirectory();
+        var stream = await cluster.CreateStreamAsync(shards: 2);
+        var truth = await cluster.ProduceAsync(stream, records: 12_000, keys: 40);
+        using var recorder = new KinesisCallRecorder();
+        var settings = cluster.SiloSettings(
+            "app-" + stream, stream, data.Path,
+            ("Kinesis:ShardsPerTask", "2"),
+            ("Kinesis:MaxRecordsPerFetch", "2000"),
+            ("Kinesis:MinFetchPeriod", "00:00:00.300"),
+            ("Kinesis:MaxFetchRate", "2.0"));
+
+        await using var silo = await LocalCluster.StartSiloAsync(settings, builder => builder.UseKinesisHttpHandler(recorder));
+        await LocalCluster.WaitForCaughtUpAsync(silo, 12_000, TimeSpan.FromSeconds(120));
+
+        // A shard's turn at the shared worker may come late; its next call must still wait a full period after this one.
+        foreach (var shard in silo.Source.Progress.Select(p => p.ShardId))
+        {
+            var calls = recorder.SentAt("GetRecords", shard);
+            Assert.True(calls.Count >= 4, $"{shard}: {calls.Count} GetRecords calls");
+            Assert.All(
+                calls.Zip(calls.Skip(1), (a, b) => b - a),
+                gap => Assert.True(gap >= TimeSpan.FromMilliseconds(280), $"{shard}: GetRecords {gap.TotalMilliseconds} ms after the previous one"));
+        }
+
+        using var client = new GrainClient(silo.HttpEndpoint);
+        Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
+    }
 }
