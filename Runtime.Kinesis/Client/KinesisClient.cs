@@ -197,15 +197,14 @@ public sealed class KinesisClient : IDisposable
 
     /// <summary>Reads up to <paramref name="limit"/> records; an empty page does not mean the shard is drained.</summary>
     public Task<GetRecordsResponse> GetRecordsAsync(string shardIterator, int limit = MaxGetRecordsLimit, CancellationToken cancellationToken = default) =>
-        GetRecordsAsync(shardIterator, limit, minimumRetryDelay: TimeSpan.Zero, cancellationToken);
+        GetRecordsAsync(shardIterator, limit, pacer: null, cancellationToken);
 
     /// <summary>
-    /// Reads up to <paramref name="limit"/> records, waiting at least <paramref name="minimumRetryDelay"/> before a retry:
-    /// Kinesis counts every GetRecords call against the shard's five per second, failed ones too.
+    /// Reads up to <paramref name="limit"/> records; a retry waits for <paramref name="pacer"/> too, and every attempt
+    /// is noted on it.
     /// </summary>
-    public async Task<GetRecordsResponse> GetRecordsAsync(string shardIterator, int limit, TimeSpan minimumRetryDelay, CancellationToken cancellationToken)
+    public async Task<GetRecordsResponse> GetRecordsAsync(string shardIterator, int limit, CallPacer? pacer, CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(minimumRetryDelay, TimeSpan.Zero);
         ArgumentException.ThrowIfNullOrEmpty(shardIterator);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, MaxGetRecordsLimit);
@@ -215,7 +214,7 @@ public sealed class KinesisClient : IDisposable
             s_json.GetRecordsRequest,
             s_json.GetRecordsResult,
             cancellationToken,
-            minimumRetryDelay).ConfigureAwait(false);
+            pacer).ConfigureAwait(false);
         return new GetRecordsResponse(
             (IReadOnlyList<KinesisRecord>?)result.Records ?? [],
             result.NextShardIterator,

@@ -6,9 +6,10 @@ using Microsoft.Extensions.Logging;
 namespace KinesisGrains.Kinesis.Source;
 
 /// <summary>
-/// Prefetches one shard into the fetch buffer: GetRecords at most every MinFetchPeriod and at most MaxFetchRate,
-/// taking turns with the other shards of its fetch worker. Throttling halves the fetch size and sleeps, then the size
-/// grows back step by step; an expired iterator is replaced after the last fetched record.
+/// Prefetches one shard into the fetch buffer: GetRecords attempts (retries included) at most every MinFetchPeriod,
+/// bytes at most at MaxFetchRate, taking turns with the other shards of its fetch worker. Throttling halves the fetch
+/// size and sleeps, then the size grows back step by step; an expired iterator is replaced after the last fetched
+/// record.
 /// </summary>
 internal sealed partial class ShardFetcher(
     KinesisClient kinesis,
@@ -19,6 +20,7 @@ internal sealed partial class ShardFetcher(
     TimeProvider time,
     ILogger logger)
 {
+    private readonly CallPacer _pacer = new(options.MinFetchPeriod, time);
     private int _fetchSize = options.MaxRecordsPerFetch;
     private string? _lastFetchedSequenceNumber;
 
@@ -30,15 +32,15 @@ internal sealed partial class ShardFetcher(
         while (true)
         {
             await WaitWhileBufferIsStaleAsync(cancellationToken);
+
+            // Waited before taking the worker, so a shard that must still wait does not hold up the others.
+            await _pacer.WaitAsync(cancellationToken);
             GetRecordsResponse response;
             await workerSlot.WaitAsync(cancellationToken);
-
-            // Paced from the call, not from the wait for the worker: a shard that waited long for its turn must still
-            // keep MinFetchPeriod after its previous call.
             var started = time.GetTimestamp();
             try
             {
-                response = await kinesis.GetRecordsAsync(iterator, _fetchSize, options.MinFetchPeriod, cancellationToken);
+                response = await kinesis.GetRecordsAsync(iterator, _fetchSize, _pacer, cancellationToken);
             }
             catch (KinesisProvisionedThroughputExceededException)
             {
@@ -52,7 +54,6 @@ internal sealed partial class ShardFetcher(
             {
                 LogIteratorExpired(logger, shardId, _lastFetchedSequenceNumber ?? "the start position");
                 iterator = await openIterator(_lastFetchedSequenceNumber, cancellationToken);
-                await PaceAsync(started, bytes: 0, cancellationToken);
                 continue;
             }
             finally
@@ -77,15 +78,14 @@ internal sealed partial class ShardFetcher(
             }
 
             iterator = response.NextShardIterator;
-            await PaceAsync(started, page.SizeBytes, cancellationToken);
+            await PaceByRateAsync(started, page.SizeBytes, cancellationToken);
         }
     }
 
-    private async Task PaceAsync(long started, long bytes, CancellationToken cancellationToken)
+    /// <summary>Holds the next call back until the bytes just fetched fit MaxFetchRate.</summary>
+    private async Task PaceByRateAsync(long started, long bytes, CancellationToken cancellationToken)
     {
-        var elapsed = time.GetElapsedTime(started);
-        var byRate = TimeSpan.FromSeconds(bytes / (options.MaxFetchRate * 1_000_000));
-        var wait = (byRate > options.MinFetchPeriod ? byRate : options.MinFetchPeriod) - elapsed;
+        var wait = TimeSpan.FromSeconds(bytes / (options.MaxFetchRate * 1_000_000)) - time.GetElapsedTime(started);
         if (wait > TimeSpan.Zero)
         {
             await Task.Delay(wait, time, cancellationToken);

@@ -27,8 +27,9 @@ public sealed class FaultToleranceTests(LocalCluster cluster) : IClassFixture<Lo
             ("Kinesis:MaxRecordsPerFetch", "200"),
             ("Kinesis:ThrottleBackoff", "00:00:00.500"));
 
+        using var recorder = new KinesisCallRecorder();
         var stopwatch = Stopwatch.StartNew();
-        await using var silo = await LocalCluster.StartSiloAsync(settings);
+        await using var silo = await LocalCluster.StartSiloAsync(settings, builder => builder.UseKinesisHttpHandler(recorder));
         await LocalCluster.WaitForCaughtUpAsync(silo, 2_000, TimeSpan.FromSeconds(120));
 
         using var client = new GrainClient(silo.HttpEndpoint);
@@ -36,6 +37,12 @@ public sealed class FaultToleranceTests(LocalCluster cluster) : IClassFixture<Lo
         Assert.True(proxy.FaultsInjected("GetRecords") >= 7, $"{proxy.FaultsInjected("GetRecords")} faults injected");
         Assert.True(proxy.Count("GetShardIterator") >= 2, "an expired iterator must be replaced with a new one");
         Assert.True(stopwatch.Elapsed >= TimeSpan.FromSeconds(1), "throttling must back off");
+
+        // Kinesis counts failed calls too: retries, and the first call on a new iterator, keep MinFetchPeriod (200 ms).
+        var calls = recorder.SentAt("GetRecords");
+        Assert.All(
+            calls.Zip(calls.Skip(1), (a, b) => b - a),
+            gap => Assert.True(gap >= TimeSpan.FromMilliseconds(190), $"GetRecords {gap.TotalMilliseconds} ms after the previous one"));
     }
 
     [Fact]

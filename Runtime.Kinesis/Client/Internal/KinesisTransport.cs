@@ -41,25 +41,25 @@ internal sealed partial class KinesisTransport : IDisposable
         JsonTypeInfo<TRequest> requestType,
         JsonTypeInfo<TResponse> responseType,
         CancellationToken cancellationToken,
-        TimeSpan minimumRetryDelay = default)
+        CallPacer? pacer = null)
         where TResponse : class
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(request, requestType);
-        var response = await SendCoreAsync(operation, body, responseType, minimumRetryDelay, cancellationToken).ConfigureAwait(false);
+        var response = await SendCoreAsync(operation, body, responseType, pacer, cancellationToken).ConfigureAwait(false);
         return response ?? throw new KinesisException(operation, InvalidResponseErrorCode, null, "The response body was empty or null.");
     }
 
     public async Task SendAsync<TRequest>(string operation, TRequest request, JsonTypeInfo<TRequest> requestType, CancellationToken cancellationToken)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(request, requestType);
-        await SendCoreAsync<object>(operation, body, responseType: null, minimumRetryDelay: TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        await SendCoreAsync<object>(operation, body, responseType: null, pacer: null, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<TResponse?> SendCoreAsync<TResponse>(
         string operation,
         byte[] body,
         JsonTypeInfo<TResponse>? responseType,
-        TimeSpan minimumRetryDelay,
+        CallPacer? pacer,
         CancellationToken cancellationToken)
         where TResponse : class
     {
@@ -73,6 +73,7 @@ internal sealed partial class KinesisTransport : IDisposable
                 try
                 {
                     using var message = await CreateRequestAsync(operation, body, cancellationToken).ConfigureAwait(false);
+                    pacer?.OnAttempt();
                     using var response = await _httpClient.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
                     if (response.IsSuccessStatusCode)
                     {
@@ -118,9 +119,9 @@ internal sealed partial class KinesisTransport : IDisposable
             }
 
             var delay = RetryBackoff.Delay(attempt, _options.RetryBaseDelay, _options.MaxRetryDelay, Random.Shared);
-            if (delay < minimumRetryDelay)
+            if (pacer?.UntilNextAttempt() is { } paced && paced > delay)
             {
-                delay = minimumRetryDelay;
+                delay = paced;
             }
 
             LogRetry(_logger, operation, attempt, _options.MaxAttempts, failure, delay.TotalMilliseconds);

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using KinesisGrains.Kinesis.Client;
+using KinesisGrains.Testing;
 using KinesisGrains.Testing.Faults;
+using KinesisGrains.Tests.Support;
 using Xunit;
 using static KinesisGrains.Tests.Faults.KinesaliteProxyFixture;
 
@@ -72,20 +74,25 @@ public sealed class ProxyFaultTests(KinesaliteProxyFixture kinesalite) : IClassF
     }
 
     [Fact]
-    public async Task A_GetRecords_retry_waits_at_least_the_minimum_retry_delay()
+    public async Task GetRecords_retries_wait_for_the_pacer_counted_from_each_attempt()
     {
         await using var proxy = await FaultInjectingProxy.StartAsync(kinesalite.Kinesis);
-        using var client = ClientOf(proxy, maxAttempts: 3);
+        var options = TestOptions.For(proxy.Endpoint);
+        options.MaxAttempts = 3;
+        options.RetryBaseDelay = TimeSpan.FromMilliseconds(10);
+        using var recorder = new KinesisCallRecorder();
+        using var client = new KinesisClient(options, recorder);
         var iterator = await kinesalite.TrimHorizonAsync(client);
-        proxy.Inject("GetRecords", Fault.InternalError);
+        proxy.Inject("GetRecords", Fault.InternalError, times: 2);
 
-        var page = await client.GetRecordsAsync(iterator, 100, minimumRetryDelay: TimeSpan.FromMilliseconds(400), CancellationToken.None);
+        var page = await client.GetRecordsAsync(iterator, 100, new CallPacer(TimeSpan.FromMilliseconds(300)), CancellationToken.None);
 
         Assert.Equal(Payloads, Texts(page));
-        var calls = proxy.Log.Where(e => e.Operation == "GetRecords").ToList();
-        Assert.Equal(2, calls.Count);
-        var gap = calls[1].Time - calls[0].Time;
-        Assert.True(gap >= TimeSpan.FromMilliseconds(390), $"retried {gap.TotalMilliseconds} ms after the failure");
+        var attempts = recorder.SentAt("GetRecords");
+        Assert.Equal(3, attempts.Count);
+        Assert.All(
+            attempts.Zip(attempts.Skip(1), (a, b) => b - a),
+            gap => Assert.True(gap >= TimeSpan.FromMilliseconds(295), $"retried {gap.TotalMilliseconds} ms after the previous attempt"));
     }
 
     [Theory]

@@ -2,14 +2,14 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace KinesisGrains.Tests;
+namespace KinesisGrains.Testing;
 
 /// <summary>
 /// Notes when the silo sends each Kinesis call, and to which shard, on the sender's own path: unlike a proxy's log of
 /// arrivals, no other scheduling stands between the fetcher's pacing and the timestamp. The shard of a GetRecords is
 /// known by following iterators from the GetShardIterator that named the shard.
 /// </summary>
-internal sealed class KinesisCallRecorder() : DelegatingHandler(new SocketsHttpHandler())
+public sealed class KinesisCallRecorder() : DelegatingHandler(new SocketsHttpHandler())
 {
     private readonly ConcurrentQueue<(long Timestamp, string Operation, string? ShardId)> _calls = new();
     private readonly ConcurrentDictionary<string, string> _shardOfIterator = new();
