@@ -8,8 +8,7 @@ namespace KinesisGrains.Kinesis.Client;
 public sealed class CallPacer(TimeSpan minimumPeriod, TimeProvider? time = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
-    private long _lastAttempt;
-    private bool _attempted;
+    private long? _lastAttempt;
 
     public TimeSpan MinimumPeriod { get; } = minimumPeriod >= TimeSpan.Zero
         ? minimumPeriod
@@ -18,12 +17,12 @@ public sealed class CallPacer(TimeSpan minimumPeriod, TimeProvider? time = null)
     /// <summary>How long the next attempt must still wait; zero when it may go now.</summary>
     public TimeSpan UntilNextAttempt()
     {
-        if (!_attempted)
+        if (_lastAttempt is not { } last)
         {
             return TimeSpan.Zero;
         }
 
-        var wait = MinimumPeriod - _time.GetElapsedTime(_lastAttempt);
+        var wait = MinimumPeriod - _time.GetElapsedTime(last);
         return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
     }
 
@@ -32,9 +31,5 @@ public sealed class CallPacer(TimeSpan minimumPeriod, TimeProvider? time = null)
         UntilNextAttempt() is var wait && wait > TimeSpan.Zero ? Task.Delay(wait, _time, cancellationToken) : Task.CompletedTask;
 
     /// <summary>Notes that an attempt is being sent now.</summary>
-    public void OnAttempt()
-    {
-        _lastAttempt = _time.GetTimestamp();
-        _attempted = true;
-    }
+    public void OnAttempt() => _lastAttempt = _time.GetTimestamp();
 }

@@ -53,6 +53,15 @@ public sealed class RocksDbOptions
     /// <summary>Throws an <see cref="ArgumentException"/> that lists every invalid setting.</summary>
     public void Validate()
     {
+        if (Problems() is { Count: > 0 } errors)
+        {
+            throw new ArgumentException(Describe(errors));
+        }
+    }
+
+    /// <summary>One sentence per invalid setting; empty when the options are usable.</summary>
+    public IReadOnlyList<string> Problems()
+    {
         var errors = new List<string>();
         if (BlockCacheBytes <= 0)
         {
@@ -103,9 +112,9 @@ public sealed class RocksDbOptions
             errors.Add($"{nameof(SyncWrites)} needs the write-ahead log, but {nameof(DisableWal)} is set.");
         }
 
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException("Invalid RocksDB options: " + string.Join(" ", errors));
-        }
+        return errors;
     }
+
+    /// <summary>The problems in one message, as <see cref="Validate"/> throws it.</summary>
+    public static string Describe(IReadOnlyList<string> problems) => "Invalid RocksDB options: " + string.Join(" ", problems);
 }

@@ -42,19 +42,9 @@ public sealed class PartitionStoreOptions
             yield return $"BlockCacheBytes must be at least 1 MiB; it is {BlockCacheBytes}.";
         }
 
-        string? invalid = null;
-        try
+        if (ToRocksDbOptions(disableWal: true).Problems() is { Count: > 0 } problems)
         {
-            ToRocksDbOptions(disableWal: true).Validate();
-        }
-        catch (ArgumentException exception)
-        {
-            invalid = exception.Message;
-        }
-
-        if (invalid is not null)
-        {
-            yield return invalid;
+            yield return RocksDbOptions.Describe(problems);
         }
     }
 }

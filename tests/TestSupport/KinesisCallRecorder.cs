@@ -20,6 +20,13 @@ public sealed class KinesisCallRecorder() : DelegatingHandler(new SocketsHttpHan
             .Where(c => c.Operation == operation && (shardId is null || c.ShardId == shardId))
             .Select(c => Stopwatch.GetElapsedTime(0, c.Timestamp))];
 
+    /// <summary>The time between each two consecutive calls of <paramref name="operation"/> (to <paramref name="shardId"/>, when given).</summary>
+    public IReadOnlyList<TimeSpan> GapsBetween(string operation, string? shardId = null)
+    {
+        var sent = SentAt(operation, shardId);
+        return [.. sent.Zip(sent.Skip(1), (previous, next) => next - previous)];
+    }
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var sent = Stopwatch.GetTimestamp();

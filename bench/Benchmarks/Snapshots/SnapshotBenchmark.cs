@@ -112,8 +112,8 @@ internal static class SnapshotBenchmark
 
     private static async Task<Result> RunOneAsync(string directory, Uri endpoint, long keys, int partitions, int batch, int maxActivations, int maxDirty)
     {
-        var options = new PartitionStoreOptions().ToRocksDbOptions(disableWal: true);
-        using var stores = new PartitionedRocksDbStores(Path.Combine(directory, "db"), partitions, options, 256L * 1024 * 1024);
+        var options = new PartitionStoreOptions();
+        using var stores = new PartitionedRocksDbStores(Path.Combine(directory, "db"), partitions, options, disableWal: true);
         var runtimeOptions = new GrainRuntimeOptions
         {
             PartitionCount = partitions,
@@ -187,7 +187,7 @@ internal static class SnapshotBenchmark
         Console.WriteLine($"[{Label(keys)}] restore: {restoredBytes:N0} B in {restoreSeconds:F2} s; local copy {restoreCopySeconds:F2} s");
 
         // The restored DB opens and holds about K / partitions keys.
-        using (var check = RocksDbKeyValueStore.Open(Path.Combine(restoreRoot, PartitionId(0)), options))
+        using (var check = RocksDbKeyValueStore.Open(Path.Combine(restoreRoot, PartitionId(0)), options.ToRocksDbOptions(disableWal: true)))
         {
             Console.WriteLine($"[{Label(keys)}] restored {PartitionId(0)} opens: ~{check.Database.GetIntProperty("rocksdb.estimate-num-keys"):N0} keys");
         }
