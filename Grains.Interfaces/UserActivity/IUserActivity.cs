@@ -1,4 +1,4 @@
-using KinesisGrains.Runtime.Grains;
+using Orleans;
 
 namespace KinesisGrains.Grains.UserActivity;
 

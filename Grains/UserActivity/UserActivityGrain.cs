@@ -1,43 +1,28 @@
-using KinesisGrains.Runtime.Grains;
-using KinesisGrains.Runtime.Streams;
+using KinesisGrains.KeyedState;
+using KinesisGrains.Runtime.KeyedState;
+using Orleans;
+using Orleans.Concurrency;
 
 namespace KinesisGrains.Grains.UserActivity;
 
-/// <summary>Aggregates a user's clickstream events; one activation per user id.</summary>
-[GrainType("user-activity")]
-public sealed class UserActivityGrain : Grain<UserActivityState>, IUserActivity, IStreamConsumer<ClickEvent>
+/// <summary>
+/// A user's activity as clients call it (<c>GetGrain&lt;IUserActivity&gt;("user-42")</c>): reads and changes go to
+/// the partition grain that holds the user's state, so the stream and the calls see one copy of it.
+/// </summary>
+[StatelessWorker]
+public sealed class UserActivityGrain(KeyedStateOptions options) : Grain, IUserActivity
 {
-    public void OnNext(ClickEvent item, in StreamEventInfo info)
+    public async Task<UserActivitySummary> GetSummaryAsync()
     {
-        var state = State;
-        state.EventCount++;
-        state.TotalBytes += item.Bytes;
-        if (state.FirstSeen is null || item.Timestamp < state.FirstSeen)
-        {
-            state.FirstSeen = item.Timestamp;
-        }
-
-        if (state.LastSeen is null || item.Timestamp > state.LastSeen)
-        {
-            state.LastSeen = item.Timestamp;
-        }
-
-        state.EventsByType[item.Type] = state.EventsByType.GetValueOrDefault(item.Type) + 1;
+        var key = this.GetPrimaryKeyString();
+        return UserActivitySummary.Of(key, await Partition(key).GetAsync(key));
     }
-
-    public Task<UserActivitySummary> GetSummaryAsync() =>
-        Task.FromResult(new UserActivitySummary(
-            GrainKey,
-            State.EventCount,
-            State.TotalBytes,
-            State.FirstSeen,
-            State.LastSeen,
-            new SortedDictionary<string, long>(State.EventsByType, StringComparer.Ordinal)));
 
     public Task ResetAsync()
     {
-        State = new UserActivityState();
-        MarkStateChanged();
-        return Task.CompletedTask;
+        var key = this.GetPrimaryKeyString();
+        return Partition(key).SetAsync(key, null);
     }
+
+    private IUserActivityPartition Partition(string key) => GrainFactory.GetPartitionOf<IUserActivityPartition>(key, options.PartitionCount);
 }

@@ -21,13 +21,14 @@ public sealed partial class ShardCheckpointer(
     private readonly SemaphoreSlim _cycle = new(1, 1);
     private readonly Dictionary<string, Position> _pending = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Position> _written = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _rewinds = new(StringComparer.Ordinal);
 
     /// <summary>Completed checkpoint cycles (snapshot and checkpoints), for status and tests.</summary>
     public long Cycles { get; private set; }
 
     public DateTimeOffset? LastCheckpointAt { get; private set; }
 
-    /// <summary>Every record of the shard up to <paramref name="token"/> has been applied to grain state.</summary>
+    /// <summary>Every record of the shard up to <paramref name="token"/> has been delivered to the partitions.</summary>
     public void Processed(string shardId, StreamSequenceToken token)
     {
         lock (_lock)
@@ -43,6 +44,21 @@ public sealed partial class ShardCheckpointer(
         {
             var token = _pending.TryGetValue(shardId, out var position) ? position.Token : default;
             _pending[shardId] = new Position(token, Ended: true);
+        }
+    }
+
+    /// <summary>
+    /// True once after a checkpoint barrier found a partition that missed events of the shard: its receiver must
+    /// read again from the shard's checkpoint.
+    /// </summary>
+    public bool TakeRewind(string shardId) => _rewinds.TryRemove(shardId, out _);
+
+    /// <summary>The last checkpoint this silo wrote for the shard, as a position; null when none or a sentinel.</summary>
+    public StreamSequenceToken? GetCheckpointPosition(string shardId)
+    {
+        lock (_lock)
+        {
+            return _written.TryGetValue(shardId, out var position) && !position.Ended ? position.Token : null;
         }
     }
 
@@ -74,9 +90,20 @@ public sealed partial class ShardCheckpointer(
                 return;
             }
 
-            await snapshotter.SnapshotAsync(positions, cancellationToken);
+            var uncovered = await snapshotter.SnapshotAsync(positions, cancellationToken);
+            foreach (var shardId in uncovered)
+            {
+                LogUncovered(logger, shardId);
+                _rewinds[shardId] = 0;
+            }
+
             foreach (var (shardId, position) in moved)
             {
+                if (uncovered.Contains(shardId))
+                {
+                    continue;
+                }
+
                 try
                 {
                     await leases.CheckpointAsync(shardId, workerId, position.Checkpoint, position.SubSequenceNumber, cancellationToken);
@@ -135,6 +162,9 @@ public sealed partial class ShardCheckpointer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint of {ShardId} not written: {Reason}")]
     private static partial void LogLeaseLost(ILogger logger, string shardId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint of {ShardId} held back: a partition missed events of it and waits for a replay")]
+    private static partial void LogUncovered(ILogger logger, string shardId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint cycle failed; it is retried at the next interval")]
     private static partial void LogCycleFailed(ILogger logger, Exception exception);

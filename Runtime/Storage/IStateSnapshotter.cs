@@ -10,12 +10,18 @@ public interface IStateSnapshotter
     /// Where each source shard's checkpoint will be once this snapshot is done: kept with the snapshot, so that
     /// restoring an older snapshot knows where to replay from.
     /// </param>
-    Task SnapshotAsync(IReadOnlyList<SourcePosition> positions, CancellationToken cancellationToken);
+    /// <returns>The shards whose positions the state cannot vouch for: their checkpoints must not move.</returns>
+    Task<IReadOnlyCollection<string>> SnapshotAsync(IReadOnlyList<SourcePosition> positions, CancellationToken cancellationToken);
 }
 
 /// <summary>A source shard's checkpoint: a sequence number and sub-sequence number, or a sentinel such as SHARD_END.</summary>
-public readonly record struct SourcePosition(string ShardId, string Checkpoint, long SubSequenceNumber)
+[Orleans.GenerateSerializer, Orleans.Immutable]
+public readonly record struct SourcePosition(
+    [property: Orleans.Id(0)] string ShardId, [property: Orleans.Id(1)] string Checkpoint, [property: Orleans.Id(2)] long SubSequenceNumber)
 {
+    /// <summary>False for the KCL's sentinels (TRIM_HORIZON, LATEST, AT_TIMESTAMP, SHARD_END).</summary>
+    public bool IsSequenceNumber => Checkpoint.Length > 0 && char.IsAsciiDigit(Checkpoint[0]);
+
     public override string ToString() => $"{Checkpoint}/{SubSequenceNumber}";
 
     public static SourcePosition Parse(string shardId, string text)

@@ -1,8 +1,11 @@
+using Orleans;
+
 namespace KinesisGrains.Runtime.Streams;
 
-/// <summary>Where a grain event came from: its shard, position, partition key and arrival time.</summary>
+/// <summary>Where an event came from: its shard, position, partition key and arrival time.</summary>
+[GenerateSerializer, Immutable]
 public readonly record struct StreamEventInfo(
-    string ShardId,
-    StreamSequenceToken Token,
-    string PartitionKey,
-    DateTimeOffset ArrivalTime);
+    [property: Id(0)] string ShardId,
+    [property: Id(1)] StreamSequenceToken Token,
+    [property: Id(2)] string PartitionKey,
+    [property: Id(3)] DateTimeOffset ArrivalTime);

@@ -1,3 +1,5 @@
+using Orleans;
+
 namespace KinesisGrains.Runtime.Streams;
 
 /// <summary>
@@ -8,7 +10,8 @@ namespace KinesisGrains.Runtime.Streams;
 /// Sequence numbers are decimal strings of up to 128+ bits without leading zeros, so they order by length first and
 /// then by character: no BigInteger and no allocation per comparison.
 /// </remarks>
-public readonly record struct StreamSequenceToken(string SequenceNumber, long SubSequenceNumber)
+[GenerateSerializer, Immutable]
+public readonly record struct StreamSequenceToken([property: Id(0)] string SequenceNumber, [property: Id(1)] long SubSequenceNumber)
     : IComparable<StreamSequenceToken>
 {
     public int CompareTo(StreamSequenceToken other)

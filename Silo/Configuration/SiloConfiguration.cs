@@ -3,7 +3,7 @@ using KinesisGrains.Kinesis.Leasing;
 using KinesisGrains.Kinesis.Source;
 using KinesisGrains.RocksDb.Snapshots;
 using KinesisGrains.RocksDb.Storage;
-using KinesisGrains.Runtime.Partitions;
+using KinesisGrains.KeyedState;
 using Microsoft.Extensions.Configuration;
 
 namespace KinesisGrains.Silo.Configuration;
@@ -19,7 +19,7 @@ public sealed class SiloConfiguration
 
     public DynamoDbOptions DynamoDb { get; } = new();
 
-    public GrainRuntimeOptions Grains { get; } = new();
+    public KeyedStateOptions Grains { get; } = new();
 
     /// <summary>RocksDB memory of the state partitions (section <c>State</c>).</summary>
     public PartitionStoreOptions State { get; } = new();

@@ -11,11 +11,23 @@ public sealed class SiloOptions
     /// <summary>Where local state lives (RocksDB, dead letters). Relative paths are under the working folder.</summary>
     public string DataDirectory { get; set; } = "data";
 
-    /// <summary>The HTTP endpoint for grain calls and status; port 0 picks a free port.</summary>
+    /// <summary>The HTTP endpoint for status and health; port 0 picks a free port.</summary>
     public string HttpUrl { get; set; } = "http://127.0.0.1:8080";
 
-    /// <summary>This silo's identity as a lease owner; defaults to host name and process id.</summary>
+    /// <summary>This silo's identity as a lease owner; defaults to a name kept in the data folder.</summary>
     public string? SiloId { get; set; }
+
+    /// <summary>The Orleans cluster this silo joins; clients connect with the same id.</summary>
+    public string ClusterId { get; set; } = "kgrains";
+
+    /// <summary>The Orleans service id; empty: the application name.</summary>
+    public string? ServiceId { get; set; }
+
+    /// <summary>Orleans silo-to-silo port on 127.0.0.1; 0 picks a free port.</summary>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Orleans gateway port for clients (the kgrains tool); 0 picks a free port.</summary>
+    public int GatewayPort { get; set; } = 30000;
 
     public IEnumerable<string> Validate()
     {
@@ -36,6 +48,24 @@ public sealed class SiloOptions
         if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
         {
             yield return $"Silo:HttpUrl must be an absolute http(s) URL; it is '{HttpUrl}'.";
+        }
+
+        if (string.IsNullOrWhiteSpace(ClusterId))
+        {
+            yield return "Silo:ClusterId is required.";
+        }
+
+        foreach (var (name, port) in new[] { ("SiloPort", SiloPort), ("GatewayPort", GatewayPort) })
+        {
+            if (port is < 0 or > 65535)
+            {
+                yield return $"Silo:{name} must be between 0 and 65535; it is {port}.";
+            }
+        }
+
+        if (SiloPort != 0 && SiloPort == GatewayPort)
+        {
+            yield return $"Silo:SiloPort and Silo:GatewayPort must differ; both are {SiloPort}.";
         }
     }
 }

@@ -1,7 +1,7 @@
 using KinesisGrains.Kinesis.Source;
-using KinesisGrains.Runtime.Partitions;
+using KinesisGrains.Kinesis.Streaming;
 using KinesisGrains.Runtime.Serialization;
-using KinesisGrains.Silo.Checkpointing;
+using KinesisGrains.Silo.Configuration;
 
 namespace KinesisGrains.Silo.Endpoints;
 
@@ -17,26 +17,25 @@ public static class StatusEndpoints
 }
 
 /// <summary>What the status endpoint reports.</summary>
-public sealed class SiloStatus(string siloId, string applicationName, string streamName, KinesisStreamSource source, GrainRuntime runtime, S3StateSnapshotter? snapshots)
+public sealed class SiloStatus(string siloId, SiloConfiguration configuration, Func<KinesisStreamContext> source)
 {
     public SiloStatusSnapshot Snapshot()
     {
-        var shards = source.Progress;
+        var context = source();
+        var shards = context.Progress;
         return new SiloStatusSnapshot(
             siloId,
-            applicationName,
-            streamName,
-            source.IsCaughtUp,
+            configuration.Silo.ApplicationName,
+            configuration.Source.StreamName,
+            context.IsCaughtUp,
             shards.Sum(s => s.RecordsRead),
             shards.Sum(s => s.EventsApplied),
             shards.Sum(s => s.DeadLettered),
-            runtime.Map.PartitionCount,
-            runtime.ActivationCount,
-            source.Checkpointer.Cycles,
-            source.Checkpointer.LastCheckpointAt,
-            snapshots?.LastSnapshot,
-            source.Buffer.MemoryBytes,
-            source.Buffer.SpilledBytes,
+            configuration.Grains.PartitionCount,
+            context.Checkpointer.Cycles,
+            context.Checkpointer.LastCheckpointAt,
+            context.Buffer.MemoryBytes,
+            context.Buffer.SpilledBytes,
             shards);
     }
 }
@@ -50,10 +49,8 @@ public sealed record SiloStatusSnapshot(
     long EventsApplied,
     long DeadLettered,
     int Partitions,
-    int Activations,
     long CheckpointCycles,
     DateTimeOffset? LastCheckpointAt,
-    SnapshotStatistics? LastSnapshot,
     long FetchBufferMemoryBytes,
     long FetchBufferSpilledBytes,
     IReadOnlyCollection<ShardProgressSnapshot> Shards);

@@ -1,42 +1,52 @@
-using KinesisGrains.Runtime.DeadLetters;
-using KinesisGrains.Runtime.Grains;
-using KinesisGrains.Runtime.Partitions;
+using KinesisGrains.KeyedState.Hosting;
+using KinesisGrains.Kinesis.Streaming;
+using KinesisGrains.Runtime.KeyedState;
 using KinesisGrains.Runtime.Streams;
 
 namespace KinesisGrains.Silo.Hosting;
 
-/// <summary>Says which grains a silo hosts and which grain class consumes the stream.</summary>
+/// <summary>Says which keyed-state partition grain consumes the stream, with which message handler, and what else the Orleans silo hosts.</summary>
 public sealed class SiloBuilder
 {
-    private readonly List<Type> _grainClasses = [];
+    private readonly List<Action<ISiloBuilder>> _orleans = [];
 
-    internal IReadOnlyList<Type> GrainClasses => _grainClasses;
+    internal Action<ISiloBuilder, Action<KinesisStreamOptions>>? AddStream { get; private set; }
 
-    internal Func<GrainRuntime, IDeadLetterQueue, IStreamBatchProcessor>? StreamPipelineFactory { get; private set; }
+    internal string? StreamNamespace { get; private set; }
 
     internal HttpMessageHandler? KinesisHttpHandler { get; private set; }
 
-    public SiloBuilder AddGrain<TGrain>()
-        where TGrain : Grain
-    {
-        if (!_grainClasses.Contains(typeof(TGrain)))
-        {
-            _grainClasses.Add(typeof(TGrain));
-        }
+    internal IReadOnlyList<Action<ISiloBuilder>> OrleansConfiguration => _orleans;
 
+    /// <summary>
+    /// Every record of the stream becomes a <typeparamref name="TEvent"/> (by <paramref name="handler"/>; default:
+    /// JSON keyed by the partition key) for the <typeparamref name="TPartitionGrain"/> that holds its key. The grain
+    /// subscribes implicitly to <paramref name="streamNamespace"/>.
+    /// </summary>
+    public SiloBuilder ConsumeStream<TEvent, TPartitionGrain>(string streamNamespace, IStreamMessageHandler<TEvent>? handler = null)
+        where TPartitionGrain : IPartitionCheckpoint
+    {
+        StreamNamespace = streamNamespace;
+        AddStream = (silo, configure) =>
+        {
+            silo.AddKinesisStreams(SiloHost.StreamProviderName, configure, handler);
+            silo.AddKeyedStatePartition<TPartitionGrain>();
+        };
         return this;
     }
 
-    /// <summary>
-    /// Every record of the stream becomes a <typeparamref name="TEvent"/> for the <typeparamref name="TGrain"/> of its
-    /// key; the handler decides both (default: JSON data, keyed by partition key).
-    /// </summary>
-    public SiloBuilder ConsumeStream<TEvent, TGrain>(IStreamMessageHandler<TEvent>? handler = null)
-        where TGrain : Grain, IStreamConsumer<TEvent>
+    /// <summary>Another keyed-state partition grain on the same partition streams (another aggregation of the same events).</summary>
+    public SiloBuilder AddPartitionGrain<TPartitionGrain>()
+        where TPartitionGrain : IPartitionCheckpoint
     {
-        AddGrain<TGrain>();
-        var messageHandler = handler ?? new JsonMessageHandler<TEvent>();
-        StreamPipelineFactory = (runtime, deadLetters) => new StreamPipeline<TEvent, TGrain>(runtime, messageHandler, deadLetters);
+        _orleans.Add(silo => silo.AddKeyedStatePartition<TPartitionGrain>());
+        return this;
+    }
+
+    /// <summary>More Orleans configuration: grain storage, other providers, options.</summary>
+    public SiloBuilder ConfigureOrleans(Action<ISiloBuilder> configure)
+    {
+        _orleans.Add(configure);
         return this;
     }
 

@@ -1,26 +1,31 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
 using Amazon.Runtime;
+using KinesisGrains.KeyedState.Hosting;
 using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Kinesis.Leasing;
-using KinesisGrains.Kinesis.Source;
-using KinesisGrains.RocksDb;
+using KinesisGrains.Kinesis.Streaming;
 using KinesisGrains.RocksDb.Snapshots;
-using KinesisGrains.RocksDb.Storage;
 using KinesisGrains.Runtime.DeadLetters;
-using KinesisGrains.Runtime.Grains;
-using KinesisGrains.Runtime.Partitions;
-using KinesisGrains.Runtime.Storage;
-using KinesisGrains.Silo.Checkpointing;
 using KinesisGrains.Silo.Configuration;
 using KinesisGrains.Silo.DeadLetters;
 using KinesisGrains.Silo.Endpoints;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Orleans.Configuration;
 
 namespace KinesisGrains.Silo.Hosting;
 
-/// <summary>Builds and starts a silo from configuration; used by the executable and by tests that host silos in-process.</summary>
+/// <summary>
+/// Builds and starts an Orleans silo from configuration, with the Kinesis stream provider and the keyed-state
+/// partitions; used by the executable and by tests that host silos in-process.
+/// </summary>
 public static class SiloHost
 {
+    /// <summary>The name of the Kinesis stream provider in the silo.</summary>
+    public const string StreamProviderName = "kinesis";
+
     /// <summary>Runs a silo until SIGTERM or Ctrl+C; returns the process exit code.</summary>
     public static async Task<int> RunAsync(string[] args, Action<SiloBuilder> configure)
     {
@@ -37,14 +42,14 @@ public static class SiloHost
 
         await using (silo)
         {
-            Console.WriteLine($"Silo listening on {silo.HttpEndpoint} (Ctrl+C to stop)");
+            Console.WriteLine($"Silo listening on {silo.HttpEndpoint}, Orleans gateway on 127.0.0.1:{silo.GatewayPort} (Ctrl+C to stop)");
             await silo.WaitForShutdownAsync();
         }
 
         return 0;
     }
 
-    /// <summary>Validates the configuration, checks the stream, DynamoDB and the state folder, and starts the silo.</summary>
+    /// <summary>Validates the configuration, checks the stream, DynamoDB, S3 and the state folder, and starts the silo.</summary>
     /// <exception cref="SiloStartupException">With a message that says what is wrong and an exit code.</exception>
     public static async Task<SiloInstance> StartAsync(
         string[] args,
@@ -61,87 +66,119 @@ public static class SiloHost
         var configuration = BindAndValidate(builder.Configuration);
         var siloBuilder = new SiloBuilder();
         configure(siloBuilder);
-        if (siloBuilder.StreamPipelineFactory is null)
+        if (siloBuilder.AddStream is null)
         {
-            throw new SiloStartupException("No grain consumes the stream: call ConsumeStream<TEvent, TGrain>() when configuring the silo.", SiloStartupException.InvalidConfiguration);
+            throw new SiloStartupException("No grain consumes the stream: call ConsumeStream<TEvent, TPartitionGrain>() when configuring the silo.", SiloStartupException.InvalidConfiguration);
         }
-
-        var kinesis = siloBuilder.KinesisHttpHandler is { } handler
-            ? new KinesisClient(configuration.KinesisClient, handler)
-            : new KinesisClient(configuration.KinesisClient);
-        var stream = await CheckStreamAsync(kinesis, configuration, cancellationToken);
-        var dynamo = DynamoDbClientFactory.Create(configuration.DynamoDb);
-        var leases = new ShardLeaseTable(dynamo, configuration.Silo.ApplicationName);
-        await CheckLeaseTableAsync(leases, configuration, cancellationToken);
 
         var dataDirectory = Path.GetFullPath(configuration.Silo.DataDirectory);
         var siloId = configuration.Silo.SiloId ?? PersistedSiloId(dataDirectory);
-        await CheckStreamIdentityAsync(leases, stream, configuration, dataDirectory, cancellationToken);
+        string incarnation;
+        using (var kinesis = siloBuilder.KinesisHttpHandler is { } handler
+            ? new KinesisClient(configuration.KinesisClient, handler)
+            : new KinesisClient(configuration.KinesisClient))
+        {
+            var stream = await CheckStreamAsync(kinesis, configuration, cancellationToken);
+            var leases = new ShardLeaseTable(DynamoDbClientFactory.Create(configuration.DynamoDb), configuration.Silo.ApplicationName);
+            await CheckLeaseTableAsync(leases, configuration, cancellationToken);
+            incarnation = await StreamIncarnation.CheckAsync(leases, stream, configuration, cancellationToken);
+        }
 
+        DeleteOtherIncarnations(Path.Combine(dataDirectory, "state", configuration.Silo.ApplicationName), incarnation);
+
+        if (configuration.SnapshotsEnabled)
+        {
+            configuration.Snapshots.Prefix = string.IsNullOrEmpty(configuration.Snapshots.Prefix)
+                ? $"{configuration.Silo.ApplicationName}/{incarnation}"
+                : $"{configuration.Snapshots.Prefix.Trim('/')}/{configuration.Silo.ApplicationName}/{incarnation}";
+            await CheckBucketAsync(configuration.Snapshots, configuration.CreateSnapshotBucket, cancellationToken);
+        }
+
+        var siloPort = configuration.Silo.SiloPort == 0 ? FreePort() : configuration.Silo.SiloPort;
+        var gatewayPort = configuration.Silo.GatewayPort == 0 ? FreePort() : configuration.Silo.GatewayPort;
         builder.WebHost.UseUrls(configuration.Silo.HttpUrl);
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        var app = builder.Build();
-        var loggers = app.Services.GetRequiredService<ILoggerFactory>();
-        var resources = new List<IDisposable>();
-        var (stores, s3Snapshotter) = configuration.SnapshotsEnabled
-            ? await RestoreFromSnapshotsAsync(configuration, dynamo, leases, siloId, dataDirectory, loggers, resources, cancellationToken)
-            : (OpenStores(Path.Combine(dataDirectory, "state"), configuration.Grains.PartitionCount, configuration.State, disableWal: false), null);
-        resources.Insert(0, stores);
         var localDeadLetters = new LocalDeadLetterQueue(Path.Combine(dataDirectory, "dead-letters"));
-        IDeadLetterQueue deadLetters = localDeadLetters;
-        S3DeadLetterQueue? shipped = null;
-        if (configuration.DeadLetterS3Prefix is { } deadLetterPrefix)
+        builder.UseOrleans(silo =>
         {
-            shipped = new S3DeadLetterQueue(
-                localDeadLetters,
-                S3ClientFactory.Create(configuration.Snapshots),
-                configuration.Snapshots.Bucket,
-                $"{deadLetterPrefix.Trim('/')}/{configuration.Silo.ApplicationName}",
-                siloId,
-                configuration.DeadLetterFlushInterval,
-                loggers.CreateLogger<S3DeadLetterQueue>());
-            deadLetters = shipped;
-        }
+            silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: configuration.Silo.ServiceId ?? configuration.Silo.ApplicationName, clusterId: configuration.Silo.ClusterId);
+            silo.Configure<EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Loopback);
+            silo.Services.AddSingleton(localDeadLetters);
+            silo.Services.AddSingleton<IDeadLetterQueue>(services => configuration.DeadLetterS3Prefix is { } prefix
+                ? new S3DeadLetterQueue(
+                    localDeadLetters,
+                    S3ClientFactory.Create(configuration.Snapshots),
+                    configuration.Snapshots.Bucket,
+                    $"{prefix.Trim('/')}/{configuration.Silo.ApplicationName}",
+                    siloId,
+                    configuration.DeadLetterFlushInterval,
+                    services.GetRequiredService<ILogger<S3DeadLetterQueue>>())
+                : localDeadLetters);
+            Configure(silo, configuration, siloBuilder, siloId, dataDirectory, incarnation);
+        });
 
-        GrainRuntime runtime;
-        KinesisStreamSource source;
-        try
-        {
-            runtime = new GrainRuntime(p => stores[p], new GrainTypeRegistry(siloBuilder.GrainClasses), configuration.Grains, deadLetters, app.Services, loggers);
-            s3Snapshotter?.Attach(runtime);
-            var pipeline = siloBuilder.StreamPipelineFactory(runtime, deadLetters);
-            var snapshotter = (IStateSnapshotter?)s3Snapshotter ?? new LocalStateSnapshotter(runtime);
-            var checkpointer = new ShardCheckpointer(leases, snapshotter, siloId, TimeProvider.System, loggers.CreateLogger<ShardCheckpointer>());
-            var spill = configuration.Source.FetchBufferSpillDirectory is { Length: > 0 } configured ? configured : Path.Combine(dataDirectory, "fetch-spill");
-            source = new KinesisStreamSource(kinesis, leases, pipeline, checkpointer, configuration.Source, siloId, spill, TimeProvider.System, loggers);
-        }
-        catch
-        {
-            await (shipped?.DisposeAsync() ?? ValueTask.CompletedTask);
-            resources.ForEach(r => r.Dispose());
-            throw;
-        }
-
-        app.MapGrainCalls(runtime);
-        app.MapStatus(new SiloStatus(siloId, configuration.Silo.ApplicationName, configuration.Source.StreamName, source, runtime, s3Snapshotter));
+        var app = builder.Build();
+        var context = new Lazy<KinesisStreamContext>(() => app.Services.GetRequiredKeyedService<KinesisStreamContext>(StreamProviderName));
+        app.MapStatus(new Endpoints.SiloStatus(siloId, configuration, () => context.Value));
         try
         {
             await app.StartAsync(cancellationToken);
         }
-        catch (IOException exception)
+        catch (Exception exception) when (exception is IOException or SocketException || exception.InnerException is SocketException)
         {
-            await runtime.DisposeAsync();
-            await (shipped?.DisposeAsync() ?? ValueTask.CompletedTask);
-            resources.ForEach(r => r.Dispose());
-            throw new SiloStartupException($"Cannot listen on {configuration.Silo.HttpUrl}: {exception.Message}", SiloStartupException.DependencyUnavailable, exception);
+            await app.DisposeAsync();
+            throw new SiloStartupException(
+                $"Cannot listen on {configuration.Silo.HttpUrl} or Orleans ports {siloPort}/{gatewayPort}: {exception.Message}", SiloStartupException.DependencyUnavailable, exception);
         }
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        await source.StartAsync(cancellationToken);
-        return new SiloInstance(app, new Uri(address), source, runtime, shipped, resources);
+        return new SiloInstance(app, new Uri(address), context.Value, gatewayPort, configuration.Silo.ClusterId);
     }
 
-    private static SiloConfiguration BindAndValidate(IConfiguration configuration)
+    /// <summary>
+    /// The Orleans side of a silo from its configuration: the Kinesis stream provider, the keyed-state partitions and
+    /// their stores. Also used by tests that build TestingHost clusters.
+    /// </summary>
+    public static void Configure(ISiloBuilder silo, SiloConfiguration configuration, SiloBuilder siloBuilder, string siloId, string dataDirectory, string incarnation)
+    {
+        configuration.Grains.StateDirectory = Path.Combine(dataDirectory, "state", configuration.Silo.ApplicationName, incarnation);
+        silo.AddKeyedState(configuration.Grains, configuration.State, configuration.SnapshotsEnabled ? configuration.Snapshots : null);
+        siloBuilder.AddStream!(silo, options =>
+        {
+            options.Source = configuration.Source;
+            options.Client = configuration.KinesisClient;
+            options.DynamoDb = configuration.DynamoDb;
+            options.ApplicationName = configuration.Silo.ApplicationName;
+            options.StreamNamespace = siloBuilder.StreamNamespace!;
+            options.PartitionCount = configuration.Grains.PartitionCount;
+            options.WorkerId = siloId;
+            options.SpillDirectory = configuration.Source.FetchBufferSpillDirectory is { Length: > 0 } spill ? spill : Path.Combine(dataDirectory, "fetch-spill");
+            options.HttpHandler = siloBuilder.KinesisHttpHandler;
+        });
+        foreach (var more in siloBuilder.OrleansConfiguration)
+        {
+            more(silo);
+        }
+    }
+
+    /// <summary>State of an earlier incarnation of the stream is of no use to this one.</summary>
+    private static void DeleteOtherIncarnations(string applicationStateDirectory, string incarnation)
+    {
+        if (!Directory.Exists(applicationStateDirectory))
+        {
+            return;
+        }
+
+        foreach (var directory in Directory.EnumerateDirectories(applicationStateDirectory))
+        {
+            if (Path.GetFileName(directory) != incarnation)
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
+    public static SiloConfiguration BindAndValidate(IConfiguration configuration)
     {
         SiloConfiguration bound;
         try
@@ -203,98 +240,28 @@ public static class SiloHost
     }
 
     /// <summary>
-    /// Refuses checkpoints (and local state) made on an earlier stream of the same name: its sequence numbers mean
-    /// nothing on the new one, so records would be skipped or replayed silently.
-    /// </summary>
-    private static async Task CheckStreamIdentityAsync(
-        ShardLeaseTable leases, StreamDescriptionSummary stream, SiloConfiguration configuration, string dataDirectory, CancellationToken cancellationToken)
-    {
-        var current = new StreamIdentity(stream.StreamName, stream.StreamArn, stream.StreamCreationTimestamp);
-        var recorded = await leases.RecordStreamIdentityAsync(current, cancellationToken);
-        if (recorded.IsSameStreamAs(current))
-        {
-            return;
-        }
-
-        if (!configuration.Source.ResetIfStreamRecreated)
-        {
-            throw new SiloStartupException(
-                $"Kinesis stream '{stream.StreamName}' was deleted and created again: the checkpoints in table '{leases.TableName}' belong to the stream created at {recorded.CreationTimestamp:O}, " +
-                $"but the stream now was created at {current.CreationTimestamp:O}. To start fresh, use a new Silo:ApplicationName, or set Kinesis:ResetIfStreamRecreated=true to delete the old checkpoints and local state.",
-                SiloStartupException.InvalidConfiguration);
-        }
-
-        await leases.ResetAsync(cancellationToken);
-        var state = Path.Combine(dataDirectory, "state");
-        if (Directory.Exists(state))
-        {
-            Directory.Delete(state, recursive: true);
-        }
-
-        await leases.RecordStreamIdentityAsync(current, cancellationToken);
-    }
-
-    /// <summary>
     /// The silo's identity as a lease owner, kept in its data folder: a silo restarted on the same folder takes its
     /// own leases back at once instead of waiting out the failover time.
     /// </summary>
     private static string PersistedSiloId(string dataDirectory)
     {
-        Directory.CreateDirectory(dataDirectory);
-        var path = Path.Combine(dataDirectory, "silo-id");
-        if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 } existing)
-        {
-            return existing;
-        }
-
-        var id = $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..8]}";
-        File.WriteAllText(path, id);
-        return id;
-    }
-
-    /// <summary>
-    /// With S3 snapshots: takes the partition leases, restores each partition's snapshot, moves shard checkpoints
-    /// back when an older snapshot had to be used, and opens the stores with the WAL off (snapshots plus replay make
-    /// state durable, as in Flink and Kafka Streams).
-    /// </summary>
-    private static async Task<(PartitionedRocksDbStores Stores, S3StateSnapshotter Snapshotter)> RestoreFromSnapshotsAsync(
-        SiloConfiguration configuration,
-        Amazon.DynamoDBv2.IAmazonDynamoDB dynamo,
-        ShardLeaseTable leases,
-        string siloId,
-        string dataDirectory,
-        ILoggerFactory loggers,
-        List<IDisposable> resources,
-        CancellationToken cancellationToken)
-    {
-        var options = configuration.Snapshots;
-        options.Prefix = string.IsNullOrEmpty(options.Prefix) ? configuration.Silo.ApplicationName : $"{options.Prefix}/{configuration.Silo.ApplicationName}";
-        await CheckBucketAsync(options, configuration.CreateSnapshotBucket, cancellationToken);
-        var s3 = new S3SnapshotStore(options, loggers.CreateLogger<S3SnapshotStore>());
-        resources.Add(s3);
-        var path = Path.Combine(dataDirectory, "state");
-        var stores = new PartitionedRocksDbStores(path, configuration.Grains.PartitionCount, configuration.State, disableWal: true);
-        var snapshotter = new S3StateSnapshotter(
-            s3, new PartitionLeaseTable(dynamo, leases.TableName), stores, siloId, Path.Combine(dataDirectory, "snapshot-work"), loggers.CreateLogger<S3StateSnapshotter>());
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromMinutes(10));
-            var olderSnapshots = await snapshotter.RestoreAsync(configuration.Source.LeaseFailoverTime, timeout.Token);
-            await CheckpointRewinder.RewindAsync(leases, olderSnapshots, timeout.Token);
-            for (var partition = 0; partition < stores.PartitionCount; partition++)
+            Directory.CreateDirectory(dataDirectory);
+            var path = Path.Combine(dataDirectory, "silo-id");
+            if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 } existing)
             {
-                _ = stores[partition];
+                return existing;
             }
-        }
-        catch (Exception exception) when (exception is AmazonServiceException or AmazonClientException or InvalidOperationException or OperationCanceledException or RocksDbException or IOException)
-        {
-            stores.Dispose();
-            s3.Dispose();
-            throw new SiloStartupException($"Cannot restore the state from S3 bucket '{options.Bucket}': {exception.Message}", SiloStartupException.DependencyUnavailable, exception);
-        }
 
-        return (stores, snapshotter);
+            var id = $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..8]}";
+            File.WriteAllText(path, id);
+            return id;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new SiloStartupException($"Cannot use the data folder '{dataDirectory}': {exception.Message}", SiloStartupException.DependencyUnavailable, exception);
+        }
     }
 
     private static async Task CheckBucketAsync(S3SnapshotOptions options, bool create, CancellationToken cancellationToken)
@@ -320,23 +287,10 @@ public static class SiloHost
         }
     }
 
-    private static PartitionedRocksDbStores OpenStores(string path, int partitionCount, PartitionStoreOptions options, bool disableWal)
+    private static int FreePort()
     {
-        PartitionedRocksDbStores? stores = null;
-        try
-        {
-            stores = new PartitionedRocksDbStores(path, partitionCount, options, disableWal);
-            for (var partition = 0; partition < partitionCount; partition++)
-            {
-                _ = stores[partition];
-            }
-
-            return stores;
-        }
-        catch (Exception exception) when (exception is RocksDbException or IOException or UnauthorizedAccessException)
-        {
-            stores?.Dispose();
-            throw new SiloStartupException($"Cannot open the state store at '{path}': {exception.Message}", SiloStartupException.DependencyUnavailable, exception);
-        }
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

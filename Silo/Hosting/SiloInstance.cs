@@ -1,31 +1,37 @@
-using KinesisGrains.Kinesis.Source;
-using KinesisGrains.Runtime.Partitions;
+using KinesisGrains.Kinesis.Streaming;
 
 namespace KinesisGrains.Silo.Hosting;
 
-/// <summary>A started silo: its endpoint, source and grains; dispose to stop it gracefully (final checkpoints).</summary>
+/// <summary>A started Orleans silo: its endpoints, its Kinesis source and grain factory; dispose to stop it gracefully (final checkpoints).</summary>
 public sealed class SiloInstance : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly IAsyncDisposable? _deadLetters;
-    private readonly IReadOnlyList<IDisposable> _resources;
     private int _stopped;
 
-    internal SiloInstance(WebApplication app, Uri httpEndpoint, KinesisStreamSource source, GrainRuntime runtime, IAsyncDisposable? deadLetters, IReadOnlyList<IDisposable> resources)
+    internal SiloInstance(WebApplication app, Uri httpEndpoint, KinesisStreamContext source, int gatewayPort, string clusterId)
     {
         _app = app;
         HttpEndpoint = httpEndpoint;
         Source = source;
-        Runtime = runtime;
-        _deadLetters = deadLetters;
-        _resources = resources;
+        GatewayPort = gatewayPort;
+        ClusterId = clusterId;
     }
 
+    /// <summary>Status and health.</summary>
     public Uri HttpEndpoint { get; }
 
-    public KinesisStreamSource Source { get; }
+    /// <summary>The Orleans gateway port on 127.0.0.1 for clients.</summary>
+    public int GatewayPort { get; }
 
-    public GrainRuntime Runtime { get; }
+    public string ClusterId { get; }
+
+    /// <summary>The Kinesis stream provider's shards and their progress on this silo.</summary>
+    public KinesisStreamContext Source { get; }
+
+    /// <summary>Calls grains from inside the silo (tests, tools hosted with it).</summary>
+    public IGrainFactory GrainFactory => _app.Services.GetRequiredService<IGrainFactory>();
+
+    public IServiceProvider Services => _app.Services;
 
     /// <summary>Completes when the host is asked to stop (SIGTERM, Ctrl+C).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
@@ -37,17 +43,8 @@ public sealed class SiloInstance : IAsyncDisposable
             return;
         }
 
-        // The source stops first: its receivers finish their batch and checkpoint; then grains and the store close.
-        await Source.StopAsync(CancellationToken.None);
+        // Orleans stops the pulling agents first (each receiver checkpoints what was delivered), then the grains.
         await _app.StopAsync();
         await _app.DisposeAsync();
-        await Runtime.DisposeAsync();
-
-        // After the runtime: its last batches may still dead-letter records, which are shipped before the end.
-        await (_deadLetters?.DisposeAsync() ?? ValueTask.CompletedTask);
-        foreach (var resource in _resources)
-        {
-            resource.Dispose();
-        }
     }
 }

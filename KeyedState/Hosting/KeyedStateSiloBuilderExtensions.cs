@@ -1,0 +1,59 @@
+using KinesisGrains.KeyedState.Storage;
+using KinesisGrains.RocksDb.Snapshots;
+using KinesisGrains.RocksDb.Storage;
+using KinesisGrains.Runtime.KeyedState;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Hosting;
+
+namespace KinesisGrains.KeyedState.Hosting;
+
+/// <summary>Registers keyed-state partition grains and their RocksDB stores on a silo.</summary>
+public static class KeyedStateSiloBuilderExtensions
+{
+    /// <summary>
+    /// The partitions' stores: RocksDB under <see cref="KeyedStateOptions.StateDirectory"/> with
+    /// <paramref name="storeOptions"/>, and S3 snapshots when <paramref name="snapshots"/> is given.
+    /// </summary>
+    public static ISiloBuilder AddKeyedState(this ISiloBuilder builder, KeyedStateOptions options, PartitionStoreOptions storeOptions, S3SnapshotOptions? snapshots = null)
+    {
+        var errors = options.Validate().Concat(storeOptions.Validate()).ToList();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", errors), nameof(options));
+        }
+
+        builder.Services.AddSingleton(options);
+        builder.Services.TryAddSingleton<PartitionGrainClasses>();
+        builder.Services.AddSingleton(services => new PartitionStateStores(
+            options,
+            storeOptions,
+            snapshots is null ? null : new S3SnapshotStore(snapshots, services.GetRequiredService<ILogger<S3SnapshotStore>>()),
+            services.GetRequiredService<ILogger<PartitionStateStores>>()));
+
+        // A restore from S3 can take longer than Orleans' default 30 s activation limit.
+        builder.Services.Configure<GrainCollectionOptions>(o => o.ActivationTimeout = TimeSpan.FromMinutes(10));
+        return builder;
+    }
+
+    /// <summary>Hosts <typeparamref name="TGrain"/> as a keyed-state partition: the source checkpoints through it.</summary>
+    public static ISiloBuilder AddKeyedStatePartition<TGrain>(this ISiloBuilder builder)
+    {
+        builder.Services.AddSingleton<PartitionGrainClassRegistration>(new PartitionGrainClassRegistration(typeof(TGrain)));
+        builder.Services.AddSingleton<PartitionGrainClasses>(services =>
+        {
+            var classes = new PartitionGrainClasses();
+            foreach (var registration in services.GetServices<PartitionGrainClassRegistration>())
+            {
+                classes.Add(registration.GrainClass);
+            }
+
+            return classes;
+        });
+        return builder;
+    }
+
+    private sealed record PartitionGrainClassRegistration(Type GrainClass);
+}

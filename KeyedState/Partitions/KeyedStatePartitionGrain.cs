@@ -1,0 +1,358 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using KinesisGrains.KeyedState.Storage;
+using KinesisGrains.Runtime.DeadLetters;
+using KinesisGrains.Runtime.Diagnostics;
+using KinesisGrains.Runtime.KeyedState;
+using KinesisGrains.Runtime.Serialization;
+using KinesisGrains.Runtime.Storage;
+using KinesisGrains.Runtime.Streams;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans;
+using Orleans.Streams;
+using Orleans.Streams.Core;
+using Position = KinesisGrains.Runtime.Streams.StreamSequenceToken;
+
+namespace KinesisGrains.KeyedState.Partitions;
+
+/// <summary>
+/// A keyed-state partition: integer key p, implicitly subscribed to partition stream p, holding the state of every
+/// key of slice p in its own RocksDB. Subclass it with the per-key logic and an
+/// <c>[ImplicitStreamSubscription("namespace")]</c>; Orleans runs one call at a time, so the logic needs no locks.
+/// </summary>
+/// <remarks>
+/// Exactly-once state: each delivery's changed keys are written in one RocksDB batch together with the shard's
+/// high-water mark, and an event at or below the mark (a redelivery) is skipped. Each batch says where the
+/// receiver's previous batch for this partition ended; a partition that has not seen the shard that far (it was
+/// restored from a snapshot older than what the receiver sent since) refuses the shard's batches and reports the
+/// shard at the next checkpoint barrier, whose caller rewinds the shard to its checkpoint.
+/// </remarks>
+public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, IKeyedStatePartition<TState>, IPartitionCheckpoint,
+    IStreamSubscriptionObserver, IAsyncObserver<KeyedEventBatch<TEvent>>
+    where TState : class, new()
+{
+    private readonly Dictionary<string, TState> _states = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Position> _highWaterMarks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Position> _covered = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _gaps = new(StringComparer.Ordinal);
+    private readonly ArrayBufferWriter<byte> _buffer = new(256);
+    private readonly Utf8JsonWriter _writer = new(Stream.Null);
+    private PartitionStore? _store;
+    private IDeadLetterQueue _deadLetters = null!;
+    private ILogger _logger = null!;
+    private int _maxStates;
+
+    /// <summary>The partition number p.</summary>
+    protected int Partition => (int)this.GetPrimaryKeyLong();
+
+    /// <summary>Names this state's folder and snapshots; stable for the life of the application. Default: the class name.</summary>
+    protected virtual string StateName => GetType().Name;
+
+    /// <summary>Applies one event to its key's state (a new <typeparamref name="TState"/> for a key never seen). Throw to dead-letter the event: the key's state stays as it was before it.</summary>
+    protected abstract void Apply(string key, TState state, TEvent item, in StreamEventInfo info);
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var stores = ServiceProvider.GetRequiredService<PartitionStateStores>();
+        _deadLetters = ServiceProvider.GetRequiredService<IDeadLetterQueue>();
+        _logger = ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(GetType());
+        _maxStates = ServiceProvider.GetRequiredService<KeyedStateOptions>().MaxActivationsPerPartition;
+        _store = await stores.OpenAsync(StateName, Partition, cancellationToken);
+        LoadPositions(StateKeys.HighWaterMarkRange, _highWaterMarks);
+        LoadPositions(StateKeys.CoveredRange, _covered);
+
+        // Holds a RocksDB and its caches: idle collection would only make the next event pay to reopen it.
+        DelayDeactivation(TimeSpan.FromDays(3650));
+        LogActivated(_logger, StateName, Partition, _highWaterMarks.Count);
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _store?.Dispose();
+        _store = null;
+        return Task.CompletedTask;
+    }
+
+    public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
+        handleFactory.Create<KeyedEventBatch<TEvent>>().ResumeAsync(this);
+
+    public Task OnNextAsync(KeyedEventBatch<TEvent> batch, Orleans.Streams.StreamSequenceToken? token = null)
+    {
+        var shardId = batch.ShardId;
+        if (batch.From is { } from && _covered.TryGetValue(shardId, out var covered) && covered < from)
+        {
+            if (_gaps.Add(shardId))
+            {
+                RuntimeMetrics.PartitionGaps.Add(1);
+                LogGap(_logger, StateName, Partition, shardId, covered.ToString(), from.ToString());
+            }
+
+            return Task.CompletedTask;
+        }
+
+        if (_gaps.Remove(shardId))
+        {
+            LogGapClosed(_logger, StateName, Partition, shardId);
+        }
+
+        Apply(batch);
+        return Task.CompletedTask;
+    }
+
+    public Task OnCompletedAsync() => Task.CompletedTask;
+
+    public Task OnErrorAsync(Exception ex) => Task.CompletedTask;
+
+    public Task<TState?> GetAsync(string key) => Task.FromResult(TryGetState(key));
+
+    public Task SetAsync(string key, TState? state)
+    {
+        var store = Store;
+        using var batch = store.CreateBatch();
+        var stateKey = StateKeys.State(key);
+        if (state is null)
+        {
+            _states.Remove(key);
+            batch.Delete(stateKey);
+        }
+        else
+        {
+            _states[key] = state;
+            batch.Put(stateKey, Serialize(state));
+        }
+
+        store.Write(batch);
+        return Task.CompletedTask;
+    }
+
+    public async Task<string[]> PersistAsync(SourcePosition[] positions)
+    {
+        var uncovered = new List<string>();
+        var store = Store;
+        using (var batch = store.CreateBatch())
+        {
+            foreach (var position in positions)
+            {
+                if (_gaps.Contains(position.ShardId))
+                {
+                    uncovered.Add(position.ShardId);
+                    continue;
+                }
+
+                // Every delivery up to this position reached this partition before this call did.
+                if (position.IsSequenceNumber)
+                {
+                    var reached = new Position(position.Checkpoint, position.SubSequenceNumber);
+                    if (!_covered.TryGetValue(position.ShardId, out var covered) || covered < reached)
+                    {
+                        _covered[position.ShardId] = reached;
+                        batch.Put(StateKeys.Covered(position.ShardId), Encoding.UTF8.GetBytes(reached.ToString()));
+                    }
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                store.Write(batch);
+            }
+        }
+
+        var metadata = _covered.ToDictionary(p => "covered:" + p.Key, p => p.Value.ToString(), StringComparer.Ordinal);
+        var stores = ServiceProvider.GetRequiredService<PartitionStateStores>();
+        var started = Stopwatch.GetTimestamp();
+        if (await stores.PersistAsync(_store!, metadata, CancellationToken.None) is { } snapshot)
+        {
+            LogSnapshot(_logger, StateName, Partition, snapshot.Manifest.SnapshotId, snapshot.BytesUploaded, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+
+        return [.. uncovered];
+    }
+
+    private IKeyValueStore Store => _store?.Store ?? throw new InvalidOperationException($"Partition {Partition} of {StateName} is not active.");
+
+    private void Apply(KeyedEventBatch<TEvent> batch)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var shardId = batch.ShardId;
+        var hasMark = _highWaterMarks.TryGetValue(shardId, out var mark);
+        var newMark = mark;
+        var events = batch.Events;
+        HashSet<int>? failed = null;
+        int applied = 0, skipped = 0;
+        for (var i = 0; i < events.Length; i++)
+        {
+            ref readonly var keyed = ref events[i];
+            if (hasMark && keyed.Info.Token <= mark)
+            {
+                skipped++;
+                continue;
+            }
+
+            newMark = keyed.Info.Token;
+            var state = GetOrCreateState(keyed.Key);
+            try
+            {
+                Apply(keyed.Key, state, keyed.Item, keyed.Info);
+                applied++;
+            }
+            catch (Exception exception)
+            {
+                (failed ??= []).Add(i);
+                DeadLetter(keyed, exception);
+                RestoreKey(keyed.Key, events, i, failed, hasMark ? mark : null);
+            }
+
+            _dirty.Add(keyed.Key);
+        }
+
+        if (applied + (failed?.Count ?? 0) > 0)
+        {
+            _highWaterMarks[shardId] = newMark;
+        }
+
+        if (!_covered.TryGetValue(shardId, out var covered) || covered < batch.To)
+        {
+            _covered[shardId] = batch.To;
+        }
+
+        WriteDirty(shardId);
+        RuntimeMetrics.EventsApplied.Add(applied);
+        RuntimeMetrics.DuplicatesSkipped.Add(skipped);
+        RuntimeMetrics.StateWriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>
+    /// Puts a key's state back to what it was before the event at <paramref name="failedIndex"/>: the stored state
+    /// (this delivery is not written yet) with the delivery's earlier good events of that key applied again.
+    /// </summary>
+    private void RestoreKey(string key, KeyedEvent<TEvent>[] events, int failedIndex, HashSet<int> failed, Position? mark)
+    {
+        var state = LoadState(key) ?? new TState();
+        for (var j = 0; j < failedIndex; j++)
+        {
+            ref readonly var earlier = ref events[j];
+            if (failed.Contains(j) || !string.Equals(earlier.Key, key, StringComparison.Ordinal) || mark is { } m && earlier.Info.Token <= m)
+            {
+                continue;
+            }
+
+            Apply(key, state, earlier.Item, earlier.Info);
+        }
+
+        _states[key] = state;
+    }
+
+    private void DeadLetter(in KeyedEvent<TEvent> keyed, Exception exception)
+    {
+        var info = keyed.Info;
+        var data = JsonSerializer.SerializeToUtf8Bytes(keyed.Item, StateSerializer.Options);
+        var record = new StreamRecord(data, info.PartitionKey, info.Token.SequenceNumber, info.Token.SubSequenceNumber, null, info.ArrivalTime, info.ShardId);
+        _deadLetters.Add(record, $"{StateName} of key '{keyed.Key}' threw {exception.GetType().Name}: {exception.Message}");
+    }
+
+    /// <summary>One atomic write: the changed keys' states with the shard's high-water mark and covered position.</summary>
+    private void WriteDirty(string shardId)
+    {
+        var store = Store;
+        using var batch = store.CreateBatch();
+        Span<byte> keyBuffer = stackalloc byte[512];
+        foreach (var key in _dirty)
+        {
+            var value = Serialize(_states[key]);
+            var maxLength = StateKeys.MaxStateKeyLength(key);
+            if (maxLength <= keyBuffer.Length)
+            {
+                batch.Put(keyBuffer[..StateKeys.WriteState(key, keyBuffer)], value);
+            }
+            else
+            {
+                batch.Put(StateKeys.State(key), value);
+            }
+        }
+
+        if (_highWaterMarks.TryGetValue(shardId, out var mark))
+        {
+            batch.Put(StateKeys.HighWaterMark(shardId), Encoding.UTF8.GetBytes(mark.ToString()));
+        }
+
+        batch.Put(StateKeys.Covered(shardId), Encoding.UTF8.GetBytes(_covered[shardId].ToString()));
+        store.Write(batch);
+        _dirty.Clear();
+
+        // Every state in memory is clean now, so any can go; trim to 3/4 to evict in bulk.
+        if (_states.Count > _maxStates)
+        {
+            var excess = _states.Count - _maxStates * 3 / 4;
+            foreach (var key in _states.Keys.Take(excess).ToList())
+            {
+                _states.Remove(key);
+            }
+        }
+    }
+
+    private ReadOnlySpan<byte> Serialize(TState state)
+    {
+        _buffer.ResetWrittenCount();
+        _writer.Reset(_buffer);
+        StateSerializer.Serialize(_writer, state);
+        _writer.Flush();
+        return _buffer.WrittenSpan;
+    }
+
+    private TState GetOrCreateState(string key)
+    {
+        if (!_states.TryGetValue(key, out var state))
+        {
+            state = LoadState(key) ?? new TState();
+            _states[key] = state;
+        }
+
+        return state;
+    }
+
+    private TState? TryGetState(string key)
+    {
+        if (_states.TryGetValue(key, out var state))
+        {
+            return state;
+        }
+
+        state = LoadState(key);
+        if (state is not null)
+        {
+            _states[key] = state;
+        }
+
+        return state;
+    }
+
+    private TState? LoadState(string key) =>
+        Store.Get(StateKeys.State(key)) is { } bytes ? StateSerializer.Deserialize<TState>(bytes) : null;
+
+    private void LoadPositions((byte[] Lower, byte[] Upper) range, Dictionary<string, Position> into)
+    {
+        Store.Scan(range.Lower, range.Upper, (key, value) =>
+        {
+            var text = Encoding.UTF8.GetString(value);
+            var slash = text.LastIndexOf('/');
+            into[StateKeys.ShardIdOf(key)] = new Position(text[..slash], long.Parse(text[(slash + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+            return true;
+        });
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{State} partition {Partition} active with the marks of {Shards} shard(s)")]
+    private static partial void LogActivated(ILogger logger, string state, int partition, int shards);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{State} partition {Partition} missed events of shard {ShardId}: it has seen it up to {Covered}, the receiver sent up to {From}; its batches wait for a replay from the checkpoint")]
+    private static partial void LogGap(ILogger logger, string state, int partition, string shardId, string covered, string from);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{State} partition {Partition}: shard {ShardId} replays from its checkpoint; its batches are applied again")]
+    private static partial void LogGapClosed(ILogger logger, string state, int partition, string shardId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{State} partition {Partition}: snapshot {SnapshotId}, {Bytes} bytes uploaded in {Milliseconds:F0} ms")]
+    private static partial void LogSnapshot(ILogger logger, string state, int partition, long snapshotId, long bytes, double milliseconds);
+}

@@ -1,0 +1,62 @@
+using System.Text;
+
+namespace KinesisGrains.KeyedState.Storage;
+
+/// <summary>
+/// The layout of keys in a partition's RocksDB: a kind byte, then the rest. 0: partition metadata (per shard, the
+/// high-water mark of applied events and the position the partition has seen everything up to); 1: a key's state,
+/// followed by the key in UTF-8.
+/// </summary>
+internal static class StateKeys
+{
+    private const byte MetadataKind = 0;
+    private const byte StateKind = 1;
+    private static readonly byte[] s_highWaterMarkTag = "hwm:"u8.ToArray();
+    private static readonly byte[] s_coveredTag = "cov:"u8.ToArray();
+
+    public static int MaxStateKeyLength(string key) => 1 + Encoding.UTF8.GetMaxByteCount(key.Length);
+
+    /// <summary>Writes the store key of <paramref name="key"/>'s state; returns its length.</summary>
+    public static int WriteState(string key, Span<byte> destination)
+    {
+        destination[0] = StateKind;
+        return 1 + Encoding.UTF8.GetBytes(key, destination[1..]);
+    }
+
+    public static byte[] State(string key)
+    {
+        var buffer = new byte[MaxStateKeyLength(key)];
+        return buffer[..WriteState(key, buffer)];
+    }
+
+    public static byte[] HighWaterMark(string shardId) => Metadata(s_highWaterMarkTag, shardId);
+
+    public static byte[] Covered(string shardId) => Metadata(s_coveredTag, shardId);
+
+    /// <summary>The [lower, upper) range of high-water mark keys.</summary>
+    public static (byte[] Lower, byte[] Upper) HighWaterMarkRange => Range(s_highWaterMarkTag);
+
+    /// <summary>The [lower, upper) range of covered-position keys.</summary>
+    public static (byte[] Lower, byte[] Upper) CoveredRange => Range(s_coveredTag);
+
+    public static string ShardIdOf(ReadOnlySpan<byte> metadataKey) => Encoding.UTF8.GetString(metadataKey[(1 + s_highWaterMarkTag.Length)..]);
+
+    private static byte[] Metadata(byte[] tag, string shardId)
+    {
+        var key = new byte[1 + tag.Length + Encoding.UTF8.GetByteCount(shardId)];
+        key[0] = MetadataKind;
+        tag.CopyTo(key, 1);
+        Encoding.UTF8.GetBytes(shardId, key.AsSpan(1 + tag.Length));
+        return key;
+    }
+
+    private static (byte[] Lower, byte[] Upper) Range(byte[] tag)
+    {
+        var lower = new byte[1 + tag.Length];
+        lower[0] = MetadataKind;
+        tag.CopyTo(lower, 1);
+        var upper = (byte[])lower.Clone();
+        upper[^1]++;
+        return (lower, upper);
+    }
+}

@@ -1,0 +1,389 @@
+using KinesisGrains.Kinesis.Client;
+using KinesisGrains.Kinesis.Kpl;
+using KinesisGrains.Kinesis.Leasing;
+using KinesisGrains.Kinesis.Source;
+using KinesisGrains.Kinesis.Source.Buffering;
+using KinesisGrains.Runtime.Streams;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using Orleans.Streams;
+using Position = KinesisGrains.Runtime.Streams.StreamSequenceToken;
+
+namespace KinesisGrains.Kinesis.Streaming;
+
+/// <summary>
+/// The queue adapter receiver of one shard. A fetcher prefetches pages into the fetch buffer (paced, throttle-aware,
+/// spilling to disk); each call of the pulling agent takes what is buffered, de-aggregates KPL records, decodes them
+/// with the message handler, and returns one batch container per partition that got events. A position counts as
+/// delivered when Orleans purges every container up to it from its cache; the checkpointer then makes it durable
+/// through the partitions before it moves the shard's checkpoint.
+/// </summary>
+public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
+{
+    private const int MaxRecordsPerRead = 20_000;
+    private readonly KinesisStreamContext _context;
+    private readonly string _shardId;
+    private readonly ILogger _logger;
+    private readonly RecordDecoder _decoder;
+    private readonly KplDeaggregator _deaggregator;
+    private readonly List<UserRecord> _userRecords = [];
+    private readonly List<KeyedEventBatch> _batches = [];
+    private readonly List<FetchedPage> _pages = [];
+    private readonly Position?[] _lastTo;
+    private readonly Queue<PendingPosition> _pending = new();
+    private readonly ShardProgress _progress;
+    private readonly long _firstSequence;
+    private long _nextSequence;
+    private long _lastPurged;
+    private ShardLease? _lease;
+    private Shard? _shard;
+    private Position? _resumeAfter;
+    private string? _lastRead;
+    private ShardQueue? _queue;
+    private CancellationTokenSource? _stopFetching;
+    private Task _fetching = Task.CompletedTask;
+    private bool _ended;
+
+    public KinesisAdapterReceiver(KinesisStreamContext context, string shardId)
+    {
+        _context = context;
+        _shardId = shardId;
+        _logger = context.Loggers.CreateLogger<KinesisAdapterReceiver>();
+        _decoder = context.CreateDecoder();
+        _deaggregator = new(new KplDeaggregatorOptions { DropAggregatesOutsideShardRange = context.Options.Source.DropAggregatesOutsideShardRange });
+        _lastTo = new Position?[context.Options.PartitionCount];
+        _progress = context.ProgressOf(shardId);
+
+        // Later receivers of a shard order after earlier ones in any cache that compares their tokens.
+        _firstSequence = context.Time.GetUtcNow().UtcTicks;
+        _nextSequence = _firstSequence;
+        _lastPurged = _firstSequence - 1;
+    }
+
+    public string ShardId => _shardId;
+
+    public Task Initialize(TimeSpan timeout)
+    {
+        _lease = _context.LeaseOf(_shardId);
+        _shard = _context.ShardOf(_shardId);
+        if (_lease.IsShardEnd)
+        {
+            _ended = true;
+            _progress.Update(p => p with { State = ShardReceiverState.Ended, CaughtUp = true, Checkpoint = _lease.Checkpoint });
+            return Task.CompletedTask;
+        }
+
+        _resumeAfter = SentinelCheckpoint.IsSentinel(_lease.Checkpoint) ? null : new Position(_lease.Checkpoint, _lease.CheckpointSubSequenceNumber);
+        Array.Fill(_lastTo, _resumeAfter);
+        _progress.Update(p => p with { State = ShardReceiverState.Reading, Checkpoint = _lease.Checkpoint, CaughtUp = false, LastError = null });
+        LogStarted(_logger, _shardId, _lease.Checkpoint, _lease.CheckpointSubSequenceNumber);
+        StartFetching(afterSequenceNumber: null);
+        return Task.CompletedTask;
+    }
+
+    public async Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount)
+    {
+        IList<IBatchContainer> containers = [];
+        if (_ended || _queue is null)
+        {
+            return containers;
+        }
+
+        if (_context.Checkpointer.TakeRewind(_shardId))
+        {
+            await RewindAsync();
+        }
+
+        if (_fetching.IsFaulted)
+        {
+            // Pages already buffered are still good; the new fetcher continues after the last of them.
+            var error = _fetching.Exception!.GetBaseException();
+            LogFetcherFailed(_logger, _shardId, error);
+            _progress.Update(p => p with { LastError = error.Message });
+            StartFetching(_lastRead ?? _resumeAfter?.SequenceNumber);
+        }
+
+        _pages.Clear();
+        var records = 0;
+        while (records < MaxRecordsPerRead && (_pages.Count == 0 || !_pages[^1].IsShardEnd) && _queue.TryDequeue(out var page))
+        {
+            _pages.Add(page);
+            records += page.Records.Count;
+        }
+
+        if (_pages.Count == 0)
+        {
+            AdvanceDelivered();
+            return containers;
+        }
+
+        var read = 0;
+        var deadLettered = 0;
+        Position? last = null;
+        foreach (var page in _pages)
+        {
+            foreach (var record in page.Records)
+            {
+                last = Expand(record, ref read, ref deadLettered) ?? last;
+                _lastRead = record.SequenceNumber;
+            }
+        }
+
+        var sequence = _nextSequence;
+        if (last is { } to)
+        {
+            _batches.Clear();
+            _decoder.Build(_shardId, to, partition => _lastTo[partition], _batches);
+            if (_batches.Count > 0)
+            {
+                containers = new List<IBatchContainer>(_batches.Count);
+                _nextSequence++;
+                foreach (var batch in _batches)
+                {
+                    _lastTo[batch.Partition] = to;
+                    var streamId = StreamId.Create(_context.Options.StreamNamespace, batch.Partition);
+                    containers.Add(new KinesisBatchContainer(streamId, new KinesisSequenceToken(sequence, containers.Count), batch));
+                }
+            }
+        }
+
+        var newest = _pages[^1];
+        _pending.Enqueue(new PendingPosition(_nextSequence - 1, last, newest.IsShardEnd, read, deadLettered));
+        _progress.Update(p => p with { MillisBehindLatest = newest.MillisBehindLatest });
+        AdvanceDelivered();
+        if (read + deadLettered > 0)
+        {
+            LogRead(_logger, _shardId, read, deadLettered, containers.Count);
+        }
+
+        return containers;
+    }
+
+    public Task MessagesDeliveredAsync(IList<IBatchContainer> messages)
+    {
+        foreach (var message in messages)
+        {
+            if (message is KinesisBatchContainer container && container.Token.SequenceNumber > _lastPurged)
+            {
+                _lastPurged = container.Token.SequenceNumber;
+            }
+        }
+
+        AdvanceDelivered();
+        return Task.CompletedTask;
+    }
+
+    public async Task Shutdown(TimeSpan timeout)
+    {
+        await StopFetchingAsync();
+        _context.Buffer.RemoveQueue(_shardId);
+        if (!_ended)
+        {
+            _progress.Update(p => p with { State = ShardReceiverState.Stopped, CaughtUp = false });
+        }
+
+        // Graceful stop: what was delivered is made durable and checkpointed before another silo takes the shard.
+        try
+        {
+            using var cancel = new CancellationTokenSource(timeout);
+            await _context.Checkpointer.CheckpointAsync(cancel.Token);
+        }
+        catch (Exception exception)
+        {
+            LogFinalCheckpointFailed(_logger, _shardId, exception);
+        }
+    }
+
+    /// <summary>
+    /// Moves the delivered position over every read whose containers Orleans has purged (delivered to every
+    /// consumer), in order; a read without containers (all dead letters or duplicates) follows the reads before it.
+    /// </summary>
+    private void AdvanceDelivered()
+    {
+        var caughtUp = false;
+        while (_pending.TryPeek(out var pending) && pending.LastContainer <= _lastPurged)
+        {
+            _pending.Dequeue();
+            if (pending.Position is { } position)
+            {
+                _context.Checkpointer.Processed(_shardId, position);
+            }
+
+            _progress.Update(p => p with
+            {
+                RecordsRead = p.RecordsRead + pending.Events + pending.DeadLettered,
+                EventsApplied = p.EventsApplied + pending.Events,
+                DeadLettered = p.DeadLettered + pending.DeadLettered,
+                LastSequenceNumber = pending.Position?.SequenceNumber ?? p.LastSequenceNumber,
+            });
+            if (pending.ShardEnd)
+            {
+                _ended = true;
+                _context.Checkpointer.Ended(_shardId);
+                _progress.Update(p => p with { State = ShardReceiverState.Ended, CaughtUp = true });
+                LogShardEnded(_logger, _shardId);
+                _ = CheckpointEndAsync();
+            }
+
+            caughtUp = true;
+        }
+
+        if (_pending.Count == 0 && _queue is { Count: 0 } && !_ended)
+        {
+            var behind = _progress.Snapshot.MillisBehindLatest;
+            _progress.Update(p => p with { CaughtUp = behind == 0, Checkpoint = _context.Checkpointer.GetCheckpoint(_shardId) ?? p.Checkpoint });
+        }
+        else if (!caughtUp && _pending.Count > 0)
+        {
+            _progress.Update(p => p with { CaughtUp = false });
+        }
+    }
+
+    /// <summary>
+    /// Reads the shard again from its checkpoint, because a partition restored from a snapshot missed events sent
+    /// since: every partition sees the replay, and the ones that have the events already skip them by their marks.
+    /// </summary>
+    private async Task RewindAsync()
+    {
+        await StopFetchingAsync();
+        _context.Buffer.RemoveQueue(_shardId);
+        _resumeAfter = _context.Checkpointer.GetCheckpointPosition(_shardId) ?? _resumeAfter;
+        Array.Fill(_lastTo, _resumeAfter);
+        _lastRead = null;
+        LogRewind(_logger, _shardId, _resumeAfter?.ToString() ?? _lease!.Checkpoint);
+        StartFetching(afterSequenceNumber: null);
+    }
+
+    /// <summary>Children wait for this shard's SHARD_END checkpoint: write it now rather than at the next interval.</summary>
+    private async Task CheckpointEndAsync()
+    {
+        try
+        {
+            await _context.Checkpointer.CheckpointAsync(CancellationToken.None);
+        }
+        catch (Exception exception)
+        {
+            LogFinalCheckpointFailed(_logger, _shardId, exception);
+        }
+
+        _context.SyncNow.Release();
+    }
+
+    /// <summary>Turns a Kinesis record into events, dropping what the checkpoint already covers; returns the last position.</summary>
+    private Position? Expand(KinesisRecord record, ref int read, ref int deadLettered)
+    {
+        _userRecords.Clear();
+        var result = _deaggregator.Deaggregate(record, _userRecords, _shard!.HashKeyRange);
+        if (result.Outcome == DeaggregationOutcome.DroppedOutsideShardRange)
+        {
+            LogAggregateDropped(_logger, _shardId, record.SequenceNumber, result.DroppedRecordCount);
+        }
+        else if (result.Outcome == DeaggregationOutcome.CorruptPassedThrough)
+        {
+            LogCorruptAggregate(_logger, _shardId, record.SequenceNumber, result.CorruptReason ?? result.Corruption.ToString());
+        }
+
+        Position? last = null;
+        foreach (var user in _userRecords)
+        {
+            var streamRecord = new StreamRecord(
+                user.Data, user.PartitionKey, user.SequenceNumber, user.SubSequenceNumber, user.ExplicitHashKey, user.ApproximateArrivalTimestamp, _shardId);
+            if (_resumeAfter is { } resume && streamRecord.Token <= resume)
+            {
+                continue;
+            }
+
+            last = streamRecord.Token;
+            if (_decoder.Add(streamRecord))
+            {
+                read++;
+            }
+            else
+            {
+                deadLettered++;
+            }
+        }
+
+        return last;
+    }
+
+    private void StartFetching(string? afterSequenceNumber)
+    {
+        _stopFetching?.Dispose();
+        _stopFetching = new CancellationTokenSource();
+        _queue = _context.Buffer.GetQueue(_shardId);
+        var fetcher = new ShardFetcher(
+            _context.Kinesis, _context.Options.Source, _shardId, _queue, _context.WorkerSlotOf(_shardId), _context.Time, _logger);
+        var token = _stopFetching.Token;
+        _fetching = Task.Run(() => fetcher.RunAsync((after, ct) => OpenIteratorAsync(after ?? afterSequenceNumber, ct), token), token);
+    }
+
+    private async Task StopFetchingAsync()
+    {
+        if (_stopFetching is null)
+        {
+            return;
+        }
+
+        await _stopFetching.CancelAsync();
+        try
+        {
+            await _fetching;
+        }
+        catch (Exception exception) when (exception is OperationCanceledException || _fetching.IsFaulted)
+        {
+        }
+    }
+
+    private Task<string> OpenIteratorAsync(string? afterSequenceNumber, CancellationToken cancellationToken)
+    {
+        var kinesis = _context.Kinesis;
+        var options = _context.Options.Source;
+        if (afterSequenceNumber is not null)
+        {
+            return kinesis.GetShardIteratorAsync(options.StreamName, _shardId, ShardIteratorType.AfterSequenceNumber, afterSequenceNumber, null, cancellationToken);
+        }
+
+        if (_resumeAfter is { } resume)
+        {
+            // AT, not AFTER: an aggregate checkpointed part-way (sub-sequence > 0) is read again and filtered.
+            var type = resume.SubSequenceNumber > 0 ? ShardIteratorType.AtSequenceNumber : ShardIteratorType.AfterSequenceNumber;
+            return kinesis.GetShardIteratorAsync(options.StreamName, _shardId, type, resume.SequenceNumber, null, cancellationToken);
+        }
+
+        var (start, timestamp) = _lease!.Checkpoint switch
+        {
+            SentinelCheckpoint.TrimHorizon => (ShardIteratorType.TrimHorizon, (DateTimeOffset?)null),
+            SentinelCheckpoint.AtTimestamp => (ShardIteratorType.AtTimestamp, options.InitialTimestamp),
+            _ => (ShardIteratorType.Latest, null),
+        };
+        return kinesis.GetShardIteratorAsync(options.StreamName, _shardId, start, null, timestamp, cancellationToken);
+    }
+
+    /// <summary>A read whose containers are not all delivered yet: the position it reaches and what it held.</summary>
+    private readonly record struct PendingPosition(long LastContainer, Position? Position, bool ShardEnd, int Events, int DeadLettered);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId}: reading from checkpoint {Checkpoint}/{SubSequenceNumber}")]
+    private static partial void LogStarted(ILogger logger, string shardId, string checkpoint, long subSequenceNumber);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId}: reached SHARD_END and delivered everything before it")]
+    private static partial void LogShardEnded(ILogger logger, string shardId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: dropped the KPL aggregate {SequenceNumber} ({Records} records): a record's hash key is outside the shard's range (the KCL rule; Kinesis:DropAggregatesOutsideShardRange=false keeps them)")]
+    private static partial void LogAggregateDropped(ILogger logger, string shardId, string sequenceNumber, int records);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: record {SequenceNumber} looks like a KPL aggregate but is not valid ({Reason}); passed on as one plain record")]
+    private static partial void LogCorruptAggregate(ILogger logger, string shardId, string sequenceNumber, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Shard {ShardId}: fetching failed; it starts again after the last record read")]
+    private static partial void LogFetcherFailed(ILogger logger, string shardId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Shard {ShardId}: the checkpoint on stop or at shard end failed; the next reader replays from the previous one")]
+    private static partial void LogFinalCheckpointFailed(ILogger logger, string shardId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: a partition missed events of it; reading again from checkpoint {Checkpoint}")]
+    private static partial void LogRewind(ILogger logger, string shardId, string checkpoint);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Shard {ShardId}: read {Events} events, {DeadLettered} dead-lettered, into {Containers} containers")]
+    private static partial void LogRead(ILogger logger, string shardId, int events, int deadLettered, int containers);
+}

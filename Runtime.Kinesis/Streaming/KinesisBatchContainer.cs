@@ -1,0 +1,38 @@
+using KinesisGrains.Runtime.Streams;
+using Orleans;
+using Orleans.Runtime;
+using Orleans.Streams;
+using OrleansToken = Orleans.Streams.StreamSequenceToken;
+
+namespace KinesisGrains.Kinesis.Streaming;
+
+/// <summary>
+/// One delivery: the events of one shard read for one partition stream, as a single <see cref="KeyedEventBatch"/>
+/// item, so the partition grain gets hundreds of events per Orleans call.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed class KinesisBatchContainer(StreamId streamId, KinesisSequenceToken token, KeyedEventBatch batch) : IBatchContainer
+{
+    [Id(0)]
+    public StreamId StreamId { get; } = streamId;
+
+    [Id(1)]
+    public KinesisSequenceToken Token { get; } = token;
+
+    [Id(2)]
+    public KeyedEventBatch Batch { get; } = batch;
+
+    public OrleansToken SequenceToken => Token;
+
+    public IEnumerable<Tuple<T, OrleansToken>> GetEvents<T>()
+    {
+        if (Batch is T events)
+        {
+            yield return Tuple.Create(events, (OrleansToken)Token);
+        }
+    }
+
+    public bool ImportRequestContext() => false;
+
+    public override string ToString() => $"{StreamId} {Token}: {Batch.Count} events of {Batch.ShardId} up to {Batch.To}";
+}

@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using KinesisGrains.Kinesis.Client;
+using KinesisGrains.Kinesis.Leasing;
+using KinesisGrains.Kinesis.Source;
+using KinesisGrains.Kinesis.Source.Buffering;
+using KinesisGrains.Runtime.Streams;
+using Microsoft.Extensions.Logging;
+
+namespace KinesisGrains.Kinesis.Streaming;
+
+/// <summary>
+/// What the queue balancer and the receivers of one Kinesis stream provider share on a silo: the Kinesis client,
+/// the lease table and the leases held, the fetch buffer and its workers, the checkpointer, and each shard's progress.
+/// </summary>
+public sealed class KinesisStreamContext : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, ShardProgress> _progress = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Shard> _shards = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ShardLease> _held = new(StringComparer.Ordinal);
+    private readonly List<SemaphoreSlim> _workerSlots = [];
+    private readonly Dictionary<string, SemaphoreSlim> _slotOfShard = new(StringComparer.Ordinal);
+    private readonly Func<RecordDecoder> _decoders;
+
+    public KinesisStreamContext(
+        string providerName,
+        KinesisStreamOptions options,
+        KinesisClient kinesis,
+        ShardLeaseTable leases,
+        Func<RecordDecoder> decoders,
+        Func<KinesisStreamContext, Runtime.Storage.IStateSnapshotter> snapshotter,
+        TimeProvider time,
+        ILoggerFactory loggers)
+    {
+        ProviderName = providerName;
+        Options = options;
+        Kinesis = kinesis;
+        Leases = leases;
+        _decoders = decoders;
+        Time = time;
+        Loggers = loggers;
+        Mapper = new KinesisQueueMapper(providerName, () => _shards.Keys);
+        Buffer = new FetchBuffer(
+            new FetchBufferOptions { SoftLimitBytes = options.Source.FetchBufferSize, SpillDirectory = options.SpillDirectory, MaxSpillBytes = Math.Max(options.Source.FetchBufferSize * 8, 1L << 30) },
+            time);
+        Checkpointer = new ShardCheckpointer(leases, snapshotter(this), options.WorkerId, time, loggers.CreateLogger<ShardCheckpointer>());
+    }
+
+    public string ProviderName { get; }
+
+    public KinesisStreamOptions Options { get; }
+
+    public KinesisClient Kinesis { get; }
+
+    public ShardLeaseTable Leases { get; }
+
+    public FetchBuffer Buffer { get; }
+
+    public ShardCheckpointer Checkpointer { get; }
+
+    public KinesisQueueMapper Mapper { get; }
+
+    public TimeProvider Time { get; }
+
+    public ILoggerFactory Loggers { get; }
+
+    /// <summary>Set by a receiver whose shard ended, so the balancer looks for its children at once.</summary>
+    public SemaphoreSlim SyncNow { get; } = new(0);
+
+    /// <summary>Every shard this silo has seen a receiver or a lease for, in shard order.</summary>
+    public IReadOnlyCollection<ShardProgressSnapshot> Progress =>
+        _progress.Values.Select(p => p.Snapshot).OrderBy(s => s.ShardId, StringComparer.Ordinal).ToList();
+
+    /// <summary>True when every shard this silo reads is caught up or ended, and it reads at least one.</summary>
+    public bool IsCaughtUp => !_progress.IsEmpty && _progress.Values.All(p => p.Snapshot.CaughtUp || p.Snapshot.State is ShardReceiverState.Stopped or ShardReceiverState.WaitingForParents);
+
+    public ShardProgress ProgressOf(string shardId) => _progress.GetOrAdd(shardId, static id => new ShardProgress(id));
+
+    public RecordDecoder CreateDecoder() => _decoders();
+
+    internal void NoteShards(IEnumerable<Shard> shards)
+    {
+        foreach (var shard in shards)
+        {
+            _shards[shard.ShardId] = shard;
+        }
+    }
+
+    public Shard ShardOf(string shardId) =>
+        _shards.TryGetValue(shardId, out var shard) ? shard : throw new InvalidOperationException($"Shard {shardId} is not known to provider {ProviderName}.");
+
+    internal void Hold(ShardLease lease) => _held[lease.LeaseKey] = lease;
+
+    internal bool Release(string shardId) => _held.TryRemove(shardId, out _);
+
+    public bool Holds(string shardId) => _held.ContainsKey(shardId);
+
+    public ShardLease LeaseOf(string shardId) =>
+        _held.TryGetValue(shardId, out var lease) ? lease : throw new InvalidOperationException($"This silo holds no lease of shard {shardId}.");
+
+    internal IReadOnlyCollection<string> HeldShards => _held.Keys.ToList();
+
+    /// <summary>Shards share fetch workers in groups of ShardsPerTask: one GetRecords in flight per group.</summary>
+    public SemaphoreSlim WorkerSlotOf(string shardId)
+    {
+        lock (_slotOfShard)
+        {
+            if (!_slotOfShard.TryGetValue(shardId, out var slot))
+            {
+                var index = _slotOfShard.Count / Options.Source.ShardsPerTask;
+                if (index == _workerSlots.Count)
+                {
+                    _workerSlots.Add(new SemaphoreSlim(1, 1));
+                }
+
+                slot = _workerSlots[index];
+                _slotOfShard[shardId] = slot;
+            }
+
+            return slot;
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Buffer.Dispose();
+        Kinesis.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,72 @@
+using KinesisGrains.Kinesis.Client;
+using KinesisGrains.Kinesis.Leasing;
+using KinesisGrains.Kinesis.Source;
+
+namespace KinesisGrains.Kinesis.Streaming;
+
+/// <summary>Everything one Kinesis stream provider needs: the stream and how to read it, the lease table, the partition streams.</summary>
+public sealed class KinesisStreamOptions
+{
+    /// <summary>The stream, start positions, prefetch, pacing and checkpoint cadence (the Spark/Databricks options).</summary>
+    public KinesisSourceOptions Source { get; set; } = new();
+
+    /// <summary>Endpoint, region, credentials and retries of the Kinesis API.</summary>
+    public KinesisClientOptions Client { get; set; } = new();
+
+    /// <summary>Where the lease table lives.</summary>
+    public DynamoDbOptions DynamoDb { get; set; } = new();
+
+    /// <summary>Names the lease table: two applications on one stream keep their own checkpoints.</summary>
+    public string ApplicationName { get; set; } = "";
+
+    /// <summary>The Orleans stream namespace of the partition streams; partition grains subscribe to it implicitly.</summary>
+    public string StreamNamespace { get; set; } = "kinesis";
+
+    /// <summary>State partitions P: stream p of the namespace carries the events of the keys of partition p.</summary>
+    public int PartitionCount { get; set; } = 16;
+
+    /// <summary>This silo's name as a lease owner.</summary>
+    public string WorkerId { get; set; } = Environment.MachineName + "-" + Environment.ProcessId;
+
+    /// <summary>Where spilled fetch-buffer pages go.</summary>
+    public string SpillDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "kgrains-fetch-spill");
+
+    /// <summary>Batch containers kept in each receiver's Orleans queue cache.</summary>
+    public int CacheSize { get; set; } = 4096;
+
+    /// <summary>Sends the Kinesis calls through this handler (a proxy, instrumentation); not disposed by the provider.</summary>
+    public HttpMessageHandler? HttpHandler { get; set; }
+
+    public IEnumerable<string> Validate()
+    {
+        foreach (var error in Source.Validate())
+        {
+            yield return error;
+        }
+
+        foreach (var error in DynamoDb.Validate())
+        {
+            yield return error;
+        }
+
+        if (string.IsNullOrWhiteSpace(ApplicationName))
+        {
+            yield return "ApplicationName is required (it names the lease table).";
+        }
+
+        if (string.IsNullOrWhiteSpace(StreamNamespace))
+        {
+            yield return "StreamNamespace is required.";
+        }
+
+        if (PartitionCount is < 1 or > Runtime.Partitions.PartitionMap.MaxPartitions)
+        {
+            yield return $"PartitionCount must be between 1 and {Runtime.Partitions.PartitionMap.MaxPartitions}; it is {PartitionCount}.";
+        }
+
+        if (CacheSize < 100)
+        {
+            yield return $"CacheSize must be at least 100; it is {CacheSize}.";
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using KinesisGrains.Kinesis.Client;
+using KinesisGrains.Kinesis.Leasing;
+using KinesisGrains.Runtime.DeadLetters;
+using KinesisGrains.Runtime.KeyedState;
+using KinesisGrains.Runtime.Partitions;
+using KinesisGrains.Runtime.Streams;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Streams;
+
+namespace KinesisGrains.Kinesis.Streaming;
+
+/// <summary>Registers the Kinesis stream provider on a silo, as Orleans registers its own providers.</summary>
+public static class KinesisStreamingExtensions
+{
+    /// <summary>
+    /// Reads a Kinesis stream as Orleans stream provider <paramref name="name"/>: each record becomes a
+    /// <typeparamref name="TEvent"/> (by <paramref name="handler"/>; default: JSON keyed by the partition key) on the
+    /// partition stream of its key in <see cref="KinesisStreamOptions.StreamNamespace"/>. Partition grains subscribe
+    /// implicitly to that namespace.
+    /// </summary>
+    public static ISiloBuilder AddKinesisStreams<TEvent>(
+        this ISiloBuilder builder, string name, Action<KinesisStreamOptions> configure, IStreamMessageHandler<TEvent>? handler = null)
+    {
+        builder.Services.AddOptions<KinesisStreamOptions>(name).Configure(configure);
+        builder.Services.TryAddSingleton<PartitionGrainClasses>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddKeyedSingleton(name, (services, _) =>
+        {
+            var options = services.GetRequiredService<IOptionsMonitor<KinesisStreamOptions>>().Get(name);
+            var errors = options.Validate().ToList();
+            if (errors.Count > 0)
+            {
+                throw new OptionsValidationException(name, typeof(KinesisStreamOptions), errors);
+            }
+
+            var loggers = services.GetRequiredService<ILoggerFactory>();
+            var kinesis = options.HttpHandler is { } httpHandler
+                ? new KinesisClient(options.Client, httpHandler, loggers.CreateLogger<KinesisClient>())
+                : new KinesisClient(options.Client, loggers.CreateLogger<KinesisClient>());
+            var leases = new ShardLeaseTable(DynamoDbClientFactory.Create(options.DynamoDb), options.ApplicationName);
+            var partitions = new PartitionMap(options.PartitionCount);
+            var deadLetters = services.GetRequiredService<IDeadLetterQueue>();
+            var messageHandler = handler ?? new JsonMessageHandler<TEvent>();
+            return new KinesisStreamContext(
+                name,
+                options,
+                kinesis,
+                leases,
+                () => new RecordDecoder<TEvent>(messageHandler, partitions, deadLetters),
+                _ => new PartitionCheckpointBarrier(services.GetRequiredService<IGrainFactory>(), services.GetRequiredService<PartitionGrainClasses>(), options.PartitionCount),
+                services.GetRequiredService<TimeProvider>(),
+                loggers);
+        });
+
+        builder.AddPersistentStreams(name, KinesisAdapterFactory.Create, stream =>
+        {
+            stream.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
+            stream.ConfigurePartitionBalancing((services, providerName) =>
+                new KinesisQueueBalancer(services, services.GetRequiredKeyedService<KinesisStreamContext>(providerName)));
+            stream.ConfigurePullingAgent(agent => agent.Configure(o =>
+            {
+                // One container per delivery call already carries a partition's share of a whole read.
+                o.BatchContainerBatchSize = 1;
+            }));
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,19 @@
+using KinesisGrains.Runtime.Storage;
+using Orleans;
+
+namespace KinesisGrains.Runtime.KeyedState;
+
+/// <summary>
+/// The checkpoint barrier of a keyed-state partition grain: the source calls it on every partition before it moves
+/// shard checkpoints. Orleans runs the call after every delivery that completed before it was sent, so once it
+/// returns, the partition holds durably every event of each shard up to the given position.
+/// </summary>
+public interface IPartitionCheckpoint : IGrainWithIntegerKey
+{
+    /// <summary>
+    /// Makes everything applied so far durable (an S3 snapshot, or the local store) and records that the partition
+    /// has seen each shard up to its position.
+    /// </summary>
+    /// <returns>The shards the partition cannot vouch for (it missed events of them after a restore): do not move their checkpoints.</returns>
+    Task<string[]> PersistAsync(SourcePosition[] positions);
+}

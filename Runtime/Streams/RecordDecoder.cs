@@ -1,0 +1,69 @@
+using KinesisGrains.Runtime.DeadLetters;
+using KinesisGrains.Runtime.Partitions;
+
+namespace KinesisGrains.Runtime.Streams;
+
+/// <summary>
+/// Turns a shard's records into one <see cref="KeyedEventBatch"/> per partition with the message handler; a
+/// record the handler rejects goes to the dead-letter queue with the reason. Non-generic so the stream provider
+/// needs no knowledge of the event type.
+/// </summary>
+public abstract class RecordDecoder
+{
+    /// <summary>Adds one record to the batch being built; false (and a dead letter) when the handler rejected it.</summary>
+    public abstract bool Add(StreamRecord record);
+
+    /// <summary>
+    /// Ends the batch: a <see cref="KeyedEventBatch"/> for every partition that got events, with <paramref name="to"/>
+    /// as its end and <paramref name="fromOf"/>(partition) as its start. The decoder is empty again afterwards.
+    /// </summary>
+    public abstract void Build(string shardId, StreamSequenceToken to, Func<int, StreamSequenceToken?> fromOf, List<KeyedEventBatch> output);
+}
+
+/// <summary>The <see cref="RecordDecoder"/> of one event type.</summary>
+public sealed class RecordDecoder<TEvent>(IStreamMessageHandler<TEvent> handler, PartitionMap partitions, IDeadLetterQueue deadLetters) : RecordDecoder
+{
+    private readonly List<KeyedEvent<TEvent>>?[] _byPartition = new List<KeyedEvent<TEvent>>?[partitions.PartitionCount];
+
+    public override bool Add(StreamRecord record)
+    {
+        string? error;
+        try
+        {
+            if (handler.TryHandle(record, out var key, out var item, out error))
+            {
+                if (key is null)
+                {
+                    error = "the message handler returned no key";
+                }
+                else
+                {
+                    var info = new StreamEventInfo(record.ShardId, record.Token, record.PartitionKey, record.ApproximateArrivalTimestamp);
+                    (_byPartition[partitions.GetPartition(key)] ??= []).Add(new KeyedEvent<TEvent>(key, item, info));
+                    return true;
+                }
+            }
+        }
+        catch (Exception exception)
+        {
+            error = $"message handler threw {exception.GetType().Name}: {exception.Message}";
+        }
+
+        deadLetters.Add(record, error ?? "message handler rejected the record");
+        return false;
+    }
+
+    public override void Build(string shardId, StreamSequenceToken to, Func<int, StreamSequenceToken?> fromOf, List<KeyedEventBatch> output)
+    {
+        for (var partition = 0; partition < _byPartition.Length; partition++)
+        {
+            if (_byPartition[partition] is not { Count: > 0 } events)
+            {
+                continue;
+            }
+
+            output.Add(new KeyedEventBatch<TEvent> { ShardId = shardId, Partition = partition, From = fromOf(partition), To = to, Events = [.. events] });
+            events.Clear();
+        }
+    }
+}
