@@ -28,35 +28,44 @@ public sealed class SiloConfiguration
     public S3SnapshotOptions Snapshots { get; } = new();
 
     /// <summary>Create the snapshot bucket when it does not exist (for local emulators).</summary>
-    public bool CreateSnapshotBucket { get; private set; }
+    public bool CreateSnapshotBucket => SnapshotBucket.CreateBucketIfMissing;
 
     public bool SnapshotsEnabled => !string.IsNullOrWhiteSpace(Snapshots.Bucket);
 
     /// <summary>When set, dead letters are also shipped to the snapshot bucket under this prefix (section <c>DeadLetters</c>).</summary>
-    public string? DeadLetterS3Prefix { get; private set; }
+    public string? DeadLetterS3Prefix => DeadLetters.S3Prefix is { Length: > 0 } prefix ? prefix : null;
 
-    public TimeSpan DeadLetterFlushInterval { get; private set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan DeadLetterFlushInterval => DeadLetters.FlushInterval;
 
+    /// <summary>Unknown keys and values that did not convert, each naming its key; <see cref="Validate"/> lists them first.</summary>
+    public IReadOnlyList<string> BindingProblems { get; private set; } = [];
+
+    private SnapshotBucketOptions SnapshotBucket { get; } = new();
+
+    private DeadLetterOptions DeadLetters { get; } = new();
+
+    /// <summary>Binds our sections strictly; never throws for a bad setting, which ends up in <see cref="BindingProblems"/>.</summary>
+    /// <remarks>Other sections (Logging, AllowedHosts, ...) belong to other components and are not looked at.</remarks>
     public static SiloConfiguration Bind(IConfiguration configuration)
     {
         var result = new SiloConfiguration();
-        configuration.GetSection("Silo").Bind(result.Silo);
-        configuration.GetSection("Kinesis").Bind(result.Source);
-        configuration.GetSection("Kinesis").Bind(result.KinesisClient);
-        configuration.GetSection("DynamoDb").Bind(result.DynamoDb);
-        configuration.GetSection("Grains").Bind(result.Grains);
-        configuration.GetSection("State").Bind(result.State);
-        configuration.GetSection("Snapshots").Bind(result.Snapshots);
-        result.CreateSnapshotBucket = configuration.GetValue<bool>("Snapshots:CreateBucketIfMissing");
-        result.DeadLetterS3Prefix = configuration["DeadLetters:S3Prefix"] is { Length: > 0 } prefix ? prefix : null;
-        result.DeadLetterFlushInterval = configuration.GetValue("DeadLetters:FlushInterval", result.DeadLetterFlushInterval);
+        result.BindingProblems =
+        [
+            .. StrictConfigurationBinder.Bind(configuration.GetSection("Silo"), result.Silo),
+            .. StrictConfigurationBinder.Bind(configuration.GetSection("Kinesis"), result.Source, result.KinesisClient),
+            .. StrictConfigurationBinder.Bind(configuration.GetSection("DynamoDb"), result.DynamoDb),
+            .. StrictConfigurationBinder.Bind(configuration.GetSection("Grains"), result.Grains),
+            .. StrictConfigurationBinder.Bind(configuration.GetSection("State"), result.State),
+            .. StrictConfigurationBinder.Bind(configuration.GetSection("Snapshots"), result.Snapshots, result.SnapshotBucket),
+            .. StrictConfigurationBinder.Bind(configuration.GetSection("DeadLetters"), result.DeadLetters),
+        ];
         return result;
     }
 
     /// <summary>Every problem found, each a sentence naming the setting; empty when the configuration is usable.</summary>
     public IReadOnlyList<string> Validate()
     {
-        var errors = new List<string>();
+        var errors = new List<string>(BindingProblems);
         errors.AddRange(Silo.Validate());
         errors.AddRange(Source.Validate());
         errors.AddRange(DynamoDb.Validate());
@@ -81,7 +90,7 @@ public sealed class SiloConfiguration
         {
             KinesisClient.Validate();
         }
-        catch (ArgumentException exception)
+        catch (InvalidOperationException exception)
         {
             errors.Add("Kinesis: " + exception.Message);
         }
