@@ -35,11 +35,11 @@ echo "== creating stream 'clickstream' with $shards shards"
 echo "== producing $records events over $keys users"
 "$cli" produce --stream clickstream --records "$records" --keys "$keys" --truth "$work/truth.json"
 
-port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
-export SILO_URL="http://127.0.0.1:$port"
-echo "== starting a silo on $SILO_URL"
+free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+export SILO_URL="http://127.0.0.1:$(free_port)" SILO_GATEWAY=$(free_port)
+echo "== starting an Orleans silo: status on $SILO_URL, gateway on 127.0.0.1:$SILO_GATEWAY"
 consume_started=$(date +%s.%N)
-"$silo" --Silo:HttpUrl="$SILO_URL" --Silo:DataDirectory="$work/silo" \
+"$silo" --Silo:HttpUrl="$SILO_URL" --Silo:GatewayPort="$SILO_GATEWAY" --Silo:SiloPort="$(free_port)" --Silo:DataDirectory="$work/silo" \
   --Kinesis:ServiceUrl="$KINESIS_ENDPOINT" --Kinesis:AccessKeyId=local --Kinesis:SecretAccessKey=local \
   --Kinesis:MinFetchPeriod=00:00:00.200 --Kinesis:CheckpointInterval=00:00:01 \
   --DynamoDb:ServiceUrl="$DYNAMODB_ENDPOINT" --DynamoDb:AccessKeyId=local --DynamoDb:SecretAccessKey=local \
@@ -49,9 +49,9 @@ silo_pid=$!
 "$cli" status --wait-caught-up --min-records "$records" --timeout 150
 consumed=$(date +%s.%N)
 
-echo "== verifying every user's grain against the ground truth"
+echo "== verifying every user's state against the ground truth, through the Orleans client"
 "$cli" verify --truth "$work/truth.json"
-echo "== one user, as the client SDK sees it"
+echo "== one user, as an Orleans client sees it"
 "$cli" query "$(node -e "const t=require('$work/truth.json');console.log(Object.keys(t.users)[0])")"
 
 finished=$(date +%s.%N)

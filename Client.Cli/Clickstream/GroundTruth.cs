@@ -1,5 +1,5 @@
+using Orleans;
 using System.Text.Json;
-using KinesisGrains.Client;
 using KinesisGrains.Grains.UserActivity;
 using KinesisGrains.Runtime.Serialization;
 
@@ -69,12 +69,12 @@ public sealed class GroundTruth
     }
 
     /// <summary>Every user whose grain differs from the truth, with what differs.</summary>
-    public async Task<List<string>> VerifyAsync(GrainClient client, CancellationToken cancellationToken)
+    public async Task<List<string>> VerifyAsync(IGrainFactory grains, CancellationToken cancellationToken)
     {
         var mismatches = new List<string>();
         await Parallel.ForEachAsync(Users.Values, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (want, _) =>
         {
-            var got = await client.GetGrain<IUserActivity>(want.UserId).GetSummaryAsync();
+            var got = await grains.GetGrain<IUserActivity>(want.UserId).GetSummaryAsync();
             if (GroundTruth.Compare(want, got) is { } difference)
             {
                 lock (mismatches)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using KinesisGrains.Client;
 using KinesisGrains.Kinesis.Client;
 
 namespace KinesisGrains.Cli.Commands;
@@ -29,6 +30,25 @@ internal static class CommonOptions
         Description = "HTTP endpoint of a silo; default: $SILO_URL, else http://127.0.0.1:8080",
         DefaultValueFactory = _ => new Uri(Environment.GetEnvironmentVariable("SILO_URL") is { Length: > 0 } url ? url : "http://127.0.0.1:8080"),
     };
+
+    public static readonly Option<int[]> Gateway = new("--gateway")
+    {
+        Description = "Orleans gateway port(s) of silos on 127.0.0.1; default: $SILO_GATEWAY (comma-separated), else 30000",
+        AllowMultipleArgumentsPerToken = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("SILO_GATEWAY") is { Length: > 0 } ports
+            ? [.. ports.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse)]
+            : [30000],
+    };
+
+    public static readonly Option<string> ClusterId = new("--cluster-id")
+    {
+        Description = "Orleans cluster id of the silos; default: $SILO_CLUSTER_ID, else kgrains",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("SILO_CLUSTER_ID") is { Length: > 0 } id ? id : "kgrains",
+    };
+
+    /// <summary>An Orleans client connected to the silos' gateways.</summary>
+    public static Task<ClusterConnection> ConnectAsync(ParseResult parse, CancellationToken cancellationToken) =>
+        ClusterConnection.ConnectAsync(parse.GetValue(Gateway)!, parse.GetValue(ClusterId)!, cancellationToken: cancellationToken);
 
     public static KinesisClient CreateKinesisClient(ParseResult parse)
     {

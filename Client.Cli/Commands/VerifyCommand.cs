@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using KinesisGrains.Cli.Clickstream;
-using KinesisGrains.Client;
 
 namespace KinesisGrains.Cli.Commands;
 
@@ -10,13 +9,13 @@ internal static class VerifyCommand
     public static Command Create()
     {
         var truth = new Option<string>("--truth") { Description = "Ground truth written by 'produce'", DefaultValueFactory = _ => "truth.json" };
-        var command = new Command("verify", "Query every user's grain and compare it with the ground truth") { CommonOptions.Silo, truth };
+        var command = new Command("verify", "Query every user's grain and compare it with the ground truth") { CommonOptions.Gateway, CommonOptions.ClusterId, truth };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var expected = GroundTruth.Load(parse.GetValue(truth)!);
-            using var client = new GrainClient(parse.GetValue(CommonOptions.Silo)!);
+            await using var connection = await CommonOptions.ConnectAsync(parse, cancellationToken);
             var stopwatch = Stopwatch.StartNew();
-            var mismatches = await expected.VerifyAsync(client, cancellationToken);
+            var mismatches = await expected.VerifyAsync(connection.Client, cancellationToken);
             foreach (var line in mismatches.Take(10))
             {
                 Console.WriteLine($"  MISMATCH {line}");

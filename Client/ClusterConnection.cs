@@ -1,0 +1,69 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans;
+using Orleans.Configuration;
+using Orleans.Hosting;
+
+namespace KinesisGrains.Client;
+
+/// <summary>
+/// An Orleans cluster client connected to silos' gateways: <c>connection.Client.GetGrain&lt;IUserActivity&gt;("user-42")</c>
+/// reaches the key's grain wherever it lives. Dispose to disconnect.
+/// </summary>
+public sealed class ClusterConnection : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private ClusterConnection(IHost host)
+    {
+        _host = host;
+        Client = host.Services.GetRequiredService<IClusterClient>();
+    }
+
+    public IClusterClient Client { get; }
+
+    /// <summary>Connects to the gateways on 127.0.0.1 at <paramref name="gatewayPorts"/> (static clustering, as a one-machine cluster runs).</summary>
+    public static Task<ClusterConnection> ConnectAsync(IReadOnlyCollection<int> gatewayPorts, string clusterId = "kgrains", string? serviceId = null, CancellationToken cancellationToken = default) =>
+        ConnectAsync(gatewayPorts.Select(port => new IPEndPoint(IPAddress.Loopback, port)).ToList(), clusterId, serviceId, cancellationToken);
+
+    /// <summary>Connects to the gateways at <paramref name="gateways"/>.</summary>
+    public static async Task<ClusterConnection> ConnectAsync(IReadOnlyList<IPEndPoint> gateways, string clusterId, string? serviceId, CancellationToken cancellationToken = default)
+    {
+        if (gateways.Count == 0)
+        {
+            throw new ArgumentException("At least one gateway is needed.", nameof(gateways));
+        }
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.UseOrleansClient(client =>
+        {
+            client.UseStaticClustering([.. gateways]);
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = clusterId;
+                o.ServiceId = serviceId ?? o.ServiceId;
+            });
+        });
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+
+        return new ClusterConnection(host);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+    }
+}
