@@ -24,6 +24,11 @@ public sealed class ClusterConnection : IAsyncDisposable
 
     public IClusterClient Client { get; }
 
+    /// <summary>The grain of <paramref name="key"/>: <c>connection.GetGrain&lt;IUserActivity&gt;("user-42")</c>.</summary>
+    public TGrainInterface GetGrain<TGrainInterface>(string key)
+        where TGrainInterface : IGrainWithStringKey =>
+        Client.GetGrain<TGrainInterface>(key);
+
     /// <summary>Connects to the gateways on 127.0.0.1 at <paramref name="gatewayPorts"/> (static clustering, as a one-machine cluster runs).</summary>
     public static Task<ClusterConnection> ConnectAsync(IReadOnlyCollection<int> gatewayPorts, string clusterId = "kgrains", string? serviceId = null, CancellationToken cancellationToken = default) =>
         ConnectAsync(gatewayPorts.Select(port => new IPEndPoint(IPAddress.Loopback, port)).ToList(), clusterId, serviceId, cancellationToken);

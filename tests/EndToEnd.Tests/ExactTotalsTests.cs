@@ -19,8 +19,8 @@ public sealed class ExactTotalsTests(LocalCluster cluster) : IClassFixture<Local
         await using var silo = await LocalCluster.StartSiloAsync(cluster.SiloSettings("app-" + stream, stream, data.Path));
         await LocalCluster.WaitForCaughtUpAsync(silo, 6_000);
 
-        using var client = new GrainClient(silo.HttpEndpoint);
-        Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
+        await using var client = await LocalCluster.ConnectAsync(silo);
+        Assert.Empty(await truth.VerifyAsync(client.Client, CancellationToken.None));
         Assert.Equal(6_000, truth.Users.Values.Sum(u => u.EventCount));
         var unknown = await client.GetGrain<IUserActivity>("nobody").GetSummaryAsync();
         Assert.Equal(0, unknown.EventCount);
@@ -52,8 +52,8 @@ public sealed class ExactTotalsTests(LocalCluster cluster) : IClassFixture<Local
         await LocalCluster.WaitForCaughtUpAsync(second, 1);
         await WaitForTotalAsync(second, truth);
 
-        using var client = new GrainClient(second.HttpEndpoint);
-        Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
+        await using var client = await LocalCluster.ConnectAsync(second);
+        Assert.Empty(await truth.VerifyAsync(client.Client, CancellationToken.None));
     }
 
     [Fact]
@@ -68,8 +68,8 @@ public sealed class ExactTotalsTests(LocalCluster cluster) : IClassFixture<Local
         await using var silo = await LocalCluster.StartSiloAsync(cluster.SiloSettings("app-" + stream, stream, data.Path));
         await LocalCluster.WaitForCaughtUpAsync(silo, 401);
 
-        using var client = new GrainClient(silo.HttpEndpoint);
-        Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
+        await using var client = await LocalCluster.ConnectAsync(silo);
+        Assert.Empty(await truth.VerifyAsync(client.Client, CancellationToken.None));
         var letters = new Runtime.DeadLetters.LocalDeadLetterQueue(Path.Combine(data.Path, "dead-letters")).ReadAll().ToList();
         var letter = Assert.Single(letters);
         Assert.Equal("user-000001", letter.PartitionKey);
@@ -81,7 +81,7 @@ public sealed class ExactTotalsTests(LocalCluster cluster) : IClassFixture<Local
     private static async Task WaitForTotalAsync(Silo.Hosting.SiloInstance silo, GroundTruth truth)
     {
         // Caught up after a restart can be seen before the replayed records are re-read; wait on the total itself.
-        using var client = new GrainClient(silo.HttpEndpoint);
+        await using var client = await LocalCluster.ConnectAsync(silo);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {

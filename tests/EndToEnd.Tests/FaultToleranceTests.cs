@@ -32,8 +32,8 @@ public sealed class FaultToleranceTests(LocalCluster cluster) : IClassFixture<Lo
         await using var silo = await LocalCluster.StartSiloAsync(settings, builder => builder.UseKinesisHttpHandler(recorder));
         await LocalCluster.WaitForCaughtUpAsync(silo, 2_000, TimeSpan.FromSeconds(120));
 
-        using var client = new GrainClient(silo.HttpEndpoint);
-        Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
+        await using var client = await LocalCluster.ConnectAsync(silo);
+        Assert.Empty(await truth.VerifyAsync(client.Client, CancellationToken.None));
         Assert.True(proxy.FaultsInjected("GetRecords") >= 7, $"{proxy.FaultsInjected("GetRecords")} faults injected");
         Assert.True(proxy.Count("GetShardIterator") >= 2, "an expired iterator must be replaced with a new one");
         Assert.True(stopwatch.Elapsed >= TimeSpan.FromSeconds(1), "throttling must back off");
@@ -61,8 +61,8 @@ public sealed class FaultToleranceTests(LocalCluster cluster) : IClassFixture<Lo
         var getRecords = proxy.Log.Where(e => e.Operation == "GetRecords").ToList();
         Assert.Equal("Throttle", getRecords[0].Fault);
         Assert.True(getRecords[1].Time - getRecords[0].Time >= TimeSpan.FromSeconds(4.9), $"retried after {getRecords[1].Time - getRecords[0].Time}");
-        using var client = new GrainClient(silo.HttpEndpoint);
-        Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
+        await using var client = await LocalCluster.ConnectAsync(silo);
+        Assert.Empty(await truth.VerifyAsync(client.Client, CancellationToken.None));
     }
 
     [Fact]
@@ -97,8 +97,8 @@ public sealed class FaultToleranceTests(LocalCluster cluster) : IClassFixture<Lo
         // 2,000 records of ~170 bytes in pages of 500 at 0.1 MB/s: each full page holds the next call back ~0.85 s.
         var firstFourPages = calls[4] - calls[0];
         Assert.True(firstFourPages >= TimeSpan.FromSeconds(3.2), $"four pages took {firstFourPages}");
-        using var client = new GrainClient(silo.HttpEndpoint);
-        Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
+        await using var client = await LocalCluster.ConnectAsync(silo);
+        Assert.Empty(await truth.VerifyAsync(client.Client, CancellationToken.None));
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public sealed class FaultToleranceTests(LocalCluster cluster) : IClassFixture<Lo
                 gap => Assert.True(gap >= TimeSpan.FromMilliseconds(280), $"{shard}: GetRecords {gap.TotalMilliseconds} ms after the previous one"));
         }
 
-        using var client = new GrainClient(silo.HttpEndpoint);
-        Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
+        await using var client = await LocalCluster.ConnectAsync(silo);
+        Assert.Empty(await truth.VerifyAsync(client.Client, CancellationToken.None));
     }
 }

@@ -28,8 +28,8 @@ public sealed class FetchBufferSpillTests(LocalCluster cluster) : IClassFixture<
 
         // Processing waits at the first event until pages were spilled: on a busy machine a millisecond per event
         // alone does not always leave the fetchers ahead.
-        SlowOrderCheckGrain.HoldNextEvent();
-        await using var silo = await SiloHost.StartAsync([], s => s.ConsumeStream<ClickEvent, SlowOrderCheckGrain>(), settings);
+        SlowOrderCheckPartitionGrain.HoldNextEvent();
+        await using var silo = await SiloHost.StartAsync([], s => s.ConsumeStream<ClickEvent, SlowOrderCheckPartitionGrain>(ISlowOrderCheckPartition.StreamNamespace), settings);
         var buffer = silo.Source.Buffer;
         using var sampling = new CancellationTokenSource();
         var peakMemory = SamplePeakAsync(() => buffer.MemoryBytes, sampling.Token);
@@ -39,7 +39,7 @@ public sealed class FetchBufferSpillTests(LocalCluster cluster) : IClassFixture<
             await Task.Delay(50);
         }
 
-        SlowOrderCheckGrain.Release();
+        SlowOrderCheckPartitionGrain.Release();
         Assert.True(buffer.PagesSpilled > 0, "with processing held, the fetchers must fill the buffer and spill");
         await LocalCluster.WaitForCaughtUpAsync(silo, truth.Events, TimeSpan.FromSeconds(120));
         await sampling.CancelAsync();
@@ -48,11 +48,11 @@ public sealed class FetchBufferSpillTests(LocalCluster cluster) : IClassFixture<
         Assert.Equal(0, buffer.SpilledBytes);
         Assert.Empty(Directory.EnumerateFiles(buffer.SpillDirectory, "*.spill"));
 
-        using var client = new GrainClient(silo.HttpEndpoint);
+        await using var client = await LocalCluster.ConnectAsync(silo);
         var problems = new List<string>();
         foreach (var user in truth.Users.Values)
         {
-            var state = await client.GetGrain<IOrderCheck>(user.UserId).GetAsync();
+            var state = await OrderChecks.GetAsync<ISlowOrderCheckPartition>(client.Client, user.UserId, partitionCount: 4) ?? new OrderCheckState();
             if (state.Events != user.EventCount || state.OutOfOrder != 0 || state.SequenceOutOfOrder != 0)
             {
                 problems.Add($"{user.UserId}: {state.Events}/{user.EventCount} events, {state.OutOfOrder} out of time order, {state.SequenceOutOfOrder} out of sequence order");

@@ -1,4 +1,5 @@
 using KinesisGrains.Cli.Clickstream;
+using KinesisGrains.Client;
 using KinesisGrains.Grains.UserActivity;
 using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Silo.Hosting;
@@ -54,6 +55,8 @@ public class LocalCluster : IDisposable
             ["Silo:ApplicationName"] = application,
             ["Silo:DataDirectory"] = dataDirectory,
             ["Silo:HttpUrl"] = "http://127.0.0.1:0",
+            ["Silo:SiloPort"] = "0",
+            ["Silo:GatewayPort"] = "0",
             ["Kinesis:StreamName"] = stream,
             ["Kinesis:ServiceUrl"] = KinesisEndpoint.ToString(),
             ["Kinesis:AccessKeyId"] = "local",
@@ -85,14 +88,18 @@ public class LocalCluster : IDisposable
         return settings;
     }
 
-    /// <summary>Starts a silo in this process whose user-activity grains consume the stream.</summary>
+    /// <summary>An Orleans client connected to <paramref name="silo"/>'s gateway.</summary>
+    public static Task<ClusterConnection> ConnectAsync(SiloInstance silo) =>
+        ClusterConnection.ConnectAsync([silo.GatewayPort], silo.ClusterId);
+
+    /// <summary>Starts an Orleans silo in this process whose user-activity partitions consume the stream.</summary>
     /// <param name="configure">More silo configuration, after the stream consumer.</param>
     public static Task<SiloInstance> StartSiloAsync(Dictionary<string, string?> settings, Action<SiloBuilder>? configure = null) =>
         SiloHost.StartAsync(
             [],
             silo =>
             {
-                silo.ConsumeStream<ClickEvent, UserActivityGrain>();
+                silo.ConsumeStream<ClickEvent, UserActivityPartitionGrain>(IUserActivityPartition.StreamNamespace);
                 configure?.Invoke(silo);
             },
             settings);

@@ -1,48 +1,67 @@
 using KinesisGrains.Grains.UserActivity;
-using KinesisGrains.Runtime.Grains;
+using KinesisGrains.KeyedState.Partitions;
+using KinesisGrains.Runtime.KeyedState;
 using KinesisGrains.Runtime.Streams;
+using Orleans;
 
 namespace KinesisGrains.Tests;
 
-public interface IOrderCheck : IGrainWithStringKey
-{
-    Task<OrderCheckState> GetAsync();
-}
-
+[GenerateSerializer]
 public sealed class OrderCheckState
 {
+    [Id(0)]
     public long Events { get; set; }
 
+    [Id(1)]
     public long OutOfOrder { get; set; }
 
+    [Id(2)]
     public DateTimeOffset? Last { get; set; }
 
     /// <summary>Events that came at or below the sequence number before them: reordering by the reader itself, whatever the producer did.</summary>
+    [Id(3)]
     public long SequenceOutOfOrder { get; set; }
 
+    [Id(4)]
     public string? LastSequenceNumber { get; set; }
 }
 
-/// <summary>Counts a key's events and how many came before an earlier-made one: per-key order across resharding.</summary>
-[GrainType("order-check")]
-public class OrderCheckGrain : Grain<OrderCheckState>, IOrderCheck, IStreamConsumer<ClickEvent>
+public interface IOrderCheckPartition : IKeyedStatePartition<OrderCheckState>
 {
-    public virtual void OnNext(ClickEvent item, in StreamEventInfo info)
+    public const string StreamNamespace = "order-check";
+}
+
+/// <summary>Counts a key's events and how many came before an earlier-made one: per-key order across resharding.</summary>
+public abstract class OrderCheckPartitionBase : KeyedStatePartitionGrain<ClickEvent, OrderCheckState>
+{
+    protected override void Apply(string key, OrderCheckState state, ClickEvent item, in StreamEventInfo info)
     {
-        State.Events++;
-        if (State.Last is { } last && item.Timestamp <= last)
+        state.Events++;
+        if (state.Last is { } last && item.Timestamp <= last)
         {
-            State.OutOfOrder++;
+            state.OutOfOrder++;
         }
 
-        State.Last = item.Timestamp;
-        if (State.LastSequenceNumber is { } lastSequence && StreamSequenceToken.CompareSequenceNumbers(info.Token.SequenceNumber, lastSequence) <= 0)
+        state.Last = item.Timestamp;
+        if (state.LastSequenceNumber is { } lastSequence && Runtime.Streams.StreamSequenceToken.CompareSequenceNumbers(info.Token.SequenceNumber, lastSequence) <= 0)
         {
-            State.SequenceOutOfOrder++;
+            state.SequenceOutOfOrder++;
         }
 
-        State.LastSequenceNumber = info.Token.SequenceNumber;
+        state.LastSequenceNumber = info.Token.SequenceNumber;
     }
+}
 
-    public Task<OrderCheckState> GetAsync() => Task.FromResult(State);
+[ImplicitStreamSubscription(IOrderCheckPartition.StreamNamespace)]
+public sealed class OrderCheckPartitionGrain : OrderCheckPartitionBase, IOrderCheckPartition
+{
+    protected override string StateName => "order-check";
+}
+
+/// <summary>Reads order-check states through an Orleans client.</summary>
+public static class OrderChecks
+{
+    public static Task<OrderCheckState?> GetAsync<TPartition>(IGrainFactory grains, string key, int partitionCount = 8)
+        where TPartition : IKeyedStatePartition<OrderCheckState> =>
+        grains.GetPartitionOf<TPartition>(key, partitionCount).GetAsync(key);
 }

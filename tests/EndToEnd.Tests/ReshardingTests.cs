@@ -21,7 +21,7 @@ public sealed class ReshardingTests(KinesisLocalCluster cluster) : IClassFixture
         var start = DateTimeOffset.UtcNow.AddHours(-3);
         var truth = await cluster.ProduceAsync(stream, 600, 40, seed: 1, concurrency: 1, start: start);
         await using var silo = await SiloHost.StartAsync(
-            [], s => s.ConsumeStream<ClickEvent, OrderCheckGrain>(), cluster.SiloSettings("app-" + stream, stream, data.Path, ("Kinesis:ShardFetchInterval", "00:00:00.500")));
+            [], s => s.ConsumeStream<ClickEvent, OrderCheckPartitionGrain>(IOrderCheckPartition.StreamNamespace), cluster.SiloSettings("app-" + stream, stream, data.Path, ("Kinesis:ShardFetchInterval", "00:00:00.500")));
 
         var shards = await cluster.Kinesis.ListShardsAsync(stream);
         var first = shards[0];
@@ -42,7 +42,7 @@ public sealed class ReshardingTests(KinesisLocalCluster cluster) : IClassFixture
 
         var all = await cluster.Kinesis.ListShardsAsync(stream);
         Assert.True(all.Count >= 7, $"expected parents and children, got {all.Count} shards");
-        using var client = new GrainClient(silo.HttpEndpoint);
+        await using var client = await LocalCluster.ConnectAsync(silo);
         var deadline = DateTime.UtcNow.AddSeconds(120);
         List<string> problems;
         do
@@ -51,7 +51,7 @@ public sealed class ReshardingTests(KinesisLocalCluster cluster) : IClassFixture
             problems = [];
             foreach (var user in truth.Users.Values)
             {
-                var state = await client.GetGrain<IOrderCheck>(user.UserId).GetAsync();
+                var state = await OrderChecks.GetAsync<IOrderCheckPartition>(client.Client, user.UserId) ?? new OrderCheckState();
                 if (state.Events != user.EventCount || state.OutOfOrder != 0)
                 {
                     problems.Add($"{user.UserId}: {state.Events}/{user.EventCount} events, {state.OutOfOrder} out of order");

@@ -1,20 +1,28 @@
 using KinesisGrains.Grains.UserActivity;
-using KinesisGrains.Runtime.Grains;
+using KinesisGrains.Runtime.KeyedState;
 using KinesisGrains.Runtime.Streams;
+using Orleans;
 
 namespace KinesisGrains.Tests;
 
+public interface ISlowOrderCheckPartition : IKeyedStatePartition<OrderCheckState>
+{
+    public const string StreamNamespace = "slow-order-check";
+}
+
 /// <summary>
-/// An <see cref="OrderCheckGrain"/> that takes a millisecond per event, and can hold the first event until released,
-/// so that fetching outruns processing however busy the machine is.
+/// An order check that takes a millisecond per event, and can hold the first event until released, so that
+/// fetching outruns processing however busy the machine is.
 /// </summary>
-[GrainType("slow-order-check")]
-public sealed class SlowOrderCheckGrain : OrderCheckGrain
+[ImplicitStreamSubscription(ISlowOrderCheckPartition.StreamNamespace)]
+public sealed class SlowOrderCheckPartitionGrain : OrderCheckPartitionBase, ISlowOrderCheckPartition
 {
     private static readonly ManualResetEventSlim s_release = new(initialState: true);
     private static int s_held = 1;
 
-    /// <summary>The next event waits (one partition thread, at most a minute) until <see cref="Release"/>.</summary>
+    protected override string StateName => "slow-order-check";
+
+    /// <summary>The next event waits (at most a minute) until <see cref="Release"/>.</summary>
     public static void HoldNextEvent()
     {
         s_release.Reset();
@@ -23,7 +31,7 @@ public sealed class SlowOrderCheckGrain : OrderCheckGrain
 
     public static void Release() => s_release.Set();
 
-    public override void OnNext(ClickEvent item, in StreamEventInfo info)
+    protected override void Apply(string key, OrderCheckState state, ClickEvent item, in StreamEventInfo info)
     {
         if (Interlocked.Exchange(ref s_held, 1) == 0)
         {
@@ -31,6 +39,6 @@ public sealed class SlowOrderCheckGrain : OrderCheckGrain
         }
 
         Thread.Sleep(1);
-        base.OnNext(item, info);
+        base.Apply(key, state, item, info);
     }
 }

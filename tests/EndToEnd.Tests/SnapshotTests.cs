@@ -29,8 +29,8 @@ public sealed class SnapshotTests(LocalCluster cluster, ITestOutputHelper output
         await LocalCluster.WaitForCaughtUpAsync(restored, 0);
 
         Assert.Equal(0, restored.Source.Progress.Sum(p => p.RecordsRead));
-        using var client = new GrainClient(restored.HttpEndpoint);
-        Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
+        await using var client = await LocalCluster.ConnectAsync(restored);
+        Assert.Empty(await truth.VerifyAsync(client.Client, CancellationToken.None));
         using var dynamo = DynamoDbClientFactory.Create(new DynamoDbOptions { ServiceUrl = cluster.Emulators.DynamoDb, AccessKeyId = "local", SecretAccessKey = "local" });
         var pointer = await new PartitionLeaseTable(dynamo, application).GetAsync(0, CancellationToken.None);
         Assert.NotNull(pointer?.SnapshotId);
@@ -71,13 +71,13 @@ public sealed class SnapshotTests(LocalCluster cluster, ITestOutputHelper output
         }
 
         await using var silo = await LocalCluster.StartSiloAsync(settings);
-        using var client = new GrainClient(silo.HttpEndpoint);
+        await using var client = await LocalCluster.ConnectAsync(silo);
         var deadline = DateTime.UtcNow.AddSeconds(120);
         List<string> mismatches;
         do
         {
             await Task.Delay(500);
-            mismatches = await truth.VerifyAsync(client, CancellationToken.None);
+            mismatches = await truth.VerifyAsync(client.Client, CancellationToken.None);
         }
         while (mismatches.Count > 0 && !mismatches.Any(m => m.Contains("events") && IsOverCount(m)) && DateTime.UtcNow < deadline);
 
@@ -104,8 +104,8 @@ public sealed class SnapshotTests(LocalCluster cluster, ITestOutputHelper output
         await using (var silo = await LocalCluster.StartSiloAsync(settings))
         {
             await LocalCluster.WaitForCaughtUpAsync(silo, 101);
-            using var client = new GrainClient(silo.HttpEndpoint);
-            Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
+            await using var client = await LocalCluster.ConnectAsync(silo);
+            Assert.Empty(await truth.VerifyAsync(client.Client, CancellationToken.None));
         }
 
         var options = new KinesisGrains.RocksDb.Snapshots.S3SnapshotOptions { Bucket = stream, ServiceUrl = cluster.Emulators.S3, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" };

@@ -30,8 +30,8 @@ public sealed class SourcePositionTests(LocalCluster cluster) : IClassFixture<Lo
         await LocalCluster.WaitForCaughtUpAsync(silo, 200);
 
         Assert.Equal(200, silo.Source.Progress.Sum(p => p.RecordsRead));
-        using var client = new GrainClient(silo.HttpEndpoint);
-        Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
+        await using var client = await LocalCluster.ConnectAsync(silo);
+        Assert.Empty(await truth.VerifyAsync(client.Client, CancellationToken.None));
     }
 
     [Fact]
@@ -47,8 +47,8 @@ public sealed class SourcePositionTests(LocalCluster cluster) : IClassFixture<Lo
         await LocalCluster.WaitForCaughtUpAsync(silo, 100);
 
         Assert.Equal(100, silo.Source.Progress.Sum(p => p.RecordsRead));
-        using var client = new GrainClient(silo.HttpEndpoint);
-        Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
+        await using var client = await LocalCluster.ConnectAsync(silo);
+        Assert.Empty(await truth.VerifyAsync(client.Client, CancellationToken.None));
     }
 
     [Fact]
@@ -71,8 +71,8 @@ public sealed class SourcePositionTests(LocalCluster cluster) : IClassFixture<Lo
         await LocalCluster.WaitForCaughtUpAsync(silo, 1_000);
 
         Assert.Equal(1_000, silo.Source.Progress.Sum(p => p.RecordsRead));
-        using var client = new GrainClient(silo.HttpEndpoint);
-        Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
+        await using var client = await LocalCluster.ConnectAsync(silo);
+        Assert.Empty(await truth.VerifyAsync(client.Client, CancellationToken.None));
     }
 
     [Fact]
@@ -102,8 +102,8 @@ public sealed class SourcePositionTests(LocalCluster cluster) : IClassFixture<Lo
 
         var truth = new GroundTruth();
         inAggregate.Skip(5).Concat(after).ToList().ForEach(truth.Add);
-        using var client = new GrainClient(silo.HttpEndpoint);
-        Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
+        await using var client = await LocalCluster.ConnectAsync(silo);
+        Assert.Empty(await truth.VerifyAsync(client.Client, CancellationToken.None));
         foreach (var processed in inAggregate.Take(5))
         {
             Assert.Equal(0, (await client.GetGrain<IUserActivity>(processed.UserId).GetSummaryAsync()).EventCount);

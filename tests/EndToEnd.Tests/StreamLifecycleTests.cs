@@ -22,10 +22,10 @@ public sealed class StreamLifecycleTests(LocalCluster cluster) : IClassFixture<L
         await using var b = await LocalCluster.StartSiloAsync(cluster.SiloSettings("app-b-" + stream, stream, dataB.Path));
         await Task.WhenAll(LocalCluster.WaitForCaughtUpAsync(a, 2_000), LocalCluster.WaitForCaughtUpAsync(b, 2_000));
 
-        using var clientA = new GrainClient(a.HttpEndpoint);
-        using var clientB = new GrainClient(b.HttpEndpoint);
-        Assert.Empty(await truth.VerifyAsync(clientA, CancellationToken.None));
-        Assert.Empty(await truth.VerifyAsync(clientB, CancellationToken.None));
+        await using var clientA = await LocalCluster.ConnectAsync(a);
+        await using var clientB = await LocalCluster.ConnectAsync(b);
+        Assert.Empty(await truth.VerifyAsync(clientA.Client, CancellationToken.None));
+        Assert.Empty(await truth.VerifyAsync(clientB.Client, CancellationToken.None));
 
         await a.DisposeAsync();
         await b.DisposeAsync();
@@ -72,8 +72,8 @@ public sealed class StreamLifecycleTests(LocalCluster cluster) : IClassFixture<L
         settings["Kinesis:ResetIfStreamRecreated"] = "true";
         await using var fresh = await LocalCluster.StartSiloAsync(settings);
         await LocalCluster.WaitForCaughtUpAsync(fresh, 200);
-        using var client = new GrainClient(fresh.HttpEndpoint);
-        Assert.Empty(await truth.VerifyAsync(client, CancellationToken.None));
+        await using var client = await LocalCluster.ConnectAsync(fresh);
+        Assert.Empty(await truth.VerifyAsync(client.Client, CancellationToken.None));
     }
 
     private async Task WaitUntilGoneAsync(string stream)
