@@ -13,7 +13,7 @@ namespace KinesisGrains.Kinesis.Streaming;
 /// </summary>
 public sealed class KinesisAdapterFactory(string name, KinesisStreamContext context) : IQueueAdapterFactory, IQueueAdapter
 {
-    private readonly SimpleQueueAdapterCache _cache = new(new SimpleQueueCacheOptions { CacheSize = context.Options.CacheSize }, name, context.Loggers);
+    private readonly SimpleQueueAdapterCache _cache = new(new SimpleQueueCacheOptions { CacheSize = context.Options.EffectiveCacheSize }, name, context.Loggers);
 
     public string Name => name;
 

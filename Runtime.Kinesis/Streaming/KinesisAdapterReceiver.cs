@@ -31,6 +31,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     private readonly List<FetchedPage> _pages = [];
     private readonly Position?[] _lastTo;
     private readonly Queue<PendingPosition> _pending = new();
+    private readonly Queue<IBatchContainer> _ready = new();
     private readonly ShardProgress _progress;
     private readonly long _firstSequence;
     private long _nextSequence;
@@ -83,10 +84,28 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
 
     public async Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount)
     {
-        IList<IBatchContainer> containers = [];
+        if (_ready.Count == 0)
+        {
+            await ReadAsync();
+        }
+
+        // The cache takes at most maxCount at a time; the rest of a read waits for the next call, in order.
+        var count = maxCount < 0 ? _ready.Count : Math.Min(maxCount, _ready.Count);
+        var containers = new List<IBatchContainer>(count);
+        while (containers.Count < count)
+        {
+            containers.Add(_ready.Dequeue());
+        }
+
+        return containers;
+    }
+
+    /// <summary>Takes what the fetcher buffered and turns it into containers ready for the cache.</summary>
+    private async Task ReadAsync()
+    {
         if (_ended || _queue is null)
         {
-            return containers;
+            return;
         }
 
         if (_context.Checkpointer.TakeRewind(_shardId))
@@ -114,7 +133,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         if (_pages.Count == 0)
         {
             AdvanceDelivered();
-            return containers;
+            return;
         }
 
         var read = 0;
@@ -136,13 +155,13 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             _decoder.Build(_shardId, to, partition => _lastTo[partition], _batches);
             if (_batches.Count > 0)
             {
-                containers = new List<IBatchContainer>(_batches.Count);
                 _nextSequence++;
-                foreach (var batch in _batches)
+                for (var index = 0; index < _batches.Count; index++)
                 {
+                    var batch = _batches[index];
                     _lastTo[batch.Partition] = to;
                     var streamId = StreamId.Create(_context.Options.StreamNamespace, batch.Partition);
-                    containers.Add(new KinesisBatchContainer(streamId, new KinesisSequenceToken(sequence, containers.Count), batch));
+                    _ready.Enqueue(new KinesisBatchContainer(streamId, new KinesisSequenceToken(sequence, index), batch));
                 }
             }
         }
@@ -153,10 +172,8 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         AdvanceDelivered();
         if (read + deadLettered > 0)
         {
-            LogRead(_logger, _shardId, read, deadLettered, containers.Count);
+            LogRead(_logger, _shardId, read, deadLettered, _ready.Count);
         }
-
-        return containers;
     }
 
     public Task MessagesDeliveredAsync(IList<IBatchContainer> messages)

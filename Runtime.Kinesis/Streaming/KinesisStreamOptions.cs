@@ -31,8 +31,15 @@ public sealed class KinesisStreamOptions
     /// <summary>Where spilled fetch-buffer pages go.</summary>
     public string SpillDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "kgrains-fetch-spill");
 
-    /// <summary>Batch containers kept in each receiver's Orleans queue cache.</summary>
-    public int CacheSize { get; set; } = 4096;
+    /// <summary>
+    /// Batch containers kept in each receiver's Orleans queue cache; 0: four per partition, at least 64. The cache
+    /// purges (and so reports delivered, which lets checkpoints move) a tenth of its size at a time: a small cache
+    /// keeps checkpoints close behind the delivered records, and a container already holds a partition's share of a
+    /// whole read.
+    /// </summary>
+    public int CacheSize { get; set; }
+
+    internal int EffectiveCacheSize => CacheSize > 0 ? CacheSize : Math.Max(64, PartitionCount * 4);
 
     /// <summary>Sends the Kinesis calls through this handler (a proxy, instrumentation); not disposed by the provider.</summary>
     public HttpMessageHandler? HttpHandler { get; set; }
@@ -64,9 +71,9 @@ public sealed class KinesisStreamOptions
             yield return $"PartitionCount must be between 1 and {Runtime.Partitions.PartitionMap.MaxPartitions}; it is {PartitionCount}.";
         }
 
-        if (CacheSize < 100)
+        if (CacheSize is < 0 or > 0 and < 10)
         {
-            yield return $"CacheSize must be at least 100; it is {CacheSize}.";
+            yield return $"CacheSize must be 0 (automatic) or at least 10; it is {CacheSize}.";
         }
     }
 }

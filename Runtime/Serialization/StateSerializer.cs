@@ -8,6 +8,11 @@ public static class StateSerializer
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = false,
+
+        // A record without a required field, or with null where the type says never null, is an error to
+        // dead-letter with the field's name, never an event with a zero in it.
+        RespectRequiredConstructorParameters = true,
+        RespectNullableAnnotations = true,
         TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
     };
 
