@@ -66,48 +66,18 @@ public sealed unsafe class RocksDatabase : IDisposable
     /// Appends the value of <paramref name="key"/> to <paramref name="destination"/> without allocating managed memory;
     /// false (and nothing written) when the key is absent.
     /// </summary>
-    /// <remarks>
-    /// The package has no read into a caller's buffer of unknown size (its <c>Get</c> returns a new array), so this calls
-    /// the C API's pinned get, which also spares the copy into a malloc'd buffer.
-    /// </remarks>
     public bool TryGet(ReadOnlySpan<byte> key, IBufferWriter<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
         using var lease = new HandleLease(_db, this);
-        nint slice;
-        nint error;
-        fixed (byte* k = key)
-        {
-            slice = Native.Instance.rocksdb_get_pinned(
-                lease.Pointer, _db.Options.Read.Handle, NativeBytes.OrEmpty(k), (nuint)key.Length, out error);
-        }
-
-        if (error != 0 && slice != 0)
-        {
-            Native.Instance.rocksdb_pinnableslice_destroy(slice);
-        }
-
-        NativeError.ThrowIfFailed(error, "get", Path);
-        if (slice == 0)
-        {
-            return false;
-        }
-
+        using var copy = BufferWriterCopier.Into(destination);
         try
         {
-            var data = Native.Instance.rocksdb_pinnableslice_value(slice, out var length);
-            var value = new ReadOnlySpan<byte>((void*)data, checked((int)length));
-            if (value.Length > 0)
-            {
-                value.CopyTo(destination.GetSpan(value.Length));
-                destination.Advance(value.Length);
-            }
-
-            return true;
+            return _db.Db.Get(NativeBytes.NonNull(key), copy.Copier, cf: null, _db.Options.Read);
         }
-        finally
+        catch (RocksDbSharpException e)
         {
-            Native.Instance.rocksdb_pinnableslice_destroy(slice);
+            throw NativeError.From(e, "get", Path);
         }
     }
 
