@@ -7,8 +7,9 @@ using NativeImport;
 namespace KinesisGrains.Benchmarks.State;
 
 /// <summary>
-/// The state benchmark's yardstick: State/merge_loop.c, compiled with gcc at run time and run on the very librocksdb
-/// the managed side loaded (the RocksDB package's), so both sides measure the same RocksDB build doing the same work.
+/// The state benchmark's yardstick: State/merge_loop.c, compiled with gcc at run time and run on the very RocksDB
+/// library the managed side loaded (the RocksDB package's), so both sides measure the same RocksDB build doing the
+/// same work.
 /// </summary>
 internal static partial class MergeLoop
 {
@@ -57,7 +58,7 @@ internal static partial class MergeLoop
     }
 
     public static string Command(string mode, long keys, long ops) =>
-        "merge_loop " + string.Join(' ', Arguments("LIBROCKSDB", "DB", mode, keys, ops));
+        "merge_loop " + string.Join(' ', Arguments("LIBRARY", "DB", mode, keys, ops));
 
     private static string[] Arguments(string library, string dbDirectory, string mode, long keys, long ops) =>
     [

@@ -67,7 +67,7 @@ internal static class StateHotPathBenchmark
             }
 
             var command = $"dotnet run -c Release --project bench/Benchmarks -- state --keys {keys} --events {events} " +
-                $"(compiles bench/Benchmarks/State/merge_loop.c with gcc and runs it on the librocksdb.so RocksDbSharp loaded: " +
+                $"(compiles bench/Benchmarks/State/merge_loop.c with gcc and runs it on the RocksDB library RocksDbSharp loaded: " +
                 $"{MergeLoop.Command("merge", keys, events)} and {MergeLoop.Command("put", keys, keys)}{dbBench}; " +
                 "db_bench only where it is installed)";
             var path = ResultsTable.Upsert(rows, ("State hot path rows", command));

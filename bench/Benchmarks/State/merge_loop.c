@@ -2,18 +2,18 @@
  * The state benchmark's yardstick: what RocksDB itself does for keyed counters, with no .NET in the way.
  *
  * Random 16-byte keys out of KEYS distinct ones, 8-byte little-endian counters, written in batches with WAL off, on
- * the same librocksdb the managed side loads (the RocksDB NuGet package's, RocksDB 11.12) and with the settings of
+ * the same RocksDB library the managed side loads (the RocksDB NuGet package's, 11.12) and with the settings of
  * RocksDbOptions' defaults: 64 MiB x 3 memtables, LZ4, full bloom filter of 10 bits per key, index and filter blocks in
  * a shared LRU cache, two background jobs.
  *
- *   merge_loop LIBROCKSDB DB_DIR merge|put KEYS OPS [BATCH=1000] [CACHE_BYTES=268435456]
+ *   merge_loop LIBRARY DB_DIR merge|put KEYS OPS [BATCH=1000] [CACHE_BYTES=268435456]
  *
  * merge: OPS merges of 1 through RocksDB's built-in uint64add operator (as RocksDbMergeOperator.UInt64Add);
  * put:   OPS puts of an 8-byte value (db_bench fillrandom's work).
  * Prints one line ending in "<rate> ops/s"; the open and close are not timed.
  *
- * The library is loaded with dlopen from the path given: the package names the file librocksdb.so but its SONAME is
- * librocksdb.so.<version>, so a binary linked against it would not find it at run time under that name.
+ * The library is loaded with dlopen from the path given: the package's file name lacks the version its SONAME carries,
+ * so a binary linked against it would look for a file that is not there.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <dlfcn.h>
@@ -135,7 +135,7 @@ static double now_seconds(void)
 int main(int argc, char **argv)
 {
     if (argc < 6 || (strcmp(argv[3], "merge") != 0 && strcmp(argv[3], "put") != 0)) {
-        fprintf(stderr, "usage: merge_loop LIBROCKSDB DB_DIR merge|put KEYS OPS [BATCH=1000] [CACHE_BYTES=268435456]\n");
+        fprintf(stderr, "usage: merge_loop LIBRARY DB_DIR merge|put KEYS OPS [BATCH=1000] [CACHE_BYTES=268435456]\n");
         return 2;
     }
 
