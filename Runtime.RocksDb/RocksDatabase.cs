@@ -1,7 +1,6 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
-using System.Text;
-using KinesisGrains.RocksDb.Native;
+using KinesisGrains.RocksDb.Interop;
+using RocksDbSharp;
 
 namespace KinesisGrains.RocksDb;
 
@@ -11,21 +10,15 @@ namespace KinesisGrains.RocksDb;
 /// <remarks>
 /// Every call holds a reference on the native handle, so <see cref="Dispose"/> never frees the DB under a running call:
 /// the close happens when the last in-flight call returns and the last iterator is disposed. Calls started after
-/// Dispose throw <see cref="ObjectDisposedException"/>.
+/// Dispose throw <see cref="ObjectDisposedException"/>. Built on the RocksDB package (RocksDbSharp, RocksDB 11.12).
 /// </remarks>
 public sealed unsafe class RocksDatabase : IDisposable
 {
     private readonly SafeDbHandle _db;
 
-    // Owned by _db (released after rocksdb_close), so they are valid whenever a lease on _db is held.
-    private readonly nint _readOptions;
-    private readonly nint _writeOptions;
-
-    private RocksDatabase(SafeDbHandle db, nint readOptions, nint writeOptions, string path)
+    private RocksDatabase(SafeDbHandle db, string path)
     {
         _db = db;
-        _readOptions = readOptions;
-        _writeOptions = writeOptions;
         Path = path;
     }
 
@@ -40,38 +33,18 @@ public sealed unsafe class RocksDatabase : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(options);
+        NativeBytes.ThrowIfContainsNul(path, nameof(path));
         options.Validate();
 
         var fullPath = System.IO.Path.GetFullPath(path);
-        var nativePath = NativeBytes.ToNullTerminatedUtf8(fullPath, nameof(path));
-
-        SafeOptionsHandle? dbOptions = null;
-        SafeReadOptionsHandle? readOptions = null;
-        SafeWriteOptionsHandle? writeOptions = null;
+        var packageOptions = PackageOptions.From(options, sharedCache);
         try
         {
-            dbOptions = NativeOptionsBuilder.CreateDbOptions(options, sharedCache);
-            readOptions = NativeOptionsBuilder.CreateReadOptions();
-            writeOptions = NativeOptionsBuilder.CreateWriteOptions(options);
-
-            nint error = 0;
-            nint db;
-            fixed (byte* name = nativePath)
-            {
-                db = RocksDbNative.rocksdb_open(dbOptions.DangerousGetHandle(), name, &error);
-            }
-
-            NativeError.ThrowIfFailed(error, "open", fullPath);
-
-            // The DB handle takes its own references on the option objects; the ones dropped below are ours.
-            var handle = new SafeDbHandle(db, dbOptions, readOptions, writeOptions);
-            return new RocksDatabase(handle, readOptions.DangerousGetHandle(), writeOptions.DangerousGetHandle(), fullPath);
+            return new RocksDatabase(SafeDbHandle.Open(fullPath, packageOptions), fullPath);
         }
-        finally
+        catch (RocksDbSharpException e)
         {
-            writeOptions?.Dispose();
-            readOptions?.Dispose();
-            dbOptions?.Dispose();
+            throw NativeError.From(e, "open", fullPath);
         }
     }
 
@@ -79,19 +52,13 @@ public sealed unsafe class RocksDatabase : IDisposable
     public byte[]? Get(ReadOnlySpan<byte> key)
     {
         using var lease = new HandleLease(_db, this);
-        var slice = GetPinned(lease.Pointer, key);
-        if (slice == 0)
-        {
-            return null;
-        }
-
         try
         {
-            return PinnedValue(slice).ToArray();
+            return _db.Db.Get(NativeBytes.NonNull(key), cf: null, _db.Options.Read);
         }
-        finally
+        catch (RocksDbSharpException e)
         {
-            RocksDbNative.rocksdb_pinnableslice_destroy(slice);
+            throw NativeError.From(e, "get", Path);
         }
     }
 
@@ -103,69 +70,56 @@ public sealed unsafe class RocksDatabase : IDisposable
     {
         ArgumentNullException.ThrowIfNull(destination);
         using var lease = new HandleLease(_db, this);
-        var slice = GetPinned(lease.Pointer, key);
-        if (slice == 0)
-        {
-            return false;
-        }
-
+        using var copy = BufferWriterCopier.Into(destination);
         try
         {
-            var value = PinnedValue(slice);
-            if (value.Length > 0)
-            {
-                value.CopyTo(destination.GetSpan(value.Length));
-                destination.Advance(value.Length);
-            }
-
-            return true;
+            return _db.Db.Get(NativeBytes.NonNull(key), copy.Copier, cf: null, _db.Options.Read);
         }
-        finally
+        catch (RocksDbSharpException e)
         {
-            RocksDbNative.rocksdb_pinnableslice_destroy(slice);
+            throw NativeError.From(e, "get", Path);
         }
     }
 
     public void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         using var lease = new HandleLease(_db, this);
-        nint error = 0;
-        fixed (byte* k = key)
-        fixed (byte* v = value)
+        try
         {
-            RocksDbNative.rocksdb_put(
-                lease.Pointer, _writeOptions, NativeBytes.OrEmpty(k), (nuint)key.Length, NativeBytes.OrEmpty(v), (nuint)value.Length, &error);
+            _db.Db.Put(NativeBytes.NonNull(key), NativeBytes.NonNull(value), cf: null, _db.Options.Write);
         }
-
-        NativeError.ThrowIfFailed(error, "put", Path);
+        catch (RocksDbSharpException e)
+        {
+            throw NativeError.From(e, "put", Path);
+        }
     }
 
     /// <summary>Removes <paramref name="key"/>; removing an absent key is not an error.</summary>
     public void Delete(ReadOnlySpan<byte> key)
     {
         using var lease = new HandleLease(_db, this);
-        nint error = 0;
-        fixed (byte* k = key)
+        try
         {
-            RocksDbNative.rocksdb_delete(lease.Pointer, _writeOptions, NativeBytes.OrEmpty(k), (nuint)key.Length, &error);
+            _db.Db.Remove(NativeBytes.NonNull(key), cf: null, _db.Options.Write);
         }
-
-        NativeError.ThrowIfFailed(error, "delete", Path);
+        catch (RocksDbSharpException e)
+        {
+            throw NativeError.From(e, "delete", Path);
+        }
     }
 
     /// <summary>Adds a merge operand for <paramref name="key"/>; needs <see cref="RocksDbOptions.MergeOperator"/>.</summary>
     public void Merge(ReadOnlySpan<byte> key, ReadOnlySpan<byte> operand)
     {
         using var lease = new HandleLease(_db, this);
-        nint error = 0;
-        fixed (byte* k = key)
-        fixed (byte* v = operand)
+        try
         {
-            RocksDbNative.rocksdb_merge(
-                lease.Pointer, _writeOptions, NativeBytes.OrEmpty(k), (nuint)key.Length, NativeBytes.OrEmpty(v), (nuint)operand.Length, &error);
+            _db.Db.Merge(NativeBytes.NonNull(key), NativeBytes.NonNull(operand), cf: null, _db.Options.Write);
         }
-
-        NativeError.ThrowIfFailed(error, "merge", Path);
+        catch (RocksDbSharpException e)
+        {
+            throw NativeError.From(e, "merge", Path);
+        }
     }
 
     /// <summary>Applies every operation of <paramref name="batch"/> atomically. The batch is left as it was.</summary>
@@ -174,9 +128,14 @@ public sealed unsafe class RocksDatabase : IDisposable
         ArgumentNullException.ThrowIfNull(batch);
         using var lease = new HandleLease(_db, this);
         using var batchLease = new HandleLease(batch.Handle, batch);
-        nint error = 0;
-        RocksDbNative.rocksdb_write(lease.Pointer, _writeOptions, batchLease.Pointer, &error);
-        NativeError.ThrowIfFailed(error, "write", Path);
+        try
+        {
+            _db.Db.Write(batch.Handle.Batch, _db.Options.Write);
+        }
+        catch (RocksDbSharpException e)
+        {
+            throw NativeError.From(e, "write", Path);
+        }
     }
 
     /// <summary>
@@ -199,39 +158,33 @@ public sealed unsafe class RocksDatabase : IDisposable
     public void CreateCheckpoint(string directory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        NativeBytes.ThrowIfContainsNul(directory, nameof(directory));
         var fullDirectory = System.IO.Path.GetFullPath(directory);
-        var nativeDirectory = NativeBytes.ToNullTerminatedUtf8(fullDirectory, nameof(directory));
 
         using var lease = new HandleLease(_db, this);
-        nint error = 0;
-        var created = RocksDbNative.rocksdb_checkpoint_object_create(lease.Pointer, &error);
-        NativeError.ThrowIfFailed(error, "checkpoint", Path, fullDirectory);
-
-        // Declared after the lease, so it is destroyed while the DB is still held.
-        using var checkpoint = new SafeCheckpointHandle(created);
-        fixed (byte* dir = nativeDirectory)
+        try
         {
-            RocksDbNative.rocksdb_checkpoint_create(checkpoint.DangerousGetHandle(), dir, logSizeForFlush: 0, &error);
+            // Declared after the lease, so it is destroyed while the DB is still held.
+            using var checkpoint = _db.Db.Checkpoint();
+            checkpoint.Save(fullDirectory);
         }
-
-        NativeError.ThrowIfFailed(error, "checkpoint", Path, fullDirectory);
+        catch (RocksDbSharpException e)
+        {
+            throw NativeError.From(e, "checkpoint", Path, fullDirectory);
+        }
     }
 
     /// <summary>Flushes the memtables to SST files and waits for the flush to finish.</summary>
     public void Flush()
     {
         using var lease = new HandleLease(_db, this);
-        var flushOptions = RocksDbNative.rocksdb_flushoptions_create();
         try
         {
-            RocksDbNative.rocksdb_flushoptions_set_wait(flushOptions, 1);
-            nint error = 0;
-            RocksDbNative.rocksdb_flush(lease.Pointer, flushOptions, &error);
-            NativeError.ThrowIfFailed(error, "flush", Path);
+            _db.Db.Flush(new FlushOptions().SetWaitForFlush(true));
         }
-        finally
+        catch (RocksDbSharpException e)
         {
-            RocksDbNative.rocksdb_flushoptions_destroy(flushOptions);
+            throw NativeError.From(e, "flush", Path);
         }
     }
 
@@ -239,47 +192,27 @@ public sealed unsafe class RocksDatabase : IDisposable
     public string? GetProperty(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        Span<byte> buffer = stackalloc byte[256];
-        var nativeName = EncodeName(name, buffer);
-
+        NativeBytes.ThrowIfContainsNul(name, nameof(name));
         using var lease = new HandleLease(_db, this);
-        nint value;
-        fixed (byte* n = nativeName)
-        {
-            value = RocksDbNative.rocksdb_property_value(lease.Pointer, n);
-        }
-
-        if (value == 0)
-        {
-            return null;
-        }
-
-        try
-        {
-            return Marshal.PtrToStringUTF8(value);
-        }
-        finally
-        {
-            RocksDbNative.rocksdb_free(value);
-        }
+        return _db.Db.GetProperty(name);
     }
 
     /// <summary>
     /// The value of an integer DB property such as "rocksdb.estimate-num-keys"; null when the name is unknown or the
     /// property is not an integer.
     /// </summary>
+    /// <remarks>The package reads properties only as text; metrics polled in a loop use the C API's integer form.</remarks>
     public ulong? GetIntProperty(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        Span<byte> buffer = stackalloc byte[256];
-        var nativeName = EncodeName(name, buffer);
+        var nativeName = NativeBytes.ToNullTerminatedUtf8(name, stackalloc byte[256], nameof(name));
 
         using var lease = new HandleLease(_db, this);
         ulong value;
         int status;
         fixed (byte* n = nativeName)
         {
-            status = RocksDbNative.rocksdb_property_int(lease.Pointer, n, &value);
+            status = Native.Instance.rocksdb_property_int(lease.Pointer, (nint)n, (nint)(&value));
         }
 
         return status == 0 ? value : null;
@@ -287,48 +220,4 @@ public sealed unsafe class RocksDatabase : IDisposable
 
     /// <summary>Closes the DB once in-flight calls have returned and open iterators are disposed.</summary>
     public void Dispose() => _db.Dispose();
-
-    private nint GetPinned(nint db, ReadOnlySpan<byte> key)
-    {
-        nint error = 0;
-        nint slice;
-        fixed (byte* k = key)
-        {
-            slice = RocksDbNative.rocksdb_get_pinned(db, _readOptions, NativeBytes.OrEmpty(k), (nuint)key.Length, &error);
-        }
-
-        if (error != 0 && slice != 0)
-        {
-            RocksDbNative.rocksdb_pinnableslice_destroy(slice);
-        }
-
-        NativeError.ThrowIfFailed(error, "get", Path);
-        return slice;
-    }
-
-    private static ReadOnlySpan<byte> PinnedValue(nint slice)
-    {
-        nuint length;
-        var value = RocksDbNative.rocksdb_pinnableslice_value(slice, &length);
-        return new ReadOnlySpan<byte>(value, checked((int)length));
-    }
-
-    // Property names are short ASCII; the stack buffer avoids an allocation for metrics polled in a loop.
-    private static ReadOnlySpan<byte> EncodeName(string name, Span<byte> buffer)
-    {
-        if (name.Contains('\0'))
-        {
-            throw new ArgumentException("The property name must not contain NUL characters.", nameof(name));
-        }
-
-        var needed = Encoding.UTF8.GetByteCount(name) + 1;
-        if (needed > buffer.Length)
-        {
-            buffer = new byte[needed];
-        }
-
-        var written = Encoding.UTF8.GetBytes(name, buffer);
-        buffer[written] = 0;
-        return buffer[..(written + 1)];
-    }
 }

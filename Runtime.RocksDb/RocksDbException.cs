@@ -4,7 +4,13 @@ namespace KinesisGrains.RocksDb;
 public sealed class RocksDbException : Exception
 {
     public RocksDbException(string operation, string path, string nativeMessage, string? target = null)
-        : base(FormatMessage(operation, path, nativeMessage, target))
+        : this(operation, path, nativeMessage, target, innerException: null)
+    {
+    }
+
+    /// <param name="innerException">The RocksDbSharp exception that carried the status, if any.</param>
+    public RocksDbException(string operation, string path, string nativeMessage, string? target, Exception? innerException)
+        : base(FormatMessage(operation, path, nativeMessage, target), innerException)
     {
         Operation = operation;
         Path = path;

@@ -1,4 +1,5 @@
-using KinesisGrains.RocksDb.Native;
+using KinesisGrains.RocksDb.Interop;
+using RocksDbSharp;
 
 namespace KinesisGrains.RocksDb;
 
@@ -37,9 +38,7 @@ public sealed unsafe class RocksDbIterator : IDisposable
         get
         {
             using var lease = LeasePositioned();
-            nuint length;
-            var key = RocksDbNative.rocksdb_iter_key(lease.Pointer, &length);
-            return new ReadOnlySpan<byte>(key, checked((int)length));
+            return _handle.Iterator.GetKeySpan();
         }
     }
 
@@ -49,9 +48,7 @@ public sealed unsafe class RocksDbIterator : IDisposable
         get
         {
             using var lease = LeasePositioned();
-            nuint length;
-            var value = RocksDbNative.rocksdb_iter_value(lease.Pointer, &length);
-            return new ReadOnlySpan<byte>(value, checked((int)length));
+            return _handle.Iterator.GetValueSpan();
         }
     }
 
@@ -59,8 +56,7 @@ public sealed unsafe class RocksDbIterator : IDisposable
     public void SeekToFirst()
     {
         using var lease = new HandleLease(_handle, this);
-        RocksDbNative.rocksdb_iter_seek_to_first(lease.Pointer);
-        AfterMove(lease.Pointer);
+        AfterMove(_handle.Iterator.SeekToFirst());
     }
 
     /// <summary>Moves to the first entry at or after <paramref name="key"/> (and at or after the lower bound).</summary>
@@ -69,17 +65,17 @@ public sealed unsafe class RocksDbIterator : IDisposable
         using var lease = new HandleLease(_handle, this);
         fixed (byte* k = key)
         {
-            RocksDbNative.rocksdb_iter_seek(lease.Pointer, NativeBytes.OrEmpty(k), (nuint)key.Length);
+            // The pointer overload: the span one would pass NULL for an empty key.
+            _handle.Iterator.Seek(NativeBytes.OrEmpty(k), (ulong)key.Length);
         }
 
-        AfterMove(lease.Pointer);
+        AfterMove(_handle.Iterator);
     }
 
     public void Next()
     {
         using var lease = LeasePositioned();
-        RocksDbNative.rocksdb_iter_next(lease.Pointer);
-        AfterMove(lease.Pointer);
+        AfterMove(_handle.Iterator.Next());
     }
 
     public void Dispose()
@@ -88,14 +84,14 @@ public sealed unsafe class RocksDbIterator : IDisposable
         _handle.Dispose();
     }
 
-    // An iterator also becomes invalid on an I/O or corruption error, which must not pass for the end of the range.
-    private void AfterMove(nint iterator)
+    // An iterator also becomes invalid on an I/O or corruption error, which must not pass for the end of the range;
+    // the package's Iterator does not read that status, so the C API is asked directly.
+    private void AfterMove(Iterator iterator)
     {
-        _valid = RocksDbNative.rocksdb_iter_valid(iterator) != 0;
+        _valid = iterator.Valid();
         if (!_valid)
         {
-            nint error = 0;
-            RocksDbNative.rocksdb_iter_get_error(iterator, &error);
+            Native.Instance.rocksdb_iter_get_error(iterator.Handle, out var error);
             NativeError.ThrowIfFailed(error, "iteration", _path);
         }
     }

@@ -1,4 +1,4 @@
-using KinesisGrains.RocksDb.Native;
+using KinesisGrains.RocksDb.Interop;
 
 namespace KinesisGrains.RocksDb;
 
@@ -6,11 +6,11 @@ namespace KinesisGrains.RocksDb;
 /// Writes collected in native memory and applied atomically by <see cref="RocksDatabase.Write"/>. Not thread-safe: use one
 /// batch per thread. A batch can be written, cleared and reused.
 /// </summary>
-public sealed unsafe class RocksDbWriteBatch : IDisposable
+public sealed class RocksDbWriteBatch : IDisposable
 {
     public RocksDbWriteBatch()
     {
-        Handle = new SafeWriteBatchHandle(RocksDbNative.rocksdb_writebatch_create());
+        Handle = SafeWriteBatchHandle.Create();
     }
 
     /// <summary>The number of operations in the batch.</summary>
@@ -19,7 +19,7 @@ public sealed unsafe class RocksDbWriteBatch : IDisposable
         get
         {
             using var lease = new HandleLease(Handle, this);
-            return RocksDbNative.rocksdb_writebatch_count(lease.Pointer);
+            return Handle.Batch.Count();
         }
     }
 
@@ -29,40 +29,27 @@ public sealed unsafe class RocksDbWriteBatch : IDisposable
     public void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         using var lease = new HandleLease(Handle, this);
-        fixed (byte* k = key)
-        fixed (byte* v = value)
-        {
-            RocksDbNative.rocksdb_writebatch_put(
-                lease.Pointer, NativeBytes.OrEmpty(k), (nuint)key.Length, NativeBytes.OrEmpty(v), (nuint)value.Length);
-        }
+        Handle.Batch.Put(NativeBytes.NonNull(key), NativeBytes.NonNull(value));
     }
 
     public void Delete(ReadOnlySpan<byte> key)
     {
         using var lease = new HandleLease(Handle, this);
-        fixed (byte* k = key)
-        {
-            RocksDbNative.rocksdb_writebatch_delete(lease.Pointer, NativeBytes.OrEmpty(k), (nuint)key.Length);
-        }
+        Handle.Batch.Delete(NativeBytes.NonNull(key));
     }
 
     /// <summary>Adds a merge operand; the DB it is written to must have a merge operator.</summary>
     public void Merge(ReadOnlySpan<byte> key, ReadOnlySpan<byte> operand)
     {
         using var lease = new HandleLease(Handle, this);
-        fixed (byte* k = key)
-        fixed (byte* v = operand)
-        {
-            RocksDbNative.rocksdb_writebatch_merge(
-                lease.Pointer, NativeBytes.OrEmpty(k), (nuint)key.Length, NativeBytes.OrEmpty(v), (nuint)operand.Length);
-        }
+        Handle.Batch.Merge(NativeBytes.NonNull(key), NativeBytes.NonNull(operand));
     }
 
     /// <summary>Removes every operation, keeping the allocated buffer for reuse.</summary>
     public void Clear()
     {
         using var lease = new HandleLease(Handle, this);
-        RocksDbNative.rocksdb_writebatch_clear(lease.Pointer);
+        Handle.Batch.Clear();
     }
 
     public void Dispose() => Handle.Dispose();

@@ -1,4 +1,4 @@
-using KinesisGrains.RocksDb.Native;
+using KinesisGrains.RocksDb.Interop;
 
 namespace KinesisGrains.RocksDb;
 
@@ -11,17 +11,12 @@ public sealed class RocksDbBlockCache : IDisposable
     public RocksDbBlockCache(long capacityBytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacityBytes);
-        Handle = new SafeCacheHandle(RocksDbNative.rocksdb_cache_create_lru((nuint)capacityBytes));
+        Handle = SafeCacheHandle.CreateLru(capacityBytes);
+        CapacityBytes = capacityBytes;
     }
 
-    public long CapacityBytes
-    {
-        get
-        {
-            using var lease = new HandleLease(Handle, this);
-            return (long)RocksDbNative.rocksdb_cache_get_capacity(lease.Pointer);
-        }
-    }
+    /// <summary>The capacity the cache was created with; nothing changes it afterwards.</summary>
+    public long CapacityBytes { get; }
 
     /// <summary>Bytes currently held by cached blocks, across every DB using the cache.</summary>
     public long UsageBytes
@@ -29,7 +24,7 @@ public sealed class RocksDbBlockCache : IDisposable
         get
         {
             using var lease = new HandleLease(Handle, this);
-            return (long)RocksDbNative.rocksdb_cache_get_usage(lease.Pointer);
+            return (long)Handle.Cache.GetUsage();
         }
     }
 

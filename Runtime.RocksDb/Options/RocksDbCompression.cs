@@ -1,6 +1,6 @@
 namespace KinesisGrains.RocksDb;
 
-/// <summary>Block compression of SST files. All four are linked into Debian's librocksdb.</summary>
+/// <summary>Block compression of SST files. All four are linked into the RocksDB library the RocksDB package bundles.</summary>
 public enum RocksDbCompression
 {
     None,

@@ -5,7 +5,7 @@ using KinesisGrains.Benchmarks.Kpl;
 using KinesisGrains.Benchmarks.Snapshots;
 using KinesisGrains.Benchmarks.State;
 
-// dotnet run -c Release --project bench/Benchmarks -- state [--keys N --events N ...]   (own timing, db_bench yardstick)
+// dotnet run -c Release --project bench/Benchmarks -- state [--keys N --events N ...]   (own timing, C yardstick built with gcc)
 // dotnet run -c Release --project bench/Benchmarks -- --filter '*Kpl*'                  (BenchmarkDotNet)
 if (args.Length > 0 && args[0] == "state")
 {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Xunit;
 
 namespace KinesisGrains.RocksDb.Tests;
@@ -70,6 +71,25 @@ public sealed class DisposeTests
     }
 
     [Fact]
+    public void Forgotten_iterators_and_batches_are_freed_by_the_garbage_collector()
+    {
+        // The package's Iterator and WriteBatch have no finalizers; the SafeHandles around them do.
+        using var test = IteratorTests.Populated();
+        Forget(test.Db);
+        test.Db.Dispose(); // deferred: the forgotten iterators still hold the DB
+
+        for (var i = 0; i < 3; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+
+        // Their finalizers released the DB, which then closed: its LOCK is free again.
+        var reopened = test.Reopen();
+        Assert.Equal(Bytes.Of("value-a"), reopened.Get(Bytes.Of("a")));
+    }
+
+    [Fact]
     public void Dispose_during_concurrent_calls_waits_for_them_and_fails_later_ones()
     {
         using var test = new TestDb();
@@ -120,5 +140,17 @@ public sealed class DisposeTests
         // The close really happened: the LOCK is free again and the writes are there.
         var reopened = test.Reopen();
         Assert.Equal(Bytes.Of("k"), reopened.Get(Bytes.Of("w1")));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Forget(RocksDatabase db)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            var iterator = db.NewIterator(Bytes.Of("a"), Bytes.Of("z"));
+            iterator.SeekToFirst();
+            var batch = new RocksDbWriteBatch();
+            batch.Put(Bytes.Of("k"), Bytes.Of("v"));
+        }
     }
 }

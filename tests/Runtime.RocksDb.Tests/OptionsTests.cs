@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Xunit;
 
 namespace KinesisGrains.RocksDb.Tests;
@@ -114,6 +115,27 @@ public sealed class OptionsTests
         Assert.DoesNotContain("filter_policy=bloomfilter", lines);
         Assert.Contains("merge_operator=nullptr", lines);
         Assert.Contains("compression=kLZ4Compression", lines);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    [InlineData(12)]
+    public void Bloom_bits_per_key_set_the_size_of_the_filter_written(int bits)
+    {
+        // The OPTIONS file names the filter but not its bits per key; the SST's filter block shows them.
+        using var test = new TestDb(new RocksDbOptions { BloomBitsPerKey = bits });
+        const int keys = 10_000;
+        for (var i = 0; i < keys; i++)
+        {
+            test.Db.Put(Bytes.Of($"key-{i:D6}"), Bytes.Of("v"));
+        }
+
+        test.Db.Flush();
+        var properties = test.Db.GetProperty("rocksdb.aggregated-table-properties")!;
+        var filterBytes = long.Parse(Regex.Match(properties, @"filter block size=(\d+)").Groups[1].Value);
+
+        Assert.Equal(bits, (int)Math.Round(filterBytes * 8.0 / keys));
     }
 
     // RocksDB writes the options it actually runs with to OPTIONS-<number> in the DB folder.

@@ -1,4 +1,4 @@
-namespace KinesisGrains.RocksDb.Native;
+namespace KinesisGrains.RocksDb.Interop;
 
 /// <summary>
 /// Holds a reference on a handle for the length of one native call, so a concurrent Dispose cannot free the native

@@ -1,13 +1,14 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using RocksDbSharp;
 
-namespace KinesisGrains.RocksDb.Native;
+namespace KinesisGrains.RocksDb.Interop;
 
-/// <summary>Turns a RocksDB <c>errptr</c> result into a <see cref="RocksDbException"/>.</summary>
+/// <summary>Turns RocksDB's error status, raw or as the package's exception, into a <see cref="RocksDbException"/>.</summary>
 internal static class NativeError
 {
-    /// <summary>Throws when <paramref name="error"/> is set; the message is copied and released either way.</summary>
+    /// <summary>Throws when <paramref name="error"/> (an <c>errptr</c> result) is set; the message is copied and released.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void ThrowIfFailed(nint error, string operation, string path, string? target = null)
     {
@@ -16,6 +17,10 @@ internal static class NativeError
             Throw(error, operation, path, target);
         }
     }
+
+    /// <summary>Our exception for one the package threw, keeping RocksDB's status text and the original as inner.</summary>
+    public static RocksDbException From(RocksDbSharpException error, string operation, string path, string? target = null) =>
+        new(operation, path, error.Message, target, error);
 
     // Kept out of line so the success path of every hot call stays small.
     [DoesNotReturn]
@@ -29,7 +34,7 @@ internal static class NativeError
         }
         finally
         {
-            RocksDbNative.rocksdb_free(error);
+            Native.Instance.rocksdb_free(error);
         }
 
         throw new RocksDbException(operation, path, message, target);

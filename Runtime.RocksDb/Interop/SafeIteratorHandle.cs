@@ -1,32 +1,37 @@
 using System.Runtime.InteropServices;
+using RocksDbSharp;
 
-namespace KinesisGrains.RocksDb.Native;
+namespace KinesisGrains.RocksDb.Interop;
 
 /// <summary>
-/// Owns a <c>rocksdb_iterator_t</c> together with its read options and the native copy of its bounds, and holds a
+/// Owns a package <see cref="Iterator"/> together with its read options and the native copy of its bounds, and holds a
 /// reference on the DB: RocksDB keeps pointers to the bound bytes and to the read options for the iterator's whole
 /// life, and an iterator must be destroyed before its DB is closed.
 /// </summary>
 internal sealed unsafe class SafeIteratorHandle : RocksDbSafeHandle
 {
-    private readonly nint _readOptions;
+    private readonly ReadOptions _readOptions;
     private readonly byte* _bounds;
     private readonly SafeDbHandle _db;
 
-    private SafeIteratorHandle(nint iterator, nint readOptions, byte* bounds, SafeDbHandle db)
-        : base(iterator)
+    private SafeIteratorHandle(Iterator iterator, ReadOptions readOptions, byte* bounds, SafeDbHandle db)
+        : base(iterator.Handle)
     {
+        Iterator = iterator;
         _readOptions = readOptions;
         _bounds = bounds;
         _db = db;
     }
+
+    /// <summary>The iterator; use it only under a <see cref="HandleLease"/>.</summary>
+    public Iterator Iterator { get; }
 
     /// <summary>Creates an iterator over [<paramref name="lower"/>, <paramref name="upper"/>); an empty upper bound means none.</summary>
     public static SafeIteratorHandle Create(SafeDbHandle db, ReadOnlySpan<byte> lower, ReadOnlySpan<byte> upper, bool fillCache)
     {
         var added = false;
         byte* bounds = null;
-        nint readOptions = 0;
+        ReadOptions? readOptions = null;
         db.DangerousAddRef(ref added); // released in ReleaseHandle, so the DB outlives the iterator
         try
         {
@@ -35,26 +40,29 @@ internal sealed unsafe class SafeIteratorHandle : RocksDbSafeHandle
             lower.CopyTo(new Span<byte>(bounds, lower.Length));
             upper.CopyTo(new Span<byte>(bounds + lower.Length, upper.Length));
 
-            readOptions = RocksDbNative.rocksdb_readoptions_create();
-            RocksDbNative.rocksdb_readoptions_set_fill_cache(readOptions, fillCache ? (byte)1 : (byte)0);
+            // ReadOptions frees itself only in its finalizer, which could run before this handle's critical finalizer
+            // and leave a forgotten iterator over freed options; this handle frees them, after the iterator.
+            readOptions = new ReadOptions();
+            GC.SuppressFinalize(readOptions);
+            readOptions.SetFillCache(fillCache);
             if (lower.Length > 0)
             {
-                RocksDbNative.rocksdb_readoptions_set_iterate_lower_bound(readOptions, bounds, (nuint)lower.Length);
+                readOptions.SetIterateLowerBound(bounds, (ulong)lower.Length);
             }
 
             if (upper.Length > 0)
             {
-                RocksDbNative.rocksdb_readoptions_set_iterate_upper_bound(readOptions, bounds + lower.Length, (nuint)upper.Length);
+                readOptions.SetIterateUpperBound(bounds + lower.Length, (ulong)upper.Length);
             }
 
-            var iterator = RocksDbNative.rocksdb_create_iterator(db.DangerousGetHandle(), readOptions);
+            var iterator = db.Db.NewIterator(cf: null, readOptions);
             return new SafeIteratorHandle(iterator, readOptions, bounds, db);
         }
         catch
         {
-            if (readOptions != 0)
+            if (readOptions is not null)
             {
-                RocksDbNative.rocksdb_readoptions_destroy(readOptions);
+                Native.Instance.rocksdb_readoptions_destroy(readOptions.Handle);
             }
 
             NativeMemory.Free(bounds);
@@ -66,8 +74,8 @@ internal sealed unsafe class SafeIteratorHandle : RocksDbSafeHandle
     protected override bool ReleaseHandle()
     {
         // Reverse order of creation: the iterator still points at the read options and the bounds.
-        RocksDbNative.rocksdb_iter_destroy(handle);
-        RocksDbNative.rocksdb_readoptions_destroy(_readOptions);
+        Iterator.Dispose();
+        Native.Instance.rocksdb_readoptions_destroy(_readOptions.Handle);
         NativeMemory.Free(_bounds);
         _db.DangerousRelease();
         return true;

@@ -1,12 +1,17 @@
 using System.Runtime.InteropServices;
 
-namespace KinesisGrains.RocksDb.Native;
+namespace KinesisGrains.RocksDb.Interop;
 
-/// <summary>Base of the handles for RocksDB objects, all of which are plain pointers where 0 means "none".</summary>
+/// <summary>
+/// Base of the handles that own a RocksDbSharp object. The package's <c>RocksDb</c>, <c>WriteBatch</c> and
+/// <c>Iterator</c> neither count in-flight calls nor (the last two) have finalizers; a SafeHandle adds both: Dispose
+/// during a call is deferred to the last lease (<see cref="HandleLease"/>), and a forgotten object is still freed.
+/// </summary>
 internal abstract class RocksDbSafeHandle : SafeHandle
 {
     private volatile bool _disposeRequested;
 
+    /// <param name="handle">The package object's native pointer; 0 means "none".</param>
     protected RocksDbSafeHandle(nint handle)
         : base(invalidHandleValue: 0, ownsHandle: true)
     {
