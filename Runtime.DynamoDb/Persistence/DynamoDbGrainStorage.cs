@@ -1,143 +1,215 @@
+using System.Diagnostics;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using KinesisGrains.Kinesis.Leasing;
+using Amazon.Runtime;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Orleans;
+using Orleans.Runtime;
+using Orleans.Serialization.Serializers;
+using Orleans.Storage;
 
 namespace KinesisGrains.DynamoDb.Persistence;
 
 /// <summary>
-/// Small grain state in one DynamoDB table, one item per grain state, for grains outside the stream path (settings,
-/// alerts). Call <see cref="EnsureTableAsync"/> once at start-up, then hand grains their state with
-/// <see cref="GetState{TState}"/>.
+/// Orleans grain storage in one DynamoDB table, one item per grain state, for small state outside the stream path
+/// (settings, alerts). Add it with <c>siloBuilder.AddDynamoDBGrainStorage(name, options => ...)</c> and use it through
+/// <c>[PersistentState("state", name)] IPersistentState&lt;T&gt;</c>.
 /// </summary>
 /// <remarks>
-/// The layout follows Orleans.Persistence.DynamoDB (see <see cref="GrainStateItem"/>), with the state as JSON. The etag
-/// is a version number that every write increments. Clear deletes the item (Orleans' <c>DeleteStateOnClear</c>); a
-/// new item therefore starts at a random version, so a writer holding an etag from before the clear cannot match the
-/// re-created item by accident.
+/// The item layout is Orleans.Persistence.DynamoDB's (see <see cref="GrainStateItem"/>). Writes are conditional on the
+/// etag the state holds, a version number every write increments; a write or clear that lost a race throws
+/// <see cref="InconsistentStateException"/> and changes nothing. A new item starts at a random version, so a writer
+/// holding an etag from before a delete cannot match the re-created item by accident. Any other failed DynamoDB call
+/// throws <see cref="DynamoDbStorageException"/>; state too large for an item, <see cref="GrainStateTooLargeException"/>.
 /// </remarks>
-public sealed partial class DynamoDbGrainStorage : IDisposable
+public sealed partial class DynamoDbGrainStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
-    private const string StateNameDefault = "state";
-    private static readonly TimeSpan TableActiveTimeout = TimeSpan.FromMinutes(2);
+    // New items start below 2^30, so Orleans' own provider (which parses etags as int) can read this table too.
+    private const long MaxFirstVersion = 1L << 30;
 
-    private readonly IAmazonDynamoDB _dynamo;
-    private readonly bool _ownsClient;
+    private readonly string _name;
     private readonly DynamoDbGrainStorageOptions _options;
+    private readonly IActivatorProvider _activators;
     private readonly ILogger _logger;
+    private readonly IAmazonDynamoDB _dynamo;
+    private readonly GrainStateTable _table;
+    private int _disposed;
 
-    /// <summary>A storage with its own client, built from <see cref="DynamoDbGrainStorageOptions.Connection"/>.</summary>
-    public DynamoDbGrainStorage(DynamoDbGrainStorageOptions options, ILogger<DynamoDbGrainStorage>? logger = null)
-        : this(Validated(options), DynamoDbClientFactory.Create(options.Connection), ownsClient: true, logger)
+    /// <exception cref="Orleans.Runtime.OrleansConfigurationException">The options are invalid.</exception>
+    public DynamoDbGrainStorage(
+        string name,
+        DynamoDbGrainStorageOptions options,
+        IActivatorProvider activatorProvider,
+        ILogger<DynamoDbGrainStorage> logger)
     {
-    }
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(activatorProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        new DynamoDbGrainStorageOptionsValidator(options, name).ValidateConfiguration();
 
-    /// <summary>A storage on a client the caller owns (and disposes).</summary>
-    public DynamoDbGrainStorage(IAmazonDynamoDB dynamo, DynamoDbGrainStorageOptions options, ILogger<DynamoDbGrainStorage>? logger = null)
-        : this(Validated(options), dynamo, ownsClient: false, logger)
-    {
-    }
-
-    private DynamoDbGrainStorage(DynamoDbGrainStorageOptions options, IAmazonDynamoDB dynamo, bool ownsClient, ILogger? logger)
-    {
-        ArgumentNullException.ThrowIfNull(dynamo);
+        _name = name;
         _options = options;
-        _dynamo = dynamo;
-        _ownsClient = ownsClient;
-        _logger = logger ?? NullLogger.Instance;
+        _activators = activatorProvider;
+        _logger = logger;
+
+        // Building the client sends nothing; the table is checked in InitAsync.
+        _dynamo = GrainStorageClientFactory.Create(options);
+        _table = new GrainStateTable(_dynamo, options, logger);
     }
 
     public string TableName => _options.TableName;
 
-    /// <summary>
-    /// Makes sure the table exists and is ACTIVE, creating it (on-demand billing, hash key <c>GrainReference</c>, range
-    /// key <c>GrainType</c>) when it is missing and <see cref="DynamoDbGrainStorageOptions.CreateTableIfNotExists"/> is
-    /// set. Safe to call from many processes at once.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">The table is missing and may not be created, or has another key schema.</exception>
-    public async Task EnsureTableAsync(CancellationToken cancellationToken = default)
+    /// <summary>The storage named <paramref name="name"/>, with its named options; for <c>AddGrainStorage</c>.</summary>
+    public static DynamoDbGrainStorage Create(IServiceProvider services, string name) =>
+        ActivatorUtilities.CreateInstance<DynamoDbGrainStorage>(
+            services, name, services.GetRequiredService<IOptionsMonitor<DynamoDbGrainStorageOptions>>().Get(name));
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(OptionFormattingUtilities.Name<DynamoDbGrainStorage>(_name), _options.InitStage, InitAsync);
+
+    /// <summary>Gets the table ready (see <see cref="GrainStateTable"/>); the silo calls it at <see cref="DynamoDbGrainStorageOptions.InitStage"/>.</summary>
+    public async Task InitAsync(CancellationToken cancellationToken)
     {
-        // Describe first, so a deployment whose table exists needs no CreateTable permission.
-        if (await DescribeAsync(cancellationToken) is null)
+        var stopwatch = Stopwatch.StartNew();
+        try
         {
-            if (!_options.CreateTableIfNotExists)
-            {
-                throw new InvalidOperationException(
-                    $"DynamoDB table '{TableName}' does not exist and {nameof(DynamoDbGrainStorageOptions.CreateTableIfNotExists)} is off.");
-            }
-
-            await CreateTableAsync(cancellationToken);
+            await _table.EnsureAsync(cancellationToken);
+            LogInformationReady(_logger, _name, TableName, _options.ServiceId, _options.DeleteStateOnClear, stopwatch.ElapsedMilliseconds);
         }
-
-        var deadline = DateTime.UtcNow + TableActiveTimeout;
-        while (true)
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            var table = await DescribeAsync(cancellationToken)
-                ?? throw new InvalidOperationException($"DynamoDB table '{TableName}' disappeared while waiting for it to become ACTIVE.");
-            if (table.TableStatus == TableStatus.ACTIVE)
-            {
-                CheckKeySchema(table);
-                return;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"DynamoDB table '{TableName}' did not become ACTIVE within {TableActiveTimeout.TotalMinutes} minutes.");
-            }
-
-            await Task.Delay(100, cancellationToken);
+            LogErrorInitFailed(_logger, _name, TableName, exception);
+            throw;
         }
     }
 
-    /// <summary>The state <paramref name="stateName"/> of the grain <paramref name="grainType"/>/<paramref name="grainKey"/>; not read yet.</summary>
-    /// <param name="grainType">The grain's stable type name; part of the key, so different types never share a record.</param>
-    /// <param name="grainKey">The grain's key.</param>
-    /// <param name="stateName">Tells apart several states of one grain.</param>
-    public IPersistentState<TState> GetState<TState>(string grainType, string grainKey, string stateName = StateNameDefault)
-        where TState : class, new()
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        ReadStateAsync(stateName, grainId, grainState, CancellationToken.None);
+
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        WriteStateAsync(stateName, grainId, grainState, CancellationToken.None);
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        ClearStateAsync(stateName, grainId, grainState, CancellationToken.None);
+
+    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrEmpty(grainType);
-        ArgumentNullException.ThrowIfNull(grainKey);
-        ArgumentException.ThrowIfNullOrEmpty(stateName);
-
-        // "type/key" is unambiguous only while the type has no '/'; keys may hold anything.
-        if (grainType.Contains('/'))
+        ArgumentNullException.ThrowIfNull(grainState);
+        var reference = Reference(stateName, grainId);
+        StoredGrainState? read;
+        try
         {
-            throw new ArgumentException($"The grain type '{grainType}' contains '/', which separates type and key.", nameof(grainType));
+            read = await ReadAsync(reference, stateName, cancellationToken);
+        }
+        catch (Exception error) when (IsSdkFailure(error))
+        {
+            throw Failed("read", stateName, grainId, error);
         }
 
-        var id = new GrainStateId(grainType, grainKey, stateName);
-        if (GrainStateItem.Utf8(id.Reference) > GrainStateItem.MaxReferenceBytes)
+        if (read is not { } stored)
         {
-            throw new ArgumentException(
-                $"Grain type and key '{id.Reference}' exceed DynamoDB's {GrainStateItem.MaxReferenceBytes}-byte partition key limit.", nameof(grainKey));
+            Reset(grainState, etag: null);
+            return;
         }
 
-        if (GrainStateItem.Utf8(stateName) > GrainStateItem.MaxStateNameBytes)
+        if (stored.State is null)
         {
-            throw new ArgumentException(
-                $"The state name exceeds DynamoDB's {GrainStateItem.MaxStateNameBytes}-byte sort key limit.", nameof(stateName));
+            // Cleared without a delete: no state, but the etag still guards the next write.
+            Reset(grainState, stored.Etag);
+            return;
         }
 
-        return new DynamoDbPersistentState<TState>(this, id);
+        grainState.State = Deserialize<T>(stored.State, stateName, grainId);
+        grainState.ETag = stored.Etag;
+        grainState.RecordExists = true;
+    }
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(grainState);
+        var reference = Reference(stateName, grainId);
+        var state = _options.GrainStorageSerializer.Serialize(grainState.State).ToMemory();
+        var size = GrainStateItem.Size(reference, stateName, state.Length, withTtl: _options.TimeToLive is not null);
+        if (size > GrainStateItem.MaxItemBytes)
+        {
+            throw new GrainStateTooLargeException(grainId, stateName, TableName, size, GrainStateItem.MaxItemBytes);
+        }
+
+        var expected = ExpectedVersion(grainState.ETag, stateName, grainId);
+        long version;
+        try
+        {
+            version = await PutAsync(reference, stateName, grainId, state, expected, cancellationToken);
+        }
+        catch (Exception error) when (IsSdkFailure(error))
+        {
+            throw Failed("write", stateName, grainId, error);
+        }
+
+        // Only a successful write moves the etag; after a conflict the grain still holds its state and old etag.
+        grainState.ETag = GrainStateItem.FormatVersion(version);
+        grainState.RecordExists = true;
+    }
+
+    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(grainState);
+        var reference = Reference(stateName, grainId);
+        var expected = ExpectedVersion(grainState.ETag, stateName, grainId);
+        string? etag;
+        try
+        {
+            etag = _options.DeleteStateOnClear
+                ? await DeleteAsync(reference, stateName, grainId, expected, cancellationToken)
+                : GrainStateItem.FormatVersion(await PutAsync(reference, stateName, grainId, state: null, expected, cancellationToken));
+        }
+        catch (Exception error) when (IsSdkFailure(error))
+        {
+            throw Failed("clear", stateName, grainId, error);
+        }
+
+        Reset(grainState, etag);
     }
 
     public void Dispose()
     {
-        if (_ownsClient)
+        // The container disposes it once per registration: as grain storage and as lifecycle participant.
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _dynamo.Dispose();
         }
     }
 
-    internal async Task<StoredGrainState?> ReadAsync(GrainStateId id, CancellationToken cancellationToken)
+    /// <summary>The item's hash key; checks both keys against DynamoDB's limits.</summary>
+    private string Reference(string stateName, GrainId grainId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(stateName);
+        if (GrainStateItem.Utf8(stateName) > GrainStateItem.MaxStateNameBytes)
+        {
+            throw new ArgumentException(
+                $"The state name '{stateName}' exceeds DynamoDB's {GrainStateItem.MaxStateNameBytes}-byte sort key limit.", nameof(stateName));
+        }
+
+        var reference = GrainStateItem.Reference(_options.ServiceId, grainId.ToString());
+        if (GrainStateItem.Utf8(reference) > GrainStateItem.MaxReferenceBytes)
+        {
+            throw new ArgumentException(
+                $"The key '{reference}' of grain {grainId} exceeds DynamoDB's {GrainStateItem.MaxReferenceBytes}-byte partition key limit.", nameof(grainId));
+        }
+
+        return reference;
+    }
+
+    private async Task<StoredGrainState?> ReadAsync(string reference, string stateName, CancellationToken cancellationToken)
     {
         var response = await _dynamo.GetItemAsync(
             new GetItemRequest
             {
                 TableName = TableName,
-                Key = GrainStateItem.Key(id.Reference, id.StateName),
+                Key = GrainStateItem.Key(reference, stateName),
                 ConsistentRead = _options.UseConsistentReads,
             },
             cancellationToken);
@@ -146,34 +218,39 @@ public sealed partial class DynamoDbGrainStorage : IDisposable
             return null;
         }
 
-        if (!item.TryGetValue(GrainStateItem.StateAttribute, out var state) || state.S is null
-            || !item.TryGetValue(GrainStateItem.EtagAttribute, out var etag) || etag.N is null)
+        if (!item.TryGetValue(GrainStateItem.EtagAttribute, out var etag) || !GrainStateItem.TryParseVersion(etag.N, out _))
         {
             throw new InvalidDataException(
-                $"The item of state {id} in table '{TableName}' has no {GrainStateItem.StateAttribute} string or no {GrainStateItem.EtagAttribute} number.");
+                $"The item of state '{stateName}' of {reference} in DynamoDB table '{TableName}' has no numeric {GrainStateItem.EtagAttribute}.");
         }
 
-        return new StoredGrainState(state.S, etag.N);
+        if (!item.TryGetValue(GrainStateItem.StateAttribute, out var state) || state.NULL == true)
+        {
+            return new StoredGrainState(null, etag.N);
+        }
+
+        if (state.B is null)
+        {
+            throw new InvalidDataException(
+                $"The item of state '{stateName}' of {reference} in DynamoDB table '{TableName}' has a {GrainStateItem.StateAttribute} that is neither binary nor NULL.");
+        }
+
+        return new StoredGrainState(state.B.ToArray(), etag.N);
     }
 
-    /// <summary>Writes <paramref name="json"/> if the item is at <paramref name="expectedEtag"/> (null: absent); returns the new etag.</summary>
-    internal async Task<string> WriteAsync(GrainStateId id, string json, string? expectedEtag, CancellationToken cancellationToken)
+    /// <summary>Writes the whole item if it is still at <paramref name="expected"/> (null: absent); returns the new version.</summary>
+    private async Task<long> PutAsync(
+        string reference, string stateName, GrainId grainId, ReadOnlyMemory<byte>? state, long? expected, CancellationToken cancellationToken)
     {
-        var size = GrainStateItem.Size(id.Reference, id.StateName, json);
-        if (size > GrainStateItem.MaxItemBytes)
-        {
-            throw new GrainStateTooLargeException(id.GrainType, id.GrainKey, id.StateName, size, GrainStateItem.MaxItemBytes);
-        }
-
-        var version = expectedEtag is null ? NewItemVersion() : GrainStateItem.ParseVersion(expectedEtag) + 1;
-        var (condition, names, values) = Condition(expectedEtag);
+        var version = expected + 1 ?? Random.Shared.NextInt64(1, MaxFirstVersion);
+        var (condition, names, values) = Condition(expected);
         try
         {
             await _dynamo.PutItemAsync(
                 new PutItemRequest
                 {
                     TableName = TableName,
-                    Item = GrainStateItem.Create(id.Reference, id.StateName, json, version),
+                    Item = GrainStateItem.Create(reference, stateName, state, version, DateTimeOffset.UtcNow + _options.TimeToLive),
                     ConditionExpression = condition,
                     ExpressionAttributeNames = names,
                     ExpressionAttributeValues = values,
@@ -183,23 +260,23 @@ public sealed partial class DynamoDbGrainStorage : IDisposable
         }
         catch (ConditionalCheckFailedException exception)
         {
-            throw await ConflictAsync(id, expectedEtag, exception, cancellationToken);
+            throw await ConflictAsync(reference, stateName, grainId, expected, exception, cancellationToken);
         }
 
-        return GrainStateItem.FormatVersion(version);
+        return version;
     }
 
-    /// <summary>Deletes the item if it is at <paramref name="expectedEtag"/>; with null, succeeds only while it is absent.</summary>
-    internal async Task ClearAsync(GrainStateId id, string? expectedEtag, CancellationToken cancellationToken)
+    /// <summary>Deletes the item if it is still at <paramref name="expected"/>; with null, succeeds only while it is absent. Returns the etag after it: none.</summary>
+    private async Task<string?> DeleteAsync(string reference, string stateName, GrainId grainId, long? expected, CancellationToken cancellationToken)
     {
-        var (condition, names, values) = Condition(expectedEtag);
+        var (condition, names, values) = Condition(expected);
         try
         {
             await _dynamo.DeleteItemAsync(
                 new DeleteItemRequest
                 {
                     TableName = TableName,
-                    Key = GrainStateItem.Key(id.Reference, id.StateName),
+                    Key = GrainStateItem.Key(reference, stateName),
                     ConditionExpression = condition,
                     ExpressionAttributeNames = names,
                     ExpressionAttributeValues = values,
@@ -209,20 +286,39 @@ public sealed partial class DynamoDbGrainStorage : IDisposable
         }
         catch (ConditionalCheckFailedException exception)
         {
-            throw await ConflictAsync(id, expectedEtag, exception, cancellationToken);
+            throw await ConflictAsync(reference, stateName, grainId, expected, exception, cancellationToken);
         }
+
+        return null;
     }
 
-    /// <summary>The optimistic-concurrency condition: the item is absent (null etag) or still at the etag.</summary>
-    private static (string Expression, Dictionary<string, string> Names, Dictionary<string, AttributeValue>? Values) Condition(string? expectedEtag) =>
-        expectedEtag is null
+    /// <summary>The optimistic-concurrency condition: the item is absent (null) or still at the version.</summary>
+    private static (string Expression, Dictionary<string, string> Names, Dictionary<string, AttributeValue>? Values) Condition(long? expected) =>
+        expected is not { } version
             ? ("attribute_not_exists(#ref)", new() { ["#ref"] = GrainStateItem.ReferenceAttribute }, null)
             : ("#etag = :expected",
                 new() { ["#etag"] = GrainStateItem.EtagAttribute },
-                new() { [":expected"] = new AttributeValue { N = expectedEtag } });
+                new() { [":expected"] = new AttributeValue { N = GrainStateItem.FormatVersion(version) } });
+
+    /// <summary>The version a state's etag stands for; null when it saw no item.</summary>
+    private long? ExpectedVersion(string? etag, string stateName, GrainId grainId)
+    {
+        if (string.IsNullOrEmpty(etag))
+        {
+            return null;
+        }
+
+        // Not one of ours (say, set by hand): it can match no item, so it is a conflict like any stale etag.
+        return GrainStateItem.TryParseVersion(etag, out var version)
+            ? version
+            : throw new InconsistentStateException(
+                $"State '{stateName}' of grain {grainId} holds etag '{etag}', which DynamoDB grain storage '{_name}' never wrote. Re-read the state before writing it.",
+                storedEtag: null,
+                currentEtag: etag);
+    }
 
     private async Task<InconsistentStateException> ConflictAsync(
-        GrainStateId id, string? expectedEtag, ConditionalCheckFailedException exception, CancellationToken cancellationToken)
+        string reference, string stateName, GrainId grainId, long? expected, ConditionalCheckFailedException exception, CancellationToken cancellationToken)
     {
         string? storedEtag = null;
         var known = false;
@@ -236,86 +332,79 @@ public sealed partial class DynamoDbGrainStorage : IDisposable
             // does). Look, for the message only; the conflict stands whatever this read finds.
             try
             {
-                (storedEtag, known) = ((await ReadAsync(id, cancellationToken))?.Etag, true);
+                (storedEtag, known) = ((await ReadAsync(reference, stateName, cancellationToken))?.Etag, true);
             }
             catch (Exception readException) when (readException is not OperationCanceledException)
             {
-                LogDebugConflictLookupFailed(_logger, TableName, id.ToString(), readException);
+                LogDebugConflictLookupFailed(_logger, TableName, stateName, grainId, readException);
             }
         }
 
-        LogDebugConflict(_logger, TableName, id.ToString(), expectedEtag, storedEtag);
-        return new InconsistentStateException(id.GrainType, id.GrainKey, id.StateName, expectedEtag, storedEtag, known, exception);
+        var currentEtag = expected is { } version ? GrainStateItem.FormatVersion(version) : null;
+        LogDebugConflict(_logger, TableName, stateName, grainId, currentEtag, storedEtag, exception);
+        var expectedText = currentEtag is null ? "no item" : $"etag {currentEtag}";
+        var storedText = !known ? "an unknown etag" : storedEtag is null ? "no item" : $"etag {storedEtag}";
+
+        // Without the SDK exception as the inner one: Orleans could not serialize it to the grain's caller.
+        return new InconsistentStateException(
+            $"State '{stateName}' of grain {grainId} in DynamoDB table '{TableName}' was changed by another writer: "
+            + $"expected {expectedText}, storage has {storedText}. Re-read the state before writing it again.",
+            storedEtag,
+            currentEtag);
     }
 
-    private async Task<TableDescription?> DescribeAsync(CancellationToken cancellationToken)
+    // The SDK's service errors (an answer) and client errors have no common base but Exception, and a refused
+    // connection comes through as the HTTP stack's own exception.
+    private static bool IsSdkFailure(Exception error) =>
+        error is AmazonServiceException or AmazonClientException or HttpRequestException or IOException;
+
+    /// <summary>An SDK failure as an exception Orleans can hand a grain's caller (it serializes no Amazon exceptions); the SDK's own goes to the debug log.</summary>
+    private DynamoDbStorageException Failed(string operation, string stateName, GrainId grainId, Exception error)
+    {
+        LogDebugCallFailed(_logger, operation, stateName, grainId, TableName, error);
+        return new DynamoDbStorageException(operation, stateName, grainId, TableName, error);
+    }
+
+    private T Deserialize<T>(byte[] state, string stateName, GrainId grainId)
     {
         try
         {
-            return (await _dynamo.DescribeTableAsync(TableName, cancellationToken)).Table;
+            return _options.GrainStorageSerializer.Deserialize<T>(new BinaryData(state))
+                ?? throw new InvalidDataException("The serializer returned null.");
         }
-        catch (ResourceNotFoundException)
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            return null;
+            // The serializer's exception stays in the debug log: Orleans serializes only System and Microsoft
+            // exceptions to a grain's caller, and the default serializer's are Newtonsoft's.
+            LogDebugDeserializeFailed(_logger, stateName, grainId, TableName, exception);
+            throw new InvalidDataException(
+                $"State '{stateName}' of grain {grainId} in DynamoDB table '{TableName}' ({state.Length} bytes) is not a valid {typeof(T).Name}: {exception.Message}");
         }
     }
 
-    private async Task CreateTableAsync(CancellationToken cancellationToken)
+    private void Reset<T>(IGrainState<T> grainState, string? etag)
     {
-        try
-        {
-            await _dynamo.CreateTableAsync(
-                new CreateTableRequest
-                {
-                    TableName = TableName,
-                    BillingMode = BillingMode.PAY_PER_REQUEST,
-                    KeySchema =
-                    [
-                        new KeySchemaElement(GrainStateItem.ReferenceAttribute, KeyType.HASH),
-                        new KeySchemaElement(GrainStateItem.StateNameAttribute, KeyType.RANGE),
-                    ],
-                    AttributeDefinitions =
-                    [
-                        new AttributeDefinition(GrainStateItem.ReferenceAttribute, ScalarAttributeType.S),
-                        new AttributeDefinition(GrainStateItem.StateNameAttribute, ScalarAttributeType.S),
-                    ],
-                },
-                cancellationToken);
-            LogInformationTableCreated(_logger, TableName);
-        }
-        catch (ResourceInUseException)
-        {
-            // Another process created it between our describe and create.
-        }
+        grainState.State = _activators.GetActivator<T>().Create();
+        grainState.ETag = etag;
+        grainState.RecordExists = false;
     }
 
-    private void CheckKeySchema(TableDescription table)
-    {
-        var keys = (table.KeySchema ?? []).Select(k => $"{k.AttributeName} {k.KeyType}").ToArray();
-        string[] expected = [$"{GrainStateItem.ReferenceAttribute} HASH", $"{GrainStateItem.StateNameAttribute} RANGE"];
-        if (!keys.SequenceEqual(expected))
-        {
-            throw new InvalidOperationException(
-                $"DynamoDB table '{TableName}' has the key schema [{string.Join(", ", keys)}]; grain storage needs [{string.Join(", ", expected)}].");
-        }
-    }
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "DynamoDB grain storage {Name} ready on table {Table} (service id '{ServiceId}', delete on clear {DeleteStateOnClear}) in {ElapsedMs} ms")]
+    private static partial void LogInformationReady(ILogger logger, string name, string table, string serviceId, bool deleteStateOnClear, long elapsedMs);
 
-    // Below 2^53, so JSON readers that parse numbers as doubles keep every digit.
-    private static long NewItemVersion() => Random.Shared.NextInt64(1, 1L << 53);
+    [LoggerMessage(Level = LogLevel.Error, Message = "DynamoDB grain storage {Name} could not get table {Table} ready")]
+    private static partial void LogErrorInitFailed(ILogger logger, string name, string table, Exception exception);
 
-    private static DynamoDbGrainStorageOptions Validated(DynamoDbGrainStorageOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        return options;
-    }
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Conflict on state {State} of grain {GrainId} in table {Table}: expected etag {Expected}, stored {Stored}")]
+    private static partial void LogDebugConflict(ILogger logger, string table, string state, GrainId grainId, string? expected, string? stored, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Created DynamoDB grain state table {Table}")]
-    private static partial void LogInformationTableCreated(ILogger logger, string table);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not deserialize state {State} of grain {GrainId} in table {Table}")]
+    private static partial void LogDebugDeserializeFailed(ILogger logger, string state, GrainId grainId, string table, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Conflict on state {State} in table {Table}: expected etag {Expected}, stored {Stored}")]
-    private static partial void LogDebugConflict(ILogger logger, string table, string state, string? expected, string? stored);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "DynamoDB {Operation} of state {State} of grain {GrainId} in table {Table} failed")]
+    private static partial void LogDebugCallFailed(ILogger logger, string operation, string state, GrainId grainId, string table, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not read the stored etag of state {State} in table {Table} after a conflict")]
-    private static partial void LogDebugConflictLookupFailed(ILogger logger, string table, string state, Exception exception);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not read the stored etag of state {State} of grain {GrainId} in table {Table} after a conflict")]
+    private static partial void LogDebugConflictLookupFailed(ILogger logger, string table, string state, GrainId grainId, Exception exception);
 }

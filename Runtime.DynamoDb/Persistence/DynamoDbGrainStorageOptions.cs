@@ -1,55 +1,78 @@
-using System.Text.RegularExpressions;
-using KinesisGrains.Kinesis.Leasing;
+using Orleans;
+using Orleans.Storage;
 
 namespace KinesisGrains.DynamoDb.Persistence;
 
-/// <summary>Settings of a <see cref="DynamoDbGrainStorage"/>. Call <see cref="Validate"/> to check them (the storage does).</summary>
-public sealed partial class DynamoDbGrainStorageOptions
+/// <summary>
+/// Settings of one <see cref="DynamoDbGrainStorage"/>. Names and defaults are those of Orleans'
+/// <c>DynamoDBStorageOptions</c> (Microsoft.Orleans.Persistence.DynamoDB), so its documentation applies;
+/// <see cref="UseConsistentReads"/> is ours.
+/// </summary>
+public sealed class DynamoDbGrainStorageOptions : IStorageProviderSerializerOptions
 {
-    /// <summary>The table holding the state items. Several services may share a table only if their grain types differ.</summary>
-    public required string TableName { get; set; }
-
-    /// <summary>Endpoint, region and credentials; ignored when the storage is given a client.</summary>
-    public DynamoDbOptions Connection { get; set; } = new();
-
-    /// <summary>Creates the table (on-demand billing) in <see cref="DynamoDbGrainStorage.EnsureTableAsync"/> when it is missing.</summary>
-    public bool CreateTableIfNotExists { get; set; } = true;
+    public const string DefaultTableName = "OrleansGrainState";
+    public const int DefaultReadCapacityUnits = 10;
+    public const int DefaultWriteCapacityUnits = 5;
+    public const int DefaultInitStage = ServiceLifecycleStage.ApplicationServices;
 
     /// <summary>
-    /// Reads with strong consistency. Eventually consistent reads cost half, but may return a record older than the
-    /// last write, whose etag then makes the next write fail.
+    /// An AWS region name such as <c>eu-west-1</c>, or an http(s) endpoint URL (an emulator, a VPC endpoint). Required.
+    /// </summary>
+    public string Service { get; set; } = "";
+
+    /// <summary>An access key id; leave it and <see cref="SecretKey"/> empty to use <see cref="ProfileName"/> or the AWS default credentials.</summary>
+    [Redact]
+    public string? AccessKey { get; set; }
+
+    [Redact]
+    public string? SecretKey { get; set; }
+
+    /// <summary>The session token of temporary credentials; needs <see cref="AccessKey"/> and <see cref="SecretKey"/>.</summary>
+    [Redact]
+    public string? Token { get; set; }
+
+    /// <summary>A named profile of the AWS shared credentials files.</summary>
+    public string? ProfileName { get; set; }
+
+    /// <summary>
+    /// Prefixes every partition key (<c>{ServiceId}_{grainId}</c>), so services sharing a table keep apart. Changing it
+    /// hides the state written before.
+    /// </summary>
+    public string ServiceId { get; set; } = "";
+
+    public string TableName { get; set; } = DefaultTableName;
+
+    /// <summary>Provisioned capacity (<see cref="ReadCapacityUnits"/>, <see cref="WriteCapacityUnits"/>) instead of on-demand billing.</summary>
+    public bool UseProvisionedThroughput { get; set; } = true;
+
+    public int ReadCapacityUnits { get; set; } = DefaultReadCapacityUnits;
+
+    public int WriteCapacityUnits { get; set; } = DefaultWriteCapacityUnits;
+
+    /// <summary>Creates the table at start when it is missing; without it, a missing table fails the start.</summary>
+    public bool CreateIfNotExists { get; set; } = true;
+
+    /// <summary>At start, brings an existing table's billing mode, capacity and time to live in line with these options.</summary>
+    public bool UpdateIfExists { get; set; } = true;
+
+    /// <summary>Clear deletes the item; otherwise it keeps the item with no state and a new etag.</summary>
+    public bool DeleteStateOnClear { get; set; }
+
+    /// <summary>
+    /// Each write sets the item's <c>GrainTtl</c> to now plus this, and the table's time to live is turned on for that
+    /// attribute, so DynamoDB deletes state not written for this long. Null: items never expire.
+    /// </summary>
+    public TimeSpan? TimeToLive { get; set; }
+
+    /// <summary>
+    /// Reads with strong consistency. Eventually consistent reads cost half, but may return an item older than the last
+    /// write, whose etag then makes the next write fail.
     /// </summary>
     public bool UseConsistentReads { get; set; } = true;
 
-    /// <summary>Throws an <see cref="ArgumentException"/> that lists every invalid setting.</summary>
-    public void Validate()
-    {
-        var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(TableName))
-        {
-            errors.Add($"{nameof(TableName)} is required.");
-        }
-        else if (!TableNamePattern().IsMatch(TableName))
-        {
-            errors.Add($"{nameof(TableName)} must be 3 to 255 of a-z, A-Z, 0-9, '_', '-' and '.' (was '{TableName}').");
-        }
+    /// <summary>The silo lifecycle stage at which the table is checked (and created); before grains run.</summary>
+    public int InitStage { get; set; } = DefaultInitStage;
 
-        if (Connection is null)
-        {
-            errors.Add($"{nameof(Connection)} is required.");
-        }
-        else
-        {
-            errors.AddRange(Connection.Validate());
-        }
-
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException("Invalid DynamoDB grain storage options: " + string.Join(" ", errors));
-        }
-    }
-
-    // DynamoDB's own rule for table names.
-    [GeneratedRegex(@"^[a-zA-Z0-9_.\-]{3,255}$")]
-    private static partial Regex TableNamePattern();
+    /// <summary>Turns state into the bytes of <c>GrainState</c>; the silo's default grain storage serializer when unset.</summary>
+    public IGrainStorageSerializer GrainStorageSerializer { get; set; } = null!;
 }

@@ -1,4 +1,4 @@
 namespace KinesisGrains.DynamoDb.Persistence;
 
-/// <summary>A grain state item as read: the state's JSON and its etag.</summary>
-internal readonly record struct StoredGrainState(string Json, string Etag);
+/// <summary>A grain state item as read: the serialized state (null once cleared) and its etag.</summary>
+internal readonly record struct StoredGrainState(byte[]? State, string Etag);

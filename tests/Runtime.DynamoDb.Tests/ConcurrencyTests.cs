@@ -1,194 +1,233 @@
-using KinesisGrains.DynamoDb.Persistence;
 using KinesisGrains.DynamoDb.Tests.Support;
+using Orleans;
+using Orleans.Runtime;
+using Orleans.Storage;
 using Xunit;
 
 namespace KinesisGrains.DynamoDb.Tests;
 
-/// <summary>Two activations of one grain (say, during a failover) each holding a state object for the same record.</summary>
+/// <summary>Two activations of one grain (say, during a failover), each holding a state for the same item.</summary>
 public sealed class ConcurrencyTests(DynaliteFixture fixture) : IClassFixture<DynaliteFixture>
 {
-    private const string GrainType = "settings";
+    private const string StateName = "settings";
+
+    private IGrainStorage Storage => fixture.Storage;
 
     [Fact]
-    public async Task Second_first_writer_conflicts_and_the_first_writer_wins()
+    public async Task A_second_first_write_conflicts_and_the_first_writer_wins()
     {
-        var key = DynaliteFixture.NewKey();
-        var first = fixture.Storage.GetState<AlertSettings>(GrainType, key);
-        var second = fixture.Storage.GetState<AlertSettings>(GrainType, key);
-        await first.ReadStateAsync();
-        await second.ReadStateAsync();
+        var grainId = DynaliteFixture.NewGrainId();
+        var first = await ReadAsync(grainId);
+        var second = await ReadAsync(grainId);
         first.State.Name = "first";
         second.State.Name = "second";
 
-        await first.WriteStateAsync();
-        var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => second.WriteStateAsync());
+        await Storage.WriteStateAsync(StateName, grainId, first);
+        var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.WriteStateAsync(StateName, grainId, second));
 
-        Assert.Equal(GrainType, conflict.GrainType);
-        Assert.Equal(key, conflict.GrainKey);
-        Assert.Equal("state", conflict.StateName);
-        Assert.Null(conflict.ExpectedEtag);
-        Assert.True(conflict.StoredEtagKnown);
-        Assert.Equal(first.Etag, conflict.StoredEtag);
-        Assert.Contains($"{GrainType}/{key}", conflict.Message, StringComparison.Ordinal);
-        Assert.Contains("expected no record", conflict.Message, StringComparison.Ordinal);
-        Assert.Contains($"etag {first.Etag}", conflict.Message, StringComparison.Ordinal);
+        Assert.Null(conflict.CurrentEtag);
+        Assert.Equal(first.ETag, conflict.StoredEtag);
+        Assert.Contains(grainId.ToString(), conflict.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{StateName}'", conflict.Message, StringComparison.Ordinal);
+        Assert.Contains("expected no item", conflict.Message, StringComparison.Ordinal);
+        Assert.Contains($"storage has etag {first.ETag}", conflict.Message, StringComparison.Ordinal);
 
         // The loser keeps its local state and etag; storage keeps the winner's.
         Assert.Equal("second", second.State.Name);
-        Assert.Null(second.Etag);
+        Assert.Null(second.ETag);
         Assert.False(second.RecordExists);
-        Assert.Equal("first", await StoredNameAsync(key));
+        Assert.Equal("first", (await ReadAsync(grainId)).State.Name);
     }
 
     [Fact]
-    public async Task Stale_writer_conflicts_and_can_write_after_a_re_read()
+    public async Task A_stale_writer_conflicts_and_can_write_after_a_re_read()
     {
-        var key = DynaliteFixture.NewKey();
-        var first = fixture.Storage.GetState<AlertSettings>(GrainType, key);
-        await first.WriteStateAsync();
-        var second = fixture.Storage.GetState<AlertSettings>(GrainType, key);
-        await second.ReadStateAsync();
-        var staleEtag = second.Etag;
+        var grainId = DynaliteFixture.NewGrainId();
+        var first = DynaliteFixture.NewState();
+        await Storage.WriteStateAsync(StateName, grainId, first);
+        var second = await ReadAsync(grainId);
+        var staleEtag = second.ETag;
 
         first.State.Name = "first";
-        await first.WriteStateAsync();
+        await Storage.WriteStateAsync(StateName, grainId, first);
         second.State.Name = "second";
-        var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => second.WriteStateAsync());
+        var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.WriteStateAsync(StateName, grainId, second));
 
-        Assert.Equal(staleEtag, conflict.ExpectedEtag);
-        Assert.Equal(first.Etag, conflict.StoredEtag);
-        Assert.Contains($"expected etag {staleEtag}", conflict.Message, StringComparison.Ordinal);
-        Assert.Contains($"storage has etag {first.Etag}", conflict.Message, StringComparison.Ordinal);
-        Assert.Equal(staleEtag, second.Etag);
+        Assert.Equal(staleEtag, conflict.CurrentEtag);
+        Assert.Equal(first.ETag, conflict.StoredEtag);
+        Assert.Contains($"expected etag {staleEtag}, storage has etag {first.ETag}", conflict.Message, StringComparison.Ordinal);
+        Assert.Equal(staleEtag, second.ETag);
         Assert.Equal("second", second.State.Name);
-        Assert.Equal("first", await StoredNameAsync(key));
+        Assert.Equal("first", (await ReadAsync(grainId)).State.Name);
 
         // Retrying without a re-read fails the same way.
-        await Assert.ThrowsAsync<InconsistentStateException>(() => second.WriteStateAsync());
+        await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.WriteStateAsync(StateName, grainId, second));
 
-        await second.ReadStateAsync();
+        await Storage.ReadStateAsync(StateName, grainId, second);
         Assert.Equal("first", second.State.Name);
         second.State.Name = "second, after re-reading";
-        await second.WriteStateAsync();
+        await Storage.WriteStateAsync(StateName, grainId, second);
 
-        Assert.Equal("second, after re-reading", await StoredNameAsync(key));
-        await Assert.ThrowsAsync<InconsistentStateException>(() => first.WriteStateAsync());
+        Assert.Equal("second, after re-reading", (await ReadAsync(grainId)).State.Name);
+        await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.WriteStateAsync(StateName, grainId, first));
     }
 
-    [Fact]
-    public async Task Clear_with_a_stale_etag_conflicts_and_deletes_nothing()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_clear_with_a_stale_etag_conflicts_and_changes_nothing(bool deleteStateOnClear)
     {
-        var key = DynaliteFixture.NewKey();
-        var first = fixture.Storage.GetState<AlertSettings>(GrainType, key);
-        await first.WriteStateAsync();
-        var second = fixture.Storage.GetState<AlertSettings>(GrainType, key);
-        await second.ReadStateAsync();
+        IGrainStorage storage = fixture.NewStorage(o => o.DeleteStateOnClear = deleteStateOnClear);
+        var grainId = DynaliteFixture.NewGrainId();
+        var first = DynaliteFixture.NewState();
+        await storage.WriteStateAsync(StateName, grainId, first);
+        var second = await ReadAsync(grainId);
+        var staleEtag = second.ETag;
         second.State.Name = "local edit";
 
         first.State.Name = "first";
-        await first.WriteStateAsync();
-        var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => second.ClearStateAsync());
+        await storage.WriteStateAsync(StateName, grainId, first);
+        var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => storage.ClearStateAsync(StateName, grainId, second));
 
-        Assert.Equal(first.Etag, conflict.StoredEtag);
+        Assert.Equal(first.ETag, conflict.StoredEtag);
         Assert.True(second.RecordExists);
+        Assert.Equal(staleEtag, second.ETag);
         Assert.Equal("local edit", second.State.Name);
-        Assert.Equal("first", await StoredNameAsync(key));
+        var stored = await ReadAsync(grainId);
+        Assert.Equal("first", stored.State.Name);
+        Assert.Equal(first.ETag, stored.ETag);
     }
 
-    [Fact]
-    public async Task Clear_by_an_object_that_saw_no_record_conflicts_once_one_was_written()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_clear_by_a_state_that_saw_no_item_conflicts_once_one_was_written(bool deleteStateOnClear)
     {
-        var key = DynaliteFixture.NewKey();
-        var unaware = fixture.Storage.GetState<AlertSettings>(GrainType, key);
-        await unaware.ReadStateAsync();
-        await unaware.ClearStateAsync(); // nothing there: a no-op
+        IGrainStorage storage = fixture.NewStorage(o => o.DeleteStateOnClear = deleteStateOnClear);
+        var grainId = DynaliteFixture.NewGrainId();
+        var unaware = await ReadAsync(grainId);
 
-        var writer = fixture.Storage.GetState<AlertSettings>(GrainType, key);
+        var writer = DynaliteFixture.NewState();
         writer.State.Name = "written";
-        await writer.WriteStateAsync();
+        await storage.WriteStateAsync(StateName, grainId, writer);
 
-        var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => unaware.ClearStateAsync());
-        Assert.Null(conflict.ExpectedEtag);
-        Assert.Equal(writer.Etag, conflict.StoredEtag);
-        Assert.Equal("written", await StoredNameAsync(key));
+        var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => storage.ClearStateAsync(StateName, grainId, unaware));
+        Assert.Null(conflict.CurrentEtag);
+        Assert.Equal(writer.ETag, conflict.StoredEtag);
+        Assert.Equal("written", (await ReadAsync(grainId)).State.Name);
     }
 
     [Fact]
-    public async Task Write_after_the_record_was_cleared_by_another_object_conflicts()
+    public async Task A_write_after_another_state_deleted_the_item_conflicts()
     {
-        var key = DynaliteFixture.NewKey();
-        var first = fixture.Storage.GetState<AlertSettings>(GrainType, key);
-        await first.WriteStateAsync();
-        var second = fixture.Storage.GetState<AlertSettings>(GrainType, key);
-        await second.ReadStateAsync();
+        IGrainStorage storage = fixture.NewStorage(o => o.DeleteStateOnClear = true);
+        var grainId = DynaliteFixture.NewGrainId();
+        var first = DynaliteFixture.NewState();
+        await storage.WriteStateAsync(StateName, grainId, first);
+        var second = await ReadAsync(grainId);
 
-        await first.ClearStateAsync();
-        second.State.Name = "into a deleted record";
-        var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => second.WriteStateAsync());
+        await storage.ClearStateAsync(StateName, grainId, first);
+        second.State.Name = "into a deleted item";
+        var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync(StateName, grainId, second));
 
-        Assert.True(conflict.StoredEtagKnown);
         Assert.Null(conflict.StoredEtag);
-        Assert.Contains("storage has no record", conflict.Message, StringComparison.Ordinal);
-        var reader = fixture.Storage.GetState<AlertSettings>(GrainType, key);
-        await reader.ReadStateAsync();
-        Assert.False(reader.RecordExists);
+        Assert.Contains("storage has no item", conflict.Message, StringComparison.Ordinal);
+        Assert.Null(await fixture.ItemAsync(grainId, StateName));
     }
 
     [Fact]
-    public async Task A_writer_from_before_a_clear_conflicts_with_the_re_created_record()
+    public async Task A_writer_from_before_a_delete_conflicts_with_the_re_created_item()
     {
-        var key = DynaliteFixture.NewKey();
-        var owner = fixture.Storage.GetState<AlertSettings>(GrainType, key);
-        await owner.WriteStateAsync();
-        var stale = fixture.Storage.GetState<AlertSettings>(GrainType, key);
-        await stale.ReadStateAsync();
-        var etagBeforeClear = owner.Etag;
+        IGrainStorage storage = fixture.NewStorage(o => o.DeleteStateOnClear = true);
+        var grainId = DynaliteFixture.NewGrainId();
+        var owner = DynaliteFixture.NewState();
+        await storage.WriteStateAsync(StateName, grainId, owner);
+        var stale = await ReadAsync(grainId);
+        var etagBeforeDelete = owner.ETag;
 
-        await owner.ClearStateAsync();
+        await storage.ClearStateAsync(StateName, grainId, owner);
         owner.State.Name = "re-created";
-        await owner.WriteStateAsync();
+        await storage.WriteStateAsync(StateName, grainId, owner);
 
-        // A re-created item starts at a new random version, not where the deleted one started.
-        Assert.NotEqual(etagBeforeClear, owner.Etag);
+        // A re-created item starts at a new random version, not where the deleted one was.
+        Assert.NotEqual(etagBeforeDelete, owner.ETag);
         stale.State.Name = "stale";
-        await Assert.ThrowsAsync<InconsistentStateException>(() => stale.WriteStateAsync());
-        Assert.Equal("re-created", await StoredNameAsync(key));
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync(StateName, grainId, stale));
+        Assert.Equal("re-created", (await ReadAsync(grainId)).State.Name);
+    }
+
+    [Fact]
+    public async Task An_etag_this_storage_never_wrote_is_a_conflict()
+    {
+        var grainId = DynaliteFixture.NewGrainId();
+        var state = DynaliteFixture.NewState();
+        state.ETag = "W/\"0x8DC\"";
+
+        var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.WriteStateAsync(StateName, grainId, state));
+
+        Assert.Equal("W/\"0x8DC\"", conflict.CurrentEtag);
+        Assert.Contains("never wrote", conflict.Message, StringComparison.Ordinal);
+        Assert.Null(await fixture.ItemAsync(grainId, StateName));
     }
 
     [Fact]
     public async Task Of_many_racing_first_writers_exactly_one_wins()
     {
-        var key = DynaliteFixture.NewKey();
+        var grainId = DynaliteFixture.NewGrainId();
         var writers = Enumerable.Range(0, 8).Select(i =>
         {
-            var state = fixture.Storage.GetState<AlertSettings>(GrainType, key);
+            var state = DynaliteFixture.NewState();
             state.State.Name = "writer " + i;
             return state;
         }).ToArray();
 
-        var outcomes = await Task.WhenAll(writers.Select(async writer =>
-        {
-            try
-            {
-                await writer.WriteStateAsync();
-                return true;
-            }
-            catch (InconsistentStateException)
-            {
-                return false;
-            }
-        }));
+        var outcomes = await Task.WhenAll(writers.Select(writer => WonAsync(grainId, writer)));
 
-        var winner = Assert.Single(writers, w => w.RecordExists);
         Assert.Equal(1, outcomes.Count(won => won));
-        Assert.Equal(winner.State.Name, await StoredNameAsync(key));
+        var winner = Assert.Single(writers, w => w.RecordExists);
+        var stored = await ReadAsync(grainId);
+        Assert.Equal(winner.State.Name, stored.State.Name);
+        Assert.Equal(winner.ETag, stored.ETag);
     }
 
-    private async Task<string> StoredNameAsync(string key)
+    [Fact]
+    public async Task Of_many_racing_updaters_from_one_etag_exactly_one_wins()
     {
-        var reader = fixture.Storage.GetState<AlertSettings>(GrainType, key);
-        await reader.ReadStateAsync();
-        Assert.True(reader.RecordExists);
-        return reader.State.Name;
+        var grainId = DynaliteFixture.NewGrainId();
+        await Storage.WriteStateAsync(StateName, grainId, DynaliteFixture.NewState());
+        var writers = new List<AlertSettingsState>();
+        for (var i = 0; i < 8; i++)
+        {
+            var state = await ReadAsync(grainId);
+            state.State.Name = "updater " + i;
+            writers.Add(state);
+        }
+
+        var before = writers[0].ETag;
+        var outcomes = await Task.WhenAll(writers.Select(writer => WonAsync(grainId, writer)));
+
+        Assert.Equal(1, outcomes.Count(won => won));
+        var winner = Assert.Single(writers, w => w.ETag != before);
+        Assert.Equal(winner.State.Name, (await ReadAsync(grainId)).State.Name);
+    }
+
+    private async Task<bool> WonAsync(GrainId grainId, AlertSettingsState writer)
+    {
+        try
+        {
+            await Storage.WriteStateAsync(StateName, grainId, writer);
+            return true;
+        }
+        catch (InconsistentStateException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<AlertSettingsState> ReadAsync(GrainId grainId)
+    {
+        var state = DynaliteFixture.NewState();
+        await Storage.ReadStateAsync(StateName, grainId, state);
+        return state;
     }
 }

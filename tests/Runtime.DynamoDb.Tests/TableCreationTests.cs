@@ -2,6 +2,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using KinesisGrains.DynamoDb.Persistence;
 using KinesisGrains.DynamoDb.Tests.Support;
+using Microsoft.Extensions.Logging;
 using Xunit;
 
 namespace KinesisGrains.DynamoDb.Tests;
@@ -9,91 +10,100 @@ namespace KinesisGrains.DynamoDb.Tests;
 public sealed class TableCreationTests(DynaliteFixture fixture) : IClassFixture<DynaliteFixture>
 {
     [Fact]
-    public async Task Racing_storages_create_one_table_with_the_Orleans_key_schema()
+    public async Task Racing_silos_create_one_on_demand_table_with_the_Orleans_key_schema()
     {
         var table = DynaliteFixture.NewTableName("race");
-        var storages = Enumerable.Range(0, 4).Select(_ => new DynamoDbGrainStorage(fixture.Options(table))).ToArray();
-        try
-        {
-            await Task.WhenAll(storages.Select(s => s.EnsureTableAsync()));
+        var storages = Enumerable.Range(0, 4).Select(_ => fixture.NewStorage(fixture.Options(table))).ToArray();
 
-            var description = (await fixture.Client.DescribeTableAsync(table)).Table;
-            Assert.Equal(TableStatus.ACTIVE, description.TableStatus);
-            Assert.Equal(BillingMode.PAY_PER_REQUEST, description.BillingModeSummary?.BillingMode);
-            Assert.Equal(
-                ["GrainReference HASH", "GrainType RANGE"],
-                description.KeySchema.Select(k => $"{k.AttributeName} {k.KeyType}"));
-            Assert.All(description.AttributeDefinitions, a => Assert.Equal(ScalarAttributeType.S, a.AttributeType));
-            Assert.Single((await fixture.Client.ListTablesAsync()).TableNames, name => name == table);
+        await Task.WhenAll(storages.Select(s => s.InitAsync(CancellationToken.None)));
 
-            // Usable from every storage: one writes, another reads.
-            var writer = storages[0].GetState<AlertSettings>("alerts", "a");
-            writer.State.Name = "raced";
-            await writer.WriteStateAsync();
-            var reader = storages[3].GetState<AlertSettings>("alerts", "a");
-            await reader.ReadStateAsync();
-            Assert.Equal("raced", reader.State.Name);
-        }
-        finally
-        {
-            foreach (var storage in storages)
-            {
-                storage.Dispose();
-            }
-        }
+        var description = await DescribeAsync(table);
+        Assert.Equal(TableStatus.ACTIVE, description.TableStatus);
+        Assert.Equal(BillingMode.PAY_PER_REQUEST, description.BillingModeSummary?.BillingMode);
+        Assert.Equal(
+            ["GrainReference HASH", "GrainType RANGE"],
+            description.KeySchema.Select(k => $"{k.AttributeName} {k.KeyType}"));
+        Assert.All(description.AttributeDefinitions, a => Assert.Equal(ScalarAttributeType.S, a.AttributeType));
+        Assert.Single((await fixture.Client.ListTablesAsync()).TableNames, name => name == table);
+
+        // Usable from every storage: one writes, another reads.
+        var grainId = DynaliteFixture.NewGrainId();
+        var written = DynaliteFixture.NewState();
+        written.State.Name = "raced";
+        await storages[0].WriteStateAsync("settings", grainId, written);
+        var read = DynaliteFixture.NewState();
+        await storages[3].ReadStateAsync("settings", grainId, read);
+        Assert.Equal("raced", read.State.Name);
     }
 
     [Fact]
-    public async Task Ensuring_an_existing_table_again_keeps_its_items()
+    public async Task By_default_the_table_is_OrleansGrainState_with_Orleans_provisioned_capacity()
+    {
+        var options = fixture.Options("unused");
+        options.TableName = new DynamoDbGrainStorageOptions().TableName;
+        options.UseProvisionedThroughput = new DynamoDbGrainStorageOptions().UseProvisionedThroughput;
+        var storage = fixture.NewStorage(options);
+
+        await storage.InitAsync(CancellationToken.None);
+
+        var description = await DescribeAsync("OrleansGrainState");
+        Assert.NotEqual(BillingMode.PAY_PER_REQUEST, description.BillingModeSummary?.BillingMode);
+        Assert.Equal(10, description.ProvisionedThroughput.ReadCapacityUnits);
+        Assert.Equal(5, description.ProvisionedThroughput.WriteCapacityUnits);
+    }
+
+    [Fact]
+    public async Task Starting_again_keeps_the_items()
     {
         var table = DynaliteFixture.NewTableName("again");
-        using var storage = new DynamoDbGrainStorage(fixture.Options(table));
-        await storage.EnsureTableAsync();
-        var state = storage.GetState<AlertSettings>("alerts", "a");
-        state.State.Name = "kept";
-        await state.WriteStateAsync();
+        var storage = fixture.NewStorage(fixture.Options(table));
+        await storage.InitAsync(CancellationToken.None);
+        var grainId = DynaliteFixture.NewGrainId();
+        var written = DynaliteFixture.NewState();
+        written.State.Name = "kept";
+        await storage.WriteStateAsync("settings", grainId, written);
 
-        await storage.EnsureTableAsync();
-        using var restarted = new DynamoDbGrainStorage(fixture.Options(table));
-        await restarted.EnsureTableAsync();
+        await storage.InitAsync(CancellationToken.None);
+        var restarted = fixture.NewStorage(fixture.Options(table));
+        await restarted.InitAsync(CancellationToken.None);
 
-        var reader = restarted.GetState<AlertSettings>("alerts", "a");
-        await reader.ReadStateAsync();
-        Assert.Equal("kept", reader.State.Name);
-        Assert.Equal(state.Etag, reader.Etag);
+        var read = DynaliteFixture.NewState();
+        await restarted.ReadStateAsync("settings", grainId, read);
+        Assert.Equal("kept", read.State.Name);
+        Assert.Equal(written.ETag, read.ETag);
     }
 
     [Fact]
-    public async Task A_missing_table_is_an_error_when_creation_is_off()
+    public async Task A_missing_table_fails_the_start_when_creation_is_off()
     {
         var table = DynaliteFixture.NewTableName("missing");
         var options = fixture.Options(table);
-        options.CreateTableIfNotExists = false;
-        using var storage = new DynamoDbGrainStorage(options);
+        options.CreateIfNotExists = false;
+        var logs = new CapturedLogs();
+        var storage = fixture.NewStorage(options, logs);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => storage.EnsureTableAsync());
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => storage.InitAsync(CancellationToken.None));
 
-        Assert.Contains(table, error.Message, StringComparison.Ordinal);
-        Assert.Contains("CreateTableIfNotExists", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{table}' does not exist", error.Message, StringComparison.Ordinal);
+        Assert.Contains("CreateIfNotExists", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(table, (await fixture.Client.ListTablesAsync()).TableNames);
+        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Error && e.Exception == error);
     }
 
     [Fact]
-    public async Task An_existing_table_is_used_when_creation_is_off()
+    public async Task An_existing_table_is_used_when_creation_and_updates_are_off()
     {
         var table = DynaliteFixture.NewTableName("existing");
-        using (var creator = new DynamoDbGrainStorage(fixture.Options(table)))
-        {
-            await creator.EnsureTableAsync();
-        }
+        await fixture.NewStorage(fixture.Options(table)).InitAsync(CancellationToken.None);
 
         var options = fixture.Options(table);
-        options.CreateTableIfNotExists = false;
-        using var storage = new DynamoDbGrainStorage(options);
-        await storage.EnsureTableAsync();
+        options.CreateIfNotExists = false;
+        options.UpdateIfExists = false;
+        var storage = fixture.NewStorage(options);
+        await storage.InitAsync(CancellationToken.None);
 
-        var state = storage.GetState<AlertSettings>("alerts", "a");
-        await state.WriteStateAsync();
+        var state = DynaliteFixture.NewState();
+        await storage.WriteStateAsync("settings", DynaliteFixture.NewGrainId(), state);
         Assert.True(state.RecordExists);
     }
 
@@ -108,11 +118,61 @@ public sealed class TableCreationTests(DynaliteFixture fixture) : IClassFixture<
             KeySchema = [new KeySchemaElement("leaseKey", KeyType.HASH)],
             AttributeDefinitions = [new AttributeDefinition("leaseKey", ScalarAttributeType.S)],
         });
-        using var storage = new DynamoDbGrainStorage(fixture.Options(table));
+        var storage = fixture.NewStorage(fixture.Options(table));
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => storage.EnsureTableAsync());
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => storage.InitAsync(CancellationToken.None));
 
         Assert.Contains("leaseKey HASH", error.Message, StringComparison.Ordinal);
         Assert.Contains("GrainReference HASH, GrainType RANGE", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task UpdateIfExists_brings_billing_in_line_and_without_it_the_table_is_left_alone()
+    {
+        var table = DynaliteFixture.NewTableName("billing");
+        await fixture.NewStorage(fixture.Options(table)).InitAsync(CancellationToken.None);
+        Assert.Equal(BillingMode.PAY_PER_REQUEST, (await DescribeAsync(table)).BillingModeSummary?.BillingMode);
+
+        var untouched = fixture.Options(table);
+        untouched.UseProvisionedThroughput = true;
+        untouched.UpdateIfExists = false;
+        await fixture.NewStorage(untouched).InitAsync(CancellationToken.None);
+        Assert.Equal(BillingMode.PAY_PER_REQUEST, (await DescribeAsync(table)).BillingModeSummary?.BillingMode);
+
+        var provisioned = fixture.Options(table);
+        provisioned.UseProvisionedThroughput = true;
+        provisioned.ReadCapacityUnits = 7;
+        provisioned.WriteCapacityUnits = 3;
+        await fixture.NewStorage(provisioned).InitAsync(CancellationToken.None);
+        var description = await DescribeAsync(table);
+        Assert.Equal(BillingMode.PROVISIONED, description.BillingModeSummary?.BillingMode);
+        Assert.Equal(TableStatus.ACTIVE, description.TableStatus);
+        Assert.Equal(7, description.ProvisionedThroughput.ReadCapacityUnits);
+        Assert.Equal(3, description.ProvisionedThroughput.WriteCapacityUnits);
+
+        await fixture.NewStorage(fixture.Options(table)).InitAsync(CancellationToken.None);
+        Assert.Equal(BillingMode.PAY_PER_REQUEST, (await DescribeAsync(table)).BillingModeSummary?.BillingMode);
+    }
+
+    [Fact]
+    public async Task A_table_that_refuses_time_to_live_still_starts_with_a_warning()
+    {
+        // dynalite 4 has DescribeTimeToLive but no UpdateTimeToLive, like a role without that permission.
+        var table = DynaliteFixture.NewTableName("ttl");
+        var options = fixture.Options(table);
+        options.TimeToLive = TimeSpan.FromDays(30);
+        var logs = new CapturedLogs();
+        var storage = fixture.NewStorage(options, logs);
+
+        await storage.InitAsync(CancellationToken.None);
+
+        var warning = Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning);
+        Assert.Contains($"time to live of DynamoDB grain state table {table} on attribute GrainTtl", warning.Message, StringComparison.Ordinal);
+        Assert.NotNull(warning.Exception);
+        var state = DynaliteFixture.NewState();
+        await storage.WriteStateAsync("settings", DynaliteFixture.NewGrainId(), state);
+        Assert.True(state.RecordExists);
+    }
+
+    private async Task<TableDescription> DescribeAsync(string table) => (await fixture.Client.DescribeTableAsync(table)).Table;
 }
