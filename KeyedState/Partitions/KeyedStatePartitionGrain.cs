@@ -61,7 +61,16 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         _deadLetters = ServiceProvider.GetRequiredService<IDeadLetterQueue>();
         _logger = ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(GetType());
         _maxStates = ServiceProvider.GetRequiredService<KeyedStateOptions>().MaxActivationsPerPartition;
-        _store = await stores.OpenAsync(StateName, Partition, cancellationToken);
+        try
+        {
+            _store = await stores.OpenAsync(StateName, Partition, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException and not InvalidOperationException)
+        {
+            // Callers of the grain get the reason; AWS and RocksDB exceptions cannot cross silos as they are.
+            throw new InvalidOperationException($"{StateName} partition {Partition} cannot open its state: {exception.GetType().Name}: {exception.Message}");
+        }
+
         LoadPositions(StateKeys.HighWaterMarkRange, _highWaterMarks);
         LoadPositions(StateKeys.CoveredRange, _covered);
 
@@ -70,11 +79,28 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         LogActivated(_logger, StateName, Partition, _highWaterMarks.Count);
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _store?.Dispose();
-        _store = null;
-        return Task.CompletedTask;
+        if (_store is null)
+        {
+            return;
+        }
+
+        try
+        {
+            // A graceful move hands its state over: the next activation restores this snapshot, which has seen every
+            // shard as far as this one did, so nothing is replayed.
+            await PersistAsync([]);
+        }
+        catch (Exception exception)
+        {
+            LogHandOverFailed(_logger, StateName, Partition, exception);
+        }
+        finally
+        {
+            _store.Dispose();
+            _store = null;
+        }
     }
 
     public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
@@ -129,28 +155,38 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         return Task.CompletedTask;
     }
 
-    public async Task<string[]> PersistAsync(SourcePosition[] positions)
+    public async Task<string[]> PersistAsync(ShardBarrier[] barriers)
     {
         var uncovered = new List<string>();
         var store = Store;
         using (var batch = store.CreateBatch())
         {
-            foreach (var position in positions)
+            foreach (var barrier in barriers)
             {
-                if (_gaps.Contains(position.ShardId))
+                var shardId = barrier.ShardId;
+                var hasCovered = _covered.TryGetValue(shardId, out var covered);
+
+                // The last batch sent here reached an earlier activation, not this one (restored from an older snapshot).
+                if (!_gaps.Contains(shardId) && barrier.LastSent is { } lastSent && hasCovered && covered < lastSent && _gaps.Add(shardId))
                 {
-                    uncovered.Add(position.ShardId);
+                    RuntimeMetrics.PartitionGaps.Add(1);
+                    LogGap(_logger, StateName, Partition, shardId, covered.ToString(), lastSent.ToString());
+                }
+
+                if (_gaps.Contains(shardId))
+                {
+                    uncovered.Add(shardId);
                     continue;
                 }
 
-                // Every delivery up to this position reached this partition before this call did.
-                if (position.IsSequenceNumber)
+                // Every delivery up to the barrier reached this partition before this call did, and it holds the last one.
+                if (barrier.IsSequenceNumber)
                 {
-                    var reached = new Position(position.Checkpoint, position.SubSequenceNumber);
-                    if (!_covered.TryGetValue(position.ShardId, out var covered) || covered < reached)
+                    var reached = new Position(barrier.Checkpoint, barrier.SubSequenceNumber);
+                    if (!hasCovered || covered < reached)
                     {
-                        _covered[position.ShardId] = reached;
-                        batch.Put(StateKeys.Covered(position.ShardId), Encoding.UTF8.GetBytes(reached.ToString()));
+                        _covered[shardId] = reached;
+                        batch.Put(StateKeys.Covered(shardId), Encoding.UTF8.GetBytes(reached.ToString()));
                     }
                 }
             }
@@ -352,6 +388,9 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{State} partition {Partition}: shard {ShardId} replays from its checkpoint; its batches are applied again")]
     private static partial void LogGapClosed(ILogger logger, string state, int partition, string shardId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{State} partition {Partition}: the snapshot on deactivation failed; the next activation replays from the shards' checkpoints")]
+    private static partial void LogHandOverFailed(ILogger logger, string state, int partition, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{State} partition {Partition}: snapshot {SnapshotId}, {Bytes} bytes uploaded in {Milliseconds:F0} ms")]
     private static partial void LogSnapshot(ILogger logger, string state, int partition, long snapshotId, long bytes, double milliseconds);

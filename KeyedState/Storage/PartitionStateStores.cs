@@ -1,6 +1,7 @@
 using KinesisGrains.RocksDb;
 using KinesisGrains.RocksDb.Snapshots;
 using KinesisGrains.RocksDb.Storage;
+using KinesisGrains.Runtime.Diagnostics;
 using KinesisGrains.Runtime.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -57,6 +58,7 @@ public sealed partial class PartitionStateStores : IDisposable
                 Directory.CreateDirectory(Path.GetDirectoryName(directory)!);
                 Directory.Move(staging, directory);
                 LogRestored(_logger, partitionId, restored.Manifest.SnapshotId, restored.FilesDownloaded, restored.FilesReused);
+                RuntimeMetrics.PartitionRestores.Add(1);
             }
             else
             {

@@ -21,6 +21,7 @@ public sealed partial class ShardCheckpointer(
     private readonly SemaphoreSlim _cycle = new(1, 1);
     private readonly Dictionary<string, Position> _pending = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Position> _written = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StreamSequenceToken?[]> _lastSent = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _rewinds = new(StringComparer.Ordinal);
 
     /// <summary>Completed checkpoint cycles (snapshot and checkpoints), for status and tests.</summary>
@@ -29,11 +30,13 @@ public sealed partial class ShardCheckpointer(
     public DateTimeOffset? LastCheckpointAt { get; private set; }
 
     /// <summary>Every record of the shard up to <paramref name="token"/> has been delivered to the partitions.</summary>
-    public void Processed(string shardId, StreamSequenceToken token)
+    /// <param name="lastSentByPartition">For each partition, the end of the last batch it was sent up to <paramref name="token"/>.</param>
+    public void Processed(string shardId, StreamSequenceToken token, StreamSequenceToken?[] lastSentByPartition)
     {
         lock (_lock)
         {
             _pending[shardId] = new Position(token, Ended: false);
+            _lastSent[shardId] = lastSentByPartition;
         }
     }
 
@@ -78,11 +81,13 @@ public sealed partial class ShardCheckpointer(
         {
             // Positions first: everything they cover was applied before the snapshot starts, so the snapshot holds it.
             List<KeyValuePair<string, Position>> moved;
-            List<SourcePosition> positions;
+            List<ShardDelivery> positions;
             lock (_lock)
             {
                 moved = _pending.Where(p => !_written.TryGetValue(p.Key, out var written) || written != p.Value).ToList();
-                positions = _pending.Select(p => new SourcePosition(p.Key, p.Value.Checkpoint, p.Value.SubSequenceNumber)).ToList();
+                positions = _pending
+                    .Select(p => new ShardDelivery(new SourcePosition(p.Key, p.Value.Checkpoint, p.Value.SubSequenceNumber), _lastSent.GetValueOrDefault(p.Key) ?? []))
+                    .ToList();
             }
 
             if (moved.Count == 0)

@@ -30,6 +30,8 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     private readonly List<KeyedEventBatch> _batches = [];
     private readonly List<FetchedPage> _pages = [];
     private readonly Position?[] _lastTo;
+    private readonly Position?[] _deliveredLastTo;
+    private readonly List<int> _partitionsOfRead = [];
     private readonly Queue<PendingPosition> _pending = new();
     private readonly Queue<IBatchContainer> _ready = new();
     private readonly ShardProgress _progress;
@@ -40,6 +42,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     private Shard? _shard;
     private Position? _resumeAfter;
     private string? _lastRead;
+    private string? _replayUntil;
     private ShardQueue? _queue;
     private CancellationTokenSource? _stopFetching;
     private Task _fetching = Task.CompletedTask;
@@ -53,6 +56,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         _decoder = context.CreateDecoder();
         _deaggregator = new(new KplDeaggregatorOptions { DropAggregatesOutsideShardRange = context.Options.Source.DropAggregatesOutsideShardRange });
         _lastTo = new Position?[context.Options.PartitionCount];
+        _deliveredLastTo = new Position?[context.Options.PartitionCount];
         _progress = context.ProgressOf(shardId);
 
         // Later receivers of a shard order after earlier ones in any cache that compares their tokens.
@@ -76,6 +80,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
 
         _resumeAfter = SentinelCheckpoint.IsSentinel(_lease.Checkpoint) ? null : new Position(_lease.Checkpoint, _lease.CheckpointSubSequenceNumber);
         Array.Fill(_lastTo, _resumeAfter);
+        Array.Fill(_deliveredLastTo, _resumeAfter);
         _progress.Update(p => p with { State = ShardReceiverState.Reading, Checkpoint = _lease.Checkpoint, CaughtUp = false, LastError = null });
         LogStarted(_logger, _shardId, _lease.Checkpoint, _lease.CheckpointSubSequenceNumber);
         StartFetching(afterSequenceNumber: null);
@@ -108,10 +113,12 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             return;
         }
 
-        if (_context.Checkpointer.TakeRewind(_shardId))
+        // Only between reads (nothing of an earlier read waits to be handed over), and once per replay.
+        if (_context.Checkpointer.TakeRewind(_shardId) && !IsReplaying)
         {
             await RewindAsync();
         }
+
 
         if (_fetching.IsFaulted)
         {
@@ -149,6 +156,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         }
 
         var sequence = _nextSequence;
+        _partitionsOfRead.Clear();
         if (last is { } to)
         {
             _batches.Clear();
@@ -160,6 +168,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
                 {
                     var batch = _batches[index];
                     _lastTo[batch.Partition] = to;
+                    _partitionsOfRead.Add(batch.Partition);
                     var streamId = StreamId.Create(_context.Options.StreamNamespace, batch.Partition);
                     _ready.Enqueue(new KinesisBatchContainer(streamId, new KinesisSequenceToken(sequence, index), batch));
                 }
@@ -167,7 +176,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         }
 
         var newest = _pages[^1];
-        _pending.Enqueue(new PendingPosition(_nextSequence - 1, last, newest.IsShardEnd, read, deadLettered));
+        _pending.Enqueue(new PendingPosition(_nextSequence - 1, last, newest.IsShardEnd, read, deadLettered, [.. _partitionsOfRead]));
         _progress.Update(p => p with { MillisBehindLatest = newest.MillisBehindLatest });
         AdvanceDelivered();
         if (read + deadLettered > 0)
@@ -223,7 +232,12 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             _pending.Dequeue();
             if (pending.Position is { } position)
             {
-                _context.Checkpointer.Processed(_shardId, position);
+                foreach (var partition in pending.Partitions)
+                {
+                    _deliveredLastTo[partition] = position;
+                }
+
+                _context.Checkpointer.Processed(_shardId, position, (Position?[])_deliveredLastTo.Clone());
             }
 
             _progress.Update(p => p with
@@ -264,12 +278,17 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     {
         await StopFetchingAsync();
         _context.Buffer.RemoveQueue(_shardId);
+        _replayUntil = _lastRead;
         _resumeAfter = _context.Checkpointer.GetCheckpointPosition(_shardId) ?? _resumeAfter;
         Array.Fill(_lastTo, _resumeAfter);
         _lastRead = null;
         LogRewind(_logger, _shardId, _resumeAfter?.ToString() ?? _lease!.Checkpoint);
         StartFetching(afterSequenceNumber: null);
     }
+
+    /// <summary>True while a rewind's replay has not yet read past where the rewind began.</summary>
+    private bool IsReplaying =>
+        _replayUntil is { } until && (_lastRead is null || Position.CompareSequenceNumbers(_lastRead, until) < 0);
 
     /// <summary>Children wait for this shard's SHARD_END checkpoint: write it now rather than at the next interval.</summary>
     private async Task CheckpointEndAsync()
@@ -378,7 +397,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     }
 
     /// <summary>A read whose containers are not all delivered yet: the position it reaches and what it held.</summary>
-    private readonly record struct PendingPosition(long LastContainer, Position? Position, bool ShardEnd, int Events, int DeadLettered);
+    private readonly record struct PendingPosition(long LastContainer, Position? Position, bool ShardEnd, int Events, int DeadLettered, int[] Partitions);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId}: reading from checkpoint {Checkpoint}/{SubSequenceNumber}")]
     private static partial void LogStarted(ILogger logger, string shardId, string checkpoint, long subSequenceNumber);

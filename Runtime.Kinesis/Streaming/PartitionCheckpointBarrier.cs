@@ -11,15 +11,21 @@ namespace KinesisGrains.Kinesis.Streaming;
 /// </summary>
 public sealed class PartitionCheckpointBarrier(IGrainFactory grains, PartitionGrainClasses classes, int partitionCount) : IStateSnapshotter
 {
-    public async Task<IReadOnlyCollection<string>> SnapshotAsync(IReadOnlyList<SourcePosition> positions, CancellationToken cancellationToken)
+    public async Task<IReadOnlyCollection<string>> SnapshotAsync(IReadOnlyList<ShardDelivery> positions, CancellationToken cancellationToken)
     {
-        var array = positions.ToArray();
         var calls = new List<Task<string[]>>(classes.Classes.Count * partitionCount);
-        foreach (var grainClass in classes.Classes)
+        for (var partition = 0; partition < partitionCount; partition++)
         {
-            for (var partition = 0; partition < partitionCount; partition++)
+            var barriers = new ShardBarrier[positions.Count];
+            for (var i = 0; i < barriers.Length; i++)
             {
-                calls.Add(grains.GetGrain<IPartitionCheckpoint>(partition, grainClass.FullName).PersistAsync(array));
+                var (position, lastSent) = (positions[i].Position, positions[i].LastSentByPartition);
+                barriers[i] = new ShardBarrier(position.ShardId, position.Checkpoint, position.SubSequenceNumber, partition < lastSent.Length ? lastSent[partition] : null);
+            }
+
+            foreach (var grainClass in classes.Classes)
+            {
+                calls.Add(grains.GetGrain<IPartitionCheckpoint>(partition, grainClass.FullName).PersistAsync(barriers));
             }
         }
 

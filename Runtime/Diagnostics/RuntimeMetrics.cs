@@ -21,6 +21,9 @@ public static class RuntimeMetrics
     public static readonly Counter<long> PartitionGaps =
         s_meter.CreateCounter<long>("kgrains.state.partition_gaps", "{gap}", "Shards a partition found it missed events of (restored from an older snapshot); each is replayed from its checkpoint");
 
+    public static readonly Counter<long> PartitionRestores =
+        s_meter.CreateCounter<long>("kgrains.state.partition_restores", "{restore}", "Partitions opened from an S3 snapshot");
+
     public static readonly Counter<long> GrainActivations =
         s_meter.CreateCounter<long>("kgrains.grain.activations", "{activation}", "Grain activations created");
 

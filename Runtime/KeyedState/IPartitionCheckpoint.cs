@@ -1,4 +1,3 @@
-using KinesisGrains.Runtime.Storage;
 using Orleans;
 
 namespace KinesisGrains.Runtime.KeyedState;
@@ -12,8 +11,8 @@ public interface IPartitionCheckpoint : IGrainWithIntegerKey
 {
     /// <summary>
     /// Makes everything applied so far durable (an S3 snapshot, or the local store) and records that the partition
-    /// has seen each shard up to its position.
+    /// has seen each shard up to its barrier, when it holds the last batch the shard's receiver sent it.
     /// </summary>
     /// <returns>The shards the partition cannot vouch for (it missed events of them after a restore): do not move their checkpoints.</returns>
-    Task<string[]> PersistAsync(SourcePosition[] positions);
+    Task<string[]> PersistAsync(ShardBarrier[] barriers);
 }

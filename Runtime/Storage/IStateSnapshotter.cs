@@ -11,8 +11,14 @@ public interface IStateSnapshotter
     /// restoring an older snapshot knows where to replay from.
     /// </param>
     /// <returns>The shards whose positions the state cannot vouch for: their checkpoints must not move.</returns>
-    Task<IReadOnlyCollection<string>> SnapshotAsync(IReadOnlyList<SourcePosition> positions, CancellationToken cancellationToken);
+    Task<IReadOnlyCollection<string>> SnapshotAsync(IReadOnlyList<ShardDelivery> positions, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// A shard's position with everything up to it delivered, and for each partition the end of the last batch it was
+/// sent up to there (null: none since the receiver started at the shard's start).
+/// </summary>
+public sealed record ShardDelivery(SourcePosition Position, Streams.StreamSequenceToken?[] LastSentByPartition);
 
 /// <summary>A source shard's checkpoint: a sequence number and sub-sequence number, or a sentinel such as SHARD_END.</summary>
 [Orleans.GenerateSerializer, Orleans.Immutable]

@@ -24,7 +24,8 @@ public sealed class StateOptionsTests(LocalCluster cluster) : IClassFixture<Loca
             await LocalCluster.WaitForCaughtUpAsync(silo, 50);
         }
 
-        var partitions = Directory.GetDirectories(Path.Combine(data.Path, "state"), "p-*");
+        // state/{application}/{stream incarnation}/{state name}/p-NNNNN
+        var partitions = Directory.GetDirectories(Path.Combine(data.Path, "state", "app-" + stream), "p-*", SearchOption.AllDirectories);
         Assert.Equal(3, partitions.Length);
         foreach (var partition in partitions)
         {
