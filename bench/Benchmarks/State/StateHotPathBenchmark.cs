@@ -1,32 +1,30 @@
-using System.Diagnostics;
 using System.Globalization;
-using KinesisGrains.RocksDb;
-using KinesisGrains.RocksDb.Storage;
-using KinesisGrains.Runtime.DeadLetters;
-using KinesisGrains.Runtime.Grains;
-using KinesisGrains.Runtime.Partitions;
-using KinesisGrains.Runtime.Storage;
-using KinesisGrains.Runtime.Streams;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
+using KinesisGrains.Benchmarks.State.Synthetic;
+using KinesisGrains.RocksDb.Snapshots;
 
 namespace KinesisGrains.Benchmarks.State;
 
 /// <summary>
-/// Keyed counter updates through the partition hot path (decoded events → partitions → grains → write-behind
-/// batches into RocksDB with high-water marks, flushed at every simulated checkpoint), against RocksDB doing the bare
-/// work from C (State/merge_loop.c on the same library: random merges and puts over the same key count, batched, WAL
-/// off), in the same run; and against db_bench's mergerandom where db_bench is installed.
+/// Keyed counter updates through the Orleans path (synthetic receivers → batch containers → pulling agents → real
+/// keyed-state partition grains → RocksDB, WAL off as with snapshots on), against RocksDB doing the bare work from C
+/// (State/merge_loop.c on the same library: the same random keys, merges or puts in batches, WAL off) in the same run,
+/// and against db_bench's mergerandom where it is installed. A second Orleans run with grains that only count what
+/// they are handed prices one Orleans delivery.
 /// </summary>
 internal static class StateHotPathBenchmark
 {
+    // dotnet run -c Release --project bench/Benchmarks -- state [--keys N] [--events N] [--partitions P] [--queues Q] [--records-per-read N] [--cache-size N]
     public static async Task<int> RunAsync(string[] args)
     {
-        var keys = Option(args, "--keys", 1_000_000);
-        var events = Option(args, "--events", 10_000_000);
+        var keys = (int)Option(args, "--keys", 200_000);
+        var events = (int)Option(args, "--events", 2_000_000);
         var partitions = (int)Option(args, "--partitions", 16);
-        var batch = (int)Option(args, "--batch", 10_000);
-        var checkpointEvery = Option(args, "--checkpoint-every", 2_000_000);
+        var settings = new OrleansRunSettings(
+            partitions,
+            Queues: (int)Option(args, "--queues", 4),
+            RecordsPerRead: (int)Option(args, "--records-per-read", 4_000),
+            CacheSize: (int)Option(args, "--cache-size", SyntheticAdapterFactory.KinesisCacheSize(partitions)),
+            MaxKeysInMemoryPerPartition: 100_000);
         var root = Path.Combine(Path.GetTempPath(), "kgrains-state-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
         try
@@ -34,23 +32,45 @@ internal static class StateHotPathBenchmark
             // Compiled first, so a missing gcc fails the run before minutes of measuring.
             var mergeLoop = MergeLoop.Compile(root);
 
-            Console.WriteLine($"keyed counters: {keys:N0} keys, {events:N0} events, {partitions} partitions, batches of {batch:N0}, flush every {checkpointEvery:N0}");
-            var perPartition = await RunOursAsync(Path.Combine(root, "per-partition"), perPartitionDb: true, keys, events, partitions, batch, checkpointEvery);
-            var shared = await RunOursAsync(Path.Combine(root, "shared"), perPartitionDb: false, keys, events, partitions, batch, checkpointEvery);
+            // s3rver only so the partitions run as a production silo does, with snapshots and so the WAL off; none is taken.
+            using var emulators = LocalEmulators.Start("s3rver");
+            using (var s3 = S3ClientFactory.Create(Snapshots(emulators.S3)))
+            {
+                await s3.PutBucketAsync(Snapshots(emulators.S3).Bucket);
+            }
+
+            var workload = CounterWorkload.Create(keys, events);
+            Console.WriteLine($"keyed counters through Orleans: {keys:N0} keys, {events:N0} events, {partitions} partitions, {settings.Queues} queues, " +
+                $"{settings.RecordsPerRead:N0} records per read (~{settings.EventsPerContainer} events per container), queue cache {settings.CacheSize} containers");
+
+            // Warms the JIT over the whole delivery path, so neither timed run pays for it.
+            var warmUp = await OrleansRun.RunAsync(Consumer.DeliveryProbes, events / 4, workload.KeyOf, settings, Path.Combine(root, "warm-up"), null);
+            Console.WriteLine($"warm-up (delivery probes, {events / 4:N0} events): {warmUp.EventsPerSecond:N0} events/s");
+
+            var probes = await OrleansRun.RunAsync(Consumer.DeliveryProbes, events, workload.KeyOf, settings, Path.Combine(root, "probes"), null);
+            Console.WriteLine($"delivery probes: {Describe(probes)}");
+
+            var counters = await OrleansRun.RunAsync(
+                Consumer.Counters, events, workload.KeyOf, settings, Path.Combine(root, "counters"), Snapshots(emulators.S3), grains => CheckCountsAsync(grains, workload, partitions));
+            Console.WriteLine($"counter partitions: {Describe(counters)}");
+
+            var making = await OrleansRun.MakeContainersOnlyAsync(events, workload.KeyOf, settings);
+            Console.WriteLine($"making the same containers without Orleans: {making:F2} CPU s");
 
             var library = MergeLoop.Library();
             Console.WriteLine($"yardstick on {library}");
             var merge = MergeLoop.Run(mergeLoop, library, "merge", keys, events, Path.Combine(root, "c-merge"));
-            var put = MergeLoop.Run(mergeLoop, library, "put", keys, keys, Path.Combine(root, "c-put"));
+            var put = MergeLoop.Run(mergeLoop, library, "put", keys, events, Path.Combine(root, "c-put"));
 
-            var on = $"{DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores";
-            var label = $"{keys / 1_000_000.0:0.#}M keys, {events / 1_000_000.0:0.#}M events";
-            const string C = "C loop on the package's RocksDB 11.12, batches of 1,000, WAL off";
+            var on = $"{DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, shared and noisy";
+            var label = $"{keys / 1_000_000.0:0.##}M keys, {events / 1_000_000.0:0.##}M events, {partitions} partitions, {settings.Queues} queues, ~{settings.EventsPerContainer} events per container";
+            const string Path1 = "through Orleans (synthetic receivers → batch containers → pulling agents → partition grains → RocksDB, WAL off)";
+            const string C = "C loop on the package's RocksDB 11.12, same keys, batches of 1,000, WAL off";
+            var ours = $"{counters.EventsPerSecond:N0} ({counters.CpuSeconds / counters.Seconds:0.0} cores)";
             var rows = new List<ResultRow>
             {
-                Row($"keyed counter updates/s, {label}, one RocksDB per partition (vs {C}: uint64add merges)", perPartition, merge, on),
-                Row($"keyed counter updates/s, {label}, one RocksDB with partition prefix (vs {C}: uint64add merges)", shared, merge, on),
-                Row($"keyed counter updates/s, {label}, one RocksDB per partition (vs {C}: one put per key)", perPartition, put, on),
+                new($"keyed counter updates/s {Path1}, {label} (vs {C}: uint64add merges)", ours, $"{merge:N0}", $"{counters.EventsPerSecond / merge:0.00}", on),
+                new($"keyed counter updates/s {Path1}, {label} (vs {C}: one put per event)", ours, $"{put:N0}", $"{counters.EventsPerSecond / put:0.00}", on),
             };
 
             var dbBench = "";
@@ -58,7 +78,8 @@ internal static class StateHotPathBenchmark
             {
                 var dbBenchMerge = DbBench.Run("mergerandom", events, keys, Path.Combine(root, "db_bench-merge"));
                 Console.WriteLine($"db_bench mergerandom: {dbBenchMerge:N0} ops/s");
-                rows.Add(Row($"keyed counter updates/s, {label}, one RocksDB per partition (vs Debian's db_bench mergerandom, built with assertions, one merge per write)", perPartition, dbBenchMerge, on));
+                rows.Add(new($"keyed counter updates/s {Path1}, {label} (vs Debian's db_bench mergerandom, built with assertions, one merge per write)",
+                    ours, $"{dbBenchMerge:N0}", $"{counters.EventsPerSecond / dbBenchMerge:0.00}", on));
                 dbBench = $"; and {DbBench.Command("mergerandom", events, keys)}";
             }
             else
@@ -66,10 +87,21 @@ internal static class StateHotPathBenchmark
                 Console.WriteLine("db_bench is not installed: no db_bench row (Debian: apt-get install rocksdb-tools)");
             }
 
+            // Orleans' share: CPU beyond making the containers, per container, with and without the grains' work.
+            var deliveryCpu = (probes.CpuSeconds - making) / probes.Containers * 1e6;
+            var counterCpu = (counters.CpuSeconds - making) / counters.Containers * 1e6;
+            var perEvent = (double)events / probes.Containers;
+            rows.Add(new(
+                $"one Orleans delivery of a batch container (pulling agent, queue cache, implicit subscription, grain call) to a grain that only counts its events, {label}: CPU µs per container " +
+                "beyond making the containers (vs the same for the counter partition grains: delivery + per-key logic + RocksDB write)",
+                $"{deliveryCpu:0.0} µs/container, {deliveryCpu / perEvent:0.000} µs/event (wall: {probes.Seconds / probes.Containers * 1e6:0.0} µs/container, {probes.EventsPerSecond:N0} events/s)",
+                $"{counterCpu:0.0} µs/container, {counterCpu / perEvent:0.000} µs/event",
+                $"{deliveryCpu / counterCpu:0.00}",
+                on));
+
             var command = $"dotnet run -c Release --project bench/Benchmarks -- state --keys {keys} --events {events} " +
-                $"(compiles bench/Benchmarks/State/merge_loop.c with gcc and runs it on the RocksDB library RocksDbSharp loaded: " +
-                $"{MergeLoop.Command("merge", keys, events)} and {MergeLoop.Command("put", keys, keys)}{dbBench}; " +
-                "db_bench only where it is installed)";
+                $"(starts s3rver with tools/emulators/emulators.sh; compiles bench/Benchmarks/State/merge_loop.c with gcc and runs it on the RocksDB library RocksDbSharp loaded: " +
+                $"{MergeLoop.Command("merge", keys, events)} and {MergeLoop.Command("put", keys, events)}{dbBench}; db_bench only where it is installed)";
             var path = ResultsTable.Upsert(rows, ("State hot path rows", command));
             Console.WriteLine($"Updated {path}");
             return 0;
@@ -80,65 +112,31 @@ internal static class StateHotPathBenchmark
         }
     }
 
-    private static ResultRow Row(string measure, double ours, double yardstick, string on) =>
-        new(measure, $"{ours:N0}", $"{yardstick:N0}", $"{ours / yardstick:0.00}", on);
+    private static string Describe(OrleansRunResult run) =>
+        $"{run.EventsPerSecond:N0} events/s ({run.Events:N0} events in {run.Containers:N0} containers, {run.Seconds:F2} s, {run.CpuSeconds:F2} CPU s)";
 
-    private static async Task<double> RunOursAsync(string directory, bool perPartitionDb, long keys, long events, int partitions, int batch, long checkpointEvery)
+    private static S3SnapshotOptions Snapshots(Uri s3) => new()
     {
-        var options = new PartitionStoreOptions().ToRocksDbOptions(disableWal: true);
-        using var perPartitionStores = perPartitionDb ? new PartitionedRocksDbStores(directory, partitions, options, 256L * 1024 * 1024) : null;
-        using var cache = perPartitionDb ? null : new RocksDbBlockCache(256L * 1024 * 1024);
-        using var sharedStore = perPartitionDb ? null : RocksDbKeyValueStore.Open(directory, new RocksDbOptions { DisableWal = true }, cache);
-        Func<int, IKeyValueStore> storeOf = perPartitionDb ? p => perPartitionStores![p] : _ => sharedStore!;
-        var runtimeOptions = new GrainRuntimeOptions
-        {
-            PartitionCount = partitions,
-            MaxActivationsPerPartition = (int)(keys / partitions * 2),
-            MaxDirtyGrainsPerPartition = (int)(keys / partitions * 2),
-        };
-        await using var runtime = new GrainRuntime(
-            storeOf,
-            new GrainTypeRegistry([typeof(CounterGrain)]),
-            runtimeOptions,
-            new LocalDeadLetterQueue(Path.Combine(directory + "-dead-letters")),
-            new ServiceCollection().BuildServiceProvider(),
-            NullLoggerFactory.Instance);
+        Bucket = "kgrains-state-bench",
+        Prefix = "run-" + Guid.NewGuid().ToString("N")[..8],
+        ServiceUrl = s3,
+        AccessKeyId = "S3RVER",
+        SecretAccessKey = "S3RVER",
+    };
 
-        var keyNames = new string[keys];
-        for (var i = 0; i < keys; i++)
+    /// <summary>A few counters asked through their partition grains hold what the workload says.</summary>
+    private static async Task CheckCountsAsync(Orleans.IGrainFactory grains, CounterWorkload workload, int partitions)
+    {
+        foreach (var key in new[] { 0, workload.Keys.Length / 2, workload.Keys.Length - 1 })
         {
-            keyNames[i] = "key-" + i.ToString("D8", CultureInfo.InvariantCulture);
-        }
-
-        var random = new Random(42);
-        var stopwatch = Stopwatch.StartNew();
-        var sinceCheckpoint = 0L;
-        for (long produced = 0; produced < events;)
-        {
-            var size = (int)Math.Min(batch, events - produced);
-            var slice = new List<StreamEvent<long>>(size);
-            for (var i = 0; i < size; i++)
+            var name = workload.Keys[key];
+            var state = await grains.GetGrain<ICounterPartition>(new Runtime.Partitions.PartitionMap(partitions).GetPartition(name)).GetAsync(name);
+            var expected = workload.CountOf(key);
+            if ((state?.Count ?? 0) != expected)
             {
-                var key = keyNames[random.Next((int)keys)];
-                var sequence = (produced + i + 1).ToString(CultureInfo.InvariantCulture);
-                slice.Add(new StreamEvent<long>(key, 1, new StreamRecord(ReadOnlyMemory<byte>.Empty, key, sequence, 0, null, default, "shardId-000000000000")));
-            }
-
-            await runtime.ApplyAsync(typeof(CounterGrain), "shardId-000000000000", slice);
-            produced += size;
-            sinceCheckpoint += size;
-            if (sinceCheckpoint >= checkpointEvery)
-            {
-                await runtime.FlushAsync();
-                sinceCheckpoint = 0;
+                throw new InvalidOperationException($"Key {name} counted {state?.Count ?? 0}, expected {expected}.");
             }
         }
-
-        await runtime.FlushAsync();
-        var rate = events / stopwatch.Elapsed.TotalSeconds;
-        var sample = (long)(await runtime.InvokeAsync(typeof(ICounter).FullName!, keyNames[0], nameof(ICounter.GetAsync), default))!;
-        Console.WriteLine($"ours ({(perPartitionDb ? "one RocksDB per partition" : "one RocksDB, partition prefix")}): {rate:N0} events/s ({stopwatch.Elapsed.TotalSeconds:F1} s; key-00000000 = {sample})");
-        return rate;
     }
 
     private static long Option(string[] args, string name, long fallback)

@@ -1,0 +1,91 @@
+using System.Globalization;
+using KinesisGrains.Kinesis.Streaming;
+using KinesisGrains.Runtime.Partitions;
+using KinesisGrains.Runtime.Streams;
+using Orleans.Runtime;
+using Orleans.Streams;
+using Position = KinesisGrains.Runtime.Streams.StreamSequenceToken;
+
+namespace KinesisGrains.Benchmarks.State.Synthetic;
+
+/// <summary>
+/// A queue adapter receiver that makes its shard's records instead of fetching them, then does what
+/// <see cref="KinesisAdapterReceiver"/> does with a read: decodes each record with a <see cref="RecordDecoder{TEvent}"/>
+/// (the partition of its key by <see cref="PartitionMap"/>), builds one <see cref="KinesisBatchContainer"/> per
+/// partition with the previous batch's end as its start, and hands the pulling agent at most what it asks for.
+/// </summary>
+internal sealed class SyntheticReceiver : IQueueAdapterReceiver
+{
+    // Kinesis sequence numbers are 56-digit decimals; the grains compare and store them as strings.
+    private const string SequencePrefix = "4959033827149025660855969253836";
+
+    private readonly SyntheticLoad _load;
+    private readonly string _shardId;
+    private readonly RecordDecoder _decoder;
+    private readonly List<KeyedEventBatch> _batches = [];
+    private readonly Queue<IBatchContainer> _ready = new();
+    private readonly Position?[] _lastTo;
+    private long _records;
+    private long _reads;
+
+    public SyntheticReceiver(SyntheticLoad load, string shardId)
+    {
+        _load = load;
+        _shardId = shardId;
+        _decoder = new RecordDecoder<long>(new IncrementHandler(), new PartitionMap(load.PartitionCount), new NoDeadLetters());
+        _lastTo = new Position?[load.PartitionCount];
+    }
+
+    public Task Initialize(TimeSpan timeout) => Task.CompletedTask;
+
+    public Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount)
+    {
+        if (_ready.Count == 0)
+        {
+            Read();
+        }
+
+        var count = maxCount < 0 ? _ready.Count : Math.Min(maxCount, _ready.Count);
+        var containers = new List<IBatchContainer>(count);
+        while (containers.Count < count)
+        {
+            containers.Add(_ready.Dequeue());
+        }
+
+        return Task.FromResult<IList<IBatchContainer>>(containers);
+    }
+
+    public Task MessagesDeliveredAsync(IList<IBatchContainer> messages) => Task.CompletedTask;
+
+    public Task Shutdown(TimeSpan timeout) => Task.CompletedTask;
+
+    private void Read()
+    {
+        if (!_load.TryClaim(out var start, out var count))
+        {
+            return;
+        }
+
+        Position to = default;
+        for (var i = start; i < start + count; i++)
+        {
+            var sequenceNumber = SequencePrefix + (++_records).ToString("D25", CultureInfo.InvariantCulture);
+            var record = new StreamRecord(ReadOnlyMemory<byte>.Empty, _load.KeyOf(i), sequenceNumber, 0, null, default, _shardId);
+            _decoder.Add(record);
+            to = record.Token;
+        }
+
+        _batches.Clear();
+        _decoder.Build(_shardId, to, partition => _lastTo[partition], _batches);
+        for (var index = 0; index < _batches.Count; index++)
+        {
+            var batch = _batches[index];
+            _lastTo[batch.Partition] = to;
+            var streamId = StreamId.Create(_load.StreamNamespace, batch.Partition);
+            _ready.Enqueue(new KinesisBatchContainer(streamId, new KinesisSequenceToken(_reads, index), batch));
+        }
+
+        _reads++;
+        _load.CountContainers(_batches.Count);
+    }
+}
