@@ -134,11 +134,16 @@ internal static class SnapshotBenchmark
         // Load: every key once, in order, through a silo with no snapshots (so the WAL on: the stores are reopened
         // after it stops); the peak memory is read while its partition grains hold the keys.
         (long VmHwm, long PeakWorkingSet) peak = default;
-        var load = await OrleansRun.RunAsync(Consumer.Counters, keys, KeyOf(step: 1), settings, stateDirectory, null, _ =>
+        OrleansRunResult load;
+        await using (var silo = await BenchSilo.StartAsync(settings, stateDirectory, null))
         {
-            peak = PeakMemory();
-            return Task.CompletedTask;
-        });
+            load = await OrleansRun.RunAsync(silo, Consumer.Counters, keys, KeyOf(step: 1), _ =>
+            {
+                peak = PeakMemory();
+                return Task.CompletedTask;
+            });
+        }
+
         var (peakRss, peakWorkingSet) = peak;
         Console.WriteLine($"[{Label(keys)}] loaded {keys:N0} keys through Orleans in {load.Seconds:F1} s ({load.EventsPerSecond:N0} keys/s)");
 
@@ -155,7 +160,11 @@ internal static class SnapshotBenchmark
 
         // Snapshot 2: after 1% of the keys changed, through a silo again.
         stores.Dispose();
-        await OrleansRun.RunAsync(Consumer.Counters, keys / 100, KeyOf(step: 100), settings, stateDirectory, null);
+        await using (var silo = await BenchSilo.StartAsync(settings, stateDirectory, null))
+        {
+            await OrleansRun.RunAsync(silo, Consumer.Counters, keys / 100, KeyOf(step: 100));
+        }
+
         stores = new PartitionedRocksDbStores(storesDirectory, partitions, options, disableWal: true);
         FlushMemtables(stores, partitions);
         var (incremental, incrementalSeconds) = await SnapshotAsync(stores, store, partitions, Path.Combine(directory, "checkpoint-2"), 2, PartitionId);

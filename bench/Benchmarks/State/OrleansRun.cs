@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using KinesisGrains.Benchmarks.State.Synthetic;
-using KinesisGrains.RocksDb.Snapshots;
 using Orleans;
 
 namespace KinesisGrains.Benchmarks.State;
@@ -11,57 +10,83 @@ internal enum Consumer
     /// <summary><see cref="CounterPartitionGrain"/>: per-key counters written to RocksDB.</summary>
     Counters,
 
+    /// <summary><see cref="WarmUpCounterPartitionGrain"/>: the same on stores of their own.</summary>
+    WarmUpCounters,
+
     /// <summary><see cref="DeliveryProbeGrain"/>: counts what it is handed, nothing more.</summary>
     DeliveryProbes,
 }
 
 /// <summary>What one run through the Orleans path took: wall time from the first read to the last event consumed, and process CPU.</summary>
-internal sealed record OrleansRunResult(long Events, long Containers, double Seconds, double CpuSeconds)
+/// <param name="ApplySeconds">The partition grains' time in applying deliveries and writing them to RocksDB, summed over grains.</param>
+/// <param name="GcPauseSeconds">Time the process was paused for garbage collections.</param>
+/// <param name="JitSeconds">Time the JIT spent compiling methods during the run (tiered compilation still settling).</param>
+internal sealed record OrleansRunResult(
+    long Events, long Containers, double Seconds, double CpuSeconds, double ApplySeconds, double GcPauseSeconds, int Gen2Collections, double JitSeconds, long MethodsJitted)
 {
     public double EventsPerSecond => Events / Seconds;
+
+    public override string ToString() =>
+        $"{EventsPerSecond:N0} events/s ({Events:N0} events in {Containers:N0} containers, {Seconds:F2} s, {CpuSeconds:F2} CPU s; " +
+        $"grains applying and writing {ApplySeconds:F2} s; GC pauses {GcPauseSeconds:F2} s, {Gen2Collections} gen2; JIT {JitSeconds:F2} s, {MethodsJitted:N0} methods)";
 }
 
 /// <summary>
-/// One run: a fresh silo, every partition grain activated (stores opened), then the synthetic receivers let go and
-/// timed until the grains have consumed every event.
+/// One timed run on a <see cref="BenchSilo"/>: every consumer grain activated first (stores opened), then the synthetic
+/// receivers let go and timed until the grains have consumed every event.
 /// </summary>
 internal static class OrleansRun
 {
     private static readonly TimeSpan s_stallLimit = TimeSpan.FromSeconds(60);
 
-    /// <param name="whileUp">Runs after the timed part, with the silo still up (checks, memory readings).</param>
-    public static async Task<OrleansRunResult> RunAsync(
-        Consumer consumer,
-        long events,
-        Func<long, string> keyOf,
-        OrleansRunSettings settings,
-        string stateDirectory,
-        S3SnapshotOptions? snapshots,
-        Func<IGrainFactory, Task>? whileUp = null)
+    /// <param name="whileUp">Runs after the timed part (checks, memory readings).</param>
+    public static async Task<OrleansRunResult> RunAsync(BenchSilo silo, Consumer consumer, long events, Func<long, string> keyOf, Func<IGrainFactory, Task>? whileUp = null)
     {
-        var streamNamespace = consumer == Consumer.Counters ? ICounterPartition.StreamNamespace : IDeliveryProbe.StreamNamespace;
-        var load = new SyntheticLoad(streamNamespace, events, keyOf, settings.RecordsPerRead, settings.Partitions, settings.Queues);
-        using var progress = new RunProgress(events);
-        var silo = await BenchSilo.StartAsync(load, progress, stateDirectory, snapshots, settings.MaxKeysInMemoryPerPartition, settings.CacheSize);
-        await using (silo)
+        var streamNamespace = consumer switch
         {
-            // Activation opens each partition's RocksDB (and looks for snapshots): start-up, not the hot path.
-            await Task.WhenAll(Enumerable.Range(0, settings.Partitions).Select(p => consumer == Consumer.Counters
-                ? silo.Grains.GetGrain<ICounterPartition>(p).GetAsync("-")
-                : silo.Grains.GetGrain<IDeliveryProbe>(p).PingAsync()));
+            Consumer.Counters => ICounterPartition.StreamNamespace,
+            Consumer.WarmUpCounters => WarmUpCounterPartitionGrain.StreamNamespace,
+            _ => IDeliveryProbe.StreamNamespace,
+        };
 
-            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-            load.Open();
-            var finished = await WaitAsync(progress);
-            var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
-            var result = new OrleansRunResult(events, load.Containers, Stopwatch.GetElapsedTime(load.StartedAt, finished).TotalSeconds, cpu);
-            if (whileUp is not null)
-            {
-                await whileUp(silo.Grains);
-            }
-
-            return result;
+        // Activation opens each partition's RocksDB (and looks for snapshots): start-up, not the hot path.
+        var partitions = Enumerable.Range(0, silo.Settings.Partitions);
+        if (consumer == Consumer.Counters)
+        {
+            await Task.WhenAll(partitions.Select(p => silo.Grains.GetGrain<ICounterPartition>(p).GetAsync("-")));
         }
+        else if (consumer == Consumer.DeliveryProbes)
+        {
+            await Task.WhenAll(partitions.Select(p => silo.Grains.GetGrain<IDeliveryProbe>(p).PingAsync()));
+        }
+
+        await JitQuietAsync();
+        var load = new SyntheticLoad(streamNamespace, events, keyOf, silo.Settings.RecordsPerRead);
+        silo.Progress.Begin(events);
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var pausedBefore = GC.GetTotalPauseDuration();
+        var gen2Before = GC.CollectionCount(2);
+        var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
+        var jittedBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
+        silo.Feed.Begin(load);
+        var finished = await WaitAsync(silo.Progress);
+        var result = new OrleansRunResult(
+            events,
+            load.Containers,
+            Stopwatch.GetElapsedTime(load.StartedAt, finished).TotalSeconds,
+            (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds,
+            silo.Progress.ApplySeconds,
+            (GC.GetTotalPauseDuration() - pausedBefore).TotalSeconds,
+            GC.CollectionCount(2) - gen2Before,
+            (System.Runtime.JitInfo.GetCompilationTime() - jitBefore).TotalSeconds,
+            System.Runtime.JitInfo.GetCompiledMethodCount() - jittedBefore);
+        silo.Feed.End();
+        if (whileUp is not null)
+        {
+            await whileUp(silo.Grains);
+        }
+
+        return result;
     }
 
     /// <summary>
@@ -70,9 +95,9 @@ internal static class OrleansRun
     /// </summary>
     public static async Task<double> MakeContainersOnlyAsync(long events, Func<long, string> keyOf, OrleansRunSettings settings)
     {
-        var load = new SyntheticLoad(ICounterPartition.StreamNamespace, events, keyOf, settings.RecordsPerRead, settings.Partitions, settings.Queues);
-        var receivers = Enumerable.Range(0, settings.Queues).Select(q => new SyntheticReceiver(load, $"shardId-{q:D12}")).ToArray();
-        load.Open();
+        var feed = new SyntheticFeed(settings.Partitions, settings.Queues);
+        var receivers = Enumerable.Range(0, settings.Queues).Select(q => new SyntheticReceiver(feed, $"shardId-{q:D12}")).ToArray();
+        feed.Begin(new SyntheticLoad(ICounterPartition.StreamNamespace, events, keyOf, settings.RecordsPerRead));
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         for (var more = true; more;)
         {
@@ -86,16 +111,37 @@ internal static class OrleansRun
         return (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
     }
 
+    /// <summary>
+    /// Waits for the JIT to stop compiling (at most 30 s): activation runs the S3 client and the store opening, whose
+    /// methods tiered compilation recompiles in the background a moment later, which would land in the timed part.
+    /// </summary>
+    private static async Task JitQuietAsync()
+    {
+        var deadline = Stopwatch.StartNew();
+        var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now == compiled)
+            {
+                return;
+            }
+
+            compiled = now;
+        }
+    }
+
     private static async Task<long> WaitAsync(RunProgress progress)
     {
         var seen = -1L;
         var lastChange = Stopwatch.StartNew();
         while (true)
         {
-            var done = await Task.WhenAny(progress.Done, Task.Delay(TimeSpan.FromSeconds(1)));
-            if (done == progress.Done)
+            var done = progress.Done;
+            if (await Task.WhenAny(done, Task.Delay(TimeSpan.FromSeconds(1))) == done)
             {
-                return await progress.Done;
+                return await done;
             }
 
             if (progress.Count != seen)

@@ -43,16 +43,24 @@ internal static class StateHotPathBenchmark
             Console.WriteLine($"keyed counters through Orleans: {keys:N0} keys, {events:N0} events, {partitions} partitions, {settings.Queues} queues, " +
                 $"{settings.RecordsPerRead:N0} records per read (~{settings.EventsPerContainer} events per container), queue cache {settings.CacheSize} containers");
 
-            // Warms the JIT over the whole delivery path, so neither timed run pays for it.
-            var warmUp = await OrleansRun.RunAsync(Consumer.DeliveryProbes, events / 4, workload.KeyOf, settings, Path.Combine(root, "warm-up"), null);
-            Console.WriteLine($"warm-up (delivery probes, {events / 4:N0} events): {warmUp.EventsPerSecond:N0} events/s");
+            // One silo for every run, as one runs for hours: the warm-ups compile both paths (tiered compilation takes
+            // seconds to settle here), and the timed counters start from empty stores of their own.
+            OrleansRunResult probes, counters;
+            var silo = await BenchSilo.StartAsync(settings, Path.Combine(root, "state"), Snapshots(emulators.S3));
+            await using (silo)
+            {
+                foreach (var consumer in new[] { Consumer.DeliveryProbes, Consumer.WarmUpCounters })
+                {
+                    var warmUp = await OrleansRun.RunAsync(silo, consumer, events / 2, i => "w" + workload.KeyOf(i));
+                    Console.WriteLine($"warm-up ({consumer}, {events / 2:N0} events): {warmUp}");
+                }
 
-            var probes = await OrleansRun.RunAsync(Consumer.DeliveryProbes, events, workload.KeyOf, settings, Path.Combine(root, "probes"), null);
-            Console.WriteLine($"delivery probes: {Describe(probes)}");
+                probes = await OrleansRun.RunAsync(silo, Consumer.DeliveryProbes, events, workload.KeyOf);
+                Console.WriteLine($"delivery probes: {probes}");
 
-            var counters = await OrleansRun.RunAsync(
-                Consumer.Counters, events, workload.KeyOf, settings, Path.Combine(root, "counters"), Snapshots(emulators.S3), grains => CheckCountsAsync(grains, workload, partitions));
-            Console.WriteLine($"counter partitions: {Describe(counters)}");
+                counters = await OrleansRun.RunAsync(silo, Consumer.Counters, events, workload.KeyOf, grains => CheckCountsAsync(grains, workload, partitions));
+                Console.WriteLine($"counter partitions: {counters}");
+            }
 
             var making = await OrleansRun.MakeContainersOnlyAsync(events, workload.KeyOf, settings);
             Console.WriteLine($"making the same containers without Orleans: {making:F2} CPU s");
@@ -111,9 +119,6 @@ internal static class StateHotPathBenchmark
             Directory.Delete(root, recursive: true);
         }
     }
-
-    private static string Describe(OrleansRunResult run) =>
-        $"{run.EventsPerSecond:N0} events/s ({run.Events:N0} events in {run.Containers:N0} containers, {run.Seconds:F2} s, {run.CpuSeconds:F2} CPU s)";
 
     private static S3SnapshotOptions Snapshots(Uri s3) => new()
     {

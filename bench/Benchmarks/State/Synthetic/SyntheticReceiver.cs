@@ -19,21 +19,22 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
     // Kinesis sequence numbers are 56-digit decimals; the grains compare and store them as strings.
     private const string SequencePrefix = "4959033827149025660855969253836";
 
-    private readonly SyntheticLoad _load;
+    private readonly SyntheticFeed _feed;
     private readonly string _shardId;
     private readonly RecordDecoder _decoder;
     private readonly List<KeyedEventBatch> _batches = [];
     private readonly Queue<IBatchContainer> _ready = new();
-    private readonly Position?[] _lastTo;
+
+    // Per namespace: each grain class checks that a batch starts where the shard's previous one for it ended.
+    private readonly Dictionary<string, Position?[]> _lastTo = new(StringComparer.Ordinal);
     private long _records;
     private long _reads;
 
-    public SyntheticReceiver(SyntheticLoad load, string shardId)
+    public SyntheticReceiver(SyntheticFeed feed, string shardId)
     {
-        _load = load;
+        _feed = feed;
         _shardId = shardId;
-        _decoder = new RecordDecoder<long>(new IncrementHandler(), new PartitionMap(load.PartitionCount), new NoDeadLetters());
-        _lastTo = new Position?[load.PartitionCount];
+        _decoder = new RecordDecoder<long>(new IncrementHandler(), new PartitionMap(feed.PartitionCount), new NoDeadLetters());
     }
 
     public Task Initialize(TimeSpan timeout) => Task.CompletedTask;
@@ -61,31 +62,36 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
 
     private void Read()
     {
-        if (!_load.TryClaim(out var start, out var count))
+        if (_feed.Current is not { } load || !load.TryClaim(out var start, out var count))
         {
             return;
+        }
+
+        if (!_lastTo.TryGetValue(load.StreamNamespace, out var lastTo))
+        {
+            _lastTo[load.StreamNamespace] = lastTo = new Position?[_feed.PartitionCount];
         }
 
         Position to = default;
         for (var i = start; i < start + count; i++)
         {
             var sequenceNumber = SequencePrefix + (++_records).ToString("D25", CultureInfo.InvariantCulture);
-            var record = new StreamRecord(ReadOnlyMemory<byte>.Empty, _load.KeyOf(i), sequenceNumber, 0, null, default, _shardId);
+            var record = new StreamRecord(ReadOnlyMemory<byte>.Empty, load.KeyOf(i), sequenceNumber, 0, null, default, _shardId);
             _decoder.Add(record);
             to = record.Token;
         }
 
         _batches.Clear();
-        _decoder.Build(_shardId, to, partition => _lastTo[partition], _batches);
+        _decoder.Build(_shardId, to, partition => lastTo[partition], _batches);
         for (var index = 0; index < _batches.Count; index++)
         {
             var batch = _batches[index];
-            _lastTo[batch.Partition] = to;
-            var streamId = StreamId.Create(_load.StreamNamespace, batch.Partition);
+            lastTo[batch.Partition] = to;
+            var streamId = StreamId.Create(load.StreamNamespace, batch.Partition);
             _ready.Enqueue(new KinesisBatchContainer(streamId, new KinesisSequenceToken(_reads, index), batch));
         }
 
         _reads++;
-        _load.CountContainers(_batches.Count);
+        load.CountContainers(_batches.Count);
     }
 }
