@@ -171,15 +171,29 @@ internal static class ReceiverBenchmark
                 clock.Restart();
                 var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                 var deadline = TimeSpan.FromMinutes(10);
+                var nextReport = TimeSpan.FromSeconds(1);
+                TimeSpan? firstDelivered = null;
                 while (!(silo.Source.IsCaughtUp && silo.Source.Progress.Sum(p => p.RecordsRead) >= records))
                 {
+                    if (firstDelivered is null && silo.Source.Progress.Sum(p => p.RecordsRead) > 0)
+                    {
+                        firstDelivered = clock.Elapsed;
+                        Console.WriteLine($"  first records delivered after {firstDelivered.Value.TotalSeconds:F2} s (leases, shard listing, receivers starting, first fetch)");
+                    }
+
+                    if (clock.Elapsed > nextReport)
+                    {
+                        Console.WriteLine($"  {clock.Elapsed.TotalSeconds:F0} s: {silo.Source.Progress.Sum(p => p.RecordsRead):N0} records read and delivered");
+                        nextReport += TimeSpan.FromSeconds(1);
+                    }
+
                     if (clock.Elapsed > deadline)
                     {
                         var shards = string.Join("; ", silo.Source.Progress.Select(p => $"{p.ShardId} {p.State} read {p.RecordsRead} caught up {p.CaughtUp} error {p.LastError}"));
                         throw new TimeoutException($"The silo did not read and catch up with {records} records in {deadline}: {shards}");
                     }
 
-                    await Task.Delay(20);
+                    await Task.Delay(10);
                 }
 
                 var seconds = clock.Elapsed.TotalSeconds;
