@@ -16,8 +16,9 @@ namespace KinesisGrains.Benchmarks.State.Synthetic;
 /// </summary>
 internal sealed class SyntheticReceiver : IQueueAdapterReceiver
 {
-    // Kinesis sequence numbers are 56-digit decimals; the grains compare and store them as strings.
-    private const string SequencePrefix = "4959033827149025660855969253836";
+    // Kinesis sequence numbers are 56-digit decimals; the grains compare and store them as strings. Here: 28 fixed
+    // digits, the receiver's start time (18), its record count (10).
+    private const string SequencePrefix = "4959033827149025660855969253";
 
     private readonly SyntheticFeed _feed;
     private readonly string _shardId;
@@ -27,6 +28,7 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
 
     // Per namespace: each grain class checks that a batch starts where the shard's previous one for it ended.
     private readonly Dictionary<string, Position?[]> _lastTo = new(StringComparer.Ordinal);
+    private readonly string _epoch;
     private long _records;
     private long _reads;
 
@@ -35,6 +37,10 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
         _feed = feed;
         _shardId = shardId;
         _decoder = new RecordDecoder<long>(new IncrementHandler(), new PartitionMap(feed.PartitionCount), new NoDeadLetters());
+
+        // A shard read again by a later silo (the snapshot benchmark's second load) goes on after what the partitions
+        // hold, or they would skip its records as redeliveries.
+        _epoch = SequencePrefix + DateTime.UtcNow.Ticks.ToString("D18", CultureInfo.InvariantCulture);
     }
 
     public Task Initialize(TimeSpan timeout) => Task.CompletedTask;
@@ -75,7 +81,7 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
         Position to = default;
         for (var i = start; i < start + count; i++)
         {
-            var sequenceNumber = SequencePrefix + (++_records).ToString("D25", CultureInfo.InvariantCulture);
+            var sequenceNumber = _epoch + (++_records).ToString("D10", CultureInfo.InvariantCulture);
             var record = new StreamRecord(ReadOnlyMemory<byte>.Empty, load.KeyOf(i), sequenceNumber, 0, null, default, _shardId);
             _decoder.Add(record);
             to = record.Token;
