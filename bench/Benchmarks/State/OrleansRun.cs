@@ -20,14 +20,27 @@ internal enum Consumer
 /// <summary>What one run through the Orleans path took: wall time from the first read to the last event consumed, and process CPU.</summary>
 /// <param name="ApplySeconds">The partition grains' time in applying deliveries and writing them to RocksDB, summed over grains.</param>
 /// <param name="GcPauseSeconds">Time the process was paused for garbage collections.</param>
+/// <param name="ReceiverCpuSeconds">CPU the synthetic receivers spent making records and containers: the rest is Orleans and the grains.</param>
 /// <param name="JitSeconds">Time the JIT spent compiling methods during the run (tiered compilation still settling).</param>
 internal sealed record OrleansRunResult(
-    long Events, long Containers, double Seconds, double CpuSeconds, double ApplySeconds, double GcPauseSeconds, int Gen2Collections, double JitSeconds, long MethodsJitted)
+    long Events,
+    long Containers,
+    double Seconds,
+    double CpuSeconds,
+    double ReceiverCpuSeconds,
+    double ApplySeconds,
+    double GcPauseSeconds,
+    int Gen2Collections,
+    double JitSeconds,
+    long MethodsJitted)
 {
     public double EventsPerSecond => Events / Seconds;
 
+    /// <summary>CPU µs per container beyond making it: Orleans' delivery and whatever the grains do.</summary>
+    public double ConsumerCpuMicrosecondsPerContainer => (CpuSeconds - ReceiverCpuSeconds) / Containers * 1e6;
+
     public override string ToString() =>
-        $"{EventsPerSecond:N0} events/s ({Events:N0} events in {Containers:N0} containers, {Seconds:F2} s, {CpuSeconds:F2} CPU s; " +
+        $"{EventsPerSecond:N0} events/s ({Events:N0} events in {Containers:N0} containers, {Seconds:F2} s, {CpuSeconds:F2} CPU s of which receivers {ReceiverCpuSeconds:F2} s; " +
         $"grains applying and writing {ApplySeconds:F2} s; GC pauses {GcPauseSeconds:F2} s, {Gen2Collections} gen2; JIT {JitSeconds:F2} s, {MethodsJitted:N0} methods)";
 }
 
@@ -75,6 +88,7 @@ internal static class OrleansRun
             load.Containers,
             Stopwatch.GetElapsedTime(load.StartedAt, finished).TotalSeconds,
             (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds,
+            load.ReceiverCpuSeconds,
             silo.Progress.ApplySeconds,
             (GC.GetTotalPauseDuration() - pausedBefore).TotalSeconds,
             GC.CollectionCount(2) - gen2Before,
@@ -87,28 +101,6 @@ internal static class OrleansRun
         }
 
         return result;
-    }
-
-    /// <summary>
-    /// The CPU seconds the synthetic receivers take to make the same containers with no Orleans behind them, on this
-    /// thread: what a run spends before delivery starts.
-    /// </summary>
-    public static async Task<double> MakeContainersOnlyAsync(long events, Func<long, string> keyOf, OrleansRunSettings settings)
-    {
-        var feed = new SyntheticFeed(settings.Partitions, settings.Queues);
-        var receivers = Enumerable.Range(0, settings.Queues).Select(q => new SyntheticReceiver(feed, $"shardId-{q:D12}")).ToArray();
-        feed.Begin(new SyntheticLoad(ICounterPartition.StreamNamespace, events, keyOf, settings.RecordsPerRead));
-        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-        for (var more = true; more;)
-        {
-            more = false;
-            foreach (var receiver in receivers)
-            {
-                more |= (await receiver.GetQueueMessagesAsync(-1)).Count > 0;
-            }
-        }
-
-        return (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
     }
 
     /// <summary>

@@ -12,6 +12,7 @@ internal sealed class SyntheticLoad(string streamNamespace, long events, Func<lo
     private long _next;
     private long _startedAt;
     private long _containers;
+    private long _receiverCpuNanoseconds;
 
     /// <summary>The Orleans stream namespace of the partition streams: it picks the consumer grain class.</summary>
     public string StreamNamespace { get; } = streamNamespace;
@@ -25,6 +26,9 @@ internal sealed class SyntheticLoad(string streamNamespace, long events, Func<lo
 
     /// <summary>Batch containers the receivers made.</summary>
     public long Containers => Volatile.Read(ref _containers);
+
+    /// <summary>CPU time the receivers spent making this load's records and containers.</summary>
+    public double ReceiverCpuSeconds => Volatile.Read(ref _receiverCpuNanoseconds) / 1e9;
 
     public string KeyOf(long index) => keyOf(index);
 
@@ -43,5 +47,9 @@ internal sealed class SyntheticLoad(string streamNamespace, long events, Func<lo
         return true;
     }
 
-    public void CountContainers(int containers) => Interlocked.Add(ref _containers, containers);
+    public void CountRead(int containers, long cpuNanoseconds)
+    {
+        Interlocked.Add(ref _containers, containers);
+        Interlocked.Add(ref _receiverCpuNanoseconds, cpuNanoseconds);
+    }
 }

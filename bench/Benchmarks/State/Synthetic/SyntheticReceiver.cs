@@ -68,6 +68,7 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
 
     private void Read()
     {
+        var cpuBefore = ThreadCpu.Nanoseconds();
         if (_feed.Current is not { } load || !load.TryClaim(out var start, out var count))
         {
             return;
@@ -98,6 +99,6 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
         }
 
         _reads++;
-        load.CountContainers(_batches.Count);
+        load.CountRead(_batches.Count, ThreadCpu.Nanoseconds() - cpuBefore);
     }
 }
