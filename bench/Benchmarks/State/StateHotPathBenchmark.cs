@@ -13,7 +13,10 @@ namespace KinesisGrains.Benchmarks.State;
 /// </summary>
 internal static class StateHotPathBenchmark
 {
-    // dotnet run -c Release --project bench/Benchmarks -- state [--keys N] [--events N] [--partitions P] [--queues Q] [--records-per-read N] [--cache-size N]
+    private const string Route = "through Orleans (synthetic receivers → batch containers → pulling agents → partition grains → RocksDB, WAL off)";
+    private const string C = "C loop on the package's RocksDB 11.12, same keys, batches of 1,000, WAL off";
+
+    // dotnet run -c Release --project bench/Benchmarks -- state [--keys N] [--events N] [--partitions P] [--queues Q] [--records-per-read N] [--cache-size N] [--big-cache-size N]
     public static async Task<int> RunAsync(string[] args)
     {
         var keys = (int)Option(args, "--keys", 200_000);
@@ -42,24 +45,17 @@ internal static class StateHotPathBenchmark
             var workload = CounterWorkload.Create(keys, events);
             Console.WriteLine($"keyed counters through Orleans: {keys:N0} keys, {events:N0} events, {partitions} partitions, {settings.Queues} queues, " +
                 $"{settings.RecordsPerRead:N0} records per read (~{settings.EventsPerContainer} events per container), queue cache {settings.CacheSize} containers");
+            var (probes, counters) = await RunThroughOrleansAsync(workload, settings, Path.Combine(root, "state"), Snapshots(emulators.S3));
 
-            // One silo for every run, as one runs for hours: the warm-ups compile both paths (tiered compilation takes
-            // seconds to settle here), and the timed counters start from empty stores of their own.
-            OrleansRunResult probes, counters;
-            var silo = await BenchSilo.StartAsync(settings, Path.Combine(root, "state"), Snapshots(emulators.S3));
-            await using (silo)
+            // The same deliveries with a queue cache large enough never to be full: what the cache size costs.
+            var bigCache = settings with { CacheSize = (int)Option(args, "--big-cache-size", 1_024) };
+            OrleansRunResult bigCacheProbes;
+            var bigCacheSilo = await BenchSilo.StartAsync(bigCache, Path.Combine(root, "state-big-cache"), null);
+            await using (bigCacheSilo)
             {
-                foreach (var consumer in new[] { Consumer.DeliveryProbes, Consumer.WarmUpCounters })
-                {
-                    var warmUp = await OrleansRun.RunAsync(silo, consumer, events / 2, i => "w" + workload.KeyOf(i));
-                    Console.WriteLine($"warm-up ({consumer}, {events / 2:N0} events): {warmUp}");
-                }
-
-                probes = await OrleansRun.RunAsync(silo, Consumer.DeliveryProbes, events, workload.KeyOf);
-                Console.WriteLine($"delivery probes: {probes}");
-
-                counters = await OrleansRun.RunAsync(silo, Consumer.Counters, events, workload.KeyOf, grains => CheckCountsAsync(grains, workload, partitions));
-                Console.WriteLine($"counter partitions: {counters}");
+                await OrleansRun.RunAsync(bigCacheSilo, Consumer.DeliveryProbes, events / 2, i => "w" + workload.KeyOf(i));
+                bigCacheProbes = await OrleansRun.RunAsync(bigCacheSilo, Consumer.DeliveryProbes, events, workload.KeyOf);
+                Console.WriteLine($"delivery probes, queue cache of {bigCache.CacheSize} containers: {bigCacheProbes}");
             }
 
             var library = MergeLoop.Library();
@@ -69,13 +65,10 @@ internal static class StateHotPathBenchmark
 
             var on = $"{DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, shared and noisy";
             var label = $"{keys / 1_000_000.0:0.##}M keys, {events / 1_000_000.0:0.##}M events, {partitions} partitions, {settings.Queues} queues, ~{settings.EventsPerContainer} events per container";
-            const string Path1 = "through Orleans (synthetic receivers → batch containers → pulling agents → partition grains → RocksDB, WAL off)";
-            const string C = "C loop on the package's RocksDB 11.12, same keys, batches of 1,000, WAL off";
-            var ours = $"{counters.EventsPerSecond:N0} ({counters.CpuSeconds / counters.Seconds:0.0} cores)";
             var rows = new List<ResultRow>
             {
-                new($"keyed counter updates/s {Path1}, {label} (vs {C}: uint64add merges)", ours, $"{merge:N0}", $"{counters.EventsPerSecond / merge:0.00}", on),
-                new($"keyed counter updates/s {Path1}, {label} (vs {C}: one put per event)", ours, $"{put:N0}", $"{counters.EventsPerSecond / put:0.00}", on),
+                CounterRow(label, counters, $"{C}: uint64add merges", merge, on),
+                CounterRow(label, counters, $"{C}: one put per event", put, on),
             };
 
             var dbBench = "";
@@ -83,8 +76,7 @@ internal static class StateHotPathBenchmark
             {
                 var dbBenchMerge = DbBench.Run("mergerandom", events, keys, Path.Combine(root, "db_bench-merge"));
                 Console.WriteLine($"db_bench mergerandom: {dbBenchMerge:N0} ops/s");
-                rows.Add(new($"keyed counter updates/s {Path1}, {label} (vs Debian's db_bench mergerandom, built with assertions, one merge per write)",
-                    ours, $"{dbBenchMerge:N0}", $"{counters.EventsPerSecond / dbBenchMerge:0.00}", on));
+                rows.Add(CounterRow(label, counters, "Debian's db_bench mergerandom, built with assertions, one merge per write", dbBenchMerge, on));
                 dbBench = $"; and {DbBench.Command("mergerandom", events, keys)}";
             }
             else
@@ -92,19 +84,16 @@ internal static class StateHotPathBenchmark
                 Console.WriteLine("db_bench is not installed: no db_bench row (Debian: apt-get install rocksdb-tools)");
             }
 
-            // Orleans' share: CPU beyond making the containers, per container, with and without the grains' work.
-            var deliveryCpu = probes.ConsumerCpuMicrosecondsPerContainer;
-            var counterCpu = counters.ConsumerCpuMicrosecondsPerContainer;
-            var perEvent = (double)events / probes.Containers;
+            rows.Add(DeliveryRow(label, probes, counters, on));
             rows.Add(new(
-                $"one Orleans delivery of a batch container (pulling agent, queue cache, implicit subscription, grain call) to a grain that only counts its events, {label}: CPU µs per container " +
-                "beyond the receivers' making it (vs the same for the counter partition grains: delivery + per-key logic + RocksDB write)",
-                $"{deliveryCpu:0.0} µs/container, {deliveryCpu / perEvent:0.000} µs/event (wall: {probes.Seconds / probes.Containers * 1e6:0.0} µs/container, {probes.EventsPerSecond:N0} events/s)",
-                $"{counterCpu:0.0} µs/container, {counterCpu / perEvent:0.000} µs/event",
-                $"{deliveryCpu / counterCpu:0.00}",
+                $"events/s delivered to grains that only count them, {label}, with the Kinesis provider's queue cache ({settings.CacheSize} containers per queue; " +
+                $"a full cache waits for the pulling agent's next 100 ms timer tick) (vs a {bigCache.CacheSize}-container cache, same run)",
+                $"{probes.EventsPerSecond:N0} ({probes.CpuSeconds / probes.Seconds:0.0} cores)",
+                $"{bigCacheProbes.EventsPerSecond:N0} ({bigCacheProbes.CpuSeconds / bigCacheProbes.Seconds:0.0} cores)",
+                $"{probes.EventsPerSecond / bigCacheProbes.EventsPerSecond:0.00}",
                 on));
 
-            var command = $"dotnet run -c Release --project bench/Benchmarks -- state --keys {keys} --events {events} " +
+            var command = $"dotnet run -c Release --project bench/Benchmarks -- state {string.Join(' ', OtherOptions(args, "--keys", "--events").Prepend($"--keys {keys} --events {events}"))} " +
                 $"(starts s3rver with tools/emulators/emulators.sh; compiles bench/Benchmarks/State/merge_loop.c with gcc and runs it on the RocksDB library RocksDbSharp loaded: " +
                 $"{MergeLoop.Command("merge", keys, events)} and {MergeLoop.Command("put", keys, events)}{dbBench}; db_bench only where it is installed)";
             var path = ResultsTable.Upsert(rows, ("State hot path rows", command));
@@ -114,6 +103,66 @@ internal static class StateHotPathBenchmark
         finally
         {
             Directory.Delete(root, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// One silo for the warm-ups and both timed runs, as a silo runs for hours: the warm-ups compile both paths
+    /// (tiered compilation takes seconds to settle here), and the timed counters start from empty stores of their own.
+    /// </summary>
+    private static async Task<(OrleansRunResult Probes, OrleansRunResult Counters)> RunThroughOrleansAsync(
+        CounterWorkload workload, OrleansRunSettings settings, string stateDirectory, S3SnapshotOptions snapshots)
+    {
+        var events = workload.Events;
+        var silo = await BenchSilo.StartAsync(settings, stateDirectory, snapshots);
+        await using (silo)
+        {
+            foreach (var consumer in new[] { Consumer.DeliveryProbes, Consumer.WarmUpCounters })
+            {
+                var warmUp = await OrleansRun.RunAsync(silo, consumer, events / 2, i => "w" + workload.KeyOf(i));
+                Console.WriteLine($"warm-up ({consumer}, {events / 2:N0} events): {warmUp}");
+            }
+
+            var probes = await OrleansRun.RunAsync(silo, Consumer.DeliveryProbes, events, workload.KeyOf);
+            Console.WriteLine($"delivery probes: {probes}");
+
+            var counters = await OrleansRun.RunAsync(silo, Consumer.Counters, events, workload.KeyOf, grains => CheckCountsAsync(grains, workload, settings.Partitions));
+            Console.WriteLine($"counter partitions: {counters}");
+            return (probes, counters);
+        }
+    }
+
+    private static ResultRow CounterRow(string label, OrleansRunResult counters, string yardstick, double yardstickRate, string on) => new(
+        $"keyed counter updates/s {Route}, {label} (vs {yardstick})",
+        $"{counters.EventsPerSecond:N0} ({counters.CpuSeconds / counters.Seconds:0.0} cores)",
+        $"{yardstickRate:N0}",
+        $"{counters.EventsPerSecond / yardstickRate:0.00}",
+        on);
+
+    /// <summary>Orleans' share: CPU beyond making the containers, per container, without and with the grains' work.</summary>
+    private static ResultRow DeliveryRow(string label, OrleansRunResult probes, OrleansRunResult counters, string on)
+    {
+        var delivery = probes.ConsumerCpuMicrosecondsPerContainer;
+        var counter = counters.ConsumerCpuMicrosecondsPerContainer;
+        var eventsPerContainer = (double)probes.Events / probes.Containers;
+        return new(
+            $"one Orleans delivery of a batch container (pulling agent, queue cache, implicit subscription, grain call) to a grain that only counts its events, {label}: " +
+            "CPU µs per container beyond the receivers' making it (vs the same for the counter partition grains: delivery + per-key logic + RocksDB write)",
+            $"{delivery:0.0} µs/container, {delivery / eventsPerContainer:0.000} µs/event (wall: {probes.Seconds / probes.Containers * 1e6:0.0} µs/container)",
+            $"{counter:0.0} µs/container, {counter / eventsPerContainer:0.000} µs/event",
+            $"{delivery / counter:0.00}",
+            on);
+    }
+
+    /// <summary>The options given other than <paramref name="except"/>, as "--name value" pairs, for the reproduce line.</summary>
+    private static IEnumerable<string> OtherOptions(string[] args, params string[] except)
+    {
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            if (!except.Contains(args[i]))
+            {
+                yield return $"{args[i]} {args[i + 1]}";
+            }
         }
     }
 
