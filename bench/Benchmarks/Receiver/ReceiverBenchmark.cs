@@ -22,7 +22,7 @@ internal static class ReceiverBenchmark
     private const int PutConcurrency = 8;
     private const int Partitions = 16;
 
-    // dotnet run -c Release --project bench/Benchmarks -- receiver [--records N] [--keys N]
+    // dotnet run -c Release --project bench/Benchmarks -- receiver [--records N] [--keys N] [--shards-per-task N]
     public static async Task<int> RunAsync(string[] args)
     {
         var records = IntOption(args, "--records", 200_000);
