@@ -27,7 +27,7 @@ internal static class ResultsTable
     /// <param name="reproduce">A key such as "KPL rows" and the command; the line is "- key: `command`".</param>
     public static string Upsert(IReadOnlyList<ResultRow> rows, (string Key, string Command) reproduce)
     {
-        var path = Path.Combine(FindRepositoryRoot(), "bench", "RESULTS.md");
+        var path = Path.Combine(RepositoryRoot.Path, "bench", "RESULTS.md");
         var lines = File.Exists(path) ? File.ReadAllLines(path).ToList() : [.. s_template];
 
         var header = lines.FindIndex(l => l.Trim() == Header);
@@ -98,18 +98,5 @@ internal static class ResultsTable
     {
         var cells = line.Split('|');
         return cells.Length > 2 ? cells[1].Trim() : null;
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Orleans.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        return Directory.GetCurrentDirectory();
     }
 }

@@ -73,7 +73,7 @@ internal static class KplResultRows
     private static string MeasuredOn(Summary summary)
     {
         var host = summary.HostEnvironmentInfo;
-        var cpu = host.CpuInfo.Value;
+        var cpu = host.Cpu.Value;
         var job = summary.BenchmarksCases.FirstOrDefault()?.Job.ResolvedId ?? "";
         // ".NET 10.0.12 (10.0.1226.42308)" → ".NET 10.0.12"
         var runtime = host.RuntimeVersion.Split(" (")[0];

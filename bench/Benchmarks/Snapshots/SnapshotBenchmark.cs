@@ -2,28 +2,23 @@ using System.Diagnostics;
 using System.Globalization;
 using Amazon.S3;
 using KinesisGrains.Benchmarks.State;
+using KinesisGrains.Benchmarks.State.Synthetic;
 using KinesisGrains.RocksDb;
 using KinesisGrains.RocksDb.Snapshots;
 using KinesisGrains.RocksDb.Storage;
-using KinesisGrains.Runtime.DeadLetters;
-using KinesisGrains.Runtime.Grains;
-using KinesisGrains.Runtime.Partitions;
-using KinesisGrains.Runtime.Streams;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KinesisGrains.Benchmarks.Snapshots;
 
 /// <summary>
-/// Snapshots of real grain state to S3 (s3rver): K counter grains written once through the partition hot path into one
-/// RocksDB per partition, then a full snapshot of every partition, an incremental one after 1% of the keys changed, and
-/// a restore of the latter into an empty folder. Yardsticks measured in the same run: a plain copy of the same checkpoint
+/// Snapshots of real partition state to S3 (s3rver): K keyed counters written once through the Orleans path (synthetic
+/// receivers → counter partition grains → one RocksDB per partition, as <see cref="StateHotPathBenchmark"/> runs it),
+/// then, with the silo stopped, a full snapshot of every partition, an incremental one after 1% of the keys changed
+/// (through a silo again), and a restore of the latter into an empty folder. Yardsticks measured in the same run: a plain copy of the same checkpoint
 /// files to another local folder (time), the full snapshot's bytes (incremental bytes), live SST bytes (peak RSS).
 /// </summary>
 internal static class SnapshotBenchmark
 {
     private const int Parallelism = 4;
-    private const string Shard = "shardId-000000000000";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -32,24 +27,22 @@ internal static class SnapshotBenchmark
             .Select(k => long.Parse(k, CultureInfo.InvariantCulture))
             .ToArray();
         var partitions = (int)Option(args, "--partitions", 16);
-        var batch = (int)Option(args, "--batch", 50_000);
-        var maxActivations = (int)Option(args, "--max-activations", 200_000);
-        var maxDirty = (int)Option(args, "--max-dirty", 50_000);
+        var maxKeysInMemory = (int)Option(args, "--max-keys-in-memory", 200_000);
+        var settings = new OrleansRunSettings(partitions, Queues: 4, RecordsPerRead: 4_000, SyntheticAdapterFactory.KinesisCacheSize(partitions), maxKeysInMemory);
 
         var root = Path.Combine(Path.GetTempPath(), "kgrains-snapshot-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
-        var emulatorDir = Path.Combine(root, "emulators");
-        var emulators = FindEmulatorsScript();
         try
         {
-            var endpoint = StartS3rver(emulators, emulatorDir);
-            Console.WriteLine($"s3rver at {endpoint}; keys {string.Join(", ", keysList.Select(k => k.ToString("N0", CultureInfo.InvariantCulture)))}, {partitions} partitions, batches of {batch:N0}");
-            var on = $"{DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores";
+            using var emulators = LocalEmulators.Start("s3rver");
+            var endpoint = emulators.S3;
+            Console.WriteLine($"s3rver at {endpoint}; keys {string.Join(", ", keysList.Select(k => k.ToString("N0", CultureInfo.InvariantCulture)))}, {partitions} partitions");
+            var on = $"{DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, shared and noisy";
             var rows = new List<ResultRow>();
             Result? largest = null;
             foreach (var keys in keysList)
             {
-                var result = await RunOneAsync(Path.Combine(root, $"k{keys}"), endpoint, keys, partitions, batch, maxActivations, maxDirty);
+                var result = await RunOneAsync(Path.Combine(root, $"k{keys}"), endpoint, keys, settings);
                 var label = Label(keys);
                 rows.Add(new ResultRow(
                     $"full snapshot to S3 (s3rver), {label} keys: seconds (vs local copy of the same files)",
@@ -79,7 +72,7 @@ internal static class SnapshotBenchmark
             {
                 rows.Add(new ResultRow(
                     $"peak RSS holding {Label(largest.Keys)} keys in {partitions} partitions: MiB (vs bytes of state on disk, live SST files)",
-                    $"{largest.PeakRssBytes / (1024.0 * 1024):N0} MiB (VmHWM; PeakWorkingSet64 {largest.PeakWorkingSetBytes / (1024.0 * 1024):N0} MiB; at most {maxActivations:N0} activations/partition)",
+                    $"{largest.PeakRssBytes / (1024.0 * 1024):N0} MiB (VmHWM of the process with the Orleans silo; PeakWorkingSet64 {largest.PeakWorkingSetBytes / (1024.0 * 1024):N0} MiB; at most {maxKeysInMemory:N0} keys in memory per partition grain)",
                     $"{largest.LiveSstBytes / (1024.0 * 1024):N0} MiB",
                     $"{(double)largest.PeakRssBytes / largest.LiveSstBytes:0.0}",
                     on));
@@ -91,7 +84,6 @@ internal static class SnapshotBenchmark
         }
         finally
         {
-            RunScript(emulators, $"stop \"{emulatorDir}\"");
             Directory.Delete(root, recursive: true);
         }
     }
@@ -110,23 +102,14 @@ internal static class SnapshotBenchmark
         long PeakWorkingSetBytes,
         long LiveSstBytes);
 
-    private static async Task<Result> RunOneAsync(string directory, Uri endpoint, long keys, int partitions, int batch, int maxActivations, int maxDirty)
+    private static async Task<Result> RunOneAsync(string directory, Uri endpoint, long keys, OrleansRunSettings settings)
     {
+        var partitions = settings.Partitions;
         var options = new PartitionStoreOptions();
-        using var stores = new PartitionedRocksDbStores(Path.Combine(directory, "db"), partitions, options, disableWal: true);
-        var runtimeOptions = new GrainRuntimeOptions
-        {
-            PartitionCount = partitions,
-            MaxActivationsPerPartition = maxActivations,
-            MaxDirtyGrainsPerPartition = maxDirty,
-        };
-        await using var runtime = new GrainRuntime(
-            p => stores[p],
-            new GrainTypeRegistry([typeof(CounterGrain)]),
-            runtimeOptions,
-            new LocalDeadLetterQueue(Path.Combine(directory, "dead-letters")),
-            new ServiceCollection().BuildServiceProvider(),
-            NullLoggerFactory.Instance);
+        var stateDirectory = Path.Combine(directory, "state");
+
+        // Where the silo's counter partitions keep their RocksDB folders (p-00000 ...), as PartitionedRocksDbStores names them.
+        var storesDirectory = Path.Combine(stateDirectory, "counter");
 
         var s3Options = new S3SnapshotOptions
         {
@@ -148,14 +131,24 @@ internal static class SnapshotBenchmark
         using var store = new S3SnapshotStore(s3Options, client);
         string PartitionId(int p) => $"p-{p:D5}";
 
-        // Load: every key once, in order.
-        var sequence = 0L;
-        var load = Stopwatch.StartNew();
-        sequence = await ApplyAsync(runtime, keys, step: 1, batch, sequence);
-        await runtime.FlushAsync();
-        Console.WriteLine($"[{Label(keys)}] loaded {keys:N0} keys in {load.Elapsed.TotalSeconds:F1} s");
+        // Load: every key once, in order, through a silo with no snapshots (so the WAL on: the stores are reopened
+        // after it stops); the peak memory is read while its partition grains hold the keys.
+        (long VmHwm, long PeakWorkingSet) peak = default;
+        OrleansRunResult load;
+        await using (var silo = await BenchSilo.StartAsync(settings, stateDirectory, null))
+        {
+            load = await OrleansRun.RunAsync(silo, Consumer.Counters, keys, KeyOf(step: 1), _ =>
+            {
+                peak = PeakMemory();
+                return Task.CompletedTask;
+            });
+        }
+
+        var (peakRss, peakWorkingSet) = peak;
+        Console.WriteLine($"[{Label(keys)}] loaded {keys:N0} keys through Orleans in {load.Seconds:F1} s ({load.EventsPerSecond:N0} keys/s)");
+
+        var stores = new PartitionedRocksDbStores(storesDirectory, partitions, options, disableWal: true);
         FlushMemtables(stores, partitions);
-        var (peakRss, peakWorkingSet) = PeakMemory();
         var liveSst = Enumerable.Range(0, partitions).Sum(p => (long)(Db(stores, p).GetIntProperty("rocksdb.live-sst-files-size") ?? 0));
         Console.WriteLine($"[{Label(keys)}] VmHWM {peakRss / (1024.0 * 1024):N0} MiB, PeakWorkingSet64 {peakWorkingSet / (1024.0 * 1024):N0} MiB, live SST {liveSst / (1024.0 * 1024):N0} MiB");
 
@@ -165,9 +158,14 @@ internal static class SnapshotBenchmark
         var fullCopySeconds = CopyTree(Path.Combine(directory, "checkpoint-1"), Path.Combine(directory, "copy-1"));
         Console.WriteLine($"[{Label(keys)}] full snapshot: {fullBytes:N0} B manifests, {full.Sum(r => r.BytesUploaded):N0} B uploaded in {fullSeconds:F2} s; local copy {fullCopySeconds:F2} s");
 
-        // Snapshot 2: after 1% of the keys changed.
-        sequence = await ApplyAsync(runtime, keys, step: 100, batch, sequence);
-        await runtime.FlushAsync();
+        // Snapshot 2: after 1% of the keys changed, through a silo again.
+        stores.Dispose();
+        await using (var silo = await BenchSilo.StartAsync(settings, stateDirectory, null))
+        {
+            await OrleansRun.RunAsync(silo, Consumer.Counters, keys / 100, KeyOf(step: 100));
+        }
+
+        stores = new PartitionedRocksDbStores(storesDirectory, partitions, options, disableWal: true);
         FlushMemtables(stores, partitions);
         var (incremental, incrementalSeconds) = await SnapshotAsync(stores, store, partitions, Path.Combine(directory, "checkpoint-2"), 2, PartitionId);
         var incrementalBytes = incremental.Sum(r => r.BytesUploaded);
@@ -192,28 +190,13 @@ internal static class SnapshotBenchmark
             Console.WriteLine($"[{Label(keys)}] restored {PartitionId(0)} opens: ~{check.Database.GetIntProperty("rocksdb.estimate-num-keys"):N0} keys");
         }
 
+        stores.Dispose();
         return new Result(keys, fullSeconds, fullBytes, fullCopySeconds, incrementalBytes, incrementalSeconds,
             restoreSeconds, restoredBytes, restoreCopySeconds, peakRss, peakWorkingSet, liveSst);
     }
 
-    /// <summary>Events for key-0, key-step, key-2·step … in order, each its own key, in batches.</summary>
-    private static async Task<long> ApplyAsync(GrainRuntime runtime, long keys, int step, int batch, long sequence)
-    {
-        for (long next = 0; next < keys;)
-        {
-            var slice = new List<StreamEvent<long>>(batch);
-            for (; next < keys && slice.Count < batch; next += step)
-            {
-                var key = "key-" + next.ToString("D8", CultureInfo.InvariantCulture);
-                var seq = (++sequence).ToString(CultureInfo.InvariantCulture);
-                slice.Add(new StreamEvent<long>(key, 1, new StreamRecord(ReadOnlyMemory<byte>.Empty, key, seq, 0, null, default, Shard)));
-            }
-
-            await runtime.ApplyAsync(typeof(CounterGrain), Shard, slice);
-        }
-
-        return sequence;
-    }
+    /// <summary>Event i is for key-(i·step), each its own key, in order.</summary>
+    private static Func<long, string> KeyOf(int step) => i => "key-" + (i * step).ToString("D8", CultureInfo.InvariantCulture);
 
     private static async Task<(IReadOnlyList<SnapshotUploadResult> Results, double Seconds)> SnapshotAsync(
         PartitionedRocksDbStores stores, S3SnapshotStore store, int partitions, string checkpointRoot, long snapshotId, Func<int, string> partitionId)
@@ -271,38 +254,6 @@ internal static class SnapshotBenchmark
 
         using var process = Process.GetCurrentProcess();
         return (hwm, process.PeakWorkingSet64);
-    }
-
-    private static Uri StartS3rver(string script, string stateDir)
-    {
-        RunScript(script, $"start \"{stateDir}\" s3rver");
-        var line = File.ReadLines(Path.Combine(stateDir, "endpoints.env")).First(l => l.StartsWith("S3_ENDPOINT=", StringComparison.Ordinal));
-        return new Uri(line["S3_ENDPOINT=".Length..].Trim());
-    }
-
-    private static void RunScript(string script, string arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo("bash", $"\"{script}\" {arguments}") { UseShellExecute = false })
-            ?? throw new InvalidOperationException("could not start bash");
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{script} {arguments} exited with {process.ExitCode}");
-        }
-    }
-
-    private static string FindEmulatorsScript()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var script = Path.Combine(dir.FullName, "tools", "emulators", "emulators.sh");
-            if (File.Exists(script))
-            {
-                return script;
-            }
-        }
-
-        throw new FileNotFoundException("tools/emulators/emulators.sh not found above " + AppContext.BaseDirectory);
     }
 
     private static string Label(long keys) => keys >= 1_000_000 ? $"{keys / 1_000_000.0:0.#}M" : $"{keys / 1_000.0:0.#}k";

@@ -1,32 +1,33 @@
-using System.Diagnostics;
 using System.Globalization;
-using KinesisGrains.RocksDb;
-using KinesisGrains.RocksDb.Storage;
-using KinesisGrains.Runtime.DeadLetters;
-using KinesisGrains.Runtime.Grains;
-using KinesisGrains.Runtime.Partitions;
-using KinesisGrains.Runtime.Storage;
-using KinesisGrains.Runtime.Streams;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
+using KinesisGrains.Benchmarks.State.Synthetic;
+using KinesisGrains.RocksDb.Snapshots;
 
 namespace KinesisGrains.Benchmarks.State;
 
 /// <summary>
-/// Keyed counter updates through the partition hot path (decoded events → partitions → grains → write-behind
-/// batches into RocksDB with high-water marks, flushed at every simulated checkpoint), against RocksDB doing the bare
-/// work from C (State/merge_loop.c on the same library: random merges and puts over the same key count, batched, WAL
-/// off), in the same run; and against db_bench's mergerandom where db_bench is installed.
+/// Keyed counter updates through the Orleans path (synthetic receivers → batch containers → pulling agents → real
+/// keyed-state partition grains → RocksDB, WAL off as with snapshots on), against RocksDB doing the bare work from C
+/// (State/merge_loop.c on the same library: the same random keys, merges or puts in batches, WAL off) in the same run,
+/// and against db_bench's mergerandom where it is installed. A second Orleans run with grains that only count what
+/// they are handed prices one Orleans delivery.
 /// </summary>
 internal static class StateHotPathBenchmark
 {
+    private const string Route = "through Orleans (synthetic receivers → batch containers → pulling agents → partition grains → RocksDB, WAL off)";
+    private const string C = "C loop on the package's RocksDB 11.12, same keys, batches of 1,000, WAL off";
+
+    // dotnet run -c Release --project bench/Benchmarks -- state [--keys N] [--events N] [--partitions P] [--queues Q] [--records-per-read N] [--cache-size N] [--big-cache-size N]
     public static async Task<int> RunAsync(string[] args)
     {
-        var keys = Option(args, "--keys", 1_000_000);
-        var events = Option(args, "--events", 10_000_000);
+        var keys = (int)Option(args, "--keys", 200_000);
+        var events = (int)Option(args, "--events", 2_000_000);
         var partitions = (int)Option(args, "--partitions", 16);
-        var batch = (int)Option(args, "--batch", 10_000);
-        var checkpointEvery = Option(args, "--checkpoint-every", 2_000_000);
+        var settings = new OrleansRunSettings(
+            partitions,
+            Queues: (int)Option(args, "--queues", 4),
+            RecordsPerRead: (int)Option(args, "--records-per-read", 4_000),
+            CacheSize: (int)Option(args, "--cache-size", SyntheticAdapterFactory.KinesisCacheSize(partitions)),
+            MaxKeysInMemoryPerPartition: 100_000);
         var root = Path.Combine(Path.GetTempPath(), "kgrains-state-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
         try
@@ -34,23 +35,40 @@ internal static class StateHotPathBenchmark
             // Compiled first, so a missing gcc fails the run before minutes of measuring.
             var mergeLoop = MergeLoop.Compile(root);
 
-            Console.WriteLine($"keyed counters: {keys:N0} keys, {events:N0} events, {partitions} partitions, batches of {batch:N0}, flush every {checkpointEvery:N0}");
-            var perPartition = await RunOursAsync(Path.Combine(root, "per-partition"), perPartitionDb: true, keys, events, partitions, batch, checkpointEvery);
-            var shared = await RunOursAsync(Path.Combine(root, "shared"), perPartitionDb: false, keys, events, partitions, batch, checkpointEvery);
+            // s3rver only so the partitions run as a production silo does, with snapshots and so the WAL off; none is taken.
+            using var emulators = LocalEmulators.Start("s3rver");
+            using (var s3 = S3ClientFactory.Create(Snapshots(emulators.S3)))
+            {
+                await s3.PutBucketAsync(Snapshots(emulators.S3).Bucket);
+            }
+
+            var workload = CounterWorkload.Create(keys, events);
+            Console.WriteLine($"keyed counters through Orleans: {keys:N0} keys, {events:N0} events, {partitions} partitions, {settings.Queues} queues, " +
+                $"{settings.RecordsPerRead:N0} records per read (~{settings.EventsPerContainer} events per container), queue cache {settings.CacheSize} containers");
+            var (probes, counters) = await RunThroughOrleansAsync(workload, settings, Path.Combine(root, "state"), Snapshots(emulators.S3));
+
+            // The same deliveries with a queue cache large enough never to be full: what the cache size costs.
+            var bigCache = settings with { CacheSize = (int)Option(args, "--big-cache-size", 1_024) };
+            OrleansRunResult bigCacheProbes;
+            var bigCacheSilo = await BenchSilo.StartAsync(bigCache, Path.Combine(root, "state-big-cache"), null);
+            await using (bigCacheSilo)
+            {
+                await OrleansRun.RunAsync(bigCacheSilo, Consumer.DeliveryProbes, events / 2, i => "w" + workload.KeyOf(i));
+                bigCacheProbes = await OrleansRun.RunAsync(bigCacheSilo, Consumer.DeliveryProbes, events, workload.KeyOf);
+                Console.WriteLine($"delivery probes, queue cache of {bigCache.CacheSize} containers: {bigCacheProbes}");
+            }
 
             var library = MergeLoop.Library();
             Console.WriteLine($"yardstick on {library}");
             var merge = MergeLoop.Run(mergeLoop, library, "merge", keys, events, Path.Combine(root, "c-merge"));
-            var put = MergeLoop.Run(mergeLoop, library, "put", keys, keys, Path.Combine(root, "c-put"));
+            var put = MergeLoop.Run(mergeLoop, library, "put", keys, events, Path.Combine(root, "c-put"));
 
-            var on = $"{DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores";
-            var label = $"{keys / 1_000_000.0:0.#}M keys, {events / 1_000_000.0:0.#}M events";
-            const string C = "C loop on the package's RocksDB 11.12, batches of 1,000, WAL off";
+            var on = $"{DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, shared and noisy";
+            var label = $"{keys / 1_000_000.0:0.##}M keys, {events / 1_000_000.0:0.##}M events, {partitions} partitions, {settings.Queues} queues, ~{settings.EventsPerContainer} events per container";
             var rows = new List<ResultRow>
             {
-                Row($"keyed counter updates/s, {label}, one RocksDB per partition (vs {C}: uint64add merges)", perPartition, merge, on),
-                Row($"keyed counter updates/s, {label}, one RocksDB with partition prefix (vs {C}: uint64add merges)", shared, merge, on),
-                Row($"keyed counter updates/s, {label}, one RocksDB per partition (vs {C}: one put per key)", perPartition, put, on),
+                CounterRow(label, counters, $"{C}: uint64add merges", merge, on),
+                CounterRow(label, counters, $"{C}: one put per event", put, on),
             };
 
             var dbBench = "";
@@ -58,7 +76,7 @@ internal static class StateHotPathBenchmark
             {
                 var dbBenchMerge = DbBench.Run("mergerandom", events, keys, Path.Combine(root, "db_bench-merge"));
                 Console.WriteLine($"db_bench mergerandom: {dbBenchMerge:N0} ops/s");
-                rows.Add(Row($"keyed counter updates/s, {label}, one RocksDB per partition (vs Debian's db_bench mergerandom, built with assertions, one merge per write)", perPartition, dbBenchMerge, on));
+                rows.Add(CounterRow(label, counters, "Debian's db_bench mergerandom, built with assertions, one merge per write", dbBenchMerge, on));
                 dbBench = $"; and {DbBench.Command("mergerandom", events, keys)}";
             }
             else
@@ -66,10 +84,18 @@ internal static class StateHotPathBenchmark
                 Console.WriteLine("db_bench is not installed: no db_bench row (Debian: apt-get install rocksdb-tools)");
             }
 
-            var command = $"dotnet run -c Release --project bench/Benchmarks -- state --keys {keys} --events {events} " +
-                $"(compiles bench/Benchmarks/State/merge_loop.c with gcc and runs it on the RocksDB library RocksDbSharp loaded: " +
-                $"{MergeLoop.Command("merge", keys, events)} and {MergeLoop.Command("put", keys, keys)}{dbBench}; " +
-                "db_bench only where it is installed)";
+            rows.Add(DeliveryRow(label, probes, counters, on));
+            rows.Add(new(
+                $"events/s delivered to grains that only count them, {label}, with the Kinesis provider's queue cache ({settings.CacheSize} containers per queue; " +
+                $"a full cache waits for the pulling agent's next 100 ms timer tick) (vs a {bigCache.CacheSize}-container cache, same run)",
+                $"{probes.EventsPerSecond:N0} ({probes.CpuSeconds / probes.Seconds:0.0} cores)",
+                $"{bigCacheProbes.EventsPerSecond:N0} ({bigCacheProbes.CpuSeconds / bigCacheProbes.Seconds:0.0} cores)",
+                $"{probes.EventsPerSecond / bigCacheProbes.EventsPerSecond:0.00}",
+                on));
+
+            var command = $"dotnet run -c Release --project bench/Benchmarks -- state {string.Join(' ', OtherOptions(args, "--keys", "--events").Prepend($"--keys {keys} --events {events}"))} " +
+                $"(starts s3rver with tools/emulators/emulators.sh; compiles bench/Benchmarks/State/merge_loop.c with gcc and runs it on the RocksDB library RocksDbSharp loaded: " +
+                $"{MergeLoop.Command("merge", keys, events)} and {MergeLoop.Command("put", keys, events)}{dbBench}; db_bench only where it is installed)";
             var path = ResultsTable.Upsert(rows, ("State hot path rows", command));
             Console.WriteLine($"Updated {path}");
             return 0;
@@ -80,65 +106,88 @@ internal static class StateHotPathBenchmark
         }
     }
 
-    private static ResultRow Row(string measure, double ours, double yardstick, string on) =>
-        new(measure, $"{ours:N0}", $"{yardstick:N0}", $"{ours / yardstick:0.00}", on);
-
-    private static async Task<double> RunOursAsync(string directory, bool perPartitionDb, long keys, long events, int partitions, int batch, long checkpointEvery)
+    /// <summary>
+    /// One silo for the warm-ups and both timed runs, as a silo runs for hours: the warm-ups compile both paths
+    /// (tiered compilation takes seconds to settle here), and the timed counters start from empty stores of their own.
+    /// </summary>
+    private static async Task<(OrleansRunResult Probes, OrleansRunResult Counters)> RunThroughOrleansAsync(
+        CounterWorkload workload, OrleansRunSettings settings, string stateDirectory, S3SnapshotOptions snapshots)
     {
-        var options = new PartitionStoreOptions().ToRocksDbOptions(disableWal: true);
-        using var perPartitionStores = perPartitionDb ? new PartitionedRocksDbStores(directory, partitions, options, 256L * 1024 * 1024) : null;
-        using var cache = perPartitionDb ? null : new RocksDbBlockCache(256L * 1024 * 1024);
-        using var sharedStore = perPartitionDb ? null : RocksDbKeyValueStore.Open(directory, new RocksDbOptions { DisableWal = true }, cache);
-        Func<int, IKeyValueStore> storeOf = perPartitionDb ? p => perPartitionStores![p] : _ => sharedStore!;
-        var runtimeOptions = new GrainRuntimeOptions
+        var events = workload.Events;
+        var silo = await BenchSilo.StartAsync(settings, stateDirectory, snapshots);
+        await using (silo)
         {
-            PartitionCount = partitions,
-            MaxActivationsPerPartition = (int)(keys / partitions * 2),
-            MaxDirtyGrainsPerPartition = (int)(keys / partitions * 2),
-        };
-        await using var runtime = new GrainRuntime(
-            storeOf,
-            new GrainTypeRegistry([typeof(CounterGrain)]),
-            runtimeOptions,
-            new LocalDeadLetterQueue(Path.Combine(directory + "-dead-letters")),
-            new ServiceCollection().BuildServiceProvider(),
-            NullLoggerFactory.Instance);
-
-        var keyNames = new string[keys];
-        for (var i = 0; i < keys; i++)
-        {
-            keyNames[i] = "key-" + i.ToString("D8", CultureInfo.InvariantCulture);
-        }
-
-        var random = new Random(42);
-        var stopwatch = Stopwatch.StartNew();
-        var sinceCheckpoint = 0L;
-        for (long produced = 0; produced < events;)
-        {
-            var size = (int)Math.Min(batch, events - produced);
-            var slice = new List<StreamEvent<long>>(size);
-            for (var i = 0; i < size; i++)
+            foreach (var consumer in new[] { Consumer.DeliveryProbes, Consumer.WarmUpCounters })
             {
-                var key = keyNames[random.Next((int)keys)];
-                var sequence = (produced + i + 1).ToString(CultureInfo.InvariantCulture);
-                slice.Add(new StreamEvent<long>(key, 1, new StreamRecord(ReadOnlyMemory<byte>.Empty, key, sequence, 0, null, default, "shardId-000000000000")));
+                var warmUp = await OrleansRun.RunAsync(silo, consumer, events / 2, i => "w" + workload.KeyOf(i));
+                Console.WriteLine($"warm-up ({consumer}, {events / 2:N0} events): {warmUp}");
             }
 
-            await runtime.ApplyAsync(typeof(CounterGrain), "shardId-000000000000", slice);
-            produced += size;
-            sinceCheckpoint += size;
-            if (sinceCheckpoint >= checkpointEvery)
+            var probes = await OrleansRun.RunAsync(silo, Consumer.DeliveryProbes, events, workload.KeyOf);
+            Console.WriteLine($"delivery probes: {probes}");
+
+            var counters = await OrleansRun.RunAsync(silo, Consumer.Counters, events, workload.KeyOf, grains => CheckCountsAsync(grains, workload, settings.Partitions));
+            Console.WriteLine($"counter partitions: {counters}");
+            return (probes, counters);
+        }
+    }
+
+    private static ResultRow CounterRow(string label, OrleansRunResult counters, string yardstick, double yardstickRate, string on) => new(
+        $"keyed counter updates/s {Route}, {label} (vs {yardstick})",
+        $"{counters.EventsPerSecond:N0} ({counters.CpuSeconds / counters.Seconds:0.0} cores)",
+        $"{yardstickRate:N0}",
+        $"{counters.EventsPerSecond / yardstickRate:0.00}",
+        on);
+
+    /// <summary>Orleans' share: CPU beyond making the containers, per container, without and with the grains' work.</summary>
+    private static ResultRow DeliveryRow(string label, OrleansRunResult probes, OrleansRunResult counters, string on)
+    {
+        var delivery = probes.ConsumerCpuMicrosecondsPerContainer;
+        var counter = counters.ConsumerCpuMicrosecondsPerContainer;
+        var eventsPerContainer = (double)probes.Events / probes.Containers;
+        return new(
+            $"one Orleans delivery of a batch container (pulling agent, queue cache, implicit subscription, grain call) to a grain that only counts its events, {label}: " +
+            "CPU µs per container beyond the receivers' making it (vs the same for the counter partition grains: delivery + per-key logic + RocksDB write)",
+            $"{delivery:0.0} µs/container, {delivery / eventsPerContainer:0.000} µs/event (wall: {probes.Seconds / probes.Containers * 1e6:0.0} µs/container)",
+            $"{counter:0.0} µs/container, {counter / eventsPerContainer:0.000} µs/event",
+            $"{delivery / counter:0.00}",
+            on);
+    }
+
+    /// <summary>The options given other than <paramref name="except"/>, as "--name value" pairs, for the reproduce line.</summary>
+    private static IEnumerable<string> OtherOptions(string[] args, params string[] except)
+    {
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            if (!except.Contains(args[i]))
             {
-                await runtime.FlushAsync();
-                sinceCheckpoint = 0;
+                yield return $"{args[i]} {args[i + 1]}";
             }
         }
+    }
 
-        await runtime.FlushAsync();
-        var rate = events / stopwatch.Elapsed.TotalSeconds;
-        var sample = (long)(await runtime.InvokeAsync(typeof(ICounter).FullName!, keyNames[0], nameof(ICounter.GetAsync), default))!;
-        Console.WriteLine($"ours ({(perPartitionDb ? "one RocksDB per partition" : "one RocksDB, partition prefix")}): {rate:N0} events/s ({stopwatch.Elapsed.TotalSeconds:F1} s; key-00000000 = {sample})");
-        return rate;
+    private static S3SnapshotOptions Snapshots(Uri s3) => new()
+    {
+        Bucket = "kgrains-state-bench",
+        Prefix = "run-" + Guid.NewGuid().ToString("N")[..8],
+        ServiceUrl = s3,
+        AccessKeyId = "S3RVER",
+        SecretAccessKey = "S3RVER",
+    };
+
+    /// <summary>A few counters asked through their partition grains hold what the workload says.</summary>
+    private static async Task CheckCountsAsync(Orleans.IGrainFactory grains, CounterWorkload workload, int partitions)
+    {
+        foreach (var key in new[] { 0, workload.Keys.Length / 2, workload.Keys.Length - 1 })
+        {
+            var name = workload.Keys[key];
+            var state = await grains.GetGrain<ICounterPartition>(new Runtime.Partitions.PartitionMap(partitions).GetPartition(name)).GetAsync(name);
+            var expected = workload.CountOf(key);
+            if ((state?.Count ?? 0) != expected)
+            {
+                throw new InvalidOperationException($"Key {name} counted {state?.Count ?? 0}, expected {expected}.");
+            }
+        }
     }
 
     private static long Option(string[] args, string name, long fallback)

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 
-namespace KinesisGrains.Benchmarks.Receiver;
+namespace KinesisGrains.Benchmarks;
 
-/// <summary>kinesalite and dynalite through tools/emulators/emulators.sh, in a fresh state folder; stopped on dispose.</summary>
+/// <summary>Local emulators (kinesalite, dynalite, s3rver) through tools/emulators/emulators.sh, in a fresh state folder; stopped on dispose.</summary>
 internal sealed class LocalEmulators : IDisposable
 {
     private readonly string _script;
@@ -20,15 +20,18 @@ internal sealed class LocalEmulators : IDisposable
 
     public Uri DynamoDb => new(_endpoints["DYNAMODB_ENDPOINT"]);
 
-    public static LocalEmulators Start(string repositoryRoot)
+    public Uri S3 => new(_endpoints["S3_ENDPOINT"]);
+
+    /// <param name="emulators">Names as emulators.sh knows them: kinesalite, dynalite, s3rver.</param>
+    public static LocalEmulators Start(params string[] emulators)
     {
-        var script = Path.Combine(repositoryRoot, "tools", "emulators", "emulators.sh");
-        var state = Path.Combine(Path.GetTempPath(), "kgrains-receiver-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var script = Path.Combine(RepositoryRoot.Path, "tools", "emulators", "emulators.sh");
+        var state = Path.Combine(Path.GetTempPath(), "kgrains-bench-emulators-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(state);
-        var (exitCode, output) = Run(script, "start", state, "kinesalite", "dynalite");
+        var (exitCode, output) = Run(script, ["start", state, .. emulators]);
         if (exitCode != 0)
         {
-            throw new InvalidOperationException($"emulators.sh start failed ({exitCode}):\n{output}");
+            throw new InvalidOperationException($"emulators.sh start failed ({exitCode}; ./setup.sh installs them):\n{output}");
         }
 
         var endpoints = File.ReadAllLines(Path.Combine(state, "endpoints.env"))
@@ -40,7 +43,7 @@ internal sealed class LocalEmulators : IDisposable
 
     public void Dispose()
     {
-        Run(_script, "stop", _state);
+        Run(_script, ["stop", _state]);
         try
         {
             Directory.Delete(_state, recursive: true);
@@ -50,7 +53,7 @@ internal sealed class LocalEmulators : IDisposable
         }
     }
 
-    private static (int ExitCode, string Output) Run(string script, params string[] args)
+    private static (int ExitCode, string Output) Run(string script, string[] args)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(script);

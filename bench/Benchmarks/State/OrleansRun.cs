@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using KinesisGrains.Benchmarks.State.Synthetic;
+using Orleans;
+
+namespace KinesisGrains.Benchmarks.State;
+
+/// <summary>Which grains consume the partition streams in a run.</summary>
+internal enum Consumer
+{
+    /// <summary><see cref="CounterPartitionGrain"/>: per-key counters written to RocksDB.</summary>
+    Counters,
+
+    /// <summary><see cref="WarmUpCounterPartitionGrain"/>: the same on stores of their own.</summary>
+    WarmUpCounters,
+
+    /// <summary><see cref="DeliveryProbeGrain"/>: counts what it is handed, nothing more.</summary>
+    DeliveryProbes,
+}
+
+/// <summary>What one run through the Orleans path took: wall time from the first read to the last event consumed, and process CPU.</summary>
+/// <param name="ApplySeconds">The partition grains' time in applying deliveries and writing them to RocksDB, summed over grains.</param>
+/// <param name="GcPauseSeconds">Time the process was paused for garbage collections.</param>
+/// <param name="ReceiverCpuSeconds">CPU the synthetic receivers spent making records and containers: the rest is Orleans and the grains.</param>
+/// <param name="JitSeconds">Time the JIT spent compiling methods during the run (tiered compilation still settling).</param>
+internal sealed record OrleansRunResult(
+    long Events,
+    long Containers,
+    double Seconds,
+    double CpuSeconds,
+    double ReceiverCpuSeconds,
+    double ApplySeconds,
+    double GcPauseSeconds,
+    int Gen2Collections,
+    double JitSeconds,
+    long MethodsJitted)
+{
+    public double EventsPerSecond => Events / Seconds;
+
+    /// <summary>CPU µs per container beyond making it: Orleans' delivery and whatever the grains do.</summary>
+    public double ConsumerCpuMicrosecondsPerContainer => (CpuSeconds - ReceiverCpuSeconds) / Containers * 1e6;
+
+    public override string ToString() =>
+        $"{EventsPerSecond:N0} events/s ({Events:N0} events in {Containers:N0} containers, {Seconds:F2} s, {CpuSeconds:F2} CPU s of which receivers {ReceiverCpuSeconds:F2} s; " +
+        $"grains applying and writing {ApplySeconds:F2} s; GC pauses {GcPauseSeconds:F2} s, {Gen2Collections} gen2; JIT {JitSeconds:F2} s, {MethodsJitted:N0} methods)";
+}
+
+/// <summary>
+/// One timed run on a <see cref="BenchSilo"/>: every consumer grain activated first (stores opened), then the synthetic
+/// receivers let go and timed until the grains have consumed every event.
+/// </summary>
+internal static class OrleansRun
+{
+    private static readonly TimeSpan s_stallLimit = TimeSpan.FromSeconds(60);
+
+    /// <param name="whileUp">Runs after the timed part (checks, memory readings).</param>
+    public static async Task<OrleansRunResult> RunAsync(BenchSilo silo, Consumer consumer, long events, Func<long, string> keyOf, Func<IGrainFactory, Task>? whileUp = null)
+    {
+        var streamNamespace = consumer switch
+        {
+            Consumer.Counters => ICounterPartition.StreamNamespace,
+            Consumer.WarmUpCounters => WarmUpCounterPartitionGrain.StreamNamespace,
+            _ => IDeliveryProbe.StreamNamespace,
+        };
+
+        // Activation opens each partition's RocksDB (and looks for snapshots): start-up, not the hot path.
+        var partitions = Enumerable.Range(0, silo.Settings.Partitions);
+        if (consumer == Consumer.Counters)
+        {
+            await Task.WhenAll(partitions.Select(p => silo.Grains.GetGrain<ICounterPartition>(p).GetAsync("-")));
+        }
+        else if (consumer == Consumer.DeliveryProbes)
+        {
+            await Task.WhenAll(partitions.Select(p => silo.Grains.GetGrain<IDeliveryProbe>(p).PingAsync()));
+        }
+
+        await JitQuietAsync();
+        var load = new SyntheticLoad(streamNamespace, events, keyOf, silo.Settings.RecordsPerRead);
+        silo.Progress.Begin(events);
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var pausedBefore = GC.GetTotalPauseDuration();
+        var gen2Before = GC.CollectionCount(2);
+        var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
+        var jittedBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
+        silo.Feed.Begin(load);
+        var finished = await WaitAsync(silo.Progress);
+        var result = new OrleansRunResult(
+            events,
+            load.Containers,
+            Stopwatch.GetElapsedTime(load.StartedAt, finished).TotalSeconds,
+            (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds,
+            load.ReceiverCpuSeconds,
+            silo.Progress.ApplySeconds,
+            (GC.GetTotalPauseDuration() - pausedBefore).TotalSeconds,
+            GC.CollectionCount(2) - gen2Before,
+            (System.Runtime.JitInfo.GetCompilationTime() - jitBefore).TotalSeconds,
+            System.Runtime.JitInfo.GetCompiledMethodCount() - jittedBefore);
+        silo.Feed.End();
+        if (whileUp is not null)
+        {
+            await whileUp(silo.Grains);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Waits for the JIT to stop compiling (at most 30 s): activation runs the S3 client and the store opening, whose
+    /// methods tiered compilation recompiles in the background a moment later, which would land in the timed part.
+    /// </summary>
+    private static async Task JitQuietAsync()
+    {
+        var deadline = Stopwatch.StartNew();
+        var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now == compiled)
+            {
+                return;
+            }
+
+            compiled = now;
+        }
+    }
+
+    private static async Task<long> WaitAsync(RunProgress progress)
+    {
+        var seen = -1L;
+        var lastChange = Stopwatch.StartNew();
+        while (true)
+        {
+            var done = progress.Done;
+            if (await Task.WhenAny(done, Task.Delay(TimeSpan.FromSeconds(1))) == done)
+            {
+                return await done;
+            }
+
+            if (progress.Count != seen)
+            {
+                seen = progress.Count;
+                lastChange.Restart();
+            }
+            else if (lastChange.Elapsed > s_stallLimit)
+            {
+                throw new TimeoutException($"No events consumed for {s_stallLimit.TotalSeconds:F0} s; {seen:N0} so far.");
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using System.Globalization;
+using KinesisGrains.Kinesis.Streaming;
+using KinesisGrains.Runtime.Partitions;
+using KinesisGrains.Runtime.Streams;
+using Orleans.Runtime;
+using Orleans.Streams;
+using Position = KinesisGrains.Runtime.Streams.StreamSequenceToken;
+
+namespace KinesisGrains.Benchmarks.State.Synthetic;
+
+/// <summary>
+/// A queue adapter receiver that makes its shard's records instead of fetching them, then does what
+/// <see cref="KinesisAdapterReceiver"/> does with a read: decodes each record with a <see cref="RecordDecoder{TEvent}"/>
+/// (the partition of its key by <see cref="PartitionMap"/>), builds one <see cref="KinesisBatchContainer"/> per
+/// partition with the previous batch's end as its start, and hands the pulling agent at most what it asks for.
+/// </summary>
+internal sealed class SyntheticReceiver : IQueueAdapterReceiver
+{
+    // Kinesis sequence numbers are 56-digit decimals; the grains compare and store them as strings. Here: 28 fixed
+    // digits, the receiver's start time (18), its record count (10).
+    private const string SequencePrefix = "4959033827149025660855969253";
+
+    private readonly SyntheticFeed _feed;
+    private readonly string _shardId;
+    private readonly RecordDecoder _decoder;
+    private readonly List<KeyedEventBatch> _batches = [];
+    private readonly Queue<IBatchContainer> _ready = new();
+
+    // Per namespace: each grain class checks that a batch starts where the shard's previous one for it ended.
+    private readonly Dictionary<string, Position?[]> _lastTo = new(StringComparer.Ordinal);
+    private readonly string _epoch;
+    private long _records;
+    private long _reads;
+
+    public SyntheticReceiver(SyntheticFeed feed, string shardId)
+    {
+        _feed = feed;
+        _shardId = shardId;
+        _decoder = new RecordDecoder<long>(new IncrementHandler(), new PartitionMap(feed.PartitionCount), new NoDeadLetters());
+
+        // A shard read again by a later silo (the snapshot benchmark's second load) goes on after what the partitions
+        // hold, or they would skip its records as redeliveries.
+        _epoch = SequencePrefix + DateTime.UtcNow.Ticks.ToString("D18", CultureInfo.InvariantCulture);
+    }
+
+    public Task Initialize(TimeSpan timeout) => Task.CompletedTask;
+
+    public Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount)
+    {
+        if (_ready.Count == 0)
+        {
+            Read();
+        }
+
+        var count = maxCount < 0 ? _ready.Count : Math.Min(maxCount, _ready.Count);
+        var containers = new List<IBatchContainer>(count);
+        while (containers.Count < count)
+        {
+            containers.Add(_ready.Dequeue());
+        }
+
+        return Task.FromResult<IList<IBatchContainer>>(containers);
+    }
+
+    public Task MessagesDeliveredAsync(IList<IBatchContainer> messages) => Task.CompletedTask;
+
+    public Task Shutdown(TimeSpan timeout) => Task.CompletedTask;
+
+    private void Read()
+    {
+        var cpuBefore = ThreadCpu.Nanoseconds();
+        if (_feed.Current is not { } load || !load.TryClaim(out var start, out var count))
+        {
+            return;
+        }
+
+        if (!_lastTo.TryGetValue(load.StreamNamespace, out var lastTo))
+        {
+            _lastTo[load.StreamNamespace] = lastTo = new Position?[_feed.PartitionCount];
+        }
+
+        Position to = default;
+        for (var i = start; i < start + count; i++)
+        {
+            var sequenceNumber = _epoch + (++_records).ToString("D10", CultureInfo.InvariantCulture);
+            var record = new StreamRecord(ReadOnlyMemory<byte>.Empty, load.KeyOf(i), sequenceNumber, 0, null, default, _shardId);
+            _decoder.Add(record);
+            to = record.Token;
+        }
+
+        _batches.Clear();
+        _decoder.Build(_shardId, to, partition => lastTo[partition], _batches);
+        for (var index = 0; index < _batches.Count; index++)
+        {
+            var batch = _batches[index];
+            lastTo[batch.Partition] = to;
+            var streamId = StreamId.Create(load.StreamNamespace, batch.Partition);
+            _ready.Enqueue(new KinesisBatchContainer(streamId, new KinesisSequenceToken(_reads, index), batch));
+        }
+
+        _reads++;
+        load.CountRead(_batches.Count, ThreadCpu.Nanoseconds() - cpuBefore);
+    }
+}
