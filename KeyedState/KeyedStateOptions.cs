@@ -14,6 +14,15 @@ public sealed class KeyedStateOptions
     /// <summary>Keys whose state a partition keeps deserialized in memory; the rest stays in RocksDB.</summary>
     public int MaxActivationsPerPartition { get; set; } = 100_000;
 
+    /// <summary>
+    /// Changed keys a partition keeps in memory before it writes them (with the high-water marks they reach) in one
+    /// RocksDB batch; they are always written before a checkpoint barrier's snapshot.
+    /// </summary>
+    public int MaxDirtyKeysPerPartition { get; set; } = 20_000;
+
+    /// <summary>Events applied since the last write after which a partition writes, whatever the number of keys.</summary>
+    public int MaxUnwrittenEventsPerPartition { get; set; } = 100_000;
+
     /// <summary>Where the partitions' RocksDB folders live (one per state and partition).</summary>
     public string StateDirectory { get; set; } = Path.Combine("data", "state");
 
@@ -27,6 +36,16 @@ public sealed class KeyedStateOptions
         if (MaxActivationsPerPartition < 1)
         {
             yield return $"MaxActivationsPerPartition must be at least 1; it is {MaxActivationsPerPartition}.";
+        }
+
+        if (MaxDirtyKeysPerPartition < 1)
+        {
+            yield return $"MaxDirtyKeysPerPartition must be at least 1; it is {MaxDirtyKeysPerPartition}.";
+        }
+
+        if (MaxUnwrittenEventsPerPartition < 1)
+        {
+            yield return $"MaxUnwrittenEventsPerPartition must be at least 1; it is {MaxUnwrittenEventsPerPartition}.";
         }
 
         if (string.IsNullOrWhiteSpace(StateDirectory))

@@ -36,6 +36,9 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 {
     private readonly Dictionary<string, TState> _states = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _dirtyShards = new(StringComparer.Ordinal);
+    private readonly List<UnwrittenBatch> _unwritten = [];
+    private int _unwrittenEvents;
     private readonly Dictionary<string, Position> _highWaterMarks = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Position> _covered = new(StringComparer.Ordinal);
     private readonly HashSet<string> _gaps = new(StringComparer.Ordinal);
@@ -45,6 +48,8 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     private IDeadLetterQueue _deadLetters = null!;
     private ILogger _logger = null!;
     private int _maxStates;
+    private int _maxDirtyKeys;
+    private int _maxUnwrittenEvents;
 
     /// <summary>The partition number p.</summary>
     protected int Partition => (int)this.GetPrimaryKeyLong();
@@ -60,7 +65,10 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         var stores = ServiceProvider.GetRequiredService<PartitionStateStores>();
         _deadLetters = ServiceProvider.GetRequiredService<IDeadLetterQueue>();
         _logger = ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(GetType());
-        _maxStates = ServiceProvider.GetRequiredService<KeyedStateOptions>().MaxActivationsPerPartition;
+        var options = ServiceProvider.GetRequiredService<KeyedStateOptions>();
+        _maxStates = options.MaxActivationsPerPartition;
+        _maxDirtyKeys = options.MaxDirtyKeysPerPartition;
+        _maxUnwrittenEvents = options.MaxUnwrittenEventsPerPartition;
         try
         {
             _store = await stores.OpenAsync(StateName, Partition, cancellationToken);
@@ -137,6 +145,8 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
     public Task SetAsync(string key, TState? state)
     {
+        // Written on its own, after what the stream changed: a later restore of the key replays nothing before it.
+        WriteDirty();
         var store = Store;
         using var batch = store.CreateBatch();
         var stateKey = StateKeys.State(key);
@@ -157,6 +167,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
     public async Task<string[]> PersistAsync(ShardBarrier[] barriers)
     {
+        WriteDirty();
         var uncovered = new List<string>();
         var store = Store;
         using (var batch = store.CreateBatch())
@@ -212,23 +223,23 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
     private void Apply(KeyedEventBatch<TEvent> batch)
     {
-        var started = Stopwatch.GetTimestamp();
         var shardId = batch.ShardId;
         var hasMark = _highWaterMarks.TryGetValue(shardId, out var mark);
-        var newMark = mark;
         var events = batch.Events;
         HashSet<int>? failed = null;
-        int applied = 0, skipped = 0;
-        for (var i = 0; i < events.Length; i++)
+
+        // Events of a batch are in shard order: only a prefix can be at or below the mark (a redelivery).
+        var first = 0;
+        while (hasMark && first < events.Length && events[first].Info.Token <= mark)
+        {
+            first++;
+        }
+
+        var skipped = first;
+        var applied = 0;
+        for (var i = first; i < events.Length; i++)
         {
             ref readonly var keyed = ref events[i];
-            if (hasMark && keyed.Info.Token <= mark)
-            {
-                skipped++;
-                continue;
-            }
-
-            newMark = keyed.Info.Token;
             var state = GetOrCreateState(keyed.Key);
             try
             {
@@ -245,9 +256,11 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             _dirty.Add(keyed.Key);
         }
 
-        if (applied + (failed?.Count ?? 0) > 0)
+        if (first < events.Length)
         {
-            _highWaterMarks[shardId] = newMark;
+            _highWaterMarks[shardId] = events[^1].Info.Token;
+            _unwritten.Add(new UnwrittenBatch(batch, hasMark ? mark : null, failed));
+            _unwrittenEvents += events.Length - first;
         }
 
         if (!_covered.TryGetValue(shardId, out var covered) || covered < batch.To)
@@ -255,31 +268,47 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             _covered[shardId] = batch.To;
         }
 
-        WriteDirty(shardId);
+        _dirtyShards.Add(shardId);
+
+        // Written behind: many events of a key cost one put, and state and marks still move together.
+        if (_dirty.Count >= _maxDirtyKeys || _unwrittenEvents >= _maxUnwrittenEvents)
+        {
+            WriteDirty();
+        }
+
         RuntimeMetrics.EventsApplied.Add(applied);
         RuntimeMetrics.DuplicatesSkipped.Add(skipped);
-        RuntimeMetrics.StateWriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
     /// <summary>
     /// Puts a key's state back to what it was before the event at <paramref name="failedIndex"/>: the stored state
-    /// (this delivery is not written yet) with the delivery's earlier good events of that key applied again.
+    /// with the good events of that key since the last write applied again (the unwritten deliveries, then this
+    /// one's events before the failed one).
     /// </summary>
     private void RestoreKey(string key, KeyedEvent<TEvent>[] events, int failedIndex, HashSet<int> failed, Position? mark)
     {
         var state = LoadState(key) ?? new TState();
-        for (var j = 0; j < failedIndex; j++)
+        foreach (var unwritten in _unwritten)
+        {
+            Replay(key, state, unwritten.Batch.Events, unwritten.Batch.Events.Length, unwritten.Failed, unwritten.MarkBefore);
+        }
+
+        Replay(key, state, events, failedIndex, failed, mark);
+        _states[key] = state;
+    }
+
+    private void Replay(string key, TState state, KeyedEvent<TEvent>[] events, int count, HashSet<int>? failed, Position? mark)
+    {
+        for (var j = 0; j < count; j++)
         {
             ref readonly var earlier = ref events[j];
-            if (failed.Contains(j) || !string.Equals(earlier.Key, key, StringComparison.Ordinal) || mark is { } m && earlier.Info.Token <= m)
+            if (failed?.Contains(j) == true || !string.Equals(earlier.Key, key, StringComparison.Ordinal) || mark is { } m && earlier.Info.Token <= m)
             {
                 continue;
             }
 
             Apply(key, state, earlier.Item, earlier.Info);
         }
-
-        _states[key] = state;
     }
 
     private void DeadLetter(in KeyedEvent<TEvent> keyed, Exception exception)
@@ -290,9 +319,15 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         _deadLetters.Add(record, $"{StateName} of key '{keyed.Key}' threw {exception.GetType().Name}: {exception.Message}");
     }
 
-    /// <summary>One atomic write: the changed keys' states with the shard's high-water mark and covered position.</summary>
-    private void WriteDirty(string shardId)
+    /// <summary>One atomic write: the changed keys' states with the high-water marks and covered positions they reach.</summary>
+    private void WriteDirty()
     {
+        if (_dirty.Count == 0 && _dirtyShards.Count == 0)
+        {
+            return;
+        }
+
+        var started = Stopwatch.GetTimestamp();
         var store = Store;
         using var batch = store.CreateBatch();
         Span<byte> keyBuffer = stackalloc byte[512];
@@ -310,14 +345,25 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             }
         }
 
-        if (_highWaterMarks.TryGetValue(shardId, out var mark))
+        foreach (var shardId in _dirtyShards)
         {
-            batch.Put(StateKeys.HighWaterMark(shardId), Encoding.UTF8.GetBytes(mark.ToString()));
+            if (_highWaterMarks.TryGetValue(shardId, out var mark))
+            {
+                batch.Put(StateKeys.HighWaterMark(shardId), Encoding.UTF8.GetBytes(mark.ToString()));
+            }
+
+            if (_covered.TryGetValue(shardId, out var covered))
+            {
+                batch.Put(StateKeys.Covered(shardId), Encoding.UTF8.GetBytes(covered.ToString()));
+            }
         }
 
-        batch.Put(StateKeys.Covered(shardId), Encoding.UTF8.GetBytes(_covered[shardId].ToString()));
         store.Write(batch);
         _dirty.Clear();
+        _dirtyShards.Clear();
+        _unwritten.Clear();
+        _unwrittenEvents = 0;
+        RuntimeMetrics.StateWriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
 
         // Every state in memory is clean now, so any can go; trim to 3/4 to evict in bulk.
         if (_states.Count > _maxStates)
@@ -379,6 +425,9 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             return true;
         });
     }
+
+    /// <summary>A delivery applied but not yet written: what a key's restore after a failed event replays.</summary>
+    private readonly record struct UnwrittenBatch(KeyedEventBatch<TEvent> Batch, Position? MarkBefore, HashSet<int>? Failed);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{State} partition {Partition} active with the marks of {Shards} shard(s)")]
     private static partial void LogActivated(ILogger logger, string state, int partition, int shards);

@@ -21,6 +21,7 @@ namespace KinesisGrains.Kinesis.Streaming;
 public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
 {
     private const int MaxRecordsPerRead = 20_000;
+    private int _recordsInFlight;
     private readonly KinesisStreamContext _context;
     private readonly string _shardId;
     private readonly ILogger _logger;
@@ -129,9 +130,12 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             StartFetching(_lastRead ?? _resumeAfter?.SequenceNumber);
         }
 
+        // Records handed to Orleans but not yet delivered stay few (two fetches' worth): the rest waits in the fetch
+        // buffer, which bounds memory and spills to disk, rather than in the queue cache, which does neither.
+        var room = Math.Min(MaxRecordsPerRead, 2 * _context.Options.Source.MaxRecordsPerFetch) - _recordsInFlight;
         _pages.Clear();
         var records = 0;
-        while (records < MaxRecordsPerRead && (_pages.Count == 0 || !_pages[^1].IsShardEnd) && _queue.TryDequeue(out var page))
+        while (room > 0 && records < room && (_pages.Count == 0 || !_pages[^1].IsShardEnd) && _queue.TryDequeue(out var page))
         {
             _pages.Add(page);
             records += page.Records.Count;
@@ -176,7 +180,8 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         }
 
         var newest = _pages[^1];
-        _pending.Enqueue(new PendingPosition(_nextSequence - 1, last, newest.IsShardEnd, read, deadLettered, [.. _partitionsOfRead]));
+        _pending.Enqueue(new PendingPosition(_nextSequence - 1, last, newest.IsShardEnd, read, deadLettered, [.. _partitionsOfRead], records));
+        _recordsInFlight += records;
         _progress.Update(p => p with { MillisBehindLatest = newest.MillisBehindLatest });
         AdvanceDelivered();
         if (read + deadLettered > 0)
@@ -230,6 +235,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         while (_pending.TryPeek(out var pending) && pending.LastContainer <= _lastPurged)
         {
             _pending.Dequeue();
+            _recordsInFlight -= pending.Records;
             if (pending.Position is { } position)
             {
                 foreach (var partition in pending.Partitions)
@@ -397,7 +403,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     }
 
     /// <summary>A read whose containers are not all delivered yet: the position it reaches and what it held.</summary>
-    private readonly record struct PendingPosition(long LastContainer, Position? Position, bool ShardEnd, int Events, int DeadLettered, int[] Partitions);
+    private readonly record struct PendingPosition(long LastContainer, Position? Position, bool ShardEnd, int Events, int DeadLettered, int[] Partitions, int Records);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId}: reading from checkpoint {Checkpoint}/{SubSequenceNumber}")]
     private static partial void LogStarted(ILogger logger, string shardId, string checkpoint, long subSequenceNumber);

@@ -67,6 +67,10 @@ public static class KinesisStreamingExtensions
             {
                 // One container per delivery call already carries a partition's share of a whole read.
                 o.BatchContainerBatchSize = 1;
+
+                // The small queue cache fills quickly; the agent reads again at its next tick, so keep ticks short
+                // (an empty read costs a dequeue attempt).
+                o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(20);
             }));
         });
         return builder;

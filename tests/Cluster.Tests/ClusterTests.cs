@@ -27,7 +27,7 @@ public sealed class ClusterTests(LocalCluster emulators, ITestOutputHelper outpu
         var settings = emulators.SiloSettings("app-" + stream, stream, data.Path);
 
         await using var cluster = await KinesisTestCluster.DeployAsync(emulators, settings, silos, data.Path);
-        await WaitForTotalsAsync(cluster, truth, TimeSpan.FromSeconds(90));
+        await WaitForTotalsAsync(cluster, truth, TimeSpan.FromSeconds(90), output);
 
         Assert.Equal(4_000, cluster.RecordsRead);
         var unknown = await cluster.Cluster.Client.GetGrain<IUserActivity>("nobody ever/../é").GetSummaryAsync();
@@ -60,7 +60,7 @@ public sealed class ClusterTests(LocalCluster emulators, ITestOutputHelper outpu
         }
 
         var truth = await emulators.ProduceAsync(stream, records: 3_000, keys: 200);
-        await WaitForTotalsAsync(cluster, truth, TimeSpan.FromSeconds(90));
+        await WaitForTotalsAsync(cluster, truth, TimeSpan.FromSeconds(90), output);
         Step("first totals");
 
         // Records keep coming while one silo stops gracefully and another dies.
@@ -74,20 +74,16 @@ public sealed class ClusterTests(LocalCluster emulators, ITestOutputHelper outpu
         truth = await emulators.ProduceAsync(stream, records: 1_000, keys: 200, seed: 9, truth: truth);
 
         Step("produced");
-        await WaitForTotalsAsync(cluster, truth, TimeSpan.FromSeconds(120));
+        await WaitForTotalsAsync(cluster, truth, TimeSpan.FromSeconds(120), output);
         Step("final totals");
         Step($"{restores.Count} partition restores, {gaps.Count} gaps replayed");
         Assert.True(restores.Count > 0, "partitions of the silos that left must be restored from S3 on the one that remains");
     }
 
-    private void Step(string text)
-    {
-        output.WriteLine(text);
-        File.AppendAllText("/tmp/cluster-steps.txt", $"{DateTime.UtcNow:HH:mm:ss.fff} {text}\n");
-    }
+    private void Step(string text) => output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {text}");
 
     /// <summary>Polls the cluster client until every user's summary equals the truth.</summary>
-    private async Task WaitForTotalsAsync(KinesisTestCluster cluster, GroundTruth truth, TimeSpan timeout)
+    internal static async Task WaitForTotalsAsync(KinesisTestCluster cluster, GroundTruth truth, TimeSpan timeout, ITestOutputHelper? output = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         List<string> mismatches;
@@ -100,33 +96,9 @@ public sealed class ClusterTests(LocalCluster emulators, ITestOutputHelper outpu
 
         foreach (var mismatch in mismatches.Take(5))
         {
-            output.WriteLine(mismatch);
+            output?.WriteLine(mismatch);
         }
 
         Assert.Empty(mismatches);
-    }
-
-    /// <summary>Sums a counter of the runtime's meter in this process.</summary>
-    private sealed class CounterListener : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private long _count;
-
-        public CounterListener(string name)
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == RuntimeMetrics.MeterName && instrument.Name == name)
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _count, value));
-            _listener.Start();
-        }
-
-        public long Count => Interlocked.Read(ref _count);
-
-        public void Dispose() => _listener.Dispose();
     }
 }
