@@ -19,6 +19,12 @@ namespace KinesisGrains.Kinesis.Streaming;
 public static class KinesisStreamingExtensions
 {
     /// <summary>
+    /// How often the pulling agent asks a receiver with nothing in hand: the small queue cache fills quickly and the
+    /// agent reads again only at its next tick, so ticks are short (an empty read costs a dequeue attempt).
+    /// </summary>
+    public static readonly TimeSpan PullingAgentPeriod = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
     /// Reads a Kinesis stream as Orleans stream provider <paramref name="name"/>: each record becomes a
     /// <typeparamref name="TEvent"/> (by <paramref name="handler"/>; default: JSON keyed by the partition key) on the
     /// partition stream of its key in <see cref="KinesisStreamOptions.StreamNamespace"/>. Partition grains subscribe
@@ -67,10 +73,7 @@ public static class KinesisStreamingExtensions
             {
                 // One container per delivery call already carries a partition's share of a whole read.
                 o.BatchContainerBatchSize = 1;
-
-                // The small queue cache fills quickly; the agent reads again at its next tick, so keep ticks short
-                // (an empty read costs a dequeue attempt).
-                o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(20);
+                o.GetQueueMsgsTimerPeriod = PullingAgentPeriod;
             }));
         });
         return builder;

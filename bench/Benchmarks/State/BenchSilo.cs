@@ -73,7 +73,12 @@ internal sealed class BenchSilo : IAsyncDisposable
                     stream.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
 
                     // As the Kinesis provider: one container per delivery call.
-                    stream.ConfigurePullingAgent(agent => agent.Configure(o => o.BatchContainerBatchSize = 1));
+                    stream.ConfigurePullingAgent(agent => agent.Configure(o =>
+                    {
+                        // As the Kinesis provider configures its agents.
+                        o.BatchContainerBatchSize = 1;
+                        o.GetQueueMsgsTimerPeriod = KinesisGrains.Kinesis.Streaming.KinesisStreamingExtensions.PullingAgentPeriod;
+                    }));
                 });
         });
 
