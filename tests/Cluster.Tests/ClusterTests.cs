@@ -30,8 +30,11 @@ public sealed class ClusterTests(LocalCluster emulators, ITestOutputHelper outpu
         await WaitForTotalsAsync(cluster, truth, TimeSpan.FromSeconds(90), output);
 
         Assert.Equal(4_000, cluster.RecordsRead);
-        var unknown = await cluster.Cluster.Client.GetGrain<IUserActivity>("nobody ever/../é").GetSummaryAsync();
-        Assert.Equal(0, unknown.EventCount);
+        foreach (var key in new[] { "nobody ever/../é", ".", "..", new string('k', 256) })
+        {
+            var unknown = await cluster.Cluster.Client.GetGrain<IUserActivity>(key).GetSummaryAsync();
+            Assert.Equal((key, 0L), (unknown.UserId, unknown.EventCount));
+        }
     }
 
     [Fact]

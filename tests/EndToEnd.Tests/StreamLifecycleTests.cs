@@ -39,6 +39,25 @@ public sealed class StreamLifecycleTests(LocalCluster cluster) : IClassFixture<L
     }
 
     [Fact]
+    public async Task A_new_application_on_the_data_folder_of_another_starts_from_nothing()
+    {
+        using var data = new TempDirectory();
+        var stream = await cluster.CreateStreamAsync(shards: 1);
+        var truth = await cluster.ProduceAsync(stream, records: 500, keys: 50);
+
+        await using (var first = await LocalCluster.StartSiloAsync(cluster.SiloSettings("app-1-" + stream, stream, data.Path)))
+        {
+            await LocalCluster.WaitForCaughtUpAsync(first, 500);
+        }
+
+        // Same folder, another application: its totals are its own reading of the stream, not added to the first one's.
+        await using var second = await LocalCluster.StartSiloAsync(cluster.SiloSettings("app-2-" + stream, stream, data.Path));
+        await LocalCluster.WaitForCaughtUpAsync(second, 500);
+        await using var client = await LocalCluster.ConnectAsync(second);
+        Assert.Empty(await truth.VerifyAsync(client.Client, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_recreated_stream_is_refused_until_a_reset_is_asked_for()
     {
         using var data = new TempDirectory();
