@@ -18,12 +18,9 @@ namespace KinesisGrains.Tests;
 /// </summary>
 public sealed class KinesisTestCluster : IAsyncDisposable
 {
-    private readonly string _dataRoot;
-
-    private KinesisTestCluster(InProcessTestCluster cluster, string dataRoot, SiloConfiguration configuration)
+    private KinesisTestCluster(InProcessTestCluster cluster, SiloConfiguration configuration)
     {
         Cluster = cluster;
-        _dataRoot = dataRoot;
         Configuration = configuration;
     }
 
@@ -71,7 +68,7 @@ public sealed class KinesisTestCluster : IAsyncDisposable
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();
-        return new KinesisTestCluster(cluster, dataRoot, configuration);
+        return new KinesisTestCluster(cluster, configuration);
     }
 
     /// <summary>The Kinesis source of a silo: its shards and their progress.</summary>
@@ -85,6 +82,5 @@ public sealed class KinesisTestCluster : IAsyncDisposable
     {
         await Cluster.StopAllSilosAsync();
         await Cluster.DisposeAsync();
-        _ = _dataRoot;
     }
 }
