@@ -26,7 +26,6 @@ public static class KeyedStateSiloBuilderExtensions
         }
 
         builder.Services.AddSingleton(options);
-        builder.Services.TryAddSingleton<PartitionGrainClasses>();
         builder.Services.AddSingleton(services => new PartitionStateStores(
             options,
             storeOptions,
@@ -41,19 +40,8 @@ public static class KeyedStateSiloBuilderExtensions
     /// <summary>Hosts <typeparamref name="TGrain"/> as a keyed-state partition: the source checkpoints through it.</summary>
     public static ISiloBuilder AddKeyedStatePartition<TGrain>(this ISiloBuilder builder)
     {
-        builder.Services.AddSingleton<PartitionGrainClassRegistration>(new PartitionGrainClassRegistration(typeof(TGrain)));
-        builder.Services.AddSingleton<PartitionGrainClasses>(services =>
-        {
-            var classes = new PartitionGrainClasses();
-            foreach (var registration in services.GetServices<PartitionGrainClassRegistration>())
-            {
-                classes.Add(registration.GrainClass);
-            }
-
-            return classes;
-        });
+        builder.Services.TryAddSingleton<PartitionGrainClasses>();
+        builder.Services.AddSingleton(new PartitionGrainClass(typeof(TGrain)));
         return builder;
     }
-
-    private sealed record PartitionGrainClassRegistration(Type GrainClass);
 }

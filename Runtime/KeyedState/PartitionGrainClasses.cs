@@ -1,20 +1,13 @@
 namespace KinesisGrains.Runtime.KeyedState;
 
 /// <summary>
-/// The keyed-state partition grain classes a silo hosts: the source calls each one's checkpoint barrier before it
-/// moves shard checkpoints.
+/// The keyed-state partition grain classes a silo hosts (one <see cref="PartitionGrainClass"/> registration each):
+/// the source calls each one's checkpoint barrier before it moves shard checkpoints.
 /// </summary>
-public sealed class PartitionGrainClasses
+public sealed class PartitionGrainClasses(IEnumerable<PartitionGrainClass> registrations)
 {
-    private readonly List<Type> _classes = [];
-
-    public IReadOnlyList<Type> Classes => _classes;
-
-    public void Add(Type grainClass)
-    {
-        if (!_classes.Contains(grainClass))
-        {
-            _classes.Add(grainClass);
-        }
-    }
+    public IReadOnlyList<Type> Classes { get; } = registrations.Select(r => r.GrainClass).Distinct().ToList();
 }
+
+/// <summary>Registers one keyed-state partition grain class with the silo's services.</summary>
+public sealed record PartitionGrainClass(Type GrainClass);

@@ -17,5 +17,5 @@ public readonly record struct ShardBarrier(
     [property: Id(3)] StreamSequenceToken? LastSent)
 {
     /// <summary>False for the KCL's sentinels (TRIM_HORIZON, LATEST, AT_TIMESTAMP, SHARD_END).</summary>
-    public bool IsSequenceNumber => Checkpoint.Length > 0 && char.IsAsciiDigit(Checkpoint[0]);
+    public bool IsSequenceNumber => Storage.SourcePosition.IsSequenceNumberText(Checkpoint);
 }

@@ -25,8 +25,8 @@ public sealed record ShardDelivery(SourcePosition Position, Streams.StreamSequen
 public readonly record struct SourcePosition(
     [property: Orleans.Id(0)] string ShardId, [property: Orleans.Id(1)] string Checkpoint, [property: Orleans.Id(2)] long SubSequenceNumber)
 {
-    /// <summary>False for the KCL's sentinels (TRIM_HORIZON, LATEST, AT_TIMESTAMP, SHARD_END).</summary>
-    public bool IsSequenceNumber => Checkpoint.Length > 0 && char.IsAsciiDigit(Checkpoint[0]);
+    /// <summary>A checkpoint value that is a sequence number (digits), not one of the KCL's sentinels.</summary>
+    public static bool IsSequenceNumberText(string checkpoint) => checkpoint.Length > 0 && char.IsAsciiDigit(checkpoint[0]);
 
     public override string ToString() => $"{Checkpoint}/{SubSequenceNumber}";
 
