@@ -23,9 +23,6 @@ public sealed class KeyedStateOptions
     /// <summary>Events applied since the last write after which a partition writes, whatever the number of keys.</summary>
     public int MaxUnwrittenEventsPerPartition { get; set; } = 100_000;
 
-    /// <summary>Where the partitions' RocksDB folders live (one per state and partition).</summary>
-    public string StateDirectory { get; set; } = Path.Combine("data", "state");
-
     public IEnumerable<string> Validate()
     {
         if (PartitionCount is < 1 or > PartitionMap.MaxPartitions)
@@ -46,11 +43,6 @@ public sealed class KeyedStateOptions
         if (MaxUnwrittenEventsPerPartition < 1)
         {
             yield return $"MaxUnwrittenEventsPerPartition must be at least 1; it is {MaxUnwrittenEventsPerPartition}.";
-        }
-
-        if (string.IsNullOrWhiteSpace(StateDirectory))
-        {
-            yield return "StateDirectory is required.";
         }
     }
 }

@@ -14,11 +14,13 @@ namespace KinesisGrains.KeyedState.Hosting;
 public static class KeyedStateSiloBuilderExtensions
 {
     /// <summary>
-    /// The partitions' stores: RocksDB under <see cref="KeyedStateOptions.StateDirectory"/> with
-    /// <paramref name="storeOptions"/>, and S3 snapshots when <paramref name="snapshots"/> is given.
+    /// The partitions' stores: RocksDB under <paramref name="stateDirectory"/> (one folder per state and partition)
+    /// with <paramref name="storeOptions"/>, and S3 snapshots when <paramref name="snapshots"/> is given.
     /// </summary>
-    public static ISiloBuilder AddKeyedState(this ISiloBuilder builder, KeyedStateOptions options, PartitionStoreOptions storeOptions, S3SnapshotOptions? snapshots = null)
+    public static ISiloBuilder AddKeyedState(
+        this ISiloBuilder builder, KeyedStateOptions options, PartitionStoreOptions storeOptions, string stateDirectory, S3SnapshotOptions? snapshots = null)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(stateDirectory);
         var errors = options.Validate().Concat(storeOptions.Validate()).ToList();
         if (errors.Count > 0)
         {
@@ -27,8 +29,8 @@ public static class KeyedStateSiloBuilderExtensions
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(services => new PartitionStateStores(
-            options,
             storeOptions,
+            stateDirectory,
             snapshots is null ? null : new S3SnapshotStore(snapshots, services.GetRequiredService<ILogger<S3SnapshotStore>>()),
             services.GetRequiredService<ILogger<PartitionStateStores>>()));
 

@@ -15,15 +15,14 @@ namespace KinesisGrains.KeyedState.Storage;
 /// </summary>
 public sealed partial class PartitionStateStores : IDisposable
 {
-    private readonly KeyedStateOptions _options;
     private readonly PartitionStoreOptions _storeOptions;
     private readonly RocksDbBlockCache _cache;
     private readonly ILogger _logger;
 
-    public PartitionStateStores(KeyedStateOptions options, PartitionStoreOptions storeOptions, S3SnapshotStore? snapshots, ILogger<PartitionStateStores> logger)
+    public PartitionStateStores(PartitionStoreOptions storeOptions, string stateDirectory, S3SnapshotStore? snapshots, ILogger<PartitionStateStores> logger)
     {
-        _options = options;
         _storeOptions = storeOptions;
+        RootDirectory = Path.GetFullPath(stateDirectory);
         Snapshots = snapshots;
         _logger = logger;
         _cache = new RocksDbBlockCache(storeOptions.BlockCacheBytes);
@@ -32,7 +31,8 @@ public sealed partial class PartitionStateStores : IDisposable
 
     public S3SnapshotStore? Snapshots { get; }
 
-    public string RootDirectory => Path.GetFullPath(_options.StateDirectory);
+    /// <summary>Where the partitions' RocksDB folders live.</summary>
+    public string RootDirectory { get; }
 
     /// <summary>The S3 name of a partition's snapshots: the state's name and the partition number.</summary>
     public static string PartitionIdOf(string stateName, int partition) => $"{stateName}.p-{partition:D5}";

@@ -36,7 +36,6 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     private readonly Queue<PendingPosition> _pending = new();
     private readonly Queue<IBatchContainer> _ready = new();
     private readonly ShardProgress _progress;
-    private readonly long _firstSequence;
     private long _nextSequence;
     private long _lastPurged;
     private ShardLease? _lease;
@@ -61,9 +60,8 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         _progress = context.ProgressOf(shardId);
 
         // Later receivers of a shard order after earlier ones in any cache that compares their tokens.
-        _firstSequence = context.Time.GetUtcNow().UtcTicks;
-        _nextSequence = _firstSequence;
-        _lastPurged = _firstSequence - 1;
+        _nextSequence = context.Time.GetUtcNow().UtcTicks;
+        _lastPurged = _nextSequence - 1;
     }
 
     public string ShardId => _shardId;
@@ -119,7 +117,6 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         {
             await RewindAsync();
         }
-
 
         if (_fetching.IsFaulted)
         {
@@ -231,7 +228,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     /// </summary>
     private void AdvanceDelivered()
     {
-        var caughtUp = false;
+        var advanced = false;
         while (_pending.TryPeek(out var pending) && pending.LastContainer <= _lastPurged)
         {
             _pending.Dequeue();
@@ -262,7 +259,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
                 _ = CheckpointEndAsync();
             }
 
-            caughtUp = true;
+            advanced = true;
         }
 
         if (_pending.Count == 0 && _queue is { Count: 0 } && !_ended)
@@ -270,7 +267,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             var behind = _progress.Snapshot.MillisBehindLatest;
             _progress.Update(p => p with { CaughtUp = behind == 0, Checkpoint = _context.Checkpointer.GetCheckpoint(_shardId) ?? p.Checkpoint });
         }
-        else if (!caughtUp && _pending.Count > 0)
+        else if (!advanced && _pending.Count > 0)
         {
             _progress.Update(p => p with { CaughtUp = false });
         }

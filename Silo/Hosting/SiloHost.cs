@@ -141,8 +141,8 @@ public static class SiloHost
     /// </summary>
     public static void Configure(ISiloBuilder silo, SiloConfiguration configuration, SiloBuilder siloBuilder, string siloId, string dataDirectory, string incarnation)
     {
-        configuration.Grains.StateDirectory = Path.Combine(dataDirectory, "state", configuration.Silo.ApplicationName, incarnation);
-        silo.AddKeyedState(configuration.Grains, configuration.State, configuration.SnapshotsEnabled ? configuration.Snapshots : null);
+        var stateDirectory = Path.Combine(dataDirectory, "state", configuration.Silo.ApplicationName, incarnation);
+        silo.AddKeyedState(configuration.Grains, configuration.State, stateDirectory, configuration.SnapshotsEnabled ? configuration.Snapshots : null);
         siloBuilder.AddStream!(silo, options =>
         {
             options.Source = configuration.Source;
@@ -178,18 +178,10 @@ public static class SiloHost
         }
     }
 
+    /// <summary>Binds every section strictly and validates it; all problems at once, as one exception.</summary>
     public static SiloConfiguration BindAndValidate(IConfiguration configuration)
     {
-        SiloConfiguration bound;
-        try
-        {
-            bound = SiloConfiguration.Bind(configuration);
-        }
-        catch (InvalidOperationException exception)
-        {
-            throw new SiloStartupException($"Invalid configuration: {exception.Message}", SiloStartupException.InvalidConfiguration, exception);
-        }
-
+        var bound = SiloConfiguration.Bind(configuration);
         var errors = bound.Validate();
         if (errors.Count > 0)
         {

@@ -59,10 +59,9 @@ internal sealed class BenchSilo : IAsyncDisposable
             var keyedState = new KeyedStateOptions
             {
                 PartitionCount = settings.Partitions,
-                StateDirectory = stateDirectory,
                 MaxActivationsPerPartition = settings.MaxKeysInMemoryPerPartition,
             };
-            silo.AddKeyedState(keyedState, new PartitionStoreOptions(), snapshots);
+            silo.AddKeyedState(keyedState, new PartitionStoreOptions(), stateDirectory, snapshots);
             silo.AddKeyedStatePartition<CounterPartitionGrain>();
             silo.AddKeyedStatePartition<WarmUpCounterPartitionGrain>();
             silo.AddPersistentStreams(
