@@ -3,9 +3,11 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using KinesisGrains.KeyedState.Storage;
+using KinesisGrains.RocksDb.Storage;
 using KinesisGrains.Runtime.DeadLetters;
 using KinesisGrains.Runtime.Diagnostics;
 using KinesisGrains.Runtime.KeyedState;
+using KinesisGrains.Runtime.Monitoring;
 using KinesisGrains.Runtime.Serialization;
 using KinesisGrains.Runtime.Storage;
 using KinesisGrains.Runtime.Streams;
@@ -50,6 +52,13 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     private int _maxStates;
     private int _maxDirtyKeys;
     private int _maxUnwrittenEvents;
+
+    // Since the previous checkpoint barrier, for its progress answer.
+    private long _keysWritten;
+    private long _eventsApplied;
+    private long _deadLettered;
+    private long _applyTicks;
+    private long _writeTicks;
 
     /// <summary>The partition number p.</summary>
     protected int Partition => (int)this.GetPrimaryKeyLong();
@@ -165,8 +174,9 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         return Task.CompletedTask;
     }
 
-    public async Task<string[]> PersistAsync(ShardBarrier[] barriers)
+    public async Task<PartitionPersistResult> PersistAsync(ShardBarrier[] barriers)
     {
+        var persistStarted = Stopwatch.GetTimestamp();
         WriteDirty();
         var uncovered = new List<string>();
         var store = Store;
@@ -211,18 +221,48 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         var metadata = _covered.ToDictionary(p => "covered:" + p.Key, p => p.Value.ToString(), StringComparer.Ordinal);
         var stores = ServiceProvider.GetRequiredService<PartitionStateStores>();
         var started = Stopwatch.GetTimestamp();
+        long snapshotBytes = 0;
         if (await stores.PersistAsync(_store!, metadata, CancellationToken.None) is { } snapshot)
         {
+            snapshotBytes = snapshot.BytesUploaded;
             LogSnapshot(_logger, StateName, Partition, snapshot.Manifest.SnapshotId, snapshot.BytesUploaded, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
 
-        return [.. uncovered];
+        return new PartitionPersistResult([.. uncovered], TakeProgress(snapshotBytes, Stopwatch.GetElapsedTime(persistStarted)));
+    }
+
+    /// <summary>What this partition did since the previous barrier; the counts start again from zero.</summary>
+    private PartitionProgress TakeProgress(long snapshotBytes, TimeSpan persistDuration)
+    {
+        long keys = 0, memory = 0;
+        if (_store?.Store is RocksDbKeyValueStore rocks)
+        {
+            keys = (long)(rocks.Database.GetIntProperty("rocksdb.estimate-num-keys") ?? 0);
+            memory = (long)((rocks.Database.GetIntProperty("rocksdb.cur-size-all-mem-tables") ?? 0) + (rocks.Database.GetIntProperty("rocksdb.estimate-table-readers-mem") ?? 0));
+        }
+
+        var progress = new PartitionProgress(
+            StateName,
+            Partition,
+            keys,
+            _keysWritten,
+            memory,
+            snapshotBytes,
+            (long)persistDuration.TotalMilliseconds,
+            Stopwatch.GetElapsedTime(0, _applyTicks).TotalMilliseconds,
+            Stopwatch.GetElapsedTime(0, _writeTicks).TotalMilliseconds,
+            _eventsApplied,
+            _deadLettered);
+        _keysWritten = _eventsApplied = _deadLettered = _applyTicks = _writeTicks = 0;
+        return progress;
     }
 
     private IKeyValueStore Store => _store?.Store ?? throw new InvalidOperationException($"Partition {Partition} of {StateName} is not active.");
 
     private void Apply(KeyedEventBatch<TEvent> batch)
     {
+        var applyStarted = Stopwatch.GetTimestamp();
+        var writesBefore = _writeTicks;
         var shardId = batch.ShardId;
         var hasMark = _highWaterMarks.TryGetValue(shardId, out var mark);
         var events = batch.Events;
@@ -278,6 +318,8 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
         RuntimeMetrics.EventsApplied.Add(applied);
         RuntimeMetrics.DuplicatesSkipped.Add(skipped);
+        _eventsApplied += applied;
+        _applyTicks += Stopwatch.GetTimestamp() - applyStarted - (_writeTicks - writesBefore);
     }
 
     /// <summary>
@@ -317,6 +359,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         var data = JsonSerializer.SerializeToUtf8Bytes(keyed.Item, StateSerializer.Options);
         var record = new StreamRecord(data, info.PartitionKey, info.Token.SequenceNumber, info.Token.SubSequenceNumber, null, info.ArrivalTime, info.ShardId);
         _deadLetters.Add(record, $"{StateName} of key '{keyed.Key}' threw {exception.GetType().Name}: {exception.Message}");
+        _deadLettered++;
     }
 
     /// <summary>One atomic write: the changed keys' states with the high-water marks and covered positions they reach.</summary>
@@ -359,11 +402,14 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         }
 
         store.Write(batch);
+        _keysWritten += _dirty.Count;
         _dirty.Clear();
         _dirtyShards.Clear();
         _unwritten.Clear();
         _unwrittenEvents = 0;
-        RuntimeMetrics.StateWriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        var written = Stopwatch.GetTimestamp() - started;
+        _writeTicks += written;
+        RuntimeMetrics.StateWriteDuration.Record(Stopwatch.GetElapsedTime(0, written).TotalMilliseconds);
 
         // Every state in memory is clean now, so any can go; trim to 3/4 to evict in bulk.
         if (_states.Count > _maxStates)

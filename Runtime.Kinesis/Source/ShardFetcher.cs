@@ -18,7 +18,8 @@ internal sealed partial class ShardFetcher(
     ShardQueue queue,
     SemaphoreSlim workerSlot,
     TimeProvider time,
-    ILogger logger)
+    ILogger logger,
+    Action<long>? fetched = null)
 {
     private readonly CallPacer _pacer = new(options.MinFetchPeriod, time);
     private int _fetchSize = options.MaxRecordsPerFetch;
@@ -38,9 +39,11 @@ internal sealed partial class ShardFetcher(
             GetRecordsResponse response;
             await workerSlot.WaitAsync(cancellationToken);
             var started = time.GetTimestamp();
+            var timed = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 response = await kinesis.GetRecordsAsync(iterator, _fetchSize, _pacer, cancellationToken);
+                fetched?.Invoke(System.Diagnostics.Stopwatch.GetTimestamp() - timed);
             }
             catch (KinesisProvisionedThroughputExceededException)
             {

@@ -3,6 +3,7 @@ using KinesisGrains.Kinesis.Kpl;
 using KinesisGrains.Kinesis.Leasing;
 using KinesisGrains.Kinesis.Source;
 using KinesisGrains.Kinesis.Source.Buffering;
+using System.Diagnostics;
 using KinesisGrains.Runtime.Streams;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
@@ -144,6 +145,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             return;
         }
 
+        var decodeStarted = Stopwatch.GetTimestamp();
         var read = 0;
         var deadLettered = 0;
         Position? last = null;
@@ -177,7 +179,18 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         }
 
         var newest = _pages[^1];
-        _pending.Enqueue(new PendingPosition(_nextSequence - 1, last, newest.IsShardEnd, read, deadLettered, [.. _partitionsOfRead], records));
+        var readAt = Stopwatch.GetTimestamp();
+        _context.Monitor.Read(
+            _shardId,
+            FirstSequenceNumber(),
+            last?.SequenceNumber,
+            read + deadLettered,
+            deadLettered,
+            _pages.Sum(p => p.SizeBytes),
+            newest.MillisBehindLatest,
+            readAt - decodeStarted,
+            _decoder.Observed);
+        _pending.Enqueue(new PendingPosition(_nextSequence - 1, last, newest.IsShardEnd, read, deadLettered, [.. _partitionsOfRead], records, readAt));
         _recordsInFlight += records;
         _progress.Update(p => p with { MillisBehindLatest = newest.MillisBehindLatest });
         AdvanceDelivered();
@@ -220,6 +233,22 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         {
             LogFinalCheckpointFailed(_logger, _shardId, exception);
         }
+
+        _context.Monitor.ShardStopped(_shardId);
+    }
+
+    /// <summary>The first record of this read's pages, for the progress record.</summary>
+    private string? FirstSequenceNumber()
+    {
+        foreach (var page in _pages)
+        {
+            if (page.Records.Count > 0)
+            {
+                return page.Records[0].SequenceNumber;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -233,6 +262,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         {
             _pending.Dequeue();
             _recordsInFlight -= pending.Records;
+            _context.Monitor.Delivered(_shardId, pending.Events + pending.DeadLettered, Stopwatch.GetTimestamp() - pending.ReadAt);
             if (pending.Position is { } position)
             {
                 foreach (var partition in pending.Partitions)
@@ -352,7 +382,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         _stopFetching = new CancellationTokenSource();
         _queue = _context.Buffer.GetQueue(_shardId);
         var fetcher = new ShardFetcher(
-            _context.Kinesis, _context.Options.Source, _shardId, _queue, _context.WorkerSlotOf(_shardId), _context.Time, _logger);
+            _context.Kinesis, _context.Options.Source, _shardId, _queue, _context.WorkerSlotOf(_shardId), _context.Time, _logger, _context.Monitor.Fetched);
         var token = _stopFetching.Token;
         _fetching = Task.Run(() => fetcher.RunAsync((after, ct) => OpenIteratorAsync(after ?? afterSequenceNumber, ct), token), token);
     }
@@ -400,7 +430,8 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     }
 
     /// <summary>A read whose containers are not all delivered yet: the position it reaches and what it held.</summary>
-    private readonly record struct PendingPosition(long LastContainer, Position? Position, bool ShardEnd, int Events, int DeadLettered, int[] Partitions, int Records);
+    private readonly record struct PendingPosition(
+        long LastContainer, Position? Position, bool ShardEnd, int Events, int DeadLettered, int[] Partitions, int Records, long ReadAt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId}: reading from checkpoint {Checkpoint}/{SubSequenceNumber}")]
     private static partial void LogStarted(ILogger logger, string shardId, string checkpoint, long subSequenceNumber);

@@ -31,6 +31,7 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
     public override async Task Initialize(IStreamQueueMapper queueMapper)
     {
         await base.Initialize(queueMapper);
+        _context.Monitor.Started();
         _running = Task.Run(() => RunAsync(_stop.Token));
     }
 

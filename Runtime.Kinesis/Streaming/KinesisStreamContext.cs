@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Kinesis.Leasing;
+using KinesisGrains.Kinesis.Monitoring;
 using KinesisGrains.Kinesis.Source;
 using KinesisGrains.Kinesis.Source.Buffering;
+using KinesisGrains.Runtime.Monitoring;
 using KinesisGrains.Runtime.Streams;
 using Microsoft.Extensions.Logging;
 
@@ -29,7 +31,10 @@ public sealed class KinesisStreamContext : IAsyncDisposable
         Func<RecordDecoder> decoders,
         Func<KinesisStreamContext, Runtime.Storage.IStateSnapshotter> snapshotter,
         TimeProvider time,
-        ILoggerFactory loggers)
+        ILoggerFactory loggers,
+        StreamingMonitorOptions? monitoring = null,
+        IEnumerable<IStreamingQueryListener>? listeners = null,
+        IEnumerable<ObservedMetricInfo>? observedMetrics = null)
     {
         ProviderName = providerName;
         Options = options;
@@ -42,7 +47,20 @@ public sealed class KinesisStreamContext : IAsyncDisposable
         Buffer = new FetchBuffer(
             new FetchBufferOptions { SoftLimitBytes = options.Source.FetchBufferSize, SpillDirectory = options.SpillDirectory, MaxSpillBytes = Math.Max(options.Source.FetchBufferSize * 8, 1L << 30) },
             time);
-        Checkpointer = new ShardCheckpointer(leases, snapshotter(this), options.WorkerId, time, loggers.CreateLogger<ShardCheckpointer>());
+        Monitor = new StreamingProgressTracker(
+            options.ApplicationName,
+            options.Source.StreamName,
+            options.WorkerId,
+            monitoring ?? new StreamingMonitorOptions(),
+            observedMetrics ?? [],
+            listeners ?? [],
+            shardId => Checkpointer?.GetCheckpoint(shardId),
+            time,
+            loggers);
+        Checkpointer = new ShardCheckpointer(leases, snapshotter(this), options.WorkerId, time, loggers.CreateLogger<ShardCheckpointer>())
+        {
+            CycleCompleted = Monitor.CycleCompleted,
+        };
     }
 
     public string ProviderName { get; }
@@ -56,6 +74,9 @@ public sealed class KinesisStreamContext : IAsyncDisposable
     public FetchBuffer Buffer { get; }
 
     public ShardCheckpointer Checkpointer { get; }
+
+    /// <summary>Progress records of this silo's commit cycles, and the listeners that hear of them.</summary>
+    public StreamingProgressTracker Monitor { get; }
 
     public KinesisQueueMapper Mapper { get; }
 
@@ -120,10 +141,10 @@ public sealed class KinesisStreamContext : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        await Monitor.DisposeAsync();
         Buffer.Dispose();
         Kinesis.Dispose();
-        return ValueTask.CompletedTask;
     }
 }

@@ -1,7 +1,9 @@
 using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Kinesis.Leasing;
+using KinesisGrains.Kinesis.Monitoring;
 using KinesisGrains.Runtime.DeadLetters;
 using KinesisGrains.Runtime.KeyedState;
+using KinesisGrains.Runtime.Monitoring;
 using KinesisGrains.Runtime.Partitions;
 using KinesisGrains.Runtime.Streams;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,15 +55,25 @@ public static class KinesisStreamingExtensions
             var partitions = new PartitionMap(options.PartitionCount);
             var deadLetters = services.GetRequiredService<IDeadLetterQueue>();
             var messageHandler = handler ?? new JsonMessageHandler<TEvent>();
+            var observed = services.GetServices<ObservedMetric<TEvent>>().ToList();
+            if (observed.GroupBy(m => m.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
+            {
+                throw new OptionsValidationException(name, typeof(ObservedMetric<TEvent>), [$"Observed metric '{duplicate.Key}' is defined more than once."]);
+            }
+
             return new KinesisStreamContext(
                 name,
                 options,
                 kinesis,
                 leases,
-                () => new RecordDecoder<TEvent>(messageHandler, partitions, deadLetters),
-                _ => new PartitionCheckpointBarrier(services.GetRequiredService<IGrainFactory>(), services.GetRequiredService<PartitionGrainClasses>(), options.PartitionCount),
+                () => new RecordDecoder<TEvent>(messageHandler, partitions, deadLetters, observed),
+                context => new PartitionCheckpointBarrier(
+                    services.GetRequiredService<IGrainFactory>(), services.GetRequiredService<PartitionGrainClasses>(), options.PartitionCount, context.Monitor.StateReported),
                 services.GetRequiredService<TimeProvider>(),
-                loggers);
+                loggers,
+                services.GetService<IOptions<StreamingMonitorOptions>>()?.Value,
+                services.GetServices<IStreamingQueryListener>(),
+                observed.Select(m => m.Info));
         });
 
         builder.AddPersistentStreams(name, KinesisAdapterFactory.Create, stream =>

@@ -1,4 +1,5 @@
 using KinesisGrains.Runtime.KeyedState;
+using KinesisGrains.Runtime.Monitoring;
 using KinesisGrains.Runtime.Storage;
 using Orleans;
 
@@ -9,11 +10,13 @@ namespace KinesisGrains.Kinesis.Streaming;
 /// delivery that completed before the call (a non-reentrant grain runs calls in order). Shards a partition cannot
 /// vouch for keep their checkpoints where they are.
 /// </summary>
-public sealed class PartitionCheckpointBarrier(IGrainFactory grains, PartitionGrainClasses classes, int partitionCount) : IStateSnapshotter
+/// <param name="report">Gets what every partition did since its previous barrier (the state part of a progress record).</param>
+public sealed class PartitionCheckpointBarrier(
+    IGrainFactory grains, PartitionGrainClasses classes, int partitionCount, Action<IReadOnlyList<PartitionProgress>>? report = null) : IStateSnapshotter
 {
     public async Task<IReadOnlyCollection<string>> SnapshotAsync(IReadOnlyList<ShardDelivery> positions, CancellationToken cancellationToken)
     {
-        var calls = new List<Task<string[]>>(classes.Classes.Count * partitionCount);
+        var calls = new List<Task<PartitionPersistResult>>(classes.Classes.Count * partitionCount);
         for (var partition = 0; partition < partitionCount; partition++)
         {
             var barriers = new ShardBarrier[positions.Count];
@@ -30,10 +33,13 @@ public sealed class PartitionCheckpointBarrier(IGrainFactory grains, PartitionGr
         }
 
         var uncovered = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var shards in await Task.WhenAll(calls).WaitAsync(cancellationToken))
+        var results = await Task.WhenAll(calls).WaitAsync(cancellationToken);
+        foreach (var result in results)
         {
-            uncovered.UnionWith(shards);
+            uncovered.UnionWith(result.Uncovered);
         }
+
+        report?.Invoke([.. results.Select(r => r.Progress)]);
 
         return uncovered;
     }

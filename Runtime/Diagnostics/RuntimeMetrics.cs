@@ -27,6 +27,9 @@ public static class RuntimeMetrics
     public static readonly Counter<long> GrainActivations =
         s_meter.CreateCounter<long>("kgrains.grain.activations", "{activation}", "Grain activations created");
 
+    public static readonly Counter<long> Alerts =
+        s_meter.CreateCounter<long>("kgrains.alerts", "{alert}", "Alerts raised by streaming query listeners (an error ratio above its threshold)");
+
     public static readonly Histogram<double> StateWriteDuration =
         s_meter.CreateHistogram<double>("kgrains.state.write_duration", "ms", "Time to write one partition's micro-batch to the state store");
 }

@@ -13,6 +13,6 @@ public interface IPartitionCheckpoint : IGrainWithIntegerKey
     /// Makes everything applied so far durable (an S3 snapshot, or the local store) and records that the partition
     /// has seen each shard up to its barrier, when it holds the last batch the shard's receiver sent it.
     /// </summary>
-    /// <returns>The shards the partition cannot vouch for (it missed events of them after a restore): do not move their checkpoints.</returns>
-    Task<string[]> PersistAsync(ShardBarrier[] barriers);
+    /// <returns>The shards the partition cannot vouch for, and what it did since its previous barrier.</returns>
+    Task<PartitionPersistResult> PersistAsync(ShardBarrier[] barriers);
 }

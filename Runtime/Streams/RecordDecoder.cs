@@ -1,4 +1,5 @@
 using KinesisGrains.Runtime.DeadLetters;
+using KinesisGrains.Runtime.Monitoring;
 using KinesisGrains.Runtime.Partitions;
 
 namespace KinesisGrains.Runtime.Streams;
@@ -13,6 +14,9 @@ public abstract class RecordDecoder
     /// <summary>Adds one record to the batch being built; false (and a dead letter) when the handler rejected it.</summary>
     public abstract bool Add(StreamRecord record);
 
+    /// <summary>The observed metrics over the events decoded since the last drain; null when none are defined.</summary>
+    public abstract ObservedMetricsAccumulator? Observed { get; }
+
     /// <summary>
     /// Ends the batch: a <see cref="KeyedEventBatch"/> for every partition that got events, with <paramref name="to"/>
     /// as its end and <paramref name="fromOf"/>(partition) as its start. The decoder is empty again afterwards.
@@ -21,9 +25,14 @@ public abstract class RecordDecoder
 }
 
 /// <summary>The <see cref="RecordDecoder"/> of one event type.</summary>
-public sealed class RecordDecoder<TEvent>(IStreamMessageHandler<TEvent> handler, PartitionMap partitions, IDeadLetterQueue deadLetters) : RecordDecoder
+/// <param name="observed">Named aggregates over the decoded events (observed metrics); none when null or empty.</param>
+public sealed class RecordDecoder<TEvent>(
+    IStreamMessageHandler<TEvent> handler, PartitionMap partitions, IDeadLetterQueue deadLetters, IReadOnlyList<ObservedMetric<TEvent>>? observed = null) : RecordDecoder
 {
     private readonly List<KeyedEvent<TEvent>>?[] _byPartition = new List<KeyedEvent<TEvent>>?[partitions.PartitionCount];
+    private readonly ObservedMetricsAccumulator<TEvent>? _observed = observed is { Count: > 0 } ? new(observed) : null;
+
+    public override ObservedMetricsAccumulator? Observed => _observed;
 
     public override bool Add(StreamRecord record)
     {
@@ -40,6 +49,7 @@ public sealed class RecordDecoder<TEvent>(IStreamMessageHandler<TEvent> handler,
                 {
                     var info = new StreamEventInfo(record.ShardId, record.Token, record.PartitionKey, record.ApproximateArrivalTimestamp);
                     (_byPartition[partitions.GetPartition(key)] ??= []).Add(new KeyedEvent<TEvent>(key, item, info));
+                    _observed?.Observe(item);
                     return true;
                 }
             }
@@ -50,6 +60,7 @@ public sealed class RecordDecoder<TEvent>(IStreamMessageHandler<TEvent> handler,
         }
 
         deadLetters.Add(record, error ?? "message handler rejected the record");
+        _observed?.DeadLetter();
         return false;
     }
 
