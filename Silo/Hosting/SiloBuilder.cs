@@ -1,6 +1,8 @@
 using KinesisGrains.KeyedState.Hosting;
+using KinesisGrains.Kinesis.Monitoring;
 using KinesisGrains.Kinesis.Streaming;
 using KinesisGrains.Runtime.KeyedState;
+using KinesisGrains.Runtime.Monitoring;
 using KinesisGrains.Runtime.Streams;
 
 namespace KinesisGrains.Silo.Hosting;
@@ -41,6 +43,21 @@ public sealed class SiloBuilder
     {
         _orleans.Add(silo => silo.AddKeyedStatePartition<TPartitionGrain>());
         return this;
+    }
+
+    /// <summary>A listener of the stream query: started, a progress record per commit cycle, idle, terminated.</summary>
+    public SiloBuilder AddStreamingQueryListener<TListener>()
+        where TListener : class, IStreamingQueryListener => ConfigureOrleans(silo => silo.AddStreamingQueryListener<TListener>());
+
+    /// <summary>A listener made by <paramref name="create"/>.</summary>
+    public SiloBuilder AddStreamingQueryListener(Func<IServiceProvider, IStreamingQueryListener> create) =>
+        ConfigureOrleans(silo => silo.AddStreamingQueryListener(create));
+
+    /// <summary>A named aggregate over each batch's events, in every progress record: <c>Observe&lt;ClickEvent&gt;("rc", o =&gt; o.Count())</c>.</summary>
+    public SiloBuilder Observe<TEvent>(string name, Func<ObservedAggregates<TEvent>, ObservedAggregate<TEvent>> define)
+    {
+        var metric = new ObservedMetric<TEvent>(name, define);
+        return ConfigureOrleans(silo => silo.Services.AddSingleton(metric));
     }
 
     /// <summary>More Orleans configuration: grain storage, other providers, options.</summary>

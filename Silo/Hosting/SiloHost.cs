@@ -5,12 +5,14 @@ using Amazon.Runtime;
 using KinesisGrains.KeyedState.Hosting;
 using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Kinesis.Leasing;
+using KinesisGrains.Kinesis.Monitoring;
 using KinesisGrains.Kinesis.Streaming;
 using KinesisGrains.RocksDb.Snapshots;
 using KinesisGrains.Runtime.DeadLetters;
 using KinesisGrains.Silo.Configuration;
 using KinesisGrains.Silo.DeadLetters;
 using KinesisGrains.Silo.Endpoints;
+using KinesisGrains.Silo.Monitoring;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Orleans.Configuration;
@@ -98,6 +100,7 @@ public static class SiloHost
         var gatewayPort = configuration.Silo.GatewayPort == 0 ? FreePort() : configuration.Silo.GatewayPort;
         builder.WebHost.UseUrls(configuration.Silo.HttpUrl);
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.AddMetricsExport(configuration.Metrics, configuration.Silo.ApplicationName, siloId);
         var localDeadLetters = new LocalDeadLetterQueue(Path.Combine(dataDirectory, "dead-letters"));
         builder.UseOrleans(silo =>
         {
@@ -120,6 +123,8 @@ public static class SiloHost
         var app = builder.Build();
         var context = new Lazy<KinesisStreamContext>(() => app.Services.GetRequiredKeyedService<KinesisStreamContext>(StreamProviderName));
         app.MapStatus(new Endpoints.SiloStatus(siloId, configuration, () => context.Value));
+        app.MapProgress(() => context.Value.Monitor);
+        app.MapMetricsExport(configuration.Metrics);
         try
         {
             await app.StartAsync(cancellationToken);
@@ -142,6 +147,11 @@ public static class SiloHost
     public static void Configure(ISiloBuilder silo, SiloConfiguration configuration, SiloBuilder siloBuilder, string siloId, string dataDirectory, string incarnation)
     {
         var stateDirectory = Path.Combine(dataDirectory, "state", configuration.Silo.ApplicationName, incarnation);
+        silo.ConfigureStreamingMonitor(o =>
+        {
+            var monitor = configuration.Metrics.ToMonitorOptions();
+            (o.Level, o.EnabledDimensions, o.RetainedProgress) = (monitor.Level, monitor.EnabledDimensions, monitor.RetainedProgress);
+        });
         silo.AddKeyedState(configuration.Grains, configuration.State, stateDirectory, configuration.SnapshotsEnabled ? configuration.Snapshots : null);
         siloBuilder.AddStream!(silo, options =>
         {
