@@ -237,7 +237,8 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         long keys = 0, memory = 0;
         if (_store?.Store is RocksDbKeyValueStore rocks)
         {
-            keys = (long)(rocks.Database.GetIntProperty("rocksdb.estimate-num-keys") ?? 0);
+            // RocksDB's estimate counts the shards' position marks too: leave those out.
+            keys = Math.Max(0, (long)(rocks.Database.GetIntProperty("rocksdb.estimate-num-keys") ?? 0) - _highWaterMarks.Count - _covered.Count);
             memory = (long)((rocks.Database.GetIntProperty("rocksdb.cur-size-all-mem-tables") ?? 0) + (rocks.Database.GetIntProperty("rocksdb.estimate-table-readers-mem") ?? 0));
         }
 

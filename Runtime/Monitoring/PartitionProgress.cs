@@ -7,7 +7,7 @@ namespace KinesisGrains.Runtime.Monitoring;
 /// part of a progress record.
 /// </summary>
 /// <param name="StateName">The partition grain's state name (its operator).</param>
-/// <param name="KeysTotal">RocksDB's estimate of the keys it holds.</param>
+/// <param name="KeysTotal">RocksDB's estimate of the keys it holds (an estimate: overwrites not yet compacted may count).</param>
 /// <param name="KeysUpdated">Key states written since the previous barrier.</param>
 /// <param name="MemoryBytes">RocksDB memtables and table readers (the shared block cache is not counted).</param>
 /// <param name="SnapshotBytes">Bytes uploaded by this barrier's snapshot (0 without a bucket).</param>
