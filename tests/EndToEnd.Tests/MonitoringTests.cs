@@ -164,6 +164,25 @@ public sealed class MonitoringTests(LocalCluster cluster) : IClassFixture<LocalC
     }
 
     [Fact]
+    public async Task An_OTLP_exporter_whose_collector_is_down_stops_nothing()
+    {
+        using var data = new TempDirectory();
+        var stream = await cluster.CreateStreamAsync(shards: 1);
+        var collector = $"http://127.0.0.1:{ProcessRunner.FreePort()}";
+        await using var silo = await LocalCluster.StartSiloAsync(cluster.SiloSettings(
+            "app-" + stream, stream, data.Path, ("Metrics:Exporter", "otlp"), ("Metrics:OtlpEndpoint", collector), ("Metrics:OtlpExportInterval", "00:00:01")));
+
+        await cluster.ProduceAsync(stream, records: 50, keys: 5);
+        await LocalCluster.WaitForCaughtUpAsync(silo, 50);
+        await Task.Delay(TimeSpan.FromSeconds(2));   // at least one export attempt
+
+        var progress = await WaitForAsync(() => silo.Source.Monitor.Recent.ToList(), p => p.Sum(r => r.NumProcessedRecords) >= 50);
+        Assert.Equal(50, progress.Sum(p => p.NumInputRecords));
+        using var http = new HttpClient { BaseAddress = silo.HttpEndpoint };
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/metrics")).StatusCode);
+    }
+
+    [Fact]
     public async Task Without_an_exporter_there_is_no_metrics_endpoint()
     {
         using var data = new TempDirectory();
