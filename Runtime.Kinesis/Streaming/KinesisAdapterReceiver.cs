@@ -1,9 +1,9 @@
+using System.Diagnostics;
 using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Kinesis.Kpl;
 using KinesisGrains.Kinesis.Leasing;
 using KinesisGrains.Kinesis.Source;
 using KinesisGrains.Kinesis.Source.Buffering;
-using System.Diagnostics;
 using KinesisGrains.Runtime.Streams;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
