@@ -168,6 +168,7 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
             }
         }
 
+        _context.NoteSynced(shards.Count(s => !(byId.TryGetValue(s.ShardId, out var ended) && ended.IsShardEnd)), _activeSilos);
         return changed;
     }
 

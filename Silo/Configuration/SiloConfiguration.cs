@@ -27,6 +27,9 @@ public sealed class SiloConfiguration
     /// <summary>S3 snapshots (section <c>Snapshots</c>); without a bucket, state is durable only on the local disk.</summary>
     public S3SnapshotOptions Snapshots { get; } = new();
 
+    /// <summary>The Orleans Dashboard and the streaming page (section <c>Dashboard</c>).</summary>
+    public DashboardSettings Dashboard { get; } = new();
+
     /// <summary>Create the snapshot bucket when it does not exist (for local emulators).</summary>
     public bool CreateSnapshotBucket => SnapshotBucket.CreateBucketIfMissing;
 
@@ -58,6 +61,7 @@ public sealed class SiloConfiguration
             .. StrictConfigurationBinder.Bind(configuration.GetSection("State"), result.State),
             .. StrictConfigurationBinder.Bind(configuration.GetSection("Snapshots"), result.Snapshots, result.SnapshotBucket),
             .. StrictConfigurationBinder.Bind(configuration.GetSection("DeadLetters"), result.DeadLetters),
+            .. StrictConfigurationBinder.Bind(configuration.GetSection("Dashboard"), result.Dashboard),
         ];
         return result;
     }
@@ -71,6 +75,7 @@ public sealed class SiloConfiguration
         errors.AddRange(DynamoDb.Validate());
         errors.AddRange(Grains.Validate().Select(e => "Grains:" + e));
         errors.AddRange(State.Validate().Select(e => "State: " + e));
+        errors.AddRange(Dashboard.Validate());
         if (DeadLetterS3Prefix is not null && !SnapshotsEnabled)
         {
             errors.Add("DeadLetters:S3Prefix needs Snapshots:Bucket: dead letters are shipped to the snapshot bucket.");
