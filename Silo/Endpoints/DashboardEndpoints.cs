@@ -27,9 +27,10 @@ public static class DashboardEndpoints
     {
         endpoints.MapOrleansDashboard(OrleansDashboardPath);
 
-        // Relative links in the page (its script, ../../status) need the trailing slash.
-        endpoints.MapGet(StreamingPagePath.TrimEnd('/'), () => Results.Redirect(StreamingPagePath));
-        endpoints.MapGet(StreamingPagePath, () => Asset("index.html"));
+        // Routing ignores a trailing slash, the page's relative links (its script, ../../status) need it.
+        endpoints.MapGet(StreamingPagePath, (HttpRequest request) => request.Path.Value!.EndsWith('/')
+            ? Asset("index.html")
+            : Results.Redirect(request.PathBase + StreamingPagePath + request.QueryString));
         endpoints.MapGet(StreamingPagePath + "{file}", (string file) => Asset(file));
         endpoints.MapGet("/", () => Results.Redirect(StreamingPagePath));
         return endpoints;

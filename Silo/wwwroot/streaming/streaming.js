@@ -65,16 +65,27 @@ function fromStatus(s) {
 // ---------------------------------------------------------------- history for the charts
 
 const history = [];   // { time, total, rates: {shard: records/s}, lags: {shard: ms} }
-let previous = null;
+const recent = [];    // the last few models: a chart rate spans RATE_POLLS polls
+const RATE_POLLS = 3;
 
 function remember(model) {
+  if (recent.length > 0 && model.time <= recent[recent.length - 1].time) {
+    return;
+  }
+
+  recent.push(model);
+  if (recent.length > RATE_POLLS + 1) {
+    recent.shift();
+  }
+
+  // Records read over the last few polls: counts move in delivery-sized steps, so one poll alone is jumpy.
   const rates = {};
   let total = null;
-  if (previous && model.time > previous.time) {
-    // Between two polls: the records read in that interval, so the chart follows each second, not a smoothed window.
-    const seconds = (model.time - previous.time) / 1000;
-    const before = new Map(previous.shards.map(x => [x.id, x.records]));
-    total = Math.max(0, model.totals.records - previous.totals.records) / seconds;
+  const from = recent[0];
+  if (from !== model) {
+    const seconds = (model.time - from.time) / 1000;
+    const before = new Map(from.shards.map(x => [x.id, x.records]));
+    total = Math.max(0, model.totals.records - from.totals.records) / seconds;
     for (const shard of model.shards) {
       rates[shard.id] = Math.max(0, shard.records - (before.get(shard.id) ?? shard.records)) / seconds;
     }
@@ -87,15 +98,10 @@ function remember(model) {
     }
   }
 
-  if (!previous || model.time > previous.time) {
-    history.push({ time: model.time, total, rates, lags });
-  }
-
+  history.push({ time: model.time, total, rates, lags });
   while (history.length > 0 && history[0].time < model.time - HISTORY_SECONDS * 1000) {
     history.shift();
   }
-
-  previous = model;
 }
 
 // ---------------------------------------------------------------- formatting
@@ -267,14 +273,19 @@ function niceMax(value) {
   return [1, 2, 5, 10].map(m => m * power).find(m => m >= value);
 }
 
-/** Draws lines of [time, value] points over the last HISTORY_SECONDS ending at now. */
-function drawChart(svg, series, now, format) {
+/**
+ * Draws lines of [time, value] points ending at now, over the history kept so far (30 s at least, HISTORY_SECONDS at
+ * most); the value axis starts at 0 and reaches at least minMax.
+ */
+function drawChart(svg, series, now, format, minMax) {
   svg.replaceChildren();
   const plotWidth = CHART.width - CHART.left - CHART.right;
   const plotHeight = CHART.height - CHART.top - CHART.bottom;
-  const start = now - HISTORY_SECONDS * 1000;
-  const max = niceMax(Math.max(0, ...series.flatMap(s => s.points.map(p => p[1]))));
-  const x = t => CHART.left + ((t - start) / (HISTORY_SECONDS * 1000)) * plotWidth;
+  const oldest = history.length > 0 ? history[0].time : now;
+  const span = [30, 60, HISTORY_SECONDS].find(seconds => now - oldest <= seconds * 1000 || seconds === HISTORY_SECONDS) * 1000;
+  const start = now - span;
+  const max = niceMax(Math.max(minMax, ...series.flatMap(s => s.points.map(p => p[1]))));
+  const x = t => CHART.left + ((t - start) / span) * plotWidth;
   const y = v => CHART.top + plotHeight - (v / max) * plotHeight;
 
   for (const fraction of [0, 0.25, 0.5, 0.75, 1]) {
@@ -285,7 +296,8 @@ function drawChart(svg, series, now, format) {
     svg.appendChild(label);
   }
 
-  for (const seconds of [120, 90, 60, 30, 0]) {
+  for (let step = 0; step <= 3; step++) {
+    const seconds = Math.round((span / 1000) * (1 - step / 3));
     const label = svgElement('text', { x: x(now - seconds * 1000), y: CHART.height - 6, 'text-anchor': seconds === 0 ? 'end' : 'middle', class: 'axis-label' });
     label.textContent = seconds === 0 ? 'now' : `-${seconds}s`;
     svg.appendChild(label);
@@ -324,11 +336,11 @@ function renderCharts(model) {
       ? shardIds.map(id => ({ name: id, color: colorOf(id, model.shards), points: withRate.filter(h => id in h.rates).map(h => [h.time, h.rates[id]]) }))
       : []),
   ];
-  drawChart(document.getElementById('rate-chart'), rateSeries, model.time, v => rate(v));
+  drawChart(document.getElementById('rate-chart'), rateSeries, model.time, v => rate(v), 10);
   legend(document.getElementById('rate-legend'), rateSeries);
 
   const lagSeries = shardIds.map(id => ({ name: id, color: colorOf(id, model.shards), points: history.filter(h => id in h.lags).map(h => [h.time, h.lags[id]]) }));
-  drawChart(document.getElementById('lag-chart'), lagSeries, model.time, v => duration(v));
+  drawChart(document.getElementById('lag-chart'), lagSeries, model.time, v => duration(v), 1000);
   legend(document.getElementById('lag-legend'), lagSeries);
 }
 
