@@ -8,7 +8,7 @@ internal sealed class RateMeter(TimeProvider time, TimeSpan window)
 {
     private static readonly TimeSpan MinSpacing = TimeSpan.FromMilliseconds(200);
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, Queue<Sample>> _samples = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<Sample>> _samples = new(StringComparer.Ordinal);
 
     /// <summary>Notes <paramref name="count"/> now and returns the counter's rate per second over the window (0 until there are two samples).</summary>
     public double Rate(string key, long count)
@@ -18,27 +18,27 @@ internal sealed class RateMeter(TimeProvider time, TimeSpan window)
         {
             if (!_samples.TryGetValue(key, out var samples))
             {
-                _samples[key] = samples = new Queue<Sample>();
+                _samples[key] = samples = [];
             }
 
-            if (samples.Count == 0 || time.GetElapsedTime(Newest(samples).Timestamp, now) >= MinSpacing)
+            if (samples.Count == 0 || time.GetElapsedTime(samples[^1].Timestamp, now) >= MinSpacing)
             {
-                samples.Enqueue(new Sample(now, count));
+                samples.Add(new Sample(now, count));
             }
 
             // Keep one sample at or before the window's start, so the rate spans the whole window.
-            while (samples.Count > 2 && time.GetElapsedTime(samples.ElementAt(1).Timestamp, now) >= window)
+            var drop = 0;
+            while (samples.Count - drop > 2 && time.GetElapsedTime(samples[drop + 1].Timestamp, now) >= window)
             {
-                samples.Dequeue();
+                drop++;
             }
 
-            var oldest = samples.Peek();
+            samples.RemoveRange(0, drop);
+            var oldest = samples[0];
             var seconds = time.GetElapsedTime(oldest.Timestamp, now).TotalSeconds;
             return seconds < 0.1 ? 0 : Math.Max(0, count - oldest.Count) / seconds;
         }
     }
-
-    private static Sample Newest(Queue<Sample> samples) => samples.Last();
 
     private readonly record struct Sample(long Timestamp, long Count);
 }

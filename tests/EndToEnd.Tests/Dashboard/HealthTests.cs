@@ -15,7 +15,7 @@ public sealed class HealthTests(LocalCluster cluster) : IClassFixture<LocalClust
         var stream = await cluster.CreateStreamAsync(shards: 2);
 
         // The balancer's first ListShards is held back: the silo is up but has not read the shard list.
-        var gate = new KinesisCallGate("ListShards");
+        using var gate = new KinesisCallGate("ListShards");
         await using var silo = await LocalCluster.StartSiloAsync(cluster.SiloSettings("app-" + stream, stream, data.Path), s => s.UseKinesisHttpHandler(gate));
         using var http = new HttpClient { BaseAddress = silo.HttpEndpoint, Timeout = TimeSpan.FromSeconds(30) };
 
