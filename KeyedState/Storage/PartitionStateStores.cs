@@ -18,6 +18,7 @@ public sealed partial class PartitionStateStores : IDisposable
     private readonly PartitionStoreOptions _storeOptions;
     private readonly RocksDbBlockCache _cache;
     private readonly ILogger _logger;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, PartitionStore> _open = new(StringComparer.Ordinal);
 
     public PartitionStateStores(PartitionStoreOptions storeOptions, string stateDirectory, S3SnapshotStore? snapshots, ILogger<PartitionStateStores> logger)
     {
@@ -33,6 +34,9 @@ public sealed partial class PartitionStateStores : IDisposable
 
     /// <summary>Where the partitions' RocksDB folders live.</summary>
     public string RootDirectory { get; }
+
+    /// <summary>The partition stores open on this silo (the partitions active here), in partition order.</summary>
+    public IReadOnlyList<PartitionStore> OpenStores => _open.Values.OrderBy(s => s.PartitionId, StringComparer.Ordinal).ToList();
 
     /// <summary>The S3 name of a partition's snapshots: the state's name and the partition number.</summary>
     public static string PartitionIdOf(string stateName, int partition) => $"{stateName}.p-{partition:D5}";
@@ -68,7 +72,9 @@ public sealed partial class PartitionStateStores : IDisposable
 
         Directory.CreateDirectory(Path.GetDirectoryName(directory)!);
         var store = RocksDbKeyValueStore.Open(directory, _storeOptions.ToRocksDbOptions(disableWal: Snapshots is not null), _cache);
-        return new PartitionStore(partitionId, store, lastSnapshotId);
+        var open = new PartitionStore(partitionId, store, lastSnapshotId, closed => _open.TryRemove(new KeyValuePair<string, PartitionStore>(closed.PartitionId, closed)));
+        _open[partitionId] = open;
+        return open;
     }
 
     /// <summary>
@@ -79,6 +85,7 @@ public sealed partial class PartitionStateStores : IDisposable
     {
         if (Snapshots is not { } s3)
         {
+            store.LastPersistedAt = DateTimeOffset.UtcNow;
             return null;
         }
 
@@ -89,6 +96,7 @@ public sealed partial class PartitionStateStores : IDisposable
         try
         {
             var result = await s3.UploadAsync(store.PartitionId, checkpoint, id, metadata, cancellationToken);
+            store.LastPersistedAt = store.LastSnapshotAt = DateTimeOffset.UtcNow;
             await s3.PruneAsync(store.PartitionId, cancellationToken);
             return result;
         }
@@ -116,8 +124,8 @@ public sealed partial class PartitionStateStores : IDisposable
     private static partial void LogRestored(ILogger logger, string partitionId, long snapshotId, int downloaded, int reused);
 }
 
-/// <summary>An open partition store and its snapshot sequence.</summary>
-public sealed class PartitionStore(string partitionId, IKeyValueStore store, long lastSnapshotId) : IDisposable
+/// <summary>An open partition store, its snapshot sequence, and when it was last made durable.</summary>
+public sealed class PartitionStore(string partitionId, IKeyValueStore store, long lastSnapshotId, Action<PartitionStore>? closed = null) : IDisposable
 {
     public string PartitionId { get; } = partitionId;
 
@@ -126,5 +134,40 @@ public sealed class PartitionStore(string partitionId, IKeyValueStore store, lon
     /// <summary>The largest snapshot id of the partition so far; the next snapshot takes the one after.</summary>
     public long LastSnapshotId { get; set; } = lastSnapshotId;
 
-    public void Dispose() => Store.Dispose();
+    /// <summary>When the last S3 snapshot of this activation completed; null without snapshots or before the first.</summary>
+    public DateTimeOffset? LastSnapshotAt { get; internal set; }
+
+    /// <summary>When a checkpoint barrier last made the state durable (an S3 snapshot, or the local WAL without a bucket).</summary>
+    public DateTimeOffset? LastPersistedAt { get; internal set; }
+
+    /// <summary>RocksDB's size figures: estimated keys (marks included) and bytes on disk plus in memtables; null once closed.</summary>
+    public PartitionStoreSize? Size()
+    {
+        if (Store is not RocksDbKeyValueStore rocks)
+        {
+            return null;
+        }
+
+        try
+        {
+            var database = rocks.Database;
+            var keys = database.GetIntProperty("rocksdb.estimate-num-keys") ?? 0;
+            var bytes = (database.GetIntProperty("rocksdb.total-sst-files-size") ?? 0) + (database.GetIntProperty("rocksdb.cur-size-all-mem-tables") ?? 0);
+            return new PartitionStoreSize((long)keys, (long)bytes);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Deactivated between the listing and this read.
+            return null;
+        }
+    }
+
+    public void Dispose()
+    {
+        closed?.Invoke(this);
+        Store.Dispose();
+    }
 }
+
+/// <summary>A partition store's size as RocksDB estimates it.</summary>
+public readonly record struct PartitionStoreSize(long EstimatedKeys, long Bytes);

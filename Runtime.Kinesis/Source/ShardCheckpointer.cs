@@ -23,6 +23,7 @@ public sealed partial class ShardCheckpointer(
     private readonly Dictionary<string, Position> _written = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StreamSequenceToken?[]> _lastSent = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _rewinds = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _currentAt = new(StringComparer.Ordinal);
 
     /// <summary>Completed checkpoint cycles (snapshot and checkpoints), for status and tests.</summary>
     public long Cycles { get; private set; }
@@ -79,6 +80,18 @@ public sealed partial class ShardCheckpointer(
         }
     }
 
+    /// <summary>
+    /// When a checkpoint cycle last found the shard's checkpoint at everything delivered before the cycle began
+    /// (written by that cycle or already there); null before the first. Its age is the dashboard's checkpoint age.
+    /// </summary>
+    public DateTimeOffset? GetCheckpointCurrentAt(string shardId)
+    {
+        lock (_lock)
+        {
+            return _currentAt.TryGetValue(shardId, out var at) ? at : null;
+        }
+    }
+
     /// <summary>Snapshots the state, then checkpoints every shard that moved since the last cycle.</summary>
     public async Task CheckpointAsync(CancellationToken cancellationToken)
     {
@@ -100,6 +113,7 @@ public sealed partial class ShardCheckpointer(
             if (moved.Count == 0)
             {
                 CycleCompleted?.Invoke(TimeSpan.Zero, TimeSpan.Zero, time.GetElapsedTime(started));
+                NoteCurrent(positions);
                 return;
             }
 
@@ -139,10 +153,28 @@ public sealed partial class ShardCheckpointer(
             Cycles++;
             LastCheckpointAt = time.GetUtcNow();
             CycleCompleted?.Invoke(time.GetElapsedTime(started, snapshotted), time.GetElapsedTime(snapshotted), time.GetElapsedTime(started));
+            NoteCurrent(positions);
         }
         finally
         {
             _cycle.Release();
+        }
+    }
+
+    /// <summary>Stamps the shards whose written checkpoint is the position this cycle started from.</summary>
+    private void NoteCurrent(List<ShardDelivery> positions)
+    {
+        var now = time.GetUtcNow();
+        lock (_lock)
+        {
+            foreach (var delivery in positions)
+            {
+                var shardId = delivery.Position.ShardId;
+                if (_written.TryGetValue(shardId, out var written) && written.Checkpoint == delivery.Position.Checkpoint && written.SubSequenceNumber == delivery.Position.SubSequenceNumber)
+                {
+                    _currentAt[shardId] = now;
+                }
+            }
         }
     }
 

@@ -15,6 +15,7 @@ internal sealed partial class ShardFetcher(
     KinesisClient kinesis,
     KinesisSourceOptions options,
     string shardId,
+    ShardProgress progress,
     ShardQueue queue,
     SemaphoreSlim workerSlot,
     TimeProvider time,
@@ -49,6 +50,7 @@ internal sealed partial class ShardFetcher(
             {
                 _fetchSize = Math.Max(1, _fetchSize / 2);
                 KinesisMetrics.Throttles.Add(1, new KeyValuePair<string, object?>("shard", shardId));
+                progress.NoteThrottled();
                 LogThrottled(logger, shardId, _fetchSize);
                 await Task.Delay(options.ThrottleBackoff, time, cancellationToken);
                 continue;

@@ -5,8 +5,12 @@ public sealed class ShardProgress(string shardId)
 {
     private readonly Lock _lock = new();
     private ShardProgressSnapshot _snapshot = new(shardId, ShardReceiverState.Starting, 0, 0, 0, null, null, null, false, null);
+    private long _throttles;
 
     public string ShardId { get; } = shardId;
+
+    /// <summary>GetRecords calls of this shard that Kinesis throttled (ProvisionedThroughputExceeded) since the silo started.</summary>
+    public long Throttles => Interlocked.Read(ref _throttles);
 
     public ShardProgressSnapshot Snapshot
     {
@@ -18,6 +22,8 @@ public sealed class ShardProgress(string shardId)
             }
         }
     }
+
+    internal void NoteThrottled() => Interlocked.Increment(ref _throttles);
 
     internal void Update(Func<ShardProgressSnapshot, ShardProgressSnapshot> change)
     {

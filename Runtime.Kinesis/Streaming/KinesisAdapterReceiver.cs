@@ -382,7 +382,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         _stopFetching = new CancellationTokenSource();
         _queue = _context.Buffer.GetQueue(_shardId);
         var fetcher = new ShardFetcher(
-            _context.Kinesis, _context.Options.Source, _shardId, _queue, _context.WorkerSlotOf(_shardId), _context.Time, _logger, _context.Monitor.Fetched);
+            _context.Kinesis, _context.Options.Source, _shardId, _progress, _queue, _context.WorkerSlotOf(_shardId), _context.Time, _logger, _context.Monitor.Fetched);
         var token = _stopFetching.Token;
         _fetching = Task.Run(() => fetcher.RunAsync((after, ct) => OpenIteratorAsync(after ?? afterSequenceNumber, ct), token), token);
     }

@@ -169,6 +169,7 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
             }
         }
 
+        _context.NoteSynced(shards.Count(s => !(byId.TryGetValue(s.ShardId, out var ended) && ended.IsShardEnd)), _activeSilos);
         return changed;
     }
 

@@ -118,7 +118,24 @@ public sealed class KinesisStreamContext : IAsyncDisposable
     public ShardLease LeaseOf(string shardId) =>
         _held.TryGetValue(shardId, out var lease) ? lease : throw new InvalidOperationException($"This silo holds no lease of shard {shardId}.");
 
-    internal IReadOnlyCollection<string> HeldShards => _held.Keys.ToList();
+    /// <summary>The shards whose leases this silo holds.</summary>
+    public IReadOnlyCollection<string> HeldShards => _held.Keys.ToList();
+
+    /// <summary>When the balancer last finished a pass over the shard list and the leases; null before the first.</summary>
+    public DateTimeOffset? LastShardSyncAt { get; private set; }
+
+    /// <summary>The open shards the last shard list named (not ended; children waiting for their parents included).</summary>
+    public int OpenShards { get; private set; }
+
+    /// <summary>The live silos the balancer shares the shards with (itself included), as of its last pass.</summary>
+    public int ActiveSilos { get; private set; } = 1;
+
+    internal void NoteSynced(int openShards, int activeSilos)
+    {
+        OpenShards = openShards;
+        ActiveSilos = activeSilos;
+        LastShardSyncAt = Time.GetUtcNow();
+    }
 
     /// <summary>Shards share fetch workers in groups of ShardsPerTask: one GetRecords in flight per group.</summary>
     public SemaphoreSlim WorkerSlotOf(string shardId)

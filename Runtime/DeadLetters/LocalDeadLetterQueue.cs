@@ -10,6 +10,7 @@ public sealed class LocalDeadLetterQueue : IDeadLetterQueue
 {
     private readonly string _directory;
     private readonly Lock _lock = new();
+    private long _count;
 
     public LocalDeadLetterQueue(string directory)
     {
@@ -18,6 +19,9 @@ public sealed class LocalDeadLetterQueue : IDeadLetterQueue
     }
 
     public string FolderPath => _directory;
+
+    /// <summary>Dead letters this queue wrote since it was created (the status endpoint's count).</summary>
+    public long Count => Interlocked.Read(ref _count);
 
     public void Add(StreamRecord record, string reason) => Append(record, reason);
 
@@ -40,6 +44,7 @@ public sealed class LocalDeadLetterQueue : IDeadLetterQueue
             File.AppendAllText(path, line);
         }
 
+        Interlocked.Increment(ref _count);
         RuntimeMetrics.DeadLetters.Add(1);
         return letter;
     }

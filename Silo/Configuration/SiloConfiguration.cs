@@ -29,6 +29,8 @@ public sealed class SiloConfiguration
 
     /// <summary>Progress records, metrics level and dimensions, exporter (section <c>Metrics</c>).</summary>
     public MetricsOptions Metrics { get; } = new();
+    /// <summary>The Orleans Dashboard and the streaming page (section <c>Dashboard</c>).</summary>
+    public DashboardSettings Dashboard { get; } = new();
 
     /// <summary>Create the snapshot bucket when it does not exist (for local emulators).</summary>
     public bool CreateSnapshotBucket => SnapshotBucket.CreateBucketIfMissing;
@@ -62,6 +64,7 @@ public sealed class SiloConfiguration
             .. StrictConfigurationBinder.Bind(configuration.GetSection("Snapshots"), result.Snapshots, result.SnapshotBucket),
             .. StrictConfigurationBinder.Bind(configuration.GetSection("DeadLetters"), result.DeadLetters),
             .. StrictConfigurationBinder.Bind(configuration.GetSection("Metrics"), result.Metrics),
+            .. StrictConfigurationBinder.Bind(configuration.GetSection("Dashboard"), result.Dashboard),
         ];
         return result;
     }
@@ -76,6 +79,7 @@ public sealed class SiloConfiguration
         errors.AddRange(Grains.Validate().Select(e => "Grains:" + e));
         errors.AddRange(State.Validate().Select(e => "State: " + e));
         errors.AddRange(Metrics.Validate());
+        errors.AddRange(Dashboard.Validate());
         if (DeadLetterS3Prefix is not null && !SnapshotsEnabled)
         {
             errors.Add("DeadLetters:S3Prefix needs Snapshots:Bucket: dead letters are shipped to the snapshot bucket.");

@@ -1,11 +1,8 @@
-using KinesisGrains.Kinesis.Source;
-using KinesisGrains.Kinesis.Streaming;
 using KinesisGrains.Runtime.Serialization;
-using KinesisGrains.Silo.Configuration;
 
 namespace KinesisGrains.Silo.Endpoints;
 
-/// <summary><c>GET /status</c>: the silo's shards and their progress; <c>GET /health</c>: liveness.</summary>
+/// <summary><c>GET /status</c>: the silo's shards, partitions and their progress; <c>GET /health</c>: liveness as plain text.</summary>
 public static class StatusEndpoints
 {
     public static IEndpointRouteBuilder MapStatus(this IEndpointRouteBuilder endpoints, SiloStatus status)
@@ -15,42 +12,3 @@ public static class StatusEndpoints
         return endpoints;
     }
 }
-
-/// <summary>What the status endpoint reports.</summary>
-public sealed class SiloStatus(string siloId, SiloConfiguration configuration, Func<KinesisStreamContext> source)
-{
-    public SiloStatusSnapshot Snapshot()
-    {
-        var context = source();
-        var shards = context.Progress;
-        return new SiloStatusSnapshot(
-            siloId,
-            configuration.Silo.ApplicationName,
-            configuration.Source.StreamName,
-            context.IsCaughtUp,
-            shards.Sum(s => s.RecordsRead),
-            shards.Sum(s => s.EventsApplied),
-            shards.Sum(s => s.DeadLettered),
-            configuration.Grains.PartitionCount,
-            context.Checkpointer.Cycles,
-            context.Checkpointer.LastCheckpointAt,
-            context.Buffer.MemoryBytes,
-            context.Buffer.SpilledBytes,
-            shards);
-    }
-}
-
-public sealed record SiloStatusSnapshot(
-    string SiloId,
-    string ApplicationName,
-    string StreamName,
-    bool CaughtUp,
-    long RecordsRead,
-    long EventsApplied,
-    long DeadLettered,
-    int Partitions,
-    long CheckpointCycles,
-    DateTimeOffset? LastCheckpointAt,
-    long FetchBufferMemoryBytes,
-    long FetchBufferSpilledBytes,
-    IReadOnlyCollection<ShardProgressSnapshot> Shards);

@@ -12,7 +12,10 @@ using KinesisGrains.Runtime.DeadLetters;
 using KinesisGrains.Silo.Configuration;
 using KinesisGrains.Silo.DeadLetters;
 using KinesisGrains.Silo.Endpoints;
+using KinesisGrains.Silo.Health;
+using KinesisGrains.KeyedState.Storage;
 using KinesisGrains.Silo.Monitoring;
+using Orleans.Dashboard;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Orleans.Configuration;
@@ -45,6 +48,10 @@ public static class SiloHost
         await using (silo)
         {
             Console.WriteLine($"Silo listening on {silo.HttpEndpoint}, Orleans gateway on 127.0.0.1:{silo.GatewayPort} (Ctrl+C to stop)");
+            if (silo.StreamingDashboard is { } dashboard)
+            {
+                Console.WriteLine($"Dashboards: {dashboard} (streaming), {new Uri(silo.HttpEndpoint, DashboardEndpoints.OrleansDashboardPath + "/")} (Orleans)");
+            }
             await silo.WaitForShutdownAsync();
         }
 
@@ -118,11 +125,35 @@ public static class SiloHost
                     services.GetRequiredService<ILogger<S3DeadLetterQueue>>())
                 : localDeadLetters);
             Configure(silo, configuration, siloBuilder, siloId, dataDirectory, incarnation);
+            if (configuration.Dashboard.Enabled)
+            {
+                silo.AddDashboard(o =>
+                {
+                    o.CounterUpdateIntervalMs = (int)configuration.Dashboard.CounterUpdateInterval.TotalMilliseconds;
+                    o.HideTrace = configuration.Dashboard.HideTrace;
+                });
+            }
         });
+        builder.Services.AddSingleton(services => new StreamReadiness(
+            () => services.GetRequiredKeyedService<KinesisStreamContext>(StreamProviderName), services.GetRequiredService<IHostApplicationLifetime>()));
+        builder.Services.AddSiloHealthChecks();
 
         var app = builder.Build();
         var context = new Lazy<KinesisStreamContext>(() => app.Services.GetRequiredKeyedService<KinesisStreamContext>(StreamProviderName));
-        app.MapStatus(new Endpoints.SiloStatus(siloId, configuration, () => context.Value));
+        app.MapStatus(new Endpoints.SiloStatus(
+            siloId,
+            configuration,
+            () => context.Value,
+            app.Services.GetRequiredService<PartitionStateStores>,
+            localDeadLetters,
+            app.Services.GetRequiredService<StreamReadiness>(),
+            TimeProvider.System));
+        app.MapSiloHealth();
+        if (configuration.Dashboard.Enabled)
+        {
+            app.MapDashboards();
+        }
+
         app.MapProgress(() => context.Value.Monitor);
         app.MapMetricsExport(configuration.Metrics);
         try
@@ -137,7 +168,7 @@ public static class SiloHost
         }
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new SiloInstance(app, new Uri(address), context.Value, gatewayPort, configuration.Silo.ClusterId);
+        return new SiloInstance(app, new Uri(address), context.Value, gatewayPort, configuration.Silo.ClusterId, configuration.Dashboard.Enabled);
     }
 
     /// <summary>

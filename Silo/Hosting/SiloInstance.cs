@@ -8,8 +8,9 @@ public sealed class SiloInstance : IAsyncDisposable
     private readonly WebApplication _app;
     private int _stopped;
 
-    internal SiloInstance(WebApplication app, Uri httpEndpoint, KinesisStreamContext source, int gatewayPort, string clusterId)
+    internal SiloInstance(WebApplication app, Uri httpEndpoint, KinesisStreamContext source, int gatewayPort, string clusterId, bool dashboards)
     {
+        StreamingDashboard = dashboards ? new Uri(httpEndpoint, Endpoints.DashboardEndpoints.StreamingPagePath) : null;
         _app = app;
         HttpEndpoint = httpEndpoint;
         Source = source;
@@ -17,8 +18,11 @@ public sealed class SiloInstance : IAsyncDisposable
         ClusterId = clusterId;
     }
 
-    /// <summary>Status and health.</summary>
+    /// <summary>Status, health and the dashboards.</summary>
     public Uri HttpEndpoint { get; }
+
+    /// <summary>The streaming dashboard page; null when <c>Dashboard:Enabled</c> is false.</summary>
+    public Uri? StreamingDashboard { get; }
 
     /// <summary>The Orleans gateway port on 127.0.0.1 for clients.</summary>
     public int GatewayPort { get; }

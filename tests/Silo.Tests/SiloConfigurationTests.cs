@@ -89,6 +89,22 @@ public sealed class SiloConfigurationTests
     }
 
     [Fact]
+    public void The_dashboard_is_on_by_default_and_its_settings_are_bound_and_checked()
+    {
+        Assert.True(Bind().Dashboard.Enabled);
+
+        var configuration = Bind(("Dashboard:Enabled", "false"), ("Dashboard:CounterUpdateInterval", "00:00:05"), ("Dashboard:HideTrace", "true"));
+        Assert.Empty(configuration.Validate());
+        Assert.False(configuration.Dashboard.Enabled);
+        Assert.Equal(TimeSpan.FromSeconds(5), configuration.Dashboard.CounterUpdateInterval);
+        Assert.True(configuration.Dashboard.HideTrace);
+
+        var problems = Bind(("Dashboard:Enable", "false"), ("Dashboard:CounterUpdateInterval", "00:00:00.500")).Validate();
+        Assert.Contains("Dashboard:Enable is not a known setting; did you mean Dashboard:Enabled?", problems);
+        Assert.Contains("Dashboard:CounterUpdateInterval must be at least 00:00:01; it is 00:00:00.5000000.", problems);
+    }
+
+    [Fact]
     public void Every_bad_value_is_listed_at_once_with_the_validation_errors()
     {
         var configuration = Bind(

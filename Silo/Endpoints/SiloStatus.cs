@@ -1,0 +1,103 @@
+using KinesisGrains.KeyedState.Storage;
+using KinesisGrains.Kinesis.Source;
+using KinesisGrains.Kinesis.Streaming;
+using KinesisGrains.Runtime.DeadLetters;
+using KinesisGrains.Silo.Configuration;
+using KinesisGrains.Silo.Health;
+
+namespace KinesisGrains.Silo.Endpoints;
+
+/// <summary>Takes the status endpoint's figures from the stream provider, the partition stores and the dead-letter queue.</summary>
+public sealed class SiloStatus(
+    string siloId,
+    SiloConfiguration configuration,
+    Func<KinesisStreamContext> source,
+    Func<PartitionStateStores> stores,
+    LocalDeadLetterQueue deadLetters,
+    StreamReadiness readiness,
+    TimeProvider time)
+{
+    private const string TotalKey = "";
+    private readonly RateMeter _rates = new(time, TimeSpan.FromSeconds(5));
+
+    public SiloStatusSnapshot Snapshot()
+    {
+        var context = source();
+        var now = time.GetUtcNow();
+        var progress = context.Progress;
+        var held = context.HeldShards.ToHashSet(StringComparer.Ordinal);
+        var shards = progress.Select(p => ShardOf(context, p, held.Contains(p.ShardId), now)).ToList();
+        var recordsRead = progress.Sum(s => s.RecordsRead);
+        var ready = readiness.Check();
+        return new SiloStatusSnapshot(
+            siloId,
+            configuration.Silo.ApplicationName,
+            configuration.Source.StreamName,
+            context.IsCaughtUp,
+            recordsRead,
+            progress.Sum(s => s.EventsApplied),
+            progress.Sum(s => s.DeadLettered),
+            configuration.Grains.PartitionCount,
+            context.Checkpointer.Cycles,
+            context.Checkpointer.LastCheckpointAt,
+            context.Buffer.MemoryBytes,
+            context.Buffer.SpilledBytes,
+            shards,
+            now,
+            _rates.Rate(TotalKey, recordsRead),
+            deadLetters.Count,
+            shards.Sum(s => s.Throttles),
+            shards.Max(s => s.CheckpointAgeMs),
+            ready.Ready,
+            ready.Reason,
+            stores().OpenStores.Select(s => PartitionOf(s, now)).OfType<PartitionStateStatus>().ToList());
+    }
+
+    private ShardStatus ShardOf(KinesisStreamContext context, ShardProgressSnapshot shard, bool leaseHeld, DateTimeOffset now)
+    {
+        var checkpointCurrentAt = context.Checkpointer.GetCheckpointCurrentAt(shard.ShardId);
+        return new ShardStatus(
+            shard.ShardId,
+            shard.State,
+            shard.RecordsRead,
+            shard.EventsApplied,
+            shard.DeadLettered,
+            shard.LastSequenceNumber,
+            shard.Checkpoint,
+            shard.MillisBehindLatest,
+            shard.CaughtUp,
+            shard.LastError,
+            shard.State.ToString(),
+            leaseHeld,
+            _rates.Rate(shard.ShardId, shard.RecordsRead),
+            context.ProgressOf(shard.ShardId).Throttles,
+            checkpointCurrentAt,
+            leaseHeld && checkpointCurrentAt is { } at ? AgeMs(at, now) : null);
+    }
+
+    private static PartitionStateStatus? PartitionOf(PartitionStore store, DateTimeOffset now)
+    {
+        if (store.Size() is not { } size)
+        {
+            return null;
+        }
+
+        // "user-activity.p-00007": the state's name, then the partition number.
+        var id = store.PartitionId;
+        var dot = id.LastIndexOf(".p-", StringComparison.Ordinal);
+        var partition = dot >= 0 && int.TryParse(id.AsSpan(dot + 3), out var p) ? p : -1;
+        return new PartitionStateStatus(
+            id,
+            dot >= 0 ? id[..dot] : id,
+            partition,
+            size.EstimatedKeys,
+            size.Bytes,
+            store.LastSnapshotId,
+            store.LastSnapshotAt,
+            store.LastSnapshotAt is { } snapshotAt ? AgeMs(snapshotAt, now) : null,
+            store.LastPersistedAt,
+            store.LastPersistedAt is { } persistedAt ? AgeMs(persistedAt, now) : null);
+    }
+
+    private static long AgeMs(DateTimeOffset at, DateTimeOffset now) => Math.Max(0, (long)(now - at).TotalMilliseconds);
+}
