@@ -45,11 +45,11 @@ internal static class StatusCommand
         var stopwatch = Stopwatch.StartNew();
         if (!output.ShowProgress)
         {
-            var lastLine = TimeSpan.MinValue;
+            TimeSpan? lastLine = null;
             return await PollAsync(reader, stopwatch, timeout, minRecords, (progress, done) =>
             {
                 // Without a terminal (CI logs, pipes) a line a second; nothing at all with --json.
-                if (!output.IsJson && (done || stopwatch.Elapsed - lastLine >= TimeSpan.FromSeconds(1)))
+                if (!output.IsJson && (done || lastLine is null || stopwatch.Elapsed - lastLine >= TimeSpan.FromSeconds(1)))
                 {
                     lastLine = stopwatch.Elapsed;
                     output.WriteLine($"{stopwatch.Elapsed.TotalSeconds,6:F1}s  records read {progress.RecordsRead,10:N0}  applied {progress.EventsApplied,10:N0}  shards caught up {progress.ShardsCaughtUp}/{progress.Shards}  caught up: {done}");

@@ -60,6 +60,6 @@ internal sealed class CliOutput
 
     public void WriteJson<T>(T value) => _writer.WriteLine(JsonSerializer.Serialize(value, s_json));
 
-    /// <summary>A plain line for people (no markup is interpreted).</summary>
-    public void WriteLine(string text) => Console.WriteLine(text);
+    /// <summary>A plain line for people, never wrapped at the terminal width (so it can be copied whole).</summary>
+    public void WriteLine(string text) => _writer.WriteLine(text);
 }

@@ -4,6 +4,7 @@ using KinesisGrains.Cli;
 using KinesisGrains.Silo.Hosting;
 using KinesisGrains.Testing;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace KinesisGrains.Tests;
 
@@ -11,7 +12,7 @@ namespace KinesisGrains.Tests;
 /// Runs every <c>kgrains ...</c> line of README.md's code blocks, as written, against real emulators and a silo:
 /// the only change is the README's local endpoints swapped for the test's free ports (see <see cref="ReadmeCommands.Substitute"/>).
 /// </summary>
-public sealed class ReadmeCommandTests(CliCluster cluster) : IClassFixture<CliCluster>
+public sealed class ReadmeCommandTests(CliCluster cluster, ITestOutputHelper log) : IClassFixture<CliCluster>
 {
     private static readonly TimeSpan s_limit = TimeSpan.FromMinutes(3);
 
@@ -42,7 +43,9 @@ public sealed class ReadmeCommandTests(CliCluster cluster) : IClassFixture<CliCl
             }
 
             var arguments = ReadmeCommands.Substitute(command, cluster.KinesisEndpoint, silo?.HttpEndpoint ?? new Uri("http://127.0.0.1:1"), silo?.GatewayPort ?? 1);
+            var started = System.Diagnostics.Stopwatch.StartNew();
             var (exitCode, stdout, stderr) = await KgrainsProcess.RunAsync(arguments, cluster.WorkingDirectory.Path, s_limit);
+            log.WriteLine($"$ kgrains {string.Join(' ', arguments)}   ({started.Elapsed.TotalSeconds:F1} s)\n{stdout}");
 
             var shown = $"kgrains {string.Join(' ', command)}";
             Assert.True(exitCode == 0, $"'{shown}' exited {exitCode}: {stderr}{stdout}");
