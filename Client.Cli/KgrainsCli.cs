@@ -61,8 +61,14 @@ public static class KgrainsCli
             await error.WriteLineAsync($"error: {Sentence(exception.Message)}");
             return exception.ExitCode;
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || Environment.HasShutdownStarted)
+        catch (OperationCanceledException exception) when (exception.InnerException is TimeoutException timeout)
         {
+            await error.WriteLineAsync($"error: {Sentence(timeout.Message)}");
+            return ExitCodes.RuntimeError;
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C (System.CommandLine cancels the action's token) or the caller's token.
             await error.WriteLineAsync("error: interrupted.");
             return ExitCodes.Interrupted;
         }
@@ -76,7 +82,7 @@ public static class KgrainsCli
 
     private static bool IsEnvironmentError(Exception exception) => exception is
         KinesisException or Orleans.Runtime.OrleansException or HttpRequestException or TimeoutException or IOException
-        or UnauthorizedAccessException or JsonException or InvalidOperationException or OperationCanceledException;
+        or UnauthorizedAccessException or JsonException or InvalidOperationException;
 
     /// <summary>The first line of a message, so a multi-line exception text stays one sentence.</summary>
     internal static string Sentence(string message)

@@ -59,7 +59,9 @@ internal static class StatusCommand
 
         return await output.Console.Progress()
             .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new CountColumn(), new RateColumn("records"), new ElapsedTimeColumn())
+            .Columns(minRecords > 0
+                ? [new TaskDescriptionColumn(), new ProgressBarColumn(), new CountColumn(), new RateColumn("records"), new ElapsedTimeColumn()]
+                : [new TaskDescriptionColumn(), new ProgressBarColumn(), new CountColumn(), new ElapsedTimeColumn()])
             .StartAsync(async context =>
             {
                 // The bar counts records read against --min-records, else shards caught up.
@@ -78,8 +80,11 @@ internal static class StatusCommand
                         task.Value = progress.ShardsCaughtUp;
                     }
 
+                    // Short, so the bar keeps its width on an 80-column terminal; the count column shows the rest.
                     var lag = progress.MaxMillisBehindLatest is { } millis ? $", lag {millis:N0} ms" : "";
-                    task.Description = Markup.Escape($"read {progress.RecordsRead:N0}, shards caught up {progress.ShardsCaughtUp}/{progress.Shards}{lag}");
+                    task.Description = Markup.Escape(minRecords > 0
+                        ? $"{progress.ShardsCaughtUp}/{progress.Shards} shards caught up{lag}"
+                        : $"{progress.RecordsRead:N0} read{lag}");
                     if (done)
                     {
                         task.Value = task.MaxValue;

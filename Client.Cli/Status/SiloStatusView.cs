@@ -11,7 +11,7 @@ namespace KinesisGrains.Cli.Status;
 /// per partition. Read leniently: a missing field shows as "-", and fields added to /status later show up in the
 /// partition table without a change here.
 /// </summary>
-internal static class SiloStatusView
+internal static partial class SiloStatusView
 {
     public static void Write(IAnsiConsole console, JsonElement status)
     {
@@ -57,12 +57,14 @@ internal static class SiloStatusView
 
     private static Table Shards(JsonElement status)
     {
-        var table = new Table().Title("shards").AddColumns("Shard", "Owner", "State", "Checkpoint", "Records", "Lag", "Caught up");
-        foreach (var column in table.Columns.Skip(4).Take(2))
-        {
-            column.RightAligned();
-        }
-
+        // Six narrow columns with a minimal border: fits an 80-column terminal with typical shard and silo ids.
+        var table = new Table().Title("shards").Border(TableBorder.Minimal)
+            .AddColumn(new TableColumn("Shard").NoWrap())
+            .AddColumn(new TableColumn("Owner").NoWrap())
+            .AddColumn("State")
+            .AddColumn(new TableColumn("Checkpoint").NoWrap())
+            .AddColumn(new TableColumn("Records").RightAligned())
+            .AddColumn(new TableColumn("Lag").RightAligned());
         foreach (var shard in Array(status, "shards"))
         {
             var error = Text(shard, "lastError");
@@ -72,8 +74,7 @@ internal static class SiloStatusView
                 new Text(State(shard) + (error is null ? "" : $": {error}"), error is null ? Style.Plain : new Style(Color.Red)),
                 new Text(Sequence(Text(shard, "checkpoint"))),
                 new Text(Count(shard, "recordsRead") ?? "-"),
-                new Text(Lag(Long(shard, "millisBehindLatest")) ?? "-"),
-                new Text(Bool(shard, "caughtUp") is { } caughtUp ? (caughtUp ? "yes" : "no") : "-"));
+                new Text(Lag(Long(shard, "millisBehindLatest")) ?? "-"));
         }
 
         return table;
@@ -114,16 +115,28 @@ internal static class SiloStatusView
         _ => value.GetRawText(),
     };
 
-    private static string State(JsonElement shard) =>
-        shard.TryGetProperty("state", out var state)
-            ? state.ValueKind == JsonValueKind.Number && state.TryGetInt32(out var number) && Enum.IsDefined((ShardReceiverState)number)
-                ? ((ShardReceiverState)number).ToString()
-                : Cell(state)
-            : "-";
+    /// <summary>"caught up" for a reading shard with nothing left to fetch, else the receiver's state in words.</summary>
+    private static string State(JsonElement shard)
+    {
+        if (!shard.TryGetProperty("state", out var state))
+        {
+            return Bool(shard, "caughtUp") == true ? "caught up" : "-";
+        }
+
+        var name = state.ValueKind == JsonValueKind.Number && state.TryGetInt32(out var number) && Enum.IsDefined((ShardReceiverState)number)
+            ? ((ShardReceiverState)number).ToString()
+            : Cell(state);
+        return name == nameof(ShardReceiverState.Reading) && Bool(shard, "caughtUp") == true
+            ? "caught up"
+            : Words().Replace(name, " $1").ToLowerInvariant();
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("(?<=[a-z])([A-Z])")]
+    private static partial System.Text.RegularExpressions.Regex Words();
 
     /// <summary>Sequence numbers are 56 digits: the tail tells them apart in a table (--json has them whole).</summary>
     private static string Sequence(string? value) =>
-        value is null ? "-" : value.Length > 16 && value.All(char.IsAsciiDigit) ? "…" + value[^12..] : value;
+        value is null ? "-" : value.Length > 16 && value.All(char.IsAsciiDigit) ? "…" + value[^8..] : value;
 
     private static string? Lag(long? millis) => millis switch
     {
