@@ -96,6 +96,15 @@ public sealed class ParsingTests
     }
 
     [Fact]
+    public void Json_may_also_come_before_the_command()
+    {
+        var parse = KgrainsCli.Parse("--json", "status", "--silo", "http://127.0.0.1:8080");
+
+        Assert.Empty(parse.Errors);
+        Assert.True(parse.GetValue(CommonOptions.Json));
+    }
+
+    [Fact]
     public async Task Help_exits_0()
     {
         var (exitCode, stdout, _) = await RunAsync("--help");
