@@ -42,7 +42,9 @@ public sealed class ClusterConnection : IAsyncDisposable
         }
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        // Logs go to stderr: stdout belongs to the application (kgrains --json prints JSON there).
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.UseOrleansClient(client =>
         {
             client.UseStaticClustering([.. gateways]);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using KinesisGrains.Cli.Parsing;
 using KinesisGrains.Client;
 using KinesisGrains.Kinesis.Client;
 
@@ -7,10 +8,18 @@ namespace KinesisGrains.Cli.Commands;
 /// <summary>Options several commands share, with their environment fallbacks.</summary>
 internal static class CommonOptions
 {
+    /// <summary>On the root command and every subcommand: JSON on stdout, no colours, no progress bars.</summary>
+    public static readonly Option<bool> Json = new("--json")
+    {
+        Description = "Write machine-readable JSON to stdout (no colours, no progress bars)",
+        Recursive = true,
+    };
+
     public static readonly Option<Uri?> KinesisUrl = new("--kinesis-url")
     {
-        Description = "Kinesis endpoint (an emulator); default: $KINESIS_ENDPOINT, else AWS in --region",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("KINESIS_ENDPOINT") is { Length: > 0 } url ? new Uri(url) : null,
+        Description = "Kinesis endpoint (an emulator), an http(s) URL; default: $KINESIS_ENDPOINT, else AWS in --region",
+        CustomParser = UrlArgument.Parse,
+        DefaultValueFactory = _ => UrlArgument.FromEnvironment("KINESIS_ENDPOINT", fallback: null),
     };
 
     public static readonly Option<string> Region = new("--region")
@@ -27,17 +36,16 @@ internal static class CommonOptions
 
     public static readonly Option<Uri> Silo = new("--silo")
     {
-        Description = "HTTP endpoint of a silo; default: $SILO_URL, else http://127.0.0.1:8080",
-        DefaultValueFactory = _ => new Uri(Environment.GetEnvironmentVariable("SILO_URL") is { Length: > 0 } url ? url : "http://127.0.0.1:8080"),
+        Description = "HTTP endpoint of a silo, an http(s) URL; default: $SILO_URL, else http://127.0.0.1:8080",
+        CustomParser = result => UrlArgument.Parse(result)!,
+        DefaultValueFactory = _ => UrlArgument.FromEnvironment("SILO_URL", fallback: "http://127.0.0.1:8080")!,
     };
 
     public static readonly Option<int[]> Gateway = new("--gateway")
     {
-        Description = "Orleans gateway port(s) of silos on 127.0.0.1; default: $SILO_GATEWAY (comma-separated), else 30000",
-        AllowMultipleArgumentsPerToken = true,
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("SILO_GATEWAY") is { Length: > 0 } ports
-            ? [.. ports.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse)]
-            : [30000],
+        Description = "Orleans gateway port(s) of silos on 127.0.0.1, comma-separated or repeated; default: $SILO_GATEWAY (comma-separated), else 30000",
+        CustomParser = PortListArgument.Parse,
+        DefaultValueFactory = _ => PortListArgument.FromEnvironment("SILO_GATEWAY", fallback: 30000),
     };
 
     public static readonly Option<string> ClusterId = new("--cluster-id")
@@ -47,8 +55,15 @@ internal static class CommonOptions
     };
 
     /// <summary>An Orleans client connected to the silos' gateways.</summary>
-    public static Task<ClusterConnection> ConnectAsync(ParseResult parse, CancellationToken cancellationToken) =>
-        ClusterConnection.ConnectAsync(parse.GetValue(Gateway)!, parse.GetValue(ClusterId)!, cancellationToken: cancellationToken);
+    public static async Task<ClusterConnection> ConnectAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var ports = parse.GetValue(Gateway)!;
+        await GatewayProbe.EnsureAnyListensAsync(ports, cancellationToken);
+        return await GatewayProbe.WithinConnectTimeoutAsync(
+            ClusterConnection.ConnectAsync(ports, parse.GetValue(ClusterId)!, cancellationToken: cancellationToken),
+            $"the Orleans gateways on 127.0.0.1:{string.Join(',', ports)} (cluster id '{parse.GetValue(ClusterId)}')",
+            cancellationToken);
+    }
 
     public static KinesisClient CreateKinesisClient(ParseResult parse)
     {

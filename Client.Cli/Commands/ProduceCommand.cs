@@ -1,5 +1,8 @@
 using System.CommandLine;
 using KinesisGrains.Cli.Clickstream;
+using KinesisGrains.Cli.Output;
+using KinesisGrains.Cli.Parsing;
+using Spectre.Console;
 
 namespace KinesisGrains.Cli.Commands;
 
@@ -7,9 +10,9 @@ internal static class ProduceCommand
 {
     public static Command Create()
     {
-        var records = new Option<int>("--records") { Description = "Events to write", DefaultValueFactory = _ => 100_000 };
-        var keys = new Option<int>("--keys") { Description = "Distinct user ids", DefaultValueFactory = _ => 10_000 };
-        var rate = new Option<int>("--rate") { Description = "Records per second at most (0: unlimited)", DefaultValueFactory = _ => 0 };
+        var records = new Option<int>("--records") { Description = "Events to write", DefaultValueFactory = _ => 100_000 }.AtLeast(1);
+        var keys = new Option<int>("--keys") { Description = "Distinct user ids", DefaultValueFactory = _ => 10_000 }.AtLeast(1);
+        var rate = new Option<int>("--rate") { Description = "Records per second at most (0: unlimited)", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 42 };
         var truth = new Option<string>("--truth") { Description = "File to write the expected per-user aggregates to", DefaultValueFactory = _ => "truth.json" };
         var command = new Command("produce", "Write a clickstream to the stream and the ground truth per user to a file")
@@ -18,20 +21,49 @@ internal static class ProduceCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (parse.GetValue(records) < 1 || parse.GetValue(keys) < 1 || parse.GetValue(rate) < 0)
+            var output = CliOutput.For(parse);
+            var stream = parse.GetValue(CommonOptions.Stream)!;
+            var count = parse.GetValue(records);
+            var path = parse.GetValue(truth)!;
+            using var kinesis = CommonOptions.CreateKinesisClient(parse);
+            var producer = new ClickstreamProducer(kinesis, stream) { RecordsPerSecond = parse.GetValue(rate) };
+            var groundTruth = new GroundTruth();
+            Task<ProduceResult> ProduceAsync(IProgress<long>? progress) =>
+                producer.ProduceAsync(count, parse.GetValue(keys), parse.GetValue(seed), groundTruth, progress, cancellationToken: cancellationToken);
+
+            var result = output.ShowProgress
+                ? await output.Console.Progress()
+                    .AutoClear(false)
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new CountColumn(), new RateColumn("records"), new ElapsedTimeColumn())
+                    .StartAsync(context => ProduceAsync(new TaskProgress(context.AddTask($"producing to {Markup.Escape(stream)}", maxValue: count))))
+                : await ProduceAsync(null);
+            try
             {
-                await Console.Error.WriteLineAsync("error: --records and --keys must be positive and --rate not negative.");
-                return 2;
+                groundTruth.Save(path);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                throw CliException.Runtime($"the records were written but the ground truth could not be saved to '{path}': {exception.Message}", exception);
             }
 
-            using var kinesis = CommonOptions.CreateKinesisClient(parse);
-            var producer = new ClickstreamProducer(kinesis, parse.GetValue(CommonOptions.Stream)!) { RecordsPerSecond = parse.GetValue(rate) };
-            var groundTruth = new GroundTruth();
-            var result = await producer.ProduceAsync(parse.GetValue(records), parse.GetValue(keys), parse.GetValue(seed), groundTruth, cancellationToken: cancellationToken);
-            var path = parse.GetValue(truth)!;
-            groundTruth.Save(path);
-            Console.WriteLine($"Wrote {result.Records:N0} records for {groundTruth.Users.Count:N0} users in {result.Elapsed.TotalSeconds:F1} s ({result.RecordsPerSecond:N0} records/s); truth in {path}");
-            return 0;
+            if (output.IsJson)
+            {
+                output.WriteJson(new
+                {
+                    stream,
+                    records = result.Records,
+                    users = groundTruth.Users.Count,
+                    elapsedSeconds = Math.Round(result.Elapsed.TotalSeconds, 3),
+                    recordsPerSecond = Math.Round(result.RecordsPerSecond, 1),
+                    truth = Path.GetFullPath(path),
+                });
+            }
+            else
+            {
+                output.WriteLine($"Wrote {result.Records:N0} records for {groundTruth.Users.Count:N0} users in {result.Elapsed.TotalSeconds:F1} s ({result.RecordsPerSecond:N0} records/s); truth in {path}");
+            }
+
+            return ExitCodes.Success;
         });
         return command;
     }

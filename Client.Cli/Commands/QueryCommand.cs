@@ -1,6 +1,7 @@
 using System.CommandLine;
-using System.Text.Json;
+using KinesisGrains.Cli.Output;
 using KinesisGrains.Grains.UserActivity;
+using Spectre.Console;
 
 namespace KinesisGrains.Cli.Commands;
 
@@ -12,14 +13,34 @@ internal static class QueryCommand
         var command = new Command("query", "Print the activity of users, asked of their grains through an Orleans client") { CommonOptions.Gateway, CommonOptions.ClusterId, users };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var output = CliOutput.For(parse);
             await using var connection = await CommonOptions.ConnectAsync(parse, cancellationToken);
+            var summaries = new List<UserActivitySummary>();
             foreach (var user in parse.GetValue(users)!)
             {
-                var summary = await connection.Client.GetGrain<IUserActivity>(user).GetSummaryAsync();
-                Console.WriteLine(JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+                summaries.Add(await connection.Client.GetGrain<IUserActivity>(user).GetSummaryAsync().WaitAsync(cancellationToken));
             }
 
-            return 0;
+            if (output.IsJson)
+            {
+                output.WriteJson(summaries);
+                return ExitCodes.Success;
+            }
+
+            var table = new Table().AddColumns("User", "Events", "Bytes", "First seen", "Last seen", "Events by type");
+            foreach (var summary in summaries)
+            {
+                table.AddRow(
+                    new Text(summary.UserId),
+                    new Text($"{summary.EventCount:N0}"),
+                    new Text($"{summary.TotalBytes:N0}"),
+                    new Text(summary.FirstSeen?.ToString("O") ?? "-"),
+                    new Text(summary.LastSeen?.ToString("O") ?? "-"),
+                    new Text(string.Join(", ", summary.EventsByType.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value:N0}"))));
+            }
+
+            output.Console.Write(table);
+            return ExitCodes.Success;
         });
         return command;
     }

@@ -1,0 +1,163 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using KinesisGrains.Cli;
+using KinesisGrains.Silo.Hosting;
+using KinesisGrains.Testing;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace KinesisGrains.Tests;
+
+/// <summary>
+/// Runs every <c>kgrains ...</c> line of README.md's code blocks, as written, against real emulators and a silo:
+/// the only change is the README's local endpoints swapped for the test's free ports (see <see cref="ReadmeCommands.Substitute"/>).
+/// </summary>
+public sealed class ReadmeCommandTests(CliCluster cluster, ITestOutputHelper log) : IClassFixture<CliCluster>
+{
+    private static readonly TimeSpan s_limit = TimeSpan.FromMinutes(3);
+
+    [Fact]
+    public void The_README_shows_every_kgrains_command()
+    {
+        var documented = ReadmeCommands.Extract(ReadReadme()).Select(c => c.FirstOrDefault()).ToHashSet();
+
+        foreach (var command in KgrainsCli.CreateRootCommand().Subcommands)
+        {
+            Assert.Contains(command.Name, documented);
+        }
+    }
+
+    [Fact]
+    public async Task Every_kgrains_command_line_in_the_README_exits_0()
+    {
+        var commands = ReadmeCommands.Extract(ReadReadme());
+        Assert.True(commands.Count >= 5, $"only {commands.Count} kgrains lines found in README.md");
+
+        SiloInstance? silo = null;
+        foreach (var command in commands)
+        {
+            // The README creates the stream and produces before it starts a silo; the rest talks to the silo.
+            if (silo is null && command[0] is not ("create-stream" or "produce"))
+            {
+                silo = await cluster.SiloAsync();
+            }
+
+            var arguments = ReadmeCommands.Substitute(command, cluster.KinesisEndpoint, silo?.HttpEndpoint ?? new Uri("http://127.0.0.1:1"), silo?.GatewayPort ?? 1);
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            var (exitCode, stdout, stderr) = await KgrainsProcess.RunAsync(arguments, cluster.WorkingDirectory.Path, s_limit);
+            log.WriteLine($"$ kgrains {string.Join(' ', arguments)}   ({started.Elapsed.TotalSeconds:F1} s)\n{stdout}");
+
+            var shown = $"kgrains {string.Join(' ', command)}";
+            Assert.True(exitCode == 0, $"'{shown}' exited {exitCode}: {stderr}{stdout}");
+            AssertNoErrorOutput(shown, stderr);
+            if (arguments.Contains("--json"))
+            {
+                using var json = JsonDocument.Parse(stdout);
+            }
+
+            if (command[0] == "verify")
+            {
+                Assert.Contains("all match", stdout);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Json_output_of_each_command_has_its_documented_shape()
+    {
+        var silo = await cluster.SiloAsync();
+        var kinesis = cluster.KinesisEndpoint.ToString();
+        var cwd = cluster.WorkingDirectory.Path;
+
+        using (var created = await RunJsonAsync(["create-stream", "--kinesis-url", kinesis, "--stream", "json-shapes", "--shards", "1", "--json"], cwd))
+        {
+            var root = created.RootElement;
+            Assert.Equal("json-shapes", root.GetProperty("stream").GetString());
+            Assert.True(root.GetProperty("created").GetBoolean());
+            Assert.Equal("ACTIVE", root.GetProperty("status").GetString());
+            Assert.Equal(1, root.GetProperty("openShards").GetInt32());
+        }
+
+        using (var produced = await RunJsonAsync(["produce", "--kinesis-url", kinesis, "--stream", "json-shapes", "--records", "700", "--keys", "30", "--truth", "json-truth.json", "--json"], cwd))
+        {
+            var root = produced.RootElement;
+            Assert.Equal(700, root.GetProperty("records").GetInt64());
+            Assert.Equal(30, root.GetProperty("users").GetInt32());
+            Assert.True(root.GetProperty("recordsPerSecond").GetDouble() > 0);
+            Assert.Equal(Path.Combine(cwd, "json-truth.json"), root.GetProperty("truth").GetString());
+            Assert.True(File.Exists(Path.Combine(cwd, "json-truth.json")));
+        }
+
+        // status --json is the silo's /status document as it is, after waiting.
+        using (var status = await RunJsonAsync(["status", "--silo", silo.HttpEndpoint.ToString(), "--wait-caught-up", "--timeout", "120", "--json"], cwd))
+        {
+            var root = status.RootElement;
+            Assert.True(root.GetProperty("caughtUp").GetBoolean());
+            Assert.Equal(CliCluster.Stream, root.GetProperty("streamName").GetString());
+            Assert.Equal(4, root.GetProperty("shards").GetArrayLength());
+            Assert.All(root.GetProperty("shards").EnumerateArray(), shard => Assert.StartsWith("shardId-", shard.GetProperty("shardId").GetString()));
+        }
+
+        using (var query = await RunJsonAsync(["query", "--gateway", silo.GatewayPort.ToString(), "user-000001", "nobody", "--json"], cwd))
+        {
+            var users = query.RootElement.EnumerateArray().ToList();
+            Assert.Equal(["user-000001", "nobody"], users.Select(u => u.GetProperty("userId").GetString()));
+            Assert.Equal(0, users[1].GetProperty("eventCount").GetInt64());
+        }
+
+        // A truth the silo's stream never saw: verify reports it in JSON, exits 1 and says why on stderr.
+        var truth = new Cli.Clickstream.GroundTruth();
+        truth.Add(new Grains.UserActivity.ClickEvent("never-seen", "view", 100, DateTimeOffset.UnixEpoch));
+        truth.Save(Path.Combine(cwd, "unseen-truth.json"));
+        var (exitCode, stdout, stderr) = await KgrainsProcess.RunAsync(["verify", "--gateway", silo.GatewayPort.ToString(), "--truth", "unseen-truth.json", "--json"], cwd, s_limit);
+        Assert.Equal(ExitCodes.RuntimeError, exitCode);
+        using var verify = JsonDocument.Parse(stdout);
+        Assert.False(verify.RootElement.GetProperty("match").GetBoolean());
+        Assert.Equal(1, verify.RootElement.GetProperty("mismatchedUsers").GetInt32());
+        Assert.Contains("never-seen", verify.RootElement.GetProperty("mismatches")[0].GetString());
+        Assert.Equal("error: 1 of 1 users do not match the ground truth.", stderr.Trim());
+    }
+
+    [Fact]
+    public async Task Status_prints_a_table_per_shard_with_its_owner_checkpoint_records_and_lag()
+    {
+        var silo = await cluster.SiloAsync();
+        await LocalCluster.WaitForCaughtUpAsync(silo, 0);
+
+        var (exitCode, stdout, stderr) = await KgrainsProcess.RunAsync(["status", "--silo", silo.HttpEndpoint.ToString()], cluster.WorkingDirectory.Path, s_limit);
+
+        Assert.True(exitCode == 0, stderr);
+        foreach (var header in new[] { "Shard", "Owner", "Checkpoint", "Records", "Lag" })
+        {
+            Assert.Contains(header, stdout);
+        }
+
+        using var http = new HttpClient();
+        var siloId = (await http.GetFromJsonAsync<JsonElement>(new Uri(silo.HttpEndpoint, "status"))).GetProperty("siloId").GetString()!;
+        foreach (var shard in silo.Source.Progress)
+        {
+            // The owner column is the silo that reads the shard.
+            var row = stdout.Split('\n').Single(line => line.Contains(shard.ShardId, StringComparison.Ordinal));
+            Assert.Contains(siloId, row);
+        }
+
+        Assert.DoesNotContain("\u001b[", stdout); // no colours when stdout is not a terminal
+    }
+
+    private static async Task<JsonDocument> RunJsonAsync(string[] arguments, string cwd)
+    {
+        var (exitCode, stdout, stderr) = await KgrainsProcess.RunAsync(arguments, cwd, s_limit);
+        Assert.True(exitCode == 0, $"kgrains {string.Join(' ', arguments)} exited {exitCode}: {stderr}{stdout}");
+        AssertNoErrorOutput(string.Join(' ', arguments), stderr);
+        return JsonDocument.Parse(stdout);
+    }
+
+    // The Orleans client may log a warning on stderr on a loaded machine; an error line or a stack trace is a failure.
+    private static void AssertNoErrorOutput(string command, string stderr)
+    {
+        Assert.False(stderr.Contains("error:", StringComparison.Ordinal), $"'{command}' reported an error: {stderr}");
+        Assert.False(stderr.Contains("   at ", StringComparison.Ordinal), $"'{command}' printed a stack trace: {stderr}");
+    }
+
+    private static string ReadReadme() => File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
+}
