@@ -18,6 +18,10 @@ public sealed class MembershipClusterTests(DynaliteFixture fixture) : IClassFixt
     private const string Table = "cluster-membership";
     private const string EndpointKey = "MembershipTests:DynamoDbEndpoint";
 
+    // dynalite takes any; these must never reach a log.
+    private const string AccessKey = "AKIAMEMBERSHIPKEY";
+    private const string SecretKey = "membership-secret-do-not-log";
+
     [Fact]
     public async Task A_three_silo_cluster_keeps_answering_after_one_silo_is_killed()
     {
@@ -33,6 +37,13 @@ public sealed class MembershipClusterTests(DynaliteFixture fixture) : IClassFixt
         var gateways = cluster.Client.ServiceProvider.GetRequiredService<IGatewayListProvider>();
         Assert.IsType<DynamoDBGatewayListProvider>(gateways);
         Assert.Equal(3, (await gateways.GetGateways()).Count);
+
+        // The silo logs its options at start with the keys redacted.
+        var silo = Assert.IsType<InProcessSiloHandle>(cluster.Silos[0]);
+        var formatted = silo.SiloHost.Services.GetServices<Orleans.IOptionFormatter>().SelectMany(f => f.Format()).ToList();
+        Assert.Contains($"TableName: {Table}", formatted);
+        Assert.Contains("SecretKey: REDACTED", formatted);
+        Assert.DoesNotContain(formatted, line => line.Contains(SecretKey, StringComparison.Ordinal) || line.Contains(AccessKey, StringComparison.Ordinal));
 
         var keys = Enumerable.Range(0, 60).Select(i => $"locator-{i}").ToList();
         var before = await LocateAsync(cluster, keys);
@@ -100,6 +111,8 @@ public sealed class MembershipClusterTests(DynaliteFixture fixture) : IClassFixt
             silo.UseDynamoDBClustering(options =>
             {
                 options.Service = silo.Configuration[EndpointKey]!;
+                options.AccessKey = AccessKey;
+                options.SecretKey = SecretKey;
                 options.TableName = Table;
                 options.UseProvisionedThroughput = false;
             });
