@@ -27,6 +27,8 @@ public sealed partial class DynamoDBMembershipTable : IMembershipTable, IDisposa
     // A read that keeps meeting newer changes gives up after this many tries; Orleans retries on its next refresh.
     private const int MaxReadAttempts = 20;
 
+    private static readonly TimeSpan PendingGrace = TimeSpan.FromMilliseconds(50);
+
     private readonly DynamoDBClusteringOptions _options;
     private readonly string _clusterId;
     private readonly ILogger<DynamoDBMembershipTable> _logger;
@@ -113,6 +115,7 @@ public sealed partial class DynamoDBMembershipTable : IMembershipTable, IDisposa
             var item = await GetAsync(identity);
             if (item is not null && SiloInstanceRecord.MembershipVersion(item) > version.Version)
             {
+                await Task.Delay(attempt * 10);
                 continue;
             }
 
@@ -136,6 +139,7 @@ public sealed partial class DynamoDBMembershipTable : IMembershipTable, IDisposa
             var silos = items.Where(SiloInstanceRecord.IsSilo).ToList();
             if (silos.Any(item => SiloInstanceRecord.MembershipVersion(item) > version.Version))
             {
+                await Task.Delay(attempt * 10);
                 continue;
             }
 
@@ -233,6 +237,7 @@ public sealed partial class DynamoDBMembershipTable : IMembershipTable, IDisposa
         }
         catch (ConditionalCheckFailedException)
         {
+            MembershipMetrics.WritesRefused.Add(1);
             LogDebugVersionLost(_logger, entry.SiloAddress, tableVersion);
             return false;
         }
@@ -240,6 +245,7 @@ public sealed partial class DynamoDBMembershipTable : IMembershipTable, IDisposa
         var applied = await FinishAsync(write, versionETag + 1);
         if (!applied)
         {
+            MembershipMetrics.WritesRefused.Add(1);
             LogDebugEntryMovedOn(_logger, entry.SiloAddress, expectedETag);
         }
 
@@ -314,8 +320,16 @@ public sealed partial class DynamoDBMembershipTable : IMembershipTable, IDisposa
                 return row;
             }
 
-            LogDebugFinishingPendingWrite(_logger, row.Pending.SiloIdentity, row.Version);
+            // Usually the writer is between its two writes and about to finish itself: give it a moment first.
+            if (attempt == 0)
+            {
+                await Task.Delay(PendingGrace);
+                continue;
+            }
+
+            LogInformationFinishingPendingWrite(_logger, row.Pending.SiloIdentity, row.Version);
             await FinishAsync(row.Pending, row.ETag);
+            MembershipMetrics.PendingWritesFinished.Add(1);
         }
 
         throw new OrleansException($"Membership table '{Table}' kept changing while reading the version of cluster '{_clusterId}'; {MaxReadAttempts} tries.");
@@ -395,6 +409,6 @@ public sealed partial class DynamoDBMembershipTable : IMembershipTable, IDisposa
     [LoggerMessage(Level = LogLevel.Debug, Message = "Membership write for {Silo} found its entry changed since ETag {ETag}")]
     private static partial void LogDebugEntryMovedOn(ILogger logger, SiloAddress silo, int? etag);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Finishing the pending membership write of {SiloIdentity} at version {Version}")]
-    private static partial void LogDebugFinishingPendingWrite(ILogger logger, string siloIdentity, int version);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Finishing the membership change of {SiloIdentity} at version {Version} that another silo left half done")]
+    private static partial void LogInformationFinishingPendingWrite(ILogger logger, string siloIdentity, int version);
 }

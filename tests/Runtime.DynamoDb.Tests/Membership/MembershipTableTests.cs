@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using Amazon.DynamoDBv2.Model;
 using KinesisGrains.DynamoDb.Membership;
@@ -263,7 +264,22 @@ public sealed class MembershipTableTests(DynaliteFixture fixture) : IClassFixtur
         // Until the change is finished no other change can win version 2.
         Assert.False(await table.InsertRow(NewEntry(SiloStatus.Joining), before.Version.Next()));
 
+        long finished = 0;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Name == "kgrains.membership.pending_writes_finished")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref finished, value));
+        listener.Start();
+
         var after = await (await NewTableAsync(cluster)).ReadAll();
+        Assert.True(Interlocked.Read(ref finished) >= 1, "the reader counts the change it finished");
         Assert.Equal(2, after.Version.Version);
         Assert.Equal(SiloStatus.Active, Assert.Single(after.Members).Item1.Status);
         Assert.False((await ItemAsync(cluster, "VersionRow"))!.ContainsKey("PendingSiloIdentity"));
