@@ -1,6 +1,7 @@
 using System.CommandLine;
 using KinesisGrains.Cli.Parsing;
 using KinesisGrains.Client;
+using KinesisGrains.DynamoDb.Membership;
 using KinesisGrains.Kinesis.Client;
 
 namespace KinesisGrains.Cli.Commands;
@@ -54,14 +55,36 @@ internal static class CommonOptions
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("SILO_CLUSTER_ID") is { Length: > 0 } id ? id : "kgrains",
     };
 
-    /// <summary>An Orleans client connected to the silos' gateways.</summary>
+    public static readonly Option<string?> DynamoDbUrl = new("--dynamodb-url")
+    {
+        Description = "DynamoDB endpoint or AWS region of the silos' membership table (silos with Silo:Clustering=DynamoDB); "
+            + "finds the gateways there instead of --gateway; default: $SILO_DYNAMODB_URL",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("SILO_DYNAMODB_URL") is { Length: > 0 } url ? url : null,
+    };
+
+    public static readonly Option<string> MembershipTable = new("--membership-table")
+    {
+        Description = "The silos' membership table (Silo:MembershipTableName), with --dynamodb-url",
+        DefaultValueFactory = _ => DynamoDBSiloTableOptions.DefaultTableName,
+    };
+
+    /// <summary>An Orleans client connected to the silos' gateways: those in the membership table with --dynamodb-url, else --gateway.</summary>
     public static async Task<ClusterConnection> ConnectAsync(ParseResult parse, CancellationToken cancellationToken)
     {
+        var clusterId = parse.GetValue(ClusterId)!;
+        if (parse.GetValue(DynamoDbUrl) is { Length: > 0 } dynamoDb)
+        {
+            return await GatewayProbe.WithinConnectTimeoutAsync(
+                ClusterConnection.ConnectDynamoDbAsync(dynamoDb, parse.GetValue(MembershipTable)!, clusterId, cancellationToken: cancellationToken),
+                $"the Orleans gateways in the membership table '{parse.GetValue(MembershipTable)}' at {dynamoDb} (cluster id '{clusterId}')",
+                cancellationToken);
+        }
+
         var ports = parse.GetValue(Gateway)!;
         await GatewayProbe.EnsureAnyListensAsync(ports, cancellationToken);
         return await GatewayProbe.WithinConnectTimeoutAsync(
-            ClusterConnection.ConnectAsync(ports, parse.GetValue(ClusterId)!, cancellationToken: cancellationToken),
-            $"the Orleans gateways on 127.0.0.1:{string.Join(',', ports)} (cluster id '{parse.GetValue(ClusterId)}')",
+            ClusterConnection.ConnectAsync(ports, clusterId, cancellationToken: cancellationToken),
+            $"the Orleans gateways on 127.0.0.1:{string.Join(',', ports)} (cluster id '{clusterId}')",
             cancellationToken);
     }
 

@@ -111,8 +111,7 @@ public static class SiloHost
         var localDeadLetters = new LocalDeadLetterQueue(Path.Combine(dataDirectory, "dead-letters"));
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: configuration.Silo.ServiceId ?? configuration.Silo.ApplicationName, clusterId: configuration.Silo.ClusterId);
-            silo.Configure<EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Loopback);
+            SiloClusteringSetup.Configure(silo, configuration, siloId, siloPort, gatewayPort);
             silo.Services.AddSingleton(localDeadLetters);
             silo.Services.AddSingleton<IDeadLetterQueue>(services => configuration.DeadLetterS3Prefix is { } prefix
                 ? new S3DeadLetterQueue(
