@@ -56,7 +56,7 @@ public sealed class ShardBalancingTests(LocalCluster emulators, ITestOutputHelpe
 
         var producing = emulators.ProduceAsync(stream, records: 4_000, keys: 200, seed: 8, truth: truth, concurrency: 1);
         await Task.Delay(1_000);
-        var handOff = await MeasureHandOffAsync(cluster, staying, Held(cluster, stopping), () => cluster.Cluster.StopSiloAsync(stopping));
+        var handOff = await MeasureHandOffAsync(cluster, staying, stopping, () => cluster.Cluster.StopSiloAsync(stopping));
         truth = await producing;
         await ClusterTests.WaitForTotalsAsync(cluster, truth, TimeSpan.FromSeconds(120), output);
         Assert.Equal(4, Held(cluster, staying).Count);
@@ -83,7 +83,7 @@ public sealed class ShardBalancingTests(LocalCluster emulators, ITestOutputHelpe
 
         var producing = emulators.ProduceAsync(stream, records: 4_000, keys: 200, seed: 8, truth: truth, concurrency: 1);
         await Task.Delay(1_000);
-        var failover = await MeasureHandOffAsync(cluster, staying, Held(cluster, doomed), () =>
+        var failover = await MeasureHandOffAsync(cluster, staying, doomed, () =>
         {
             dynamo.InjectEvery(FaultInjectingProxy.AnyOperation, 1, Fault.Disconnect);
             return cluster.Cluster.KillSiloAsync(doomed);
@@ -98,17 +98,35 @@ public sealed class ShardBalancingTests(LocalCluster emulators, ITestOutputHelpe
     /// Runs <paramref name="leave"/> and times, for the shards the leaving silo held, when <paramref name="staying"/>
     /// holds the last of them and when it has read records from every one of them.
     /// </summary>
-    private async Task<(TimeSpan Taken, TimeSpan Read)> MeasureHandOffAsync(
-        KinesisTestCluster cluster, InProcessSiloHandle staying, IReadOnlyCollection<string> shards, Func<Task> leave)
+    private async Task<(TimeSpan Taken, TimeSpan Read, int Released)> MeasureHandOffAsync(
+        KinesisTestCluster cluster, InProcessSiloHandle staying, InProcessSiloHandle leavingSilo, Func<Task> leave)
     {
+        var shards = Held(cluster, leavingSilo);
+        var leavingSource = cluster.SourceOf(leavingSilo);
+        TimeSpan? stopping = null;
         var source = cluster.SourceOf(staying);
         var readBefore = shards.ToDictionary(s => s, s => source.ProgressOf(s).Snapshot.RecordsRead);
         var taken = new Dictionary<string, TimeSpan>();
+        var released = new Dictionary<string, TimeSpan>();
         var read = new Dictionary<string, TimeSpan>();
         var clock = Stopwatch.StartNew();
         var leaving = Task.Run(leave);
         while (read.Count < shards.Count && clock.Elapsed < TimeSpan.FromSeconds(90))
         {
+            if (stopping is null && leavingSource.Stopping)
+            {
+                stopping = clock.Elapsed;
+            }
+
+            // A released lease (no owner) shows in the table until the staying silo's next pass takes it.
+            foreach (var lease in await source.Leases.ListAsync(CancellationToken.None))
+            {
+                if (shards.Contains(lease.LeaseKey) && lease.LeaseOwner is null)
+                {
+                    released.TryAdd(lease.LeaseKey, clock.Elapsed);
+                }
+            }
+
             foreach (var shard in shards)
             {
                 if (!taken.ContainsKey(shard) && source.Holds(shard))
@@ -130,11 +148,13 @@ public sealed class ShardBalancingTests(LocalCluster emulators, ITestOutputHelpe
         Assert.True(read.Count == shards.Count, $"the staying silo read {read.Count} of the {shards.Count} shards it should have taken over");
         foreach (var shard in shards)
         {
-            output.WriteLine($"{shard}: lease taken {taken[shard].TotalMilliseconds:F0} ms, first records read {read[shard].TotalMilliseconds:F0} ms after the silo began to leave");
+            var release = released.TryGetValue(shard, out var at) ? $"released {at.TotalMilliseconds:F0} ms, " : "";
+            output.WriteLine($"{shard}: {release}lease taken {taken[shard].TotalMilliseconds:F0} ms, first records read {read[shard].TotalMilliseconds:F0} ms after the silo began to leave");
         }
 
+        output.WriteLine($"the leaving silo's provider saw the silo stopping after {stopping?.TotalMilliseconds.ToString("F0") ?? "-"} ms");
         output.WriteLine($"the leaving silo's stop/kill call returned after {left.TotalMilliseconds:F0} ms");
-        return (taken.Values.Max(), read.Values.Max());
+        return (taken.Values.Max(), read.Values.Max(), released.Count);
     }
 
     private static IReadOnlyCollection<string> Held(KinesisTestCluster cluster, InProcessSiloHandle silo)
