@@ -171,7 +171,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
                     _lastTo[batch.Partition] = to;
                     _partitionsOfRead.Add(batch.Partition);
                     var streamId = StreamId.Create(_context.Options.StreamNamespace, batch.Partition);
-                    _ready.Enqueue(new KinesisBatchContainer(streamId, new KinesisSequenceToken(sequence, index), batch));
+                    _ready.Enqueue(new KinesisBatchContainer(streamId, new KinesisSequenceToken(sequence, index), batch) { Source = _context.LocalSilo });
                 }
             }
         }

@@ -30,6 +30,7 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
         _context = context;
         _expiry = new LeaseExpiryObserver(context.Options.Source.LeaseFailoverTime, context.Time);
         _membership = services.GetRequiredService<IClusterMembershipService>();
+        context.LocalSilo = SiloAddress;
     }
 
     public override async Task Initialize(IStreamQueueMapper queueMapper)
@@ -121,6 +122,12 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
         }
 
         byId = (await _context.Leases.ListAsync(cancellationToken)).ToDictionary(l => l.LeaseKey, StringComparer.Ordinal);
+        if (options.PlacePartitionsNearShards)
+        {
+            var active = _membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => (m.Name, m.SiloAddress));
+            _context.Placement.Update(shards, byId.Values, active);
+        }
+
         var changed = false;
         var candidates = new List<ShardLease>();
         foreach (var shard in shards.OrderBy(s => s.ShardId, StringComparer.Ordinal))

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Kinesis.Leasing;
+using KinesisGrains.Kinesis.Placement;
 using KinesisGrains.Kinesis.Source;
 using KinesisGrains.Kinesis.Source.Buffering;
 using KinesisGrains.Runtime.Streams;
@@ -43,6 +44,8 @@ public sealed class KinesisStreamContext : IAsyncDisposable
         Buffer = new FetchBuffer(
             new FetchBufferOptions { SoftLimitBytes = options.Source.FetchBufferSize, SpillDirectory = options.SpillDirectory, MaxSpillBytes = Math.Max(options.Source.FetchBufferSize * 8, 1L << 30) },
             time);
+        // A shard must keep its reader for a few taker passes before partitions follow it there.
+        Placement = new ShardPlacementMap(options.PartitionCount, TimeSpan.FromSeconds(Math.Max(3, 3 * options.Source.ShardFetchInterval.TotalSeconds)), time);
         Checkpointer = new ShardCheckpointer(leases, snapshotter(this), options.WorkerId, time, loggers.CreateLogger<ShardCheckpointer>());
     }
 
@@ -61,6 +64,12 @@ public sealed class KinesisStreamContext : IAsyncDisposable
     public KinesisQueueMapper Mapper { get; }
 
     public TimeProvider Time { get; }
+
+    /// <summary>Where partitions belong (next to their shard's reader), as the balancer last saw it.</summary>
+    public ShardPlacementMap Placement { get; }
+
+    /// <summary>This silo, set by the balancer: deliveries name it so partitions can count events that crossed silos.</summary>
+    public Orleans.Runtime.SiloAddress? LocalSilo { get; internal set; }
 
     public ILoggerFactory Loggers { get; }
 

@@ -1,8 +1,10 @@
 using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Kinesis.Leasing;
+using KinesisGrains.Kinesis.Placement;
 using KinesisGrains.Runtime.DeadLetters;
 using KinesisGrains.Runtime.KeyedState;
 using KinesisGrains.Runtime.Partitions;
+using KinesisGrains.Runtime.Placement;
 using KinesisGrains.Runtime.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -64,6 +66,13 @@ public static class KinesisStreamingExtensions
                 services.GetRequiredService<TimeProvider>(),
                 loggers);
         });
+
+        // Partition grains marked [ShardAffinityPlacement] activate next to their shard's reader (the first provider's map).
+        builder.Services.TryAddSingleton<IPartitionPlacement>(services => services.GetRequiredKeyedService<KinesisStreamContext>(name).Placement);
+        if (!builder.Services.Any(s => s.IsKeyedService && Equals(s.ServiceKey, typeof(ShardAffinityPlacement))))
+        {
+            builder.AddPlacementDirector<ShardAffinityPlacement, ShardAffinityPlacementDirector>();
+        }
 
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services =>
             new KinesisStreamStopping(services.GetRequiredKeyedService<KinesisStreamContext>(name)));
