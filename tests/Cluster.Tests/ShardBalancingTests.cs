@@ -16,11 +16,14 @@ namespace KinesisGrains.Tests;
 public sealed class ShardBalancingTests(LocalCluster emulators, ITestOutputHelper output) : IClassFixture<LocalCluster>
 {
     [Fact]
-    public async Task A_joining_silo_steals_its_fair_share_and_every_total_stays_exact()
+    public async Task A_joining_silo_steals_its_fair_share_its_partitions_follow_and_every_total_stays_exact()
     {
         using var data = new TempDirectory();
         var stream = await emulators.CreateStreamAsync(shards: 4);
         var settings = emulators.WithSnapshots(emulators.SiloSettings("app-" + stream, stream, data.Path, ("Kinesis:MaxRecordsPerFetch", "200")), stream);
+        using var local = new CounterListener("kgrains.stream.events_local");
+        using var crossing = new CounterListener("kgrains.stream.events_cross_silo");
+        using var moves = new CounterListener("kgrains.state.partition_moves");
         await using var cluster = await KinesisTestCluster.DeployAsync(emulators, settings, silos: 1, data.Path);
         var first = cluster.Cluster.Silos[0];
         var truth = await emulators.ProduceAsync(stream, records: 1_000, keys: 200);
@@ -38,6 +41,20 @@ public sealed class ShardBalancingTests(LocalCluster emulators, ITestOutputHelpe
         await ClusterTests.WaitForTotalsAsync(cluster, truth, TimeSpan.FromSeconds(120), output);
         Assert.Equal(2, Held(cluster, first).Count);
         Assert.Equal(2, Held(cluster, second).Count);
+
+        // The partitions of the stolen shards activated on the first silo; once those shards have settled on the
+        // second, they move there at a checkpoint barrier, handing their state over: totals stay exact.
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        truth = await emulators.ProduceAsync(stream, records: 500, keys: 200, seed: 9, truth: truth);
+        await ClusterTests.WaitForTotalsAsync(cluster, truth, TimeSpan.FromSeconds(120), output);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var (localBefore, crossingBefore) = (local.Count, crossing.Count);
+        truth = await emulators.ProduceAsync(stream, records: 2_000, keys: 200, seed: 10, truth: truth);
+        await ClusterTests.WaitForTotalsAsync(cluster, truth, TimeSpan.FromSeconds(120), output);
+        var (localEvents, crossingEvents) = (local.Count - localBefore, crossing.Count - crossingBefore);
+        output.WriteLine($"{moves.Count} partition moves; afterwards {localEvents} events local, {crossingEvents} crossing silos");
+        Assert.True(moves.Count >= 1, "partitions of the stolen shards must follow them");
+        Assert.True(crossingEvents * 10 < localEvents, $"{crossingEvents} events crossed silos, {localEvents} stayed local");
     }
 
     [Fact]
