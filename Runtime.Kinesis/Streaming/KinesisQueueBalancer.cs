@@ -21,7 +21,6 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
     private readonly IClusterMembershipService _membership;
     private readonly Random _random = new();
     private readonly CancellationTokenSource _stop = new();
-    private volatile int _activeSilos = 1;
     private Task _running = Task.CompletedTask;
 
     public KinesisQueueBalancer(IServiceProvider services, KinesisStreamContext context)
@@ -41,11 +40,7 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
 
     public override IEnumerable<QueueId> GetMyQueues() => _context.HeldShards.Select(_context.Mapper.QueueOf).ToList();
 
-    protected override void OnClusterMembershipChange(HashSet<SiloAddress> activeSilos)
-    {
-        _activeSilos = Math.Max(1, activeSilos.Count);
-        _context.SyncNow.Release();
-    }
+    protected override void OnClusterMembershipChange(HashSet<SiloAddress> activeSilos) => _context.SyncNow.Release();
 
     public override async Task Shutdown()
     {
@@ -174,7 +169,9 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
 
         var worker = _context.Options.WorkerId;
         var deadOwners = DeadOwners();
-        var fairShare = (candidates.Count + _activeSilos - 1) / _activeSilos;
+        // The newest view of the live silos (the notification below only wakes this loop).
+        var activeSilos = Math.Max(1, _membership.CurrentSnapshot.Members.Values.Count(m => m.Status == SiloStatus.Active));
+        var fairShare = (candidates.Count + activeSilos - 1) / activeSilos;
         var available = new List<ShardLease>();
         var owned = new List<ShardLease>();
         foreach (var lease in candidates.Where(l => !_context.Holds(l.LeaseKey)))
