@@ -1,6 +1,5 @@
 using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Kinesis.Leasing;
-using KinesisGrains.Kinesis.Placement;
 using KinesisGrains.Runtime.DeadLetters;
 using KinesisGrains.Runtime.KeyedState;
 using KinesisGrains.Runtime.Partitions;
@@ -67,12 +66,8 @@ public static class KinesisStreamingExtensions
                 loggers);
         });
 
-        // Partition grains marked [ShardAffinityPlacement] activate next to their shard's reader (the first provider's map).
+        // Where partition grains belong (their [ShardAffinityPlacement] director asks; the first provider's map).
         builder.Services.TryAddSingleton<IPartitionPlacement>(services => services.GetRequiredKeyedService<KinesisStreamContext>(name).Placement);
-        if (!builder.Services.Any(s => s.IsKeyedService && Equals(s.ServiceKey, typeof(ShardAffinityPlacement))))
-        {
-            builder.AddPlacementDirector<ShardAffinityPlacement, ShardAffinityPlacementDirector>();
-        }
 
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services =>
             new KinesisStreamStopping(services.GetRequiredKeyedService<KinesisStreamContext>(name)));

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using Orleans.Runtime.Placement;
 
-namespace KinesisGrains.Kinesis.Placement;
+namespace KinesisGrains.KeyedState.Placement;
 
 /// <summary>
 /// Orleans placement director of <see cref="ShardAffinityPlacement"/>: a partition grain (integer key p) activates
