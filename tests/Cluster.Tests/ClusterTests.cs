@@ -14,6 +14,7 @@ namespace KinesisGrains.Tests;
 /// TestingHost clusters of Orleans silos in this process on kinesalite, dynalite and s3rver: the stream is consumed,
 /// the cluster client reads every key's state wherever it lives, and silos stop or die while records flow.
 /// </summary>
+[Collection(nameof(MeteredClusterCollection))]
 public sealed class ClusterTests(LocalCluster emulators, ITestOutputHelper output) : IClassFixture<LocalCluster>
 {
     [Theory]

@@ -9,6 +9,7 @@ namespace KinesisGrains.Tests;
 /// Partition grains placed next to the shard that feeds them ([ShardAffinityPlacement] on the partition grain base
 /// class): records stay on the silo that read them, where Orleans' default placement sends most across silos.
 /// </summary>
+[Collection(nameof(MeteredClusterCollection))]
 public sealed class PartitionPlacementTests(LocalCluster emulators, ITestOutputHelper output) : IClassFixture<LocalCluster>
 {
     [Fact]

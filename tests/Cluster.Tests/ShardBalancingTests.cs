@@ -13,6 +13,7 @@ namespace KinesisGrains.Tests;
 /// that joins steals its fair share, a silo that stops hands its shards over at once, and the shards of a silo Orleans
 /// declares dead move without waiting for their leases to expire; every total stays exact.
 /// </summary>
+[Collection(nameof(MeteredClusterCollection))]
 public sealed class ShardBalancingTests(LocalCluster emulators, ITestOutputHelper output) : IClassFixture<LocalCluster>
 {
     [Fact]
