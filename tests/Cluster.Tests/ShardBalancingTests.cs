@@ -112,6 +112,29 @@ public sealed class ShardBalancingTests(LocalCluster emulators, ITestOutputHelpe
         Assert.True(failover.Taken < TimeSpan.FromSeconds(45), $"failover took {failover.Taken}: the leases were not freed by the death declaration");
     }
 
+    [Fact]
+    public async Task A_released_lease_has_no_owner_attribute_a_bumped_counter_and_only_its_owner_can_release_it()
+    {
+        using var dynamo = Kinesis.Leasing.DynamoDbClientFactory.Create(new Kinesis.Leasing.DynamoDbOptions
+        {
+            ServiceUrl = emulators.Emulators.DynamoDb, AccessKeyId = "local", SecretAccessKey = "local",
+        });
+        var table = new Kinesis.Leasing.ShardLeaseTable(dynamo, "app-" + Guid.NewGuid().ToString("N")[..10]);
+        await table.EnsureCreatedAsync(CancellationToken.None);
+        await table.CreateIfNotExistsAsync("shardId-000000000000", "TRIM_HORIZON", [], CancellationToken.None);
+        var taken = await table.TakeAsync((await table.GetAsync("shardId-000000000000", CancellationToken.None))!, "silo-a", CancellationToken.None);
+
+        await Assert.ThrowsAsync<Kinesis.Leasing.LeaseLostException>(() => table.ReleaseAsync("shardId-000000000000", "silo-b", CancellationToken.None));
+        await table.ReleaseAsync("shardId-000000000000", "silo-a", CancellationToken.None);
+
+        var released = await table.GetAsync("shardId-000000000000", CancellationToken.None);
+        Assert.Null(released!.LeaseOwner);
+        Assert.Equal(taken.LeaseCounter + 1, released.LeaseCounter);
+        var item = await dynamo.GetItemAsync(table.TableName, new() { ["leaseKey"] = new() { S = "shardId-000000000000" } });
+        Assert.False(item.Item.ContainsKey("leaseOwner"), "the KCL writes no empty owner: the attribute is removed");
+        Assert.NotNull(await table.TakeAsync(released, "silo-b", CancellationToken.None));
+    }
+
     /// <summary>
     /// Runs <paramref name="leave"/> and times, for the shards the leaving silo held, when <paramref name="staying"/>
     /// holds the last of them and when it has read records from every one of them.
