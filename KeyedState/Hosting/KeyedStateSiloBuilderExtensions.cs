@@ -1,7 +1,9 @@
+using KinesisGrains.KeyedState.Placement;
 using KinesisGrains.KeyedState.Storage;
 using KinesisGrains.RocksDb.Snapshots;
 using KinesisGrains.RocksDb.Storage;
 using KinesisGrains.Runtime.KeyedState;
+using KinesisGrains.Runtime.Placement;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -33,6 +35,13 @@ public static class KeyedStateSiloBuilderExtensions
             stateDirectory,
             snapshots is null ? null : new S3SnapshotStore(snapshots, services.GetRequiredService<ILogger<S3SnapshotStore>>()),
             services.GetRequiredService<ILogger<PartitionStateStores>>()));
+
+        // Partition grains are [ShardAffinityPlacement]: next to their shard's reader when a stream provider says
+        // where that is (IPartitionPlacement), else where Orleans' default placement puts them.
+        if (!builder.Services.Any(s => s.IsKeyedService && Equals(s.ServiceKey, typeof(ShardAffinityPlacement))))
+        {
+            builder.AddPlacementDirector<ShardAffinityPlacement, ShardAffinityPlacementDirector>();
+        }
 
         // A restore from S3 can take longer than Orleans' default 30 s activation limit.
         builder.Services.Configure<GrainCollectionOptions>(o => o.ActivationTimeout = TimeSpan.FromMinutes(10));

@@ -8,12 +8,14 @@ using KinesisGrains.Runtime.DeadLetters;
 using KinesisGrains.Runtime.Diagnostics;
 using KinesisGrains.Runtime.KeyedState;
 using KinesisGrains.Runtime.Monitoring;
+using KinesisGrains.Runtime.Placement;
 using KinesisGrains.Runtime.Serialization;
 using KinesisGrains.Runtime.Storage;
 using KinesisGrains.Runtime.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans;
+using Orleans.Runtime;
 using Orleans.Streams;
 using Orleans.Streams.Core;
 using Position = KinesisGrains.Runtime.Streams.StreamSequenceToken;
@@ -32,6 +34,7 @@ namespace KinesisGrains.KeyedState.Partitions;
 /// restored from a snapshot older than what the receiver sent since) refuses the shard's batches and reports the
 /// shard at the next checkpoint barrier, whose caller rewinds the shard to its checkpoint.
 /// </remarks>
+[ShardAffinityPlacement]
 public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, IKeyedStatePartition<TState>, IPartitionCheckpoint,
     IStreamSubscriptionObserver, IAsyncObserver<KeyedEventBatch<TEvent>>
     where TState : class, new()
@@ -52,6 +55,9 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     private int _maxStates;
     private int _maxDirtyKeys;
     private int _maxUnwrittenEvents;
+    private IPartitionPlacement? _placement;
+    private SiloAddress? _localSilo;
+    private long _activatedAt;
 
     // Since the previous checkpoint barrier, for its progress answer.
     private long _keysWritten;
@@ -78,6 +84,9 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         _maxStates = options.MaxActivationsPerPartition;
         _maxDirtyKeys = options.MaxDirtyKeysPerPartition;
         _maxUnwrittenEvents = options.MaxUnwrittenEventsPerPartition;
+        _placement = ServiceProvider.GetService<IPartitionPlacement>();
+        _localSilo = ServiceProvider.GetRequiredService<ILocalSiloDetails>().SiloAddress;
+        _activatedAt = Stopwatch.GetTimestamp();
         try
         {
             _store = await stores.OpenAsync(StateName, Partition, cancellationToken);
@@ -126,6 +135,11 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     public Task OnNextAsync(KeyedEventBatch<TEvent> batch, Orleans.Streams.StreamSequenceToken? token = null)
     {
         var shardId = batch.ShardId;
+        if (RequestContext.Get(StreamDeliveryContext.SourceSiloKey) is SiloAddress source)
+        {
+            (source.Equals(_localSilo) ? RuntimeMetrics.EventsFromLocalSilo : RuntimeMetrics.EventsFromOtherSilo).Add(batch.Count);
+        }
+
         if (batch.From is { } from && _covered.TryGetValue(shardId, out var covered) && covered < from)
         {
             if (_gaps.Add(shardId))
@@ -228,6 +242,11 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             LogSnapshot(_logger, StateName, Partition, snapshot.Manifest.SnapshotId, snapshot.BytesUploaded, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
 
+        if (barriers.Length > 0)
+        {
+            MoveToShardIfSettled();
+        }
+
         return new PartitionPersistResult([.. uncovered], TakeProgress(snapshotBytes, Stopwatch.GetElapsedTime(persistStarted)));
     }
 
@@ -257,6 +276,28 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         _keysWritten = _eventsApplied = _deadLettered = _applyTicks = _writeTicks = 0;
         return progress;
     }
+
+    /// <summary>
+    /// Leaves for the silo that reads this partition's shard, when that shard has settled there: only right after a
+    /// barrier's snapshot, never during a failover or rebalancing, and not within the settle time of activating. The
+    /// deactivation hands the state over (<see cref="OnDeactivateAsync"/>); the next delivery activates it there.
+    /// </summary>
+    private void MoveToShardIfSettled()
+    {
+        if (_placement?.HomeOf(Partition) is not { Stable: true } home
+            || home.Silo.Equals(_localSilo)
+            || Stopwatch.GetElapsedTime(_activatedAt) < MinimumStay)
+        {
+            return;
+        }
+
+        RuntimeMetrics.PartitionMoves.Add(1);
+        LogMoving(_logger, StateName, Partition, home.Silo.ToString());
+        DeactivateOnIdle();
+    }
+
+    /// <summary>A partition stays where it activated at least this long, so a shard changing hands twice does not drag it back and forth.</summary>
+    private static readonly TimeSpan MinimumStay = TimeSpan.FromSeconds(5);
 
     private IKeyValueStore Store => _store?.Store ?? throw new InvalidOperationException($"Partition {Partition} of {StateName} is not active.");
 
@@ -475,6 +516,9 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
     /// <summary>A delivery applied but not yet written: what a key's restore after a failed event replays.</summary>
     private readonly record struct UnwrittenBatch(KeyedEventBatch<TEvent> Batch, Position? MarkBefore, HashSet<int>? Failed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{State} partition {Partition} moves to {Silo}, which reads its shard")]
+    private static partial void LogMoving(ILogger logger, string state, int partition, string silo);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{State} partition {Partition} active with the marks of {Shards} shard(s)")]
     private static partial void LogActivated(ILogger logger, string state, int partition, int shards);

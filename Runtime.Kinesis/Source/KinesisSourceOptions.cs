@@ -63,6 +63,12 @@ public sealed class KinesisSourceOptions
     public TimeSpan LeaseFailoverTime { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// Places each keyed-state partition on the silo reading the shard that feeds it, and moves it (with a hand-over
+    /// snapshot, at a checkpoint barrier) when that shard settles on another silo; false leaves placement to Orleans.
+    /// </summary>
+    public bool PlacePartitionsNearShards { get; set; } = true;
+
+    /// <summary>
     /// The KCL's rule after resharding: a KPL aggregate with any record whose hash key is outside the shard's range is
     /// dropped whole (a producer with a stale shard map aggregated records of several shards). Drops are counted and
     /// logged, never silent.

@@ -1,3 +1,4 @@
+using KinesisGrains.Runtime.Placement;
 using KinesisGrains.Runtime.Streams;
 using Orleans;
 using Orleans.Runtime;
@@ -22,6 +23,10 @@ public sealed class KinesisBatchContainer(StreamId streamId, KinesisSequenceToke
     [Id(2)]
     public KeyedEventBatch Batch { get; } = batch;
 
+    /// <summary>The silo whose receiver made the container; not serialized (only the pulling agent on that silo reads it).</summary>
+    [field: NonSerialized]
+    public SiloAddress? Source { get; init; }
+
     public OrleansToken SequenceToken => Token;
 
     public IEnumerable<Tuple<T, OrleansToken>> GetEvents<T>()
@@ -32,7 +37,17 @@ public sealed class KinesisBatchContainer(StreamId streamId, KinesisSequenceToke
         }
     }
 
-    public bool ImportRequestContext() => false;
+    /// <summary>Names the reading silo in the delivery's RequestContext (the agent clears it after the call).</summary>
+    public bool ImportRequestContext()
+    {
+        if (Source is null)
+        {
+            return false;
+        }
+
+        RequestContext.Set(StreamDeliveryContext.SourceSiloKey, Source);
+        return true;
+    }
 
     public override string ToString() => $"{StreamId} {Token}: {Batch.Count} events of {Batch.ShardId} up to {Batch.To}";
 }

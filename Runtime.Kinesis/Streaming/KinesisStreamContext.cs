@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Kinesis.Leasing;
 using KinesisGrains.Kinesis.Monitoring;
+using KinesisGrains.Kinesis.Placement;
 using KinesisGrains.Kinesis.Source;
 using KinesisGrains.Kinesis.Source.Buffering;
 using KinesisGrains.Runtime.Monitoring;
@@ -22,6 +23,7 @@ public sealed class KinesisStreamContext : IAsyncDisposable
     private readonly List<SemaphoreSlim> _workerSlots = [];
     private readonly Dictionary<string, SemaphoreSlim> _slotOfShard = new(StringComparer.Ordinal);
     private readonly Func<RecordDecoder> _decoders;
+    private volatile bool _stopping;
 
     public KinesisStreamContext(
         string providerName,
@@ -47,6 +49,8 @@ public sealed class KinesisStreamContext : IAsyncDisposable
         Buffer = new FetchBuffer(
             new FetchBufferOptions { SoftLimitBytes = options.Source.FetchBufferSize, SpillDirectory = options.SpillDirectory, MaxSpillBytes = Math.Max(options.Source.FetchBufferSize * 8, 1L << 30) },
             time);
+        // A shard must keep its reader for a few taker passes before partitions follow it there.
+        Placement = new ShardPlacementMap(options.PartitionCount, TimeSpan.FromSeconds(Math.Max(3, 3 * options.Source.ShardFetchInterval.TotalSeconds)), time);
         Monitor = new StreamingProgressTracker(
             options.ApplicationName,
             options.Source.StreamName,
@@ -82,7 +86,21 @@ public sealed class KinesisStreamContext : IAsyncDisposable
 
     public TimeProvider Time { get; }
 
+    /// <summary>Where partitions belong (next to their shard's reader), as the balancer last saw it.</summary>
+    public ShardPlacementMap Placement { get; }
+
+    /// <summary>This silo, set by the balancer: deliveries name it so partitions can count events that crossed silos.</summary>
+    public Orleans.Runtime.SiloAddress? LocalSilo { get; internal set; }
+
     public ILoggerFactory Loggers { get; }
+
+    /// <summary>
+    /// Set when the silo begins to stop: the balancer takes no more leases, and each receiver releases its lease after
+    /// its final checkpoint so another silo continues at once.
+    /// </summary>
+    public bool Stopping => _stopping;
+
+    internal void BeginStopping() => _stopping = true;
 
     /// <summary>Set by a receiver whose shard ended, so the balancer looks for its children at once.</summary>
     public SemaphoreSlim SyncNow { get; } = new(0);

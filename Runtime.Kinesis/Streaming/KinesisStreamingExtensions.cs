@@ -5,6 +5,7 @@ using KinesisGrains.Runtime.DeadLetters;
 using KinesisGrains.Runtime.KeyedState;
 using KinesisGrains.Runtime.Monitoring;
 using KinesisGrains.Runtime.Partitions;
+using KinesisGrains.Runtime.Placement;
 using KinesisGrains.Runtime.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -13,6 +14,7 @@ using Microsoft.Extensions.Options;
 using Orleans;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Runtime;
 using Orleans.Streams;
 
 namespace KinesisGrains.Kinesis.Streaming;
@@ -76,6 +78,11 @@ public static class KinesisStreamingExtensions
                 observed.Select(m => m.Info));
         });
 
+        // Where partition grains belong (their [ShardAffinityPlacement] director asks; the first provider's map).
+        builder.Services.TryAddSingleton<IPartitionPlacement>(services => services.GetRequiredKeyedService<KinesisStreamContext>(name).Placement);
+
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services =>
+            new KinesisStreamStopping(services.GetRequiredKeyedService<KinesisStreamContext>(name)));
         builder.AddPersistentStreams(name, KinesisAdapterFactory.Create, stream =>
         {
             stream.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);

@@ -18,6 +18,15 @@ public static class RuntimeMetrics
     public static readonly Counter<long> DeadLetters =
         s_meter.CreateCounter<long>("kgrains.stream.dead_letters", "{record}", "Records sent to the dead-letter queue");
 
+    public static readonly Counter<long> EventsFromLocalSilo =
+        s_meter.CreateCounter<long>("kgrains.stream.events_local", "{event}", "Stream events delivered to a partition on the silo that read them");
+
+    public static readonly Counter<long> EventsFromOtherSilo =
+        s_meter.CreateCounter<long>("kgrains.stream.events_cross_silo", "{event}", "Stream events delivered to a partition on another silo than the one that read them");
+
+    public static readonly Counter<long> PartitionMoves =
+        s_meter.CreateCounter<long>("kgrains.state.partition_moves", "{move}", "Partitions that left their silo for the one reading their shard");
+
     public static readonly Counter<long> PartitionGaps =
         s_meter.CreateCounter<long>("kgrains.state.partition_gaps", "{gap}", "Shards a partition found it missed events of (restored from an older snapshot); each is replayed from its checkpoint");
 

@@ -29,6 +29,15 @@ public sealed class PartitionMap
         return (int)Math.BigMul(high, (ulong)PartitionCount, out _);
     }
 
+    /// <summary>The hash in the middle of partition <paramref name="partition"/>'s slice (where the shard that feeds it most is).</summary>
+    public UInt128 MiddleOf(int partition)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(partition, PartitionCount);
+        var high = ((UInt128)(ulong)(2 * partition + 1) << 64) / (UInt128)(ulong)(2 * PartitionCount);
+        return high << 64;
+    }
+
     /// <summary>MD5 of the UTF-8 key as an unsigned big-endian 128-bit number (the Kinesis hash key rule).</summary>
     public static UInt128 HashOf(string key) => KeyHash.Of(key);
 }

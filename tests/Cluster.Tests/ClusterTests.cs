@@ -14,6 +14,7 @@ namespace KinesisGrains.Tests;
 /// TestingHost clusters of Orleans silos in this process on kinesalite, dynalite and s3rver: the stream is consumed,
 /// the cluster client reads every key's state wherever it lives, and silos stop or die while records flow.
 /// </summary>
+[Collection(nameof(MeteredClusterCollection))]
 public sealed class ClusterTests(LocalCluster emulators, ITestOutputHelper output) : IClassFixture<LocalCluster>
 {
     [Theory]
@@ -29,7 +30,8 @@ public sealed class ClusterTests(LocalCluster emulators, ITestOutputHelper outpu
         await using var cluster = await KinesisTestCluster.DeployAsync(emulators, settings, silos, data.Path);
         await WaitForTotalsAsync(cluster, truth, TimeSpan.FromSeconds(90), output);
 
-        Assert.Equal(4_000, cluster.RecordsRead);
+        // Every record read; a shard stolen by a silo that joined later is read again from its checkpoint.
+        Assert.InRange(cluster.RecordsRead, 4_000, 4_000L * silos);
         foreach (var key in new[] { "nobody ever/../é", ".", "..", new string('k', 256) })
         {
             var unknown = await cluster.Cluster.Client.GetGrain<IUserActivity>(key).GetSummaryAsync();

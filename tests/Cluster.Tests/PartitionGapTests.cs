@@ -11,6 +11,7 @@ namespace KinesisGrains.Tests;
 /// Invariant 2 of ARCHITECTURE.md: a partition restored from a snapshot older than what its shards sent it since
 /// does not skip those records; the shard replays from its checkpoint and the totals stay exact.
 /// </summary>
+[Collection(nameof(MeteredClusterCollection))]
 public sealed class PartitionGapTests(LocalCluster emulators) : IClassFixture<LocalCluster>
 {
     [Fact]

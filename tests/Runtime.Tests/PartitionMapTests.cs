@@ -54,4 +54,24 @@ public sealed class PartitionMapTests
     [InlineData(65_537)]
     public void Rejects_partition_counts_out_of_range(int count) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new PartitionMap(count));
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(8)]
+    [InlineData(1_000)]
+    public void The_middle_of_a_slice_is_inside_it_with_a_quarter_of_it_on_each_side(int count)
+    {
+        var map = new PartitionMap(count);
+        for (var partition = 0; partition < count; partition++)
+        {
+            var middle = map.MiddleOf(partition);
+            Assert.Equal(partition, map.GetPartition(middle));
+            var quarter = UInt128.MaxValue / (UInt128)(ulong)(4 * count);
+            Assert.Equal(partition, map.GetPartition(middle - quarter));
+            Assert.Equal(partition, map.GetPartition(middle + quarter));
+        }
+
+        // 8 partitions over 4 even shards: the middle of partition 3 is in the second shard.
+        Assert.InRange(new PartitionMap(8).MiddleOf(3), UInt128.MaxValue / 4, UInt128.MaxValue / 2);
+    }
 }
