@@ -221,7 +221,7 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
             }
         }
 
-        _context.NoteSynced(shards.Count(s => !(byId.TryGetValue(s.ShardId, out var ended) && ended.IsShardEnd)), _activeSilos);
+        _context.NoteSynced(shards.Count(s => !(byId.TryGetValue(s.ShardId, out var ended) && ended.IsShardEnd)), activeSilos);
         return changed;
     }
 
