@@ -46,6 +46,17 @@ public sealed partial class DynamoDBMembershipTable : IMembershipTable, IDisposa
 
     private string Table => _options.TableName;
 
+    /// <summary>
+    /// Creates or checks the table as a silo's start would, for a host that wants a clear error before Orleans starts.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The table is missing and may not be created, or has another key schema.</exception>
+    public static async Task EnsureTableAsync(DynamoDBClusteringOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        using var dynamo = GrainStorageClientFactory.Create(options.Service, options.AccessKey, options.SecretKey, options.Token, options.ProfileName);
+        await SiloInstanceTable.EnsureAsync(dynamo, options, logger, cancellationToken);
+    }
+
     /// <inheritdoc />
     public async Task InitializeMembershipTable(bool tryInitTableVersion)
     {

@@ -21,14 +21,19 @@ public static class MembershipDefaults
         DeathVoteExpirationTimeout = TimeSpan.FromSeconds(10),
     };
 
-    /// <summary>Copies every setting of <paramref name="from"/> onto the options Orleans builds.</summary>
+    /// <summary>
+    /// Sets on the options Orleans builds the settings of <paramref name="from"/> that differ from Orleans' defaults (the
+    /// tuned ones and those configured), leaving the rest to Orleans and its other configurators.
+    /// </summary>
     public static void CopyTo(ClusterMembershipOptions from, ClusterMembershipOptions to)
     {
+        var defaults = new ClusterMembershipOptions();
         foreach (var property in typeof(ClusterMembershipOptions).GetProperties())
         {
-            if (property is { CanRead: true, CanWrite: true } && property.GetIndexParameters().Length == 0 && property.SetMethod!.IsPublic)
+            if (property is { CanRead: true, CanWrite: true } && property.GetIndexParameters().Length == 0 && property.SetMethod!.IsPublic
+                && property.GetValue(from) is var value && !Equals(value, property.GetValue(defaults)))
             {
-                property.SetValue(to, property.GetValue(from));
+                property.SetValue(to, value);
             }
         }
     }

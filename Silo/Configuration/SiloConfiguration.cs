@@ -19,7 +19,7 @@ public sealed class SiloConfiguration
 
     public DynamoDbOptions DynamoDb { get; } = new();
 
-    /// <summary>Orleans failure detection (section <c>Membership</c>): Orleans' defaults, tuned as <see cref="MembershipDefaults.Tuned"/>.</summary>
+    /// <summary>Orleans failure detection (section <c>Membership</c>), applied with DynamoDB clustering: Orleans' defaults, tuned as <see cref="MembershipDefaults.Tuned"/>.</summary>
     public Orleans.Configuration.ClusterMembershipOptions Membership { get; } = MembershipDefaults.Tuned();
 
     public KeyedStateOptions Grains { get; } = new();

@@ -18,6 +18,7 @@ using KinesisGrains.Silo.Monitoring;
 using Orleans.Dashboard;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Configuration;
 
 namespace KinesisGrains.Silo.Hosting;
@@ -90,6 +91,7 @@ public static class SiloHost
             var stream = await CheckStreamAsync(kinesis, configuration, cancellationToken);
             var leases = new ShardLeaseTable(DynamoDbClientFactory.Create(configuration.DynamoDb), configuration.Silo.ApplicationName);
             await CheckLeaseTableAsync(leases, configuration, cancellationToken);
+            await SiloClusteringSetup.CheckAsync(configuration, NullLogger.Instance, cancellationToken);
             incarnation = await StreamIncarnation.CheckAsync(leases, stream, configuration, cancellationToken);
         }
 

@@ -135,6 +135,23 @@ public sealed class DynamoDbClusteringTests(LocalCluster cluster) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_membership_table_that_is_not_one_stops_the_silo_with_one_sentence()
+    {
+        using var data = new TempDirectory();
+        var stream = await cluster.CreateStreamAsync(shards: 1);
+
+        // The lease table of the application: a DynamoDB table with another key schema.
+        var settings = cluster.SiloSettings(
+            "app-" + stream, stream, data.Path, ("Silo:Clustering", "DynamoDB"), ("Silo:MembershipTableName", "app-" + stream));
+
+        var error = await Assert.ThrowsAsync<Silo.Hosting.SiloStartupException>(() => LocalCluster.StartSiloAsync(settings));
+
+        Assert.Equal(Silo.Hosting.SiloStartupException.DependencyUnavailable, error.ExitCode);
+        Assert.Contains($"membership table 'app-{stream}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("DeploymentId HASH", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_client_pointed_at_a_missing_membership_table_fails_with_the_table_named()
     {
         var error = await Assert.ThrowsAnyAsync<Exception>(() =>

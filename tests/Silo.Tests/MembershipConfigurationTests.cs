@@ -9,7 +9,7 @@ namespace KinesisGrains.Tests;
 public sealed class MembershipConfigurationTests
 {
     [Fact]
-    public void By_default_the_silo_clusters_on_localhost_with_the_measured_failure_detection()
+    public void By_default_the_silo_clusters_on_localhost_and_holds_the_measured_failure_detection_for_DynamoDB()
     {
         var configuration = Bind();
 
