@@ -80,7 +80,8 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         _resumeAfter = SentinelCheckpoint.IsSentinel(_lease.Checkpoint) ? null : new Position(_lease.Checkpoint, _lease.CheckpointSubSequenceNumber);
         Array.Fill(_lastTo, _resumeAfter);
         Array.Fill(_deliveredLastTo, _resumeAfter);
-        _progress.Update(p => p with { State = ShardReceiverState.Reading, Checkpoint = _lease.Checkpoint, CaughtUp = false, LastError = null });
+        var now = _context.Time.GetUtcNow();
+        _progress.Update(p => p with { State = ShardReceiverState.Reading, Checkpoint = _lease.Checkpoint, CaughtUp = false, LastError = null, ReadingSince = now, FirstDeliveredAt = null });
         LogStarted(_logger, _shardId, _lease.Checkpoint, _lease.CheckpointSubSequenceNumber);
         StartFetching(afterSequenceNumber: null);
         return Task.CompletedTask;
@@ -243,8 +244,11 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
                 _context.Checkpointer.Processed(_shardId, position, (Position?[])_deliveredLastTo.Clone());
             }
 
+            var deliveredAt = pending.Events + pending.DeadLettered > 0 ? _context.Time.GetUtcNow() : (DateTimeOffset?)null;
             _progress.Update(p => p with
             {
+                FirstDeliveredAt = p.FirstDeliveredAt ?? deliveredAt,
+                LastDeliveredAt = deliveredAt ?? p.LastDeliveredAt,
                 RecordsRead = p.RecordsRead + pending.Events + pending.DeadLettered,
                 EventsApplied = p.EventsApplied + pending.Events,
                 DeadLettered = p.DeadLettered + pending.DeadLettered,

@@ -29,6 +29,12 @@ public sealed class SiloOptions
     /// <summary>Orleans gateway port for clients (the kgrains tool); 0 picks a free port.</summary>
     public int GatewayPort { get; set; } = 30000;
 
+    /// <summary>
+    /// Localhost clustering only: the silo port on 127.0.0.1 of the primary silo this one joins (several silo processes
+    /// on one machine, for development); 0: this silo is its own primary.
+    /// </summary>
+    public int PrimarySiloPort { get; set; }
+
     public IEnumerable<string> Validate()
     {
         if (string.IsNullOrWhiteSpace(ApplicationName))
@@ -55,7 +61,7 @@ public sealed class SiloOptions
             yield return "Silo:ClusterId is required.";
         }
 
-        foreach (var (name, port) in new[] { ("SiloPort", SiloPort), ("GatewayPort", GatewayPort) })
+        foreach (var (name, port) in new[] { ("SiloPort", SiloPort), ("GatewayPort", GatewayPort), ("PrimarySiloPort", PrimarySiloPort) })
         {
             if (port is < 0 or > 65535)
             {
