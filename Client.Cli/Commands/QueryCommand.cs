@@ -15,7 +15,7 @@ internal static class QueryCommand
             await using var connection = await CommonOptions.ConnectAsync(parse, cancellationToken);
             foreach (var user in parse.GetValue(users)!)
             {
-                var summary = await connection.Client.GetGrain<IUserActivity>(user).GetSummaryAsync();
+                var summary = await connection.CallAsync(c => c.GetGrain<IUserActivity>(user).GetSummaryAsync(), cancellationToken);
                 Console.WriteLine(JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
             }
 
