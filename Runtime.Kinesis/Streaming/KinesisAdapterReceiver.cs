@@ -108,6 +108,15 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     /// <summary>Takes what the fetcher buffered and turns it into containers ready for the cache.</summary>
     private async Task ReadAsync()
     {
+        if (_ended && _queue is not null && _context.Checkpointer.TakeRewind(_shardId))
+        {
+            // A partition restored from an older snapshot missed events of this shard after it ended: the SHARD_END
+            // checkpoint, which the children wait for, is held back until a replay from the checkpoint fills the gap.
+            _ended = false;
+            _progress.Update(p => p with { State = ShardReceiverState.Reading, CaughtUp = false });
+            await RewindAsync();
+        }
+
         if (_ended || _queue is null)
         {
             return;

@@ -19,7 +19,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
         Stream = stream;
         Kinesis = NewKinesisClient(emulators);
         LogDirectory = Path.Combine(AppContext.BaseDirectory, "silo-logs", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{stream}");
-        Silos = [.. Enumerable.Range(1, silos).Select(i => new SiloProcess($"silo-{i}", Path.Combine(_data.Path, $"silo-{i}"), LogDirectory))];
+        Silos = [.. Enumerable.Range(1, silos).Select(i => new SiloProcess($"silo-{i}", SiloExecutable.Path, Path.Combine(_data.Path, $"silo-{i}"), LogDirectory))];
         _settings = new Dictionary<string, string>
         {
             ["Silo:ApplicationName"] = "app-" + stream,

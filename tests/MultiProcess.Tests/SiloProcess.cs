@@ -8,9 +8,11 @@ namespace KinesisGrains.MultiProcess;
 
 /// <summary>
 /// One silo of a multi-process cluster: its own ports and data folder, kept across restarts (so a restarted silo is
-/// the same lease owner); each run's stdout and stderr go to a log file that outlives the test.
+/// the same lease owner); each run's stdout and stderr go to a log file that outlives the run. Also used by the
+/// cluster benchmark (bench/Benchmarks/Cluster).
 /// </summary>
-internal sealed partial class SiloProcess(string name, string dataDirectory, string logDirectory) : IDisposable
+/// <param name="siloAssembly">The silo to run: the Release build of Silo/ (KinesisGrains.Silo.dll).</param>
+internal sealed partial class SiloProcess(string name, string siloAssembly, string dataDirectory, string logDirectory) : IDisposable
 {
     private static readonly HttpClient s_http = new() { Timeout = TimeSpan.FromSeconds(5) };
     private readonly Lock _lock = new();
@@ -68,7 +70,7 @@ internal sealed partial class SiloProcess(string name, string dataDirectory, str
             RedirectStandardError = true,
             WorkingDirectory = DataDirectory,
         };
-        start.ArgumentList.Add(SiloExecutable.Path);
+        start.ArgumentList.Add(siloAssembly);
         foreach (var (key, value) in settings.Concat(OwnSettings))
         {
             start.ArgumentList.Add($"--{key}={value}");
