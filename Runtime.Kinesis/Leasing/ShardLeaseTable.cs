@@ -187,6 +187,37 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     }
 
     /// <summary>
+    /// Gives up a lease <paramref name="owner"/> holds, after its final checkpoint: <c>leaseOwner</c> is removed (the
+    /// KCL's "unassigned", never an empty string) and the counter bumped, so another worker takes it at its next pass
+    /// instead of waiting for it to expire. Conditional on the owner, as the KCL's evictLease.
+    /// </summary>
+    /// <exception cref="LeaseLostException">The lease has another owner now.</exception>
+    public async Task ReleaseAsync(string shardId, string owner, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.UpdateItemAsync(
+                new UpdateItemRequest
+                {
+                    TableName = TableName,
+                    Key = Key(shardId),
+                    UpdateExpression = $"REMOVE {LeaseOwner} ADD {LeaseCounter} :one",
+                    ConditionExpression = $"{LeaseOwner} = :owner",
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                    {
+                        [":owner"] = new() { S = owner },
+                        [":one"] = new() { N = "1" },
+                    },
+                },
+                cancellationToken);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            throw new LeaseLostException(shardId, owner);
+        }
+    }
+
+    /// <summary>
     /// Moves the checkpoint of <paramref name="shardId"/>, which <paramref name="owner"/> must hold.
     /// Throws <see cref="LeaseLostException"/> when another worker owns the lease.
     /// </summary>

@@ -221,14 +221,29 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         }
 
         // Graceful stop: what was delivered is made durable and checkpointed before another silo takes the shard.
+        using var cancel = new CancellationTokenSource(timeout);
         try
         {
-            using var cancel = new CancellationTokenSource(timeout);
             await _context.Checkpointer.CheckpointAsync(cancel.Token);
         }
         catch (Exception exception)
         {
             LogFinalCheckpointFailed(_logger, _shardId, exception);
+        }
+
+        // The silo stops (not a lease lost or a shard ended, which the balancer already let go): release the lease
+        // so another silo continues at its next pass from that checkpoint, instead of waiting for it to expire.
+        if (_context.Stopping && _context.Release(_shardId))
+        {
+            try
+            {
+                await _context.Leases.ReleaseAsync(_shardId, _context.Options.WorkerId, cancel.Token);
+                LogReleased(_logger, _shardId);
+            }
+            catch (Exception exception)
+            {
+                LogReleaseFailed(_logger, _shardId, exception);
+            }
         }
     }
 
@@ -432,6 +447,12 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Shard {ShardId}: the checkpoint on stop or at shard end failed; the next reader replays from the previous one")]
     private static partial void LogFinalCheckpointFailed(ILogger logger, string shardId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId}: released its lease after the final checkpoint")]
+    private static partial void LogReleased(ILogger logger, string shardId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: releasing its lease failed; another silo takes it when it expires")]
+    private static partial void LogReleaseFailed(ILogger logger, string shardId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: a partition missed events of it; reading again from checkpoint {Checkpoint}")]
     private static partial void LogRewind(ILogger logger, string shardId, string checkpoint);

@@ -1,6 +1,7 @@
 using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Kinesis.Leasing;
 using KinesisGrains.Kinesis.Source;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Orleans.Streams;
@@ -17,6 +18,8 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
 {
     private readonly KinesisStreamContext _context;
     private readonly LeaseExpiryObserver _expiry;
+    private readonly IClusterMembershipService _membership;
+    private readonly Random _random = new();
     private readonly CancellationTokenSource _stop = new();
     private volatile int _activeSilos = 1;
     private Task _running = Task.CompletedTask;
@@ -26,6 +29,7 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
     {
         _context = context;
         _expiry = new LeaseExpiryObserver(context.Options.Source.LeaseFailoverTime, context.Time);
+        _membership = services.GetRequiredService<IClusterMembershipService>();
     }
 
     public override async Task Initialize(IStreamQueueMapper queueMapper)
@@ -66,6 +70,7 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
 
         await _context.Leases.EnsureCreatedAsync(stoppingToken);
         var renewing = RenewLeasesAsync(stoppingToken);
+        var watching = WatchMembershipAsync(stoppingToken);
         var checkpointing = _context.Checkpointer.RunAsync(options.CheckpointInterval, stoppingToken);
         try
         {
@@ -94,6 +99,7 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
         {
             await checkpointing;
             await renewing;
+            await watching;
         }
     }
 
@@ -153,10 +159,40 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
             candidates.Add(lease);
         }
 
-        var fairShare = (candidates.Count + _activeSilos - 1) / _activeSilos;
-        foreach (var lease in candidates)
+        // The silo is stopping: its receivers release their leases, which it must not take back.
+        if (_context.Stopping)
         {
-            if (_context.Holds(lease.LeaseKey) || _context.HeldShards.Count >= fairShare && lease.LeaseOwner != _context.Options.WorkerId)
+            return changed;
+        }
+
+        var worker = _context.Options.WorkerId;
+        var deadOwners = DeadOwners();
+        var fairShare = (candidates.Count + _activeSilos - 1) / _activeSilos;
+        var available = new List<ShardLease>();
+        var owned = new List<ShardLease>();
+        foreach (var lease in candidates.Where(l => !_context.Holds(l.LeaseKey)))
+        {
+            // Every other owner's counter is noted on every pass, so its expiry counts from the first sighting.
+            if (lease.LeaseOwner is null || lease.LeaseOwner == worker || _expiry.HasExpired(lease.LeaseKey, lease.LeaseCounter))
+            {
+                available.Add(lease);
+            }
+            else if (deadOwners.Contains(lease.LeaseOwner))
+            {
+                // Orleans declared its owner dead: no need to wait for the lease to expire.
+                LogOwnerDead(Logger, lease.LeaseKey, lease.LeaseOwner);
+                available.Add(lease);
+            }
+            else
+            {
+                owned.Add(lease);
+            }
+        }
+
+        // Our own leases first (a restart with the same silo id keeps them), then the rest in random order.
+        foreach (var lease in available.OrderBy(l => l.LeaseOwner == worker ? 0 : 1).ThenBy(_ => _random.Next()))
+        {
+            if (_context.HeldShards.Count >= fairShare && lease.LeaseOwner != worker)
             {
                 continue;
             }
@@ -168,28 +204,85 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
             }
         }
 
+        // Below the fair share with nothing free: take one lease from the most loaded silo (the KCL's steal), at
+        // most one per pass. Its owner finds out at its next renewal and stops reading; this silo starts at the
+        // lease's checkpoint, and partitions skip what both read by their high-water marks.
+        if (available.Count == 0 && LeaseStealing.Choose(owned, _context.HeldShards.Count, fairShare, _random) is { } victim)
+        {
+            if (await TryTakeAsync(victim, cancellationToken, steal: true) is { } stolen)
+            {
+                _context.Hold(stolen);
+                changed = true;
+            }
+        }
+
         return changed;
     }
 
+    /// <summary>Names of silos Orleans declared dead (and not back under the same name): their leases are free.</summary>
+    private HashSet<string> DeadOwners()
+    {
+        var members = _membership.CurrentSnapshot.Members.Values;
+        var dead = members.Where(m => m.Status == SiloStatus.Dead && !string.IsNullOrEmpty(m.Name)).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+        dead.ExceptWith(members.Where(m => m.Status != SiloStatus.Dead).Select(m => m.Name));
+        return dead;
+    }
+
     /// <summary>Takes a lease that is free, ours, or abandoned (see <see cref="LeaseExpiryObserver"/>).</summary>
-    private async Task<ShardLease?> TryTakeAsync(ShardLease lease, CancellationToken cancellationToken)
+    /// <remarks>Conditional on the counter this pass saw: a renewal or another taker in between wins.</remarks>
+    private async Task<ShardLease?> TryTakeAsync(ShardLease lease, CancellationToken cancellationToken, bool steal = false)
     {
         var worker = _context.Options.WorkerId;
-        if (lease.LeaseOwner is not null && lease.LeaseOwner != worker && !_expiry.HasExpired(lease.LeaseKey, lease.LeaseCounter))
-        {
-            return null;
-        }
-
         try
         {
             var taken = await _context.Leases.TakeAsync(lease, worker, cancellationToken);
             _expiry.Forget(lease.LeaseKey);
-            LogLeaseTaken(Logger, lease.LeaseKey, lease.LeaseOwner ?? "nobody");
+            if (steal)
+            {
+                LogLeaseStolen(Logger, lease.LeaseKey, lease.LeaseOwner ?? "nobody");
+            }
+            else
+            {
+                LogLeaseTaken(Logger, lease.LeaseKey, lease.LeaseOwner ?? "nobody");
+            }
+
             return taken;
         }
         catch (LeaseLostException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Runs a taker pass as soon as any silo changes status, not only when the set of active silos changes: a silo
+    /// that stopped has released its leases, and one declared dead leaves leases that are free at once.
+    /// </summary>
+    private async Task WatchMembershipAsync(CancellationToken stoppingToken)
+    {
+        var statuses = new Dictionary<SiloAddress, SiloStatus>();
+        try
+        {
+            await foreach (var snapshot in _membership.MembershipUpdates.WithCancellation(stoppingToken))
+            {
+                var changed = false;
+                foreach (var (address, member) in snapshot.Members)
+                {
+                    if (!statuses.TryGetValue(address, out var status) || status != member.Status)
+                    {
+                        statuses[address] = member.Status;
+                        changed = true;
+                    }
+                }
+
+                if (changed)
+                {
+                    _context.SyncNow.Release();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
     }
 
@@ -240,6 +333,12 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Took the lease of {ShardId} (from {PreviousOwner})")]
     private static partial void LogLeaseTaken(ILogger logger, string shardId, string previousOwner);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stole the lease of {ShardId} from {PreviousOwner}, the most loaded silo")]
+    private static partial void LogLeaseStolen(ILogger logger, string shardId, string previousOwner);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The lease of {ShardId} is free: its owner {Owner} was declared dead")]
+    private static partial void LogOwnerDead(ILogger logger, string shardId, string owner);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the lease of {ShardId} to another worker; its receiver stops")]
     private static partial void LogLeaseLost(ILogger logger, string shardId);

@@ -20,6 +20,7 @@ public sealed class KinesisStreamContext : IAsyncDisposable
     private readonly List<SemaphoreSlim> _workerSlots = [];
     private readonly Dictionary<string, SemaphoreSlim> _slotOfShard = new(StringComparer.Ordinal);
     private readonly Func<RecordDecoder> _decoders;
+    private volatile bool _stopping;
 
     public KinesisStreamContext(
         string providerName,
@@ -62,6 +63,14 @@ public sealed class KinesisStreamContext : IAsyncDisposable
     public TimeProvider Time { get; }
 
     public ILoggerFactory Loggers { get; }
+
+    /// <summary>
+    /// Set when the silo begins to stop: the balancer takes no more leases, and each receiver releases its lease after
+    /// its final checkpoint so another silo continues at once.
+    /// </summary>
+    public bool Stopping => _stopping;
+
+    internal void BeginStopping() => _stopping = true;
 
     /// <summary>Set by a receiver whose shard ended, so the balancer looks for its children at once.</summary>
     public SemaphoreSlim SyncNow { get; } = new(0);

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Options;
 using Orleans;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Runtime;
 using Orleans.Streams;
 
 namespace KinesisGrains.Kinesis.Streaming;
@@ -64,6 +65,8 @@ public static class KinesisStreamingExtensions
                 loggers);
         });
 
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services =>
+            new KinesisStreamStopping(services.GetRequiredKeyedService<KinesisStreamContext>(name)));
         builder.AddPersistentStreams(name, KinesisAdapterFactory.Create, stream =>
         {
             stream.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);

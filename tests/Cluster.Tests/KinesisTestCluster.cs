@@ -29,7 +29,9 @@ public sealed class KinesisTestCluster : IAsyncDisposable
     public SiloConfiguration Configuration { get; }
 
     /// <summary>Checks the stream and the lease table as a silo does at start, then deploys <paramref name="silos"/> silos.</summary>
-    public static async Task<KinesisTestCluster> DeployAsync(LocalCluster emulators, Dictionary<string, string?> settings, int silos, string dataRoot)
+    /// <param name="perSilo">Changes the settings of one silo, by its name (Silo_0, Silo_1 ...; also its lease owner name).</param>
+    public static async Task<KinesisTestCluster> DeployAsync(
+        LocalCluster emulators, Dictionary<string, string?> settings, int silos, string dataRoot, Action<string, Dictionary<string, string?>>? perSilo = null)
     {
         var configuration = SiloHost.BindAndValidate(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
         var stream = await emulators.Kinesis.DescribeStreamSummaryAsync(configuration.Source.StreamName);
@@ -47,7 +49,9 @@ public sealed class KinesisTestCluster : IAsyncDisposable
         builder.ConfigureSilo((options, silo) =>
         {
             // Each silo binds its own copy: options objects are not shared between silos.
-            var own = SiloHost.BindAndValidate(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+            var siloSettings = new Dictionary<string, string?>(settings);
+            perSilo?.Invoke(options.SiloName, siloSettings);
+            var own = SiloHost.BindAndValidate(new ConfigurationBuilder().AddInMemoryCollection(siloSettings).Build());
             own.Snapshots.Prefix = configuration.Snapshots.Prefix;
             var data = Path.Combine(dataRoot, options.SiloName);
             silo.Services.AddSingleton<IDeadLetterQueue>(new LocalDeadLetterQueue(Path.Combine(data, "dead-letters")));
@@ -74,6 +78,9 @@ public sealed class KinesisTestCluster : IAsyncDisposable
     /// <summary>The Kinesis source of a silo: its shards and their progress.</summary>
     public KinesisStreamContext SourceOf(InProcessSiloHandle silo) =>
         Cluster.GetSiloServiceProvider(silo.SiloAddress).GetRequiredKeyedService<KinesisStreamContext>(SiloHost.StreamProviderName);
+
+    /// <summary>The silo whose lease owner name (Orleans SiloName) is <paramref name="name"/>.</summary>
+    public InProcessSiloHandle SiloNamed(string name) => Cluster.Silos.Single(s => s.Name == name);
 
     /// <summary>Records read by every live silo.</summary>
     public long RecordsRead => Cluster.Silos.Sum(silo => SourceOf(silo).Progress.Sum(p => p.RecordsRead));
