@@ -1,4 +1,5 @@
 using System.Net;
+using KinesisGrains.DynamoDb.Membership;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -41,18 +42,53 @@ public sealed class ClusterConnection : IAsyncDisposable
         ConnectAsync(gatewayPorts.Select(port => new IPEndPoint(IPAddress.Loopback, port)).ToList(), clusterId, serviceId, cancellationToken);
 
     /// <summary>Connects to the gateways at <paramref name="gateways"/>.</summary>
-    public static async Task<ClusterConnection> ConnectAsync(IReadOnlyList<IPEndPoint> gateways, string clusterId, string? serviceId, CancellationToken cancellationToken = default)
+    public static Task<ClusterConnection> ConnectAsync(IReadOnlyList<IPEndPoint> gateways, string clusterId, string? serviceId, CancellationToken cancellationToken = default)
     {
         if (gateways.Count == 0)
         {
             throw new ArgumentException("At least one gateway is needed.", nameof(gateways));
         }
 
+        return StartAsync(client => client.UseStaticClustering([.. gateways]), clusterId, serviceId, cancellationToken);
+    }
+
+    /// <summary>
+    /// Connects to the active silos of cluster <paramref name="clusterId"/> listed in the DynamoDB membership table
+    /// <paramref name="tableName"/> (silos with <c>Silo:Clustering=DynamoDB</c>); the list is re-read as silos come and go.
+    /// </summary>
+    /// <param name="serviceUrlOrRegion">A DynamoDB endpoint URL (an emulator) or an AWS region such as <c>us-east-1</c>.</param>
+    /// <param name="configure">More table settings: credentials (<c>AccessKey</c>, <c>SecretKey</c>, <c>ProfileName</c>); default: the AWS default chain, or any key for an emulator on 127.0.0.1.</param>
+    public static Task<ClusterConnection> ConnectDynamoDbAsync(
+        string serviceUrlOrRegion,
+        string tableName = DynamoDBSiloTableOptions.DefaultTableName,
+        string clusterId = "kgrains",
+        string? serviceId = null,
+        Action<DynamoDBGatewayOptions>? configure = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(serviceUrlOrRegion);
+        ArgumentException.ThrowIfNullOrWhiteSpace(tableName);
+        return StartAsync(
+            client => client.UseDynamoDBClustering(options =>
+            {
+                options.Service = serviceUrlOrRegion;
+                options.TableName = tableName;
+                options.CreateIfNotExists = false;
+                options.UpdateIfExists = false;
+                configure?.Invoke(options);
+            }),
+            clusterId,
+            serviceId,
+            cancellationToken);
+    }
+
+    private static async Task<ClusterConnection> StartAsync(Action<IClientBuilder> clustering, string clusterId, string? serviceId, CancellationToken cancellationToken)
+    {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
         builder.UseOrleansClient(client =>
         {
-            client.UseStaticClustering([.. gateways]);
+            clustering(client);
 
             // A call sent to a silo that has just died is never answered: give up on it after 10 s rather than Orleans'
             // 30 s, so CallAsync's retry reaches the grain's new home sooner.

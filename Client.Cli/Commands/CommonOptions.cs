@@ -1,5 +1,6 @@
 using System.CommandLine;
 using KinesisGrains.Client;
+using KinesisGrains.DynamoDb.Membership;
 using KinesisGrains.Kinesis.Client;
 
 namespace KinesisGrains.Cli.Commands;
@@ -46,9 +47,24 @@ internal static class CommonOptions
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("SILO_CLUSTER_ID") is { Length: > 0 } id ? id : "kgrains",
     };
 
-    /// <summary>An Orleans client connected to the silos' gateways.</summary>
+    public static readonly Option<string?> DynamoDbUrl = new("--dynamodb-url")
+    {
+        Description = "DynamoDB endpoint or AWS region of the silos' membership table (silos with Silo:Clustering=DynamoDB); "
+            + "finds the gateways there instead of --gateway; default: $SILO_DYNAMODB_URL",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("SILO_DYNAMODB_URL") is { Length: > 0 } url ? url : null,
+    };
+
+    public static readonly Option<string> MembershipTable = new("--membership-table")
+    {
+        Description = "The silos' membership table (Silo:MembershipTableName), with --dynamodb-url",
+        DefaultValueFactory = _ => DynamoDBSiloTableOptions.DefaultTableName,
+    };
+
+    /// <summary>An Orleans client connected to the silos' gateways: those in the membership table with --dynamodb-url, else --gateway.</summary>
     public static Task<ClusterConnection> ConnectAsync(ParseResult parse, CancellationToken cancellationToken) =>
-        ClusterConnection.ConnectAsync(parse.GetValue(Gateway)!, parse.GetValue(ClusterId)!, cancellationToken: cancellationToken);
+        parse.GetValue(DynamoDbUrl) is { Length: > 0 } dynamoDb
+            ? ClusterConnection.ConnectDynamoDbAsync(dynamoDb, parse.GetValue(MembershipTable)!, parse.GetValue(ClusterId)!, cancellationToken: cancellationToken)
+            : ClusterConnection.ConnectAsync(parse.GetValue(Gateway)!, parse.GetValue(ClusterId)!, cancellationToken: cancellationToken);
 
     public static KinesisClient CreateKinesisClient(ParseResult parse)
     {

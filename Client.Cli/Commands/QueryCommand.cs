@@ -9,7 +9,7 @@ internal static class QueryCommand
     public static Command Create()
     {
         var users = new Argument<string[]>("user") { Description = "User ids to query", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("query", "Print the activity of users, asked of their grains through an Orleans client") { CommonOptions.Gateway, CommonOptions.ClusterId, users };
+        var command = new Command("query", "Print the activity of users, asked of their grains through an Orleans client") { CommonOptions.Gateway, CommonOptions.ClusterId, CommonOptions.DynamoDbUrl, CommonOptions.MembershipTable, users };
         command.SetAction(async (parse, cancellationToken) =>
         {
             await using var connection = await CommonOptions.ConnectAsync(parse, cancellationToken);

@@ -9,7 +9,7 @@ internal static class VerifyCommand
     public static Command Create()
     {
         var truth = new Option<string>("--truth") { Description = "Ground truth written by 'produce'", DefaultValueFactory = _ => "truth.json" };
-        var command = new Command("verify", "Query every user's grain and compare it with the ground truth") { CommonOptions.Gateway, CommonOptions.ClusterId, truth };
+        var command = new Command("verify", "Query every user's grain and compare it with the ground truth") { CommonOptions.Gateway, CommonOptions.ClusterId, CommonOptions.DynamoDbUrl, CommonOptions.MembershipTable, truth };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var expected = GroundTruth.Load(parse.GetValue(truth)!);

@@ -16,43 +16,47 @@ internal static class GrainStorageClientFactory
         service.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
         || service.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 
-    public static IAmazonDynamoDB Create(DynamoDbGrainStorageOptions options)
+    public static IAmazonDynamoDB Create(DynamoDbGrainStorageOptions options) =>
+        Create(options.Service, options.AccessKey, options.SecretKey, options.Token, options.ProfileName);
+
+    /// <summary>The same for any options with Orleans' DynamoDB client settings (grain storage, clustering).</summary>
+    public static IAmazonDynamoDB Create(string service, string? accessKey, string? secretKey, string? token, string? profileName)
     {
         // As Runtime.Kinesis' client. Explicit retries also matter: left unset, the SDK took ~100 s to give up on a
         // refused connection, against ~6 s with 3.
         var config = new AmazonDynamoDBConfig { MaxErrorRetry = 3, Timeout = TimeSpan.FromSeconds(20) };
-        if (IsEndpoint(options.Service))
+        if (IsEndpoint(service))
         {
-            config.ServiceURL = options.Service;
+            config.ServiceURL = service;
         }
         else
         {
-            config.RegionEndpoint = RegionEndpoint.GetBySystemName(options.Service);
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(service);
         }
 
-        return Credentials(options) is { } credentials ? new AmazonDynamoDBClient(credentials, config) : new AmazonDynamoDBClient(config);
+        return Credentials(service, accessKey, secretKey, token, profileName) is { } credentials ? new AmazonDynamoDBClient(credentials, config) : new AmazonDynamoDBClient(config);
     }
 
     /// <summary>The credentials the options name; null for the SDK's default chain.</summary>
-    private static AWSCredentials? Credentials(DynamoDbGrainStorageOptions options)
+    private static AWSCredentials? Credentials(string service, string? accessKey, string? secretKey, string? token, string? profileName)
     {
-        if (!string.IsNullOrEmpty(options.AccessKey) && !string.IsNullOrEmpty(options.SecretKey))
+        if (!string.IsNullOrEmpty(accessKey) && !string.IsNullOrEmpty(secretKey))
         {
-            return string.IsNullOrEmpty(options.Token)
-                ? new BasicAWSCredentials(options.AccessKey, options.SecretKey)
-                : new SessionAWSCredentials(options.AccessKey, options.SecretKey, options.Token);
+            return string.IsNullOrEmpty(token)
+                ? new BasicAWSCredentials(accessKey, secretKey)
+                : new SessionAWSCredentials(accessKey, secretKey, token);
         }
 
-        if (!string.IsNullOrEmpty(options.ProfileName))
+        if (!string.IsNullOrEmpty(profileName))
         {
-            return new CredentialProfileStoreChain().TryGetAWSCredentials(options.ProfileName, out var profile)
+            return new CredentialProfileStoreChain().TryGetAWSCredentials(profileName, out var profile)
                 ? profile
                 : throw new InvalidOperationException(
-                    $"The AWS profile '{options.ProfileName}' ({nameof(DynamoDbGrainStorageOptions.ProfileName)}) has no usable credentials.");
+                    $"The AWS profile '{profileName}' (ProfileName) has no usable credentials.");
         }
 
         // An emulator takes any signature; the default chain would fail on a machine without AWS credentials.
-        return IsEndpoint(options.Service) && IsLoopback(options.Service) ? new BasicAWSCredentials("local", "local") : null;
+        return IsEndpoint(service) && IsLoopback(service) ? new BasicAWSCredentials("local", "local") : null;
     }
 
     private static bool IsLoopback(string service) =>

@@ -19,6 +19,9 @@ public sealed class SiloConfiguration
 
     public DynamoDbOptions DynamoDb { get; } = new();
 
+    /// <summary>Orleans failure detection (section <c>Membership</c>): Orleans' defaults, tuned as <see cref="MembershipDefaults.Tuned"/>.</summary>
+    public Orleans.Configuration.ClusterMembershipOptions Membership { get; } = MembershipDefaults.Tuned();
+
     public KeyedStateOptions Grains { get; } = new();
 
     /// <summary>RocksDB memory of the state partitions (section <c>State</c>).</summary>
@@ -54,6 +57,7 @@ public sealed class SiloConfiguration
             .. StrictConfigurationBinder.Bind(configuration.GetSection("Silo"), result.Silo),
             .. StrictConfigurationBinder.Bind(configuration.GetSection("Kinesis"), result.Source, result.KinesisClient),
             .. StrictConfigurationBinder.Bind(configuration.GetSection("DynamoDb"), result.DynamoDb),
+            .. StrictConfigurationBinder.Bind(configuration.GetSection("Membership"), result.Membership),
             .. StrictConfigurationBinder.Bind(configuration.GetSection("Grains"), result.Grains),
             .. StrictConfigurationBinder.Bind(configuration.GetSection("State"), result.State),
             .. StrictConfigurationBinder.Bind(configuration.GetSection("Snapshots"), result.Snapshots, result.SnapshotBucket),
@@ -69,6 +73,18 @@ public sealed class SiloConfiguration
         errors.AddRange(Silo.Validate());
         errors.AddRange(Source.Validate());
         errors.AddRange(DynamoDb.Validate());
+        errors.AddRange(MembershipDefaults.Validate(Membership));
+        if (Silo.Clustering == SiloClustering.DynamoDB)
+        {
+            // The table's own checks, named by our keys; the keys' pairing is DynamoDb.Validate's already.
+            errors.AddRange(KinesisGrains.DynamoDb.Membership.DynamoDBSiloTableOptionsValidator
+                .Problems(MembershipDefaults.TableOptions(Silo.MembershipTableName, DynamoDb))
+                .Where(e => e.StartsWith("TableName ", StringComparison.Ordinal) || e.StartsWith("Service ", StringComparison.Ordinal))
+                .Select(e => e.StartsWith("TableName ", StringComparison.Ordinal)
+                    ? "Silo:MembershipTableName" + e["TableName".Length..]
+                    : "DynamoDb:Region (for Silo:Clustering=DynamoDB)" + e["Service".Length..]));
+        }
+
         errors.AddRange(Grains.Validate().Select(e => "Grains:" + e));
         errors.AddRange(State.Validate().Select(e => "State: " + e));
         if (DeadLetterS3Prefix is not null && !SnapshotsEnabled)

@@ -29,11 +29,14 @@ public sealed class SiloOptions
     /// <summary>Orleans gateway port for clients (the kgrains tool); 0 picks a free port.</summary>
     public int GatewayPort { get; set; } = 30000;
 
-    /// <summary>
-    /// Localhost clustering only: the silo port on 127.0.0.1 of the primary silo this one joins (several silo processes
-    /// on one machine, for development); 0: this silo is its own primary.
-    /// </summary>
-    public int PrimarySiloPort { get; set; }
+    /// <summary>How silos find each other: <c>Localhost</c> (one silo per cluster) or <c>DynamoDB</c> (a membership table).</summary>
+    public SiloClustering Clustering { get; set; } = SiloClustering.Localhost;
+
+    /// <summary>The DynamoDB membership table with <c>Clustering=DynamoDB</c>, on the <c>DynamoDb</c> section's endpoint.</summary>
+    public string MembershipTableName { get; set; } = KinesisGrains.DynamoDb.Membership.DynamoDBSiloTableOptions.DefaultTableName;
+
+    /// <summary>The IP address other silos and clients reach this silo at; the silo also listens on it.</summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
     public IEnumerable<string> Validate()
     {
@@ -61,12 +64,17 @@ public sealed class SiloOptions
             yield return "Silo:ClusterId is required.";
         }
 
-        foreach (var (name, port) in new[] { ("SiloPort", SiloPort), ("GatewayPort", GatewayPort), ("PrimarySiloPort", PrimarySiloPort) })
+        foreach (var (name, port) in new[] { ("SiloPort", SiloPort), ("GatewayPort", GatewayPort) })
         {
             if (port is < 0 or > 65535)
             {
                 yield return $"Silo:{name} must be between 0 and 65535; it is {port}.";
             }
+        }
+
+        if (!System.Net.IPAddress.TryParse(AdvertisedAddress, out _))
+        {
+            yield return $"Silo:AdvertisedAddress must be an IP address, like 127.0.0.1; it is '{AdvertisedAddress}'.";
         }
 
         if (SiloPort != 0 && SiloPort == GatewayPort)

@@ -101,9 +101,7 @@ public static class SiloHost
         var localDeadLetters = new LocalDeadLetterQueue(Path.Combine(dataDirectory, "dead-letters"));
         builder.UseOrleans(silo =>
         {
-            var primary = configuration.Silo.PrimarySiloPort is > 0 and var port ? new IPEndPoint(IPAddress.Loopback, port) : null;
-            silo.UseLocalhostClustering(siloPort, gatewayPort, primary, serviceId: configuration.Silo.ServiceId ?? configuration.Silo.ApplicationName, clusterId: configuration.Silo.ClusterId);
-            silo.Configure<EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Loopback);
+            SiloClusteringSetup.Configure(silo, configuration, siloId, siloPort, gatewayPort);
             silo.Services.AddSingleton(localDeadLetters);
             silo.Services.AddSingleton<IDeadLetterQueue>(services => configuration.DeadLetterS3Prefix is { } prefix
                 ? new S3DeadLetterQueue(

@@ -63,7 +63,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         {
             var wait = TimeSpan.FromSeconds(5 + (random.NextDouble() * 15));
             var after = TimeSpan.FromSeconds(1 + (random.NextDouble() * 2));
-            var pick = random.Next(cluster.Killable.Count);
+            var pick = random.Next(cluster.Silos.Count);
             if (chaos.Elapsed + wait > faults)
             {
                 break;
@@ -73,7 +73,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
             List<SiloProcess> running;
             lock (restarting)
             {
-                running = [.. cluster.Killable.Where(s => !restarting.Contains(s))];
+                running = [.. cluster.Silos.Where(s => !restarting.Contains(s))];
             }
 
             if (running.Count == 0)

@@ -6,7 +6,8 @@ namespace KinesisGrains.MultiProcess;
 
 /// <summary>
 /// kinesis-local, dynalite and s3rver on free ports of 127.0.0.1, one stream, and silo processes sharing an S3 bucket
-/// for snapshots and an Orleans cluster; logs under <see cref="LogDirectory"/> are kept after the test.
+/// for snapshots and an Orleans cluster whose membership is a DynamoDB table; logs under <see cref="LogDirectory"/> are
+/// kept after the test.
 /// </summary>
 internal sealed class ProcessCluster : IAsyncDisposable
 {
@@ -24,6 +25,8 @@ internal sealed class ProcessCluster : IAsyncDisposable
         {
             ["Silo:ApplicationName"] = "app-" + stream,
             ["Silo:ClusterId"] = "c-" + stream,
+            ["Silo:Clustering"] = "DynamoDB",
+            ["Silo:MembershipTableName"] = "silos-" + stream,
             ["Kinesis:StreamName"] = stream,
             ["Kinesis:ServiceUrl"] = emulators.KinesisLocal.ToString(),
             ["Kinesis:AccessKeyId"] = "local",
@@ -45,7 +48,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
             ["Logging:LogLevel:KinesisGrains"] = "Information",
             ["Logging:Console:FormatterOptions:TimestampFormat"] = "HH:mm:ss.fff ",
         };
-        foreach (var (key, value) in Membership.Settings(this).Concat(extra))
+        foreach (var (key, value) in extra)
         {
             _settings[key] = value;
         }
@@ -61,13 +64,9 @@ internal sealed class ProcessCluster : IAsyncDisposable
 
     public string LogDirectory { get; }
 
-    /// <summary>How the silos find each other and clients find gateways (see <see cref="ClusterMembership"/>).</summary>
-    public ClusterMembership Membership { get; } = ClusterMembership.Current;
-
     public string ClusterId => _settings["Silo:ClusterId"];
 
-    /// <summary>Silos a test may kill: all with DynamoDB membership, all but the primary with localhost clustering.</summary>
-    public IReadOnlyList<SiloProcess> Killable => Membership.HasPrimary ? Silos.Skip(1).ToList() : Silos;
+    public string MembershipTable => _settings["Silo:MembershipTableName"];
 
     public static async Task<ProcessCluster> StartAsync(int silos, int shards, params (string Key, string Value)[] extra)
     {
@@ -90,27 +89,15 @@ internal sealed class ProcessCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts a silo with the cluster's settings (and the primary's port for localhost clustering).</summary>
+    /// <summary>Starts a silo with the cluster's settings.</summary>
     public Task StartAsync(SiloProcess silo, params (string Key, string Value)[] extra) =>
-        silo.StartAsync(
-            _settings.Concat(Membership.SiloSettings(this, silo)).Concat(extra.Select(e => new KeyValuePair<string, string>(e.Key, e.Value))),
-            TimeSpan.FromSeconds(90));
+        silo.StartAsync(_settings.Concat(extra.Select(e => new KeyValuePair<string, string>(e.Key, e.Value))), TimeSpan.FromSeconds(90));
 
-    /// <summary>Starts every silo: the primary first where there is one (the others join it), the rest together.</summary>
-    public async Task StartAllAsync()
-    {
-        var rest = Silos.AsEnumerable();
-        if (Membership.HasPrimary)
-        {
-            await StartAsync(Silos[0]);
-            rest = Silos.Skip(1);
-        }
+    public Task StartAllAsync() => Task.WhenAll(Silos.Select(s => StartAsync(s)));
 
-        await Task.WhenAll(rest.Select(s => StartAsync(s)));
-    }
-
-    /// <summary>An Orleans client that finds the gateways as the cluster's membership says and can use any live one.</summary>
-    public Task<ClusterConnection> ConnectAsync() => Membership.ConnectAsync(this);
+    /// <summary>An Orleans client that reads the gateways from the membership table: any live silo serves it.</summary>
+    public Task<ClusterConnection> ConnectAsync() =>
+        ClusterConnection.ConnectDynamoDbAsync(Emulators.DynamoDb.ToString(), MembershipTable, ClusterId);
 
     /// <summary>The tails of every silo's current log, for a failure message.</summary>
     public string LogTails(int lines = 30) =>

@@ -5,8 +5,8 @@ using KinesisGrains.MultiProcess;
 namespace KinesisGrains.Benchmarks.Cluster;
 
 /// <summary>
-/// Silo processes (the Release Silo.dll) on one stream of the shared emulators: one Orleans cluster, one application,
-/// snapshots in one bucket; otherwise the silo's defaults.
+/// Silo processes (the Release Silo.dll) on one stream of the shared emulators: one Orleans cluster on DynamoDB
+/// membership, one application, snapshots in one bucket; otherwise the silo's defaults (failure detection tuned).
 /// </summary>
 internal sealed class BenchCluster : IAsyncDisposable
 {
@@ -23,6 +23,8 @@ internal sealed class BenchCluster : IAsyncDisposable
         {
             ["Silo:ApplicationName"] = "app-" + stream,
             ["Silo:ClusterId"] = "c-" + stream,
+            ["Silo:Clustering"] = "DynamoDB",
+            ["Silo:MembershipTableName"] = "silos-" + stream,
             ["Kinesis:StreamName"] = stream,
             ["Kinesis:ServiceUrl"] = emulators.Kinesis.ToString(),
             ["Kinesis:AccessKeyId"] = "local",
@@ -50,8 +52,6 @@ internal sealed class BenchCluster : IAsyncDisposable
 
     public IReadOnlyList<SiloProcess> Silos { get; }
 
-    /// <summary>Localhost clustering: the first silo is the primary the others join; it is never stopped.</summary>
-    public IReadOnlyList<SiloProcess> Stoppable => Silos.Skip(1).ToList();
 
     public static async Task CreateStreamAsync(KinesisClient kinesis, string stream, int shards)
     {
@@ -59,17 +59,9 @@ internal sealed class BenchCluster : IAsyncDisposable
         await kinesis.WaitForStreamActiveAsync(stream, TimeSpan.FromSeconds(60));
     }
 
-    public Task StartAsync(SiloProcess silo) =>
-        silo.StartAsync(
-            silo == Silos[0] ? _settings : _settings.Append(new("Silo:PrimarySiloPort", Silos[0].SiloPort.ToString())),
-            TimeSpan.FromSeconds(120));
+    public Task StartAsync(SiloProcess silo) => silo.StartAsync(_settings, TimeSpan.FromSeconds(120));
 
-    /// <summary>The primary first, then the others together.</summary>
-    public async Task StartAllAsync()
-    {
-        await StartAsync(Silos[0]);
-        await Task.WhenAll(Silos.Skip(1).Select(StartAsync));
-    }
+    public Task StartAllAsync() => Task.WhenAll(Silos.Select(StartAsync));
 
     /// <summary>The shards a running silo's /status lists (every shard it read since it started, in any state).</summary>
     public static async Task<IReadOnlyList<ShardView>> ShardsAsync(SiloProcess silo)

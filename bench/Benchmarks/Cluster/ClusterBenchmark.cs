@@ -40,7 +40,7 @@ internal static class ClusterBenchmark
         }
 
         var on = $"{DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, shared and noisy";
-        var setup = $"3 silo processes (localhost clustering, silo defaults), 4-shard kinesalite stream fed ~1,000 records/s, median of {runs} (min–max)";
+        var setup = $"3 silo processes (DynamoDB membership on dynalite, silo defaults), 4-shard kinesalite stream fed ~1,000 records/s, median of {runs} (min–max)";
         var rows = new List<ResultRow>
         {
             new(
@@ -95,7 +95,7 @@ internal static class ClusterBenchmark
                 var kill = run % 2 == 0;
                 await WaitBalancedAsync(cluster);
                 var candidates = new List<(SiloProcess Silo, string Shard)>();
-                foreach (var silo in cluster.Stoppable)
+                foreach (var silo in cluster.Silos)
                 {
                     candidates.AddRange((await BenchCluster.ShardsAsync(silo)).Where(s => s.Reading).Select(s => (silo, s.ShardId)));
                 }

@@ -1,0 +1,106 @@
+using KinesisGrains.Silo.Configuration;
+using Microsoft.Extensions.Configuration;
+using Orleans.Configuration;
+using Xunit;
+
+namespace KinesisGrains.Tests;
+
+/// <summary><c>Silo:Clustering</c>, the membership table and the <c>Membership</c> section.</summary>
+public sealed class MembershipConfigurationTests
+{
+    [Fact]
+    public void By_default_the_silo_clusters_on_localhost_with_the_measured_failure_detection()
+    {
+        var configuration = Bind();
+
+        Assert.Empty(configuration.Validate());
+        Assert.Equal(SiloClustering.Localhost, configuration.Silo.Clustering);
+        Assert.Equal("OrleansSilos", configuration.Silo.MembershipTableName);
+        Assert.Equal("127.0.0.1", configuration.Silo.AdvertisedAddress);
+        Assert.Equal(TimeSpan.FromSeconds(1), configuration.Membership.ProbeTimeout);
+        Assert.Equal(2, configuration.Membership.NumMissedProbesLimit);
+        Assert.Equal(1, configuration.Membership.NumVotesForDeathDeclaration);
+        Assert.Equal(TimeSpan.FromSeconds(2), configuration.Membership.TableRefreshTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(5), configuration.Membership.IAmAliveTablePublishTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(10), configuration.Membership.DeathVoteExpirationTimeout);
+
+        // Everything not tuned stays Orleans' default.
+        Assert.Equal(new ClusterMembershipOptions().NumProbedSilos, configuration.Membership.NumProbedSilos);
+    }
+
+    [Fact]
+    public void DynamoDB_clustering_and_Membership_keys_bind()
+    {
+        var configuration = Bind(
+            ("Silo:Clustering", "DynamoDB"),
+            ("Silo:MembershipTableName", "orders-silos"),
+            ("Silo:AdvertisedAddress", "10.0.0.7"),
+            ("DynamoDb:ServiceUrl", "http://127.0.0.1:4567"),
+            ("Membership:ProbeTimeout", "00:00:03"),
+            ("Membership:NumVotesForDeathDeclaration", "2"),
+            ("Membership:defunctSiloExpiration", "1.00:00:00"));
+
+        Assert.Empty(configuration.Validate());
+        Assert.Equal(SiloClustering.DynamoDB, configuration.Silo.Clustering);
+        Assert.Equal("orders-silos", configuration.Silo.MembershipTableName);
+        Assert.Equal("10.0.0.7", configuration.Silo.AdvertisedAddress);
+        Assert.Equal(TimeSpan.FromSeconds(3), configuration.Membership.ProbeTimeout);
+        Assert.Equal(2, configuration.Membership.NumVotesForDeathDeclaration);
+        Assert.Equal(TimeSpan.FromDays(1), configuration.Membership.DefunctSiloExpiration);
+        Assert.Equal(2, configuration.Membership.NumMissedProbesLimit);
+
+        var table = MembershipDefaults.TableOptions(configuration.Silo.MembershipTableName, configuration.DynamoDb);
+        Assert.Equal("http://127.0.0.1:4567/", table.Service);
+        Assert.Equal("orders-silos", table.TableName);
+
+        // What the silo hands Orleans.
+        var orleans = new ClusterMembershipOptions();
+        MembershipDefaults.CopyTo(configuration.Membership, orleans);
+        Assert.Equal(TimeSpan.FromSeconds(3), orleans.ProbeTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(2), orleans.TableRefreshTimeout);
+    }
+
+    [Fact]
+    public void Wrong_values_and_unknown_keys_are_refused_by_name()
+    {
+        var configuration = Bind(
+            ("Silo:Clustering", "Zookeeper"),
+            ("Silo:AdvertisedAddress", "my-host"),
+            ("Membership:ProbeTimout", "00:00:01"),
+            ("Membership:NumMissedProbesLimit", "0"),
+            ("Membership:TableRefreshTimeout", "soon"));
+
+        Assert.Equal(
+            [
+                "Silo:Clustering: 'Zookeeper' is not a SiloClustering (one of Localhost, DynamoDB).",
+                "Membership:ProbeTimout is not a known setting; did you mean Membership:ProbeTimeout?",
+                "Membership:TableRefreshTimeout: 'soon' is not a TimeSpan (like 00:00:00.200).",
+                "Silo:AdvertisedAddress must be an IP address, like 127.0.0.1; it is 'my-host'.",
+                "Membership:NumMissedProbesLimit must be at least 1; it is 0.",
+            ],
+            configuration.Validate());
+    }
+
+    [Fact]
+    public void DynamoDB_clustering_needs_a_valid_table_name_and_region()
+    {
+        var configuration = Bind(("Silo:Clustering", "dynamodb"), ("Silo:MembershipTableName", "x"), ("DynamoDb:Region", "Europe"));
+
+        Assert.Equal(SiloClustering.DynamoDB, configuration.Silo.Clustering);
+        Assert.Equal(
+            [
+                "Silo:MembershipTableName must be 3 to 255 of a-z, A-Z, 0-9, '_', '-' and '.'; it is 'x'.",
+                "DynamoDb:Region (for Silo:Clustering=DynamoDB) must be an AWS region such as 'us-east-1', or an absolute http(s) endpoint URL; it is 'Europe'.",
+            ],
+            configuration.Validate());
+
+        // The same names are fine with localhost clustering, which uses no table.
+        Assert.Empty(Bind(("Silo:MembershipTableName", "x")).Validate());
+    }
+
+    private static SiloConfiguration Bind(params (string Key, string? Value)[] settings) =>
+        SiloConfiguration.Bind(new ConfigurationBuilder()
+            .AddInMemoryCollection([KeyValuePair.Create("Silo:ApplicationName", (string?)"orders-app"), KeyValuePair.Create("Kinesis:StreamName", (string?)"orders")])
+            .AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, s.Value)))
+            .Build());
+}
