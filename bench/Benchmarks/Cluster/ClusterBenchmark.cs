@@ -149,27 +149,26 @@ internal static class ClusterBenchmark
         throw new TimeoutException($"No silo read {shard} within {timeout} of {victim.Name} going away.");
     }
 
-    /// <summary>Until every running silo reads at least one shard and every open shard is being delivered somewhere.</summary>
+    /// <summary>Until every silo reads at least one shard, has delivered records of it, and every open shard is read somewhere.</summary>
     private static async Task WaitBalancedAsync(BenchCluster cluster)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(120);
+        var deadline = DateTime.UtcNow.AddSeconds(240);
         while (true)
         {
-            var now = DateTimeOffset.UtcNow;
             var perSilo = new List<IReadOnlyList<ShardView>>();
             foreach (var silo in cluster.Silos)
             {
-                perSilo.Add((await BenchCluster.ShardsAsync(silo)).Where(s => s.Reading && s.LastDeliveredAt > now.AddSeconds(-5)).ToList());
+                perSilo.Add((await BenchCluster.ShardsAsync(silo)).Where(s => s.Reading).ToList());
             }
 
-            if (perSilo.All(s => s.Count > 0) && perSilo.SelectMany(s => s).Select(s => s.ShardId).Distinct().Count() >= Shards)
+            if (perSilo.All(s => s.Count > 0 && s.All(v => v.FirstDeliveredAt is not null)) && perSilo.SelectMany(s => s).Select(s => s.ShardId).Distinct().Count() >= Shards)
             {
                 return;
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException("The shards were not spread over every silo within 120 s: " + string.Join("; ", perSilo.Select(s => string.Join(",", s.Select(v => v.ShardId)))));
+                throw new TimeoutException("The shards were not spread over every silo within 240 s: " + string.Join("; ", perSilo.Select(s => string.Join(",", s.Select(v => $"{v.ShardId} delivered {v.FirstDeliveredAt}")))));
             }
 
             await Task.Delay(250);
