@@ -130,8 +130,47 @@ public sealed class ChaosTests(ITestOutputHelper output)
         Assert.True(queries.Failed.Count == 0, $"{queries.Failed.Count} queries failed despite retries: {string.Join("; ", queries.Failed.Take(3))}");
         Assert.True(queries.Calls > 0, "no query ran during the faults");
         Assert.True(kills >= 3, $"only {kills} SIGKILLs in {faults}");
+        Assert.True(queries.Retried > 0, "no query met a failover: the test did not exercise the retry");
         var shards = await cluster.Kinesis.ListShardsAsync(cluster.Stream);
         Assert.True(shards.Count >= 7, $"expected 4 shards, 2 children of a split and 1 of a merge; the stream has {shards.Count}");
+
+        // The kgrains tool finds the gateways in the membership table and gets through while a silo that has just died
+        // is still listed there as active.
+        var user = truth.Users.Values.OrderBy(u => u.UserId, StringComparer.Ordinal).First();
+        cluster.Silos[0].Kill();
+        Log(total, $"SIGKILL {cluster.Silos[0].Name}; kgrains query {user.UserId} through the membership table");
+        var (exitCode, stdout) = await RunCliAsync(
+            ["query", "--dynamodb-url", cluster.Emulators.DynamoDb.ToString(), "--membership-table", cluster.MembershipTable, "--cluster-id", cluster.ClusterId, user.UserId]);
+        Log(total, $"kgrains exited with {exitCode}");
+        Assert.True(exitCode == 0, $"kgrains query failed ({exitCode}): {stdout}");
+        Assert.Contains($"\"EventCount\": {user.EventCount},", stdout);
+    }
+
+    /// <summary>Runs the kgrains tool (copied next to the tests) and returns its exit code and output.</summary>
+    private static async Task<(int ExitCode, string Output)> RunCliAsync(IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "kgrains.dll"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill();
+            return (-1, "timed out after 90 s: " + await stdout + await stderr);
+        }
+
+        return (process.ExitCode, await stdout + await stderr);
     }
 
     /// <summary>A split a quarter of the way through the faults, a merge of its two children at the half.</summary>
