@@ -1,5 +1,6 @@
 using Orleans;
 using System.Text.Json;
+using KinesisGrains.Client;
 using KinesisGrains.Grains.UserActivity;
 using KinesisGrains.Runtime.Serialization;
 
@@ -72,9 +73,10 @@ public sealed class GroundTruth
     public async Task<List<string>> VerifyAsync(IGrainFactory grains, CancellationToken cancellationToken)
     {
         var mismatches = new List<string>();
-        await Parallel.ForEachAsync(Users.Values, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (want, _) =>
+        await Parallel.ForEachAsync(Users.Values, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (want, token) =>
         {
-            var got = await grains.GetGrain<IUserActivity>(want.UserId).GetSummaryAsync();
+            // A silo failing over makes calls fail for a few seconds: retried, not reported as a mismatch.
+            var got = await ClusterCallRetry.RunAsync(() => grains.GetGrain<IUserActivity>(want.UserId).GetSummaryAsync(), cancellationToken: token);
             if (GroundTruth.Compare(want, got) is { } difference)
             {
                 lock (mismatches)

@@ -18,7 +18,7 @@ internal static class QueryCommand
             var summaries = new List<UserActivitySummary>();
             foreach (var user in parse.GetValue(users)!)
             {
-                summaries.Add(await connection.Client.GetGrain<IUserActivity>(user).GetSummaryAsync().WaitAsync(cancellationToken));
+                summaries.Add(await connection.CallAsync(c => c.GetGrain<IUserActivity>(user).GetSummaryAsync(), cancellationToken));
             }
 
             if (output.IsJson)

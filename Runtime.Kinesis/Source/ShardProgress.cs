@@ -4,7 +4,7 @@ namespace KinesisGrains.Kinesis.Source;
 public sealed class ShardProgress(string shardId)
 {
     private readonly Lock _lock = new();
-    private ShardProgressSnapshot _snapshot = new(shardId, ShardReceiverState.Starting, 0, 0, 0, null, null, null, false, null);
+    private ShardProgressSnapshot _snapshot = new(shardId, ShardReceiverState.Starting, 0, 0, 0, null, null, null, false, null, null, null, null);
     private long _throttles;
 
     public string ShardId { get; } = shardId;
@@ -35,6 +35,9 @@ public sealed class ShardProgress(string shardId)
 }
 
 /// <param name="CaughtUp">The last fetch returned nothing and the shard reported no lag (or the shard ended).</param>
+/// <param name="ReadingSince">When this silo's receiver last started reading the shard (took its lease).</param>
+/// <param name="FirstDeliveredAt">When the first records read since then were delivered to every partition.</param>
+/// <param name="LastDeliveredAt">When records of the shard were last delivered to every partition.</param>
 public sealed record ShardProgressSnapshot(
     string ShardId,
     ShardReceiverState State,
@@ -45,7 +48,10 @@ public sealed record ShardProgressSnapshot(
     string? Checkpoint,
     long? MillisBehindLatest,
     bool CaughtUp,
-    string? LastError);
+    string? LastError,
+    DateTimeOffset? ReadingSince,
+    DateTimeOffset? FirstDeliveredAt,
+    DateTimeOffset? LastDeliveredAt);
 
 public enum ShardReceiverState
 {

@@ -81,7 +81,8 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         _resumeAfter = SentinelCheckpoint.IsSentinel(_lease.Checkpoint) ? null : new Position(_lease.Checkpoint, _lease.CheckpointSubSequenceNumber);
         Array.Fill(_lastTo, _resumeAfter);
         Array.Fill(_deliveredLastTo, _resumeAfter);
-        _progress.Update(p => p with { State = ShardReceiverState.Reading, Checkpoint = _lease.Checkpoint, CaughtUp = false, LastError = null });
+        var now = _context.Time.GetUtcNow();
+        _progress.Update(p => p with { State = ShardReceiverState.Reading, Checkpoint = _lease.Checkpoint, CaughtUp = false, LastError = null, ReadingSince = now, FirstDeliveredAt = null });
         LogStarted(_logger, _shardId, _lease.Checkpoint, _lease.CheckpointSubSequenceNumber);
         StartFetching(afterSequenceNumber: null);
         return Task.CompletedTask;
@@ -108,6 +109,15 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     /// <summary>Takes what the fetcher buffered and turns it into containers ready for the cache.</summary>
     private async Task ReadAsync()
     {
+        if (_ended && _queue is not null && _context.Checkpointer.TakeRewind(_shardId))
+        {
+            // A partition restored from an older snapshot missed events of this shard after it ended: the SHARD_END
+            // checkpoint, which the children wait for, is held back until a replay from the checkpoint fills the gap.
+            _ended = false;
+            _progress.Update(p => p with { State = ShardReceiverState.Reading, CaughtUp = false });
+            await RewindAsync();
+        }
+
         if (_ended || _queue is null)
         {
             return;
@@ -288,8 +298,11 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
                 _context.Checkpointer.Processed(_shardId, position, (Position?[])_deliveredLastTo.Clone());
             }
 
+            var deliveredAt = pending.Events + pending.DeadLettered > 0 ? _context.Time.GetUtcNow() : (DateTimeOffset?)null;
             _progress.Update(p => p with
             {
+                FirstDeliveredAt = p.FirstDeliveredAt ?? deliveredAt,
+                LastDeliveredAt = deliveredAt ?? p.LastDeliveredAt,
                 RecordsRead = p.RecordsRead + pending.Events + pending.DeadLettered,
                 EventsApplied = p.EventsApplied + pending.Events,
                 DeadLettered = p.DeadLettered + pending.DeadLettered,

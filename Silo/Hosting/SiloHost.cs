@@ -308,7 +308,14 @@ public static class SiloHost
         }
         catch (Amazon.S3.AmazonS3Exception exception) when (exception.ErrorCode == "NoSuchBucket" && create)
         {
-            await s3.PutBucketAsync(options.Bucket, cancellationToken);
+            try
+            {
+                await s3.PutBucketAsync(options.Bucket, cancellationToken);
+            }
+            catch (Amazon.S3.AmazonS3Exception raced) when (raced.ErrorCode is "BucketAlreadyExists" or "BucketAlreadyOwnedByYou")
+            {
+                // Silos started together: another one created it first.
+            }
         }
         catch (Amazon.S3.AmazonS3Exception exception) when (exception.ErrorCode == "NoSuchBucket")
         {

@@ -17,6 +17,11 @@ if (args.Length > 0 && args[0] == "receiver")
     return await ReceiverBenchmark.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "cluster")
+{
+    return await KinesisGrains.Benchmarks.Cluster.ClusterBenchmark.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "snapshots")
 {
     return await SnapshotBenchmark.RunAsync(args[1..]);

@@ -1,0 +1,262 @@
+using System.Diagnostics;
+using KinesisGrains.Cli.Clickstream;
+using KinesisGrains.Client;
+using KinesisGrains.Grains.UserActivity;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace KinesisGrains.MultiProcess;
+
+/// <summary>
+/// Three silo processes reading a kinesis-local stream while records flow: a random silo is SIGKILLed every 5–20 s
+/// and restarted, a shard is split and two are merged; every key's total must come out exact, and queries made
+/// meanwhile must be retried through the failovers, never fail.
+/// </summary>
+public sealed class ChaosTests(ITestOutputHelper output)
+{
+    private const int Keys = 500;
+
+    [Fact]
+    public async Task Random_SIGKILLs_a_split_and_a_merge_leave_every_total_exact()
+    {
+        // CI runs 90 s of faults; SOAK_MINUTES=20 runs a soak (README, Operations).
+        var faults = Environment.GetEnvironmentVariable("SOAK_MINUTES") is { Length: > 0 } minutes
+            ? TimeSpan.FromMinutes(double.Parse(minutes, System.Globalization.CultureInfo.InvariantCulture))
+            : TimeSpan.FromSeconds(90);
+        var seed = Environment.GetEnvironmentVariable("CHAOS_SEED") is { Length: > 0 } s ? int.Parse(s) : 2026;
+        var total = Stopwatch.StartNew();
+        await using var cluster = await ProcessCluster.StartAsync(silos: 3, shards: 4);
+        Log(total, $"emulators up, stream {cluster.Stream}; silo logs in {cluster.LogDirectory}; seed {seed}, faults for {faults}");
+        try
+        {
+            await RunAsync(cluster, faults, seed, total);
+        }
+        catch (Exception exception)
+        {
+            output.WriteLine($"FAILED: {exception.Message}\nSilo logs (kept): {cluster.LogDirectory}{cluster.LogTails()}");
+            throw;
+        }
+
+        Log(total, "done");
+    }
+
+    private async Task RunAsync(ProcessCluster cluster, TimeSpan faults, int seed, Stopwatch total)
+    {
+        await cluster.StartAllAsync();
+        Log(total, $"3 silos up: {string.Join(", ", cluster.Silos.Select(s => $"{s.Name} pid {s.ProcessId} gateway {s.GatewayPort}"))}");
+        await using var client = await cluster.ConnectAsync();
+
+        using var stop = new CancellationTokenSource();
+        var truth = new GroundTruth();
+        var producing = ProduceAsync(cluster, truth, stop.Token);
+        var querying = QueryAsync(client, seed, stop.Token);
+
+        // Kills every 5–20 s (seeded); a killed silo restarts 1–3 s later in the background, as a supervisor would,
+        // so the pace of kills does not depend on how long a restart takes on a loaded machine.
+        var random = new Random(seed);
+        var kills = 0;
+        var restarts = new List<Task>();
+        var restarting = new HashSet<SiloProcess>();
+        var resharded = ReshardAsync(cluster, total, faults);
+        var chaos = Stopwatch.StartNew();
+        while (true)
+        {
+            var wait = TimeSpan.FromSeconds(5 + (random.NextDouble() * 15));
+            var after = TimeSpan.FromSeconds(1 + (random.NextDouble() * 2));
+            var pick = random.Next(cluster.Silos.Count);
+            if (chaos.Elapsed + wait > faults)
+            {
+                break;
+            }
+
+            await Task.Delay(wait);
+            List<SiloProcess> running;
+            lock (restarting)
+            {
+                running = [.. cluster.Silos.Where(s => !restarting.Contains(s))];
+            }
+
+            if (running.Count == 0)
+            {
+                Log(total, "every killable silo is still restarting: no kill this time");
+                continue;
+            }
+
+            var victim = running[pick % running.Count];
+            var pid = victim.ProcessId;
+            victim.Kill();
+            kills++;
+            Log(total, $"SIGKILL {victim.Name} (pid {pid}) after {wait.TotalSeconds:F1} s");
+            lock (restarting)
+            {
+                restarting.Add(victim);
+            }
+
+            restarts.Add(Task.Run(async () =>
+            {
+                await Task.Delay(after);
+                await cluster.StartAsync(victim);
+                Log(total, $"restarted {victim.Name} (pid {victim.ProcessId}) {after.TotalSeconds:F1} s after its kill");
+                lock (restarting)
+                {
+                    restarting.Remove(victim);
+                }
+            }));
+        }
+
+        await Task.WhenAll(restarts);
+        await resharded;
+        await stop.CancelAsync();
+        var produced = await producing;
+        var queries = await querying;
+        Log(total, $"produced {produced:N0} records over {truth.Users.Count} keys; {queries.Calls} queries during the faults, {queries.Retried} retried, {queries.Failed.Count} failed");
+
+        // Every key exact: waiting helps while records are still being read; an over-count never heals.
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        List<string> mismatches;
+        while (true)
+        {
+            mismatches = await truth.VerifyAsync(client.Client, CancellationToken.None);
+            if (mismatches.Count == 0 || DateTime.UtcNow > deadline || mismatches.Any(IsOverCount))
+            {
+                break;
+            }
+
+            await Task.Delay(1_000);
+        }
+
+        Log(total, $"verified {truth.Users.Count} keys: {mismatches.Count} mismatches");
+        Assert.True(mismatches.Count == 0, $"{mismatches.Count} keys differ from the truth, e.g. {string.Join("; ", mismatches.Take(5))}");
+        Assert.True(queries.Failed.Count == 0, $"{queries.Failed.Count} queries failed despite retries: {string.Join("; ", queries.Failed.Take(3))}");
+        Assert.True(queries.Calls > 0, "no query ran during the faults");
+        Assert.True(kills >= 3, $"only {kills} SIGKILLs in {faults}");
+        Assert.True(queries.Retried > 0, "no query met a failover: the test did not exercise the retry");
+        var shards = await cluster.Kinesis.ListShardsAsync(cluster.Stream);
+        Assert.True(shards.Count >= 7, $"expected 4 shards, 2 children of a split and 1 of a merge; the stream has {shards.Count}");
+
+        // The kgrains tool finds the gateways in the membership table and gets through while a silo that has just died
+        // is still listed there as active.
+        var user = truth.Users.Values.OrderBy(u => u.UserId, StringComparer.Ordinal).First();
+        cluster.Silos[0].Kill();
+        Log(total, $"SIGKILL {cluster.Silos[0].Name}; kgrains query {user.UserId} through the membership table");
+        var (exitCode, stdout) = await RunCliAsync(
+            ["query", "--dynamodb-url", cluster.Emulators.DynamoDb.ToString(), "--membership-table", cluster.MembershipTable, "--cluster-id", cluster.ClusterId, user.UserId]);
+        Log(total, $"kgrains exited with {exitCode}");
+        Assert.True(exitCode == 0, $"kgrains query failed ({exitCode}): {stdout}");
+        Assert.Contains($"\"EventCount\": {user.EventCount},", stdout);
+    }
+
+    /// <summary>Runs the kgrains tool (copied next to the tests) and returns its exit code and output.</summary>
+    private static async Task<(int ExitCode, string Output)> RunCliAsync(IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "kgrains.dll"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill();
+            return (-1, "timed out after 90 s: " + await stdout + await stderr);
+        }
+
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>A split a quarter of the way through the faults, a merge of its two children at the half.</summary>
+    private async Task ReshardAsync(ProcessCluster cluster, Stopwatch total, TimeSpan faults)
+    {
+        var kinesis = cluster.Kinesis;
+        await Task.Delay(faults / 4);
+        var first = (await kinesis.ListShardsAsync(cluster.Stream)).Where(s => s.IsOpen).OrderBy(s => s.HashKeyRange.StartingHashKey).First();
+        var middle = first.HashKeyRange.StartingHashKey + ((first.HashKeyRange.EndingHashKey - first.HashKeyRange.StartingHashKey) / 2);
+        await kinesis.SplitShardAsync(cluster.Stream, first.ShardId, middle);
+        await kinesis.WaitForStreamActiveAsync(cluster.Stream, TimeSpan.FromSeconds(60));
+        Log(total, $"split {first.ShardId}");
+
+        await Task.Delay(faults / 4);
+        var open = (await kinesis.ListShardsAsync(cluster.Stream)).Where(s => s.IsOpen).OrderBy(s => s.HashKeyRange.StartingHashKey).ToList();
+        await kinesis.MergeShardsAsync(cluster.Stream, open[0].ShardId, open[1].ShardId);
+        await kinesis.WaitForStreamActiveAsync(cluster.Stream, TimeSpan.FromSeconds(60));
+        Log(total, $"merged {open[0].ShardId} and {open[1].ShardId}");
+    }
+
+    /// <summary>Puts records in chunks until stopped (about 300 a second); the truth counts only acknowledged ones.</summary>
+    private static async Task<long> ProduceAsync(ProcessCluster cluster, GroundTruth truth, CancellationToken stop)
+    {
+        var producer = new ClickstreamProducer(cluster.Kinesis, cluster.Stream) { Concurrency = 1 };
+        var start = DateTimeOffset.UtcNow.AddHours(-2);
+        for (var chunk = 0; !stop.IsCancellationRequested; chunk++)
+        {
+            var began = Stopwatch.StartNew();
+
+            // Never cancelled half-way: a put whose answer is lost would make the truth unknowable.
+            await producer.ProduceAsync(300, Keys, seed: chunk, truth, start: start.AddSeconds(chunk));
+            var rest = TimeSpan.FromSeconds(1) - began.Elapsed;
+            if (rest > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(rest, stop);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+        }
+
+        return truth.Events;
+    }
+
+    /// <summary>Queries random keys through the faults; each call retries transient errors as every client of the helper does.</summary>
+    private static async Task<(long Calls, long Retried, List<string> Failed)> QueryAsync(ClusterConnection client, int seed, CancellationToken stop)
+    {
+        var random = new Random(seed + 1);
+        long calls = 0, retried = 0;
+        var failed = new List<string>();
+        while (!stop.IsCancellationRequested)
+        {
+            var user = ClickstreamGenerator.UserId(random.Next(Keys));
+            var wasRetried = false;
+            try
+            {
+                calls++;
+                await ClusterCallRetry.RunAsync(() => client.Client.GetGrain<IUserActivity>(user).GetSummaryAsync(), onRetry: _ => wasRetried = true);
+            }
+            catch (Exception exception)
+            {
+                failed.Add($"{user}: {exception.GetType().Name}: {exception.Message}");
+            }
+
+            retried += wasRetried ? 1 : 0;
+            try
+            {
+                await Task.Delay(200, stop);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        return (calls, retried, failed);
+    }
+
+    /// <summary>An over-count ("events 12 != 10") can never heal by waiting.</summary>
+    private static bool IsOverCount(string mismatch)
+    {
+        var part = mismatch.Split(':', 2)[1].Split(',')[0].Trim().Split(' ');
+        return part.Length == 4 && part[0] == "events" && long.Parse(part[1]) > long.Parse(part[3]);
+    }
+
+    private void Log(Stopwatch total, string message) => output.WriteLine($"[{total.Elapsed.TotalSeconds,6:F1} s] {message}");
+}

@@ -1,0 +1,121 @@
+using KinesisGrains.Client;
+using KinesisGrains.Kinesis.Client;
+using KinesisGrains.Testing;
+
+namespace KinesisGrains.MultiProcess;
+
+/// <summary>
+/// kinesis-local, dynalite and s3rver on free ports of 127.0.0.1, one stream, and silo processes sharing an S3 bucket
+/// for snapshots and an Orleans cluster whose membership is a DynamoDB table; logs under <see cref="LogDirectory"/> are
+/// kept after the test.
+/// </summary>
+internal sealed class ProcessCluster : IAsyncDisposable
+{
+    private readonly TempDirectory _data = new();
+    private readonly Dictionary<string, string> _settings;
+
+    private ProcessCluster(EmulatorEnvironment emulators, string stream, int silos, IEnumerable<KeyValuePair<string, string>> extra)
+    {
+        Emulators = emulators;
+        Stream = stream;
+        Kinesis = NewKinesisClient(emulators);
+        LogDirectory = Path.Combine(AppContext.BaseDirectory, "silo-logs", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{stream}");
+        Silos = [.. Enumerable.Range(1, silos).Select(i => new SiloProcess($"silo-{i}", SiloExecutable.Path, Path.Combine(_data.Path, $"silo-{i}"), LogDirectory))];
+        _settings = new Dictionary<string, string>
+        {
+            ["Silo:ApplicationName"] = "app-" + stream,
+            ["Silo:ClusterId"] = "c-" + stream,
+            ["Silo:Clustering"] = "DynamoDB",
+            ["Silo:MembershipTableName"] = "silos-" + stream,
+            ["Kinesis:StreamName"] = stream,
+            ["Kinesis:ServiceUrl"] = emulators.KinesisLocal.ToString(),
+            ["Kinesis:AccessKeyId"] = "local",
+            ["Kinesis:SecretAccessKey"] = "local",
+            ["Kinesis:InitialPosition"] = "TRIM_HORIZON",
+            ["Kinesis:MinFetchPeriod"] = "00:00:00.200",
+            ["Kinesis:ShardFetchInterval"] = "00:00:00.500",
+            ["Kinesis:CheckpointInterval"] = "00:00:01",
+            ["DynamoDb:ServiceUrl"] = emulators.DynamoDb.ToString(),
+            ["DynamoDb:AccessKeyId"] = "local",
+            ["DynamoDb:SecretAccessKey"] = "local",
+            ["Snapshots:Bucket"] = stream,
+            ["Snapshots:ServiceUrl"] = emulators.S3.ToString(),
+            ["Snapshots:AccessKeyId"] = "S3RVER",
+            ["Snapshots:SecretAccessKey"] = "S3RVER",
+            ["Snapshots:CreateBucketIfMissing"] = "true",
+            ["Grains:PartitionCount"] = "8",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:KinesisGrains"] = "Information",
+            ["Logging:Console:FormatterOptions:TimestampFormat"] = "HH:mm:ss.fff ",
+        };
+        foreach (var (key, value) in extra)
+        {
+            _settings[key] = value;
+        }
+    }
+
+    public EmulatorEnvironment Emulators { get; }
+
+    public string Stream { get; }
+
+    public KinesisClient Kinesis { get; }
+
+    public IReadOnlyList<SiloProcess> Silos { get; }
+
+    public string LogDirectory { get; }
+
+    public string ClusterId => _settings["Silo:ClusterId"];
+
+    public string MembershipTable => _settings["Silo:MembershipTableName"];
+
+    public static async Task<ProcessCluster> StartAsync(int silos, int shards, params (string Key, string Value)[] extra)
+    {
+        var emulators = EmulatorEnvironment.Start("kinesis-local", "dynalite", "s3rver");
+        try
+        {
+            var stream = "s-" + Guid.NewGuid().ToString("N")[..10];
+            using (var kinesis = NewKinesisClient(emulators))
+            {
+                await kinesis.CreateStreamAsync(stream, shards);
+                await kinesis.WaitForStreamActiveAsync(stream, TimeSpan.FromSeconds(60));
+            }
+
+            return new ProcessCluster(emulators, stream, silos, extra.Select(e => new KeyValuePair<string, string>(e.Key, e.Value)));
+        }
+        catch
+        {
+            emulators.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Starts a silo with the cluster's settings.</summary>
+    public Task StartAsync(SiloProcess silo, params (string Key, string Value)[] extra) =>
+        silo.StartAsync(_settings.Concat(extra.Select(e => new KeyValuePair<string, string>(e.Key, e.Value))), TimeSpan.FromSeconds(90));
+
+    public Task StartAllAsync() => Task.WhenAll(Silos.Select(s => StartAsync(s)));
+
+    /// <summary>An Orleans client that reads the gateways from the membership table: any live silo serves it.</summary>
+    public Task<ClusterConnection> ConnectAsync() =>
+        ClusterConnection.ConnectDynamoDbAsync(Emulators.DynamoDb.ToString(), MembershipTable, ClusterId);
+
+    /// <summary>The tails of every silo's current log, for a failure message.</summary>
+    public string LogTails(int lines = 30) =>
+        string.Concat(Silos.Select(s => $"\n----- {s.Name} ({s.CurrentLog}) -----\n{s.Tail(lines)}"));
+
+    public async ValueTask DisposeAsync()
+    {
+        await Task.WhenAll(Silos.Select(s => s.StopAsync(TimeSpan.FromSeconds(20))));
+        foreach (var silo in Silos)
+        {
+            silo.Dispose();
+        }
+
+        Kinesis.Dispose();
+        Emulators.Dispose();
+        _data.Dispose();
+    }
+
+    private static KinesisClient NewKinesisClient(EmulatorEnvironment emulators) =>
+        new(new KinesisClientOptions { ServiceUrl = emulators.KinesisLocal, AccessKeyId = "local", SecretAccessKey = "local" });
+}

@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace KinesisGrains.MultiProcess;
+
+/// <summary>
+/// One silo of a multi-process cluster: its own ports and data folder, kept across restarts (so a restarted silo is
+/// the same lease owner); each run's stdout and stderr go to a log file that outlives the run. Also used by the
+/// cluster benchmark (bench/Benchmarks/Cluster).
+/// </summary>
+/// <param name="siloAssembly">The silo to run: the Release build of Silo/ (KinesisGrains.Silo.dll).</param>
+internal sealed partial class SiloProcess(string name, string siloAssembly, string dataDirectory, string logDirectory) : IDisposable
+{
+    private static readonly HttpClient s_http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly Lock _lock = new();
+    private Process? _process;
+    private StreamWriter? _log;
+    private int _runs;
+
+    public string Name { get; } = name;
+
+    public string DataDirectory { get; } = dataDirectory;
+
+    public int SiloPort { get; } = FreePort();
+
+    public int GatewayPort { get; } = FreePort();
+
+    public int HttpPort { get; } = FreePort();
+
+    public Uri HttpUrl => new($"http://127.0.0.1:{HttpPort}");
+
+    public bool IsRunning => _process is { HasExited: false };
+
+    public int? ProcessId => _process?.Id;
+
+    public string? CurrentLog { get; private set; }
+
+    public IReadOnlyList<string> Logs => Directory.Exists(logDirectory)
+        ? [.. Directory.EnumerateFiles(logDirectory, Name + ".run-*.log").Order(StringComparer.Ordinal)]
+        : [];
+
+    /// <summary>The settings that make this silo this slot (ports, data folder), on top of the cluster's.</summary>
+    public IEnumerable<KeyValuePair<string, string>> OwnSettings =>
+    [
+        new("Silo:DataDirectory", DataDirectory),
+        new("Silo:SiloPort", SiloPort.ToString()),
+        new("Silo:GatewayPort", GatewayPort.ToString()),
+        new("Silo:HttpUrl", HttpUrl.ToString().TrimEnd('/')),
+    ];
+
+    /// <summary>Starts <c>dotnet Silo.dll --Key=Value ...</c> and waits until its /health answers.</summary>
+    public async Task StartAsync(IEnumerable<KeyValuePair<string, string>> settings, TimeSpan timeout)
+    {
+        if (IsRunning)
+        {
+            throw new InvalidOperationException($"{Name} is running already.");
+        }
+
+        _process?.Dispose();
+        Directory.CreateDirectory(logDirectory);
+        _runs++;
+        CurrentLog = System.IO.Path.Combine(logDirectory, $"{Name}.run-{_runs:D2}.log");
+        _log = new StreamWriter(CurrentLog) { AutoFlush = true };
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = DataDirectory,
+        };
+        start.ArgumentList.Add(siloAssembly);
+        foreach (var (key, value) in settings.Concat(OwnSettings))
+        {
+            start.ArgumentList.Add($"--{key}={value}");
+        }
+
+        Directory.CreateDirectory(DataDirectory);
+        var process = new Process { StartInfo = start };
+        var log = _log;
+        process.OutputDataReceived += (_, e) => Write(log, e.Data);
+        process.ErrorDataReceived += (_, e) => Write(log, e.Data is null ? null : "stderr: " + e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"{Name} exited with code {process.ExitCode} while starting:\n{Tail(40)}");
+            }
+
+            try
+            {
+                if ((await s_http.GetAsync(new Uri(HttpUrl, "/health"))).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+            {
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{Name} did not answer /health within {timeout}:\n{Tail(40)}");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>SIGKILL: the process dies at once, announcing nothing (a crash, a lost machine).</summary>
+    public void Kill()
+    {
+        var process = _process ?? throw new InvalidOperationException($"{Name} was never started.");
+        process.Kill(entireProcessTree: false);
+        process.WaitForExit(10_000);
+        Write(_log, $"=== test: SIGKILL at {DateTimeOffset.UtcNow:O}");
+    }
+
+    /// <summary>SIGTERM: a graceful stop (final checkpoints, leases released, grains deactivated); waits for the exit.</summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        var process = _process;
+        if (process is null || process.HasExited)
+        {
+            return;
+        }
+
+        Write(_log, $"=== test: SIGTERM at {DateTimeOffset.UtcNow:O}");
+        _ = SendSignal(process.Id, Sigterm);
+        using var limit = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+            Write(_log, "=== test: did not stop in time; killed");
+        }
+    }
+
+    /// <summary>The silo's <c>/status</c> document, or null while it does not answer.</summary>
+    public async Task<JsonElement?> StatusAsync()
+    {
+        try
+        {
+            using var response = await s_http.GetAsync(new Uri(HttpUrl, "/status"));
+            if (!response.IsSuccessStatusCode)
+            {
+                return null;
+            }
+
+            using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            return document.RootElement.Clone();
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The last lines of this silo's current log.</summary>
+    public string Tail(int lines)
+    {
+        if (CurrentLog is null || !File.Exists(CurrentLog))
+        {
+            return "(no log)";
+        }
+
+        using var stream = new FileStream(CurrentLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var all = new StreamReader(stream).ReadToEnd().Split('\n');
+        return string.Join('\n', all.TakeLast(lines));
+    }
+
+    public void Dispose()
+    {
+        if (IsRunning)
+        {
+            _process!.Kill();
+            _process.WaitForExit(10_000);
+        }
+
+        _process?.Dispose();
+        _log?.Dispose();
+    }
+
+    private void Write(StreamWriter? log, string? line)
+    {
+        if (log is null || line is null)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            try
+            {
+                log.WriteLine(line);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    private const int Sigterm = 15;
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int SendSignal(int pid, int signal);
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
