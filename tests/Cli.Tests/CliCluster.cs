@@ -7,7 +7,7 @@ namespace KinesisGrains.Tests;
 
 /// <summary>
 /// The README's world on free ports: kinesalite and dynalite (LocalCluster), and an Orleans silo in this process that
-/// consumes the stream <c>clickstream</c>, started on first use (after the README's create-stream, when it runs first).
+/// consumes the stream <c>clickstream</c> with its membership in dynalite, started on first use (after the README's create-stream, when it runs first).
 /// </summary>
 public sealed class CliCluster : LocalCluster, IAsyncLifetime
 {
@@ -37,7 +37,8 @@ public sealed class CliCluster : LocalCluster, IAsyncLifetime
                 }
 
                 await Kinesis.WaitForStreamActiveAsync(Stream, TimeSpan.FromSeconds(30));
-                _silo = await StartSiloAsync(SiloSettings("kgrains-readme", Stream, _data.Path));
+                // DynamoDB membership, so both the README's --gateway lines and its --dynamodb-url line reach it.
+                _silo = await StartSiloAsync(SiloSettings("kgrains-readme", Stream, _data.Path, ("Silo:Clustering", "DynamoDB")));
             }
 
             return _silo;

@@ -111,7 +111,7 @@ internal static partial class ReadmeCommands
     /// The README's local endpoints swapped for the test's: Kinesis at 127.0.0.1:4567, the silo's HTTP at 127.0.0.1:8080
     /// and its gateway port 30000. Any other 127.0.0.1 port fails the test: the README would show an endpoint nobody runs.
     /// </summary>
-    public static string[] Substitute(string[] arguments, Uri kinesis, Uri silo, int gatewayPort)
+    public static string[] Substitute(string[] arguments, Uri kinesis, Uri silo, int gatewayPort, Uri dynamoDb)
     {
         var result = new string[arguments.Length];
         for (var i = 0; i < arguments.Length; i++)
@@ -123,6 +123,7 @@ internal static partial class ReadmeCommands
                 {
                     "4567" => kinesis.GetLeftPart(UriPartial.Authority),
                     "8080" => silo.GetLeftPart(UriPartial.Authority),
+                    "8000" => dynamoDb.GetLeftPart(UriPartial.Authority),
                     var port => throw new InvalidOperationException($"README uses a local endpoint on port {port} that the test does not know: {argument}"),
                 } + url.Groups["path"].Value;
             }
