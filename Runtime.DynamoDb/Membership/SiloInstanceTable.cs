@@ -64,26 +64,7 @@ internal static partial class SiloInstanceTable
     {
         try
         {
-            await dynamo.CreateTableAsync(
-                new CreateTableRequest
-                {
-                    TableName = options.TableName,
-                    KeySchema =
-                    [
-                        new KeySchemaElement(SiloInstanceRecord.DeploymentIdAttribute, KeyType.HASH),
-                        new KeySchemaElement(SiloInstanceRecord.SiloIdentityAttribute, KeyType.RANGE),
-                    ],
-                    AttributeDefinitions =
-                    [
-                        new AttributeDefinition(SiloInstanceRecord.DeploymentIdAttribute, ScalarAttributeType.S),
-                        new AttributeDefinition(SiloInstanceRecord.SiloIdentityAttribute, ScalarAttributeType.S),
-                    ],
-                    BillingMode = options.UseProvisionedThroughput ? BillingMode.PROVISIONED : BillingMode.PAY_PER_REQUEST,
-                    ProvisionedThroughput = options.UseProvisionedThroughput
-                        ? new ProvisionedThroughput(options.ReadCapacityUnits, options.WriteCapacityUnits)
-                        : null,
-                },
-                cancellationToken);
+            await dynamo.CreateTableAsync(options.CreateTableRequest(SiloInstanceRecord.DeploymentIdAttribute, SiloInstanceRecord.SiloIdentityAttribute), cancellationToken);
             LogInformationTableCreated(logger, options.TableName, Billing(options));
             return true;
         }

@@ -66,26 +66,7 @@ internal sealed partial class GrainStateTable(IAmazonDynamoDB dynamo, DynamoDbGr
     {
         try
         {
-            await dynamo.CreateTableAsync(
-                new CreateTableRequest
-                {
-                    TableName = Name,
-                    KeySchema =
-                    [
-                        new KeySchemaElement(GrainStateItem.ReferenceAttribute, KeyType.HASH),
-                        new KeySchemaElement(GrainStateItem.StateNameAttribute, KeyType.RANGE),
-                    ],
-                    AttributeDefinitions =
-                    [
-                        new AttributeDefinition(GrainStateItem.ReferenceAttribute, ScalarAttributeType.S),
-                        new AttributeDefinition(GrainStateItem.StateNameAttribute, ScalarAttributeType.S),
-                    ],
-                    BillingMode = options.UseProvisionedThroughput ? BillingMode.PROVISIONED : BillingMode.PAY_PER_REQUEST,
-                    ProvisionedThroughput = options.UseProvisionedThroughput
-                        ? new ProvisionedThroughput(options.ReadCapacityUnits, options.WriteCapacityUnits)
-                        : null,
-                },
-                cancellationToken);
+            await dynamo.CreateTableAsync(options.CreateTableRequest(GrainStateItem.ReferenceAttribute, GrainStateItem.StateNameAttribute), cancellationToken);
             LogInformationTableCreated(logger, Name, Billing(options.UseProvisionedThroughput, options.ReadCapacityUnits, options.WriteCapacityUnits));
             return true;
         }

@@ -161,30 +161,8 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
 
     /// <summary>The heartbeat: bumps the counter of a lease <paramref name="owner"/> holds, so others see it alive.</summary>
     /// <exception cref="LeaseLostException">The lease has another owner now.</exception>
-    public async Task RenewAsync(string shardId, string owner, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await dynamo.UpdateItemAsync(
-                new UpdateItemRequest
-                {
-                    TableName = TableName,
-                    Key = Key(shardId),
-                    UpdateExpression = $"ADD {LeaseCounter} :one",
-                    ConditionExpression = $"{LeaseOwner} = :owner",
-                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
-                    {
-                        [":owner"] = new() { S = owner },
-                        [":one"] = new() { N = "1" },
-                    },
-                },
-                cancellationToken);
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            throw new LeaseLostException(shardId, owner);
-        }
-    }
+    public Task RenewAsync(string shardId, string owner, CancellationToken cancellationToken)
+        => UpdateOwnedAsync(shardId, owner, $"ADD {LeaseCounter} :one", cancellationToken);
 
     /// <summary>
     /// Gives up a lease <paramref name="owner"/> holds, after its final checkpoint: <c>leaseOwner</c> is removed (the
@@ -192,7 +170,12 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     /// instead of waiting for it to expire. Conditional on the owner, as the KCL's evictLease.
     /// </summary>
     /// <exception cref="LeaseLostException">The lease has another owner now.</exception>
-    public async Task ReleaseAsync(string shardId, string owner, CancellationToken cancellationToken)
+    public Task ReleaseAsync(string shardId, string owner, CancellationToken cancellationToken)
+        => UpdateOwnedAsync(shardId, owner, $"REMOVE {LeaseOwner} ADD {LeaseCounter} :one", cancellationToken);
+
+    /// <summary>An update of a lease <paramref name="owner"/> holds that also bumps the counter (<c>:one</c>).</summary>
+    /// <exception cref="LeaseLostException">The lease has another owner now.</exception>
+    private async Task UpdateOwnedAsync(string shardId, string owner, string updateExpression, CancellationToken cancellationToken)
     {
         try
         {
@@ -201,7 +184,7 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
                 {
                     TableName = TableName,
                     Key = Key(shardId),
-                    UpdateExpression = $"REMOVE {LeaseOwner} ADD {LeaseCounter} :one",
+                    UpdateExpression = updateExpression,
                     ConditionExpression = $"{LeaseOwner} = :owner",
                     ExpressionAttributeValues = new Dictionary<string, AttributeValue>
                     {

@@ -86,11 +86,12 @@ public sealed class DynamoDbClusteringTests(LocalCluster cluster) : IClassFixtur
 
             var (exitCode, stdout, stderr) = await ProcessRunner.RunAsync(
                 "kgrains.dll",
-                ["query", "--dynamodb-url", cluster.Emulators.DynamoDb.ToString(), "--membership-table", table, "--cluster-id", clusterId, "user-000001"],
+                ["query", "--dynamodb-url", cluster.Emulators.DynamoDb.ToString(), "--membership-table", table, "--cluster-id", clusterId, "--json", "user-000001"],
                 TimeSpan.FromSeconds(120));
 
             Assert.True(exitCode == 0, $"kgrains query exited {exitCode}: {stderr}");
-            Assert.Contains("{", stdout, StringComparison.Ordinal);
+            using var summaries = System.Text.Json.JsonDocument.Parse(stdout);
+            Assert.Equal("user-000001", Assert.Single(summaries.RootElement.EnumerateArray()).GetProperty("userId").GetString());
             Assert.True(declaredDead < TimeSpan.FromSeconds(60), $"declared dead after {declaredDead}");
             Console.WriteLine($"A SIGKILLed silo was declared dead in the DynamoDB membership table after {declaredDead.TotalSeconds:F1} s.");
         }
