@@ -72,7 +72,10 @@ public sealed class SiloStatus(
             _rates.Rate(shard.ShardId, shard.RecordsRead),
             context.ProgressOf(shard.ShardId).Throttles,
             checkpointCurrentAt,
-            leaseHeld && checkpointCurrentAt is { } at ? AgeMs(at, now) : null);
+            leaseHeld && checkpointCurrentAt is { } at ? AgeMs(at, now) : null,
+            shard.ReadingSince,
+            shard.FirstDeliveredAt,
+            shard.LastDeliveredAt);
     }
 
     private static PartitionStateStatus? PartitionOf(PartitionStore store, DateTimeOffset now)

@@ -41,6 +41,9 @@ public sealed record SiloStatusSnapshot(
 /// <param name="Throttles">GetRecords calls of this shard that Kinesis throttled.</param>
 /// <param name="CheckpointCurrentAt">When a checkpoint cycle last found the checkpoint at everything delivered.</param>
 /// <param name="CheckpointAgeMs">Time since then, for a shard this silo reads; null otherwise.</param>
+/// <param name="ReadingSince">When this silo began reading the shard (took its lease).</param>
+/// <param name="FirstDeliveredAt">When the first records read since then were delivered to every partition.</param>
+/// <param name="LastDeliveredAt">When records of the shard were last delivered to every partition.</param>
 public sealed record ShardStatus(
     string ShardId,
     ShardReceiverState State,
@@ -57,7 +60,10 @@ public sealed record ShardStatus(
     double RecordsPerSecond,
     long Throttles,
     DateTimeOffset? CheckpointCurrentAt,
-    long? CheckpointAgeMs);
+    long? CheckpointAgeMs,
+    DateTimeOffset? ReadingSince,
+    DateTimeOffset? FirstDeliveredAt,
+    DateTimeOffset? LastDeliveredAt);
 
 /// <summary>A state partition active on this silo: its size as RocksDB estimates it and when it was last made durable.</summary>
 /// <param name="PartitionId">The state's name and partition number, as its snapshots are named (<c>user-activity.p-00007</c>).</param>

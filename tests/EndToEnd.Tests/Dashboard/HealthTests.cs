@@ -53,6 +53,10 @@ public sealed class HealthTests(LocalCluster cluster) : IClassFixture<LocalClust
         var status = await StatusAsync(http);
         Assert.True(status.GetProperty("ready").GetBoolean());
         Assert.All(status.GetProperty("shards").EnumerateArray(), s => Assert.True(s.GetProperty("leaseHeld").GetBoolean()));
+
+        // The cluster benchmark times hand-overs by these: when a silo began reading a shard, and first delivered it.
+        Assert.All(status.GetProperty("shards").EnumerateArray(), s => Assert.Equal(JsonValueKind.String, s.GetProperty("readingSince").ValueKind));
+        Assert.All(status.GetProperty("shards").EnumerateArray(), s => Assert.True(s.TryGetProperty("firstDeliveredAt", out _)));
     }
 
     [Fact]
