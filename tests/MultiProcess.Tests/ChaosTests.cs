@@ -139,16 +139,16 @@ public sealed class ChaosTests(ITestOutputHelper output)
         var user = truth.Users.Values.OrderBy(u => u.UserId, StringComparer.Ordinal).First();
         cluster.Silos[0].Kill();
         Log(total, $"SIGKILL {cluster.Silos[0].Name}; kgrains query {user.UserId} through the membership table");
-        var (exitCode, stdout) = await RunCliAsync(
+        var (exitCode, stdout, stderr) = await RunCliAsync(
             ["query", "--dynamodb-url", cluster.Emulators.DynamoDb.ToString(), "--membership-table", cluster.MembershipTable, "--cluster-id", cluster.ClusterId, "--json", user.UserId]);
         Log(total, $"kgrains exited with {exitCode}");
-        Assert.True(exitCode == 0, $"kgrains query failed ({exitCode}): {stdout}");
+        Assert.True(exitCode == 0, $"kgrains query failed ({exitCode}): {stderr}{stdout}");
         using var summaries = System.Text.Json.JsonDocument.Parse(stdout);
         Assert.Equal(user.EventCount, Assert.Single(summaries.RootElement.EnumerateArray()).GetProperty("eventCount").GetInt64());
     }
 
-    /// <summary>Runs the kgrains tool (copied next to the tests) and returns its exit code and output.</summary>
-    private static async Task<(int ExitCode, string Output)> RunCliAsync(IEnumerable<string> arguments)
+    /// <summary>Runs the kgrains tool (copied next to the tests) and returns its exit code, its stdout, and its stderr (a failover may log warnings there).</summary>
+    private static async Task<(int ExitCode, string Output, string Errors)> RunCliAsync(IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "kgrains.dll"));
@@ -168,10 +168,10 @@ public sealed class ChaosTests(ITestOutputHelper output)
         catch (OperationCanceledException)
         {
             process.Kill();
-            return (-1, "timed out after 90 s: " + await stdout + await stderr);
+            return (-1, "timed out after 90 s: " + await stdout, await stderr);
         }
 
-        return (process.ExitCode, await stdout + await stderr);
+        return (process.ExitCode, await stdout, await stderr);
     }
 
     /// <summary>A split a quarter of the way through the faults, a merge of its two children at the half.</summary>
