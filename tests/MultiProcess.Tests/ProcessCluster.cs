@@ -21,33 +21,11 @@ internal sealed class ProcessCluster : IAsyncDisposable
         Kinesis = NewKinesisClient(emulators);
         LogDirectory = Path.Combine(AppContext.BaseDirectory, "silo-logs", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{stream}");
         Silos = [.. Enumerable.Range(1, silos).Select(i => new SiloProcess($"silo-{i}", SiloExecutable.Path, Path.Combine(_data.Path, $"silo-{i}"), LogDirectory))];
-        _settings = new Dictionary<string, string>
-        {
-            ["Silo:ApplicationName"] = "app-" + stream,
-            ["Silo:ClusterId"] = "c-" + stream,
-            ["Silo:Clustering"] = "DynamoDB",
-            ["Silo:MembershipTableName"] = "silos-" + stream,
-            ["Kinesis:StreamName"] = stream,
-            ["Kinesis:ServiceUrl"] = emulators.KinesisLocal.ToString(),
-            ["Kinesis:AccessKeyId"] = "local",
-            ["Kinesis:SecretAccessKey"] = "local",
-            ["Kinesis:InitialPosition"] = "TRIM_HORIZON",
-            ["Kinesis:MinFetchPeriod"] = "00:00:00.200",
-            ["Kinesis:ShardFetchInterval"] = "00:00:00.500",
-            ["Kinesis:CheckpointInterval"] = "00:00:01",
-            ["DynamoDb:ServiceUrl"] = emulators.DynamoDb.ToString(),
-            ["DynamoDb:AccessKeyId"] = "local",
-            ["DynamoDb:SecretAccessKey"] = "local",
-            ["Snapshots:Bucket"] = stream,
-            ["Snapshots:ServiceUrl"] = emulators.S3.ToString(),
-            ["Snapshots:AccessKeyId"] = "S3RVER",
-            ["Snapshots:SecretAccessKey"] = "S3RVER",
-            ["Snapshots:CreateBucketIfMissing"] = "true",
-            ["Grains:PartitionCount"] = "8",
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Logging:LogLevel:KinesisGrains"] = "Information",
-            ["Logging:Console:FormatterOptions:TimestampFormat"] = "HH:mm:ss.fff ",
-        };
+        _settings = ClusterSiloSettings.For(stream, emulators.KinesisLocal, emulators.DynamoDb, emulators.S3);
+        _settings["Kinesis:MinFetchPeriod"] = "00:00:00.200";
+        _settings["Kinesis:ShardFetchInterval"] = "00:00:00.500";
+        _settings["Kinesis:CheckpointInterval"] = "00:00:01";
+        _settings["Grains:PartitionCount"] = "8";
         foreach (var (key, value) in extra)
         {
             _settings[key] = value;

@@ -19,29 +19,7 @@ internal sealed class BenchCluster : IAsyncDisposable
         _data = Path.Combine(Path.GetTempPath(), "kgrains-bench-cluster-" + stream);
         var siloAssembly = Path.Combine(RepositoryRoot.Path, "Silo", "bin", "Release", "net10.0", "KinesisGrains.Silo.dll");
         Silos = [.. Enumerable.Range(1, silos).Select(i => new SiloProcess($"{stream}-silo-{i}", siloAssembly, Path.Combine(_data, $"silo-{i}"), logDirectory))];
-        _settings = new Dictionary<string, string>
-        {
-            ["Silo:ApplicationName"] = "app-" + stream,
-            ["Silo:ClusterId"] = "c-" + stream,
-            ["Silo:Clustering"] = "DynamoDB",
-            ["Silo:MembershipTableName"] = "silos-" + stream,
-            ["Kinesis:StreamName"] = stream,
-            ["Kinesis:ServiceUrl"] = emulators.Kinesis.ToString(),
-            ["Kinesis:AccessKeyId"] = "local",
-            ["Kinesis:SecretAccessKey"] = "local",
-            ["Kinesis:InitialPosition"] = "TRIM_HORIZON",
-            ["DynamoDb:ServiceUrl"] = emulators.DynamoDb.ToString(),
-            ["DynamoDb:AccessKeyId"] = "local",
-            ["DynamoDb:SecretAccessKey"] = "local",
-            ["Snapshots:Bucket"] = stream,
-            ["Snapshots:ServiceUrl"] = emulators.S3.ToString(),
-            ["Snapshots:AccessKeyId"] = "S3RVER",
-            ["Snapshots:SecretAccessKey"] = "S3RVER",
-            ["Snapshots:CreateBucketIfMissing"] = "true",
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Logging:LogLevel:KinesisGrains"] = "Information",
-            ["Logging:Console:FormatterOptions:TimestampFormat"] = "HH:mm:ss.fff ",
-        };
+        _settings = ClusterSiloSettings.For(stream, emulators.Kinesis, emulators.DynamoDb, emulators.S3);
         foreach (var (key, value) in extra)
         {
             _settings[key] = value;
