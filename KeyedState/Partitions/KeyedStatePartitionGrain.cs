@@ -6,6 +6,7 @@ using KinesisGrains.KeyedState.Storage;
 using KinesisGrains.RocksDb.Storage;
 using KinesisGrains.Runtime.DeadLetters;
 using KinesisGrains.Runtime.Diagnostics;
+using KinesisGrains.Runtime.ExactlyOnce;
 using KinesisGrains.Runtime.KeyedState;
 using KinesisGrains.Runtime.Monitoring;
 using KinesisGrains.Runtime.Placement;
@@ -28,11 +29,9 @@ namespace KinesisGrains.KeyedState.Partitions;
 /// <c>[ImplicitStreamSubscription("namespace")]</c>; Orleans runs one call at a time, so the logic needs no locks.
 /// </summary>
 /// <remarks>
-/// Exactly-once state: each delivery's changed keys are written in one RocksDB batch together with the shard's
-/// high-water mark, and an event at or below the mark (a redelivery) is skipped. Each batch says where the
-/// receiver's previous batch for this partition ended; a partition that has not seen the shard that far (it was
-/// restored from a snapshot older than what the receiver sent since) refuses the shard's batches and reports the
-/// shard at the next checkpoint barrier, whose caller rewinds the shard to its checkpoint.
+/// Exactly-once state: the <see cref="PartitionLedger"/> decides which batches to apply, which events are
+/// redeliveries and what a barrier may vouch for; this grain applies what it admits, all or nothing, and writes the
+/// changed keys in one RocksDB batch together with the ledger entries they reach (<c>docs/exactly-once.md</c>).
 /// </remarks>
 [ShardAffinityPlacement]
 public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, IKeyedStatePartition<TState>, IPartitionCheckpoint,
@@ -41,12 +40,10 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 {
     private readonly Dictionary<string, TState> _states = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _dirtyShards = new(StringComparer.Ordinal);
     private readonly List<UnwrittenBatch> _unwritten = [];
+    private readonly List<(StreamRecord Record, string Reason)> _batchDeadLetters = [];
     private int _unwrittenEvents;
-    private readonly Dictionary<string, Position> _highWaterMarks = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Position> _covered = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _gaps = new(StringComparer.Ordinal);
+    private PartitionLedger _ledger = new([]);
     private readonly ArrayBufferWriter<byte> _buffer = new(256);
     private readonly Utf8JsonWriter _writer = new(Stream.Null);
     private PartitionStore? _store;
@@ -97,12 +94,11 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             throw new InvalidOperationException($"{StateName} partition {Partition} cannot open its state: {exception.GetType().Name}: {exception.Message}");
         }
 
-        LoadPositions(StateKeys.HighWaterMarkRange, _highWaterMarks);
-        LoadPositions(StateKeys.CoveredRange, _covered);
+        _ledger = LoadLedger();
 
         // Holds a RocksDB and its caches: idle collection would only make the next event pay to reopen it.
         DelayDeactivation(TimeSpan.FromDays(3650));
-        LogActivated(_logger, StateName, Partition, _highWaterMarks.Count);
+        LogActivated(_logger, StateName, Partition, _ledger.Shards.Count);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -140,23 +136,38 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             (source.Equals(_localSilo) ? RuntimeMetrics.EventsFromLocalSilo : RuntimeMetrics.EventsFromOtherSilo).Add(batch.Count);
         }
 
-        if (batch.From is { } from && _covered.TryGetValue(shardId, out var covered) && covered < from)
+        var wasRefusing = _ledger.Refusing.Contains(shardId);
+        var admission = _ledger.Admit(shardId, batch.From, out var newGap);
+        if (!admission.Accepted)
         {
-            if (_gaps.Add(shardId))
+            if (newGap)
             {
                 RuntimeMetrics.PartitionGaps.Add(1);
-                LogGap(_logger, StateName, Partition, shardId, covered.ToString(), from.ToString());
+                LogGap(_logger, StateName, Partition, shardId, _ledger.CoverageOf(shardId).Covered?.ToString() ?? "nothing", batch.From?.ToString() ?? "origin");
             }
 
             return Task.CompletedTask;
         }
 
-        if (_gaps.Remove(shardId))
+        if (wasRefusing)
         {
             LogGapClosed(_logger, StateName, Partition, shardId);
         }
 
-        Apply(batch);
+        try
+        {
+            Apply(batch, admission);
+        }
+        catch (Exception exception)
+        {
+            // Rule 1: nothing of a failed batch stays. What was applied since the last write goes too (the ledger
+            // goes back with it), so the partition is as it was at its last write: the shard's next batches are
+            // refused as a gap and replayed, never re-applied on top of a prefix.
+            DiscardUnwritten();
+            LogBatchFailed(_logger, StateName, Partition, shardId, exception);
+            throw new InvalidOperationException($"{StateName} partition {Partition} could not apply a batch of shard {shardId}: {exception.GetType().Name}: {exception.Message}");
+        }
+
         return Task.CompletedTask;
     }
 
@@ -166,7 +177,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
     public Task<TState?> GetAsync(string key) => Task.FromResult(TryGetState(key));
 
-    public Task SetAsync(string key, TState? state)
+    public async Task SetAsync(string key, TState? state)
     {
         // Written on its own, after what the stream changed: a later restore of the key replays nothing before it.
         WriteDirty();
@@ -185,69 +196,60 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         }
 
         store.Write(batch);
-        return Task.CompletedTask;
+
+        // Durable when the call returns (rule 6): a snapshot, or the WAL synced to disk.
+        await MakeDurableAsync();
     }
 
     public async Task<PartitionPersistResult> PersistAsync(ShardBarrier[] barriers)
     {
         var persistStarted = Stopwatch.GetTimestamp();
         WriteDirty();
-        var uncovered = new List<string>();
-        var store = Store;
-        using (var batch = store.CreateBatch())
+        var gaps = new List<ShardGap>();
+        foreach (var barrier in barriers)
         {
-            foreach (var barrier in barriers)
+            var known = _ledger.Refusing.Contains(barrier.ShardId);
+            if (_ledger.Vouch(barrier) is { } gap)
             {
-                var shardId = barrier.ShardId;
-                var hasCovered = _covered.TryGetValue(shardId, out var covered);
-
-                // The last batch sent here reached an earlier activation, not this one (restored from an older snapshot).
-                if (!_gaps.Contains(shardId) && barrier.LastSent is { } lastSent && hasCovered && covered < lastSent && _gaps.Add(shardId))
+                gaps.Add(gap);
+                if (!known)
                 {
                     RuntimeMetrics.PartitionGaps.Add(1);
-                    LogGap(_logger, StateName, Partition, shardId, covered.ToString(), lastSent.ToString());
                 }
 
-                if (_gaps.Contains(shardId))
-                {
-                    uncovered.Add(shardId);
-                    continue;
-                }
-
-                // Every delivery up to the barrier reached this partition before this call did, and it holds the last one.
-                if (barrier.IsSequenceNumber)
-                {
-                    var reached = new Position(barrier.Checkpoint, barrier.SubSequenceNumber);
-                    if (!hasCovered || covered < reached)
-                    {
-                        _covered[shardId] = reached;
-                        batch.Put(StateKeys.Covered(shardId), Encoding.UTF8.GetBytes(reached.ToString()));
-                    }
-                }
-            }
-
-            if (batch.Count > 0)
-            {
-                store.Write(batch);
+                LogUncovered(_logger, StateName, Partition, barrier.ShardId, gap.HoldsUpTo?.ToString() ?? "nothing", barrier.LastSent?.ToString() ?? "origin");
             }
         }
 
-        var metadata = _covered.ToDictionary(p => "covered:" + p.Key, p => p.Value.ToString(), StringComparer.Ordinal);
-        var stores = ServiceProvider.GetRequiredService<PartitionStateStores>();
-        var started = Stopwatch.GetTimestamp();
-        long snapshotBytes = 0;
-        if (await stores.PersistAsync(_store!, metadata, CancellationToken.None) is { } snapshot)
-        {
-            snapshotBytes = snapshot.BytesUploaded;
-            LogSnapshot(_logger, StateName, Partition, snapshot.Manifest.SnapshotId, snapshot.BytesUploaded, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        }
+        var epoch = _ledger.NextEpoch();
+        WriteLedger();
+        var snapshotBytes = await MakeDurableAsync();
 
         if (barriers.Length > 0)
         {
             MoveToShardIfSettled();
         }
 
-        return new PartitionPersistResult([.. uncovered], TakeProgress(snapshotBytes, Stopwatch.GetElapsedTime(persistStarted)));
+        return new PartitionPersistResult([.. gaps], TakeProgress(snapshotBytes, Stopwatch.GetElapsedTime(persistStarted)), epoch);
+    }
+
+    /// <summary>Makes everything written so far durable: an S3 snapshot with the ledger's coverage, or the local WAL synced.</summary>
+    /// <returns>The bytes uploaded.</returns>
+    private async Task<long> MakeDurableAsync()
+    {
+        var metadata = _ledger.Shards
+            .Where(p => p.Value.Covered is not null)
+            .ToDictionary(p => "covered:" + p.Key, p => p.Value.Covered!.Value.ToString(), StringComparer.Ordinal);
+        metadata["epoch"] = _ledger.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var stores = ServiceProvider.GetRequiredService<PartitionStateStores>();
+        var started = Stopwatch.GetTimestamp();
+        if (await stores.PersistAsync(_store!, metadata, CancellationToken.None) is not { } snapshot)
+        {
+            return 0;
+        }
+
+        LogSnapshot(_logger, StateName, Partition, snapshot.Manifest.SnapshotId, snapshot.BytesUploaded, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return snapshot.BytesUploaded;
     }
 
     /// <summary>What this partition did since the previous barrier; the counts start again from zero.</summary>
@@ -257,7 +259,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         if (_store?.Store is RocksDbKeyValueStore rocks)
         {
             // RocksDB's estimate counts the shards' position marks too: leave those out.
-            keys = Math.Max(0, (long)(rocks.Database.GetIntProperty("rocksdb.estimate-num-keys") ?? 0) - _highWaterMarks.Count - _covered.Count);
+            keys = Math.Max(0, (long)(rocks.Database.GetIntProperty("rocksdb.estimate-num-keys") ?? 0) - 2 * _ledger.Shards.Count - 1);
             memory = (long)((rocks.Database.GetIntProperty("rocksdb.cur-size-all-mem-tables") ?? 0) + (rocks.Database.GetIntProperty("rocksdb.estimate-table-readers-mem") ?? 0));
         }
 
@@ -301,18 +303,23 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
     private IKeyValueStore Store => _store?.Store ?? throw new InvalidOperationException($"Partition {Partition} of {StateName} is not active.");
 
-    private void Apply(KeyedEventBatch<TEvent> batch)
+    /// <summary>
+    /// Applies an admitted batch, all or nothing (rule 1): an event whose logic throws, or whose key's stored state
+    /// cannot be read, is dead-lettered and leaves its key as before it; anything else that throws leaves the ledger
+    /// unmoved for the caller to discard. The ledger moves, and the batch's dead letters are written, only at the end.
+    /// </summary>
+    private void Apply(KeyedEventBatch<TEvent> batch, BatchAdmission admission)
     {
         var applyStarted = Stopwatch.GetTimestamp();
         var writesBefore = _writeTicks;
         var shardId = batch.ShardId;
-        var hasMark = _highWaterMarks.TryGetValue(shardId, out var mark);
         var events = batch.Events;
         HashSet<int>? failed = null;
+        _batchDeadLetters.Clear();
 
         // Events of a batch are in shard order: only a prefix can be at or below the mark (a redelivery).
         var first = 0;
-        while (hasMark && first < events.Length && events[first].Info.Token <= mark)
+        while (first < events.Length && !admission.IsNew(events[first].Info.Token))
         {
             first++;
         }
@@ -322,7 +329,20 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         for (var i = first; i < events.Length; i++)
         {
             ref readonly var keyed = ref events[i];
-            var state = GetOrCreateState(keyed.Key);
+            TState state;
+            try
+            {
+                state = GetOrCreateState(keyed.Key);
+            }
+            catch (Exception exception) when (exception is JsonException or NotSupportedException or InvalidOperationException)
+            {
+                // A stored state that no longer deserializes (e.g. a required field added to the state type): the
+                // event cannot be applied to it, and the stored state stays for an operator to look at.
+                (failed ??= []).Add(i);
+                StageDeadLetter(keyed, $"the stored state of key '{keyed.Key}' cannot be read as {typeof(TState).Name}: {exception.Message}");
+                continue;
+            }
+
             try
             {
                 Apply(keyed.Key, state, keyed.Item, keyed.Info);
@@ -331,8 +351,8 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             catch (Exception exception)
             {
                 (failed ??= []).Add(i);
-                DeadLetter(keyed, exception);
-                RestoreKey(keyed.Key, events, i, failed, hasMark ? mark : null);
+                StageDeadLetter(keyed, $"{StateName} of key '{keyed.Key}' threw {exception.GetType().Name}: {exception.Message}");
+                RestoreKey(keyed.Key, events, i, failed, admission.SkipUpTo);
             }
 
             _dirty.Add(keyed.Key);
@@ -340,19 +360,20 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
         if (first < events.Length)
         {
-            _highWaterMarks[shardId] = events[^1].Info.Token;
-            _unwritten.Add(new UnwrittenBatch(batch, hasMark ? mark : null, failed));
+            _unwritten.Add(new UnwrittenBatch(batch, admission.SkipUpTo, failed));
             _unwrittenEvents += events.Length - first;
         }
 
-        if (!_covered.TryGetValue(shardId, out var covered) || covered < batch.To)
+        foreach (var (record, reason) in _batchDeadLetters)
         {
-            _covered[shardId] = batch.To;
+            _deadLetters.Add(record, reason);
         }
 
-        _dirtyShards.Add(shardId);
+        _deadLettered += _batchDeadLetters.Count;
+        _batchDeadLetters.Clear();
+        _ledger.Commit(shardId, first < events.Length ? events[^1].Info.Token : null, batch.To);
 
-        // Written behind: many events of a key cost one put, and state and marks still move together.
+        // Written behind: many events of a key cost one put, and state and ledger still move together.
         if (_dirty.Count >= _maxDirtyKeys || _unwrittenEvents >= _maxUnwrittenEvents)
         {
             WriteDirty();
@@ -362,6 +383,20 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         RuntimeMetrics.DuplicatesSkipped.Add(skipped);
         _eventsApplied += applied;
         _applyTicks += Stopwatch.GetTimestamp() - applyStarted - (_writeTicks - writesBefore);
+    }
+
+    /// <summary>
+    /// Forgets everything applied since the last write: states, unwritten batches and the ledger go back to what
+    /// the store holds.
+    /// </summary>
+    private void DiscardUnwritten()
+    {
+        _states.Clear();
+        _dirty.Clear();
+        _unwritten.Clear();
+        _unwrittenEvents = 0;
+        _batchDeadLetters.Clear();
+        _ledger = LoadLedger();
     }
 
     /// <summary>
@@ -395,19 +430,18 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         }
     }
 
-    private void DeadLetter(in KeyedEvent<TEvent> keyed, Exception exception)
+    private void StageDeadLetter(in KeyedEvent<TEvent> keyed, string reason)
     {
         var info = keyed.Info;
         var data = JsonSerializer.SerializeToUtf8Bytes(keyed.Item, StateSerializer.Options);
         var record = new StreamRecord(data, info.PartitionKey, info.Token.SequenceNumber, info.Token.SubSequenceNumber, null, info.ArrivalTime, info.ShardId);
-        _deadLetters.Add(record, $"{StateName} of key '{keyed.Key}' threw {exception.GetType().Name}: {exception.Message}");
-        _deadLettered++;
+        _batchDeadLetters.Add((record, reason));
     }
 
     /// <summary>One atomic write: the changed keys' states with the high-water marks and covered positions they reach.</summary>
     private void WriteDirty()
     {
-        if (_dirty.Count == 0 && _dirtyShards.Count == 0)
+        if (_dirty.Count == 0 && !_ledger.HasChanges)
         {
             return;
         }
@@ -430,23 +464,10 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             }
         }
 
-        foreach (var shardId in _dirtyShards)
-        {
-            if (_highWaterMarks.TryGetValue(shardId, out var mark))
-            {
-                batch.Put(StateKeys.HighWaterMark(shardId), Encoding.UTF8.GetBytes(mark.ToString()));
-            }
-
-            if (_covered.TryGetValue(shardId, out var covered))
-            {
-                batch.Put(StateKeys.Covered(shardId), Encoding.UTF8.GetBytes(covered.ToString()));
-            }
-        }
-
+        PutLedger(batch);
         store.Write(batch);
         _keysWritten += _dirty.Count;
         _dirty.Clear();
-        _dirtyShards.Clear();
         _unwritten.Clear();
         _unwrittenEvents = 0;
         var written = Stopwatch.GetTimestamp() - started;
@@ -503,8 +524,49 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     private TState? LoadState(string key) =>
         Store.Get(StateKeys.State(key)) is { } bytes ? StateSerializer.Deserialize<TState>(bytes) : null;
 
-    private void LoadPositions((byte[] Lower, byte[] Upper) range, Dictionary<string, Position> into)
+    /// <summary>The ledger as the store holds it (marks, coverage, epoch).</summary>
+    private PartitionLedger LoadLedger()
     {
+        var marks = LoadPositions(StateKeys.HighWaterMarkRange);
+        var covered = LoadPositions(StateKeys.CoveredRange);
+        var entries = marks.Keys.Union(covered.Keys, StringComparer.Ordinal)
+            .Select(shardId => KeyValuePair.Create(
+                shardId,
+                new ShardCoverage(marks.TryGetValue(shardId, out var mark) ? mark : null, covered.TryGetValue(shardId, out var c) ? c : null)));
+        var epoch = Store.Get(StateKeys.Epoch) is { } bytes ? long.Parse(Encoding.UTF8.GetString(bytes), System.Globalization.CultureInfo.InvariantCulture) : 0;
+        return new PartitionLedger(entries, epoch);
+    }
+
+    /// <summary>Writes the ledger's changes and epoch on their own (at a barrier, after the states were written).</summary>
+    private void WriteLedger()
+    {
+        var store = Store;
+        using var batch = store.CreateBatch();
+        PutLedger(batch);
+        store.Write(batch);
+    }
+
+    private void PutLedger(IKeyValueBatch batch)
+    {
+        foreach (var (shardId, coverage) in _ledger.TakeChanged())
+        {
+            if (coverage.Mark is { } mark)
+            {
+                batch.Put(StateKeys.HighWaterMark(shardId), Encoding.UTF8.GetBytes(mark.ToString()));
+            }
+
+            if (coverage.Covered is { } covered)
+            {
+                batch.Put(StateKeys.Covered(shardId), Encoding.UTF8.GetBytes(covered.ToString()));
+            }
+        }
+
+        batch.Put(StateKeys.Epoch, Encoding.UTF8.GetBytes(_ledger.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    private Dictionary<string, Position> LoadPositions((byte[] Lower, byte[] Upper) range)
+    {
+        var into = new Dictionary<string, Position>(StringComparer.Ordinal);
         Store.Scan(range.Lower, range.Upper, (key, value) =>
         {
             var text = Encoding.UTF8.GetString(value);
@@ -512,6 +574,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             into[StateKeys.ShardIdOf(key)] = new Position(text[..slash], long.Parse(text[(slash + 1)..], System.Globalization.CultureInfo.InvariantCulture));
             return true;
         });
+        return into;
     }
 
     /// <summary>A delivery applied but not yet written: what a key's restore after a failed event replays.</summary>
@@ -526,7 +589,13 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{State} partition {Partition} missed events of shard {ShardId}: it has seen it up to {Covered}, the receiver sent up to {From}; its batches wait for a replay from the checkpoint")]
     private static partial void LogGap(ILogger logger, string state, int partition, string shardId, string covered, string from);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{State} partition {Partition}: shard {ShardId} replays from its checkpoint; its batches are applied again")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{State} partition {Partition} cannot vouch for shard {ShardId}: it holds it up to {HoldsUpTo}, its last batch ended at {LastSent}; the shard is replayed from there")]
+    private static partial void LogUncovered(ILogger logger, string state, int partition, string shardId, string holdsUpTo, string lastSent);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{State} partition {Partition}: a batch of shard {ShardId} failed; what was applied since the last write is discarded and replayed")]
+    private static partial void LogBatchFailed(ILogger logger, string state, int partition, string shardId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{State} partition {Partition}: shard {ShardId} replays from where it holds it; its batches are applied again")]
     private static partial void LogGapClosed(ILogger logger, string state, int partition, string shardId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{State} partition {Partition}: the snapshot on deactivation failed; the next activation replays from the shards' checkpoints")]

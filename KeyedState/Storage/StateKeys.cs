@@ -14,6 +14,9 @@ internal static class StateKeys
     private static readonly byte[] s_highWaterMarkTag = "hwm:"u8.ToArray();
     private static readonly byte[] s_coveredTag = "cov:"u8.ToArray();
 
+    /// <summary>The partition ledger's epoch (checkpoint barriers vouched at).</summary>
+    public static byte[] Epoch { get; } = [MetadataKind, .. "epoch"u8];
+
     public static int MaxStateKeyLength(string key) => 1 + Encoding.UTF8.GetMaxByteCount(key.Length);
 
     /// <summary>Writes the store key of <paramref name="key"/>'s state; returns its length.</summary>

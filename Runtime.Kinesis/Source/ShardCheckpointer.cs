@@ -1,4 +1,5 @@
 using KinesisGrains.Kinesis.Leasing;
+using KinesisGrains.Runtime.ExactlyOnce;
 using KinesisGrains.Runtime.Storage;
 using KinesisGrains.Runtime.Streams;
 using Microsoft.Extensions.Logging;
@@ -6,9 +7,10 @@ using Microsoft.Extensions.Logging;
 namespace KinesisGrains.Kinesis.Source;
 
 /// <summary>
-/// Moves shard checkpoints in DynamoDB, in one place and in the right order: first the state snapshot, then the
-/// checkpoints of every shard up to what was applied before the snapshot began. A checkpoint therefore never passes
-/// what the state holds durably, whatever crashes in between.
+/// Moves shard checkpoints in DynamoDB, in one place and in the right order: first the checkpoint barrier, then the
+/// checkpoints of every shard up to what was delivered before the barrier began, only forward, and not for a shard a
+/// partition found a gap in (that shard is replayed from where the partition holds it). A checkpoint therefore never
+/// passes what the state holds durably, whatever crashes in between.
 /// </summary>
 public sealed partial class ShardCheckpointer(
     ShardLeaseTable leases,
@@ -19,10 +21,9 @@ public sealed partial class ShardCheckpointer(
 {
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _cycle = new(1, 1);
-    private readonly Dictionary<string, Position> _pending = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Position> _written = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, StreamSequenceToken?[]> _lastSent = new(StringComparer.Ordinal);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _rewinds = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Delivered> _pending = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ShardCheckpoint> _written = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StreamSequenceToken?> _rewinds = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _currentAt = new(StringComparer.Ordinal);
 
     /// <summary>Completed checkpoint cycles (snapshot and checkpoints), for status and tests.</summary>
@@ -36,49 +37,59 @@ public sealed partial class ShardCheckpointer(
     /// </summary>
     public Action<TimeSpan, TimeSpan, TimeSpan>? CycleCompleted { get; init; }
 
-    /// <summary>Every record of the shard up to <paramref name="token"/> has been delivered to the partitions.</summary>
-    /// <param name="lastSentByPartition">For each partition, the end of the last batch it was sent up to <paramref name="token"/>.</param>
-    public void Processed(string shardId, StreamSequenceToken token, StreamSequenceToken?[] lastSentByPartition)
+    /// <summary>A receiver took the shard with the lease's checkpoint: what was pending from an earlier ownership is void.</summary>
+    public void Started(string shardId, ShardCheckpoint leaseCheckpoint)
     {
         lock (_lock)
         {
-            _pending[shardId] = new Position(token, Ended: false);
-            _lastSent[shardId] = lastSentByPartition;
+            _pending.Remove(shardId);
+            _rewinds.Remove(shardId);
+            _written[shardId] = leaseCheckpoint;
         }
     }
 
-    /// <summary>The shard was read and applied to its end; SHARD_END is written with the next checkpoint.</summary>
-    public void Ended(string shardId)
+    /// <summary>Every read of the shard up to <paramref name="reached"/> has been delivered to every partition.</summary>
+    /// <param name="ended">The shard was read to its end: SHARD_END is written with the next checkpoint.</param>
+    /// <param name="lastSentByPartition">For each partition, the end of the last batch it was sent up to there.</param>
+    public void Processed(string shardId, StreamSequenceToken? reached, bool ended, StreamSequenceToken?[] lastSentByPartition)
     {
         lock (_lock)
         {
-            var token = _pending.TryGetValue(shardId, out var position) ? position.Token : default;
-            _pending[shardId] = new Position(token, Ended: true);
+            _pending[shardId] = new Delivered(new ShardCheckpoint(reached, ended), lastSentByPartition);
+        }
+    }
+
+    /// <summary>The shard's receiver rewound: what it reported delivered before no longer holds for the replay.</summary>
+    public void Rewound(string shardId)
+    {
+        lock (_lock)
+        {
+            _pending.Remove(shardId);
         }
     }
 
     /// <summary>
     /// True once after a checkpoint barrier found a partition that missed events of the shard: its receiver must
-    /// read again from the shard's checkpoint.
+    /// read again from <paramref name="start"/> (where the partition holds the shard up to; null: the shard's origin).
     /// </summary>
-    public bool TakeRewind(string shardId) => _rewinds.TryRemove(shardId, out _);
-
-    /// <summary>The last checkpoint this silo wrote for the shard, as a position; null when none or a sentinel.</summary>
-    public StreamSequenceToken? GetCheckpointPosition(string shardId)
+    public bool TakeRewind(string shardId, out StreamSequenceToken? start)
     {
         lock (_lock)
         {
-            return _written.TryGetValue(shardId, out var position) && !position.Ended ? position.Token : null;
+            return _rewinds.Remove(shardId, out start);
         }
     }
 
-    public string? GetCheckpoint(string shardId)
+    /// <summary>The shard's checkpoint as this silo last wrote or found it; null when unknown.</summary>
+    public ShardCheckpoint? GetWritten(string shardId)
     {
         lock (_lock)
         {
-            return _written.TryGetValue(shardId, out var position) ? position.Checkpoint : null;
+            return _written.TryGetValue(shardId, out var written) ? written : null;
         }
     }
+
+    public string? GetCheckpoint(string shardId) => GetWritten(shardId) is { } written ? TextOf(written).Checkpoint : null;
 
     /// <summary>
     /// When a checkpoint cycle last found the shard's checkpoint at everything delivered before the cycle began
@@ -92,40 +103,53 @@ public sealed partial class ShardCheckpointer(
         }
     }
 
-    /// <summary>Snapshots the state, then checkpoints every shard that moved since the last cycle.</summary>
+    /// <summary>Runs the barrier, then checkpoints every shard that moved forward and has no gap.</summary>
     public async Task CheckpointAsync(CancellationToken cancellationToken)
     {
         await _cycle.WaitAsync(cancellationToken);
         var started = time.GetTimestamp();
         try
         {
-            // Positions first: everything they cover was applied before the snapshot starts, so the snapshot holds it.
-            List<KeyValuePair<string, Position>> moved;
-            List<ShardDelivery> positions;
+            // Positions first: everything they cover was delivered before the barrier is sent, so the barrier holds it.
+            List<KeyValuePair<string, ShardCheckpoint>> moved;
+            List<ShardDelivery> deliveries;
             lock (_lock)
             {
-                moved = _pending.Where(p => !_written.TryGetValue(p.Key, out var written) || written != p.Value).ToList();
-                positions = _pending
-                    .Select(p => new ShardDelivery(new SourcePosition(p.Key, p.Value.Checkpoint, p.Value.SubSequenceNumber), _lastSent.GetValueOrDefault(p.Key) ?? []))
+                moved = _pending
+                    .Where(p => p.Value.Checkpoint.IsAfter(_written.TryGetValue(p.Key, out var written) ? written : null))
+                    .Select(p => KeyValuePair.Create(p.Key, p.Value.Checkpoint))
+                    .ToList();
+                deliveries = _pending
+                    .Select(p => new ShardDelivery(p.Key, p.Value.Checkpoint.Position, p.Value.Checkpoint.Ended, p.Value.LastSentByPartition))
                     .ToList();
             }
 
             if (moved.Count == 0)
             {
                 CycleCompleted?.Invoke(TimeSpan.Zero, TimeSpan.Zero, time.GetElapsedTime(started));
-                NoteCurrent(positions);
+                NoteCurrent(deliveries);
                 return;
             }
 
-            var uncovered = await snapshotter.SnapshotAsync(positions, cancellationToken);
+            var gaps = await snapshotter.SnapshotAsync(deliveries, cancellationToken);
             var snapshotted = time.GetTimestamp();
+            var uncovered = new HashSet<string>(StringComparer.Ordinal);
+            lock (_lock)
+            {
+                foreach (var gap in gaps)
+                {
+                    _rewinds[gap.ShardId] = uncovered.Add(gap.ShardId) || !_rewinds.TryGetValue(gap.ShardId, out var earlier)
+                        ? gap.HoldsUpTo
+                        : ShardGap.EarlierStart(earlier, gap.HoldsUpTo);
+                }
+            }
+
             foreach (var shardId in uncovered)
             {
                 LogUncovered(logger, shardId);
-                _rewinds[shardId] = 0;
             }
 
-            foreach (var (shardId, position) in moved)
+            foreach (var (shardId, checkpoint) in moved)
             {
                 if (uncovered.Contains(shardId))
                 {
@@ -134,10 +158,14 @@ public sealed partial class ShardCheckpointer(
 
                 try
                 {
-                    await leases.CheckpointAsync(shardId, workerId, position.Checkpoint, position.SubSequenceNumber, cancellationToken);
+                    var (text, subSequenceNumber) = TextOf(checkpoint);
+                    await leases.CheckpointAsync(shardId, workerId, text, subSequenceNumber, cancellationToken);
                     lock (_lock)
                     {
-                        _written[shardId] = position;
+                        if (checkpoint.IsAfter(_written.TryGetValue(shardId, out var written) ? written : null))
+                        {
+                            _written[shardId] = checkpoint;
+                        }
                     }
                 }
                 catch (LeaseLostException exception)
@@ -153,7 +181,7 @@ public sealed partial class ShardCheckpointer(
             Cycles++;
             LastCheckpointAt = time.GetUtcNow();
             CycleCompleted?.Invoke(time.GetElapsedTime(started, snapshotted), time.GetElapsedTime(snapshotted), time.GetElapsedTime(started));
-            NoteCurrent(positions);
+            NoteCurrent(deliveries);
         }
         finally
         {
@@ -161,18 +189,24 @@ public sealed partial class ShardCheckpointer(
         }
     }
 
-    /// <summary>Stamps the shards whose written checkpoint is the position this cycle started from.</summary>
-    private void NoteCurrent(List<ShardDelivery> positions)
+    /// <summary>The lease row's checkpoint text and sub-sequence number of a checkpoint.</summary>
+    public static (string Checkpoint, long SubSequenceNumber) TextOf(ShardCheckpoint checkpoint) =>
+        checkpoint.Ended ? (SentinelCheckpoint.ShardEnd, 0)
+        : checkpoint.Position is { } position ? (position.SequenceNumber, position.SubSequenceNumber)
+        : throw new ArgumentException("The shard's origin is not a checkpoint to write.", nameof(checkpoint));
+
+    /// <summary>Stamps the shards whose written checkpoint is at (or past) what this cycle started from.</summary>
+    private void NoteCurrent(List<ShardDelivery> deliveries)
     {
         var now = time.GetUtcNow();
         lock (_lock)
         {
-            foreach (var delivery in positions)
+            foreach (var delivery in deliveries)
             {
-                var shardId = delivery.Position.ShardId;
-                if (_written.TryGetValue(shardId, out var written) && written.Checkpoint == delivery.Position.Checkpoint && written.SubSequenceNumber == delivery.Position.SubSequenceNumber)
+                var reached = new ShardCheckpoint(delivery.Reached, delivery.Ended);
+                if (_written.TryGetValue(delivery.ShardId, out var written) && !reached.IsAfter(written))
                 {
-                    _currentAt[shardId] = now;
+                    _currentAt[delivery.ShardId] = now;
                 }
             }
         }
@@ -200,12 +234,8 @@ public sealed partial class ShardCheckpointer(
         }
     }
 
-    private readonly record struct Position(StreamSequenceToken Token, bool Ended)
-    {
-        public string Checkpoint => Ended ? SentinelCheckpoint.ShardEnd : Token.SequenceNumber;
-
-        public long SubSequenceNumber => Ended ? 0 : Token.SubSequenceNumber;
-    }
+    /// <summary>What the receiver last reported delivered for a shard.</summary>
+    private readonly record struct Delivered(ShardCheckpoint Checkpoint, StreamSequenceToken?[] LastSentByPartition);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint of {ShardId} not written: {Reason}")]
     private static partial void LogLeaseLost(ILogger logger, string shardId, string reason);

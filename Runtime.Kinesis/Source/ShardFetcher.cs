@@ -20,17 +20,22 @@ internal sealed partial class ShardFetcher(
     SemaphoreSlim workerSlot,
     TimeProvider time,
     ILogger logger,
-    Action<long>? fetched = null)
+    Action<long>? fetched = null,
+    string? startAfterSequenceNumber = null)
 {
     private readonly CallPacer _pacer = new(options.MinFetchPeriod, time);
     private int _fetchSize = options.MaxRecordsPerFetch;
-    private string? _lastFetchedSequenceNumber;
+    private string? _lastFetchedSequenceNumber = startAfterSequenceNumber;
+
+    /// <summary>The last record fetched into the queue (or the one this fetcher was told to start after): a new fetcher continues after it.</summary>
+    public string? LastFetchedSequenceNumber => Volatile.Read(ref _lastFetchedSequenceNumber);
 
     /// <summary>Fetches until the shard ends or <paramref name="cancellationToken"/> fires.</summary>
     /// <param name="openIterator">Opens an iterator after a sequence number, or at the start position when it is null.</param>
+    /// <remarks>The first iterator starts after the sequence number the fetcher was created with, when it was.</remarks>
     public async Task RunAsync(Func<string?, CancellationToken, Task<string>> openIterator, CancellationToken cancellationToken)
     {
-        var iterator = await openIterator(null, cancellationToken);
+        var iterator = await openIterator(_lastFetchedSequenceNumber, cancellationToken);
         while (true)
         {
             await WaitWhileBufferIsStaleAsync(cancellationToken);
@@ -69,12 +74,13 @@ internal sealed partial class ShardFetcher(
             // Grow back one step per good fetch, so a throttled shard finds its rate again without a cliff.
             _fetchSize = Math.Min(options.MaxRecordsPerFetch, _fetchSize * 2);
             var page = FetchedPage.From(shardId, response, time.GetUtcNow());
+            await queue.EnqueueAsync(page, cancellationToken);
             if (response.Records.Count > 0)
             {
-                _lastFetchedSequenceNumber = response.Records[^1].SequenceNumber;
+                // Only once the page is in the queue: a fetcher that fails before that is continued before this page.
+                Volatile.Write(ref _lastFetchedSequenceNumber, response.Records[^1].SequenceNumber);
             }
 
-            await queue.EnqueueAsync(page, cancellationToken);
             KinesisMetrics.RecordsFetched.Add(response.Records.Count);
             KinesisMetrics.BytesFetched.Add(page.SizeBytes);
             if (response.NextShardIterator is null)

@@ -4,6 +4,7 @@ using KinesisGrains.Kinesis.Kpl;
 using KinesisGrains.Kinesis.Leasing;
 using KinesisGrains.Kinesis.Source;
 using KinesisGrains.Kinesis.Source.Buffering;
+using KinesisGrains.Runtime.ExactlyOnce;
 using KinesisGrains.Runtime.Streams;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
@@ -31,20 +32,17 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     private readonly List<UserRecord> _userRecords = [];
     private readonly List<KeyedEventBatch> _batches = [];
     private readonly List<FetchedPage> _pages = [];
-    private readonly Position?[] _lastTo;
-    private readonly Position?[] _deliveredLastTo;
     private readonly List<int> _partitionsOfRead = [];
-    private readonly Queue<PendingPosition> _pending = new();
     private readonly Queue<IBatchContainer> _ready = new();
     private readonly ShardProgress _progress;
-    private long _nextSequence;
-    private long _lastPurged;
+    private readonly ShardReadLedger<ReadCounts> _reads;
     private ShardLease? _lease;
     private Shard? _shard;
     private Position? _resumeAfter;
     private string? _lastRead;
-    private string? _replayUntil;
+    private DateTimeOffset? _latestOpenedAt;
     private ShardQueue? _queue;
+    private ShardFetcher? _fetcher;
     private CancellationTokenSource? _stopFetching;
     private Task _fetching = Task.CompletedTask;
     private bool _ended;
@@ -56,13 +54,10 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         _logger = context.Loggers.CreateLogger<KinesisAdapterReceiver>();
         _decoder = context.CreateDecoder();
         _deaggregator = new(new KplDeaggregatorOptions { DropAggregatesOutsideShardRange = context.Options.Source.DropAggregatesOutsideShardRange });
-        _lastTo = new Position?[context.Options.PartitionCount];
-        _deliveredLastTo = new Position?[context.Options.PartitionCount];
         _progress = context.ProgressOf(shardId);
 
         // Later receivers of a shard order after earlier ones in any cache that compares their tokens.
-        _nextSequence = context.Time.GetUtcNow().UtcTicks;
-        _lastPurged = _nextSequence - 1;
+        _reads = new ShardReadLedger<ReadCounts>(context.Options.PartitionCount, null, context.Time.GetUtcNow().UtcTicks);
     }
 
     public string ShardId => _shardId;
@@ -79,8 +74,8 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         }
 
         _resumeAfter = SentinelCheckpoint.IsSentinel(_lease.Checkpoint) ? null : new Position(_lease.Checkpoint, _lease.CheckpointSubSequenceNumber);
-        Array.Fill(_lastTo, _resumeAfter);
-        Array.Fill(_deliveredLastTo, _resumeAfter);
+        _reads.Rewind(_resumeAfter);
+        _context.Checkpointer.Started(_shardId, new ShardCheckpoint(_resumeAfter, Ended: false));
         var now = _context.Time.GetUtcNow();
         _progress.Update(p => p with { State = ShardReceiverState.Reading, Checkpoint = _lease.Checkpoint, CaughtUp = false, LastError = null, ReadingSince = now, FirstDeliveredAt = null });
         LogStarted(_logger, _shardId, _lease.Checkpoint, _lease.CheckpointSubSequenceNumber);
@@ -109,13 +104,18 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     /// <summary>Takes what the fetcher buffered and turns it into containers ready for the cache.</summary>
     private async Task ReadAsync()
     {
-        if (_ended && _queue is not null && _context.Checkpointer.TakeRewind(_shardId))
+        // Only between reads (nothing of an earlier read waits to be handed over to the cache).
+        if (_queue is not null && _context.Checkpointer.TakeRewind(_shardId, out var replayFrom))
         {
-            // A partition restored from an older snapshot missed events of this shard after it ended: the SHARD_END
-            // checkpoint, which the children wait for, is held back until a replay from the checkpoint fills the gap.
-            _ended = false;
-            _progress.Update(p => p with { State = ShardReceiverState.Reading, CaughtUp = false });
-            await RewindAsync();
+            if (_ended)
+            {
+                // A partition missed events of this shard after it ended: the SHARD_END checkpoint, which the
+                // children wait for, is held back until the replay fills the gap.
+                _ended = false;
+                _progress.Update(p => p with { State = ShardReceiverState.Reading, CaughtUp = false });
+            }
+
+            await RewindAsync(replayFrom);
         }
 
         if (_ended || _queue is null)
@@ -123,19 +123,14 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             return;
         }
 
-        // Only between reads (nothing of an earlier read waits to be handed over), and once per replay.
-        if (_context.Checkpointer.TakeRewind(_shardId) && !IsReplaying)
-        {
-            await RewindAsync();
-        }
-
         if (_fetching.IsFaulted)
         {
-            // Pages already buffered are still good; the new fetcher continues after the last of them.
+            // Rule 8: the pages already buffered are still good and stay; the new fetcher continues after the last
+            // record fetched, so nothing is read twice and nothing produced during the outage is skipped.
             var error = _fetching.Exception!.GetBaseException();
             LogFetcherFailed(_logger, _shardId, error);
             _progress.Update(p => p with { LastError = error.Message });
-            StartFetching(_lastRead ?? _resumeAfter?.SequenceNumber);
+            StartFetching(_fetcher?.LastFetchedSequenceNumber ?? _lastRead);
         }
 
         // Records handed to Orleans but not yet delivered stay few (two fetches' worth): the rest waits in the fetch
@@ -168,23 +163,18 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             }
         }
 
-        var sequence = _nextSequence;
+        var readId = _reads.NextReadId;
         _partitionsOfRead.Clear();
+        _batches.Clear();
         if (last is { } to)
         {
-            _batches.Clear();
-            _decoder.Build(_shardId, to, partition => _lastTo[partition], _batches);
-            if (_batches.Count > 0)
+            _decoder.Build(_shardId, to, _reads.FromOf, _batches);
+            for (var index = 0; index < _batches.Count; index++)
             {
-                _nextSequence++;
-                for (var index = 0; index < _batches.Count; index++)
-                {
-                    var batch = _batches[index];
-                    _lastTo[batch.Partition] = to;
-                    _partitionsOfRead.Add(batch.Partition);
-                    var streamId = StreamId.Create(_context.Options.StreamNamespace, batch.Partition);
-                    _ready.Enqueue(new KinesisBatchContainer(streamId, new KinesisSequenceToken(sequence, index), batch) { Source = _context.LocalSilo });
-                }
+                var batch = _batches[index];
+                _partitionsOfRead.Add(batch.Partition);
+                var streamId = StreamId.Create(_context.Options.StreamNamespace, batch.Partition);
+                _ready.Enqueue(new KinesisBatchContainer(streamId, new KinesisSequenceToken(readId, index), batch) { Source = _context.LocalSilo });
             }
         }
 
@@ -200,7 +190,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             newest.MillisBehindLatest,
             readAt - decodeStarted,
             _decoder.Observed);
-        _pending.Enqueue(new PendingPosition(_nextSequence - 1, last, newest.IsShardEnd, read, deadLettered, [.. _partitionsOfRead], records, readAt));
+        _reads.Append(last, _partitionsOfRead, new ReadCounts(newest.IsShardEnd, read, deadLettered, records, readAt));
         _recordsInFlight += records;
         _progress.Update(p => p with { MillisBehindLatest = newest.MillisBehindLatest });
         AdvanceDelivered();
@@ -214,9 +204,9 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     {
         foreach (var message in messages)
         {
-            if (message is KinesisBatchContainer container && container.Token.SequenceNumber > _lastPurged)
+            if (message is KinesisBatchContainer container)
             {
-                _lastPurged = container.Token.SequenceNumber;
+                _reads.Delivered(container.Token.SequenceNumber, container.Token.EventIndex);
             }
         }
 
@@ -277,25 +267,27 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     }
 
     /// <summary>
-    /// Moves the delivered position over every read whose containers Orleans has purged (delivered to every
+    /// Moves the delivered position over every read all of whose containers Orleans has purged (delivered to every
     /// consumer), in order; a read without containers (all dead letters or duplicates) follows the reads before it.
     /// </summary>
     private void AdvanceDelivered()
     {
         var advanced = false;
-        while (_pending.TryPeek(out var pending) && pending.LastContainer <= _lastPurged)
+        while (_reads.TryComplete(out var completed))
         {
-            _pending.Dequeue();
+            var pending = completed.Payload;
             _recordsInFlight -= pending.Records;
-            _context.Monitor.Delivered(_shardId, pending.Events + pending.DeadLettered, Stopwatch.GetTimestamp() - pending.ReadAt);
-            if (pending.Position is { } position)
+            if (completed.Voided)
             {
-                foreach (var partition in pending.Partitions)
-                {
-                    _deliveredLastTo[partition] = position;
-                }
+                // Read before a rewind: the replay reads these records again, and claims them then.
+                continue;
+            }
 
-                _context.Checkpointer.Processed(_shardId, position, (Position?[])_deliveredLastTo.Clone());
+            _context.Monitor.Delivered(_shardId, pending.Events + pending.DeadLettered, Stopwatch.GetTimestamp() - pending.ReadAt);
+            var position = completed.Reached;
+            if (position is not null || pending.ShardEnd)
+            {
+                _context.Checkpointer.Processed(_shardId, position, pending.ShardEnd, completed.LastSentByPartition);
             }
 
             var deliveredAt = pending.Events + pending.DeadLettered > 0 ? _context.Time.GetUtcNow() : (DateTimeOffset?)null;
@@ -306,12 +298,11 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
                 RecordsRead = p.RecordsRead + pending.Events + pending.DeadLettered,
                 EventsApplied = p.EventsApplied + pending.Events,
                 DeadLettered = p.DeadLettered + pending.DeadLettered,
-                LastSequenceNumber = pending.Position?.SequenceNumber ?? p.LastSequenceNumber,
+                LastSequenceNumber = position?.SequenceNumber ?? p.LastSequenceNumber,
             });
             if (pending.ShardEnd)
             {
                 _ended = true;
-                _context.Checkpointer.Ended(_shardId);
                 _progress.Update(p => p with { State = ShardReceiverState.Ended, CaughtUp = true });
                 LogShardEnded(_logger, _shardId);
                 _ = CheckpointEndAsync();
@@ -320,36 +311,33 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             advanced = true;
         }
 
-        if (_pending.Count == 0 && _queue is { Count: 0 } && !_ended)
+        if (_reads.InFlight == 0 && _queue is { Count: 0 } && !_ended)
         {
             var behind = _progress.Snapshot.MillisBehindLatest;
             _progress.Update(p => p with { CaughtUp = behind == 0, Checkpoint = _context.Checkpointer.GetCheckpoint(_shardId) ?? p.Checkpoint });
         }
-        else if (!advanced && _pending.Count > 0)
+        else if (!advanced && _reads.InFlight > 0)
         {
             _progress.Update(p => p with { CaughtUp = false });
         }
     }
 
     /// <summary>
-    /// Reads the shard again from its checkpoint, because a partition restored from a snapshot missed events sent
-    /// since: every partition sees the replay, and the ones that have the events already skip them by their marks.
+    /// Reads the shard again from where a partition that missed events of it holds it (rule 4: that may be before
+    /// the checkpoint, when the partition came back from an older snapshot): every partition sees the replay, and
+    /// the ones that have the events already skip them by their marks. Reads in flight count for nothing now.
     /// </summary>
-    private async Task RewindAsync()
+    private async Task RewindAsync(Position? replayFrom)
     {
         await StopFetchingAsync();
         _context.Buffer.RemoveQueue(_shardId);
-        _replayUntil = _lastRead;
-        _resumeAfter = _context.Checkpointer.GetCheckpointPosition(_shardId) ?? _resumeAfter;
-        Array.Fill(_lastTo, _resumeAfter);
+        _resumeAfter = replayFrom;
+        _reads.Rewind(replayFrom);
+        _context.Checkpointer.Rewound(_shardId);
         _lastRead = null;
-        LogRewind(_logger, _shardId, _resumeAfter?.ToString() ?? _lease!.Checkpoint);
+        LogRewind(_logger, _shardId, replayFrom?.ToString() ?? _lease!.Checkpoint);
         StartFetching(afterSequenceNumber: null);
     }
-
-    /// <summary>True while a rewind's replay has not yet read past where the rewind began.</summary>
-    private bool IsReplaying =>
-        _replayUntil is { } until && (_lastRead is null || Position.CompareSequenceNumbers(_lastRead, until) < 0);
 
     /// <summary>Children wait for this shard's SHARD_END checkpoint: write it now rather than at the next interval.</summary>
     private async Task CheckpointEndAsync()
@@ -409,10 +397,10 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         _stopFetching?.Dispose();
         _stopFetching = new CancellationTokenSource();
         _queue = _context.Buffer.GetQueue(_shardId);
-        var fetcher = new ShardFetcher(
-            _context.Kinesis, _context.Options.Source, _shardId, _progress, _queue, _context.WorkerSlotOf(_shardId), _context.Time, _logger, _context.Monitor.Fetched);
+        var fetcher = _fetcher = new ShardFetcher(
+            _context.Kinesis, _context.Options.Source, _shardId, _progress, _queue, _context.WorkerSlotOf(_shardId), _context.Time, _logger, _context.Monitor.Fetched, afterSequenceNumber);
         var token = _stopFetching.Token;
-        _fetching = Task.Run(() => fetcher.RunAsync((after, ct) => OpenIteratorAsync(after ?? afterSequenceNumber, ct), token), token);
+        _fetching = Task.Run(() => fetcher.RunAsync(OpenIteratorAsync, token), token);
     }
 
     private async Task StopFetchingAsync()
@@ -452,14 +440,22 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         {
             SentinelCheckpoint.TrimHorizon => (ShardIteratorType.TrimHorizon, (DateTimeOffset?)null),
             SentinelCheckpoint.AtTimestamp => (ShardIteratorType.AtTimestamp, options.InitialTimestamp),
+            // Rule 8: LATEST is where this receiver first looked; a later iterator before any record was fetched (a
+            // restarted fetch, a replay from the origin) starts at that time, not at a new LATEST that would skip
+            // what arrived in between.
+            _ when _latestOpenedAt is { } openedAt => (ShardIteratorType.AtTimestamp, openedAt),
             _ => (ShardIteratorType.Latest, null),
         };
+        if (start == ShardIteratorType.Latest)
+        {
+            _latestOpenedAt = _context.Time.GetUtcNow();
+        }
+
         return kinesis.GetShardIteratorAsync(options.StreamName, _shardId, start, null, timestamp, cancellationToken);
     }
 
-    /// <summary>A read whose containers are not all delivered yet: the position it reaches and what it held.</summary>
-    private readonly record struct PendingPosition(
-        long LastContainer, Position? Position, bool ShardEnd, int Events, int DeadLettered, int[] Partitions, int Records, long ReadAt);
+    /// <summary>What a read held, for monitoring and the in-flight bound.</summary>
+    private readonly record struct ReadCounts(bool ShardEnd, int Events, int DeadLettered, int Records, long ReadAt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId}: reading from checkpoint {Checkpoint}/{SubSequenceNumber}")]
     private static partial void LogStarted(ILogger logger, string shardId, string checkpoint, long subSequenceNumber);

@@ -1,3 +1,4 @@
+using KinesisGrains.Runtime.ExactlyOnce;
 using KinesisGrains.Runtime.KeyedState;
 using KinesisGrains.Runtime.Monitoring;
 using KinesisGrains.Runtime.Storage;
@@ -8,22 +9,21 @@ namespace KinesisGrains.Kinesis.Streaming;
 /// <summary>
 /// The snapshot step of a checkpoint cycle: every partition grain of every keyed-state class persists, after every
 /// delivery that completed before the call (a non-reentrant grain runs calls in order). Shards a partition cannot
-/// vouch for keep their checkpoints where they are.
+/// vouch for keep their checkpoints where they are and are replayed from the earliest point a partition holds.
 /// </summary>
 /// <param name="report">Gets what every partition did since its previous barrier (the state part of a progress record).</param>
 public sealed class PartitionCheckpointBarrier(
     IGrainFactory grains, PartitionGrainClasses classes, int partitionCount, Action<IReadOnlyList<PartitionProgress>>? report = null) : IStateSnapshotter
 {
-    public async Task<IReadOnlyCollection<string>> SnapshotAsync(IReadOnlyList<ShardDelivery> positions, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ShardGap>> SnapshotAsync(IReadOnlyList<ShardDelivery> deliveries, CancellationToken cancellationToken)
     {
         var calls = new List<Task<PartitionPersistResult>>(classes.Classes.Count * partitionCount);
         for (var partition = 0; partition < partitionCount; partition++)
         {
-            var barriers = new ShardBarrier[positions.Count];
+            var barriers = new ShardBarrier[deliveries.Count];
             for (var i = 0; i < barriers.Length; i++)
             {
-                var (position, lastSent) = (positions[i].Position, positions[i].LastSentByPartition);
-                barriers[i] = new ShardBarrier(position.ShardId, position.Checkpoint, position.SubSequenceNumber, partition < lastSent.Length ? lastSent[partition] : null);
+                barriers[i] = deliveries[i].BarrierFor(partition);
             }
 
             foreach (var grainClass in classes.Classes)
@@ -32,15 +32,8 @@ public sealed class PartitionCheckpointBarrier(
             }
         }
 
-        var uncovered = new HashSet<string>(StringComparer.Ordinal);
         var results = await Task.WhenAll(calls).WaitAsync(cancellationToken);
-        foreach (var result in results)
-        {
-            uncovered.UnionWith(result.Uncovered);
-        }
-
         report?.Invoke([.. results.Select(r => r.Progress)]);
-
-        return uncovered;
+        return [.. results.SelectMany(r => r.Gaps)];
     }
 }

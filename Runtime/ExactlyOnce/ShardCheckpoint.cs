@@ -9,9 +9,9 @@ public readonly record struct ShardCheckpoint(Position? Position, bool Ended)
     /// <summary>
     /// Rule 8: a checkpoint only moves forward. A replay from an earlier position (a partition's gap) reports
     /// positions behind the written checkpoint; writing them would make the next reader re-read from there for no
-    /// reason, and SHARD_END, once written, lets the children start.
+    /// reason, and SHARD_END, once written, lets the children start. The origin is after nothing.
     /// </summary>
     public bool IsAfter(ShardCheckpoint? written) =>
-        written is not { } w
-        || !w.Ended && (Ended || Position is { } p && (w.Position is not { } wp || p > wp));
+        (Ended || Position is not null)
+        && (written is not { } w || !w.Ended && (Ended || w.Position is not { } wp || Position > wp));
 }

@@ -15,6 +15,7 @@ public sealed class ShardReadLedger<TRead>
     private readonly Position?[] _sent;
     private readonly Position?[] _delivered;
     private readonly Queue<Read> _reads = new();
+    private Position? _reached;
     private long _nextId;
 
     /// <param name="start">Where the reader starts: after the checkpoint, or null at the shard's origin.</param>
@@ -90,18 +91,22 @@ public sealed class ShardReadLedger<TRead>
         }
 
         _reads.Dequeue();
-        if (read.Void || read.To is not { } to)
+        if (read.Void)
         {
-            completed = new CompletedRead<TRead>(read.Payload, null, null, read.Void);
+            completed = new CompletedRead<TRead>(read.Payload, null, [], true);
             return true;
         }
 
-        foreach (var partition in read.Partitions)
+        if (read.To is { } to)
         {
-            _delivered[partition] = to;
+            _reached = to;
+            foreach (var partition in read.Partitions)
+            {
+                _delivered[partition] = to;
+            }
         }
 
-        completed = new CompletedRead<TRead>(read.Payload, to, (Position?[])_delivered.Clone(), false);
+        completed = new CompletedRead<TRead>(read.Payload, _reached, (Position?[])_delivered.Clone(), false);
         return true;
     }
 
@@ -113,7 +118,7 @@ public sealed class ShardReadLedger<TRead>
             read.Void = true;
         }
 
-        Start = start;
+        Start = _reached = start;
         Array.Fill(_sent, start);
         Array.Fill(_delivered, start);
     }
@@ -131,7 +136,8 @@ public sealed class ShardReadLedger<TRead>
 }
 
 /// <summary>A read all of whose containers were delivered.</summary>
-/// <param name="Reached">Its position; null for a read without events or one voided by a rewind.</param>
+/// <param name="Reached">Everything of the shard up to here is delivered (this read's end, or the last one's for a read of
+/// no records); null: nothing since the origin, or the read was voided by a rewind.</param>
 /// <param name="LastSentByPartition">For each partition, the end of the last delivered batch it was sent (the start when none).</param>
 /// <param name="Voided">Handed out before a rewind: counts for nothing.</param>
-public readonly record struct CompletedRead<TRead>(TRead Payload, Position? Reached, Position?[]? LastSentByPartition, bool Voided);
+public readonly record struct CompletedRead<TRead>(TRead Payload, Position? Reached, Position?[] LastSentByPartition, bool Voided);

@@ -1,3 +1,4 @@
+using KinesisGrains.Runtime.ExactlyOnce;
 using Orleans;
 
 namespace KinesisGrains.Runtime.KeyedState;
@@ -10,8 +11,8 @@ namespace KinesisGrains.Runtime.KeyedState;
 public interface IPartitionCheckpoint : IGrainWithIntegerKey
 {
     /// <summary>
-    /// Makes everything applied so far durable (an S3 snapshot, or the local store) and records that the partition
-    /// has seen each shard up to its barrier, when it holds the last batch the shard's receiver sent it.
+    /// Makes everything applied so far durable (an S3 snapshot, or the local store with its WAL synced) and records
+    /// that the partition holds each shard up to its barrier, when it can prove it (<see cref="PartitionLedger.Vouch"/>).
     /// </summary>
     /// <returns>The shards the partition cannot vouch for, and what it did since its previous barrier.</returns>
     Task<PartitionPersistResult> PersistAsync(ShardBarrier[] barriers);

@@ -1,38 +1,28 @@
+using KinesisGrains.Runtime.ExactlyOnce;
+using Position = KinesisGrains.Runtime.Streams.StreamSequenceToken;
+
 namespace KinesisGrains.Runtime.Storage;
 
 /// <summary>
-/// Makes the grain state applied so far durable (a snapshot in S3, or a flush when the local store is durable by
-/// itself). The source checkpoints a shard only past records that were applied before a completed snapshot.
+/// The checkpoint barrier as the stream source sees it (the one gate between the source and keyed state): makes
+/// the state applied so far durable and says which shards it cannot vouch for. The source moves a shard's
+/// checkpoint only past reads delivered before a completed barrier that found no gap in that shard.
 /// </summary>
 public interface IStateSnapshotter
 {
-    /// <param name="positions">
-    /// Where each source shard's checkpoint will be once this snapshot is done: kept with the snapshot, so that
-    /// restoring an older snapshot knows where to replay from.
-    /// </param>
-    /// <returns>The shards whose positions the state cannot vouch for: their checkpoints must not move.</returns>
-    Task<IReadOnlyCollection<string>> SnapshotAsync(IReadOnlyList<ShardDelivery> positions, CancellationToken cancellationToken);
+    /// <param name="deliveries">Each source shard's delivered position and, per partition, the end of the last batch it was sent.</param>
+    /// <returns>The gaps: shards some partition cannot vouch for, with where it holds them up to (replay from there).</returns>
+    Task<IReadOnlyList<ShardGap>> SnapshotAsync(IReadOnlyList<ShardDelivery> deliveries, CancellationToken cancellationToken);
 }
 
 /// <summary>
-/// A shard's position with everything up to it delivered, and for each partition the end of the last batch it was
-/// sent up to there (null: none since the receiver started at the shard's start).
+/// A shard's delivered position (every read up to <paramref name="Reached"/> delivered to every partition; the
+/// whole shard when <paramref name="Ended"/>) and, for each partition, the end of the last batch it was sent up to
+/// there (the reader's start when none; null when that start is the shard's origin).
 /// </summary>
-public sealed record ShardDelivery(SourcePosition Position, Streams.StreamSequenceToken?[] LastSentByPartition);
-
-/// <summary>A source shard's checkpoint: a sequence number and sub-sequence number, or a sentinel such as SHARD_END.</summary>
-[Orleans.GenerateSerializer, Orleans.Immutable]
-public readonly record struct SourcePosition(
-    [property: Orleans.Id(0)] string ShardId, [property: Orleans.Id(1)] string Checkpoint, [property: Orleans.Id(2)] long SubSequenceNumber)
+public sealed record ShardDelivery(string ShardId, Position? Reached, bool Ended, Position?[] LastSentByPartition)
 {
-    /// <summary>A checkpoint value that is a sequence number (digits), not one of the KCL's sentinels.</summary>
-    public static bool IsSequenceNumberText(string checkpoint) => checkpoint.Length > 0 && char.IsAsciiDigit(checkpoint[0]);
-
-    public override string ToString() => $"{Checkpoint}/{SubSequenceNumber}";
-
-    public static SourcePosition Parse(string shardId, string text)
-    {
-        var slash = text.LastIndexOf('/');
-        return new SourcePosition(shardId, text[..slash], long.Parse(text[(slash + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-    }
+    /// <summary>The barrier this delivery means for one partition.</summary>
+    public ShardBarrier BarrierFor(int partition) =>
+        new(ShardId, Reached, Ended, partition < LastSentByPartition.Length ? LastSentByPartition[partition] : null);
 }
