@@ -89,7 +89,9 @@ public sealed partial class ShardCheckpointer(
         }
     }
 
-    public string? GetCheckpoint(string shardId) => GetWritten(shardId) is { } written ? TextOf(written).Checkpoint : null;
+    /// <summary>The checkpoint text of the lease row as this silo knows it; null when unknown or still the initial position.</summary>
+    public string? GetCheckpoint(string shardId) =>
+        GetWritten(shardId) is { } written && (written.Ended || written.Position is not null) ? TextOf(written).Checkpoint : null;
 
     /// <summary>
     /// When a checkpoint cycle last found the shard's checkpoint at everything delivered before the cycle began
