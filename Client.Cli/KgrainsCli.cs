@@ -9,7 +9,7 @@ namespace KinesisGrains.Cli;
 
 /// <summary>
 /// The <c>kgrains</c> command line: parse, run, and turn every failure into one sentence on stderr and an exit code
-/// (<see cref="ExitCodes"/>): 2 for a bad command line, 1 for a failure of the environment.
+/// (<see cref="ExitCodes"/>): 2 for a bad command line, 1 for a failure of the environment or an unexpected error.
 /// </summary>
 public static class KgrainsCli
 {
@@ -31,6 +31,21 @@ public static class KgrainsCli
     {
         output ??= Console.Out;
         error ??= Console.Error;
+        try
+        {
+            return await RunCommandAsync(args, output, error, cancellationToken);
+        }
+        catch (Exception exception)
+        {
+            // A failure no command expects (a bug): still one line and a non-zero exit, never a stack trace. The
+            // prefix tells it from the "error:" sentences of the failures above, which a user can act on.
+            await error.WriteLineAsync($"kgrains: {Sentence((exception is AggregateException { InnerExceptions.Count: 1 } single ? single.InnerExceptions[0] : exception).Message)}");
+            return ExitCodes.RuntimeError;
+        }
+    }
+
+    private static async Task<int> RunCommandAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
         ParseResult parse;
         try
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using KinesisGrains.DynamoDb.Membership;
+using KinesisGrains.Runtime.KeyedState;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -25,10 +26,13 @@ public sealed class ClusterConnection : IAsyncDisposable
 
     public IClusterClient Client { get; }
 
-    /// <summary>The grain of <paramref name="key"/>: <c>connection.GetGrain&lt;IUserActivity&gt;("user-42")</c>.</summary>
+    /// <summary>
+    /// The grain of state key <paramref name="key"/>: <c>connection.GetGrain&lt;IUserActivity&gt;("user-42")</c>; keys Orleans
+    /// refuses as grain keys (<c>" "</c>) are escaped, as <see cref="KeyedGrainExtensions.GetKeyedGrain{TGrain}"/> does.
+    /// </summary>
     public TGrainInterface GetGrain<TGrainInterface>(string key)
         where TGrainInterface : IGrainWithStringKey =>
-        Client.GetGrain<TGrainInterface>(key);
+        Client.GetKeyedGrain<TGrainInterface>(key);
 
     /// <summary>
     /// Calls the cluster through <see cref="Client"/>, retrying while a silo fails over (see <see cref="ClusterCallRetry"/>):

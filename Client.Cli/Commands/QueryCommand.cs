@@ -18,7 +18,7 @@ internal static class QueryCommand
             var summaries = new List<UserActivitySummary>();
             foreach (var user in parse.GetValue(users)!)
             {
-                summaries.Add(await connection.CallAsync(c => c.GetGrain<IUserActivity>(user).GetSummaryAsync(), cancellationToken));
+                summaries.Add(await connection.CallAsync(c => c.GetUserActivity(user).GetSummaryAsync(), cancellationToken));
             }
 
             if (output.IsJson)
@@ -31,7 +31,7 @@ internal static class QueryCommand
             foreach (var summary in summaries)
             {
                 table.AddRow(
-                    new Text(summary.UserId),
+                    new Text(KeyText.Of(summary.UserId)),
                     new Text($"{summary.EventCount:N0}"),
                     new Text($"{summary.TotalBytes:N0}"),
                     new Text(summary.FirstSeen?.ToString("O") ?? "-"),
