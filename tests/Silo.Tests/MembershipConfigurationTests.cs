@@ -36,6 +36,7 @@ public sealed class MembershipConfigurationTests
             ("Silo:MembershipTableName", "orders-silos"),
             ("Silo:AdvertisedAddress", "10.0.0.7"),
             ("DynamoDb:ServiceUrl", "http://127.0.0.1:4567"),
+            ("Snapshots:Bucket", "orders-state"),
             ("Membership:ProbeTimeout", "00:00:03"),
             ("Membership:NumVotesForDeathDeclaration", "2"),
             ("Membership:defunctSiloExpiration", "1.00:00:00"));
@@ -84,7 +85,7 @@ public sealed class MembershipConfigurationTests
     [Fact]
     public void DynamoDB_clustering_needs_a_valid_table_name_and_region()
     {
-        var configuration = Bind(("Silo:Clustering", "dynamodb"), ("Silo:MembershipTableName", "x"), ("DynamoDb:Region", "Europe"));
+        var configuration = Bind(("Silo:Clustering", "dynamodb"), ("Silo:MembershipTableName", "x"), ("DynamoDb:Region", "Europe"), ("Snapshots:Bucket", "orders-state"));
 
         Assert.Equal(SiloClustering.DynamoDB, configuration.Silo.Clustering);
         Assert.Equal(
@@ -96,6 +97,20 @@ public sealed class MembershipConfigurationTests
 
         // The same names are fine with localhost clustering, which uses no table.
         Assert.Empty(Bind(("Silo:MembershipTableName", "x")).Validate());
+    }
+
+    [Fact]
+    public void DynamoDB_clustering_without_a_snapshot_bucket_is_refused_and_localhost_clustering_needs_none()
+    {
+        Assert.Equal(
+            [
+                "Silo:Clustering=DynamoDB needs Snapshots:Bucket: partitions that move between silos would open an empty or stale local RocksDB, " +
+                "so set Snapshots:Bucket for the silos to share their state through S3.",
+            ],
+            Bind(("Silo:Clustering", "DynamoDB")).Validate());
+
+        Assert.Empty(Bind(("Silo:Clustering", "DynamoDB"), ("Snapshots:Bucket", "orders-state")).Validate());
+        Assert.Empty(Bind(("Silo:Clustering", "Localhost")).Validate());
     }
 
     private static SiloConfiguration Bind(params (string Key, string? Value)[] settings) =>
