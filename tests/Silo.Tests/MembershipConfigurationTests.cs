@@ -9,7 +9,7 @@ namespace KinesisGrains.Tests;
 public sealed class MembershipConfigurationTests
 {
     [Fact]
-    public void By_default_the_silo_clusters_on_localhost_and_holds_the_measured_failure_detection_for_DynamoDB()
+    public void By_default_the_silo_clusters_on_localhost_and_holds_failure_detection_for_DynamoDB_that_outlasts_a_pause()
     {
         var configuration = Bind();
 
@@ -17,15 +17,23 @@ public sealed class MembershipConfigurationTests
         Assert.Equal(SiloClustering.Localhost, configuration.Silo.Clustering);
         Assert.Equal("OrleansSilos", configuration.Silo.MembershipTableName);
         Assert.Equal("127.0.0.1", configuration.Silo.AdvertisedAddress);
-        Assert.Equal(TimeSpan.FromSeconds(1), configuration.Membership.ProbeTimeout);
-        Assert.Equal(2, configuration.Membership.NumMissedProbesLimit);
-        Assert.Equal(1, configuration.Membership.NumVotesForDeathDeclaration);
+
+        // Three missed probes of 2 s and two votes (one in a cluster of two): a second's pause declares nobody dead.
+        Assert.Equal(TimeSpan.FromSeconds(2), configuration.Membership.ProbeTimeout);
+        Assert.Equal(3, configuration.Membership.NumMissedProbesLimit);
+        Assert.Equal(2, configuration.Membership.NumVotesForDeathDeclaration);
         Assert.Equal(TimeSpan.FromSeconds(2), configuration.Membership.TableRefreshTimeout);
         Assert.Equal(TimeSpan.FromSeconds(5), configuration.Membership.IAmAliveTablePublishTimeout);
         Assert.Equal(TimeSpan.FromSeconds(10), configuration.Membership.DeathVoteExpirationTimeout);
 
         // Everything not tuned stays Orleans' default.
         Assert.Equal(new ClusterMembershipOptions().NumProbedSilos, configuration.Membership.NumProbedSilos);
+
+        // Orleans adapts the probe timeout between half and four times ProbeTimeout.
+        var orleans = new ClusterMembershipOptions();
+        MembershipDefaults.CopyTo(configuration.Membership, orleans);
+        Assert.Equal(TimeSpan.FromSeconds(1), orleans.MinProbeTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(8), orleans.MaxProbeTimeout);
     }
 
     [Fact]
@@ -38,7 +46,7 @@ public sealed class MembershipConfigurationTests
             ("DynamoDb:ServiceUrl", "http://127.0.0.1:4567"),
             ("Snapshots:Bucket", "orders-state"),
             ("Membership:ProbeTimeout", "00:00:03"),
-            ("Membership:NumVotesForDeathDeclaration", "2"),
+            ("Membership:NumVotesForDeathDeclaration", "3"),
             ("Membership:defunctSiloExpiration", "1.00:00:00"));
 
         Assert.Empty(configuration.Validate());
@@ -46,9 +54,9 @@ public sealed class MembershipConfigurationTests
         Assert.Equal("orders-silos", configuration.Silo.MembershipTableName);
         Assert.Equal("10.0.0.7", configuration.Silo.AdvertisedAddress);
         Assert.Equal(TimeSpan.FromSeconds(3), configuration.Membership.ProbeTimeout);
-        Assert.Equal(2, configuration.Membership.NumVotesForDeathDeclaration);
+        Assert.Equal(3, configuration.Membership.NumVotesForDeathDeclaration);
         Assert.Equal(TimeSpan.FromDays(1), configuration.Membership.DefunctSiloExpiration);
-        Assert.Equal(2, configuration.Membership.NumMissedProbesLimit);
+        Assert.Equal(3, configuration.Membership.NumMissedProbesLimit);
 
         var table = MembershipDefaults.TableOptions(configuration.Silo.MembershipTableName, configuration.DynamoDb);
         Assert.Equal("http://127.0.0.1:4567/", table.Service);
