@@ -22,6 +22,15 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     private const string StreamEntity = "STREAM";
     private const string StreamIdentityKey = "kgrains:stream";
 
+    // Rows of the silo, not of a shard: keys no shard id can take, and entity types KCL 3.5 scanners skip.
+    private const string FactsEntity = "FACTS";
+    private const string FactsKey = "kgrains:facts";
+    private const string Facts = "facts";
+    private const string SiloClaimEntity = "SILO_CLAIM";
+    private const string SiloClaimKey = "kgrains:sole-silo";
+    private const string SiloId = "siloId";
+    private const string Heartbeat = "heartbeat";
+
     public string TableName { get; } = tableName;
 
     /// <summary>Creates the table (on-demand billing, hash key leaseKey) unless it exists, and waits until it is ACTIVE.</summary>
@@ -303,8 +312,120 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     }
 
     /// <summary>
+    /// Records the application's facts (setting name to value) unless facts are recorded already, in one conditional
+    /// write; returns the facts in the table, which a silo compares with its own.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> RecordApplicationFactsAsync(IReadOnlyDictionary<string, string> facts, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.PutItemAsync(
+                new PutItemRequest
+                {
+                    TableName = TableName,
+                    Item = new Dictionary<string, AttributeValue>
+                    {
+                        [LeaseKey] = new() { S = FactsKey },
+                        [EntityType] = new() { S = FactsEntity },
+                        [Facts] = new() { M = facts.ToDictionary(f => f.Key, f => new AttributeValue { S = f.Value }) },
+                    },
+                    ConditionExpression = "attribute_not_exists(leaseKey)",
+                },
+                cancellationToken);
+            return facts;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            var response = await dynamo.GetItemAsync(
+                new GetItemRequest { TableName = TableName, Key = Key(FactsKey), ConsistentRead = true },
+                cancellationToken);
+
+            // Deleted in between (a reset): the next start records them.
+            return response.IsItemSet && response.Item is { Count: > 0 } item && item.TryGetValue(Facts, out var recorded) && recorded.M is { } map
+                ? map.ToDictionary(f => f.Key, f => f.Value.S)
+                : facts;
+        }
+    }
+
+    /// <summary>
+    /// Takes or renews the claim that <paramref name="siloId"/> alone runs the application, unless another silo holds
+    /// it and renewed it within <paramref name="lapse"/>.
+    /// </summary>
+    /// <returns>Null when the claim is this silo's now; otherwise the other silo's claim.</returns>
+    public async Task<SiloClaim?> ClaimSoleSiloAsync(string siloId, DateTimeOffset now, TimeSpan lapse, CancellationToken cancellationToken)
+    {
+        // A holder that vanished between the refused write and the read is retried: its claim is free now.
+        while (true)
+        {
+            try
+            {
+                await dynamo.PutItemAsync(
+                    new PutItemRequest
+                    {
+                        TableName = TableName,
+                        Item = new Dictionary<string, AttributeValue>
+                        {
+                            [LeaseKey] = new() { S = SiloClaimKey },
+                            [EntityType] = new() { S = SiloClaimEntity },
+                            [SiloId] = new() { S = siloId },
+                            [Heartbeat] = new() { N = now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) },
+                        },
+                        ConditionExpression = $"attribute_not_exists({LeaseKey}) OR {SiloId} = :me OR {Heartbeat} < :lapsed",
+                        ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                        {
+                            [":me"] = new() { S = siloId },
+                            [":lapsed"] = new() { N = (now - lapse).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) },
+                        },
+                    },
+                    cancellationToken);
+                return null;
+            }
+            catch (ConditionalCheckFailedException)
+            {
+                if (await GetSiloClaimAsync(cancellationToken) is { } holder)
+                {
+                    return holder;
+                }
+            }
+        }
+    }
+
+    /// <summary>The claim of the silo that alone runs the application; null when nobody holds it.</summary>
+    public async Task<SiloClaim?> GetSiloClaimAsync(CancellationToken cancellationToken)
+    {
+        var response = await dynamo.GetItemAsync(
+            new GetItemRequest { TableName = TableName, Key = Key(SiloClaimKey), ConsistentRead = true },
+            cancellationToken);
+        return response.IsItemSet && response.Item is { Count: > 0 } item
+            ? new SiloClaim(item[SiloId].S, DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(item[Heartbeat].N, CultureInfo.InvariantCulture)))
+            : null;
+    }
+
+    /// <summary>Gives up the claim if <paramref name="siloId"/> still holds it (a silo that stops), so the next silo starts at once.</summary>
+    public async Task ReleaseSoleSiloAsync(string siloId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.DeleteItemAsync(
+                new DeleteItemRequest
+                {
+                    TableName = TableName,
+                    Key = Key(SiloClaimKey),
+                    ConditionExpression = $"{SiloId} = :me",
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":me"] = new() { S = siloId } },
+                },
+                cancellationToken);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            // Taken by another silo after this one lapsed, or never held: nothing of ours to give up.
+        }
+    }
+
+    /// <summary>
     /// Deletes every row of the table (shard leases, partition leases with their snapshot pointers, the recorded
-    /// stream identity): the application starts afresh.
+    /// stream identity and application facts): the application starts afresh. The claim of the running silo stays:
+    /// it is about who runs now, not about the application's past.
     /// </summary>
     public async Task ResetAsync(CancellationToken cancellationToken)
     {
@@ -314,7 +435,7 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
             var response = await dynamo.ScanAsync(
                 new ScanRequest { TableName = TableName, ConsistentRead = true, ExclusiveStartKey = startKey, ProjectionExpression = LeaseKey },
                 cancellationToken);
-            foreach (var item in response.Items ?? [])
+            foreach (var item in (response.Items ?? []).Where(i => i[LeaseKey].S != SiloClaimKey))
             {
                 await dynamo.DeleteItemAsync(new DeleteItemRequest { TableName = TableName, Key = Key(item[LeaseKey].S) }, cancellationToken);
             }

@@ -92,6 +92,12 @@ public sealed class SiloConfiguration
                     : "DynamoDb:Region (for Silo:Clustering=DynamoDB)" + e["Service".Length..]));
         }
 
+        if (Silo.Clustering == SiloClustering.DynamoDB && !SnapshotsEnabled)
+        {
+            // Without shared snapshots a partition's state lives on one machine's disk, and partitions move.
+            errors.Add("Silo:Clustering=DynamoDB needs Snapshots:Bucket: partitions that move between silos would open an empty or stale local RocksDB, so set Snapshots:Bucket for the silos to share their state through S3.");
+        }
+
         errors.AddRange(Grains.Validate().Select(e => "Grains:" + e));
         errors.AddRange(State.Validate().Select(e => "State: " + e));
         errors.AddRange(Metrics.Validate());

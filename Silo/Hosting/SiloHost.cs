@@ -83,18 +83,54 @@ public static class SiloHost
 
         var dataDirectory = Path.GetFullPath(configuration.Silo.DataDirectory);
         var siloId = configuration.Silo.SiloId ?? PersistedSiloId(dataDirectory);
-        string incarnation;
-        using (var kinesis = siloBuilder.KinesisHttpHandler is { } handler
-            ? new KinesisClient(configuration.KinesisClient, handler)
-            : new KinesisClient(configuration.KinesisClient))
+        SoleSiloClaim? claim = null;
+        try
         {
-            var stream = await CheckStreamAsync(kinesis, configuration, cancellationToken);
-            var leases = new ShardLeaseTable(DynamoDbClientFactory.Create(configuration.DynamoDb), configuration.Silo.ApplicationName);
-            await CheckLeaseTableAsync(leases, configuration, cancellationToken);
-            await SiloClusteringSetup.CheckAsync(configuration, NullLogger.Instance, cancellationToken);
-            incarnation = await StreamIncarnation.CheckAsync(leases, stream, configuration, cancellationToken);
-        }
+            string incarnation;
+            using (var kinesis = siloBuilder.KinesisHttpHandler is { } handler
+                ? new KinesisClient(configuration.KinesisClient, handler)
+                : new KinesisClient(configuration.KinesisClient))
+            {
+                var stream = await CheckStreamAsync(kinesis, configuration, cancellationToken);
+                var leases = new ShardLeaseTable(DynamoDbClientFactory.Create(configuration.DynamoDb), configuration.Silo.ApplicationName);
+                await CheckLeaseTableAsync(leases, configuration, cancellationToken);
+                await SiloClusteringSetup.CheckAsync(configuration, NullLogger.Instance, cancellationToken);
 
+                // Before anything else is written: a second Localhost silo must not reset or pin what the first one runs on.
+                claim = configuration.Silo.Clustering == SiloClustering.Localhost
+                    ? await UseLeaseTableAsync(leases, configuration, () => SoleSiloClaim.TakeAsync(
+                        DynamoDbClientFactory.Create(configuration.DynamoDb), leases.TableName, siloId, configuration.Silo.ApplicationName, cancellationToken))
+                    : null;
+                incarnation = await StreamIncarnation.CheckAsync(leases, stream, configuration, cancellationToken);
+
+                // After the incarnation: a reset for a recreated stream deletes the facts with the checkpoints, and they are pinned anew.
+                await UseLeaseTableAsync(leases, configuration, async () =>
+                {
+                    await ApplicationFacts.CheckAsync(leases, configuration, cancellationToken);
+                    return true;
+                });
+            }
+
+            return await StartCheckedAsync(builder, configuration, siloBuilder, dataDirectory, siloId, incarnation, claim, cancellationToken);
+        }
+        catch when (claim is not null)
+        {
+            // A silo that does not start gives its claim back at once, rather than blocking the next one for the lapse.
+            await claim.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<SiloInstance> StartCheckedAsync(
+        WebApplicationBuilder builder,
+        SiloConfiguration configuration,
+        SiloBuilder siloBuilder,
+        string dataDirectory,
+        string siloId,
+        string incarnation,
+        SoleSiloClaim? claim,
+        CancellationToken cancellationToken)
+    {
         DeleteOtherIncarnations(Path.Combine(dataDirectory, "state", configuration.Silo.ApplicationName), incarnation);
 
         if (configuration.SnapshotsEnabled)
@@ -169,7 +205,8 @@ public static class SiloHost
         }
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new SiloInstance(app, new Uri(address), context.Value, gatewayPort, configuration.Silo.ClusterId, configuration.Dashboard.Enabled);
+        claim?.StartRenewing(app.Services.GetRequiredService<ILogger<SoleSiloClaim>>(), app.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication);
+        return new SiloInstance(app, new Uri(address), context.Value, gatewayPort, configuration.Silo.ClusterId, configuration.Dashboard.Enabled, claim);
     }
 
     /// <summary>
@@ -252,6 +289,23 @@ public static class SiloHost
         catch (KinesisUnavailableException exception)
         {
             throw new SiloStartupException(exception.Message, SiloStartupException.DependencyUnavailable, exception);
+        }
+    }
+
+    /// <summary>Runs a step on the lease table; DynamoDB failing is one sentence with exit code 3, as for the table itself.</summary>
+    private static async Task<T> UseLeaseTableAsync<T>(ShardLeaseTable leases, SiloConfiguration configuration, Func<Task<T>> step)
+    {
+        try
+        {
+            return await step();
+        }
+        catch (Exception exception) when (exception is AmazonServiceException or AmazonClientException or HttpRequestException)
+        {
+            var endpoint = configuration.DynamoDb.ServiceUrl?.ToString() ?? "AWS " + configuration.DynamoDb.Region;
+            throw new SiloStartupException(
+                $"DynamoDB at {endpoint} could not be used for the lease table '{leases.TableName}': {exception.Message}",
+                SiloStartupException.DependencyUnavailable,
+                exception);
         }
     }
 

@@ -6,10 +6,12 @@ namespace KinesisGrains.Silo.Hosting;
 public sealed class SiloInstance : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly IAsyncDisposable? _claim;
     private int _stopped;
 
-    internal SiloInstance(WebApplication app, Uri httpEndpoint, KinesisStreamContext source, int gatewayPort, string clusterId, bool dashboards)
+    internal SiloInstance(WebApplication app, Uri httpEndpoint, KinesisStreamContext source, int gatewayPort, string clusterId, bool dashboards, IAsyncDisposable? claim)
     {
+        _claim = claim;
         StreamingDashboard = dashboards ? new Uri(httpEndpoint, Endpoints.DashboardEndpoints.StreamingPagePath) : null;
         _app = app;
         HttpEndpoint = httpEndpoint;
@@ -50,5 +52,11 @@ public sealed class SiloInstance : IAsyncDisposable
         // Orleans stops the pulling agents first (each receiver checkpoints what was delivered), then the grains.
         await _app.StopAsync();
         await _app.DisposeAsync();
+
+        // Only once the final checkpoints are written may another silo take over the application.
+        if (_claim is not null)
+        {
+            await _claim.DisposeAsync();
+        }
     }
 }

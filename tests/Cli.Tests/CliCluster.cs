@@ -37,8 +37,8 @@ public sealed class CliCluster : LocalCluster, IAsyncLifetime
                 }
 
                 await Kinesis.WaitForStreamActiveAsync(Stream, TimeSpan.FromSeconds(30));
-                // DynamoDB membership, so both the README's --gateway lines and its --dynamodb-url line reach it.
-                _silo = await StartSiloAsync(SiloSettings("kgrains-readme", Stream, _data.Path, ("Silo:Clustering", "DynamoDB")));
+                // DynamoDB membership (with the snapshots it needs), so both the README's --gateway lines and its --dynamodb-url line reach it.
+                _silo = await StartSiloAsync(WithSnapshots(SiloSettings("kgrains-readme", Stream, _data.Path, ("Silo:Clustering", "DynamoDB"))));
             }
 
             return _silo;

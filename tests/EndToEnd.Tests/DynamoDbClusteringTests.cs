@@ -22,8 +22,8 @@ public sealed class DynamoDbClusteringTests(LocalCluster cluster) : IClassFixtur
         var table = "silos-" + stream;
         var clusterId = "cluster-" + stream;
         (string, string)[] clustering = [("Silo:Clustering", "DynamoDB"), ("Silo:MembershipTableName", table), ("Silo:ClusterId", clusterId)];
-        var settingsA = cluster.SiloSettings("app-" + stream, stream, dataA.Path, [.. clustering, ("Silo:SiloId", "silo-a")]);
-        var settingsB = cluster.SiloSettings("app-" + stream, stream, dataB.Path, [.. clustering, ("Silo:SiloId", "silo-b")]);
+        var settingsA = cluster.WithSnapshots(cluster.SiloSettings("app-" + stream, stream, dataA.Path, [.. clustering, ("Silo:SiloId", "silo-a")]));
+        var settingsB = cluster.WithSnapshots(cluster.SiloSettings("app-" + stream, stream, dataB.Path, [.. clustering, ("Silo:SiloId", "silo-b")]));
 
         await using var siloA = await LocalCluster.StartSiloAsync(settingsA);
         await using var siloB = await LocalCluster.StartSiloAsync(settingsB);
@@ -63,9 +63,9 @@ public sealed class DynamoDbClusteringTests(LocalCluster cluster) : IClassFixtur
         {
             for (var i = 1; i <= 3; i++)
             {
-                var settings = cluster.SiloSettings(
+                var settings = cluster.WithSnapshots(cluster.SiloSettings(
                     "app-" + stream, stream, folders[i - 1].Path,
-                    ("Silo:Clustering", "DynamoDB"), ("Silo:MembershipTableName", table), ("Silo:ClusterId", clusterId), ("Silo:SiloId", $"silo-{i}"));
+                    ("Silo:Clustering", "DynamoDB"), ("Silo:MembershipTableName", table), ("Silo:ClusterId", clusterId), ("Silo:SiloId", $"silo-{i}")));
                 var process = ProcessRunner.Start("KinesisGrains.Silo.dll", settings.Select(pair => $"--{pair.Key}={pair.Value}"));
                 var output = new System.Text.StringBuilder();
                 process.OutputDataReceived += (_, line) => { lock (output) { output.AppendLine(line.Data); } };
@@ -142,8 +142,8 @@ public sealed class DynamoDbClusteringTests(LocalCluster cluster) : IClassFixtur
         var stream = await cluster.CreateStreamAsync(shards: 1);
 
         // The lease table of the application: a DynamoDB table with another key schema.
-        var settings = cluster.SiloSettings(
-            "app-" + stream, stream, data.Path, ("Silo:Clustering", "DynamoDB"), ("Silo:MembershipTableName", "app-" + stream));
+        var settings = cluster.WithSnapshots(cluster.SiloSettings(
+            "app-" + stream, stream, data.Path, ("Silo:Clustering", "DynamoDB"), ("Silo:MembershipTableName", "app-" + stream)));
 
         var error = await Assert.ThrowsAsync<Silo.Hosting.SiloStartupException>(() => LocalCluster.StartSiloAsync(settings));
 

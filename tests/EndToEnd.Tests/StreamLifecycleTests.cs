@@ -88,7 +88,9 @@ public sealed class StreamLifecycleTests(LocalCluster cluster) : IClassFixture<L
         Assert.Contains($"'{stream}' was deleted and created again", refused.Message);
         Assert.Contains("Kinesis:ResetIfStreamRecreated=true", refused.Message);
 
+        // The reset deletes the application's pinned facts with its checkpoints: a new partition count is pinned now.
         settings["Kinesis:ResetIfStreamRecreated"] = "true";
+        settings["Grains:PartitionCount"] = "4";
         await using var fresh = await LocalCluster.StartSiloAsync(settings);
         await LocalCluster.WaitForCaughtUpAsync(fresh, 200);
         await using var client = await LocalCluster.ConnectAsync(fresh);

@@ -9,7 +9,7 @@ namespace KinesisGrains.Tests;
 public sealed class MembershipConfigurationTests
 {
     [Fact]
-    public void By_default_the_silo_clusters_on_localhost_and_holds_the_measured_failure_detection_for_DynamoDB()
+    public void By_default_the_silo_clusters_on_localhost_and_holds_failure_detection_for_DynamoDB_that_outlasts_a_pause()
     {
         var configuration = Bind();
 
@@ -17,15 +17,23 @@ public sealed class MembershipConfigurationTests
         Assert.Equal(SiloClustering.Localhost, configuration.Silo.Clustering);
         Assert.Equal("OrleansSilos", configuration.Silo.MembershipTableName);
         Assert.Equal("127.0.0.1", configuration.Silo.AdvertisedAddress);
-        Assert.Equal(TimeSpan.FromSeconds(1), configuration.Membership.ProbeTimeout);
-        Assert.Equal(2, configuration.Membership.NumMissedProbesLimit);
-        Assert.Equal(1, configuration.Membership.NumVotesForDeathDeclaration);
+
+        // Three missed probes of 2 s and two votes (one in a cluster of two): a second's pause declares nobody dead.
+        Assert.Equal(TimeSpan.FromSeconds(2), configuration.Membership.ProbeTimeout);
+        Assert.Equal(3, configuration.Membership.NumMissedProbesLimit);
+        Assert.Equal(2, configuration.Membership.NumVotesForDeathDeclaration);
         Assert.Equal(TimeSpan.FromSeconds(2), configuration.Membership.TableRefreshTimeout);
         Assert.Equal(TimeSpan.FromSeconds(5), configuration.Membership.IAmAliveTablePublishTimeout);
         Assert.Equal(TimeSpan.FromSeconds(10), configuration.Membership.DeathVoteExpirationTimeout);
 
         // Everything not tuned stays Orleans' default.
         Assert.Equal(new ClusterMembershipOptions().NumProbedSilos, configuration.Membership.NumProbedSilos);
+
+        // Orleans adapts the probe timeout between half and four times ProbeTimeout.
+        var orleans = new ClusterMembershipOptions();
+        MembershipDefaults.CopyTo(configuration.Membership, orleans);
+        Assert.Equal(TimeSpan.FromSeconds(1), orleans.MinProbeTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(8), orleans.MaxProbeTimeout);
     }
 
     [Fact]
@@ -36,8 +44,9 @@ public sealed class MembershipConfigurationTests
             ("Silo:MembershipTableName", "orders-silos"),
             ("Silo:AdvertisedAddress", "10.0.0.7"),
             ("DynamoDb:ServiceUrl", "http://127.0.0.1:4567"),
+            ("Snapshots:Bucket", "orders-state"),
             ("Membership:ProbeTimeout", "00:00:03"),
-            ("Membership:NumVotesForDeathDeclaration", "2"),
+            ("Membership:NumVotesForDeathDeclaration", "3"),
             ("Membership:defunctSiloExpiration", "1.00:00:00"));
 
         Assert.Empty(configuration.Validate());
@@ -45,9 +54,9 @@ public sealed class MembershipConfigurationTests
         Assert.Equal("orders-silos", configuration.Silo.MembershipTableName);
         Assert.Equal("10.0.0.7", configuration.Silo.AdvertisedAddress);
         Assert.Equal(TimeSpan.FromSeconds(3), configuration.Membership.ProbeTimeout);
-        Assert.Equal(2, configuration.Membership.NumVotesForDeathDeclaration);
+        Assert.Equal(3, configuration.Membership.NumVotesForDeathDeclaration);
         Assert.Equal(TimeSpan.FromDays(1), configuration.Membership.DefunctSiloExpiration);
-        Assert.Equal(2, configuration.Membership.NumMissedProbesLimit);
+        Assert.Equal(3, configuration.Membership.NumMissedProbesLimit);
 
         var table = MembershipDefaults.TableOptions(configuration.Silo.MembershipTableName, configuration.DynamoDb);
         Assert.Equal("http://127.0.0.1:4567/", table.Service);
@@ -84,7 +93,7 @@ public sealed class MembershipConfigurationTests
     [Fact]
     public void DynamoDB_clustering_needs_a_valid_table_name_and_region()
     {
-        var configuration = Bind(("Silo:Clustering", "dynamodb"), ("Silo:MembershipTableName", "x"), ("DynamoDb:Region", "Europe"));
+        var configuration = Bind(("Silo:Clustering", "dynamodb"), ("Silo:MembershipTableName", "x"), ("DynamoDb:Region", "Europe"), ("Snapshots:Bucket", "orders-state"));
 
         Assert.Equal(SiloClustering.DynamoDB, configuration.Silo.Clustering);
         Assert.Equal(
@@ -96,6 +105,20 @@ public sealed class MembershipConfigurationTests
 
         // The same names are fine with localhost clustering, which uses no table.
         Assert.Empty(Bind(("Silo:MembershipTableName", "x")).Validate());
+    }
+
+    [Fact]
+    public void DynamoDB_clustering_without_a_snapshot_bucket_is_refused_and_localhost_clustering_needs_none()
+    {
+        Assert.Equal(
+            [
+                "Silo:Clustering=DynamoDB needs Snapshots:Bucket: partitions that move between silos would open an empty or stale local RocksDB, " +
+                "so set Snapshots:Bucket for the silos to share their state through S3.",
+            ],
+            Bind(("Silo:Clustering", "DynamoDB")).Validate());
+
+        Assert.Empty(Bind(("Silo:Clustering", "DynamoDB"), ("Snapshots:Bucket", "orders-state")).Validate());
+        Assert.Empty(Bind(("Silo:Clustering", "Localhost")).Validate());
     }
 
     private static SiloConfiguration Bind(params (string Key, string? Value)[] settings) =>

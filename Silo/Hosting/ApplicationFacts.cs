@@ -1,0 +1,64 @@
+using System.Globalization;
+using KinesisGrains.Kinesis.Leasing;
+using KinesisGrains.Silo.Configuration;
+
+namespace KinesisGrains.Silo.Hosting;
+
+/// <summary>
+/// Settings an application cannot change over its life (ARCHITECTURE rule 7): the partition count decides which
+/// partition holds a key's state, the clustering mode whether silos share partitions, and the snapshot location where
+/// state is restored from. The first silo records them in the lease table; a later silo that disagrees is refused
+/// before it reads a record, instead of looking for keys in the wrong partitions or in an empty bucket.
+/// </summary>
+public static class ApplicationFacts
+{
+    /// <summary>Stands for "no bucket": not a valid bucket name, so it cannot be mistaken for one.</summary>
+    private const string NoBucket = "(none)";
+
+    /// <summary>This silo's facts, by setting name, in the order a disagreement is reported.</summary>
+    public static IReadOnlyDictionary<string, string> Of(SiloConfiguration configuration)
+    {
+        var facts = new Dictionary<string, string>
+        {
+            ["Grains:PartitionCount"] = configuration.Grains.PartitionCount.ToString(CultureInfo.InvariantCulture),
+            ["Silo:Clustering"] = configuration.Silo.Clustering.ToString(),
+            ["Snapshots:Bucket"] = configuration.SnapshotsEnabled ? configuration.Snapshots.Bucket : NoBucket,
+        };
+
+        // Without a bucket the prefix means nothing: changing it then is no change.
+        if (configuration.SnapshotsEnabled)
+        {
+            facts["Snapshots:Prefix"] = configuration.Snapshots.Prefix.Trim('/');
+        }
+
+        return facts;
+    }
+
+    /// <summary>Records this silo's facts at the application's first start; later, compares them with the recorded ones.</summary>
+    /// <exception cref="SiloStartupException">A setting disagrees with the recorded fact (exit code 2).</exception>
+    public static async Task CheckAsync(ShardLeaseTable leases, SiloConfiguration configuration, CancellationToken cancellationToken)
+    {
+        var own = Of(configuration);
+        var pinned = await leases.RecordApplicationFactsAsync(own, cancellationToken);
+
+        // A fact the table does not hold was not one when the application started: nothing to compare it with.
+        foreach (var (name, value) in own)
+        {
+            if (pinned.TryGetValue(name, out var recorded) && recorded != value)
+            {
+                throw new SiloStartupException(
+                    $"{name} is pinned to {Show(recorded)} for application '{configuration.Silo.ApplicationName}' since its first start (lease table '{leases.TableName}'), " +
+                    $"but this silo has {Show(value)}: configure {Show(recorded)} again, or use a new Silo:ApplicationName to start a new application.",
+                    SiloStartupException.InvalidConfiguration);
+            }
+        }
+    }
+
+    private static string Show(string value) => value switch
+    {
+        NoBucket => "no bucket (snapshots off)",
+        "" => "'' (the bucket root)",
+        _ when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out _) => value,
+        _ => $"'{value}'",
+    };
+}
