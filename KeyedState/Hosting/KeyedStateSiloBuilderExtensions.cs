@@ -19,8 +19,17 @@ public static class KeyedStateSiloBuilderExtensions
     /// The partitions' stores: RocksDB under <paramref name="stateDirectory"/> (one folder per state and partition)
     /// with <paramref name="storeOptions"/>, and S3 snapshots when <paramref name="snapshots"/> is given.
     /// </summary>
+    /// <param name="snapshotFence">
+    /// Builds the fence of the partitions' snapshot writers (with <paramref name="snapshots"/>): the DynamoDB pointer
+    /// table for silos sharing a bucket. Null: fenced within this process only (one silo, tests, benchmarks).
+    /// </param>
     public static ISiloBuilder AddKeyedState(
-        this ISiloBuilder builder, KeyedStateOptions options, PartitionStoreOptions storeOptions, string stateDirectory, S3SnapshotOptions? snapshots = null)
+        this ISiloBuilder builder,
+        KeyedStateOptions options,
+        PartitionStoreOptions storeOptions,
+        string stateDirectory,
+        S3SnapshotOptions? snapshots = null,
+        Func<IServiceProvider, ISnapshotFence>? snapshotFence = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(stateDirectory);
         var errors = options.Validate().Concat(storeOptions.Validate()).ToList();
@@ -34,7 +43,8 @@ public static class KeyedStateSiloBuilderExtensions
             storeOptions,
             stateDirectory,
             snapshots is null ? null : new S3SnapshotStore(snapshots, services.GetRequiredService<ILogger<S3SnapshotStore>>()),
-            services.GetRequiredService<ILogger<PartitionStateStores>>()));
+            services.GetRequiredService<ILogger<PartitionStateStores>>(),
+            snapshots is null ? null : snapshotFence?.Invoke(services)));
 
         // Partition grains are [ShardAffinityPlacement]: next to their shard's reader when a stream provider says
         // where that is (IPartitionPlacement), else where Orleans' default placement puts them.

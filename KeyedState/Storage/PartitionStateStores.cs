@@ -18,14 +18,27 @@ public sealed partial class PartitionStateStores : IDisposable
     private readonly PartitionStoreOptions _storeOptions;
     private readonly RocksDbBlockCache _cache;
     private readonly ILogger _logger;
+    private readonly ISnapshotFence? _fence;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, PartitionStore> _open = new(StringComparer.Ordinal);
 
-    public PartitionStateStores(PartitionStoreOptions storeOptions, string stateDirectory, S3SnapshotStore? snapshots, ILogger<PartitionStateStores> logger)
+    /// <param name="fence">
+    /// Fences each partition's snapshot writers (required with <paramref name="snapshots"/>): the DynamoDB pointer table
+    /// when silos share the bucket; without one, an <see cref="InProcessSnapshotFence"/> fences this process only.
+    /// </param>
+    public PartitionStateStores(
+        PartitionStoreOptions storeOptions, string stateDirectory, S3SnapshotStore? snapshots, ILogger<PartitionStateStores> logger, ISnapshotFence? fence = null)
     {
         _storeOptions = storeOptions;
         RootDirectory = Path.GetFullPath(stateDirectory);
         Snapshots = snapshots;
         _logger = logger;
+        if (snapshots is not null && fence is null)
+        {
+            LogInProcessFence(logger);
+            fence = new InProcessSnapshotFence();
+        }
+
+        _fence = fence;
         _cache = new RocksDbBlockCache(storeOptions.BlockCacheBytes);
         Directory.CreateDirectory(RootDirectory);
     }
@@ -43,24 +56,45 @@ public sealed partial class PartitionStateStores : IDisposable
 
     public string DirectoryOf(string stateName, int partition) => Path.Combine(RootDirectory, stateName, $"p-{partition:D5}");
 
-    /// <summary>Opens a partition's store, restoring it from its newest snapshot first when snapshots are on.</summary>
+    /// <summary>
+    /// Opens a partition's store. With snapshots, first becomes the partition's only snapshot writer (fencing every
+    /// earlier activation, here or on another silo) and restores its latest committed snapshot, or an older one when
+    /// that is missing or corrupt: <see cref="PartitionStore.Restored"/> says which, and with what coverage.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The state cannot be opened (S3, DynamoDB or RocksDB failed); the message says why.</exception>
     public async Task<PartitionStore> OpenAsync(string stateName, int partition, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await OpenCoreAsync(stateName, partition, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException and not InvalidOperationException and not SnapshotCorruptException)
+        {
+            // AWS and RocksDB exceptions have no Orleans codec: callers on another silo get the reason as text.
+            throw new InvalidOperationException(
+                $"Partition {PartitionIdOf(stateName, partition)} cannot open its state: {exception.GetType().Name}: {exception.Message}");
+        }
+    }
+
+    private async Task<PartitionStore> OpenCoreAsync(string stateName, int partition, CancellationToken cancellationToken)
     {
         var directory = DirectoryOf(stateName, partition);
         var partitionId = PartitionIdOf(stateName, partition);
-        long lastSnapshotId = 0;
+        FencedSnapshotWriter? writer = null;
+        PartitionRestore? restore = null;
         if (Snapshots is { } s3)
         {
-            var known = await s3.ListSnapshotIdsAsync(partitionId, cancellationToken);
-            lastSnapshotId = known.Count > 0 ? known[^1] : 0;
+            writer = await FencedSnapshotWriter.AcquireAsync(s3, _fence!, partitionId, _logger, cancellationToken);
             var staging = directory + ".restoring";
             DeleteDirectory(staging);
-            var restored = await s3.RestoreLatestAsync(partitionId, staging, Directory.Exists(directory) ? directory : null, cancellationToken);
+            var restored = await writer.RestoreAsync(staging, Directory.Exists(directory) ? directory : null, cancellationToken);
             DeleteDirectory(directory);
             if (restored is not null)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(directory)!);
                 Directory.Move(staging, directory);
+                restore = new PartitionRestore(
+                    restored.Manifest.SnapshotId, restored.NewestSnapshotId, restored.Skipped, restored.Metadata, restored.FilesDownloaded, restored.FilesReused);
                 LogRestored(_logger, partitionId, restored.Manifest.SnapshotId, restored.FilesDownloaded, restored.FilesReused);
                 RuntimeMetrics.PartitionRestores.Add(1);
             }
@@ -72,47 +106,99 @@ public sealed partial class PartitionStateStores : IDisposable
 
         Directory.CreateDirectory(Path.GetDirectoryName(directory)!);
         var store = RocksDbKeyValueStore.Open(directory, _storeOptions.ToRocksDbOptions(disableWal: Snapshots is not null), _cache);
-        var open = new PartitionStore(partitionId, store, lastSnapshotId, closed => _open.TryRemove(new KeyValuePair<string, PartitionStore>(closed.PartitionId, closed)));
+        var open = new PartitionStore(partitionId, store, writer, restore, closed => _open.TryRemove(new KeyValuePair<string, PartitionStore>(closed.PartitionId, closed)));
         _open[partitionId] = open;
         return open;
     }
 
     /// <summary>
-    /// Makes the store durable: with snapshots, a RocksDB checkpoint uploaded to S3 (new SST files only) with
-    /// <paramref name="metadata"/> in its manifest; without, nothing to do (the WAL holds every write).
+    /// The fast, synchronous half of a checkpoint barrier, for the grain's turn. With snapshots: a RocksDB checkpoint
+    /// of the store (memtables flushed, SST files hard-linked) in a folder of its own, to hand to
+    /// <see cref="UploadAsync"/>. Without: the WAL is fsync'd, so everything written so far survives a host crash, and
+    /// the result has nothing to upload.
     /// </summary>
-    public async Task<SnapshotUploadResult?> PersistAsync(PartitionStore store, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+    public PreparedSnapshot PrepareSnapshot(PartitionStore store)
     {
-        if (Snapshots is not { } s3)
+        ArgumentNullException.ThrowIfNull(store);
+        if (Snapshots is null)
         {
-            store.LastPersistedAt = DateTimeOffset.UtcNow;
-            return null;
+            store.SyncWal();
+            store.MarkPersisted(snapshot: false);
+            return new PreparedSnapshot(store, null, store.NextPrepareSequence());
         }
 
-        var id = ++store.LastSnapshotId;
-        var checkpoint = Path.Combine(RootDirectory, ".checkpoints", $"{store.PartitionId}-{id}-{Guid.NewGuid():N}");
+        var sequence = store.NextPrepareSequence();
+        var checkpoint = Path.Combine(RootDirectory, ".checkpoints", $"{store.PartitionId}-{sequence}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(Path.GetDirectoryName(checkpoint)!);
-        store.Store.CreateCheckpoint(checkpoint);
         try
         {
-            var result = await s3.UploadAsync(store.PartitionId, checkpoint, id, metadata, cancellationToken);
-            store.LastPersistedAt = store.LastSnapshotAt = DateTimeOffset.UtcNow;
-            await s3.PruneAsync(store.PartitionId, cancellationToken);
-            return result;
+            store.Store.CreateCheckpoint(checkpoint);
         }
-        finally
+        catch
         {
             DeleteDirectory(checkpoint);
+            throw;
+        }
+
+        return new PreparedSnapshot(store, checkpoint, sequence);
+    }
+
+    /// <summary>
+    /// The slow half: uploads a prepared checkpoint as the partition's next snapshot with <paramref name="metadata"/>
+    /// in its manifest, commits it through the fence, prunes, and deletes the checkpoint folder. Safe on the thread
+    /// pool while the grain goes on (it touches only the checkpoint folder, never the live RocksDB), and after the
+    /// store is closed. Uploads of one store run one at a time; a prepared snapshot older than one already committed
+    /// is dropped (null), never committed over it. Null too when there is nothing to upload (no bucket).
+    /// </summary>
+    /// <exception cref="SnapshotFencedException">A newer activation of the partition took over; nothing was committed.</exception>
+    public async Task<SnapshotUploadResult?> UploadAsync(PreparedSnapshot prepared, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        using (prepared)
+        {
+            if (prepared.CheckpointDirectory is not { } checkpoint || prepared.Store.Writer is not { } writer)
+            {
+                return null;
+            }
+
+            var store = prepared.Store;
+            await store.UploadGate.WaitAsync(cancellationToken);
+            try
+            {
+                if (prepared.Sequence <= store.LastCommittedSequence)
+                {
+                    LogSuperseded(_logger, store.PartitionId, prepared.Sequence, store.LastCommittedSequence);
+                    return null;
+                }
+
+                var result = await writer.CommitAsync(checkpoint, metadata, cancellationToken);
+                store.LastCommittedSequence = prepared.Sequence;
+                store.MarkPersisted(snapshot: true);
+                return result;
+            }
+            finally
+            {
+                store.UploadGate.Release();
+            }
         }
     }
+
+    /// <summary>
+    /// Makes the store durable, both halves at once (<see cref="PrepareSnapshot"/> then <see cref="UploadAsync"/>):
+    /// with snapshots, a checkpoint uploaded to S3 and committed; without, the WAL fsync'd.
+    /// </summary>
+    /// <exception cref="SnapshotFencedException">A newer activation of the partition took over; nothing was committed.</exception>
+    public Task<SnapshotUploadResult?> PersistAsync(PartitionStore store, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken) =>
+        UploadAsync(PrepareSnapshot(store), metadata, cancellationToken);
 
     public void Dispose()
     {
         _cache.Dispose();
         Snapshots?.Dispose();
+        (_fence as IDisposable)?.Dispose();
     }
 
-    private static void DeleteDirectory(string path)
+    internal static void DeleteDirectory(string path)
     {
         if (Directory.Exists(path))
         {
@@ -122,23 +208,109 @@ public sealed partial class PartitionStateStores : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Partition {PartitionId} restored from snapshot {SnapshotId}: {Downloaded} file(s) downloaded, {Reused} reused")]
     private static partial void LogRestored(ILogger logger, string partitionId, long snapshotId, int downloaded, int reused);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Snapshots are fenced within this process only (no snapshot fence configured): silos sharing the bucket need the DynamoDB snapshot pointer table")]
+    private static partial void LogInProcessFence(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Partition {PartitionId}: prepared snapshot {Sequence} dropped, snapshot {Committed} of this activation is newer and committed")]
+    private static partial void LogSuperseded(ILogger logger, string partitionId, long sequence, long committed);
 }
 
-/// <summary>An open partition store, its snapshot sequence, and when it was last made durable.</summary>
-public sealed class PartitionStore(string partitionId, IKeyValueStore store, long lastSnapshotId, Action<PartitionStore>? closed = null) : IDisposable
+/// <summary>
+/// A checkpoint taken by <see cref="PartitionStateStores.PrepareSnapshot"/>, not uploaded yet: a folder independent of
+/// the live RocksDB. <see cref="PartitionStateStores.UploadAsync"/> consumes it; disposing it without an upload
+/// deletes the folder.
+/// </summary>
+public sealed class PreparedSnapshot : IDisposable
 {
-    public string PartitionId { get; } = partitionId;
+    private int _disposed;
 
-    public IKeyValueStore Store { get; } = store;
+    internal PreparedSnapshot(PartitionStore store, string? checkpointDirectory, long sequence)
+    {
+        Store = store;
+        CheckpointDirectory = checkpointDirectory;
+        Sequence = sequence;
+        PreparedAt = DateTimeOffset.UtcNow;
+    }
 
-    /// <summary>The largest snapshot id of the partition so far; the next snapshot takes the one after.</summary>
-    public long LastSnapshotId { get; set; } = lastSnapshotId;
+    public PartitionStore Store { get; }
+
+    /// <summary>The checkpoint folder; null without snapshots (the WAL was synced instead, nothing to upload).</summary>
+    public string? CheckpointDirectory { get; }
+
+    /// <summary>Order of preparation within the store's activation.</summary>
+    public long Sequence { get; }
+
+    public DateTimeOffset PreparedAt { get; }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0 && CheckpointDirectory is { } directory)
+        {
+            PartitionStateStores.DeleteDirectory(directory);
+        }
+    }
+}
+
+/// <summary>What a partition restored when it opened.</summary>
+/// <param name="SnapshotId">The snapshot restored.</param>
+/// <param name="NewestSnapshotId">The newest committed snapshot; differs from <paramref name="SnapshotId"/> after a fallback.</param>
+/// <param name="Skipped">Newer snapshots that could not be restored, newest first, with the reason.</param>
+/// <param name="Metadata">The restored snapshot's manifest metadata: the coverage its writer stored (keys <c>covered:…</c>).</param>
+public sealed record PartitionRestore(
+    long SnapshotId,
+    long NewestSnapshotId,
+    IReadOnlyList<SkippedSnapshot> Skipped,
+    IReadOnlyDictionary<string, string> Metadata,
+    int FilesDownloaded,
+    int FilesReused)
+{
+    /// <summary>True when an older snapshot than the newest committed one was restored (logged and counted as a fallback).</summary>
+    public bool IsFallback => SnapshotId != NewestSnapshotId;
+}
+
+/// <summary>An open partition store, its snapshot writer, and when it was last made durable.</summary>
+public sealed class PartitionStore : IDisposable
+{
+    private readonly Action<PartitionStore>? _closed;
+    private long _prepareSequence;
+    private long _lastSnapshotAtTicks;
+    private long _lastPersistedAtTicks;
+
+    public PartitionStore(string partitionId, IKeyValueStore store, FencedSnapshotWriter? writer = null, PartitionRestore? restored = null, Action<PartitionStore>? closed = null)
+    {
+        PartitionId = partitionId;
+        Store = store;
+        Writer = writer;
+        Restored = restored;
+        _closed = closed;
+    }
+
+    public string PartitionId { get; }
+
+    public IKeyValueStore Store { get; }
+
+    /// <summary>This activation's fenced snapshot writer; null without snapshots.</summary>
+    public FencedSnapshotWriter? Writer { get; }
+
+    /// <summary>What the store was restored from; null when it started without a snapshot (none, or no bucket).</summary>
+    public PartitionRestore? Restored { get; }
+
+    /// <summary>The latest committed snapshot of the partition as this activation knows it; 0: none.</summary>
+    public long LastSnapshotId => Writer?.LatestSnapshotId ?? 0;
+
+    /// <summary>True once a newer activation of the partition took over its snapshots: this one can no longer commit.</summary>
+    public bool IsFenced => Writer?.IsFenced ?? false;
 
     /// <summary>When the last S3 snapshot of this activation completed; null without snapshots or before the first.</summary>
-    public DateTimeOffset? LastSnapshotAt { get; internal set; }
+    public DateTimeOffset? LastSnapshotAt => FromTicks(Interlocked.Read(ref _lastSnapshotAtTicks));
 
-    /// <summary>When a checkpoint barrier last made the state durable (an S3 snapshot, or the local WAL without a bucket).</summary>
-    public DateTimeOffset? LastPersistedAt { get; internal set; }
+    /// <summary>When a checkpoint barrier last made the state durable (an S3 snapshot, or the WAL fsync'd without a bucket).</summary>
+    public DateTimeOffset? LastPersistedAt => FromTicks(Interlocked.Read(ref _lastPersistedAtTicks));
+
+    internal SemaphoreSlim UploadGate { get; } = new(1, 1);
+
+    internal long LastCommittedSequence { get; set; }
 
     /// <summary>RocksDB's size figures: estimated keys (marks included) and bytes on disk plus in memtables; null once closed.</summary>
     public PartitionStoreSize? Size()
@@ -162,11 +334,37 @@ public sealed class PartitionStore(string partitionId, IKeyValueStore store, lon
         }
     }
 
+    /// <summary>
+    /// Fsyncs the store's WAL: every write so far survives a host crash. A store that is not RocksDB has no WAL here
+    /// (nothing to do).
+    /// </summary>
+    public void SyncWal()
+    {
+        if (Store is RocksDbKeyValueStore rocks)
+        {
+            rocks.SyncWal();
+        }
+    }
+
     public void Dispose()
     {
-        closed?.Invoke(this);
+        _closed?.Invoke(this);
         Store.Dispose();
     }
+
+    internal long NextPrepareSequence() => Interlocked.Increment(ref _prepareSequence);
+
+    internal void MarkPersisted(bool snapshot)
+    {
+        var now = DateTimeOffset.UtcNow.UtcTicks;
+        Interlocked.Exchange(ref _lastPersistedAtTicks, now);
+        if (snapshot)
+        {
+            Interlocked.Exchange(ref _lastSnapshotAtTicks, now);
+        }
+    }
+
+    private static DateTimeOffset? FromTicks(long ticks) => ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
 }
 
 /// <summary>A partition store's size as RocksDB estimates it.</summary>

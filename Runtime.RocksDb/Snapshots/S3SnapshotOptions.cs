@@ -51,6 +51,13 @@ public sealed class S3SnapshotOptions
     /// <summary>Manifests <see cref="S3SnapshotStore.PruneAsync"/> keeps per partition, newest first.</summary>
     public int SnapshotsToRetain { get; set; } = 3;
 
+    /// <summary>
+    /// Prune deletes an object no retained snapshot names only once it is older than this (by its S3 LastModified):
+    /// files a writer uploaded for a manifest it has not committed yet are never taken from under it. Longer than any
+    /// snapshot upload takes.
+    /// </summary>
+    public TimeSpan PruneGracePeriod { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Every problem found, each a sentence naming the setting (never a key's value); empty when usable.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -132,6 +139,11 @@ public sealed class S3SnapshotOptions
         if (SnapshotsToRetain < 1)
         {
             errors.Add($"{nameof(SnapshotsToRetain)} must be at least 1 (got {SnapshotsToRetain}): pruning must never delete the newest snapshot.");
+        }
+
+        if (PruneGracePeriod < TimeSpan.Zero)
+        {
+            errors.Add($"{nameof(PruneGracePeriod)} must not be negative (got {PruneGracePeriod}).");
         }
 
         return errors;

@@ -202,8 +202,10 @@ public sealed class S3SnapshotStore : IDisposable
     }
 
     /// <summary>
-    /// Restores the newest snapshot of the partition that is intact, trying older ones when a manifest or file is corrupt
-    /// or missing. Null when the partition has no snapshot.
+    /// Restores the newest snapshot of the partition found by listing its manifests, falling back to older ones when a
+    /// manifest or file is corrupt or missing; the result says so (<see cref="SnapshotRestoreResult.IsFallback"/>).
+    /// Null when the partition has no snapshot. A listing also finds manifests a fenced writer never committed: with
+    /// an <see cref="ISnapshotFence"/>, restore through <see cref="FencedSnapshotWriter.RestoreAsync"/> instead.
     /// </summary>
     /// <exception cref="SnapshotCorruptException">Snapshots exist but none can be restored.</exception>
     public async Task<SnapshotRestoreResult?> RestoreLatestAsync(
@@ -213,33 +215,67 @@ public sealed class S3SnapshotStore : IDisposable
         CancellationToken cancellationToken = default)
     {
         var ids = await ListSnapshotIdsAsync(partitionId, cancellationToken).ConfigureAwait(false);
-        SnapshotCorruptException? newestFailure = null;
-        for (var index = ids.Count - 1; index >= 0; index--)
-        {
-            try
-            {
-                var manifest = await GetManifestAsync(partitionId, ids[index], cancellationToken).ConfigureAwait(false);
-                if (manifest is null)
-                {
-                    continue; // pruned since the listing
-                }
+        return await RestoreNewestAsync(partitionId, [.. ids.Reverse()], targetDirectory, localCacheDirectory, cancellationToken).ConfigureAwait(false);
+    }
 
-                return await RestoreAsync(manifest, targetDirectory, localCacheDirectory, cancellationToken).ConfigureAwait(false);
-            }
-            catch (SnapshotCorruptException exception)
-            {
-                SnapshotLog.FallingBack(_logger, exception, ids[index], partitionId);
-                newestFailure ??= exception;
-            }
-        }
-
-        if (newestFailure is null)
+    /// <summary>
+    /// Restores the first of <paramref name="candidatesNewestFirst"/> that is intact. The first candidate is the newest
+    /// committed snapshot: restoring any other is a fallback, logged as a warning, counted
+    /// (<c>kgrains.state.snapshot_fallbacks</c>) and reported in the result with the snapshots skipped and why.
+    /// Null when there are no candidates.
+    /// </summary>
+    /// <exception cref="SnapshotCorruptException">None of the candidates can be restored.</exception>
+    public async Task<SnapshotRestoreResult?> RestoreNewestAsync(
+        string partitionId,
+        IReadOnlyList<long> candidatesNewestFirst,
+        string targetDirectory,
+        string? localCacheDirectory = null,
+        CancellationToken cancellationToken = default)
+    {
+        SnapshotKeys.ValidatePartitionId(partitionId);
+        ArgumentNullException.ThrowIfNull(candidatesNewestFirst);
+        if (candidatesNewestFirst.Count == 0)
         {
             return null;
         }
 
+        var newest = candidatesNewestFirst[0];
+        var skipped = new List<SkippedSnapshot>();
+        SnapshotCorruptException? newestFailure = null;
+        foreach (var id in candidatesNewestFirst)
+        {
+            try
+            {
+                var manifest = await GetManifestAsync(partitionId, id, cancellationToken).ConfigureAwait(false);
+                if (manifest is null)
+                {
+                    var key = _keys.Manifest(partitionId, id);
+                    skipped.Add(new SkippedSnapshot(id, $"its manifest '{key}' is missing"));
+                    newestFailure ??= new SnapshotCorruptException($"Snapshot manifest '{key}' is missing.", key);
+                    SnapshotLog.FallingBack(_logger, null, id, partitionId, "its manifest is missing");
+                    continue;
+                }
+
+                var result = await RestoreAsync(manifest, targetDirectory, localCacheDirectory, cancellationToken).ConfigureAwait(false);
+                if (skipped.Count == 0)
+                {
+                    return result with { NewestSnapshotId = newest };
+                }
+
+                KinesisGrains.Runtime.Diagnostics.RuntimeMetrics.SnapshotFallbacks.Add(1);
+                SnapshotLog.RestoredOlder(_logger, partitionId, id, newest, string.Join("; ", skipped.Select(s => $"{s.SnapshotId}: {s.Reason}")));
+                return result with { NewestSnapshotId = newest, Skipped = skipped };
+            }
+            catch (SnapshotCorruptException exception)
+            {
+                skipped.Add(new SkippedSnapshot(id, exception.Message));
+                SnapshotLog.FallingBack(_logger, exception, id, partitionId, exception.Message);
+                newestFailure ??= exception;
+            }
+        }
+
         throw new SnapshotCorruptException(
-            $"None of the {ids.Count} snapshots of partition '{partitionId}' can be restored; the newest failed with: {newestFailure.Message}",
+            $"None of the {candidatesNewestFirst.Count} snapshots of partition '{partitionId}' can be restored; the newest ({newest}) failed with: {newestFailure!.Message}",
             newestFailure.ObjectKey,
             newestFailure.FileName,
             newestFailure.ExpectedSize,
@@ -250,59 +286,98 @@ public sealed class S3SnapshotStore : IDisposable
     }
 
     /// <summary>
-    /// Keeps the newest <see cref="S3SnapshotOptions.SnapshotsToRetain"/> snapshots of the partition and deletes every
-    /// other object under it: older manifests first, then files no kept manifest names (including leftovers of failed uploads).
+    /// Keeps the newest <see cref="S3SnapshotOptions.SnapshotsToRetain"/> snapshots found by listing the partition's
+    /// manifests and deletes every other object under it older than <see cref="S3SnapshotOptions.PruneGracePeriod"/>.
+    /// Without a fence only: a listing cannot tell committed manifests from a fenced writer's; a
+    /// <see cref="FencedSnapshotWriter"/> prunes by its pointer's retained list.
     /// </summary>
     /// <exception cref="SnapshotCorruptException">A manifest to keep is unreadable; nothing is deleted.</exception>
     public async Task<SnapshotPruneResult> PruneAsync(string partitionId, CancellationToken cancellationToken = default)
     {
+        var ids = await ListSnapshotIdsAsync(partitionId, cancellationToken).ConfigureAwait(false);
+        return await PruneAsync(partitionId, [.. ids.Skip(Math.Max(0, ids.Count - _options.SnapshotsToRetain))], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Deletes every object of the partition that no manifest of <paramref name="retainedSnapshotIds"/> names (those
+    /// manifests included) and that is older than <see cref="S3SnapshotOptions.PruneGracePeriod"/>: manifests first,
+    /// so no manifest ever names a deleted file, then files (leftovers of failed or fenced uploads included). An object
+    /// younger than the grace period may belong to an upload whose manifest is not committed yet, and is kept.
+    /// </summary>
+    /// <exception cref="SnapshotCorruptException">A manifest to keep is unreadable; nothing is deleted.</exception>
+    public async Task<SnapshotPruneResult> PruneAsync(string partitionId, IReadOnlyCollection<long> retainedSnapshotIds, CancellationToken cancellationToken = default)
+    {
         SnapshotKeys.ValidatePartitionId(partitionId);
+        ArgumentNullException.ThrowIfNull(retainedSnapshotIds);
         var gate = Gate(partitionId);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var ids = await ListSnapshotIdsAsync(partitionId, cancellationToken).ConfigureAwait(false);
-            var retained = ids.Skip(Math.Max(0, ids.Count - _options.SnapshotsToRetain)).ToList();
-            var deletedIds = ids.Except(retained).ToList();
-
+            var retained = retainedSnapshotIds.Distinct().Order().ToList();
             var referenced = new HashSet<string>(StringComparer.Ordinal);
             foreach (var id in retained)
             {
                 // Unreadable means its files are unknown: deleting anything could break it, so stop here.
                 var manifest = await GetManifestAsync(partitionId, id, cancellationToken).ConfigureAwait(false)
-                    ?? throw new InvalidOperationException($"Snapshot {id} of partition '{partitionId}' vanished while pruning; is another process pruning it?");
+                    ?? throw new InvalidOperationException($"Snapshot {id} of partition '{partitionId}' is retained but its manifest is missing; nothing pruned.");
                 referenced.Add(_keys.Manifest(partitionId, id));
                 referenced.UnionWith(manifest.Files.Select(file => file.ObjectKey));
             }
 
+            // Objects modified after this are too young to delete: their manifest may not be committed yet.
+            var youngerThan = DateTime.UtcNow - _options.PruneGracePeriod;
+            var manifestsPrefix = _keys.Manifests(partitionId);
             var unreferenced = new List<(string Key, long Size)>();
+            var kept = 0;
             await foreach (var item in _objects.ListAsync(_keys.Partition(partitionId), cancellationToken).ConfigureAwait(false))
             {
-                if (!referenced.Contains(item.Key))
+                if (referenced.Contains(item.Key))
                 {
-                    unreferenced.Add((item.Key, item.Size ?? 0));
+                    continue;
                 }
+
+                if (item.LastModified is not { } modified || modified.ToUniversalTime() > youngerThan)
+                {
+                    kept++;
+                    continue;
+                }
+
+                unreferenced.Add((item.Key, item.Size ?? 0));
             }
 
             // Manifests go first, so no manifest ever names a deleted file.
-            var manifestKeys = deletedIds.Select(id => _keys.Manifest(partitionId, id)).ToHashSet(StringComparer.Ordinal);
+            var deletedIds = new List<long>();
+            var manifestKeys = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (key, _) in unreferenced)
+            {
+                if (SnapshotKeys.TryParseManifestId(manifestsPrefix, key, out var id))
+                {
+                    deletedIds.Add(id);
+                    manifestKeys.Add(key);
+                }
+            }
+
+            deletedIds.Sort();
             await _objects.DeleteAsync([.. unreferenced.Where(o => manifestKeys.Contains(o.Key)).Select(o => o.Key)], cancellationToken).ConfigureAwait(false);
             await _objects.DeleteAsync([.. unreferenced.Where(o => !manifestKeys.Contains(o.Key)).Select(o => o.Key)], cancellationToken).ConfigureAwait(false);
 
             if (_confirmedShared.TryGetValue(partitionId, out var confirmed))
             {
-                _confirmedShared[partitionId] = confirmed.Where(entry => referenced.Contains(entry.Key)).ToDictionary(StringComparer.Ordinal);
+                var deleted = unreferenced.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
+                _confirmedShared[partitionId] = confirmed.Where(entry => !deleted.Contains(entry.Key)).ToDictionary(StringComparer.Ordinal);
             }
 
             var bytesDeleted = unreferenced.Sum(o => o.Size);
-            SnapshotLog.Pruned(_logger, partitionId, deletedIds.Count, unreferenced.Count, bytesDeleted);
-            return new SnapshotPruneResult(deletedIds, retained, unreferenced.Count, bytesDeleted);
+            SnapshotLog.Pruned(_logger, partitionId, deletedIds.Count, unreferenced.Count, bytesDeleted, kept);
+            return new SnapshotPruneResult(deletedIds, retained, unreferenced.Count, bytesDeleted) { ObjectsKeptYoung = kept };
         }
         finally
         {
             gate.Release();
         }
     }
+
+    internal int SnapshotsToRetain => _options.SnapshotsToRetain;
 
     public void Dispose()
     {

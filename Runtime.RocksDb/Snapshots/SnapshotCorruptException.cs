@@ -1,9 +1,13 @@
+using Orleans;
+
 namespace KinesisGrains.RocksDb.Snapshots;
 
 /// <summary>
 /// A snapshot cannot be restored because an object in S3 is missing or does not match its manifest (size or SHA-256),
 /// or the manifest itself is unreadable. Retrying does not help; an older snapshot may.
 /// </summary>
+/// <remarks>Serializable by Orleans: it can reach a grain's caller on another silo.</remarks>
+[GenerateSerializer]
 public sealed class SnapshotCorruptException : Exception
 {
     public SnapshotCorruptException(
@@ -26,20 +30,26 @@ public sealed class SnapshotCorruptException : Exception
     }
 
     /// <summary>The S3 key of the bad object.</summary>
-    public string ObjectKey { get; }
+    [Id(0)]
+    public string ObjectKey { get; private set; }
 
     /// <summary>The checkpoint file name the object restores to; null when the manifest itself is bad.</summary>
-    public string? FileName { get; }
+    [Id(1)]
+    public string? FileName { get; private set; }
 
-    public long? ExpectedSize { get; }
+    [Id(2)]
+    public long? ExpectedSize { get; private set; }
 
     /// <summary>The size found in S3; null when the object is missing.</summary>
-    public long? ActualSize { get; }
+    [Id(3)]
+    public long? ActualSize { get; private set; }
 
-    public string? ExpectedSha256 { get; }
+    [Id(4)]
+    public string? ExpectedSha256 { get; private set; }
 
     /// <summary>The SHA-256 of the downloaded bytes; null when the size was already wrong or the object is missing.</summary>
-    public string? ActualSha256 { get; }
+    [Id(5)]
+    public string? ActualSha256 { get; private set; }
 
     internal static SnapshotCorruptException Missing(SnapshotFile file, Exception? inner = null) => new(
         $"Snapshot file '{file.Name}' is missing from S3 (object '{file.ObjectKey}').",

@@ -7,4 +7,8 @@ public sealed record SnapshotPruneResult(
     IReadOnlyList<long> DeletedSnapshotIds,
     IReadOnlyList<long> RetainedSnapshotIds,
     int ObjectsDeleted,
-    long BytesDeleted);
+    long BytesDeleted)
+{
+    /// <summary>Unreferenced objects kept because they are younger than the grace period (an upload not committed yet, perhaps).</summary>
+    public int ObjectsKeptYoung { get; init; }
+}

@@ -55,6 +55,9 @@ public sealed class RocksDbKeyValueStore : IKeyValueStore
 
     public void CreateCheckpoint(string directory) => Database.CreateCheckpoint(directory);
 
+    /// <summary>Fsyncs the WAL (<see cref="RocksDatabase.SyncWal"/>): every write so far survives a host crash.</summary>
+    public void SyncWal() => Database.SyncWal();
+
     public void Dispose()
     {
         if (_ownsDatabase)

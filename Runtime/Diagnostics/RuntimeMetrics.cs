@@ -33,6 +33,9 @@ public static class RuntimeMetrics
     public static readonly Counter<long> PartitionRestores =
         s_meter.CreateCounter<long>("kgrains.state.partition_restores", "{restore}", "Partitions opened from an S3 snapshot");
 
+    public static readonly Counter<long> SnapshotFallbacks =
+        s_meter.CreateCounter<long>("kgrains.state.snapshot_fallbacks", "{restore}", "Restores that brought back an older snapshot than the newest committed one (the newest was missing or corrupt)");
+
     public static readonly Counter<long> GrainActivations =
         s_meter.CreateCounter<long>("kgrains.grain.activations", "{activation}", "Grain activations created");
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Amazon.Runtime;
+using KinesisGrains.DynamoDb.Snapshots;
 using KinesisGrains.KeyedState.Hosting;
 using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Kinesis.Leasing;
@@ -210,6 +211,21 @@ public static class SiloHost
     }
 
     /// <summary>
+    /// The fence of the partitions' snapshot writers: a pointer row per partition in the DynamoDB table
+    /// <c>{ApplicationName}-snapshots</c> (created on first use), keyed by the bucket and prefix, so that silos sharing
+    /// the bucket never have two writers of one partition.
+    /// </summary>
+    internal static DynamoDBSnapshotFence SnapshotFence(SiloConfiguration configuration, IServiceProvider services) => new(
+        DynamoDbClientFactory.Create(configuration.DynamoDb),
+        new DynamoDBSnapshotFenceOptions
+        {
+            TableName = $"{configuration.Silo.ApplicationName}-snapshots",
+            KeyPrefix = $"{configuration.Snapshots.Bucket}/{configuration.Snapshots.Prefix}/",
+        },
+        services.GetRequiredService<ILogger<DynamoDBSnapshotFence>>(),
+        ownsClient: true);
+
+    /// <summary>
     /// The Orleans side of a silo from its configuration: the Kinesis stream provider, the keyed-state partitions and
     /// their stores. Also used by tests that build TestingHost clusters.
     /// </summary>
@@ -221,7 +237,12 @@ public static class SiloHost
             var monitor = configuration.Metrics.ToMonitorOptions();
             (o.Level, o.EnabledDimensions, o.RetainedProgress) = (monitor.Level, monitor.EnabledDimensions, monitor.RetainedProgress);
         });
-        silo.AddKeyedState(configuration.Grains, configuration.State, stateDirectory, configuration.SnapshotsEnabled ? configuration.Snapshots : null);
+        silo.AddKeyedState(
+            configuration.Grains,
+            configuration.State,
+            stateDirectory,
+            configuration.SnapshotsEnabled ? configuration.Snapshots : null,
+            services => SnapshotFence(configuration, services));
         siloBuilder.AddStream!(silo, options =>
         {
             options.Source = configuration.Source;

@@ -11,7 +11,8 @@ public sealed class SnapshotPruneTests(S3EmulatorFixture s3) : IClassFixture<S3E
     [Fact]
     public async Task Prune_keeps_the_newest_snapshots_and_deletes_only_what_no_kept_manifest_names()
     {
-        var options = await s3.NewBucketAsync(o => o.SnapshotsToRetain = 2);
+        // No grace period: these objects are all old enough to go (the grace period has its own test, SnapshotFencingTests).
+        var options = await s3.NewBucketAsync(o => (o.SnapshotsToRetain, o.PruneGracePeriod) = (2, TimeSpan.Zero));
         using var store = new S3SnapshotStore(options);
         using var db = new SnapshotDb(10_000);
 
@@ -77,7 +78,7 @@ public sealed class SnapshotPruneTests(S3EmulatorFixture s3) : IClassFixture<S3E
     [Fact]
     public async Task Prune_with_fewer_snapshots_than_retained_deletes_only_leftovers()
     {
-        var options = await s3.NewBucketAsync();
+        var options = await s3.NewBucketAsync(o => o.PruneGracePeriod = TimeSpan.Zero);
         using var store = new S3SnapshotStore(options);
         using var db = new SnapshotDb(1_000);
         var manifest = (await store.UploadAsync(Partition, db.Checkpoint(), 1)).Manifest;
