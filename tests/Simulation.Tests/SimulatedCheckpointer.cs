@@ -22,12 +22,12 @@ public sealed class SimulatedCheckpointer(Simulation sim)
     public int Cycles { get; private set; }
 
     public void Processed(SimulatedReceiver receiver, Position reached, Position?[] lastSent) =>
-        _pending[receiver.ShardId] = new Pending(receiver, reached, false, lastSent, true);
+        _pending[receiver.ShardId] = new Pending(receiver, reached, false, lastSent);
 
     public void Ended(SimulatedReceiver receiver) =>
         _pending[receiver.ShardId] = _pending.TryGetValue(receiver.ShardId, out var pending) && pending.Receiver == receiver
-            ? pending with { Ended = true, Moved = true }
-            : new Pending(receiver, null, true, receiver.LastSent, true);
+            ? pending with { Ended = true }
+            : new Pending(receiver, null, true, receiver.LastSent);
 
     public bool IsEnded(SimulatedReceiver receiver) => _pending.TryGetValue(receiver.ShardId, out var p) && p.Receiver == receiver && p.Ended;
 
@@ -44,7 +44,7 @@ public sealed class SimulatedCheckpointer(Simulation sim)
     public bool Cycle()
     {
         var shards = _pending.Values.Where(p => p.Receiver.Alive).ToList();
-        if (shards.Count == 0 || sim.Options.BarrierOnlyWhenMoved && !shards.Any(p => p.Moved))
+        if (shards.Count == 0)
         {
             return false;
         }
@@ -73,12 +73,18 @@ public sealed class SimulatedCheckpointer(Simulation sim)
                     start = ShardGap.EarlierStart(start, gap.HoldsUpTo);
                 }
 
+                sim.Count("rewind");
+                if (sim.Leases[shardId].Checkpoint is { Position: { } at } && (start is not { } s || s < at))
+                {
+                    sim.Count("rewind behind checkpoint");
+                }
+
+                sim.Note($"gap {shardId} ({string.Join(",", shardGaps.Select(g => g.HoldsUpTo?.ToString() ?? "origin"))}) rewind {receiver.Id} to {start?.ToString() ?? "origin"}");
                 receiver.Rewind(start);
                 changed = true;
                 continue;
             }
 
-            _pending[shardId] = pending with { Moved = false };
             if (pending.Reached is null && !pending.Ended)
             {
                 continue;
@@ -86,6 +92,12 @@ public sealed class SimulatedCheckpointer(Simulation sim)
 
             var checkpoint = new ShardCheckpoint(pending.Reached, pending.Ended);
             var lease = sim.Leases[shardId];
+            sim.Note($"vouched {shardId} {Simulation.Describe(checkpoint)}");
+            if (lease.Checkpoint != checkpoint && !checkpoint.IsAfter(lease.Checkpoint))
+            {
+                sim.Count("checkpoint behind written");
+            }
+
             if (lease.Checkpoint == checkpoint || !checkpoint.IsAfter(lease.Checkpoint) && !sim.Options.CheckpointBackwards)
             {
                 continue;
@@ -111,5 +123,5 @@ public sealed class SimulatedCheckpointer(Simulation sim)
         return changed;
     }
 
-    private sealed record Pending(SimulatedReceiver Receiver, Position? Reached, bool Ended, Position?[] LastSent, bool Moved);
+    private sealed record Pending(SimulatedReceiver Receiver, Position? Reached, bool Ended, Position?[] LastSent);
 }

@@ -42,6 +42,9 @@ public sealed class SimulatedPartition
 
     public long WriterToken { get; private set; }
 
+    /// <summary>Some activation restored an older snapshot than the newest written (the store said so).</summary>
+    public bool FellBack { get; private set; }
+
     /// <summary>Activations declared dead but still running, each with what it last wrote and its old token.</summary>
     public List<(long Token, StoreImage Image)> Zombies { get; } = [];
 
@@ -69,7 +72,13 @@ public sealed class SimulatedPartition
 
     private void Activate()
     {
-        var image = Snapshots is null ? Written : Snapshots.RestoreTarget(out _) ?? StoreImage.Empty;
+        var knownFallback = false;
+        var image = Snapshots is null ? Written : Snapshots.RestoreTarget(out knownFallback) ?? StoreImage.Empty;
+        FellBack |= knownFallback;
+        if (knownFallback)
+        {
+            _sim.Count("fallback restore");
+        }
         Written = image;
         _ledger = new PartitionLedger(image.Coverage, image.Epoch);
         _states = image.States;
@@ -92,6 +101,7 @@ public sealed class SimulatedPartition
         var admission = _ledger.Admit(shardId, batch.From, out _);
         if (!admission.Accepted)
         {
+            _sim.Count("batch refused");
             return;
         }
 

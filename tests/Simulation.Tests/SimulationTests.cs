@@ -32,6 +32,15 @@ public sealed class SimulationTests(ITestOutputHelper output)
     public void Finds_rule_8_broken_when_checkpoints_move_backwards() =>
         FindsHole(new SimulationOptions { CheckpointBackwards = true }, nameof(Finds_rule_8_broken_when_checkpoints_move_backwards));
 
+    [Fact]
+    public void Finds_hole_4_when_purging_one_container_delivers_the_read() =>
+        FindsHole(new SimulationOptions { PurgeByMax = true }, nameof(Finds_hole_4_when_purging_one_container_delivers_the_read));
+
+    /// <summary>A real hole of today's rules (see SimulationOptions.FallbackAfterShardEnd): kept as a found failure until fixed.</summary>
+    [Fact]
+    public void Finds_rule_4_hole_fallback_to_an_older_snapshot_after_shard_end() =>
+        FindsHole(new SimulationOptions { FallbackAfterShardEnd = true }, nameof(Finds_rule_4_hole_fallback_to_an_older_snapshot_after_shard_end));
+
     private void FindsHole(SimulationOptions options, string test)
     {
         var result = Run(options, Seeds(HoleSearchSeeds), stopAtFirst: true, test);
@@ -59,12 +68,24 @@ public sealed class SimulationTests(ITestOutputHelper output)
         var watch = Stopwatch.StartNew();
         var failures = new List<string>();
         var run = 0;
+        var stats = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (var seed in seeds)
         {
             run++;
             try
             {
-                new Simulation(seed, options).Run();
+                var simulation = new Simulation(seed, options);
+                try
+                {
+                    simulation.Run();
+                }
+                finally
+                {
+                    foreach (var (what, count) in simulation.Stats)
+                    {
+                        stats[what] = stats.GetValueOrDefault(what) + count;
+                    }
+                }
             }
             catch (SimulationFailure failure)
             {
@@ -79,6 +100,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
         }
 
         var summary = $"{options.Describe()}: {run} seeds in {watch.Elapsed.TotalSeconds:F1} s, {failures.Count} failed{(stopAtFirst && failures.Count > 0 ? $" (found after {run} seeds)" : "")}";
+        summary += " [" + string.Join(", ", stats.Select(s => $"{s.Key}: {s.Value}")) + "]";
         output.WriteLine(summary);
         Console.WriteLine(summary);
         return new RunResult(run, failures);
