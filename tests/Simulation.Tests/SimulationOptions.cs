@@ -7,7 +7,7 @@ namespace KinesisGrains.Simulation;
 public sealed record SimulationOptions
 {
     /// <summary>Random steps before the drain.</summary>
-    public int Steps { get; init; } = 140;
+    public int Steps { get; init; } = 240;
 
     /// <summary>Hole 2: a partition with no coverage entry for a shard treats the entry as holding any batch and barrier.</summary>
     public bool NoEntryIsProof { get; init; }
