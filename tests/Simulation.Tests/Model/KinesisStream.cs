@@ -1,0 +1,151 @@
+using Position = KinesisGrains.Runtime.Streams.StreamSequenceToken;
+
+namespace KinesisGrains.Simulation.Model;
+
+/// <summary>One Kinesis record. <see cref="Id"/> is unique in the run: the checks count records by it.</summary>
+public sealed record SimRecord(int Id, string ShardId, Position Position, int Key, int Value, bool Poison)
+{
+    public override string ToString() => $"#{Id} {ShardId}@{Position} k{Key}={Value}{(Poison ? " poison" : "")}";
+}
+
+/// <summary>A shard: records in position order; closed by a split or merge, then read to its end by its last reader.</summary>
+public sealed class SimShard(string id, IReadOnlyList<string> parents)
+{
+    private readonly List<SimRecord> _records = [];
+
+    // Per partition, the positions of its non-poison records, to count "what a partition must hold up to X" by binary search.
+    private readonly Dictionary<int, List<Position>> _owed = [];
+
+    public string Id { get; } = id;
+    public IReadOnlyList<string> Parents { get; } = parents;
+    public bool Closed { get; set; }
+    public IReadOnlyList<SimRecord> Records => _records;
+    public Position? Last => _records.Count == 0 ? null : _records[^1].Position;
+
+    public void Append(SimRecord record, int partition)
+    {
+        _records.Add(record);
+        if (!record.Poison)
+        {
+            if (!_owed.TryGetValue(partition, out var list))
+            {
+                _owed[partition] = list = [];
+            }
+
+            list.Add(record.Position);
+        }
+    }
+
+    /// <summary>The records after <paramref name="after"/> (null: from the trim horizon), at most <paramref name="max"/>.</summary>
+    public IEnumerable<SimRecord> After(Position? after, int max)
+    {
+        var start = after is { } a ? UpperBound(_records, r => r.Position, a) : 0;
+        for (var i = start; i < _records.Count && i < start + max; i++)
+        {
+            yield return _records[i];
+        }
+    }
+
+    /// <summary>How many non-poison records of the partition lie at or below <paramref name="upTo"/> (null: none).</summary>
+    public int OwedUpTo(int partition, Position? upTo) =>
+        upTo is { } u && _owed.TryGetValue(partition, out var list) ? UpperBound(list, p => p, u) : 0;
+
+    private static int UpperBound<T>(List<T> list, Func<T, Position> position, Position value)
+    {
+        int lo = 0, hi = list.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (position(list[mid]) <= value) lo = mid + 1; else hi = mid;
+        }
+
+        return lo;
+    }
+}
+
+/// <summary>
+/// The stream: shards with records appended over time, splits and merges. Sequence numbers are decimal and grow
+/// across digit lengths (the token orders by length first); some records share one sequence number with KPL-like
+/// sub-sequence numbers.
+/// </summary>
+public sealed class KinesisStream
+{
+    private readonly Random _random;
+    private readonly int[] _partitionOfKey;
+    private long _sequence;
+    private int _nextRecord;
+    private int _nextShard;
+
+    public KinesisStream(Random random, int shards, int keys, int partitions)
+    {
+        _random = random;
+        Partitions = partitions;
+        _partitionOfKey = new int[keys];
+        for (var k = 0; k < keys; k++)
+        {
+            _partitionOfKey[k] = (int)(Fnv($"key-{k}") % (uint)partitions);
+        }
+
+        _sequence = random.Next(1, 990);
+        for (var i = 0; i < shards; i++)
+        {
+            NewShard([]);
+        }
+    }
+
+    public int Partitions { get; }
+    public int Keys => _partitionOfKey.Length;
+    public List<SimShard> Shards { get; } = [];
+    public Dictionary<string, SimShard> ById { get; } = new(StringComparer.Ordinal);
+    public List<SimRecord> AllRecords { get; } = [];
+    public int PartitionOf(int key) => _partitionOfKey[key];
+
+    public IEnumerable<SimShard> Open => Shards.Where(s => !s.Closed);
+
+    /// <summary>Appends one record, or a KPL-like aggregate of 2–4 records sharing a sequence number.</summary>
+    public void Append(SimShard shard)
+    {
+        _sequence += _random.Next(1, 60);
+        var count = _random.Next(8) == 0 ? _random.Next(2, 5) : 1;
+        for (var sub = 0; sub < count; sub++)
+        {
+            var key = _random.Next(Keys);
+            var poison = _random.Next(40) == 0;
+            var record = new SimRecord(_nextRecord++, shard.Id, new Position(_sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), sub), key, poison ? 13 : _random.Next(1, 10), poison);
+            shard.Append(record, PartitionOf(key));
+            AllRecords.Add(record);
+        }
+    }
+
+    public void Split(SimShard parent)
+    {
+        parent.Closed = true;
+        NewShard([parent.Id]);
+        NewShard([parent.Id]);
+    }
+
+    public void Merge(SimShard left, SimShard right)
+    {
+        left.Closed = true;
+        right.Closed = true;
+        NewShard([left.Id, right.Id]);
+    }
+
+    private void NewShard(IReadOnlyList<string> parents)
+    {
+        var shard = new SimShard($"shard-{_nextShard++:D3}", parents);
+        Shards.Add(shard);
+        ById[shard.Id] = shard;
+    }
+
+    private static uint Fnv(string text)
+    {
+        var hash = 2166136261u;
+        foreach (var c in text)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return hash;
+    }
+}

@@ -1,0 +1,127 @@
+using KinesisGrains.Runtime.ExactlyOnce;
+using Position = KinesisGrains.Runtime.Streams.StreamSequenceToken;
+
+namespace KinesisGrains.Simulation;
+
+/// <summary>A shard's lease row: its checkpoint and the counter that fences an earlier holder's writes.</summary>
+public sealed class Lease
+{
+    public ShardCheckpoint? Checkpoint { get; set; }
+    public long Counter { get; set; }
+}
+
+/// <summary>
+/// The checkpointer (ShardCheckpointer): reads report what was delivered; a cycle sends one barrier per shard to
+/// every partition, holds back and rewinds a shard any partition has a gap in, and otherwise moves its lease
+/// checkpoint forward (only forward, under the lease counter).
+/// </summary>
+public sealed class SimulatedCheckpointer(Simulation sim)
+{
+    private readonly Dictionary<string, Pending> _pending = new(StringComparer.Ordinal);
+
+    public int Cycles { get; private set; }
+
+    public void Processed(SimulatedReceiver receiver, Position reached, Position?[] lastSent) =>
+        _pending[receiver.ShardId] = new Pending(receiver, reached, false, lastSent);
+
+    public void Ended(SimulatedReceiver receiver) =>
+        _pending[receiver.ShardId] = _pending.TryGetValue(receiver.ShardId, out var pending) && pending.Receiver == receiver
+            ? pending with { Ended = true }
+            : new Pending(receiver, null, true, receiver.LastSent);
+
+    public bool IsEnded(SimulatedReceiver receiver) => _pending.TryGetValue(receiver.ShardId, out var p) && p.Receiver == receiver && p.Ended;
+
+    /// <summary>The receiver lost its lease or died: what it reported is not ours to checkpoint any more.</summary>
+    public void Forget(SimulatedReceiver receiver)
+    {
+        if (_pending.TryGetValue(receiver.ShardId, out var pending) && pending.Receiver == receiver)
+        {
+            _pending.Remove(receiver.ShardId);
+        }
+    }
+
+    /// <returns>True when anything was rewound or written (the drain's progress signal).</returns>
+    public bool Cycle()
+    {
+        var shards = _pending.Values.Where(p => p.Receiver.Alive).ToList();
+        if (shards.Count == 0)
+        {
+            return false;
+        }
+
+        Cycles++;
+        var gaps = new Dictionary<string, List<ShardGap>>(StringComparer.Ordinal);
+        foreach (var partition in sim.Partitions)
+        {
+            var barriers = shards.Select(p => new ShardBarrier(p.Receiver.ShardId, p.Reached, p.Ended, p.LastSent[partition.Index])).ToList();
+            foreach (var gap in partition.Barrier(barriers))
+            {
+                (gaps.TryGetValue(gap.ShardId, out var list) ? list : gaps[gap.ShardId] = []).Add(gap);
+            }
+        }
+
+        var changed = false;
+        foreach (var pending in shards)
+        {
+            var receiver = pending.Receiver;
+            var shardId = receiver.ShardId;
+            if (gaps.TryGetValue(shardId, out var shardGaps))
+            {
+                var start = shardGaps[0].HoldsUpTo;
+                foreach (var gap in shardGaps.Skip(1))
+                {
+                    start = ShardGap.EarlierStart(start, gap.HoldsUpTo);
+                }
+
+                sim.Count("rewind");
+                if (sim.Leases[shardId].Checkpoint is { Position: { } at } && (start is not { } s || s < at))
+                {
+                    sim.Count("rewind behind checkpoint");
+                }
+
+                sim.Note($"gap {shardId} ({string.Join(",", shardGaps.Select(g => g.HoldsUpTo?.ToString() ?? "origin"))}) rewind {receiver.Id} to {start?.ToString() ?? "origin"}");
+                receiver.Rewind(start);
+                changed = true;
+                continue;
+            }
+
+            if (pending.Reached is null && !pending.Ended)
+            {
+                continue;
+            }
+
+            var checkpoint = new ShardCheckpoint(pending.Reached, pending.Ended);
+            var lease = sim.Leases[shardId];
+            sim.Note($"vouched {shardId} {Simulation.Describe(checkpoint)}");
+            if (lease.Checkpoint != checkpoint && !checkpoint.IsAfter(lease.Checkpoint))
+            {
+                sim.Count("checkpoint behind written");
+            }
+
+            if (lease.Checkpoint == checkpoint || !checkpoint.IsAfter(lease.Checkpoint) && !sim.Options.CheckpointBackwards)
+            {
+                continue;
+            }
+
+            if (lease.Counter != receiver.LeaseCounter)
+            {
+                // LeaseLostException: someone else holds the shard now.
+                receiver.Alive = false;
+                Forget(receiver);
+                continue;
+            }
+
+            sim.WriteCheckpoint(shardId, checkpoint);
+            changed = true;
+            if (checkpoint.Ended)
+            {
+                _pending.Remove(shardId);
+                sim.Retire(receiver);
+            }
+        }
+
+        return changed;
+    }
+
+    private sealed record Pending(SimulatedReceiver Receiver, Position? Reached, bool Ended, Position?[] LastSent);
+}

@@ -1,0 +1,154 @@
+using KinesisGrains.Runtime.ExactlyOnce;
+using KinesisGrains.Simulation.Model;
+using Position = KinesisGrains.Runtime.Streams.StreamSequenceToken;
+
+namespace KinesisGrains.Simulation;
+
+/// <summary>One container of the Orleans queue cache: one partition's batch of one read.</summary>
+public sealed class Container(long readId, int index, SimBatch batch, int partition)
+{
+    public long ReadId { get; } = readId;
+    public int Index { get; } = index;
+    public SimBatch Batch { get; } = batch;
+    public int Partition { get; } = partition;
+    public bool Delivered { get; set; }
+}
+
+/// <summary>What the receiver keeps per read: its id and container count (for the PurgeByMax switch).</summary>
+public readonly record struct ReadInfo(long Id, int Containers);
+
+/// <summary>
+/// The Kinesis receiver of one shard under one lease: a fetcher with a prefetch buffer, reads handed out as one
+/// batch per partition through a <see cref="ShardReadLedger{TRead}"/>, and the Orleans queue cache those batches
+/// go through (in order per partition, duplicated sometimes, purged bucket by bucket in any order).
+/// </summary>
+public sealed class SimulatedReceiver
+{
+    private readonly Simulation _sim;
+    private readonly SimShard _shard;
+    private readonly Queue<SimRecord> _buffer = new();
+    private readonly List<ReadInfo> _reads = [];
+    private Position? _fetchAfter;
+
+    public SimulatedReceiver(Simulation sim, SimShard shard, long id, long leaseCounter, Position? start, long firstReadId)
+    {
+        _sim = sim;
+        _shard = shard;
+        Id = id;
+        LeaseCounter = leaseCounter;
+        Ledger = new ShardReadLedger<ReadInfo>(sim.Stream.Partitions, start, firstReadId);
+        HandedOut = start;
+        _fetchAfter = start;
+        LastSent = new Position?[sim.Stream.Partitions];
+        Array.Fill(LastSent, start);
+    }
+
+    public long Id { get; }
+    public string ShardId => _shard.Id;
+    public long LeaseCounter { get; }
+    public ShardReadLedger<ReadInfo> Ledger { get; }
+
+    /// <summary>False once the lease is lost: the cache still delivers, but nothing reads or reports any more.</summary>
+    public bool Alive { get; set; } = true;
+
+    /// <summary>The last record handed out (rule 8: a fetch restart continues right after it).</summary>
+    public Position? HandedOut { get; private set; }
+
+    public Position?[] LastSent { get; private set; }
+
+    /// <summary>The Orleans queue cache: containers not purged yet, in the order they were added.</summary>
+    public List<Container> Cache { get; } = [];
+
+    public bool CaughtUp => _buffer.Count == 0 && !_shard.After(HandedOut, 1).Any();
+
+    /// <summary>GetRecords: a page after the fetcher's position into the prefetch buffer.</summary>
+    public void Fetch(int max)
+    {
+        foreach (var record in _shard.After(_fetchAfter, max))
+        {
+            _buffer.Enqueue(record);
+            _fetchAfter = record.Position;
+        }
+    }
+
+    /// <summary>The fetcher failed and restarts: buffered pages are dropped, reading continues after the last handed out.</summary>
+    public void RestartFetch()
+    {
+        _buffer.Clear();
+        _fetchAfter = HandedOut;
+    }
+
+    /// <summary>Hands out up to <paramref name="max"/> buffered records as one read: one batch per partition with events.</summary>
+    public void Read(int max)
+    {
+        if (_buffer.Count == 0)
+        {
+            return;
+        }
+
+        var records = new List<SimRecord>();
+        while (records.Count < max && _buffer.TryDequeue(out var record))
+        {
+            records.Add(record);
+        }
+
+        var to = records[^1].Position;
+        var partitions = records.Select(r => _sim.Stream.PartitionOf(r.Key)).Distinct().Order().ToList();
+        var batches = partitions
+            .Select(p => new SimBatch(ShardId, Ledger.FromOf(p), to, records.Where(r => _sim.Stream.PartitionOf(r.Key) == p).ToList(), Id))
+            .ToList();
+        var id = Ledger.Append(to, partitions, new ReadInfo(Ledger.NextReadId, partitions.Count));
+        _reads.Add(new ReadInfo(id, partitions.Count));
+        for (var i = 0; i < batches.Count; i++)
+        {
+            Cache.Add(new Container(id, i, batches[i], partitions[i]));
+        }
+
+        HandedOut = to;
+    }
+
+    /// <summary>Orleans purged a container: every consumer had it (or gave up on it).</summary>
+    public void Purged(Container container)
+    {
+        Cache.Remove(container);
+        if (_sim.Options.PurgeByMax)
+        {
+            // The old rule: the highest purged container delivers every read up to its own.
+            foreach (var read in _reads.Where(r => r.Id <= container.ReadId))
+            {
+                for (var i = 0; i < read.Containers; i++)
+                {
+                    Ledger.Delivered(read.Id, i);
+                }
+            }
+        }
+        else
+        {
+            Ledger.Delivered(container.ReadId, container.Index);
+        }
+
+        while (Ledger.TryComplete(out var completed))
+        {
+            _reads.RemoveAll(r => r.Id == completed.Payload.Id);
+            if (Alive && completed.Reached is { } reached)
+            {
+                LastSent = completed.LastSentByPartition!;
+                _sim.Checkpointer.Processed(this, reached, LastSent);
+            }
+        }
+    }
+
+    /// <summary>A checkpoint barrier found a gap: read again from <paramref name="start"/> (null: the origin).</summary>
+    public void Rewind(Position? start)
+    {
+        Ledger.Rewind(start);
+        _buffer.Clear();
+        HandedOut = start;
+        _fetchAfter = start;
+        LastSent = new Position?[_sim.Stream.Partitions];
+        Array.Fill(LastSent, start);
+    }
+
+    /// <summary>Read to the end of a closed shard and every read delivered: the checkpoint may become SHARD_END.</summary>
+    public bool ReachedEnd => _shard.Closed && CaughtUp && Ledger.InFlight == 0;
+}

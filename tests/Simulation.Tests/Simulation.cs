@@ -1,0 +1,410 @@
+using KinesisGrains.Runtime.ExactlyOnce;
+using KinesisGrains.Simulation.Model;
+
+namespace KinesisGrains.Simulation;
+
+/// <summary>
+/// One seeded run of the exactly-once protocol: Kinesis shards, receivers with their Orleans queue caches, keyed
+/// partitions with a local store and a snapshot store, and the checkpointer, all driven by one
+/// <see cref="Random"/> in one thread. The clock is the step counter; nothing waits, nothing is real I/O, so a
+/// seed replays the same schedule every time. <see cref="Invariants"/> runs after every step.
+/// </summary>
+public sealed class Simulation
+{
+    private readonly Random _random;
+    private long _tokens;
+    private long _receiverIds;
+    private long _readIdBase;
+    private bool _faults = true;
+
+    public Simulation(int seed, SimulationOptions options)
+    {
+        Seed = seed;
+        Options = options;
+        _random = new Random(seed);
+        Stream = new KinesisStream(_random, shards: _random.Next(1, 5), keys: 20, partitions: _random.Next(2, 6));
+        UsesSnapshots = _random.Next(3) != 0;
+        Resharding = options.Resharding;
+        FallbackFaults = options.SnapshotFallbackFaults && UsesSnapshots;
+        if (Resharding && FallbackFaults && !options.FallbackAfterShardEnd)
+        {
+            // The known rule 4 hole needs both; each seed exercises one of them (see SimulationOptions).
+            (Resharding, FallbackFaults) = _random.Next(2) == 0 ? (true, false) : (false, true);
+        }
+
+        Checkpointer = new SimulatedCheckpointer(this);
+        var writeEvery = _random.Next(1, 5);
+        Partitions = Enumerable.Range(0, Stream.Partitions)
+            .Select(p => new SimulatedPartition(this, p, writeEvery, UsesSnapshots ? new SnapshotStore(fenced: !options.Unfenced) : null))
+            .ToList();
+        foreach (var shard in Stream.Shards)
+        {
+            Leases[shard.Id] = new Lease();
+        }
+    }
+
+    public int Seed { get; }
+    public SimulationOptions Options { get; }
+    public int Step { get; private set; }
+    public KinesisStream Stream { get; }
+    public bool UsesSnapshots { get; }
+    public bool Resharding { get; }
+    public bool FallbackFaults { get; }
+    public List<SimulatedPartition> Partitions { get; }
+    public SimulatedCheckpointer Checkpointer { get; }
+    public Dictionary<string, Lease> Leases { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Every receiver whose cache may still deliver: the lease holders and those that lost their lease.</summary>
+    public List<SimulatedReceiver> Receivers { get; } = [];
+
+    /// <summary>Dead letters per record id (at least once; more than once is counted, not failed).</summary>
+    public Dictionary<int, int> DeadLetters { get; } = [];
+
+    /// <summary>A short trace of the last steps, printed with a failure.</summary>
+    public Queue<string> Trace { get; } = new();
+
+    /// <summary>How often the interesting paths ran (printed per test, to see that the faults bite).</summary>
+    public Dictionary<string, int> Stats { get; } = new(StringComparer.Ordinal);
+
+    public void Count(string what) => Stats[what] = Stats.GetValueOrDefault(what) + 1;
+
+    public int TraceLength { get; init; } = 12;
+
+    public long NextToken() => ++_tokens;
+
+    public void DeadLetter(SimRecord record) => DeadLetters[record.Id] = DeadLetters.GetValueOrDefault(record.Id) + 1;
+
+    public void Fail(string invariant, string detail) =>
+        throw new SimulationFailure(Seed, Step, invariant, detail + (Trace.Count > 0 ? " | last steps: " + string.Join("; ", Trace) : ""));
+
+    /// <summary>Runs the random steps, then the drain and the final check; throws <see cref="SimulationFailure"/>.</summary>
+    public void Run()
+    {
+        for (Step = 1; Step <= Options.Steps; Step++)
+        {
+            RandomStep();
+            Invariants.Check(this);
+        }
+
+        Drain();
+        Invariants.CheckFinal(this);
+    }
+
+    public void WriteCheckpoint(string shardId, ShardCheckpoint checkpoint)
+    {
+        var lease = Leases[shardId];
+        if (lease.Checkpoint is { } written && !checkpoint.IsAfter(written))
+        {
+            Fail("checkpoint moved backwards", $"{shardId}: {Describe(written)} -> {Describe(checkpoint)}");
+        }
+
+        Note($"ckpt {shardId}={Describe(checkpoint)}");
+        lease.Checkpoint = checkpoint;
+    }
+
+    public static string Describe(ShardCheckpoint? c) => c is not { } k ? "none" : k.Ended ? "SHARD_END" : k.Position?.ToString() ?? "origin";
+
+    public void Retire(SimulatedReceiver receiver) => receiver.Alive = false;
+
+    public void Note(string what)
+    {
+        Trace.Enqueue($"{Step}:{what}");
+        if (Trace.Count > TraceLength)
+        {
+            Trace.Dequeue();
+        }
+    }
+
+    private void RandomStep()
+    {
+        StartReceivers(always: false);
+        var roll = _random.Next(1000);
+        switch (roll)
+        {
+            case < 200: Append(); break;
+            case < 280: WithReceiver(r => r.Fetch(_random.Next(1, 8))); break;
+            case < 400: WithReceiver(r => r.Read(_random.Next(1, 6))); break;
+            case < 610: DeliverOne(); break;
+            case < 640: Redeliver(); break;
+            case < 795: PurgeOne(giveUp: false); break;
+            case < 800: PurgeOne(giveUp: true); break;
+            case < 840: Checkpointer.Cycle(); Note("cycle"); break;
+            case < 855: WithReceiver(r => r.RestartFetch()); Note("fetch restart"); break;
+            case < 865: KillReceiver(); break;
+            case < 875: StealLease(); break;
+            case < 885: Reshard(); break;
+            case < 925: KillPartition(); break;
+            case < 945: SnapshotFault(); break;
+            case < 965: ZombieWrite(); break;
+            default: Partitions[_random.Next(Partitions.Count)].Write(); break;
+        }
+
+        ReportEnds();
+        Receivers.RemoveAll(r => !r.Alive && r.Cache.Count == 0);
+    }
+
+    private void Append()
+    {
+        var open = Stream.Open.ToList();
+        Stream.Append(open[_random.Next(open.Count)]);
+    }
+
+    private void Reshard()
+    {
+        var open = Stream.Open.ToList();
+        if (!Resharding || Stream.Shards.Count > 12)
+        {
+            return;
+        }
+
+        if (open.Count >= 2 && _random.Next(2) == 0)
+        {
+            var left = open[_random.Next(open.Count)];
+            var right = open.Where(s => s != left).ElementAt(_random.Next(open.Count - 1));
+            Stream.Merge(left, right);
+            Note($"merge {left.Id}+{right.Id}");
+        }
+        else if (open.Count < 4)
+        {
+            var parent = open[_random.Next(open.Count)];
+            Stream.Split(parent);
+            Note($"split {parent.Id}");
+        }
+
+        foreach (var shard in Stream.Shards.Where(s => !Leases.ContainsKey(s.Id)))
+        {
+            Leases[shard.Id] = new Lease();
+        }
+    }
+
+    /// <summary>
+    /// Lease holders for shards without one. A child starts only once all its parents are checkpointed at
+    /// SHARD_END (as the balancer does); a new holder starts after the lease checkpoint, or at the origin.
+    /// </summary>
+    private void StartReceivers(bool always)
+    {
+        foreach (var shard in Stream.Shards)
+        {
+            var lease = Leases[shard.Id];
+            if (lease.Checkpoint is { Ended: true } || Receivers.Any(r => r.Alive && r.ShardId == shard.Id))
+            {
+                continue;
+            }
+
+            if (shard.Parents.Any(p => Leases[p].Checkpoint is not { Ended: true }) || !always && _random.Next(4) != 0)
+            {
+                continue;
+            }
+
+            lease.Counter++;
+            _readIdBase += 1_000_000;
+            var receiver = new SimulatedReceiver(this, shard, ++_receiverIds, lease.Counter, lease.Checkpoint?.Position, _readIdBase);
+            Receivers.Add(receiver);
+            Note($"receiver {receiver.Id} {shard.Id} from {Describe(lease.Checkpoint)}");
+        }
+    }
+
+    private void ReportEnds()
+    {
+        foreach (var receiver in Receivers)
+        {
+            if (receiver.Alive && receiver.ReachedEnd && !Checkpointer.IsEnded(receiver))
+            {
+                Checkpointer.Ended(receiver);
+            }
+        }
+    }
+
+    private void WithReceiver(Action<SimulatedReceiver> action)
+    {
+        var alive = Receivers.Where(r => r.Alive).ToList();
+        if (alive.Count > 0)
+        {
+            action(alive[_random.Next(alive.Count)]);
+        }
+    }
+
+    private SimulatedReceiver? AnyWithCache()
+    {
+        var withCache = Receivers.Where(r => r.Cache.Count > 0).ToList();
+        return withCache.Count == 0 ? null : withCache[_random.Next(withCache.Count)];
+    }
+
+    /// <summary>The next undelivered container of one partition of one cache (Orleans delivers in order per consumer).</summary>
+    private void DeliverOne()
+    {
+        if (AnyWithCache() is not { } receiver)
+        {
+            return;
+        }
+
+        var next = receiver.Cache.Where(c => !c.Delivered).GroupBy(c => c.Partition).Select(g => g.First()).ToList();
+        if (next.Count > 0)
+        {
+            Deliver(next[_random.Next(next.Count)]);
+        }
+    }
+
+    private void Deliver(Container container)
+    {
+        container.Delivered = true;
+        Partitions[container.Partition].Deliver(container.Batch);
+    }
+
+    /// <summary>Orleans retries a delivery it already made (the cursor went back, or the ack was lost).</summary>
+    private void Redeliver()
+    {
+        if (AnyWithCache() is not { } receiver)
+        {
+            return;
+        }
+
+        var delivered = receiver.Cache.Where(c => c.Delivered).ToList();
+        if (delivered.Count > 0)
+        {
+            var container = delivered[_random.Next(delivered.Count)];
+            Partitions[container.Partition].Deliver(container.Batch);
+            Note($"redeliver {container.Batch.ShardId} p{container.Partition}");
+        }
+    }
+
+    /// <summary>Purges one delivered container (any one, any time); a give-up purges an undelivered one (MaxEventDeliveryTime).</summary>
+    private void PurgeOne(bool giveUp)
+    {
+        if (AnyWithCache() is not { } receiver)
+        {
+            return;
+        }
+
+        var candidates = receiver.Cache.Where(c => c.Delivered != giveUp).ToList();
+        if (candidates.Count > 0)
+        {
+            var container = candidates[_random.Next(candidates.Count)];
+            if (giveUp)
+            {
+                Note($"give up {container.Batch.ShardId} p{container.Partition} ({container.Batch.From}, {container.Batch.To}]");
+            }
+
+            receiver.Purged(container);
+        }
+    }
+
+    private void KillReceiver()
+    {
+        if (Receivers.Where(r => r.Alive).ToList() is { Count: > 0 } alive)
+        {
+            var receiver = alive[_random.Next(alive.Count)];
+            receiver.Alive = false;
+            receiver.Cache.Clear();
+            Checkpointer.Forget(receiver);
+            Note($"kill receiver {receiver.Id}");
+        }
+    }
+
+    /// <summary>The lease expires or is stolen: a new holder starts; the old one's cache still delivers for a while.</summary>
+    private void StealLease()
+    {
+        if (Receivers.Where(r => r.Alive).ToList() is { Count: > 0 } alive)
+        {
+            var receiver = alive[_random.Next(alive.Count)];
+            Leases[receiver.ShardId].Counter++;
+            receiver.Alive = false;
+            Checkpointer.Forget(receiver);
+            Note($"steal lease of {receiver.Id}");
+        }
+    }
+
+    private void KillPartition()
+    {
+        var partition = Partitions[_random.Next(Partitions.Count)];
+        var zombie = _random.Next(3) == 0;
+        partition.Kill(zombie);
+        Note($"kill p{partition.Index}{(zombie ? " (zombie)" : "")}");
+    }
+
+    private void SnapshotFault()
+    {
+        if (!FallbackFaults || !_faults)
+        {
+            return;
+        }
+
+        var partition = Partitions[_random.Next(Partitions.Count)];
+        if (_random.Next(2) == 0)
+        {
+            partition.Snapshots!.LoseNewest();
+            Note($"lose newest snapshot p{partition.Index}");
+        }
+        else
+        {
+            partition.Snapshots!.CorruptNewest();
+            Note($"corrupt newest snapshot p{partition.Index}");
+        }
+    }
+
+    private void ZombieWrite()
+    {
+        var withZombies = Partitions.Where(p => p.Zombies.Count > 0).ToList();
+        if (withZombies.Count > 0)
+        {
+            var partition = withZombies[_random.Next(withZombies.Count)];
+            partition.ZombieWrites(_random.Next(partition.Zombies.Count));
+            Note($"zombie snapshot p{partition.Index}");
+        }
+    }
+
+    /// <summary>
+    /// Faults stop; everything is read, delivered, purged and checkpointed until every shard's checkpoint is at its
+    /// last record (SHARD_END for closed shards) and no cache holds anything.
+    /// </summary>
+    private void Drain()
+    {
+        _faults = false;
+        foreach (var partition in Partitions)
+        {
+            partition.Zombies.Clear();
+        }
+
+        // One read per receiver per round, then a cycle: a replay behind the checkpoint reports its positions
+        // one by one, as it would live.
+        for (var round = 0; round < 2000; round++, Step++)
+        {
+            StartReceivers(always: true);
+            foreach (var receiver in Receivers.Where(r => r.Alive).ToList())
+            {
+                receiver.Fetch(8);
+                receiver.Read(_random.Next(1, 8));
+            }
+
+            foreach (var receiver in Receivers.ToList())
+            {
+                foreach (var container in receiver.Cache.Where(c => !c.Delivered).ToList())
+                {
+                    Deliver(container);
+                }
+
+                foreach (var container in receiver.Cache.ToList())
+                {
+                    receiver.Purged(container);
+                }
+            }
+
+            ReportEnds();
+            Receivers.RemoveAll(r => !r.Alive && r.Cache.Count == 0);
+            Checkpointer.Cycle();
+            Invariants.Check(this);
+            if (Quiescent())
+            {
+                return;
+            }
+        }
+
+        Fail("drain did not converge", string.Join(", ", Stream.Shards.Select(s => $"{s.Id}{(s.Closed ? " closed" : "")} last {s.Last?.ToString() ?? "-"} ckpt {Describe(Leases[s.Id].Checkpoint)}")));
+    }
+
+    private bool Quiescent() =>
+        Receivers.All(r => r.Cache.Count == 0)
+        && Stream.Shards.All(s => Leases[s.Id].Checkpoint is var c && (s.Closed
+            ? c is { Ended: true }
+            : s.Last is not { } last || c is { Ended: false, Position: { } p } && p == last));
+}
