@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using KinesisGrains.KeyedState.Storage;
+using KinesisGrains.RocksDb.Snapshots;
 using KinesisGrains.RocksDb.Storage;
 using KinesisGrains.Runtime.DeadLetters;
 using KinesisGrains.Runtime.Diagnostics;
@@ -243,7 +244,20 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         metadata["epoch"] = _ledger.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var stores = ServiceProvider.GetRequiredService<PartitionStateStores>();
         var started = Stopwatch.GetTimestamp();
-        if (await stores.PersistAsync(_store!, metadata, CancellationToken.None) is not { } snapshot)
+        SnapshotUploadResult? snapshot;
+        try
+        {
+            snapshot = await stores.PersistAsync(_store!, metadata, CancellationToken.None);
+        }
+        catch (SnapshotFencedException)
+        {
+            // Rule 5: a newer activation owns this partition's snapshots (this one is a zombie): it must not go on.
+            LogFenced(_logger, StateName, Partition);
+            DeactivateOnIdle();
+            throw;
+        }
+
+        if (snapshot is null)
         {
             return 0;
         }
@@ -591,6 +605,9 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{State} partition {Partition} cannot vouch for shard {ShardId}: it holds it up to {HoldsUpTo}, its last batch ended at {LastSent}; the shard is replayed from there")]
     private static partial void LogUncovered(ILogger logger, string state, int partition, string shardId, string holdsUpTo, string lastSent);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{State} partition {Partition}: a newer activation owns its snapshots; this one deactivates without vouching")]
+    private static partial void LogFenced(ILogger logger, string state, int partition);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{State} partition {Partition}: a batch of shard {ShardId} failed; what was applied since the last write is discarded and replayed")]
     private static partial void LogBatchFailed(ILogger logger, string state, int partition, string shardId, Exception exception);
