@@ -45,6 +45,8 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     private readonly List<(StreamRecord Record, string Reason)> _batchDeadLetters = [];
     private int _unwrittenEvents;
     private PartitionLedger _ledger = new([]);
+    private (Task<long> Upload, long Epoch) _durable = (Task.FromResult(0L), 0);
+    private bool _fenced;
     private readonly ArrayBufferWriter<byte> _buffer = new(256);
     private readonly Utf8JsonWriter _writer = new(Stream.Null);
     private PartitionStore? _store;
@@ -114,6 +116,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             // A graceful move hands its state over: the next activation restores this snapshot, which has seen every
             // shard as far as this one did, so nothing is replayed.
             await PersistAsync([]);
+            await _durable.Upload;
         }
         catch (Exception exception)
         {
@@ -202,8 +205,14 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         await MakeDurableAsync();
     }
 
-    public async Task<PartitionPersistResult> PersistAsync(ShardBarrier[] barriers)
+    public Task<PartitionPersistResult> PersistAsync(ShardBarrier[] barriers)
     {
+        if (_fenced)
+        {
+            DeactivateOnIdle();
+            throw new InvalidOperationException($"{StateName} partition {Partition}: a newer activation owns its snapshots; this one vouches for nothing.");
+        }
+
         var persistStarted = Stopwatch.GetTimestamp();
         WriteDirty();
         var gaps = new List<ShardGap>();
@@ -224,36 +233,78 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
         var epoch = _ledger.NextEpoch();
         WriteLedger();
-        var snapshotBytes = await MakeDurableAsync();
+        StartDurable();
+        return Task.FromResult(new PartitionPersistResult([.. gaps], TakeProgress(0, Stopwatch.GetElapsedTime(persistStarted)), epoch));
+    }
 
-        if (barriers.Length > 0)
+    public async Task<long> AwaitDurableAsync(long epoch)
+    {
+        // Uploads run in order, so waiting for the newest one started covers every earlier epoch.
+        var (uploading, startedFor) = _durable;
+        if (startedFor < epoch)
+        {
+            throw new InvalidOperationException($"{StateName} partition {Partition} has no barrier of epoch {epoch} (the newest is {startedFor}): it was deactivated in between.");
+        }
+
+        long bytes;
+        try
+        {
+            bytes = await uploading;
+        }
+        catch (SnapshotFencedException)
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+
+        // Only once its barrier is durable, so the move's hand-over never races the barrier's second round.
+        if (_durable.Epoch == epoch)
         {
             MoveToShardIfSettled();
         }
 
-        return new PartitionPersistResult([.. gaps], TakeProgress(snapshotBytes, Stopwatch.GetElapsedTime(persistStarted)), epoch);
+        return bytes;
     }
 
-    /// <summary>Makes everything written so far durable: an S3 snapshot with the ledger's coverage, or the local WAL synced.</summary>
-    /// <returns>The bytes uploaded.</returns>
-    private async Task<long> MakeDurableAsync()
+    /// <summary>Makes everything written so far durable and waits for it (a write call, a hand-over).</summary>
+    private async Task MakeDurableAsync()
+    {
+        StartDurable();
+        await _durable.Upload;
+    }
+
+    /// <summary>
+    /// Starts making everything written so far durable: a local RocksDB checkpoint in this turn, uploaded to S3 with
+    /// the ledger's coverage outside it (or the local WAL synced, without a bucket). <see cref="_durable"/> completes
+    /// when it is.
+    /// </summary>
+    private void StartDurable()
     {
         var metadata = _ledger.Shards
             .Where(p => p.Value.Covered is not null)
             .ToDictionary(p => "covered:" + p.Key, p => p.Value.Covered!.Value.ToString(), StringComparer.Ordinal);
         metadata["epoch"] = _ledger.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var stores = ServiceProvider.GetRequiredService<PartitionStateStores>();
+        var prepared = stores.PrepareSnapshot(_store!);
+        var previous = _durable.Upload;
+        _durable = (Task.Run(() => UploadAsync(stores, prepared, metadata, previous)), _ledger.Epoch);
+    }
+
+    private async Task<long> UploadAsync(PartitionStateStores stores, PreparedSnapshot prepared, Dictionary<string, string> metadata, Task<long> previous)
+    {
+        // An earlier upload that failed does not matter to this one, which covers everything it held.
+        await previous.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         var started = Stopwatch.GetTimestamp();
         SnapshotUploadResult? snapshot;
         try
         {
-            snapshot = await stores.PersistAsync(_store!, metadata, CancellationToken.None);
+            snapshot = await stores.UploadAsync(prepared, metadata, CancellationToken.None);
         }
         catch (SnapshotFencedException)
         {
             // Rule 5: a newer activation owns this partition's snapshots (this one is a zombie): it must not go on.
             LogFenced(_logger, StateName, Partition);
-            DeactivateOnIdle();
+            _fenced = true;
             throw;
         }
 

@@ -224,7 +224,7 @@ public sealed class S3SnapshotStore : IDisposable
     /// (<c>kgrains.state.snapshot_fallbacks</c>) and reported in the result with the snapshots skipped and why.
     /// Null when there are no candidates.
     /// </summary>
-    /// <exception cref="SnapshotCorruptException">None of the candidates can be restored.</exception>
+    /// <remarks>When none of the candidates can be restored, the partition starts empty (null), loudly.</remarks>
     public async Task<SnapshotRestoreResult?> RestoreNewestAsync(
         string partitionId,
         IReadOnlyList<long> candidatesNewestFirst,
@@ -274,15 +274,11 @@ public sealed class S3SnapshotStore : IDisposable
             }
         }
 
-        throw new SnapshotCorruptException(
-            $"None of the {candidatesNewestFirst.Count} snapshots of partition '{partitionId}' can be restored; the newest ({newest}) failed with: {newestFailure!.Message}",
-            newestFailure.ObjectKey,
-            newestFailure.FileName,
-            newestFailure.ExpectedSize,
-            newestFailure.ActualSize,
-            newestFailure.ExpectedSha256,
-            newestFailure.ActualSha256,
-            newestFailure);
+        // Rule 4: the oldest point a partition can come back to is nothing at all. Starting empty is safe (its ledger
+        // proves nothing, so every shard replays from its origin for it) and beats an activation that fails for ever.
+        KinesisGrains.Runtime.Diagnostics.RuntimeMetrics.SnapshotFallbacks.Add(1);
+        SnapshotLog.RestoredNothing(_logger, partitionId, newest, string.Join("; ", skipped.Select(s => $"{s.SnapshotId}: {s.Reason}")));
+        return null;
     }
 
     /// <summary>

@@ -19,6 +19,9 @@ internal static partial class SnapshotLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {PartitionId} restored the OLDER snapshot {SnapshotId}, not the newest committed one ({NewestSnapshotId}): its state and coverage are those of snapshot {SnapshotId}. Skipped: {Skipped}")]
     public static partial void RestoredOlder(ILogger logger, string partitionId, long snapshotId, long newestSnapshotId, string skipped);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Partition {PartitionId}: none of its snapshots (newest {NewestSnapshotId}) can be restored; it starts EMPTY and every shard replays from its origin for it. Skipped: {Skipped}")]
+    public static partial void RestoredNothing(ILogger logger, string partitionId, long newestSnapshotId, string skipped);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Snapshot writer {WriterToken} of partition {PartitionId} is fenced: {Reason}")]
     public static partial void Fenced(ILogger logger, string partitionId, long writerToken, string reason);
 

@@ -5,7 +5,8 @@ namespace KinesisGrains.Runtime.KeyedState;
 
 /// <summary>
 /// The checkpoint barrier of a keyed-state partition grain: the source calls it on every partition before it moves
-/// shard checkpoints. Orleans runs the call after every delivery that completed before it was sent, so once it
+/// shard checkpoints, in two rounds: <see cref="PersistAsync"/> (in the grain's turn: write, vouch, take a local
+/// checkpoint) and <see cref="AwaitDurableAsync"/> (the upload, outside the turn). Orleans runs the call after every delivery that completed before it was sent, so once it
 /// returns, the partition holds durably every event of each shard up to the given position.
 /// </summary>
 public interface IPartitionCheckpoint : IGrainWithIntegerKey
@@ -16,4 +17,12 @@ public interface IPartitionCheckpoint : IGrainWithIntegerKey
     /// </summary>
     /// <returns>The shards the partition cannot vouch for, and what it did since its previous barrier.</returns>
     Task<PartitionPersistResult> PersistAsync(ShardBarrier[] barriers);
+
+    /// <summary>
+    /// Waits until the barrier of <paramref name="epoch"/> is durable (its snapshot uploaded). Interleaves with
+    /// deliveries and queries: the upload runs outside the grain's turn, so neither waits for S3.
+    /// </summary>
+    /// <returns>The bytes the snapshot uploaded.</returns>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<long> AwaitDurableAsync(long epoch);
 }
