@@ -22,6 +22,9 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
     private readonly Random _random = new();
     private readonly CancellationTokenSource _stop = new();
     private Task _running = Task.CompletedTask;
+    private string? _lastShardSet;
+    private bool _unsettled = true;
+    private long _lastLeaseScan;
 
     public KinesisQueueBalancer(IServiceProvider services, KinesisStreamContext context)
         : base(services, context.Loggers.CreateLogger<KinesisQueueBalancer>())
@@ -71,22 +74,25 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
         var checkpointing = _context.Checkpointer.RunAsync(options.CheckpointInterval, stoppingToken);
         try
         {
+            var signaled = true;
             while (!stoppingToken.IsCancellationRequested)
             {
                 try
                 {
-                    if (await SyncAsync(stoppingToken))
+                    if (await SyncAsync(signaled, stoppingToken))
                     {
                         await NotifyListeners();
                     }
                 }
                 catch (Exception exception) when (!stoppingToken.IsCancellationRequested && exception is not OperationCanceledException)
                 {
+                    _unsettled = true;
                     LogShardSyncFailed(Logger, exception);
                 }
 
-                // A shard that ends asks for a sync at once, so its children start without waiting a full interval.
-                await _context.SyncNow.WaitAsync(options.ShardFetchInterval, stoppingToken);
+                // A shard that ends, or a silo changing status, asks for a sync at once, so children start and leases
+                // move without waiting a full interval.
+                signaled = await _context.SyncNow.WaitAsync(options.ShardFetchInterval, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -100,14 +106,28 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
         }
     }
 
-    /// <summary>One pass of the shard and lease bookkeeping; true when this silo's set of queues changed.</summary>
-    private async Task<bool> SyncAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// One pass of the shard and lease bookkeeping; true when this silo's set of queues changed. The lease table is
+    /// scanned when something may have moved (a signal, a new shard list, work left by the last pass) and otherwise
+    /// every <see cref="LeaseScanInterval"/>: a settled silo reads the table a few times a minute, not every second.
+    /// </summary>
+    private async Task<bool> SyncAsync(bool signaled, CancellationToken cancellationToken)
     {
         var options = _context.Options.Source;
         var shards = await _context.Kinesis.ListShardsAsync(options.StreamName, null, cancellationToken);
         _context.NoteShards(shards);
+        var shardSet = string.Join(',', shards.Select(s => s.ShardId).Order(StringComparer.Ordinal));
+        var shardsChanged = shardSet != _lastShardSet;
+        _lastShardSet = shardSet;
+        if (!signaled && !shardsChanged && !_unsettled && _context.Time.GetElapsedTime(_lastLeaseScan) < LeaseScanInterval)
+        {
+            return false;
+        }
+
+        _lastLeaseScan = _context.Time.GetTimestamp();
         var listed = shards.Select(s => s.ShardId).ToHashSet(StringComparer.Ordinal);
         var byId = (await _context.Leases.ListAsync(cancellationToken)).ToDictionary(l => l.LeaseKey, StringComparer.Ordinal);
+        var created = false;
         foreach (var shard in shards.Where(s => !byId.ContainsKey(s.ShardId)))
         {
             var parents = ParentsOf(shard);
@@ -115,9 +135,13 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
             // Children of a reshard start at TRIM_HORIZON so nothing written after the split is skipped (as the KCL does).
             var initial = parents.Any(listed.Contains) || parents.Any(byId.ContainsKey) ? SentinelCheckpoint.TrimHorizon : options.InitialPosition;
             await _context.Leases.CreateIfNotExistsAsync(shard.ShardId, initial, parents, cancellationToken);
+            created = true;
         }
 
-        byId = (await _context.Leases.ListAsync(cancellationToken)).ToDictionary(l => l.LeaseKey, StringComparer.Ordinal);
+        if (created)
+        {
+            byId = (await _context.Leases.ListAsync(cancellationToken)).ToDictionary(l => l.LeaseKey, StringComparer.Ordinal);
+        }
         if (options.PlacePartitionsNearShards)
         {
             var active = _membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => (m.Name, m.SiloAddress));
@@ -222,8 +246,17 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
         }
 
         _context.NoteSynced(shards.Count(s => !(byId.TryGetValue(s.ShardId, out var ended) && ended.IsShardEnd)), activeSilos);
+
+        // Settled: every candidate has a live owner other than nobody, and this silo holds its fair share. Otherwise
+        // (leases to watch for expiry, to take or to steal, children waiting) the next pass scans again.
+        _unsettled = changed || available.Count > 0 || _context.HeldShards.Count < fairShare
+            || owned.Count + _context.HeldShards.Count < candidates.Count
+            || candidates.Count < shards.Count(s => byId.TryGetValue(s.ShardId, out var l) && !l.IsShardEnd);
         return changed;
     }
+
+    /// <summary>How often a settled silo scans the lease table: often enough to see an abandoned lease expire in time.</summary>
+    private TimeSpan LeaseScanInterval => _context.Options.Source.LeaseFailoverTime / 4;
 
     /// <summary>Names of silos Orleans declared dead (and not back under the same name): their leases are free.</summary>
     private HashSet<string> DeadOwners()
