@@ -18,6 +18,8 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     private const string CheckpointSubSequenceNumber = "checkpointSubSequenceNumber";
     private const string OwnerSwitchesSinceCheckpoint = "ownerSwitchesSinceCheckpoint";
     private const string ParentShardId = "parentShardId";
+    private const string OriginSequenceNumber = "kgrainsOriginSequenceNumber";
+    private const string AdoptedCheckpoint = "kgrainsAdoptedCheckpoint";
     private const string EntityType = "entityType";
     private const string StreamEntity = "STREAM";
     private const string StreamIdentityKey = "kgrains:stream";
@@ -243,6 +245,83 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     }
 
     /// <summary>
+    /// At an application's first start: every checkpoint already in the table (a KCL application moved over, or one an
+    /// operator wrote) becomes its shard's origin for this application. Its partitions start empty and owe nothing
+    /// before it, so the first batches after it are accepted as batches from the origin.
+    /// </summary>
+    /// <returns>How many checkpoints were adopted.</returns>
+    public async Task<int> AdoptCheckpointsAsync(CancellationToken cancellationToken)
+    {
+        var adopted = 0;
+        foreach (var lease in await ListAsync(cancellationToken))
+        {
+            if (SentinelCheckpoint.IsSentinel(lease.Checkpoint) || lease.AdoptedCheckpoint is not null)
+            {
+                continue;
+            }
+
+            try
+            {
+                await dynamo.UpdateItemAsync(
+                    new UpdateItemRequest
+                    {
+                        TableName = TableName,
+                        Key = Key(lease.LeaseKey),
+                        UpdateExpression = $"SET {AdoptedCheckpoint} = :adopted",
+                        ConditionExpression = $"{Checkpoint} = :checkpoint AND {CheckpointSubSequenceNumber} = :sub",
+                        ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                        {
+                            [":adopted"] = new() { S = ShardLease.AdoptionText(lease.Checkpoint, lease.CheckpointSubSequenceNumber) },
+                            [":checkpoint"] = new() { S = lease.Checkpoint },
+                            [":sub"] = new() { N = lease.CheckpointSubSequenceNumber.ToString(CultureInfo.InvariantCulture) },
+                        },
+                    },
+                    cancellationToken);
+                adopted++;
+            }
+            catch (ConditionalCheckFailedException)
+            {
+                // Moved by a reader meanwhile: this application's own checkpoint, nothing to adopt.
+            }
+        }
+
+        return adopted;
+    }
+
+    /// <summary>
+    /// Records where a shard started at LATEST began for this application (its first fetched record), once, while
+    /// <paramref name="owner"/> holds the lease; a value already there is kept.
+    /// </summary>
+    public async Task RecordOriginAsync(string shardId, string owner, string sequenceNumber, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.UpdateItemAsync(
+                new UpdateItemRequest
+                {
+                    TableName = TableName,
+                    Key = Key(shardId),
+                    UpdateExpression = $"SET {OriginSequenceNumber} = :origin",
+                    ConditionExpression = $"{LeaseOwner} = :owner AND attribute_not_exists({OriginSequenceNumber})",
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                    {
+                        [":owner"] = new() { S = owner },
+                        [":origin"] = new() { S = sequenceNumber },
+                    },
+                },
+                cancellationToken);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            var item = await dynamo.GetItemAsync(new GetItemRequest { TableName = TableName, Key = Key(shardId), ConsistentRead = true }, cancellationToken);
+            if (item.Item is null || !item.Item.TryGetValue(LeaseOwner, out var current) || current.S != owner)
+            {
+                throw new LeaseLostException(shardId, owner);
+            }
+        }
+    }
+
+    /// <summary>
     /// Moves a checkpoint back (after state was restored from an older snapshot), whoever holds the lease: records
     /// after <paramref name="checkpoint"/> are read again, and partitions that had them skip them by their marks.
     /// </summary>
@@ -315,7 +394,7 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     /// Records the application's facts (setting name to value) unless facts are recorded already, in one conditional
     /// write; returns the facts in the table, which a silo compares with its own.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, string>> RecordApplicationFactsAsync(IReadOnlyDictionary<string, string> facts, CancellationToken cancellationToken)
+    public async Task<(IReadOnlyDictionary<string, string> Pinned, bool FirstStart)> RecordApplicationFactsAsync(IReadOnlyDictionary<string, string> facts, CancellationToken cancellationToken)
     {
         try
         {
@@ -332,7 +411,7 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
                     ConditionExpression = "attribute_not_exists(leaseKey)",
                 },
                 cancellationToken);
-            return facts;
+            return (facts, true);
         }
         catch (ConditionalCheckFailedException)
         {
@@ -341,9 +420,9 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
                 cancellationToken);
 
             // Deleted in between (a reset): the next start records them.
-            return response.IsItemSet && response.Item is { Count: > 0 } item && item.TryGetValue(Facts, out var recorded) && recorded.M is { } map
+            return (response.IsItemSet && response.Item is { Count: > 0 } item && item.TryGetValue(Facts, out var recorded) && recorded.M is { } map
                 ? map.ToDictionary(f => f.Key, f => f.Value.S)
-                : facts;
+                : facts, false);
         }
     }
 
@@ -453,5 +532,7 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
         item.TryGetValue(LeaseCounter, out var counter) ? long.Parse(counter.N, CultureInfo.InvariantCulture) : 0,
         item.TryGetValue(Checkpoint, out var checkpoint) ? checkpoint.S : SentinelCheckpoint.TrimHorizon,
         item.TryGetValue(CheckpointSubSequenceNumber, out var sub) ? long.Parse(sub.N, CultureInfo.InvariantCulture) : 0,
-        item.TryGetValue(ParentShardId, out var parents) && parents.SS is { } set ? set : []);
+        item.TryGetValue(ParentShardId, out var parents) && parents.SS is { } set ? set : [],
+        item.TryGetValue(OriginSequenceNumber, out var origin) ? origin.S : null,
+        item.TryGetValue(AdoptedCheckpoint, out var adopted) ? adopted.S : null);
 }

@@ -21,7 +21,8 @@ internal sealed partial class ShardFetcher(
     TimeProvider time,
     ILogger logger,
     Action<long>? fetched = null,
-    string? startAfterSequenceNumber = null)
+    string? startAfterSequenceNumber = null,
+    Func<string, CancellationToken, Task>? beforeFirstRecord = null)
 {
     private readonly CallPacer _pacer = new(options.MinFetchPeriod, time);
     private int _fetchSize = options.MaxRecordsPerFetch;
@@ -74,6 +75,13 @@ internal sealed partial class ShardFetcher(
             // Grow back one step per good fetch, so a throttled shard finds its rate again without a cliff.
             _fetchSize = Math.Min(options.MaxRecordsPerFetch, _fetchSize * 2);
             var page = FetchedPage.From(shardId, response, time.GetUtcNow());
+            if (beforeFirstRecord is not null && response.Records.Count > 0)
+            {
+                // Before anything of the shard is handed out: a later reader must be able to start at this record.
+                await beforeFirstRecord(response.Records[0].SequenceNumber, cancellationToken);
+                beforeFirstRecord = null;
+            }
+
             await queue.EnqueueAsync(page, cancellationToken);
             if (response.Records.Count > 0)
             {

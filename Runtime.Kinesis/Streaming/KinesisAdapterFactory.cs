@@ -32,7 +32,10 @@ public sealed class KinesisAdapterFactory(string name, KinesisStreamContext cont
     public IStreamQueueMapper GetStreamQueueMapper() => context.Mapper;
 
     public Task<IStreamFailureHandler> GetDeliveryFailureHandler(QueueId queueId) =>
-        Task.FromResult<IStreamFailureHandler>(new KinesisStreamFailureHandler(context.Loggers.CreateLogger<KinesisStreamFailureHandler>(), KinesisQueueMapper.ShardIdOf(queueId)));
+        Task.FromResult<IStreamFailureHandler>(new KinesisStreamFailureHandler(
+            context.Loggers.CreateLogger<KinesisStreamFailureHandler>(),
+            KinesisQueueMapper.ShardIdOf(queueId),
+            token => context.NoteDeliveryFailure(KinesisQueueMapper.ShardIdOf(queueId), token)));
 
     public IQueueAdapterReceiver CreateReceiver(QueueId queueId) => new KinesisAdapterReceiver(context, KinesisQueueMapper.ShardIdOf(queueId));
 

@@ -74,7 +74,9 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         }
 
         _resumeAfter = SentinelCheckpoint.IsSentinel(_lease.Checkpoint) ? null : new Position(_lease.Checkpoint, _lease.CheckpointSubSequenceNumber);
-        _reads.Rewind(_resumeAfter);
+
+        // At an adopted checkpoint the batches come from the application's origin: partitions owe nothing before it.
+        _reads.Rewind(_lease.IsAtAdoptedCheckpoint ? null : _resumeAfter);
         _context.Checkpointer.Started(_shardId, new ShardCheckpoint(_resumeAfter, Ended: false));
         var now = _context.Time.GetUtcNow();
         _progress.Update(p => p with { State = ShardReceiverState.Reading, Checkpoint = _lease.Checkpoint, CaughtUp = false, LastError = null, ReadingSince = now, FirstDeliveredAt = null });
@@ -272,7 +274,11 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     /// </summary>
     private void AdvanceDelivered()
     {
-        var advanced = false;
+        while (_context.TryTakeDeliveryFailure(_shardId, out var failed))
+        {
+            _reads.Delivered(failed.SequenceNumber, failed.EventIndex);
+        }
+
         while (_reads.TryComplete(out var completed))
         {
             var pending = completed.Payload;
@@ -308,7 +314,6 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
                 _ = CheckpointEndAsync();
             }
 
-            advanced = true;
         }
 
         if (_reads.InFlight == 0 && _queue is { Count: 0 } && !_ended)
@@ -316,7 +321,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             var behind = _progress.Snapshot.MillisBehindLatest;
             _progress.Update(p => p with { CaughtUp = behind == 0, Checkpoint = _context.Checkpointer.GetCheckpoint(_shardId) ?? p.Checkpoint });
         }
-        else if (!advanced && _reads.InFlight > 0)
+        else if (_reads.InFlight > 0)
         {
             _progress.Update(p => p with { CaughtUp = false });
         }
@@ -331,7 +336,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     {
         await StopFetchingAsync();
         _context.Buffer.RemoveQueue(_shardId);
-        _resumeAfter = replayFrom;
+        _resumeAfter = replayFrom ?? _lease!.AdoptedPosition;
         _reads.Rewind(replayFrom);
         _context.Checkpointer.Rewound(_shardId);
         _lastRead = null;
@@ -398,7 +403,8 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         _stopFetching = new CancellationTokenSource();
         _queue = _context.Buffer.GetQueue(_shardId);
         var fetcher = _fetcher = new ShardFetcher(
-            _context.Kinesis, _context.Options.Source, _shardId, _progress, _queue, _context.WorkerSlotOf(_shardId), _context.Time, _logger, _context.Monitor.Fetched, afterSequenceNumber);
+            _context.Kinesis, _context.Options.Source, _shardId, _progress, _queue, _context.WorkerSlotOf(_shardId), _context.Time, _logger, _context.Monitor.Fetched, afterSequenceNumber,
+            _lease is { Checkpoint: SentinelCheckpoint.Latest, OriginSequenceNumber: null } ? RecordOriginAsync : null);
         var token = _stopFetching.Token;
         _fetching = Task.Run(() => fetcher.RunAsync(OpenIteratorAsync, token), token);
     }
@@ -440,9 +446,10 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         {
             SentinelCheckpoint.TrimHorizon => (ShardIteratorType.TrimHorizon, (DateTimeOffset?)null),
             SentinelCheckpoint.AtTimestamp => (ShardIteratorType.AtTimestamp, options.InitialTimestamp),
-            // Rule 8: LATEST is where this receiver first looked; a later iterator before any record was fetched (a
-            // restarted fetch, a replay from the origin) starts at that time, not at a new LATEST that would skip
-            // what arrived in between.
+            // Rule 8: a shard started at LATEST begins, for every later reader until its first checkpoint, at the
+            // first record its first reader fetched (kept in the lease row); before any record was fetched, at the
+            // time this receiver first looked. Never a new LATEST that would skip what arrived in between.
+            _ when _lease.OriginSequenceNumber is not null => (ShardIteratorType.AtSequenceNumber, null),
             _ when _latestOpenedAt is { } openedAt => (ShardIteratorType.AtTimestamp, openedAt),
             _ => (ShardIteratorType.Latest, null),
         };
@@ -451,7 +458,15 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             _latestOpenedAt = _context.Time.GetUtcNow();
         }
 
-        return kinesis.GetShardIteratorAsync(options.StreamName, _shardId, start, null, timestamp, cancellationToken);
+        return kinesis.GetShardIteratorAsync(
+            options.StreamName, _shardId, start, start == ShardIteratorType.AtSequenceNumber ? _lease.OriginSequenceNumber : null, timestamp, cancellationToken);
+    }
+
+    /// <summary>Keeps the first record of a shard started at LATEST in its lease row, before anything of it is handed out.</summary>
+    private async Task RecordOriginAsync(string sequenceNumber, CancellationToken cancellationToken)
+    {
+        await _context.Leases.RecordOriginAsync(_shardId, _context.Options.WorkerId, sequenceNumber, cancellationToken);
+        _lease = _lease! with { OriginSequenceNumber = sequenceNumber };
     }
 
     /// <summary>What a read held, for monitoring and the in-flight bound.</summary>

@@ -20,6 +20,7 @@ public sealed class KinesisStreamContext : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ShardProgress> _progress = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Shard> _shards = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ShardLease> _held = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<KinesisSequenceToken>> _deliveryFailures = new(StringComparer.Ordinal);
     private readonly List<SemaphoreSlim> _workerSlots = [];
     private readonly Dictionary<string, SemaphoreSlim> _slotOfShard = new(StringComparer.Ordinal);
     private readonly Func<RecordDecoder> _decoders;
@@ -115,6 +116,19 @@ public sealed class KinesisStreamContext : IAsyncDisposable
     public ShardProgress ProgressOf(string shardId) => _progress.GetOrAdd(shardId, static id => new ShardProgress(id));
 
     public RecordDecoder CreateDecoder() => _decoders();
+
+    /// <summary>
+    /// A container Orleans gave up delivering: its cache never reports it purged, so the shard's receiver counts it
+    /// done here instead. The partition it was for does not hold it, and the next barrier finds that gap.
+    /// </summary>
+    internal void NoteDeliveryFailure(string shardId, KinesisSequenceToken token) =>
+        _deliveryFailures.GetOrAdd(shardId, static _ => new()).Enqueue(token);
+
+    internal bool TryTakeDeliveryFailure(string shardId, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out KinesisSequenceToken token)
+    {
+        token = null;
+        return _deliveryFailures.TryGetValue(shardId, out var failures) && failures.TryDequeue(out token);
+    }
 
     internal void NoteShards(IEnumerable<Shard> shards)
     {

@@ -5,16 +5,23 @@ using Orleans.Streams;
 namespace KinesisGrains.Kinesis.Streaming;
 
 /// <summary>
-/// Logs a container Orleans gave up delivering. Partition grains dead-letter bad events themselves and never throw,
-/// so this only sees infrastructure failures; the subscription is kept (the next containers still flow).
+/// A container Orleans gave up delivering (a partition grain that kept failing, e.g. its batch failed and was
+/// discarded, or it could not activate): logged, and counted done for the shard's read so the read can complete; the
+/// partition does not hold it, so the next barrier finds the gap and the shard is replayed to it. The subscription
+/// is kept (the next containers still flow).
 /// </summary>
-public sealed partial class KinesisStreamFailureHandler(ILogger logger, string shardId) : IStreamFailureHandler
+public sealed partial class KinesisStreamFailureHandler(ILogger logger, string shardId, Action<KinesisSequenceToken>? failed = null) : IStreamFailureHandler
 {
     public bool ShouldFaultSubsriptionOnError => false;
 
     public Task OnDeliveryFailure(GuidId subscriptionId, string streamProviderName, StreamId streamIdentity, StreamSequenceToken? sequenceToken)
     {
         LogDeliveryFailed(logger, streamProviderName, shardId, streamIdentity.ToString(), sequenceToken?.ToString() ?? "?");
+        if (sequenceToken is KinesisSequenceToken token)
+        {
+            failed?.Invoke(token);
+        }
+
         return Task.CompletedTask;
     }
 

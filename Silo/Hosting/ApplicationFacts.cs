@@ -39,7 +39,12 @@ public static class ApplicationFacts
     public static async Task CheckAsync(ShardLeaseTable leases, SiloConfiguration configuration, CancellationToken cancellationToken)
     {
         var own = Of(configuration);
-        var pinned = await leases.RecordApplicationFactsAsync(own, cancellationToken);
+        var (pinned, firstStart) = await leases.RecordApplicationFactsAsync(own, cancellationToken);
+        if (firstStart)
+        {
+            // Checkpoints already in the table are where this application begins: its partitions owe nothing before them.
+            await leases.AdoptCheckpointsAsync(cancellationToken);
+        }
 
         // A fact the table does not hold was not one when the application started: nothing to compare it with.
         foreach (var (name, value) in own)

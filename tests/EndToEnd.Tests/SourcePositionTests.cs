@@ -51,6 +51,44 @@ public sealed class SourcePositionTests(LocalCluster cluster) : IClassFixture<Lo
         Assert.Empty(await truth.VerifyAsync(client.Client, CancellationToken.None));
     }
 
+    /// <summary>
+    /// Rule 8 (hole 7 of issue 13): a shard started at LATEST whose reader is gone before its first checkpoint used
+    /// to be read from a new LATEST by the next reader, silently skipping what arrived in between.
+    /// </summary>
+    [Fact]
+    public async Task LATEST_before_the_first_checkpoint_is_where_the_first_reader_began_for_every_later_reader()
+    {
+        using var data = new TempDirectory();
+        var stream = await cluster.CreateStreamAsync(shards: 1);
+        var application = "app-" + stream;
+        var settings = cluster.SiloSettings(application, stream, data.Path, ("Kinesis:InitialPosition", "LATEST"), ("Kinesis:CheckpointInterval", "01:00:00"));
+        GroundTruth truth;
+        await using (var silo = await LocalCluster.StartSiloAsync(settings))
+        {
+            await LocalCluster.WaitForCaughtUpAsync(silo, 0);
+            truth = await cluster.ProduceAsync(stream, records: 50, keys: 10, seed: 1);
+            await LocalCluster.WaitForCaughtUpAsync(silo, 50);
+        }
+
+        // As if the silo had died before any checkpoint: the lease row is back at LATEST.
+        using var dynamo = DynamoDbClientFactory.Create(new DynamoDbOptions { ServiceUrl = cluster.Emulators.DynamoDb, AccessKeyId = "local", SecretAccessKey = "local" });
+        var leases = new ShardLeaseTable(dynamo, application);
+        var shardId = (await cluster.Kinesis.ListShardsAsync(stream)).Single().ShardId;
+        await leases.RewindAsync(shardId, SentinelCheckpoint.Latest, subSequenceNumber: 0, CancellationToken.None);
+        Assert.NotNull((await leases.ListAsync(CancellationToken.None)).Single(l => l.LeaseKey == shardId).OriginSequenceNumber);
+
+        // Records that arrive while no silo runs, then after the next one started.
+        truth = await cluster.ProduceAsync(stream, records: 50, keys: 10, seed: 2, truth: truth);
+        await using (var silo = await LocalCluster.StartSiloAsync(settings))
+        {
+            await LocalCluster.WaitForCaughtUpAsync(silo, 100);
+            truth = await cluster.ProduceAsync(stream, records: 20, keys: 10, seed: 3, truth: truth);
+            await LocalCluster.WaitForCaughtUpAsync(silo, 120);
+            await using var client = await LocalCluster.ConnectAsync(silo);
+            Assert.Empty(await truth.VerifyAsync(client.Client, CancellationToken.None));
+        }
+    }
+
     [Fact]
     public async Task KPL_aggregated_events_are_de_aggregated_and_counted_once()
     {
