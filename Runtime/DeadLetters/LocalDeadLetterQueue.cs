@@ -28,9 +28,6 @@ public sealed class LocalDeadLetterQueue : IDeadLetterQueue
     /// <summary>Dead letters this queue wrote since it was created (the status endpoint's count).</summary>
     public long Count => Interlocked.Read(ref _count);
 
-    /// <summary>Raised after a file was written or grew (its path), for a queue that ships the files elsewhere.</summary>
-    public event Action<string>? FileWritten;
-
     public void Write(DeadLetterBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -39,7 +36,6 @@ public sealed class LocalDeadLetterQueue : IDeadLetterQueue
             return;
         }
 
-        string path;
         int written;
         lock (_lock)
         {
@@ -82,7 +78,7 @@ public sealed class LocalDeadLetterQueue : IDeadLetterQueue
                 return;
             }
 
-            path = existing ?? Path.Combine(_directory, DeadLetterFiles.NameOf(batch.Source, batch.Epoch, fresh.Min(letter => letter.FailedAt)));
+            var path = existing ?? Path.Combine(_directory, DeadLetterFiles.NameOf(batch.Source, batch.Epoch, fresh.Min(letter => letter.FailedAt)));
             var text = new StringBuilder();
             foreach (var line in content)
             {
@@ -100,7 +96,6 @@ public sealed class LocalDeadLetterQueue : IDeadLetterQueue
 
         Interlocked.Add(ref _count, written);
         RuntimeMetrics.DeadLetters.Add(written);
-        FileWritten?.Invoke(path);
     }
 
     /// <summary>The files not shipped as they are now (none shipped, or grown since), oldest epoch first.</summary>
