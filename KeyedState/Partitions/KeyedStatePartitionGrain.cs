@@ -42,11 +42,13 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     private readonly Dictionary<string, TState> _states = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
     private readonly List<UnwrittenBatch> _unwritten = [];
-    private readonly List<(StreamRecord Record, string Reason)> _batchDeadLetters = [];
+    private readonly List<StagedDeadLetter> _batchDeadLetters = [];
+    private readonly List<StagedDeadLetter> _unwrittenDeadLetters = [];
     private int _unwrittenEvents;
     private PartitionLedger _ledger = new([]);
     private (Task<long> Upload, long Epoch) _durable = (Task.FromResult(0L), 0);
     private bool _fenced;
+    private (long Epoch, List<(byte[] Key, StagedDeadLetter Staged)> Letters) _deadLettersToShip = (0, []);
     private readonly ArrayBufferWriter<byte> _buffer = new(256);
     private readonly Utf8JsonWriter _writer = new(Stream.Null);
     private PartitionStore? _store;
@@ -99,6 +101,10 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
         _ledger = LoadLedger();
 
+        // What the store holds is durable (a restored snapshot) or goes with the state it holds: write out the
+        // letters a crash left staged before new ones join them.
+        ShipDeadLetters(CollectDeadLetters());
+
         // Holds a RocksDB and its caches: idle collection would only make the next event pay to reopen it.
         DelayDeactivation(TimeSpan.FromDays(3650));
         LogActivated(_logger, StateName, Partition, _ledger.Shards.Count);
@@ -115,8 +121,12 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         {
             // A graceful move hands its state over: the next activation restores this snapshot, which has seen every
             // shard as far as this one did, so nothing is replayed.
-            await PersistAsync([]);
+            var epoch = (await PersistAsync([])).Epoch;
             await _durable.Upload;
+            if (_deadLettersToShip.Epoch == epoch)
+            {
+                ShipDeadLetters(_deadLettersToShip.Letters);
+            }
         }
         catch (Exception exception)
         {
@@ -233,6 +243,8 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
         var epoch = _ledger.NextEpoch();
         WriteLedger();
+        // Collected in the same step as the checkpoint: exactly the letters its snapshot holds, shipped once it is durable.
+        _deadLettersToShip = (epoch, CollectDeadLetters());
         StartDurable();
         return Task.FromResult(new PartitionPersistResult([.. gaps], TakeProgress(0, Stopwatch.GetElapsedTime(persistStarted)), epoch));
     }
@@ -257,6 +269,13 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             throw;
         }
 
+        // A later barrier collected again (it holds these letters too, since they are deleted only once shipped).
+        if (_deadLettersToShip.Epoch == epoch)
+        {
+            ShipDeadLetters(_deadLettersToShip.Letters);
+            _deadLettersToShip = (0, []);
+        }
+
         // Only once its barrier is durable, so the move's hand-over never races the barrier's second round.
         if (_durable.Epoch == epoch)
         {
@@ -269,8 +288,10 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     /// <summary>Makes everything written so far durable and waits for it (a write call, a hand-over).</summary>
     private async Task MakeDurableAsync()
     {
+        var letters = CollectDeadLetters();
         StartDurable();
         await _durable.Upload;
+        ShipDeadLetters(letters);
     }
 
     /// <summary>
@@ -391,6 +412,18 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
         var skipped = first;
         var applied = 0;
+        var logicFailures = 0;
+        Position? lastNew = first < events.Length ? events[^1].Info.Token : null;
+        foreach (var rejected in batch.Rejected)
+        {
+            // Records the message handler rejected: dead-lettered once, skipped like events when read again.
+            if (admission.IsNew(rejected.Info.Token))
+            {
+                StageDeadLetter(rejected.Info, rejected.Data, rejected.Reason);
+                lastNew = ShardCoverage.Max(lastNew, rejected.Info.Token);
+            }
+        }
+
         for (var i = first; i < events.Length; i++)
         {
             ref readonly var keyed = ref events[i];
@@ -404,6 +437,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
                 // A stored state that no longer deserializes (e.g. a required field added to the state type): the
                 // event cannot be applied to it, and the stored state stays for an operator to look at.
                 (failed ??= []).Add(i);
+                logicFailures++;
                 StageDeadLetter(keyed, $"the stored state of key '{keyed.Key}' cannot be read as {typeof(TState).Name}: {exception.Message}");
                 continue;
             }
@@ -416,6 +450,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             catch (Exception exception)
             {
                 (failed ??= []).Add(i);
+                logicFailures++;
                 StageDeadLetter(keyed, $"{StateName} of key '{keyed.Key}' threw {exception.GetType().Name}: {exception.Message}");
                 RestoreKey(keyed.Key, events, i, failed, admission.SkipUpTo);
             }
@@ -429,14 +464,11 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             _unwrittenEvents += events.Length - first;
         }
 
-        foreach (var (record, reason) in _batchDeadLetters)
-        {
-            _deadLetters.Add(record, reason);
-        }
-
-        _deadLettered += _batchDeadLetters.Count;
+        // The batch's dead letters go into the store with the state and marks they belong to (rule 1).
+        _unwrittenDeadLetters.AddRange(_batchDeadLetters);
+        _deadLettered += logicFailures;
         _batchDeadLetters.Clear();
-        _ledger.Commit(shardId, first < events.Length ? events[^1].Info.Token : null, batch.To);
+        _ledger.Commit(shardId, lastNew, batch.To);
 
         // Written behind: many events of a key cost one put, and state and ledger still move together.
         if (_dirty.Count >= _maxDirtyKeys || _unwrittenEvents >= _maxUnwrittenEvents)
@@ -461,6 +493,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         _unwritten.Clear();
         _unwrittenEvents = 0;
         _batchDeadLetters.Clear();
+        _unwrittenDeadLetters.Clear();
         _ledger = LoadLedger();
     }
 
@@ -495,18 +528,84 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         }
     }
 
-    private void StageDeadLetter(in KeyedEvent<TEvent> keyed, string reason)
+    private void StageDeadLetter(in KeyedEvent<TEvent> keyed, string reason) =>
+        StageDeadLetter(keyed.Info, JsonSerializer.SerializeToUtf8Bytes(keyed.Item, StateSerializer.Options), reason);
+
+    /// <summary>
+    /// Stages a dead letter of the batch being applied: with the batch, it goes into the store's next write with the
+    /// state and marks (<see cref="PutDeadLetters"/>), and is written out once a barrier made it durable.
+    /// </summary>
+    private void StageDeadLetter(in StreamEventInfo info, byte[] data, string reason)
     {
-        var info = keyed.Info;
-        var data = JsonSerializer.SerializeToUtf8Bytes(keyed.Item, StateSerializer.Options);
-        var record = new StreamRecord(data, info.PartitionKey, info.Token.SequenceNumber, info.Token.SubSequenceNumber, null, info.ArrivalTime, info.ShardId);
-        _batchDeadLetters.Add((record, reason));
+        var letter = new DeadLetter(
+            info.ShardId, info.Token.SequenceNumber, info.Token.SubSequenceNumber, info.PartitionKey, info.ArrivalTime, DateTimeOffset.UtcNow, reason, Convert.ToBase64String(data));
+        _batchDeadLetters.Add(new StagedDeadLetter(_ledger.Epoch + 1, letter));
+    }
+
+    private void PutDeadLetters(IKeyValueBatch batch)
+    {
+        foreach (var staged in _unwrittenDeadLetters)
+        {
+            var letter = staged.Letter;
+            batch.Put(StateKeys.DeadLetter(letter.ShardId, letter.SequenceNumber, letter.SubSequenceNumber), JsonSerializer.SerializeToUtf8Bytes(staged, StateSerializer.Options));
+        }
+
+        _unwrittenDeadLetters.Clear();
+    }
+
+    /// <summary>The dead letters staged in the store: in a barrier, the ones it makes durable (read before its snapshot).</summary>
+    private List<(byte[] Key, StagedDeadLetter Staged)> CollectDeadLetters()
+    {
+        var letters = new List<(byte[] Key, StagedDeadLetter Staged)>();
+        var (lower, upper) = StateKeys.DeadLetterRange;
+        Store.Scan(lower, upper, (key, value) =>
+        {
+            letters.Add((key.ToArray(), JsonSerializer.Deserialize<StagedDeadLetter>(value, StateSerializer.Options)!));
+            return true;
+        });
+        return letters;
+    }
+
+    /// <summary>
+    /// Writes out dead letters a barrier made durable (<see cref="CollectDeadLetters"/> before it), one file per
+    /// epoch they were staged for, then deletes them from the store. Idempotent: a crash before the delete is durable
+    /// hands the same letters over again, and the queue leaves out what it has. On failure they stay staged for the
+    /// next barrier.
+    /// </summary>
+    private void ShipDeadLetters(List<(byte[] Key, StagedDeadLetter Staged)> letters)
+    {
+        if (letters.Count == 0 || _store is not { } store)
+        {
+            return;
+        }
+
+        var source = PartitionStateStores.PartitionIdOf(StateName, Partition);
+        try
+        {
+            foreach (var epoch in letters.GroupBy(l => l.Staged.Epoch).OrderBy(g => g.Key))
+            {
+                _deadLetters.Write(new DeadLetterBatch(source, epoch.Key, [.. epoch.Select(l => l.Staged.Letter)]));
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            LogDeadLettersNotWritten(_logger, StateName, Partition, letters.Count, exception);
+            return;
+        }
+
+        using var batch = store.Store.CreateBatch();
+        foreach (var (key, _) in letters)
+        {
+            batch.Delete(key);
+        }
+
+        store.Store.Write(batch);
     }
 
     /// <summary>One atomic write: the changed keys' states with the high-water marks and covered positions they reach.</summary>
     private void WriteDirty()
     {
-        if (_dirty.Count == 0 && !_ledger.HasChanges)
+        if (_dirty.Count == 0 && !_ledger.HasChanges && _unwrittenDeadLetters.Count == 0)
         {
             return;
         }
@@ -529,6 +628,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             }
         }
 
+        PutDeadLetters(batch);
         PutLedger(batch);
         store.Write(batch);
         _keysWritten += _dirty.Count;
@@ -668,6 +768,9 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{State} partition {Partition}: the snapshot on deactivation failed; the next activation replays from the shards' checkpoints")]
     private static partial void LogHandOverFailed(ILogger logger, string state, int partition, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{State} partition {Partition}: writing {Count} dead letter(s) out failed; they stay in its store for the next barrier")]
+    private static partial void LogDeadLettersNotWritten(ILogger logger, string state, int partition, int count, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{State} partition {Partition}: snapshot {SnapshotId}, {Bytes} bytes uploaded in {Milliseconds:F0} ms")]
     private static partial void LogSnapshot(ILogger logger, string state, int partition, long snapshotId, long bytes, double milliseconds);

@@ -5,12 +5,14 @@ namespace KinesisGrains.KeyedState.Storage;
 /// <summary>
 /// The layout of keys in a partition's RocksDB: a kind byte, then the rest. 0: partition metadata (per shard, the
 /// high-water mark of applied events and the position the partition has seen everything up to); 1: a key's state,
-/// followed by the key in UTF-8.
+/// followed by the key in UTF-8; 2: a dead letter staged with the state, not written out yet, followed by its
+/// record's shard id, a zero byte, its sequence number and its sub-sequence number (8 bytes, big-endian).
 /// </summary>
 internal static class StateKeys
 {
     private const byte MetadataKind = 0;
     private const byte StateKind = 1;
+    private const byte DeadLetterKind = 2;
     private static readonly byte[] s_highWaterMarkTag = "hwm:"u8.ToArray();
     private static readonly byte[] s_coveredTag = "cov:"u8.ToArray();
 
@@ -31,6 +33,21 @@ internal static class StateKeys
         var buffer = new byte[MaxStateKeyLength(key)];
         return buffer[..WriteState(key, buffer)];
     }
+
+    /// <summary>The store key of the dead letter of a record: one per record.</summary>
+    public static byte[] DeadLetter(string shardId, string sequenceNumber, long subSequenceNumber)
+    {
+        var key = new byte[1 + Encoding.UTF8.GetByteCount(shardId) + 1 + Encoding.UTF8.GetByteCount(sequenceNumber) + sizeof(long)];
+        key[0] = DeadLetterKind;
+        var at = 1 + Encoding.UTF8.GetBytes(shardId, key.AsSpan(1));
+        key[at++] = 0;
+        at += Encoding.UTF8.GetBytes(sequenceNumber, key.AsSpan(at));
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(key.AsSpan(at), subSequenceNumber);
+        return key;
+    }
+
+    /// <summary>The [lower, upper) range of staged dead letters.</summary>
+    public static (byte[] Lower, byte[] Upper) DeadLetterRange => ([DeadLetterKind], [DeadLetterKind + 1]);
 
     public static byte[] HighWaterMark(string shardId) => Metadata(s_highWaterMarkTag, shardId);
 

@@ -1,7 +1,6 @@
 using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Kinesis.Leasing;
 using KinesisGrains.Kinesis.Monitoring;
-using KinesisGrains.Runtime.DeadLetters;
 using KinesisGrains.Runtime.KeyedState;
 using KinesisGrains.Runtime.Monitoring;
 using KinesisGrains.Runtime.Partitions;
@@ -55,7 +54,6 @@ public static class KinesisStreamingExtensions
                 : new KinesisClient(options.Client, loggers.CreateLogger<KinesisClient>());
             var leases = new ShardLeaseTable(DynamoDbClientFactory.Create(options.DynamoDb), options.ApplicationName);
             var partitions = new PartitionMap(options.PartitionCount);
-            var deadLetters = services.GetRequiredService<IDeadLetterQueue>();
             var messageHandler = handler ?? new JsonMessageHandler<TEvent>();
             var observed = services.GetServices<ObservedMetric<TEvent>>().ToList();
             if (observed.GroupBy(m => m.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
@@ -68,7 +66,7 @@ public static class KinesisStreamingExtensions
                 options,
                 kinesis,
                 leases,
-                () => new RecordDecoder<TEvent>(messageHandler, partitions, deadLetters, observed),
+                () => new RecordDecoder<TEvent>(messageHandler, partitions, observed),
                 context => new PartitionCheckpointBarrier(
                     services.GetRequiredService<IGrainFactory>(), services.GetRequiredService<PartitionGrainClasses>(), options.PartitionCount, context.Monitor.StateReported),
                 services.GetRequiredService<TimeProvider>(),

@@ -1,11 +1,16 @@
+using System.Text;
 using System.Text.Json;
 using KinesisGrains.Runtime.Diagnostics;
 using KinesisGrains.Runtime.Serialization;
-using KinesisGrains.Runtime.Streams;
 
 namespace KinesisGrains.Runtime.DeadLetters;
 
-/// <summary>Appends dead letters as JSON lines to <c>dead-letters-YYYYMMDD.jsonl</c> in a local folder.</summary>
+/// <summary>
+/// Writes dead letters as JSON lines in a local folder, one file per partition and epoch
+/// (<see cref="DeadLetterFiles.NameOf"/>), each written whole (a temporary file renamed over it). Idempotent: a
+/// record already written to this partition's file of that epoch or a later one is left out, so a partition that
+/// hands its letters over again writes nothing twice; new letters for an existing file are added to it.
+/// </summary>
 public sealed class LocalDeadLetterQueue : IDeadLetterQueue
 {
     private readonly string _directory;
@@ -23,31 +28,82 @@ public sealed class LocalDeadLetterQueue : IDeadLetterQueue
     /// <summary>Dead letters this queue wrote since it was created (the status endpoint's count).</summary>
     public long Count => Interlocked.Read(ref _count);
 
-    public void Add(StreamRecord record, string reason) => Append(record, reason);
-
-    /// <summary>Writes the letter and returns it (for queues that also ship letters elsewhere).</summary>
-    public DeadLetter Append(StreamRecord record, string reason)
+    public void Write(DeadLetterBatch batch)
     {
-        var letter = new DeadLetter(
-            record.ShardId,
-            record.SequenceNumber,
-            record.SubSequenceNumber,
-            record.PartitionKey,
-            record.ApproximateArrivalTimestamp,
-            DateTimeOffset.UtcNow,
-            reason,
-            Convert.ToBase64String(record.Data.Span));
-        var line = JsonSerializer.Serialize(letter, StateSerializer.Options) + "\n";
-        var path = Path.Combine(_directory, $"dead-letters-{DateTime.UtcNow:yyyyMMdd}.jsonl");
-        lock (_lock)
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Letters.Count == 0)
         {
-            File.AppendAllText(path, line);
+            return;
         }
 
-        Interlocked.Increment(ref _count);
-        RuntimeMetrics.DeadLetters.Add(1);
-        return letter;
+        int written;
+        lock (_lock)
+        {
+            // The partition's files of this epoch and later: a record in any of them is written already (a later
+            // one holds it when the partition came back from an older snapshot and replayed it).
+            var known = new HashSet<(string, string, long)>();
+            string? existing = null;
+            var content = new List<string>();
+            foreach (var file in FilesOf(batch.Source))
+            {
+                if (file.Epoch < batch.Epoch)
+                {
+                    continue;
+                }
+
+                foreach (var line in File.ReadLines(file.Path).Where(line => line.Length > 0))
+                {
+                    known.Add(KeyOf(Parse(line)));
+                    if (file.Epoch == batch.Epoch)
+                    {
+                        content.Add(line);
+                    }
+                }
+
+                if (file.Epoch == batch.Epoch)
+                {
+                    existing = file.Path;
+                }
+            }
+
+            var fresh = batch.Letters
+                .Where(letter => known.Add(KeyOf(letter)))
+                .OrderBy(letter => letter.ShardId, StringComparer.Ordinal)
+                .ThenBy(letter => letter.SequenceNumber.Length)
+                .ThenBy(letter => letter.SequenceNumber, StringComparer.Ordinal)
+                .ThenBy(letter => letter.SubSequenceNumber)
+                .ToList();
+            if (fresh.Count == 0)
+            {
+                return;
+            }
+
+            var path = existing ?? Path.Combine(_directory, DeadLetterFiles.NameOf(batch.Source, batch.Epoch, fresh.Min(letter => letter.FailedAt)));
+            var text = new StringBuilder();
+            foreach (var line in content)
+            {
+                text.Append(line).Append('\n');
+            }
+
+            foreach (var letter in fresh)
+            {
+                text.Append(JsonSerializer.Serialize(letter, StateSerializer.Options)).Append('\n');
+            }
+
+            DeadLetterFiles.WriteAtomically(path, Encoding.UTF8.GetBytes(text.ToString()));
+            written = fresh.Count;
+        }
+
+        Interlocked.Add(ref _count, written);
+        RuntimeMetrics.DeadLetters.Add(written);
     }
+
+    /// <summary>The files not shipped as they are now (none shipped, or grown since), oldest epoch first.</summary>
+    public IEnumerable<string> Unshipped() =>
+        Directory.EnumerateFiles(_directory, "dead-letters-*.jsonl")
+            .Where(path => DeadLetterFiles.TryParse(Path.GetFileName(path), out _, out _, out _) && !DeadLetterFiles.IsShipped(path))
+            .Order(StringComparer.Ordinal)
+            .ToList();
 
     /// <summary>Reads back every dead letter in the folder (for tools and tests).</summary>
     public IEnumerable<DeadLetter> ReadAll() =>
@@ -55,5 +111,20 @@ public sealed class LocalDeadLetterQueue : IDeadLetterQueue
             .Order(StringComparer.Ordinal)
             .SelectMany(File.ReadLines)
             .Where(line => line.Length > 0)
-            .Select(line => JsonSerializer.Deserialize<DeadLetter>(line, StateSerializer.Options)!);
+            .Select(Parse);
+
+    private IEnumerable<(string Path, long Epoch)> FilesOf(string source)
+    {
+        foreach (var path in Directory.EnumerateFiles(_directory, $"dead-letters-*-{source}.e-*.jsonl"))
+        {
+            if (DeadLetterFiles.TryParse(Path.GetFileName(path), out var named, out var epoch, out _) && string.Equals(named, source, StringComparison.Ordinal))
+            {
+                yield return (path, epoch);
+            }
+        }
+    }
+
+    private static DeadLetter Parse(string line) => JsonSerializer.Deserialize<DeadLetter>(line, StateSerializer.Options)!;
+
+    private static (string, string, long) KeyOf(DeadLetter letter) => (letter.ShardId, letter.SequenceNumber, letter.SubSequenceNumber);
 }

@@ -30,6 +30,15 @@ public abstract class KeyedEventBatch
     [Id(3)]
     public required StreamSequenceToken To { get; init; }
 
+    /// <summary>
+    /// The records of (From, To] whose partition key hashes to this partition and that the message handler rejected,
+    /// in shard order: the partition dead-letters them like it applies events, once (a read of only rejected records
+    /// makes batches too).
+    /// </summary>
+    [Id(4)]
+    public RejectedRecord[] Rejected { get; init; } = [];
+
+    /// <summary>The events of the batch (rejected records not counted).</summary>
     public abstract int Count { get; }
 }
 

@@ -1,4 +1,3 @@
-using KinesisGrains.Runtime.DeadLetters;
 using KinesisGrains.Runtime.Monitoring;
 using KinesisGrains.Runtime.Partitions;
 
@@ -6,19 +5,20 @@ namespace KinesisGrains.Runtime.Streams;
 
 /// <summary>
 /// Turns a shard's records into one <see cref="KeyedEventBatch"/> per partition with the message handler; a
-/// record the handler rejects goes to the dead-letter queue with the reason. Non-generic so the stream provider
-/// needs no knowledge of the event type.
+/// record the handler rejects travels, with the reason, in the batch of the partition its partition key hashes to,
+/// which dead-letters it once (by its high-water mark, like events). Non-generic so the stream provider needs no
+/// knowledge of the event type.
 /// </summary>
 public abstract class RecordDecoder
 {
-    /// <summary>Adds one record to the batch being built; false (and a dead letter) when the handler rejected it.</summary>
+    /// <summary>Adds one record to the batch being built; false (a rejected record, for its partition to dead-letter) when the handler rejected it.</summary>
     public abstract bool Add(StreamRecord record);
 
     /// <summary>The observed metrics over the events decoded since the last drain; null when none are defined.</summary>
     public abstract ObservedMetricsAccumulator? Observed { get; }
 
     /// <summary>
-    /// Ends the batch: a <see cref="KeyedEventBatch"/> for every partition that got events, with <paramref name="to"/>
+    /// Ends the batch: a <see cref="KeyedEventBatch"/> for every partition that got events or rejected records, with <paramref name="to"/>
     /// as its end and <paramref name="fromOf"/>(partition) as its start. The decoder is empty again afterwards.
     /// </summary>
     public abstract void Build(string shardId, StreamSequenceToken to, Func<int, StreamSequenceToken?> fromOf, List<KeyedEventBatch> output);
@@ -27,9 +27,10 @@ public abstract class RecordDecoder
 /// <summary>The <see cref="RecordDecoder"/> of one event type.</summary>
 /// <param name="observed">Named aggregates over the decoded events (observed metrics); none when null or empty.</param>
 public sealed class RecordDecoder<TEvent>(
-    IStreamMessageHandler<TEvent> handler, PartitionMap partitions, IDeadLetterQueue deadLetters, IReadOnlyList<ObservedMetric<TEvent>>? observed = null) : RecordDecoder
+    IStreamMessageHandler<TEvent> handler, PartitionMap partitions, IReadOnlyList<ObservedMetric<TEvent>>? observed = null) : RecordDecoder
 {
     private readonly List<KeyedEvent<TEvent>>?[] _byPartition = new List<KeyedEvent<TEvent>>?[partitions.PartitionCount];
+    private readonly List<RejectedRecord>?[] _rejectedByPartition = new List<RejectedRecord>?[partitions.PartitionCount];
     private readonly ObservedMetricsAccumulator<TEvent>? _observed = observed is { Count: > 0 } ? new(observed) : null;
 
     public override ObservedMetricsAccumulator? Observed => _observed;
@@ -59,7 +60,9 @@ public sealed class RecordDecoder<TEvent>(
             error = $"message handler threw {exception.GetType().Name}: {exception.Message}";
         }
 
-        deadLetters.Add(record, error ?? "message handler rejected the record");
+        var rejectedInfo = new StreamEventInfo(record.ShardId, record.Token, record.PartitionKey, record.ApproximateArrivalTimestamp);
+        (_rejectedByPartition[partitions.GetPartition(record.PartitionKey)] ??= []).Add(
+            new RejectedRecord(rejectedInfo, error ?? "message handler rejected the record", record.Data.ToArray()));
         _observed?.DeadLetter();
         return false;
     }
@@ -68,13 +71,24 @@ public sealed class RecordDecoder<TEvent>(
     {
         for (var partition = 0; partition < _byPartition.Length; partition++)
         {
-            if (_byPartition[partition] is not { Count: > 0 } events)
+            var events = _byPartition[partition];
+            var rejected = _rejectedByPartition[partition];
+            if (events is not { Count: > 0 } && rejected is not { Count: > 0 })
             {
                 continue;
             }
 
-            output.Add(new KeyedEventBatch<TEvent> { ShardId = shardId, Partition = partition, From = fromOf(partition), To = to, Events = [.. events] });
-            events.Clear();
+            output.Add(new KeyedEventBatch<TEvent>
+            {
+                ShardId = shardId,
+                Partition = partition,
+                From = fromOf(partition),
+                To = to,
+                Events = events is { Count: > 0 } ? [.. events] : [],
+                Rejected = rejected is { Count: > 0 } ? [.. rejected] : [],
+            });
+            events?.Clear();
+            rejected?.Clear();
         }
     }
 }

@@ -1,18 +1,14 @@
-using System.Collections.Concurrent;
-using System.Text;
-using System.Text.Json;
 using Amazon.S3;
 using Amazon.S3.Model;
 using KinesisGrains.Runtime.DeadLetters;
-using KinesisGrains.Runtime.Serialization;
-using KinesisGrains.Runtime.Streams;
 
 namespace KinesisGrains.Silo.DeadLetters;
 
 /// <summary>
-/// Dead letters in S3 under a prefix, one JSON-lines object per flush. Every letter is first written to the local
-/// folder (so nothing is lost while S3 is unreachable), then shipped in batches; a failed upload is retried at the
-/// next flush.
+/// Dead letters in S3 under a prefix. Every letter is written to the local folder first (so nothing is lost while S3
+/// is unreachable or the silo dies); every flush, and at start, each local file not shipped as it is now is uploaded
+/// under a key made of its name (<c>{prefix}/yyyy/MM/dd/{file}</c>), so shipping it again overwrites the object with
+/// the same content, and only then marked shipped. A failed upload is retried at the next flush.
 /// </summary>
 public sealed partial class S3DeadLetterQueue : IDeadLetterQueue, IAsyncDisposable
 {
@@ -20,72 +16,86 @@ public sealed partial class S3DeadLetterQueue : IDeadLetterQueue, IAsyncDisposab
     private readonly IAmazonS3 _s3;
     private readonly string _bucket;
     private readonly string _prefix;
-    private readonly string _siloId;
     private readonly ILogger _logger;
-    private readonly ConcurrentQueue<DeadLetter> _pending = new();
+    private readonly SemaphoreSlim _flushing = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _shipping;
-    private long _objects;
 
-    public S3DeadLetterQueue(LocalDeadLetterQueue local, IAmazonS3 s3, string bucket, string prefix, string siloId, TimeSpan flushInterval, ILogger logger)
+    public S3DeadLetterQueue(LocalDeadLetterQueue local, IAmazonS3 s3, string bucket, string prefix, TimeSpan flushInterval, ILogger logger)
     {
         _local = local;
         _s3 = s3;
         _bucket = bucket;
         _prefix = prefix.Trim('/');
-        _siloId = siloId;
         _logger = logger;
         _shipping = ShipAsync(flushInterval);
     }
 
-    public void Add(StreamRecord record, string reason)
+    public void Write(DeadLetterBatch batch) => _local.Write(batch);
+
+    /// <summary>The object key of a local dead-letter file.</summary>
+    public string KeyOf(string fileName)
     {
-        var letter = _local.Append(record, reason);
-        _pending.Enqueue(letter);
+        DeadLetterFiles.TryParse(fileName, out _, out _, out var date);
+        return $"{_prefix}/{date:yyyy}/{date:MM}/{date:dd}/{fileName}";
     }
 
-    /// <summary>Uploads every pending letter now; returns how many were shipped.</summary>
+    /// <summary>Uploads every local file not shipped as it is now; returns how many were shipped.</summary>
     public async Task<int> FlushAsync(CancellationToken cancellationToken = default)
     {
-        var batch = new List<DeadLetter>();
-        while (_pending.TryDequeue(out var letter))
-        {
-            batch.Add(letter);
-        }
-
-        if (batch.Count == 0)
-        {
-            return 0;
-        }
-
-        var body = new StringBuilder();
-        foreach (var letter in batch)
-        {
-            body.Append(JsonSerializer.Serialize(letter, StateSerializer.Options)).Append('\n');
-        }
-
-        var now = DateTime.UtcNow;
-        var key = $"{_prefix}/{now:yyyy/MM/dd}/{now:HHmmssfff}-{_siloId}-{Interlocked.Increment(ref _objects)}.jsonl";
+        await _flushing.WaitAsync(cancellationToken);
         try
         {
-            await _s3.PutObjectAsync(
-                new PutObjectRequest { BucketName = _bucket, Key = key, ContentBody = body.ToString(), ContentType = "application/x-ndjson", UseChunkEncoding = false },
-                cancellationToken);
-            return batch.Count;
+            var shipped = 0;
+            foreach (var path in _local.Unshipped())
+            {
+                var content = await File.ReadAllBytesAsync(path, cancellationToken);
+                var key = KeyOf(Path.GetFileName(path));
+                try
+                {
+                    using var body = new MemoryStream(content, writable: false);
+                    await _s3.PutObjectAsync(
+                        new PutObjectRequest { BucketName = _bucket, Key = key, InputStream = body, ContentType = "application/x-ndjson", UseChunkEncoding = false },
+                        cancellationToken);
+                }
+                catch (Exception exception) when (exception is AmazonS3Exception or Amazon.Runtime.AmazonClientException or HttpRequestException or OperationCanceledException)
+                {
+                    // The file stays unshipped in the local folder: the next flush (or the next start) ships it.
+                    LogUploadFailed(_logger, key, exception.Message);
+                    return shipped;
+                }
+
+                DeadLetterFiles.MarkShipped(path, content.Length);
+                shipped++;
+            }
+
+            return shipped;
         }
-        catch (Exception exception) when (exception is AmazonS3Exception or Amazon.Runtime.AmazonClientException or HttpRequestException or OperationCanceledException)
+        finally
         {
-            // They stay in the local folder regardless; ship them with the next batch.
-            batch.ForEach(_pending.Enqueue);
-            LogUploadFailed(_logger, batch.Count, exception.Message);
-            return 0;
+            _flushing.Release();
         }
     }
 
     private async Task ShipAsync(TimeSpan interval)
     {
+        // Off the constructor's thread; the first pass ships what an earlier life of the silo left.
+        await Task.Yield();
         while (!_stop.IsCancellationRequested)
         {
+            try
+            {
+                await FlushAsync(_stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                LogLocalFailed(_logger, exception.Message);
+            }
+
             try
             {
                 await Task.Delay(interval, _stop.Token);
@@ -94,8 +104,6 @@ public sealed partial class S3DeadLetterQueue : IDeadLetterQueue, IAsyncDisposab
             {
                 return;
             }
-
-            await FlushAsync(_stop.Token);
         }
     }
 
@@ -108,11 +116,22 @@ public sealed partial class S3DeadLetterQueue : IDeadLetterQueue, IAsyncDisposab
 
         await _stop.CancelAsync();
         await _shipping;
-        await FlushAsync();
+        try
+        {
+            await FlushAsync();
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            LogLocalFailed(_logger, exception.Message);
+        }
+
         _stop.Dispose();
         _s3.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Shipping {Count} dead letters to S3 failed ({Reason}); they are kept locally and retried")]
-    private static partial void LogUploadFailed(ILogger logger, int count, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shipping dead letters to S3 ({Key}) failed ({Reason}); they are kept locally and retried")]
+    private static partial void LogUploadFailed(ILogger logger, string key, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the local dead letters to ship failed ({Reason}); retried at the next flush")]
+    private static partial void LogLocalFailed(ILogger logger, string reason);
 }

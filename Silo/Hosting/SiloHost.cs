@@ -158,7 +158,6 @@ public static class SiloHost
                     S3ClientFactory.Create(configuration.Snapshots),
                     configuration.Snapshots.Bucket,
                     $"{prefix.Trim('/')}/{configuration.Silo.ApplicationName}",
-                    siloId,
                     configuration.DeadLetterFlushInterval,
                     services.GetRequiredService<ILogger<S3DeadLetterQueue>>())
                 : localDeadLetters);
@@ -177,6 +176,9 @@ public static class SiloHost
         builder.Services.AddSiloHealthChecks();
 
         var app = builder.Build();
+
+        // Now, not at the first partition's activation: shipping starts with what an earlier life left unshipped.
+        _ = app.Services.GetRequiredService<IDeadLetterQueue>();
         var context = new Lazy<KinesisStreamContext>(() => app.Services.GetRequiredKeyedService<KinesisStreamContext>(StreamProviderName));
         app.MapStatus(new Endpoints.SiloStatus(
             siloId,

@@ -70,7 +70,7 @@ public sealed class ExactTotalsTests(LocalCluster cluster) : IClassFixture<Local
 
         await using var client = await LocalCluster.ConnectAsync(silo);
         Assert.Empty(await truth.VerifyAsync(client.Client, CancellationToken.None));
-        var letters = new Runtime.DeadLetters.LocalDeadLetterQueue(Path.Combine(data.Path, "dead-letters")).ReadAll().ToList();
+        var letters = await LocalCluster.WaitForDeadLettersAsync(data.Path, 1);
         var letter = Assert.Single(letters);
         Assert.Equal("user-000001", letter.PartitionKey);
         Assert.Contains("not a JSON ClickEvent", letter.Reason);

@@ -120,6 +120,23 @@ public class LocalCluster : IDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until the silo's dead-letter folder holds <paramref name="count"/> letters (a partition writes its dead
+    /// letters out once a checkpoint barrier made them durable) and returns them.
+    /// </summary>
+    public static async Task<List<Runtime.DeadLetters.DeadLetter>> WaitForDeadLettersAsync(string dataDirectory, int count, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        var queue = new Runtime.DeadLetters.LocalDeadLetterQueue(Path.Combine(dataDirectory, "dead-letters"));
+        List<Runtime.DeadLetters.DeadLetter> letters;
+        while ((letters = queue.ReadAll().ToList()).Count < count && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        return letters;
+    }
+
     public void Dispose()
     {
         Kinesis.Dispose();

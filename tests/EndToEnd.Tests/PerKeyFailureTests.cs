@@ -1,6 +1,5 @@
 using System.Text;
 using KinesisGrains.Grains.UserActivity;
-using KinesisGrains.Runtime.DeadLetters;
 using KinesisGrains.Testing;
 using Xunit;
 
@@ -37,7 +36,7 @@ public sealed class PerKeyFailureTests(LocalCluster cluster) : IClassFixture<Loc
         Assert.Equal(0, (await client.GetGrain<IUserActivity>("no-bytes").GetSummaryAsync()).EventCount);
         Assert.Equal(0, (await client.GetGrain<IUserActivity>("huge").GetSummaryAsync()).EventCount);
 
-        var letters = new LocalDeadLetterQueue(Path.Combine(data.Path, "dead-letters")).ReadAll().ToDictionary(l => l.PartitionKey, l => l.Reason);
+        var letters = (await LocalCluster.WaitForDeadLettersAsync(data.Path, 3)).ToDictionary(l => l.PartitionKey, l => l.Reason);
         Assert.Equal(3, letters.Count);
         Assert.Contains("OverflowException", letters[user]);
         Assert.Contains("bytes", letters["no-bytes"]);

@@ -36,7 +36,7 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
     {
         _feed = feed;
         _shardId = shardId;
-        _decoder = new RecordDecoder<long>(new IncrementHandler(), new PartitionMap(feed.PartitionCount), new NoDeadLetters());
+        _decoder = new RecordDecoder<long>(new IncrementHandler(), new PartitionMap(feed.PartitionCount));
 
         // A shard read again by a later silo (the snapshot benchmark's second load) goes on after what the partitions
         // hold, or they would skip its records as redeliveries.
