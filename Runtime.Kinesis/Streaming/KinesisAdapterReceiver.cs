@@ -244,7 +244,10 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         {
             try
             {
-                await _context.Leases.ReleaseAsync(_shardId, _context.Options.WorkerId, cancel.Token);
+                // A time of its own: a final checkpoint that used up the stop's budget must not keep the lease held
+                // until it expires (the next owner would wait LeaseFailoverTime for nothing).
+                using var release = new CancellationTokenSource(ReleaseTimeout);
+                await _context.Leases.ReleaseAsync(_shardId, _context.Options.WorkerId, release.Token);
                 LogReleased(_logger, _shardId);
             }
             catch (Exception exception)
@@ -253,6 +256,8 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             }
         }
     }
+
+    private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>The first record of this read's pages, for the progress record.</summary>
     private string? FirstSequenceNumber()
