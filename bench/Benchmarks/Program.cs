@@ -22,6 +22,16 @@ if (args.Length > 0 && args[0] == "cluster")
     return await KinesisGrains.Benchmarks.Cluster.ClusterBenchmark.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "dynamodb-at-rest")
+{
+    return await KinesisGrains.Benchmarks.AtRest.DynamoDbAtRestBenchmark.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "snapshot-queries")
+{
+    return await KinesisGrains.Benchmarks.SnapshotQueries.SnapshotQueryLatencyBenchmark.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "snapshots")
 {
     return await SnapshotBenchmark.RunAsync(args[1..]);
