@@ -15,8 +15,7 @@ namespace KinesisGrains.MultiProcess;
 /// Three silo processes on kinesis-local, dynalite and s3rver (S3 and DynamoDB reached through fault-injecting
 /// proxies) while records flow and queries run; each of these happens at least once, in a seeded order: a SIGKILL and
 /// restart, a SIGSTOP longer than failure detection then SIGCONT (a zombie), the newest snapshot of a partition deleted
-/// and another partition's newest manifest corrupted (each followed by a SIGKILL of the partition's silo, so that the
-/// partition restores elsewhere), S3 hung for 60 s, and DynamoDB (leases, membership, snapshot fence) cut for 30 s.
+/// and another partition's newest manifest corrupted (with a SIGKILL of their silo, so that they restore elsewhere), S3 hung for 60 s, and DynamoDB (leases, membership, snapshot fence) cut for 30 s.
 /// At the end every key's total is exact and every dead letter is written exactly once; how long each recovery took is
 /// printed (README, Operations).
 /// </summary>
@@ -34,8 +33,7 @@ public sealed class FaultTests(ITestOutputHelper output)
     {
         Kill,
         Zombie,
-        SnapshotDeleted,
-        ManifestCorrupted,
+        SnapshotsLost,
         S3Hung,
         DynamoDbCut,
     }
@@ -99,7 +97,6 @@ public sealed class FaultTests(ITestOutputHelper output)
             round++;
             var steps = Enum.GetValues<FaultStep>().OrderBy(_ => random.Next()).ToList();
             Log($"round {round}: {string.Join(", ", steps)}");
-            var deleted = "";
             foreach (var step in steps)
             {
                 switch (step)
@@ -110,11 +107,8 @@ public sealed class FaultTests(ITestOutputHelper output)
                     case FaultStep.Zombie:
                         await ZombieAsync(cluster, client, workload, shards, random);
                         break;
-                    case FaultStep.SnapshotDeleted:
-                        deleted = await LoseNewestSnapshotAsync(cluster, client, workload, shards, s3, random, corrupt: false, except: deleted);
-                        break;
-                    case FaultStep.ManifestCorrupted:
-                        deleted = await LoseNewestSnapshotAsync(cluster, client, workload, shards, s3, random, corrupt: true, except: deleted);
+                    case FaultStep.SnapshotsLost:
+                        await LoseNewestSnapshotsAsync(cluster, client, workload, shards, s3, random);
                         break;
                     case FaultStep.S3Hung:
                         await HangS3Async(cluster, client, workload, shards);
@@ -124,7 +118,7 @@ public sealed class FaultTests(ITestOutputHelper output)
                         break;
                 }
 
-                await Task.Delay(TimeSpan.FromSeconds(1 + (random.NextDouble() * 3)));
+                await Task.Delay(TimeSpan.FromSeconds(0.5 + random.NextDouble()));
             }
         }
         while (faults.Elapsed < soak);
@@ -201,13 +195,14 @@ public sealed class FaultTests(ITestOutputHelper output)
         });
         var movedAfter = Stopwatch.GetElapsedTime(began.Ticks);
         Log($"{victim.Name}'s shards and partitions moved after {movedAfter.TotalSeconds:F1} s");
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await Task.Delay(TimeSpan.FromSeconds(1));
 
         var resumedAt = DateTimeOffset.UtcNow;
         victim.Resume();
         Log($"SIGCONT {victim.Name} after {(resumedAt - began.At).TotalSeconds:F1} s stopped");
         var exited = await victim.WaitForExitAsync(TimeSpan.FromSeconds(60));
-        var zombieLog = victim.Tail(400);
+        var zombieLog = victim.Tail(2000);
+        zombieLog = zombieLog[Math.Max(0, zombieLog.LastIndexOf("=== test: SIGCONT", StringComparison.Ordinal))..];
         var what = exited
             ? $"it exited by itself {(DateTimeOffset.UtcNow - resumedAt).TotalSeconds:F1} s after SIGCONT with code {victim.ExitCode}"
             : "it was still running 60 s after SIGCONT: killed";
@@ -218,8 +213,9 @@ public sealed class FaultTests(ITestOutputHelper output)
 
         var fenced = Count(zombieLog, "is fenced");
         var lostLeases = Count(zombieLog, "Lost the lease");
+        var takenLeases = Count(zombieLog, "Stole the lease") + Count(zombieLog, "Took the lease");
         var note = $"zombie {victim.Name}: stopped {(resumedAt - began.At).TotalSeconds:F0} s (shards and partitions moved after {movedAfter.TotalSeconds:F1} s); after SIGCONT {what}; "
-            + $"its log then: {fenced} fenced snapshot writers, {lostLeases} leases lost to the new owners, {Count(zombieLog, "dead")} lines saying 'dead'";
+            + $"its log then: {fenced} fenced snapshot writers, {lostLeases} leases lost to the new owners, {takenLeases} leases taken or stolen, {Count(zombieLog, "Checkpoint cycle failed")} failed checkpoint cycles, told it is dead: {zombieLog.Contains("I have been told I am dead", StringComparison.Ordinal)}";
         _notes.Add(note);
         Log(note);
         await cluster.StartAsync(victim);
@@ -228,61 +224,77 @@ public sealed class FaultTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// SIGKILL of the silo of a seeded partition, then its newest snapshot deleted (or its newest manifest corrupted)
-    /// before the partition activates elsewhere: the restore must fall back to the previous snapshot and the shards
-    /// replay from where that snapshot holds them. Returns the partition.
+    /// SIGKILL of a seeded silo holding at least two partitions, then the newest snapshot of one of them deleted and,
+    /// separately, the newest manifest of another corrupted, before they activate elsewhere: each restore must fall back
+    /// to the previous snapshot, and the shards replay from where that snapshot holds them.
     /// </summary>
-    private async Task<string> LoseNewestSnapshotAsync(
-        ProcessCluster cluster, ClusterConnection client, FaultWorkload workload, IReadOnlyCollection<string> shards, IAmazonS3 s3, Random random, bool corrupt, string except)
+    private async Task LoseNewestSnapshotsAsync(
+        ProcessCluster cluster, ClusterConnection client, FaultWorkload workload, IReadOnlyCollection<string> shards, IAmazonS3 s3, Random random)
     {
-        var hosts = (await ClusterView.PartitionHostsAsync(cluster)).Where(h => h.Key != except).OrderBy(h => h.Key, StringComparer.Ordinal).ToList();
-        var (partition, victim) = hosts[random.Next(hosts.Count)];
+        var bySilo = (await ClusterView.PartitionHostsAsync(cluster)).GroupBy(h => h.Value).Where(g => g.Count() >= 2).OrderBy(g => g.Key.Name, StringComparer.Ordinal).ToList();
+        Assert.True(bySilo.Count > 0, "no silo holds two partitions");
+        var chosen = bySilo[random.Next(bySilo.Count)];
+        var victim = chosen.Key;
+        var partitions = chosen.Select(h => h.Key).Order(StringComparer.Ordinal).OrderBy(_ => random.Next()).Take(2).ToList();
         var (began, applied) = Begin(cluster, shards);
         victim.Kill();
 
-        // Nothing writes the partition now until it activates on another silo (after failure detection).
-        var ids = await ManifestIdsAsync(s3, cluster, partition);
-        Assert.True(ids.Count >= 2, $"{partition} has {ids.Count} snapshots: nothing to fall back to");
-        var newest = ids[^1];
-        var manifest = await ManifestKeyAsync(s3, cluster, partition, newest) ?? throw new InvalidOperationException($"The manifest of snapshot {newest} of {partition} is gone.");
-        if (corrupt)
+        // Nothing writes these partitions now until they activate on another silo (after failure detection).
+        var lost = new List<(string Partition, long Newest, string Fault)>();
+        foreach (var (partition, corrupt) in partitions.Zip([false, true]))
         {
-            var text = await ReadTextAsync(s3, cluster.Stream, manifest);
-            await s3.PutObjectAsync(new PutObjectRequest
+            var ids = await ManifestIdsAsync(s3, cluster, partition);
+            Assert.True(ids.Count >= 2, $"{partition} has {ids.Count} snapshots: nothing to fall back to");
+            var newest = ids[^1];
+            var manifest = await ManifestKeyAsync(s3, cluster, partition, newest) ?? throw new InvalidOperationException($"The manifest of snapshot {newest} of {partition} is gone.");
+            if (corrupt)
             {
-                BucketName = cluster.Stream,
-                Key = manifest,
-                ContentBody = text[..(text.Length / 2)] + "#corrupt",
-                UseChunkEncoding = false,
-            });
-        }
-        else
-        {
-            var privateFiles = manifest[..manifest.IndexOf("/manifests/", StringComparison.Ordinal)] + $"/private/{newest:D20}/";
-            var keys = (await ListAsync(s3, cluster.Stream, privateFiles)).Append(manifest).ToList();
-            foreach (var key in keys)
-            {
-                await s3.DeleteObjectAsync(cluster.Stream, key);
+                var text = await ReadTextAsync(s3, cluster.Stream, manifest);
+                await S3RetryAsync(() => s3.PutObjectAsync(new PutObjectRequest
+                {
+                    BucketName = cluster.Stream,
+                    Key = manifest,
+                    ContentBody = text[..(text.Length / 2)] + "#corrupt",
+                    UseChunkEncoding = false,
+                }));
             }
+            else
+            {
+                var privateFiles = manifest[..manifest.IndexOf("/manifests/", StringComparison.Ordinal)] + $"/private/{newest:D20}/";
+                foreach (var key in (await ListAsync(s3, cluster.Stream, privateFiles)).Append(manifest))
+                {
+                    await S3RetryAsync(() => s3.DeleteObjectAsync(cluster.Stream, key));
+                }
+            }
+
+            lost.Add((partition, newest, corrupt ? "newest manifest corrupted" : "newest snapshot deleted"));
+            Log($"{partition}: {lost[^1].Fault} (snapshot {newest} of {ids.Count})");
         }
 
-        var fault = corrupt ? "newest manifest corrupted" : "newest snapshot deleted";
-        Log($"SIGKILL {victim.Name}, host of {partition}; its {fault} (snapshot {newest} of {string.Join(",", ids)})");
+        Log($"SIGKILL {victim.Name}, host of {string.Join(" and ", partitions)}, before the S3 changes");
         await Task.Delay(TimeSpan.FromSeconds(2));
         await cluster.StartAsync(victim);
         Log($"restarted {victim.Name} (pid {victim.ProcessId})");
-        await EndAsync($"{fault} + SIGKILL of its silo", began, applied, client, workload, partition);
+        await EndAsync(
+            "newest snapshot of one partition deleted, another's newest manifest corrupted, SIGKILL of their silo",
+            began,
+            applied,
+            client,
+            workload,
+            string.Join("; ", lost.Select(l => $"{l.Partition}: {l.Fault}")));
 
-        // The partition restored an older snapshot, and said so.
-        var fellBack = "";
-        await WaitAsync($"{partition} restored with a fall-back", TimeSpan.FromSeconds(30), () =>
+        // Each partition restored an older snapshot, and said so.
+        foreach (var (partition, newest, fault) in lost)
         {
-            fellBack = cluster.Silos.SelectMany(s => s.Logs).SelectMany(ReadShared)
-                .FirstOrDefault(l => l.Contains($"Partition {partition} restored the OLDER snapshot", StringComparison.Ordinal) && l.Contains($"({newest})", StringComparison.Ordinal)) ?? "";
-            return Task.FromResult(fellBack.Length > 0);
-        });
-        _notes.Add($"{fault}, {partition}: {fellBack.Trim()}");
-        return partition;
+            var fellBack = "";
+            await WaitAsync($"{partition} restored with a fall-back", TimeSpan.FromSeconds(30), () =>
+            {
+                fellBack = cluster.Silos.SelectMany(s => s.Logs).SelectMany(ReadShared)
+                    .FirstOrDefault(l => l.Contains($"Partition {partition} restored the OLDER snapshot", StringComparison.Ordinal) && l.Contains($"({newest})", StringComparison.Ordinal)) ?? "";
+                return Task.FromResult(fellBack.Length > 0);
+            });
+            _notes.Add($"{fault}, {partition}: {fellBack.Trim()}");
+        }
     }
 
     /// <summary>Every S3 request of the silos hangs for 60 s; snapshots time out and retry; the checkpoints stay where they were.</summary>
@@ -464,7 +476,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix };
         while (true)
         {
-            var page = await s3.ListObjectsV2Async(request);
+            var page = await S3RetryAsync(() => s3.ListObjectsV2Async(request));
             keys.AddRange((page.S3Objects ?? []).Select(o => o.Key));
             if (page.IsTruncated != true)
             {
@@ -472,6 +484,22 @@ public sealed class FaultTests(ITestOutputHelper output)
             }
 
             request.ContinuationToken = page.NextContinuationToken;
+        }
+    }
+
+    /// <summary>s3rver answers 500 to a listing that meets an object being deleted (a prune): try again.</summary>
+    private static async Task<T> S3RetryAsync<T>(Func<Task<T>> call)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (AmazonS3Exception exception) when ((int)exception.StatusCode >= 500 && attempt < 10)
+            {
+                await Task.Delay(100 * attempt);
+            }
         }
     }
 
@@ -488,7 +516,7 @@ public sealed class FaultTests(ITestOutputHelper output)
 
     private static async Task<string> ReadTextAsync(IAmazonS3 s3, string bucket, string key)
     {
-        using var response = await s3.GetObjectAsync(bucket, key);
+        using var response = await S3RetryAsync(() => s3.GetObjectAsync(bucket, key));
         using var reader = new StreamReader(response.ResponseStream);
         return await reader.ReadToEndAsync();
     }
