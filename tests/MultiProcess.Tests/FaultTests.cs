@@ -24,6 +24,7 @@ public sealed class FaultTests(ITestOutputHelper output)
     private static readonly TimeSpan S3Hang = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan DynamoDbOutage = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan RecoveryLimit = TimeSpan.FromSeconds(150);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> s_incarnations = new(StringComparer.Ordinal);
 
     private readonly Stopwatch _total = Stopwatch.StartNew();
     private readonly List<Recovery> _recoveries = [];
@@ -503,16 +504,35 @@ public sealed class FaultTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Snapshot ids with a manifest of <paramref name="partition"/> (under snapshots/{application}/{incarnation}/), ascending.</summary>
+    /// <summary>Snapshot ids with a manifest of <paramref name="partition"/>, ascending.</summary>
     private static async Task<List<long>> ManifestIdsAsync(IAmazonS3 s3, ProcessCluster cluster, string partition) =>
-        [.. (await ListAsync(s3, cluster.Stream, $"snapshots/app-{cluster.Stream}/"))
-            .Where(k => k.Contains($"/{partition}/manifests/", StringComparison.Ordinal) && k.EndsWith(".json", StringComparison.Ordinal))
+        [.. (await ListAsync(s3, cluster.Stream, await ManifestsPrefixAsync(s3, cluster, partition)))
+            .Where(k => k.EndsWith(".json", StringComparison.Ordinal))
             .Select(k => long.Parse(Path.GetFileNameWithoutExtension(k), CultureInfo.InvariantCulture))
             .Order()];
 
-    private static async Task<string?> ManifestKeyAsync(IAmazonS3 s3, ProcessCluster cluster, string partition, long id) =>
-        (await ListAsync(s3, cluster.Stream, $"snapshots/app-{cluster.Stream}/"))
-            .FirstOrDefault(k => k.EndsWith($"/{partition}/manifests/{id:D20}.json", StringComparison.Ordinal));
+    private static async Task<string?> ManifestKeyAsync(IAmazonS3 s3, ProcessCluster cluster, string partition, long id)
+    {
+        var key = $"{await ManifestsPrefixAsync(s3, cluster, partition)}{id:D20}.json";
+        return (await ListAsync(s3, cluster.Stream, key)).Contains(key) ? key : null;
+    }
+
+    /// <summary>
+    /// <c>snapshots/{application}/{incarnation}/{partition}/manifests/</c>: the incarnation is found once with a
+    /// delimited listing, so that no listing walks the whole bucket (nothing is pruned younger than 10 minutes).
+    /// </summary>
+    private static async Task<string> ManifestsPrefixAsync(IAmazonS3 s3, ProcessCluster cluster, string partition)
+    {
+        if (s_incarnations.TryGetValue(cluster.Stream, out var incarnation))
+        {
+            return $"{incarnation}{partition}/manifests/";
+        }
+
+        var page = await S3RetryAsync(() => s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = cluster.Stream, Prefix = $"snapshots/app-{cluster.Stream}/", Delimiter = "/" }));
+        var found = Assert.Single(page.CommonPrefixes ?? []);
+        s_incarnations[cluster.Stream] = found;
+        return $"{found}{partition}/manifests/";
+    }
 
     private static async Task<string> ReadTextAsync(IAmazonS3 s3, string bucket, string key)
     {
