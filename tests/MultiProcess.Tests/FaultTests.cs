@@ -530,13 +530,15 @@ public sealed class FaultTests(ITestOutputHelper output)
             return $"{incarnation}{partition}/manifests/";
         }
 
-        var page = await S3RetryAsync(() => s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = cluster.Stream, Prefix = $"snapshots/app-{cluster.Stream}/", Delimiter = "/" }));
-        if (page.CommonPrefixes is not [var found])
+        var root = $"snapshots/app-{cluster.Stream}/";
+        var page = await S3RetryAsync(() => s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = cluster.Stream, Prefix = root, MaxKeys = 1 }));
+        if (page.S3Objects is not [var first])
         {
             // No snapshot yet.
             return null;
         }
 
+        var found = root + first.Key[root.Length..].Split('/')[0] + "/";
         s_incarnations[cluster.Stream] = found;
         return $"{found}{partition}/manifests/";
     }
