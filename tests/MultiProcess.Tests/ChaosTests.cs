@@ -220,7 +220,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
     }
 
     /// <summary>Queries random keys through the faults; each call retries transient errors as every client of the helper does.</summary>
-    private static async Task<(long Calls, long Retried, List<string> Failed)> QueryAsync(ClusterConnection client, int seed, CancellationToken stop)
+    internal static async Task<(long Calls, long Retried, List<string> Failed)> QueryAsync(ClusterConnection client, int seed, CancellationToken stop)
     {
         var random = new Random(seed + 1);
         long calls = 0, retried = 0;
@@ -253,7 +253,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
     }
 
     /// <summary>An over-count ("events 12 != 10") can never heal by waiting.</summary>
-    private static bool IsOverCount(string mismatch)
+    internal static bool IsOverCount(string mismatch)
     {
         var part = mismatch.Split(':', 2)[1].Split(',')[0].Trim().Split(' ');
         return part.Length == 4 && part[0] == "events" && long.Parse(part[1]) > long.Parse(part[3]);

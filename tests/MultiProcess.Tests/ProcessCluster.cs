@@ -1,6 +1,7 @@
 using KinesisGrains.Client;
 using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Testing;
+using KinesisGrains.Testing.Faults;
 
 namespace KinesisGrains.MultiProcess;
 
@@ -14,14 +15,17 @@ internal sealed class ProcessCluster : IAsyncDisposable
     private readonly TempDirectory _data = new();
     private readonly Dictionary<string, string> _settings;
 
-    private ProcessCluster(EmulatorEnvironment emulators, string stream, int silos, IEnumerable<KeyValuePair<string, string>> extra)
+    private ProcessCluster(
+        EmulatorEnvironment emulators, string stream, int silos, IEnumerable<KeyValuePair<string, string>> extra, FaultInjectingProxy? s3Proxy = null, FaultInjectingProxy? dynamoDbProxy = null)
     {
         Emulators = emulators;
+        S3Proxy = s3Proxy;
+        DynamoDbProxy = dynamoDbProxy;
         Stream = stream;
         Kinesis = NewKinesisClient(emulators);
         LogDirectory = Path.Combine(AppContext.BaseDirectory, "silo-logs", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{stream}");
         Silos = [.. Enumerable.Range(1, silos).Select(i => new SiloProcess($"silo-{i}", SiloExecutable.Path, Path.Combine(_data.Path, $"silo-{i}"), LogDirectory))];
-        _settings = ClusterSiloSettings.For(stream, emulators.KinesisLocal, emulators.DynamoDb, emulators.S3);
+        _settings = ClusterSiloSettings.For(stream, emulators.KinesisLocal, dynamoDbProxy?.Endpoint ?? emulators.DynamoDb, s3Proxy?.Endpoint ?? emulators.S3);
         _settings["Kinesis:MinFetchPeriod"] = "00:00:00.200";
         _settings["Kinesis:ShardFetchInterval"] = "00:00:00.500";
         _settings["Kinesis:CheckpointInterval"] = "00:00:01";
@@ -33,6 +37,12 @@ internal sealed class ProcessCluster : IAsyncDisposable
     }
 
     public EmulatorEnvironment Emulators { get; }
+
+    /// <summary>With <see cref="StartWithFaultProxiesAsync"/>: the proxy every silo's S3 traffic (snapshots, dead letters) goes through.</summary>
+    public FaultInjectingProxy? S3Proxy { get; }
+
+    /// <summary>With <see cref="StartWithFaultProxiesAsync"/>: the proxy every silo's DynamoDB traffic (leases, membership, snapshot fence) goes through.</summary>
+    public FaultInjectingProxy? DynamoDbProxy { get; }
 
     public string Stream { get; }
 
@@ -67,6 +77,44 @@ internal sealed class ProcessCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// As <see cref="StartAsync(int, int, (string Key, string Value)[])"/>, but the silos reach S3 and DynamoDB through a
+    /// <see cref="FaultInjectingProxy"/> each (a test hangs or cuts them); the test's own clients use the emulators directly.
+    /// </summary>
+    public static async Task<ProcessCluster> StartWithFaultProxiesAsync(int silos, int shards, params (string Key, string Value)[] extra)
+    {
+        var emulators = EmulatorEnvironment.Start("kinesis-local", "dynalite", "s3rver");
+        FaultInjectingProxy? s3 = null, dynamoDb = null;
+        try
+        {
+            s3 = await FaultInjectingProxy.StartAsync(emulators.S3);
+            dynamoDb = await FaultInjectingProxy.StartAsync(emulators.DynamoDb);
+            var stream = "s-" + Guid.NewGuid().ToString("N")[..10];
+            using (var kinesis = NewKinesisClient(emulators))
+            {
+                await kinesis.CreateStreamAsync(stream, shards);
+                await kinesis.WaitForStreamActiveAsync(stream, TimeSpan.FromSeconds(60));
+            }
+
+            return new ProcessCluster(emulators, stream, silos, extra.Select(e => new KeyValuePair<string, string>(e.Key, e.Value)), s3, dynamoDb);
+        }
+        catch
+        {
+            if (s3 is not null)
+            {
+                await s3.DisposeAsync();
+            }
+
+            if (dynamoDb is not null)
+            {
+                await dynamoDb.DisposeAsync();
+            }
+
+            emulators.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Starts a silo with the cluster's settings.</summary>
     public Task StartAsync(SiloProcess silo, params (string Key, string Value)[] extra) =>
         silo.StartAsync(_settings.Concat(extra.Select(e => new KeyValuePair<string, string>(e.Key, e.Value))), TimeSpan.FromSeconds(90));
@@ -83,6 +131,8 @@ internal sealed class ProcessCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        S3Proxy?.ClearFaults();
+        DynamoDbProxy?.ClearFaults();
         await Task.WhenAll(Silos.Select(s => s.StopAsync(TimeSpan.FromSeconds(20))));
         foreach (var silo in Silos)
         {
@@ -90,6 +140,16 @@ internal sealed class ProcessCluster : IAsyncDisposable
         }
 
         Kinesis.Dispose();
+        if (S3Proxy is not null)
+        {
+            await S3Proxy.DisposeAsync();
+        }
+
+        if (DynamoDbProxy is not null)
+        {
+            await DynamoDbProxy.DisposeAsync();
+        }
+
         Emulators.Dispose();
         _data.Dispose();
     }

@@ -19,6 +19,7 @@ internal sealed partial class SiloProcess(string name, string siloAssembly, stri
     private Process? _process;
     private StreamWriter? _log;
     private int _runs;
+    private volatile bool _paused;
 
     public string Name { get; } = name;
 
@@ -33,6 +34,12 @@ internal sealed partial class SiloProcess(string name, string siloAssembly, stri
     public Uri HttpUrl => new($"http://127.0.0.1:{HttpPort}");
 
     public bool IsRunning => _process is { HasExited: false };
+
+    /// <summary>SIGSTOPped by <see cref="Pause"/> and not yet resumed: the process exists but runs nothing.</summary>
+    public bool IsPaused => _paused;
+
+    /// <summary>The exit code of the last run, once it has exited.</summary>
+    public int? ExitCode => _process is { HasExited: true } process ? process.ExitCode : null;
 
     public int? ProcessId => _process?.Id;
 
@@ -120,7 +127,52 @@ internal sealed partial class SiloProcess(string name, string siloAssembly, stri
         var process = _process ?? throw new InvalidOperationException($"{Name} was never started.");
         process.Kill(entireProcessTree: false);
         process.WaitForExit(10_000);
+        _paused = false;
         Write(_log, $"=== test: SIGKILL at {DateTimeOffset.UtcNow:O}");
+    }
+
+    /// <summary>SIGSTOP: the process freezes (a long GC pause, a VM stall), holding its sockets and leases, until <see cref="Resume"/>.</summary>
+    public void Pause()
+    {
+        var process = _process ?? throw new InvalidOperationException($"{Name} was never started.");
+        if (SendSignal(process.Id, Sigstop) != 0)
+        {
+            throw new InvalidOperationException($"SIGSTOP to {Name} (pid {process.Id}) failed.");
+        }
+
+        _paused = true;
+        Write(_log, $"=== test: SIGSTOP at {DateTimeOffset.UtcNow:O}");
+    }
+
+    /// <summary>SIGCONT: a paused process runs on from where it stopped, unaware of the time that passed (a zombie).</summary>
+    public void Resume()
+    {
+        var process = _process ?? throw new InvalidOperationException($"{Name} was never started.");
+        Write(_log, $"=== test: SIGCONT at {DateTimeOffset.UtcNow:O}");
+        _ = SendSignal(process.Id, Sigcont);
+        _paused = false;
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for the process to exit by itself; true when it did.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        var process = _process;
+        if (process is null || process.HasExited)
+        {
+            return true;
+        }
+
+        using var limit = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+            Write(_log, $"=== test: exited by itself with code {process.ExitCode} at {DateTimeOffset.UtcNow:O}");
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>SIGTERM: a graceful stop (final checkpoints, leases released, grains deactivated); waits for the exit.</summary>
@@ -130,6 +182,11 @@ internal sealed partial class SiloProcess(string name, string siloAssembly, stri
         if (process is null || process.HasExited)
         {
             return;
+        }
+
+        if (_paused)
+        {
+            Resume();
         }
 
         Write(_log, $"=== test: SIGTERM at {DateTimeOffset.UtcNow:O}");
@@ -150,6 +207,11 @@ internal sealed partial class SiloProcess(string name, string siloAssembly, stri
     /// <summary>The silo's <c>/status</c> document, or null while it does not answer.</summary>
     public async Task<JsonElement?> StatusAsync()
     {
+        if (_paused || !IsRunning)
+        {
+            return null;
+        }
+
         try
         {
             using var response = await s_http.GetAsync(new Uri(HttpUrl, "/status"));
@@ -212,6 +274,10 @@ internal sealed partial class SiloProcess(string name, string siloAssembly, stri
     }
 
     private const int Sigterm = 15;
+
+    // Linux numbers (x64 and arm64).
+    private const int Sigcont = 18;
+    private const int Sigstop = 19;
 
     [LibraryImport("libc", EntryPoint = "kill")]
     private static partial int SendSignal(int pid, int signal);
