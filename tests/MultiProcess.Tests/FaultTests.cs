@@ -488,7 +488,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>s3rver answers 500 to a listing that meets an object being deleted (a prune): try again.</summary>
+    /// <summary>s3rver answers 500 to a listing that meets an object being written or deleted: try again.</summary>
     private static async Task<T> S3RetryAsync<T>(Func<Task<T>> call)
     {
         for (var attempt = 1; ; attempt++)
@@ -497,9 +497,10 @@ public sealed class FaultTests(ITestOutputHelper output)
             {
                 return await call();
             }
-            catch (AmazonS3Exception exception) when ((int)exception.StatusCode >= 500 && attempt < 10)
+            catch (AmazonS3Exception exception) when ((int)exception.StatusCode >= 500 && attempt < 60)
             {
-                await Task.Delay(100 * attempt);
+                // Busy silos upload and prune all the time: give the listing up to ~30 s to meet a quiet moment.
+                await Task.Delay(Math.Min(100 * attempt, 500));
             }
         }
     }
