@@ -39,7 +39,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         DynamoDbCut,
     }
 
-    [Fact]
+    [FaultRunFact]
     public async Task Kills_a_zombie_lost_snapshots_and_hung_S3_and_DynamoDB_leave_every_total_and_dead_letter_exact()
     {
         // CI: each fault once (about 4 minutes); FAULTS_MINUTES=N: rounds of them for N minutes (README, Operations).
