@@ -25,6 +25,7 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
     private string? _lastShardSet;
     private bool _unsettled = true;
     private long _lastLeaseScan;
+    private IReadOnlyList<ShardLease> _lastLeases = [];
 
     public KinesisQueueBalancer(IServiceProvider services, KinesisStreamContext context)
         : base(services, context.Loggers.CreateLogger<KinesisQueueBalancer>())
@@ -121,6 +122,8 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
         _lastShardSet = shardSet;
         if (!signaled && !shardsChanged && !_unsettled && _context.Time.GetElapsedTime(_lastLeaseScan) < LeaseScanInterval)
         {
+            // The placement map times how long each shard has stayed with its owner: it is told every pass.
+            UpdatePlacement(shards);
             return false;
         }
 
@@ -142,11 +145,8 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
         {
             byId = (await _context.Leases.ListAsync(cancellationToken)).ToDictionary(l => l.LeaseKey, StringComparer.Ordinal);
         }
-        if (options.PlacePartitionsNearShards)
-        {
-            var active = _membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => (m.Name, m.SiloAddress));
-            _context.Placement.Update(shards, byId.Values, active);
-        }
+        _lastLeases = [.. byId.Values];
+        UpdatePlacement(shards);
 
         var changed = false;
         var candidates = new List<ShardLease>();
@@ -253,6 +253,15 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
             || owned.Count + _context.HeldShards.Count < candidates.Count
             || candidates.Count < shards.Count(s => byId.TryGetValue(s.ShardId, out var l) && !l.IsShardEnd);
         return changed;
+    }
+
+    private void UpdatePlacement(IReadOnlyList<Shard> shards)
+    {
+        if (_context.Options.Source.PlacePartitionsNearShards)
+        {
+            var active = _membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => (m.Name, m.SiloAddress));
+            _context.Placement.Update(shards, _lastLeases, active);
+        }
     }
 
     /// <summary>How often a settled silo scans the lease table: often enough to see an abandoned lease expire in time.</summary>
