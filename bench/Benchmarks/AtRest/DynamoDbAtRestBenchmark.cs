@@ -9,6 +9,8 @@ using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Kinesis.Source;
 using KinesisGrains.Silo.Hosting;
 
+using static KinesisGrains.Benchmarks.BenchArguments;
+
 namespace KinesisGrains.Benchmarks.AtRest;
 
 /// <summary>
@@ -210,23 +212,4 @@ internal static class DynamoDbAtRestBenchmark
         counts.Count == 0 ? "none" : string.Join(", ", counts.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {Fmt(p.Value)}"));
 
     private static string Fmt(double value) => value.ToString(value >= 10 ? "F0" : "F1", CultureInfo.InvariantCulture);
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
-    }
-
-    private static string Text(string[] args, string name, string fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
-    }
 }

@@ -11,6 +11,8 @@ using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Runtime.KeyedState;
 using KinesisGrains.Silo.Hosting;
 
+using static KinesisGrains.Benchmarks.BenchArguments;
+
 namespace KinesisGrains.Benchmarks.SnapshotQueries;
 
 /// <summary>
@@ -316,23 +318,4 @@ internal static class SnapshotQueryLatencyBenchmark
 
     private static double Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
-    }
-
-    private static string Text(string[] args, string name, string fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
-    }
 }
