@@ -246,6 +246,12 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         // Collected in the same step as the checkpoint: exactly the letters its snapshot holds, shipped once it is durable.
         _deadLettersToShip = (epoch, CollectDeadLetters());
         StartDurable();
+        if (barriers.Length > 0)
+        {
+            // The move's hand-over snapshot follows this one (uploads run in order) before the next activation opens.
+            MoveToShardIfSettled();
+        }
+
         return Task.FromResult(new PartitionPersistResult([.. gaps], TakeProgress(0, Stopwatch.GetElapsedTime(persistStarted)), epoch));
     }
 
@@ -274,12 +280,6 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         {
             ShipDeadLetters(_deadLettersToShip.Letters);
             _deadLettersToShip = (0, []);
-        }
-
-        // Only once its barrier is durable, so the move's hand-over never races the barrier's second round.
-        if (_durable.Epoch == epoch)
-        {
-            MoveToShardIfSettled();
         }
 
         return bytes;

@@ -22,10 +22,6 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
     private readonly Random _random = new();
     private readonly CancellationTokenSource _stop = new();
     private Task _running = Task.CompletedTask;
-    private string? _lastShardSet;
-    private bool _unsettled = true;
-    private long _lastLeaseScan;
-    private IReadOnlyList<ShardLease> _lastLeases = [];
 
     public KinesisQueueBalancer(IServiceProvider services, KinesisStreamContext context)
         : base(services, context.Loggers.CreateLogger<KinesisQueueBalancer>())
@@ -75,25 +71,23 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
         var checkpointing = _context.Checkpointer.RunAsync(options.CheckpointInterval, stoppingToken);
         try
         {
-            var signaled = true;
             while (!stoppingToken.IsCancellationRequested)
             {
                 try
                 {
-                    if (await SyncAsync(signaled, stoppingToken))
+                    if (await SyncAsync(stoppingToken))
                     {
                         await NotifyListeners();
                     }
                 }
                 catch (Exception exception) when (!stoppingToken.IsCancellationRequested && exception is not OperationCanceledException)
                 {
-                    _unsettled = true;
                     LogShardSyncFailed(Logger, exception);
                 }
 
-                // A shard that ends, or a silo changing status, asks for a sync at once, so children start and leases
-                // move without waiting a full interval.
-                signaled = await _context.SyncNow.WaitAsync(options.ShardFetchInterval, stoppingToken);
+                // A shard that ends, a silo changing status or a lease lost asks for a sync at once, so children start
+                // and leases move without waiting a full interval.
+                await _context.SyncNow.WaitAsync(options.ShardFetchInterval, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -107,27 +101,12 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
         }
     }
 
-    /// <summary>
-    /// One pass of the shard and lease bookkeeping; true when this silo's set of queues changed. The lease table is
-    /// scanned when something may have moved (a signal, a new shard list, work left by the last pass) and otherwise
-    /// every <see cref="LeaseScanInterval"/>: a settled silo reads the table a few times a minute, not every second.
-    /// </summary>
-    private async Task<bool> SyncAsync(bool signaled, CancellationToken cancellationToken)
+    /// <summary>One pass of the shard and lease bookkeeping; true when this silo's set of queues changed.</summary>
+    private async Task<bool> SyncAsync(CancellationToken cancellationToken)
     {
         var options = _context.Options.Source;
         var shards = await _context.Kinesis.ListShardsAsync(options.StreamName, null, cancellationToken);
         _context.NoteShards(shards);
-        var shardSet = string.Join(',', shards.Select(s => s.ShardId).Order(StringComparer.Ordinal));
-        var shardsChanged = shardSet != _lastShardSet;
-        _lastShardSet = shardSet;
-        if (!signaled && !shardsChanged && !_unsettled && _context.Time.GetElapsedTime(_lastLeaseScan) < LeaseScanInterval)
-        {
-            // The placement map times how long each shard has stayed with its owner: it is told every pass.
-            UpdatePlacement(shards);
-            return false;
-        }
-
-        _lastLeaseScan = _context.Time.GetTimestamp();
         var listed = shards.Select(s => s.ShardId).ToHashSet(StringComparer.Ordinal);
         var byId = (await _context.Leases.ListAsync(cancellationToken)).ToDictionary(l => l.LeaseKey, StringComparer.Ordinal);
         var created = false;
@@ -145,8 +124,12 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
         {
             byId = (await _context.Leases.ListAsync(cancellationToken)).ToDictionary(l => l.LeaseKey, StringComparer.Ordinal);
         }
-        _lastLeases = [.. byId.Values];
-        UpdatePlacement(shards);
+
+        if (options.PlacePartitionsNearShards)
+        {
+            var active = _membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => (m.Name, m.SiloAddress));
+            _context.Placement.Update(shards, byId.Values, active);
+        }
 
         var changed = false;
         var candidates = new List<ShardLease>();
@@ -246,26 +229,8 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
         }
 
         _context.NoteSynced(shards.Count(s => !(byId.TryGetValue(s.ShardId, out var ended) && ended.IsShardEnd)), activeSilos);
-
-        // Settled: every candidate has a live owner other than nobody, and this silo holds its fair share. Otherwise
-        // (leases to watch for expiry, to take or to steal, children waiting) the next pass scans again.
-        _unsettled = changed || available.Count > 0 || _context.HeldShards.Count < fairShare
-            || owned.Count + _context.HeldShards.Count < candidates.Count
-            || candidates.Count < shards.Count(s => byId.TryGetValue(s.ShardId, out var l) && !l.IsShardEnd);
         return changed;
     }
-
-    private void UpdatePlacement(IReadOnlyList<Shard> shards)
-    {
-        if (_context.Options.Source.PlacePartitionsNearShards)
-        {
-            var active = _membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => (m.Name, m.SiloAddress));
-            _context.Placement.Update(shards, _lastLeases, active);
-        }
-    }
-
-    /// <summary>How often a settled silo scans the lease table: often enough to see an abandoned lease expire in time.</summary>
-    private TimeSpan LeaseScanInterval => _context.Options.Source.LeaseFailoverTime / 4;
 
     /// <summary>Names of silos Orleans declared dead (and not back under the same name): their leases are free.</summary>
     private HashSet<string> DeadOwners()
@@ -368,6 +333,7 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
 
             if (lost)
             {
+                _context.SyncNow.Release();
                 await NotifyListeners();
             }
         }
