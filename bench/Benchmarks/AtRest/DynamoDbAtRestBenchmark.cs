@@ -72,7 +72,7 @@ internal static class DynamoDbAtRestBenchmark
         var oursText = $"{Fmt(ours.Total)}/min: {Describe(ours.Operations)} ({clustering} clustering with S3 snapshots, silo defaults; counted through a proxy by X-Amz-Target over {seconds} s after start-up + {warmup} s; by table: {Describe(ours.Tables)})";
         if (clustering != "Localhost")
         {
-            oursText += "; where from, by the silo defaults: Scan = a settled silo lists the lease table every Kinesis:LeaseFailoverTime/4 (2.5 s) and on membership or shard changes = 24 (before issue 13: twice every ShardFetchInterval, 120, 258 requests/min in all); " +
+            oursText += "; where from, by the silo defaults: Scan = the shard sync lists the lease table once every Kinesis:ShardFetchInterval (1 s) = 60 (before issue 13: twice, 120; 258 requests/min in all); " +
                 "lease-table UpdateItem = 4 renewals every LeaseFailoverTime/3 (3.33 s) = 72; membership GetItem + Query = Orleans' table refresh every TableRefreshTimeout (2 s) = 30 + 30, " +
                 "UpdateItem = IAmAlive every IAmAliveTablePublishTimeout (5 s) = 12; the checkpointer writes nothing while no records flow";
         }
