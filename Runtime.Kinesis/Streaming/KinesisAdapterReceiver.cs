@@ -39,7 +39,6 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     private ShardLease? _lease;
     private Shard? _shard;
     private Position? _resumeAfter;
-    private string? _lastRead;
     private DateTimeOffset? _latestOpenedAt;
     private ShardQueue? _queue;
     private ShardFetcher? _fetcher;
@@ -132,7 +131,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             var error = _fetching.Exception!.GetBaseException();
             LogFetcherFailed(_logger, _shardId, error);
             _progress.Update(p => p with { LastError = error.Message });
-            StartFetching(_fetcher?.LastFetchedSequenceNumber ?? _lastRead);
+            StartFetching(_fetcher!.LastFetchedSequenceNumber);
         }
 
         // Records handed to Orleans but not yet delivered stay few (two fetches' worth): the rest waits in the fetch
@@ -161,7 +160,6 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             foreach (var record in page.Records)
             {
                 last = Expand(record, ref read, ref deadLettered) ?? last;
-                _lastRead = record.SequenceNumber;
             }
         }
 
@@ -344,7 +342,6 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         _resumeAfter = replayFrom ?? _lease!.AdoptedPosition;
         _reads.Rewind(replayFrom);
         _context.Checkpointer.Rewound(_shardId);
-        _lastRead = null;
         LogRewind(_logger, _shardId, replayFrom?.ToString() ?? _lease!.Checkpoint);
         StartFetching(afterSequenceNumber: null);
     }
