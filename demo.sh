@@ -42,7 +42,7 @@ consume_started=$(date +%s.%N)
 "$silo" --Silo:HttpUrl="$SILO_URL" --Silo:GatewayPort="$SILO_GATEWAY" --Silo:SiloPort="$(free_port)" --Silo:DataDirectory="$work/silo" \
   --Kinesis:ServiceUrl="$KINESIS_ENDPOINT" --Kinesis:AccessKeyId=local --Kinesis:SecretAccessKey=local \
   --Kinesis:MinFetchPeriod=00:00:00.200 --Kinesis:CheckpointInterval=00:00:01 \
-  --DynamoDb:ServiceUrl="$DYNAMODB_ENDPOINT" --DynamoDb:AccessKeyId=local --DynamoDb:SecretAccessKey=local \
+  --DynamoDB:ServiceUrl="$DYNAMODB_ENDPOINT" --DynamoDB:AccessKeyId=local --DynamoDB:SecretAccessKey=local \
   --Logging:LogLevel:Default=Warning >"$work/silo.log" 2>&1 &
 silo_pid=$!
 

@@ -1,6 +1,6 @@
 using System.Net;
-using KinesisGrains.DynamoDb.Membership;
-using KinesisGrains.Runtime.KeyedState;
+using KinesisGrains.Clustering.DynamoDB;
+using KinesisGrains.Abstractions.KeyedState;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -62,7 +62,7 @@ public sealed class ClusterConnection : IAsyncDisposable
     /// </summary>
     /// <param name="serviceUrlOrRegion">A DynamoDB endpoint URL (an emulator) or an AWS region such as <c>us-east-1</c>.</param>
     /// <param name="configure">More table settings: credentials (<c>AccessKey</c>, <c>SecretKey</c>, <c>ProfileName</c>); default: the AWS default chain, or any key for an emulator on 127.0.0.1.</param>
-    public static Task<ClusterConnection> ConnectDynamoDbAsync(
+    public static Task<ClusterConnection> ConnectDynamoDBAsync(
         string serviceUrlOrRegion,
         string tableName = DynamoDBSiloTableOptions.DefaultTableName,
         string clusterId = "kgrains",

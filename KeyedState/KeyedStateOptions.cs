@@ -1,4 +1,4 @@
-using KinesisGrains.Runtime.Partitions;
+using KinesisGrains.Abstractions.Partitions;
 
 namespace KinesisGrains.KeyedState;
 

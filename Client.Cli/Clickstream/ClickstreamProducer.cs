@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using KinesisGrains.Grains.UserActivity;
 using KinesisGrains.Kinesis.Client;
-using KinesisGrains.Runtime.Serialization;
+using KinesisGrains.Abstractions.Serialization;
 
 namespace KinesisGrains.Cli.Clickstream;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using KinesisGrains.Cli.Output;
 using KinesisGrains.Client;
 using KinesisGrains.Grains.UserActivity;
-using KinesisGrains.Runtime.Serialization;
+using KinesisGrains.Abstractions.Serialization;
 
 namespace KinesisGrains.Cli.Clickstream;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using KinesisGrains.Cli.Parsing;
 using KinesisGrains.Client;
-using KinesisGrains.DynamoDb.Membership;
+using KinesisGrains.Clustering.DynamoDB;
 using KinesisGrains.Kinesis.Client;
 
 namespace KinesisGrains.Cli.Commands;
@@ -55,7 +55,7 @@ internal static class CommonOptions
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("SILO_CLUSTER_ID") is { Length: > 0 } id ? id : "kgrains",
     };
 
-    public static readonly Option<string?> DynamoDbUrl = new("--dynamodb-url")
+    public static readonly Option<string?> DynamoDBUrl = new("--dynamodb-url")
     {
         Description = "DynamoDB endpoint or AWS region of the silos' membership table (silos with Silo:Clustering=DynamoDB); "
             + "finds the gateways there instead of --gateway; default: $SILO_DYNAMODB_URL",
@@ -72,10 +72,10 @@ internal static class CommonOptions
     public static async Task<ClusterConnection> ConnectAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         var clusterId = parse.GetValue(ClusterId)!;
-        if (parse.GetValue(DynamoDbUrl) is { Length: > 0 } dynamoDb)
+        if (parse.GetValue(DynamoDBUrl) is { Length: > 0 } dynamoDb)
         {
             return await GatewayProbe.WithinConnectTimeoutAsync(
-                ClusterConnection.ConnectDynamoDbAsync(dynamoDb, parse.GetValue(MembershipTable)!, clusterId, cancellationToken: cancellationToken),
+                ClusterConnection.ConnectDynamoDBAsync(dynamoDb, parse.GetValue(MembershipTable)!, clusterId, cancellationToken: cancellationToken),
                 $"the Orleans gateways in the membership table '{parse.GetValue(MembershipTable)}' at {dynamoDb} (cluster id '{clusterId}')",
                 cancellationToken);
         }

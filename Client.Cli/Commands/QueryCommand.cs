@@ -10,7 +10,7 @@ internal static class QueryCommand
     public static Command Create()
     {
         var users = new Argument<string[]>("user") { Description = "User ids to query", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("query", "Print the activity of users, asked of their grains through an Orleans client") { CommonOptions.Gateway, CommonOptions.ClusterId, CommonOptions.DynamoDbUrl, CommonOptions.MembershipTable, users };
+        var command = new Command("query", "Print the activity of users, asked of their grains through an Orleans client") { CommonOptions.Gateway, CommonOptions.ClusterId, CommonOptions.DynamoDBUrl, CommonOptions.MembershipTable, users };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = CliOutput.For(parse);

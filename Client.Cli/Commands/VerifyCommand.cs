@@ -10,7 +10,7 @@ internal static class VerifyCommand
     public static Command Create()
     {
         var truth = new Option<string>("--truth") { Description = "Ground truth written by 'produce'", DefaultValueFactory = _ => "truth.json" };
-        var command = new Command("verify", "Query every user's grain and compare it with the ground truth; exit code 1 when any differs") { CommonOptions.Gateway, CommonOptions.ClusterId, CommonOptions.DynamoDbUrl, CommonOptions.MembershipTable, truth };
+        var command = new Command("verify", "Query every user's grain and compare it with the ground truth; exit code 1 when any differs") { CommonOptions.Gateway, CommonOptions.ClusterId, CommonOptions.DynamoDBUrl, CommonOptions.MembershipTable, truth };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = CliOutput.For(parse);

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using KinesisGrains.Kinesis.Source;
+using KinesisGrains.Abstractions.Monitoring;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 

@@ -1,4 +1,4 @@
-using KinesisGrains.Runtime.KeyedState;
+using KinesisGrains.Abstractions.KeyedState;
 
 namespace KinesisGrains.Grains.UserActivity;
 

@@ -1,4 +1,4 @@
-using KinesisGrains.Runtime.KeyedState;
+using KinesisGrains.Abstractions.KeyedState;
 using Orleans;
 
 namespace KinesisGrains.Grains.UserActivity;

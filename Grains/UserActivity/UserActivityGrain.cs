@@ -1,5 +1,5 @@
 using KinesisGrains.KeyedState;
-using KinesisGrains.Runtime.KeyedState;
+using KinesisGrains.Abstractions.KeyedState;
 using Orleans;
 using Orleans.Concurrency;
 

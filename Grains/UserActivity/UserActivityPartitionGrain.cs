@@ -1,5 +1,5 @@
 using KinesisGrains.KeyedState.Partitions;
-using KinesisGrains.Runtime.Streams;
+using KinesisGrains.Abstractions.Streams;
 using Orleans;
 
 namespace KinesisGrains.Grains.UserActivity;

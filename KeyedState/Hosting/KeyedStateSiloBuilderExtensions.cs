@@ -1,16 +1,19 @@
+using KinesisGrains.Abstractions.ExactlyOnce;
+using KinesisGrains.Abstractions.KeyedState;
+using KinesisGrains.KeyedState.Checkpointing;
+using KinesisGrains.Abstractions.Placement;
 using KinesisGrains.KeyedState.Placement;
+using KinesisGrains.KeyedState.Snapshots;
 using KinesisGrains.KeyedState.Storage;
-using KinesisGrains.RocksDb.Snapshots;
-using KinesisGrains.RocksDb.Storage;
-using KinesisGrains.Runtime.KeyedState;
-using KinesisGrains.Runtime.Placement;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Hosting;
 
-namespace KinesisGrains.KeyedState.Hosting;
+using KinesisGrains.KeyedState;
+
+namespace Orleans.Hosting;
 
 /// <summary>Registers keyed-state partition grains and their RocksDB stores on a silo.</summary>
 public static class KeyedStateSiloBuilderExtensions
@@ -39,6 +42,7 @@ public static class KeyedStateSiloBuilderExtensions
         }
 
         builder.Services.AddSingleton(options);
+        AddCheckpointGate(builder.Services);
         builder.Services.AddSingleton(services => new PartitionStateStores(
             storeOptions,
             stateDirectory,
@@ -61,8 +65,15 @@ public static class KeyedStateSiloBuilderExtensions
     /// <summary>Hosts <typeparamref name="TGrain"/> as a keyed-state partition: the source checkpoints through it.</summary>
     public static ISiloBuilder AddKeyedStatePartition<TGrain>(this ISiloBuilder builder)
     {
-        builder.Services.TryAddSingleton<PartitionGrainClasses>();
+        AddCheckpointGate(builder.Services);
         builder.Services.AddSingleton(new PartitionGrainClass(typeof(TGrain)));
         return builder;
+    }
+
+    // The stream providers' checkpoints wait for every partition grain class hosted here.
+    private static void AddCheckpointGate(IServiceCollection services)
+    {
+        services.TryAddSingleton<PartitionGrainClasses>();
+        services.TryAddSingleton<ICheckpointGateFactory, PartitionCheckpointGateFactory>();
     }
 }

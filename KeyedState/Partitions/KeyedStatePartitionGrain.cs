@@ -1,26 +1,26 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using KinesisGrains.Abstractions.DeadLetters;
+using KinesisGrains.Abstractions.Diagnostics;
+using KinesisGrains.Abstractions.ExactlyOnce;
+using KinesisGrains.Abstractions.KeyedState;
+using KinesisGrains.Abstractions.Monitoring;
+using KinesisGrains.Abstractions.Placement;
+using KinesisGrains.Abstractions.Serialization;
+using KinesisGrains.Abstractions.Streams;
+using KinesisGrains.KeyedState.ExactlyOnce;
+using KinesisGrains.KeyedState.Snapshots;
 using KinesisGrains.KeyedState.Storage;
-using KinesisGrains.RocksDb.Snapshots;
-using KinesisGrains.RocksDb.Storage;
-using KinesisGrains.Runtime.DeadLetters;
-using KinesisGrains.Runtime.Diagnostics;
-using KinesisGrains.Runtime.ExactlyOnce;
-using KinesisGrains.Runtime.KeyedState;
-using KinesisGrains.Runtime.Monitoring;
-using KinesisGrains.Runtime.Placement;
-using KinesisGrains.Runtime.Serialization;
-using KinesisGrains.Runtime.Storage;
-using KinesisGrains.Runtime.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Orleans;
 using Orleans.Runtime;
-using Orleans.Streams;
 using Orleans.Streams.Core;
-using Position = KinesisGrains.Runtime.Streams.StreamSequenceToken;
+using Orleans.Streams;
+using Orleans;
+
+using Position = KinesisGrains.Abstractions.Streams.ShardPosition;
 
 namespace KinesisGrains.KeyedState.Partitions;
 
@@ -147,7 +147,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         var shardId = batch.ShardId;
         if (RequestContext.Get(StreamDeliveryContext.SourceSiloKey) is SiloAddress source)
         {
-            (source.Equals(_localSilo) ? RuntimeMetrics.EventsFromLocalSilo : RuntimeMetrics.EventsFromOtherSilo).Add(batch.Count);
+            (source.Equals(_localSilo) ? AbstractionsMetrics.EventsFromLocalSilo : AbstractionsMetrics.EventsFromOtherSilo).Add(batch.Count);
         }
 
         var wasRefusing = _ledger.Refusing.Contains(shardId);
@@ -156,7 +156,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         {
             if (newGap)
             {
-                RuntimeMetrics.PartitionGaps.Add(1);
+                AbstractionsMetrics.PartitionGaps.Add(1);
                 LogGap(_logger, StateName, Partition, shardId, _ledger.CoverageOf(shardId).Covered?.ToString() ?? "nothing", batch.From?.ToString() ?? "origin");
             }
 
@@ -234,7 +234,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
                 gaps.Add(gap);
                 if (!known)
                 {
-                    RuntimeMetrics.PartitionGaps.Add(1);
+                    AbstractionsMetrics.PartitionGaps.Add(1);
                 }
 
                 LogUncovered(_logger, StateName, Partition, barrier.ShardId, gap.HoldsUpTo?.ToString() ?? "nothing", barrier.LastSent?.ToString() ?? "origin");
@@ -379,7 +379,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             return;
         }
 
-        RuntimeMetrics.PartitionMoves.Add(1);
+        AbstractionsMetrics.PartitionMoves.Add(1);
         LogMoving(_logger, StateName, Partition, home.Silo.ToString());
         DeactivateOnIdle();
     }
@@ -476,8 +476,8 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             WriteDirty();
         }
 
-        RuntimeMetrics.EventsApplied.Add(applied);
-        RuntimeMetrics.DuplicatesSkipped.Add(skipped);
+        AbstractionsMetrics.EventsApplied.Add(applied);
+        AbstractionsMetrics.DuplicatesSkipped.Add(skipped);
         _eventsApplied += applied;
         _applyTicks += Stopwatch.GetTimestamp() - applyStarted - (_writeTicks - writesBefore);
     }
@@ -637,7 +637,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         _unwrittenEvents = 0;
         var written = Stopwatch.GetTimestamp() - started;
         _writeTicks += written;
-        RuntimeMetrics.StateWriteDuration.Record(Stopwatch.GetElapsedTime(0, written).TotalMilliseconds);
+        AbstractionsMetrics.StateWriteDuration.Record(Stopwatch.GetElapsedTime(0, written).TotalMilliseconds);
 
         // Every state in memory is clean now, so any can go; trim to 3/4 to evict in bulk.
         if (_states.Count > _maxStates)

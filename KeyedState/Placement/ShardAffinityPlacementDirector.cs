@@ -1,4 +1,4 @@
-using KinesisGrains.Runtime.Placement;
+using KinesisGrains.Abstractions.Placement;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using Orleans.Runtime.Placement;

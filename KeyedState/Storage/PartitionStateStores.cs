@@ -1,8 +1,7 @@
-using KinesisGrains.RocksDb;
-using KinesisGrains.RocksDb.Snapshots;
-using KinesisGrains.RocksDb.Storage;
-using KinesisGrains.Runtime.Diagnostics;
-using KinesisGrains.Runtime.Storage;
+using KinesisGrains.KeyedState.RocksDb;
+using KinesisGrains.KeyedState.Snapshots;
+using KinesisGrains.KeyedState.Storage;
+using KinesisGrains.Abstractions.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace KinesisGrains.KeyedState.Storage;
@@ -96,7 +95,7 @@ public sealed partial class PartitionStateStores : IDisposable
                 restore = new PartitionRestore(
                     restored.Manifest.SnapshotId, restored.NewestSnapshotId, restored.Skipped, restored.Metadata, restored.FilesDownloaded, restored.FilesReused);
                 LogRestored(_logger, partitionId, restored.Manifest.SnapshotId, restored.FilesDownloaded, restored.FilesReused);
-                RuntimeMetrics.PartitionRestores.Add(1);
+                AbstractionsMetrics.PartitionRestores.Add(1);
             }
             else
             {

@@ -1,5 +1,6 @@
-using KinesisGrains.DynamoDb.Membership;
-using KinesisGrains.Kinesis.Leasing;
+using KinesisGrains.Clustering.DynamoDB;
+using KinesisGrains.DynamoDB;
+using KinesisGrains.Streaming.Kinesis.Leasing;
 using Orleans.Configuration;
 
 namespace KinesisGrains.Silo.Configuration;
@@ -74,8 +75,8 @@ public static class MembershipDefaults
         }
     }
 
-    /// <summary>The membership table's options from <c>Silo:MembershipTableName</c> and the <c>DynamoDb</c> section.</summary>
-    public static DynamoDBClusteringOptions TableOptions(string tableName, DynamoDbOptions dynamoDb) => new()
+    /// <summary>The membership table's options from <c>Silo:MembershipTableName</c> and the <c>DynamoDB</c> section.</summary>
+    public static DynamoDBClusteringOptions TableOptions(string tableName, DynamoDBOptions dynamoDb) => new()
     {
         Service = dynamoDb.ServiceUrl?.ToString() ?? dynamoDb.Region,
         AccessKey = dynamoDb.AccessKeyId,

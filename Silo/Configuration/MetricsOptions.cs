@@ -1,4 +1,4 @@
-using KinesisGrains.Kinesis.Monitoring;
+using KinesisGrains.Streaming.Kinesis.Monitoring;
 
 namespace KinesisGrains.Silo.Configuration;
 

@@ -1,9 +1,10 @@
-using KinesisGrains.Kinesis.Client;
-using KinesisGrains.Kinesis.Leasing;
-using KinesisGrains.Kinesis.Source;
-using KinesisGrains.RocksDb.Snapshots;
-using KinesisGrains.RocksDb.Storage;
+using KinesisGrains.DynamoDB;
+using KinesisGrains.KeyedState.Snapshots;
+using KinesisGrains.KeyedState.Storage;
 using KinesisGrains.KeyedState;
+using KinesisGrains.Kinesis.Client;
+using KinesisGrains.Streaming.Kinesis.Leasing;
+using KinesisGrains.Streaming.Kinesis.Source;
 using Microsoft.Extensions.Configuration;
 
 namespace KinesisGrains.Silo.Configuration;
@@ -17,7 +18,7 @@ public sealed class SiloConfiguration
 
     public KinesisClientOptions KinesisClient { get; } = new();
 
-    public DynamoDbOptions DynamoDb { get; } = new();
+    public DynamoDBOptions DynamoDB { get; } = new();
 
     /// <summary>Orleans failure detection (section <c>Membership</c>), applied with DynamoDB clustering: Orleans' defaults, tuned as <see cref="MembershipDefaults.Tuned"/>.</summary>
     public Orleans.Configuration.ClusterMembershipOptions Membership { get; } = MembershipDefaults.Tuned();
@@ -61,7 +62,7 @@ public sealed class SiloConfiguration
         [
             .. StrictConfigurationBinder.Bind(configuration.GetSection("Silo"), result.Silo),
             .. StrictConfigurationBinder.Bind(configuration.GetSection("Kinesis"), result.Source, result.KinesisClient),
-            .. StrictConfigurationBinder.Bind(configuration.GetSection("DynamoDb"), result.DynamoDb),
+            .. StrictConfigurationBinder.Bind(configuration.GetSection("DynamoDB"), result.DynamoDB),
             .. StrictConfigurationBinder.Bind(configuration.GetSection("Membership"), result.Membership),
             .. StrictConfigurationBinder.Bind(configuration.GetSection("Grains"), result.Grains),
             .. StrictConfigurationBinder.Bind(configuration.GetSection("State"), result.State),
@@ -79,17 +80,17 @@ public sealed class SiloConfiguration
         var errors = new List<string>(BindingProblems);
         errors.AddRange(Silo.Validate());
         errors.AddRange(Source.Validate());
-        errors.AddRange(DynamoDb.Validate());
+        errors.AddRange(DynamoDB.Validate());
         errors.AddRange(MembershipDefaults.Validate(Membership));
         if (Silo.Clustering == SiloClustering.DynamoDB)
         {
-            // The table's own checks, named by our keys; the keys' pairing is DynamoDb.Validate's already.
-            errors.AddRange(KinesisGrains.DynamoDb.Membership.DynamoDBSiloTableOptionsValidator
-                .Problems(MembershipDefaults.TableOptions(Silo.MembershipTableName, DynamoDb))
+            // The table's own checks, named by our keys; the keys' pairing is DynamoDB.Validate's already.
+            errors.AddRange(KinesisGrains.Clustering.DynamoDB.DynamoDBSiloTableOptionsValidator
+                .Problems(MembershipDefaults.TableOptions(Silo.MembershipTableName, DynamoDB))
                 .Where(e => e.StartsWith("TableName ", StringComparison.Ordinal) || e.StartsWith("Service ", StringComparison.Ordinal))
                 .Select(e => e.StartsWith("TableName ", StringComparison.Ordinal)
                     ? "Silo:MembershipTableName" + e["TableName".Length..]
-                    : "DynamoDb:Region (for Silo:Clustering=DynamoDB)" + e["Service".Length..]));
+                    : "DynamoDB:Region (for Silo:Clustering=DynamoDB)" + e["Service".Length..]));
         }
 
         if (Silo.Clustering == SiloClustering.DynamoDB && !SnapshotsEnabled)

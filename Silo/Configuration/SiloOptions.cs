@@ -32,8 +32,8 @@ public sealed class SiloOptions
     /// <summary>How silos find each other: <c>Localhost</c> (one silo per cluster) or <c>DynamoDB</c> (a membership table).</summary>
     public SiloClustering Clustering { get; set; } = SiloClustering.Localhost;
 
-    /// <summary>The DynamoDB membership table with <c>Clustering=DynamoDB</c>, on the <c>DynamoDb</c> section's endpoint.</summary>
-    public string MembershipTableName { get; set; } = KinesisGrains.DynamoDb.Membership.DynamoDBSiloTableOptions.DefaultTableName;
+    /// <summary>The DynamoDB membership table with <c>Clustering=DynamoDB</c>, on the <c>DynamoDB</c> section's endpoint.</summary>
+    public string MembershipTableName { get; set; } = KinesisGrains.Clustering.DynamoDB.DynamoDBSiloTableOptions.DefaultTableName;
 
     /// <summary>The IP address other silos and clients reach this silo at; the silo also listens on it.</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";

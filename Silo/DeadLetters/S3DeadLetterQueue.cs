@@ -1,6 +1,6 @@
 using Amazon.S3;
 using Amazon.S3.Model;
-using KinesisGrains.Runtime.DeadLetters;
+using KinesisGrains.Abstractions.DeadLetters;
 
 namespace KinesisGrains.Silo.DeadLetters;
 

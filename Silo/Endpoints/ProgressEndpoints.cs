@@ -1,5 +1,5 @@
-using KinesisGrains.Kinesis.Monitoring;
-using KinesisGrains.Runtime.Monitoring;
+using KinesisGrains.Streaming.Kinesis.Monitoring;
+using KinesisGrains.Abstractions.Monitoring;
 
 namespace KinesisGrains.Silo.Endpoints;
 

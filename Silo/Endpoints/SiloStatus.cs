@@ -1,9 +1,10 @@
+using KinesisGrains.Abstractions.DeadLetters;
+using KinesisGrains.Abstractions.Monitoring;
 using KinesisGrains.KeyedState.Storage;
-using KinesisGrains.Kinesis.Source;
-using KinesisGrains.Kinesis.Streaming;
-using KinesisGrains.Runtime.DeadLetters;
 using KinesisGrains.Silo.Configuration;
 using KinesisGrains.Silo.Health;
+using KinesisGrains.Streaming.Kinesis.Source;
+using KinesisGrains.Streaming.Kinesis;
 
 namespace KinesisGrains.Silo.Endpoints;
 

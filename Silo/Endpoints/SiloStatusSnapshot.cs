@@ -1,4 +1,5 @@
-using KinesisGrains.Kinesis.Source;
+using KinesisGrains.Abstractions.Monitoring;
+using KinesisGrains.Streaming.Kinesis.Source;
 
 namespace KinesisGrains.Silo.Endpoints;
 

@@ -1,4 +1,4 @@
-using KinesisGrains.Runtime.Serialization;
+using KinesisGrains.Abstractions.Serialization;
 
 namespace KinesisGrains.Silo.Endpoints;
 

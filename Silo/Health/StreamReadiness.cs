@@ -1,5 +1,6 @@
-using KinesisGrains.Kinesis.Source;
-using KinesisGrains.Kinesis.Streaming;
+using KinesisGrains.Abstractions.Monitoring;
+using KinesisGrains.Streaming.Kinesis.Source;
+using KinesisGrains.Streaming.Kinesis;
 
 namespace KinesisGrains.Silo.Health;
 

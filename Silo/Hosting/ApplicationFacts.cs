@@ -1,5 +1,5 @@
 using System.Globalization;
-using KinesisGrains.Kinesis.Leasing;
+using KinesisGrains.Streaming.Kinesis.Leasing;
 using KinesisGrains.Silo.Configuration;
 
 namespace KinesisGrains.Silo.Hosting;

@@ -1,9 +1,8 @@
-using KinesisGrains.KeyedState.Hosting;
-using KinesisGrains.Kinesis.Monitoring;
-using KinesisGrains.Kinesis.Streaming;
-using KinesisGrains.Runtime.KeyedState;
-using KinesisGrains.Runtime.Monitoring;
-using KinesisGrains.Runtime.Streams;
+using KinesisGrains.Streaming.Kinesis.Monitoring;
+using KinesisGrains.Streaming.Kinesis;
+using KinesisGrains.Abstractions.KeyedState;
+using KinesisGrains.Abstractions.Monitoring;
+using KinesisGrains.Abstractions.Streams;
 
 namespace KinesisGrains.Silo.Hosting;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using Amazon.Runtime;
-using KinesisGrains.DynamoDb.Membership;
+using KinesisGrains.Clustering.DynamoDB;
 using KinesisGrains.Silo.Configuration;
 using Orleans.Configuration;
 
@@ -18,7 +18,7 @@ internal static class SiloClusteringSetup
             return;
         }
 
-        var table = MembershipDefaults.TableOptions(configuration.Silo.MembershipTableName, configuration.DynamoDb);
+        var table = MembershipDefaults.TableOptions(configuration.Silo.MembershipTableName, configuration.DynamoDB);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -41,7 +41,7 @@ internal static class SiloClusteringSetup
         var serviceId = options.ServiceId ?? options.ApplicationName;
         if (options.Clustering == SiloClustering.DynamoDB)
         {
-            var table = MembershipDefaults.TableOptions(options.MembershipTableName, configuration.DynamoDb);
+            var table = MembershipDefaults.TableOptions(options.MembershipTableName, configuration.DynamoDB);
             silo.UseDynamoDBClustering(o => MembershipDefaults.CopyTo(table, o));
             silo.Configure<ClusterOptions>(o =>
             {

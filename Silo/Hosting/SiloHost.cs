@@ -1,26 +1,25 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Text.Json;
 using Amazon.Runtime;
-using KinesisGrains.DynamoDb.Snapshots;
-using KinesisGrains.KeyedState.Hosting;
+using KinesisGrains.Abstractions.DeadLetters;
+using KinesisGrains.DynamoDB;
+using KinesisGrains.KeyedState.Snapshots;
+using KinesisGrains.KeyedState.Storage;
 using KinesisGrains.Kinesis.Client;
-using KinesisGrains.Kinesis.Leasing;
-using KinesisGrains.Kinesis.Monitoring;
-using KinesisGrains.Kinesis.Streaming;
-using KinesisGrains.RocksDb.Snapshots;
-using KinesisGrains.Runtime.DeadLetters;
 using KinesisGrains.Silo.Configuration;
 using KinesisGrains.Silo.DeadLetters;
 using KinesisGrains.Silo.Endpoints;
 using KinesisGrains.Silo.Health;
-using KinesisGrains.KeyedState.Storage;
 using KinesisGrains.Silo.Monitoring;
-using Orleans.Dashboard;
-using Microsoft.AspNetCore.Hosting.Server;
+using KinesisGrains.Streaming.Kinesis.Leasing;
+using KinesisGrains.Streaming.Kinesis.Monitoring;
+using KinesisGrains.Streaming.Kinesis;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 
 namespace KinesisGrains.Silo.Hosting;
 
@@ -93,14 +92,14 @@ public static class SiloHost
                 : new KinesisClient(configuration.KinesisClient))
             {
                 var stream = await CheckStreamAsync(kinesis, configuration, cancellationToken);
-                var leases = new ShardLeaseTable(DynamoDbClientFactory.Create(configuration.DynamoDb), configuration.Silo.ApplicationName);
+                var leases = new ShardLeaseTable(DynamoDBClientFactory.Create(configuration.DynamoDB), configuration.Silo.ApplicationName);
                 await CheckLeaseTableAsync(leases, configuration, cancellationToken);
                 await SiloClusteringSetup.CheckAsync(configuration, NullLogger.Instance, cancellationToken);
 
                 // Before anything else is written: a second Localhost silo must not reset or pin what the first one runs on.
                 claim = configuration.Silo.Clustering == SiloClustering.Localhost
                     ? await UseLeaseTableAsync(leases, configuration, () => SoleSiloClaim.TakeAsync(
-                        DynamoDbClientFactory.Create(configuration.DynamoDb), leases.TableName, siloId, configuration.Silo.ApplicationName, cancellationToken))
+                        DynamoDBClientFactory.Create(configuration.DynamoDB), leases.TableName, siloId, configuration.Silo.ApplicationName, cancellationToken))
                     : null;
                 incarnation = await StreamIncarnation.CheckAsync(leases, stream, configuration, cancellationToken);
 
@@ -218,7 +217,7 @@ public static class SiloHost
     /// the bucket never have two writers of one partition.
     /// </summary>
     internal static DynamoDBSnapshotFence SnapshotFence(SiloConfiguration configuration, IServiceProvider services) => new(
-        DynamoDbClientFactory.Create(configuration.DynamoDb),
+        DynamoDBClientFactory.Create(configuration.DynamoDB),
         new DynamoDBSnapshotFenceOptions
         {
             TableName = $"{configuration.Silo.ApplicationName}-snapshots",
@@ -249,7 +248,7 @@ public static class SiloHost
         {
             options.Source = configuration.Source;
             options.Client = configuration.KinesisClient;
-            options.DynamoDb = configuration.DynamoDb;
+            options.DynamoDB = configuration.DynamoDB;
             options.ApplicationName = configuration.Silo.ApplicationName;
             options.StreamNamespace = siloBuilder.StreamNamespace!;
             options.PartitionCount = configuration.Grains.PartitionCount;
@@ -324,7 +323,7 @@ public static class SiloHost
         }
         catch (Exception exception) when (exception is AmazonServiceException or AmazonClientException or HttpRequestException)
         {
-            var endpoint = configuration.DynamoDb.ServiceUrl?.ToString() ?? "AWS " + configuration.DynamoDb.Region;
+            var endpoint = configuration.DynamoDB.ServiceUrl?.ToString() ?? "AWS " + configuration.DynamoDB.Region;
             throw new SiloStartupException(
                 $"DynamoDB at {endpoint} could not be used for the lease table '{leases.TableName}': {exception.Message}",
                 SiloStartupException.DependencyUnavailable,
@@ -342,7 +341,7 @@ public static class SiloHost
         }
         catch (Exception exception) when (exception is AmazonServiceException or AmazonClientException or HttpRequestException or OperationCanceledException)
         {
-            var endpoint = configuration.DynamoDb.ServiceUrl?.ToString() ?? "AWS " + configuration.DynamoDb.Region;
+            var endpoint = configuration.DynamoDB.ServiceUrl?.ToString() ?? "AWS " + configuration.DynamoDB.Region;
             throw new SiloStartupException(
                 $"DynamoDB at {endpoint} could not be used for the lease table '{leases.TableName}': {exception.Message}",
                 SiloStartupException.DependencyUnavailable,

@@ -1,4 +1,4 @@
-using KinesisGrains.Kinesis.Streaming;
+using KinesisGrains.Streaming.Kinesis;
 
 namespace KinesisGrains.Silo.Hosting;
 

@@ -1,6 +1,6 @@
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
-using KinesisGrains.Kinesis.Leasing;
+using KinesisGrains.Streaming.Kinesis.Leasing;
 
 namespace KinesisGrains.Silo.Hosting;
 

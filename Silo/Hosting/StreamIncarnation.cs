@@ -1,6 +1,6 @@
 using System.Globalization;
 using KinesisGrains.Kinesis.Client;
-using KinesisGrains.Kinesis.Leasing;
+using KinesisGrains.Streaming.Kinesis.Leasing;
 using KinesisGrains.Silo.Configuration;
 
 namespace KinesisGrains.Silo.Hosting;

@@ -1,6 +1,6 @@
-using KinesisGrains.Kinesis.Diagnostics;
-using KinesisGrains.Kinesis.Monitoring;
-using KinesisGrains.Runtime.Diagnostics;
+using KinesisGrains.Streaming.Kinesis.Diagnostics;
+using KinesisGrains.Streaming.Kinesis.Monitoring;
+using KinesisGrains.Abstractions.Diagnostics;
 using KinesisGrains.Silo.Configuration;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -14,7 +14,7 @@ namespace KinesisGrains.Silo.Monitoring;
 public static class MetricsExport
 {
     /// <summary>Our meters, in the order they are added to the exporter.</summary>
-    public static IReadOnlyList<string> Meters { get; } = [StreamingMetrics.MeterName, KinesisMetrics.MeterName, RuntimeMetrics.MeterName];
+    public static IReadOnlyList<string> Meters { get; } = [StreamingMetrics.MeterName, StreamingKinesisMetrics.MeterName, AbstractionsMetrics.MeterName];
 
     public const string OrleansMeterName = "Microsoft.Orleans";
 

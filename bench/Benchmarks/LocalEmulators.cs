@@ -18,7 +18,7 @@ internal sealed class LocalEmulators : IDisposable
 
     public Uri Kinesis => new(_endpoints["KINESIS_ENDPOINT"]);
 
-    public Uri DynamoDb => new(_endpoints["DYNAMODB_ENDPOINT"]);
+    public Uri DynamoDB => new(_endpoints["DYNAMODB_ENDPOINT"]);
 
     public Uri S3 => new(_endpoints["S3_ENDPOINT"]);
 

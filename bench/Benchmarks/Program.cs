@@ -24,7 +24,7 @@ if (args.Length > 0 && args[0] == "cluster")
 
 if (args.Length > 0 && args[0] == "dynamodb-at-rest")
 {
-    return await KinesisGrains.Benchmarks.AtRest.DynamoDbAtRestBenchmark.RunAsync(args[1..]);
+    return await KinesisGrains.Benchmarks.AtRest.DynamoDBAtRestBenchmark.RunAsync(args[1..]);
 }
 
 if (args.Length > 0 && args[0] == "snapshot-queries")

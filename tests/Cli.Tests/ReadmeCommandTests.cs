@@ -42,7 +42,7 @@ public sealed class ReadmeCommandTests(CliCluster cluster, ITestOutputHelper log
                 silo = await cluster.SiloAsync();
             }
 
-            var arguments = ReadmeCommands.Substitute(command, cluster.KinesisEndpoint, silo?.HttpEndpoint ?? new Uri("http://127.0.0.1:1"), silo?.GatewayPort ?? 1, cluster.Emulators.DynamoDb);
+            var arguments = ReadmeCommands.Substitute(command, cluster.KinesisEndpoint, silo?.HttpEndpoint ?? new Uri("http://127.0.0.1:1"), silo?.GatewayPort ?? 1, cluster.Emulators.DynamoDB);
             var started = System.Diagnostics.Stopwatch.StartNew();
             var (exitCode, stdout, stderr) = await KgrainsProcess.RunAsync(arguments, cluster.WorkingDirectory.Path, s_limit);
             log.WriteLine($"$ kgrains {string.Join(' ', arguments)}   ({started.Elapsed.TotalSeconds:F1} s)\n{stdout}");

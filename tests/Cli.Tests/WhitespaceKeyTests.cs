@@ -2,8 +2,8 @@ using System.Text.Json;
 using KinesisGrains.Cli.Clickstream;
 using KinesisGrains.Grains.UserActivity;
 using KinesisGrains.Kinesis.Client;
-using KinesisGrains.Runtime.KeyedState;
-using KinesisGrains.Runtime.Serialization;
+using KinesisGrains.Abstractions.KeyedState;
+using KinesisGrains.Abstractions.Serialization;
 using KinesisGrains.Testing;
 using Xunit;
 

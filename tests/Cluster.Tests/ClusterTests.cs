@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using KinesisGrains.Cli.Clickstream;
 using KinesisGrains.Grains.UserActivity;
-using KinesisGrains.Runtime.Diagnostics;
+using KinesisGrains.Abstractions.Diagnostics;
 using KinesisGrains.Testing;
 using Orleans.Runtime;
 using Orleans.Runtime.Placement;

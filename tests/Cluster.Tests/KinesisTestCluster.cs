@@ -1,9 +1,10 @@
+using KinesisGrains.Abstractions.DeadLetters;
+using KinesisGrains.DynamoDB;
 using KinesisGrains.Grains.UserActivity;
-using KinesisGrains.Kinesis.Leasing;
-using KinesisGrains.Kinesis.Streaming;
-using KinesisGrains.Runtime.DeadLetters;
 using KinesisGrains.Silo.Configuration;
 using KinesisGrains.Silo.Hosting;
+using KinesisGrains.Streaming.Kinesis.Leasing;
+using KinesisGrains.Streaming.Kinesis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
@@ -35,12 +36,12 @@ public sealed class KinesisTestCluster : IAsyncDisposable
     {
         var configuration = SiloHost.BindAndValidate(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
         var stream = await emulators.Kinesis.DescribeStreamSummaryAsync(configuration.Source.StreamName);
-        var leases = new ShardLeaseTable(DynamoDbClientFactory.Create(configuration.DynamoDb), configuration.Silo.ApplicationName);
+        var leases = new ShardLeaseTable(DynamoDBClientFactory.Create(configuration.DynamoDB), configuration.Silo.ApplicationName);
         await leases.EnsureCreatedAsync(CancellationToken.None);
         var incarnation = await StreamIncarnation.CheckAsync(leases, stream, configuration, CancellationToken.None);
         if (configuration.SnapshotsEnabled)
         {
-            using var s3 = RocksDb.Snapshots.S3ClientFactory.Create(configuration.Snapshots);
+            using var s3 = KeyedState.Snapshots.S3ClientFactory.Create(configuration.Snapshots);
             await s3.PutBucketAsync(configuration.Snapshots.Bucket);
             configuration.Snapshots.Prefix = $"{configuration.Snapshots.Prefix}/{configuration.Silo.ApplicationName}/{incarnation}";
         }

@@ -1,7 +1,7 @@
 using KinesisGrains.Cli.Clickstream;
 using KinesisGrains.Grains.UserActivity;
 using KinesisGrains.KeyedState.Storage;
-using KinesisGrains.Runtime.Partitions;
+using KinesisGrains.Abstractions.Partitions;
 using KinesisGrains.Testing;
 using Xunit;
 
@@ -88,6 +88,6 @@ public sealed class PartitionGapTests(LocalCluster emulators) : IClassFixture<Lo
         }
     }
 
-    private Amazon.S3.IAmazonS3 S3() => RocksDb.Snapshots.S3ClientFactory.Create(
-        new RocksDb.Snapshots.S3SnapshotOptions { Bucket = "unused", ServiceUrl = emulators.Emulators.S3, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" });
+    private Amazon.S3.IAmazonS3 S3() => KeyedState.Snapshots.S3ClientFactory.Create(
+        new KeyedState.Snapshots.S3SnapshotOptions { Bucket = "unused", ServiceUrl = emulators.Emulators.S3, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" });
 }

@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using KinesisGrains.Cli.Clickstream;
-using KinesisGrains.Kinesis.Streaming;
-using KinesisGrains.Testing;
+using KinesisGrains.DynamoDB;
+using KinesisGrains.Streaming.Kinesis;
 using KinesisGrains.Testing.Faults;
+using KinesisGrains.Testing;
 using Orleans.TestingHost;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace KinesisGrains.Tests;
 
@@ -92,12 +93,12 @@ public sealed class ShardBalancingTests(LocalCluster emulators, ITestOutputHelpe
 
         // The doomed silo reaches DynamoDB through a proxy the test cuts before the kill: it can neither renew nor
         // release its leases (as after a crash), and they would expire only after a minute.
-        await using var dynamo = await FaultInjectingProxy.StartAsync(emulators.Emulators.DynamoDb);
+        await using var dynamo = await FaultInjectingProxy.StartAsync(emulators.Emulators.DynamoDB);
         var settings = emulators.WithSnapshots(emulators.SiloSettings(
             "app-" + stream, stream, data.Path, ("Kinesis:MaxRecordsPerFetch", "200"), ("Kinesis:LeaseFailoverTime", "00:01:00")), stream);
         await using var cluster = await KinesisTestCluster.DeployAsync(
             emulators, settings, silos: 2, data.Path,
-            (name, own) => own["DynamoDb:ServiceUrl"] = name == "Silo_1" ? dynamo.Endpoint.ToString() : own["DynamoDb:ServiceUrl"]);
+            (name, own) => own["DynamoDB:ServiceUrl"] = name == "Silo_1" ? dynamo.Endpoint.ToString() : own["DynamoDB:ServiceUrl"]);
         var (staying, doomed) = (cluster.SiloNamed("Silo_0"), cluster.SiloNamed("Silo_1"));
         var truth = await emulators.ProduceAsync(stream, records: 1_000, keys: 200);
         await WaitUntilAsync(() => Held(cluster, staying).Count == 2 && Held(cluster, doomed).Count == 2, TimeSpan.FromSeconds(60), "2 + 2 shards");
@@ -120,16 +121,16 @@ public sealed class ShardBalancingTests(LocalCluster emulators, ITestOutputHelpe
     [Fact]
     public async Task A_released_lease_has_no_owner_attribute_a_bumped_counter_and_only_its_owner_can_release_it()
     {
-        using var dynamo = Kinesis.Leasing.DynamoDbClientFactory.Create(new Kinesis.Leasing.DynamoDbOptions
+        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions
         {
-            ServiceUrl = emulators.Emulators.DynamoDb, AccessKeyId = "local", SecretAccessKey = "local",
+            ServiceUrl = emulators.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local",
         });
-        var table = new Kinesis.Leasing.ShardLeaseTable(dynamo, "app-" + Guid.NewGuid().ToString("N")[..10]);
+        var table = new Streaming.Kinesis.Leasing.ShardLeaseTable(dynamo, "app-" + Guid.NewGuid().ToString("N")[..10]);
         await table.EnsureCreatedAsync(CancellationToken.None);
         await table.CreateIfNotExistsAsync("shardId-000000000000", "TRIM_HORIZON", [], CancellationToken.None);
         var taken = await table.TakeAsync((await table.GetAsync("shardId-000000000000", CancellationToken.None))!, "silo-a", CancellationToken.None);
 
-        await Assert.ThrowsAsync<Kinesis.Leasing.LeaseLostException>(() => table.ReleaseAsync("shardId-000000000000", "silo-b", CancellationToken.None));
+        await Assert.ThrowsAsync<Streaming.Kinesis.Leasing.LeaseLostException>(() => table.ReleaseAsync("shardId-000000000000", "silo-b", CancellationToken.None));
         await table.ReleaseAsync("shardId-000000000000", "silo-a", CancellationToken.None);
 
         var released = await table.GetAsync("shardId-000000000000", CancellationToken.None);

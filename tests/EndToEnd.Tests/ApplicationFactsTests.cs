@@ -1,5 +1,6 @@
-using KinesisGrains.Kinesis.Leasing;
+using KinesisGrains.DynamoDB;
 using KinesisGrains.Silo.Hosting;
+using KinesisGrains.Streaming.Kinesis.Leasing;
 using KinesisGrains.Testing;
 using Xunit;
 
@@ -107,7 +108,7 @@ public sealed class ApplicationFactsTests(LocalCluster cluster) : IClassFixture<
         var application = "app-" + stream;
         var settingsA = cluster.SiloSettings(application, stream, dataA.Path, ("Silo:SiloId", "silo-a"));
         var settingsB = cluster.SiloSettings(application, stream, dataB.Path, ("Silo:SiloId", "silo-b"));
-        using var dynamo = DynamoDbClientFactory.Create(new DynamoDbOptions { ServiceUrl = cluster.Emulators.DynamoDb, AccessKeyId = "local", SecretAccessKey = "local" });
+        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
         var leases = new ShardLeaseTable(dynamo, application);
         await leases.EnsureCreatedAsync(CancellationToken.None);
 

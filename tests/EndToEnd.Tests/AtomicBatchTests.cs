@@ -1,9 +1,9 @@
 using System.Text;
 using KinesisGrains.Grains.UserActivity;
-using KinesisGrains.RocksDb;
-using KinesisGrains.RocksDb.Storage;
-using KinesisGrains.Runtime.DeadLetters;
-using KinesisGrains.Runtime.Partitions;
+using KinesisGrains.KeyedState.RocksDb;
+using KinesisGrains.KeyedState.Storage;
+using KinesisGrains.Abstractions.DeadLetters;
+using KinesisGrains.Abstractions.Partitions;
 using KinesisGrains.Testing;
 using Xunit;
 

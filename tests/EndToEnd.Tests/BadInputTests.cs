@@ -53,7 +53,7 @@ public sealed class BadInputTests(LocalCluster cluster) : IClassFixture<LocalClu
         using var data = new TempDirectory();
         var stream = await cluster.CreateStreamAsync(shards: 1);
         var port = ProcessRunner.FreePort();
-        var settings = cluster.SiloSettings("app-nodynamo", stream, data.Path, ("DynamoDb:ServiceUrl", $"http://127.0.0.1:{port}"));
+        var settings = cluster.SiloSettings("app-nodynamo", stream, data.Path, ("DynamoDB:ServiceUrl", $"http://127.0.0.1:{port}"));
 
         var error = await Assert.ThrowsAsync<SiloStartupException>(() => LocalCluster.StartSiloAsync(settings).WaitAsync(s_limit));
 

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using KinesisGrains.Runtime.Monitoring;
+using KinesisGrains.Abstractions.Monitoring;
 
 namespace KinesisGrains.Tests;
 

@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
-using KinesisGrains.Kinesis.Leasing;
-using KinesisGrains.RocksDb.Snapshots;
-using KinesisGrains.Runtime.DeadLetters;
+using System.Text;
+using KinesisGrains.Abstractions.DeadLetters;
+using KinesisGrains.DynamoDB;
+using KinesisGrains.KeyedState.Snapshots;
+using KinesisGrains.Streaming.Kinesis.Leasing;
 using KinesisGrains.Testing;
 using Xunit;
 
@@ -31,7 +32,7 @@ public sealed class DeadLetterOnceTests(LocalCluster cluster) : IClassFixture<Lo
         }
 
         // The checkpoint as if it had never moved: the next silo reads the whole shard again.
-        using var dynamo = DynamoDbClientFactory.Create(new DynamoDbOptions { ServiceUrl = cluster.Emulators.DynamoDb, AccessKeyId = "local", SecretAccessKey = "local" });
+        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
         var leases = new ShardLeaseTable(dynamo, application);
         var shardId = (await cluster.Kinesis.ListShardsAsync(stream)).Single().ShardId;
         await leases.RewindAsync(shardId, SentinelCheckpoint.TrimHorizon, 0, CancellationToken.None);
@@ -98,7 +99,7 @@ public sealed class DeadLetterOnceTests(LocalCluster cluster) : IClassFixture<Lo
         settings["DeadLetters:FlushInterval"] = "01:00:00";
 
         // First life: the letter is in the local folder and the checkpoint passed its record; killed before shipping.
-        using var dynamo = DynamoDbClientFactory.Create(new DynamoDbOptions { ServiceUrl = cluster.Emulators.DynamoDb, AccessKeyId = "local", SecretAccessKey = "local" });
+        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
         var leases = new ShardLeaseTable(dynamo, application);
         var port = ProcessRunner.FreePort();
         using (var process = StartSilo(settings, ("Silo:HttpUrl", $"http://127.0.0.1:{port}")))

@@ -64,9 +64,9 @@ public class LocalCluster : IDisposable
             ["Kinesis:InitialPosition"] = "TRIM_HORIZON",
             ["Kinesis:MinFetchPeriod"] = "00:00:00.200",
             ["Kinesis:CheckpointInterval"] = "00:00:00.500",
-            ["DynamoDb:ServiceUrl"] = Emulators.DynamoDb.ToString(),
-            ["DynamoDb:AccessKeyId"] = "local",
-            ["DynamoDb:SecretAccessKey"] = "local",
+            ["DynamoDB:ServiceUrl"] = Emulators.DynamoDB.ToString(),
+            ["DynamoDB:AccessKeyId"] = "local",
+            ["DynamoDB:SecretAccessKey"] = "local",
             ["Grains:PartitionCount"] = "8",
         };
         foreach (var (key, value) in extra)
@@ -124,11 +124,11 @@ public class LocalCluster : IDisposable
     /// Waits until the silo's dead-letter folder holds <paramref name="count"/> letters (a partition writes its dead
     /// letters out once a checkpoint barrier made them durable) and returns them.
     /// </summary>
-    public static async Task<List<Runtime.DeadLetters.DeadLetter>> WaitForDeadLettersAsync(string dataDirectory, int count, TimeSpan? timeout = null)
+    public static async Task<List<Abstractions.DeadLetters.DeadLetter>> WaitForDeadLettersAsync(string dataDirectory, int count, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        var queue = new Runtime.DeadLetters.LocalDeadLetterQueue(Path.Combine(dataDirectory, "dead-letters"));
-        List<Runtime.DeadLetters.DeadLetter> letters;
+        var queue = new Abstractions.DeadLetters.LocalDeadLetterQueue(Path.Combine(dataDirectory, "dead-letters"));
+        List<Abstractions.DeadLetters.DeadLetter> letters;
         while ((letters = queue.ReadAll().ToList()).Count < count && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100);

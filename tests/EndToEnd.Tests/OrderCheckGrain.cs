@@ -1,7 +1,7 @@
 using KinesisGrains.Grains.UserActivity;
 using KinesisGrains.KeyedState.Partitions;
-using KinesisGrains.Runtime.KeyedState;
-using KinesisGrains.Runtime.Streams;
+using KinesisGrains.Abstractions.KeyedState;
+using KinesisGrains.Abstractions.Streams;
 using Orleans;
 
 namespace KinesisGrains.Tests;
@@ -43,7 +43,7 @@ public abstract class OrderCheckPartitionBase : KeyedStatePartitionGrain<ClickEv
         }
 
         state.Last = item.Timestamp;
-        if (state.LastSequenceNumber is { } lastSequence && Runtime.Streams.StreamSequenceToken.CompareSequenceNumbers(info.Token.SequenceNumber, lastSequence) <= 0)
+        if (state.LastSequenceNumber is { } lastSequence && Abstractions.Streams.ShardPosition.CompareSequenceNumbers(info.Token.SequenceNumber, lastSequence) <= 0)
         {
             state.SequenceOutOfOrder++;
         }

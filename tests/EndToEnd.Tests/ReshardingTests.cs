@@ -62,7 +62,7 @@ public sealed class ReshardingTests(KinesisLocalCluster cluster) : IClassFixture
 
         Assert.Empty(problems);
         var progress = silo.Source.Progress;
-        Assert.Contains(progress, p => p.State == Kinesis.Source.ShardReceiverState.Ended);
+        Assert.Contains(progress, p => p.State == Abstractions.Monitoring.ShardReceiverState.Ended);
         Assert.Equal(all.Count, progress.Count);
     }
 }

@@ -1,6 +1,6 @@
 using KinesisGrains.Grains.UserActivity;
-using KinesisGrains.Runtime.KeyedState;
-using KinesisGrains.Runtime.Streams;
+using KinesisGrains.Abstractions.KeyedState;
+using KinesisGrains.Abstractions.Streams;
 using Orleans;
 
 namespace KinesisGrains.Tests;

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using KinesisGrains.Client;
-using KinesisGrains.Kinesis.Leasing;
+using KinesisGrains.DynamoDB;
+using KinesisGrains.Streaming.Kinesis.Leasing;
 using KinesisGrains.Testing;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace KinesisGrains.Tests;
 
@@ -47,7 +48,7 @@ public sealed class SnapshotTests(LocalCluster cluster, ITestOutputHelper output
             ("Grains:PartitionCount", "4")), stream);
         var arguments = settings.Select(pair => $"--{pair.Key}={pair.Value}").Append("--Logging:LogLevel:Default=Warning").ToList();
 
-        using var dynamo = DynamoDbClientFactory.Create(new DynamoDbOptions { ServiceUrl = cluster.Emulators.DynamoDb, AccessKeyId = "local", SecretAccessKey = "local" });
+        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
         var leases = new ShardLeaseTable(dynamo, "app-" + stream);
         var random = new Random(2026);
         for (var kill = 1; kill <= 6; kill++)
@@ -113,8 +114,8 @@ public sealed class SnapshotTests(LocalCluster cluster, ITestOutputHelper output
             Assert.Empty(await truth.VerifyAsync(client.Client, CancellationToken.None));
         }
 
-        var options = new KinesisGrains.RocksDb.Snapshots.S3SnapshotOptions { Bucket = stream, ServiceUrl = cluster.Emulators.S3, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" };
-        using var s3 = KinesisGrains.RocksDb.Snapshots.S3ClientFactory.Create(options);
+        var options = new KinesisGrains.KeyedState.Snapshots.S3SnapshotOptions { Bucket = stream, ServiceUrl = cluster.Emulators.S3, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" };
+        using var s3 = KinesisGrains.KeyedState.Snapshots.S3ClientFactory.Create(options);
         var listing = await s3.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = stream, Prefix = $"dead-letters/app-{stream}/" });
         var objectKey = Assert.Single(listing.S3Objects ?? []).Key;
         using var body = await s3.GetObjectAsync(stream, objectKey);
@@ -126,8 +127,8 @@ public sealed class SnapshotTests(LocalCluster cluster, ITestOutputHelper output
     /// <summary>The snapshot manifests in the bucket of <paramref name="stream"/> under the application's prefix.</summary>
     private async Task<List<string>> SnapshotManifestsAsync(string stream, string application)
     {
-        var options = new KinesisGrains.RocksDb.Snapshots.S3SnapshotOptions { Bucket = stream, ServiceUrl = cluster.Emulators.S3, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" };
-        using var s3 = KinesisGrains.RocksDb.Snapshots.S3ClientFactory.Create(options);
+        var options = new KinesisGrains.KeyedState.Snapshots.S3SnapshotOptions { Bucket = stream, ServiceUrl = cluster.Emulators.S3, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" };
+        using var s3 = KinesisGrains.KeyedState.Snapshots.S3ClientFactory.Create(options);
         var keys = new List<string>();
         var request = new Amazon.S3.Model.ListObjectsV2Request { BucketName = stream, Prefix = $"snapshots/{application}/" };
         Amazon.S3.Model.ListObjectsV2Response response;

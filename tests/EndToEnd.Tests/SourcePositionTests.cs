@@ -1,10 +1,11 @@
 using System.Text.Json;
-using KinesisGrains.Client;
-using KinesisGrains.Kinesis.Client;
-using KinesisGrains.Kinesis.Leasing;
+using KinesisGrains.Abstractions.Serialization;
 using KinesisGrains.Cli.Clickstream;
+using KinesisGrains.Client;
+using KinesisGrains.DynamoDB;
 using KinesisGrains.Grains.UserActivity;
-using KinesisGrains.Runtime.Serialization;
+using KinesisGrains.Kinesis.Client;
+using KinesisGrains.Streaming.Kinesis.Leasing;
 using KinesisGrains.Testing;
 using KinesisGrains.Tests.Kpl;
 using Xunit;
@@ -71,7 +72,7 @@ public sealed class SourcePositionTests(LocalCluster cluster) : IClassFixture<Lo
         }
 
         // As if the silo had died before any checkpoint: the lease row is back at LATEST.
-        using var dynamo = DynamoDbClientFactory.Create(new DynamoDbOptions { ServiceUrl = cluster.Emulators.DynamoDb, AccessKeyId = "local", SecretAccessKey = "local" });
+        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
         var leases = new ShardLeaseTable(dynamo, application);
         var shardId = (await cluster.Kinesis.ListShardsAsync(stream)).Single().ShardId;
         await leases.RewindAsync(shardId, SentinelCheckpoint.Latest, subSequenceNumber: 0, CancellationToken.None);
@@ -128,7 +129,7 @@ public sealed class SourcePositionTests(LocalCluster cluster) : IClassFixture<Lo
 
         // A checkpoint written part-way through the aggregate: sub-records 0 to 4 were processed before a stop.
         var application = "app-" + stream;
-        using var dynamo = DynamoDbClientFactory.Create(new DynamoDbOptions { ServiceUrl = cluster.Emulators.DynamoDb, AccessKeyId = "local", SecretAccessKey = "local" });
+        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
         var leases = new ShardLeaseTable(dynamo, application);
         await leases.EnsureCreatedAsync(CancellationToken.None);
         var shardId = (await cluster.Kinesis.ListShardsAsync(stream)).Single().ShardId;

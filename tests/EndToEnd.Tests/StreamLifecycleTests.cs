@@ -1,7 +1,8 @@
 using Amazon.DynamoDBv2.Model;
 using KinesisGrains.Client;
-using KinesisGrains.Kinesis.Leasing;
+using KinesisGrains.DynamoDB;
 using KinesisGrains.Silo.Hosting;
+using KinesisGrains.Streaming.Kinesis.Leasing;
 using KinesisGrains.Testing;
 using Xunit;
 
@@ -29,7 +30,7 @@ public sealed class StreamLifecycleTests(LocalCluster cluster) : IClassFixture<L
 
         await a.DisposeAsync();
         await b.DisposeAsync();
-        using var dynamo = DynamoDbClientFactory.Create(new DynamoDbOptions { ServiceUrl = cluster.Emulators.DynamoDb, AccessKeyId = "local", SecretAccessKey = "local" });
+        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
         foreach (var application in new[] { "app-a-" + stream, "app-b-" + stream })
         {
             var leases = await new ShardLeaseTable(dynamo, application).ListAsync(CancellationToken.None);

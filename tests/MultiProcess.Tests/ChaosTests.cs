@@ -140,7 +140,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         cluster.Silos[0].Kill();
         Log(total, $"SIGKILL {cluster.Silos[0].Name}; kgrains query {user.UserId} through the membership table");
         var (exitCode, stdout, stderr) = await RunCliAsync(
-            ["query", "--dynamodb-url", cluster.Emulators.DynamoDb.ToString(), "--membership-table", cluster.MembershipTable, "--cluster-id", cluster.ClusterId, "--json", user.UserId]);
+            ["query", "--dynamodb-url", cluster.Emulators.DynamoDB.ToString(), "--membership-table", cluster.MembershipTable, "--cluster-id", cluster.ClusterId, "--json", user.UserId]);
         Log(total, $"kgrains exited with {exitCode}");
         Assert.True(exitCode == 0, $"kgrains query failed ({exitCode}): {stderr}{stdout}");
         using var summaries = System.Text.Json.JsonDocument.Parse(stdout);

@@ -22,7 +22,7 @@ namespace KinesisGrains.MultiProcess;
 public sealed class FaultTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan S3Hang = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan DynamoDbOutage = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan DynamoDBOutage = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan RecoveryLimit = TimeSpan.FromSeconds(150);
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> s_incarnations = new(StringComparer.Ordinal);
 
@@ -36,7 +36,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         Zombie,
         SnapshotsLost,
         S3Hung,
-        DynamoDbCut,
+        DynamoDBCut,
     }
 
     [FaultRunFact]
@@ -53,7 +53,7 @@ public sealed class FaultTests(ITestOutputHelper output)
             ("Snapshots:UploadAttemptTimeout", "00:00:05"),
             ("DeadLetters:S3Prefix", "dead-letters"),
             ("DeadLetters:FlushInterval", "00:00:02"));
-        Log($"emulators up, stream {cluster.Stream}; silos reach S3 through {cluster.S3Proxy!.Endpoint} and DynamoDB through {cluster.DynamoDbProxy!.Endpoint}; silo logs in {cluster.LogDirectory}; seed {seed}");
+        Log($"emulators up, stream {cluster.Stream}; silos reach S3 through {cluster.S3Proxy!.Endpoint} and DynamoDB through {cluster.DynamoDBProxy!.Endpoint}; silo logs in {cluster.LogDirectory}; seed {seed}");
         try
         {
             await RunAsync(cluster, seed, soak);
@@ -114,8 +114,8 @@ public sealed class FaultTests(ITestOutputHelper output)
                     case FaultStep.S3Hung:
                         await HangS3Async(cluster, client, workload, shards);
                         break;
-                    case FaultStep.DynamoDbCut:
-                        await CutDynamoDbAsync(cluster, client, workload, shards);
+                    case FaultStep.DynamoDBCut:
+                        await CutDynamoDBAsync(cluster, client, workload, shards);
                         break;
                 }
 
@@ -334,19 +334,19 @@ public sealed class FaultTests(ITestOutputHelper output)
     }
 
     /// <summary>Every DynamoDB request of the silos (leases, membership, snapshot fence) gets its connection dropped for 30 s.</summary>
-    private async Task CutDynamoDbAsync(ProcessCluster cluster, ClusterConnection client, FaultWorkload workload, IReadOnlyCollection<string> shards)
+    private async Task CutDynamoDBAsync(ProcessCluster cluster, ClusterConnection client, FaultWorkload workload, IReadOnlyCollection<string> shards)
     {
-        var proxy = cluster.DynamoDbProxy!;
+        var proxy = cluster.DynamoDBProxy!;
         var (began, applied) = Begin(cluster, shards);
         proxy.InjectEvery(FaultInjectingProxy.AnyOperation, 1, Fault.Disconnect);
         var before = proxy.FaultsInjected(FaultInjectingProxy.AnyOperation);
-        Log($"DynamoDB unreachable for {DynamoDbOutage.TotalSeconds:F0} s");
-        await Task.Delay(DynamoDbOutage);
+        Log($"DynamoDB unreachable for {DynamoDBOutage.TotalSeconds:F0} s");
+        await Task.Delay(DynamoDBOutage);
         proxy.ClearFaults();
         var refused = proxy.FaultsInjected(FaultInjectingProxy.AnyOperation) - before;
         Log($"DynamoDB back; {refused} requests refused");
         Assert.True(refused > 0, "no DynamoDB request met the outage");
-        await EndAsync($"DynamoDB unreachable {DynamoDbOutage.TotalSeconds:F0} s", began, applied, client, workload, $"{refused} requests refused");
+        await EndAsync($"DynamoDB unreachable {DynamoDBOutage.TotalSeconds:F0} s", began, applied, client, workload, $"{refused} requests refused");
     }
 
     /// <summary>The fault's start, and a watch for the first moment after it when every shard has a read applied again.</summary>

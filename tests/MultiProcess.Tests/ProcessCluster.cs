@@ -20,12 +20,12 @@ internal sealed class ProcessCluster : IAsyncDisposable
     {
         Emulators = emulators;
         S3Proxy = s3Proxy;
-        DynamoDbProxy = dynamoDbProxy;
+        DynamoDBProxy = dynamoDbProxy;
         Stream = stream;
         Kinesis = NewKinesisClient(emulators);
         LogDirectory = Path.Combine(AppContext.BaseDirectory, "silo-logs", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{stream}");
         Silos = [.. Enumerable.Range(1, silos).Select(i => new SiloProcess($"silo-{i}", SiloExecutable.Path, Path.Combine(_data.Path, $"silo-{i}"), LogDirectory))];
-        _settings = ClusterSiloSettings.For(stream, emulators.KinesisLocal, dynamoDbProxy?.Endpoint ?? emulators.DynamoDb, s3Proxy?.Endpoint ?? emulators.S3);
+        _settings = ClusterSiloSettings.For(stream, emulators.KinesisLocal, dynamoDbProxy?.Endpoint ?? emulators.DynamoDB, s3Proxy?.Endpoint ?? emulators.S3);
         _settings["Kinesis:MinFetchPeriod"] = "00:00:00.200";
         _settings["Kinesis:ShardFetchInterval"] = "00:00:00.500";
         _settings["Kinesis:CheckpointInterval"] = "00:00:01";
@@ -42,7 +42,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
     public FaultInjectingProxy? S3Proxy { get; }
 
     /// <summary>With <see cref="StartWithFaultProxiesAsync"/>: the proxy every silo's DynamoDB traffic (leases, membership, snapshot fence) goes through.</summary>
-    public FaultInjectingProxy? DynamoDbProxy { get; }
+    public FaultInjectingProxy? DynamoDBProxy { get; }
 
     public string Stream { get; }
 
@@ -88,7 +88,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
         try
         {
             s3 = await FaultInjectingProxy.StartAsync(emulators.S3);
-            dynamoDb = await FaultInjectingProxy.StartAsync(emulators.DynamoDb);
+            dynamoDb = await FaultInjectingProxy.StartAsync(emulators.DynamoDB);
             var stream = "s-" + Guid.NewGuid().ToString("N")[..10];
             using (var kinesis = NewKinesisClient(emulators))
             {
@@ -123,7 +123,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
 
     /// <summary>An Orleans client that reads the gateways from the membership table: any live silo serves it.</summary>
     public Task<ClusterConnection> ConnectAsync() =>
-        ClusterConnection.ConnectDynamoDbAsync(Emulators.DynamoDb.ToString(), MembershipTable, ClusterId);
+        ClusterConnection.ConnectDynamoDBAsync(Emulators.DynamoDB.ToString(), MembershipTable, ClusterId);
 
     /// <summary>The tails of every silo's current log, for a failure message.</summary>
     public string LogTails(int lines = 30) =>
@@ -132,7 +132,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         S3Proxy?.ClearFaults();
-        DynamoDbProxy?.ClearFaults();
+        DynamoDBProxy?.ClearFaults();
         await Task.WhenAll(Silos.Select(s => s.StopAsync(TimeSpan.FromSeconds(20))));
         foreach (var silo in Silos)
         {
@@ -145,9 +145,9 @@ internal sealed class ProcessCluster : IAsyncDisposable
             await S3Proxy.DisposeAsync();
         }
 
-        if (DynamoDbProxy is not null)
+        if (DynamoDBProxy is not null)
         {
-            await DynamoDbProxy.DisposeAsync();
+            await DynamoDBProxy.DisposeAsync();
         }
 
         Emulators.Dispose();

@@ -43,7 +43,7 @@ public sealed class MembershipConfigurationTests
             ("Silo:Clustering", "DynamoDB"),
             ("Silo:MembershipTableName", "orders-silos"),
             ("Silo:AdvertisedAddress", "10.0.0.7"),
-            ("DynamoDb:ServiceUrl", "http://127.0.0.1:4567"),
+            ("DynamoDB:ServiceUrl", "http://127.0.0.1:4567"),
             ("Snapshots:Bucket", "orders-state"),
             ("Membership:ProbeTimeout", "00:00:03"),
             ("Membership:NumVotesForDeathDeclaration", "3"),
@@ -58,7 +58,7 @@ public sealed class MembershipConfigurationTests
         Assert.Equal(TimeSpan.FromDays(1), configuration.Membership.DefunctSiloExpiration);
         Assert.Equal(3, configuration.Membership.NumMissedProbesLimit);
 
-        var table = MembershipDefaults.TableOptions(configuration.Silo.MembershipTableName, configuration.DynamoDb);
+        var table = MembershipDefaults.TableOptions(configuration.Silo.MembershipTableName, configuration.DynamoDB);
         Assert.Equal("http://127.0.0.1:4567/", table.Service);
         Assert.Equal("orders-silos", table.TableName);
 
@@ -93,13 +93,13 @@ public sealed class MembershipConfigurationTests
     [Fact]
     public void DynamoDB_clustering_needs_a_valid_table_name_and_region()
     {
-        var configuration = Bind(("Silo:Clustering", "dynamodb"), ("Silo:MembershipTableName", "x"), ("DynamoDb:Region", "Europe"), ("Snapshots:Bucket", "orders-state"));
+        var configuration = Bind(("Silo:Clustering", "dynamodb"), ("Silo:MembershipTableName", "x"), ("DynamoDB:Region", "Europe"), ("Snapshots:Bucket", "orders-state"));
 
         Assert.Equal(SiloClustering.DynamoDB, configuration.Silo.Clustering);
         Assert.Equal(
             [
                 "Silo:MembershipTableName must be 3 to 255 of a-z, A-Z, 0-9, '_', '-' and '.'; it is 'x'.",
-                "DynamoDb:Region (for Silo:Clustering=DynamoDB) must be an AWS region such as 'us-east-1', or an absolute http(s) endpoint URL; it is 'Europe'.",
+                "DynamoDB:Region (for Silo:Clustering=DynamoDB) must be an AWS region such as 'us-east-1', or an absolute http(s) endpoint URL; it is 'Europe'.",
             ],
             configuration.Validate());
 

@@ -1,5 +1,5 @@
-using KinesisGrains.Kinesis.Source;
-using KinesisGrains.RocksDb;
+using KinesisGrains.Streaming.Kinesis.Source;
+using KinesisGrains.KeyedState.RocksDb;
 using KinesisGrains.Silo.Configuration;
 using Microsoft.Extensions.Configuration;
 using Xunit;
@@ -145,7 +145,7 @@ public sealed class SiloConfigurationTests
         Assert.Equal(500, configuration.Source.MaxRecordsPerFetch);
         Assert.Equal(4, configuration.Grains.PartitionCount);
         Assert.Equal(RocksDbCompression.Zstd, configuration.State.Compression);
-        Assert.Equal(new Uri("http://127.0.0.1:8000"), configuration.DynamoDb.ServiceUrl);
+        Assert.Equal(new Uri("http://127.0.0.1:8000"), configuration.DynamoDB.ServiceUrl);
     }
 
     [Fact]

@@ -1,5 +1,5 @@
-using KinesisGrains.Runtime.ExactlyOnce;
-using Position = KinesisGrains.Runtime.Streams.StreamSequenceToken;
+using KinesisGrains.Abstractions.ExactlyOnce;
+using Position = KinesisGrains.Abstractions.Streams.ShardPosition;
 
 namespace KinesisGrains.Simulation;
 

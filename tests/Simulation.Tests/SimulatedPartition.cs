@@ -1,7 +1,9 @@
 using System.Collections.Immutable;
-using KinesisGrains.Runtime.ExactlyOnce;
+using KinesisGrains.Abstractions.ExactlyOnce;
+using KinesisGrains.KeyedState.ExactlyOnce;
 using KinesisGrains.Simulation.Model;
-using Position = KinesisGrains.Runtime.Streams.StreamSequenceToken;
+
+using Position = KinesisGrains.Abstractions.Streams.ShardPosition;
 
 namespace KinesisGrains.Simulation;
 

@@ -1,6 +1,6 @@
-using KinesisGrains.Runtime.ExactlyOnce;
+using KinesisGrains.Abstractions.ExactlyOnce;
 using KinesisGrains.Simulation.Model;
-using Position = KinesisGrains.Runtime.Streams.StreamSequenceToken;
+using Position = KinesisGrains.Abstractions.Streams.ShardPosition;
 
 namespace KinesisGrains.Simulation;
 

@@ -1,4 +1,4 @@
-using KinesisGrains.Runtime.ExactlyOnce;
+using KinesisGrains.Abstractions.ExactlyOnce;
 using KinesisGrains.Simulation.Model;
 
 namespace KinesisGrains.Simulation;

@@ -23,7 +23,7 @@ public sealed class EmulatorEnvironment : IDisposable
     /// <summary>kinesis-local (kinesis-mock): slower, but with resharding, ChildShards and UpdateShardCount.</summary>
     public Uri KinesisLocal => Endpoint("KINESIS_LOCAL_ENDPOINT");
 
-    public Uri DynamoDb => Endpoint("DYNAMODB_ENDPOINT");
+    public Uri DynamoDB => Endpoint("DYNAMODB_ENDPOINT");
 
     public Uri S3 => Endpoint("S3_ENDPOINT");
 

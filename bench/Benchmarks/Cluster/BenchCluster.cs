@@ -19,7 +19,7 @@ internal sealed class BenchCluster : IAsyncDisposable
         _data = Path.Combine(Path.GetTempPath(), "kgrains-bench-cluster-" + stream);
         var siloAssembly = Path.Combine(RepositoryRoot.Path, "Silo", "bin", "Release", "net10.0", "KinesisGrains.Silo.dll");
         Silos = [.. Enumerable.Range(1, silos).Select(i => new SiloProcess($"{stream}-silo-{i}", siloAssembly, Path.Combine(_data, $"silo-{i}"), logDirectory))];
-        _settings = ClusterSiloSettings.For(stream, emulators.Kinesis, emulators.DynamoDb, emulators.S3);
+        _settings = ClusterSiloSettings.For(stream, emulators.Kinesis, emulators.DynamoDB, emulators.S3);
         foreach (var (key, value) in extra)
         {
             _settings[key] = value;

@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using KinesisGrains.Kinesis.Client;
-using KinesisGrains.Kinesis.Kpl;
+using KinesisGrains.Streaming.Kinesis.Kpl;
 using KinesisGrains.Tests.Kpl;
 
 namespace KinesisGrains.Benchmarks.Kpl;

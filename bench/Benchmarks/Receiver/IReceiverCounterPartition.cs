@@ -1,5 +1,5 @@
 using KinesisGrains.Benchmarks.State;
-using KinesisGrains.Runtime.KeyedState;
+using KinesisGrains.Abstractions.KeyedState;
 
 namespace KinesisGrains.Benchmarks.Receiver;
 

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using KinesisGrains.Benchmarks.Receiver;
 using KinesisGrains.Kinesis.Client;
-using KinesisGrains.Runtime.KeyedState;
+using KinesisGrains.Abstractions.KeyedState;
 using KinesisGrains.Silo.Hosting;
 
 // In the namespace Program.cs already imports, so its "receiver" branch needs no extra using.
@@ -153,9 +153,9 @@ internal static class ReceiverBenchmark
             // The per-shard read limit Kinesis enforces (the default, 1.0, is Databricks' cautious share of it).
             ["Kinesis:MaxFetchRate"] = "2.0",
             ["Kinesis:ShardsPerTask"] = shardsPerTask.ToString(CultureInfo.InvariantCulture),
-            ["DynamoDb:ServiceUrl"] = emulators.DynamoDb.ToString(),
-            ["DynamoDb:AccessKeyId"] = "local",
-            ["DynamoDb:SecretAccessKey"] = "local",
+            ["DynamoDB:ServiceUrl"] = emulators.DynamoDB.ToString(),
+            ["DynamoDB:AccessKeyId"] = "local",
+            ["DynamoDB:SecretAccessKey"] = "local",
             ["Grains:PartitionCount"] = Partitions.ToString(CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
         };

@@ -1,6 +1,6 @@
 using KinesisGrains.Benchmarks.State;
 using KinesisGrains.KeyedState.Partitions;
-using KinesisGrains.Runtime.Streams;
+using KinesisGrains.Abstractions.Streams;
 using Orleans;
 
 namespace KinesisGrains.Benchmarks.Receiver;

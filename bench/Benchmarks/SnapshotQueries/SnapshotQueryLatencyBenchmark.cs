@@ -8,7 +8,7 @@ using System.Text.Json;
 using KinesisGrains.Benchmarks.Proxy;
 using KinesisGrains.Benchmarks.Receiver;
 using KinesisGrains.Kinesis.Client;
-using KinesisGrains.Runtime.KeyedState;
+using KinesisGrains.Abstractions.KeyedState;
 using KinesisGrains.Silo.Hosting;
 
 using static KinesisGrains.Benchmarks.BenchArguments;
@@ -123,9 +123,9 @@ internal static class SnapshotQueryLatencyBenchmark
             ["Kinesis:SecretAccessKey"] = "local",
             ["Kinesis:InitialPosition"] = "TRIM_HORIZON",
             ["Kinesis:CheckpointInterval"] = "01:00:00",
-            ["DynamoDb:ServiceUrl"] = emulators.DynamoDb.ToString(),
-            ["DynamoDb:AccessKeyId"] = "local",
-            ["DynamoDb:SecretAccessKey"] = "local",
+            ["DynamoDB:ServiceUrl"] = emulators.DynamoDB.ToString(),
+            ["DynamoDB:AccessKeyId"] = "local",
+            ["DynamoDB:SecretAccessKey"] = "local",
             ["Snapshots:Bucket"] = stream,
             ["Snapshots:ServiceUrl"] = s3.Endpoint.ToString(),
             ["Snapshots:AccessKeyId"] = "S3RVER",

@@ -3,9 +3,9 @@ using System.Globalization;
 using Amazon.S3;
 using KinesisGrains.Benchmarks.State;
 using KinesisGrains.Benchmarks.State.Synthetic;
-using KinesisGrains.RocksDb;
-using KinesisGrains.RocksDb.Snapshots;
-using KinesisGrains.RocksDb.Storage;
+using KinesisGrains.KeyedState.RocksDb;
+using KinesisGrains.KeyedState.Snapshots;
+using KinesisGrains.KeyedState.Storage;
 
 namespace KinesisGrains.Benchmarks.Snapshots;
 

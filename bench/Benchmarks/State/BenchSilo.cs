@@ -2,10 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using KinesisGrains.Benchmarks.State.Synthetic;
 using KinesisGrains.KeyedState;
-using KinesisGrains.KeyedState.Hosting;
-using KinesisGrains.RocksDb.Snapshots;
-using KinesisGrains.RocksDb.Storage;
-using KinesisGrains.Runtime.DeadLetters;
+using KinesisGrains.KeyedState.Snapshots;
+using KinesisGrains.KeyedState.Storage;
+using KinesisGrains.Abstractions.DeadLetters;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -76,7 +75,7 @@ internal sealed class BenchSilo : IAsyncDisposable
                     {
                         // As the Kinesis provider configures its agents.
                         o.BatchContainerBatchSize = 1;
-                        o.GetQueueMsgsTimerPeriod = KinesisGrains.Kinesis.Streaming.KinesisStreamingExtensions.PullingAgentPeriod;
+                        o.GetQueueMsgsTimerPeriod = Orleans.Hosting.KinesisStreamingExtensions.PullingAgentPeriod;
                     }));
                 });
         });

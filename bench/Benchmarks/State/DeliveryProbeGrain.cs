@@ -1,4 +1,4 @@
-using KinesisGrains.Runtime.Streams;
+using KinesisGrains.Abstractions.Streams;
 using Orleans;
 using Orleans.Streams;
 using Orleans.Streams.Core;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using KinesisGrains.Benchmarks.State.Synthetic;
-using KinesisGrains.RocksDb.Snapshots;
+using KinesisGrains.KeyedState.Snapshots;
 
 namespace KinesisGrains.Benchmarks.State;
 
@@ -87,7 +87,7 @@ internal static class StateHotPathBenchmark
             rows.Add(DeliveryRow(label, probes, counters, on));
             rows.Add(new(
                 $"events/s delivered to grains that only count them, {label}, with the Kinesis provider's queue cache ({settings.CacheSize} containers per queue; " +
-                $"a full cache waits for the pulling agent's next {KinesisGrains.Kinesis.Streaming.KinesisStreamingExtensions.PullingAgentPeriod.TotalMilliseconds:F0} ms timer tick) (vs a {bigCache.CacheSize}-container cache, same run)",
+                $"a full cache waits for the pulling agent's next {Orleans.Hosting.KinesisStreamingExtensions.PullingAgentPeriod.TotalMilliseconds:F0} ms timer tick) (vs a {bigCache.CacheSize}-container cache, same run)",
                 $"{probes.EventsPerSecond:N0} ({probes.CpuSeconds / probes.Seconds:0.0} cores)",
                 $"{bigCacheProbes.EventsPerSecond:N0} ({bigCacheProbes.CpuSeconds / bigCacheProbes.Seconds:0.0} cores)",
                 $"{probes.EventsPerSecond / bigCacheProbes.EventsPerSecond:0.00}",
@@ -181,7 +181,7 @@ internal static class StateHotPathBenchmark
         foreach (var key in new[] { 0, workload.Keys.Length / 2, workload.Keys.Length - 1 })
         {
             var name = workload.Keys[key];
-            var state = await grains.GetGrain<ICounterPartition>(new Runtime.Partitions.PartitionMap(partitions).GetPartition(name)).GetAsync(name);
+            var state = await grains.GetGrain<ICounterPartition>(new Abstractions.Partitions.PartitionMap(partitions).GetPartition(name)).GetAsync(name);
             var expected = workload.CountOf(key);
             if ((state?.Count ?? 0) != expected)
             {

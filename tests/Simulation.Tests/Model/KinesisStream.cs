@@ -1,4 +1,4 @@
-using Position = KinesisGrains.Runtime.Streams.StreamSequenceToken;
+using Position = KinesisGrains.Abstractions.Streams.ShardPosition;
 
 namespace KinesisGrains.Simulation.Model;
 

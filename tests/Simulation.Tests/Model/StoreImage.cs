@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
-using KinesisGrains.Runtime.ExactlyOnce;
-using Position = KinesisGrains.Runtime.Streams.StreamSequenceToken;
+using KinesisGrains.Abstractions.ExactlyOnce;
+using KinesisGrains.KeyedState.ExactlyOnce;
+
+using Position = KinesisGrains.Abstractions.Streams.ShardPosition;
 
 namespace KinesisGrains.Simulation.Model;
 

@@ -1,4 +1,4 @@
-using KinesisGrains.Runtime.Streams;
+using KinesisGrains.Abstractions.Streams;
 
 namespace KinesisGrains.Benchmarks.State.Synthetic;
 

@@ -1,4 +1,4 @@
-using KinesisGrains.Runtime.DeadLetters;
+using KinesisGrains.Abstractions.DeadLetters;
 
 namespace KinesisGrains.Benchmarks.State.Synthetic;
 

@@ -1,10 +1,10 @@
 using System.Globalization;
-using KinesisGrains.Kinesis.Streaming;
-using KinesisGrains.Runtime.Partitions;
-using KinesisGrains.Runtime.Streams;
+using KinesisGrains.Streaming.Kinesis;
+using KinesisGrains.Abstractions.Partitions;
+using KinesisGrains.Abstractions.Streams;
 using Orleans.Runtime;
 using Orleans.Streams;
-using Position = KinesisGrains.Runtime.Streams.StreamSequenceToken;
+using Position = KinesisGrains.Abstractions.Streams.ShardPosition;
 
 namespace KinesisGrains.Benchmarks.State.Synthetic;
 

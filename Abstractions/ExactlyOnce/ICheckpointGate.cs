@@ -1,0 +1,13 @@
+namespace KinesisGrains.Abstractions.ExactlyOnce;
+
+/// <summary>
+/// The one seam between the stream provider and keyed state: the checkpoint barrier as the provider sees it: makes
+/// the state applied so far durable and says which shards it cannot vouch for. The source moves a shard's
+/// checkpoint only past reads delivered before a completed barrier that found no gap in that shard.
+/// </summary>
+public interface ICheckpointGate
+{
+    /// <param name="deliveries">Each source shard's delivered position and, per partition, the end of the last batch it was sent.</param>
+    /// <returns>The gaps: shards some partition cannot vouch for, with where it holds them up to (replay from there).</returns>
+    Task<IReadOnlyList<ShardGap>> SnapshotAsync(IReadOnlyList<ShardDelivery> deliveries, CancellationToken cancellationToken);
+}

@@ -1,0 +1,143 @@
+using Position = KinesisGrains.Abstractions.Streams.ShardPosition;
+
+namespace KinesisGrains.Abstractions.ExactlyOnce;
+
+/// <summary>
+/// The reader's side of the exactly-once rules for one shard: where each partition's next batch starts (From),
+/// and which reads are delivered. Rule 3: a read becomes one container per partition, and Orleans purges its queue
+/// cache bucket by bucket, so a read counts as delivered only once every one of its containers is, and reads
+/// complete in order. A rewind (rule 4) restarts every partition's From at the replay start and voids the reads
+/// still in flight, so nothing they reach is ever claimed for the replay. Plain C#, single-threaded by its owner.
+/// </summary>
+/// <typeparam name="TRead">What the owner keeps per read (counts for monitoring).</typeparam>
+public sealed class ShardReadLedger<TRead>
+{
+    private readonly Position?[] _sent;
+    private readonly Position?[] _delivered;
+    private readonly Queue<Read> _reads = new();
+    private Position? _reached;
+    private long _nextId;
+
+    /// <param name="start">Where the reader starts: after the checkpoint, or null at the shard's origin.</param>
+    /// <param name="firstReadId">The first read's id (a receiver started later should order after an earlier one).</param>
+    public ShardReadLedger(int partitionCount, Position? start, long firstReadId)
+    {
+        _sent = new Position?[partitionCount];
+        _delivered = new Position?[partitionCount];
+        _nextId = firstReadId;
+        Rewind(start);
+    }
+
+    /// <summary>Where the current reading began (null: the shard's origin).</summary>
+    public Position? Start { get; private set; }
+
+    /// <summary>Reads handed out whose containers are not all delivered yet.</summary>
+    public int InFlight => _reads.Count;
+
+    /// <summary>The From of the partition's next batch: the end of the last batch it was sent, or the start.</summary>
+    public Position? FromOf(int partition) => _sent[partition];
+
+    /// <summary>The id the next read takes.</summary>
+    public long NextReadId => _nextId;
+
+    /// <summary>Records a read reaching <paramref name="to"/> with one container per partition in <paramref name="partitions"/>, in order.</summary>
+    /// <returns>The read's id; its containers are (id, index in <paramref name="partitions"/>).</returns>
+    public long Append(Position? to, IReadOnlyList<int> partitions, TRead payload)
+    {
+        var id = _nextId++;
+        var members = partitions.ToArray();
+        if (to is not null)
+        {
+            foreach (var partition in members)
+            {
+                _sent[partition] = to;
+            }
+        }
+
+        _reads.Enqueue(new Read(id, to, members, new bool[members.Length], members.Length, payload));
+        return id;
+    }
+
+    /// <summary>Orleans purged one container of a read (every consumer had it). Repeats and unknown ids are ignored.</summary>
+    public void Delivered(long readId, int containerIndex)
+    {
+        if (_reads.Count == 0 || readId < _reads.Peek().Id)
+        {
+            return;
+        }
+
+        foreach (var read in _reads)
+        {
+            if (read.Id == readId)
+            {
+                if (containerIndex >= 0 && containerIndex < read.Done.Length && !read.Done[containerIndex])
+                {
+                    read.Done[containerIndex] = true;
+                    read.Outstanding--;
+                }
+
+                return;
+            }
+        }
+    }
+
+    /// <summary>Takes the oldest read once all its containers are delivered (reads complete in order).</summary>
+    public bool TryComplete(out CompletedRead<TRead> completed)
+    {
+        if (!_reads.TryPeek(out var read) || read.Outstanding > 0)
+        {
+            completed = default;
+            return false;
+        }
+
+        _reads.Dequeue();
+        if (read.Void)
+        {
+            completed = new CompletedRead<TRead>(read.Payload, null, [], true);
+            return true;
+        }
+
+        if (read.To is { } to)
+        {
+            _reached = to;
+            foreach (var partition in read.Partitions)
+            {
+                _delivered[partition] = to;
+            }
+        }
+
+        completed = new CompletedRead<TRead>(read.Payload, _reached, (Position?[])_delivered.Clone(), false);
+        return true;
+    }
+
+    /// <summary>Starts reading again at <paramref name="start"/> (null: the origin); reads in flight no longer count.</summary>
+    public void Rewind(Position? start)
+    {
+        foreach (var read in _reads)
+        {
+            read.Void = true;
+        }
+
+        Start = _reached = start;
+        Array.Fill(_sent, start);
+        Array.Fill(_delivered, start);
+    }
+
+    private sealed class Read(long id, Position? to, int[] partitions, bool[] done, int outstanding, TRead payload)
+    {
+        public long Id { get; } = id;
+        public Position? To { get; } = to;
+        public int[] Partitions { get; } = partitions;
+        public bool[] Done { get; } = done;
+        public int Outstanding { get; set; } = outstanding;
+        public TRead Payload { get; } = payload;
+        public bool Void { get; set; }
+    }
+}
+
+/// <summary>A read all of whose containers were delivered.</summary>
+/// <param name="Reached">Everything of the shard up to here is delivered (this read's end, or the last one's for a read of
+/// no records); null: nothing since the origin, or the read was voided by a rewind.</param>
+/// <param name="LastSentByPartition">For each partition, the end of the last delivered batch it was sent (the start when none).</param>
+/// <param name="Voided">Handed out before a rewind: counts for nothing.</param>
+public readonly record struct CompletedRead<TRead>(TRead Payload, Position? Reached, Position?[] LastSentByPartition, bool Voided);

@@ -1,0 +1,28 @@
+using KinesisGrains.Abstractions.ExactlyOnce;
+using Orleans;
+
+namespace KinesisGrains.Abstractions.KeyedState;
+
+/// <summary>
+/// The checkpoint barrier of a keyed-state partition grain: the source calls it on every partition before it moves
+/// shard checkpoints, in two rounds: <see cref="PersistAsync"/> (in the grain's turn: write, vouch, take a local
+/// checkpoint) and <see cref="AwaitDurableAsync"/> (the upload, outside the turn). Orleans runs the call after every delivery that completed before it was sent, so once it
+/// returns, the partition holds durably every event of each shard up to the given position.
+/// </summary>
+public interface IPartitionCheckpoint : IGrainWithIntegerKey
+{
+    /// <summary>
+    /// Makes everything applied so far durable (an S3 snapshot, or the local store with its WAL synced) and records
+    /// that the partition holds each shard up to its barrier, when it can prove it (<see cref="PartitionLedger.Vouch"/>).
+    /// </summary>
+    /// <returns>The shards the partition cannot vouch for, and what it did since its previous barrier.</returns>
+    Task<PartitionPersistResult> PersistAsync(ShardBarrier[] barriers);
+
+    /// <summary>
+    /// Waits until the barrier of <paramref name="epoch"/> is durable (its snapshot uploaded). Interleaves with
+    /// deliveries and queries: the upload runs outside the grain's turn, so neither waits for S3.
+    /// </summary>
+    /// <returns>The bytes the snapshot uploaded.</returns>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<long> AwaitDurableAsync(long epoch);
+}

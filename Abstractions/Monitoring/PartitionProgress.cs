@@ -1,0 +1,27 @@
+using Orleans;
+
+namespace KinesisGrains.Abstractions.Monitoring;
+
+/// <summary>
+/// What a keyed-state partition did since its previous checkpoint barrier, as it answers the next one: the state
+/// part of a progress record.
+/// </summary>
+/// <param name="StateName">The partition grain's state name (its operator).</param>
+/// <param name="KeysTotal">RocksDB's estimate of the keys it holds (an estimate: overwrites not yet compacted may count).</param>
+/// <param name="KeysUpdated">Key states written since the previous barrier.</param>
+/// <param name="MemoryBytes">RocksDB memtables and table readers (the shared block cache is not counted).</param>
+/// <param name="SnapshotBytes">Bytes uploaded by this barrier's snapshot (0 without a bucket).</param>
+/// <param name="SnapshotDurationMs">This barrier's persist: write, checkpoint and upload.</param>
+[GenerateSerializer, Immutable]
+public sealed record PartitionProgress(
+    [property: Id(0)] string StateName,
+    [property: Id(1)] int Partition,
+    [property: Id(2)] long KeysTotal,
+    [property: Id(3)] long KeysUpdated,
+    [property: Id(4)] long MemoryBytes,
+    [property: Id(5)] long SnapshotBytes,
+    [property: Id(6)] long SnapshotDurationMs,
+    [property: Id(7)] double ApplyMs,
+    [property: Id(8)] double StateWriteMs,
+    [property: Id(9)] long EventsApplied,
+    [property: Id(10)] long DeadLetters);

@@ -1,0 +1,53 @@
+using Orleans;
+
+namespace KinesisGrains.Abstractions.Streams;
+
+/// <summary>
+/// The events of one shard's read for one partition, in shard order: the unit Orleans delivers, so a delivery
+/// carries hundreds of events instead of one.
+/// </summary>
+/// <remarks>
+/// <see cref="From"/> and <see cref="To"/> make gaps visible: the shard's events for this partition in
+/// (<see cref="From"/>, <see cref="To"/>] are all here, and the receiver's previous batch for this partition ended at
+/// <see cref="From"/>. A partition restored from an older snapshot than <see cref="From"/> knows it missed events.
+/// </remarks>
+[GenerateSerializer, Immutable]
+public abstract class KeyedEventBatch
+{
+    /// <summary>The shard the events were read from.</summary>
+    [Id(0)]
+    public required string ShardId { get; init; }
+
+    /// <summary>The partition of every key in the batch.</summary>
+    [Id(1)]
+    public required int Partition { get; init; }
+
+    /// <summary>Where the receiver's previous batch for this partition ended; null when it began at the shard's start.</summary>
+    [Id(2)]
+    public ShardPosition? From { get; init; }
+
+    /// <summary>The position of the last record the receiver read for this batch (a record of any partition).</summary>
+    [Id(3)]
+    public required ShardPosition To { get; init; }
+
+    /// <summary>
+    /// The records of (From, To] whose partition key hashes to this partition and that the message handler rejected,
+    /// in shard order: the partition dead-letters them like it applies events, once (a read of only rejected records
+    /// makes batches too).
+    /// </summary>
+    [Id(4)]
+    public RejectedRecord[] Rejected { get; init; } = [];
+
+    /// <summary>The events of the batch (rejected records not counted).</summary>
+    public abstract int Count { get; }
+}
+
+/// <summary>A <see cref="KeyedEventBatch"/> of <typeparamref name="TEvent"/>.</summary>
+[GenerateSerializer, Immutable]
+public sealed class KeyedEventBatch<TEvent> : KeyedEventBatch
+{
+    [Id(0)]
+    public required KeyedEvent<TEvent>[] Events { get; init; }
+
+    public override int Count => Events.Length;
+}

@@ -1,0 +1,101 @@
+using KinesisGrains.Abstractions.ExactlyOnce;
+using KinesisGrains.Abstractions.Monitoring;
+using KinesisGrains.Abstractions.Partitions;
+using KinesisGrains.Abstractions.Placement;
+using KinesisGrains.Abstractions.Streams;
+using KinesisGrains.DynamoDB;
+using KinesisGrains.Kinesis.Client;
+using KinesisGrains.Streaming.Kinesis.Leasing;
+using KinesisGrains.Streaming.Kinesis.Monitoring;
+using KinesisGrains.Streaming.Kinesis.Source;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Runtime;
+using Orleans.Streams;
+using Orleans;
+
+using KinesisGrains.Streaming.Kinesis;
+
+namespace Orleans.Hosting;
+
+/// <summary>Registers the Kinesis stream provider on a silo, as Orleans registers its own providers.</summary>
+public static class KinesisStreamingExtensions
+{
+    /// <summary>
+    /// How often the pulling agent asks a receiver with nothing in hand: the small queue cache fills quickly and the
+    /// agent reads again only at its next tick, so ticks are short (an empty read costs a dequeue attempt).
+    /// </summary>
+    public static readonly TimeSpan PullingAgentPeriod = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
+    /// Reads a Kinesis stream as Orleans stream provider <paramref name="name"/>: each record becomes a
+    /// <typeparamref name="TEvent"/> (by <paramref name="handler"/>; default: JSON keyed by the partition key) on the
+    /// partition stream of its key in <see cref="KinesisStreamOptions.StreamNamespace"/>. Partition grains subscribe
+    /// implicitly to that namespace.
+    /// </summary>
+    public static ISiloBuilder AddKinesisStreams<TEvent>(
+        this ISiloBuilder builder, string name, Action<KinesisStreamOptions> configure, IStreamMessageHandler<TEvent>? handler = null)
+    {
+        builder.Services.AddOptions<KinesisStreamOptions>(name).Configure(configure);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddKeyedSingleton(name, (services, _) =>
+        {
+            var options = services.GetRequiredService<IOptionsMonitor<KinesisStreamOptions>>().Get(name);
+            var errors = options.Validate().ToList();
+            if (errors.Count > 0)
+            {
+                throw new OptionsValidationException(name, typeof(KinesisStreamOptions), errors);
+            }
+
+            var loggers = services.GetRequiredService<ILoggerFactory>();
+            var kinesis = options.HttpHandler is { } httpHandler
+                ? new KinesisClient(options.Client, httpHandler, loggers.CreateLogger<KinesisClient>())
+                : new KinesisClient(options.Client, loggers.CreateLogger<KinesisClient>());
+            var leases = new ShardLeaseTable(DynamoDBClientFactory.Create(options.DynamoDB), options.ApplicationName);
+            var partitions = new PartitionMap(options.PartitionCount);
+            var messageHandler = handler ?? new JsonMessageHandler<TEvent>();
+            var observed = services.GetServices<ObservedMetric<TEvent>>().ToList();
+            if (observed.GroupBy(m => m.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
+            {
+                throw new OptionsValidationException(name, typeof(ObservedMetric<TEvent>), [$"Observed metric '{duplicate.Key}' is defined more than once."]);
+            }
+
+            return new KinesisStreamContext(
+                name,
+                options,
+                kinesis,
+                leases,
+                () => new RecordDecoder<TEvent>(messageHandler, partitions, observed),
+                context => services.GetService<ICheckpointGateFactory>()?.Create(name, options.PartitionCount, context.Monitor.StateReported)
+                    ?? StatelessCheckpointGate.Instance,
+                services.GetRequiredService<TimeProvider>(),
+                loggers,
+                services.GetService<IOptions<StreamingMonitorOptions>>()?.Value,
+                services.GetServices<IStreamingQueryListener>(),
+                observed.Select(m => m.Info));
+        });
+
+        // Where partition grains belong (their [ShardAffinityPlacement] director asks; the first provider's map).
+        builder.Services.TryAddSingleton<IPartitionPlacement>(services => services.GetRequiredKeyedService<KinesisStreamContext>(name).Placement);
+
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services =>
+            new KinesisStreamStopping(services.GetRequiredKeyedService<KinesisStreamContext>(name)));
+        builder.AddPersistentStreams(name, KinesisAdapterFactory.Create, stream =>
+        {
+            stream.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
+            stream.ConfigurePartitionBalancing((services, providerName) =>
+                new KinesisQueueBalancer(services, services.GetRequiredKeyedService<KinesisStreamContext>(providerName)));
+            stream.ConfigurePullingAgent(agent => agent.Configure(o =>
+            {
+                // One container per delivery call already carries a partition's share of a whole read.
+                o.BatchContainerBatchSize = 1;
+                o.GetQueueMsgsTimerPeriod = PullingAgentPeriod;
+            }));
+        });
+        return builder;
+    }
+}

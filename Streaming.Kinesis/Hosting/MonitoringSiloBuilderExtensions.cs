@@ -1,0 +1,49 @@
+using KinesisGrains.Abstractions.Monitoring;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Hosting;
+
+using KinesisGrains.Streaming.Kinesis.Monitoring;
+
+namespace Orleans.Hosting;
+
+/// <summary>Listeners, observed metrics and monitor options of the Kinesis stream provider, on the Orleans silo builder.</summary>
+public static class MonitoringSiloBuilderExtensions
+{
+    /// <summary>
+    /// Registers <typeparamref name="TListener"/> (a singleton, resolvable as itself) to hear about the stream query:
+    /// started, each progress record, idle cycles, terminated.
+    /// </summary>
+    public static ISiloBuilder AddStreamingQueryListener<TListener>(this ISiloBuilder builder)
+        where TListener : class, IStreamingQueryListener
+    {
+        builder.Services.TryAddSingleton<TListener>();
+        builder.Services.AddSingleton<IStreamingQueryListener>(services => services.GetRequiredService<TListener>());
+        return builder;
+    }
+
+    /// <summary>Registers a listener made by <paramref name="create"/>.</summary>
+    public static ISiloBuilder AddStreamingQueryListener(this ISiloBuilder builder, Func<IServiceProvider, IStreamingQueryListener> create)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        builder.Services.AddSingleton(create);
+        return builder;
+    }
+
+    /// <summary>
+    /// Names an aggregate over the events of each batch: <c>Observe&lt;ClickEvent&gt;("erc", o =&gt; o.CountWhere(e =&gt; e.IsError))</c>.
+    /// Every progress record carries its value (<see cref="StreamingQueryProgress.ObservedMetrics"/>).
+    /// </summary>
+    public static ISiloBuilder Observe<TEvent>(this ISiloBuilder builder, string name, Func<ObservedAggregates<TEvent>, ObservedAggregate<TEvent>> define)
+    {
+        builder.Services.AddSingleton(new ObservedMetric<TEvent>(name, define));
+        return builder;
+    }
+
+    /// <summary>Progress records kept, metrics level and dimensions.</summary>
+    public static ISiloBuilder ConfigureStreamingMonitor(this ISiloBuilder builder, Action<StreamingMonitorOptions> configure)
+    {
+        builder.Services.Configure(configure);
+        return builder;
+    }
+}

@@ -1,0 +1,44 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Providers.Streams.Common;
+using Orleans.Runtime;
+using Orleans.Streams;
+
+namespace KinesisGrains.Streaming.Kinesis;
+
+/// <summary>
+/// The Kinesis stream provider's adapter: read-only, one receiver per shard (<see cref="KinesisQueueMapper"/>), the
+/// shared state of the silo's receivers in a <see cref="KinesisStreamContext"/>.
+/// </summary>
+public sealed class KinesisAdapterFactory(string name, KinesisStreamContext context) : IQueueAdapterFactory, IQueueAdapter
+{
+    private readonly SimpleQueueAdapterCache _cache = new(new SimpleQueueCacheOptions { CacheSize = context.Options.EffectiveCacheSize }, name, context.Loggers);
+
+    public string Name => name;
+
+    /// <summary>Kinesis can be re-read, but Orleans consumers never ask: replays are driven by the shard checkpoints.</summary>
+    public bool IsRewindable => false;
+
+    public StreamProviderDirection Direction => StreamProviderDirection.ReadOnly;
+
+    public static KinesisAdapterFactory Create(IServiceProvider services, string name) =>
+        new(name, services.GetRequiredKeyedService<KinesisStreamContext>(name));
+
+    public Task<IQueueAdapter> CreateAdapter() => Task.FromResult<IQueueAdapter>(this);
+
+    public IQueueAdapterCache GetQueueAdapterCache() => _cache;
+
+    public IStreamQueueMapper GetStreamQueueMapper() => context.Mapper;
+
+    public Task<IStreamFailureHandler> GetDeliveryFailureHandler(QueueId queueId) =>
+        Task.FromResult<IStreamFailureHandler>(new KinesisStreamFailureHandler(
+            context.Loggers.CreateLogger<KinesisStreamFailureHandler>(),
+            KinesisQueueMapper.ShardIdOf(queueId),
+            token => context.NoteDeliveryFailure(KinesisQueueMapper.ShardIdOf(queueId), token)));
+
+    public IQueueAdapterReceiver CreateReceiver(QueueId queueId) => new KinesisAdapterReceiver(context, KinesisQueueMapper.ShardIdOf(queueId));
+
+    public Task QueueMessageBatchAsync<T>(StreamId streamId, IEnumerable<T> events, StreamSequenceToken? token, Dictionary<string, object>? requestContext) =>
+        throw new NotSupportedException($"Stream provider '{name}' reads Kinesis; write to the Kinesis stream instead.");
+}

@@ -1,0 +1,80 @@
+using KinesisGrains.DynamoDB;
+using KinesisGrains.Kinesis.Client;
+using KinesisGrains.Streaming.Kinesis.Leasing;
+using KinesisGrains.Streaming.Kinesis.Source;
+
+namespace KinesisGrains.Streaming.Kinesis;
+
+/// <summary>Everything one Kinesis stream provider needs: the stream and how to read it, the lease table, the partition streams.</summary>
+public sealed class KinesisStreamOptions
+{
+    /// <summary>The stream, start positions, prefetch, pacing and checkpoint cadence (the Spark/Databricks options).</summary>
+    public KinesisSourceOptions Source { get; set; } = new();
+
+    /// <summary>Endpoint, region, credentials and retries of the Kinesis API.</summary>
+    public KinesisClientOptions Client { get; set; } = new();
+
+    /// <summary>Where the lease table lives.</summary>
+    public DynamoDBOptions DynamoDB { get; set; } = new();
+
+    /// <summary>Names the lease table: two applications on one stream keep their own checkpoints.</summary>
+    public string ApplicationName { get; set; } = "";
+
+    /// <summary>The Orleans stream namespace of the partition streams; partition grains subscribe to it implicitly.</summary>
+    public string StreamNamespace { get; set; } = "kinesis";
+
+    /// <summary>State partitions P: stream p of the namespace carries the events of the keys of partition p.</summary>
+    public int PartitionCount { get; set; } = 16;
+
+    /// <summary>This silo's name as a lease owner.</summary>
+    public string WorkerId { get; set; } = Environment.MachineName + "-" + Environment.ProcessId;
+
+    /// <summary>Where spilled fetch-buffer pages go.</summary>
+    public string SpillDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "kgrains-fetch-spill");
+
+    /// <summary>
+    /// Batch containers kept in each receiver's Orleans queue cache; 0: four per partition, at least 64. The cache
+    /// purges (and so reports delivered, which lets checkpoints move) a tenth of its size at a time: a small cache
+    /// keeps checkpoints close behind the delivered records, and a container already holds a partition's share of a
+    /// whole read.
+    /// </summary>
+    public int CacheSize { get; set; }
+
+    internal int EffectiveCacheSize => CacheSize > 0 ? CacheSize : Math.Max(64, PartitionCount * 4);
+
+    /// <summary>Sends the Kinesis calls through this handler (a proxy, instrumentation); not disposed by the provider.</summary>
+    public HttpMessageHandler? HttpHandler { get; set; }
+
+    public IEnumerable<string> Validate()
+    {
+        foreach (var error in Source.Validate())
+        {
+            yield return error;
+        }
+
+        foreach (var error in DynamoDB.Validate())
+        {
+            yield return error;
+        }
+
+        if (string.IsNullOrWhiteSpace(ApplicationName))
+        {
+            yield return "ApplicationName is required (it names the lease table).";
+        }
+
+        if (string.IsNullOrWhiteSpace(StreamNamespace))
+        {
+            yield return "StreamNamespace is required.";
+        }
+
+        if (PartitionCount is < 1 or > Abstractions.Partitions.PartitionMap.MaxPartitions)
+        {
+            yield return $"PartitionCount must be between 1 and {Abstractions.Partitions.PartitionMap.MaxPartitions}; it is {PartitionCount}.";
+        }
+
+        if (CacheSize is < 0 or > 0 and < 10)
+        {
+            yield return $"CacheSize must be 0 (automatic) or at least 10; it is {CacheSize}.";
+        }
+    }
+}

@@ -1,0 +1,538 @@
+using System.Globalization;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+
+namespace KinesisGrains.Streaming.Kinesis.Leasing;
+
+/// <summary>
+/// The application's lease and checkpoint table in DynamoDB, named after the application as the KCL names its own.
+/// Every write that changes a lease bumps <c>leaseCounter</c> and is conditional on the owner, so a worker that lost a
+/// lease can never move its checkpoint.
+/// </summary>
+public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
+{
+    private const string LeaseKey = "leaseKey";
+    private const string LeaseOwner = "leaseOwner";
+    private const string LeaseCounter = "leaseCounter";
+    private const string Checkpoint = "checkpoint";
+    private const string CheckpointSubSequenceNumber = "checkpointSubSequenceNumber";
+    private const string OwnerSwitchesSinceCheckpoint = "ownerSwitchesSinceCheckpoint";
+    private const string ParentShardId = "parentShardId";
+    private const string OriginSequenceNumber = "kgrainsOriginSequenceNumber";
+    private const string AdoptedCheckpoint = "kgrainsAdoptedCheckpoint";
+    private const string EntityType = "entityType";
+    private const string StreamEntity = "STREAM";
+    private const string StreamIdentityKey = "kgrains:stream";
+
+    // Rows of the silo, not of a shard: keys no shard id can take, and entity types KCL 3.5 scanners skip.
+    private const string FactsEntity = "FACTS";
+    private const string FactsKey = "kgrains:facts";
+    private const string Facts = "facts";
+    private const string SiloClaimEntity = "SILO_CLAIM";
+    private const string SiloClaimKey = "kgrains:sole-silo";
+    private const string SiloId = "siloId";
+    private const string Heartbeat = "heartbeat";
+
+    public string TableName { get; } = tableName;
+
+    /// <summary>Creates the table (on-demand billing, hash key leaseKey) unless it exists, and waits until it is ACTIVE.</summary>
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.CreateTableAsync(
+                new CreateTableRequest
+                {
+                    TableName = TableName,
+                    BillingMode = BillingMode.PAY_PER_REQUEST,
+                    KeySchema = [new KeySchemaElement(LeaseKey, KeyType.HASH)],
+                    AttributeDefinitions = [new AttributeDefinition(LeaseKey, ScalarAttributeType.S)],
+                },
+                cancellationToken);
+        }
+        catch (ResourceInUseException)
+        {
+            // Another worker created it first.
+        }
+
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            var description = await dynamo.DescribeTableAsync(TableName, cancellationToken);
+            if (description.Table.TableStatus == TableStatus.ACTIVE)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"DynamoDB table '{TableName}' did not become ACTIVE within 2 minutes.");
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    /// <summary>Creates the lease of a shard with its initial checkpoint; a no-op when it exists.</summary>
+    public async Task<bool> CreateIfNotExistsAsync(string shardId, string initialCheckpoint, IReadOnlyList<string> parentShardIds, CancellationToken cancellationToken)
+    {
+        var item = new Dictionary<string, AttributeValue>
+        {
+            [LeaseKey] = new() { S = shardId },
+            [LeaseCounter] = new() { N = "0" },
+            [Checkpoint] = new() { S = initialCheckpoint },
+            [CheckpointSubSequenceNumber] = new() { N = "0" },
+            [OwnerSwitchesSinceCheckpoint] = new() { N = "0" },
+        };
+        if (parentShardIds.Count > 0)
+        {
+            item[ParentShardId] = new AttributeValue { SS = [.. parentShardIds] };
+        }
+
+        try
+        {
+            await dynamo.PutItemAsync(
+                new PutItemRequest { TableName = TableName, Item = item, ConditionExpression = "attribute_not_exists(leaseKey)" },
+                cancellationToken);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    public async Task<ShardLease?> GetAsync(string shardId, CancellationToken cancellationToken)
+    {
+        var response = await dynamo.GetItemAsync(
+            new GetItemRequest { TableName = TableName, Key = Key(shardId), ConsistentRead = true },
+            cancellationToken);
+        return response.IsItemSet && response.Item is { Count: > 0 } item ? Parse(item) : null;
+    }
+
+    /// <summary>Every shard lease in the table (rows of other entity types are skipped, as KCL 3.5 requires).</summary>
+    public async Task<IReadOnlyList<ShardLease>> ListAsync(CancellationToken cancellationToken)
+    {
+        var leases = new List<ShardLease>();
+        Dictionary<string, AttributeValue>? startKey = null;
+        do
+        {
+            var response = await dynamo.ScanAsync(
+                new ScanRequest { TableName = TableName, ConsistentRead = true, ExclusiveStartKey = startKey },
+                cancellationToken);
+            foreach (var item in response.Items ?? [])
+            {
+                if (!item.TryGetValue(EntityType, out var entity) || entity.S == "LEASE")
+                {
+                    leases.Add(Parse(item));
+                }
+            }
+
+            startKey = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (startKey is not null);
+
+        return leases;
+    }
+
+    /// <summary>
+    /// Takes the lease for <paramref name="owner"/> if nobody changed it since it was read with
+    /// <paramref name="expectedCounter"/> (a free lease, or one whose owner stopped renewing it).
+    /// </summary>
+    /// <exception cref="LeaseLostException">Another worker changed the lease first.</exception>
+    public async Task<ShardLease> TakeAsync(ShardLease lease, string owner, CancellationToken cancellationToken)
+    {
+        var switches = lease.LeaseOwner == owner ? "0" : "1";
+        try
+        {
+            var response = await dynamo.UpdateItemAsync(
+                new UpdateItemRequest
+                {
+                    TableName = TableName,
+                    Key = Key(lease.LeaseKey),
+                    UpdateExpression = $"SET {LeaseOwner} = :owner ADD {LeaseCounter} :one, {OwnerSwitchesSinceCheckpoint} :switches",
+                    ConditionExpression = $"{LeaseCounter} = :expected",
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                    {
+                        [":owner"] = new() { S = owner },
+                        [":one"] = new() { N = "1" },
+                        [":switches"] = new() { N = switches },
+                        [":expected"] = new() { N = lease.LeaseCounter.ToString(CultureInfo.InvariantCulture) },
+                    },
+                    ReturnValues = ReturnValue.ALL_NEW,
+                },
+                cancellationToken);
+            return Parse(response.Attributes);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            throw new LeaseLostException(lease.LeaseKey, owner);
+        }
+    }
+
+    /// <summary>The heartbeat: bumps the counter of a lease <paramref name="owner"/> holds, so others see it alive.</summary>
+    /// <exception cref="LeaseLostException">The lease has another owner now.</exception>
+    public Task RenewAsync(string shardId, string owner, CancellationToken cancellationToken)
+        => UpdateOwnedAsync(shardId, owner, $"ADD {LeaseCounter} :one", cancellationToken);
+
+    /// <summary>
+    /// Gives up a lease <paramref name="owner"/> holds, after its final checkpoint: <c>leaseOwner</c> is removed (the
+    /// KCL's "unassigned", never an empty string) and the counter bumped, so another worker takes it at its next pass
+    /// instead of waiting for it to expire. Conditional on the owner, as the KCL's evictLease.
+    /// </summary>
+    /// <exception cref="LeaseLostException">The lease has another owner now.</exception>
+    public Task ReleaseAsync(string shardId, string owner, CancellationToken cancellationToken)
+        => UpdateOwnedAsync(shardId, owner, $"REMOVE {LeaseOwner} ADD {LeaseCounter} :one", cancellationToken);
+
+    /// <summary>An update of a lease <paramref name="owner"/> holds that also bumps the counter (<c>:one</c>).</summary>
+    /// <exception cref="LeaseLostException">The lease has another owner now.</exception>
+    private async Task UpdateOwnedAsync(string shardId, string owner, string updateExpression, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.UpdateItemAsync(
+                new UpdateItemRequest
+                {
+                    TableName = TableName,
+                    Key = Key(shardId),
+                    UpdateExpression = updateExpression,
+                    ConditionExpression = $"{LeaseOwner} = :owner",
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                    {
+                        [":owner"] = new() { S = owner },
+                        [":one"] = new() { N = "1" },
+                    },
+                },
+                cancellationToken);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            throw new LeaseLostException(shardId, owner);
+        }
+    }
+
+    /// <summary>
+    /// Moves the checkpoint of <paramref name="shardId"/>, which <paramref name="owner"/> must hold.
+    /// Throws <see cref="LeaseLostException"/> when another worker owns the lease.
+    /// </summary>
+    public async Task CheckpointAsync(string shardId, string owner, string checkpoint, long subSequenceNumber, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.UpdateItemAsync(
+                new UpdateItemRequest
+                {
+                    TableName = TableName,
+                    Key = Key(shardId),
+                    UpdateExpression =
+                        $"SET {LeaseOwner} = :owner, {Checkpoint} = :checkpoint, {CheckpointSubSequenceNumber} = :sub, {OwnerSwitchesSinceCheckpoint} = :zero ADD {LeaseCounter} :one",
+                    ConditionExpression = $"{LeaseOwner} = :owner",
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                    {
+                        [":owner"] = new() { S = owner },
+                        [":checkpoint"] = new() { S = checkpoint },
+                        [":sub"] = new() { N = subSequenceNumber.ToString(CultureInfo.InvariantCulture) },
+                        [":zero"] = new() { N = "0" },
+                        [":one"] = new() { N = "1" },
+                    },
+                },
+                cancellationToken);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            throw new LeaseLostException(shardId, owner);
+        }
+    }
+
+    /// <summary>
+    /// At an application's first start: every checkpoint already in the table (a KCL application moved over, or one an
+    /// operator wrote) becomes its shard's origin for this application. Its partitions start empty and owe nothing
+    /// before it, so the first batches after it are accepted as batches from the origin.
+    /// </summary>
+    /// <returns>How many checkpoints were adopted.</returns>
+    public async Task<int> AdoptCheckpointsAsync(CancellationToken cancellationToken)
+    {
+        var adopted = 0;
+        foreach (var lease in await ListAsync(cancellationToken))
+        {
+            if (SentinelCheckpoint.IsSentinel(lease.Checkpoint) || lease.AdoptedCheckpoint is not null)
+            {
+                continue;
+            }
+
+            try
+            {
+                await dynamo.UpdateItemAsync(
+                    new UpdateItemRequest
+                    {
+                        TableName = TableName,
+                        Key = Key(lease.LeaseKey),
+                        UpdateExpression = $"SET {AdoptedCheckpoint} = :adopted",
+                        ConditionExpression = $"{Checkpoint} = :checkpoint AND {CheckpointSubSequenceNumber} = :sub",
+                        ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                        {
+                            [":adopted"] = new() { S = ShardLease.AdoptionText(lease.Checkpoint, lease.CheckpointSubSequenceNumber) },
+                            [":checkpoint"] = new() { S = lease.Checkpoint },
+                            [":sub"] = new() { N = lease.CheckpointSubSequenceNumber.ToString(CultureInfo.InvariantCulture) },
+                        },
+                    },
+                    cancellationToken);
+                adopted++;
+            }
+            catch (ConditionalCheckFailedException)
+            {
+                // Moved by a reader meanwhile: this application's own checkpoint, nothing to adopt.
+            }
+        }
+
+        return adopted;
+    }
+
+    /// <summary>
+    /// Records where a shard started at LATEST began for this application (its first fetched record), once, while
+    /// <paramref name="owner"/> holds the lease; a value already there is kept.
+    /// </summary>
+    public async Task RecordOriginAsync(string shardId, string owner, string sequenceNumber, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.UpdateItemAsync(
+                new UpdateItemRequest
+                {
+                    TableName = TableName,
+                    Key = Key(shardId),
+                    UpdateExpression = $"SET {OriginSequenceNumber} = :origin",
+                    ConditionExpression = $"{LeaseOwner} = :owner AND attribute_not_exists({OriginSequenceNumber})",
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                    {
+                        [":owner"] = new() { S = owner },
+                        [":origin"] = new() { S = sequenceNumber },
+                    },
+                },
+                cancellationToken);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            var item = await dynamo.GetItemAsync(new GetItemRequest { TableName = TableName, Key = Key(shardId), ConsistentRead = true }, cancellationToken);
+            if (item.Item is null || !item.Item.TryGetValue(LeaseOwner, out var current) || current.S != owner)
+            {
+                throw new LeaseLostException(shardId, owner);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Moves a checkpoint back (after state was restored from an older snapshot), whoever holds the lease: records
+    /// after <paramref name="checkpoint"/> are read again, and partitions that had them skip them by their marks.
+    /// </summary>
+    public async Task RewindAsync(string shardId, string checkpoint, long subSequenceNumber, CancellationToken cancellationToken)
+    {
+        await dynamo.UpdateItemAsync(
+            new UpdateItemRequest
+            {
+                TableName = TableName,
+                Key = Key(shardId),
+                UpdateExpression = $"SET {Checkpoint} = :checkpoint, {CheckpointSubSequenceNumber} = :sub ADD {LeaseCounter} :one",
+                ConditionExpression = $"attribute_exists({LeaseKey})",
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                {
+                    [":checkpoint"] = new() { S = checkpoint },
+                    [":sub"] = new() { N = subSequenceNumber.ToString(CultureInfo.InvariantCulture) },
+                    [":one"] = new() { N = "1" },
+                },
+            },
+            cancellationToken);
+    }
+
+    /// <summary>The stream these checkpoints belong to, as first recorded; null for a new table.</summary>
+    public async Task<StreamIdentity?> GetStreamIdentityAsync(CancellationToken cancellationToken)
+    {
+        var response = await dynamo.GetItemAsync(
+            new GetItemRequest { TableName = TableName, Key = Key(StreamIdentityKey), ConsistentRead = true },
+            cancellationToken);
+        if (!response.IsItemSet || response.Item is not { Count: > 0 } item)
+        {
+            return null;
+        }
+
+        return new StreamIdentity(
+            item["streamName"].S,
+            item["streamArn"].S,
+            DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(item["streamCreationTimestamp"].N, CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>Records the stream's identity unless one is recorded already; returns the one in the table.</summary>
+    public async Task<StreamIdentity> RecordStreamIdentityAsync(StreamIdentity identity, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.PutItemAsync(
+                new PutItemRequest
+                {
+                    TableName = TableName,
+                    // A row of its own entity type: KCL 3.5 scanners skip it, as they skip their own STREAM rows.
+                    Item = new Dictionary<string, AttributeValue>
+                    {
+                        [LeaseKey] = new() { S = StreamIdentityKey },
+                        [EntityType] = new() { S = StreamEntity },
+                        ["streamName"] = new() { S = identity.StreamName },
+                        ["streamArn"] = new() { S = identity.StreamArn },
+                        ["streamCreationTimestamp"] = new() { N = identity.CreationTimestamp.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) },
+                    },
+                    ConditionExpression = "attribute_not_exists(leaseKey)",
+                },
+                cancellationToken);
+            return identity;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return await GetStreamIdentityAsync(cancellationToken) ?? identity;
+        }
+    }
+
+    /// <summary>
+    /// Records the application's facts (setting name to value) unless facts are recorded already, in one conditional
+    /// write; returns the facts in the table, which a silo compares with its own.
+    /// </summary>
+    public async Task<(IReadOnlyDictionary<string, string> Pinned, bool FirstStart)> RecordApplicationFactsAsync(IReadOnlyDictionary<string, string> facts, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.PutItemAsync(
+                new PutItemRequest
+                {
+                    TableName = TableName,
+                    Item = new Dictionary<string, AttributeValue>
+                    {
+                        [LeaseKey] = new() { S = FactsKey },
+                        [EntityType] = new() { S = FactsEntity },
+                        [Facts] = new() { M = facts.ToDictionary(f => f.Key, f => new AttributeValue { S = f.Value }) },
+                    },
+                    ConditionExpression = "attribute_not_exists(leaseKey)",
+                },
+                cancellationToken);
+            return (facts, true);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            var response = await dynamo.GetItemAsync(
+                new GetItemRequest { TableName = TableName, Key = Key(FactsKey), ConsistentRead = true },
+                cancellationToken);
+
+            // Deleted in between (a reset): the next start records them.
+            return (response.IsItemSet && response.Item is { Count: > 0 } item && item.TryGetValue(Facts, out var recorded) && recorded.M is { } map
+                ? map.ToDictionary(f => f.Key, f => f.Value.S)
+                : facts, false);
+        }
+    }
+
+    /// <summary>
+    /// Takes or renews the claim that <paramref name="siloId"/> alone runs the application, unless another silo holds
+    /// it and renewed it within <paramref name="lapse"/>.
+    /// </summary>
+    /// <returns>Null when the claim is this silo's now; otherwise the other silo's claim.</returns>
+    public async Task<SiloClaim?> ClaimSoleSiloAsync(string siloId, DateTimeOffset now, TimeSpan lapse, CancellationToken cancellationToken)
+    {
+        // A holder that vanished between the refused write and the read is retried: its claim is free now.
+        while (true)
+        {
+            try
+            {
+                await dynamo.PutItemAsync(
+                    new PutItemRequest
+                    {
+                        TableName = TableName,
+                        Item = new Dictionary<string, AttributeValue>
+                        {
+                            [LeaseKey] = new() { S = SiloClaimKey },
+                            [EntityType] = new() { S = SiloClaimEntity },
+                            [SiloId] = new() { S = siloId },
+                            [Heartbeat] = new() { N = now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) },
+                        },
+                        ConditionExpression = $"attribute_not_exists({LeaseKey}) OR {SiloId} = :me OR {Heartbeat} < :lapsed",
+                        ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                        {
+                            [":me"] = new() { S = siloId },
+                            [":lapsed"] = new() { N = (now - lapse).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) },
+                        },
+                    },
+                    cancellationToken);
+                return null;
+            }
+            catch (ConditionalCheckFailedException)
+            {
+                if (await GetSiloClaimAsync(cancellationToken) is { } holder)
+                {
+                    return holder;
+                }
+            }
+        }
+    }
+
+    /// <summary>The claim of the silo that alone runs the application; null when nobody holds it.</summary>
+    public async Task<SiloClaim?> GetSiloClaimAsync(CancellationToken cancellationToken)
+    {
+        var response = await dynamo.GetItemAsync(
+            new GetItemRequest { TableName = TableName, Key = Key(SiloClaimKey), ConsistentRead = true },
+            cancellationToken);
+        return response.IsItemSet && response.Item is { Count: > 0 } item
+            ? new SiloClaim(item[SiloId].S, DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(item[Heartbeat].N, CultureInfo.InvariantCulture)))
+            : null;
+    }
+
+    /// <summary>Gives up the claim if <paramref name="siloId"/> still holds it (a silo that stops), so the next silo starts at once.</summary>
+    public async Task ReleaseSoleSiloAsync(string siloId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.DeleteItemAsync(
+                new DeleteItemRequest
+                {
+                    TableName = TableName,
+                    Key = Key(SiloClaimKey),
+                    ConditionExpression = $"{SiloId} = :me",
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":me"] = new() { S = siloId } },
+                },
+                cancellationToken);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            // Taken by another silo after this one lapsed, or never held: nothing of ours to give up.
+        }
+    }
+
+    /// <summary>
+    /// Deletes every row of the table (shard leases, partition leases with their snapshot pointers, the recorded
+    /// stream identity and application facts): the application starts afresh. The claim of the running silo stays:
+    /// it is about who runs now, not about the application's past.
+    /// </summary>
+    public async Task ResetAsync(CancellationToken cancellationToken)
+    {
+        Dictionary<string, AttributeValue>? startKey = null;
+        do
+        {
+            var response = await dynamo.ScanAsync(
+                new ScanRequest { TableName = TableName, ConsistentRead = true, ExclusiveStartKey = startKey, ProjectionExpression = LeaseKey },
+                cancellationToken);
+            foreach (var item in (response.Items ?? []).Where(i => i[LeaseKey].S != SiloClaimKey))
+            {
+                await dynamo.DeleteItemAsync(new DeleteItemRequest { TableName = TableName, Key = Key(item[LeaseKey].S) }, cancellationToken);
+            }
+
+            startKey = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (startKey is not null);
+    }
+
+    private static Dictionary<string, AttributeValue> Key(string shardId) => new() { [LeaseKey] = new() { S = shardId } };
+
+    private static ShardLease Parse(Dictionary<string, AttributeValue> item) => new(
+        item[LeaseKey].S,
+        item.TryGetValue(LeaseOwner, out var owner) ? owner.S : null,
+        item.TryGetValue(LeaseCounter, out var counter) ? long.Parse(counter.N, CultureInfo.InvariantCulture) : 0,
+        item.TryGetValue(Checkpoint, out var checkpoint) ? checkpoint.S : SentinelCheckpoint.TrimHorizon,
+        item.TryGetValue(CheckpointSubSequenceNumber, out var sub) ? long.Parse(sub.N, CultureInfo.InvariantCulture) : 0,
+        item.TryGetValue(ParentShardId, out var parents) && parents.SS is { } set ? set : [],
+        item.TryGetValue(OriginSequenceNumber, out var origin) ? origin.S : null,
+        item.TryGetValue(AdoptedCheckpoint, out var adopted) ? adopted.S : null);
+}

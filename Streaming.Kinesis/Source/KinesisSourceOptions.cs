@@ -1,0 +1,151 @@
+using KinesisGrains.Streaming.Kinesis.Leasing;
+
+namespace KinesisGrains.Streaming.Kinesis.Source;
+
+/// <summary>
+/// What the silo reads and how: the stream, where to start without a checkpoint, and the fetch and checkpoint
+/// cadence. Names and defaults follow the Spark and Databricks Kinesis connectors.
+/// </summary>
+public sealed class KinesisSourceOptions
+{
+    public const int MaxRecordsPerFetchLimit = 10_000;
+    public static readonly TimeSpan MinFetchPeriodFloor = TimeSpan.FromMilliseconds(200);
+
+    public string StreamName { get; set; } = "";
+
+    /// <summary>Where a shard without a checkpoint starts: TRIM_HORIZON, LATEST or AT_TIMESTAMP.</summary>
+    public string InitialPosition { get; set; } = SentinelCheckpoint.Latest;
+
+    /// <summary>The start time for AT_TIMESTAMP.</summary>
+    public DateTimeOffset? InitialTimestamp { get; set; }
+
+    /// <summary>Records asked for per GetRecords call (1..10,000).</summary>
+    public int MaxRecordsPerFetch { get; set; } = MaxRecordsPerFetchLimit;
+
+    /// <summary>The shortest time between two GetRecords calls on a shard (Kinesis allows 5 calls/s per shard).</summary>
+    public TimeSpan MinFetchPeriod { get; set; } = TimeSpan.FromMilliseconds(400);
+
+    /// <summary>How often the shard list is refreshed to find new shards after resharding.</summary>
+    public TimeSpan ShardFetchInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often a shard's checkpoint is written to DynamoDB (always on graceful stop and at shard end).</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The most a shard is read at, in MB/s (Kinesis allows 2 MB/s per shard for all consumers together).</summary>
+    public double MaxFetchRate { get; set; } = 1.0;
+
+    /// <summary>
+    /// The longest fetched data waits in the buffer before it is handed to processing: when the oldest buffered page of
+    /// a shard is older, that shard's fetching pauses until processing catches up.
+    /// </summary>
+    public TimeSpan MaxFetchDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Soft limit on fetched bytes held in memory across all shards; beyond it pages spill to disk, in order. 512 MiB
+    /// default: on a 24 GB machine it leaves most memory to RocksDB's block cache and memtables and to grain
+    /// activations, and it holds minutes of data at the 2 MB/s a shard can be read.
+    /// </summary>
+    public long FetchBufferSize { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>Where spilled pages go; empty: a folder under the silo's data folder.</summary>
+    public string? FetchBufferSpillDirectory { get; set; }
+
+    /// <summary>How many shards one fetch worker serves: their GetRecords calls take turns.</summary>
+    public int ShardsPerTask { get; set; } = 5;
+
+    /// <summary>How long a shard's fetching sleeps after Kinesis throttles it (its fetch size is halved too).</summary>
+    public TimeSpan ThrottleBackoff { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A lease whose counter has not moved for this long is taken as abandoned by its owner (the KCL's failover
+    /// time). Held leases are renewed three times per period.
+    /// </summary>
+    public TimeSpan LeaseFailoverTime { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Places each keyed-state partition on the silo reading the shard that feeds it, and moves it (with a hand-over
+    /// snapshot, at a checkpoint barrier) when that shard settles on another silo; false leaves placement to Orleans.
+    /// </summary>
+    public bool PlacePartitionsNearShards { get; set; } = true;
+
+    /// <summary>
+    /// The KCL's rule after resharding: a KPL aggregate with any record whose hash key is outside the shard's range is
+    /// dropped whole (a producer with a stale shard map aggregated records of several shards). Drops are counted and
+    /// logged, never silent.
+    /// </summary>
+    public bool DropAggregatesOutsideShardRange { get; set; } = true;
+
+    /// <summary>
+    /// When the stream was deleted and created again under the same name, delete the old checkpoints and local state
+    /// and start afresh (else the silo refuses to start).
+    /// </summary>
+    public bool ResetIfStreamRecreated { get; set; }
+
+    public IEnumerable<string> Validate()
+    {
+        if (LeaseFailoverTime < TimeSpan.FromMilliseconds(300))
+        {
+            yield return $"Kinesis:LeaseFailoverTime must be at least 300 ms; it is {LeaseFailoverTime}.";
+        }
+
+        if (string.IsNullOrWhiteSpace(StreamName))
+        {
+            yield return "Kinesis:StreamName is required.";
+        }
+
+        if (InitialPosition is not (SentinelCheckpoint.TrimHorizon or SentinelCheckpoint.Latest or SentinelCheckpoint.AtTimestamp))
+        {
+            yield return $"Kinesis:InitialPosition must be TRIM_HORIZON, LATEST or AT_TIMESTAMP; it is '{InitialPosition}'.";
+        }
+
+        if (InitialPosition == SentinelCheckpoint.AtTimestamp && InitialTimestamp is null)
+        {
+            yield return "Kinesis:InitialTimestamp is required when Kinesis:InitialPosition is AT_TIMESTAMP.";
+        }
+
+        if (MaxRecordsPerFetch is < 1 or > MaxRecordsPerFetchLimit)
+        {
+            yield return $"Kinesis:MaxRecordsPerFetch must be between 1 and {MaxRecordsPerFetchLimit}; it is {MaxRecordsPerFetch}.";
+        }
+
+        if (MinFetchPeriod < MinFetchPeriodFloor)
+        {
+            yield return $"Kinesis:MinFetchPeriod must be at least {MinFetchPeriodFloor.TotalMilliseconds} ms (Kinesis allows 5 GetRecords calls per second per shard); it is {MinFetchPeriod.TotalMilliseconds} ms.";
+        }
+
+        if (MaxFetchRate is <= 0 or > 2.0 || double.IsNaN(MaxFetchRate))
+        {
+            yield return $"Kinesis:MaxFetchRate must be above 0 and at most 2.0 MB/s (the per-shard read limit); it is {MaxFetchRate}.";
+        }
+
+        if (MaxFetchDuration <= TimeSpan.Zero)
+        {
+            yield return $"Kinesis:MaxFetchDuration must be positive; it is {MaxFetchDuration}.";
+        }
+
+        if (FetchBufferSize < 1024 * 1024)
+        {
+            yield return $"Kinesis:FetchBufferSize must be at least 1 MiB; it is {FetchBufferSize} bytes.";
+        }
+
+        if (ShardsPerTask < 1)
+        {
+            yield return $"Kinesis:ShardsPerTask must be at least 1; it is {ShardsPerTask}.";
+        }
+
+        if (ThrottleBackoff < TimeSpan.Zero)
+        {
+            yield return $"Kinesis:ThrottleBackoff must not be negative; it is {ThrottleBackoff}.";
+        }
+
+        if (ShardFetchInterval <= TimeSpan.Zero)
+        {
+            yield return $"Kinesis:ShardFetchInterval must be positive; it is {ShardFetchInterval}.";
+        }
+
+        if (CheckpointInterval < TimeSpan.Zero)
+        {
+            yield return $"Kinesis:CheckpointInterval must not be negative; it is {CheckpointInterval}.";
+        }
+    }
+}

@@ -1,9 +1,0 @@
-using Orleans;
-
-namespace KinesisGrains.DynamoDb.Tests.Grains;
-
-/// <summary>Says where its activation runs: which silo answered a call.</summary>
-public interface ISiloLocatorGrain : IGrainWithStringKey
-{
-    Task<string> GetSiloAsync();
-}
