@@ -103,8 +103,20 @@ public sealed partial class PartitionStateStores : IDisposable
             }
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(directory)!);
-        var store = RocksDbKeyValueStore.Open(directory, _storeOptions.ToRocksDbOptions(disableWal: Snapshots is not null), _cache);
+        // On a thread of its own: creating or opening a RocksDB blocks on file IO (fsync of the MANIFEST, CURRENT and
+        // the folder) for tens to hundreds of milliseconds. Run in the activation's turn, 16 partitions activating at
+        // once held every thread-pool thread of a 2-core silo for ~2 s (".NET Thread Pool execution stalled"), and
+        // every receiver and pulling agent with them.
+        var options = _storeOptions.ToRocksDbOptions(disableWal: Snapshots is not null);
+        var store = await Task.Factory.StartNew(
+            () =>
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(directory)!);
+                return RocksDbKeyValueStore.Open(directory, options, _cache);
+            },
+            cancellationToken,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
         var open = new PartitionStore(partitionId, store, writer, restore, closed => _open.TryRemove(new KeyValuePair<string, PartitionStore>(closed.PartitionId, closed)));
         _open[partitionId] = open;
         return open;

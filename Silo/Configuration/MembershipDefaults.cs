@@ -15,6 +15,9 @@ public static class MembershipDefaults
     /// without a snapshot, a replay). Now three probes in a row must fail (2 s initial timeout, which Orleans adapts
     /// between 1 and 8 s), and two silos must vote; Orleans asks at most half of the active silos, rounded up, for
     /// votes, so a cluster of two still declares its dead peer alone. Any of it is overridden under <c>Membership</c>.
+    /// These stay slow on purpose: a killed silo (the common failure) is declared dead within ~0.3 s without them, by
+    /// <see cref="Hosting.RefusedConnectionDetector"/> (its port refuses connections, which a paused silo's never does),
+    /// so they only decide for silos that stopped answering without dying: paused ones and lost hosts.
     /// </summary>
     public static ClusterMembershipOptions Tuned() => new()
     {

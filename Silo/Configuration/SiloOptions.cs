@@ -38,6 +38,12 @@ public sealed class SiloOptions
     /// <summary>The IP address other silos and clients reach this silo at; the silo also listens on it.</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>
+    /// With <c>Clustering=DynamoDB</c>: a silo whose endpoint refuses connections (no process listens there any more)
+    /// is declared dead at once instead of after Orleans' missed probes and votes (see <c>RefusedConnectionDetector</c>).
+    /// </summary>
+    public bool DeclareDeadOnRefusedConnection { get; set; } = true;
+
     public IEnumerable<string> Validate()
     {
         if (string.IsNullOrWhiteSpace(ApplicationName))

@@ -56,6 +56,13 @@ internal static class SiloClusteringSetup
 
             // Only a cluster of many silos has failures to detect; localhost clustering keeps Orleans' defaults, as before.
             silo.Configure<ClusterMembershipOptions>(o => MembershipDefaults.CopyTo(configuration.Membership, o));
+
+            // A killed silo's port refuses connections at once; a paused one's does not. See RefusedConnectionDetector.
+            if (options.DeclareDeadOnRefusedConnection)
+            {
+                silo.Services.AddSingleton<RefusedConnectionDetector>();
+                silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => services.GetRequiredService<RefusedConnectionDetector>());
+            }
         }
         else
         {

@@ -17,6 +17,7 @@ public sealed class MembershipConfigurationTests
         Assert.Equal(SiloClustering.Localhost, configuration.Silo.Clustering);
         Assert.Equal("OrleansSilos", configuration.Silo.MembershipTableName);
         Assert.Equal("127.0.0.1", configuration.Silo.AdvertisedAddress);
+        Assert.True(configuration.Silo.DeclareDeadOnRefusedConnection);
 
         // Three missed probes of 2 s and two votes (one in a cluster of two): a second's pause declares nobody dead.
         Assert.Equal(TimeSpan.FromSeconds(2), configuration.Membership.ProbeTimeout);
@@ -47,9 +48,11 @@ public sealed class MembershipConfigurationTests
             ("Snapshots:Bucket", "orders-state"),
             ("Membership:ProbeTimeout", "00:00:03"),
             ("Membership:NumVotesForDeathDeclaration", "3"),
-            ("Membership:defunctSiloExpiration", "1.00:00:00"));
+            ("Membership:defunctSiloExpiration", "1.00:00:00"),
+            ("Silo:DeclareDeadOnRefusedConnection", "false"));
 
         Assert.Empty(configuration.Validate());
+        Assert.False(configuration.Silo.DeclareDeadOnRefusedConnection);
         Assert.Equal(SiloClustering.DynamoDB, configuration.Silo.Clustering);
         Assert.Equal("orders-silos", configuration.Silo.MembershipTableName);
         Assert.Equal("10.0.0.7", configuration.Silo.AdvertisedAddress);
