@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text;
 using KinesisGrains.Abstractions.DeadLetters;
-using KinesisGrains.Abstractions.Diagnostics;
+using KinesisGrains.KeyedState.Diagnostics;
 using KinesisGrains.Abstractions.ExactlyOnce;
 using KinesisGrains.Abstractions.KeyedState;
 using KinesisGrains.Abstractions.Monitoring;
@@ -147,7 +147,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         var shardId = batch.ShardId;
         if (RequestContext.Get(StreamDeliveryContext.SourceSiloKey) is SiloAddress source)
         {
-            (source.Equals(_localSilo) ? AbstractionsMetrics.EventsFromLocalSilo : AbstractionsMetrics.EventsFromOtherSilo).Add(batch.Count);
+            (source.Equals(_localSilo) ? KeyedStateMetrics.EventsFromLocalSilo : KeyedStateMetrics.EventsFromOtherSilo).Add(batch.Count);
         }
 
         var wasRefusing = _ledger.Refusing.Contains(shardId);
@@ -156,7 +156,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         {
             if (newGap)
             {
-                AbstractionsMetrics.PartitionGaps.Add(1);
+                KeyedStateMetrics.PartitionGaps.Add(1);
                 LogGap(_logger, StateName, Partition, shardId, _ledger.CoverageOf(shardId).Covered?.ToString() ?? "nothing", batch.From?.ToString() ?? "origin");
             }
 
@@ -234,7 +234,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
                 gaps.Add(gap);
                 if (!known)
                 {
-                    AbstractionsMetrics.PartitionGaps.Add(1);
+                    KeyedStateMetrics.PartitionGaps.Add(1);
                 }
 
                 LogUncovered(_logger, StateName, Partition, barrier.ShardId, gap.HoldsUpTo?.ToString() ?? "nothing", barrier.LastSent?.ToString() ?? "origin");
@@ -379,7 +379,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             return;
         }
 
-        AbstractionsMetrics.PartitionMoves.Add(1);
+        KeyedStateMetrics.PartitionMoves.Add(1);
         LogMoving(_logger, StateName, Partition, home.Silo.ToString());
         DeactivateOnIdle();
     }
@@ -476,8 +476,8 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             WriteDirty();
         }
 
-        AbstractionsMetrics.EventsApplied.Add(applied);
-        AbstractionsMetrics.DuplicatesSkipped.Add(skipped);
+        KeyedStateMetrics.EventsApplied.Add(applied);
+        KeyedStateMetrics.DuplicatesSkipped.Add(skipped);
         _eventsApplied += applied;
         _applyTicks += Stopwatch.GetTimestamp() - applyStarted - (_writeTicks - writesBefore);
     }
@@ -637,7 +637,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         _unwrittenEvents = 0;
         var written = Stopwatch.GetTimestamp() - started;
         _writeTicks += written;
-        AbstractionsMetrics.StateWriteDuration.Record(Stopwatch.GetElapsedTime(0, written).TotalMilliseconds);
+        KeyedStateMetrics.StateWriteDuration.Record(Stopwatch.GetElapsedTime(0, written).TotalMilliseconds);
 
         // Every state in memory is clean now, so any can go; trim to 3/4 to evict in bulk.
         if (_states.Count > _maxStates)

@@ -9,7 +9,7 @@ namespace KinesisGrains.KeyedState.Snapshots;
 /// Every change but <see cref="AcquireAsync"/> is conditional on the caller's token being the partition's current
 /// one, so a writer that a newer one replaced (a deactivation Orleans stopped waiting for, a silo declared dead that
 /// still runs) can no longer reserve ids or commit: those calls throw <see cref="SnapshotFencedException"/>.
-/// Implementations: <c>DynamoDBSnapshotFence</c> (Runtime.DynamoDB) across processes, <see cref="InProcessSnapshotFence"/>
+/// Implementations: <see cref="DynamoDBSnapshotFence"/> across processes, <see cref="InProcessSnapshotFence"/>
 /// within one process.
 /// </remarks>
 public interface ISnapshotFence

@@ -262,7 +262,7 @@ public sealed class S3SnapshotStore : IDisposable
                     return result with { NewestSnapshotId = newest };
                 }
 
-                KinesisGrains.Abstractions.Diagnostics.AbstractionsMetrics.SnapshotFallbacks.Add(1);
+                KinesisGrains.KeyedState.Diagnostics.KeyedStateMetrics.SnapshotFallbacks.Add(1);
                 SnapshotLog.RestoredOlder(_logger, partitionId, id, newest, string.Join("; ", skipped.Select(s => $"{s.SnapshotId}: {s.Reason}")));
                 return result with { NewestSnapshotId = newest, Skipped = skipped };
             }
@@ -276,7 +276,7 @@ public sealed class S3SnapshotStore : IDisposable
 
         // Rule 4: the oldest point a partition can come back to is nothing at all. Starting empty is safe (its ledger
         // proves nothing, so every shard replays from its origin for it) and beats an activation that fails for ever.
-        KinesisGrains.Abstractions.Diagnostics.AbstractionsMetrics.SnapshotFallbacks.Add(1);
+        KinesisGrains.KeyedState.Diagnostics.KeyedStateMetrics.SnapshotFallbacks.Add(1);
         SnapshotLog.RestoredNothing(_logger, partitionId, newest, string.Join("; ", skipped.Select(s => $"{s.SnapshotId}: {s.Reason}")));
         return null;
     }

@@ -1,7 +1,7 @@
 using KinesisGrains.KeyedState.RocksDb;
 using KinesisGrains.KeyedState.Snapshots;
 using KinesisGrains.KeyedState.Storage;
-using KinesisGrains.Abstractions.Diagnostics;
+using KinesisGrains.KeyedState.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace KinesisGrains.KeyedState.Storage;
@@ -95,7 +95,7 @@ public sealed partial class PartitionStateStores : IDisposable
                 restore = new PartitionRestore(
                     restored.Manifest.SnapshotId, restored.NewestSnapshotId, restored.Skipped, restored.Metadata, restored.FilesDownloaded, restored.FilesReused);
                 LogRestored(_logger, partitionId, restored.Manifest.SnapshotId, restored.FilesDownloaded, restored.FilesReused);
-                AbstractionsMetrics.PartitionRestores.Add(1);
+                KeyedStateMetrics.PartitionRestores.Add(1);
             }
             else
             {

@@ -1,7 +1,9 @@
+using KinesisGrains.Abstractions.Diagnostics;
+using KinesisGrains.Clustering.DynamoDB;
+using KinesisGrains.KeyedState.Diagnostics;
+using KinesisGrains.Silo.Configuration;
 using KinesisGrains.Streaming.Kinesis.Diagnostics;
 using KinesisGrains.Streaming.Kinesis.Monitoring;
-using KinesisGrains.Abstractions.Diagnostics;
-using KinesisGrains.Silo.Configuration;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
@@ -14,7 +16,7 @@ namespace KinesisGrains.Silo.Monitoring;
 public static class MetricsExport
 {
     /// <summary>Our meters, in the order they are added to the exporter.</summary>
-    public static IReadOnlyList<string> Meters { get; } = [StreamingMetrics.MeterName, StreamingKinesisMetrics.MeterName, AbstractionsMetrics.MeterName];
+    public static IReadOnlyList<string> Meters { get; } = [StreamingKinesisMetrics.MeterName, KeyedStateMetrics.MeterName, AbstractionsMetrics.MeterName, MembershipMetrics.MeterName];
 
     public const string OrleansMeterName = "Microsoft.Orleans";
 

@@ -2,10 +2,13 @@ using System.Diagnostics.Metrics;
 
 namespace KinesisGrains.Streaming.Kinesis.Diagnostics;
 
-/// <summary>The Kinesis source's meter: <c>KinesisGrains.Kinesis</c>.</summary>
+/// <summary>
+/// The assembly's one meter, <c>KinesisGrains.Streaming.Kinesis</c>: the fetch counters here, and the instruments of
+/// <see cref="Monitoring.StreamingMetrics"/>, <see cref="Kpl.KplMetrics"/> and the fetch buffers on the same meter.
+/// </summary>
 public static class StreamingKinesisMetrics
 {
-    public const string MeterName = "KinesisGrains.Kinesis";
+    public const string MeterName = "KinesisGrains.Streaming.Kinesis";
 
     internal static readonly Meter Meter = new(MeterName);
 

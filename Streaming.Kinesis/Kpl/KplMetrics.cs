@@ -3,12 +3,9 @@ using KinesisGrains.Streaming.Kinesis.Diagnostics;
 
 namespace KinesisGrains.Streaming.Kinesis.Kpl;
 
-/// <summary>KPL counters on the <c>KinesisGrains.Kinesis</c> meter, so drops and corrupt records are never silent.</summary>
+/// <summary>KPL counters on the <c>KinesisGrains.Streaming.Kinesis</c> meter, so drops and corrupt records are never silent.</summary>
 public static class KplMetrics
 {
-    public const string MeterName = StreamingKinesisMetrics.MeterName;
-
-    // One Meter per name: share the Kinesis source's.
     private static readonly Meter s_meter = StreamingKinesisMetrics.Meter;
 
     // One tag array per reason, built once: Add must not allocate on the hot path.

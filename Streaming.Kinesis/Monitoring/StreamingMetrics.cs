@@ -1,19 +1,18 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using KinesisGrains.Abstractions.Monitoring;
+using KinesisGrains.Streaming.Kinesis.Diagnostics;
 
 namespace KinesisGrains.Streaming.Kinesis.Monitoring;
 
 /// <summary>
-/// The <c>KinesisGrains.Streaming</c> meter: source, state, snapshot and dead-letter series recorded from each
+/// Instruments on the <c>KinesisGrains.Streaming.Kinesis</c> meter: source, state, snapshot and dead-letter series recorded from each
 /// progress record (once per commit cycle, off the hot path), at the configured <see cref="MetricsLevel"/> and with
 /// the enabled <see cref="MetricDimensions"/> as tags.
 /// </summary>
 public static class StreamingMetrics
 {
-    public const string MeterName = "KinesisGrains.Streaming";
-
-    private static readonly Meter s_meter = new(MeterName);
+    private static readonly Meter s_meter = StreamingKinesisMetrics.Meter;
 
     public static readonly Counter<long> SourceRecords =
         s_meter.CreateCounter<long>("kgrains.source.records", "{record}", "Records read from Kinesis shards (after KPL de-aggregation)");

@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using KinesisGrains.Abstractions.Diagnostics;
+using KinesisGrains.KeyedState.Diagnostics;
 
 namespace KinesisGrains.Tests;
 
@@ -13,7 +13,7 @@ internal sealed class CounterListener : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == AbstractionsMetrics.MeterName && instrument.Name == name)
+            if (instrument.Meter.Name == KeyedStateMetrics.MeterName && instrument.Name == name)
             {
                 listener.EnableMeasurementEvents(instrument);
             }

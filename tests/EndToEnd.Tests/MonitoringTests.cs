@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using KinesisGrains.Grains.UserActivity;
 using KinesisGrains.Kinesis.Client;
+using KinesisGrains.Streaming.Kinesis.Diagnostics;
 using KinesisGrains.Streaming.Kinesis.Monitoring;
 using KinesisGrains.Abstractions.Monitoring;
 using KinesisGrains.Abstractions.Serialization;
@@ -230,7 +231,7 @@ public sealed class MonitoringTests(LocalCluster cluster) : IClassFixture<LocalC
         {
             InstrumentPublished = (instrument, meters) =>
             {
-                if (instrument.Meter.Name == StreamingMetrics.MeterName)
+                if (instrument.Meter.Name == StreamingKinesisMetrics.MeterName)
                 {
                     meters.EnableMeasurementEvents(instrument);
                 }

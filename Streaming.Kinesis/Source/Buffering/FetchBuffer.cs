@@ -14,7 +14,7 @@ namespace KinesisGrains.Streaming.Kinesis.Source.Buffering;
 /// <remarks>Thread-safe. Disposing it deletes every spill file and fails pending and later calls with <see cref="ObjectDisposedException"/>.</remarks>
 public sealed class FetchBuffer : IDisposable
 {
-    public const string MeterName = "KinesisGrains.Kinesis";
+    public const string MeterName = Diagnostics.StreamingKinesisMetrics.MeterName;
 
     // Spill file names: kgrains-{process id}-{buffer id}-{shard}-{segment}.spill
     private const string SpillFilePrefix = "kgrains-";

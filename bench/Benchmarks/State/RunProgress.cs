@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
-using KinesisGrains.Abstractions.Diagnostics;
+using KinesisGrains.KeyedState.Diagnostics;
 
 namespace KinesisGrains.Benchmarks.State;
 
 /// <summary>
 /// Counts events consumed in a run and notes the moment the last one was: the partition grains report applied events
-/// through <see cref="AbstractionsMetrics.EventsApplied"/> after each delivery's RocksDB write, the delivery probes call
+/// through <see cref="KeyedStateMetrics.EventsApplied"/> after each delivery's RocksDB write, the delivery probes call
 /// <see cref="Add"/> themselves. Also sums the grains' own apply-and-write times. One per silo, reset per run.
 /// </summary>
 public sealed class RunProgress : IDisposable
@@ -21,10 +21,10 @@ public sealed class RunProgress : IDisposable
     public RunProgress()
     {
         // Created first: initialized inside the callback, its instruments would be published while its fields are still null.
-        RuntimeHelpers.RunClassConstructor(typeof(AbstractionsMetrics).TypeHandle);
+        RuntimeHelpers.RunClassConstructor(typeof(KeyedStateMetrics).TypeHandle);
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (ReferenceEquals(instrument, AbstractionsMetrics.EventsApplied) || ReferenceEquals(instrument, AbstractionsMetrics.StateWriteDuration))
+            if (ReferenceEquals(instrument, KeyedStateMetrics.EventsApplied) || ReferenceEquals(instrument, KeyedStateMetrics.StateWriteDuration))
             {
                 listener.EnableMeasurementEvents(instrument, this);
             }

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using KinesisGrains.Streaming.Kinesis.Diagnostics;
 using KinesisGrains.Streaming.Kinesis.Kpl;
 
 namespace KinesisGrains.Tests.Kpl;
@@ -17,7 +18,7 @@ internal sealed class KplMetricsCapture : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == KplMetrics.MeterName && instrument.Name.StartsWith("kgrains.kpl.", StringComparison.Ordinal))
+            if (instrument.Meter.Name == StreamingKinesisMetrics.MeterName && instrument.Name.StartsWith("kgrains.kpl.", StringComparison.Ordinal))
             {
                 listener.EnableMeasurementEvents(instrument);
             }
