@@ -41,15 +41,13 @@ public static class KinesisStreamingExtensions
         this ISiloBuilder builder, string name, Action<KinesisStreamOptions> configure, IStreamMessageHandler<TEvent>? handler = null)
     {
         builder.Services.AddOptions<KinesisStreamOptions>(name).Configure(configure);
+        builder.Services.AddSingleton<IConfigurationValidator>(services =>
+            new KinesisStreamOptionsValidator(services.GetRequiredService<IOptionsMonitor<KinesisStreamOptions>>(), name));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddKeyedSingleton(name, (services, _) =>
         {
+            // Checked by KinesisStreamOptionsValidator before the silo starts.
             var options = services.GetRequiredService<IOptionsMonitor<KinesisStreamOptions>>().Get(name);
-            var errors = options.Validate().ToList();
-            if (errors.Count > 0)
-            {
-                throw new OptionsValidationException(name, typeof(KinesisStreamOptions), errors);
-            }
 
             var loggers = services.GetRequiredService<ILoggerFactory>();
             var kinesis = options.HttpHandler is { } httpHandler
