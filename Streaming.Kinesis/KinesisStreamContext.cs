@@ -122,8 +122,11 @@ public sealed class KinesisStreamContext : IAsyncDisposable
     /// A container Orleans gave up delivering: its cache never reports it purged, so the shard's receiver counts it
     /// done here instead. The partition it was for does not hold it, and the next barrier finds that gap.
     /// </summary>
-    internal void NoteDeliveryFailure(string shardId, KinesisSequenceToken token) =>
+    internal void NoteDeliveryFailure(string shardId, KinesisSequenceToken token)
+    {
         _deliveryFailures.GetOrAdd(shardId, static _ => new()).Enqueue(token);
+        Checkpointer.RequestEarlyCycle();
+    }
 
     internal bool TryTakeDeliveryFailure(string shardId, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out KinesisSequenceToken token)
     {
