@@ -99,11 +99,11 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             throw new InvalidOperationException($"{StateName} partition {Partition} cannot open its state: {exception.GetType().Name}: {exception.Message}");
         }
 
-        _ledger = LoadLedger();
+        _ledger = PartitionLedgerStore.Load(Store);
 
         // What the store holds is durable (a restored snapshot) or goes with the state it holds: write out the
         // letters a crash left staged before new ones join them.
-        ShipDeadLetters(CollectDeadLetters());
+        ShipDeadLetters(StagedDeadLetters.Collect(Store));
 
         // Holds a RocksDB and its caches: idle collection would only make the next event pay to reopen it.
         DelayDeactivation(TimeSpan.FromDays(3650));
@@ -242,9 +242,9 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         }
 
         var epoch = _ledger.NextEpoch();
-        WriteLedger();
+        PartitionLedgerStore.Write(Store, _ledger);
         // Collected in the same step as the checkpoint: exactly the letters its snapshot holds, shipped once it is durable.
-        _deadLettersToShip = (epoch, CollectDeadLetters());
+        _deadLettersToShip = (epoch, StagedDeadLetters.Collect(Store));
         StartDurable();
         if (barriers.Length > 0)
         {
@@ -288,7 +288,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     /// <summary>Makes everything written so far durable and waits for it (a write call, a hand-over).</summary>
     private async Task MakeDurableAsync()
     {
-        var letters = CollectDeadLetters();
+        var letters = StagedDeadLetters.Collect(Store);
         StartDurable();
         await _durable.Upload;
         ShipDeadLetters(letters);
@@ -494,7 +494,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         _unwrittenEvents = 0;
         _batchDeadLetters.Clear();
         _unwrittenDeadLetters.Clear();
-        _ledger = LoadLedger();
+        _ledger = PartitionLedgerStore.Load(Store);
     }
 
     /// <summary>
@@ -533,7 +533,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
     /// <summary>
     /// Stages a dead letter of the batch being applied: with the batch, it goes into the store's next write with the
-    /// state and marks (<see cref="PutDeadLetters"/>), and is written out once a barrier made it durable.
+    /// state and marks (<see cref="StagedDeadLetters.Put"/>), and is written out once a barrier made it durable.
     /// </summary>
     private void StageDeadLetter(in StreamEventInfo info, byte[] data, string reason)
     {
@@ -542,32 +542,8 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         _batchDeadLetters.Add(new StagedDeadLetter(_ledger.Epoch + 1, letter));
     }
 
-    private void PutDeadLetters(IKeyValueBatch batch)
-    {
-        foreach (var staged in _unwrittenDeadLetters)
-        {
-            var letter = staged.Letter;
-            batch.Put(StateKeys.DeadLetter(letter.ShardId, letter.SequenceNumber, letter.SubSequenceNumber), JsonSerializer.SerializeToUtf8Bytes(staged, StateSerializer.Options));
-        }
-
-        _unwrittenDeadLetters.Clear();
-    }
-
-    /// <summary>The dead letters staged in the store: in a barrier, the ones it makes durable (read before its snapshot).</summary>
-    private List<(byte[] Key, StagedDeadLetter Staged)> CollectDeadLetters()
-    {
-        var letters = new List<(byte[] Key, StagedDeadLetter Staged)>();
-        var (lower, upper) = StateKeys.DeadLetterRange;
-        Store.Scan(lower, upper, (key, value) =>
-        {
-            letters.Add((key.ToArray(), JsonSerializer.Deserialize<StagedDeadLetter>(value, StateSerializer.Options)!));
-            return true;
-        });
-        return letters;
-    }
-
     /// <summary>
-    /// Writes out dead letters a barrier made durable (<see cref="CollectDeadLetters"/> before it), one file per
+    /// Writes out dead letters a barrier made durable (<see cref="StagedDeadLetters.Collect"/> before it), one file per
     /// epoch they were staged for, then deletes them from the store. Idempotent: a crash before the delete is durable
     /// hands the same letters over again, and the queue leaves out what it has. On failure they stay staged for the
     /// next barrier.
@@ -628,8 +604,9 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             }
         }
 
-        PutDeadLetters(batch);
-        PutLedger(batch);
+        StagedDeadLetters.Put(batch, _unwrittenDeadLetters);
+        _unwrittenDeadLetters.Clear();
+        PartitionLedgerStore.Put(batch, _ledger);
         store.Write(batch);
         _keysWritten += _dirty.Count;
         _dirty.Clear();
@@ -688,59 +665,6 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
     private TState? LoadState(string key) =>
         Store.Get(StateKeys.State(key)) is { } bytes ? StateSerializer.Deserialize<TState>(bytes) : null;
-
-    /// <summary>The ledger as the store holds it (marks, coverage, epoch).</summary>
-    private PartitionLedger LoadLedger()
-    {
-        var marks = LoadPositions(StateKeys.HighWaterMarkRange);
-        var covered = LoadPositions(StateKeys.CoveredRange);
-        var entries = marks.Keys.Union(covered.Keys, StringComparer.Ordinal)
-            .Select(shardId => KeyValuePair.Create(
-                shardId,
-                new ShardCoverage(marks.TryGetValue(shardId, out var mark) ? mark : null, covered.TryGetValue(shardId, out var c) ? c : null)));
-        var epoch = Store.Get(StateKeys.Epoch) is { } bytes ? long.Parse(Encoding.UTF8.GetString(bytes), System.Globalization.CultureInfo.InvariantCulture) : 0;
-        return new PartitionLedger(entries, epoch);
-    }
-
-    /// <summary>Writes the ledger's changes and epoch on their own (at a barrier, after the states were written).</summary>
-    private void WriteLedger()
-    {
-        var store = Store;
-        using var batch = store.CreateBatch();
-        PutLedger(batch);
-        store.Write(batch);
-    }
-
-    private void PutLedger(IKeyValueBatch batch)
-    {
-        foreach (var (shardId, coverage) in _ledger.TakeChanged())
-        {
-            if (coverage.Mark is { } mark)
-            {
-                batch.Put(StateKeys.HighWaterMark(shardId), Encoding.UTF8.GetBytes(mark.ToString()));
-            }
-
-            if (coverage.Covered is { } covered)
-            {
-                batch.Put(StateKeys.Covered(shardId), Encoding.UTF8.GetBytes(covered.ToString()));
-            }
-        }
-
-        batch.Put(StateKeys.Epoch, Encoding.UTF8.GetBytes(_ledger.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-    }
-
-    private Dictionary<string, Position> LoadPositions((byte[] Lower, byte[] Upper) range)
-    {
-        var into = new Dictionary<string, Position>(StringComparer.Ordinal);
-        Store.Scan(range.Lower, range.Upper, (key, value) =>
-        {
-            var text = Encoding.UTF8.GetString(value);
-            var slash = text.LastIndexOf('/');
-            into[StateKeys.ShardIdOf(key)] = new Position(text[..slash], long.Parse(text[(slash + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-            return true;
-        });
-        return into;
-    }
 
     /// <summary>A delivery applied but not yet written: what a key's restore after a failed event replays.</summary>
     private readonly record struct UnwrittenBatch(KeyedEventBatch<TEvent> Batch, Position? MarkBefore, HashSet<int>? Failed);
