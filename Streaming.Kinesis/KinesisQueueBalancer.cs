@@ -128,8 +128,7 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
 
         if (options.PlacePartitionsNearShards)
         {
-            var active = _membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => (m.Name, m.SiloAddress));
-            _context.Placement.Update(shards, byId.Values, active);
+            _context.Placement.Update(shards, byId.Values, ActiveSilos());
         }
 
         var changed = false;
@@ -229,9 +228,24 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
             }
         }
 
+        // Leases taken in this pass (a dead silo's, after a failover): place their partitions here now, so the first
+        // delivery activates them next to this reader instead of wherever default placement puts them.
+        if (changed && options.PlacePartitionsNearShards)
+        {
+            foreach (var lease in _context.HeldLeases)
+            {
+                byId[lease.LeaseKey] = lease;
+            }
+
+            _context.Placement.Update(shards, byId.Values, ActiveSilos());
+        }
+
         _context.NoteSynced(shards.Count(s => !(byId.TryGetValue(s.ShardId, out var ended) && ended.IsShardEnd)), activeSilos);
         return changed;
     }
+
+    private IEnumerable<(string Name, SiloAddress Silo)> ActiveSilos() =>
+        _membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => (m.Name, m.SiloAddress));
 
     /// <summary>Names of silos Orleans declared dead (and not back under the same name): their leases are free.</summary>
     private HashSet<string> DeadOwners()

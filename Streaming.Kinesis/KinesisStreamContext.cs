@@ -154,6 +154,9 @@ public sealed class KinesisStreamContext : IAsyncDisposable
     public ShardLease LeaseOf(string shardId) =>
         _held.TryGetValue(shardId, out var lease) ? lease : throw new InvalidOperationException($"This silo holds no lease of shard {shardId}.");
 
+    /// <summary>The leases this silo holds, as it last took or renewed them.</summary>
+    public IReadOnlyCollection<ShardLease> HeldLeases => _held.Values.ToList();
+
     /// <summary>The shards whose leases this silo holds.</summary>
     public IReadOnlyCollection<string> HeldShards => _held.Keys.ToList();
 
