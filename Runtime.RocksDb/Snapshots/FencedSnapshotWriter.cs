@@ -19,15 +19,23 @@ namespace KinesisGrains.RocksDb.Snapshots;
 /// </remarks>
 public sealed class FencedSnapshotWriter
 {
+    // How soon a listing prune that failed is tried again (at most the grace period).
+    private static readonly TimeSpan ListingRetry = TimeSpan.FromMinutes(1);
+
     private readonly S3SnapshotStore _store;
     private readonly ISnapshotFence _fence;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly IReadOnlyList<long> _restoreCandidates;
     private readonly long _minimumId;
+    private readonly HashSet<long> _dropped = [];
     private IReadOnlyList<long> _retained;
     private long _latest;
     private volatile bool _fenced;
+
+    // The first prune of a writer lists the partition (leftovers of earlier writers); later ones delete the snapshots
+    // that left the retained list by id, and list again only once per grace period (nothing younger can go anyway).
+    private DateTime _nextListingPrune = DateTime.MinValue;
 
     private FencedSnapshotWriter(
         S3SnapshotStore store, ISnapshotFence fence, ILogger logger, string partitionId, long token, long latest,
@@ -124,12 +132,13 @@ public sealed class FencedSnapshotWriter
             var retained = RetainedSnapshotIds.Append(id).Distinct().Order().ToList();
             retained = retained.Skip(Math.Max(0, retained.Count - _store.SnapshotsToRetain)).ToList();
             await Fenced(() => _fence.CommitAsync(PartitionId, WriterToken, LatestSnapshotId, id, retained, cancellationToken)).ConfigureAwait(false);
+            _dropped.UnionWith(RetainedSnapshotIds.Except(retained));
             Interlocked.Exchange(ref _latest, id);
             Volatile.Write(ref _retained, retained);
 
             try
             {
-                await PruneCoreAsync(cancellationToken).ConfigureAwait(false);
+                await PruneCoreAsync(listing: DateTime.UtcNow >= _nextListingPrune, cancellationToken).ConfigureAwait(false);
             }
             catch (SnapshotFencedException)
             {
@@ -149,8 +158,8 @@ public sealed class FencedSnapshotWriter
     }
 
     /// <summary>
-    /// Deletes what no retained snapshot names and is older than the grace period, if this writer still holds the
-    /// partition.
+    /// Deletes what no retained snapshot names and is older than the grace period (found by listing the partition's
+    /// objects), if this writer still holds the partition. Commits prune on their own, listing only now and then.
     /// </summary>
     /// <exception cref="SnapshotFencedException">A newer writer holds the partition; nothing was deleted.</exception>
     public async Task<SnapshotPruneResult> PruneAsync(CancellationToken cancellationToken = default)
@@ -158,7 +167,7 @@ public sealed class FencedSnapshotWriter
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await PruneCoreAsync(cancellationToken).ConfigureAwait(false);
+            return await PruneCoreAsync(listing: true, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -166,7 +175,12 @@ public sealed class FencedSnapshotWriter
         }
     }
 
-    private async Task<SnapshotPruneResult> PruneCoreAsync(CancellationToken cancellationToken)
+    /// <param name="listing">
+    /// Also list the partition's objects and delete every unreferenced one older than the grace period; otherwise only
+    /// the committed snapshots that left the retained list are deleted, by id (the pointer is the truth of which
+    /// manifests exist; a listing costs a request per 1,000 objects and grows with the grace period).
+    /// </param>
+    private async Task<SnapshotPruneResult> PruneCoreAsync(bool listing, CancellationToken cancellationToken)
     {
         ThrowIfFenced("prune");
         var pointer = await _fence.ReadAsync(PartitionId, cancellationToken).ConfigureAwait(false);
@@ -178,7 +192,19 @@ public sealed class FencedSnapshotWriter
 
         // The same as this writer's list while it holds the token; the union only matters for adopted snapshots.
         var retained = pointer.RetainedSnapshotIds.Union(RetainedSnapshotIds).ToList();
-        return await _store.PruneAsync(PartitionId, retained, cancellationToken).ConfigureAwait(false);
+        var result = await _store.PruneDroppedAsync(PartitionId, [.. _dropped], retained, cancellationToken).ConfigureAwait(false);
+        _dropped.Clear();
+        if (!listing)
+        {
+            return result;
+        }
+
+        // Until it succeeds, a failed listing is tried again at a later commit, not at every one.
+        var grace = _store.PruneGracePeriod;
+        _nextListingPrune = DateTime.UtcNow + (grace < ListingRetry ? grace : ListingRetry);
+        var listed = await _store.PruneAsync(PartitionId, retained, cancellationToken).ConfigureAwait(false);
+        _nextListingPrune = DateTime.UtcNow + grace;
+        return listed;
     }
 
     private async Task<T> Fenced<T>(Func<Task<T>> call)

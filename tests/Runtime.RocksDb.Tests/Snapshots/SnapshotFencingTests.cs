@@ -188,6 +188,48 @@ public sealed class SnapshotFencingTests(FencingEmulatorFixture emulators) : ICl
     }
 
     [Fact]
+    public async Task Commits_delete_the_snapshots_that_leave_the_retained_list_by_id_and_list_the_partition_only_once_per_grace_period()
+    {
+        var options = await emulators.NewBucketAsync(o => o.SnapshotsToRetain = 2); // the default grace period: 10 minutes
+        var table = emulators.NewTableName();
+        using var client = new RecordingS3Client(options);
+        using var s3 = new S3SnapshotStore(options, client);
+        using var db = new SnapshotDb(2_000);
+        var writer = await FencedSnapshotWriter.AcquireAsync(s3, emulators.NewFence(table), Partition);
+        var listedToAcquire = client.Calls(nameof(client.ListObjectsV2Async)); // a new pointer: it looks for snapshots older than fencing
+
+        // A leftover of an earlier writer: young, so the first commit's listing keeps it, and later commits do not list.
+        var leftover = $"snapshots/{Partition}/shared/000777-0123456789abcdef.sst";
+        await emulators.PutBytesAsync(options.Bucket, leftover, [1, 2, 3]);
+
+        var manifests = new List<SnapshotManifest>();
+        var versions = new List<int[]>();
+        for (var round = 1; round <= 5; round++)
+        {
+            db.SetVersion(Enumerable.Range(round * 100, 300), round);
+            db.Db.Flush();
+            manifests.Add((await writer.CommitAsync(db.Checkpoint(), null)).Manifest);
+            versions.Add(db.Versions.ToArray());
+        }
+
+        Assert.Equal(listedToAcquire + 1, client.Calls(nameof(client.ListObjectsV2Async)));
+        Assert.Equal([4L, 5L], writer.RetainedSnapshotIds);
+        var keys = await emulators.KeysAsync(options.Bucket, $"snapshots/{Partition}/");
+        var kept = manifests[3].Files.Concat(manifests[4].Files).Select(f => f.ObjectKey)
+            .Append($"snapshots/{Partition}/manifests/{4:D20}.json").Append($"snapshots/{Partition}/manifests/{5:D20}.json").Append(leftover)
+            .Distinct().Order(StringComparer.Ordinal);
+        Assert.Equal(kept, keys);
+        Assert.Contains(manifests[0].Files, f => !keys.Contains(f.ObjectKey) && f.ObjectKey.Contains("/private/", StringComparison.Ordinal));
+
+        foreach (var index in new[] { 3, 4 })
+        {
+            var folder = db.NewFolder($"retained-{index + 1}");
+            await s3.RestoreAsync((await s3.GetManifestAsync(Partition, index + 1))!, folder);
+            SnapshotDb.AssertHolds(folder, versions[index]);
+        }
+    }
+
+    [Fact]
     public async Task A_restore_with_the_newest_manifest_corrupt_restores_the_older_one_and_reports_the_fallback()
     {
         var options = await emulators.NewBucketAsync();
