@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using KinesisGrains.Client;
+using KinesisGrains.DynamoDb.Snapshots;
 using KinesisGrains.Testing.Faults;
 using Xunit;
 using Xunit.Abstractions;
@@ -88,7 +90,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         // Every partition active with a few snapshots behind it, before the first fault.
         await WaitAsync("every partition active with two snapshots", TimeSpan.FromSeconds(120), async () =>
             (await ClusterView.PartitionHostsAsync(cluster)) is { Count: 8 } hosts
-            && (await Task.WhenAll(hosts.Keys.Select(p => ManifestIdsAsync(s3, cluster, p)))).All(ids => ids.Count >= 2));
+            && (await Task.WhenAll(hosts.Keys.Select(p => CommittedSnapshotsAsync(s3, cluster, p)))).All(ids => ids.Count >= 2));
         Log("warmed up: 8 partitions active, each with snapshots");
 
         var round = 0;
@@ -244,8 +246,10 @@ public sealed class FaultTests(ITestOutputHelper output)
         var lost = new List<(string Partition, long Newest, string Fault)>();
         foreach (var (partition, corrupt) in partitions.Zip([false, true]))
         {
-            var ids = await ManifestIdsAsync(s3, cluster, partition);
-            Assert.True(ids.Count >= 2, $"{partition} has {ids.Count} snapshots: nothing to fall back to");
+            // The newest committed snapshot (the pointer's), not the newest listed manifest: the killed silo may have
+            // uploaded a manifest it never committed, and losing that one would make no restore fall back.
+            var ids = await CommittedSnapshotsAsync(s3, cluster, partition);
+            Assert.True(ids.Count >= 2, $"{partition} has {ids.Count} committed snapshots retained: nothing to fall back to");
             var newest = ids[^1];
             var manifest = await ManifestKeyAsync(s3, cluster, partition, newest) ?? throw new InvalidOperationException($"The manifest of snapshot {newest} of {partition} is gone.");
             if (corrupt)
@@ -269,7 +273,7 @@ public sealed class FaultTests(ITestOutputHelper output)
             }
 
             lost.Add((partition, newest, corrupt ? "newest manifest corrupted" : "newest snapshot deleted"));
-            Log($"{partition}: {lost[^1].Fault} (snapshot {newest} of {ids.Count})");
+            Log($"{partition}: {lost[^1].Fault} (snapshot {newest}; retained {string.Join(", ", ids)})");
         }
 
         Log($"SIGKILL {victim.Name}, host of {string.Join(" and ", partitions)}, before the S3 changes");
@@ -505,14 +509,26 @@ public sealed class FaultTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Snapshot ids with a manifest of <paramref name="partition"/>, ascending.</summary>
-    private static async Task<List<long>> ManifestIdsAsync(IAmazonS3 s3, ProcessCluster cluster, string partition) =>
-        await ManifestsPrefixAsync(s3, cluster, partition) is { } prefix
-            ? [.. (await ListAsync(s3, cluster.Stream, prefix))
-                .Where(k => k.EndsWith(".json", StringComparison.Ordinal))
-                .Select(k => long.Parse(Path.GetFileNameWithoutExtension(k), CultureInfo.InvariantCulture))
-                .Order()]
-            : [];
+    /// <summary>
+    /// The committed snapshots of <paramref name="partition"/> that its writer retains, ascending, the latest last: the
+    /// silos' snapshot pointer row (DynamoDB table <c>{application}-snapshots</c>), as the silos' restores see them.
+    /// </summary>
+    private static async Task<List<long>> CommittedSnapshotsAsync(IAmazonS3 s3, ProcessCluster cluster, string partition)
+    {
+        // The silos key the rows by bucket and snapshot prefix, which holds the application's incarnation.
+        if (await ManifestsPrefixAsync(s3, cluster, partition) is not { } manifests)
+        {
+            return [];
+        }
+
+        var root = manifests[..^$"{partition}/manifests/".Length];
+        using var fence = new DynamoDBSnapshotFence(
+            new AmazonDynamoDBClient(new BasicAWSCredentials("local", "local"), new AmazonDynamoDBConfig { ServiceURL = cluster.Emulators.DynamoDb.ToString(), AuthenticationRegion = "us-east-1" }),
+            new DynamoDBSnapshotFenceOptions { TableName = $"{cluster.ApplicationName}-snapshots", KeyPrefix = $"{cluster.Stream}/{root}" },
+            ownsClient: true);
+        var pointer = await fence.ReadAsync(partition, CancellationToken.None);
+        return pointer is { LatestSnapshotId: > 0 } ? [.. pointer.RetainedSnapshotIds.Append(pointer.LatestSnapshotId).Distinct().Order()] : [];
+    }
 
     private static async Task<string?> ManifestKeyAsync(IAmazonS3 s3, ProcessCluster cluster, string partition, long id)
     {
