@@ -25,6 +25,9 @@ public sealed class FaultTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan S3Hang = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan DynamoDbOutage = TimeSpan.FromSeconds(30);
+
+    // The checkpoints "after" the S3 hang are read this long before it ends, while every S3 request is still held.
+    private static readonly TimeSpan AfterReadMargin = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan RecoveryLimit = TimeSpan.FromSeconds(150);
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> s_incarnations = new(StringComparer.Ordinal);
 
@@ -315,19 +318,19 @@ public sealed class FaultTests(ITestOutputHelper output)
         await Task.Delay(TimeSpan.FromSeconds(3));
         var before = await ClusterView.CheckpointsAsync(cluster);
         var faulted = proxy.FaultsInjected(FaultInjectingProxy.AnyOperation);
-        while (DateTime.UtcNow < until)
+        while (until - DateTime.UtcNow is var left && left > AfterReadMargin)
         {
             // Requests are held until about the end of the hang, not 60 s from their arrival.
-            await Task.Delay(TimeSpan.FromSeconds(5));
+            await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, (left - AfterReadMargin).TotalSeconds)));
             proxy.ClearFaults();
-            var left = until - DateTime.UtcNow;
-            if (left > TimeSpan.Zero)
-            {
-                proxy.InjectEvery(FaultInjectingProxy.AnyOperation, 1, Fault.Delay(left));
-            }
+            proxy.InjectEvery(FaultInjectingProxy.AnyOperation, 1, Fault.Delay(until - DateTime.UtcNow));
         }
 
+        // Read while S3 still hangs: the held requests go through at the end, and the barriers they held then finish.
         var after = await ClusterView.CheckpointsAsync(cluster);
+        var readBeforeTheEnd = until - DateTime.UtcNow;
+        Assert.True(readBeforeTheEnd > TimeSpan.Zero, $"the silos' checkpoints were read {-readBeforeTheEnd.TotalSeconds:F1} s after S3 came back: no proof they held still");
+        await Task.Delay(readBeforeTheEnd);
         proxy.ClearFaults();
         var held = proxy.FaultsInjected(FaultInjectingProxy.AnyOperation);
         Log($"S3 back; {held} S3 requests were held (from {faulted} 3 s in)");
