@@ -82,6 +82,17 @@ public sealed partial class PartitionStateStores : IDisposable
         var partitionId = PartitionIdOf(stateName, partition);
         FencedSnapshotWriter? writer = null;
         PartitionRestore? restore = null;
+
+        // An earlier activation of the partition in this process still holds the folder's RocksDB (and its lock) when
+        // Orleans stopped waiting for its deactivation, say a hand-over upload stuck on S3, and placed the partition
+        // here again. The writer acquired below fences it (its uploads can no longer be committed), so nothing it holds
+        // can become durable any more: close its store rather than fail to open this one. Its calls in flight finish
+        // first; later ones throw ObjectDisposedException.
+        if (_open.TryGetValue(partitionId, out var earlier))
+        {
+            LogClosingEarlier(_logger, partitionId);
+            earlier.Dispose();
+        }
         if (Snapshots is { } s3)
         {
             writer = await FencedSnapshotWriter.AcquireAsync(s3, _fence!, partitionId, _logger, cancellationToken);
@@ -208,6 +219,9 @@ public sealed partial class PartitionStateStores : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Partition {PartitionId} restored from snapshot {SnapshotId}: {Downloaded} file(s) downloaded, {Reused} reused")]
     private static partial void LogRestored(ILogger logger, string partitionId, long snapshotId, int downloaded, int reused);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {PartitionId}: an earlier activation in this process (a deactivation Orleans stopped waiting for) still holds its store; closing it for the new activation")]
+    private static partial void LogClosingEarlier(ILogger logger, string partitionId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Snapshots are fenced within this process only (no snapshot fence configured): silos sharing the bucket need the DynamoDB snapshot pointer table")]
     private static partial void LogInProcessFence(ILogger logger);

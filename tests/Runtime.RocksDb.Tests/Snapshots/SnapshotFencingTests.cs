@@ -59,6 +59,33 @@ public sealed class SnapshotFencingTests(FencingEmulatorFixture emulators) : ICl
     }
 
     [Fact]
+    public async Task A_new_activation_in_the_same_process_closes_the_store_a_deactivation_still_holds_and_fences_it()
+    {
+        var options = await emulators.NewBucketAsync();
+        var table = emulators.NewTableName();
+        using var folder = new TempDirectory("fencing");
+        using var silo = Silo(folder, "a", options, table);
+
+        var old = await silo.OpenAsync(State, 0, CancellationToken.None);
+        Put(old, "k", "committed");
+        await silo.PersistAsync(old, Covered(1), CancellationToken.None);
+
+        // Its deactivation prepared a hand-over snapshot and waits for S3; Orleans stopped waiting and activates it here again.
+        Put(old, "k", "not-committed");
+        var handOver = silo.PrepareSnapshot(old);
+        using var next = await silo.OpenAsync(State, 0, CancellationToken.None);
+
+        Assert.Equal("committed", Get(next, "k"));
+        Assert.Throws<ObjectDisposedException>(() => Get(old, "k"));
+        await Assert.ThrowsAsync<SnapshotFencedException>(() => silo.UploadAsync(handOver, Covered(2), CancellationToken.None));
+        Assert.Same(next, Assert.Single(silo.OpenStores));
+        old.Dispose(); // the old activation's own close afterwards changes nothing
+        Assert.Same(next, Assert.Single(silo.OpenStores));
+        Put(next, "k", "next");
+        Assert.Equal(2, (await silo.PersistAsync(next, Covered(3), CancellationToken.None))!.Manifest.SnapshotId);
+    }
+
+    [Fact]
     public async Task A_zombie_whose_upload_finished_before_the_hand_off_cannot_commit_and_its_files_are_pruned_later()
     {
         var options = await emulators.NewBucketAsync(o => o.PruneGracePeriod = TimeSpan.Zero);
