@@ -62,6 +62,7 @@ public sealed partial class PartitionStateStores : IDisposable
     /// that is missing or corrupt: <see cref="PartitionStore.Restored"/> says which, and with what coverage.
     /// </summary>
     /// <exception cref="InvalidOperationException">The state cannot be opened (S3, DynamoDB or RocksDB failed); the message says why.</exception>
+    /// <exception cref="TimeoutException">S3 or DynamoDB did not answer (in time); a later attempt may succeed.</exception>
     public async Task<PartitionStore> OpenAsync(string stateName, int partition, CancellationToken cancellationToken)
     {
         try
@@ -70,11 +71,22 @@ public sealed partial class PartitionStateStores : IDisposable
         }
         catch (Exception exception) when (exception is not OperationCanceledException and not InvalidOperationException and not SnapshotCorruptException)
         {
-            // AWS and RocksDB exceptions have no Orleans codec: callers on another silo get the reason as text.
-            throw new InvalidOperationException(
-                $"Partition {PartitionIdOf(stateName, partition)} cannot open its state: {exception.GetType().Name}: {exception.Message}");
+            // AWS and RocksDB exceptions have no Orleans codec: callers on another silo get the reason as text. S3 or
+            // DynamoDB not answering (a hang, an outage) passes, so those callers get a TimeoutException: a later call
+            // activates the partition again (ClusterCallRetry retries it, as it does a failover).
+            var reason = $"Partition {PartitionIdOf(stateName, partition)} cannot open its state: {exception.GetType().Name}: {exception.Message}";
+            throw IsUnavailable(exception) ? new TimeoutException(reason) : new InvalidOperationException(reason);
         }
     }
+
+    private static bool IsUnavailable(Exception exception) => exception switch
+    {
+        TimeoutException or IOException or HttpRequestException or System.Net.Sockets.SocketException => true,
+        Amazon.Runtime.AmazonServiceException service => (int)service.StatusCode is 429 or >= 500
+            || (service.StatusCode == 0 && service.InnerException is { } cause && IsUnavailable(cause)),
+        Amazon.Runtime.AmazonClientException client => client.InnerException is { } inner && IsUnavailable(inner),
+        _ => false,
+    };
 
     private async Task<PartitionStore> OpenCoreAsync(string stateName, int partition, CancellationToken cancellationToken)
     {
