@@ -36,6 +36,7 @@ public sealed class FencedSnapshotWriter
     // The first prune of a writer lists the partition (leftovers of earlier writers); later ones delete the snapshots
     // that left the retained list by id, and list again only once per grace period (nothing younger can go anyway).
     private DateTime _nextListingPrune = DateTime.MinValue;
+    private Task _pruning = Task.CompletedTask;
 
     private FencedSnapshotWriter(
         S3SnapshotStore store, ISnapshotFence fence, ILogger logger, string partitionId, long token, long latest,
@@ -116,8 +117,8 @@ public sealed class FencedSnapshotWriter
 
     /// <summary>
     /// Uploads the checkpoint in <paramref name="checkpointDirectory"/> as a new snapshot and makes it the partition's
-    /// latest, then prunes (a prune failure is logged, not thrown: the snapshot is committed). Safe to run off the
-    /// grain's turn: it reads only the checkpoint folder.
+    /// latest, and returns once it is committed; a prune follows in the background (<see cref="Pruning"/>; a failure is
+    /// logged: the snapshot is committed). Safe to run off the grain's turn: it reads only the checkpoint folder.
     /// </summary>
     /// <exception cref="SnapshotFencedException">A newer writer holds the partition; nothing was committed.</exception>
     public async Task<SnapshotUploadResult> CommitAsync(
@@ -136,20 +137,34 @@ public sealed class FencedSnapshotWriter
             Interlocked.Exchange(ref _latest, id);
             Volatile.Write(ref _retained, retained);
 
-            try
-            {
-                await PruneCoreAsync(listing: DateTime.UtcNow >= _nextListingPrune, cancellationToken).ConfigureAwait(false);
-            }
-            catch (SnapshotFencedException)
-            {
-                // Committed, then replaced: the new writer prunes from now on.
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                SnapshotLog.PruneFailed(_logger, exception, PartitionId, id);
-            }
-
+            // Committed: the caller (a checkpoint barrier) need not wait for the prune, which may meet a slow or hung
+            // S3 for as long as its retries last. It runs next, before any later commit of this writer.
+            Volatile.Write(ref _pruning, PruneAfterCommitAsync(id));
             return upload;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The prune the last commit started (it logs its own failure); for tests and a graceful stop.</summary>
+    public Task Pruning => Volatile.Read(ref _pruning);
+
+    private async Task PruneAfterCommitAsync(long id)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await PruneCoreAsync(listing: DateTime.UtcNow >= _nextListingPrune, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (SnapshotFencedException)
+        {
+            // Committed, then replaced: the new writer prunes from now on.
+        }
+        catch (Exception exception)
+        {
+            SnapshotLog.PruneFailed(_logger, exception, PartitionId, id);
         }
         finally
         {

@@ -118,6 +118,7 @@ public sealed class SnapshotFencingTests(FencingEmulatorFixture emulators) : ICl
         Assert.True(await emulators.ExistsAsync(options.Bucket, orphanManifest));
         var ownerCommit = await owner.CommitAsync(SnapshotDb_Checkpoint(restored, db), null);
         Assert.Equal(3, ownerCommit.Manifest.SnapshotId);
+        await owner.Pruning;
         Assert.False(await emulators.ExistsAsync(options.Bucket, orphanManifest));
 
         var again = await FencedSnapshotWriter.AcquireAsync(s3, emulators.NewFence(table), Partition);
@@ -238,6 +239,8 @@ public sealed class SnapshotFencingTests(FencingEmulatorFixture emulators) : ICl
             manifests.Add((await writer.CommitAsync(db.Checkpoint(), null)).Manifest);
             versions.Add(db.Versions.ToArray());
         }
+
+        await writer.Pruning;
 
         Assert.Equal(listedToAcquire + 1, client.Calls(nameof(client.ListObjectsV2Async)));
         Assert.Equal([4L, 5L], writer.RetainedSnapshotIds);
