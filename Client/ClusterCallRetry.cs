@@ -18,6 +18,11 @@ public static class ClusterCallRetry
 
         // Orleans.Runtime.Messaging.ConnectionFailedException: a gateway or silo that is gone.
         OrleansException when exception.GetType().Name == "ConnectionFailedException" => true,
+
+        // "Message expired before placement could complete": the target was still activating (a partition restoring
+        // its state after a move, S3 slow), so the call never ran. A caller's own cancellation ends RunAsync at its
+        // next back-off instead.
+        OperationCanceledException => true,
         _ => false,
     };
 

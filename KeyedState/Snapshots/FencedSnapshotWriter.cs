@@ -19,15 +19,24 @@ namespace KinesisGrains.KeyedState.Snapshots;
 /// </remarks>
 public sealed class FencedSnapshotWriter
 {
+    // How soon a listing prune that failed is tried again (at most the grace period).
+    private static readonly TimeSpan ListingRetry = TimeSpan.FromMinutes(1);
+
     private readonly S3SnapshotStore _store;
     private readonly ISnapshotFence _fence;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly IReadOnlyList<long> _restoreCandidates;
     private readonly long _minimumId;
+    private readonly HashSet<long> _dropped = [];
     private IReadOnlyList<long> _retained;
     private long _latest;
     private volatile bool _fenced;
+
+    // The first prune of a writer lists the partition (leftovers of earlier writers); later ones delete the snapshots
+    // that left the retained list by id, and list again only once per grace period (nothing younger can go anyway).
+    private DateTime _nextListingPrune = DateTime.MinValue;
+    private Task _pruning = Task.CompletedTask;
 
     private FencedSnapshotWriter(
         S3SnapshotStore store, ISnapshotFence fence, ILogger logger, string partitionId, long token, long latest,
@@ -108,8 +117,8 @@ public sealed class FencedSnapshotWriter
 
     /// <summary>
     /// Uploads the checkpoint in <paramref name="checkpointDirectory"/> as a new snapshot and makes it the partition's
-    /// latest, then prunes (a prune failure is logged, not thrown: the snapshot is committed). Safe to run off the
-    /// grain's turn: it reads only the checkpoint folder.
+    /// latest, and returns once it is committed; a prune follows in the background (<see cref="Pruning"/>; a failure is
+    /// logged: the snapshot is committed). Safe to run off the grain's turn: it reads only the checkpoint folder.
     /// </summary>
     /// <exception cref="SnapshotFencedException">A newer writer holds the partition; nothing was committed.</exception>
     public async Task<SnapshotUploadResult> CommitAsync(
@@ -124,22 +133,13 @@ public sealed class FencedSnapshotWriter
             var retained = RetainedSnapshotIds.Append(id).Distinct().Order().ToList();
             retained = retained.Skip(Math.Max(0, retained.Count - _store.SnapshotsToRetain)).ToList();
             await Fenced(() => _fence.CommitAsync(PartitionId, WriterToken, LatestSnapshotId, id, retained, cancellationToken)).ConfigureAwait(false);
+            _dropped.UnionWith(RetainedSnapshotIds.Except(retained));
             Interlocked.Exchange(ref _latest, id);
             Volatile.Write(ref _retained, retained);
 
-            try
-            {
-                await PruneCoreAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (SnapshotFencedException)
-            {
-                // Committed, then replaced: the new writer prunes from now on.
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                SnapshotLog.PruneFailed(_logger, exception, PartitionId, id);
-            }
-
+            // Committed: the caller (a checkpoint barrier) need not wait for the prune, which may meet a slow or hung
+            // S3 for as long as its retries last. It runs next, before any later commit of this writer.
+            Volatile.Write(ref _pruning, PruneAfterCommitAsync(id));
             return upload;
         }
         finally
@@ -148,17 +148,23 @@ public sealed class FencedSnapshotWriter
         }
     }
 
-    /// <summary>
-    /// Deletes what no retained snapshot names and is older than the grace period, if this writer still holds the
-    /// partition.
-    /// </summary>
-    /// <exception cref="SnapshotFencedException">A newer writer holds the partition; nothing was deleted.</exception>
-    public async Task<SnapshotPruneResult> PruneAsync(CancellationToken cancellationToken = default)
+    /// <summary>The prune the last commit started (it logs its own failure); for tests and a graceful stop.</summary>
+    public Task Pruning => Volatile.Read(ref _pruning);
+
+    private async Task PruneAfterCommitAsync(long id)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            return await PruneCoreAsync(cancellationToken).ConfigureAwait(false);
+            await PruneCoreAsync(listing: DateTime.UtcNow >= _nextListingPrune, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (SnapshotFencedException)
+        {
+            // Committed, then replaced: the new writer prunes from now on.
+        }
+        catch (Exception exception)
+        {
+            SnapshotLog.PruneFailed(_logger, exception, PartitionId, id);
         }
         finally
         {
@@ -166,7 +172,30 @@ public sealed class FencedSnapshotWriter
         }
     }
 
-    private async Task<SnapshotPruneResult> PruneCoreAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes what no retained snapshot names and is older than the grace period (found by listing the partition's
+    /// objects), if this writer still holds the partition. Commits prune on their own, listing only now and then.
+    /// </summary>
+    /// <exception cref="SnapshotFencedException">A newer writer holds the partition; nothing was deleted.</exception>
+    public async Task<SnapshotPruneResult> PruneAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await PruneCoreAsync(listing: true, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <param name="listing">
+    /// Also list the partition's objects and delete every unreferenced one older than the grace period; otherwise only
+    /// the committed snapshots that left the retained list are deleted, by id (the pointer is the truth of which
+    /// manifests exist; a listing costs a request per 1,000 objects and grows with the grace period).
+    /// </param>
+    private async Task<SnapshotPruneResult> PruneCoreAsync(bool listing, CancellationToken cancellationToken)
     {
         ThrowIfFenced("prune");
         var pointer = await _fence.ReadAsync(PartitionId, cancellationToken).ConfigureAwait(false);
@@ -178,7 +207,19 @@ public sealed class FencedSnapshotWriter
 
         // The same as this writer's list while it holds the token; the union only matters for adopted snapshots.
         var retained = pointer.RetainedSnapshotIds.Union(RetainedSnapshotIds).ToList();
-        return await _store.PruneAsync(PartitionId, retained, cancellationToken).ConfigureAwait(false);
+        var result = await _store.PruneDroppedAsync(PartitionId, [.. _dropped], retained, cancellationToken).ConfigureAwait(false);
+        _dropped.Clear();
+        if (!listing)
+        {
+            return result;
+        }
+
+        // Until it succeeds, a failed listing is tried again at a later commit, not at every one.
+        var grace = _store.PruneGracePeriod;
+        _nextListingPrune = DateTime.UtcNow + (grace < ListingRetry ? grace : ListingRetry);
+        var listed = await _store.PruneAsync(PartitionId, retained, cancellationToken).ConfigureAwait(false);
+        _nextListingPrune = DateTime.UtcNow + grace;
+        return listed;
     }
 
     private async Task<T> Fenced<T>(Func<Task<T>> call)

@@ -33,6 +33,10 @@ public sealed class S3SnapshotStore : IDisposable
     private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, long>> _confirmedShared = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _partitionGates = new(StringComparer.Ordinal);
 
+    // Manifests this store wrote, restored or read for a prune, per partition: a snapshot id is never reused, so a
+    // manifest never changes. Spares the pointer-driven prune a GET of every retained manifest at every commit.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<long, SnapshotManifest>> _manifests = new(StringComparer.Ordinal);
+
     /// <summary>Creates a store with its own S3 client built by <see cref="S3ClientFactory"/>.</summary>
     public S3SnapshotStore(S3SnapshotOptions options, ILogger<S3SnapshotStore>? logger = null)
         : this(options, S3ClientFactory.Create(options), ownsClient: true, logger)
@@ -128,6 +132,7 @@ public sealed class S3SnapshotStore : IDisposable
             await _objects.PutTextAsync(manifestKey, SnapshotManifestJson.Serialize(manifest), cancellationToken).ConfigureAwait(false);
 
             ConfirmShared(manifest);
+            RememberManifest(manifest);
             _hashes.Remember(partitionId, files.Where(entry => SnapshotKeys.IsShared(entry.File.Name)).Select(entry => (entry.Local, entry.File.Sha256)));
 
             var elapsed = Stopwatch.GetElapsedTime(started);
@@ -192,6 +197,7 @@ public sealed class S3SnapshotStore : IDisposable
 
         // The next upload from this folder's DB shares these files: no HEAD, and no re-hash of the hard links to them.
         ConfirmShared(manifest);
+        RememberManifest(manifest);
         _hashes.Remember(manifest.PartitionId, manifest.Files
             .Where(file => SnapshotKeys.IsShared(file.Name))
             .Select(file => (new FileInfo(Path.Combine(targetDirectory, file.Name)), file.Sha256)));
@@ -357,6 +363,7 @@ public sealed class S3SnapshotStore : IDisposable
             await _objects.DeleteAsync([.. unreferenced.Where(o => manifestKeys.Contains(o.Key)).Select(o => o.Key)], cancellationToken).ConfigureAwait(false);
             await _objects.DeleteAsync([.. unreferenced.Where(o => !manifestKeys.Contains(o.Key)).Select(o => o.Key)], cancellationToken).ConfigureAwait(false);
 
+            ForgetManifestsBut(partitionId, retained);
             if (_confirmedShared.TryGetValue(partitionId, out var confirmed))
             {
                 var deleted = unreferenced.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
@@ -373,7 +380,91 @@ public sealed class S3SnapshotStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// Deletes committed snapshots that left the retained list, found by id (the fence's pointer says which), without
+    /// listing: each one's manifest first, then the files it names that no manifest of
+    /// <paramref name="retainedSnapshotIds"/> names. A dropped snapshot whose manifest is missing or unreadable loses
+    /// only its manifest key; whatever else it left is for the listing prune (<see cref="PruneAsync(string, IReadOnlyCollection{long}, CancellationToken)"/>).
+    /// </summary>
+    /// <remarks>
+    /// No grace period: these snapshots were committed, so no upload still in flight can be about to name their
+    /// private files, and their shared files that no retained snapshot names were compacted away before the retained
+    /// ones were taken (RocksDB never reuses a file number), so no later checkpoint of this partition contains them.
+    /// </remarks>
+    /// <exception cref="SnapshotCorruptException">A manifest to keep is unreadable; nothing is deleted.</exception>
+    /// <exception cref="InvalidOperationException">A manifest to keep is missing; nothing is deleted.</exception>
+    public async Task<SnapshotPruneResult> PruneDroppedAsync(
+        string partitionId, IReadOnlyCollection<long> droppedSnapshotIds, IReadOnlyCollection<long> retainedSnapshotIds, CancellationToken cancellationToken = default)
+    {
+        SnapshotKeys.ValidatePartitionId(partitionId);
+        ArgumentNullException.ThrowIfNull(droppedSnapshotIds);
+        ArgumentNullException.ThrowIfNull(retainedSnapshotIds);
+        var retained = retainedSnapshotIds.Distinct().Order().ToList();
+        var dropped = droppedSnapshotIds.Except(retained).Distinct().Order().ToList();
+        if (dropped.Count == 0)
+        {
+            return new SnapshotPruneResult([], retained, 0, 0);
+        }
+
+        var gate = Gate(partitionId);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var referenced = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var id in retained)
+            {
+                var manifest = await KnownManifestAsync(partitionId, id, cancellationToken).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException($"Snapshot {id} of partition '{partitionId}' is retained but its manifest is missing; nothing pruned.");
+                referenced.UnionWith(manifest.Files.Select(file => file.ObjectKey));
+            }
+
+            var manifestKeys = new List<string>();
+            var files = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var id in dropped)
+            {
+                manifestKeys.Add(_keys.Manifest(partitionId, id));
+                SnapshotManifest? manifest;
+                try
+                {
+                    manifest = await KnownManifestAsync(partitionId, id, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SnapshotCorruptException)
+                {
+                    manifest = null;
+                }
+
+                foreach (var file in manifest?.Files ?? [])
+                {
+                    if (!referenced.Contains(file.ObjectKey))
+                    {
+                        files[file.ObjectKey] = file.Size;
+                    }
+                }
+            }
+
+            // Manifests go first, so no manifest ever names a deleted file.
+            await _objects.DeleteAsync(manifestKeys, cancellationToken).ConfigureAwait(false);
+            await _objects.DeleteAsync([.. files.Keys], cancellationToken).ConfigureAwait(false);
+            ForgetManifestsBut(partitionId, retained);
+
+            if (_confirmedShared.TryGetValue(partitionId, out var confirmed))
+            {
+                _confirmedShared[partitionId] = confirmed.Where(entry => !files.ContainsKey(entry.Key)).ToDictionary(StringComparer.Ordinal);
+            }
+
+            var bytesDeleted = files.Values.Sum();
+            SnapshotLog.Pruned(_logger, partitionId, dropped.Count, manifestKeys.Count + files.Count, bytesDeleted, 0);
+            return new SnapshotPruneResult(dropped, retained, manifestKeys.Count + files.Count, bytesDeleted);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
     internal int SnapshotsToRetain => _options.SnapshotsToRetain;
+
+    internal TimeSpan PruneGracePeriod => _options.PruneGracePeriod;
 
     public void Dispose()
     {
@@ -446,6 +537,37 @@ public sealed class S3SnapshotStore : IDisposable
         _confirmedShared[manifest.PartitionId] = manifest.Files
             .Where(file => SnapshotKeys.IsShared(file.Name))
             .ToDictionary(file => file.ObjectKey, file => file.Size, StringComparer.Ordinal);
+
+    private void RememberManifest(SnapshotManifest manifest) =>
+        _manifests.GetOrAdd(manifest.PartitionId, _ => new ConcurrentDictionary<long, SnapshotManifest>())[manifest.SnapshotId] = manifest;
+
+    // A writer prunes after committing its upload, so the manifests still wanted are the retained ones.
+    private void ForgetManifestsBut(string partitionId, IReadOnlyCollection<long> retained)
+    {
+        if (_manifests.TryGetValue(partitionId, out var known))
+        {
+            foreach (var id in known.Keys.Where(id => !retained.Contains(id)))
+            {
+                known.TryRemove(id, out _);
+            }
+        }
+    }
+
+    private async Task<SnapshotManifest?> KnownManifestAsync(string partitionId, long snapshotId, CancellationToken cancellationToken)
+    {
+        if (_manifests.TryGetValue(partitionId, out var known) && known.TryGetValue(snapshotId, out var manifest))
+        {
+            return manifest;
+        }
+
+        manifest = await GetManifestAsync(partitionId, snapshotId, cancellationToken).ConfigureAwait(false);
+        if (manifest is not null)
+        {
+            RememberManifest(manifest);
+        }
+
+        return manifest;
+    }
 
     private SemaphoreSlim Gate(string partitionId) => _partitionGates.GetOrAdd(partitionId, _ => new SemaphoreSlim(1, 1));
 }

@@ -61,6 +61,7 @@ public sealed partial class PartitionStateStores : IDisposable
     /// that is missing or corrupt: <see cref="PartitionStore.Restored"/> says which, and with what coverage.
     /// </summary>
     /// <exception cref="InvalidOperationException">The state cannot be opened (S3, DynamoDB or RocksDB failed); the message says why.</exception>
+    /// <exception cref="TimeoutException">S3 or DynamoDB did not answer (in time); a later attempt may succeed.</exception>
     public async Task<PartitionStore> OpenAsync(string stateName, int partition, CancellationToken cancellationToken)
     {
         try
@@ -69,11 +70,22 @@ public sealed partial class PartitionStateStores : IDisposable
         }
         catch (Exception exception) when (exception is not OperationCanceledException and not InvalidOperationException and not SnapshotCorruptException)
         {
-            // AWS and RocksDB exceptions have no Orleans codec: callers on another silo get the reason as text.
-            throw new InvalidOperationException(
-                $"Partition {PartitionIdOf(stateName, partition)} cannot open its state: {exception.GetType().Name}: {exception.Message}");
+            // AWS and RocksDB exceptions have no Orleans codec: callers on another silo get the reason as text. S3 or
+            // DynamoDB not answering (a hang, an outage) passes, so those callers get a TimeoutException: a later call
+            // activates the partition again (ClusterCallRetry retries it, as it does a failover).
+            var reason = $"Partition {PartitionIdOf(stateName, partition)} cannot open its state: {exception.GetType().Name}: {exception.Message}";
+            throw IsUnavailable(exception) ? new TimeoutException(reason) : new InvalidOperationException(reason);
         }
     }
+
+    private static bool IsUnavailable(Exception exception) => exception switch
+    {
+        TimeoutException or IOException or HttpRequestException or System.Net.Sockets.SocketException => true,
+        Amazon.Runtime.AmazonServiceException service => (int)service.StatusCode is 429 or >= 500
+            || (service.StatusCode == 0 && service.InnerException is { } cause && IsUnavailable(cause)),
+        Amazon.Runtime.AmazonClientException client => client.InnerException is { } inner && IsUnavailable(inner),
+        _ => false,
+    };
 
     private async Task<PartitionStore> OpenCoreAsync(string stateName, int partition, CancellationToken cancellationToken)
     {
@@ -81,6 +93,17 @@ public sealed partial class PartitionStateStores : IDisposable
         var partitionId = PartitionIdOf(stateName, partition);
         FencedSnapshotWriter? writer = null;
         PartitionRestore? restore = null;
+
+        // An earlier activation of the partition in this process still holds the folder's RocksDB (and its lock) when
+        // Orleans stopped waiting for its deactivation, say a hand-over upload stuck on S3, and placed the partition
+        // here again. The writer acquired below fences it (its uploads can no longer be committed), so nothing it holds
+        // can become durable any more: close its store rather than fail to open this one. Its calls in flight finish
+        // first; later ones throw ObjectDisposedException.
+        if (_open.TryGetValue(partitionId, out var earlier))
+        {
+            LogClosingEarlier(_logger, partitionId);
+            earlier.Dispose();
+        }
         if (Snapshots is { } s3)
         {
             writer = await FencedSnapshotWriter.AcquireAsync(s3, _fence!, partitionId, _logger, cancellationToken);
@@ -219,6 +242,9 @@ public sealed partial class PartitionStateStores : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Partition {PartitionId} restored from snapshot {SnapshotId}: {Downloaded} file(s) downloaded, {Reused} reused")]
     private static partial void LogRestored(ILogger logger, string partitionId, long snapshotId, int downloaded, int reused);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {PartitionId}: an earlier activation in this process (a deactivation Orleans stopped waiting for) still holds its store; closing it for the new activation")]
+    private static partial void LogClosingEarlier(ILogger logger, string partitionId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Snapshots are fenced within this process only (no snapshot fence configured): silos sharing the bucket need the DynamoDB snapshot pointer table")]
     private static partial void LogInProcessFence(ILogger logger);

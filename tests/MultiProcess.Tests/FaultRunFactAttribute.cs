@@ -4,8 +4,7 @@ namespace KinesisGrains.MultiProcess;
 
 /// <summary>
 /// The fault run is a command of its own (<c>FAULTS=1</c> for one round, <c>FAULTS_MINUTES=N</c> for a soak), not part
-/// of <c>./test.sh</c>: it needs minutes of mandatory outages, and s3rver's listings still fail under its upload churn
-/// (see the README, Operations).
+/// of <c>./test.sh</c>: it needs minutes of mandatory outages (see the README, Operations).
 /// </summary>
 public sealed class FaultRunFactAttribute : FactAttribute
 {

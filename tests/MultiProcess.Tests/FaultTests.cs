@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using KinesisGrains.Client;
+using KinesisGrains.KeyedState.Snapshots;
 using KinesisGrains.Testing.Faults;
 using Xunit;
 using Xunit.Abstractions;
@@ -23,6 +25,9 @@ public sealed class FaultTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan S3Hang = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan DynamoDBOutage = TimeSpan.FromSeconds(30);
+
+    // The checkpoints "after" the S3 hang are read this long before it ends, while every S3 request is still held.
+    private static readonly TimeSpan AfterReadMargin = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan RecoveryLimit = TimeSpan.FromSeconds(150);
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> s_incarnations = new(StringComparer.Ordinal);
 
@@ -88,7 +93,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         // Every partition active with a few snapshots behind it, before the first fault.
         await WaitAsync("every partition active with two snapshots", TimeSpan.FromSeconds(120), async () =>
             (await ClusterView.PartitionHostsAsync(cluster)) is { Count: 8 } hosts
-            && (await Task.WhenAll(hosts.Keys.Select(p => ManifestIdsAsync(s3, cluster, p)))).All(ids => ids.Count >= 2));
+            && (await Task.WhenAll(hosts.Keys.Select(p => CommittedSnapshotsAsync(s3, cluster, p)))).All(ids => ids.Count >= 2));
         Log("warmed up: 8 partitions active, each with snapshots");
 
         var round = 0;
@@ -244,8 +249,10 @@ public sealed class FaultTests(ITestOutputHelper output)
         var lost = new List<(string Partition, long Newest, string Fault)>();
         foreach (var (partition, corrupt) in partitions.Zip([false, true]))
         {
-            var ids = await ManifestIdsAsync(s3, cluster, partition);
-            Assert.True(ids.Count >= 2, $"{partition} has {ids.Count} snapshots: nothing to fall back to");
+            // The newest committed snapshot (the pointer's), not the newest listed manifest: the killed silo may have
+            // uploaded a manifest it never committed, and losing that one would make no restore fall back.
+            var ids = await CommittedSnapshotsAsync(s3, cluster, partition);
+            Assert.True(ids.Count >= 2, $"{partition} has {ids.Count} committed snapshots retained: nothing to fall back to");
             var newest = ids[^1];
             var manifest = await ManifestKeyAsync(s3, cluster, partition, newest) ?? throw new InvalidOperationException($"The manifest of snapshot {newest} of {partition} is gone.");
             if (corrupt)
@@ -269,7 +276,7 @@ public sealed class FaultTests(ITestOutputHelper output)
             }
 
             lost.Add((partition, newest, corrupt ? "newest manifest corrupted" : "newest snapshot deleted"));
-            Log($"{partition}: {lost[^1].Fault} (snapshot {newest} of {ids.Count})");
+            Log($"{partition}: {lost[^1].Fault} (snapshot {newest}; retained {string.Join(", ", ids)})");
         }
 
         Log($"SIGKILL {victim.Name}, host of {string.Join(" and ", partitions)}, before the S3 changes");
@@ -311,19 +318,19 @@ public sealed class FaultTests(ITestOutputHelper output)
         await Task.Delay(TimeSpan.FromSeconds(3));
         var before = await ClusterView.CheckpointsAsync(cluster);
         var faulted = proxy.FaultsInjected(FaultInjectingProxy.AnyOperation);
-        while (DateTime.UtcNow < until)
+        while (until - DateTime.UtcNow is var left && left > AfterReadMargin)
         {
             // Requests are held until about the end of the hang, not 60 s from their arrival.
-            await Task.Delay(TimeSpan.FromSeconds(5));
+            await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, (left - AfterReadMargin).TotalSeconds)));
             proxy.ClearFaults();
-            var left = until - DateTime.UtcNow;
-            if (left > TimeSpan.Zero)
-            {
-                proxy.InjectEvery(FaultInjectingProxy.AnyOperation, 1, Fault.Delay(left));
-            }
+            proxy.InjectEvery(FaultInjectingProxy.AnyOperation, 1, Fault.Delay(until - DateTime.UtcNow));
         }
 
+        // Read while S3 still hangs: the held requests go through at the end, and the barriers they held then finish.
         var after = await ClusterView.CheckpointsAsync(cluster);
+        var readBeforeTheEnd = until - DateTime.UtcNow;
+        Assert.True(readBeforeTheEnd > TimeSpan.Zero, $"the silos' checkpoints were read {-readBeforeTheEnd.TotalSeconds:F1} s after S3 came back: no proof they held still");
+        await Task.Delay(readBeforeTheEnd);
         proxy.ClearFaults();
         var held = proxy.FaultsInjected(FaultInjectingProxy.AnyOperation);
         Log($"S3 back; {held} S3 requests were held (from {faulted} 3 s in)");
@@ -396,7 +403,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         Assert.True(firstApplied is not null, $"after '{fault}' some shard had no read applied within {RecoveryLimit.TotalSeconds:F0} s: a stall");
     }
 
-    /// <summary>Each poison record exactly once across the silos' dead-letter folders, and exactly once in S3.</summary>
+    /// <summary>Each poison record in exactly one dead-letter file (once per silo folder holding a copy of it), and exactly once in S3.</summary>
     private async Task CheckDeadLettersAsync(ProcessCluster cluster, IAmazonS3 s3, IReadOnlyList<PoisonRecord> poison)
     {
         Assert.True(poison.Count >= 3, $"only {poison.Count} poison records were produced");
@@ -429,7 +436,16 @@ public sealed class FaultTests(ITestOutputHelper output)
             var there = Matching(shipped, record).ToList();
             var line = $"{record.PartitionKey} (shard {record.ShardId}, sequence {record.SequenceNumber}): {here.Count} in the silos' folders [{string.Join(", ", here.Select(h => h.Where))}], {there.Count} in S3 [{string.Join(", ", there.Select(t => t.Where))}]";
             output.WriteLine("  dead letter " + line);
-            if (here.Count != 1 || there.Count != 1)
+
+            // In one dead-letter file (state, partition, epoch) and once in S3, under that file's name. A silo killed or
+            // frozen after writing the file but before the snapshot that records it keeps its copy, and the partition's
+            // next owner writes the same file again from that snapshot: the same name, so the same S3 object. Each silo's
+            // folder holds the letter once.
+            var files = here.Select(h => FileName(h.Where)).Distinct(StringComparer.Ordinal).ToList();
+            if (files.Count != 1
+                || here.GroupBy(h => h.Where[..h.Where.IndexOf('/', StringComparison.Ordinal)], StringComparer.Ordinal).Any(g => g.Count() != 1)
+                || there.Count != 1
+                || FileName(there[0].Where) != files[0])
             {
                 problems.Add(line);
             }
@@ -438,6 +454,9 @@ public sealed class FaultTests(ITestOutputHelper output)
         Log($"dead letters: {poison.Count} poison records; {local.Count} letters in the silos' folders, {shipped.Count} in S3; {problems.Count} not exactly once");
         Assert.True(problems.Count == 0, $"{problems.Count} of {poison.Count} dead letters were not written exactly once:\n{string.Join("\n", problems)}");
     }
+
+    /// <summary>The file name of a letter's place: <c>silo-1/dead-letters-….jsonl:3</c> or <c>dead-letters/app-…/yyyy/MM/dd/dead-letters-….jsonl:3</c>.</summary>
+    private static string FileName(string where) => Path.GetFileName(where[..where.LastIndexOf(':')]);
 
     private static IEnumerable<(string Where, JsonElement Letter)> Matching(IEnumerable<(string Where, JsonElement Letter)> letters, PoisonRecord record) =>
         letters.Where(l => ClusterView.Text(l.Letter, "shardId") == record.ShardId && ClusterView.Text(l.Letter, "sequenceNumber") == record.SequenceNumber);
@@ -505,14 +524,26 @@ public sealed class FaultTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Snapshot ids with a manifest of <paramref name="partition"/>, ascending.</summary>
-    private static async Task<List<long>> ManifestIdsAsync(IAmazonS3 s3, ProcessCluster cluster, string partition) =>
-        await ManifestsPrefixAsync(s3, cluster, partition) is { } prefix
-            ? [.. (await ListAsync(s3, cluster.Stream, prefix))
-                .Where(k => k.EndsWith(".json", StringComparison.Ordinal))
-                .Select(k => long.Parse(Path.GetFileNameWithoutExtension(k), CultureInfo.InvariantCulture))
-                .Order()]
-            : [];
+    /// <summary>
+    /// The committed snapshots of <paramref name="partition"/> that its writer retains, ascending, the latest last: the
+    /// silos' snapshot pointer row (DynamoDB table <c>{application}-snapshots</c>), as the silos' restores see them.
+    /// </summary>
+    private static async Task<List<long>> CommittedSnapshotsAsync(IAmazonS3 s3, ProcessCluster cluster, string partition)
+    {
+        // The silos key the rows by bucket and snapshot prefix, which holds the application's incarnation.
+        if (await ManifestsPrefixAsync(s3, cluster, partition) is not { } manifests)
+        {
+            return [];
+        }
+
+        var root = manifests[..^$"{partition}/manifests/".Length];
+        using var fence = new DynamoDBSnapshotFence(
+            new AmazonDynamoDBClient(new BasicAWSCredentials("local", "local"), new AmazonDynamoDBConfig { ServiceURL = cluster.Emulators.DynamoDB.ToString(), AuthenticationRegion = "us-east-1" }),
+            new DynamoDBSnapshotFenceOptions { TableName = $"{cluster.ApplicationName}-snapshots", KeyPrefix = $"{cluster.Stream}/{root}" },
+            ownsClient: true);
+        var pointer = await fence.ReadAsync(partition, CancellationToken.None);
+        return pointer is { LatestSnapshotId: > 0 } ? [.. pointer.RetainedSnapshotIds.Append(pointer.LatestSnapshotId).Distinct().Order()] : [];
+    }
 
     private static async Task<string?> ManifestKeyAsync(IAmazonS3 s3, ProcessCluster cluster, string partition, long id)
     {

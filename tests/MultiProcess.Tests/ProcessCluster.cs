@@ -54,6 +54,8 @@ internal sealed class ProcessCluster : IAsyncDisposable
 
     public string ClusterId => _settings["Silo:ClusterId"];
 
+    public string ApplicationName => _settings["Silo:ApplicationName"];
+
     public string MembershipTable => _settings["Silo:MembershipTableName"];
 
     public static async Task<ProcessCluster> StartAsync(int silos, int shards, params (string Key, string Value)[] extra)

@@ -33,7 +33,23 @@ internal sealed partial class SiloProcess(string name, string siloAssembly, stri
 
     public Uri HttpUrl => new($"http://127.0.0.1:{HttpPort}");
 
-    public bool IsRunning => _process is { HasExited: false };
+    public bool IsRunning
+    {
+        get
+        {
+            // Read once: a restart replaces and disposes the process while the test's watchers poll this.
+            var process = _process;
+            try
+            {
+                return process is { HasExited: false };
+            }
+            catch (InvalidOperationException)
+            {
+                // Disposed by that restart: "No process is associated with this object".
+                return false;
+            }
+        }
+    }
 
     /// <summary>SIGSTOPped by <see cref="Pause"/> and not yet resumed: the process exists but runs nothing.</summary>
     public bool IsPaused => _paused;
@@ -66,7 +82,9 @@ internal sealed partial class SiloProcess(string name, string siloAssembly, stri
             throw new InvalidOperationException($"{Name} is running already.");
         }
 
-        _process?.Dispose();
+        var previous = _process;
+        _process = null;
+        previous?.Dispose();
         Directory.CreateDirectory(logDirectory);
         _runs++;
         CurrentLog = System.IO.Path.Combine(logDirectory, $"{Name}.run-{_runs:D2}.log");

@@ -44,7 +44,11 @@ start_one() { # state name
         exec nohup node main.js >"$log" 2>&1 ) &
       pid=$! ;;
     s3rver)
-      nohup node "$modules/s3rver/bin/s3rver.js" -d "$data" -a 127.0.0.1 -p "$port" --silent >"$log" 2>&1 &
+      # s3rver makes ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node 17+) only has in its legacy
+      # provider: without it every truncated listing (more keys than max-keys) answers HTTP 500.
+      local legacy=()
+      node --openssl-legacy-provider -e 0 2>/dev/null && legacy=(--openssl-legacy-provider)
+      nohup node "${legacy[@]}" "$modules/s3rver/bin/s3rver.js" -d "$data" -a 127.0.0.1 -p "$port" --silent >"$log" 2>&1 &
       pid=$! ;;
     *) die "unknown emulator '$name' (kinesalite, kinesis-local, dynalite, s3rver)" ;;
   esac

@@ -48,6 +48,12 @@ internal sealed class RecordingS3Client(S3SnapshotOptions options)
         return await base.AbortMultipartUploadAsync(request, cancellationToken);
     }
 
+    public override async Task<ListObjectsV2Response> ListObjectsV2Async(ListObjectsV2Request request, CancellationToken cancellationToken = default)
+    {
+        await Record(nameof(ListObjectsV2Async), request.Prefix, cancellationToken);
+        return await base.ListObjectsV2Async(request, cancellationToken);
+    }
+
     public override async Task<GetObjectResponse> GetObjectAsync(GetObjectRequest request, CancellationToken cancellationToken = default)
     {
         await Record(nameof(GetObjectAsync), request.Key, cancellationToken);

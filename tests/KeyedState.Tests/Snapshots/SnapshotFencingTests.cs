@@ -59,6 +59,33 @@ public sealed class SnapshotFencingTests(FencingEmulatorFixture emulators) : ICl
     }
 
     [Fact]
+    public async Task A_new_activation_in_the_same_process_closes_the_store_a_deactivation_still_holds_and_fences_it()
+    {
+        var options = await emulators.NewBucketAsync();
+        var table = emulators.NewTableName();
+        using var folder = new TempDirectory("fencing");
+        using var silo = Silo(folder, "a", options, table);
+
+        var old = await silo.OpenAsync(State, 0, CancellationToken.None);
+        Put(old, "k", "committed");
+        await silo.PersistAsync(old, Covered(1), CancellationToken.None);
+
+        // Its deactivation prepared a hand-over snapshot and waits for S3; Orleans stopped waiting and activates it here again.
+        Put(old, "k", "not-committed");
+        var handOver = silo.PrepareSnapshot(old);
+        using var next = await silo.OpenAsync(State, 0, CancellationToken.None);
+
+        Assert.Equal("committed", Get(next, "k"));
+        Assert.Throws<ObjectDisposedException>(() => Get(old, "k"));
+        await Assert.ThrowsAsync<SnapshotFencedException>(() => silo.UploadAsync(handOver, Covered(2), CancellationToken.None));
+        Assert.Same(next, Assert.Single(silo.OpenStores));
+        old.Dispose(); // the old activation's own close afterwards changes nothing
+        Assert.Same(next, Assert.Single(silo.OpenStores));
+        Put(next, "k", "next");
+        Assert.Equal(2, (await silo.PersistAsync(next, Covered(3), CancellationToken.None))!.Manifest.SnapshotId);
+    }
+
+    [Fact]
     public async Task A_zombie_whose_upload_finished_before_the_hand_off_cannot_commit_and_its_files_are_pruned_later()
     {
         var options = await emulators.NewBucketAsync(o => o.PruneGracePeriod = TimeSpan.Zero);
@@ -91,6 +118,7 @@ public sealed class SnapshotFencingTests(FencingEmulatorFixture emulators) : ICl
         Assert.True(await emulators.ExistsAsync(options.Bucket, orphanManifest));
         var ownerCommit = await owner.CommitAsync(SnapshotDb_Checkpoint(restored, db), null);
         Assert.Equal(3, ownerCommit.Manifest.SnapshotId);
+        await owner.Pruning;
         Assert.False(await emulators.ExistsAsync(options.Bucket, orphanManifest));
 
         var again = await FencedSnapshotWriter.AcquireAsync(s3, emulators.NewFence(table), Partition);
@@ -185,6 +213,50 @@ public sealed class SnapshotFencingTests(FencingEmulatorFixture emulators) : ICl
         Assert.Equal(2, prunedLater.ObjectsDeleted);
         Assert.False(await emulators.ExistsAsync(options.Bucket, young));
         Assert.Equal([99L], prunedLater.DeletedSnapshotIds);
+    }
+
+    [Fact]
+    public async Task Commits_delete_the_snapshots_that_leave_the_retained_list_by_id_and_list_the_partition_only_once_per_grace_period()
+    {
+        var options = await emulators.NewBucketAsync(o => o.SnapshotsToRetain = 2); // the default grace period: 10 minutes
+        var table = emulators.NewTableName();
+        using var client = new RecordingS3Client(options);
+        using var s3 = new S3SnapshotStore(options, client);
+        using var db = new SnapshotDb(2_000);
+        var writer = await FencedSnapshotWriter.AcquireAsync(s3, emulators.NewFence(table), Partition);
+        var listedToAcquire = client.Calls(nameof(client.ListObjectsV2Async)); // a new pointer: it looks for snapshots older than fencing
+
+        // A leftover of an earlier writer: young, so the first commit's listing keeps it, and later commits do not list.
+        var leftover = $"snapshots/{Partition}/shared/000777-0123456789abcdef.sst";
+        await emulators.PutBytesAsync(options.Bucket, leftover, [1, 2, 3]);
+
+        var manifests = new List<SnapshotManifest>();
+        var versions = new List<int[]>();
+        for (var round = 1; round <= 5; round++)
+        {
+            db.SetVersion(Enumerable.Range(round * 100, 300), round);
+            db.Db.Flush();
+            manifests.Add((await writer.CommitAsync(db.Checkpoint(), null)).Manifest);
+            versions.Add(db.Versions.ToArray());
+        }
+
+        await writer.Pruning;
+
+        Assert.Equal(listedToAcquire + 1, client.Calls(nameof(client.ListObjectsV2Async)));
+        Assert.Equal([4L, 5L], writer.RetainedSnapshotIds);
+        var keys = await emulators.KeysAsync(options.Bucket, $"snapshots/{Partition}/");
+        var kept = manifests[3].Files.Concat(manifests[4].Files).Select(f => f.ObjectKey)
+            .Append($"snapshots/{Partition}/manifests/{4:D20}.json").Append($"snapshots/{Partition}/manifests/{5:D20}.json").Append(leftover)
+            .Distinct().Order(StringComparer.Ordinal);
+        Assert.Equal(kept, keys);
+        Assert.Contains(manifests[0].Files, f => !keys.Contains(f.ObjectKey) && f.ObjectKey.Contains("/private/", StringComparison.Ordinal));
+
+        foreach (var index in new[] { 3, 4 })
+        {
+            var folder = db.NewFolder($"retained-{index + 1}");
+            await s3.RestoreAsync((await s3.GetManifestAsync(Partition, index + 1))!, folder);
+            SnapshotDb.AssertHolds(folder, versions[index]);
+        }
     }
 
     [Fact]
