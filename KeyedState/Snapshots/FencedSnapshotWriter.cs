@@ -198,12 +198,7 @@ public sealed class FencedSnapshotWriter
     private async Task<SnapshotPruneResult> PruneCoreAsync(bool listing, CancellationToken cancellationToken)
     {
         ThrowIfFenced("prune");
-        var pointer = await _fence.ReadAsync(PartitionId, cancellationToken).ConfigureAwait(false);
-        if (pointer?.WriterToken != WriterToken)
-        {
-            throw MarkFenced(new SnapshotFencedException(PartitionId, WriterToken, pointer?.WriterToken, "prune",
-                $"the partition's writer is now {pointer?.WriterToken.ToString() ?? "nobody"}."));
-        }
+        var pointer = await ReadHeldPointerAsync(cancellationToken).ConfigureAwait(false);
 
         // The same as this writer's list while it holds the token; the union only matters for adopted snapshots.
         var retained = pointer.RetainedSnapshotIds.Union(RetainedSnapshotIds).ToList();
@@ -217,9 +212,25 @@ public sealed class FencedSnapshotWriter
         // Until it succeeds, a failed listing is tried again at a later commit, not at every one.
         var grace = _store.PruneGracePeriod;
         _nextListingPrune = DateTime.UtcNow + (grace < ListingRetry ? grace : ListingRetry);
-        var listed = await _store.PruneAsync(PartitionId, retained, cancellationToken).ConfigureAwait(false);
+        // Checked again between listing and deleting: a writer that took the partition meanwhile may have uploaded
+        // files this listing saw unreferenced (with a short grace period, old enough to delete).
+        var listed = await _store.PruneAsync(PartitionId, retained, cancellationToken, ReadHeldPointerAsync).ConfigureAwait(false);
         _nextListingPrune = DateTime.UtcNow + grace;
         return listed;
+    }
+
+    /// <summary>The partition's pointer row, if this writer still holds it.</summary>
+    /// <exception cref="SnapshotFencedException">A newer writer holds the partition.</exception>
+    private async Task<SnapshotPointer> ReadHeldPointerAsync(CancellationToken cancellationToken)
+    {
+        var pointer = await _fence.ReadAsync(PartitionId, cancellationToken).ConfigureAwait(false);
+        if (pointer?.WriterToken != WriterToken)
+        {
+            throw MarkFenced(new SnapshotFencedException(PartitionId, WriterToken, pointer?.WriterToken, "prune",
+                $"the partition's writer is now {pointer?.WriterToken.ToString() ?? "nobody"}."));
+        }
+
+        return pointer;
     }
 
     private async Task<T> Fenced<T>(Func<Task<T>> call)

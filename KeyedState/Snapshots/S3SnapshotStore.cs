@@ -306,8 +306,13 @@ public sealed class S3SnapshotStore : IDisposable
     /// so no manifest ever names a deleted file, then files (leftovers of failed or fenced uploads included). An object
     /// younger than the grace period may belong to an upload whose manifest is not committed yet, and is kept.
     /// </summary>
+    /// <param name="beforeDelete">
+    /// Runs after the listing, before anything is deleted: a fenced writer checks there that it still holds the
+    /// partition, since a newer writer may have uploaded files this prune saw unreferenced (throw to delete nothing).
+    /// </param>
     /// <exception cref="SnapshotCorruptException">A manifest to keep is unreadable; nothing is deleted.</exception>
-    public async Task<SnapshotPruneResult> PruneAsync(string partitionId, IReadOnlyCollection<long> retainedSnapshotIds, CancellationToken cancellationToken = default)
+    public async Task<SnapshotPruneResult> PruneAsync(
+        string partitionId, IReadOnlyCollection<long> retainedSnapshotIds, CancellationToken cancellationToken = default, Func<CancellationToken, Task>? beforeDelete = null)
     {
         SnapshotKeys.ValidatePartitionId(partitionId);
         ArgumentNullException.ThrowIfNull(retainedSnapshotIds);
@@ -345,6 +350,11 @@ public sealed class S3SnapshotStore : IDisposable
                 }
 
                 unreferenced.Add((item.Key, item.Size ?? 0));
+            }
+
+            if (beforeDelete is not null && unreferenced.Count > 0)
+            {
+                await beforeDelete(cancellationToken).ConfigureAwait(false);
             }
 
             // Manifests go first, so no manifest ever names a deleted file.
