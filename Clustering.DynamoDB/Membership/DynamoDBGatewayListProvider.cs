@@ -30,7 +30,7 @@ public sealed partial class DynamoDBGatewayListProvider(
     /// <inheritdoc />
     public async Task InitializeGatewayListProvider()
     {
-        _dynamo ??= DynamoDBClientFactory.Create(_options.Service, _options.AccessKey, _options.SecretKey, _options.Token, _options.ProfileName);
+        _dynamo ??= DynamoDBClientFactory.Create(_options);
         await SiloInstanceTable.EnsureAsync(_dynamo, _options, logger, CancellationToken.None);
     }
 

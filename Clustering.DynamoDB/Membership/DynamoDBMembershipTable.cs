@@ -53,14 +53,14 @@ public sealed partial class DynamoDBMembershipTable : IMembershipTable, IDisposa
     public static async Task EnsureTableAsync(DynamoDBClusteringOptions options, ILogger logger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        using var dynamo = DynamoDBClientFactory.Create(options.Service, options.AccessKey, options.SecretKey, options.Token, options.ProfileName);
+        using var dynamo = DynamoDBClientFactory.Create(options);
         await SiloInstanceTable.EnsureAsync(dynamo, options, logger, cancellationToken);
     }
 
     /// <inheritdoc />
     public async Task InitializeMembershipTable(bool tryInitTableVersion)
     {
-        _dynamo ??= DynamoDBClientFactory.Create(_options.Service, _options.AccessKey, _options.SecretKey, _options.Token, _options.ProfileName);
+        _dynamo ??= DynamoDBClientFactory.Create(_options);
         await SiloInstanceTable.EnsureAsync(Dynamo, _options, _logger, CancellationToken.None);
         if (tryInitTableVersion && await TryCreateVersionRowAsync())
         {

@@ -321,15 +321,9 @@ public sealed class S3SnapshotStore : IDisposable
         try
         {
             var retained = retainedSnapshotIds.Distinct().Order().ToList();
-            var referenced = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var id in retained)
-            {
-                // Unreadable means its files are unknown: deleting anything could break it, so stop here.
-                var manifest = await GetManifestAsync(partitionId, id, cancellationToken).ConfigureAwait(false)
-                    ?? throw new InvalidOperationException($"Snapshot {id} of partition '{partitionId}' is retained but its manifest is missing; nothing pruned.");
-                referenced.Add(_keys.Manifest(partitionId, id));
-                referenced.UnionWith(manifest.Files.Select(file => file.ObjectKey));
-            }
+
+            // Read from S3, not the cache: a retained manifest that is gone stops the prune.
+            var referenced = await ReferencedByAsync(partitionId, retained, GetManifestAsync, cancellationToken).ConfigureAwait(false);
 
             // Objects modified after this are too young to delete: their manifest may not be committed yet.
             var youngerThan = DateTime.UtcNow - _options.PruneGracePeriod;
@@ -373,12 +367,7 @@ public sealed class S3SnapshotStore : IDisposable
             await _objects.DeleteAsync([.. unreferenced.Where(o => manifestKeys.Contains(o.Key)).Select(o => o.Key)], cancellationToken).ConfigureAwait(false);
             await _objects.DeleteAsync([.. unreferenced.Where(o => !manifestKeys.Contains(o.Key)).Select(o => o.Key)], cancellationToken).ConfigureAwait(false);
 
-            ForgetManifestsBut(partitionId, retained);
-            if (_confirmedShared.TryGetValue(partitionId, out var confirmed))
-            {
-                var deleted = unreferenced.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
-                _confirmedShared[partitionId] = confirmed.Where(entry => !deleted.Contains(entry.Key)).ToDictionary(StringComparer.Ordinal);
-            }
+            ForgetDeleted(partitionId, retained, unreferenced.Select(o => o.Key).ToHashSet(StringComparer.Ordinal));
 
             var bytesDeleted = unreferenced.Sum(o => o.Size);
             SnapshotLog.Pruned(_logger, partitionId, deletedIds.Count, unreferenced.Count, bytesDeleted, kept);
@@ -420,13 +409,7 @@ public sealed class S3SnapshotStore : IDisposable
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var referenced = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var id in retained)
-            {
-                var manifest = await KnownManifestAsync(partitionId, id, cancellationToken).ConfigureAwait(false)
-                    ?? throw new InvalidOperationException($"Snapshot {id} of partition '{partitionId}' is retained but its manifest is missing; nothing pruned.");
-                referenced.UnionWith(manifest.Files.Select(file => file.ObjectKey));
-            }
+            var referenced = await ReferencedByAsync(partitionId, retained, KnownManifestAsync, cancellationToken).ConfigureAwait(false);
 
             var manifestKeys = new List<string>();
             var files = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -455,12 +438,7 @@ public sealed class S3SnapshotStore : IDisposable
             // Manifests go first, so no manifest ever names a deleted file.
             await _objects.DeleteAsync(manifestKeys, cancellationToken).ConfigureAwait(false);
             await _objects.DeleteAsync([.. files.Keys], cancellationToken).ConfigureAwait(false);
-            ForgetManifestsBut(partitionId, retained);
-
-            if (_confirmedShared.TryGetValue(partitionId, out var confirmed))
-            {
-                _confirmedShared[partitionId] = confirmed.Where(entry => !files.ContainsKey(entry.Key)).ToDictionary(StringComparer.Ordinal);
-            }
+            ForgetDeleted(partitionId, retained, files.Keys.ToHashSet(StringComparer.Ordinal));
 
             var bytesDeleted = files.Values.Sum();
             SnapshotLog.Pruned(_logger, partitionId, dropped.Count, manifestKeys.Count + files.Count, bytesDeleted, 0);
@@ -551,8 +529,30 @@ public sealed class S3SnapshotStore : IDisposable
     private void RememberManifest(SnapshotManifest manifest) =>
         _manifests.GetOrAdd(manifest.PartitionId, _ => new ConcurrentDictionary<long, SnapshotManifest>())[manifest.SnapshotId] = manifest;
 
-    // A writer prunes after committing its upload, so the manifests still wanted are the retained ones.
-    private void ForgetManifestsBut(string partitionId, IReadOnlyCollection<long> retained)
+    /// <summary>The object keys the retained snapshots name, their manifests included.</summary>
+    /// <exception cref="InvalidOperationException">A retained manifest is missing: its files are unknown, so nothing may be deleted.</exception>
+    private async Task<HashSet<string>> ReferencedByAsync(
+        string partitionId,
+        IReadOnlyList<long> retained,
+        Func<string, long, CancellationToken, Task<SnapshotManifest?>> readManifest,
+        CancellationToken cancellationToken)
+    {
+        var referenced = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var id in retained)
+        {
+            // Unreadable (SnapshotCorruptException) or missing: its files are unknown, so stop here.
+            var manifest = await readManifest(partitionId, id, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"Snapshot {id} of partition '{partitionId}' is retained but its manifest is missing; nothing pruned.");
+            referenced.Add(_keys.Manifest(partitionId, id));
+            referenced.UnionWith(manifest.Files.Select(file => file.ObjectKey));
+        }
+
+        return referenced;
+    }
+
+    // A writer prunes after committing its upload, so the manifests still wanted are the retained ones; deleted shared
+    // files are no longer confirmed for reuse.
+    private void ForgetDeleted(string partitionId, IReadOnlyCollection<long> retained, HashSet<string> deletedKeys)
     {
         if (_manifests.TryGetValue(partitionId, out var known))
         {
@@ -560,6 +560,11 @@ public sealed class S3SnapshotStore : IDisposable
             {
                 known.TryRemove(id, out _);
             }
+        }
+
+        if (_confirmedShared.TryGetValue(partitionId, out var confirmed))
+        {
+            _confirmedShared[partitionId] = confirmed.Where(entry => !deletedKeys.Contains(entry.Key)).ToDictionary(StringComparer.Ordinal);
         }
     }
 
