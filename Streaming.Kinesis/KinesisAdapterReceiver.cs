@@ -67,6 +67,12 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     {
         _lease = _context.LeaseOf(_shardId);
         _shard = _context.ShardOf(_shardId);
+        if (_lease.IsReplayRequested)
+        {
+            StartReplay(_lease);
+            return Task.CompletedTask;
+        }
+
         if (_lease.IsShardEnd)
         {
             _ended = true;
@@ -84,6 +90,23 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         LogStarted(_logger, _shardId, _lease.Checkpoint, _lease.CheckpointSubSequenceNumber);
         StartFetching(afterSequenceNumber: null);
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Reads an ended shard again, from the lease's replay request to the end, for a partition that came back from a
+    /// snapshot older than the shard's end (rule 4 after SHARD_END). Partitions that hold the records skip them by
+    /// their marks; the checkpoint stays SHARD_END, and the request is done once a barrier finds every partition
+    /// holding the end again.
+    /// </summary>
+    private void StartReplay(ShardLease lease)
+    {
+        _resumeAfter = lease.ReplayStart ?? lease.AdoptedPosition;
+        _reads.Rewind(lease.ReplayStart);
+        _context.Checkpointer.StartedReplay(_shardId, lease.ReplayFrom!);
+        var now = _context.Time.GetUtcNow();
+        _progress.Update(p => p with { State = ShardReceiverState.Reading, Checkpoint = lease.Checkpoint, CaughtUp = false, LastError = null, ReadingSince = now, FirstDeliveredAt = null });
+        LogReplayStarted(_logger, _shardId, lease.ReplayFrom!);
+        StartFetching(afterSequenceNumber: null);
     }
 
     public async Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount)
@@ -446,14 +469,15 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             return kinesis.GetShardIteratorAsync(options.StreamName, _shardId, type, resume.SequenceNumber, null, cancellationToken);
         }
 
-        var (start, timestamp) = _lease!.Checkpoint switch
+        var lease = _lease!;
+        var (start, timestamp) = StartingPoint() switch
         {
             SentinelCheckpoint.TrimHorizon => (ShardIteratorType.TrimHorizon, (DateTimeOffset?)null),
             SentinelCheckpoint.AtTimestamp => (ShardIteratorType.AtTimestamp, options.InitialTimestamp),
             // Rule 8: a shard started at LATEST begins, for every later reader until its first checkpoint, at the
             // first record its first reader fetched (kept in the lease row); before any record was fetched, at the
             // time this receiver first looked. Never a new LATEST that would skip what arrived in between.
-            _ when _lease.OriginSequenceNumber is not null => (ShardIteratorType.AtSequenceNumber, null),
+            _ when lease.OriginSequenceNumber is not null => (ShardIteratorType.AtSequenceNumber, null),
             _ when _latestOpenedAt is { } openedAt => (ShardIteratorType.AtTimestamp, openedAt),
             _ => (ShardIteratorType.Latest, null),
         };
@@ -463,8 +487,20 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         }
 
         return kinesis.GetShardIteratorAsync(
-            options.StreamName, _shardId, start, start == ShardIteratorType.AtSequenceNumber ? _lease.OriginSequenceNumber : null, timestamp, cancellationToken);
+            options.StreamName, _shardId, start, start == ShardIteratorType.AtSequenceNumber ? lease.OriginSequenceNumber : null, timestamp, cancellationToken);
     }
+
+    /// <summary>
+    /// Where a reader without a position starts: the lease's initial position while it has no checkpoint; after one
+    /// (a replay from the origin for a partition that came back empty, of an open or an ended shard) the position the
+    /// shard was first read from: its kept first record when it started at LATEST, a reshard's child from its
+    /// beginning, else the application's initial position. Never LATEST past a checkpoint, which would skip the records.
+    /// </summary>
+    private string StartingPoint() =>
+        SentinelCheckpoint.IsSentinel(_lease!.Checkpoint) && !_lease.IsShardEnd ? _lease.Checkpoint
+        : _lease.OriginSequenceNumber is not null ? SentinelCheckpoint.Latest
+        : _lease.ParentShardIds.Count > 0 ? SentinelCheckpoint.TrimHorizon
+        : _context.Options.Source.InitialPosition;
 
     /// <summary>Keeps the first record of a shard started at LATEST in its lease row, before anything of it is handed out.</summary>
     private async Task RecordOriginAsync(string sequenceNumber, CancellationToken cancellationToken)
@@ -478,6 +514,9 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId}: reading from checkpoint {Checkpoint}/{SubSequenceNumber}")]
     private static partial void LogStarted(ILogger logger, string shardId, string checkpoint, long subSequenceNumber);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: ended, read again from {ReplayFrom} for a partition that came back from an older snapshot")]
+    private static partial void LogReplayStarted(ILogger logger, string shardId, string replayFrom);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId}: reached SHARD_END and delivered everything before it")]
     private static partial void LogShardEnded(ILogger logger, string shardId);

@@ -131,6 +131,7 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
             _context.Placement.Update(shards, byId.Values, ActiveSilos());
         }
 
+        _context.Checkpointer.NoteEndedShards(byId.Values);
         var changed = false;
         var candidates = new List<ShardLease>();
         foreach (var shard in shards.OrderBy(s => s.ShardId, StringComparer.Ordinal))
@@ -141,7 +142,10 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
             }
 
             var progress = _context.ProgressOf(shard.ShardId);
-            if (lease.IsShardEnd)
+
+            // An ended shard with a replay requested is work like an open shard's (rule 4 after SHARD_END); its
+            // children go on meanwhile, since the shard's checkpoint stays SHARD_END.
+            if (lease.IsShardEnd && !lease.IsReplayRequested)
             {
                 if (_context.Release(shard.ShardId))
                 {

@@ -66,6 +66,7 @@ public sealed class KinesisStreamContext : IAsyncDisposable
         Checkpointer = new ShardCheckpointer(leases, checkpointGate(this), options.WorkerId, time, loggers.CreateLogger<ShardCheckpointer>())
         {
             CycleCompleted = Monitor.CycleCompleted,
+            PartitionCount = options.PartitionCount,
         };
     }
 

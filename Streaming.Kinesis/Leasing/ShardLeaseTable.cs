@@ -20,6 +20,8 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     private const string ParentShardId = "parentShardId";
     private const string OriginSequenceNumber = "kgrainsOriginSequenceNumber";
     private const string AdoptedCheckpoint = "kgrainsAdoptedCheckpoint";
+    private const string EndPosition = "kgrainsEndPosition";
+    private const string ReplayFrom = "kgrainsReplayFrom";
     private const string EntityType = "entityType";
     private const string StreamEntity = "STREAM";
     private const string StreamIdentityKey = "kgrains:stream";
@@ -215,8 +217,25 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     /// Moves the checkpoint of <paramref name="shardId"/>, which <paramref name="owner"/> must hold.
     /// Throws <see cref="LeaseLostException"/> when another worker owns the lease.
     /// </summary>
-    public async Task CheckpointAsync(string shardId, string owner, string checkpoint, long subSequenceNumber, CancellationToken cancellationToken)
+    /// <param name="end">With SHARD_END: the last position the partitions vouched for (kept as <see cref="ShardLease.EndPosition"/>).</param>
+    public async Task CheckpointAsync(
+        string shardId, string owner, string checkpoint, long subSequenceNumber, CancellationToken cancellationToken, Abstractions.Streams.ShardPosition? end = null)
     {
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":owner"] = new() { S = owner },
+            [":checkpoint"] = new() { S = checkpoint },
+            [":sub"] = new() { N = subSequenceNumber.ToString(CultureInfo.InvariantCulture) },
+            [":zero"] = new() { N = "0" },
+            [":one"] = new() { N = "1" },
+        };
+        var setEnd = "";
+        if (end is { } last && checkpoint == SentinelCheckpoint.ShardEnd)
+        {
+            values[":end"] = new() { S = ShardLease.TextOf(last) };
+            setEnd = $", {EndPosition} = :end";
+        }
+
         try
         {
             await dynamo.UpdateItemAsync(
@@ -225,22 +244,104 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
                     TableName = TableName,
                     Key = Key(shardId),
                     UpdateExpression =
-                        $"SET {LeaseOwner} = :owner, {Checkpoint} = :checkpoint, {CheckpointSubSequenceNumber} = :sub, {OwnerSwitchesSinceCheckpoint} = :zero ADD {LeaseCounter} :one",
+                        $"SET {LeaseOwner} = :owner, {Checkpoint} = :checkpoint, {CheckpointSubSequenceNumber} = :sub, {OwnerSwitchesSinceCheckpoint} = :zero{setEnd} ADD {LeaseCounter} :one",
                     ConditionExpression = $"{LeaseOwner} = :owner",
-                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
-                    {
-                        [":owner"] = new() { S = owner },
-                        [":checkpoint"] = new() { S = checkpoint },
-                        [":sub"] = new() { N = subSequenceNumber.ToString(CultureInfo.InvariantCulture) },
-                        [":zero"] = new() { N = "0" },
-                        [":one"] = new() { N = "1" },
-                    },
+                    ExpressionAttributeValues = values,
                 },
                 cancellationToken);
         }
         catch (ConditionalCheckFailedException)
         {
             throw new LeaseLostException(shardId, owner);
+        }
+    }
+
+    /// <summary>
+    /// Asks for an ended shard to be read again from <paramref name="from"/> (null: its origin) to its end, for a
+    /// partition that no longer holds its end (rule 4). An earlier request wins over a later one; the row is changed
+    /// only from the value read (compare and set), so two silos asking at once both end up served.
+    /// </summary>
+    /// <returns>The request now in the row; null when the shard is not ended (nothing to replay).</returns>
+    public async Task<string?> RequestReplayAsync(string shardId, Abstractions.Streams.ShardPosition? from, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (await GetAsync(shardId, cancellationToken) is not { IsShardEnd: true } lease)
+            {
+                return null;
+            }
+
+            var current = lease.ReplayFrom is null ? (Abstractions.Streams.ShardPosition?)null : lease.ReplayStart;
+            var wanted = lease.ReplayFrom is null ? from : Abstractions.ExactlyOnce.ShardGap.EarlierStart(current, from);
+            var text = ShardLease.ReplayTextOf(wanted);
+            if (text == lease.ReplayFrom)
+            {
+                return text;
+            }
+
+            var values = new Dictionary<string, AttributeValue>
+            {
+                [":replay"] = new() { S = text },
+                [":end"] = new() { S = SentinelCheckpoint.ShardEnd },
+            };
+            if (lease.ReplayFrom is { } seen)
+            {
+                values[":seen"] = new() { S = seen };
+            }
+
+            try
+            {
+                await dynamo.UpdateItemAsync(
+                    new UpdateItemRequest
+                    {
+                        TableName = TableName,
+                        Key = Key(shardId),
+                        UpdateExpression = $"SET {ReplayFrom} = :replay",
+                        ConditionExpression = lease.ReplayFrom is null
+                            ? $"{Checkpoint} = :end AND attribute_not_exists({ReplayFrom})"
+                            : $"{Checkpoint} = :end AND {ReplayFrom} = :seen",
+                        ExpressionAttributeValues = values,
+                    },
+                    cancellationToken);
+                return text;
+            }
+            catch (ConditionalCheckFailedException)
+            {
+                // Another silo asked or finished in between: read again and decide again.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Ends the replay of an ended shard that <paramref name="owner"/> read from <paramref name="replayFrom"/> to its
+    /// end with every partition vouching for it. Conditional on both: a request changed in between (an earlier start)
+    /// stays, and the shard is read again.
+    /// </summary>
+    /// <returns>False when the request changed; <see cref="LeaseLostException"/> when the lease has another owner.</returns>
+    public async Task<bool> CompleteReplayAsync(string shardId, string owner, string replayFrom, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.UpdateItemAsync(
+                new UpdateItemRequest
+                {
+                    TableName = TableName,
+                    Key = Key(shardId),
+                    UpdateExpression = $"REMOVE {ReplayFrom} ADD {LeaseCounter} :one",
+                    ConditionExpression = $"{LeaseOwner} = :owner AND {ReplayFrom} = :replay",
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                    {
+                        [":owner"] = new() { S = owner },
+                        [":replay"] = new() { S = replayFrom },
+                        [":one"] = new() { N = "1" },
+                    },
+                },
+                cancellationToken);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return (await GetAsync(shardId, cancellationToken))?.LeaseOwner == owner ? false : throw new LeaseLostException(shardId, owner);
         }
     }
 
@@ -534,5 +635,7 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
         item.TryGetValue(CheckpointSubSequenceNumber, out var sub) ? long.Parse(sub.N, CultureInfo.InvariantCulture) : 0,
         item.TryGetValue(ParentShardId, out var parents) && parents.SS is { } set ? set : [],
         item.TryGetValue(OriginSequenceNumber, out var origin) ? origin.S : null,
-        item.TryGetValue(AdoptedCheckpoint, out var adopted) ? adopted.S : null);
+        item.TryGetValue(AdoptedCheckpoint, out var adopted) ? adopted.S : null,
+        item.TryGetValue(EndPosition, out var end) ? end.S : null,
+        item.TryGetValue(ReplayFrom, out var replay) ? replay.S : null);
 }

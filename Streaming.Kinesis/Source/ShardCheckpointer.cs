@@ -1,6 +1,7 @@
 using KinesisGrains.Streaming.Kinesis.Leasing;
 using KinesisGrains.Abstractions.ExactlyOnce;
 using KinesisGrains.Abstractions.Streams;
+using KinesisGrains.Streaming.Kinesis.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace KinesisGrains.Streaming.Kinesis.Source;
@@ -25,6 +26,11 @@ public sealed partial class ShardCheckpointer(
     private readonly Dictionary<string, ShardPosition?> _rewinds = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _currentAt = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _earlyCycle = new(0, 1);
+    private readonly Dictionary<string, string> _replays = new(StringComparer.Ordinal);
+    private IReadOnlyList<KeyValuePair<string, ShardPosition>> _ended = [];
+
+    /// <summary>Partitions a barrier asks (the length of each claim's per-partition array).</summary>
+    public int PartitionCount { get; init; } = 1;
 
     /// <summary>Completed checkpoint cycles (snapshot and checkpoints), for status and tests.</summary>
     public long Cycles { get; private set; }
@@ -44,7 +50,40 @@ public sealed partial class ShardCheckpointer(
         {
             _pending.Remove(shardId);
             _rewinds.Remove(shardId);
+            _replays.Remove(shardId);
             _written[shardId] = leaseCheckpoint;
+        }
+    }
+
+    /// <summary>
+    /// A receiver took an ended shard to read it again from the request <paramref name="replayFrom"/> (the lease's
+    /// text): no checkpoint moves; once a barrier finds every partition holding the end, the request is done.
+    /// </summary>
+    public void StartedReplay(string shardId, string replayFrom)
+    {
+        lock (_lock)
+        {
+            _pending.Remove(shardId);
+            _rewinds.Remove(shardId);
+            _replays[shardId] = replayFrom;
+            _written[shardId] = new ShardCheckpoint(null, Ended: true);
+        }
+    }
+
+    /// <summary>
+    /// The ended shards of the lease table, as the balancer last listed it: each barrier asks every partition whether
+    /// it still holds each one's end (rule 4 after SHARD_END: a partition that fell back behind it gets a replay).
+    /// Shards with a replay under way and ended shards without a recorded end are left out.
+    /// </summary>
+    public void NoteEndedShards(IEnumerable<ShardLease> leases)
+    {
+        var ended = leases
+            .Where(l => l.IsShardEnd && !l.IsReplayRequested && l.End is not null)
+            .Select(l => KeyValuePair.Create(l.LeaseKey, l.End!.Value))
+            .ToList();
+        lock (_lock)
+        {
+            _ended = ended;
         }
     }
 
@@ -114,19 +153,33 @@ public sealed partial class ShardCheckpointer(
         {
             // Positions first: everything they cover was delivered before the barrier is sent, so the barrier holds it.
             List<KeyValuePair<string, ShardCheckpoint>> moved;
+            List<KeyValuePair<string, string>> replayed;
             List<ShardDelivery> deliveries;
+            HashSet<string> endedClaims;
             lock (_lock)
             {
                 moved = _pending
                     .Where(p => p.Value.Checkpoint.IsAfter(_written.TryGetValue(p.Key, out var written) ? written : null))
                     .Select(p => KeyValuePair.Create(p.Key, p.Value.Checkpoint))
                     .ToList();
+                replayed = _pending
+                    .Where(p => p.Value.Checkpoint.Ended && _replays.ContainsKey(p.Key))
+                    .Select(p => KeyValuePair.Create(p.Key, _replays[p.Key]))
+                    .ToList();
                 deliveries = _pending
                     .Select(p => new ShardDelivery(p.Key, p.Value.Checkpoint.Position, p.Value.Checkpoint.Ended, p.Value.LastSentByPartition))
                     .ToList();
+
+                // Every ended shard's end, claimed for every partition (LastSent = Reached = the end).
+                var claims = _ended.Where(e => !_pending.ContainsKey(e.Key) && !_replays.ContainsKey(e.Key)).ToList();
+                endedClaims = claims.Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
+                foreach (var (shardId, end) in claims)
+                {
+                    deliveries.Add(new ShardDelivery(shardId, end, Ended: true, Enumerable.Repeat<ShardPosition?>(end, PartitionCount).ToArray()));
+                }
             }
 
-            if (moved.Count == 0)
+            if (moved.Count == 0 && replayed.Count == 0)
             {
                 CycleCompleted?.Invoke(TimeSpan.Zero, TimeSpan.Zero, time.GetElapsedTime(started));
                 NoteCurrent(deliveries);
@@ -136,10 +189,17 @@ public sealed partial class ShardCheckpointer(
             var gaps = await checkpointGate.SnapshotAsync(deliveries, cancellationToken);
             var snapshotted = time.GetTimestamp();
             var uncovered = new HashSet<string>(StringComparer.Ordinal);
+            var endedGaps = new Dictionary<string, ShardPosition?>(StringComparer.Ordinal);
             lock (_lock)
             {
                 foreach (var gap in gaps)
                 {
+                    if (endedClaims.Contains(gap.ShardId))
+                    {
+                        endedGaps[gap.ShardId] = endedGaps.TryGetValue(gap.ShardId, out var start) ? ShardGap.EarlierStart(start, gap.HoldsUpTo) : gap.HoldsUpTo;
+                        continue;
+                    }
+
                     _rewinds[gap.ShardId] = uncovered.Add(gap.ShardId) || !_rewinds.TryGetValue(gap.ShardId, out var earlier)
                         ? gap.HoldsUpTo
                         : ShardGap.EarlierStart(earlier, gap.HoldsUpTo);
@@ -151,6 +211,9 @@ public sealed partial class ShardCheckpointer(
                 LogUncovered(logger, shardId);
             }
 
+            await RequestReplaysAsync(endedGaps, cancellationToken);
+            await CompleteReplaysAsync(replayed.Where(r => !uncovered.Contains(r.Key)), cancellationToken);
+
             foreach (var (shardId, checkpoint) in moved)
             {
                 if (uncovered.Contains(shardId))
@@ -161,7 +224,7 @@ public sealed partial class ShardCheckpointer(
                 try
                 {
                     var (text, subSequenceNumber) = TextOf(checkpoint);
-                    await leases.CheckpointAsync(shardId, workerId, text, subSequenceNumber, cancellationToken);
+                    await leases.CheckpointAsync(shardId, workerId, text, subSequenceNumber, cancellationToken, EndOf(shardId, checkpoint));
                     lock (_lock)
                     {
                         if (checkpoint.IsAfter(_written.TryGetValue(shardId, out var written) ? written : null))
@@ -188,6 +251,86 @@ public sealed partial class ShardCheckpointer(
         finally
         {
             _cycle.Release();
+        }
+    }
+
+    /// <summary>
+    /// The last position of a shard checkpointed at SHARD_END: what its last delivered read reached, or, when the
+    /// final read held nothing new, the checkpoint before it (every partition vouched for that one already).
+    /// </summary>
+    private ShardPosition? EndOf(string shardId, ShardCheckpoint checkpoint)
+    {
+        if (!checkpoint.Ended)
+        {
+            return null;
+        }
+
+        lock (_lock)
+        {
+            return checkpoint.Position ?? (_written.TryGetValue(shardId, out var written) ? written.Position : null);
+        }
+    }
+
+    /// <summary>Ended shards a partition fell back behind: their lease rows ask for a replay, which a balancer takes as work.</summary>
+    private async Task RequestReplaysAsync(Dictionary<string, ShardPosition?> endedGaps, CancellationToken cancellationToken)
+    {
+        foreach (var (shardId, start) in endedGaps)
+        {
+            try
+            {
+                if (await leases.RequestReplayAsync(shardId, start, cancellationToken) is { } request)
+                {
+                    StreamingKinesisMetrics.EndedShardReplays.Add(1);
+                    LogReplayRequested(logger, shardId, request);
+                }
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // The next barrier asks again: the partition still lacks the shard's end.
+                LogReplayRequestFailed(logger, shardId, exception);
+            }
+        }
+    }
+
+    /// <summary>Replays of ended shards that every partition now vouched for to the end: their requests are done.</summary>
+    private async Task CompleteReplaysAsync(IEnumerable<KeyValuePair<string, string>> replayed, CancellationToken cancellationToken)
+    {
+        foreach (var (shardId, replayFrom) in replayed)
+        {
+            try
+            {
+                if (await leases.CompleteReplayAsync(shardId, workerId, replayFrom, cancellationToken))
+                {
+                    LogReplayCompleted(logger, shardId, replayFrom);
+                    lock (_lock)
+                    {
+                        _pending.Remove(shardId);
+                        _replays.Remove(shardId);
+                    }
+
+                    continue;
+                }
+
+                // An earlier start was asked meanwhile: read again from there.
+                if (await leases.GetAsync(shardId, cancellationToken) is { IsReplayRequested: true } lease)
+                {
+                    lock (_lock)
+                    {
+                        _pending.Remove(shardId);
+                        _replays[shardId] = lease.ReplayFrom!;
+                        _rewinds[shardId] = lease.ReplayStart;
+                    }
+                }
+            }
+            catch (LeaseLostException exception)
+            {
+                LogLeaseLost(logger, shardId, exception.Message);
+                lock (_lock)
+                {
+                    _pending.Remove(shardId);
+                    _replays.Remove(shardId);
+                }
+            }
         }
     }
 
@@ -279,6 +422,15 @@ public sealed partial class ShardCheckpointer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint of {ShardId} held back: a partition missed events of it and waits for a replay")]
     private static partial void LogUncovered(ILogger logger, string shardId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ended shard {ShardId}: a partition no longer holds its end (it came back from an older snapshot); asked for a replay from {ReplayFrom}")]
+    private static partial void LogReplayRequested(ILogger logger, string shardId, string replayFrom);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ended shard {ShardId}: asking for its replay failed; the next barrier asks again")]
+    private static partial void LogReplayRequestFailed(ILogger logger, string shardId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ended shard {ShardId}: replayed from {ReplayFrom} to its end; every partition holds it again")]
+    private static partial void LogReplayCompleted(ILogger logger, string shardId, string replayFrom);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint cycle failed; it is retried at the next interval")]
     private static partial void LogCycleFailed(ILogger logger, Exception exception);

@@ -81,7 +81,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         await cluster.StartAllAsync();
         Log($"3 silos up: {string.Join(", ", cluster.Silos.Select(s => $"{s.Name} pid {s.ProcessId}"))}");
         await using var client = await cluster.ConnectAsync();
-        using var s3 = NewS3Client(cluster);
+        using var s3 = ClusterBucket.NewClient(cluster);
         var shards = (await cluster.Kinesis.ListShardsAsync(cluster.Stream)).Select(s => s.ShardId).ToList();
 
         using var stop = new CancellationTokenSource();
@@ -258,7 +258,7 @@ public sealed class FaultTests(ITestOutputHelper output)
             if (corrupt)
             {
                 var text = await ReadTextAsync(s3, cluster.Stream, manifest);
-                await S3RetryAsync(() => s3.PutObjectAsync(new PutObjectRequest
+                await ClusterBucket.RetryAsync(() => s3.PutObjectAsync(new PutObjectRequest
                 {
                     BucketName = cluster.Stream,
                     Key = manifest,
@@ -269,9 +269,9 @@ public sealed class FaultTests(ITestOutputHelper output)
             else
             {
                 var privateFiles = manifest[..manifest.IndexOf("/manifests/", StringComparison.Ordinal)] + $"/private/{newest:D20}/";
-                foreach (var key in (await ListAsync(s3, cluster.Stream, privateFiles)).Append(manifest))
+                foreach (var key in (await ClusterBucket.ListAsync(s3, cluster.Stream, privateFiles)).Append(manifest))
                 {
-                    await S3RetryAsync(() => s3.DeleteObjectAsync(cluster.Stream, key));
+                    await ClusterBucket.RetryAsync(() => s3.DeleteObjectAsync(cluster.Stream, key));
                 }
             }
 
@@ -297,7 +297,7 @@ public sealed class FaultTests(ITestOutputHelper output)
             var fellBack = "";
             await WaitAsync($"{partition} restored with a fall-back", TimeSpan.FromSeconds(30), () =>
             {
-                fellBack = cluster.Silos.SelectMany(s => s.Logs).SelectMany(ReadShared)
+                fellBack = cluster.Silos.SelectMany(s => s.Logs).SelectMany(ClusterBucket.ReadShared)
                     .FirstOrDefault(l => l.Contains($"Partition {partition} restored the OLDER snapshot", StringComparison.Ordinal) && l.Contains($"({newest})", StringComparison.Ordinal)) ?? "";
                 return Task.FromResult(fellBack.Length > 0);
             });
@@ -416,7 +416,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         {
             local = [.. cluster.Silos.SelectMany(LocalDeadLetters)];
             shipped = [];
-            foreach (var key in await ListAsync(s3, cluster.Stream, $"dead-letters/app-{cluster.Stream}/"))
+            foreach (var key in await ClusterBucket.ListAsync(s3, cluster.Stream, $"dead-letters/app-{cluster.Stream}/"))
             {
                 shipped.AddRange(Letters(key, await ReadTextAsync(s3, cluster.Stream, key)));
             }
@@ -465,7 +465,7 @@ public sealed class FaultTests(ITestOutputHelper output)
     {
         var folder = Path.Combine(silo.DataDirectory, "dead-letters");
         return Directory.Exists(folder)
-            ? Directory.EnumerateFiles(folder, "dead-letters-*.jsonl").SelectMany(file => Letters($"{silo.Name}/{Path.GetFileName(file)}", string.Join('\n', ReadShared(file))))
+            ? Directory.EnumerateFiles(folder, "dead-letters-*.jsonl").SelectMany(file => Letters($"{silo.Name}/{Path.GetFileName(file)}", string.Join('\n', ClusterBucket.ReadShared(file))))
             : [];
     }
 
@@ -476,51 +476,6 @@ public sealed class FaultTests(ITestOutputHelper output)
         {
             using var document = JsonDocument.Parse(lines[i]);
             yield return ($"{where}:{i + 1}", document.RootElement.Clone());
-        }
-    }
-
-    private static IAmazonS3 NewS3Client(ProcessCluster cluster) => new AmazonS3Client(
-        new BasicAWSCredentials("S3RVER", "S3RVER"),
-        new AmazonS3Config
-        {
-            ServiceURL = cluster.Emulators.S3.ToString(),
-            AuthenticationRegion = "us-east-1",
-            ForcePathStyle = true,
-            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-        });
-
-    private static async Task<List<string>> ListAsync(IAmazonS3 s3, string bucket, string prefix)
-    {
-        var keys = new List<string>();
-        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix };
-        while (true)
-        {
-            var page = await S3RetryAsync(() => s3.ListObjectsV2Async(request));
-            keys.AddRange((page.S3Objects ?? []).Select(o => o.Key));
-            if (page.IsTruncated != true)
-            {
-                return keys;
-            }
-
-            request.ContinuationToken = page.NextContinuationToken;
-        }
-    }
-
-    /// <summary>s3rver answers 500 to a listing that meets an object being written or deleted: try again.</summary>
-    private static async Task<T> S3RetryAsync<T>(Func<Task<T>> call)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (AmazonS3Exception exception) when ((int)exception.StatusCode >= 500 && attempt < 60)
-            {
-                // Busy silos upload and prune all the time: give the listing up to ~30 s to meet a quiet moment.
-                await Task.Delay(Math.Min(100 * attempt, 500));
-            }
         }
     }
 
@@ -548,7 +503,7 @@ public sealed class FaultTests(ITestOutputHelper output)
     private static async Task<string?> ManifestKeyAsync(IAmazonS3 s3, ProcessCluster cluster, string partition, long id)
     {
         var key = $"{await ManifestsPrefixAsync(s3, cluster, partition)}{id:D20}.json";
-        return (await ListAsync(s3, cluster.Stream, key)).Contains(key) ? key : null;
+        return (await ClusterBucket.ListAsync(s3, cluster.Stream, key)).Contains(key) ? key : null;
     }
 
     /// <summary>
@@ -563,7 +518,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         }
 
         var root = $"snapshots/app-{cluster.Stream}/";
-        var page = await S3RetryAsync(() => s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = cluster.Stream, Prefix = root, MaxKeys = 1 }));
+        var page = await ClusterBucket.RetryAsync(() => s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = cluster.Stream, Prefix = root, MaxKeys = 1 }));
         if (page.S3Objects is not [var first])
         {
             // No snapshot yet.
@@ -577,17 +532,9 @@ public sealed class FaultTests(ITestOutputHelper output)
 
     private static async Task<string> ReadTextAsync(IAmazonS3 s3, string bucket, string key)
     {
-        using var response = await S3RetryAsync(() => s3.GetObjectAsync(bucket, key));
+        using var response = await ClusterBucket.RetryAsync(() => s3.GetObjectAsync(bucket, key));
         using var reader = new StreamReader(response.ResponseStream);
         return await reader.ReadToEndAsync();
-    }
-
-    /// <summary>The lines of a file another process is still writing.</summary>
-    private static IEnumerable<string> ReadShared(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd().Split('\n');
     }
 
     private static int Count(string text, string what)

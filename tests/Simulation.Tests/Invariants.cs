@@ -37,8 +37,9 @@ public static class Invariants
             foreach (var shard in sim.Stream.Shards)
             {
                 // Rule 4: after a known fallback a shard replays from the older coverage (the partition's gap), so its
-                // checkpoint may be ahead for a while; an ended shard has no reader left to replay it.
-                if (sim.Leases[shard.Id].Checkpoint is not { } checkpoint || fellBack && !checkpoint.Ended)
+                // checkpoint may be ahead for a while; an ended shard is replayed once a barrier finds the partition
+                // no longer holds its end (unless that rule is off, then it is lost for good).
+                if (sim.Leases[shard.Id].Checkpoint is not { } checkpoint || fellBack && !(checkpoint.Ended && sim.Options.NoEndedShardReplay))
                 {
                     continue;
                 }

@@ -8,6 +8,14 @@ public sealed class Lease
 {
     public ShardCheckpoint? Checkpoint { get; set; }
     public long Counter { get; set; }
+
+    /// <summary>For an ended shard: the last position its partitions vouched for with SHARD_END (null: the shard had no records).</summary>
+    public Position? End { get; set; }
+
+    /// <summary>An ended shard a partition fell back behind: read it again from <see cref="ReplayFrom"/> to its end.</summary>
+    public bool ReplayRequested { get; set; }
+
+    public Position? ReplayFrom { get; set; }
 }
 
 /// <summary>
@@ -50,10 +58,17 @@ public sealed class SimulatedCheckpointer(Simulation sim)
         }
 
         Cycles++;
+
+        // Rule 4 for ended shards: every partition still holds each ended shard's end, or it gets a replay of it.
+        var ended = sim.Options.NoEndedShardReplay
+            ? []
+            : sim.Leases.Where(l => l.Value is { Checkpoint.Ended: true, End: not null, ReplayRequested: false }).Select(l => (l.Key, End: l.Value.End!.Value)).ToList();
         var gaps = new Dictionary<string, List<ShardGap>>(StringComparer.Ordinal);
         foreach (var partition in sim.Partitions)
         {
-            var barriers = shards.Select(p => new ShardBarrier(p.Receiver.ShardId, p.Reached, p.Ended, p.LastSent[partition.Index])).ToList();
+            var barriers = shards.Select(p => new ShardBarrier(p.Receiver.ShardId, p.Reached, p.Ended, p.LastSent[partition.Index]))
+                .Concat(ended.Select(e => new ShardBarrier(e.Key, e.End, Ended: true, e.End)))
+                .ToList();
             foreach (var gap in partition.Barrier(barriers))
             {
                 (gaps.TryGetValue(gap.ShardId, out var list) ? list : gaps[gap.ShardId] = []).Add(gap);
@@ -61,6 +76,19 @@ public sealed class SimulatedCheckpointer(Simulation sim)
         }
 
         var changed = false;
+        foreach (var (shardId, _) in ended)
+        {
+            if (gaps.TryGetValue(shardId, out var endedGaps))
+            {
+                var lease = sim.Leases[shardId];
+                lease.ReplayRequested = true;
+                lease.ReplayFrom = endedGaps.Skip(1).Aggregate(endedGaps[0].HoldsUpTo, (start, gap) => ShardGap.EarlierStart(start, gap.HoldsUpTo));
+                sim.Count("ended shard replay");
+                sim.Note($"replay ended {shardId} from {lease.ReplayFrom?.ToString() ?? "origin"}");
+                changed = true;
+            }
+        }
+
         foreach (var pending in shards)
         {
             var receiver = pending.Receiver;
@@ -81,12 +109,30 @@ public sealed class SimulatedCheckpointer(Simulation sim)
 
                 sim.Note($"gap {shardId} ({string.Join(",", shardGaps.Select(g => g.HoldsUpTo?.ToString() ?? "origin"))}) rewind {receiver.Id} to {start?.ToString() ?? "origin"}");
                 receiver.Rewind(start);
+                _pending.Remove(shardId);
                 changed = true;
                 continue;
             }
 
             if (pending.Reached is null && !pending.Ended)
             {
+                continue;
+            }
+
+            if (receiver.Replay)
+            {
+                // A replay of an ended shard moves no checkpoint: at its end, with no gap, the request is done.
+                var replayed = sim.Leases[shardId];
+                if (pending.Ended && replayed.Counter == receiver.LeaseCounter && replayed.ReplayRequested && replayed.ReplayFrom == receiver.Start)
+                {
+                    replayed.ReplayRequested = false;
+                    replayed.ReplayFrom = null;
+                    sim.Note($"replayed ended {shardId}");
+                    _pending.Remove(shardId);
+                    sim.Retire(receiver);
+                    changed = true;
+                }
+
                 continue;
             }
 

@@ -30,8 +30,10 @@ public sealed class SimulatedReceiver
     private readonly List<ReadInfo> _reads = [];
     private Position? _fetchAfter;
 
-    public SimulatedReceiver(Simulation sim, SimShard shard, long id, long leaseCounter, Position? start, long firstReadId)
+    public SimulatedReceiver(Simulation sim, SimShard shard, long id, long leaseCounter, Position? start, long firstReadId, bool replay = false)
     {
+        Start = start;
+        Replay = replay;
         _sim = sim;
         _shard = shard;
         Id = id;
@@ -45,6 +47,12 @@ public sealed class SimulatedReceiver
 
     public long Id { get; }
     public string ShardId => _shard.Id;
+
+    /// <summary>Where this receiver started (its lease's checkpoint, or the replay request it serves).</summary>
+    public Position? Start { get; }
+
+    /// <summary>Reads an ended shard again for a partition that fell back behind its end; writes no checkpoint.</summary>
+    public bool Replay { get; }
     public long LeaseCounter { get; }
     public ShardReadLedger<ReadInfo> Ledger { get; }
 

@@ -26,11 +26,6 @@ public sealed class Simulation
         UsesSnapshots = _random.Next(3) != 0;
         Resharding = options.Resharding;
         FallbackFaults = options.SnapshotFallbackFaults && UsesSnapshots;
-        if (Resharding && FallbackFaults && !options.FallbackAfterShardEnd)
-        {
-            // The known rule 4 hole needs both; each seed exercises one of them (see SimulationOptions).
-            (Resharding, FallbackFaults) = _random.Next(2) == 0 ? (true, false) : (false, true);
-        }
 
         Checkpointer = new SimulatedCheckpointer(this);
         var writeEvery = _random.Next(1, 5);
@@ -99,6 +94,11 @@ public sealed class Simulation
         }
 
         Note($"ckpt {shardId}={Describe(checkpoint)}");
+        if (checkpoint.Ended)
+        {
+            lease.End = checkpoint.Position ?? lease.Checkpoint?.Position;
+        }
+
         lease.Checkpoint = checkpoint;
     }
 
@@ -186,8 +186,22 @@ public sealed class Simulation
         foreach (var shard in Stream.Shards)
         {
             var lease = Leases[shard.Id];
-            if (lease.Checkpoint is { Ended: true } || Receivers.Any(r => r.Alive && r.ShardId == shard.Id))
+            if (Receivers.Any(r => r.Alive && r.ShardId == shard.Id))
             {
+                continue;
+            }
+
+            if (lease.Checkpoint is { Ended: true })
+            {
+                if (lease.ReplayRequested && (always || _random.Next(4) == 0))
+                {
+                    lease.Counter++;
+                    _readIdBase += 1_000_000;
+                    var replay = new SimulatedReceiver(this, shard, ++_receiverIds, lease.Counter, lease.ReplayFrom, _readIdBase, replay: true);
+                    Receivers.Add(replay);
+                    Note($"replay receiver {replay.Id} {shard.Id} from {lease.ReplayFrom?.ToString() ?? "origin"}");
+                }
+
                 continue;
             }
 
@@ -404,6 +418,7 @@ public sealed class Simulation
 
     private bool Quiescent() =>
         Receivers.All(r => r.Cache.Count == 0)
+        && Leases.Values.All(l => !l.ReplayRequested)
         && Stream.Shards.All(s => Leases[s.Id].Checkpoint is var c && (s.Closed
             ? c is { Ended: true }
             : s.Last is not { } last || c is { Ended: false, Position: { } p } && p == last));

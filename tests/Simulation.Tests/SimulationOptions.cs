@@ -28,11 +28,11 @@ public sealed record SimulationOptions
     public bool Resharding { get; init; } = true;
 
     /// <summary>
-    /// Lets one run have both a fallback to an older snapshot and a shard that ended. Off, each seed draws one of the
-    /// two: together they lose records today (the rule 4 hole the simulation found: no reader is left to replay an
-    /// ended shard to a partition that fell back behind its SHARD_END).
+    /// Rule 4 for ended shards switched off: a barrier does not ask partitions whether they still hold the end of the
+    /// shards that ended, so no replay is requested for one a partition fell back behind (the hole the simulation
+    /// found: no reader is left to replay an ended shard to it).
     /// </summary>
-    public bool FallbackAfterShardEnd { get; init; }
+    public bool NoEndedShardReplay { get; init; }
 
     public string Describe()
     {
@@ -43,7 +43,7 @@ public sealed record SimulationOptions
         if (CheckpointBackwards) off.Add(nameof(CheckpointBackwards));
         if (!SnapshotFallbackFaults) off.Add("no fallback faults");
         if (!Resharding) off.Add("no resharding");
-        if (FallbackAfterShardEnd) off.Add(nameof(FallbackAfterShardEnd));
+        if (NoEndedShardReplay) off.Add(nameof(NoEndedShardReplay));
         return off.Count == 0 ? "all rules on" : string.Join(",", off);
     }
 }

@@ -47,10 +47,10 @@ public sealed class SimulationTests(ITestOutputHelper output)
         Assert.True(off.Stats.GetValueOrDefault("rewind") > on.Stats.GetValueOrDefault("rewind") || off.Seeds == 1, $"PurgeByMax rewinds {off.Stats.GetValueOrDefault("rewind")}, rule on {on.Stats.GetValueOrDefault("rewind")}");
     }
 
-    /// <summary>A real hole of today's rules (see SimulationOptions.FallbackAfterShardEnd): kept as a found failure until fixed.</summary>
+    /// <summary>Rule 4 after shard end: without the ended shards' claims a partition that fell back behind a SHARD_END loses records.</summary>
     [Fact]
-    public void Finds_rule_4_hole_fallback_to_an_older_snapshot_after_shard_end() =>
-        FindsHole(new SimulationOptions { FallbackAfterShardEnd = true }, nameof(Finds_rule_4_hole_fallback_to_an_older_snapshot_after_shard_end));
+    public void Finds_rule_4_hole_when_ended_shards_are_not_replayed() =>
+        FindsHole(new SimulationOptions { NoEndedShardReplay = true }, nameof(Finds_rule_4_hole_when_ended_shards_are_not_replayed));
 
     private void FindsHole(SimulationOptions options, string test)
     {
