@@ -367,7 +367,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         _resumeAfter = replayFrom ?? _lease!.AdoptedPosition;
         _reads.Rewind(replayFrom);
         _context.Checkpointer.Rewound(_shardId);
-        LogRewind(_logger, _shardId, replayFrom?.ToString() ?? _lease!.Checkpoint);
+        LogRewind(_logger, _shardId, replayFrom?.ToString() ?? _lease!.AdoptedPosition?.ToString() ?? "its origin");
         StartFetching(afterSequenceNumber: null);
     }
 
@@ -539,8 +539,8 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: releasing its lease failed; another silo takes it when it expires")]
     private static partial void LogReleaseFailed(ILogger logger, string shardId, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: a partition missed events of it; reading again from checkpoint {Checkpoint}")]
-    private static partial void LogRewind(ILogger logger, string shardId, string checkpoint);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: a partition missed events of it; reading again after {Position}")]
+    private static partial void LogRewind(ILogger logger, string shardId, string position);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Shard {ShardId}: read {Events} events, {DeadLettered} dead-lettered, into {Containers} containers")]
     private static partial void LogRead(ILogger logger, string shardId, int events, int deadLettered, int containers);

@@ -71,9 +71,33 @@ public sealed class GroundTruth
     }
 
     /// <summary>Every user whose grain differs from the truth, with what differs.</summary>
-    public async Task<List<string>> VerifyAsync(IGrainFactory grains, CancellationToken cancellationToken)
+    public async Task<List<string>> VerifyAsync(IGrainFactory grains, CancellationToken cancellationToken) =>
+        (await CompareAllAsync(grains, cancellationToken)).Mismatches;
+
+    /// <summary>
+    /// Verifies every second until every user matches or <paramref name="timeout"/> passes, while records are still
+    /// being read; an over-count can never heal by waiting, so it returns at once.
+    /// </summary>
+    /// <returns>The mismatches of the last pass (empty: exact).</returns>
+    public async Task<List<string>> VerifyUntilExactAsync(IGrainFactory grains, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var (mismatches, overCounted) = await CompareAllAsync(grains, cancellationToken);
+            if (mismatches.Count == 0 || overCounted || DateTime.UtcNow > deadline)
+            {
+                return mismatches;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        }
+    }
+
+    private async Task<(List<string> Mismatches, bool OverCounted)> CompareAllAsync(IGrainFactory grains, CancellationToken cancellationToken)
     {
         var mismatches = new List<string>();
+        var overCounted = false;
         await Parallel.ForEachAsync(Users.Values, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (want, token) =>
         {
             // A silo failing over makes calls fail for a few seconds: retried, not reported as a mismatch.
@@ -84,9 +108,10 @@ public sealed class GroundTruth
                 lock (mismatches)
                 {
                     mismatches.Add($"{KeyText.Of(want.UserId)}: {difference}");
+                    overCounted |= got.EventCount > want.EventCount;
                 }
             }
         });
-        return mismatches;
+        return (mismatches, overCounted);
     }
 }

@@ -111,19 +111,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         var queries = await querying;
         Log(total, $"produced {produced:N0} records over {truth.Users.Count} keys; {queries.Calls} queries during the faults, {queries.Retried} retried, {queries.Failed.Count} failed");
 
-        // Every key exact: waiting helps while records are still being read; an over-count never heals.
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        List<string> mismatches;
-        while (true)
-        {
-            mismatches = await truth.VerifyAsync(client.Client, CancellationToken.None);
-            if (mismatches.Count == 0 || DateTime.UtcNow > deadline || mismatches.Any(IsOverCount))
-            {
-                break;
-            }
-
-            await Task.Delay(1_000);
-        }
+        var mismatches = await truth.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(90), CancellationToken.None);
 
         Log(total, $"verified {truth.Users.Count} keys: {mismatches.Count} mismatches");
         Assert.True(mismatches.Count == 0, $"{mismatches.Count} keys differ from the truth, e.g. {string.Join("; ", mismatches.Take(5))}");
@@ -250,13 +238,6 @@ public sealed class ChaosTests(ITestOutputHelper output)
         }
 
         return (calls, retried, failed);
-    }
-
-    /// <summary>An over-count ("events 12 != 10") can never heal by waiting.</summary>
-    internal static bool IsOverCount(string mismatch)
-    {
-        var part = mismatch.Split(':', 2)[1].Split(',')[0].Trim().Split(' ');
-        return part.Length == 4 && part[0] == "events" && long.Parse(part[1]) > long.Parse(part[3]);
     }
 
     private void Log(Stopwatch total, string message) => output.WriteLine($"[{total.Elapsed.TotalSeconds,6:F1} s] {message}");

@@ -99,21 +99,9 @@ public sealed class EndedShardReplayTests(ITestOutputHelper output)
     }
 
     /// <summary>Waits for every key to match the truth; an over-count never heals, so it fails at once.</summary>
-    private async Task ExactAsync(ClusterConnection client, GroundTruth truth, string when, TimeSpan timeout)
+    private static async Task ExactAsync(ClusterConnection client, GroundTruth truth, string when, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        List<string> mismatches;
-        while (true)
-        {
-            mismatches = await truth.VerifyAsync(client.Client, CancellationToken.None);
-            if (mismatches.Count == 0 || DateTime.UtcNow > deadline || mismatches.Any(ChaosTests.IsOverCount))
-            {
-                break;
-            }
-
-            await Task.Delay(1_000);
-        }
-
+        var mismatches = await truth.VerifyUntilExactAsync(client.Client, timeout, CancellationToken.None);
         Assert.True(mismatches.Count == 0, $"{when}: {mismatches.Count} of {truth.Users.Count} keys differ from the truth, e.g. {string.Join("; ", mismatches.Take(5))}");
     }
 

@@ -135,19 +135,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         var truth = workload.Truth;
         Log($"produced {produced:N0} records over {truth.Users.Count} keys and {workload.Poison.Count} poison records; {queries.Calls} queries during the faults, {queries.Retried} retried, {queries.Failed.Count} failed");
 
-        // Every key exact: waiting helps while records are still being read; an over-count never heals.
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        List<string> mismatches;
-        while (true)
-        {
-            mismatches = await truth.VerifyAsync(client.Client, CancellationToken.None);
-            if (mismatches.Count == 0 || DateTime.UtcNow > deadline || mismatches.Any(ChaosTests.IsOverCount))
-            {
-                break;
-            }
-
-            await Task.Delay(1_000);
-        }
+        var mismatches = await truth.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(90), CancellationToken.None);
 
         Log($"verified {truth.Users.Count} keys: {mismatches.Count} mismatches");
         foreach (var note in _notes)
