@@ -318,8 +318,22 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     /// stays, and the shard is read again.
     /// </summary>
     /// <returns>False when the request changed; <see cref="LeaseLostException"/> when the lease has another owner.</returns>
-    public async Task<bool> CompleteReplayAsync(string shardId, string owner, string replayFrom, CancellationToken cancellationToken)
+    public Task<bool> CompleteReplayAsync(string shardId, string owner, string replayFrom, CancellationToken cancellationToken) =>
+        UpdateOwnedIfAsync(
+            shardId,
+            owner,
+            $"REMOVE {ReplayFrom} ADD {LeaseCounter} :one",
+            $"{ReplayFrom} = :replay",
+            new() { [":replay"] = new() { S = replayFrom }, [":one"] = new() { N = "1" } },
+            cancellationToken);
+
+    /// <summary>An update of a lease <paramref name="owner"/> holds, when <paramref name="condition"/> holds too.</summary>
+    /// <returns>False when only <paramref name="condition"/> failed.</returns>
+    /// <exception cref="LeaseLostException">The lease has another owner now.</exception>
+    private async Task<bool> UpdateOwnedIfAsync(
+        string shardId, string owner, string updateExpression, string condition, Dictionary<string, AttributeValue> values, CancellationToken cancellationToken)
     {
+        values[":owner"] = new() { S = owner };
         try
         {
             await dynamo.UpdateItemAsync(
@@ -327,14 +341,9 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
                 {
                     TableName = TableName,
                     Key = Key(shardId),
-                    UpdateExpression = $"REMOVE {ReplayFrom} ADD {LeaseCounter} :one",
-                    ConditionExpression = $"{LeaseOwner} = :owner AND {ReplayFrom} = :replay",
-                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
-                    {
-                        [":owner"] = new() { S = owner },
-                        [":replay"] = new() { S = replayFrom },
-                        [":one"] = new() { N = "1" },
-                    },
+                    UpdateExpression = updateExpression,
+                    ConditionExpression = $"{LeaseOwner} = :owner AND {condition}",
+                    ExpressionAttributeValues = values,
                 },
                 cancellationToken);
             return true;
@@ -393,34 +402,14 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     /// Records where a shard started at LATEST began for this application (its first fetched record), once, while
     /// <paramref name="owner"/> holds the lease; a value already there is kept.
     /// </summary>
-    public async Task RecordOriginAsync(string shardId, string owner, string sequenceNumber, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await dynamo.UpdateItemAsync(
-                new UpdateItemRequest
-                {
-                    TableName = TableName,
-                    Key = Key(shardId),
-                    UpdateExpression = $"SET {OriginSequenceNumber} = :origin",
-                    ConditionExpression = $"{LeaseOwner} = :owner AND attribute_not_exists({OriginSequenceNumber})",
-                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
-                    {
-                        [":owner"] = new() { S = owner },
-                        [":origin"] = new() { S = sequenceNumber },
-                    },
-                },
-                cancellationToken);
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            var item = await dynamo.GetItemAsync(new GetItemRequest { TableName = TableName, Key = Key(shardId), ConsistentRead = true }, cancellationToken);
-            if (item.Item is null || !item.Item.TryGetValue(LeaseOwner, out var current) || current.S != owner)
-            {
-                throw new LeaseLostException(shardId, owner);
-            }
-        }
-    }
+    public Task RecordOriginAsync(string shardId, string owner, string sequenceNumber, CancellationToken cancellationToken) =>
+        UpdateOwnedIfAsync(
+            shardId,
+            owner,
+            $"SET {OriginSequenceNumber} = :origin",
+            $"attribute_not_exists({OriginSequenceNumber})",
+            new() { [":origin"] = new() { S = sequenceNumber } },
+            cancellationToken);
 
     /// <summary>
     /// Moves a checkpoint back (after state was restored from an older snapshot), whoever holds the lease: records
