@@ -92,7 +92,9 @@ public static class SiloHost
                 : new KinesisClient(configuration.KinesisClient))
             {
                 var stream = await CheckStreamAsync(kinesis, configuration, cancellationToken);
-                var leases = new ShardLeaseTable(DynamoDBClientFactory.Create(configuration.DynamoDB), configuration.Silo.ApplicationName);
+                // The start-up checks' client; the sole-silo claim renews for the silo's life, so it keeps its own.
+                using var dynamo = DynamoDBClientFactory.Create(configuration.DynamoDB);
+                var leases = new ShardLeaseTable(dynamo, configuration.Silo.ApplicationName);
                 await CheckLeaseTableAsync(leases, configuration, cancellationToken);
                 await SiloClusteringSetup.CheckAsync(configuration, NullLogger.Instance, cancellationToken);
 
