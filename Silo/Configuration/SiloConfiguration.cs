@@ -118,14 +118,8 @@ public sealed class SiloConfiguration
             errors.AddRange(Snapshots.Validate().Select(e => "Snapshots: " + e));
         }
 
-        try
-        {
-            KinesisClient.Validate();
-        }
-        catch (InvalidOperationException exception)
-        {
-            errors.Add("Kinesis: " + exception.Message);
-        }
+        // Each in the words the silo printed when it caught KinesisClient's refusal (which named only the first).
+        errors.AddRange(KinesisClientOptionsValidator.Problems(KinesisClient).Select(e => "Kinesis: Invalid KinesisClientOptions: " + e));
 
         return errors;
     }
