@@ -44,9 +44,9 @@ public sealed class PartitionStoreOptions
             yield return $"BlockCacheBytes must be at least 1 MiB; it is {BlockCacheBytes}.";
         }
 
-        if (ToRocksDbOptions(disableWal: true).Problems() is { Count: > 0 } problems)
+        if (RocksDbOptionsValidator.Problems(ToRocksDbOptions(disableWal: true)).ToList() is { Count: > 0 } problems)
         {
-            yield return RocksDbOptions.Describe(problems);
+            yield return RocksDbOptionsValidator.Describe(problems);
         }
     }
 }
