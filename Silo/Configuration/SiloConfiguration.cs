@@ -99,8 +99,8 @@ public sealed class SiloConfiguration
             errors.Add("Silo:Clustering=DynamoDB needs Snapshots:Bucket: partitions that move between silos would open an empty or stale local RocksDB, so set Snapshots:Bucket for the silos to share their state through S3.");
         }
 
-        errors.AddRange(Grains.Validate().Select(e => "Grains:" + e));
-        errors.AddRange(State.Validate().Select(e => "State: " + e));
+        errors.AddRange(KeyedStateOptionsValidator.Problems(Grains).Select(e => "Grains:" + e));
+        errors.AddRange(PartitionStoreOptionsValidator.Problems(State).Select(e => "State: " + e));
         errors.AddRange(Metrics.Validate());
         errors.AddRange(Dashboard.Validate());
         if (DeadLetterS3Prefix is not null && !SnapshotsEnabled)
@@ -115,7 +115,7 @@ public sealed class SiloConfiguration
 
         if (SnapshotsEnabled)
         {
-            errors.AddRange(Snapshots.Validate().Select(e => "Snapshots: " + e));
+            errors.AddRange(S3SnapshotOptionsValidator.Problems(Snapshots).Select(e => "Snapshots: " + e));
         }
 
         // Each in the words the silo printed when it caught KinesisClient's refusal (which named only the first).
