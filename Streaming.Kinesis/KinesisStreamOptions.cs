@@ -52,7 +52,7 @@ public sealed class KinesisStreamOptions
             yield return error;
         }
 
-        foreach (var error in DynamoDB.Validate())
+        foreach (var error in DynamoDBOptionsValidator.Problems(DynamoDB))
         {
             yield return error;
         }

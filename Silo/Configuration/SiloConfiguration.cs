@@ -80,11 +80,11 @@ public sealed class SiloConfiguration
         var errors = new List<string>(BindingProblems);
         errors.AddRange(Silo.Validate());
         errors.AddRange(Source.Validate());
-        errors.AddRange(DynamoDB.Validate());
+        errors.AddRange(DynamoDBOptionsValidator.Problems(DynamoDB));
         errors.AddRange(MembershipDefaults.Validate(Membership));
         if (Silo.Clustering == SiloClustering.DynamoDB)
         {
-            // The table's own checks, named by our keys; the keys' pairing is DynamoDB.Validate's already.
+            // The table's own checks, named by our keys; the keys' pairing is DynamoDBOptionsValidator's already.
             errors.AddRange(KinesisGrains.Clustering.DynamoDB.DynamoDBSiloTableOptionsValidator
                 .Problems(MembershipDefaults.TableOptions(Silo.MembershipTableName, DynamoDB))
                 .Where(e => e.StartsWith("TableName ", StringComparison.Ordinal) || e.StartsWith("Service ", StringComparison.Ordinal))
