@@ -79,7 +79,7 @@ public sealed class SiloConfiguration
     {
         var errors = new List<string>(BindingProblems);
         errors.AddRange(Silo.Validate());
-        errors.AddRange(Source.Validate());
+        errors.AddRange(KinesisSourceOptionsValidator.Problems(Source));
         errors.AddRange(DynamoDBOptionsValidator.Problems(DynamoDB));
         errors.AddRange(MembershipDefaults.Validate(Membership));
         if (Silo.Clustering == SiloClustering.DynamoDB)
