@@ -75,6 +75,12 @@ public sealed class SiloConfiguration
     }
 
     /// <summary>Every problem found, each a sentence naming the setting; empty when the configuration is usable.</summary>
+    /// <remarks>
+    /// Runs before any host is built, so that every problem is listed at once with exit code 2. The library options'
+    /// rules come from their validators' Problems (the same rules Orleans runs again at start through the registered
+    /// validators, which by then find nothing), prefixed with their section where a message lacks it; the silo's own
+    /// sections, which Orleans never sees, keep their rules in their classes and here.
+    /// </remarks>
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>(BindingProblems);
