@@ -1,8 +1,9 @@
-using KinesisGrains.Abstractions.Partitions;
-
 namespace KinesisGrains.KeyedState;
 
-/// <summary>How the keyed state is split into partitions and how much of it stays in memory (section <c>Grains</c>).</summary>
+/// <summary>
+/// How the keyed state is split into partitions and how much of it stays in memory (section <c>Grains</c>);
+/// <see cref="KeyedStateOptionsValidator"/> holds their rules.
+/// </summary>
 public sealed class KeyedStateOptions
 {
     /// <summary>
@@ -22,27 +23,4 @@ public sealed class KeyedStateOptions
 
     /// <summary>Events applied since the last write after which a partition writes, whatever the number of keys.</summary>
     public int MaxUnwrittenEventsPerPartition { get; set; } = 100_000;
-
-    public IEnumerable<string> Validate()
-    {
-        if (PartitionCount is < 1 or > PartitionMap.MaxPartitions)
-        {
-            yield return $"PartitionCount must be between 1 and {PartitionMap.MaxPartitions}; it is {PartitionCount}.";
-        }
-
-        if (MaxActivationsPerPartition < 1)
-        {
-            yield return $"MaxActivationsPerPartition must be at least 1; it is {MaxActivationsPerPartition}.";
-        }
-
-        if (MaxDirtyKeysPerPartition < 1)
-        {
-            yield return $"MaxDirtyKeysPerPartition must be at least 1; it is {MaxDirtyKeysPerPartition}.";
-        }
-
-        if (MaxUnwrittenEventsPerPartition < 1)
-        {
-            yield return $"MaxUnwrittenEventsPerPartition must be at least 1; it is {MaxUnwrittenEventsPerPartition}.";
-        }
-    }
 }

@@ -42,7 +42,12 @@ public sealed class KinesisClient : IDisposable
     private KinesisClient(KinesisClientOptions options, HttpClient httpClient, bool ownsHttpClient, ILogger? logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        if (new KinesisClientOptionsValidator().Validate(null, options) is { Failed: true } invalid)
+        {
+            // InvalidOperationException as before: the CLI reports it as one sentence, not a stack trace.
+            throw new InvalidOperationException("Invalid KinesisClientOptions: " + string.Join(" ", invalid.Failures!));
+        }
+
         _options = options.Clone();
         _transport = new KinesisTransport(_options, httpClient, ownsHttpClient, logger);
     }

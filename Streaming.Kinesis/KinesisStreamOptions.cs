@@ -5,7 +5,10 @@ using KinesisGrains.Streaming.Kinesis.Source;
 
 namespace KinesisGrains.Streaming.Kinesis;
 
-/// <summary>Everything one Kinesis stream provider needs: the stream and how to read it, the lease table, the partition streams.</summary>
+/// <summary>
+/// Everything one Kinesis stream provider needs: the stream and how to read it, the lease table, the partition streams.
+/// <see cref="KinesisStreamOptionsValidator"/> holds their rules.
+/// </summary>
 public sealed class KinesisStreamOptions
 {
     /// <summary>The stream, start positions, prefetch, pacing and checkpoint cadence (the Spark/Databricks options).</summary>
@@ -44,37 +47,4 @@ public sealed class KinesisStreamOptions
 
     /// <summary>Sends the Kinesis calls through this handler (a proxy, instrumentation); not disposed by the provider.</summary>
     public HttpMessageHandler? HttpHandler { get; set; }
-
-    public IEnumerable<string> Validate()
-    {
-        foreach (var error in Source.Validate())
-        {
-            yield return error;
-        }
-
-        foreach (var error in DynamoDB.Validate())
-        {
-            yield return error;
-        }
-
-        if (string.IsNullOrWhiteSpace(ApplicationName))
-        {
-            yield return "ApplicationName is required (it names the lease table).";
-        }
-
-        if (string.IsNullOrWhiteSpace(StreamNamespace))
-        {
-            yield return "StreamNamespace is required.";
-        }
-
-        if (PartitionCount is < 1 or > Abstractions.Partitions.PartitionMap.MaxPartitions)
-        {
-            yield return $"PartitionCount must be between 1 and {Abstractions.Partitions.PartitionMap.MaxPartitions}; it is {PartitionCount}.";
-        }
-
-        if (CacheSize is < 0 or > 0 and < 10)
-        {
-            yield return $"CacheSize must be 0 (automatic) or at least 10; it is {CacheSize}.";
-        }
-    }
 }

@@ -34,11 +34,16 @@ public static class KeyedStateSiloBuilderExtensions
         S3SnapshotOptions? snapshots = null,
         Func<IServiceProvider, ISnapshotFence>? snapshotFence = null)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(storeOptions);
         ArgumentException.ThrowIfNullOrWhiteSpace(stateDirectory);
-        var errors = options.Validate().Concat(storeOptions.Validate()).ToList();
-        if (errors.Count > 0)
+
+        // Checked when the silo starts, as Orleans checks its own options: every problem named at once.
+        builder.Services.AddTransient<IConfigurationValidator>(_ => new KeyedStateOptionsValidator(options));
+        builder.Services.AddTransient<IConfigurationValidator>(_ => new PartitionStoreOptionsValidator(storeOptions));
+        if (snapshots is not null)
         {
-            throw new ArgumentException(string.Join(" ", errors), nameof(options));
+            builder.Services.AddTransient<IConfigurationValidator>(_ => new S3SnapshotOptionsValidator(snapshots));
         }
 
         builder.Services.AddSingleton(options);

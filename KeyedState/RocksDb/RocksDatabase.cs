@@ -29,13 +29,14 @@ public sealed unsafe class RocksDatabase : IDisposable
     /// <summary>Opens (or, with <see cref="RocksDbOptions.CreateIfMissing"/>, creates) the DB in folder <paramref name="path"/>.</summary>
     /// <param name="sharedCache">A block cache shared with other DBs; when null the DB gets its own of
     /// <see cref="RocksDbOptions.BlockCacheBytes"/>.</param>
+    /// <exception cref="Orleans.Runtime.OrleansConfigurationException">The options break a rule of <see cref="RocksDbOptionsValidator"/>.</exception>
     /// <exception cref="RocksDbException">RocksDB could not open the DB; the message names the path.</exception>
     public static RocksDatabase Open(string path, RocksDbOptions options, RocksDbBlockCache? sharedCache = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(options);
         NativeBytes.ThrowIfContainsNul(path, nameof(path));
-        options.Validate();
+        new RocksDbOptionsValidator(options).ValidateConfiguration();
 
         var fullPath = System.IO.Path.GetFullPath(path);
         var packageOptions = PackageOptions.From(options, sharedCache);

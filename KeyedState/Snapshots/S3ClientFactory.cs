@@ -24,7 +24,7 @@ public static class S3ClientFactory
     public static AmazonS3Config CreateConfig(S3SnapshotOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
+        new S3SnapshotOptionsValidator(options).ValidateConfiguration();
 
         var config = new AmazonS3Config
         {

@@ -1,6 +1,9 @@
 namespace KinesisGrains.KeyedState.Snapshots;
 
-/// <summary>Where and how <see cref="S3SnapshotStore"/> keeps snapshots. Leave the keys empty to use the AWS default credentials chain.</summary>
+/// <summary>
+/// Where and how <see cref="S3SnapshotStore"/> keeps snapshots. Leave the keys empty to use the AWS default credentials
+/// chain. <see cref="S3SnapshotOptionsValidator"/> holds their rules.
+/// </summary>
 public sealed class S3SnapshotOptions
 {
     public const long MiB = 1024 * 1024;
@@ -57,105 +60,4 @@ public sealed class S3SnapshotOptions
     /// snapshot upload takes.
     /// </summary>
     public TimeSpan PruneGracePeriod { get; set; } = TimeSpan.FromMinutes(10);
-
-    /// <summary>Every problem found, each a sentence naming the setting (never a key's value); empty when usable.</summary>
-    public IReadOnlyList<string> Validate()
-    {
-        var errors = new List<string>();
-
-        // The bucket naming rules of S3 (virtual-host safe subset); catches typos before the first request does.
-        if (string.IsNullOrWhiteSpace(Bucket))
-        {
-            errors.Add($"{nameof(Bucket)} is required.");
-        }
-        else if (Bucket.Length is < 3 or > 63 || Bucket.Any(c => !(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '.')))
-        {
-            errors.Add($"{nameof(Bucket)} '{Bucket}' is not a valid bucket name: 3 to 63 lowercase letters, digits, '-' or '.'.");
-        }
-
-        if (Prefix is null)
-        {
-            errors.Add($"{nameof(Prefix)} must not be null; use \"\" for the bucket root.");
-        }
-        else if (Prefix.StartsWith('/') || Prefix.EndsWith('/') || Prefix.Contains("//", StringComparison.Ordinal))
-        {
-            errors.Add($"{nameof(Prefix)} '{Prefix}' must not start or end with '/' or contain '//'.");
-        }
-
-        if (ServiceUrl is { } url && (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))
-        {
-            errors.Add($"{nameof(ServiceUrl)} must be an absolute http or https URL (got '{url}').");
-        }
-
-        if (string.IsNullOrWhiteSpace(Region))
-        {
-            errors.Add($"{nameof(Region)} is required (e.g. \"us-east-1\"); it is part of every request signature.");
-        }
-
-        var hasKeyId = !string.IsNullOrEmpty(AccessKeyId);
-        var hasSecret = !string.IsNullOrEmpty(SecretAccessKey);
-        if (hasKeyId != hasSecret)
-        {
-            errors.Add(hasKeyId
-                ? $"{nameof(AccessKeyId)} is set but {nameof(SecretAccessKey)} is missing: set both, or neither to use the default AWS credentials chain."
-                : $"{nameof(SecretAccessKey)} is set but {nameof(AccessKeyId)} is missing: set both, or neither to use the default AWS credentials chain.");
-        }
-
-        if (!string.IsNullOrEmpty(SessionToken) && !hasKeyId)
-        {
-            errors.Add($"{nameof(SessionToken)} needs {nameof(AccessKeyId)} and {nameof(SecretAccessKey)} as well.");
-        }
-
-        if (MultipartThresholdBytes is < 1 or > MaxObjectPartBytes)
-        {
-            errors.Add($"{nameof(MultipartThresholdBytes)} must be between 1 byte and 5 GiB, the largest single PUT (got {MultipartThresholdBytes}).");
-        }
-
-        if (PartSizeBytes is < MinPartSizeBytes or > MaxObjectPartBytes)
-        {
-            errors.Add($"{nameof(PartSizeBytes)} must be between 5 MiB and 5 GiB, the part sizes S3 accepts (got {PartSizeBytes}).");
-        }
-
-        if (UploadConcurrency is < 1 or > 256)
-        {
-            errors.Add($"{nameof(UploadConcurrency)} must be between 1 and 256 (got {UploadConcurrency}).");
-        }
-
-        if (UploadAttemptTimeout <= TimeSpan.Zero || UploadAttemptTimeout == Timeout.InfiniteTimeSpan)
-        {
-            errors.Add($"{nameof(UploadAttemptTimeout)} must be positive and finite (got {UploadAttemptTimeout}): it is what ends a hung transfer.");
-        }
-
-        if (MaxAttempts < 1)
-        {
-            errors.Add($"{nameof(MaxAttempts)} must be at least 1 (got {MaxAttempts}).");
-        }
-
-        if (RetryBaseDelay < TimeSpan.Zero)
-        {
-            errors.Add($"{nameof(RetryBaseDelay)} must not be negative (got {RetryBaseDelay}).");
-        }
-
-        if (SnapshotsToRetain < 1)
-        {
-            errors.Add($"{nameof(SnapshotsToRetain)} must be at least 1 (got {SnapshotsToRetain}): pruning must never delete the newest snapshot.");
-        }
-
-        if (PruneGracePeriod < TimeSpan.Zero)
-        {
-            errors.Add($"{nameof(PruneGracePeriod)} must not be negative (got {PruneGracePeriod}).");
-        }
-
-        return errors;
-    }
-
-    /// <summary>Throws an <see cref="ArgumentException"/> listing every problem <see cref="Validate"/> finds.</summary>
-    public void ThrowIfInvalid()
-    {
-        var errors = Validate();
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException("Invalid S3 snapshot options: " + string.Join(" ", errors));
-        }
-    }
 }

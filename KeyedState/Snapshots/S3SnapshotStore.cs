@@ -56,7 +56,7 @@ public sealed class S3SnapshotStore : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(client);
-        options.ThrowIfInvalid();
+        new S3SnapshotOptionsValidator(options).ValidateConfiguration();
         _options = options;
         _client = client;
         _ownsClient = ownsClient;

@@ -5,7 +5,7 @@ namespace KinesisGrains.KeyedState.Storage;
 /// <summary>
 /// RocksDB memory of the state partitions (section <c>State</c>). A silo holds one DB per partition, so its memory is
 /// about <see cref="BlockCacheBytes"/> + P × <see cref="WriteBufferBytes"/> × <see cref="MaxWriteBufferNumber"/>,
-/// plus the grain activations.
+/// plus the grain activations. <see cref="PartitionStoreOptionsValidator"/> holds their rules.
 /// </summary>
 public sealed class PartitionStoreOptions
 {
@@ -35,18 +35,4 @@ public sealed class PartitionStoreOptions
         Compression = Compression,
         DisableWal = disableWal,
     };
-
-    /// <summary>Every problem found, each a sentence naming the setting.</summary>
-    public IEnumerable<string> Validate()
-    {
-        if (BlockCacheBytes < MiB)
-        {
-            yield return $"BlockCacheBytes must be at least 1 MiB; it is {BlockCacheBytes}.";
-        }
-
-        if (ToRocksDbOptions(disableWal: true).Problems() is { Count: > 0 } problems)
-        {
-            yield return RocksDbOptions.Describe(problems);
-        }
-    }
 }

@@ -27,7 +27,7 @@ public sealed class PartitionedRocksDbStores : IDisposable
     public PartitionedRocksDbStores(string directory, int partitionCount, RocksDbOptions perPartitionOptions, long sharedCacheBytes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(partitionCount, 1);
-        perPartitionOptions.Validate();
+        new RocksDbOptionsValidator(perPartitionOptions).ValidateConfiguration();
         Directory = Path.GetFullPath(directory);
         System.IO.Directory.CreateDirectory(Directory);
         _options = perPartitionOptions;

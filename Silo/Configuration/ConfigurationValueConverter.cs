@@ -67,7 +67,7 @@ internal static class ConfigurationValueConverter
 
         if (target == typeof(Uri))
         {
-            // Relative or absolute, as ConfigurationBinder converts; each option's Validate says which it needs.
+            // Relative or absolute, as ConfigurationBinder converts; each option's validation rules say which it needs.
             var ok = Uri.TryCreate(value, UriKind.RelativeOrAbsolute, out var uri);
             result = uri;
             return ok;

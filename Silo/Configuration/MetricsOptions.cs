@@ -27,7 +27,7 @@ public sealed class MetricsOptions
 
     public IEnumerable<string> Validate()
     {
-        foreach (var error in ToMonitorOptions().Validate())
+        foreach (var error in StreamingMonitorOptionsValidator.Problems(ToMonitorOptions()))
         {
             yield return "Metrics:" + error;
         }

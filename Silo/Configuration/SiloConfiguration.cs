@@ -75,16 +75,22 @@ public sealed class SiloConfiguration
     }
 
     /// <summary>Every problem found, each a sentence naming the setting; empty when the configuration is usable.</summary>
+    /// <remarks>
+    /// Runs before any host is built, so that every problem is listed at once with exit code 2. The library options'
+    /// rules come from their validators' Problems (the same rules Orleans runs again at start through the registered
+    /// validators, which by then find nothing), prefixed with their section where a message lacks it; the silo's own
+    /// sections, which Orleans never sees, keep their rules in their classes and here.
+    /// </remarks>
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>(BindingProblems);
         errors.AddRange(Silo.Validate());
-        errors.AddRange(Source.Validate());
-        errors.AddRange(DynamoDB.Validate());
+        errors.AddRange(KinesisSourceOptionsValidator.Problems(Source));
+        errors.AddRange(DynamoDBOptionsValidator.Problems(DynamoDB));
         errors.AddRange(MembershipDefaults.Validate(Membership));
         if (Silo.Clustering == SiloClustering.DynamoDB)
         {
-            // The table's own checks, named by our keys; the keys' pairing is DynamoDB.Validate's already.
+            // The table's own checks, named by our keys; the keys' pairing is DynamoDBOptionsValidator's already.
             errors.AddRange(KinesisGrains.Clustering.DynamoDB.DynamoDBSiloTableOptionsValidator
                 .Problems(MembershipDefaults.TableOptions(Silo.MembershipTableName, DynamoDB))
                 .Where(e => e.StartsWith("TableName ", StringComparison.Ordinal) || e.StartsWith("Service ", StringComparison.Ordinal))
@@ -99,8 +105,8 @@ public sealed class SiloConfiguration
             errors.Add("Silo:Clustering=DynamoDB needs Snapshots:Bucket: partitions that move between silos would open an empty or stale local RocksDB, so set Snapshots:Bucket for the silos to share their state through S3.");
         }
 
-        errors.AddRange(Grains.Validate().Select(e => "Grains:" + e));
-        errors.AddRange(State.Validate().Select(e => "State: " + e));
+        errors.AddRange(KeyedStateOptionsValidator.Problems(Grains).Select(e => "Grains:" + e));
+        errors.AddRange(PartitionStoreOptionsValidator.Problems(State).Select(e => "State: " + e));
         errors.AddRange(Metrics.Validate());
         errors.AddRange(Dashboard.Validate());
         if (DeadLetterS3Prefix is not null && !SnapshotsEnabled)
@@ -115,17 +121,11 @@ public sealed class SiloConfiguration
 
         if (SnapshotsEnabled)
         {
-            errors.AddRange(Snapshots.Validate().Select(e => "Snapshots: " + e));
+            errors.AddRange(S3SnapshotOptionsValidator.Problems(Snapshots).Select(e => "Snapshots: " + e));
         }
 
-        try
-        {
-            KinesisClient.Validate();
-        }
-        catch (InvalidOperationException exception)
-        {
-            errors.Add("Kinesis: " + exception.Message);
-        }
+        // Each in the words the silo printed when it caught KinesisClient's refusal (which named only the first).
+        errors.AddRange(KinesisClientOptionsValidator.Problems(KinesisClient).Select(e => "Kinesis: Invalid KinesisClientOptions: " + e));
 
         return errors;
     }

@@ -41,8 +41,8 @@ public static class KinesisStreamingExtensions
         this ISiloBuilder builder, string name, Action<KinesisStreamOptions> configure, IStreamMessageHandler<TEvent>? handler = null)
     {
         builder.Services.AddOptions<KinesisStreamOptions>(name).Configure(configure);
-        builder.Services.AddSingleton<IConfigurationValidator>(services =>
-            new KinesisStreamOptionsValidator(services.GetRequiredService<IOptionsMonitor<KinesisStreamOptions>>(), name));
+        builder.Services.AddTransient<IConfigurationValidator>(services =>
+            new KinesisStreamOptionsValidator(services.GetRequiredService<IOptionsMonitor<KinesisStreamOptions>>().Get(name), name));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddKeyedSingleton(name, (services, _) =>
         {

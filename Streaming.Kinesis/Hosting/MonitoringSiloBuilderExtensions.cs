@@ -1,6 +1,7 @@
 using KinesisGrains.Abstractions.Monitoring;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Orleans.Hosting;
 
 using KinesisGrains.Streaming.Kinesis.Monitoring;
@@ -10,6 +11,9 @@ namespace Orleans.Hosting;
 /// <summary>Listeners, observed metrics and monitor options of the Kinesis stream provider, on the Orleans silo builder.</summary>
 public static class MonitoringSiloBuilderExtensions
 {
+    private static readonly Func<IServiceProvider, object> s_monitorValidator = services =>
+        new StreamingMonitorOptionsValidator(services.GetRequiredService<IOptions<StreamingMonitorOptions>>().Value);
+
     /// <summary>
     /// Registers <typeparamref name="TListener"/> (a singleton, resolvable as itself) to hear about the stream query:
     /// started, each progress record, idle cycles, terminated.
@@ -40,10 +44,17 @@ public static class MonitoringSiloBuilderExtensions
         return builder;
     }
 
-    /// <summary>Progress records kept, metrics level and dimensions.</summary>
+    /// <summary>Progress records kept, metrics level and dimensions; checked when the silo starts.</summary>
     public static ISiloBuilder ConfigureStreamingMonitor(this ISiloBuilder builder, Action<StreamingMonitorOptions> configure)
     {
         builder.Services.Configure(configure);
+
+        // One validator, however often this is called: it checks what every configuration built together.
+        if (!builder.Services.Any(s => !s.IsKeyedService && s.ImplementationFactory == s_monitorValidator))
+        {
+            builder.Services.AddTransient(typeof(IConfigurationValidator), s_monitorValidator);
+        }
+
         return builder;
     }
 }

@@ -45,11 +45,7 @@ public sealed partial class StreamingProgressTracker : IAsyncDisposable
         TimeProvider time,
         ILoggerFactory loggers)
     {
-        var errors = options.Validate().ToList();
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException("Invalid streaming monitor options: " + string.Join(" ", errors), nameof(options));
-        }
+        new StreamingMonitorOptionsValidator(options).ValidateConfiguration();
 
         _options = options;
         _name = applicationName;

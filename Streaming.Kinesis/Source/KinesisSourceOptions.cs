@@ -4,7 +4,8 @@ namespace KinesisGrains.Streaming.Kinesis.Source;
 
 /// <summary>
 /// What the silo reads and how: the stream, where to start without a checkpoint, and the fetch and checkpoint
-/// cadence. Names and defaults follow the Spark and Databricks Kinesis connectors.
+/// cadence. Names and defaults follow the Spark and Databricks Kinesis connectors. <see cref="KinesisSourceOptionsValidator"/>
+/// holds their rules.
 /// </summary>
 public sealed class KinesisSourceOptions
 {
@@ -80,72 +81,4 @@ public sealed class KinesisSourceOptions
     /// and start afresh (else the silo refuses to start).
     /// </summary>
     public bool ResetIfStreamRecreated { get; set; }
-
-    public IEnumerable<string> Validate()
-    {
-        if (LeaseFailoverTime < TimeSpan.FromMilliseconds(300))
-        {
-            yield return $"Kinesis:LeaseFailoverTime must be at least 300 ms; it is {LeaseFailoverTime}.";
-        }
-
-        if (string.IsNullOrWhiteSpace(StreamName))
-        {
-            yield return "Kinesis:StreamName is required.";
-        }
-
-        if (InitialPosition is not (SentinelCheckpoint.TrimHorizon or SentinelCheckpoint.Latest or SentinelCheckpoint.AtTimestamp))
-        {
-            yield return $"Kinesis:InitialPosition must be TRIM_HORIZON, LATEST or AT_TIMESTAMP; it is '{InitialPosition}'.";
-        }
-
-        if (InitialPosition == SentinelCheckpoint.AtTimestamp && InitialTimestamp is null)
-        {
-            yield return "Kinesis:InitialTimestamp is required when Kinesis:InitialPosition is AT_TIMESTAMP.";
-        }
-
-        if (MaxRecordsPerFetch is < 1 or > MaxRecordsPerFetchLimit)
-        {
-            yield return $"Kinesis:MaxRecordsPerFetch must be between 1 and {MaxRecordsPerFetchLimit}; it is {MaxRecordsPerFetch}.";
-        }
-
-        if (MinFetchPeriod < MinFetchPeriodFloor)
-        {
-            yield return $"Kinesis:MinFetchPeriod must be at least {MinFetchPeriodFloor.TotalMilliseconds} ms (Kinesis allows 5 GetRecords calls per second per shard); it is {MinFetchPeriod.TotalMilliseconds} ms.";
-        }
-
-        if (MaxFetchRate is <= 0 or > 2.0 || double.IsNaN(MaxFetchRate))
-        {
-            yield return $"Kinesis:MaxFetchRate must be above 0 and at most 2.0 MB/s (the per-shard read limit); it is {MaxFetchRate}.";
-        }
-
-        if (MaxFetchDuration <= TimeSpan.Zero)
-        {
-            yield return $"Kinesis:MaxFetchDuration must be positive; it is {MaxFetchDuration}.";
-        }
-
-        if (FetchBufferSize < 1024 * 1024)
-        {
-            yield return $"Kinesis:FetchBufferSize must be at least 1 MiB; it is {FetchBufferSize} bytes.";
-        }
-
-        if (ShardsPerTask < 1)
-        {
-            yield return $"Kinesis:ShardsPerTask must be at least 1; it is {ShardsPerTask}.";
-        }
-
-        if (ThrottleBackoff < TimeSpan.Zero)
-        {
-            yield return $"Kinesis:ThrottleBackoff must not be negative; it is {ThrottleBackoff}.";
-        }
-
-        if (ShardFetchInterval <= TimeSpan.Zero)
-        {
-            yield return $"Kinesis:ShardFetchInterval must be positive; it is {ShardFetchInterval}.";
-        }
-
-        if (CheckpointInterval < TimeSpan.Zero)
-        {
-            yield return $"Kinesis:CheckpointInterval must not be negative; it is {CheckpointInterval}.";
-        }
-    }
 }

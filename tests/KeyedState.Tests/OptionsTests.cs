@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using KinesisGrains.KeyedState.RocksDb;
+using Orleans.Runtime;
 using Xunit;
 
 namespace KinesisGrains.KeyedState.Tests;
@@ -10,7 +11,7 @@ public sealed class OptionsTests
     public void Defaults_are_valid_and_as_documented()
     {
         var options = new RocksDbOptions();
-        options.Validate();
+        Assert.Empty(RocksDbOptionsValidator.Problems(options));
 
         Assert.True(options.CreateIfMissing);
         Assert.Equal(64L << 20, options.WriteBufferBytes);
@@ -39,22 +40,24 @@ public sealed class OptionsTests
 
     [Theory]
     [MemberData(nameof(InvalidSettings))]
-    public void Validate_rejects_a_bad_value_naming_the_setting(string setting, Action<RocksDbOptions> spoil)
+    public void The_validator_rejects_a_bad_value_naming_the_setting(string setting, Action<RocksDbOptions> spoil)
     {
         var options = new RocksDbOptions();
         spoil(options);
 
-        var error = Assert.Throws<ArgumentException>(options.Validate);
+        var problem = Assert.Single(RocksDbOptionsValidator.Problems(options));
+        var error = Assert.Throws<OrleansConfigurationException>(new RocksDbOptionsValidator(options).ValidateConfiguration);
 
-        Assert.Contains(setting, error.Message);
+        Assert.StartsWith(setting, problem);
+        Assert.Equal("Invalid RocksDB options: " + problem, error.Message);
     }
 
     [Fact]
-    public void Validate_lists_every_problem_at_once()
+    public void The_validator_lists_every_problem_at_once()
     {
         var options = new RocksDbOptions { MaxWriteBufferNumber = 0, MaxBackgroundJobs = -3 };
 
-        var error = Assert.Throws<ArgumentException>(options.Validate);
+        var error = Assert.Throws<OrleansConfigurationException>(new RocksDbOptionsValidator(options).ValidateConfiguration);
 
         Assert.Contains("MaxWriteBufferNumber must be at least 2 (was 0)", error.Message);
         Assert.Contains("MaxBackgroundJobs must be at least 1 (was -3)", error.Message);
@@ -72,7 +75,7 @@ public sealed class OptionsTests
             BlockSizeBytes = 1,
             SyncWrites = true,
         };
-        options.Validate();
+        Assert.Empty(RocksDbOptionsValidator.Problems(options));
 
         using var test = new TestDb(options);
         test.Db.Put(Bytes.Of("k"), Bytes.Of("v"));

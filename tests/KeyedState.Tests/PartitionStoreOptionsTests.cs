@@ -1,6 +1,7 @@
 using KinesisGrains.KeyedState.RocksDb;
 using KinesisGrains.KeyedState.Storage;
 using KinesisGrains.Testing;
+using Orleans.Runtime;
 using Xunit;
 
 namespace KinesisGrains.KeyedState.Tests;
@@ -12,7 +13,7 @@ public sealed class PartitionStoreOptionsTests
     {
         var options = new PartitionStoreOptions();
 
-        Assert.Empty(options.Validate());
+        Assert.Empty(PartitionStoreOptionsValidator.Problems(options));
         Assert.Equal(256L << 20, options.BlockCacheBytes);
         Assert.Equal(16L << 20, options.WriteBufferBytes);
         Assert.Equal(2, options.MaxWriteBufferNumber);
@@ -25,11 +26,17 @@ public sealed class PartitionStoreOptionsTests
     {
         var options = new PartitionStoreOptions { BlockCacheBytes = 1000, WriteBufferBytes = 1000, MaxWriteBufferNumber = 1 };
 
-        var errors = string.Join("\n", options.Validate());
+        var errors = PartitionStoreOptionsValidator.Problems(options).ToList();
 
-        Assert.Contains("BlockCacheBytes must be at least 1 MiB; it is 1000.", errors);
-        Assert.Contains("WriteBufferBytes must be between 64 KiB and 64 GiB (was 1000).", errors);
-        Assert.Contains("MaxWriteBufferNumber must be at least 2 (was 1).", errors);
+        // RocksDB's rules in one sentence, which the silo prints under State.
+        Assert.Equal(
+            [
+                "BlockCacheBytes must be at least 1 MiB; it is 1000.",
+                "Invalid RocksDB options: WriteBufferBytes must be between 64 KiB and 64 GiB (was 1000). MaxWriteBufferNumber must be at least 2 (was 1).",
+            ],
+            errors);
+        var error = Assert.Throws<OrleansConfigurationException>(new PartitionStoreOptionsValidator(options).ValidateConfiguration);
+        Assert.Equal("Invalid partition store options: " + string.Join(" ", errors), error.Message);
     }
 
     [Fact]

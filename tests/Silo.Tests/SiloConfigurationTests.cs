@@ -1,7 +1,12 @@
 using KinesisGrains.Streaming.Kinesis.Source;
 using KinesisGrains.KeyedState.RocksDb;
 using KinesisGrains.Silo.Configuration;
+using KinesisGrains.Grains.UserActivity;
+using KinesisGrains.Silo.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans;
+using Orleans.Hosting;
 using Xunit;
 
 namespace KinesisGrains.Tests;
@@ -228,6 +233,34 @@ public sealed class SiloConfigurationTests
         Assert.Equal("TRIM_HORIZON", configuration.Source.InitialPosition);
     }
 
+    [Fact]
+    public void What_the_silo_accepts_passes_the_validators_Orleans_runs_at_start()
+    {
+        // The silo refuses a bad configuration with exit code 2 before Orleans starts; the library validators it
+        // registers hold the same rules, so they must find nothing in a configuration it accepted.
+        var configuration = Bind(("Snapshots:Bucket", "state-snapshots"), ("Metrics:Level", "DETAILED"));
+        Assert.Empty(configuration.Validate());
+        var silo = new ServicesOnlySiloBuilder();
+        SiloHost.Configure(
+            silo,
+            configuration,
+            new SiloBuilder().ConsumeStream<ClickEvent, UserActivityPartitionGrain>(IUserActivityPartition.StreamNamespace),
+            siloId: "silo-1",
+            dataDirectory: "data",
+            incarnation: "incarnation");
+        using var services = silo.Services.BuildServiceProvider();
+
+        var validators = services.GetServices<IConfigurationValidator>().ToList();
+        foreach (var validator in validators)
+        {
+            validator.ValidateConfiguration();
+        }
+
+        Assert.Equal(
+            ["KeyedStateOptionsValidator", "KinesisStreamOptionsValidator", "PartitionStoreOptionsValidator", "S3SnapshotOptionsValidator", "StreamingMonitorOptionsValidator"],
+            validators.Select(v => v.GetType().Name).Where(n => n.EndsWith("OptionsValidator", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+    }
+
     private static SiloConfiguration Bind(params (string Key, string? Value)[] settings)
     {
         var configuration = new ConfigurationBuilder()
@@ -248,5 +281,12 @@ public sealed class SiloConfigurationTests
         }
 
         throw new InvalidOperationException($"No Orleans.sln above {AppContext.BaseDirectory}.");
+    }
+
+    private sealed class ServicesOnlySiloBuilder : ISiloBuilder
+    {
+        public IServiceCollection Services { get; } = new ServiceCollection();
+
+        public IConfiguration Configuration { get; } = new ConfigurationBuilder().Build();
     }
 }

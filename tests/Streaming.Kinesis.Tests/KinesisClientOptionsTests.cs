@@ -1,4 +1,6 @@
 using KinesisGrains.Kinesis.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Xunit;
 
 namespace KinesisGrains.Tests;
@@ -9,7 +11,7 @@ public sealed class KinesisClientOptionsTests
     public void Defaults_are_valid_and_point_at_the_regional_endpoint()
     {
         var options = new KinesisClientOptions();
-        options.Validate();
+        Assert.Empty(KinesisClientOptionsValidator.Problems(options));
         Assert.Equal("us-east-1", options.Region);
         Assert.Equal(TimeSpan.FromSeconds(30), options.RequestTimeout);
         Assert.Equal(3, options.MaxAttempts);
@@ -39,13 +41,43 @@ public sealed class KinesisClientOptionsTests
 
     [Theory]
     [MemberData(nameof(InvalidSettings))]
-    public void Validate_names_the_bad_setting(string setting, Action<KinesisClientOptions> configure, string expectedMessage)
+    public void The_validator_names_the_bad_setting(string setting, Action<KinesisClientOptions> configure, string expectedMessage)
     {
         var options = new KinesisClientOptions();
         configure(options);
-        var exception = Assert.Throws<InvalidOperationException>(options.Validate);
-        Assert.Contains(setting, exception.Message);
-        Assert.Contains(expectedMessage, exception.Message);
+
+        var problem = Assert.Single(KinesisClientOptionsValidator.Problems(options));
+        Assert.StartsWith(setting, problem);
+        Assert.Contains(expectedMessage, problem);
+
+        var result = new KinesisClientOptionsValidator().Validate(null, options);
+        Assert.True(result.Failed);
+        Assert.Equal([problem], result.Failures);
+    }
+
+    [Fact]
+    public void The_client_refuses_invalid_options_naming_every_problem()
+    {
+        var options = new KinesisClientOptions { Region = "", MaxAttempts = 0 };
+
+        var exception = Assert.Throws<InvalidOperationException>(() => new KinesisClient(options));
+
+        Assert.StartsWith("Invalid KinesisClientOptions: ", exception.Message);
+        Assert.Contains("Region is required", exception.Message);
+        Assert.Contains("MaxAttempts must be at least 1 (got 0)", exception.Message);
+    }
+
+    [Fact]
+    public void Registered_for_the_options_it_refuses_them_when_they_are_read()
+    {
+        var services = new ServiceCollection();
+        services.AddOptions<KinesisClientOptions>().Configure(o => o.ListShardsPageSize = 0);
+        services.AddSingleton<IValidateOptions<KinesisClientOptions>, KinesisClientOptionsValidator>();
+        using var provider = services.BuildServiceProvider();
+
+        var exception = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<KinesisClientOptions>>().Value);
+
+        Assert.Contains("ListShardsPageSize must be between 1 and 10000 (got 0)", exception.Message);
     }
 
     [Fact]

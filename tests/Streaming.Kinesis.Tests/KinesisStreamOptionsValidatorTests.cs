@@ -1,6 +1,9 @@
 using KinesisGrains.Streaming.Kinesis;
+using KinesisGrains.Streaming.Kinesis.Source;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
+using Orleans;
+using Orleans.Hosting;
 using Orleans.Runtime;
 using Xunit;
 
@@ -36,11 +39,85 @@ public sealed class KinesisStreamOptionsValidatorTests
         validator.ValidateConfiguration();
     }
 
+    [Fact]
+    public void The_source_the_client_and_the_lease_table_are_checked_with_the_provider()
+    {
+        var options = Valid();
+        options.Source.MaxRecordsPerFetch = 0;
+        options.Client.MaxAttempts = 0;
+        options.DynamoDB.Region = "";
+
+        Assert.Equal(
+            [
+                "Kinesis:MaxRecordsPerFetch must be between 1 and 10000; it is 0.",
+                "Client.MaxAttempts must be at least 1 (got 0).",
+                "DynamoDB:Region is required.",
+            ],
+            KinesisStreamOptionsValidator.Problems(options));
+    }
+
+    public static TheoryData<string, Action<KinesisSourceOptions>> InvalidSourceSettings => new()
+    {
+        { "LeaseFailoverTime", o => o.LeaseFailoverTime = TimeSpan.FromMilliseconds(299) },
+        { "StreamName", o => o.StreamName = " " },
+        { "InitialPosition", o => o.InitialPosition = "EARLIEST" },
+        { "InitialTimestamp", o => o.InitialPosition = "AT_TIMESTAMP" },
+        { "MaxRecordsPerFetch", o => o.MaxRecordsPerFetch = 10_001 },
+        { "MinFetchPeriod", o => o.MinFetchPeriod = TimeSpan.FromMilliseconds(199) },
+        { "MaxFetchRate", o => o.MaxFetchRate = double.NaN },
+        { "MaxFetchDuration", o => o.MaxFetchDuration = TimeSpan.Zero },
+        { "FetchBufferSize", o => o.FetchBufferSize = 1024 },
+        { "ShardsPerTask", o => o.ShardsPerTask = 0 },
+        { "ThrottleBackoff", o => o.ThrottleBackoff = TimeSpan.FromSeconds(-1) },
+        { "ShardFetchInterval", o => o.ShardFetchInterval = TimeSpan.Zero },
+        { "CheckpointInterval", o => o.CheckpointInterval = TimeSpan.FromSeconds(-1) },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidSourceSettings))]
+    public void The_source_validator_names_the_bad_setting(string setting, Action<KinesisSourceOptions> spoil)
+    {
+        var options = new KinesisSourceOptions { StreamName = "stream" };
+        spoil(options);
+
+        var problem = Assert.Single(KinesisSourceOptionsValidator.Problems(options));
+        var error = Assert.Throws<OrleansConfigurationException>(new KinesisSourceOptionsValidator(options).ValidateConfiguration);
+
+        Assert.StartsWith($"Kinesis:{setting} ", problem);
+        Assert.Equal("Invalid Kinesis source options: " + problem, error.Message);
+    }
+
+    [Fact]
+    public void AddKinesisStreams_registers_the_validator_of_its_provider()
+    {
+        var silo = new ServicesOnlySiloBuilder();
+        silo.AddKinesisStreams<string>("clicks", o => o.Source.StreamName = "");
+        using var services = silo.Services.BuildServiceProvider();
+
+        var errors = services.GetServices<IConfigurationValidator>()
+            .Select(v => Record.Exception(v.ValidateConfiguration))
+            .OfType<OrleansConfigurationException>()
+            .Select(e => e.Message)
+            .ToList();
+
+        var error = Assert.Single(errors, e => e.StartsWith("Invalid options of Kinesis stream provider 'clicks':", StringComparison.Ordinal));
+        Assert.Contains("Kinesis:StreamName is required.", error);
+        Assert.Contains("ApplicationName is required", error);
+    }
+
+    private static KinesisStreamOptions Valid() => new() { ApplicationName = "app", Source = { StreamName = "stream" } };
+
     private static KinesisStreamOptionsValidator ValidatorFor(Action<KinesisStreamOptions> configure)
     {
-        var services = new ServiceCollection();
-        services.AddOptions<KinesisStreamOptions>("kinesis").Configure(configure);
-        var provider = services.BuildServiceProvider();
-        return new KinesisStreamOptionsValidator(provider.GetRequiredService<IOptionsMonitor<KinesisStreamOptions>>(), "kinesis");
+        var options = new KinesisStreamOptions();
+        configure(options);
+        return new KinesisStreamOptionsValidator(options, "kinesis");
+    }
+
+    private sealed class ServicesOnlySiloBuilder : ISiloBuilder
+    {
+        public IServiceCollection Services { get; } = new ServiceCollection();
+
+        public IConfiguration Configuration { get; } = new ConfigurationBuilder().Build();
     }
 }

@@ -1,11 +1,10 @@
 namespace KinesisGrains.KeyedState.RocksDb;
 
-/// <summary>The settings a DB is opened with. Call <see cref="Validate"/> to check them (Open does).</summary>
+/// <summary>The settings a DB is opened with; <see cref="RocksDbOptionsValidator"/> holds their rules (Open checks them).</summary>
 public sealed class RocksDbOptions
 {
     private const long KiB = 1024;
     private const long MiB = 1024 * KiB;
-    private const long GiB = 1024 * MiB;
 
     /// <summary>
     /// Creates the folder and an empty DB when none exists; otherwise a missing DB fails the open (RocksDB still
@@ -49,72 +48,4 @@ public sealed class RocksDbOptions
     public int MaxBackgroundJobs { get; set; } = 2;
 
     public RocksDbMergeOperator MergeOperator { get; set; } = RocksDbMergeOperator.None;
-
-    /// <summary>Throws an <see cref="ArgumentException"/> that lists every invalid setting.</summary>
-    public void Validate()
-    {
-        if (Problems() is { Count: > 0 } errors)
-        {
-            throw new ArgumentException(Describe(errors));
-        }
-    }
-
-    /// <summary>One sentence per invalid setting; empty when the options are usable.</summary>
-    public IReadOnlyList<string> Problems()
-    {
-        var errors = new List<string>();
-        if (BlockCacheBytes <= 0)
-        {
-            errors.Add($"{nameof(BlockCacheBytes)} must be positive (was {BlockCacheBytes}).");
-        }
-
-        if (BlockSizeBytes <= 0)
-        {
-            errors.Add($"{nameof(BlockSizeBytes)} must be positive (was {BlockSizeBytes}).");
-        }
-
-        // RocksDB silently clamps write_buffer_size to [64 KiB, 64 GiB]; reject instead of surprising the caller.
-        if (WriteBufferBytes is < 64 * KiB or > 64 * GiB)
-        {
-            errors.Add($"{nameof(WriteBufferBytes)} must be between 64 KiB and 64 GiB (was {WriteBufferBytes}).");
-        }
-
-        // RocksDB silently raises 1 to 2: one memtable takes writes while another is flushed.
-        if (MaxWriteBufferNumber < 2)
-        {
-            errors.Add($"{nameof(MaxWriteBufferNumber)} must be at least 2 (was {MaxWriteBufferNumber}).");
-        }
-
-        // RocksDB caps bits per key at 100; useful values are 5 to 20.
-        if (BloomBitsPerKey is < 0 or > 100)
-        {
-            errors.Add($"{nameof(BloomBitsPerKey)} must be between 0 (no filter) and 100 (was {BloomBitsPerKey}).");
-        }
-
-        if (!Enum.IsDefined(Compression))
-        {
-            errors.Add($"{nameof(Compression)} has an unknown value ({(int)Compression}).");
-        }
-
-        if (MaxBackgroundJobs < 1)
-        {
-            errors.Add($"{nameof(MaxBackgroundJobs)} must be at least 1 (was {MaxBackgroundJobs}).");
-        }
-
-        if (!Enum.IsDefined(MergeOperator))
-        {
-            errors.Add($"{nameof(MergeOperator)} has an unknown value ({(int)MergeOperator}).");
-        }
-
-        // RocksDB fails every such write with "Sync writes has to enable WAL".
-        if (DisableWal && SyncWrites)
-        {
-            errors.Add($"{nameof(SyncWrites)} needs the write-ahead log, but {nameof(DisableWal)} is set.");
-        }
-
-        return errors;
-    }
-
-    /// <summary>The problems in one message, as <see cref="Validate"/> throws it.</summary>
-    public static string Describe(IReadOnlyList<string> problems) => "Invalid RocksDB options: " + string.Join(" ", problems);
 }

@@ -40,11 +40,7 @@ public sealed class FetchBuffer : IDisposable
     public FetchBuffer(FetchBufferOptions options, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var errors = options.Validate().ToList();
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException(string.Join(" ", errors), nameof(options));
-        }
+        new FetchBufferOptionsValidator(options).ValidateConfiguration();
 
         // Copied: the options object is mutable and budgets must not move under a running buffer.
         SoftLimitBytes = options.SoftLimitBytes;

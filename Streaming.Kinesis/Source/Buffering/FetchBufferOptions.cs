@@ -3,6 +3,7 @@ namespace KinesisGrains.Streaming.Kinesis.Source.Buffering;
 /// <summary>
 /// Budgets of the <see cref="FetchBuffer"/>. <see cref="SoftLimitBytes"/> plays the part of the Databricks Kinesis
 /// source's <c>fetchBufferSize</c>; past it pages go to local disk instead of growing the heap.
+/// <see cref="FetchBufferOptionsValidator"/> holds their rules.
 /// </summary>
 public sealed class FetchBufferOptions
 {
@@ -21,28 +22,4 @@ public sealed class FetchBufferOptions
     /// read to the end, so this bounds the disk a slowly draining shard holds on to after reading it.
     /// </summary>
     public long SpillSegmentBytes { get; set; } = 16L * 1024 * 1024;
-
-    /// <summary>Every problem found, each a sentence naming the setting; empty when the options are usable.</summary>
-    public IEnumerable<string> Validate()
-    {
-        if (SoftLimitBytes <= 0)
-        {
-            yield return $"FetchBuffer:{nameof(SoftLimitBytes)} must be positive; it is {SoftLimitBytes}.";
-        }
-
-        if (MaxSpillBytes < 0)
-        {
-            yield return $"FetchBuffer:{nameof(MaxSpillBytes)} must not be negative (0 disables spilling); it is {MaxSpillBytes}.";
-        }
-
-        if (MaxSpillBytes > 0 && string.IsNullOrWhiteSpace(SpillDirectory))
-        {
-            yield return $"FetchBuffer:{nameof(SpillDirectory)} is required when {nameof(MaxSpillBytes)} is positive.";
-        }
-
-        if (SpillSegmentBytes <= 0)
-        {
-            yield return $"FetchBuffer:{nameof(SpillSegmentBytes)} must be positive; it is {SpillSegmentBytes}.";
-        }
-    }
 }

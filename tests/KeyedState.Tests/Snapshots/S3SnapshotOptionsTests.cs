@@ -1,4 +1,5 @@
 using KinesisGrains.KeyedState.Snapshots;
+using Orleans.Runtime;
 using Xunit;
 
 namespace KinesisGrains.KeyedState.Tests.Snapshots;
@@ -10,7 +11,7 @@ public sealed class S3SnapshotOptionsTests
     {
         var options = new S3SnapshotOptions { Bucket = "state-snapshots" };
 
-        Assert.Empty(options.Validate());
+        Assert.Empty(S3SnapshotOptionsValidator.Problems(options));
         Assert.Equal("snapshots", options.Prefix);
         Assert.Equal(64 * S3SnapshotOptions.MiB, options.MultipartThresholdBytes);
         Assert.Equal(16 * S3SnapshotOptions.MiB, options.PartSizeBytes);
@@ -54,7 +55,7 @@ public sealed class S3SnapshotOptionsTests
             case "SessionToken": options.SessionToken = "token"; break;
         }
 
-        var error = Assert.Single(options.Validate());
+        var error = Assert.Single(S3SnapshotOptionsValidator.Problems(options));
 
         Assert.Contains(expected, error);
     }
@@ -64,7 +65,7 @@ public sealed class S3SnapshotOptionsTests
     {
         var options = new S3SnapshotOptions { Bucket = "state-snapshots", SecretAccessKey = "wJalrXUtnFEMI-do-not-log" };
 
-        var error = Assert.Single(options.Validate());
+        var error = Assert.Single(S3SnapshotOptionsValidator.Problems(options));
 
         Assert.Contains("SecretAccessKey is set but AccessKeyId is missing", error);
         Assert.DoesNotContain("wJalrXUtnFEMI", error);
@@ -75,7 +76,7 @@ public sealed class S3SnapshotOptionsTests
     {
         var options = new S3SnapshotOptions { Bucket = "", SnapshotsToRetain = 0, PartSizeBytes = 1 };
 
-        var error = Assert.Throws<ArgumentException>(() => new S3SnapshotStore(options));
+        var error = Assert.Throws<OrleansConfigurationException>(() => new S3SnapshotStore(options));
 
         Assert.StartsWith("Invalid S3 snapshot options:", error.Message);
         Assert.Contains("Bucket is required", error.Message);
@@ -86,7 +87,7 @@ public sealed class S3SnapshotOptionsTests
     [Fact]
     public void Empty_prefix_puts_partitions_at_the_bucket_root()
     {
-        Assert.Empty(new S3SnapshotOptions { Bucket = "state-snapshots", Prefix = "" }.Validate());
-        Assert.Single(new S3SnapshotOptions { Bucket = "state-snapshots", Prefix = "a//b" }.Validate());
+        Assert.Empty(S3SnapshotOptionsValidator.Problems(new S3SnapshotOptions { Bucket = "state-snapshots", Prefix = "" }));
+        Assert.Single(S3SnapshotOptionsValidator.Problems(new S3SnapshotOptions { Bucket = "state-snapshots", Prefix = "a//b" }));
     }
 }

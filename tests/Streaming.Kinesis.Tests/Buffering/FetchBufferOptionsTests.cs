@@ -1,4 +1,5 @@
 using KinesisGrains.Streaming.Kinesis.Source.Buffering;
+using Orleans.Runtime;
 using Xunit;
 
 namespace KinesisGrains.Tests.Buffering;
@@ -8,13 +9,13 @@ public sealed class FetchBufferOptionsTests
     [Fact]
     public void Defaults_are_valid()
     {
-        Assert.Empty(new FetchBufferOptions().Validate());
+        Assert.Empty(FetchBufferOptionsValidator.Problems(new FetchBufferOptions()));
     }
 
     [Fact]
     public void Every_invalid_setting_is_named()
     {
-        var errors = new FetchBufferOptions { SoftLimitBytes = 0, MaxSpillBytes = -1, SpillSegmentBytes = 0 }.Validate().ToList();
+        var errors = FetchBufferOptionsValidator.Problems(new FetchBufferOptions { SoftLimitBytes = 0, MaxSpillBytes = -1, SpillSegmentBytes = 0 }).ToList();
 
         Assert.Equal(3, errors.Count);
         Assert.Contains(errors, e => e.Contains("SoftLimitBytes", StringComparison.Ordinal));
@@ -25,15 +26,15 @@ public sealed class FetchBufferOptionsTests
     [Fact]
     public void A_spill_directory_is_needed_only_when_spilling()
     {
-        Assert.Single(new FetchBufferOptions { SpillDirectory = " " }.Validate());
-        Assert.Empty(new FetchBufferOptions { SpillDirectory = "", MaxSpillBytes = 0 }.Validate());
+        Assert.Single(FetchBufferOptionsValidator.Problems(new FetchBufferOptions { SpillDirectory = " " }));
+        Assert.Empty(FetchBufferOptionsValidator.Problems(new FetchBufferOptions { SpillDirectory = "", MaxSpillBytes = 0 }));
     }
 
     [Fact]
     public void The_buffer_refuses_invalid_options_and_copies_valid_ones()
     {
-        var exception = Assert.Throws<ArgumentException>(() => new FetchBuffer(new FetchBufferOptions { SoftLimitBytes = -5 }));
-        Assert.Contains("SoftLimitBytes", exception.Message, StringComparison.Ordinal);
+        var exception = Assert.Throws<OrleansConfigurationException>(() => new FetchBuffer(new FetchBufferOptions { SoftLimitBytes = -5 }));
+        Assert.Equal("Invalid fetch buffer options: FetchBuffer:SoftLimitBytes must be positive; it is -5.", exception.Message);
 
         var options = new FetchBufferOptions { SoftLimitBytes = 1234, SpillDirectory = "relative-spill" };
         using var buffer = new FetchBuffer(options);

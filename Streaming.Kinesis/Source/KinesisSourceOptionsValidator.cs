@@ -1,0 +1,94 @@
+using KinesisGrains.Streaming.Kinesis.Leasing;
+using Orleans;
+using Orleans.Runtime;
+
+namespace KinesisGrains.Streaming.Kinesis.Source;
+
+/// <summary>
+/// The rules of <see cref="KinesisSourceOptions"/>; the stream provider's validator checks them as part of its options,
+/// at silo start.
+/// </summary>
+/// <remarks>Messages carry the <c>Kinesis:</c> section of the silo's configuration, which prints them as they are.</remarks>
+public sealed class KinesisSourceOptionsValidator(KinesisSourceOptions options) : IConfigurationValidator
+{
+    /// <exception cref="OrleansConfigurationException">Lists every invalid option.</exception>
+    public void ValidateConfiguration()
+    {
+        var problems = Problems(options).ToList();
+        if (problems.Count > 0)
+        {
+            throw new OrleansConfigurationException($"Invalid Kinesis source options: {string.Join(" ", problems)}");
+        }
+    }
+
+    /// <summary>What is wrong with <paramref name="options"/>, one sentence per problem, each naming the option.</summary>
+    public static IEnumerable<string> Problems(KinesisSourceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+
+        if (options.LeaseFailoverTime < TimeSpan.FromMilliseconds(300))
+        {
+            yield return $"Kinesis:LeaseFailoverTime must be at least 300 ms; it is {options.LeaseFailoverTime}.";
+        }
+
+        if (string.IsNullOrWhiteSpace(options.StreamName))
+        {
+            yield return "Kinesis:StreamName is required.";
+        }
+
+        if (options.InitialPosition is not (SentinelCheckpoint.TrimHorizon or SentinelCheckpoint.Latest or SentinelCheckpoint.AtTimestamp))
+        {
+            yield return $"Kinesis:InitialPosition must be TRIM_HORIZON, LATEST or AT_TIMESTAMP; it is '{options.InitialPosition}'.";
+        }
+
+        if (options.InitialPosition == SentinelCheckpoint.AtTimestamp && options.InitialTimestamp is null)
+        {
+            yield return "Kinesis:InitialTimestamp is required when Kinesis:InitialPosition is AT_TIMESTAMP.";
+        }
+
+        if (options.MaxRecordsPerFetch is < 1 or > KinesisSourceOptions.MaxRecordsPerFetchLimit)
+        {
+            yield return $"Kinesis:MaxRecordsPerFetch must be between 1 and {KinesisSourceOptions.MaxRecordsPerFetchLimit}; it is {options.MaxRecordsPerFetch}.";
+        }
+
+        if (options.MinFetchPeriod < KinesisSourceOptions.MinFetchPeriodFloor)
+        {
+            yield return $"Kinesis:MinFetchPeriod must be at least {KinesisSourceOptions.MinFetchPeriodFloor.TotalMilliseconds} ms (Kinesis allows 5 GetRecords calls per second per shard); it is {options.MinFetchPeriod.TotalMilliseconds} ms.";
+        }
+
+        if (options.MaxFetchRate is <= 0 or > 2.0 || double.IsNaN(options.MaxFetchRate))
+        {
+            yield return $"Kinesis:MaxFetchRate must be above 0 and at most 2.0 MB/s (the per-shard read limit); it is {options.MaxFetchRate}.";
+        }
+
+        if (options.MaxFetchDuration <= TimeSpan.Zero)
+        {
+            yield return $"Kinesis:MaxFetchDuration must be positive; it is {options.MaxFetchDuration}.";
+        }
+
+        if (options.FetchBufferSize < 1024 * 1024)
+        {
+            yield return $"Kinesis:FetchBufferSize must be at least 1 MiB; it is {options.FetchBufferSize} bytes.";
+        }
+
+        if (options.ShardsPerTask < 1)
+        {
+            yield return $"Kinesis:ShardsPerTask must be at least 1; it is {options.ShardsPerTask}.";
+        }
+
+        if (options.ThrottleBackoff < TimeSpan.Zero)
+        {
+            yield return $"Kinesis:ThrottleBackoff must not be negative; it is {options.ThrottleBackoff}.";
+        }
+
+        if (options.ShardFetchInterval <= TimeSpan.Zero)
+        {
+            yield return $"Kinesis:ShardFetchInterval must be positive; it is {options.ShardFetchInterval}.";
+        }
+
+        if (options.CheckpointInterval < TimeSpan.Zero)
+        {
+            yield return $"Kinesis:CheckpointInterval must not be negative; it is {options.CheckpointInterval}.";
+        }
+    }
+}
