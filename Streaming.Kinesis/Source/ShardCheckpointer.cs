@@ -231,6 +231,13 @@ public sealed partial class ShardCheckpointer(
                         {
                             _written[shardId] = checkpoint;
                         }
+
+                        // An ended shard is done here: from now on barriers claim its end like any ended shard's
+                        // (a partition that falls back behind it later gets a replay, not a rewind of no reader).
+                        if (checkpoint.Ended && _pending.TryGetValue(shardId, out var pending) && pending.Checkpoint == checkpoint)
+                        {
+                            _pending.Remove(shardId);
+                        }
                     }
                 }
                 catch (LeaseLostException exception)

@@ -98,16 +98,47 @@ public sealed class EndedShardReplayRequestTests : IDisposable
         Assert.Equal(Middle.SequenceNumber, (await table.GetAsync("shardId-000000000004", CancellationToken.None))!.Checkpoint);
     }
 
+    [Fact]
+    public async Task A_shard_this_silo_ended_is_claimed_by_its_later_barriers_too()
+    {
+        var table = new ShardLeaseTable(_dynamo, "leases-own");
+        await table.EnsureCreatedAsync(CancellationToken.None);
+        foreach (var shardId in new[] { "shardId-000000000005", "shardId-000000000006" })
+        {
+            await table.CreateIfNotExistsAsync(shardId, SentinelCheckpoint.TrimHorizon, [], CancellationToken.None);
+            await table.TakeAsync((await table.GetAsync(shardId, CancellationToken.None))!, Owner, CancellationToken.None);
+        }
+
+        var gate = new ClaimsGate("shardId-000000000005", partition: 1, holdsUpTo: Early);
+        var checkpointer = new ShardCheckpointer(table, gate, Owner, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance) { PartitionCount = 3 };
+        checkpointer.Started("shardId-000000000005", new Abstractions.ExactlyOnce.ShardCheckpoint(null, false));
+        checkpointer.Processed("shardId-000000000005", Late, true, [Late, Late, Late]);
+        gate.Holding = false;
+        await checkpointer.CheckpointAsync(CancellationToken.None);
+        Assert.Equal(Late, (await table.GetAsync("shardId-000000000005", CancellationToken.None))!.End);
+
+        // Later partition 1 comes back from an older snapshot; the next barrier (another shard moved) finds it.
+        gate.Holding = true;
+        checkpointer.NoteEndedShards(await table.ListAsync(CancellationToken.None));
+        checkpointer.Started("shardId-000000000006", new Abstractions.ExactlyOnce.ShardCheckpoint(null, false));
+        checkpointer.Processed("shardId-000000000006", Middle, false, [null, null, null]);
+        await checkpointer.CheckpointAsync(CancellationToken.None);
+        Assert.Equal(Early, (await table.GetAsync("shardId-000000000005", CancellationToken.None))!.ReplayStart);
+    }
+
     /// <summary>A barrier where one partition holds one shard only up to a point.</summary>
     private sealed class ClaimsGate(string shardId, int partition, ShardPosition holdsUpTo) : Abstractions.ExactlyOnce.ICheckpointGate
     {
         public List<Abstractions.ExactlyOnce.ShardDelivery> Seen { get; } = [];
 
+        /// <summary>False: the partition holds everything (before its fallback).</summary>
+        public bool Holding { get; set; } = true;
+
         public Task<IReadOnlyList<Abstractions.ExactlyOnce.ShardGap>> SnapshotAsync(IReadOnlyList<Abstractions.ExactlyOnce.ShardDelivery> deliveries, CancellationToken cancellationToken)
         {
             Seen.AddRange(deliveries);
             var gaps = deliveries
-                .Where(d => d.ShardId == shardId && d.BarrierFor(partition).LastSent is { } lastSent && lastSent > holdsUpTo)
+                .Where(d => Holding && d.ShardId == shardId && d.BarrierFor(partition).LastSent is { } lastSent && lastSent > holdsUpTo)
                 .Select(d => new Abstractions.ExactlyOnce.ShardGap(d.ShardId, holdsUpTo))
                 .ToList();
             return Task.FromResult<IReadOnlyList<Abstractions.ExactlyOnce.ShardGap>>(gaps);
