@@ -144,7 +144,15 @@ public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQue
             var progress = _context.ProgressOf(shard.ShardId);
 
             // An ended shard with a replay requested is work like an open shard's (rule 4 after SHARD_END); its
-            // children go on meanwhile, since the shard's checkpoint stays SHARD_END.
+            // children go on meanwhile, since the shard's checkpoint stays SHARD_END. A receiver that read it to
+            // its end here is let go first, so the next pass takes it again as a replay.
+            if (lease.IsReplayRequested && _context.Holds(shard.ShardId) && !_context.LeaseOf(shard.ShardId).IsReplayRequested)
+            {
+                _context.Release(shard.ShardId);
+                changed = true;
+                continue;
+            }
+
             if (lease.IsShardEnd && !lease.IsReplayRequested)
             {
                 if (_context.Release(shard.ShardId))
