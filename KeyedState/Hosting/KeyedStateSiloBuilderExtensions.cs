@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Runtime;
 
 using KinesisGrains.KeyedState;
 
@@ -54,6 +55,7 @@ public static class KeyedStateSiloBuilderExtensions
             snapshots is null ? null : new S3SnapshotStore(snapshots, services.GetRequiredService<ILogger<S3SnapshotStore>>()),
             services.GetRequiredService<ILogger<PartitionStateStores>>(),
             snapshots is null ? null : snapshotFence?.Invoke(services)));
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PartitionStateStoresWarmUp>();
 
         // Partition grains are [ShardAffinityPlacement]: next to their shard's reader when a stream provider says
         // where that is (IPartitionPlacement), else where Orleans' default placement puts them.
