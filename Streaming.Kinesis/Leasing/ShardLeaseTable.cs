@@ -91,10 +91,19 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
             item[ParentShardId] = new AttributeValue { SS = [.. parentShardIds] };
         }
 
+        return await PutIfAbsentAsync(item, cancellationToken);
+    }
+
+    public async Task<ShardLease?> GetAsync(string shardId, CancellationToken cancellationToken) =>
+        await GetRowAsync(shardId, cancellationToken) is { } item ? Parse(item) : null;
+
+    /// <summary>Writes a row unless one with its key exists; false when it did.</summary>
+    private async Task<bool> PutIfAbsentAsync(Dictionary<string, AttributeValue> item, CancellationToken cancellationToken)
+    {
         try
         {
             await dynamo.PutItemAsync(
-                new PutItemRequest { TableName = TableName, Item = item, ConditionExpression = "attribute_not_exists(leaseKey)" },
+                new PutItemRequest { TableName = TableName, Item = item, ConditionExpression = $"attribute_not_exists({LeaseKey})" },
                 cancellationToken);
             return true;
         }
@@ -104,12 +113,13 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
         }
     }
 
-    public async Task<ShardLease?> GetAsync(string shardId, CancellationToken cancellationToken)
+    /// <summary>A row by its key, read consistently; null when there is none.</summary>
+    private async Task<Dictionary<string, AttributeValue>?> GetRowAsync(string key, CancellationToken cancellationToken)
     {
         var response = await dynamo.GetItemAsync(
-            new GetItemRequest { TableName = TableName, Key = Key(shardId), ConsistentRead = true },
+            new GetItemRequest { TableName = TableName, Key = Key(key), ConsistentRead = true },
             cancellationToken);
-        return response.IsItemSet && response.Item is { Count: > 0 } item ? Parse(item) : null;
+        return response.IsItemSet && response.Item is { Count: > 0 } item ? item : null;
     }
 
     /// <summary>Every shard lease in the table (rows of other entity types are skipped, as KCL 3.5 requires).</summary>
@@ -437,10 +447,7 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     /// <summary>The stream these checkpoints belong to, as first recorded; null for a new table.</summary>
     public async Task<StreamIdentity?> GetStreamIdentityAsync(CancellationToken cancellationToken)
     {
-        var response = await dynamo.GetItemAsync(
-            new GetItemRequest { TableName = TableName, Key = Key(StreamIdentityKey), ConsistentRead = true },
-            cancellationToken);
-        if (!response.IsItemSet || response.Item is not { Count: > 0 } item)
+        if (await GetRowAsync(StreamIdentityKey, cancellationToken) is not { } item)
         {
             return null;
         }
@@ -454,30 +461,18 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     /// <summary>Records the stream's identity unless one is recorded already; returns the one in the table.</summary>
     public async Task<StreamIdentity> RecordStreamIdentityAsync(StreamIdentity identity, CancellationToken cancellationToken)
     {
-        try
-        {
-            await dynamo.PutItemAsync(
-                new PutItemRequest
-                {
-                    TableName = TableName,
-                    // A row of its own entity type: KCL 3.5 scanners skip it, as they skip their own STREAM rows.
-                    Item = new Dictionary<string, AttributeValue>
-                    {
-                        [LeaseKey] = new() { S = StreamIdentityKey },
-                        [EntityType] = new() { S = StreamEntity },
-                        ["streamName"] = new() { S = identity.StreamName },
-                        ["streamArn"] = new() { S = identity.StreamArn },
-                        ["streamCreationTimestamp"] = new() { N = identity.CreationTimestamp.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) },
-                    },
-                    ConditionExpression = "attribute_not_exists(leaseKey)",
-                },
-                cancellationToken);
-            return identity;
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            return await GetStreamIdentityAsync(cancellationToken) ?? identity;
-        }
+        // A row of its own entity type: KCL 3.5 scanners skip it, as they skip their own STREAM rows.
+        var recorded = await PutIfAbsentAsync(
+            new Dictionary<string, AttributeValue>
+            {
+                [LeaseKey] = new() { S = StreamIdentityKey },
+                [EntityType] = new() { S = StreamEntity },
+                ["streamName"] = new() { S = identity.StreamName },
+                ["streamArn"] = new() { S = identity.StreamArn },
+                ["streamCreationTimestamp"] = new() { N = identity.CreationTimestamp.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) },
+            },
+            cancellationToken);
+        return recorded ? identity : await GetStreamIdentityAsync(cancellationToken) ?? identity;
     }
 
     /// <summary>
@@ -486,34 +481,21 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     /// </summary>
     public async Task<(IReadOnlyDictionary<string, string> Pinned, bool FirstStart)> RecordApplicationFactsAsync(IReadOnlyDictionary<string, string> facts, CancellationToken cancellationToken)
     {
-        try
+        var item = new Dictionary<string, AttributeValue>
         {
-            await dynamo.PutItemAsync(
-                new PutItemRequest
-                {
-                    TableName = TableName,
-                    Item = new Dictionary<string, AttributeValue>
-                    {
-                        [LeaseKey] = new() { S = FactsKey },
-                        [EntityType] = new() { S = FactsEntity },
-                        [Facts] = new() { M = facts.ToDictionary(f => f.Key, f => new AttributeValue { S = f.Value }) },
-                    },
-                    ConditionExpression = "attribute_not_exists(leaseKey)",
-                },
-                cancellationToken);
+            [LeaseKey] = new() { S = FactsKey },
+            [EntityType] = new() { S = FactsEntity },
+            [Facts] = new() { M = facts.ToDictionary(f => f.Key, f => new AttributeValue { S = f.Value }) },
+        };
+        if (await PutIfAbsentAsync(item, cancellationToken))
+        {
             return (facts, true);
         }
-        catch (ConditionalCheckFailedException)
-        {
-            var response = await dynamo.GetItemAsync(
-                new GetItemRequest { TableName = TableName, Key = Key(FactsKey), ConsistentRead = true },
-                cancellationToken);
 
-            // Deleted in between (a reset): the next start records them.
-            return (response.IsItemSet && response.Item is { Count: > 0 } item && item.TryGetValue(Facts, out var recorded) && recorded.M is { } map
-                ? map.ToDictionary(f => f.Key, f => f.Value.S)
-                : facts, false);
-        }
+        // Deleted in between (a reset): the next start records them.
+        return (await GetRowAsync(FactsKey, cancellationToken) is { } row && row.TryGetValue(Facts, out var recorded) && recorded.M is { } map
+            ? map.ToDictionary(f => f.Key, f => f.Value.S)
+            : facts, false);
     }
 
     /// <summary>
@@ -562,10 +544,7 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     /// <summary>The claim of the silo that alone runs the application; null when nobody holds it.</summary>
     public async Task<SiloClaim?> GetSiloClaimAsync(CancellationToken cancellationToken)
     {
-        var response = await dynamo.GetItemAsync(
-            new GetItemRequest { TableName = TableName, Key = Key(SiloClaimKey), ConsistentRead = true },
-            cancellationToken);
-        return response.IsItemSet && response.Item is { Count: > 0 } item
+        return await GetRowAsync(SiloClaimKey, cancellationToken) is { } item
             ? new SiloClaim(item[SiloId].S, DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(item[Heartbeat].N, CultureInfo.InvariantCulture)))
             : null;
     }
