@@ -1,0 +1,27 @@
+namespace KinesisGrains.Abstractions.Sinks;
+
+/// <summary>
+/// A configured sink (<c>Sinks:{name}</c>): takes the durable rows of one output of one keyed state and commits them
+/// per partition and epoch. One instance per silo, shared by every partition of the state; calls for different
+/// partitions run concurrently, calls for one partition come one at a time in epoch order.
+/// </summary>
+public interface IRowSink
+{
+    /// <summary>The sink's configured name.</summary>
+    string Name { get; }
+
+    /// <summary>The keyed state (<c>StateName</c>) whose rows it takes.</summary>
+    string StateName { get; }
+
+    SinkOutputKind Output { get; }
+
+    /// <summary>How it commits, for progress records (e.g. <c>DeltaSink[s3://bucket/path]</c>).</summary>
+    string Description { get; }
+
+    /// <summary>
+    /// Commits <paramref name="batch"/>: at most once per (state, partition, epoch) for a transactional sink (an
+    /// epoch at or below the partition's last committed one is skipped), at least once otherwise. Throws when it
+    /// could not: the partition keeps the rows staged and hands them over again later.
+    /// </summary>
+    Task<SinkCommitResult> CommitAsync(SinkEpochBatch batch, CancellationToken cancellationToken);
+}
