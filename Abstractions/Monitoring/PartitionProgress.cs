@@ -12,6 +12,7 @@ namespace KinesisGrains.Abstractions.Monitoring;
 /// <param name="MemoryBytes">RocksDB memtables and table readers (the shared block cache is not counted).</param>
 /// <param name="SnapshotBytes">Bytes uploaded by this barrier's snapshot (0 without a bucket).</param>
 /// <param name="SnapshotDurationMs">This barrier's persist: write, checkpoint and upload.</param>
+/// <param name="Sinks">What each sink of the partition's state committed; empty without sinks.</param>
 [GenerateSerializer, Immutable]
 public sealed record PartitionProgress(
     [property: Id(0)] string StateName,
@@ -24,4 +25,5 @@ public sealed record PartitionProgress(
     [property: Id(7)] double ApplyMs,
     [property: Id(8)] double StateWriteMs,
     [property: Id(9)] long EventsApplied,
-    [property: Id(10)] long DeadLetters);
+    [property: Id(10)] long DeadLetters,
+    [property: Id(11)] IReadOnlyList<SinkProgress>? Sinks = null);

@@ -24,4 +24,11 @@ public interface IRowSink
     /// could not: the partition keeps the rows staged and hands them over again later.
     /// </summary>
     Task<SinkCommitResult> CommitAsync(SinkEpochBatch batch, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The newest epoch of <paramref name="partition"/> it committed, or null when it keeps none (an at-least-once
+    /// sink). A partition restored from a snapshot older than that epoch (the newest was lost or corrupt) numbers its
+    /// next epochs above it, so their rows are not skipped as committed.
+    /// </summary>
+    Task<long?> CommittedEpochAsync(int partition, CancellationToken cancellationToken);
 }

@@ -33,6 +33,18 @@ public static class KeyedStateMetrics
     public static readonly Counter<long> SnapshotFallbacks =
         s_meter.CreateCounter<long>("kgrains.state.snapshot_fallbacks", "{restore}", "Restores that brought back an older snapshot than the newest committed one (the newest was missing or corrupt)");
 
+    public static readonly Counter<long> RowsStaged =
+        s_meter.CreateCounter<long>("kgrains.sinks.rows_staged", "{row}", "Rows staged for sinks with the state they came from (emitted rows and changelog rows)");
+
+    public static readonly Counter<long> SinkCommitFailures =
+        s_meter.CreateCounter<long>("kgrains.sinks.commit_failures", "{commit}", "Epochs a sink could not commit; they stay staged and are handed over again");
+
+    public static readonly Counter<long> SinkEpochsDeferred =
+        s_meter.CreateCounter<long>("kgrains.sinks.epochs_deferred", "{epoch}", "Hand-overs of a partition's staged rows that stopped at an epoch a sink failed; it is retried after the next barrier");
+
+    public static readonly Counter<long> RestoredBehindSinks =
+        s_meter.CreateCounter<long>("kgrains.sinks.restored_behind", "{restore}", "Partitions restored from a snapshot older than the epoch their sinks committed: rows of the replayed events may repeat");
+
     public static readonly Histogram<double> StateWriteDuration =
         s_meter.CreateHistogram<double>("kgrains.state.write_duration", "ms", "Time to write one partition's micro-batch to the state store");
 }

@@ -101,6 +101,12 @@ public sealed class PartitionLedger
     /// <summary>Starts the next epoch: the caller writes it with <see cref="TakeChanged"/> and makes that write durable.</summary>
     public long NextEpoch() => ++Epoch;
 
+    /// <summary>
+    /// Numbers the next epochs above <paramref name="epoch"/>: a sink committed epochs this ledger never reached (it
+    /// was restored from an older snapshot), and would skip rows staged under their numbers as committed already.
+    /// </summary>
+    public void SkipEpochsTo(long epoch) => Epoch = Math.Max(Epoch, epoch);
+
     /// <summary>The shards whose coverage changed since the last call, to write with the state they describe.</summary>
     public IReadOnlyList<KeyValuePair<string, ShardCoverage>> TakeChanged()
     {

@@ -9,8 +9,10 @@ using KinesisGrains.Abstractions.KeyedState;
 using KinesisGrains.Abstractions.Monitoring;
 using KinesisGrains.Abstractions.Placement;
 using KinesisGrains.Abstractions.Serialization;
+using KinesisGrains.Abstractions.Sinks;
 using KinesisGrains.Abstractions.Streams;
 using KinesisGrains.KeyedState.ExactlyOnce;
+using KinesisGrains.KeyedState.Outputs;
 using KinesisGrains.KeyedState.Snapshots;
 using KinesisGrains.KeyedState.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -51,6 +53,17 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     private (long Epoch, List<(byte[] Key, StagedDeadLetter Staged)> Letters) _deadLettersToShip = (0, []);
     private readonly ArrayBufferWriter<byte> _buffer = new(256);
     private readonly Utf8JsonWriter _writer = new(Stream.Null);
+
+    // Rows for the sinks: emitted by the batch being applied, then applied but not written, like the states.
+    private readonly List<(string Key, byte[] Json)> _batchRows = [];
+    private readonly List<(string Key, byte[] Json)> _unwrittenRows = [];
+    private readonly ArrayBufferWriter<byte> _rowBuffer = new(256);
+    private readonly Utf8JsonWriter _rowWriter = new(Stream.Null);
+    private PartitionOutputs? _outputs;
+    private Task _shipping = Task.CompletedTask;
+    private int _nextRowNumber;
+    private string? _applyingKey;
+    private bool _replaying;
     private PartitionStore? _store;
     private IDeadLetterQueue _deadLetters = null!;
     private ILogger _logger = null!;
@@ -77,6 +90,34 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     /// <summary>Applies one event to its key's state (a new <typeparamref name="TState"/> for a key never seen). Throw to dead-letter the event: the key's state stays as it was before it.</summary>
     protected abstract void Apply(string key, TState state, TEvent item, in StreamEventInfo info);
 
+    /// <summary>The columns of the rows this grain emits; null when it emits none.</summary>
+    private protected virtual RowSchema? EmittedSchema => null;
+
+    /// <summary>
+    /// Stages a row the logic emitted for the event being applied: it is written with the key's state and committed
+    /// by the sinks once a barrier made it durable. A row of an event that throws goes with it.
+    /// </summary>
+    private protected void StageEmitted<TRow>(TRow row)
+    {
+        // A key's state rebuilt after a failed event replays earlier events: their rows are staged already.
+        if (_replaying)
+        {
+            return;
+        }
+
+        if (_applyingKey is null)
+        {
+            throw new InvalidOperationException($"{StateName}: rows are emitted from Apply, for the event being applied.");
+        }
+
+        if (_outputs?.StagesEmitted != true)
+        {
+            return;
+        }
+
+        _batchRows.Add((_applyingKey, StateSerializer.Serialize(row)));
+    }
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var stores = ServiceProvider.GetRequiredService<PartitionStateStores>();
@@ -100,6 +141,25 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         }
 
         _ledger = PartitionLedgerStore.Load(Store);
+        _nextRowNumber = StagedRows.NextEmittedNumber(Store, _ledger.Epoch + 1);
+        var sinks = ServiceProvider.GetServices<IRowSink>().Where(s => string.Equals(s.StateName, StateName, StringComparison.Ordinal)).ToList();
+        if (sinks.Count > 0)
+        {
+            _outputs = new PartitionOutputs(sinks, EmittedSchema, ChangelogSchema.Value, StateName, Partition, _logger);
+
+            // Rows of durable epochs a crash or a move left staged: the sinks skip what they committed already.
+            ShipStagedRows(_ledger.Epoch);
+            var committed = await _outputs.CommittedEpochAsync(cancellationToken);
+            if (committed > _ledger.Epoch)
+            {
+                // Restored behind what the sinks hold (the newest snapshot was lost or corrupt): the replayed events'
+                // rows were committed already and come again (at least once here); new rows must not reuse those epochs.
+                KeyedStateMetrics.RestoredBehindSinks.Add(1);
+                LogRestoredBehindSinks(_logger, StateName, Partition, _ledger.Epoch, committed);
+                _ledger.SkipEpochsTo(committed);
+                _nextRowNumber = StagedRows.NextEmittedNumber(Store, _ledger.Epoch + 1);
+            }
+        }
 
         // What the store holds is durable (a restored snapshot) or goes with the state it holds: write out the
         // letters a crash left staged before new ones join them.
@@ -127,6 +187,10 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             {
                 ShipDeadLetters(_deadLettersToShip.Letters);
             }
+
+            // The sinks get the hand-over epoch too; the store must outlive the hand-over.
+            ShipStagedRows(epoch);
+            await _shipping.WaitAsync(ShippingOnDeactivation, cancellationToken);
         }
         catch (Exception exception)
         {
@@ -202,11 +266,14 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         {
             _states.Remove(key);
             batch.Delete(stateKey);
+            StageChangelog(batch, key, []);
         }
         else
         {
             _states[key] = state;
-            batch.Put(stateKey, Serialize(state));
+            var value = Serialize(state);
+            batch.Put(stateKey, value);
+            StageChangelog(batch, key, value);
         }
 
         store.Write(batch);
@@ -242,6 +309,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         }
 
         var epoch = _ledger.NextEpoch();
+        _nextRowNumber = 0;
         PartitionLedgerStore.Write(Store, _ledger);
         // Collected in the same step as the checkpoint: exactly the letters its snapshot holds, shipped once it is durable.
         _deadLettersToShip = (epoch, StagedDeadLetters.Collect(Store));
@@ -282,7 +350,43 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             _deadLettersToShip = (0, []);
         }
 
+        // The barrier does not wait for the sinks, but for the previous epoch's hand-over: the lag stays one epoch.
+        var previousShipping = _shipping;
+        ShipStagedRows(epoch);
+        await previousShipping;
         return bytes;
+    }
+
+    /// <summary>Hands the rows of durable epochs up to <paramref name="epoch"/> to the sinks after any hand-over in progress (in the grain's context, between its turns).</summary>
+    private void ShipStagedRows(long epoch)
+    {
+        if (_outputs is not { } outputs)
+        {
+            return;
+        }
+
+        var previous = _shipping;
+        _shipping = ShipAsync();
+
+        async Task ShipAsync()
+        {
+            await previous;
+            await outputs.ShipAsync(() => _store?.Store, epoch);
+        }
+    }
+
+    private static readonly TimeSpan ShippingOnDeactivation = TimeSpan.FromSeconds(30);
+
+    private static readonly Lazy<RowSchema> ChangelogSchema = new(() => RowSchema.Changelog(typeof(TState)));
+
+    /// <summary>Stages <paramref name="key"/>'s changelog row for the next epoch, from its serialized state (empty: the key was deleted).</summary>
+    private void StageChangelog(IKeyValueBatch batch, string key, ReadOnlySpan<byte> stateJson)
+    {
+        if (_outputs?.StagesChangelog == true)
+        {
+            StagedRows.PutChangelog(batch, _ledger.Epoch + 1, key, ChangelogRow.Write(_rowBuffer, _rowWriter, key, stateJson));
+            KeyedStateMetrics.RowsStaged.Add(1);
+        }
     }
 
     /// <summary>Makes everything written so far durable and waits for it (a write call, a hand-over).</summary>
@@ -360,7 +464,8 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             Stopwatch.GetElapsedTime(0, _applyTicks).TotalMilliseconds,
             Stopwatch.GetElapsedTime(0, _writeTicks).TotalMilliseconds,
             _eventsApplied,
-            _deadLettered);
+            _deadLettered,
+            _outputs?.TakeProgress(_ledger.Epoch));
         _keysWritten = _eventsApplied = _deadLettered = _applyTicks = _writeTicks = 0;
         return progress;
     }
@@ -442,21 +547,32 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
                 continue;
             }
 
+            var rowsBefore = _batchRows.Count;
             try
             {
+                _applyingKey = keyed.Key;
                 Apply(keyed.Key, state, keyed.Item, keyed.Info);
                 applied++;
             }
             catch (Exception exception)
             {
+                _batchRows.RemoveRange(rowsBefore, _batchRows.Count - rowsBefore);
                 (failed ??= []).Add(i);
                 logicFailures++;
                 StageDeadLetter(keyed, $"{StateName} of key '{keyed.Key}' threw {exception.GetType().Name}: {exception.Message}");
                 RestoreKey(keyed.Key, events, i, failed, admission.SkipUpTo);
             }
 
+            finally
+            {
+                _applyingKey = null;
+            }
+
             _dirty.Add(keyed.Key);
         }
+
+        _unwrittenRows.AddRange(_batchRows);
+        _batchRows.Clear();
 
         if (first < events.Length)
         {
@@ -494,6 +610,8 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         _unwrittenEvents = 0;
         _batchDeadLetters.Clear();
         _unwrittenDeadLetters.Clear();
+        _batchRows.Clear();
+        _unwrittenRows.Clear();
         _ledger = PartitionLedgerStore.Load(Store);
     }
 
@@ -505,12 +623,21 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     private void RestoreKey(string key, KeyedEvent<TEvent>[] events, int failedIndex, HashSet<int> failed, Position? mark)
     {
         var state = LoadState(key) ?? new TState();
-        foreach (var unwritten in _unwritten)
+        _replaying = true;
+        try
         {
-            Replay(key, state, unwritten.Batch.Events, unwritten.Batch.Events.Length, unwritten.Failed, unwritten.MarkBefore);
+            foreach (var unwritten in _unwritten)
+            {
+                Replay(key, state, unwritten.Batch.Events, unwritten.Batch.Events.Length, unwritten.Failed, unwritten.MarkBefore);
+            }
+
+            Replay(key, state, events, failedIndex, failed, mark);
+        }
+        finally
+        {
+            _replaying = false;
         }
 
-        Replay(key, state, events, failedIndex, failed, mark);
         _states[key] = state;
     }
 
@@ -581,7 +708,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     /// <summary>One atomic write: the changed keys' states with the high-water marks and covered positions they reach.</summary>
     private void WriteDirty()
     {
-        if (_dirty.Count == 0 && !_ledger.HasChanges && _unwrittenDeadLetters.Count == 0)
+        if (_dirty.Count == 0 && !_ledger.HasChanges && _unwrittenDeadLetters.Count == 0 && _unwrittenRows.Count == 0)
         {
             return;
         }
@@ -602,7 +729,18 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             {
                 batch.Put(StateKeys.State(key), value);
             }
+
+            StageChangelog(batch, key, value);
         }
+
+        // The rows go with the states and marks of the events that emitted them (staged for the next barrier's epoch).
+        foreach (var (key, json) in _unwrittenRows)
+        {
+            StagedRows.PutEmitted(batch, _ledger.Epoch + 1, _nextRowNumber++, key, json);
+        }
+
+        KeyedStateMetrics.RowsStaged.Add(_unwrittenRows.Count);
+        _unwrittenRows.Clear();
 
         StagedDeadLetters.Put(batch, _unwrittenDeadLetters);
         _unwrittenDeadLetters.Clear();
@@ -668,6 +806,9 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
     /// <summary>A delivery applied but not yet written: what a key's restore after a failed event replays.</summary>
     private readonly record struct UnwrittenBatch(KeyedEventBatch<TEvent> Batch, Position? MarkBefore, HashSet<int>? Failed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{State} partition {Partition} was restored at epoch {Epoch}, behind epoch {Committed} its sinks committed (an older snapshot): rows of the events it replays may be committed again; its next epochs follow {Committed}")]
+    private static partial void LogRestoredBehindSinks(ILogger logger, string state, int partition, long epoch, long committed);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{State} partition {Partition} moves to {Silo}, which reads its shard")]
     private static partial void LogMoving(ILogger logger, string state, int partition, string silo);

@@ -6,13 +6,18 @@ namespace KinesisGrains.KeyedState.Storage;
 /// The layout of keys in a partition's RocksDB: a kind byte, then the rest. 0: partition metadata (per shard, the
 /// high-water mark of applied events and the position the partition has seen everything up to); 1: a key's state,
 /// followed by the key in UTF-8; 2: a dead letter staged with the state, not written out yet, followed by its
-/// record's shard id, a zero byte, its sequence number and its sub-sequence number (8 bytes, big-endian).
+/// record's shard id, a zero byte, its sequence number and its sub-sequence number (8 bytes, big-endian); 3: a row
+/// the logic emitted, staged for its sinks, followed by the epoch it belongs to and its number in the epoch (8 and 4
+/// bytes, big-endian); 4: a changelog row, followed by its epoch (8 bytes, big-endian) and the key in UTF-8, so a key
+/// written again in the same epoch overwrites its row.
 /// </summary>
 internal static class StateKeys
 {
     private const byte MetadataKind = 0;
     private const byte StateKind = 1;
     private const byte DeadLetterKind = 2;
+    private const byte EmittedRowKind = 3;
+    private const byte ChangelogRowKind = 4;
     private static readonly byte[] s_highWaterMarkTag = "hwm:"u8.ToArray();
     private static readonly byte[] s_coveredTag = "cov:"u8.ToArray();
 
@@ -48,6 +53,51 @@ internal static class StateKeys
 
     /// <summary>The [lower, upper) range of staged dead letters.</summary>
     public static (byte[] Lower, byte[] Upper) DeadLetterRange => ([DeadLetterKind], [DeadLetterKind + 1]);
+
+    /// <summary>The store key of the <paramref name="number"/>-th row emitted in <paramref name="epoch"/>.</summary>
+    public static byte[] EmittedRow(long epoch, int number)
+    {
+        var key = new byte[1 + sizeof(long) + sizeof(int)];
+        key[0] = EmittedRowKind;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(key.AsSpan(1), epoch);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(key.AsSpan(1 + sizeof(long)), number);
+        return key;
+    }
+
+    /// <summary>The store key of <paramref name="key"/>'s changelog row in <paramref name="epoch"/>.</summary>
+    public static byte[] ChangelogRow(long epoch, string key)
+    {
+        var storeKey = new byte[1 + sizeof(long) + Encoding.UTF8.GetByteCount(key)];
+        storeKey[0] = ChangelogRowKind;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(storeKey.AsSpan(1), epoch);
+        Encoding.UTF8.GetBytes(key, storeKey.AsSpan(1 + sizeof(long)));
+        return storeKey;
+    }
+
+    /// <summary>The [lower, upper) range of emitted rows of epochs <paramref name="fromEpoch"/> to <paramref name="toEpoch"/>.</summary>
+    public static (byte[] Lower, byte[] Upper) EmittedRowRange(long fromEpoch, long toEpoch) => EpochRange(EmittedRowKind, fromEpoch, toEpoch);
+
+    /// <summary>The [lower, upper) range of changelog rows of epochs <paramref name="fromEpoch"/> to <paramref name="toEpoch"/>.</summary>
+    public static (byte[] Lower, byte[] Upper) ChangelogRowRange(long fromEpoch, long toEpoch) => EpochRange(ChangelogRowKind, fromEpoch, toEpoch);
+
+    /// <summary>The epoch of a staged row's store key.</summary>
+    public static long EpochOfRow(ReadOnlySpan<byte> rowKey) => System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(rowKey[1..]);
+
+    /// <summary>The number in its epoch of an emitted row's store key.</summary>
+    public static int NumberOfEmittedRow(ReadOnlySpan<byte> rowKey) => System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(rowKey[(1 + sizeof(long))..]);
+
+    /// <summary>The state key of a changelog row's store key.</summary>
+    public static string KeyOfChangelogRow(ReadOnlySpan<byte> rowKey) => Encoding.UTF8.GetString(rowKey[(1 + sizeof(long))..]);
+
+    private static (byte[] Lower, byte[] Upper) EpochRange(byte kind, long fromEpoch, long toEpoch)
+    {
+        var lower = new byte[1 + sizeof(long)];
+        var upper = new byte[1 + sizeof(long)];
+        lower[0] = upper[0] = kind;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(lower.AsSpan(1), fromEpoch);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(upper.AsSpan(1), toEpoch + 1);
+        return (lower, upper);
+    }
 
     public static byte[] HighWaterMark(string shardId) => Metadata(s_highWaterMarkTag, shardId);
 

@@ -26,6 +26,7 @@ public sealed class SimulatedPartition
     private PartitionLedger _ledger = null!;
     private ImmutableDictionary<int, KeyState> _states = null!;
     private ImmutableDictionary<string, ShardTally> _tallies = null!;
+    private ImmutableList<StagedRow> _outbox = [];
 
     public SimulatedPartition(Simulation sim, int index, int writeEvery, SnapshotStore? snapshots)
     {
@@ -47,11 +48,14 @@ public sealed class SimulatedPartition
     /// <summary>Some activation restored an older snapshot than the newest written (the store said so).</summary>
     public bool FellBack { get; private set; }
 
+    /// <summary>Some activation restored an epoch below the one the sink had committed (only after a fallback).</summary>
+    public bool FellBehindSink { get; private set; }
+
     /// <summary>Activations declared dead but still running, each with what it last wrote and its old token.</summary>
     public List<(long Token, StoreImage Image)> Zombies { get; } = [];
 
     /// <summary>What a query sees now.</summary>
-    public StoreImage Live => new(_states, _ledger.Shards.ToImmutableDictionary(StringComparer.Ordinal), _tallies, _ledger.Epoch);
+    public StoreImage Live => new(_states, _ledger.Shards.ToImmutableDictionary(StringComparer.Ordinal), _tallies, _ledger.Epoch, _outbox);
 
     public PartitionLedger Ledger => _ledger;
 
@@ -82,7 +86,21 @@ public sealed class SimulatedPartition
             _sim.Count("fallback restore");
         }
         Written = image;
+
         _ledger = new PartitionLedger(image.Coverage, image.Epoch);
+
+        // The sink may hold epochs this image never saw (it fell back behind them): new rows must not reuse their numbers.
+        if (_sim.Sink.CommittedEpoch(Index) > image.Epoch)
+        {
+            FellBehindSink = true;
+            _sim.Count("restored behind the sink");
+            if (!_sim.Options.NoSinkEpochBump)
+            {
+                _ledger.SkipEpochsTo(_sim.Sink.CommittedEpoch(Index));
+            }
+        }
+
+        _outbox = image.Outbox;
         _states = image.States;
         _tallies = image.Tallies;
         _batchesSinceWrite = 0;
@@ -131,6 +149,9 @@ public sealed class SimulatedPartition
             }
 
             _states = _states.SetItem(record.Key, new KeyState(state.Sum + record.Value, state.Count + 1, state.Applied.Add(record.Id)));
+
+            // The logic emits one row per event, staged with the state for the next barrier's epoch.
+            _outbox = _outbox.Add(new StagedRow(_ledger.Epoch + 1, record.Id));
             tally = new ShardTally(tally.Applied + 1, record.Position);
         }
 
@@ -172,6 +193,29 @@ public sealed class SimulatedPartition
         Write();
         Snapshots?.Put(WriterToken, Written);
         return gaps;
+    }
+
+    /// <summary>
+    /// Hands the rows of durable epochs (at or below the ledger's) to the sink, oldest epoch first, deleting each
+    /// epoch's rows from the local store once committed. <paramref name="crashBeforeDelete"/>: the silo dies right
+    /// after the sink's commit of the first epoch, before the delete.
+    /// </summary>
+    /// <returns>False when it stopped for the crash.</returns>
+    public bool Ship(bool crashBeforeDelete)
+    {
+        foreach (var epoch in _outbox.Where(r => r.Epoch <= _ledger.Epoch).GroupBy(r => r.Epoch).OrderBy(g => g.Key).ToList())
+        {
+            _sim.Count(_sim.Sink.Commit(Index, epoch.Key, epoch.Select(r => r.RecordId)) ? "sink commit" : "sink epoch skipped");
+            if (crashBeforeDelete)
+            {
+                return false;
+            }
+
+            _outbox = _outbox.RemoveAll(r => r.Epoch == epoch.Key);
+            Written = Written with { Outbox = Written.Outbox.RemoveAll(r => r.Epoch == epoch.Key) };
+        }
+
+        return true;
     }
 
     /// <summary>A zombie activation's late snapshot upload (rejected by a fenced store).</summary>

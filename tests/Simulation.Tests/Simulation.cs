@@ -47,6 +47,9 @@ public sealed class Simulation
     public bool FallbackFaults { get; }
     public List<SimulatedPartition> Partitions { get; }
     public SimulatedCheckpointer Checkpointer { get; }
+
+    /// <summary>The transactional sink every partition's emitted rows go to.</summary>
+    public SimulatedSink Sink { get; } = new();
     public Dictionary<string, Lease> Leases { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Every receiver whose cache may still deliver: the lease holders and those that lost their lease.</summary>
@@ -136,6 +139,7 @@ public sealed class Simulation
             case < 925: KillPartition(); break;
             case < 945: SnapshotFault(); break;
             case < 965: ZombieWrite(); break;
+            case < 985: ShipRows(); break;
             default: Partitions[_random.Next(Partitions.Count)].Write(); break;
         }
 
@@ -356,6 +360,18 @@ public sealed class Simulation
         }
     }
 
+    /// <summary>A partition hands its durable rows to the sink; sometimes its silo dies right after the commit, before the delete.</summary>
+    private void ShipRows()
+    {
+        var partition = Partitions[_random.Next(Partitions.Count)];
+        var crash = _faults && _random.Next(4) == 0;
+        if (!partition.Ship(crash))
+        {
+            partition.Kill(leaveZombie: false);
+            Note($"p{partition.Index} killed after a sink commit");
+        }
+    }
+
     private void ZombieWrite()
     {
         var withZombies = Partitions.Where(p => p.Zombies.Count > 0).ToList();
@@ -409,6 +425,13 @@ public sealed class Simulation
             Invariants.Check(this);
             if (Quiescent())
             {
+                // The last rows: a barrier makes them durable, then every partition hands them over.
+                foreach (var partition in Partitions)
+                {
+                    partition.Barrier([]);
+                    partition.Ship(crashBeforeDelete: false);
+                }
+
                 return;
             }
         }

@@ -34,6 +34,12 @@ public sealed record SimulationOptions
     /// </summary>
     public bool NoEndedShardReplay { get; init; }
 
+    /// <summary>
+    /// Sinks: a partition restored behind the epoch the sink committed (a fallback) numbers its next epochs from the
+    /// restored one, so the sink skips their new rows as already committed.
+    /// </summary>
+    public bool NoSinkEpochBump { get; init; }
+
     public string Describe()
     {
         var off = new List<string>();
@@ -44,6 +50,7 @@ public sealed record SimulationOptions
         if (!SnapshotFallbackFaults) off.Add("no fallback faults");
         if (!Resharding) off.Add("no resharding");
         if (NoEndedShardReplay) off.Add(nameof(NoEndedShardReplay));
+        if (NoSinkEpochBump) off.Add(nameof(NoSinkEpochBump));
         return off.Count == 0 ? "all rules on" : string.Join(",", off);
     }
 }

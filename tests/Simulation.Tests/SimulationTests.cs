@@ -52,6 +52,11 @@ public sealed class SimulationTests(ITestOutputHelper output)
     public void Finds_rule_4_hole_when_ended_shards_are_not_replayed() =>
         FindsHole(new SimulationOptions { NoEndedShardReplay = true }, nameof(Finds_rule_4_hole_when_ended_shards_are_not_replayed));
 
+    /// <summary>Sinks: a partition restored behind the sink's committed epoch must number its next epochs above it, or their rows are skipped.</summary>
+    [Fact]
+    public void Finds_sink_rows_lost_when_epochs_are_reused_after_a_fallback() =>
+        FindsHole(new SimulationOptions { NoSinkEpochBump = true }, nameof(Finds_sink_rows_lost_when_epochs_are_reused_after_a_fallback));
+
     private void FindsHole(SimulationOptions options, string test)
     {
         var result = Run(options, Seeds(HoleSearchSeeds), stopAtFirst: true, test);

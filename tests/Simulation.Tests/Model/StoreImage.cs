@@ -18,19 +18,25 @@ public sealed record KeyState(long Sum, int Count, ImmutableHashSet<int> Applied
 /// <summary>Per shard: how many of its records the state folded in, and the last one (for the coverage check).</summary>
 public readonly record struct ShardTally(int Applied, Position? MaxApplied);
 
+/// <summary>A row staged for the sink: the record whose event emitted it, and the epoch it was staged for.</summary>
+public readonly record struct StagedRow(long Epoch, int RecordId);
+
 /// <summary>
 /// Everything a partition writes atomically (its local RocksDB WriteBatch, or a snapshot of it): states, the
-/// ledger's coverage, the per-shard tallies (ghost) and the epoch. Immutable, so a copy is a reference.
+/// ledger's coverage, the per-shard tallies (ghost), the epoch and the rows staged for the sink. Immutable, so a copy
+/// is a reference.
 /// </summary>
 public sealed record StoreImage(
     ImmutableDictionary<int, KeyState> States,
     ImmutableDictionary<string, ShardCoverage> Coverage,
     ImmutableDictionary<string, ShardTally> Tallies,
-    long Epoch)
+    long Epoch,
+    ImmutableList<StagedRow> Outbox)
 {
     public static readonly StoreImage Empty = new(
         ImmutableDictionary<int, KeyState>.Empty,
         ImmutableDictionary.Create<string, ShardCoverage>(StringComparer.Ordinal),
         ImmutableDictionary.Create<string, ShardTally>(StringComparer.Ordinal),
-        0);
+        0,
+        []);
 }

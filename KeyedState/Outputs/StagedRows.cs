@@ -1,0 +1,91 @@
+using System.Buffers.Binary;
+using System.Text;
+using KinesisGrains.Abstractions.Sinks;
+using KinesisGrains.KeyedState.Storage;
+
+namespace KinesisGrains.KeyedState.Outputs;
+
+/// <summary>
+/// The rows a partition stages in its store for its sinks (key kinds 3 and 4), written in the same batch as the
+/// states they come from, so a snapshot holds exactly the rows of the events it holds. Deleted once every sink
+/// committed their epoch.
+/// </summary>
+internal static class StagedRows
+{
+    /// <summary>Adds an emitted row: its value is the state key's length (4 bytes, big-endian), the key in UTF-8, then the row's JSON.</summary>
+    public static void PutEmitted(IKeyValueBatch batch, long epoch, int number, string key, ReadOnlySpan<byte> json)
+    {
+        var keyLength = Encoding.UTF8.GetByteCount(key);
+        var value = new byte[sizeof(int) + keyLength + json.Length];
+        BinaryPrimitives.WriteInt32BigEndian(value, keyLength);
+        Encoding.UTF8.GetBytes(key, value.AsSpan(sizeof(int)));
+        json.CopyTo(value.AsSpan(sizeof(int) + keyLength));
+        batch.Put(StateKeys.EmittedRow(epoch, number), value);
+    }
+
+    /// <summary>Adds (or, within an epoch, replaces) a key's changelog row.</summary>
+    public static void PutChangelog(IKeyValueBatch batch, long epoch, string key, ReadOnlySpan<byte> json) =>
+        batch.Put(StateKeys.ChangelogRow(epoch, key), json);
+
+    /// <summary>The number the next row emitted in <paramref name="epoch"/> gets: one past the last one staged.</summary>
+    public static int NextEmittedNumber(IKeyValueStore store, long epoch)
+    {
+        var next = 0;
+        var (lower, upper) = StateKeys.EmittedRowRange(epoch, epoch);
+        store.Scan(lower, upper, (key, _) =>
+        {
+            next = StateKeys.NumberOfEmittedRow(key) + 1;
+            return true;
+        });
+        return next;
+    }
+
+    /// <summary>The rows staged for epochs up to <paramref name="throughEpoch"/>, one entry per epoch that has any, oldest first.</summary>
+    public static List<StagedEpoch> Collect(IKeyValueStore store, string stateName, int partition, long throughEpoch)
+    {
+        var epochs = new SortedDictionary<long, StagedEpoch>();
+        StagedEpoch EpochOf(long epoch) => epochs.TryGetValue(epoch, out var staged) ? staged : epochs[epoch] = new StagedEpoch(epoch, [], [], []);
+
+        var (lower, upper) = StateKeys.EmittedRowRange(0, throughEpoch);
+        store.Scan(lower, upper, (key, value) =>
+        {
+            var epoch = EpochOf(StateKeys.EpochOfRow(key));
+            var keyLength = BinaryPrimitives.ReadInt32BigEndian(value);
+            var stateKey = Encoding.UTF8.GetString(value.Slice(sizeof(int), keyLength));
+            var rowId = $"{stateName}/{partition}/{epoch.Epoch}/e{StateKeys.NumberOfEmittedRow(key)}";
+            epoch.Emitted.Add(new SinkRow(rowId, stateKey, value[(sizeof(int) + keyLength)..].ToArray()));
+            epoch.StoreKeys.Add(key.ToArray());
+            return true;
+        });
+
+        (lower, upper) = StateKeys.ChangelogRowRange(0, throughEpoch);
+        store.Scan(lower, upper, (key, value) =>
+        {
+            var epoch = EpochOf(StateKeys.EpochOfRow(key));
+            var stateKey = StateKeys.KeyOfChangelogRow(key);
+            epoch.Changelog.Add(new SinkRow($"{stateName}/{partition}/{epoch.Epoch}/c/{stateKey}", stateKey, value.ToArray()));
+            epoch.StoreKeys.Add(key.ToArray());
+            return true;
+        });
+
+        return [.. epochs.Values];
+    }
+
+    /// <summary>Deletes the rows of <paramref name="epoch"/> once its sinks committed them.</summary>
+    public static void Delete(IKeyValueStore store, StagedEpoch epoch)
+    {
+        using var batch = store.CreateBatch();
+        foreach (var key in epoch.StoreKeys)
+        {
+            batch.Delete(key);
+        }
+
+        store.Write(batch);
+    }
+}
+
+/// <summary>The rows staged for one epoch, and their store keys.</summary>
+internal sealed record StagedEpoch(long Epoch, List<SinkRow> Emitted, List<SinkRow> Changelog, List<byte[]> StoreKeys)
+{
+    public List<SinkRow> RowsOf(SinkOutputKind output) => output == SinkOutputKind.Emitted ? Emitted : Changelog;
+}
