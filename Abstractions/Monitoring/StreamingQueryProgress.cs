@@ -70,6 +70,12 @@ public sealed record StreamingQueryProgress
     /// <summary>The user's named aggregates over the events read in this batch (<c>Observe</c>); null for a min or max of no events.</summary>
     public required IReadOnlyDictionary<string, double?> ObservedMetrics { get; init; }
 
+    /// <summary>
+    /// Spark's <c>sink</c> block, one per configured sink: rows written, the longest commit of an epoch, the sink's
+    /// newest version and its lag in epochs (staged, not committed); absent without sinks.
+    /// </summary>
+    public IReadOnlyList<SinkProgress>? Sinks { get; init; }
+
     /// <summary>The options every progress JSON is written with: camelCase, nulls left out.</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
     {

@@ -4,9 +4,12 @@ using Orleans;
 
 namespace KinesisGrains.Grains.UserActivity;
 
-/// <summary>The per-user logic of the clickstream: every event of a user updates that user's state.</summary>
+/// <summary>
+/// The per-user logic of the clickstream: every event of a user updates that user's state and emits a
+/// <see cref="UserClickRow"/> (staged only when a sink takes the emitted rows).
+/// </summary>
 [ImplicitStreamSubscription(IUserActivityPartition.StreamNamespace)]
-public sealed class UserActivityPartitionGrain : KeyedStatePartitionGrain<ClickEvent, UserActivityState>, IUserActivityPartition
+public sealed class UserActivityPartitionGrain : KeyedStatePartitionGrain<ClickEvent, UserActivityState, UserClickRow>, IUserActivityPartition
 {
     protected override string StateName => "user-activity";
 
@@ -27,5 +30,6 @@ public sealed class UserActivityPartitionGrain : KeyedStatePartitionGrain<ClickE
         }
 
         state.EventsByType[item.Type] = state.EventsByType.GetValueOrDefault(item.Type) + 1;
+        Emit(new UserClickRow(key, state.EventCount, item.Type, item.Bytes, item.Timestamp, info.ShardId, info.Token.SequenceNumber));
     }
 }

@@ -51,7 +51,8 @@ public sealed class SiloStatus(
             shards.Max(s => s.CheckpointAgeMs),
             ready.Ready,
             ready.Reason,
-            stores().OpenStores.Select(s => PartitionOf(s, now)).OfType<PartitionStateStatus>().ToList());
+            stores().OpenStores.Select(s => PartitionOf(s, now)).OfType<PartitionStateStatus>().ToList(),
+            context.Monitor.Last?.Sinks);
     }
 
     private ShardStatus ShardOf(KinesisStreamContext context, ShardProgressSnapshot shard, bool leaseHeld, DateTimeOffset now)

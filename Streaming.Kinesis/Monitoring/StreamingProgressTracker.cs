@@ -207,6 +207,7 @@ public sealed partial class StreamingProgressTracker : IAsyncDisposable
                 StateOperators = [.. _state.GroupBy(p => p.StateName, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(OperatorOf)],
                 DeadLetters = deadLetters,
                 ObservedMetrics = _observed.Take(),
+                Sinks = SinksOf(_state),
             };
 
             _decodeTicks = _deliverMaxTicks = 0;
@@ -272,6 +273,14 @@ public sealed partial class StreamingProgressTracker : IAsyncDisposable
             list.Sum(p => p.EventsApplied),
             list.Sum(p => p.DeadLetters),
             list);
+    }
+
+    /// <summary>Each sink over the partitions that reported it; null without sinks.</summary>
+    private static IReadOnlyList<SinkProgress>? SinksOf(List<PartitionProgress> partitions)
+    {
+        var sinks = partitions.SelectMany(p => p.Sinks ?? []).GroupBy(s => s.Name, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => SinkProgress.Combine([.. g])).ToList();
+        return sinks.Count == 0 ? null : sinks;
     }
 
     private static long Milliseconds(long ticks) => (long)Stopwatch.GetElapsedTime(0, ticks).TotalMilliseconds;

@@ -59,6 +59,15 @@ function fromStatus(s) {
       snapshotAgeMs: p.snapshotAgeMs,
       persistedAgeMs: p.persistedAgeMs,
     })),
+    sinks: (s.sinks ?? []).map(k => ({
+      name: k.name,
+      description: k.description,
+      rows: k.numOutputRows,
+      lagEpochs: k.epochsBehind,
+      version: k.lastCommittedVersion,
+      commitMs: k.commitDurationMs,
+      lastCommitAt: k.lastCommitAt ? Date.parse(k.lastCommitAt) : null,
+    })),
   };
 }
 
@@ -249,6 +258,28 @@ function renderPartitions(model) {
   }
 }
 
+function renderSinks(model) {
+  const body = document.querySelector('#sinks tbody');
+  body.replaceChildren();
+  if (model.sinks.length === 0) {
+    emptyRow(body, 7, 'No sink is configured, or no progress record was made yet.');
+    return;
+  }
+
+  for (const sink of model.sinks) {
+    const row = body.insertRow();
+    row.dataset.sink = sink.name;
+    cell(row, sink.name);
+    cell(row, sink.description);
+    cell(row, count(sink.rows), { field: 'rows', value: sink.rows, className: 'num' });
+    cell(row, count(sink.lagEpochs), { field: 'lag-epochs', value: sink.lagEpochs, className: 'num' });
+    cell(row, sink.version ?? '–', { field: 'version', value: sink.version ?? '', className: 'num' });
+    cell(row, duration(sink.commitMs), { field: 'commit-ms', value: sink.commitMs, className: 'num' });
+    const age = sink.lastCommitAt === null ? null : Math.max(0, model.time - sink.lastCommitAt);
+    cell(row, duration(age), { field: 'last-commit-age-ms', value: age ?? '', className: 'num' });
+  }
+}
+
 // ---------------------------------------------------------------- charts (inline SVG)
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -374,6 +405,7 @@ function render(model) {
 
   renderShards(model);
   renderPartitions(model);
+  renderSinks(model);
   renderCharts(model);
 }
 
