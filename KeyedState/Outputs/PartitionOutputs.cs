@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using KinesisGrains.Abstractions.Diagnostics;
 using KinesisGrains.Abstractions.Monitoring;
 using KinesisGrains.Abstractions.Sinks;
 using KinesisGrains.KeyedState.Diagnostics;
@@ -95,6 +96,7 @@ internal sealed partial class PartitionOutputs
                 return;
             }
 
+            CrashPoints.Reach(CrashPoints.SinkAfterCommit);
             if (store() is not { } stillOpen)
             {
                 return;

@@ -74,6 +74,9 @@ internal sealed partial class SiloProcess(string name, string siloAssembly, stri
         new("Silo:HttpUrl", HttpUrl.ToString().TrimEnd('/')),
     ];
 
+    /// <summary>Environment variables of the next starts (e.g. <c>KGRAINS_CRASH_AT</c>).</summary>
+    public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Starts <c>dotnet Silo.dll --Key=Value ...</c> and waits until its /health answers.</summary>
     public async Task StartAsync(IEnumerable<KeyValuePair<string, string>> settings, TimeSpan timeout)
     {
@@ -95,6 +98,11 @@ internal sealed partial class SiloProcess(string name, string siloAssembly, stri
             RedirectStandardError = true,
             WorkingDirectory = DataDirectory,
         };
+        foreach (var (name, value) in Environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(siloAssembly);
         foreach (var (key, value) in settings.Concat(OwnSettings))
         {
