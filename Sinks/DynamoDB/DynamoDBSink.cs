@@ -75,14 +75,9 @@ public sealed partial class DynamoDBSink : IRowSink, IDisposable
 
     private DynamoDBSink(DynamoDBSinkOptions options, IAmazonDynamoDB dynamo, bool ownsClient, ILogger logger)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        Check(options);
         ArgumentNullException.ThrowIfNull(dynamo);
         ArgumentNullException.ThrowIfNull(logger);
-        if (DynamoDBSinkOptionsValidator.Problems(options).ToList() is { Count: > 0 } problems)
-        {
-            throw new ArgumentException($"Invalid options of DynamoDB sink '{options.Name}': {string.Join(" ", problems)}", nameof(options));
-        }
-
         _options = options;
         _dynamo = dynamo;
         _ownsClient = ownsClient;
@@ -231,9 +226,18 @@ public sealed partial class DynamoDBSink : IRowSink, IDisposable
         exception is ProvisionedThroughputExceededException or RequestLimitExceededException
         || exception.ErrorCode is "ThrottlingException" or "ProvisionedThroughputExceededException" or "RequestLimitExceeded";
 
-    private static IAmazonDynamoDB CreateClient(DynamoDBSinkOptions options)
+    private static void Check(DynamoDBSinkOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (DynamoDBSinkOptionsValidator.Problems(options).ToList() is { Count: > 0 } problems)
+        {
+            throw new ArgumentException($"Invalid options of DynamoDB sink '{options.Name}': {string.Join(" ", problems)}", nameof(options));
+        }
+    }
+
+    private static IAmazonDynamoDB CreateClient(DynamoDBSinkOptions options)
+    {
+        Check(options);
         var service = options.ServiceUrl?.ToString() ?? options.Region;
         return DynamoDBClientFactory.Create(service, options.AccessKeyId, options.SecretAccessKey, options.SessionToken, profileName: null, options.Region);
     }
