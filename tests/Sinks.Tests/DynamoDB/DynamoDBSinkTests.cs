@@ -27,7 +27,7 @@ public sealed class DynamoDBSinkTests(DynaliteSinkFixture dynalite) : IClassFixt
         var options = dynalite.Options(DynaliteSinkFixture.NewName("latest"));
         using var sink = DynaliteSinkFixture.Sink(options);
 
-        var first = await sink.CommitAsync(SinkBatches.Changelog(State, 3, 1, ("u1", Activity(1, note: "first", sessions: 7)), ("u2", Activity(2))), default);
+        var first = await sink.CommitAsync(SinkBatches.Changelog(State, 3, 1, ("u1", Activity(1, note: "first", sessions: 7)), ("u2", Activity(2, note: ""))), default);
         var second = await sink.CommitAsync(SinkBatches.Changelog(State, 3, 2, ("u1", Activity(12_345_678_901))), default);
 
         Assert.Equal((false, 2), (first.AlreadyCommitted, first.RowsWritten));
@@ -53,6 +53,7 @@ public sealed class DynamoDBSinkTests(DynaliteSinkFixture dynalite) : IClassFixt
         Assert.NotNull(u2);
         Assert.Equal("2", u2["events"].N);
         Assert.True(u2["active"].BOOL);
+        Assert.Equal("", u2["note"].S);
         Assert.Equal("1", u2[DynamoDBSink.EpochAttribute].N);
     }
 
@@ -222,6 +223,11 @@ public sealed class DynamoDBSinkTests(DynaliteSinkFixture dynalite) : IClassFixt
         Assert.Equal($"{State}/0/1/e1", error.RowId);
         Assert.Contains("'value'", error.Message);
         Assert.Null(await dynalite.ItemAsync(options.Table, "a"));
+
+        // Large and small doubles go as exponent notation, which DynamoDB numbers take.
+        await sink.CommitAsync(SinkBatches.Emitted(State, 0, 2, ("a", new Reading("t1", 1e20)), ("b", new Reading("t2", -2.5e-7))), default);
+        Assert.Equal(1e20, double.Parse((await dynalite.ItemAsync(options.Table, "a"))!["value"].N, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(-2.5e-7, double.Parse((await dynalite.ItemAsync(options.Table, "b"))!["value"].N, System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]
