@@ -124,7 +124,7 @@ public sealed partial class DynamoDBSink : IRowSink, IDisposable
 
         var started = Stopwatch.GetTimestamp();
         await EnsureTableAsync(cancellationToken);
-        if (await WithThrottleRetryAsync(() => _progress.ReadAsync(batch, cancellationToken), cancellationToken) is { } committed && committed >= batch.Epoch)
+        if (await WithThrottleRetryAsync(() => _progress.ReadAsync(batch.Partition, cancellationToken), cancellationToken) is { } committed && committed >= batch.Epoch)
         {
             SinkMetrics.EpochsSkipped.Add(1, _tags);
             LogEpochSkipped(_logger, Name, batch.StateName, batch.Partition, batch.Epoch, committed);
@@ -149,6 +149,12 @@ public sealed partial class DynamoDBSink : IRowSink, IDisposable
         SinkMetrics.CommitDuration.Record(elapsed.TotalMilliseconds, _tags);
         LogCommitted(_logger, Name, batch.StateName, batch.Partition, batch.Epoch, writes.Count, chunks.Count, elapsed.TotalMilliseconds);
         return new SinkCommitResult(AlreadyCommitted: false, RowsWritten: writes.Count, Version: null, elapsed);
+    }
+
+    public async Task<long?> CommittedEpochAsync(int partition, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken);
+        return await WithThrottleRetryAsync(() => _progress.ReadAsync(partition, cancellationToken), cancellationToken);
     }
 
     public void Dispose()

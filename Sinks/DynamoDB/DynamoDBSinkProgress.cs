@@ -19,14 +19,14 @@ internal sealed class DynamoDBSinkProgress(IAmazonDynamoDB dynamo, DynamoDBSinkO
     public static string Key(string stateName, SinkOutputKind output, int partition) =>
         string.Create(CultureInfo.InvariantCulture, $"{DynamoDBSink.ProgressKeyPrefix}{stateName}#{output.ToString().ToLowerInvariant()}#{partition}");
 
-    /// <summary>The last committed epoch, or null when none was.</summary>
-    public async Task<long?> ReadAsync(SinkEpochBatch batch, CancellationToken cancellationToken)
+    /// <summary>The last committed epoch of <paramref name="partition"/>, or null when none was.</summary>
+    public async Task<long?> ReadAsync(int partition, CancellationToken cancellationToken)
     {
         var response = await dynamo.GetItemAsync(
             new GetItemRequest
             {
                 TableName = options.Table,
-                Key = KeyOf(batch),
+                Key = KeyOf(options.StateName, options.Output, partition),
                 ProjectionExpression = "#epoch",
                 ExpressionAttributeNames = new() { ["#epoch"] = DynamoDBSink.EpochAttribute },
                 // A marker written by the previous commit must be seen, or an epoch is written twice.
@@ -42,7 +42,7 @@ internal sealed class DynamoDBSinkProgress(IAmazonDynamoDB dynamo, DynamoDBSinkO
     /// <returns>False when the marker already stood at or beyond it (another writer of the partition got there first).</returns>
     public async Task<bool> AdvanceAsync(SinkEpochBatch batch, CancellationToken cancellationToken)
     {
-        var item = KeyOf(batch);
+        var item = KeyOf(batch.StateName, batch.Output, batch.Partition);
         item[DynamoDBSink.EpochAttribute] = new AttributeValue { N = batch.Epoch.ToString(CultureInfo.InvariantCulture) };
         item[DynamoDBSink.PartitionAttribute] = new AttributeValue { N = batch.Partition.ToString(CultureInfo.InvariantCulture) };
         item["kgrainsState"] = new AttributeValue { S = batch.StateName };
@@ -69,6 +69,6 @@ internal sealed class DynamoDBSinkProgress(IAmazonDynamoDB dynamo, DynamoDBSinkO
         }
     }
 
-    private Dictionary<string, AttributeValue> KeyOf(SinkEpochBatch batch) =>
-        new() { [options.KeyAttribute] = new AttributeValue { S = Key(batch.StateName, batch.Output, batch.Partition) } };
+    private Dictionary<string, AttributeValue> KeyOf(string stateName, SinkOutputKind output, int partition) =>
+        new() { [options.KeyAttribute] = new AttributeValue { S = Key(stateName, output, partition) } };
 }

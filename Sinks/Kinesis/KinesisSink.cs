@@ -78,6 +78,13 @@ public sealed partial class KinesisSink : IRowSink, IDisposable
 
     public string Description => $"KinesisSink[{_options.StreamName}]";
 
+    /// <summary>
+    /// The newest epoch of <paramref name="partition"/> this process sent (what <see cref="KinesisSinkOptions.SkipEpochsSentInProcess"/>
+    /// would skip): a partition restored behind it numbers its next epochs above it, so none of their rows is skipped.
+    /// </summary>
+    public Task<long?> CommittedEpochAsync(int partition, CancellationToken cancellationToken) =>
+        Task.FromResult(_options.SkipEpochsSentInProcess && _lastSentEpoch.TryGetValue(partition, out var sent) ? sent : (long?)null);
+
     public async Task<SinkCommitResult> CommitAsync(SinkEpochBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);

@@ -82,6 +82,10 @@ public sealed class DynamoDBSinkTests(DynaliteSinkFixture dynalite) : IClassFixt
         var progress = await dynalite.ItemAsync(options.Table, $"_kgrains#{State}#changelog#0");
         Assert.Equal("5", progress!["kgrainsEpoch"].N);
 
+        // What a partition restored behind it asks at activation, to number its next epochs above it.
+        Assert.Equal(5, await restarted.CommittedEpochAsync(0, default));
+        Assert.Null(await restarted.CommittedEpochAsync(3, default));
+
         var next = await restarted.CommitAsync(SinkBatches.Changelog(State, 0, 6, ("u1", Activity(6))), default);
         Assert.False(next.AlreadyCommitted);
         Assert.Equal("6", (await dynalite.ItemAsync(options.Table, "u1"))!["events"].N);

@@ -148,6 +148,10 @@ public sealed class KinesisSinkTests(KinesaliteSinkFixture kinesalite) : IClassF
         Assert.Equal((true, true, false, false), (same.AlreadyCommitted, older.AlreadyCommitted, otherPartition.AlreadyCommitted, resent.AlreadyCommitted));
         Assert.Equal(3 + 1 + 1, (await kinesalite.ReadAllAsync(skipping.StreamName)).Count);
         Assert.Equal(3 + 1 + 3, (await kinesalite.ReadAllAsync(sending.StreamName)).Count);
+
+        // A partition restored behind what was skipped here must number its next epochs above it, or they are skipped.
+        Assert.Equal((4L, 3L, (long?)null), ((await skipper.CommittedEpochAsync(0, default))!.Value, (await skipper.CommittedEpochAsync(1, default))!.Value, await skipper.CommittedEpochAsync(2, default)));
+        Assert.Null(await sender.CommittedEpochAsync(0, default));
     }
 
     [Fact]
