@@ -19,10 +19,10 @@ public interface IPartitionCheckpoint : IGrainWithIntegerKey
     Task<PartitionPersistResult> PersistAsync(ShardBarrier[] barriers);
 
     /// <summary>
-    /// Waits until the barrier of <paramref name="epoch"/> is durable (its snapshot uploaded). Interleaves with
-    /// deliveries and queries: the upload runs outside the grain's turn, so neither waits for S3.
+    /// Waits until the barrier of <paramref name="epoch"/> is durable (its snapshot uploaded), then until the sinks
+    /// committed the rows it staged. Interleaves with deliveries and queries: the upload and the commits run outside
+    /// the grain's turn, so neither waits for S3.
     /// </summary>
-    /// <returns>The bytes the snapshot uploaded.</returns>
     [Orleans.Concurrency.AlwaysInterleave]
-    Task<long> AwaitDurableAsync(long epoch);
+    Task<PartitionDurableResult> AwaitDurableAsync(long epoch);
 }

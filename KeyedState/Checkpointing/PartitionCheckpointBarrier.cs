@@ -8,7 +8,7 @@ namespace KinesisGrains.KeyedState.Checkpointing;
 /// <summary>
 /// The snapshot step of a checkpoint cycle: every partition grain of every keyed-state class persists, after every
 /// delivery that completed before the call (a non-reentrant grain runs calls in order), then every partition's
-/// snapshot is awaited outside the partitions' turns. Shards a partition cannot
+/// snapshot is awaited outside the partitions' turns, with the sinks' commits of the rows it staged. Shards a partition cannot
 /// vouch for keep their checkpoints where they are and are replayed from the earliest point a partition holds.
 /// </summary>
 /// <param name="report">Gets what every partition did since its previous barrier (the state part of a progress record).</param>
@@ -35,7 +35,7 @@ public sealed class PartitionCheckpointBarrier(
         var results = await Task.WhenAll(calls).WaitAsync(cancellationToken);
 
         // Only durable state may be vouched for: the checkpoints move after every upload is done.
-        var durable = new List<Task<long>>(results.Length);
+        var durable = new List<Task<PartitionDurableResult>>(results.Length);
         var index = 0;
         for (var partition = 0; partition < partitionCount; partition++)
         {
@@ -46,7 +46,7 @@ public sealed class PartitionCheckpointBarrier(
         }
 
         var uploaded = await Task.WhenAll(durable).WaitAsync(cancellationToken);
-        report?.Invoke([.. results.Select((r, i) => r.Progress with { SnapshotBytes = uploaded[i] })]);
+        report?.Invoke([.. results.Select((r, i) => r.Progress with { SnapshotBytes = uploaded[i].SnapshotBytes, Sinks = uploaded[i].Sinks })]);
         return [.. results.SelectMany(r => r.Gaps)];
     }
 }

@@ -323,7 +323,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         return Task.FromResult(new PartitionPersistResult([.. gaps], TakeProgress(0, Stopwatch.GetElapsedTime(persistStarted)), epoch));
     }
 
-    public async Task<long> AwaitDurableAsync(long epoch)
+    public async Task<PartitionDurableResult> AwaitDurableAsync(long epoch)
     {
         // Uploads run in order, so waiting for the newest one started covers every earlier epoch.
         var (uploading, startedFor) = _durable;
@@ -350,11 +350,15 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             _deadLettersToShip = (0, []);
         }
 
-        // The barrier does not wait for the sinks, but for the previous epoch's hand-over: the lag stays one epoch.
-        var previousShipping = _shipping;
+        // The sinks commit with the checkpoints: the barrier's shard checkpoints move after this epoch's rows are committed.
+        if (_outputs is not { } outputs)
+        {
+            return new PartitionDurableResult(bytes, null);
+        }
+
         ShipStagedRows(epoch);
-        await previousShipping;
-        return bytes;
+        await _shipping;
+        return new PartitionDurableResult(bytes, outputs.TakeProgress(_ledger.Epoch));
     }
 
     /// <summary>Hands the rows of durable epochs up to <paramref name="epoch"/> to the sinks after any hand-over in progress (in the grain's context, between its turns).</summary>
@@ -464,8 +468,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             Stopwatch.GetElapsedTime(0, _applyTicks).TotalMilliseconds,
             Stopwatch.GetElapsedTime(0, _writeTicks).TotalMilliseconds,
             _eventsApplied,
-            _deadLettered,
-            _outputs?.TakeProgress(_ledger.Epoch));
+            _deadLettered);
         _keysWritten = _eventsApplied = _deadLettered = _applyTicks = _writeTicks = 0;
         return progress;
     }

@@ -36,6 +36,9 @@ public sealed class SiloConfiguration
     /// <summary>The Orleans Dashboard and the streaming page (section <c>Dashboard</c>).</summary>
     public DashboardSettings Dashboard { get; } = new();
 
+    /// <summary>Where the keyed states' rows go (section <c>Sinks</c>, one subsection per sink by name).</summary>
+    public IReadOnlyList<SinkSettings> Sinks { get; private set; } = [];
+
     /// <summary>Create the snapshot bucket when it does not exist (for local emulators).</summary>
     public bool CreateSnapshotBucket => SnapshotBucket.CreateBucketIfMissing;
 
@@ -71,6 +74,11 @@ public sealed class SiloConfiguration
             .. StrictConfigurationBinder.Bind(configuration.GetSection("Metrics"), result.Metrics),
             .. StrictConfigurationBinder.Bind(configuration.GetSection("Dashboard"), result.Dashboard),
         ];
+
+        // After the sections whose connection settings a sink starts from.
+        var sinkProblems = new List<string>();
+        result.Sinks = SinkSettings.Bind(configuration.GetSection("Sinks"), result, sinkProblems);
+        result.BindingProblems = [.. result.BindingProblems, .. sinkProblems];
         return result;
     }
 
@@ -123,6 +131,8 @@ public sealed class SiloConfiguration
         {
             errors.AddRange(S3SnapshotOptionsValidator.Problems(Snapshots).Select(e => "Snapshots: " + e));
         }
+
+        errors.AddRange(Sinks.SelectMany(s => s.Validate()));
 
         // Each in the words the silo printed when it caught KinesisClient's refusal (which named only the first).
         errors.AddRange(KinesisClientOptionsValidator.Problems(KinesisClient).Select(e => "Kinesis: Invalid KinesisClientOptions: " + e));

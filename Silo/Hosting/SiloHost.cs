@@ -5,6 +5,8 @@ using Amazon.Runtime;
 using KinesisGrains.Abstractions.DeadLetters;
 using KinesisGrains.DynamoDB;
 using KinesisGrains.KeyedState.Snapshots;
+using KinesisGrains.Sinks.DynamoDB;
+using KinesisGrains.Sinks.Kinesis;
 using KinesisGrains.KeyedState.Storage;
 using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Silo.Configuration;
@@ -258,9 +260,32 @@ public static class SiloHost
             options.SpillDirectory = configuration.Source.FetchBufferSpillDirectory is { Length: > 0 } spill ? spill : Path.Combine(dataDirectory, "fetch-spill");
             options.HttpHandler = siloBuilder.KinesisHttpHandler;
         });
+        foreach (var sink in configuration.Sinks)
+        {
+            AddSink(silo.Services, sink);
+        }
+
         foreach (var more in siloBuilder.OrleansConfiguration)
         {
             more(silo);
+        }
+    }
+
+    /// <summary>Registers a configured sink with the options the configuration bound (validated again by Orleans at start).</summary>
+    private static void AddSink(IServiceCollection services, SinkSettings sink)
+    {
+        switch (sink.Options)
+        {
+            case DynamoDBSinkOptions dynamo:
+                services.AddTransient<IConfigurationValidator>(_ => new DynamoDBSinkOptionsValidator(dynamo));
+                services.AddRowSink(sink.Name, sp => new DynamoDBSink(dynamo, sp.GetRequiredService<ILogger<DynamoDBSink>>()));
+                break;
+            case KinesisSinkOptions kinesis:
+                services.AddTransient<IConfigurationValidator>(_ => new KinesisSinkOptionsValidator(kinesis));
+                services.AddRowSink(sink.Name, sp => new KinesisSink(kinesis, sp.GetRequiredService<ILogger<KinesisSink>>(), sp.GetRequiredService<ILogger<KinesisGrains.Kinesis.Client.KinesisClient>>()));
+                break;
+            default:
+                throw new NotSupportedException($"Sinks:{sink.Name}:Type={sink.Type} is not built into this silo.");
         }
     }
 

@@ -16,7 +16,7 @@ namespace KinesisGrains.Silo.Monitoring;
 public static class MetricsExport
 {
     /// <summary>Our meters, in the order they are added to the exporter.</summary>
-    public static IReadOnlyList<string> Meters { get; } = [StreamingKinesisMetrics.MeterName, KeyedStateMetrics.MeterName, AbstractionsMetrics.MeterName, MembershipMetrics.MeterName];
+    public static IReadOnlyList<string> Meters { get; } = [StreamingKinesisMetrics.MeterName, KeyedStateMetrics.MeterName, AbstractionsMetrics.MeterName, MembershipMetrics.MeterName, KinesisGrains.Sinks.Diagnostics.SinkMetrics.MeterName];
 
     public const string OrleansMeterName = "Microsoft.Orleans";
 

@@ -166,7 +166,9 @@ public sealed partial class StreamingProgressTracker : IAsyncDisposable
             var records = _shards.Values.Sum(s => s.Records);
             var processed = _shards.Values.Sum(s => s.Processed);
             var deadLetters = _shards.Values.Sum(s => s.DeadLetters) + _state.Sum(p => p.DeadLetters);
-            if (records == 0 && processed == 0 && deadLetters == 0 && _state.All(p => p.EventsApplied == 0 && p.KeysUpdated == 0))
+            // Sinks commit an epoch after its barrier: the cycle after the last records still reports their rows.
+            if (records == 0 && processed == 0 && deadLetters == 0
+                && _state.All(p => p.EventsApplied == 0 && p.KeysUpdated == 0 && (p.Sinks ?? []).All(s => s.NumOutputRows == 0)))
             {
                 _fetchTicks = _decodeTicks = _deliverMaxTicks = 0;
                 _state.Clear();
