@@ -166,8 +166,9 @@ internal sealed class ParquetRowWriter
 
         public Task WriteAsync(ParquetRowGroupWriter group, CancellationToken cancellationToken)
         {
-            ReadOnlyMemory<int>? definitions = field.MaxDefinitionLevel > 0 ? _definitions.ToArray() : null;
-            ReadOnlyMemory<int>? repetitions = field.MaxRepetitionLevel > 0 ? _repetitions.ToArray() : null;
+            // Typed as Nullable: a null int[] would convert to an empty, non-null ReadOnlyMemory (zero rows).
+            var definitions = field.MaxDefinitionLevel > 0 ? new ReadOnlyMemory<int>(_definitions.ToArray()) : (ReadOnlyMemory<int>?)null;
+            var repetitions = field.MaxRepetitionLevel > 0 ? new ReadOnlyMemory<int>(_repetitions.ToArray()) : (ReadOnlyMemory<int>?)null;
             var type = field.ClrType;
             return type == typeof(long) ? group.WriteAllPartsAsync<long>(field, Values<long>(), definitions, repetitions, cancellationToken)
                 : type == typeof(int) ? group.WriteAllPartsAsync<int>(field, Values<int>(), definitions, repetitions, cancellationToken)
