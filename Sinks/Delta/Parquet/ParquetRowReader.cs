@@ -107,7 +107,9 @@ internal static class ParquetRowReader
             where T : struct
         {
             var values = new T[total];
-            await group.ReadRawAsync<T>(data, values, _definitions, _repetitions, cancellationToken);
+            // Typed as Nullable: a null int[] would convert to an empty, non-null Memory.
+            await group.ReadRawAsync<T>(
+                data, values, _definitions is null ? (Memory<int>?)null : _definitions, _repetitions is null ? (Memory<int>?)null : _repetitions, cancellationToken);
             var present = _definitions is null ? total : _definitions.Count(d => d == data.MaxDefinitionLevel);
             var result = new object[present];
             for (var i = 0; i < present; i++)
