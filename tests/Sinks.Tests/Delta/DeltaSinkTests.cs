@@ -92,6 +92,17 @@ public sealed class DeltaSinkTests(DeltaEmulatorFixture emulators, Xunit.Abstrac
         Assert.Equal(((Partitions - 1) * 3 * 2) + 3, Convert.ToInt32(IndependentDeltaReader.Scalar(duck, "SELECT count(*) FROM t")));
         Assert.Equal(((Partitions - 1) * 3 * 2) + 3, Convert.ToInt32(IndependentDeltaReader.Scalar(duck, "SELECT count(DISTINCT \"user\") FROM t")));
 
+        // What crosses silos to the committer grain survives Orleans' serializer (local calls skip it: the types are immutable).
+        var serializer = cluster.Silos[0].ServiceProvider.GetRequiredService<Orleans.Serialization.Serializer>();
+        var part = new DeltaTxnPart("a", 3, [.. reader.LiveFiles.Keys.Take(1).Select(p => new DeltaAddFile { Path = p, PartitionValues = new Dictionary<string, string?> { ["k"] = null, ["j"] = "v" }, Size = 9, Stats = "{}" })]);
+        var copy = serializer.Deserialize<DeltaTxnPart>(serializer.SerializeToArray(part))!;
+        Assert.Equal(part.Adds[0].Path, copy.Adds[0].Path);
+        Assert.Equal(part.Adds[0].PartitionValues.OrderBy(p => p.Key), copy.Adds[0].PartitionValues.OrderBy(p => p.Key));
+        var definition = TestRows.Definition("date(lastSeen)");
+        Assert.Equal(definition, serializer.Deserialize<DeltaTableDefinition>(serializer.SerializeToArray(definition)));
+        var error = serializer.Deserialize<Exception>(serializer.SerializeToArray<Exception>(new DeltaTableMismatchException("columns differ")))!;
+        Assert.Contains("columns differ", error.Message);
+
         // No upload of a skipped epoch is left behind: every data object is a live file.
         Assert.Equal(reader.LiveFiles.Keys.Select(Uri.UnescapeDataString).Order(), reader.Objects.Keys.Where(k => !k.StartsWith('_')).Order());
     }
