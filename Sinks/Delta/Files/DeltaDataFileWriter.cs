@@ -1,0 +1,93 @@
+using KinesisGrains.Abstractions.Sinks;
+
+namespace KinesisGrains.Sinks.Delta;
+
+/// <summary>
+/// Writes rows as data files of a table and gives their <c>add</c> actions: one Snappy Parquet file per partition value
+/// (<c>region=eu/part-00000-&lt;uuid&gt;.c000.snappy.parquet</c>), uploaded under a name no one else uses, never
+/// overwritten. Nothing is in the table until the adds are committed.
+/// </summary>
+public sealed class DeltaDataFileWriter
+{
+    private readonly DeltaTableSchema _schema;
+    private readonly DeltaTableStorage _storage;
+    private readonly TimeProvider _time;
+    private readonly IReadOnlyList<RowColumn> _rowColumns;
+    private readonly SinkRowDecoder _decoder;
+    private readonly int[] _dataIndexes;
+    private readonly int[] _partitionSources;
+
+    public DeltaDataFileWriter(DeltaTableSchema schema, DeltaTableStorage storage, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(storage);
+        _schema = schema;
+        _storage = storage;
+        _time = time ?? TimeProvider.System;
+
+        // Rows hold the table's columns but those date(...) partitions add.
+        var generated = schema.Partitions.Where(p => p.Transform == DeltaPartitionTransform.Date).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        _rowColumns = [.. schema.Columns.Where(c => !generated.Contains(c.Name))];
+        _decoder = new SinkRowDecoder(_rowColumns);
+        var index = _rowColumns.Select((c, i) => (c.Name, i)).ToDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
+        _dataIndexes = [.. schema.DataColumns.Select(c => index[c.Name])];
+        _partitionSources = [.. schema.Partitions.Select(p => index[p.SourceColumn])];
+    }
+
+    /// <summary>Writes <paramref name="rows"/> (JSON of the schema's row columns), one file per partition value, in the rows' order within each.</summary>
+    /// <returns>No add for no rows.</returns>
+    /// <exception cref="DeltaRowException">A row that does not fit the schema; nothing is uploaded then.</exception>
+    public async Task<IReadOnlyList<DeltaAddFile>> WriteAsync(IReadOnlyList<SinkRow> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var groups = new Dictionary<string, (Dictionary<string, string?> Values, List<object?[]> Rows)>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            var values = _decoder.Decode(row);
+            var partition = new Dictionary<string, string?>(StringComparer.Ordinal);
+            for (var i = 0; i < _schema.Partitions.Count; i++)
+            {
+                // Spark reads an empty partition value as null; writing it as null keeps every reader agreeing.
+                var value = _schema.Partitions[i].ValueOf(values[_partitionSources[i]]);
+                partition[_schema.Partitions[i].Name] = value is "" ? null : value;
+            }
+
+            var key = DeltaPartitionPath.Directory(_schema.PartitionColumnNames, partition);
+            if (!groups.TryGetValue(key, out var group))
+            {
+                groups[key] = group = (partition, []);
+            }
+
+            group.Rows.Add([.. _dataIndexes.Select(i => values[i])]);
+        }
+
+        var adds = new List<DeltaAddFile>(groups.Count);
+        var part = 0;
+        foreach (var (values, dataRows) in groups.Values)
+        {
+            adds.Add(await WriteFileAsync(values, dataRows, dataChange: true, part++, cancellationToken));
+        }
+
+        return adds;
+    }
+
+    /// <summary>Writes one file of rows of the schema's data columns (values as <see cref="DeltaParquetFile"/> holds them) in one partition.</summary>
+    internal async Task<DeltaAddFile> WriteFileAsync(
+        IReadOnlyDictionary<string, string?> partitionValues, IReadOnlyList<object?[]> dataRows, bool dataChange, int part, CancellationToken cancellationToken)
+    {
+        var content = await DeltaParquetFile.WriteAsync(_schema.DataColumns, dataRows, cancellationToken);
+        var directory = DeltaPartitionPath.Directory(_schema.PartitionColumnNames, partitionValues);
+        var name = $"part-{part:D5}-{Guid.NewGuid()}.c000.snappy.parquet";
+        var path = directory.Length == 0 ? name : $"{directory}/{name}";
+        await _storage.PutAsync(path, content, cancellationToken);
+        return new DeltaAddFile
+        {
+            Path = DeltaPartitionPath.ToUri(path),
+            PartitionValues = new Dictionary<string, string?>(partitionValues, StringComparer.Ordinal),
+            Size = content.Length,
+            ModificationTime = _time.GetUtcNow().ToUnixTimeMilliseconds(),
+            DataChange = dataChange,
+            Stats = DeltaFileStats.Compute(_schema.DataColumns, dataRows),
+        };
+    }
+}

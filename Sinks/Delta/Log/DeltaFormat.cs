@@ -1,0 +1,9 @@
+namespace KinesisGrains.Sinks.Delta;
+
+/// <summary><c>metaData.format</c>: always Parquet.</summary>
+public sealed record DeltaFormat
+{
+    public string Provider { get; init; } = "parquet";
+
+    public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>();
+}

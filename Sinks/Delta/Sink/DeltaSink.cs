@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using KinesisGrains.Abstractions.Sinks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KinesisGrains.Sinks.Delta;
+
+/// <summary>
+/// <see cref="IRowSink"/> to a Delta table on S3. Each partition's epoch is one txn part: appId
+/// <c>{Application}/{Name}/{StateName}/{partition}</c>, version = the epoch. The calling silo uploads the epoch's data
+/// file(s) (one per partition value) and hands their adds to the sink's <see cref="IDeltaCommitterGrain"/>, which
+/// commits the parts of many partitions together. An epoch at or below the partition's txn version is skipped before
+/// any upload; one found committed only at commit time (another silo had it) has its fresh uploads deleted again.
+/// An empty epoch still commits its txn, so a replay skips it too.
+/// </summary>
+public sealed partial class DeltaSink : IRowSink
+{
+    private readonly DeltaSinkRuntime _runtime;
+    private readonly IGrainFactory _grains;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, long> _committed = new(StringComparer.Ordinal);
+    private readonly ConditionalWeakTable<RowSchema, DeltaTableDefinition> _definitions = [];
+
+    public DeltaSink(DeltaSinkRuntime runtime, IGrainFactory grains, ILogger<DeltaSink>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(grains);
+        _runtime = runtime;
+        _grains = grains;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    public string Name => _runtime.Options.Name;
+
+    public string StateName => _runtime.Options.StateName;
+
+    public SinkOutputKind Output => _runtime.Options.Output;
+
+    public string Description => $"DeltaSink[{_runtime.Storage.Uri}]";
+
+    /// <summary>The txn appId of <paramref name="partition"/>'s epochs.</summary>
+    public string AppId(int partition) => $"{_runtime.Options.Application}/{Name}/{StateName}/{partition}";
+
+    public async Task<SinkCommitResult> CommitAsync(SinkEpochBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.StateName != StateName || batch.Output != Output)
+        {
+            throw new ArgumentException($"Delta sink '{Name}' takes {Output} rows of '{StateName}', not {batch.Output} rows of '{batch.StateName}'.", nameof(batch));
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var definition = _definitions.GetValue(batch.Schema, schema => DeltaTableDefinition.For(schema, _runtime.Options.PartitionColumns));
+        var committer = _grains.GetGrain<IDeltaCommitterGrain>(Name);
+        var appId = AppId(batch.Partition);
+        if (!_committed.TryGetValue(appId, out var known))
+        {
+            // First epoch of this partition here (a start, a move): the table says where it stands.
+            known = await committer.GetTxnVersionAsync(definition, appId) ?? -1;
+            _committed.AddOrUpdate(appId, known, (_, current) => Math.Max(current, known));
+        }
+
+        if (batch.Epoch <= known)
+        {
+            LogSkipped(_logger, Name, batch.Partition, batch.Epoch, known);
+            return new SinkCommitResult(true, 0, null, Stopwatch.GetElapsedTime(started));
+        }
+
+        var adds = batch.Rows.Count == 0 ? [] : await _runtime.FileWriter(definition).WriteAsync(batch.Rows, cancellationToken);
+        var outcome = await committer.CommitAsync(definition, new DeltaTxnPart(appId, batch.Epoch, adds));
+        _committed.AddOrUpdate(appId, batch.Epoch, (_, current) => Math.Max(current, batch.Epoch));
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        if (!outcome.CommittedNow)
+        {
+            // Another writer had committed the epoch: these uploads are in no commit and never will be.
+            await DeleteQuietlyAsync(adds);
+            LogSkipped(_logger, Name, batch.Partition, batch.Epoch, batch.Epoch);
+            return new SinkCommitResult(true, 0, null, elapsed);
+        }
+
+        DeltaMetrics.RowsWritten.Add(batch.Rows.Count, new KeyValuePair<string, object?>("sink", Name));
+        DeltaMetrics.FilesWritten.Add(adds.Count, new KeyValuePair<string, object?>("sink", Name));
+        DeltaMetrics.CommitDuration.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("sink", Name));
+        LogCommitted(_logger, Name, batch.Partition, batch.Epoch, batch.Rows.Count, adds.Count, outcome.TableVersion ?? -1, elapsed.TotalMilliseconds);
+        return new SinkCommitResult(false, batch.Rows.Count, outcome.TableVersion, elapsed);
+    }
+
+    private async Task DeleteQuietlyAsync(IReadOnlyList<DeltaAddFile> adds)
+    {
+        if (adds.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await _runtime.Storage.DeleteAsync([.. adds.Select(a => DeltaPartitionPath.FromUri(a.Path))], CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            LogCleanupFailed(_logger, Name, adds.Count, e);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Delta sink {Sink} committed partition {Partition} epoch {Epoch}: {Rows} rows in {Files} files, table version {Version}, {Milliseconds:F1} ms")]
+    private static partial void LogCommitted(ILogger logger, string sink, int partition, long epoch, int rows, int files, long version, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Delta sink {Sink} skipped partition {Partition} epoch {Epoch}: the table has the partition up to epoch {Committed}")]
+    private static partial void LogSkipped(ILogger logger, string sink, int partition, long epoch, long committed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delta sink {Sink} could not delete {Files} uploads of an epoch committed before; vacuum in Full mode takes them later")]
+    private static partial void LogCleanupFailed(ILogger logger, string sink, int files, Exception exception);
+}

@@ -1,0 +1,63 @@
+using KinesisGrains.Abstractions.Sinks;
+
+namespace KinesisGrains.Sinks.Delta;
+
+/// <summary>
+/// A Delta sink (<c>Sinks:{name}</c>): which state's rows go to which table on S3, how the table is laid out and how
+/// its commits are made exclusive. Leave the keys empty to use the AWS default credentials chain.
+/// <see cref="DeltaSinkOptionsValidator"/> holds their rules.
+/// </summary>
+public sealed class DeltaSinkOptions
+{
+    public const long MiB = 1024 * 1024;
+
+    /// <summary>The sink's name (the configuration section's); <c>AddDeltaSink</c> sets it. Part of every txn appId and the committer grain's key.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>The application, first part of the txn appIds <c>{Application}/{Name}/{StateName}/{partition}</c>: two applications writing one table never skip each other's epochs.</summary>
+    public string Application { get; set; } = "kgrains";
+
+    /// <summary>The keyed state whose rows the sink takes.</summary>
+    public string StateName { get; set; } = "";
+
+    public SinkOutputKind Output { get; set; } = SinkOutputKind.Emitted;
+
+    public string Bucket { get; set; } = "";
+
+    /// <summary>The table's root within <see cref="Bucket"/>, without leading or trailing '/' (e.g. <c>tables/user_summary</c>).</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>Partition column specs: a column of the rows (string, integer, long, boolean) or <c>date(timestampColumn)</c> (see <see cref="DeltaPartitionColumn"/>).</summary>
+    public List<string> PartitionColumns { get; set; } = [];
+
+    /// <summary>Optimize's target: small files are compacted into files of up to this size.</summary>
+    public long TargetFileSize { get; set; } = 100 * MiB;
+
+    /// <summary>A checkpoint every this many commits; 0 for none.</summary>
+    public int CheckpointInterval { get; set; } = 10;
+
+    public DeltaLogStoreKind LogStore { get; set; } = DeltaLogStoreKind.S3;
+
+    /// <summary>The DynamoDB table of <see cref="DeltaLogStoreKind.DynamoDB"/> (created when missing).</summary>
+    public string LogTableName { get; set; } = DeltaLogTableOptions.DefaultTableName;
+
+    /// <summary>The <c>tablePath</c> key of <see cref="DeltaLogStoreKind.DynamoDB"/> entries; null for <c>s3://{Bucket}/{Path}</c>. Spark writers of the same table must use the same (s3a:// paths write s3a://).</summary>
+    public string? LogTablePath { get; set; }
+
+    /// <summary>An S3 endpoint override (a local emulator); null for the AWS endpoint of <see cref="Region"/>.</summary>
+    public Uri? ServiceUrl { get; set; }
+
+    /// <summary>A DynamoDB endpoint override for <see cref="DeltaLogStoreKind.DynamoDB"/>; null for the AWS endpoint of <see cref="Region"/>.</summary>
+    public Uri? DynamoDBServiceUrl { get; set; }
+
+    public string Region { get; set; } = "us-east-1";
+
+    public string? AccessKeyId { get; set; }
+
+    public string? SecretAccessKey { get; set; }
+
+    public string? SessionToken { get; set; }
+
+    /// <summary>Time allowed for one S3 request.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
+}

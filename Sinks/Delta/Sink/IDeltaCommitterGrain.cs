@@ -1,0 +1,19 @@
+using Orleans.Concurrency;
+
+namespace KinesisGrains.Sinks.Delta;
+
+/// <summary>
+/// The one writer of a Delta sink's table in the cluster (keyed by the sink's name): group commit. Calls that arrive
+/// while a commit is in flight go together into the next one, so one barrier's partitions make one or two table
+/// versions, not one each. Interleaving is the point: every method may run while a commit awaits S3.
+/// </summary>
+public interface IDeltaCommitterGrain : IGrainWithStringKey
+{
+    /// <summary>Commits <paramref name="part"/> (with the others gathered meanwhile) unless its appId has its version already.</summary>
+    [AlwaysInterleave]
+    Task<DeltaPartOutcome> CommitAsync(DeltaTableDefinition definition, DeltaTxnPart part);
+
+    /// <summary>The latest txn version of <paramref name="appId"/> after reading the table's newest commits; null when it never committed.</summary>
+    [AlwaysInterleave]
+    Task<long?> GetTxnVersionAsync(DeltaTableDefinition definition, string appId);
+}
