@@ -1,4 +1,5 @@
 using KinesisGrains.Sinks;
+using KinesisGrains.Sinks.Delta;
 using KinesisGrains.Sinks.DynamoDB;
 using KinesisGrains.Sinks.Kinesis;
 using Microsoft.Extensions.Configuration;
@@ -51,6 +52,7 @@ public sealed class SinkSettings
     /// <summary>Every problem of this sink's options, each naming its key.</summary>
     public IEnumerable<string> Validate() => Options switch
     {
+        DeltaSinkOptions delta => DeltaSinkOptionsValidator.Problems(delta),
         DynamoDBSinkOptions dynamo => DynamoDBSinkOptionsValidator.Problems(dynamo),
         KinesisSinkOptions kinesis => KinesisSinkOptionsValidator.Problems(kinesis),
         _ => [],
@@ -70,8 +72,27 @@ public sealed class SinkSettings
                 (kinesis.ServiceUrl, kinesis.Region, kinesis.AccessKeyId, kinesis.SecretAccessKey, kinesis.SessionToken) =
                     (silo.KinesisClient.ServiceUrl, silo.KinesisClient.Region, silo.KinesisClient.AccessKeyId, silo.KinesisClient.SecretAccessKey, silo.KinesisClient.SessionToken);
                 return kinesis;
+            case SinkType.Delta:
+                // The snapshot bucket's connection (and bucket), the DynamoDB section's endpoint for a DynamoDB log store.
+                var delta = new DeltaSinkOptions { Name = name, Application = silo.Silo.ApplicationName, Bucket = silo.Snapshots.Bucket ?? "" };
+                (delta.ServiceUrl, delta.Region, delta.AccessKeyId, delta.SecretAccessKey, delta.SessionToken, delta.DynamoDBServiceUrl) =
+                    (silo.Snapshots.ServiceUrl, silo.Snapshots.Region, silo.Snapshots.AccessKeyId, silo.Snapshots.SecretAccessKey, silo.Snapshots.SessionToken, silo.DynamoDB.ServiceUrl);
+                return delta;
             default:
                 throw new NotSupportedException($"Sinks:{name}:Type={type} is not built into this silo.");
+        }
+    }
+
+    /// <summary>Copies every public settable property of <paramref name="source"/> onto <paramref name="target"/> (options bound here, handed to a registration that configures its own instance).</summary>
+    public static void CopySettings<T>(T source, T target)
+        where T : class
+    {
+        foreach (var property in typeof(T).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance))
+        {
+            if (property is { CanRead: true, CanWrite: true } && property.GetIndexParameters().Length == 0)
+            {
+                property.SetValue(target, property.GetValue(source));
+            }
         }
     }
 

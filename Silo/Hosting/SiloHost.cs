@@ -5,6 +5,7 @@ using Amazon.Runtime;
 using KinesisGrains.Abstractions.DeadLetters;
 using KinesisGrains.DynamoDB;
 using KinesisGrains.KeyedState.Snapshots;
+using KinesisGrains.Sinks.Delta;
 using KinesisGrains.Sinks.DynamoDB;
 using KinesisGrains.Sinks.Kinesis;
 using KinesisGrains.KeyedState.Storage;
@@ -279,6 +280,9 @@ public static class SiloHost
             case DynamoDBSinkOptions dynamo:
                 services.AddTransient<IConfigurationValidator>(_ => new DynamoDBSinkOptionsValidator(dynamo));
                 services.AddRowSink(sink.Name, sp => new DynamoDBSink(dynamo, sp.GetRequiredService<ILogger<DynamoDBSink>>()));
+                break;
+            case DeltaSinkOptions delta:
+                services.AddDeltaSink(sink.Name, options => SinkSettings.CopySettings(delta, options));
                 break;
             case KinesisSinkOptions kinesis:
                 services.AddTransient<IConfigurationValidator>(_ => new KinesisSinkOptionsValidator(kinesis));

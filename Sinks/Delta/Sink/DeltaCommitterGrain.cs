@@ -16,6 +16,7 @@ internal sealed partial class DeltaCommitterGrain(IServiceProvider services, ILo
     private bool _committing;
     private DeltaTable? _table;
     private DeltaTableDefinition? _definition;
+    private DeltaTable? _reader;
 
     public Task<DeltaPartOutcome> CommitAsync(DeltaTableDefinition definition, DeltaTxnPart part)
     {
@@ -31,8 +32,12 @@ internal sealed partial class DeltaCommitterGrain(IServiceProvider services, ILo
         return outcome.Task;
     }
 
-    public Task<long?> GetTxnVersionAsync(DeltaTableDefinition definition, string appId) =>
-        TableFor(definition).TxnVersionAsync(appId, refresh: true, CancellationToken.None);
+    public Task<long?> GetTxnVersionAsync(DeltaTableDefinition? definition, string appId)
+    {
+        var table = definition is not null ? TableFor(definition)
+            : _table ?? (_reader ??= services.GetRequiredKeyedService<DeltaSinkRuntime>(this.GetPrimaryKeyString()).OpenTable(null));
+        return table.TxnVersionAsync(appId, refresh: true, CancellationToken.None);
+    }
 
     private async Task CommitPendingAsync(DeltaTable table)
     {

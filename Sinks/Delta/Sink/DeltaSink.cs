@@ -1,3 +1,4 @@
+using KinesisGrains.Abstractions.Diagnostics;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
@@ -43,6 +44,14 @@ public sealed partial class DeltaSink : IRowSink
     /// <summary>The txn appId of <paramref name="partition"/>'s epochs.</summary>
     public string AppId(int partition) => $"{_runtime.Options.Application}/{Name}/{StateName}/{partition}";
 
+    public async Task<long?> CommittedEpochAsync(int partition, CancellationToken cancellationToken)
+    {
+        var appId = AppId(partition);
+        var committed = await _grains.GetGrain<IDeltaCommitterGrain>(Name).GetTxnVersionAsync(null, appId).WaitAsync(cancellationToken);
+        _committed.AddOrUpdate(appId, committed ?? -1, (_, current) => Math.Max(current, committed ?? -1));
+        return committed;
+    }
+
     public async Task<SinkCommitResult> CommitAsync(SinkEpochBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -69,6 +78,7 @@ public sealed partial class DeltaSink : IRowSink
         }
 
         var adds = batch.Rows.Count == 0 ? [] : await _runtime.FileWriter(definition).WriteAsync(batch.Rows, cancellationToken);
+        CrashPoints.Reach(CrashPoints.SinkAfterUpload);
         var outcome = await committer.CommitAsync(definition, new DeltaTxnPart(appId, batch.Epoch, adds));
         _committed.AddOrUpdate(appId, batch.Epoch, (_, current) => Math.Max(current, batch.Epoch));
         var elapsed = Stopwatch.GetElapsedTime(started);

@@ -14,6 +14,7 @@ public interface IDeltaCommitterGrain : IGrainWithStringKey
     Task<DeltaPartOutcome> CommitAsync(DeltaTableDefinition definition, DeltaTxnPart part);
 
     /// <summary>The latest txn version of <paramref name="appId"/> after reading the table's newest commits; null when it never committed.</summary>
+    /// <param name="definition">The rows' table, or null to look the table up as it is (a partition asking before it has rows).</param>
     [AlwaysInterleave]
-    Task<long?> GetTxnVersionAsync(DeltaTableDefinition definition, string appId);
+    Task<long?> GetTxnVersionAsync(DeltaTableDefinition? definition, string appId);
 }

@@ -4,6 +4,7 @@ using Amazon.DynamoDBv2.Model;
 using Amazon.S3;
 using Amazon.S3.Model;
 using KinesisGrains.Sinks.Delta;
+using KinesisGrains.Testing.Delta;
 using KinesisGrains.Tests.Delta.Support;
 using Xunit;
 

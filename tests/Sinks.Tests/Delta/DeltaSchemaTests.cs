@@ -1,6 +1,7 @@
 using System.Text.Json;
 using KinesisGrains.Abstractions.Sinks;
 using KinesisGrains.Sinks.Delta;
+using KinesisGrains.Testing.Delta;
 using KinesisGrains.Tests.Delta.Support;
 using Xunit;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using KinesisGrains.Abstractions.Sinks;
 using KinesisGrains.Sinks.Delta;
+using KinesisGrains.Testing.Delta;
 using KinesisGrains.Tests.Delta.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
@@ -38,6 +39,7 @@ public sealed class DeltaSinkTests(DeltaEmulatorFixture emulators, Xunit.Abstrac
         await cluster.DeployAsync();
         var sink = cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IRowSink>("events");
         Assert.Equal("DeltaSink[s3://" + bucket + "/tables/events]", sink.Description);
+        Assert.Null(await sink.CommittedEpochAsync(0, default)); // no table yet
 
         long rowsWritten = 0;
         using var listener = new MeterListener();
@@ -81,6 +83,11 @@ public sealed class DeltaSinkTests(DeltaEmulatorFixture emulators, Xunit.Abstrac
         Assert.True((await fresh.CommitAsync(Batch(7, 2), default)).AlreadyCommitted);
         var third = await fresh.CommitAsync(Batch(7, 3), default);
         Assert.False(third.AlreadyCommitted);
+
+        // What a partition asks at activation (restored behind it, it numbers its next epochs above).
+        Assert.Equal(3, await sink.CommittedEpochAsync(7, default));
+        Assert.Equal(2, await fresh.CommittedEpochAsync(0, default));
+        Assert.Null(await sink.CommittedEpochAsync(Partitions + 1, default));
 
         using var reader = await IndependentDeltaReader.LoadAsync(emulators.S3, bucket, "tables/events");
         Assert.Equal(versions + 1, reader.Commits.Count);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using KinesisGrains.Sinks.Delta;
+using KinesisGrains.Testing.Delta;
 using KinesisGrains.Tests.Delta.Support;
 using Xunit;
 

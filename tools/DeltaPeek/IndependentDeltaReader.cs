@@ -2,19 +2,19 @@ using System.Text.Json;
 using Amazon.S3;
 using Amazon.S3.Model;
 using DuckDB.NET.Data;
-using KinesisGrains.Testing;
 
-namespace KinesisGrains.Tests.Delta.Support;
+
+namespace KinesisGrains.Testing.Delta;
 
 /// <summary>
 /// Reads a Delta table the way a stranger would, sharing no code with the writer: downloads <c>_delta_log</c> and the
 /// live files through the AWS SDK (s3rver keeps objects as <c>&lt;key&gt;._S3rver_object</c>), replays the JSON commits
 /// with its own few lines, and queries the files with DuckDB's <c>read_parquet</c>, the partition values attached
-/// from the log.
+/// from the log. Tests read our tables with it, and <c>./demo.sh</c> prints rows with it (<c>kgrains-delta-peek</c>).
 /// </summary>
 public sealed class IndependentDeltaReader : IDisposable
 {
-    private readonly TempDirectory _folder = new("delta-read");
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("delta-read-");
 
     private IndependentDeltaReader()
     {
@@ -34,7 +34,7 @@ public sealed class IndependentDeltaReader : IDisposable
 
     public List<string> PartitionColumns { get; } = [];
 
-    public string Folder => _folder.Path;
+    public string Folder => _folder.FullName;
 
     public static async Task<IndependentDeltaReader> LoadAsync(IAmazonS3 s3, string bucket, string root)
     {
@@ -88,7 +88,7 @@ public sealed class IndependentDeltaReader : IDisposable
         return reader;
     }
 
-    public string LocalPath(string addPath) => Path.Combine(_folder.Path, "files", Uri.UnescapeDataString(addPath).Replace('%', '_'));
+    public string LocalPath(string addPath) => Path.Combine(_folder.FullName, "files", Uri.UnescapeDataString(addPath).Replace('%', '_'));
 
     /// <summary>A DuckDB view <c>t</c> over the live files, partition columns added as strings from each file's add.</summary>
     public DuckDBConnection OpenDuckDB()
@@ -133,7 +133,16 @@ public sealed class IndependentDeltaReader : IDisposable
 
     public static object? Scalar(DuckDBConnection connection, string sql) => Query(connection, sql)[0][0];
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose()
+    {
+        try
+        {
+            _folder.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
 
     private static async Task<string> DownloadTextAsync(IAmazonS3 s3, string bucket, string key)
     {
