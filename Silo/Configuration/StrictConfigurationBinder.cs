@@ -70,6 +70,12 @@ public static class StrictConfigurationBinder
             return;
         }
 
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>) && ConfigurationValueConverter.IsSingleValue(type.GetGenericArguments()[0]))
+        {
+            BindList(target, property, section, problems);
+            return;
+        }
+
         if (!string.IsNullOrEmpty(section.Value))
         {
             problems.Add($"{section.Path} is a section of settings, not a single value.");
@@ -82,12 +88,51 @@ public static class StrictConfigurationBinder
         }
         else if (instance is IEnumerable)
         {
-            // Lists would need indexed keys (Name:0, Name:1); no option has one, so they are not supported.
-            throw new NotSupportedException($"{property.DeclaringType?.Name}.{property.Name}: {nameof(StrictConfigurationBinder)} does not bind lists.");
+            throw new NotSupportedException($"{property.DeclaringType?.Name}.{property.Name}: {nameof(StrictConfigurationBinder)} binds lists of single values only.");
         }
         else
         {
             BindSection(section, [instance], problems);
+        }
+    }
+
+    /// <summary>
+    /// A list of single values: indexed keys (<c>Name:0</c>, <c>Name:1</c>, as JSON arrays bind) or one comma-separated
+    /// value (<c>--Name=a,b</c>). What is bound replaces the default list.
+    /// </summary>
+    private static void BindList(object target, PropertyInfo property, IConfigurationSection section, List<string> problems)
+    {
+        var elementType = property.PropertyType.GetGenericArguments()[0];
+        var list = (IList)Activator.CreateInstance(property.PropertyType)!;
+        if (!string.IsNullOrEmpty(section.Value))
+        {
+            foreach (var item in section.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (ConfigurationValueConverter.TryConvert(item, elementType, out var converted))
+                {
+                    list.Add(converted);
+                }
+                else
+                {
+                    problems.Add($"{section.Path}: {ConfigurationValueConverter.Refusal(item, elementType)}.");
+                }
+            }
+        }
+
+        var entries = section.GetChildren().ToList();
+        foreach (var entry in entries.Where(e => !int.TryParse(e.Key, out _)))
+        {
+            problems.Add($"{entry.Path} is not a known setting: {section.Path} is a list (keys 0, 1, 2 ...).");
+        }
+
+        foreach (var entry in entries.Where(e => int.TryParse(e.Key, out _)).OrderBy(e => int.Parse(e.Key, System.Globalization.CultureInfo.InvariantCulture)))
+        {
+            BindValue(entry, elementType, problems, value => list.Add(value));
+        }
+
+        if (!string.IsNullOrEmpty(section.Value) || entries.Count > 0)
+        {
+            property.SetValue(target, list);
         }
     }
 

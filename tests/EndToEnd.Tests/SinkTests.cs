@@ -92,6 +92,72 @@ public sealed class SinkTests(LocalCluster cluster) : IClassFixture<LocalCluster
         Assert.True(summaryRows >= truth.Users.Count, $"{summaryRows} changelog rows reported for {truth.Users.Count} users");
     }
 
+    [Fact]
+    public async Task Emitted_rows_and_the_changelog_land_in_Delta_tables_that_an_independent_reader_finds_exact()
+    {
+        using var data = new TempDirectory();
+        var stream = await cluster.CreateStreamAsync(shards: 2);
+        var bucket = "delta-" + Guid.NewGuid().ToString("N")[..8];
+        var truth = await cluster.ProduceAsync(stream, records: 2_000, keys: 150);
+        var settings = cluster.WithSnapshots(cluster.SiloSettings("app-" + stream, stream, data.Path,
+            ("Sinks:clicks:Type", "Delta"),
+            ("Sinks:clicks:StateName", "user-activity"),
+            ("Sinks:clicks:Output", "Emitted"),
+            ("Sinks:clicks:Path", "tables/clicks"),
+            ("Sinks:clicks:PartitionColumns:0", "date(timestamp)"),
+            ("Sinks:clicks:LogStore", "DynamoDB"),
+            ("Sinks:summaries:Type", "Delta"),
+            ("Sinks:summaries:StateName", "user-activity"),
+            ("Sinks:summaries:Output", "Changelog"),
+            ("Sinks:summaries:Path", "tables/summaries"),
+            ("Sinks:summaries:LogStore", "DynamoDB")), bucket);
+
+        await using var silo = await LocalCluster.StartSiloAsync(settings);
+        await LocalCluster.WaitForCaughtUpAsync(silo, 2_000);
+
+        using var s3 = new Amazon.S3.AmazonS3Client(new BasicAWSCredentials("S3RVER", "S3RVER"), new Amazon.S3.AmazonS3Config { ServiceURL = cluster.Emulators.S3.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        var clickProblems = await EventuallyAsync(async () =>
+        {
+            using var table = await KinesisGrains.Testing.Delta.IndependentDeltaReader.LoadAsync(s3, bucket, "tables/clicks");
+            if (table.LiveFiles.Count == 0)
+            {
+                return ["no file committed yet"];
+            }
+
+            using var duck = table.OpenDuckDB();
+            var rows = KinesisGrains.Testing.Delta.IndependentDeltaReader.Query(duck, "SELECT userId, count(*), count(DISTINCT eventNumber), min(eventNumber), max(eventNumber) FROM t GROUP BY userId")
+                .ToDictionary(r => (string)r[0]!, r => (Count: Convert.ToInt64(r[1]), Distinct: Convert.ToInt64(r[2]), Min: Convert.ToInt64(r[3]), Max: Convert.ToInt64(r[4])));
+            return truth.Users.Where(u => rows.GetValueOrDefault(u.Key) != (u.Value.EventCount, u.Value.EventCount, 1, u.Value.EventCount))
+                .Select(u => $"{u.Key}: {rows.GetValueOrDefault(u.Key)} (count, distinct, min, max), expected {u.Value.EventCount} events").ToList();
+        });
+        Assert.True(clickProblems.Count == 0, $"{clickProblems.Count} users' click rows differ, e.g. {string.Join("; ", clickProblems.Take(3))}");
+
+        // The changelog appends each changed user's state per epoch: a user's latest row (the largest count) is the truth.
+        var summaryProblems = await EventuallyAsync(async () =>
+        {
+            using var table = await KinesisGrains.Testing.Delta.IndependentDeltaReader.LoadAsync(s3, bucket, "tables/summaries");
+            if (table.LiveFiles.Count == 0)
+            {
+                return ["no file committed yet"];
+            }
+
+            using var duck = table.OpenDuckDB();
+            var latest = KinesisGrains.Testing.Delta.IndependentDeltaReader.Query(duck, "SELECT key, max(eventCount), max(totalBytes), bool_or(deleted) FROM t GROUP BY key")
+                .ToDictionary(r => (string)r[0]!, r => (Events: Convert.ToInt64(r[1]), Bytes: Convert.ToInt64(r[2]), Deleted: (bool)r[3]!));
+            return truth.Users.Where(u => latest.GetValueOrDefault(u.Key) != (u.Value.EventCount, u.Value.TotalBytes, false))
+                .Select(u => $"{u.Key}: {latest.GetValueOrDefault(u.Key)}, expected {u.Value.EventCount}/{u.Value.TotalBytes}").ToList();
+        });
+        Assert.True(summaryProblems.Count == 0, $"{summaryProblems.Count} users' summaries differ, e.g. {string.Join("; ", summaryProblems.Take(3))}");
+
+        using (var clicks = await KinesisGrains.Testing.Delta.IndependentDeltaReader.LoadAsync(s3, bucket, "tables/clicks"))
+        {
+            // Partitioned by the click's UTC date, from the log; one txn per state partition that had rows.
+            Assert.Equal(["timestamp_date"], clicks.PartitionColumns);
+            Assert.All(clicks.Txns.Keys, appId => Assert.StartsWith($"app-{stream}/clicks/user-activity/", appId));
+            Assert.InRange(clicks.Txns.Count, 1, 8);
+        }
+    }
+
     /// <summary>Sinks commit after their epoch's barrier: retries the check for a while.</summary>
     private static async Task<List<string>> EventuallyAsync(Func<Task<List<string>>> check)
     {

@@ -261,6 +261,34 @@ public sealed class SiloConfigurationTests
             validators.Select(v => v.GetType().Name).Where(n => n.EndsWith("OptionsValidator", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public void Sinks_bind_by_type_from_the_silos_connection_settings_and_are_validated_by_key()
+    {
+        var configuration = Bind(
+            ("Snapshots:Bucket", "state"),
+            ("Snapshots:ServiceUrl", "http://127.0.0.1:4569"),
+            ("Sinks:clicks:Type", "Delta"),
+            ("Sinks:clicks:StateName", "user-activity"),
+            ("Sinks:clicks:Path", "tables/clicks"),
+            ("Sinks:clicks:PartitionColumns", "date(timestamp)"),
+            ("Sinks:users:Type", "dynamodb"),
+            ("Sinks:users:StateName", "user-activity"),
+            ("Sinks:users:Tabel", "users"),
+            ("Sinks:out:Type", "Kafka"));
+
+        Assert.Equal(
+            [
+                "Sinks:out:Type 'Kafka' is not a sink type: Delta, DynamoDB or Kinesis.",
+                "Sinks:users:Tabel is not a known setting; did you mean Sinks:users:Table?",
+            ],
+            configuration.BindingProblems.Order(StringComparer.Ordinal));
+        var delta = Assert.IsType<KinesisGrains.Sinks.Delta.DeltaSinkOptions>(configuration.Sinks[0].Options);
+        Assert.Equal(("clicks", "state", "http://127.0.0.1:4569/", "tables/clicks"), (delta.Name, delta.Bucket, delta.ServiceUrl?.ToString(), delta.Path));
+        Assert.Equal(["date(timestamp)"], delta.PartitionColumns);
+        Assert.Equal(SinkType.DynamoDB, configuration.Sinks[1].Type);
+        Assert.Contains(configuration.Validate(), e => e.StartsWith("Sinks:users:", StringComparison.Ordinal) && e.Contains("Table", StringComparison.Ordinal));
+    }
+
     private static SiloConfiguration Bind(params (string Key, string? Value)[] settings)
     {
         var configuration = new ConfigurationBuilder()

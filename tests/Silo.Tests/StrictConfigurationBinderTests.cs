@@ -83,6 +83,22 @@ public sealed class StrictConfigurationBinderTests
         return StrictConfigurationBinder.Bind(configuration.GetSection("App"), targets);
     }
 
+    [Fact]
+    public void A_list_binds_from_indexed_keys_or_one_comma_separated_value_and_replaces_its_default()
+    {
+        var indexed = new Outer();
+        Assert.Empty(Bind(indexed, ("App:Columns:1", "b"), ("App:Columns:0", "a")));
+        Assert.Equal(["a", "b"], indexed.Columns);
+
+        var separated = new Outer();
+        Assert.Equal(["App:Ports: 'x' is not an Int32 (a whole number, like 16)."], Bind(separated, ("App:Columns", "date(ts), user"), ("App:Ports", "1,x,3")));
+        Assert.Equal(["date(ts)", "user"], separated.Columns);
+        Assert.Equal([1, 3], separated.Ports);
+
+        var untouched = new Outer();
+        Assert.Equal(["App:Columns:first is not a known setting: App:Columns is a list (keys 0, 1, 2 ...)."], Bind(untouched, ("App:Columns:first", "a")));
+    }
+
     private sealed class Outer
     {
         public string Name { get; set; } = "";
@@ -100,6 +116,10 @@ public sealed class StrictConfigurationBinderTests
         public Dictionary<string, string> Tags { get; } = new(StringComparer.OrdinalIgnoreCase);
 
         public IDictionary<string, int>? Limits { get; set; }
+
+        public List<string> Columns { get; set; } = ["default"];
+
+        public List<int> Ports { get; set; } = [];
 
         public string Description => $"{Name} ({Size})";
     }
