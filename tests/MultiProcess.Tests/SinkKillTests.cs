@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Amazon.Runtime;
+using KinesisGrains.Abstractions.Diagnostics;
+using KinesisGrains.Cli.Clickstream;
+using KinesisGrains.Kinesis.Client;
+using KinesisGrains.Testing.Delta;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace KinesisGrains.MultiProcess;
+
+/// <summary>
+/// Exactly-once results with real processes: three silos write the user-activity rows to a Delta table (one row per
+/// event, numbered per user), the changelog to a DynamoDB table, and the rows to a Kinesis stream, while records flow.
+/// One silo kills itself between a Delta upload and its log commit, one right after an epoch's commits before its
+/// staged rows are deleted (and before the checkpoint, when the cycle had not moved it yet), and one is SIGKILLed at
+/// random. At the end the state, the Delta table and the DynamoDB table equal the truth exactly, and the Kinesis stream
+/// holds every row at least once, duplicates with equal row ids.
+/// </summary>
+public sealed class SinkKillTests(ITestOutputHelper output)
+{
+    private const int Keys = 300;
+
+    [Fact]
+    public async Task Kills_around_sink_commits_leave_the_Delta_DynamoDB_and_Kinesis_outputs_exact()
+    {
+        var total = Stopwatch.StartNew();
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var outStream = "out-" + suffix;
+        var table = "users-" + suffix;
+        await using var cluster = await ProcessCluster.StartAsync(
+            silos: 3,
+            shards: 4,
+            ("Sinks:clicks:Type", "Delta"),
+            ("Sinks:clicks:StateName", "user-activity"),
+            ("Sinks:clicks:Output", "Emitted"),
+            ("Sinks:clicks:Path", "tables/clicks"),
+            ("Sinks:clicks:LogStore", "DynamoDB"),
+            ("Sinks:users:Type", "DynamoDB"),
+            ("Sinks:users:StateName", "user-activity"),
+            ("Sinks:users:Table", table),
+            ("Sinks:users:CreateTableIfMissing", "true"),
+            ("Sinks:out:Type", "Kinesis"),
+            ("Sinks:out:StateName", "user-activity"),
+            ("Sinks:out:StreamName", outStream));
+        try
+        {
+            await RunAsync(cluster, outStream, table, total);
+        }
+        catch (Exception exception)
+        {
+            output.WriteLine($"FAILED: {exception.Message}\nSilo logs (kept): {cluster.LogDirectory}{cluster.LogTails()}");
+            throw;
+        }
+    }
+
+    private async Task RunAsync(ProcessCluster cluster, string outStream, string table, Stopwatch total)
+    {
+        await cluster.Kinesis.CreateStreamAsync(outStream, 1);
+        await cluster.Kinesis.WaitForStreamActiveAsync(outStream, TimeSpan.FromSeconds(60));
+
+        // Each crash point fires once per process: the N-th time that silo reaches it.
+        var (uploader, committer, victim) = (cluster.Silos[0], cluster.Silos[1], cluster.Silos[2]);
+        uploader.Environment[CrashPoints.EnvironmentVariable] = CrashPoints.SinkAfterUpload + "@6";
+        committer.Environment[CrashPoints.EnvironmentVariable] = CrashPoints.SinkAfterCommit + "@9";
+        await cluster.StartAllAsync();
+        Log(total, "3 silos up; producing");
+
+        var truth = new GroundTruth();
+        var producer = new ClickstreamProducer(cluster.Kinesis, cluster.Stream) { Concurrency = 1 };
+        var start = DateTimeOffset.UtcNow.AddHours(-2);
+        var chunk = 0;
+        async Task ProduceAsync(int chunks)
+        {
+            for (var i = 0; i < chunks; i++, chunk++)
+            {
+                await producer.ProduceAsync(250, Keys, seed: chunk, truth, start: start.AddSeconds(chunk));
+            }
+        }
+
+        // Records flow until both crash points have fired; each crashed silo restarts without its crash point.
+        await ProduceAsync(4);
+        foreach (var crashing in new[] { uploader, committer })
+        {
+            var deadline = Stopwatch.StartNew();
+            while (!await crashing.WaitForExitAsync(TimeSpan.FromSeconds(1)))
+            {
+                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(120), $"{crashing.Name} never reached {crashing.Environment[CrashPoints.EnvironmentVariable]}");
+                await ProduceAsync(1);
+            }
+
+            Log(total, $"{crashing.Name} crashed at {crashing.Environment[CrashPoints.EnvironmentVariable]}");
+            crashing.Environment.Remove(CrashPoints.EnvironmentVariable);
+            await ProduceAsync(1);
+            await cluster.StartAsync(crashing);
+            Log(total, $"{crashing.Name} restarted");
+        }
+
+        await ProduceAsync(2);
+        victim.Kill();
+        Log(total, $"SIGKILL {victim.Name}");
+        await ProduceAsync(2);
+        await cluster.StartAsync(victim);
+        Log(total, $"{victim.Name} restarted; {truth.Events} records produced over {truth.Users.Count} keys");
+
+        await using (var client = await cluster.ConnectAsync())
+        {
+            var state = await truth.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(120), CancellationToken.None);
+            Assert.True(state.Count == 0, $"{state.Count} keys' state differ from the truth, e.g. {string.Join("; ", state.Take(3))}");
+        }
+
+        Log(total, "state exact");
+        var delta = await EventuallyAsync(() => DeltaProblemsAsync(cluster, truth));
+        Assert.True(delta.Count == 0, $"the Delta table differs: {string.Join("; ", delta.Take(5))}");
+        Log(total, "Delta table exact");
+        var dynamo = await EventuallyAsync(() => DynamoDBProblemsAsync(cluster, table, truth));
+        Assert.True(dynamo.Count == 0, $"the DynamoDB table differs: {string.Join("; ", dynamo.Take(5))}");
+        Log(total, "DynamoDB table exact");
+        var (kinesis, duplicates) = await KinesisProblemsAsync(cluster.Kinesis, outStream, truth);
+        Assert.True(kinesis.Count == 0, $"the Kinesis stream differs: {string.Join("; ", kinesis.Take(5))}");
+        Log(total, $"Kinesis stream holds every row; {duplicates} duplicates, all with equal row ids");
+    }
+
+    /// <summary>Exactly once: each user's rows number 1..N, no gap, no repeat, read by DuckDB over the files the log lists.</summary>
+    private static async Task<List<string>> DeltaProblemsAsync(ProcessCluster cluster, GroundTruth truth)
+    {
+        using var s3 = ClusterBucket.NewClient(cluster);
+        using var reader = await IndependentDeltaReader.LoadAsync(s3, cluster.Stream, "tables/clicks");
+        if (reader.LiveFiles.Count == 0)
+        {
+            return ["no file committed yet"];
+        }
+
+        using var duck = reader.OpenDuckDB();
+        var rows = IndependentDeltaReader.Query(duck, "SELECT userId, count(*), count(DISTINCT eventNumber), min(eventNumber), max(eventNumber) FROM t GROUP BY userId")
+            .ToDictionary(r => (string)r[0]!, r => (Convert.ToInt64(r[1]), Convert.ToInt64(r[2]), Convert.ToInt64(r[3]), Convert.ToInt64(r[4])));
+        var problems = truth.Users
+            .Where(u => rows.GetValueOrDefault(u.Key) != (u.Value.EventCount, u.Value.EventCount, 1, u.Value.EventCount))
+            .Select(u => $"{u.Key}: (rows, distinct, min, max) {rows.GetValueOrDefault(u.Key)}, expected {u.Value.EventCount} events")
+            .ToList();
+        if (reader.Commits.Keys.Select((version, i) => version - i).Any(gap => gap != 0))
+        {
+            problems.Add("the log's versions are not contiguous");
+        }
+
+        return problems;
+    }
+
+    private static async Task<List<string>> DynamoDBProblemsAsync(ProcessCluster cluster, string table, GroundTruth truth)
+    {
+        using var dynamo = new AmazonDynamoDBClient(
+            new BasicAWSCredentials("local", "local"), new AmazonDynamoDBConfig { ServiceURL = cluster.Emulators.DynamoDB.ToString(), AuthenticationRegion = "us-east-1" });
+        var problems = new List<string>();
+        foreach (var (user, expected) in truth.Users)
+        {
+            var item = (await dynamo.GetItemAsync(new GetItemRequest { TableName = table, Key = new() { ["key"] = new AttributeValue { S = user } }, ConsistentRead = true })).Item;
+            var (events, bytes) = (item?.GetValueOrDefault("eventCount")?.N, item?.GetValueOrDefault("totalBytes")?.N);
+            if (events != expected.EventCount.ToString(CultureInfo.InvariantCulture) || bytes != expected.TotalBytes.ToString(CultureInfo.InvariantCulture))
+            {
+                problems.Add($"{user}: {events ?? "no item"} events {bytes} bytes, expected {expected.EventCount} and {expected.TotalBytes}");
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>At least once: by row id, each user's rows number 1..N; copies of a row id are the same row.</summary>
+    private static async Task<(List<string> Problems, int Duplicates)> KinesisProblemsAsync(KinesisClient kinesis, string stream, GroundTruth truth)
+    {
+        var records = new List<JsonElement>();
+        foreach (var shard in await kinesis.ListShardsAsync(stream))
+        {
+            var iterator = await kinesis.GetShardIteratorAsync(stream, shard.ShardId, ShardIteratorType.TrimHorizon);
+            while (iterator is not null)
+            {
+                var page = await kinesis.GetRecordsAsync(iterator);
+                if (page.Records.Count == 0)
+                {
+                    break;
+                }
+
+                records.AddRange(page.Records.Select(r => JsonDocument.Parse(r.Data).RootElement.Clone()));
+                iterator = page.NextShardIterator;
+            }
+        }
+
+        var byRowId = records.GroupBy(r => r.GetProperty("rowId").GetString()!).ToList();
+        var problems = byRowId.Where(g => g.Select(r => r.GetProperty("row").GetRawText()).Distinct().Count() > 1).Select(g => $"row id {g.Key} carries different rows").ToList();
+        var numbers = byRowId.Select(g => g.First().GetProperty("row"))
+            .GroupBy(r => r.GetProperty("userId").GetString()!)
+            .ToDictionary(g => g.Key, g => g.Select(r => r.GetProperty("eventNumber").GetInt64()).Order().ToList());
+        foreach (var (user, expected) in truth.Users)
+        {
+            var got = numbers.GetValueOrDefault(user) ?? [];
+            if (!got.SequenceEqual(Enumerable.Range(1, (int)expected.EventCount).Select(n => (long)n)))
+            {
+                problems.Add($"{user}: {got.Count} distinct rows, expected 1..{expected.EventCount}");
+            }
+        }
+
+        return (problems, records.Count - byRowId.Count);
+    }
+
+    private static async Task<List<string>> EventuallyAsync(Func<Task<List<string>>> check)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var problems = await check();
+            if (problems.Count == 0 || DateTime.UtcNow > deadline)
+            {
+                return problems;
+            }
+
+            await Task.Delay(500);
+        }
+    }
+
+    private void Log(Stopwatch total, string what) => output.WriteLine($"[{total.Elapsed.TotalSeconds,6:F1} s] {what}");
+}
