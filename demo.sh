@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo, end to end on local emulators: start them, create a 4-shard stream, produce 100,000 clickstream events
-# over 10,000 users, run a silo until it has caught up, check every user's grain against the ground truth, stop.
+# over 10,000 users, run a silo until it has caught up, check every user's grain against the ground truth, read the
+# per-user summaries back from the Delta table the silo's sink wrote to s3rver (with DuckDB, not our writer), stop.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 records=${DEMO_RECORDS:-100000}
@@ -22,9 +23,10 @@ echo "== building"
 dotnet build "$root/Orleans.sln" -c Release -v quiet -nologo -clp:ErrorsOnly
 silo="$root/Silo/bin/Release/net10.0/KinesisGrains.Silo"
 cli="$root/Client.Cli/bin/Release/net10.0/kgrains"
+peek="$root/tools/DeltaPeek/bin/Release/net10.0/kgrains-delta-peek"
 
-echo "== starting emulators (kinesalite, dynalite) in $work"
-"$root/tools/emulators/emulators.sh" start "$work/emulators" kinesalite dynalite
+echo "== starting emulators (kinesalite, dynalite, s3rver) in $work"
+"$root/tools/emulators/emulators.sh" start "$work/emulators" kinesalite dynalite s3rver
 set -a; source "$work/emulators/endpoints.env"; set +a
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1
 started=$(date +%s.%N)
@@ -43,6 +45,10 @@ consume_started=$(date +%s.%N)
   --Kinesis:ServiceUrl="$KINESIS_ENDPOINT" --Kinesis:AccessKeyId=local --Kinesis:SecretAccessKey=local \
   --Kinesis:MinFetchPeriod=00:00:00.200 --Kinesis:CheckpointInterval=00:00:01 \
   --DynamoDB:ServiceUrl="$DYNAMODB_ENDPOINT" --DynamoDB:AccessKeyId=local --DynamoDB:SecretAccessKey=local \
+  --Snapshots:Bucket=kgrains-demo --Snapshots:ServiceUrl="$S3_ENDPOINT" --Snapshots:AccessKeyId=S3RVER --Snapshots:SecretAccessKey=S3RVER \
+  --Snapshots:CreateBucketIfMissing=true \
+  --Sinks:summaries:Type=Delta --Sinks:summaries:StateName=user-activity --Sinks:summaries:Output=Changelog \
+  --Sinks:summaries:Path=tables/user-summaries --Sinks:summaries:LogStore=DynamoDB \
   --Logging:LogLevel:Default=Warning >"$work/silo.log" 2>&1 &
 silo_pid=$!
 
@@ -53,6 +59,19 @@ echo "== verifying every user's state against the ground truth, through the Orle
 "$cli" verify --truth "$work/truth.json"
 echo "== one user, as an Orleans client sees it"
 "$cli" query "$(node -e "const t=require('$work/truth.json');console.log(Object.keys(t.users)[0])")"
+
+echo "== the per-user summaries in the Delta table s3://kgrains-demo/tables/user-summaries, read back with DuckDB"
+# The sink commits each epoch with its checkpoint: wait for the last one, then print three users' latest rows.
+users=$(node -e "console.log(Object.keys(require('$work/truth.json').users).length)")
+for attempt in $(seq 1 30); do
+  found=$(AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER "$peek" --endpoint "$S3_ENDPOINT" --bucket kgrains-demo --path tables/user-summaries \
+    --sql "SELECT count(DISTINCT key) FROM t" 2>/dev/null | tail -n 1 || echo 0)
+  [[ "$found" == "$users" ]] && break
+  sleep 1
+done
+[[ "$found" == "$users" ]] || { echo "the Delta table holds $found of $users users"; exit 1; }
+AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER "$peek" --endpoint "$S3_ENDPOINT" --bucket kgrains-demo --path tables/user-summaries \
+  --sql "SELECT key, max(eventCount) AS eventCount, max(totalBytes) AS totalBytes, max(lastSeen) AS lastSeen FROM t GROUP BY key ORDER BY key LIMIT 3"
 
 finished=$(date +%s.%N)
 awk -v s="$started" -v c="$consume_started" -v d="$consumed" -v f="$finished" -v n="$records" 'BEGIN {
