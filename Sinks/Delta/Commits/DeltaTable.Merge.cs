@@ -17,6 +17,12 @@ public sealed partial class DeltaTable
         try
         {
             var snapshot = await CurrentAsync(refresh, cancellationToken);
+            if (_definition is not null)
+            {
+                // A table of another mode or bucket count is named before the caller reads or uploads anything.
+                CheckWritable(snapshot);
+            }
+
             return new DeltaPartitionFiles(snapshot.TxnVersion(appId), FilesOf(snapshot, partition));
         }
         finally
