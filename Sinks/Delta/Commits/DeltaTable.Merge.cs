@@ -19,8 +19,12 @@ public sealed partial class DeltaTable
             var snapshot = await CurrentAsync(refresh, cancellationToken);
             if (_definition is not null)
             {
-                // A table of another mode or bucket count is named before the caller reads or uploads anything.
+                // A table of another mode or bucket count, or with files of no bucket, is named before the caller reads or uploads anything.
                 CheckWritable(snapshot);
+                if (_definition.MergeBuckets is not null)
+                {
+                    CheckOwnership(snapshot);
+                }
             }
 
             return new DeltaPartitionFiles(snapshot.TxnVersion(appId), FilesOf(snapshot, partition));
@@ -112,9 +116,8 @@ public sealed partial class DeltaTable
                 "MERGE",
                 snapshot =>
                 {
-                    var owners = snapshot.Files.Values
-                        .Where(f => DeltaMergeLayout.TryGetOwner(f.Tags, out _, out _))
-                        .ToLookup(f => { DeltaMergeLayout.TryGetOwner(f.Tags, out var p, out var b); return (p, b); });
+                    CheckOwnership(snapshot);
+                    var owners = snapshot.Files.Values.ToLookup(f => { DeltaMergeLayout.TryGetOwner(f.Tags, out var p, out var b); return (p, b); });
                     var claimed = new HashSet<(int, int)>();
                     var included = new List<DeltaMergePart>();
                     foreach (var i in Enumerable.Range(0, parts.Count).OrderBy(i => parts[i].AppId, StringComparer.Ordinal).ThenBy(i => parts[i].Version))
@@ -201,6 +204,25 @@ public sealed partial class DeltaTable
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Every live file of a merge table must belong to one (partition, bucket) of the table's bucket count: a file
+    /// without the tags (another engine's OPTIMIZE, DELETE or append rewrote or added it) would hold keys no merge
+    /// replaces, and the table would show them twice.
+    /// </summary>
+    private void CheckOwnership(DeltaSnapshot snapshot)
+    {
+        var buckets = _definition!.MergeBuckets!.Value;
+        foreach (var file in snapshot.Files.Values)
+        {
+            if (!DeltaMergeLayout.TryGetOwner(file.Tags, out _, out var bucket) || bucket >= buckets)
+            {
+                throw new DeltaTableUnsupportedException(
+                    $"Merge table {_storage.Uri} has the live file {file.Path} (version {snapshot.Version}) without a valid {DeltaMergeLayout.PartitionTag}/{DeltaMergeLayout.BucketTag} tag "
+                    + "(another writer added or rewrote it); merging would leave its keys twice in the table, so this writer will not. Rebuild the table from the state.");
+            }
+        }
     }
 
     private static List<DeltaAddFile> FilesOf(DeltaSnapshot snapshot, int partition) =>

@@ -296,6 +296,17 @@ public sealed class DeltaMergeTests(DeltaEmulatorFixture emulators, ITestOutputH
             append.CommitAsync([new DeltaTxnPart("app/0", 2, [])], default))).Message);
         Assert.Equal(objects, await ObjectsAsync(storage));
 
+        // A file another engine added (or rewrote) without the tags that say whose it is: merging would keep its keys twice.
+        var foreign = """
+            {"commitInfo":{"operation":"OPTIMIZE"}}
+            {"add":{"path":"part-00000-foreign.c000.snappy.parquet","partitionValues":{},"size":1,"modificationTime":1,"dataChange":false}}
+            """u8.ToArray();
+        Assert.True(await new S3DeltaLogStore(storage).TryWriteCommitAsync(1, foreign, default));
+        var unsupported = await Assert.ThrowsAsync<DeltaTableUnsupportedException>(() =>
+            new DeltaTable(storage, new S3DeltaLogStore(storage), definition: MergeModel.Definition(4)).MergeAsync("app/0", 2, 0, rows, default));
+        Assert.Contains("part-00000-foreign.c000.snappy.parquet", unsupported.Message);
+        Assert.Equal(objects.Append(storage.Key("_delta_log/00000000000000000001.json")).Order(), await ObjectsAsync(storage));
+
         // And a table rows were appended to does not become a merge table.
         var appended = await emulators.NewTableStorageAsync();
         var appender = new DeltaTable(appended, new S3DeltaLogStore(appended), definition: DeltaTableDefinition.For(MergeModel.Schema, []));
