@@ -110,6 +110,20 @@ public sealed class DeltaMergeTests(DeltaEmulatorFixture emulators, ITestOutputH
             Assert.Equal(0L, Convert.ToInt64(IndependentDeltaReader.Scalar(duck, "SELECT count(*) FROM t WHERE lastSeen_date <> strftime(make_timestamp(epoch_us(lastSeen)), '%Y-%m-%d')")));
         }
 
+        // What crosses silos to the committer grain survives Orleans' serializer (local calls skip it: the types are immutable).
+        var serializer = cluster.Silos[0].ServiceProvider.GetRequiredService<Orleans.Serialization.Serializer>();
+        var add = new DeltaAddFile { Path = "x.parquet", Size = 3, Tags = DeltaMergeLayout.Tags(7, 2) };
+        var part = new DeltaMergePart("a/7", 9, 7, [new DeltaMergeBucket(2, ["old.parquet"], [add])], 5, 40);
+        var copy = serializer.Deserialize<DeltaMergePart>(serializer.SerializeToArray(part))!;
+        Assert.Equal((part.AppId, part.Version, part.Partition, part.Rows, part.RowsWritten), (copy.AppId, copy.Version, copy.Partition, copy.Rows, copy.RowsWritten));
+        Assert.Equal(["old.parquet"], copy.Buckets[0].Base);
+        Assert.Equal(add.Tags.OrderBy(t => t.Key), copy.Adds.Single().Tags!.OrderBy(t => t.Key));
+        var outcome = serializer.Deserialize<DeltaMergeOutcome>(serializer.SerializeToArray(new DeltaMergeOutcome("a/7", 9, DeltaMergeStatus.Stale, null, [add])))!;
+        Assert.Equal((DeltaMergeStatus.Stale, "x.parquet"), (outcome.Status, outcome.PartitionFiles.Single().Path));
+        var definition = MergeModel.Definition(buckets, "date(lastSeen)");
+        Assert.Equal(definition, serializer.Deserialize<DeltaTableDefinition>(serializer.SerializeToArray(definition)));
+        Assert.NotEqual(definition, MergeModel.Definition(buckets + 1, "date(lastSeen)"));
+
         // Every data object is a live file or a removed one: no upload of a stale or skipped merge is left behind.
         var removed = reader.Commits.Values.SelectMany(c => c).Where(a => a.TryGetProperty("remove", out _)).Select(a => a.GetProperty("remove").GetProperty("path").GetString()!).ToList();
         Assert.Equal(removed.Count, removed.Distinct().Count()); // no file removed twice
