@@ -20,6 +20,12 @@ public static class DeltaMetrics
     public static readonly Counter<long> Commits =
         s_meter.CreateCounter<long>("kgrains.delta.commits", "{commit}", "Delta versions this process committed, by operation");
 
+    public static readonly Counter<long> MergeRowsRewritten =
+        s_meter.CreateCounter<long>("kgrains.delta.merge_rows_rewritten", "{row}", "Rows a merge table's new files hold: the touched buckets' live keys (copy-on-write), against rows_written's changelog rows");
+
+    public static readonly Counter<long> MergeRedos =
+        s_meter.CreateCounter<long>("kgrains.delta.merge_redos", "{merge}", "Merges read and written again because another writer changed their buckets first");
+
     public static readonly Counter<long> LostRaces =
         s_meter.CreateCounter<long>("kgrains.delta.lost_races", "{race}", "Commit attempts another writer won the version of (retried on top)");
 

@@ -93,6 +93,11 @@ public sealed partial class DeltaTable
     {
         ArgumentNullException.ThrowIfNull(parts);
         _ = _schema ?? throw NoDefinition("commit appends");
+        if (_definition?.MergeBuckets is not null)
+        {
+            throw new InvalidOperationException($"DeltaTable {_storage.Uri} was opened with a merge table's definition: commit merges (CommitMergeAsync), not appends.");
+        }
+
         List<DeltaTxnPart> pending = [];
         await _gate.WaitAsync(cancellationToken);
         (long? Version, int Attempts) outcome;
@@ -139,7 +144,9 @@ public sealed partial class DeltaTable
     /// <summary>
     /// Compacts, per partition value, the live files smaller than the target size into files of up to that size: one
     /// commit of their removes and the new files' adds, all <c>dataChange: false</c> (streaming readers skip it). Rows
-    /// keep their order within a partition. Aborts when another writer removed one of the files meanwhile.
+    /// keep their order within a partition. Aborts when another writer removed one of the files meanwhile. A merge table
+    /// is skipped (<see cref="DeltaOptimizeResult.Skipped"/> says why): it has one file per (state partition, bucket,
+    /// partition value) by construction, and merging files of different buckets would break their ownership.
     /// </summary>
     public async Task<DeltaOptimizeResult> OptimizeAsync(DeltaOptimizeOptions? options, CancellationToken cancellationToken)
     {
@@ -150,6 +157,14 @@ public sealed partial class DeltaTable
         {
             var snapshot = await CurrentAsync(refresh: true, cancellationToken);
             var metadata = snapshot.Metadata ?? throw new InvalidOperationException($"Delta table {_storage.Uri} does not exist.");
+            if (DeltaMergeLayout.BucketsOf(metadata) is { } buckets)
+            {
+                var skipped = $"Delta table {_storage.Uri} is a merge table ({DeltaMergeLayout.BucketsConfiguration}={buckets}): each epoch rewrites a bucket's files into one per partition value, "
+                    + "so there are no small files of one (partition, bucket) to compact, and compacting across buckets would break their ownership; for fewer, larger files use fewer MergeBuckets.";
+                LogOptimizeSkipped(_logger, skipped);
+                return new DeltaOptimizeResult(null, 0, 0, 0, 0, 0, 0, skipped);
+            }
+
             var schema = DeltaTableSchema.FromLog(metadata);
             var writer = new DeltaDataFileWriter(schema, _storage, _time);
             var bins = snapshot.Files.Values
@@ -405,6 +420,15 @@ public sealed partial class DeltaTable
         {
             throw new DeltaTableMismatchException($"Delta table {_storage.Uri} does not fit the sink's rows: {mismatch}.");
         }
+
+        if (_definition is not null && DeltaMergeLayout.BucketsOf(metadata) != _definition.MergeBuckets)
+        {
+            var table = DeltaMergeLayout.BucketsOf(metadata) is not null
+                ? $"a merge table of {metadata.Configuration[DeltaMergeLayout.BucketsConfiguration]} buckets ({DeltaMergeLayout.BucketsConfiguration})"
+                : "a table rows are appended to";
+            var sink = _definition.MergeBuckets is { } ours ? $"merges into {ours} buckets" : "appends rows";
+            throw new DeltaTableMismatchException($"Delta table {_storage.Uri} is {table}, but this writer {sink}: the mode and bucket count are fixed for a table's life.");
+        }
     }
 
     private DeltaMetadata NewMetadata(long now) => new()
@@ -412,6 +436,9 @@ public sealed partial class DeltaTable
         Id = Guid.NewGuid().ToString(),
         SchemaString = _schema!.SchemaString,
         PartitionColumns = _schema.PartitionColumnNames,
+        Configuration = _definition?.MergeBuckets is { } buckets
+            ? new Dictionary<string, string> { [DeltaMergeLayout.BucketsConfiguration] = buckets.ToString(System.Globalization.CultureInfo.InvariantCulture) }
+            : new Dictionary<string, string>(),
         CreatedTime = now,
     };
 
@@ -524,6 +551,9 @@ public sealed partial class DeltaTable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Optimized {Table} in version {Version}: {Removed} files compacted into {Added}")]
     private static partial void LogOptimized(ILogger logger, string table, long version, int removed, int added);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Optimize skipped: {Reason}")]
+    private static partial void LogOptimizeSkipped(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Vacuumed {Table}: {Files} unreferenced files (dry run: {DryRun})")]
     private static partial void LogVacuumed(ILogger logger, string table, int files, bool dryRun);

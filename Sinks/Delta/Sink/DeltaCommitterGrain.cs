@@ -13,6 +13,7 @@ namespace KinesisGrains.Sinks.Delta;
 internal sealed partial class DeltaCommitterGrain(IServiceProvider services, ILogger<DeltaCommitterGrain> logger) : Grain, IDeltaCommitterGrain
 {
     private List<(DeltaTxnPart Part, TaskCompletionSource<DeltaPartOutcome> Outcome)> _pending = [];
+    private List<(DeltaMergePart Part, TaskCompletionSource<DeltaMergeOutcome> Outcome)> _pendingMerges = [];
     private bool _committing;
     private DeltaTable? _table;
     private DeltaTableDefinition? _definition;
@@ -32,6 +33,23 @@ internal sealed partial class DeltaCommitterGrain(IServiceProvider services, ILo
         return outcome.Task;
     }
 
+    public Task<DeltaMergeOutcome> CommitMergeAsync(DeltaTableDefinition definition, DeltaMergePart part)
+    {
+        var table = TableFor(definition);
+        var outcome = new TaskCompletionSource<DeltaMergeOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pendingMerges.Add((part, outcome));
+        if (!_committing)
+        {
+            _committing = true;
+            _ = CommitPendingAsync(table);
+        }
+
+        return outcome.Task;
+    }
+
+    public Task<DeltaPartitionFiles> GetPartitionFilesAsync(DeltaTableDefinition definition, string appId, int partition) =>
+        TableFor(definition).PartitionFilesAsync(appId, partition, refresh: true, CancellationToken.None);
+
     public Task<long?> GetTxnVersionAsync(DeltaTableDefinition? definition, string appId)
     {
         var table = definition is not null ? TableFor(definition)
@@ -43,8 +61,18 @@ internal sealed partial class DeltaCommitterGrain(IServiceProvider services, ILo
     {
         try
         {
-            while (_pending.Count > 0)
+            while (_pending.Count > 0 || _pendingMerges.Count > 0)
             {
+                if (_pendingMerges.Count > 0)
+                {
+                    await CommitMergesAsync(table);
+                }
+
+                if (_pending.Count == 0)
+                {
+                    continue;
+                }
+
                 var group = _pending;
                 _pending = [];
                 try
@@ -70,6 +98,30 @@ internal sealed partial class DeltaCommitterGrain(IServiceProvider services, ILo
         finally
         {
             _committing = false;
+        }
+    }
+
+    private async Task CommitMergesAsync(DeltaTable table)
+    {
+        var group = _pendingMerges;
+        _pendingMerges = [];
+        try
+        {
+            var result = await table.CommitMergeAsync([.. group.Select(g => g.Part)], CancellationToken.None);
+            for (var i = 0; i < group.Count; i++)
+            {
+                group[i].Outcome.TrySetResult(result.Outcomes[i]);
+            }
+
+            LogGroupCommitted(logger, this.GetPrimaryKeyString(), result.Version ?? -1, group.Count, result.Attempts);
+        }
+        catch (Exception e)
+        {
+            LogGroupFailed(logger, this.GetPrimaryKeyString(), group.Count, e);
+            foreach (var (_, outcome) in group)
+            {
+                outcome.TrySetException(e);
+            }
         }
     }
 

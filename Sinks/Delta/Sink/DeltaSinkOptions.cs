@@ -22,6 +22,21 @@ public sealed class DeltaSinkOptions
 
     public SinkOutputKind Output { get; set; } = SinkOutputKind.Emitted;
 
+    /// <summary>
+    /// <see cref="DeltaSinkMode.Append"/> (every epoch's rows appended) or <see cref="DeltaSinkMode.Merge"/> (one row per
+    /// live key, its latest state; only with <see cref="SinkOutputKind.Changelog"/>). Fixed for a table's life: a table
+    /// made by one mode is refused by the other.
+    /// </summary>
+    public DeltaSinkMode Mode { get; set; } = DeltaSinkMode.Append;
+
+    /// <summary>
+    /// <see cref="DeltaSinkMode.Merge"/> only: the buckets each state partition's keys are spread over, one data file per
+    /// (partition, bucket) (per partition value, when the table is partitioned). An epoch rewrites the files of the
+    /// buckets its keys fall in, so more buckets rewrite less per epoch but make more, smaller files. The table keeps it
+    /// in <c>metaData.configuration</c> (<c>kgrains.mergeBuckets</c>) and a sink with another value is refused.
+    /// </summary>
+    public int MergeBuckets { get; set; } = 1;
+
     public string Bucket { get; set; } = "";
 
     /// <summary>The table's root within <see cref="Bucket"/>, without leading or trailing '/' (e.g. <c>tables/user_summary</c>).</summary>

@@ -1,3 +1,4 @@
+using KinesisGrains.Abstractions.Sinks;
 using Orleans;
 using Orleans.Runtime;
 
@@ -39,6 +40,20 @@ public sealed class DeltaSinkOptionsValidator(DeltaSinkOptions options) : IConfi
         if (!Enum.IsDefined(options.Output))
         {
             yield return $"{nameof(options.Output)} must be Emitted or Changelog (got {options.Output}).";
+        }
+
+        if (!Enum.IsDefined(options.Mode))
+        {
+            yield return $"{nameof(options.Mode)} must be Append or Merge (got {options.Mode}).";
+        }
+        else if (options.Mode == DeltaSinkMode.Merge && options.Output != SinkOutputKind.Changelog)
+        {
+            yield return $"{nameof(options.Mode)} Merge needs {nameof(options.Output)} Changelog: it keeps one row per key, and emitted rows are not keyed states.";
+        }
+
+        if (options.MergeBuckets < 1)
+        {
+            yield return $"{nameof(options.MergeBuckets)} must be at least 1 (got {options.MergeBuckets}).";
         }
 
         if (string.IsNullOrWhiteSpace(options.Bucket))

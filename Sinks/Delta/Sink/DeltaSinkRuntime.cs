@@ -62,6 +62,9 @@ public sealed class DeltaSinkRuntime : IDisposable
 
     public DeltaDataFileWriter FileWriter(DeltaTableDefinition definition) => new(definition.ToSchema(), Storage, _time);
 
+    /// <summary>The merge writer of a merge table (<see cref="DeltaSinkMode.Merge"/>).</summary>
+    public DeltaMergeWriter MergeWriter(DeltaTableDefinition definition) => new(definition, Storage, _time);
+
     public void Dispose()
     {
         _s3.Dispose();

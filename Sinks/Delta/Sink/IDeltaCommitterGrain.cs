@@ -17,4 +17,16 @@ public interface IDeltaCommitterGrain : IGrainWithStringKey
     /// <param name="definition">The rows' table, or null to look the table up as it is (a partition asking before it has rows).</param>
     [AlwaysInterleave]
     Task<long?> GetTxnVersionAsync(DeltaTableDefinition? definition, string appId);
+
+    /// <summary>
+    /// Commits a merge table's <paramref name="part"/> (with the other merge parts gathered meanwhile; different
+    /// partitions own disjoint files): <see cref="DeltaMergeStatus.Stale"/> when its buckets changed since the files it
+    /// read, and the caller prepares it again from the outcome's files.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<DeltaMergeOutcome> CommitMergeAsync(DeltaTableDefinition definition, DeltaMergePart part);
+
+    /// <summary>The txn version of <paramref name="appId"/> and the live files of state partition <paramref name="partition"/> in a merge table, after reading the table's newest commits.</summary>
+    [AlwaysInterleave]
+    Task<DeltaPartitionFiles> GetPartitionFilesAsync(DeltaTableDefinition definition, string appId, int partition);
 }

@@ -20,6 +20,8 @@ public sealed class DeltaSinkOptionsValidatorTests
     [InlineData(nameof(DeltaSinkOptions.LogTableName))]
     [InlineData(nameof(DeltaSinkOptions.SecretAccessKey))]
     [InlineData(nameof(DeltaSinkOptions.Application))]
+    [InlineData(nameof(DeltaSinkOptions.Mode))]
+    [InlineData(nameof(DeltaSinkOptions.MergeBuckets))]
     public void Each_problem_names_its_option(string option)
     {
         var options = Valid();
@@ -34,10 +36,36 @@ public sealed class DeltaSinkOptionsValidatorTests
             case nameof(DeltaSinkOptions.LogTableName): options.LogStore = DeltaLogStoreKind.DynamoDB; options.LogTableName = " "; break;
             case nameof(DeltaSinkOptions.SecretAccessKey): options.AccessKeyId = "AKIA"; break;
             case nameof(DeltaSinkOptions.Application): options.Application = "a/b"; break;
+            case nameof(DeltaSinkOptions.Mode): options.Mode = DeltaSinkMode.Merge; break; // with Output Emitted
+            case nameof(DeltaSinkOptions.MergeBuckets): options.MergeBuckets = 0; break;
         }
 
         var problem = Assert.Single(DeltaSinkOptionsValidator.Problems(options));
         Assert.Contains(option, problem);
+    }
+
+    [Fact]
+    public void Merge_takes_a_changelog_and_any_bucket_count_from_1()
+    {
+        var options = Valid();
+        options.Mode = DeltaSinkMode.Merge;
+        options.Output = KinesisGrains.Abstractions.Sinks.SinkOutputKind.Changelog;
+        options.MergeBuckets = 1;
+        Assert.Empty(DeltaSinkOptionsValidator.Problems(options));
+        options.MergeBuckets = 64;
+        Assert.Empty(DeltaSinkOptionsValidator.Problems(options));
+
+        // Merge with emitted rows: one sentence, naming the option; an undefined mode too.
+        options.Output = KinesisGrains.Abstractions.Sinks.SinkOutputKind.Emitted;
+        var problem = Assert.Single(DeltaSinkOptionsValidator.Problems(options));
+        Assert.StartsWith("Mode Merge needs Output Changelog", problem);
+        Assert.Single(problem.Split(". ", StringSplitOptions.RemoveEmptyEntries));
+        options.Mode = (DeltaSinkMode)7;
+        Assert.Contains("Mode must be Append or Merge", Assert.Single(DeltaSinkOptionsValidator.Problems(options)));
+
+        // The runtime refuses such options before any request.
+        options.Mode = DeltaSinkMode.Merge;
+        Assert.Throws<Orleans.Runtime.OrleansConfigurationException>(() => new DeltaSinkRuntime(options));
     }
 
     [Fact]
