@@ -84,7 +84,8 @@ internal static class DeltaCommand
             DeltaLogStoreKind store;
             try
             {
-                store = result.GetValue(LogStore);
+                // A validator sees no result for an option left out (its default is not applied yet).
+                store = result.GetResult(LogStore) is { } storeResult ? storeResult.GetValueOrDefault<DeltaLogStoreKind>() : DeltaLogStoreKind.S3;
             }
             catch (InvalidOperationException)
             {

@@ -35,14 +35,15 @@ internal static class DeltaVacuumCommand
             TimeSpan value;
             try
             {
-                value = result.GetValue(retention).Value;
+                // A validator sees no result for an option left out (its default is not applied yet).
+                value = result.GetResult(retention) is { } given ? given.GetValueOrDefault<Duration>().Value : MinimumRetention;
             }
             catch (InvalidOperationException)
             {
                 return;
             }
 
-            if (value < MinimumRetention && !result.GetValue(force))
+            if (value < MinimumRetention && !(result.GetResult(force) is { } forced && forced.GetValueOrDefault<bool>()))
             {
                 // Refused before anything is read: a usage error, like any other the command line makes.
                 result.AddError(

@@ -77,7 +77,7 @@ public sealed class DeltaParsingTests
 
     [Theory]
     [InlineData("--retention 1h is shorter than 168h (7 days): readers of older table versions could lose files they still need; add --force to vacuum anyway", "vacuum", "--retention", "1h")]
-    [InlineData("--retention 6d23h is shorter than 168h", "vacuum", "--retention", "6d23h", "--dry-run")]
+    [InlineData("--retention 167h is shorter than 168h", "vacuum", "--retention", "6d23h", "--dry-run")]
     [InlineData("--retention must be a duration such as 168h, 7d or 90m, not '1 week'", "vacuum", "--retention", "1 week")]
     [InlineData("--retention must be a duration such as 168h, 7d or 90m, not '-1h'", "vacuum", "--retention", "-1h", "--force")]
     [InlineData("--target-file-size must be a size such as 128MiB, 1GiB or 134217728 (bytes), not 'big'", "optimize", "--target-file-size", "big")]
