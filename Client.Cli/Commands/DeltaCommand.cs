@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Text.RegularExpressions;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Amazon.S3;
@@ -170,12 +171,21 @@ internal static class DeltaCommand
                 var code = string.IsNullOrEmpty(exception.ErrorCode) ? $"{(int)exception.StatusCode}" : exception.ErrorCode;
                 throw CliException.Runtime($"{service} refused a request for {uri}: {code}: {KgrainsCli.Sentence(exception.Message).TrimEnd('.')}.", exception);
             }
+            catch (AmazonClientException exception) when (exception.Message.StartsWith("Failed to resolve AWS credentials", StringComparison.Ordinal))
+            {
+                throw CliException.Runtime(
+                    "found no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile or role the AWS SDK's default chain finds.", exception);
+            }
             catch (Exception exception) when (exception is AmazonClientException or HttpRequestException or TimeoutException
                 || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
-                // No credentials in the chain, a refused connection, a request that timed out.
+                // A refused connection, a name that does not resolve, a request that timed out.
                 var reason = exception is OperationCanceledException ? "a request timed out" : KgrainsCli.Sentence(exception.Message).TrimEnd('.');
-                throw CliException.Runtime($"cannot work on {uri} through {s3}: {reason}.", exception);
+                var service = exception.Message.Contains("dynamodb", StringComparison.OrdinalIgnoreCase)
+                    || (options.DynamoDBServiceUrl is { } dynamo && Regex.IsMatch(exception.Message, Regex.Escape(dynamo.Authority) + @"(?![0-9])"))
+                    ? $"DynamoDB (log table '{options.LogTableName}')"
+                    : s3;
+                throw CliException.Runtime($"cannot reach {service} for {uri}: {reason}.", exception);
             }
             catch (Exception exception) when (exception is DeltaTableUnsupportedException or DeltaLogCorruptException or DeltaConcurrentModificationException or DeltaTableMismatchException)
             {

@@ -265,6 +265,34 @@ public sealed class DeltaCommandTests(DeltaEmulators emulators, ITestOutputHelpe
         Assert.DoesNotContain(secret, stderr);
     }
 
+    [Fact]
+    public async Task No_credentials_and_an_unreachable_endpoint_are_runtime_errors_in_one_sentence()
+    {
+        // Nothing the SDK's default chain could find: no keys, no files, no instance role.
+        using var home = new TempDirectory("kgrains-no-aws");
+        var (exitCode, stdout, stderr) = await KgrainsProcess.RunAsync(
+            ["delta", "optimize", "--endpoint", emulators.S3Endpoint.ToString(), "--bucket", "some-bucket", "--path", Path],
+            emulators.WorkingDirectory.Path, s_limit,
+            new Dictionary<string, string>
+            {
+                ["AWS_ACCESS_KEY_ID"] = "", ["AWS_SECRET_ACCESS_KEY"] = "", ["AWS_SESSION_TOKEN"] = "", ["AWS_PROFILE"] = "",
+                ["HOME"] = home.Path, ["AWS_SHARED_CREDENTIALS_FILE"] = System.IO.Path.Combine(home.Path, "none"), ["AWS_CONFIG_FILE"] = System.IO.Path.Combine(home.Path, "none"),
+                ["AWS_EC2_METADATA_DISABLED"] = "true", ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] = "", ["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "", ["AWS_WEB_IDENTITY_TOKEN_FILE"] = "",
+            });
+        log.WriteLine(stderr);
+        Assert.Equal(ExitCodes.RuntimeError, exitCode);
+        Assert.Equal("", stdout);
+        Assert.Equal(
+            "error: found no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile or role the AWS SDK's default chain finds.",
+            Assert.Single(Lines(stderr)));
+
+        var port = KgrainsProcess.FreePort();
+        (exitCode, stdout, stderr) = await RunAsync("delta", "vacuum", "--endpoint", $"http://127.0.0.1:{port}", "--bucket", "some-bucket", "--path", Path);
+        Assert.Equal(ExitCodes.RuntimeError, exitCode);
+        Assert.Equal("", stdout);
+        Assert.Equal($"error: cannot reach S3 at http://127.0.0.1:{port} for s3://some-bucket/{Path}: Connection refused (127.0.0.1:{port}).", Assert.Single(Lines(stderr)));
+    }
+
     private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] arguments)
     {
         var result = await KgrainsProcess.RunAsync(arguments, emulators.WorkingDirectory.Path, s_limit, DeltaTestTables.Credentials);
