@@ -14,10 +14,11 @@ namespace KinesisGrains.Cli;
 public static class KgrainsCli
 {
     public static RootCommand CreateRootCommand() =>
-        new("kgrains: produce clickstream data, query grains and check a silo's progress. Exit codes: 0 ok, 1 runtime error, 2 usage error.")
+        new("kgrains: produce clickstream data, query grains, check a silo's progress and maintain Delta tables. Exit codes: 0 ok, 1 runtime error, 2 usage error.")
         {
             CommonOptions.Json,
             CreateStreamCommand.Create(),
+            DeltaCommand.Create(),
             ProduceCommand.Create(),
             QueryCommand.Create(),
             StatusCommand.Create(),

@@ -5,7 +5,7 @@ namespace KinesisGrains.Tests;
 /// <summary>Runs the built <c>kgrains</c> as a real process, as a user's shell would, with none of its $ENV fallbacks set.</summary>
 internal static class KgrainsProcess
 {
-    private static readonly string[] s_fallbacks = ["KINESIS_ENDPOINT", "SILO_URL", "SILO_GATEWAY", "SILO_CLUSTER_ID"];
+    private static readonly string[] s_fallbacks = ["KINESIS_ENDPOINT", "SILO_URL", "SILO_GATEWAY", "SILO_CLUSTER_ID", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_DYNAMODB"];
 
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(
         IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)

@@ -34,17 +34,30 @@ public sealed class ReadmeCommandTests(CliCluster cluster, ITestOutputHelper log
         Assert.True(commands.Count >= 5, $"only {commands.Count} kgrains lines found in README.md");
 
         SiloInstance? silo = null;
+        var tables = new HashSet<(string, string)>();
         foreach (var command in commands)
         {
-            // The README creates the stream and produces before it starts a silo; the rest talks to the silo.
-            if (silo is null && command[0] is not ("create-stream" or "produce"))
+            // The README creates the stream and produces before it starts a silo; the rest talks to the silo, but for
+            // delta, which works on a table in S3 (written here first, with several commits, where the line looks).
+            if (silo is null && command[0] is not ("create-stream" or "produce" or "delta"))
             {
                 silo = await cluster.SiloAsync();
             }
 
-            var arguments = ReadmeCommands.Substitute(command, cluster.KinesisEndpoint, silo?.HttpEndpoint ?? new Uri("http://127.0.0.1:1"), silo?.GatewayPort ?? 1, cluster.Emulators.DynamoDB);
+            if (command[0] == "delta"
+                && (ReadmeCommands.ValueOf(command, "--bucket"), ReadmeCommands.ValueOf(command, "--path")) is ({ } bucket, { } path)
+                && tables.Add((bucket, path)))
+            {
+                using var s3 = Delta.DeltaTestTables.S3Client(cluster.Emulators.S3);
+                await Delta.DeltaTestTables.CreateAsync(s3, bucket, path, epochs: 5);
+            }
+
+            var arguments = ReadmeCommands.Substitute(
+                command, cluster.KinesisEndpoint, silo?.HttpEndpoint ?? new Uri("http://127.0.0.1:1"), silo?.GatewayPort ?? 1, cluster.Emulators.DynamoDB, cluster.Emulators.S3);
             var started = System.Diagnostics.Stopwatch.StartNew();
-            var (exitCode, stdout, stderr) = await KgrainsProcess.RunAsync(arguments, cluster.WorkingDirectory.Path, s_limit);
+
+            // The README exports s3rver's keys for the delta lines.
+            var (exitCode, stdout, stderr) = await KgrainsProcess.RunAsync(arguments, cluster.WorkingDirectory.Path, s_limit, command[0] == "delta" ? Delta.DeltaTestTables.Credentials : null);
             log.WriteLine($"$ kgrains {string.Join(' ', arguments)}   ({started.Elapsed.TotalSeconds:F1} s)\n{stdout}");
 
             var shown = $"kgrains {string.Join(' ', command)}";
@@ -58,6 +71,11 @@ public sealed class ReadmeCommandTests(CliCluster cluster, ITestOutputHelper log
             if (command[0] == "verify")
             {
                 Assert.Contains("all match", stdout);
+            }
+
+            if (command is ["delta", "optimize", ..])
+            {
+                Assert.StartsWith("Compacted 15 files", stdout);
             }
         }
     }

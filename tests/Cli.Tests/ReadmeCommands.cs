@@ -108,10 +108,11 @@ internal static partial class ReadmeCommands
     }
 
     /// <summary>
-    /// The README's local endpoints swapped for the test's: Kinesis at 127.0.0.1:4567, the silo's HTTP at 127.0.0.1:8080
-    /// and its gateway port 30000. Any other 127.0.0.1 port fails the test: the README would show an endpoint nobody runs.
+    /// The README's local endpoints swapped for the test's: Kinesis at 127.0.0.1:4567, S3 (s3rver) at 127.0.0.1:4568,
+    /// DynamoDB at 127.0.0.1:8000, the silo's HTTP at 127.0.0.1:8080 and its gateway port 30000. Any other 127.0.0.1 port
+    /// fails the test: the README would show an endpoint nobody runs.
     /// </summary>
-    public static string[] Substitute(string[] arguments, Uri kinesis, Uri silo, int gatewayPort, Uri dynamoDb)
+    public static string[] Substitute(string[] arguments, Uri kinesis, Uri silo, int gatewayPort, Uri dynamoDb, Uri s3)
     {
         var result = new string[arguments.Length];
         for (var i = 0; i < arguments.Length; i++)
@@ -122,6 +123,7 @@ internal static partial class ReadmeCommands
                 argument = url.Groups["port"].Value switch
                 {
                     "4567" => kinesis.GetLeftPart(UriPartial.Authority),
+                    "4568" => s3.GetLeftPart(UriPartial.Authority),
                     "8080" => silo.GetLeftPart(UriPartial.Authority),
                     "8000" => dynamoDb.GetLeftPart(UriPartial.Authority),
                     var port => throw new InvalidOperationException($"README uses a local endpoint on port {port} that the test does not know: {argument}"),
@@ -139,6 +141,10 @@ internal static partial class ReadmeCommands
 
         return result;
     }
+
+    /// <summary>The value of <paramref name="option"/> in a command's arguments; null when it is not there.</summary>
+    public static string? ValueOf(string[] arguments, string option) =>
+        Array.IndexOf(arguments, option) is var at and >= 0 && at + 1 < arguments.Length ? arguments[at + 1] : null;
 
     [GeneratedRegex(@"^https?://127\.0\.0\.1:(?<port>\d+)(?<path>/.*)?$")]
     private static partial Regex LocalUrl();
