@@ -43,6 +43,9 @@ public abstract class AwsRowSinkOptions
     /// <summary>Base of the exponential back-off between those attempts (full jitter).</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>At most one commit per partition this often; zero (the default) commits at every checkpoint barrier (<see cref="IRowSink.CommitInterval"/>).</summary>
+    public TimeSpan CommitInterval { get; set; }
+
     /// <summary>Upper bound of one back-off delay.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
 

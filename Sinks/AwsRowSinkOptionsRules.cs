@@ -57,6 +57,11 @@ internal static class AwsRowSinkOptionsRules
             yield return $"{s}RetryBaseDelay must be positive; it is {options.RetryBaseDelay}.";
         }
 
+        if (options.CommitInterval < TimeSpan.Zero || options.CommitInterval == Timeout.InfiniteTimeSpan)
+        {
+            yield return $"{s}CommitInterval must be zero (every barrier) or positive and finite; it is {options.CommitInterval}.";
+        }
+
         if (options.MaxRetryDelay < options.RetryBaseDelay)
         {
             yield return $"{s}MaxRetryDelay ({options.MaxRetryDelay}) must not be smaller than {s}RetryBaseDelay ({options.RetryBaseDelay}).";

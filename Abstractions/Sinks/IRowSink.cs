@@ -19,6 +19,13 @@ public interface IRowSink
     string Description { get; }
 
     /// <summary>
+    /// At most one commit per partition this often (<c>Sinks:{name}:CommitInterval</c>): the rows of the epochs in
+    /// between wait staged in the partition's store and go over as one batch (bigger files, fewer versions, more lag).
+    /// Zero (the default): a commit at every checkpoint barrier.
+    /// </summary>
+    TimeSpan CommitInterval => TimeSpan.Zero;
+
+    /// <summary>
     /// Commits <paramref name="batch"/>: at most once per (state, partition, epoch) for a transactional sink (an
     /// epoch at or below the partition's last committed one is skipped), at least once otherwise. Throws when it
     /// could not: the partition keeps the rows staged and hands them over again later.

@@ -7,7 +7,9 @@ namespace KinesisGrains.Abstractions.Sinks;
 /// </summary>
 /// <param name="StateName">The keyed state the rows come from (its <c>StateName</c>).</param>
 /// <param name="Partition">The partition p.</param>
-/// <param name="Epoch">The partition's barrier epoch the rows were staged for; epochs of a partition are handed over in increasing order.</param>
+/// <param name="Epoch">The partition's barrier epoch the rows were staged for (the newest of them, when a
+/// <see cref="IRowSink.CommitInterval"/> gathers several epochs into one batch); epochs of a partition are handed over
+/// in increasing order, each batch starting after the sink's last committed epoch.</param>
 /// <param name="Output">Emitted rows or changelog rows.</param>
 /// <param name="Schema">The rows' columns.</param>
 /// <param name="Rows">Emitted rows in emit order; changelog rows one per key.</param>

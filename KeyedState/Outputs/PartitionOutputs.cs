@@ -9,10 +9,10 @@ using Microsoft.Extensions.Logging;
 namespace KinesisGrains.KeyedState.Outputs;
 
 /// <summary>
-/// The sinks of one partition's state, and the hand-over of its staged rows to them: the rows of an epoch go to
-/// every sink of their output once the epoch is durable, oldest epoch first, and are deleted from the store once all
-/// committed them. A sink that fails leaves the epoch staged (and every later one) for the next hand-over; the sinks
-/// that did commit it skip it then (transactional ones) or send it again (Kinesis, at least once).
+/// The sinks of one partition's state, and the hand-over of its staged rows to them: once an epoch is durable, each
+/// sink of its output gets the epochs after the last one it committed (at its <see cref="IRowSink.CommitInterval"/>,
+/// several epochs at once), and the rows are deleted from the store once every sink has them. A sink that fails keeps
+/// its epochs staged for the next hand-over; the others are not handed them again.
 /// </summary>
 internal sealed partial class PartitionOutputs
 {
@@ -54,17 +54,30 @@ internal sealed partial class PartitionOutputs
 
     public bool StagesChangelog { get; }
 
-    /// <summary>Every epoch up to this one is committed by every sink.</summary>
-    public long CommittedThrough { get; private set; }
-
-    /// <summary>The newest epoch of this partition any sink committed (0 when none did).</summary>
-    public async Task<long> CommittedEpochAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Learns from each sink the newest epoch of this partition it committed (an at-least-once sink: 0), so each is
+    /// handed only the epochs after its own; returns the newest of them.
+    /// </summary>
+    public async Task<long> InitializeAsync(CancellationToken cancellationToken)
     {
         var epochs = await Task.WhenAll(_sinks.Select(s => s.CommittedEpochAsync(_partition, cancellationToken)));
+        for (var i = 0; i < _sinks.Count; i++)
+        {
+            _tallies[_sinks[i].Name].Committed = epochs[i] ?? 0;
+        }
+
         return epochs.Max() ?? 0;
     }
 
-    /// <summary>Hands the rows staged for epochs up to <paramref name="throughEpoch"/> (all durable) to the sinks; never throws.</summary>
+    /// <summary>The shortest commit interval of the sinks; zero when every sink commits at every barrier.</summary>
+    public TimeSpan ShortestCommitInterval => _sinks.Where(s => s.CommitInterval > TimeSpan.Zero).Select(s => s.CommitInterval).DefaultIfEmpty(TimeSpan.Zero).Min();
+
+    /// <summary>
+    /// Hands the rows staged for epochs up to <paramref name="throughEpoch"/> (all durable) to each sink that is due
+    /// (its <see cref="IRowSink.CommitInterval"/> passed since its last commit), as one batch of the epochs after the
+    /// last one it committed; deletes the epochs every sink committed. Never throws: a sink that fails keeps its
+    /// epochs staged for the next hand-over.
+    /// </summary>
     /// <param name="store">The partition's store while it is open; null once it closed (the rest waits for the next activation).</param>
     public async Task ShipAsync(Func<IKeyValueStore?> store, long throughEpoch)
     {
@@ -73,39 +86,59 @@ internal sealed partial class PartitionOutputs
             return;
         }
 
-        foreach (var staged in StagedRows.Collect(open, _stateName, _partition, throughEpoch))
+        var staged = StagedRows.Collect(open, _stateName, _partition, throughEpoch);
+        var now = Stopwatch.GetTimestamp();
+        var commits = new List<Task>(_sinks.Count);
+        foreach (var sink in _sinks)
         {
-            var commits = new List<Task>(_sinks.Count);
-            foreach (var sink in _sinks)
+            var tally = _tallies[sink.Name];
+            if (tally.Committed >= throughEpoch
+                || sink.CommitInterval > TimeSpan.Zero && tally.LastAttempt != 0 && Stopwatch.GetElapsedTime(tally.LastAttempt, now) < sink.CommitInterval)
             {
-                var rows = staged.RowsOf(sink.Output);
-                if (rows.Count > 0)
-                {
-                    commits.Add(CommitAsync(sink, new SinkEpochBatch(_stateName, _partition, staged.Epoch, sink.Output, _schemas[sink.Output], rows)));
-                }
+                continue;
             }
 
-            try
+            var epochs = staged.Where(e => e.Epoch > tally.Committed && e.RowsOf(sink.Output).Count > 0).ToList();
+            if (epochs.Count == 0)
             {
-                await Task.WhenAll(commits);
-            }
-            catch (Exception)
-            {
-                // Logged per sink; the epoch stays staged, and the ones after it wait behind it (a sink's epochs commit in order).
-                KeyedStateMetrics.SinkEpochsDeferred.Add(1);
-                return;
+                // Nothing of its output in these epochs: as committed as it gets, with no call.
+                tally.Committed = throughEpoch;
+                continue;
             }
 
-            CrashPoints.Reach(CrashPoints.SinkAfterCommit);
-            if (store() is not { } stillOpen)
-            {
-                return;
-            }
-
-            StagedRows.Delete(stillOpen, staged);
+            tally.LastAttempt = now;
+            List<SinkRow> rows = epochs.Count == 1 ? epochs[0].RowsOf(sink.Output) : [.. epochs.SelectMany(e => e.RowsOf(sink.Output))];
+            commits.Add(CommitAsync(sink, new SinkEpochBatch(_stateName, _partition, epochs[^1].Epoch, sink.Output, _schemas[sink.Output], rows), throughEpoch));
         }
 
-        CommittedThrough = Math.Max(CommittedThrough, throughEpoch);
+        try
+        {
+            await Task.WhenAll(commits);
+        }
+        catch (Exception)
+        {
+            // Logged per sink; its epochs stay staged (a sink's epochs commit in order) for the next hand-over.
+            KeyedStateMetrics.SinkEpochsDeferred.Add(1);
+        }
+
+        // Epochs every sink has are done with.
+        var everyone = _tallies.Values.Min(t => t.Committed);
+        var done = staged.Where(e => e.Epoch <= everyone).ToList();
+        if (done.Count == 0)
+        {
+            return;
+        }
+
+        CrashPoints.Reach(CrashPoints.SinkAfterCommit);
+        if (store() is not { } stillOpen)
+        {
+            return;
+        }
+
+        foreach (var epoch in done)
+        {
+            StagedRows.Delete(stillOpen, epoch);
+        }
     }
 
     /// <summary>What each sink committed since the previous call; <paramref name="latestEpoch"/> is the partition's newest barrier.</summary>
@@ -116,7 +149,7 @@ internal sealed partial class PartitionOutputs
         {
             var tally = _tallies[sink.Name];
             progress.Add(new SinkProgress(
-                sink.Name, sink.Description, tally.Rows, tally.LongestCommitMs, tally.LastVersion, Math.Max(0, latestEpoch - CommittedThrough), tally.LastCommitAt));
+                sink.Name, sink.Description, tally.Rows, tally.LongestCommitMs, tally.LastVersion, Math.Max(0, latestEpoch - tally.Committed), tally.LastCommitAt));
             tally.Rows = 0;
             tally.LongestCommitMs = 0;
         }
@@ -124,7 +157,7 @@ internal sealed partial class PartitionOutputs
         return progress;
     }
 
-    private async Task CommitAsync(IRowSink sink, SinkEpochBatch batch)
+    private async Task CommitAsync(IRowSink sink, SinkEpochBatch batch, long throughEpoch)
     {
         var started = Stopwatch.GetTimestamp();
         SinkCommitResult result;
@@ -145,6 +178,9 @@ internal sealed partial class PartitionOutputs
             tally.Rows += result.RowsWritten;
         }
 
+        // The epochs after the batch's had none of its rows (or they would be in it).
+        tally.Committed = Math.Max(tally.Committed, throughEpoch);
+
         tally.LongestCommitMs = Math.Max(tally.LongestCommitMs, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         tally.LastVersion = result.Version ?? tally.LastVersion;
         tally.LastCommitAt = DateTimeOffset.UtcNow;
@@ -152,6 +188,12 @@ internal sealed partial class PartitionOutputs
 
     private sealed class SinkTally
     {
+        /// <summary>Every epoch of the partition up to this one is committed by the sink.</summary>
+        public long Committed { get; set; }
+
+        /// <summary>When the last commit was started (Stopwatch ticks; 0: none in this activation).</summary>
+        public long LastAttempt { get; set; }
+
         public long Rows { get; set; }
 
         public long LongestCommitMs { get; set; }

@@ -62,6 +62,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     private PartitionOutputs? _outputs;
     private Task _shipping = Task.CompletedTask;
     private int _nextRowNumber;
+    private long _durableEpoch;
     private string? _applyingKey;
     private bool _replaying;
     private PartitionStore? _store;
@@ -147,9 +148,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         {
             _outputs = new PartitionOutputs(sinks, EmittedSchema, ChangelogSchema.Value, StateName, Partition, _logger);
 
-            // Rows of durable epochs a crash or a move left staged: the sinks skip what they committed already.
-            ShipStagedRows(_ledger.Epoch);
-            var committed = await _outputs.CommittedEpochAsync(cancellationToken);
+            var committed = await _outputs.InitializeAsync(cancellationToken);
             if (committed > _ledger.Epoch)
             {
                 // Restored behind what the sinks hold (the newest snapshot was lost or corrupt): the replayed events'
@@ -158,6 +157,19 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
                 LogRestoredBehindSinks(_logger, StateName, Partition, _ledger.Epoch, committed);
                 _ledger.SkipEpochsTo(committed);
                 _nextRowNumber = StagedRows.NextEmittedNumber(Store, _ledger.Epoch + 1);
+            }
+
+            // Rows of durable epochs a crash or a move left staged: each sink gets the epochs after its own.
+            _durableEpoch = _ledger.Epoch;
+            ShipStagedRows(_durableEpoch);
+            if (_outputs.ShortestCommitInterval is { } interval && interval > TimeSpan.Zero)
+            {
+                // Sinks that wait between commits get their rows even when no barrier comes (the stream went quiet).
+                this.RegisterGrainTimer(() =>
+                {
+                    ShipStagedRows(_durableEpoch);
+                    return Task.CompletedTask;
+                }, interval, interval);
             }
         }
 
@@ -356,6 +368,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             return new PartitionDurableResult(bytes, null);
         }
 
+        _durableEpoch = Math.Max(_durableEpoch, epoch);
         ShipStagedRows(epoch);
         await _shipping;
         return new PartitionDurableResult(bytes, outputs.TakeProgress(_ledger.Epoch));

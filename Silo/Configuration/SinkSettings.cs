@@ -52,7 +52,7 @@ public sealed class SinkSettings
     /// <summary>Every problem of this sink's options, each naming its key.</summary>
     public IEnumerable<string> Validate() => Options switch
     {
-        DeltaSinkOptions delta => DeltaSinkOptionsValidator.Problems(delta),
+        DeltaSinkOptions delta => DeltaSinkOptionsValidator.Problems(delta).Select(e => $"Sinks:{Name}:{e}"),
         DynamoDBSinkOptions dynamo => DynamoDBSinkOptionsValidator.Problems(dynamo),
         KinesisSinkOptions kinesis => KinesisSinkOptionsValidator.Problems(kinesis),
         _ => [],

@@ -96,6 +96,8 @@ public sealed partial class DynamoDBSink : IRowSink, IDisposable
 
     public string Description => $"DynamoDBSink[{_options.Table}]";
 
+    public TimeSpan CommitInterval => _options.CommitInterval;
+
     /// <summary>
     /// Checks the table (and creates it with <see cref="DynamoDBSinkOptions.CreateTableIfMissing"/>) once; the first
     /// commit does it when nobody called this before. A failure is not kept: the next call tries again.

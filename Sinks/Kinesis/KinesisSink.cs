@@ -78,6 +78,8 @@ public sealed partial class KinesisSink : IRowSink, IDisposable
 
     public string Description => $"KinesisSink[{_options.StreamName}]";
 
+    public TimeSpan CommitInterval => _options.CommitInterval;
+
     /// <summary>
     /// The newest epoch of <paramref name="partition"/> this process sent (what <see cref="KinesisSinkOptions.SkipEpochsSentInProcess"/>
     /// would skip): a partition restored behind it numbers its next epochs above it, so none of their rows is skipped.

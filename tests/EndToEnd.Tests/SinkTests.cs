@@ -158,6 +158,47 @@ public sealed class SinkTests(LocalCluster cluster) : IClassFixture<LocalCluster
         }
     }
 
+    [Fact]
+    public async Task A_sink_with_a_commit_interval_gathers_epochs_and_still_commits_when_the_stream_goes_quiet()
+    {
+        using var data = new TempDirectory();
+        var stream = await cluster.CreateStreamAsync(shards: 2);
+        var table = "gathered-" + Guid.NewGuid().ToString("N")[..8];
+        var truth = await cluster.ProduceAsync(stream, records: 1_000, keys: 80);
+        var settings = cluster.SiloSettings("app-" + stream, stream, data.Path,
+            ("Kinesis:MaxRecordsPerFetch", "50"),
+            ("Sinks:users:Type", "DynamoDB"),
+            ("Sinks:users:StateName", "user-activity"),
+            ("Sinks:users:Table", table),
+            ("Sinks:users:CreateTableIfMissing", "true"),
+            ("Sinks:users:CommitInterval", "00:00:03"));
+
+        await using var silo = await LocalCluster.StartSiloAsync(settings);
+        await LocalCluster.WaitForCaughtUpAsync(silo, 1_000);
+
+        // No barrier comes once the stream is read: the partitions' timers hand the last epochs over.
+        using var dynamo = new AmazonDynamoDBClient(new BasicAWSCredentials("local", "local"), new AmazonDynamoDBConfig { ServiceURL = cluster.Emulators.DynamoDB.ToString(), AuthenticationRegion = "us-east-1" });
+        var mismatches = await EventuallyAsync(async () =>
+        {
+            var wrong = new List<string>();
+            foreach (var (user, expected) in truth.Users)
+            {
+                var item = (await dynamo.GetItemAsync(new GetItemRequest { TableName = table, Key = new() { ["key"] = new AttributeValue { S = user } }, ConsistentRead = true })).Item;
+                if (item?.GetValueOrDefault("eventCount")?.N != expected.EventCount.ToString(CultureInfo.InvariantCulture))
+                {
+                    wrong.Add($"{user}: {item?.GetValueOrDefault("eventCount")?.N ?? "no item"} events, expected {expected.EventCount}");
+                }
+            }
+
+            return wrong;
+        });
+        Assert.True(mismatches.Count == 0, $"{mismatches.Count} items differ, e.g. {string.Join("; ", mismatches.Take(3))}");
+
+        // Barriers every 0.5 s, commits at most every 3 s: some records show the sink epochs behind.
+        var blocks = silo.Source.Monitor.Recent.ToList().SelectMany(p => p.Sinks ?? []).Where(s => s.Name == "users").ToList();
+        Assert.Contains(blocks, b => b.EpochsBehind > 0);
+    }
+
     /// <summary>Sinks commit after their epoch's barrier: retries the check for a while.</summary>
     private static async Task<List<string>> EventuallyAsync(Func<Task<List<string>>> check)
     {

@@ -83,31 +83,34 @@ public static class Invariants
                 sim.Fail("poison event lost", $"{poison} was never dead-lettered");
             }
 
-            if (sim.Sink.Rows.ContainsKey(poison.Id))
+            if (sim.Sinks.Any(s => s.Rows.ContainsKey(poison.Id)))
             {
                 sim.Fail("sink row of a dead letter", $"{poison} was dead-lettered, yet its row was committed");
             }
         }
 
-        // Every event's row is in the sink exactly once; more than once only where a restore fell behind the sink's
+        // Every event's row is in each sink exactly once; more than once only where a restore fell behind the sinks'
         // epoch (a lost or corrupt snapshot: the rows of the events it replays were committed already).
         foreach (var record in sim.Stream.AllRecords.Where(r => !r.Poison))
         {
             var partition = sim.Partitions[sim.Stream.PartitionOf(record.Key)];
-            var times = sim.Sink.Rows.GetValueOrDefault(record.Id);
-            if (times == 0)
+            for (var sink = 0; sink < sim.Sinks.Count; sink++)
             {
-                sim.Fail("sink row lost", $"the row of {record} (partition {partition.Index}) was never committed");
-            }
-
-            if (times > 1)
-            {
-                if (!partition.FellBehindSink)
+                var times = sim.Sinks[sink].Rows.GetValueOrDefault(record.Id);
+                if (times == 0)
                 {
-                    sim.Fail("sink row duplicated", $"the row of {record} (partition {partition.Index}) was committed {times} times");
+                    sim.Fail("sink row lost", $"the row of {record} (partition {partition.Index}) was never committed to sink {sink}");
                 }
 
-                sim.Count("sink row repeated after a fallback");
+                if (times > 1)
+                {
+                    if (!partition.FellBehindSink)
+                    {
+                        sim.Fail("sink row duplicated", $"the row of {record} (partition {partition.Index}) was committed {times} times to sink {sink}");
+                    }
+
+                    sim.Count("sink row repeated after a fallback");
+                }
             }
         }
     }

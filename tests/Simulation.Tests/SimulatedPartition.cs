@@ -28,6 +28,9 @@ public sealed class SimulatedPartition
     private ImmutableDictionary<string, ShardTally> _tallies = null!;
     private ImmutableList<StagedRow> _outbox = [];
 
+    // Per sink, the epochs up to which it has this partition's rows (learnt at activation, then from its commits).
+    private long[] _committed = [];
+
     public SimulatedPartition(Simulation sim, int index, int writeEvery, SnapshotStore? snapshots)
     {
         _sim = sim;
@@ -89,14 +92,15 @@ public sealed class SimulatedPartition
 
         _ledger = new PartitionLedger(image.Coverage, image.Epoch);
 
-        // The sink may hold epochs this image never saw (it fell back behind them): new rows must not reuse their numbers.
-        if (_sim.Sink.CommittedEpoch(Index) > image.Epoch)
+        // The sinks may hold epochs this image never saw (it fell back behind them): new rows must not reuse their numbers.
+        _committed = [.. _sim.Sinks.Select(s => s.CommittedEpoch(Index))];
+        if (_committed.Max() > image.Epoch)
         {
             FellBehindSink = true;
             _sim.Count("restored behind the sink");
             if (!_sim.Options.NoSinkEpochBump)
             {
-                _ledger.SkipEpochsTo(_sim.Sink.CommittedEpoch(Index));
+                _ledger.SkipEpochsTo(_committed.Max());
             }
         }
 
@@ -196,25 +200,40 @@ public sealed class SimulatedPartition
     }
 
     /// <summary>
-    /// Hands the rows of durable epochs (at or below the ledger's) to the sink, oldest epoch first, deleting each
-    /// epoch's rows from the local store once committed. <paramref name="crashBeforeDelete"/>: the silo dies right
-    /// after the sink's commit of the first epoch, before the delete.
+    /// Hands the rows of durable epochs (at or below the ledger's) to each sink that is <paramref name="due"/>: the
+    /// epochs after the last one it committed, as one commit of the newest epoch's number (PartitionOutputs.ShipAsync);
+    /// then deletes from the local store the epochs every sink has. <paramref name="crashBeforeDelete"/>: the silo dies
+    /// right after the commits, before the delete.
     /// </summary>
     /// <returns>False when it stopped for the crash.</returns>
-    public bool Ship(bool crashBeforeDelete)
+    public bool Ship(Func<int, bool> due, bool crashBeforeDelete)
     {
-        foreach (var epoch in _outbox.Where(r => r.Epoch <= _ledger.Epoch).GroupBy(r => r.Epoch).OrderBy(g => g.Key).ToList())
+        var durable = _ledger.Epoch;
+        for (var sink = 0; sink < _sim.Sinks.Count; sink++)
         {
-            _sim.Count(_sim.Sink.Commit(Index, epoch.Key, epoch.Select(r => r.RecordId)) ? "sink commit" : "sink epoch skipped");
-            if (crashBeforeDelete)
+            if (!due(sink))
             {
-                return false;
+                continue;
             }
 
-            _outbox = _outbox.RemoveAll(r => r.Epoch == epoch.Key);
-            Written = Written with { Outbox = Written.Outbox.RemoveAll(r => r.Epoch == epoch.Key) };
+            var after = _sim.Options.NoPerSinkEpochs ? 0 : _committed[sink];
+            var rows = _outbox.Where(r => r.Epoch > after && r.Epoch <= durable).ToList();
+            if (rows.Count > 0)
+            {
+                _sim.Count(_sim.Sinks[sink].Commit(Index, rows.Max(r => r.Epoch), rows.Select(r => r.RecordId)) ? "sink commit" : "sink epoch skipped");
+            }
+
+            _committed[sink] = Math.Max(_committed[sink], durable);
         }
 
+        if (crashBeforeDelete)
+        {
+            return false;
+        }
+
+        var everyone = _committed.Min();
+        _outbox = _outbox.RemoveAll(r => r.Epoch <= everyone);
+        Written = Written with { Outbox = Written.Outbox.RemoveAll(r => r.Epoch <= everyone) };
         return true;
     }
 

@@ -48,8 +48,11 @@ public sealed class Simulation
     public List<SimulatedPartition> Partitions { get; }
     public SimulatedCheckpointer Checkpointer { get; }
 
-    /// <summary>The transactional sink every partition's emitted rows go to.</summary>
-    public SimulatedSink Sink { get; } = new();
+    /// <summary>
+    /// Two transactional sinks every partition's emitted rows go to, each committing when it is due (a commit
+    /// interval): one may be epochs behind the other, so staged rows outlive the first one's commit.
+    /// </summary>
+    public IReadOnlyList<SimulatedSink> Sinks { get; } = [new(), new()];
     public Dictionary<string, Lease> Leases { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Every receiver whose cache may still deliver: the lease holders and those that lost their lease.</summary>
@@ -365,7 +368,7 @@ public sealed class Simulation
     {
         var partition = Partitions[_random.Next(Partitions.Count)];
         var crash = _faults && _random.Next(4) == 0;
-        if (!partition.Ship(crash))
+        if (!partition.Ship(_ => _random.Next(3) != 0, crash))
         {
             partition.Kill(leaveZombie: false);
             Note($"p{partition.Index} killed after a sink commit");
@@ -429,7 +432,7 @@ public sealed class Simulation
                 foreach (var partition in Partitions)
                 {
                     partition.Barrier([]);
-                    partition.Ship(crashBeforeDelete: false);
+                    partition.Ship(_ => true, crashBeforeDelete: false);
                 }
 
                 return;

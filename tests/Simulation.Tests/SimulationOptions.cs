@@ -40,6 +40,12 @@ public sealed record SimulationOptions
     /// </summary>
     public bool NoSinkEpochBump { get; init; }
 
+    /// <summary>
+    /// Sinks: every sink is handed all the staged epochs, not only those after the last one it committed (rows stay
+    /// staged while a slower sink has not committed them, and a faster one commits them again under a newer epoch).
+    /// </summary>
+    public bool NoPerSinkEpochs { get; init; }
+
     public string Describe()
     {
         var off = new List<string>();
@@ -51,6 +57,7 @@ public sealed record SimulationOptions
         if (!Resharding) off.Add("no resharding");
         if (NoEndedShardReplay) off.Add(nameof(NoEndedShardReplay));
         if (NoSinkEpochBump) off.Add(nameof(NoSinkEpochBump));
+        if (NoPerSinkEpochs) off.Add(nameof(NoPerSinkEpochs));
         return off.Count == 0 ? "all rules on" : string.Join(",", off);
     }
 }

@@ -57,6 +57,11 @@ public sealed class SimulationTests(ITestOutputHelper output)
     public void Finds_sink_rows_lost_when_epochs_are_reused_after_a_fallback() =>
         FindsHole(new SimulationOptions { NoSinkEpochBump = true }, nameof(Finds_sink_rows_lost_when_epochs_are_reused_after_a_fallback));
 
+    /// <summary>Sinks at their own commit intervals: each must be handed only the epochs after its own last one.</summary>
+    [Fact]
+    public void Finds_sink_rows_doubled_when_every_sink_gets_every_staged_epoch() =>
+        FindsHole(new SimulationOptions { NoPerSinkEpochs = true }, nameof(Finds_sink_rows_doubled_when_every_sink_gets_every_staged_epoch));
+
     private void FindsHole(SimulationOptions options, string test)
     {
         var result = Run(options, Seeds(HoleSearchSeeds), stopAtFirst: true, test);

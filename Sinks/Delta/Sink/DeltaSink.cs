@@ -52,6 +52,8 @@ public sealed partial class DeltaSink : IRowSink
 
     public string Description => $"DeltaSink[{_runtime.Storage.Uri}]";
 
+    public TimeSpan CommitInterval => _runtime.Options.CommitInterval;
+
     /// <summary>The txn appId of <paramref name="partition"/>'s epochs.</summary>
     public string AppId(int partition) => $"{_runtime.Options.Application}/{Name}/{StateName}/{partition}";
 

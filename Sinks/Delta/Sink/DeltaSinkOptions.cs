@@ -75,4 +75,7 @@ public sealed class DeltaSinkOptions
 
     /// <summary>Time allowed for one S3 request.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>At most one commit per partition this often; zero (the default) commits at every checkpoint barrier (<see cref="IRowSink.CommitInterval"/>).</summary>
+    public TimeSpan CommitInterval { get; set; }
 }

@@ -148,5 +148,10 @@ public sealed class DeltaSinkOptionsValidator(DeltaSinkOptions options) : IConfi
         {
             yield return $"{nameof(options.RequestTimeout)} must be positive and finite (got {options.RequestTimeout}).";
         }
+
+        if (options.CommitInterval < TimeSpan.Zero || options.CommitInterval == Timeout.InfiniteTimeSpan)
+        {
+            yield return $"{nameof(options.CommitInterval)} must be zero (every barrier) or positive and finite (got {options.CommitInterval}).";
+        }
     }
 }
