@@ -117,12 +117,7 @@ public sealed partial class DynamoDBSink : IRowSink, IDisposable
 
     public async Task<SinkCommitResult> CommitAsync(SinkEpochBatch batch, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(batch);
-        if (batch.StateName != _options.StateName || batch.Output != _options.Output)
-        {
-            throw new ArgumentException(
-                $"Sink '{Name}' takes the {_options.Output} rows of '{_options.StateName}', not the {batch.Output} rows of '{batch.StateName}'.", nameof(batch));
-        }
+        batch.ThrowIfNotFor(this);
 
         var started = Stopwatch.GetTimestamp();
         await EnsureTableAsync(cancellationToken);

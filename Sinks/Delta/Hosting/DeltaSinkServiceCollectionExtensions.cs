@@ -36,9 +36,7 @@ public static class DeltaSinkServiceCollectionExtensions
         services.AddTransient<IConfigurationValidator>(sp => new DeltaSinkOptionsValidator(sp.GetRequiredService<IOptionsMonitor<DeltaSinkOptions>>().Get(name)));
         services.AddKeyedSingleton(name, (sp, _) => new DeltaSinkRuntime(
             sp.GetRequiredService<IOptionsMonitor<DeltaSinkOptions>>().Get(name), sp.GetRequiredService<ILoggerFactory>(), sp.GetService<TimeProvider>()));
-        services.AddKeyedSingleton<IRowSink>(name, (sp, _) => new DeltaSink(
+        return services.AddRowSink(name, sp => new DeltaSink(
             sp.GetRequiredKeyedService<DeltaSinkRuntime>(name), sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<ILogger<DeltaSink>>()));
-        services.AddSingleton(sp => sp.GetRequiredKeyedService<IRowSink>(name));
-        return services;
     }
 }

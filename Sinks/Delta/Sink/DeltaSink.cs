@@ -67,11 +67,7 @@ public sealed partial class DeltaSink : IRowSink
 
     public async Task<SinkCommitResult> CommitAsync(SinkEpochBatch batch, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(batch);
-        if (batch.StateName != StateName || batch.Output != Output)
-        {
-            throw new ArgumentException($"Delta sink '{Name}' takes {Output} rows of '{StateName}', not {batch.Output} rows of '{batch.StateName}'.", nameof(batch));
-        }
+        batch.ThrowIfNotFor(this);
 
         var started = Stopwatch.GetTimestamp();
         var definition = _definitions.GetValue(batch.Schema, schema => DeltaTableDefinition.For(
