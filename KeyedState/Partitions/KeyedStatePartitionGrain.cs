@@ -578,7 +578,6 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
                 StageDeadLetter(keyed, $"{StateName} of key '{keyed.Key}' threw {exception.GetType().Name}: {exception.Message}");
                 RestoreKey(keyed.Key, events, i, failed, admission.SkipUpTo);
             }
-
             finally
             {
                 _applyingKey = null;
