@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using KinesisGrains.Abstractions.Sinks;
@@ -13,14 +14,18 @@ namespace KinesisGrains.KeyedState.Outputs;
 internal static class StagedRows
 {
     /// <summary>Adds an emitted row: its value is the state key's length (4 bytes, big-endian), the key in UTF-8, then the row's JSON.</summary>
-    public static void PutEmitted(IKeyValueBatch batch, long epoch, int number, string key, ReadOnlySpan<byte> json)
+    /// <param name="scratch">Reused for the value (the batch copies it): no array per row.</param>
+    public static void PutEmitted(IKeyValueBatch batch, long epoch, int number, string key, ReadOnlySpan<byte> json, ArrayBufferWriter<byte> scratch)
     {
         var keyLength = Encoding.UTF8.GetByteCount(key);
-        var value = new byte[sizeof(int) + keyLength + json.Length];
+        scratch.ResetWrittenCount();
+        var value = scratch.GetSpan(sizeof(int) + keyLength + json.Length);
         BinaryPrimitives.WriteInt32BigEndian(value, keyLength);
-        Encoding.UTF8.GetBytes(key, value.AsSpan(sizeof(int)));
-        json.CopyTo(value.AsSpan(sizeof(int) + keyLength));
-        batch.Put(StateKeys.EmittedRow(epoch, number), value);
+        Encoding.UTF8.GetBytes(key, value[sizeof(int)..]);
+        json.CopyTo(value[(sizeof(int) + keyLength)..]);
+        Span<byte> storeKey = stackalloc byte[StateKeys.EmittedRowKeyLength];
+        StateKeys.WriteEmittedRow(epoch, number, storeKey);
+        batch.Put(storeKey, value[..(sizeof(int) + keyLength + json.Length)]);
     }
 
     /// <summary>Adds (or, within an epoch, replaces) a key's changelog row.</summary>

@@ -54,9 +54,12 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     private readonly ArrayBufferWriter<byte> _buffer = new(256);
     private readonly Utf8JsonWriter _writer = new(Stream.Null);
 
-    // Rows for the sinks: emitted by the batch being applied, then applied but not written, like the states.
-    private readonly List<(string Key, byte[] Json)> _batchRows = [];
-    private readonly List<(string Key, byte[] Json)> _unwrittenRows = [];
+    // Rows for the sinks: emitted by the batch being applied, then applied but not written, like the states. Their
+    // JSON lives in one buffer until the write (no array per row); the lists hold where.
+    private readonly List<(string Key, int Start, int Length)> _batchRows = [];
+    private readonly List<(string Key, int Start, int Length)> _unwrittenRows = [];
+    private readonly ArrayBufferWriter<byte> _emittedJson = new(4096);
+    private readonly Utf8JsonWriter _emittedWriter = new(Stream.Null);
     private readonly ArrayBufferWriter<byte> _rowBuffer = new(256);
     private readonly Utf8JsonWriter _rowWriter = new(Stream.Null);
     private PartitionOutputs? _outputs;
@@ -116,7 +119,11 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             return;
         }
 
-        _batchRows.Add((_applyingKey, StateSerializer.Serialize(row)));
+        var start = _emittedJson.WrittenCount;
+        _emittedWriter.Reset(_emittedJson);
+        StateSerializer.Serialize(_emittedWriter, row);
+        _emittedWriter.Flush();
+        _batchRows.Add((_applyingKey, start, _emittedJson.WrittenCount - start));
     }
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -627,6 +634,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         _unwrittenDeadLetters.Clear();
         _batchRows.Clear();
         _unwrittenRows.Clear();
+        _emittedJson.ResetWrittenCount();
         _ledger = PartitionLedgerStore.Load(Store);
     }
 
@@ -749,13 +757,14 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         }
 
         // The rows go with the states and marks of the events that emitted them (staged for the next barrier's epoch).
-        foreach (var (key, json) in _unwrittenRows)
+        foreach (var (key, start, length) in _unwrittenRows)
         {
-            StagedRows.PutEmitted(batch, _ledger.Epoch + 1, _nextRowNumber++, key, json);
+            StagedRows.PutEmitted(batch, _ledger.Epoch + 1, _nextRowNumber++, key, _emittedJson.WrittenSpan.Slice(start, length), _rowBuffer);
         }
 
         KeyedStateMetrics.RowsStaged.Add(_unwrittenRows.Count);
         _unwrittenRows.Clear();
+        _emittedJson.ResetWrittenCount();
 
         StagedDeadLetters.Put(batch, _unwrittenDeadLetters);
         _unwrittenDeadLetters.Clear();

@@ -54,14 +54,15 @@ internal static class StateKeys
     /// <summary>The [lower, upper) range of staged dead letters.</summary>
     public static (byte[] Lower, byte[] Upper) DeadLetterRange => ([DeadLetterKind], [DeadLetterKind + 1]);
 
-    /// <summary>The store key of the <paramref name="number"/>-th row emitted in <paramref name="epoch"/>.</summary>
-    public static byte[] EmittedRow(long epoch, int number)
+    /// <summary>The length of an emitted row's store key.</summary>
+    public const int EmittedRowKeyLength = 1 + sizeof(long) + sizeof(int);
+
+    /// <summary>Writes the store key of the <paramref name="number"/>-th row emitted in <paramref name="epoch"/>.</summary>
+    public static void WriteEmittedRow(long epoch, int number, Span<byte> destination)
     {
-        var key = new byte[1 + sizeof(long) + sizeof(int)];
-        key[0] = EmittedRowKind;
-        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(key.AsSpan(1), epoch);
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(key.AsSpan(1 + sizeof(long)), number);
-        return key;
+        destination[0] = EmittedRowKind;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(destination[1..], epoch);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(destination[(1 + sizeof(long))..], number);
     }
 
     /// <summary>The store key of <paramref name="key"/>'s changelog row in <paramref name="epoch"/>.</summary>

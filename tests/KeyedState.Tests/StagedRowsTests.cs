@@ -15,11 +15,12 @@ public sealed class StagedRowsTests
     {
         using var db = new TestDb();
         using var store = new RocksDbKeyValueStore(db.Db, ownsDatabase: false);
+        var scratch = new ArrayBufferWriter<byte>();
         using (var batch = store.CreateBatch())
         {
-            StagedRows.PutEmitted(batch, 2, 0, "u1", "{\"n\":1}"u8);
-            StagedRows.PutEmitted(batch, 1, 0, "u2", "{\"n\":2}"u8);
-            StagedRows.PutEmitted(batch, 1, 1, "u1", "{\"n\":3}"u8);
+            StagedRows.PutEmitted(batch, 2, 0, "u1", "{\"n\":1}"u8, scratch);
+            StagedRows.PutEmitted(batch, 1, 0, "u2", "{\"n\":2}"u8, scratch);
+            StagedRows.PutEmitted(batch, 1, 1, "u1", "{\"n\":3}"u8, scratch);
             StagedRows.PutChangelog(batch, 1, "u1", "{\"key\":\"u1\",\"v\":1}"u8);
             StagedRows.PutChangelog(batch, 3, "u9", "{\"key\":\"u9\"}"u8);
             store.Write(batch);
