@@ -139,6 +139,7 @@ internal static class DeltaSinkBenchmark
                     }
                 }
 
+                var timedCheckpoints = Interlocked.Read(ref checkpoints);
                 var closing = Stopwatch.GetTimestamp();
                 await yardstick.DisposeAsync();
                 var closeSeconds = Stopwatch.GetElapsedTime(closing).TotalSeconds;
@@ -152,7 +153,7 @@ internal static class DeltaSinkBenchmark
                 var parquetTotal = parquet.Sum() + closeSeconds;
                 var oursRate = totalRows / oursTotal;
                 var parquetRate = totalRows / parquetTotal;
-                Console.WriteLine($"ours: {oursRate:N0} rows/s ({oursTotal:F2} s, {oursCpu:F2} CPU s in this process, GC pauses {oursGc:F2} s, s3rver and dynalite {oursEmulatorCpu:F2} CPU s, {Interlocked.Read(ref checkpoints)} checkpoints; {table.Files.Count:N0} files, {dataBytes:N0} B; versions {firstVersion}..{lastVersion})");
+                Console.WriteLine($"ours: {oursRate:N0} rows/s ({oursTotal:F2} s, {oursCpu:F2} CPU s in this process, GC pauses {oursGc:F2} s, s3rver and dynalite {oursEmulatorCpu:F2} CPU s, {timedCheckpoints} checkpoints; {table.Files.Count:N0} files, {dataBytes:N0} B; versions {firstVersion}..{lastVersion})");
                 Console.WriteLine($"Parquet.Net: {parquetRate:N0} rows/s ({parquetTotal:F2} s, {parquetCpu:F2} CPU s; {fileBytes:N0} B)");
                 Console.WriteLine($"barrier: median {Percentile(ours, 50) * 1000:F0} ms, p99 {Percentile(ours, 99) * 1000:F0} ms; PutObject of the barrier's bytes: median {Percentile(puts, 50) * 1000:F0} ms, p99 {Percentile(puts, 99) * 1000:F0} ms");
 
@@ -164,14 +165,14 @@ internal static class DeltaSinkBenchmark
                 var resultRows = new List<ResultRow>
                 {
                     new(
-                        $"rows/s into the Delta sink end to end, {shape} of a row of 3 strings, 3 longs, a timestamp and a 3-entry map " +
+                        $"rows/s into the Delta sink end to end, {shape} (3 strings, 3 longs, a timestamp and a 3-entry map) " +
                         "(ours: DeltaSink.CommitAsync of a barrier's partitions at once, each from a thread-pool turn of its own as partition grains call it, from the rows' JSON as partitions stage them: " +
                         "decode, Parquet (Snappy), one file per partition-epoch uploaded to s3rver, group commit through the committer grain with the DynamoDB log store on dynalite, a checkpoint every 10 versions; " +
                         "counted: the sum of the barriers' times, each from its first CommitAsync to its last commit returned, s3rver's and dynalite's work included; " +
                         "not counted: making the rows and their JSON, staging in RocksDB, a full GC before each timed step) " +
                         "(vs Parquet.Net 6.1.0's plain ParquetWriter writing the same rows from typed objects, same Parquet schema, Snappy, to one local file, a row group per partition-epoch, " +
                         "footer included; interleaved barrier by barrier in the same run, goal ≥ 0.8×)",
-                        $"{oursRate:N0} rows/s ({oursTotal:F2} s; {oursCpu:F1} CPU s in the silo's process, GC pauses {oursGc:F1} s; s3rver and dynalite {oursEmulatorCpu:F1} CPU s; {table.Files.Count:N0} files, {dataBytes / 1048576.0:F1} MiB; {versions} versions and {Interlocked.Read(ref checkpoints)} checkpoints for {epochs} barriers)",
+                        $"{oursRate:N0} rows/s ({oursTotal:F2} s; {oursCpu:F1} CPU s in the silo's process, GC pauses {oursGc:F1} s; s3rver and dynalite {oursEmulatorCpu:F1} CPU s; {table.Files.Count:N0} files, {dataBytes / 1048576.0:F1} MiB; {versions} versions and {timedCheckpoints} checkpoints for {epochs} barriers)",
                         $"{parquetRate:N0} rows/s ({parquetTotal:F2} s; {parquetCpu:F1} CPU s; {fileBytes / 1048576.0:F1} MiB)",
                         $"{oursRate / parquetRate:0.00}",
                         on),
