@@ -22,6 +22,27 @@ internal sealed class LocalEmulators : IDisposable
 
     public Uri S3 => new(_endpoints["S3_ENDPOINT"]);
 
+    /// <summary>CPU seconds the emulators' node processes have used so far (user + system, from /proc; 0 where it is not Linux).</summary>
+    public double CpuSeconds()
+    {
+        var total = 0.0;
+        foreach (var pidFile in Directory.GetFiles(_state, "*.pid"))
+        {
+            var stat = $"/proc/{File.ReadAllText(pidFile).Trim()}/stat";
+            if (!File.Exists(stat))
+            {
+                continue;
+            }
+
+            // After "pid (comm) ": state is field 3, utime and stime fields 14 and 15, in clock ticks (USER_HZ, 100 on Linux).
+            var text = File.ReadAllText(stat);
+            var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+            total += (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) / 100.0;
+        }
+
+        return total;
+    }
+
     /// <param name="emulators">Names as emulators.sh knows them: kinesalite, dynalite, s3rver.</param>
     public static LocalEmulators Start(params string[] emulators)
     {

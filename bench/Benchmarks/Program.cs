@@ -32,6 +32,11 @@ if (args.Length > 0 && args[0] == "snapshot-queries")
     return await KinesisGrains.Benchmarks.SnapshotQueries.SnapshotQueryLatencyBenchmark.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "delta-sink")
+{
+    return await KinesisGrains.Benchmarks.Delta.DeltaSinkBenchmark.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "snapshots")
 {
     return await SnapshotBenchmark.RunAsync(args[1..]);

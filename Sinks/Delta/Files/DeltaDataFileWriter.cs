@@ -16,6 +16,7 @@ public sealed class DeltaDataFileWriter
     private readonly SinkRowDecoder _decoder;
     private readonly int[] _dataIndexes;
     private readonly int[] _partitionSources;
+    private readonly bool _rowsAreData;
 
     public DeltaDataFileWriter(DeltaTableSchema schema, DeltaTableStorage storage, TimeProvider? time = null)
     {
@@ -32,6 +33,9 @@ public sealed class DeltaDataFileWriter
         var index = _rowColumns.Select((c, i) => (c.Name, i)).ToDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
         _dataIndexes = [.. schema.DataColumns.Select(c => index[c.Name])];
         _partitionSources = [.. schema.Partitions.Select(p => index[p.SourceColumn])];
+
+        // Without partition columns a decoded row is already a data row: no copy per row.
+        _rowsAreData = _dataIndexes.Length == _rowColumns.Count && _dataIndexes.Select((d, i) => d == i).All(same => same);
     }
 
     /// <summary>Writes <paramref name="rows"/> (JSON of the schema's row columns), one file per partition value, in the rows' order within each.</summary>
@@ -71,7 +75,7 @@ public sealed class DeltaDataFileWriter
                 groups[key] = group = (partition, []);
             }
 
-            group.Rows.Add([.. _dataIndexes.Select(i => values[i])]);
+            group.Rows.Add(_rowsAreData ? values : [.. _dataIndexes.Select(i => values[i])]);
         }
 
         var adds = new List<DeltaAddFile>(groups.Count);

@@ -23,13 +23,19 @@ public static class DeltaFileStats
         {
             json.WriteStartObject();
             json.WriteNumber("numRecords", rows.Count);
-            var bounds = columns.Select((c, i) => Bounds(c, rows.Select(r => r[i]))).ToList();
+            var bounds = new List<(object Min, object Max)?>(columns.Count);
+            var nulls = new int[columns.Count];
+            for (var i = 0; i < columns.Count; i++)
+            {
+                bounds.Add(Bounds(columns[i], rows, i, out nulls[i]));
+            }
+
             WriteBounds(json, "minValues", columns, bounds, min: true);
             WriteBounds(json, "maxValues", columns, bounds, min: false);
             json.WriteStartObject("nullCount");
             for (var i = 0; i < columns.Count; i++)
             {
-                json.WriteNumber(columns[i].Name, rows.Count(r => r[i] is null));
+                json.WriteNumber(columns[i].Name, nulls[i]);
             }
 
             json.WriteEndObject();
@@ -85,27 +91,85 @@ public static class DeltaFileStats
         json.WriteEndObject();
     }
 
-    private static (object Min, object Max)? Bounds(RowColumn column, IEnumerable<object?> values)
+    /// <summary>Column <paramref name="index"/>'s bounds, in one pass over the rows without boxing or lists.</summary>
+    private static (object Min, object Max)? Bounds(RowColumn column, IReadOnlyList<object?[]> rows, int index, out int nulls)
     {
+        nulls = 0;
         switch (column.Type)
         {
             case RowColumnType.Long or RowColumnType.Timestamp:
-                var longs = values.OfType<long>().ToList();
-                return longs.Count == 0 ? null : (longs.Min(), longs.Max());
+                return Numbers<long>(rows, index, ref nulls);
             case RowColumnType.Integer:
-                var ints = values.OfType<int>().ToList();
-                return ints.Count == 0 ? null : (ints.Min(), ints.Max());
+                return Numbers<int>(rows, index, ref nulls);
             case RowColumnType.Double:
                 // NaN never bounds; infinities are not JSON numbers and are left out when they are the bound.
-                var doubles = values.OfType<double>().Where(d => !double.IsNaN(d)).ToList();
-                return doubles.Count == 0 ? null : (doubles.Min(), doubles.Max());
+                return Numbers<double>(rows, index, ref nulls);
             case RowColumnType.String:
                 // Delta orders strings by UTF-8 bytes, which is code point order (not UTF-16's ordinal order).
-                var strings = values.OfType<string>().ToList();
-                return strings.Count == 0 ? null : (strings.Min(CodePointComparer.Instance)!, strings.Max(CodePointComparer.Instance)!);
+                string? minString = null, maxString = null;
+                foreach (var row in rows)
+                {
+                    if (row[index] is not string text)
+                    {
+                        nulls += row[index] is null ? 1 : 0;
+                        continue;
+                    }
+
+                    if (minString is null || CodePointComparer.Instance.Compare(text, minString) < 0)
+                    {
+                        minString = text;
+                    }
+
+                    if (maxString is null || CodePointComparer.Instance.Compare(text, maxString) > 0)
+                    {
+                        maxString = text;
+                    }
+                }
+
+                return minString is null ? null : (minString, maxString!);
             default:
+                foreach (var row in rows)
+                {
+                    nulls += row[index] is null ? 1 : 0;
+                }
+
                 return null;
         }
+    }
+
+    private static (object Min, object Max)? Numbers<T>(IReadOnlyList<object?[]> rows, int index, ref int nulls)
+        where T : struct, System.Numerics.INumber<T>
+    {
+        var any = false;
+        T min = default, max = default;
+        foreach (var row in rows)
+        {
+            if (row[index] is not T value)
+            {
+                nulls += row[index] is null ? 1 : 0;
+                continue;
+            }
+
+            if (T.IsNaN(value))
+            {
+                continue;
+            }
+
+            if (!any)
+            {
+                (min, max, any) = (value, value, true);
+            }
+            else if (value < min)
+            {
+                min = value;
+            }
+            else if (value > max)
+            {
+                max = value;
+            }
+        }
+
+        return any ? (min, max) : null;
     }
 
     private sealed class CodePointComparer : IComparer<string>
@@ -114,8 +178,29 @@ public static class DeltaFileStats
 
         public int Compare(string? x, string? y)
         {
-            var a = (x ?? "").EnumerateRunes();
-            var b = (y ?? "").EnumerateRunes();
+            // UTF-16 order is code point order up to the first difference unless a surrogate is part of it.
+            x ??= "";
+            y ??= "";
+            var common = x.AsSpan().CommonPrefixLength(y);
+            if (common == x.Length || common == y.Length)
+            {
+                if (common == 0 || !char.IsHighSurrogate(x[common - 1]))
+                {
+                    return x.Length.CompareTo(y.Length);
+                }
+            }
+            else if (!char.IsSurrogate(x[common]) && !char.IsSurrogate(y[common]))
+            {
+                return x[common].CompareTo(y[common]);
+            }
+
+            return CompareRunes(x, y);
+        }
+
+        private static int CompareRunes(string x, string y)
+        {
+            var a = x.EnumerateRunes();
+            var b = y.EnumerateRunes();
             while (true)
             {
                 var hasA = a.MoveNext();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using KinesisGrains.Abstractions.Sinks;
 
@@ -13,11 +14,13 @@ internal sealed class SinkRowDecoder
 {
     private readonly IReadOnlyList<RowColumn> _columns;
     private readonly Dictionary<string, int> _index;
+    private readonly byte[][] _utf8Names;
 
     public SinkRowDecoder(IReadOnlyList<RowColumn> columns)
     {
         _columns = columns;
         _index = columns.Select((c, i) => (c.Name, i)).ToDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
+        _utf8Names = [.. columns.Select(c => Encoding.UTF8.GetBytes(c.Name))];
     }
 
     /// <exception cref="DeltaRowException">Not a JSON object, a value of another type, or null in a non-nullable column.</exception>
@@ -32,16 +35,25 @@ internal sealed class SinkRowDecoder
                 throw Error(row, null, "is not a JSON object");
             }
 
+            var next = 0;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString()!;
-                reader.Read();
-                if (!_index.TryGetValue(name, out var i))
+                // A row's JSON comes from the type its schema was made of, so its properties come in column order:
+                // the next column's name is tried first, without making a string of the property name.
+                int i;
+                if (next < _utf8Names.Length && reader.ValueTextEquals(_utf8Names[next]))
                 {
+                    i = next;
+                }
+                else if (!_index.TryGetValue(reader.GetString()!, out i))
+                {
+                    reader.Read();
                     reader.Skip();
                     continue;
                 }
 
+                next = i + 1;
+                reader.Read();
                 var column = _columns[i];
                 values[i] = column.Type == RowColumnType.Map ? Map(ref reader, row, column) : Scalar(ref reader, row, column.Name, column.Type);
             }
@@ -93,6 +105,12 @@ internal sealed class SinkRowDecoder
         }
 
         var token = reader.TokenType;
+        if (type == RowColumnType.Timestamp && token == JsonTokenType.String && IsIsoWithOffset(ref reader) && reader.TryGetDateTimeOffset(out var iso))
+        {
+            // What the rows' serializer writes (ISO 8601 with an offset): read without a string or culture-aware parsing.
+            return DeltaTimestamps.ToMicros(iso);
+        }
+
         var text = token == JsonTokenType.String ? reader.GetString()! : null;
         object? value = (type, token) switch
         {
@@ -124,6 +142,37 @@ internal sealed class SinkRowDecoder
         }
 
         return value;
+    }
+
+    /// <summary>
+    /// True for <c>yyyy-MM-ddTHH:mm:ss[.f…]</c> with at most 7 fraction digits and <c>Z</c> or <c>±hh:mm</c>, unescaped:
+    /// the reader's ISO parser and <see cref="DateTimeOffset.TryParse(string, IFormatProvider, DateTimeStyles, out DateTimeOffset)"/>
+    /// give the same instant for it. Anything else (no offset: taken as UTC below) goes the general way.
+    /// </summary>
+    private static bool IsIsoWithOffset(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueIsEscaped || reader.HasValueSequence)
+        {
+            return false;
+        }
+
+        var value = reader.ValueSpan;
+        int offset;
+        if (value.Length > 19 && value[^1] == (byte)'Z')
+        {
+            offset = value.Length - 1;
+        }
+        else if (value.Length > 24 && value[^6] is (byte)'+' or (byte)'-' && value[^3] == (byte)':')
+        {
+            offset = value.Length - 6;
+        }
+        else
+        {
+            return false;
+        }
+
+        // 19 = "yyyy-MM-ddTHH:mm:ss"; then nothing, or '.' and 1 to 7 digits.
+        return value[10] == (byte)'T' && (offset == 19 || (value[19] == (byte)'.' && offset - 20 is >= 1 and <= 7));
     }
 
     private static DeltaRowException Error(SinkRow row, string? column, string problem) =>

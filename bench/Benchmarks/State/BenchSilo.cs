@@ -41,9 +41,12 @@ internal sealed class BenchSilo : IAsyncDisposable
 
     public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
 
+    public IServiceProvider Services => _host.Services;
+
     /// <param name="stateDirectory">Where the partitions' RocksDB folders go.</param>
     /// <param name="snapshots">S3 snapshots, as a production silo has them: with them the partitions write with the WAL off.</param>
-    public static async Task<BenchSilo> StartAsync(OrleansRunSettings settings, string stateDirectory, S3SnapshotOptions? snapshots)
+    /// <param name="configure">More of the silo (sinks, grain classes of one benchmark).</param>
+    public static async Task<BenchSilo> StartAsync(OrleansRunSettings settings, string stateDirectory, S3SnapshotOptions? snapshots, Action<ISiloBuilder>? configure = null)
     {
         var feed = new SyntheticFeed(settings.Partitions, settings.Queues);
         var progress = new RunProgress();
@@ -63,6 +66,7 @@ internal sealed class BenchSilo : IAsyncDisposable
             silo.AddKeyedState(keyedState, new PartitionStoreOptions(), stateDirectory, snapshots);
             silo.AddKeyedStatePartition<CounterPartitionGrain>();
             silo.AddKeyedStatePartition<WarmUpCounterPartitionGrain>();
+            configure?.Invoke(silo);
             silo.AddPersistentStreams(
                 StreamProviderName,
                 (services, name) => new SyntheticAdapterFactory(name, feed, settings.CacheSize, services.GetRequiredService<ILoggerFactory>()),

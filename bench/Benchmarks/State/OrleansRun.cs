@@ -15,7 +15,20 @@ internal enum Consumer
 
     /// <summary><see cref="DeliveryProbeGrain"/>: counts what it is handed, nothing more.</summary>
     DeliveryProbes,
+
+    /// <summary><see cref="ChangelogCounterPartitionGrain"/>: the counters, their changelog staged for a sink.</summary>
+    ChangelogCounters,
+
+    /// <summary><see cref="EmittingCounterPartitionGrain"/>: the counters, a row emitted per event for a sink.</summary>
+    EmittingCounters,
 }
+
+/// <summary>Barriers during a run, as the source's checkpointer makes them: every partition persists, then waits until durable and committed by its sinks.</summary>
+/// <param name="Interval">Between the end of one barrier and the start of the next; one more barrier ends the run.</param>
+internal sealed record BarrierSchedule(TimeSpan Interval);
+
+/// <summary>The barriers of a run: how many, how long they took, and the rows the partitions' sinks committed in them.</summary>
+internal sealed record BarrierStats(int Count, double MedianSeconds, double MaxSeconds, double FinalSeconds, long SinkRows);
 
 /// <summary>What one run through the Orleans path took: wall time from the first read to the last event consumed, and process CPU.</summary>
 /// <param name="ApplySeconds">The partition grains' time in applying deliveries and writing them to RocksDB, summed over grains.</param>
@@ -32,7 +45,8 @@ internal sealed record OrleansRunResult(
     double GcPauseSeconds,
     int Gen2Collections,
     double JitSeconds,
-    long MethodsJitted)
+    long MethodsJitted,
+    BarrierStats? Barriers = null)
 {
     public double EventsPerSecond => Events / Seconds;
 
@@ -41,7 +55,8 @@ internal sealed record OrleansRunResult(
 
     public override string ToString() =>
         $"{EventsPerSecond:N0} events/s ({Events:N0} events in {Containers:N0} containers, {Seconds:F2} s, {CpuSeconds:F2} CPU s of which receivers {ReceiverCpuSeconds:F2} s; " +
-        $"grains applying and writing {ApplySeconds:F2} s; GC pauses {GcPauseSeconds:F2} s, {Gen2Collections} gen2; JIT {JitSeconds:F2} s, {MethodsJitted:N0} methods)";
+        $"grains applying and writing {ApplySeconds:F2} s; GC pauses {GcPauseSeconds:F2} s, {Gen2Collections} gen2; JIT {JitSeconds:F2} s, {MethodsJitted:N0} methods" +
+        (Barriers is { } b ? $"; {b.Count} barriers, median {b.MedianSeconds * 1000:F0} ms, max {b.MaxSeconds * 1000:F0} ms, the final one {b.FinalSeconds * 1000:F0} ms, {b.SinkRows:N0} rows committed by sinks)" : ")");
 }
 
 /// <summary>
@@ -53,12 +68,16 @@ internal static class OrleansRun
     private static readonly TimeSpan s_stallLimit = TimeSpan.FromSeconds(60);
 
     /// <param name="whileUp">Runs after the timed part (checks, memory readings).</param>
-    public static async Task<OrleansRunResult> RunAsync(BenchSilo silo, Consumer consumer, long events, Func<long, string> keyOf, Func<IGrainFactory, Task>? whileUp = null)
+    /// <param name="barriers">Barriers during the run, and one after its last event that the timed part waits for; none without.</param>
+    public static async Task<OrleansRunResult> RunAsync(
+        BenchSilo silo, Consumer consumer, long events, Func<long, string> keyOf, Func<IGrainFactory, Task>? whileUp = null, BarrierSchedule? barriers = null)
     {
         var streamNamespace = consumer switch
         {
             Consumer.Counters => ICounterPartition.StreamNamespace,
             Consumer.WarmUpCounters => WarmUpCounterPartitionGrain.StreamNamespace,
+            Consumer.ChangelogCounters => ChangelogCounterPartitionGrain.StreamNamespace,
+            Consumer.EmittingCounters => EmittingCounterPartitionGrain.StreamNamespace,
             _ => IDeliveryProbe.StreamNamespace,
         };
 
@@ -72,6 +91,14 @@ internal static class OrleansRun
         {
             await Task.WhenAll(partitions.Select(p => silo.Grains.GetGrain<IDeliveryProbe>(p).PingAsync()));
         }
+        else if (consumer == Consumer.ChangelogCounters)
+        {
+            await Task.WhenAll(partitions.Select(p => silo.Grains.GetGrain<IChangelogCounterPartition>(p).GetAsync("-")));
+        }
+        else if (consumer == Consumer.EmittingCounters)
+        {
+            await Task.WhenAll(partitions.Select(p => silo.Grains.GetGrain<IEmittingCounterPartition>(p).GetAsync("-")));
+        }
 
         await JitQuietAsync();
         var load = new SyntheticLoad(streamNamespace, events, keyOf, silo.Settings.RecordsPerRead);
@@ -82,7 +109,19 @@ internal static class OrleansRun
         var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
         var jittedBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
         silo.Feed.Begin(load);
+        var barrierRun = barriers is null ? null : new BarrierRun(silo, GrainClassOf(consumer), barriers.Interval);
+        var barrierLoop = barrierRun?.LoopAsync(silo.Progress.Done) ?? Task.CompletedTask;
         var finished = await WaitAsync(silo.Progress);
+        await barrierLoop;
+        BarrierStats? barrierStats = null;
+        if (barrierRun is not null)
+        {
+            // The run ends once what it applied is durable and committed by the sinks: the final barrier is timed.
+            var final = await barrierRun.BarrierAsync();
+            finished = Stopwatch.GetTimestamp();
+            barrierStats = barrierRun.Stats(final);
+        }
+
         var result = new OrleansRunResult(
             events,
             load.Containers,
@@ -93,7 +132,8 @@ internal static class OrleansRun
             (GC.GetTotalPauseDuration() - pausedBefore).TotalSeconds,
             GC.CollectionCount(2) - gen2Before,
             (System.Runtime.JitInfo.GetCompilationTime() - jitBefore).TotalSeconds,
-            System.Runtime.JitInfo.GetCompiledMethodCount() - jittedBefore);
+            System.Runtime.JitInfo.GetCompiledMethodCount() - jittedBefore,
+            barrierStats);
         silo.Feed.End();
         if (whileUp is not null)
         {
@@ -101,6 +141,58 @@ internal static class OrleansRun
         }
 
         return result;
+    }
+
+    private static Type GrainClassOf(Consumer consumer) => consumer switch
+    {
+        Consumer.Counters => typeof(CounterPartitionGrain),
+        Consumer.WarmUpCounters => typeof(WarmUpCounterPartitionGrain),
+        Consumer.ChangelogCounters => typeof(ChangelogCounterPartitionGrain),
+        Consumer.EmittingCounters => typeof(EmittingCounterPartitionGrain),
+        _ => throw new ArgumentOutOfRangeException(nameof(consumer), consumer, "Delivery probes take no barriers."),
+    };
+
+    /// <summary>
+    /// Barriers on one grain class's partitions as <c>PartitionCheckpointBarrier</c> makes them (without shard
+    /// barriers: the synthetic stream has no checkpoints): all persist at once, then all are awaited durable, which
+    /// includes their sinks' commits of the epoch.
+    /// </summary>
+    private sealed class BarrierRun(BenchSilo silo, Type grainClass, TimeSpan interval)
+    {
+        private readonly List<double> _seconds = [];
+        private long _sinkRows;
+
+        public async Task LoopAsync(Task done)
+        {
+            while (true)
+            {
+                await Task.WhenAny(done, Task.Delay(interval));
+                if (done.IsCompleted)
+                {
+                    return;
+                }
+
+                _seconds.Add(await BarrierAsync());
+            }
+        }
+
+        public async Task<double> BarrierAsync()
+        {
+            var started = Stopwatch.GetTimestamp();
+            var partitions = Enumerable.Range(0, silo.Settings.Partitions)
+                .Select(p => silo.Grains.GetGrain<KinesisGrains.Abstractions.KeyedState.IPartitionCheckpoint>(p, grainClass.FullName))
+                .ToList();
+            var persisted = await Task.WhenAll(partitions.Select(p => p.PersistAsync([])));
+            var durable = await Task.WhenAll(partitions.Select((p, i) => p.AwaitDurableAsync(persisted[i].Epoch)));
+            Interlocked.Add(ref _sinkRows, durable.Sum(d => d.Sinks?.Sum(s => s.NumOutputRows) ?? 0));
+            return Stopwatch.GetElapsedTime(started).TotalSeconds;
+        }
+
+        public BarrierStats Stats(double final)
+        {
+            var all = _seconds.Append(final).Order().ToList();
+            return new BarrierStats(all.Count, all[all.Count / 2], all[^1], final, Interlocked.Read(ref _sinkRows));
+        }
     }
 
     /// <summary>

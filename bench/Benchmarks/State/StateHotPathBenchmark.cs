@@ -1,6 +1,9 @@
 using System.Globalization;
+using KinesisGrains.Abstractions.Sinks;
+using KinesisGrains.Benchmarks.Delta;
 using KinesisGrains.Benchmarks.State.Synthetic;
 using KinesisGrains.KeyedState.Snapshots;
+using Orleans.Hosting;
 
 namespace KinesisGrains.Benchmarks.State;
 
@@ -17,8 +20,14 @@ internal static class StateHotPathBenchmark
     private const string C = "C loop on the package's RocksDB 11.12, same keys, batches of 1,000, WAL off";
 
     // dotnet run -c Release --project bench/Benchmarks -- state [--keys N] [--events N] [--partitions P] [--queues Q] [--records-per-read N] [--cache-size N] [--big-cache-size N]
+    //   [--sink changelog,emitted [--runs N] [--barrier-ms MS]]   (only the with-a-sink vs without rows)
     public static async Task<int> RunAsync(string[] args)
     {
+        if (Array.IndexOf(args, "--sink") >= 0)
+        {
+            return await RunWithSinksAsync(args);
+        }
+
         var keys = (int)Option(args, "--keys", 200_000);
         var events = (int)Option(args, "--events", 2_000_000);
         var partitions = (int)Option(args, "--partitions", 16);
@@ -131,6 +140,124 @@ internal static class StateHotPathBenchmark
             return (probes, counters);
         }
     }
+
+    /// <summary>
+    /// The counters with barriers every <c>--barrier-ms</c>, without a sink (<see cref="CounterPartitionGrain"/>) and with
+    /// a Delta sink of their changelog (<see cref="ChangelogCounterPartitionGrain"/>) or of a row emitted per event
+    /// (<see cref="EmittingCounterPartitionGrain"/>), on one silo; warm-ups first, then <c>--runs</c> rounds of every
+    /// variant in rotating order, each round on fresh keys; the median run of each variant.
+    /// </summary>
+    private static async Task<int> RunWithSinksAsync(string[] args)
+    {
+        var keys = (int)Option(args, "--keys", 200_000);
+        var events = (int)Option(args, "--events", 2_000_000);
+        var partitions = (int)Option(args, "--partitions", 16);
+        var runs = (int)Option(args, "--runs", 3);
+        var barrierInterval = TimeSpan.FromMilliseconds(Option(args, "--barrier-ms", 1_000));
+        var outputs = BenchArguments.Text(args, "--sink", "changelog,emitted").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(o => Enum.Parse<SinkOutputKind>(o, ignoreCase: true)).Distinct().ToList();
+        var settings = new OrleansRunSettings(
+            partitions,
+            Queues: (int)Option(args, "--queues", 4),
+            RecordsPerRead: (int)Option(args, "--records-per-read", 4_000),
+            CacheSize: (int)Option(args, "--cache-size", SyntheticAdapterFactory.KinesisCacheSize(partitions)),
+            MaxKeysInMemoryPerPartition: 100_000);
+        var root = Path.Combine(Path.GetTempPath(), "kgrains-state-sink-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(root);
+        try
+        {
+            using var emulators = LocalEmulators.Start("s3rver", "dynalite");
+            var snapshots = Snapshots(emulators.S3);
+            using (var s3 = S3ClientFactory.Create(snapshots))
+            {
+                await s3.PutBucketAsync(snapshots.Bucket);
+            }
+
+            await BenchDeltaSinks.CreateBucketAsync(emulators);
+            var consumers = new List<Consumer> { Consumer.Counters };
+            var silo = await BenchSilo.StartAsync(settings, Path.Combine(root, "state"), snapshots, s =>
+            {
+                s.AddKeyedStatePartition<ChangelogCounterPartitionGrain>();
+                s.AddKeyedStatePartition<EmittingCounterPartitionGrain>();
+                if (outputs.Contains(SinkOutputKind.Changelog))
+                {
+                    s.Services.AddDeltaSink("counter-changelog", BenchDeltaSinks.Options(emulators, "counter-changelog", ChangelogCounterPartitionGrain.State, SinkOutputKind.Changelog));
+                    consumers.Add(Consumer.ChangelogCounters);
+                }
+
+                if (outputs.Contains(SinkOutputKind.Emitted))
+                {
+                    s.Services.AddDeltaSink("counter-events", BenchDeltaSinks.Options(emulators, "counter-events", EmittingCounterPartitionGrain.State, SinkOutputKind.Emitted));
+                    consumers.Add(Consumer.EmittingCounters);
+                }
+            });
+
+            var workload = CounterWorkload.Create(keys, events);
+            var barriers = new BarrierSchedule(barrierInterval);
+            var results = consumers.ToDictionary(c => c, _ => new List<OrleansRunResult>());
+            var emulatorCpu = new Dictionary<OrleansRunResult, double>(ReferenceEqualityComparer.Instance);
+            Console.WriteLine($"keyed counters with and without sinks: {keys:N0} keys, {events:N0} events, {partitions} partitions, {settings.Queues} queues, " +
+                $"barriers every {barrierInterval.TotalMilliseconds:F0} ms, {runs} rounds of {string.Join(", ", consumers)}");
+            await using (silo)
+            {
+                // A full-size warm-up each: the sink path's methods take more than half a run to reach their final tier.
+                foreach (var consumer in consumers)
+                {
+                    var warmUp = await OrleansRun.RunAsync(silo, consumer, events, i => "w" + workload.KeyOf(i), barriers: barriers);
+                    Console.WriteLine($"warm-up ({consumer}, {events:N0} events): {warmUp}");
+                }
+
+                for (var round = 0; round < runs; round++)
+                {
+                    var prefix = $"r{round}-";
+                    foreach (var consumer in consumers.Skip(round % consumers.Count).Concat(consumers.Take(round % consumers.Count)))
+                    {
+                        var emulatorsBefore = emulators.CpuSeconds();
+                        var result = await OrleansRun.RunAsync(silo, consumer, events, i => prefix + workload.KeyOf(i), barriers: barriers);
+                        emulatorCpu[result] = emulators.CpuSeconds() - emulatorsBefore;
+                        results[consumer].Add(result);
+                        Console.WriteLine($"round {round + 1}, {consumer}: {result}; s3rver and dynalite {emulatorCpu[result]:F2} CPU s");
+                    }
+                }
+            }
+
+            OrleansRunResult Median(Consumer consumer) => results[consumer].OrderBy(r => r.EventsPerSecond).ElementAt(results[consumer].Count / 2);
+            var without = Median(Consumer.Counters);
+            var on = $"{DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, shared and noisy";
+            var label = $"{keys / 1_000_000.0:0.##}M keys, {events / 1_000_000.0:0.##}M events, {partitions} partitions, {settings.Queues} queues, ~{settings.EventsPerContainer} events per container";
+            var rows = new List<ResultRow>();
+            foreach (var consumer in consumers.Skip(1))
+            {
+                var with = Median(consumer);
+                var what = consumer == Consumer.ChangelogCounters
+                    ? "the partitions' changelog (a row per key written in an epoch: key, deleted, count)"
+                    : "a row emitted per event (key, count, shard, sequence number, arrival time)";
+                rows.Add(new(
+                    $"keyed counter updates/s {Route}, {label}, barriers every {barrierInterval.TotalMilliseconds:F0} ms (each partition snapshots to s3rver, then its sinks commit the epoch), " +
+                    $"timed from the first read to the end of the barrier after the last event, with a Delta sink of {what} on s3rver, DynamoDB log store on dynalite " +
+                    $"(vs the same counters without a sink, same barriers; median of {runs} runs each, interleaved, each on fresh keys; goal ≥ 0.8×)",
+                    $"{with.EventsPerSecond:N0} ({Describe(with, emulatorCpu[with])})",
+                    $"{without.EventsPerSecond:N0} ({Describe(without, emulatorCpu[without])})",
+                    $"{with.EventsPerSecond / without.EventsPerSecond:0.00}",
+                    on));
+            }
+
+            var command = $"dotnet run -c Release --project bench/Benchmarks -- state --keys {keys} --events {events} --sink {string.Join(',', outputs).ToLowerInvariant()} --runs {runs} --barrier-ms {barrierInterval.TotalMilliseconds:F0} " +
+                "(starts s3rver and dynalite with tools/emulators/emulators.sh)";
+            var path = ResultsTable.Upsert(rows, ("State with a sink rows", command));
+            Console.WriteLine($"Updated {path}");
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static string Describe(OrleansRunResult run, double emulatorCpuSeconds) =>
+        $"{run.Seconds:F1} s; {run.CpuSeconds / run.Seconds:0.0} cores in the silo's process, GC pauses {run.GcPauseSeconds:F1} s; s3rver and dynalite {emulatorCpuSeconds:F1} CPU s; " +
+        (run.Barriers is not { } b ? "no barriers"
+            : $"{b.Count} barriers, median {b.MedianSeconds * 1000:F0} ms, the final one {b.FinalSeconds * 1000:F0} ms" + (b.SinkRows > 0 ? $", {b.SinkRows:N0} rows committed" : ""));
 
     private static ResultRow CounterRow(string label, OrleansRunResult counters, string yardstick, double yardstickRate, string on) => new(
         $"keyed counter updates/s {Route}, {label} (vs {yardstick})",
