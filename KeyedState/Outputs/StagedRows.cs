@@ -46,32 +46,56 @@ internal static class StagedRows
     }
 
     /// <summary>The rows staged for epochs up to <paramref name="throughEpoch"/>, one entry per epoch that has any, oldest first.</summary>
+    /// <remarks>The rows' JSON is copied out of the store into one array (rows point into it): no array per row.</remarks>
     public static List<StagedEpoch> Collect(IKeyValueStore store, string stateName, int partition, long throughEpoch)
     {
-        var epochs = new SortedDictionary<long, StagedEpoch>();
-        StagedEpoch EpochOf(long epoch) => epochs.TryGetValue(epoch, out var staged) ? staged : epochs[epoch] = new StagedEpoch(epoch, [], [], []);
+        var json = new ArrayBufferWriter<byte>(4096);
+        var found = new List<(byte[] StoreKey, long Epoch, bool Emitted, int Number, string StateKey, int Start, int Length)>();
+        void Copy(ReadOnlySpan<byte> value, out int start)
+        {
+            start = json.WrittenCount;
+            json.Write(value);
+        }
 
         var (lower, upper) = StateKeys.EmittedRowRange(0, throughEpoch);
         store.Scan(lower, upper, (key, value) =>
         {
-            var epoch = EpochOf(StateKeys.EpochOfRow(key));
             var keyLength = BinaryPrimitives.ReadInt32BigEndian(value);
-            var stateKey = Encoding.UTF8.GetString(value.Slice(sizeof(int), keyLength));
-            var rowId = $"{stateName}/{partition}/{epoch.Epoch}/e{StateKeys.NumberOfEmittedRow(key)}";
-            epoch.Emitted.Add(new SinkRow(rowId, stateKey, value[(sizeof(int) + keyLength)..].ToArray()));
-            epoch.StoreKeys.Add(key.ToArray());
+            var row = value[(sizeof(int) + keyLength)..];
+            Copy(row, out var start);
+            found.Add((key.ToArray(), StateKeys.EpochOfRow(key), true, StateKeys.NumberOfEmittedRow(key), Encoding.UTF8.GetString(value.Slice(sizeof(int), keyLength)), start, row.Length));
             return true;
         });
 
         (lower, upper) = StateKeys.ChangelogRowRange(0, throughEpoch);
         store.Scan(lower, upper, (key, value) =>
         {
-            var epoch = EpochOf(StateKeys.EpochOfRow(key));
-            var stateKey = StateKeys.KeyOfChangelogRow(key);
-            epoch.Changelog.Add(new SinkRow($"{stateName}/{partition}/{epoch.Epoch}/c/{stateKey}", stateKey, value.ToArray()));
-            epoch.StoreKeys.Add(key.ToArray());
+            Copy(value, out var start);
+            found.Add((key.ToArray(), StateKeys.EpochOfRow(key), false, 0, StateKeys.KeyOfChangelogRow(key), start, value.Length));
             return true;
         });
+
+        var memory = json.WrittenMemory;
+        var epochs = new SortedDictionary<long, StagedEpoch>();
+        foreach (var row in found)
+        {
+            if (!epochs.TryGetValue(row.Epoch, out var epoch))
+            {
+                epochs[row.Epoch] = epoch = new StagedEpoch(row.Epoch, [], [], []);
+            }
+
+            var rowJson = memory.Slice(row.Start, row.Length);
+            if (row.Emitted)
+            {
+                epoch.Emitted.Add(SinkRow.Emitted(stateName, partition, row.Epoch, row.Number, row.StateKey, rowJson));
+            }
+            else
+            {
+                epoch.Changelog.Add(SinkRow.Changelog(stateName, partition, row.Epoch, row.StateKey, rowJson));
+            }
+
+            epoch.StoreKeys.Add(row.StoreKey);
+        }
 
         return [.. epochs.Values];
     }

@@ -91,7 +91,7 @@ public sealed class KinesisSinkTests(KinesaliteSinkFixture kinesalite) : IClassF
         using var handler = new PutRecordsFaultHandler();
         using var sink = kinesalite.Sink(options, handler);
         var rows = Views(0, 1, rows: 3).Rows.ToList();
-        rows[2] = rows[2] with { Json = JsonSerializer.SerializeToUtf8Bytes(new PageView("user-2", "/big", 2, new string('x', 1024 * 1024)), SinkBatches.Web) };
+        rows[2] = new SinkRow(rows[2].RowId, rows[2].Key, JsonSerializer.SerializeToUtf8Bytes(new PageView("user-2", "/big", 2, new string('x', 1024 * 1024)), SinkBatches.Web));
 
         var error = await Assert.ThrowsAsync<SinkRowException>(() =>
             sink.CommitAsync(new SinkEpochBatch(State, 0, 1, SinkOutputKind.Emitted, RowSchema.For(typeof(PageView)), rows), default));
