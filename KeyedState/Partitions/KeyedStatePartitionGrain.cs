@@ -158,10 +158,19 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             var committed = await _outputs.InitializeAsync(cancellationToken);
             if (committed > _ledger.Epoch)
             {
-                // Restored behind what the sinks hold (the newest snapshot was lost or corrupt): the replayed events'
-                // rows were committed already and come again (at least once here); new rows must not reuse those epochs.
-                KeyedStateMetrics.RestoredBehindSinks.Add(1);
-                LogRestoredBehindSinks(_logger, StateName, Partition, _ledger.Epoch, committed);
+                if (_ledger.Epoch == 0 && _ledger.Shards.Count == 0)
+                {
+                    // A partition that never held anything (a recreated stream, a reset): nothing of it is repeated.
+                    LogStartsAfterSinks(_logger, StateName, Partition, committed);
+                }
+                else
+                {
+                    // Restored behind what the sinks hold (the newest snapshot was lost or corrupt): the replayed events'
+                    // rows were committed already and come again (at least once here); new rows must not reuse those epochs.
+                    KeyedStateMetrics.RestoredBehindSinks.Add(1);
+                    LogRestoredBehindSinks(_logger, StateName, Partition, _ledger.Epoch, committed);
+                }
+
                 _ledger.SkipEpochsTo(committed);
                 _nextRowNumber = StagedRows.NextEmittedNumber(Store, _ledger.Epoch + 1);
             }
@@ -833,6 +842,9 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{State} partition {Partition} was restored at epoch {Epoch}, behind epoch {Committed} its sinks committed (an older snapshot): rows of the events it replays may be committed again; its next epochs follow {Committed}")]
     private static partial void LogRestoredBehindSinks(ILogger logger, string state, int partition, long epoch, long committed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{State} partition {Partition} starts empty; its sinks hold epochs up to {Committed} of an earlier run, so its epochs follow {Committed}")]
+    private static partial void LogStartsAfterSinks(ILogger logger, string state, int partition, long committed);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{State} partition {Partition} moves to {Silo}, which reads its shard")]
     private static partial void LogMoving(ILogger logger, string state, int partition, string silo);
