@@ -158,7 +158,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             var committed = await _outputs.InitializeAsync(cancellationToken);
             if (committed > _ledger.Epoch)
             {
-                if (_ledger.Epoch == 0 && _ledger.Shards.Count == 0)
+                if (_ledger.Epoch == 0 && _ledger.Shards.Count == 0 && _store?.Restored?.IsFallback != true)
                 {
                     // A partition that never held anything (a recreated stream, a reset): nothing of it is repeated.
                     LogStartsAfterSinks(_logger, StateName, Partition, committed);
