@@ -86,17 +86,21 @@ internal sealed partial class PartitionOutputs
             return;
         }
 
-        var staged = StagedRows.Collect(open, _stateName, _partition, throughEpoch);
         var now = Stopwatch.GetTimestamp();
-        var commits = new List<Task>(_sinks.Count);
-        foreach (var sink in _sinks)
+        var due = _sinks.Where(sink => _tallies[sink.Name] is var tally && tally.Committed < throughEpoch
+            && (sink.CommitInterval <= TimeSpan.Zero || tally.LastAttempt == 0 || Stopwatch.GetElapsedTime(tally.LastAttempt, now) >= sink.CommitInterval)).ToList();
+        if (due.Count == 0)
+        {
+            // Between a gathering sink's commits nothing is read: its epochs wait in the store.
+            return;
+        }
+
+        // Epochs every sink has were deleted already: read from the oldest one some sink still lacks.
+        var staged = StagedRows.Collect(open, _stateName, _partition, _tallies.Values.Min(t => t.Committed) + 1, throughEpoch);
+        var commits = new List<Task>(due.Count);
+        foreach (var sink in due)
         {
             var tally = _tallies[sink.Name];
-            if (tally.Committed >= throughEpoch
-                || sink.CommitInterval > TimeSpan.Zero && tally.LastAttempt != 0 && Stopwatch.GetElapsedTime(tally.LastAttempt, now) < sink.CommitInterval)
-            {
-                continue;
-            }
 
             var epochs = staged.Where(e => e.Epoch > tally.Committed && e.RowsOf(sink.Output).Count > 0).ToList();
             if (epochs.Count == 0)

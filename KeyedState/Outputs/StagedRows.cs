@@ -45,9 +45,9 @@ internal static class StagedRows
         return next;
     }
 
-    /// <summary>The rows staged for epochs up to <paramref name="throughEpoch"/>, one entry per epoch that has any, oldest first.</summary>
+    /// <summary>The rows staged for epochs <paramref name="fromEpoch"/> to <paramref name="throughEpoch"/>, one entry per epoch that has any, oldest first.</summary>
     /// <remarks>The rows' JSON is copied out of the store into one array (rows point into it): no array per row.</remarks>
-    public static List<StagedEpoch> Collect(IKeyValueStore store, string stateName, int partition, long throughEpoch)
+    public static List<StagedEpoch> Collect(IKeyValueStore store, string stateName, int partition, long fromEpoch, long throughEpoch)
     {
         var json = new ArrayBufferWriter<byte>(4096);
         var found = new List<(byte[] StoreKey, long Epoch, bool Emitted, int Number, string StateKey, int Start, int Length)>();
@@ -57,7 +57,7 @@ internal static class StagedRows
             json.Write(value);
         }
 
-        var (lower, upper) = StateKeys.EmittedRowRange(0, throughEpoch);
+        var (lower, upper) = StateKeys.EmittedRowRange(fromEpoch, throughEpoch);
         store.Scan(lower, upper, (key, value) =>
         {
             var keyLength = BinaryPrimitives.ReadInt32BigEndian(value);
@@ -67,7 +67,7 @@ internal static class StagedRows
             return true;
         });
 
-        (lower, upper) = StateKeys.ChangelogRowRange(0, throughEpoch);
+        (lower, upper) = StateKeys.ChangelogRowRange(fromEpoch, throughEpoch);
         store.Scan(lower, upper, (key, value) =>
         {
             Copy(value, out var start);

@@ -11,7 +11,7 @@ namespace KinesisGrains.KeyedState.Tests;
 public sealed class StagedRowsTests
 {
     [Fact]
-    public void Collect_returns_the_epochs_up_to_the_given_one_oldest_first_with_stable_row_ids()
+    public void Collect_returns_the_epochs_in_the_given_range_oldest_first_with_stable_row_ids()
     {
         using var db = new TestDb();
         using var store = new RocksDbKeyValueStore(db.Db, ownsDatabase: false);
@@ -26,7 +26,7 @@ public sealed class StagedRowsTests
             store.Write(batch);
         }
 
-        var staged = StagedRows.Collect(store, "clicks", 7, throughEpoch: 2);
+        var staged = StagedRows.Collect(store, "clicks", 7, fromEpoch: 0, throughEpoch: 2);
 
         Assert.Equal([1L, 2L], staged.Select(e => e.Epoch));
         Assert.Equal(["clicks/7/1/e0", "clicks/7/1/e1"], staged[0].Emitted.Select(r => r.RowId));
@@ -34,6 +34,7 @@ public sealed class StagedRowsTests
         Assert.Equal("{\"n\":3}", Encoding.UTF8.GetString(staged[0].Emitted[1].Json.Span));
         Assert.Equal("clicks/7/1/c/u1", Assert.Single(staged[0].Changelog).RowId);
         Assert.Empty(staged[1].Changelog);
+        Assert.Equal([2L, 3L], StagedRows.Collect(store, "clicks", 7, fromEpoch: 2, throughEpoch: 3).Select(e => e.Epoch));
         Assert.Equal(2, StagedRows.NextEmittedNumber(store, 1));
         Assert.Equal(0, StagedRows.NextEmittedNumber(store, 4));
     }
@@ -51,11 +52,11 @@ public sealed class StagedRowsTests
             store.Write(batch);
         }
 
-        var staged = StagedRows.Collect(store, "s", 0, throughEpoch: 6);
+        var staged = StagedRows.Collect(store, "s", 0, fromEpoch: 0, throughEpoch: 6);
         Assert.Equal("{\"v\":3}", Encoding.UTF8.GetString(Assert.Single(staged[0].Changelog).Json.Span));
 
         StagedRows.Delete(store, staged[0]);
-        Assert.Equal([6L], StagedRows.Collect(store, "s", 0, throughEpoch: 6).Select(e => e.Epoch));
+        Assert.Equal([6L], StagedRows.Collect(store, "s", 0, fromEpoch: 0, throughEpoch: 6).Select(e => e.Epoch));
     }
 
     [Theory]
