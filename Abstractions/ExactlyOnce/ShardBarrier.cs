@@ -10,9 +10,13 @@ namespace KinesisGrains.Abstractions.ExactlyOnce;
 /// </summary>
 /// <param name="Reached">The last delivered read's position; null when nothing was read yet.</param>
 /// <param name="Ended">The shard was read to its end (its checkpoint becomes SHARD_END).</param>
+/// <param name="Watermark">The shard's watermark at <see cref="Reached"/> (null before its first record).</param>
+/// <param name="Idle">The shard has had no record for the idle timeout: left out of partitions' watermarks.</param>
 [GenerateSerializer, Immutable]
 public readonly record struct ShardBarrier(
     [property: Id(0)] string ShardId,
     [property: Id(1)] Position? Reached,
     [property: Id(2)] bool Ended,
-    [property: Id(3)] Position? LastSent);
+    [property: Id(3)] Position? LastSent,
+    [property: Id(4)] DateTimeOffset? Watermark = null,
+    [property: Id(5)] bool Idle = false);

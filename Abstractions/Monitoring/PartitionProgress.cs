@@ -13,6 +13,9 @@ namespace KinesisGrains.Abstractions.Monitoring;
 /// <param name="SnapshotBytes">Bytes uploaded by this barrier's snapshot (0 without a bucket).</param>
 /// <param name="SnapshotDurationMs">This barrier's persist: write, checkpoint and upload.</param>
 /// <param name="Sinks">What each sink of the partition's state committed; empty without sinks.</param>
+/// <param name="Watermark">The partition's event-time watermark (the minimum over the shards feeding it, idle ones left out); null before any.</param>
+/// <param name="TimersFired">Timers fired since the previous barrier.</param>
+/// <param name="LateEvents">Events later than their window's allowed lateness since the previous barrier (dead-lettered with reason <c>late</c>).</param>
 [GenerateSerializer, Immutable]
 public sealed record PartitionProgress(
     [property: Id(0)] string StateName,
@@ -26,4 +29,7 @@ public sealed record PartitionProgress(
     [property: Id(8)] double StateWriteMs,
     [property: Id(9)] long EventsApplied,
     [property: Id(10)] long DeadLetters,
-    [property: Id(11)] IReadOnlyList<SinkProgress>? Sinks = null);
+    [property: Id(11)] IReadOnlyList<SinkProgress>? Sinks = null,
+    [property: Id(12)] DateTimeOffset? Watermark = null,
+    [property: Id(13)] long TimersFired = 0,
+    [property: Id(14)] long LateEvents = 0);

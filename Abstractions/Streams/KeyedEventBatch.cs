@@ -38,6 +38,18 @@ public abstract class KeyedEventBatch
     [Id(4)]
     public RejectedRecord[] Rejected { get; init; } = [];
 
+    /// <summary>
+    /// The shard's watermark once the receiver read up to <see cref="To"/>: the latest event time it has seen in the
+    /// shard minus the configured out-of-orderness; null before its first record. A batch without events or rejected
+    /// records carries only this (a watermark update for a partition the shard's records did not reach).
+    /// </summary>
+    [Id(5)]
+    public DateTimeOffset? Watermark { get; init; }
+
+    /// <summary>The shard has had no record for the configured idle timeout: partitions leave it out of their watermark until it has one.</summary>
+    [Id(6)]
+    public bool ShardIdle { get; init; }
+
     /// <summary>The events of the batch (rejected records not counted).</summary>
     public abstract int Count { get; }
 }
