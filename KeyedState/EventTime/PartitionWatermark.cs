@@ -46,6 +46,9 @@ public sealed class PartitionWatermark
         if (!_shards.TryGetValue(shardId, out var known))
         {
             known = new KnownShardWatermark(Current, Idle: false, Ended: false);
+            _shards[shardId] = known;
+            _changed.Add(shardId);
+            HasChanges = true;
         }
 
         var next = new KnownShardWatermark(Max(known.Value, incoming), idle, known.Ended || ended);

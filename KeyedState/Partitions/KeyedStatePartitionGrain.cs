@@ -260,7 +260,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         var sinks = ServiceProvider.GetServices<IRowSink>().Where(s => string.Equals(s.StateName, StateName, StringComparison.Ordinal)).ToList();
         if (sinks.Count > 0)
         {
-            _outputs = new PartitionOutputs(sinks, EmittedSchema, ChangelogSchema.Value, StateName, Partition, _logger);
+            _outputs = new PartitionOutputs(sinks, EmittedSchema, () => ChangelogSchema.Value, StateName, Partition, _logger);
 
             var committed = await _outputs.InitializeAsync(cancellationToken);
             if (committed > _ledger.Epoch)
