@@ -32,6 +32,10 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
     private long _records;
     private long _reads;
 
+    // Event time: the newest event time this shard read (its watermark), and the load whose final watermark it sent.
+    private long? _watermark;
+    private SyntheticLoad? _finalSent;
+
     public SyntheticReceiver(SyntheticFeed feed, string shardId)
     {
         _feed = feed;
@@ -69,8 +73,19 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
     private void Read()
     {
         var cpuBefore = ThreadCpu.Nanoseconds();
-        if (_feed.Current is not { } load || !load.TryClaim(out var start, out var count))
+        if (_feed.Current is not { } load)
         {
+            return;
+        }
+
+        if (!load.TryClaim(out var start, out var count))
+        {
+            if (load.Times is { } final && !ReferenceEquals(_finalSent, load))
+            {
+                _finalSent = load;
+                SendWatermark(load, final.FinalWatermark, cpuBefore);
+            }
+
             return;
         }
 
@@ -83,7 +98,16 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
         for (var i = start; i < start + count; i++)
         {
             var sequenceNumber = _epoch + (++_records).ToString("D10", CultureInfo.InvariantCulture);
-            var record = new StreamRecord(ReadOnlyMemory<byte>.Empty, load.KeyOf(i), sequenceNumber, 0, null, default, _shardId);
+            // An event time rides as the arrival time, which is what event time is when no extractor is set.
+            DateTimeOffset arrival = default;
+            if (load.Times is { } times)
+            {
+                var time = times.TimeOf(i);
+                _watermark = Math.Max(_watermark ?? long.MinValue, time);
+                arrival = DateTimeOffset.FromUnixTimeMilliseconds(time);
+            }
+
+            var record = new StreamRecord(ReadOnlyMemory<byte>.Empty, load.KeyOf(i), sequenceNumber, 0, null, arrival, _shardId);
             _decoder.Add(record);
             to = record.Token;
         }
@@ -92,7 +116,7 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
         _decoder.Build(_shardId, to, partition => lastTo[partition], _batches);
         for (var index = 0; index < _batches.Count; index++)
         {
-            var batch = _batches[index];
+            var batch = load.Times is null ? _batches[index] : WithWatermark((KeyedEventBatch<long>)_batches[index], _watermark);
             lastTo[batch.Partition] = to;
             var streamId = StreamId.Create(load.StreamNamespace, batch.Partition);
             _ready.Enqueue(new KinesisBatchContainer(streamId, new KinesisSequenceToken(_reads, index), batch));
@@ -101,4 +125,45 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
         _reads++;
         load.CountRead(_batches.Count, ThreadCpu.Nanoseconds() - cpuBefore);
     }
+
+    /// <summary>An empty read at a new position that carries the shard's watermark to every partition (as a quiet shard's receiver sends it).</summary>
+    private void SendWatermark(SyntheticLoad load, long watermark, long cpuBefore)
+    {
+        if (!_lastTo.TryGetValue(load.StreamNamespace, out var lastTo))
+        {
+            _lastTo[load.StreamNamespace] = lastTo = new Position?[_feed.PartitionCount];
+        }
+
+        _watermark = Math.Max(_watermark ?? long.MinValue, watermark);
+        var to = new Position(_epoch + (++_records).ToString("D10", CultureInfo.InvariantCulture), 0);
+        for (var partition = 0; partition < _feed.PartitionCount; partition++)
+        {
+            var batch = new KeyedEventBatch<long>
+            {
+                ShardId = _shardId,
+                Partition = partition,
+                From = lastTo[partition],
+                To = to,
+                Events = [],
+                Watermark = DateTimeOffset.FromUnixTimeMilliseconds(_watermark.Value),
+            };
+            lastTo[partition] = to;
+            _ready.Enqueue(new KinesisBatchContainer(StreamId.Create(load.StreamNamespace, partition), new KinesisSequenceToken(_reads, partition), batch));
+        }
+
+        _reads++;
+        load.CountRead(_feed.PartitionCount, ThreadCpu.Nanoseconds() - cpuBefore);
+        load.CountFinal();
+    }
+
+    private static KeyedEventBatch<long> WithWatermark(KeyedEventBatch<long> batch, long? watermark) => new()
+    {
+        ShardId = batch.ShardId,
+        Partition = batch.Partition,
+        From = batch.From,
+        To = batch.To,
+        Rejected = batch.Rejected,
+        Events = batch.Events,
+        Watermark = watermark is { } w ? DateTimeOffset.FromUnixTimeMilliseconds(w) : null,
+    };
 }
