@@ -3,6 +3,7 @@ using KinesisGrains.Abstractions.ExactlyOnce;
 using KinesisGrains.Abstractions.Monitoring;
 using KinesisGrains.Abstractions.Streams;
 using KinesisGrains.Kinesis.Client;
+using KinesisGrains.Streaming.Kinesis.Diagnostics;
 using KinesisGrains.Streaming.Kinesis.Kpl;
 using KinesisGrains.Streaming.Kinesis.Leasing;
 using KinesisGrains.Streaming.Kinesis.Source.Buffering;
@@ -96,6 +97,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         // At an adopted checkpoint the batches come from the application's origin: partitions owe nothing before it.
         _reads.Rewind(_lease.IsAtAdoptedCheckpoint ? null : _resumeAfter);
         _context.Checkpointer.Started(_shardId, new ShardCheckpoint(_resumeAfter, Ended: false));
+        _watermark.StartClock();
         var now = _context.Time.GetUtcNow();
         _progress.Update(p => p with { State = ShardReceiverState.Reading, Checkpoint = _lease.Checkpoint, CaughtUp = false, LastError = null, ReadingSince = now, FirstDeliveredAt = null });
         LogStarted(_logger, _shardId, _lease.Checkpoint, _lease.CheckpointSubSequenceNumber);
@@ -114,6 +116,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         _resumeAfter = lease.ReplayStart ?? lease.AdoptedPosition;
         _reads.Rewind(lease.ReplayStart);
         _context.Checkpointer.StartedReplay(_shardId, lease.ReplayFrom!);
+        _watermark.StartClock();
         var now = _context.Time.GetUtcNow();
         _progress.Update(p => p with { State = ShardReceiverState.Reading, Checkpoint = lease.Checkpoint, CaughtUp = false, LastError = null, ReadingSince = now, FirstDeliveredAt = null });
         LogReplayStarted(_logger, _shardId, lease.ReplayFrom!);
@@ -436,6 +439,12 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         foreach (var partition in _watermarkDue)
         {
             _batches.Add(_decoder.BuildWatermarkUpdate(_shardId, partition, _reads.FromOf(partition), to, watermark, _idle));
+        }
+
+        if (_watermarkDue.Count > 0)
+        {
+            StreamingKinesisMetrics.WatermarkUpdates.Add(
+                _watermarkDue.Count, new KeyValuePair<string, object?>("stream", _context.Options.Source.StreamName), new KeyValuePair<string, object?>("shard", _shardId));
         }
     }
 

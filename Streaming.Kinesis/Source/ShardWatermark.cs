@@ -41,6 +41,9 @@ public sealed class ShardWatermark
     /// <summary>No event was read for the idle timeout (never when it is 0).</summary>
     public bool IsQuiet => _idleTimeout > TimeSpan.Zero && _time.GetUtcNow() - _lastEventAt >= _idleTimeout;
 
+    /// <summary>Reading (re)starts: the idle clock runs from now.</summary>
+    public void StartClock() => _lastEventAt = _time.GetUtcNow();
+
     /// <summary>Events were read, the latest of them at <paramref name="latestEventTime"/>; true when the watermark moved.</summary>
     /// <remarks>An event earlier than the latest (out of order) leaves the watermark where it is.</remarks>
     public bool Observe(DateTimeOffset latestEventTime)

@@ -70,6 +70,19 @@ public sealed class ShardWatermarkTests
     }
 
     [Fact]
+    public void Starting_the_clock_again_restarts_the_idle_timeout()
+    {
+        var clock = new ManualTimeProvider(s_t0);
+        var watermark = new ShardWatermark(TimeSpan.Zero, TimeSpan.FromSeconds(30), clock);
+        clock.Advance(TimeSpan.FromSeconds(20));
+        watermark.StartClock();
+        clock.Advance(TimeSpan.FromSeconds(20));
+        Assert.False(watermark.IsQuiet);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.True(watermark.IsQuiet);
+    }
+
+    [Fact]
     public void An_idle_timeout_of_zero_never_makes_a_shard_quiet()
     {
         var clock = new ManualTimeProvider(s_t0);
