@@ -57,6 +57,9 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     // The last record handed out since reading (re)started: where a watermark update's batches end.
     private Position? _lastRead;
 
+    // A read reaching SHARD_END was handed out: no read may follow it (its completion writes the shard's end).
+    private bool _readToEnd;
+
     public KinesisAdapterReceiver(KinesisStreamContext context, string shardId)
     {
         _context = context;
@@ -243,6 +246,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             _decoder.Observed,
             _decoder.EventTimes);
         _reads.Append(last, _partitionsOfRead, new ReadCounts(newest.IsShardEnd, read, deadLettered, records, readAt, _watermark.Current, _idle));
+        _readToEnd |= newest.IsShardEnd;
         _recordsInFlight += records;
         _progress.Update(p => p with { MillisBehindLatest = newest.MillisBehindLatest });
         AdvanceDelivered();
@@ -394,7 +398,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         _context.Buffer.RemoveQueue(_shardId);
         _resumeAfter = replayFrom ?? _lease!.AdoptedPosition;
         _reads.Rewind(replayFrom);
-        _lastRead = null;
+        (_lastRead, _readToEnd) = (null, false);
         _context.Checkpointer.Rewound(_shardId);
         LogRewind(_logger, _shardId, replayFrom?.ToString() ?? _lease!.AdoptedPosition?.ToString() ?? "its origin");
         StartFetching(afterSequenceNumber: null);
@@ -457,7 +461,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     /// </summary>
     private void SendWatermarkUpdates()
     {
-        if (_lastRead is not { } to || _ended)
+        if (_lastRead is not { } to || _readToEnd)
         {
             return;
         }
