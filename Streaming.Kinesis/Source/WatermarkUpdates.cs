@@ -14,6 +14,11 @@ public sealed class WatermarkUpdates
     private readonly TimeProvider _time;
     private DateTimeOffset? _lastUpdateAt;
 
+    // What the last full pass left every fed partition with; while nothing else was sent since, a pass with the same
+    // values has nothing to do (no scan of every partition each interval on a quiet shard).
+    private (DateTimeOffset? Watermark, bool Idle) _settled;
+    private bool _unsettled;
+
     public WatermarkUpdates(int partitionCount, TimeSpan interval, TimeProvider time)
     {
         _watermarks = new DateTimeOffset?[partitionCount];
@@ -27,6 +32,7 @@ public sealed class WatermarkUpdates
     {
         _watermarks[partition] = watermark;
         _idle[partition] = idle;
+        _unsettled |= (watermark, idle) != _settled;
     }
 
     /// <summary>
@@ -36,6 +42,11 @@ public sealed class WatermarkUpdates
     /// </summary>
     public void TakeDue(DateTimeOffset? watermark, bool idle, Func<int, bool> fed, List<int> output)
     {
+        if (!_unsettled && (watermark, idle) == _settled)
+        {
+            return;
+        }
+
         var now = _time.GetUtcNow();
         if (_lastUpdateAt is { } last && now - last < _interval)
         {
@@ -47,11 +58,13 @@ public sealed class WatermarkUpdates
         {
             if ((_watermarks[partition] != watermark || _idle[partition] != idle) && fed(partition))
             {
-                Sent(partition, watermark, idle);
+                _watermarks[partition] = watermark;
+                _idle[partition] = idle;
                 output.Add(partition);
             }
         }
 
+        (_settled, _unsettled) = ((watermark, idle), false);
         if (output.Count > before)
         {
             _lastUpdateAt = now;

@@ -55,6 +55,29 @@ public sealed class WatermarkUpdatesTests
     }
 
     [Fact]
+    public void A_partition_sent_something_else_between_two_passes_is_updated_even_when_the_shards_values_came_back()
+    {
+        var clock = new ManualTimeProvider(s_t0);
+        var updates = new WatermarkUpdates(2, TimeSpan.FromMilliseconds(200), clock);
+        var due = new List<int>();
+        updates.TakeDue(s_t0, idle: false, _ => true, due);
+        Assert.Equal([0, 1], due);
+
+        // The shard was idle for a moment, long enough for a batch of rejected records to tell partition 1 so, and
+        // active again (an old event, the same watermark) before any pass ran.
+        updates.Sent(1, s_t0, idle: true);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        due.Clear();
+        updates.TakeDue(s_t0, idle: false, _ => true, due);
+        Assert.Equal([1], due);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        due.Clear();
+        updates.TakeDue(s_t0, idle: false, _ => true, due);
+        Assert.Empty(due);
+    }
+
+    [Fact]
     public void A_watermark_nobody_was_told_otherwise_is_not_due_and_does_not_start_the_interval()
     {
         var clock = new ManualTimeProvider(s_t0);
