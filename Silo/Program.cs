@@ -1,5 +1,7 @@
 using KinesisGrains.Grains.UserActivity;
 using KinesisGrains.Silo.Hosting;
 
-// The demo silo: the clickstream feeds the user-activity partitions, one state per user id.
-return await SiloHost.RunAsync(args, silo => silo.ConsumeStream<ClickEvent, UserActivityPartitionGrain>(IUserActivityPartition.StreamNamespace));
+// The demo silo: the clickstream feeds the user-activity partitions, one state per user id. Event time is the
+// click's Timestamp with Kinesis:EventTime:Source=Event, the records' arrival time otherwise.
+return await SiloHost.RunAsync(
+    args, silo => silo.ConsumeStream<ClickEvent, UserActivityPartitionGrain>(IUserActivityPartition.StreamNamespace, eventTime: e => e.Timestamp));
