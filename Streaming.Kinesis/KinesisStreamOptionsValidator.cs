@@ -11,12 +11,18 @@ namespace KinesisGrains.Streaming.Kinesis;
 /// Checks a Kinesis stream provider's options when the silo starts (Orleans runs every registered
 /// <see cref="IConfigurationValidator"/> first), so a mistake stops the silo with every problem named.
 /// </summary>
-public sealed class KinesisStreamOptionsValidator(KinesisStreamOptions options, string name) : IConfigurationValidator
+/// <param name="hasEventTimeExtractor">The provider was given an event-time extractor (<c>EventTime.Source=Event</c> needs one).</param>
+public sealed class KinesisStreamOptionsValidator(KinesisStreamOptions options, string name, bool hasEventTimeExtractor = false) : IConfigurationValidator
 {
     /// <exception cref="OrleansConfigurationException">Lists every invalid option.</exception>
     public void ValidateConfiguration()
     {
         var problems = Problems(options).ToList();
+        if (options.EventTime is not null && EventTimeOptionsValidator.SourceProblem(options.EventTime, hasEventTimeExtractor) is { } source)
+        {
+            problems.Add(source);
+        }
+
         if (problems.Count > 0)
         {
             throw new OrleansConfigurationException($"Invalid options of Kinesis stream provider '{name}': {string.Join(" ", problems)}");
@@ -42,6 +48,18 @@ public sealed class KinesisStreamOptionsValidator(KinesisStreamOptions options, 
         foreach (var problem in DynamoDBOptionsValidator.Problems(options.DynamoDB))
         {
             yield return problem;
+        }
+
+        if (options.EventTime is null)
+        {
+            yield return $"{nameof(options.EventTime)} is required.";
+        }
+        else
+        {
+            foreach (var problem in EventTimeOptionsValidator.Problems(options.EventTime))
+            {
+                yield return problem;
+            }
         }
 
         if (string.IsNullOrWhiteSpace(options.ApplicationName))

@@ -23,7 +23,7 @@ using KinesisGrains.Streaming.Kinesis;
 namespace Orleans.Hosting;
 
 /// <summary>Registers the Kinesis stream provider on a silo, as Orleans registers its own providers.</summary>
-public static class KinesisStreamingExtensions
+public static partial class KinesisStreamingExtensions
 {
     /// <summary>
     /// How often the pulling agent asks a receiver with nothing in hand: the small queue cache fills quickly and the
@@ -37,12 +37,23 @@ public static class KinesisStreamingExtensions
     /// partition stream of its key in <see cref="KinesisStreamOptions.StreamNamespace"/>. Partition grains subscribe
     /// implicitly to that namespace.
     /// </summary>
+    /// <param name="eventTime">
+    /// Takes each event's event time from the event (a field the producer set); the events' watermarks and windows then
+    /// follow it instead of Kinesis' arrival time. Giving one makes <see cref="EventTimeOptions.Source"/> Event unless
+    /// <paramref name="configure"/> says otherwise. An extractor that throws dead-letters the record.
+    /// </param>
     public static ISiloBuilder AddKinesisStreams<TEvent>(
-        this ISiloBuilder builder, string name, Action<KinesisStreamOptions> configure, IStreamMessageHandler<TEvent>? handler = null)
+        this ISiloBuilder builder,
+        string name,
+        Action<KinesisStreamOptions> configure,
+        IStreamMessageHandler<TEvent>? handler = null,
+        Func<TEvent, DateTimeOffset>? eventTime = null)
     {
-        builder.Services.AddOptions<KinesisStreamOptions>(name).Configure(configure);
+        builder.Services.AddOptions<KinesisStreamOptions>(name)
+            .Configure(o => o.EventTime.Source = eventTime is null ? EventTimeSource.Arrival : EventTimeSource.Event)
+            .Configure(configure);
         builder.Services.AddTransient<IConfigurationValidator>(services =>
-            new KinesisStreamOptionsValidator(services.GetRequiredService<IOptionsMonitor<KinesisStreamOptions>>().Get(name), name));
+            new KinesisStreamOptionsValidator(services.GetRequiredService<IOptionsMonitor<KinesisStreamOptions>>().Get(name), name, eventTime is not null));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddKeyedSingleton(name, (services, _) =>
         {
@@ -62,12 +73,19 @@ public static class KinesisStreamingExtensions
                 throw new OptionsValidationException(name, typeof(ObservedMetric<TEvent>), [$"Observed metric '{duplicate.Key}' is defined more than once."]);
             }
 
+            var extractor = options.EventTime.Source == EventTimeSource.Event ? eventTime : null;
+            LogEventTime(
+                loggers.CreateLogger(typeof(KinesisStreamingExtensions).FullName!),
+                name,
+                extractor is null ? "the records' arrival times" : "the events' own times",
+                options.EventTime.OutOfOrderness,
+                options.EventTime.IdleTimeout);
             return new KinesisStreamContext(
                 name,
                 options,
                 kinesis,
                 leases,
-                () => new RecordDecoder<TEvent>(messageHandler, partitions, observed),
+                () => new RecordDecoder<TEvent>(messageHandler, partitions, observed, extractor),
                 context => services.GetService<ICheckpointGateFactory>()?.Create(name, options.PartitionCount, context.Monitor.StateReported)
                     ?? StatelessCheckpointGate.Instance,
                 services.GetRequiredService<TimeProvider>(),
@@ -96,4 +114,7 @@ public static class KinesisStreamingExtensions
         });
         return builder;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream provider {Name}: event time is {Source}, watermarks trail it by {OutOfOrderness}, a shard without events for {IdleTimeout} is idle (0: never)")]
+    private static partial void LogEventTime(ILogger logger, string name, string source, TimeSpan outOfOrderness, TimeSpan idleTimeout);
 }

@@ -90,11 +90,13 @@ public sealed partial class ShardCheckpointer(
     /// <summary>Every read of the shard up to <paramref name="reached"/> has been delivered to every partition.</summary>
     /// <param name="ended">The shard was read to its end: SHARD_END is written with the next checkpoint.</param>
     /// <param name="lastSentByPartition">For each partition, the end of the last batch it was sent up to there.</param>
-    public void Processed(string shardId, ShardPosition? reached, bool ended, ShardPosition?[] lastSentByPartition)
+    /// <param name="watermark">The shard's watermark at <paramref name="reached"/>, for the barrier to carry.</param>
+    /// <param name="idle">The shard counted as idle when its receiver read up to <paramref name="reached"/>.</param>
+    public void Processed(string shardId, ShardPosition? reached, bool ended, ShardPosition?[] lastSentByPartition, DateTimeOffset? watermark = null, bool idle = false)
     {
         lock (_lock)
         {
-            _pending[shardId] = new Delivered(new ShardCheckpoint(reached, ended), lastSentByPartition);
+            _pending[shardId] = new Delivered(new ShardCheckpoint(reached, ended), lastSentByPartition, watermark, idle);
         }
     }
 
@@ -167,7 +169,7 @@ public sealed partial class ShardCheckpointer(
                     .Select(p => KeyValuePair.Create(p.Key, _replays[p.Key]))
                     .ToList();
                 deliveries = _pending
-                    .Select(p => new ShardDelivery(p.Key, p.Value.Checkpoint.Position, p.Value.Checkpoint.Ended, p.Value.LastSentByPartition))
+                    .Select(p => new ShardDelivery(p.Key, p.Value.Checkpoint.Position, p.Value.Checkpoint.Ended, p.Value.LastSentByPartition, p.Value.Watermark, p.Value.Idle))
                     .ToList();
 
                 // Every ended shard's end, claimed for every partition (LastSent = Reached = the end).
@@ -422,7 +424,7 @@ public sealed partial class ShardCheckpointer(
     }
 
     /// <summary>What the receiver last reported delivered for a shard.</summary>
-    private readonly record struct Delivered(ShardCheckpoint Checkpoint, ShardPosition?[] LastSentByPartition);
+    private readonly record struct Delivered(ShardCheckpoint Checkpoint, ShardPosition?[] LastSentByPartition, DateTimeOffset? Watermark, bool Idle);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint of {ShardId} not written: {Reason}")]
     private static partial void LogLeaseLost(ILogger logger, string shardId, string reason);

@@ -11,6 +11,9 @@ namespace KinesisGrains.Simulation;
 /// is never a lie; (2) everything at or below each shard's checkpoint is in what a restore of each partition comes
 /// back to (the exactly-once promise); a restore that knowingly fell back to an older snapshot is excused here (its
 /// honest coverage makes the shard replay) but not at the end. Checkpoints never go backwards (checked on write).
+/// Event time: at every activation the restored wm(p) is not below what the partition made durable (unless the
+/// restore knowingly fell back); at the end every timer at or below wm(p) fired exactly once into each sink with its
+/// window's true count, and every record is in exactly one of: a fired row, the late side output, a window still open.
 /// </summary>
 public static class Invariants
 {
@@ -19,13 +22,13 @@ public static class Invariants
         foreach (var partition in sim.Partitions)
         {
             Honest(sim, partition, partition.Live, "live state");
-            Honest(sim, partition, partition.Written, "local store");
+            HonestOnce(sim, partition, partition.Written, "local store", 0);
             StoreImage durable;
             var fellBack = false;
             if (partition.Snapshots is { } snapshots)
             {
                 var target = snapshots.RestoreTarget(out var knownFallback) ?? StoreImage.Empty;
-                Honest(sim, partition, target, "restorable snapshot");
+                HonestOnce(sim, partition, target, "restorable snapshot", 1);
                 fellBack = knownFallback || partition.FellBack;
                 durable = target;
             }
@@ -113,6 +116,177 @@ public static class Invariants
                 }
             }
         }
+
+        CheckTimers(sim);
+    }
+
+    /// <summary>
+    /// At each activation: wm(p) never moves backwards across kills and restores. What a restore comes back to was
+    /// written with the watermark its state was built under; only a known fallback (an older snapshot) goes back.
+    /// </summary>
+    public static void CheckRestoredWatermark(Simulation sim, SimulatedPartition partition, long? restored, bool knownFallback)
+    {
+        if (knownFallback || partition.DurableWatermark is not { } durable)
+        {
+            return;
+        }
+
+        if (restored is not { } r || r < durable)
+        {
+            sim.Fail(
+                "watermark moved backwards",
+                $"partition {partition.Index} restored wm(p) {restored?.ToString() ?? "none"}, below the {durable} it had made durable");
+        }
+    }
+
+    /// <summary>
+    /// At the end of the drain, per sink: (1) no timer fired twice, and each timer row's count is the number of its
+    /// key's records in its window minus those that went to the late side output (ground truth from the generated
+    /// records), every id it counted being of that key and window; (2) every record is in exactly one of: a committed
+    /// timer row, the committed late side output, its key's window still open in the final state; (3) every timer at or
+    /// below the final wm(p) fired (none is left due), every open window has its timer and every timer its window,
+    /// and no late row is of a window above wm(p); (4) each partition's timer rows reach the sink in (time, key)
+    /// order. A partition restored behind its sinks' epoch (rows again: at least once) is held to no loss only.
+    /// </summary>
+    public static void CheckTimers(Simulation sim)
+    {
+        var records = sim.Stream.AllRecords.Where(r => !r.Poison).ToList();
+        var byId = records.ToDictionary(r => r.Id);
+        var byWindow = records.GroupBy(r => new TimerKey(sim.Options.WindowEnd(r.EventTime), r.Key)).ToDictionary(g => g.Key, g => g.ToList());
+        var lives = sim.Partitions.Select(p => p.Live).ToList();
+
+        foreach (var partition in sim.Partitions)
+        {
+            var live = lives[partition.Index];
+            foreach (var timer in live.Timers)
+            {
+                if (partition.Watermark is { } wm && timer.Time <= wm)
+                {
+                    sim.Fail("due timer not fired", $"partition {partition.Index} still holds timer {timer} at wm(p) {wm}");
+                }
+
+                if (live.States.GetValueOrDefault(timer.Key)?.Windows.ContainsKey(timer.Time) != true)
+                {
+                    sim.Fail("timer without its window", $"partition {partition.Index} holds timer {timer}, its key's state has no such window");
+                }
+            }
+
+            foreach (var (key, state) in live.States)
+            {
+                foreach (var end in state.Windows.Keys)
+                {
+                    if (!live.Timers.Contains(new TimerKey(end, key)))
+                    {
+                        sim.Fail("window without its timer", $"partition {partition.Index}: key {key}'s window ending {end} is open, no timer closes it");
+                    }
+                }
+            }
+        }
+
+        for (var s = 0; s < sim.Sinks.Count; s++)
+        {
+            var sink = sim.Sinks[s];
+            var fired = new Dictionary<TimerKey, int>();
+            var countedIn = new Dictionary<int, int>();
+            foreach (var row in sink.Fired)
+            {
+                var timer = new TimerKey(row.Time, row.Key);
+                fired[timer] = fired.GetValueOrDefault(timer) + 1;
+                foreach (var id in row.Counted)
+                {
+                    countedIn[id] = countedIn.GetValueOrDefault(id) + 1;
+                    if (!byId.TryGetValue(id, out var record) || record.Key != row.Key || sim.Options.WindowEnd(record.EventTime) != row.Time)
+                    {
+                        sim.Fail("timer row counted a record of another window", $"sink {s}: row of timer {timer} counted #{id}");
+                    }
+                }
+            }
+
+            var lastFired = new Dictionary<int, TimerKey>();
+            foreach (var row in sink.Fired)
+            {
+                var timer = new TimerKey(row.Time, row.Key);
+                var partition = sim.Partitions[sim.Stream.PartitionOf(row.Key)];
+                if (partition.FellBehindSink)
+                {
+                    continue;
+                }
+
+                if (fired[timer] > 1)
+                {
+                    sim.Fail("timer fired twice", $"sink {s}: timer {timer} (partition {partition.Index}) committed {fired[timer]} rows");
+                }
+
+                // In (time, key) order per partition: a timer registered after a firing is above the watermark that
+                // fired it, so each partition's rows reach the sink in the order its timers fired.
+                if (lastFired.TryGetValue(partition.Index, out var previous) && timer.CompareTo(previous) < 0)
+                {
+                    sim.Fail("timers fired out of order", $"sink {s}: partition {partition.Index} committed timer {timer} after {previous}");
+                }
+
+                lastFired[partition.Index] = timer;
+
+                var window = byWindow.GetValueOrDefault(timer) ?? [];
+                var truth = window.Count(r => !sink.Late.ContainsKey(r.Id));
+                if (row.Count != truth)
+                {
+                    sim.Fail(
+                        "timer row count is not its window's",
+                        $"sink {s}: timer {timer} (partition {partition.Index}) fired with count {row.Count}; its window has {window.Count} records, {window.Count - truth} of them late");
+                }
+            }
+
+            if (s == 0)
+            {
+                sim.Count("records", records.Count);
+                sim.Count("timer rows committed", sink.Fired.Count);
+                sim.Count("timer rows counting 2+", sink.Fired.Count(r => r.Count > 1));
+                sim.Count("late rows committed", sink.Late.Count);
+            }
+
+            foreach (var record in records)
+            {
+                var partition = sim.Partitions[sim.Stream.PartitionOf(record.Key)];
+                var end = sim.Options.WindowEnd(record.EventTime);
+                var late = sink.Late.GetValueOrDefault(record.Id);
+                var open = lives[partition.Index].States.GetValueOrDefault(record.Key)?.Windows.GetValueOrDefault(end)?.Contains(record.Id) == true ? 1 : 0;
+                var times = countedIn.GetValueOrDefault(record.Id) + late + open;
+                if (times == 0)
+                {
+                    sim.Fail("record in no window", $"sink {s}: {record} (partition {partition.Index}, window ending {end}) is in no timer row, not late and in no open window (wm(p) {partition.Watermark})");
+                }
+
+                if (times > 1)
+                {
+                    if (!partition.FellBehindSink)
+                    {
+                        sim.Fail(
+                            "record in two windows",
+                            $"sink {s}: {record} (partition {partition.Index}, window ending {end}) is in {countedIn.GetValueOrDefault(record.Id)} timer rows, late {late} times, open {open}");
+                    }
+
+                    sim.Count("window record repeated after a fallback");
+                }
+
+                if (late > 0 && !partition.FellBack && partition.Watermark is { } wm && end > wm)
+                {
+                    sim.Fail("late above the watermark", $"sink {s}: {record} went to the late output, its window ends at {end}, above wm(p) {wm}");
+                }
+            }
+        }
+    }
+
+    /// <summary><see cref="Honest"/> unless this very (immutable) image passed it already: most steps change neither the local store nor the snapshots.</summary>
+    private static void HonestOnce(Simulation sim, SimulatedPartition partition, StoreImage image, string what, int slot)
+    {
+        var seen = partition.HonestImages;
+        if (ReferenceEquals(image, seen[0]) || ReferenceEquals(image, seen[1]))
+        {
+            return;
+        }
+
+        Honest(sim, partition, image, what);
+        seen[slot] = image;
     }
 
     private static void Honest(Simulation sim, SimulatedPartition partition, StoreImage image, string what)

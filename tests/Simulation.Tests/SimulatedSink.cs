@@ -1,9 +1,15 @@
+using System.Collections.Immutable;
+using KinesisGrains.Simulation.Model;
+
 namespace KinesisGrains.Simulation;
+
+/// <summary>A timer's row as a sink committed it: the partition, the timer and the window's count (with the ids counted: ghost).</summary>
+public readonly record struct FiredRow(int Partition, int Key, long Time, int Count, ImmutableHashSet<int> Counted);
 
 /// <summary>
 /// A transactional sink as the Delta sink commits: per partition the newest committed epoch (the table's
 /// <c>txn.version</c> of the partition's appId); an epoch at or below it is skipped. The ghost is every record id
-/// whose row was committed, with how many times.
+/// whose row was committed, with how many times; every timer row; every late event's side-output row.
 /// </summary>
 public sealed class SimulatedSink
 {
@@ -12,19 +18,30 @@ public sealed class SimulatedSink
     /// <summary>Record id → times its row was committed.</summary>
     public Dictionary<int, int> Rows { get; } = [];
 
+    /// <summary>Record id → times its late side-output row was committed.</summary>
+    public Dictionary<int, int> Late { get; } = [];
+
+    /// <summary>Every committed timer row, in commit order.</summary>
+    public List<FiredRow> Fired { get; } = [];
+
     public long CommittedEpoch(int partition) => _committed.GetValueOrDefault(partition);
 
     /// <summary>Commits one epoch's rows of a partition; false when it was committed before (nothing written).</summary>
-    public bool Commit(int partition, long epoch, IEnumerable<int> recordIds)
+    public bool Commit(int partition, long epoch, IEnumerable<StagedRow> rows)
     {
         if (epoch <= CommittedEpoch(partition))
         {
             return false;
         }
 
-        foreach (var id in recordIds)
+        foreach (var row in rows)
         {
-            Rows[id] = Rows.GetValueOrDefault(id) + 1;
+            switch (row.Kind)
+            {
+                case RowKind.Event: Rows[row.RecordId] = Rows.GetValueOrDefault(row.RecordId) + 1; break;
+                case RowKind.Late: Late[row.RecordId] = Late.GetValueOrDefault(row.RecordId) + 1; break;
+                default: Fired.Add(new FiredRow(partition, row.Key, row.Time, row.Count, row.Counted ?? [])); break;
+            }
         }
 
         _committed[partition] = epoch;

@@ -62,10 +62,25 @@ public sealed class SimulationTests(ITestOutputHelper output)
     public void Finds_sink_rows_doubled_when_every_sink_gets_every_staged_epoch() =>
         FindsHole(new SimulationOptions { NoPerSinkEpochs = true }, nameof(Finds_sink_rows_doubled_when_every_sink_gets_every_staged_epoch));
 
-    private void FindsHole(SimulationOptions options, string test)
+    /// <summary>Timers: a firing's row and its timer's delete must be in one write, or a kill between them fires the timer twice.</summary>
+    [Fact]
+    public void Finds_timers_fired_twice_when_the_row_and_the_delete_are_separate_writes() =>
+        FindsHole(new SimulationOptions { FireTimersOutsideBatch = true }, nameof(Finds_timers_fired_twice_when_the_row_and_the_delete_are_separate_writes), "timer fired twice");
+
+    /// <summary>Timers: wm(p) and wm(s) are written with the state and restored, or the watermark goes back after a kill.</summary>
+    [Fact]
+    public void Finds_the_watermark_moving_backwards_when_it_is_not_persisted() =>
+        FindsHole(new SimulationOptions { NoPersistedWatermark = true }, nameof(Finds_the_watermark_moving_backwards_when_it_is_not_persisted), "watermark moved backwards");
+
+    /// <param name="invariant">When given, the invariant the first failure must name (the check the switch is meant to trip).</param>
+    private void FindsHole(SimulationOptions options, string test, string? invariant = null)
     {
         var result = Run(options, Seeds(HoleSearchSeeds), stopAtFirst: true, test);
         Assert.True(result.Failures.Count > 0, $"{options.Describe()}: no failure in {result.Seeds} seeds");
+        if (invariant is not null)
+        {
+            Assert.Contains($": {invariant}: ", result.Failures[0]);
+        }
     }
 
     /// <summary>The seeds to run: SIM_SEED replays one, SIM_SEEDS overrides the count.</summary>
@@ -87,6 +102,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
     private RunResult Run(SimulationOptions options, IEnumerable<int> seeds, bool stopAtFirst, string test)
     {
         var watch = Stopwatch.StartNew();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var failures = new List<string>();
         var run = 0;
         var stats = new SortedDictionary<string, long>(StringComparer.Ordinal);
@@ -120,7 +136,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
             }
         }
 
-        var summary = $"{options.Describe()}: {run} seeds in {watch.Elapsed.TotalSeconds:F1} s, {failures.Count} failed{(stopAtFirst && failures.Count > 0 ? $" (found after {run} seeds)" : "")}";
+        var summary = $"{options.Describe()}: {run} seeds in {watch.Elapsed.TotalSeconds:F1} s (cpu {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s), {failures.Count} failed{(stopAtFirst && failures.Count > 0 ? $" (found after {run} seeds)" : "")}";
         summary += " [" + string.Join(", ", stats.Select(s => $"{s.Key}: {s.Value}")) + "]";
         output.WriteLine(summary);
         Console.WriteLine(summary);
