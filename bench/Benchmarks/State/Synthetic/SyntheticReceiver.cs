@@ -113,10 +113,10 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
         }
 
         _batches.Clear();
-        _decoder.Build(_shardId, to, partition => lastTo[partition], _batches);
+        _decoder.Build(_shardId, to, partition => lastTo[partition], _batches, load.Times is null ? null : Watermark);
         for (var index = 0; index < _batches.Count; index++)
         {
-            var batch = load.Times is null ? _batches[index] : WithWatermark((KeyedEventBatch<long>)_batches[index], _watermark);
+            var batch = _batches[index];
             lastTo[batch.Partition] = to;
             var streamId = StreamId.Create(load.StreamNamespace, batch.Partition);
             _ready.Enqueue(new KinesisBatchContainer(streamId, new KinesisSequenceToken(_reads, index), batch));
@@ -138,15 +138,7 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
         var to = new Position(_epoch + (++_records).ToString("D10", CultureInfo.InvariantCulture), 0);
         for (var partition = 0; partition < _feed.PartitionCount; partition++)
         {
-            var batch = new KeyedEventBatch<long>
-            {
-                ShardId = _shardId,
-                Partition = partition,
-                From = lastTo[partition],
-                To = to,
-                Events = [],
-                Watermark = DateTimeOffset.FromUnixTimeMilliseconds(_watermark.Value),
-            };
+            var batch = _decoder.BuildWatermarkUpdate(_shardId, partition, lastTo[partition], to, Watermark, shardIdle: false);
             lastTo[partition] = to;
             _ready.Enqueue(new KinesisBatchContainer(StreamId.Create(load.StreamNamespace, partition), new KinesisSequenceToken(_reads, partition), batch));
         }
@@ -156,14 +148,5 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
         load.CountFinal();
     }
 
-    private static KeyedEventBatch<long> WithWatermark(KeyedEventBatch<long> batch, long? watermark) => new()
-    {
-        ShardId = batch.ShardId,
-        Partition = batch.Partition,
-        From = batch.From,
-        To = batch.To,
-        Rejected = batch.Rejected,
-        Events = batch.Events,
-        Watermark = watermark is { } w ? DateTimeOffset.FromUnixTimeMilliseconds(w) : null,
-    };
+    private DateTimeOffset? Watermark => _watermark is { } w ? DateTimeOffset.FromUnixTimeMilliseconds(w) : null;
 }
