@@ -1,5 +1,18 @@
+using KinesisGrains.Abstractions.Views;
+using KinesisGrains.Grains.Clicks;
 using KinesisGrains.Grains.UserActivity;
 using KinesisGrains.Silo.Hosting;
+using Microsoft.Extensions.Configuration;
 
-// The demo silo: the clickstream feeds the user-activity partitions, one state per user id.
-return await SiloHost.RunAsync(args, silo => silo.ConsumeStream<ClickEvent, UserActivityPartitionGrain>(IUserActivityPartition.StreamNamespace));
+// The demo silo: the clickstream feeds the user-activity partitions, one state per user id; with
+// Clickstream:Views=true the same reads also feed the clicks per event type and the count of every click (one hot key,
+// pre-aggregated in every partition).
+return await SiloHost.RunAsync(args, silo =>
+{
+    silo.ConsumeStream<ClickEvent, UserActivityPartitionGrain>(IUserActivityPartition.StreamNamespace);
+    if (silo.Configuration.GetValue<bool>("Clickstream:Views"))
+    {
+        silo.AddKeyedView<ClickEvent, ClickTypePartitionGrain>(IClickTypePartition.StreamNamespace, click => click.Type)
+            .AddKeyedView<ClickEvent, ClickTotalPartitionGrain>(IClickTotalPartition.StreamNamespace, _ => IClickTotalPartition.Key, KeyedViewRouting.Spread);
+    }
+});

@@ -18,9 +18,10 @@ namespace KinesisGrains.Streaming.Kinesis;
 /// <summary>
 /// The queue adapter receiver of one shard. A fetcher prefetches pages into the fetch buffer (paced, throttle-aware,
 /// spilling to disk); each call of the pulling agent takes what is buffered, de-aggregates KPL records, decodes them
-/// with the message handler, and returns one batch container per partition that got events. A position counts as
-/// delivered when Orleans purges every container up to it from its cache; the checkpointer then makes it durable
-/// through the partitions before it moves the shard's checkpoint.
+/// with the message handler (and the keyed views' key selectors), and returns one batch container per lane (a view's
+/// partition stream) that got events. A position counts as delivered when Orleans purges every container up to it
+/// from its cache; the checkpointer then makes it durable through the partitions before it moves the shard's
+/// checkpoint.
 /// </summary>
 public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
 {
@@ -32,9 +33,9 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     private readonly RecordDecoder _decoder;
     private readonly KplDeaggregator _deaggregator;
     private readonly List<UserRecord> _userRecords = [];
-    private readonly List<KeyedEventBatch> _batches = [];
+    private readonly List<LaneBatch> _batches = [];
     private readonly List<FetchedPage> _pages = [];
-    private readonly List<int> _partitionsOfRead = [];
+    private readonly List<int> _lanesOfRead = [];
     private readonly Queue<IBatchContainer> _ready = new();
     private readonly ShardProgress _progress;
     private readonly ShardReadLedger<ReadCounts> _reads;
@@ -58,7 +59,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         _progress = context.ProgressOf(shardId);
 
         // Later receivers of a shard order after earlier ones in any cache that compares their tokens.
-        _reads = new ShardReadLedger<ReadCounts>(context.Options.PartitionCount, null, context.Time.GetUtcNow().UtcTicks);
+        _reads = new ShardReadLedger<ReadCounts>(context.Lanes.Count, null, context.Time.GetUtcNow().UtcTicks);
     }
 
     public string ShardId => _shardId;
@@ -189,17 +190,16 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         }
 
         var readId = _reads.NextReadId;
-        _partitionsOfRead.Clear();
+        _lanesOfRead.Clear();
         _batches.Clear();
         if (last is { } to)
         {
             _decoder.Build(_shardId, to, _reads.FromOf, _batches);
             for (var index = 0; index < _batches.Count; index++)
             {
-                var batch = _batches[index];
-                _partitionsOfRead.Add(batch.Partition);
-                var streamId = StreamId.Create(_context.Options.StreamNamespace, batch.Partition);
-                _ready.Enqueue(new KinesisBatchContainer(streamId, new KinesisSequenceToken(readId, index), batch) { Source = _context.LocalSilo });
+                var (lane, batch) = _batches[index];
+                _lanesOfRead.Add(lane);
+                _ready.Enqueue(new KinesisBatchContainer(_context.StreamIdOf(lane), new KinesisSequenceToken(readId, index), batch) { Source = _context.LocalSilo });
             }
         }
 
@@ -215,7 +215,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             newest.MillisBehindLatest,
             readAt - decodeStarted,
             _decoder.Observed);
-        _reads.Append(last, _partitionsOfRead, new ReadCounts(newest.IsShardEnd, read, deadLettered, records, readAt));
+        _reads.Append(last, _lanesOfRead, new ReadCounts(newest.IsShardEnd, read, deadLettered, records, readAt));
         _recordsInFlight += records;
         _progress.Update(p => p with { MillisBehindLatest = newest.MillisBehindLatest });
         AdvanceDelivered();
@@ -321,7 +321,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             var position = completed.Reached;
             if (position is not null || pending.ShardEnd)
             {
-                _context.Checkpointer.Processed(_shardId, position, pending.ShardEnd, completed.LastSentByPartition);
+                _context.Checkpointer.Processed(_shardId, position, pending.ShardEnd, completed.LastSentByLane);
             }
 
             var deliveredAt = pending.Events + pending.DeadLettered > 0 ? _context.Time.GetUtcNow() : (DateTimeOffset?)null;

@@ -3,6 +3,7 @@ using KinesisGrains.Abstractions.Monitoring;
 using KinesisGrains.Abstractions.Partitions;
 using KinesisGrains.Abstractions.Placement;
 using KinesisGrains.Abstractions.Streams;
+using KinesisGrains.Abstractions.Views;
 using KinesisGrains.DynamoDB;
 using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Streaming.Kinesis.Leasing;
@@ -34,15 +35,16 @@ public static class KinesisStreamingExtensions
     /// <summary>
     /// Reads a Kinesis stream as Orleans stream provider <paramref name="name"/>: each record becomes a
     /// <typeparamref name="TEvent"/> (by <paramref name="handler"/>; default: JSON keyed by the partition key) on the
-    /// partition stream of its key in <see cref="KinesisStreamOptions.StreamNamespace"/>. Partition grains subscribe
-    /// implicitly to that namespace.
+    /// partition stream of its key in <see cref="KinesisStreamOptions.StreamNamespace"/>, and on the partition stream
+    /// of its key in each keyed view (<see cref="AddKeyedView{TEvent}"/>). Partition grains subscribe implicitly to
+    /// their view's namespace.
     /// </summary>
     public static ISiloBuilder AddKinesisStreams<TEvent>(
         this ISiloBuilder builder, string name, Action<KinesisStreamOptions> configure, IStreamMessageHandler<TEvent>? handler = null)
     {
         builder.Services.AddOptions<KinesisStreamOptions>(name).Configure(configure);
-        builder.Services.AddTransient<IConfigurationValidator>(services =>
-            new KinesisStreamOptionsValidator(services.GetRequiredService<IOptionsMonitor<KinesisStreamOptions>>().Get(name), name));
+        builder.Services.AddTransient<IConfigurationValidator>(services => new KinesisStreamOptionsValidator(
+            services.GetRequiredService<IOptionsMonitor<KinesisStreamOptions>>().Get(name), name, typeof(TEvent), services.GetService<ICheckpointGateFactory>()));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddKeyedSingleton(name, (services, _) =>
         {
@@ -55,6 +57,8 @@ public static class KinesisStreamingExtensions
                 : new KinesisClient(options.Client, loggers.CreateLogger<KinesisClient>());
             var leases = new ShardLeaseTable(DynamoDBClientFactory.Create(options.DynamoDB), options.ApplicationName);
             var partitions = new PartitionMap(options.PartitionCount);
+            var lanes = options.Lanes;
+            var views = options.Views.Cast<KeyedView<TEvent>>().ToList();
             var messageHandler = handler ?? new JsonMessageHandler<TEvent>();
             var observed = services.GetServices<ObservedMetric<TEvent>>().ToList();
             if (observed.GroupBy(m => m.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
@@ -67,8 +71,9 @@ public static class KinesisStreamingExtensions
                 options,
                 kinesis,
                 leases,
-                () => new RecordDecoder<TEvent>(messageHandler, partitions, observed),
-                context => services.GetService<ICheckpointGateFactory>()?.Create(name, options.PartitionCount, context.Monitor.StateReported)
+                lanes,
+                () => new RecordDecoder<TEvent>(messageHandler, partitions, observed, views),
+                context => services.GetService<ICheckpointGateFactory>()?.Create(name, lanes, context.Monitor.StateReported)
                     ?? StatelessCheckpointGate.Instance,
                 services.GetRequiredService<TimeProvider>(),
                 loggers,
@@ -94,6 +99,20 @@ public static class KinesisStreamingExtensions
                 o.GetQueueMsgsTimerPeriod = PullingAgentPeriod;
             }));
         });
+        return builder;
+    }
+
+    /// <summary>
+    /// Another aggregation of provider <paramref name="providerName"/>'s events: each event also goes, keyed by
+    /// <paramref name="keyOf"/>, to the partition grains subscribed to stream namespace <paramref name="name"/>, from
+    /// the same read of Kinesis. <see cref="KeyedViewRouting.Spread"/> pre-aggregates a hot key in every partition (a
+    /// query merges the parts); see <see cref="KeyedViewRouting"/>.
+    /// </summary>
+    public static ISiloBuilder AddKeyedView<TEvent>(
+        this ISiloBuilder builder, string providerName, string name, Func<TEvent, string> keyOf, KeyedViewRouting routing = KeyedViewRouting.ByKey)
+    {
+        var view = new KeyedView<TEvent>(name, keyOf, routing);
+        builder.Services.AddOptions<KinesisStreamOptions>(providerName).Configure(o => o.Views.Add(view));
         return builder;
     }
 }
