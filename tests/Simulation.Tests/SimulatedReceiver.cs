@@ -140,7 +140,7 @@ public sealed class SimulatedReceiver
             _reads.RemoveAll(r => r.Id == completed.Payload.Id);
             if (Alive && completed.Reached is { } reached)
             {
-                LastSent = completed.LastSentByPartition!;
+                LastSent = completed.LastSentByLane!;
                 _sim.Checkpointer.Processed(this, reached, LastSent);
             }
         }

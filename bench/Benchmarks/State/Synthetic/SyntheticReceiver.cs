@@ -2,6 +2,7 @@ using System.Globalization;
 using KinesisGrains.Streaming.Kinesis;
 using KinesisGrains.Abstractions.Partitions;
 using KinesisGrains.Abstractions.Streams;
+using KinesisGrains.Abstractions.Views;
 using Orleans.Runtime;
 using Orleans.Streams;
 using Position = KinesisGrains.Abstractions.Streams.ShardPosition;
@@ -11,8 +12,9 @@ namespace KinesisGrains.Benchmarks.State.Synthetic;
 /// <summary>
 /// A queue adapter receiver that makes its shard's records instead of fetching them, then does what
 /// <see cref="KinesisAdapterReceiver"/> does with a read: decodes each record with a <see cref="RecordDecoder{TEvent}"/>
-/// (the partition of its key by <see cref="PartitionMap"/>), builds one <see cref="KinesisBatchContainer"/> per
-/// partition with the previous batch's end as its start, and hands the pulling agent at most what it asks for.
+/// (the partition of its key by <see cref="PartitionMap"/>, and of its key in each of the load's views), builds one
+/// <see cref="KinesisBatchContainer"/> per lane with the previous batch's end as its start, and hands the pulling agent
+/// at most what it asks for.
 /// </summary>
 internal sealed class SyntheticReceiver : IQueueAdapterReceiver
 {
@@ -22,13 +24,15 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
 
     private readonly SyntheticFeed _feed;
     private readonly string _shardId;
-    private readonly RecordDecoder _decoder;
-    private readonly List<KeyedEventBatch> _batches = [];
+    private readonly List<LaneBatch> _batches = [];
     private readonly Queue<IBatchContainer> _ready = new();
 
     // Per namespace: each grain class checks that a batch starts where the shard's previous one for it ended.
     private readonly Dictionary<string, Position?[]> _lastTo = new(StringComparer.Ordinal);
     private readonly string _epoch;
+    private SyntheticLoad? _load;
+    private RecordDecoder? _decoder;
+    private StreamLanes? _lanes;
     private long _records;
     private long _reads;
 
@@ -36,7 +40,6 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
     {
         _feed = feed;
         _shardId = shardId;
-        _decoder = new RecordDecoder<long>(new IncrementHandler(), new PartitionMap(feed.PartitionCount));
 
         // A shard read again by a later silo (the snapshot benchmark's second load) goes on after what the partitions
         // hold, or they would skip its records as redeliveries.
@@ -74,31 +77,45 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
             return;
         }
 
-        if (!_lastTo.TryGetValue(load.StreamNamespace, out var lastTo))
+        if (!ReferenceEquals(load, _load))
         {
-            _lastTo[load.StreamNamespace] = lastTo = new Position?[_feed.PartitionCount];
+            // Each load has views of its own: a decoder and lanes for it.
+            _load = load;
+            _decoder = new RecordDecoder<long>(new IncrementHandler(), new PartitionMap(_feed.PartitionCount), views: load.Views);
+            _lanes = new StreamLanes(load.StreamNamespace, load.Views.Select(v => v.Name), _feed.PartitionCount);
         }
 
+        var (decoder, lanes) = (_decoder!, _lanes!);
         Position to = default;
         for (var i = start; i < start + count; i++)
         {
             var sequenceNumber = _epoch + (++_records).ToString("D10", CultureInfo.InvariantCulture);
             var record = new StreamRecord(ReadOnlyMemory<byte>.Empty, load.KeyOf(i), sequenceNumber, 0, null, default, _shardId);
-            _decoder.Add(record);
+            decoder.Add(record);
             to = record.Token;
         }
 
         _batches.Clear();
-        _decoder.Build(_shardId, to, partition => lastTo[partition], _batches);
+        decoder.Build(_shardId, to, lane => LastTo(lanes.NamespaceOf(lane))[lanes.PartitionOf(lane)], _batches);
         for (var index = 0; index < _batches.Count; index++)
         {
-            var batch = _batches[index];
-            lastTo[batch.Partition] = to;
-            var streamId = StreamId.Create(load.StreamNamespace, batch.Partition);
+            var (lane, batch) = _batches[index];
+            LastTo(lanes.NamespaceOf(lane))[batch.Partition] = to;
+            var streamId = StreamId.Create(lanes.NamespaceOf(lane), batch.Partition);
             _ready.Enqueue(new KinesisBatchContainer(streamId, new KinesisSequenceToken(_reads, index), batch));
         }
 
         _reads++;
         load.CountRead(_batches.Count, ThreadCpu.Nanoseconds() - cpuBefore);
+    }
+
+    private Position?[] LastTo(string streamNamespace)
+    {
+        if (!_lastTo.TryGetValue(streamNamespace, out var lastTo))
+        {
+            _lastTo[streamNamespace] = lastTo = new Position?[_feed.PartitionCount];
+        }
+
+        return lastTo;
     }
 }
