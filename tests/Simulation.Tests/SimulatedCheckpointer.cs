@@ -20,8 +20,9 @@ public sealed class Lease
 
 /// <summary>
 /// The checkpointer (ShardCheckpointer): reads report what was delivered; a cycle sends one barrier per shard to
-/// every partition, holds back and rewinds a shard any partition has a gap in, and otherwise moves its lease
-/// checkpoint forward (only forward, under the lease counter).
+/// every partition of every view, each with its own lane's LastSent (PartitionCheckpointBarrier), holds back and
+/// rewinds a shard any partition has a gap in, and otherwise moves its lease checkpoint forward (only forward, under
+/// the lease counter).
 /// </summary>
 public sealed class SimulatedCheckpointer(Simulation sim)
 {
@@ -66,7 +67,9 @@ public sealed class SimulatedCheckpointer(Simulation sim)
         var gaps = new Dictionary<string, List<ShardGap>>(StringComparer.Ordinal);
         foreach (var partition in sim.Partitions)
         {
-            var barriers = shards.Select(p => new ShardBarrier(p.Receiver.ShardId, p.Reached, p.Ended, p.LastSent[partition.Index]))
+            // Switched off: partition p of every view is told the primary view's lane p (barriers per partition, not per lane).
+            var lane = sim.Options.PrimaryLaneBarriers ? partition.Index : partition.Lane;
+            var barriers = shards.Select(p => new ShardBarrier(p.Receiver.ShardId, p.Reached, p.Ended, p.LastSent[lane]))
                 .Concat(ended.Select(e => new ShardBarrier(e.Key, e.End, Ended: true, e.End)))
                 .ToList();
             foreach (var gap in partition.Barrier(barriers))

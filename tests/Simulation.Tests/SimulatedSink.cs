@@ -9,7 +9,7 @@ public sealed class SimulatedSink
 {
     private readonly Dictionary<int, long> _committed = [];
 
-    /// <summary>Record id → times its row was committed.</summary>
+    /// <summary>Row id (StagedRow.Of: a record in a view) → times it was committed.</summary>
     public Dictionary<int, int> Rows { get; } = [];
 
     public long CommittedEpoch(int partition) => _committed.GetValueOrDefault(partition);

@@ -46,6 +46,12 @@ public sealed record SimulationOptions
     /// </summary>
     public bool NoPerSinkEpochs { get; init; }
 
+    /// <summary>
+    /// Views: a barrier tells partition p of every view the LastSent of the primary view's lane p (barriers per
+    /// partition, not per lane), so a view's partition can vouch for a batch of its own lane it never held.
+    /// </summary>
+    public bool PrimaryLaneBarriers { get; init; }
+
     public string Describe()
     {
         var off = new List<string>();
@@ -58,6 +64,7 @@ public sealed record SimulationOptions
         if (NoEndedShardReplay) off.Add(nameof(NoEndedShardReplay));
         if (NoSinkEpochBump) off.Add(nameof(NoSinkEpochBump));
         if (NoPerSinkEpochs) off.Add(nameof(NoPerSinkEpochs));
+        if (PrimaryLaneBarriers) off.Add(nameof(PrimaryLaneBarriers));
         return off.Count == 0 ? "all rules on" : string.Join(",", off);
     }
 }

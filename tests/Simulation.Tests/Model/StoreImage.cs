@@ -18,8 +18,12 @@ public sealed record KeyState(long Sum, int Count, ImmutableHashSet<int> Applied
 /// <summary>Per shard: how many of its records the state folded in, and the last one (for the coverage check).</summary>
 public readonly record struct ShardTally(int Applied, Position? MaxApplied);
 
-/// <summary>A row staged for the sink: the record whose event emitted it, and the epoch it was staged for.</summary>
-public readonly record struct StagedRow(long Epoch, int RecordId);
+/// <summary>A row staged for the sink: the record and view whose event emitted it (<see cref="Of"/>), and the epoch it was staged for.</summary>
+public readonly record struct StagedRow(long Epoch, int RecordId)
+{
+    /// <summary>The row id of a record's event in a view: each view's partition emits its own row for the record.</summary>
+    public static int Of(SimRecord record, int view) => (record.Id * 2) + view;
+}
 
 /// <summary>
 /// Everything a partition writes atomically (its local RocksDB WriteBatch, or a snapshot of it): states, the
