@@ -23,4 +23,13 @@ public sealed class KeyedStateOptions
 
     /// <summary>Events applied since the last write after which a partition writes, whatever the number of keys.</summary>
     public int MaxUnwrittenEventsPerPartition { get; set; } = 100_000;
+
+    /// <summary>
+    /// Timers a partition fires in one turn; the rest fire in the next turns, so a watermark jump that makes millions
+    /// due does not hold queries back (finatra caps its timer firings per watermark at 10,000 likewise).
+    /// </summary>
+    public int MaxTimersPerTurn { get; set; } = 10_000;
+
+    /// <summary>How often a partition looks for processing-time timers that came due (their resolution).</summary>
+    public TimeSpan TimerCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -44,5 +44,15 @@ public sealed class KeyedStateOptionsValidator(KeyedStateOptions options) : ICon
         {
             yield return $"{nameof(options.MaxUnwrittenEventsPerPartition)} must be at least 1; it is {options.MaxUnwrittenEventsPerPartition}.";
         }
+
+        if (options.MaxTimersPerTurn < 1)
+        {
+            yield return $"{nameof(options.MaxTimersPerTurn)} must be at least 1; it is {options.MaxTimersPerTurn}.";
+        }
+
+        if (options.TimerCheckInterval < TimeSpan.FromMilliseconds(10) || options.TimerCheckInterval > TimeSpan.FromMinutes(10))
+        {
+            yield return $"{nameof(options.TimerCheckInterval)} must be between 10 ms and 10 minutes; it is {options.TimerCheckInterval}.";
+        }
     }
 }

@@ -3,6 +3,7 @@ using KinesisGrains.Abstractions.ExactlyOnce;
 using KinesisGrains.Abstractions.Monitoring;
 using KinesisGrains.Abstractions.Streams;
 using KinesisGrains.Kinesis.Client;
+using KinesisGrains.Streaming.Kinesis.Diagnostics;
 using KinesisGrains.Streaming.Kinesis.Kpl;
 using KinesisGrains.Streaming.Kinesis.Leasing;
 using KinesisGrains.Streaming.Kinesis.Source.Buffering;
@@ -21,7 +22,8 @@ namespace KinesisGrains.Streaming.Kinesis;
 /// with the message handler (and the keyed views' key selectors), and returns one batch container per lane (a view's
 /// partition stream) that got events. A position counts as delivered when Orleans purges every container up to it
 /// from its cache; the checkpointer then makes it durable through the partitions before it moves the shard's
-/// checkpoint.
+/// checkpoint. Every batch carries the shard's event-time watermark; lanes the newest records did not reach get it in
+/// batches of no events (<see cref="WatermarkUpdates"/>).
 /// </summary>
 public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
 {
@@ -36,9 +38,12 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     private readonly List<LaneBatch> _batches = [];
     private readonly List<FetchedPage> _pages = [];
     private readonly List<int> _lanesOfRead = [];
+    private readonly List<int> _watermarkDue = [];
     private readonly Queue<IBatchContainer> _ready = new();
     private readonly ShardProgress _progress;
     private readonly ShardReadLedger<ReadCounts> _reads;
+    private readonly ShardWatermark _watermark;
+    private readonly WatermarkUpdates _watermarkUpdates;
     private ShardLease? _lease;
     private Shard? _shard;
     private Position? _resumeAfter;
@@ -48,6 +53,13 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     private CancellationTokenSource? _stopFetching;
     private Task _fetching = Task.CompletedTask;
     private bool _ended;
+    private bool _idle;
+
+    // The last record handed out since reading (re)started: where a watermark update's batches end.
+    private Position? _lastRead;
+
+    // A read reaching SHARD_END was handed out: no read may follow it (its completion writes the shard's end).
+    private bool _readToEnd;
 
     public KinesisAdapterReceiver(KinesisStreamContext context, string shardId)
     {
@@ -60,6 +72,11 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
 
         // Later receivers of a shard order after earlier ones in any cache that compares their tokens.
         _reads = new ShardReadLedger<ReadCounts>(context.Lanes.Count, null, context.Time.GetUtcNow().UtcTicks);
+        var eventTime = context.Options.EventTime;
+        _watermark = new ShardWatermark(eventTime.OutOfOrderness, eventTime.IdleTimeout, context.Time);
+
+        // Per lane: each view's partition streams learn the shard's watermark like the primary ones.
+        _watermarkUpdates = new WatermarkUpdates(context.Lanes.Count, eventTime.WatermarkInterval, context.Time);
     }
 
     public string ShardId => _shardId;
@@ -86,6 +103,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         // At an adopted checkpoint the batches come from the application's origin: partitions owe nothing before it.
         _reads.Rewind(_lease.IsAtAdoptedCheckpoint ? null : _resumeAfter);
         _context.Checkpointer.Started(_shardId, new ShardCheckpoint(_resumeAfter, Ended: false));
+        _watermark.StartClock();
         var now = _context.Time.GetUtcNow();
         _progress.Update(p => p with { State = ShardReceiverState.Reading, Checkpoint = _lease.Checkpoint, CaughtUp = false, LastError = null, ReadingSince = now, FirstDeliveredAt = null });
         LogStarted(_logger, _shardId, _lease.Checkpoint, _lease.CheckpointSubSequenceNumber);
@@ -104,6 +122,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         _resumeAfter = lease.ReplayStart ?? lease.AdoptedPosition;
         _reads.Rewind(lease.ReplayStart);
         _context.Checkpointer.StartedReplay(_shardId, lease.ReplayFrom!);
+        _watermark.StartClock();
         var now = _context.Time.GetUtcNow();
         _progress.Update(p => p with { State = ShardReceiverState.Reading, Checkpoint = lease.Checkpoint, CaughtUp = false, LastError = null, ReadingSince = now, FirstDeliveredAt = null });
         LogReplayStarted(_logger, _shardId, lease.ReplayFrom!);
@@ -173,6 +192,8 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
 
         if (_pages.Count == 0)
         {
+            NoteIdle();
+            SendWatermarkUpdates();
             AdvanceDelivered();
             return;
         }
@@ -189,18 +210,22 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             }
         }
 
-        var readId = _reads.NextReadId;
+        // The read's events move the watermark before its batches are built: each batch carries it.
+        if (_decoder.EventTimes.Max is { } latest && _watermark.Observe(latest))
+        {
+            _progress.Update(p => p with { Watermark = _watermark.Current });
+            _context.Monitor.WatermarkChanged(_shardId, _watermark.Current, _idle);
+        }
+
+        NoteIdle();
         _lanesOfRead.Clear();
         _batches.Clear();
         if (last is { } to)
         {
-            _decoder.Build(_shardId, to, _reads.FromOf, _batches);
-            for (var index = 0; index < _batches.Count; index++)
-            {
-                var (lane, batch) = _batches[index];
-                _lanesOfRead.Add(lane);
-                _ready.Enqueue(new KinesisBatchContainer(_context.StreamIdOf(lane), new KinesisSequenceToken(readId, index), batch) { Source = _context.LocalSilo });
-            }
+            _decoder.Build(_shardId, to, _reads.FromOf, _batches, _watermark.Current, _idle);
+            AddWatermarkUpdates(to);
+            _lastRead = to;
+            EnqueueBatches();
         }
 
         var newest = _pages[^1];
@@ -214,8 +239,10 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             _pages.Sum(p => p.SizeBytes),
             newest.MillisBehindLatest,
             readAt - decodeStarted,
-            _decoder.Observed);
-        _reads.Append(last, _lanesOfRead, new ReadCounts(newest.IsShardEnd, read, deadLettered, records, readAt));
+            _decoder.Observed,
+            _decoder.EventTimes);
+        _reads.Append(last, _lanesOfRead, new ReadCounts(newest.IsShardEnd, read, deadLettered, records, readAt, _watermark.Current, _idle));
+        _readToEnd |= newest.IsShardEnd;
         _recordsInFlight += records;
         _progress.Update(p => p with { MillisBehindLatest = newest.MillisBehindLatest });
         AdvanceDelivered();
@@ -321,7 +348,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             var position = completed.Reached;
             if (position is not null || pending.ShardEnd)
             {
-                _context.Checkpointer.Processed(_shardId, position, pending.ShardEnd, completed.LastSentByLane);
+                _context.Checkpointer.Processed(_shardId, position, pending.ShardEnd, completed.LastSentByLane, pending.Watermark, pending.Idle);
             }
 
             var deliveredAt = pending.Events + pending.DeadLettered > 0 ? _context.Time.GetUtcNow() : (DateTimeOffset?)null;
@@ -344,12 +371,13 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
 
         }
 
-        if (_reads.InFlight == 0 && _queue is { Count: 0 } && !_ended)
+        // Reads of no records (watermark updates) in flight leave a shard caught up.
+        if (_recordsInFlight == 0 && _queue is { Count: 0 } && !_ended)
         {
             var behind = _progress.Snapshot.MillisBehindLatest;
             _progress.Update(p => p with { CaughtUp = behind == 0, Checkpoint = _context.Checkpointer.GetCheckpoint(_shardId) ?? p.Checkpoint });
         }
-        else if (_reads.InFlight > 0)
+        else if (_recordsInFlight > 0)
         {
             _progress.Update(p => p with { CaughtUp = false });
         }
@@ -366,9 +394,96 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         _context.Buffer.RemoveQueue(_shardId);
         _resumeAfter = replayFrom ?? _lease!.AdoptedPosition;
         _reads.Rewind(replayFrom);
+        (_lastRead, _readToEnd) = (null, false);
         _context.Checkpointer.Rewound(_shardId);
         LogRewind(_logger, _shardId, replayFrom?.ToString() ?? _lease!.AdoptedPosition?.ToString() ?? "its origin");
         StartFetching(afterSequenceNumber: null);
+    }
+
+    /// <summary>
+    /// Turns the shard idle when no event was read for the idle timeout and nothing waits (not behind the tip, nothing
+    /// buffered, every read delivered: a backpressured or lagging shard is slow, not idle, and partitions must not
+    /// pass what is still on its way); active again once it has an event or falls behind.
+    /// </summary>
+    private void NoteIdle()
+    {
+        var behind = _progress.Snapshot.MillisBehindLatest is > 0;
+        var idle = _idle
+            ? _watermark.IsQuiet && !behind
+            : _watermark.IsQuiet && !behind && _queue is { Count: 0 } && _recordsInFlight == 0;
+        if (idle == _idle)
+        {
+            return;
+        }
+
+        _idle = idle;
+        _progress.Update(p => p with { Idle = idle });
+        _context.Monitor.WatermarkChanged(_shardId, _watermark.Current, idle);
+        LogIdle(_logger, _shardId, idle ? "idle" : "active", _context.Options.EventTime.IdleTimeout);
+    }
+
+    /// <summary>
+    /// Adds to the read's batches a watermark update (no events, up to <paramref name="to"/>) for each lane this
+    /// reading fed before whose last batch carried another watermark or idle flag, at most once per watermark interval.
+    /// </summary>
+    private void AddWatermarkUpdates(Position to)
+    {
+        var watermark = _watermark.Current;
+        foreach (var (lane, _) in _batches)
+        {
+            _watermarkUpdates.Sent(lane, watermark, _idle);
+        }
+
+        _watermarkDue.Clear();
+        _watermarkUpdates.TakeDue(watermark, _idle, IsFed, _watermarkDue);
+        foreach (var lane in _watermarkDue)
+        {
+            _batches.Add(_decoder.BuildWatermarkUpdate(_shardId, lane, _reads.FromOf(lane), to, watermark, _idle));
+        }
+
+        if (_watermarkDue.Count > 0)
+        {
+            StreamingKinesisMetrics.WatermarkUpdates.Add(
+                _watermarkDue.Count, new KeyValuePair<string, object?>("stream", _context.Options.Source.StreamName), new KeyValuePair<string, object?>("shard", _shardId));
+        }
+    }
+
+    /// <summary>The lane was sent a batch since reading (re)started: the shard's records from its From on hold nothing for it.</summary>
+    private bool IsFed(int lane) => _reads.FromOf(lane) != _reads.Start;
+
+    /// <summary>
+    /// With nothing read: watermark updates as a read of no records up to the last record read (an idle flip, or a
+    /// watermark an earlier read moved within the interval), through the read ledger like any read.
+    /// </summary>
+    private void SendWatermarkUpdates()
+    {
+        if (_lastRead is not { } to || _readToEnd)
+        {
+            return;
+        }
+
+        _batches.Clear();
+        AddWatermarkUpdates(to);
+        if (_batches.Count == 0)
+        {
+            return;
+        }
+
+        EnqueueBatches();
+        _reads.Append(to, _lanesOfRead, new ReadCounts(false, 0, 0, 0, Stopwatch.GetTimestamp(), _watermark.Current, _idle));
+    }
+
+    /// <summary>The read's batches as containers on their lanes' streams, ready for the cache; their lanes for the read ledger.</summary>
+    private void EnqueueBatches()
+    {
+        var readId = _reads.NextReadId;
+        _lanesOfRead.Clear();
+        for (var index = 0; index < _batches.Count; index++)
+        {
+            var (lane, batch) = _batches[index];
+            _lanesOfRead.Add(lane);
+            _ready.Enqueue(new KinesisBatchContainer(_context.StreamIdOf(lane), new KinesisSequenceToken(readId, index), batch) { Source = _context.LocalSilo });
+        }
     }
 
     /// <summary>Children wait for this shard's SHARD_END checkpoint: write it now rather than at the next interval.</summary>
@@ -510,7 +625,8 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     }
 
     /// <summary>What a read held, for monitoring and the in-flight bound.</summary>
-    private readonly record struct ReadCounts(bool ShardEnd, int Events, int DeadLettered, int Records, long ReadAt);
+    /// <param name="Watermark">The shard's watermark at the read's end, for the barrier once the read is delivered.</param>
+    private readonly record struct ReadCounts(bool ShardEnd, int Events, int DeadLettered, int Records, long ReadAt, DateTimeOffset? Watermark, bool Idle);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId}: reading from checkpoint {Checkpoint}/{SubSequenceNumber}")]
     private static partial void LogStarted(ILogger logger, string shardId, string checkpoint, long subSequenceNumber);
@@ -541,6 +657,9 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: a partition missed events of it; reading again after {Position}")]
     private static partial void LogRewind(ILogger logger, string shardId, string position);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId}: {State} for event time (idle: no event for {IdleTimeout} and nothing waiting)")]
+    private static partial void LogIdle(ILogger logger, string shardId, string state, TimeSpan idleTimeout);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Shard {ShardId}: read {Events} events, {DeadLettered} dead-lettered, into {Containers} containers")]
     private static partial void LogRead(ILogger logger, string shardId, int events, int deadLettered, int containers);

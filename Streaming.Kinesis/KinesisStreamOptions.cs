@@ -15,6 +15,9 @@ public sealed class KinesisStreamOptions
     /// <summary>The stream, start positions, prefetch, pacing and checkpoint cadence (the Spark/Databricks options).</summary>
     public KinesisSourceOptions Source { get; set; } = new();
 
+    /// <summary>Where events' times come from, and how receivers make each shard's watermark of them.</summary>
+    public EventTimeOptions EventTime { get; set; } = new();
+
     /// <summary>Endpoint, region, credentials and retries of the Kinesis API.</summary>
     public KinesisClientOptions Client { get; set; } = new();
 

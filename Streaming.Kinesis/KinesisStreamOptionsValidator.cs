@@ -12,15 +12,22 @@ namespace KinesisGrains.Streaming.Kinesis;
 /// Checks a Kinesis stream provider's options when the silo starts (Orleans runs every registered
 /// <see cref="IConfigurationValidator"/> first), so a mistake stops the silo with every problem named.
 /// </summary>
+/// <param name="hasEventTimeExtractor">The provider was given an event-time extractor (<c>EventTime.Source=Event</c> needs one).</param>
 /// <param name="eventType">The provider's event type, which every keyed view must key; unchecked when null.</param>
 /// <param name="checkpointGates">The keyed state's gate factory, asked whether it can hold the views' checkpoints; none when null.</param>
 public sealed class KinesisStreamOptionsValidator(
-    KinesisStreamOptions options, string name, Type? eventType = null, ICheckpointGateFactory? checkpointGates = null) : IConfigurationValidator
+    KinesisStreamOptions options, string name, bool hasEventTimeExtractor = false, Type? eventType = null, ICheckpointGateFactory? checkpointGates = null)
+    : IConfigurationValidator
 {
     /// <exception cref="OrleansConfigurationException">Lists every invalid option.</exception>
     public void ValidateConfiguration()
     {
         var problems = Problems(options).ToList();
+        if (options.EventTime is not null && EventTimeOptionsValidator.SourceProblem(options.EventTime, hasEventTimeExtractor) is { } source)
+        {
+            problems.Add(source);
+        }
+
         problems.AddRange(options.Views
             .Where(v => eventType is not null && v.EventType != eventType)
             .Select(v => $"{nameof(options.Views)}: view '{v.Name}' keys {v.EventType.Name} events, but the provider decodes {eventType!.Name}."));
@@ -54,6 +61,18 @@ public sealed class KinesisStreamOptionsValidator(
         foreach (var problem in DynamoDBOptionsValidator.Problems(options.DynamoDB))
         {
             yield return problem;
+        }
+
+        if (options.EventTime is null)
+        {
+            yield return $"{nameof(options.EventTime)} is required.";
+        }
+        else
+        {
+            foreach (var problem in EventTimeOptionsValidator.Problems(options.EventTime))
+            {
+                yield return problem;
+            }
         }
 
         if (string.IsNullOrWhiteSpace(options.ApplicationName))

@@ -76,6 +76,13 @@ public sealed record StreamingQueryProgress
     /// </summary>
     public IReadOnlyList<SinkProgress>? Sinks { get; init; }
 
+    /// <summary>
+    /// Spark's <c>eventTime</c> block, ISO-8601 UTC times: <c>min</c>, <c>avg</c> and <c>max</c> of the event times
+    /// read in this batch (absent when it read no event) and <c>watermark</c>, the query's event-time watermark (the
+    /// smallest the partitions reported; absent before there is one). Null when it has neither.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? EventTime { get; init; }
+
     /// <summary>The options every progress JSON is written with: camelCase, nulls left out.</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
     {

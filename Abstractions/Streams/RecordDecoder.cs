@@ -18,11 +18,24 @@ public abstract class RecordDecoder
     /// <summary>The observed metrics over the events decoded since the last drain; null when none are defined.</summary>
     public abstract ObservedMetricsAccumulator? Observed { get; }
 
+    /// <summary>The event times of the events decoded since the receiver last drained them (rejected records have none).</summary>
+    public EventTimeStats EventTimes { get; } = new();
+
     /// <summary>
     /// Ends the batch: a <see cref="KeyedEventBatch"/> for every lane that got events or rejected records, with <paramref name="to"/>
     /// as its end and <paramref name="fromOf"/>(lane) as its start. The decoder is empty again afterwards.
     /// </summary>
-    public abstract void Build(string shardId, ShardPosition to, Func<int, ShardPosition?> fromOf, List<LaneBatch> output);
+    /// <param name="watermark">The shard's watermark once read up to <paramref name="to"/>, carried by every batch.</param>
+    /// <param name="shardIdle">The shard counts as idle, carried by every batch.</param>
+    public abstract void Build(
+        string shardId, ShardPosition to, Func<int, ShardPosition?> fromOf, List<LaneBatch> output, DateTimeOffset? watermark = null, bool shardIdle = false);
+
+    /// <summary>
+    /// A batch of no events for <paramref name="lane"/>: (<paramref name="from"/>, <paramref name="to"/>] held
+    /// nothing of it, and it carries the shard's watermark to a partition the shard's recent records did not reach.
+    /// </summary>
+    public abstract LaneBatch BuildWatermarkUpdate(
+        string shardId, int lane, ShardPosition? from, ShardPosition to, DateTimeOffset? watermark, bool shardIdle);
 }
 
 /// <summary>The <see cref="RecordDecoder"/> of one event type.</summary>
@@ -30,6 +43,7 @@ public sealed class RecordDecoder<TEvent> : RecordDecoder
 {
     private readonly IStreamMessageHandler<TEvent> _handler;
     private readonly PartitionMap _partitions;
+    private readonly Func<TEvent, DateTimeOffset>? _eventTime;
     private readonly KeyedView<TEvent>[] _views;
     private readonly string[] _viewKeys;
     private readonly List<KeyedEvent<TEvent>>?[] _byLane;
@@ -37,15 +51,18 @@ public sealed class RecordDecoder<TEvent> : RecordDecoder
     private readonly ObservedMetricsAccumulator<TEvent>? _observed;
 
     /// <param name="observed">Named aggregates over the decoded events (observed metrics); none when null or empty.</param>
+    /// <param name="eventTime">Takes an event's event time from the event; null: the record's ApproximateArrivalTimestamp.</param>
     /// <param name="views">The keyed views beside the primary one, in lane order (view 1, 2, ...); none when null.</param>
     public RecordDecoder(
         IStreamMessageHandler<TEvent> handler,
         PartitionMap partitions,
         IReadOnlyList<ObservedMetric<TEvent>>? observed = null,
+        Func<TEvent, DateTimeOffset>? eventTime = null,
         IReadOnlyList<KeyedView<TEvent>>? views = null)
     {
         _handler = handler;
         _partitions = partitions;
+        _eventTime = eventTime;
         _views = views is null ? [] : [.. views];
         _viewKeys = new string[_views.Length];
         _byLane = new List<KeyedEvent<TEvent>>?[(1 + _views.Length) * partitions.PartitionCount];
@@ -66,11 +83,13 @@ public sealed class RecordDecoder<TEvent> : RecordDecoder
                 {
                     error = "the message handler returned no key";
                 }
-                else if ((error = KeyViews(item)) is null)
+                else if (TryGetEventTime(item, record, out var time, out error) && (error = KeyViews(item)) is null)
                 {
                     var info = new StreamEventInfo(record.ShardId, record.Token, record.PartitionKey, record.ApproximateArrivalTimestamp);
+                    info = _eventTime is null ? info : info with { EventTime = time };   // unset means the arrival time: nothing extra to carry
                     Route(key, item, info);
                     _observed?.Observe(item);
+                    EventTimes.Observe(time);
                     return true;
                 }
             }
@@ -85,6 +104,37 @@ public sealed class RecordDecoder<TEvent> : RecordDecoder
             new RejectedRecord(rejectedInfo, error ?? "message handler rejected the record", record.Data.ToArray()));
         _observed?.DeadLetter();
         return false;
+    }
+
+    /// <summary>The extractor's time, or the arrival time without one; an extractor that throws rejects the record.</summary>
+    private bool TryGetEventTime(TEvent item, StreamRecord record, out DateTimeOffset time, out string? error)
+    {
+        error = null;
+        if (_eventTime is null)
+        {
+            time = record.ApproximateArrivalTimestamp;
+            return true;
+        }
+
+        try
+        {
+            time = _eventTime(item);
+        }
+        catch (Exception exception)
+        {
+            time = default;
+            error = $"event-time extractor threw {exception.GetType().Name}: {exception.Message}";
+            return false;
+        }
+
+        // A missing field deserializes to the default time, which would pass for the arrival time unnoticed.
+        if (time == default)
+        {
+            error = "event-time extractor returned no time (default DateTimeOffset)";
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>Takes the event's key in every view before any lane gets it: a record is in every view or in none.</summary>
@@ -128,7 +178,8 @@ public sealed class RecordDecoder<TEvent> : RecordDecoder
         }
     }
 
-    public override void Build(string shardId, ShardPosition to, Func<int, ShardPosition?> fromOf, List<LaneBatch> output)
+    public override void Build(
+        string shardId, ShardPosition to, Func<int, ShardPosition?> fromOf, List<LaneBatch> output, DateTimeOffset? watermark = null, bool shardIdle = false)
     {
         var partitionCount = _partitions.PartitionCount;
         for (var lane = 0; lane < _byLane.Length; lane++)
@@ -150,9 +201,24 @@ public sealed class RecordDecoder<TEvent> : RecordDecoder
                 To = to,
                 Events = events is { Count: > 0 } ? [.. events] : [],
                 Rejected = rejected is { Count: > 0 } ? [.. rejected] : [],
+                Watermark = watermark,
+                ShardIdle = shardIdle,
             }));
             events?.Clear();
             rejected?.Clear();
         }
     }
+
+    public override LaneBatch BuildWatermarkUpdate(
+        string shardId, int lane, ShardPosition? from, ShardPosition to, DateTimeOffset? watermark, bool shardIdle) =>
+        new(lane, new KeyedEventBatch<TEvent>
+        {
+            ShardId = shardId,
+            Partition = lane % _partitions.PartitionCount,
+            From = from,
+            To = to,
+            Events = [],
+            Watermark = watermark,
+            ShardIdle = shardIdle,
+        });
 }

@@ -45,6 +45,15 @@ public static class KeyedStateMetrics
     public static readonly Counter<long> RestoredBehindSinks =
         s_meter.CreateCounter<long>("kgrains.sinks.restored_behind", "{restore}", "Partitions restored from a snapshot older than the epoch their sinks committed: rows of the replayed events may repeat");
 
+    public static readonly Counter<long> TimersFired =
+        s_meter.CreateCounter<long>("kgrains.timers.fired", "{timer}", "Timers fired (event time and processing time, time-to-live checks included)");
+
+    public static readonly Counter<long> StatesExpired =
+        s_meter.CreateCounter<long>("kgrains.state.expired", "{key}", "Key states removed by their time-to-live");
+
+    public static readonly Counter<long> LateEvents =
+        s_meter.CreateCounter<long>("kgrains.events.late", "{event}", "Events later than their window's allowed lateness, sent to the dead letters with reason 'late'");
+
     public static readonly Histogram<double> StateWriteDuration =
         s_meter.CreateHistogram<double>("kgrains.state.write_duration", "ms", "Time to write one partition's micro-batch to the state store");
 }

@@ -23,13 +23,19 @@ internal sealed partial class PartitionOutputs
     private readonly ILogger _logger;
     private readonly Dictionary<string, SinkTally> _tallies = new(StringComparer.Ordinal);
 
-    public PartitionOutputs(IReadOnlyList<IRowSink> sinks, RowSchema? emittedSchema, RowSchema changelogSchema, string stateName, int partition, ILogger logger)
+    /// <param name="changelogSchema">Made only when a sink takes the changelog (a state of lists has none).</param>
+    public PartitionOutputs(IReadOnlyList<IRowSink> sinks, RowSchema? emittedSchema, Func<RowSchema> changelogSchema, string stateName, int partition, ILogger logger)
     {
         _sinks = sinks;
         _stateName = stateName;
         _partition = partition;
         _logger = logger;
-        _schemas = new() { [SinkOutputKind.Changelog] = changelogSchema };
+        _schemas = [];
+        if (sinks.Any(s => s.Output == SinkOutputKind.Changelog))
+        {
+            _schemas[SinkOutputKind.Changelog] = changelogSchema();
+        }
+
         if (emittedSchema is not null)
         {
             _schemas[SinkOutputKind.Emitted] = emittedSchema;

@@ -11,10 +11,12 @@ using KinesisGrains.Abstractions.Placement;
 using KinesisGrains.Abstractions.Serialization;
 using KinesisGrains.Abstractions.Sinks;
 using KinesisGrains.Abstractions.Streams;
+using KinesisGrains.KeyedState.EventTime;
 using KinesisGrains.KeyedState.ExactlyOnce;
 using KinesisGrains.KeyedState.Outputs;
 using KinesisGrains.KeyedState.Snapshots;
 using KinesisGrains.KeyedState.Storage;
+using KinesisGrains.KeyedState.Timers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
@@ -78,12 +80,32 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     private SiloAddress? _localSilo;
     private long _activatedAt;
 
+    // Event time: the partition's watermark, the timers registered or deleted since the last write, and for a state
+    // time-to-live when each key was last touched (unwritten), keys created since their last write (no TTL timer
+    // yet) and keys deleted (expired) since the last write.
+    private PartitionWatermark _watermark = new([], null);
+    private readonly PartitionTimers _timers = new();
+    private readonly List<(long Time, byte Purpose, string Key)> _dueTimers = [];
+    private readonly Dictionary<string, long> _touched = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _ttlUnarmed = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _deletedKeys = new(StringComparer.Ordinal);
+    private StateTimeToLive? _ttl;
+    private TimeProvider _time = TimeProvider.System;
+    private int _maxTimersPerTurn;
+    private TimeSpan _timerCheckInterval;
+    private IGrainTimer? _timerTick;
+    private bool _deleteApplyingKey;
+    private KeyedEvent<TEvent>[]? _applyingEvents;
+    private int _applyingIndex;
+
     // Since the previous checkpoint barrier, for its progress answer.
     private long _keysWritten;
     private long _eventsApplied;
     private long _deadLettered;
     private long _applyTicks;
     private long _writeTicks;
+    private long _timersFired;
+    private long _lateEvents;
 
     /// <summary>The partition number p.</summary>
     protected int Partition => (int)this.GetPrimaryKeyLong();
@@ -93,6 +115,79 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
     /// <summary>Applies one event to its key's state (a new <typeparamref name="TState"/> for a key never seen). Throw to dead-letter the event: the key's state stays as it was before it.</summary>
     protected abstract void Apply(string key, TState state, TEvent item, in StreamEventInfo info);
+
+    /// <summary>
+    /// Called when a timer of <paramref name="key"/> registered with <see cref="RegisterTimer"/> is due: the
+    /// event-time watermark or the clock passed it. Timers fire in (time, key) order after the batch that moved the
+    /// watermark, each in the same atomic write as the state and rows it changes, so a replay never fires one twice.
+    /// Throw and the timer is dead-lettered, the key's state as before it.
+    /// </summary>
+    protected virtual void OnTimer(string key, TState state, in TimerFiring timer)
+    {
+    }
+
+    /// <summary>Expires a key's state after a time without events; null (the default): states live until deleted.</summary>
+    protected virtual StateTimeToLive? TimeToLive => null;
+
+    /// <summary>
+    /// The partition's event-time watermark: no event older than it is expected any more (the minimum over the
+    /// shards feeding it, each the newest event time it read minus the out-of-orderness; idle shards left out).
+    /// Null until every shard feeding the partition has one. It never moves backwards, across restarts too.
+    /// </summary>
+    protected DateTimeOffset? Watermark => _watermark.Current is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+
+    /// <summary>The silo's clock, as processing-time timers see it.</summary>
+    protected DateTimeOffset ProcessingTime => _time.GetUtcNow();
+
+    /// <summary>
+    /// Registers a timer of the key being applied (or fired) for <paramref name="time"/> on <paramref name="domain"/>'s
+    /// clock; one per key, clock and time (registering it again changes nothing). It is stored with the key's state.
+    /// </summary>
+    protected void RegisterTimer(TimeDomain domain, DateTimeOffset time)
+    {
+        var key = CurrentKey(nameof(RegisterTimer));
+        if (!_replaying)
+        {
+            _timers.Register(domain, time.ToUnixTimeMilliseconds(), PartitionTimers.LogicPurpose, key);
+        }
+    }
+
+    /// <summary>Deletes a timer of the key being applied (or fired); nothing happens when there is none.</summary>
+    protected void DeleteTimer(TimeDomain domain, DateTimeOffset time)
+    {
+        var key = CurrentKey(nameof(DeleteTimer));
+        if (!_replaying)
+        {
+            _timers.Delete(domain, time.ToUnixTimeMilliseconds(), PartitionTimers.LogicPurpose, key);
+        }
+    }
+
+    /// <summary>Deletes the state of the key being applied (or fired) once the call returns: queries no longer see it.</summary>
+    protected void DeleteState()
+    {
+        CurrentKey(nameof(DeleteState));
+        _deleteApplyingKey = true;
+    }
+
+    /// <summary>
+    /// Sends the event being applied to the side output (the dead letters, with <paramref name="reason"/>) instead of
+    /// the state: for an event too late for its window. Counted; never dropped silently.
+    /// </summary>
+    private protected void SideOutputLate(string reason)
+    {
+        CurrentKey(nameof(SideOutputLate));
+        if (_replaying || _applyingEvents is null)
+        {
+            return;
+        }
+
+        _lateEvents++;
+        KeyedStateMetrics.LateEvents.Add(1);
+        StageDeadLetter(_applyingEvents[_applyingIndex], reason);
+    }
+
+    private string CurrentKey(string operation) =>
+        _applyingKey ?? throw new InvalidOperationException($"{StateName}: {operation} is for the key being applied or fired; call it from Apply or OnTimer.");
 
     /// <summary>The columns of the rows this grain emits; null when it emits none.</summary>
     private protected virtual RowSchema? EmittedSchema => null;
@@ -149,11 +244,23 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         }
 
         _ledger = PartitionLedgerStore.Load(Store);
+        _watermark = PartitionWatermarkStore.Load(Store);
+        _timers.Load(Store);
+        _ttl = TimeToLive;
+        _time = ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System;
+        _maxTimersPerTurn = options.MaxTimersPerTurn;
+        _timerCheckInterval = options.TimerCheckInterval;
+        // Processing-time timers and the continuation of a timer backlog (spread over turns so queries get in between).
+        _timerTick = this.RegisterGrainTimer(() =>
+        {
+            FireDueTimers();
+            return Task.CompletedTask;
+        }, _timerCheckInterval, _timerCheckInterval);
         _nextRowNumber = StagedRows.NextEmittedNumber(Store, _ledger.Epoch + 1);
         var sinks = ServiceProvider.GetServices<IRowSink>().Where(s => string.Equals(s.StateName, StateName, StringComparison.Ordinal)).ToList();
         if (sinks.Count > 0)
         {
-            _outputs = new PartitionOutputs(sinks, EmittedSchema, ChangelogSchema.Value, StateName, Partition, _logger);
+            _outputs = new PartitionOutputs(sinks, EmittedSchema, () => ChangelogSchema.Value, StateName, Partition, _logger);
 
             var committed = await _outputs.InitializeAsync(cancellationToken);
             if (committed > _ledger.Epoch)
@@ -263,6 +370,11 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         try
         {
             Apply(batch, admission);
+
+            // Only what was applied moves the watermark: a refused batch's shard is replayed, and its events must not
+            // find their windows closed by a watermark read past them.
+            _watermark.Observe(shardId, batch.Watermark, batch.ShardIdle);
+            FireDueTimers();
         }
         catch (Exception exception)
         {
@@ -283,6 +395,188 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
     public Task<TState?> GetAsync(string key) => Task.FromResult(TryGetState(key));
 
+    /// <summary>The key's state as a query sees it (null when it has none or it expired), for queries of subclasses.</summary>
+    private protected TState? StateOf(string key) => TryGetState(key);
+
+    /// <summary>
+    /// Fires the timers due on either clock in (time, key) order, each in the same write as what it changed, at most
+    /// <see cref="KeyedStateOptions.MaxTimersPerTurn"/> per turn: the rest fire in the next turns, so a watermark jump
+    /// that makes a million timers due does not keep queries waiting for seconds.
+    /// </summary>
+    private void FireDueTimers()
+    {
+        if (_store is null)
+        {
+            return;
+        }
+
+        var budget = _maxTimersPerTurn;
+        foreach (var domain in s_domains)
+        {
+            if (NowOf(domain) is not { } now || !_timers.MayBeDue(domain, now))
+            {
+                continue;
+            }
+
+            // The scan reads the store: what was applied, and the timers it registered, go there first.
+            WriteDirty();
+            while (budget > 0)
+            {
+                _timers.CollectDue(Store, domain, now, budget, _dueTimers);
+                if (_dueTimers.Count == 0)
+                {
+                    break;
+                }
+
+                foreach (var (time, purpose, key) in _dueTimers)
+                {
+                    budget--;
+                    try
+                    {
+                        Fire(domain, time, purpose, key);
+                    }
+                    catch (Exception exception)
+                    {
+                        // Everything since the last write goes (the chunk fires again), except this timer: it leaves
+                        // with a dead letter, so one bad timer cannot stop the rest.
+                        DiscardUnwritten();
+                        QuarantineTimer(domain, time, purpose, key, exception);
+                        break;
+                    }
+                }
+
+                WriteDirty();
+            }
+        }
+
+        if (budget <= 0)
+        {
+            _timerTick?.Change(TimeSpan.FromMilliseconds(1), _timerCheckInterval);
+        }
+    }
+
+    private static readonly TimeDomain[] s_domains = [TimeDomain.EventTime, TimeDomain.ProcessingTime];
+
+    private long? NowOf(TimeDomain domain) =>
+        domain == TimeDomain.EventTime ? _watermark.Current : _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private void Fire(TimeDomain domain, long time, byte purpose, string key)
+    {
+        _timers.Delete(domain, time, purpose, key);
+        _timersFired++;
+        KeyedStateMetrics.TimersFired.Add(1);
+        if (purpose == PartitionTimers.TimeToLivePurpose)
+        {
+            ExpireIfDue(key);
+            return;
+        }
+
+        var state = GetOrCreateState(key);
+        try
+        {
+            _applyingKey = key;
+            OnTimer(key, state, new TimerFiring(domain, DateTimeOffset.FromUnixTimeMilliseconds(time)));
+        }
+        finally
+        {
+            _applyingKey = null;
+        }
+
+        _unwrittenRows.AddRange(_batchRows);
+        _batchRows.Clear();
+        if (_deleteApplyingKey)
+        {
+            _deleteApplyingKey = false;
+            DeleteKey(key);
+        }
+        else
+        {
+            _dirty.Add(key);
+        }
+    }
+
+    /// <summary>Removes a timer whose logic threw, with a dead letter saying so, in one write.</summary>
+    private void QuarantineTimer(TimeDomain domain, long time, byte purpose, string key, Exception exception)
+    {
+        LogTimerFailed(_logger, StateName, Partition, key, domain, time, exception);
+        var letter = new DeadLetter(
+            $"timer/{domain}", time.ToString(System.Globalization.CultureInfo.InvariantCulture), purpose, key,
+            DateTimeOffset.FromUnixTimeMilliseconds(time), DateTimeOffset.UtcNow,
+            $"{StateName} timer of key '{key}' at {DateTimeOffset.FromUnixTimeMilliseconds(time):O} ({domain}) threw {exception.GetType().Name}: {exception.Message}",
+            "");
+        using var batch = Store.CreateBatch();
+        batch.Delete(StateKeys.Timer((byte)domain, time, purpose, key));
+        StagedDeadLetters.Put(batch, [new StagedDeadLetter(_ledger.Epoch + 1, letter)]);
+        Store.Write(batch);
+        _deadLettered++;
+    }
+
+    /// <summary>A key's time-to-live timer: the state goes when no event touched it since, else the timer moves to its new expiry.</summary>
+    private void ExpireIfDue(string key)
+    {
+        if (_ttl is not { } ttl || TouchedOf(key) is not { } touched)
+        {
+            return;
+        }
+
+        var expiry = touched + (long)ttl.After.TotalMilliseconds;
+        if (NowOf(ttl.Domain) is { } now && expiry <= now)
+        {
+            DeleteKey(key);
+            KeyedStateMetrics.StatesExpired.Add(1);
+        }
+        else
+        {
+            _timers.Register(ttl.Domain, expiry, PartitionTimers.TimeToLivePurpose, key);
+        }
+    }
+
+    /// <summary>When <paramref name="key"/> was last touched (ms), for its time-to-live; null when it has no state or predates the TTL.</summary>
+    private long? TouchedOf(string key)
+    {
+        if (_deletedKeys.Contains(key))
+        {
+            return null;
+        }
+
+        return _touched.TryGetValue(key, out var touched) ? touched
+            : Store.Get(StateKeys.Touched(key)) is { Length: sizeof(long) } bytes ? System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(bytes) : null;
+    }
+
+    /// <summary>True when <paramref name="key"/>'s time-to-live ran out (its state is invisible, whether or not its timer fired yet).</summary>
+    private bool IsExpired(string key) =>
+        _ttl is { } ttl && TouchedOf(key) is { } touched && NowOf(ttl.Domain) is { } now && touched + (long)ttl.After.TotalMilliseconds <= now;
+
+    /// <summary>Starts (or restarts) <paramref name="key"/>'s time-to-live at <paramref name="time"/> (ms on the TTL's clock).</summary>
+    private void Touch(string key, long time)
+    {
+        if (_ttl is not { } ttl)
+        {
+            return;
+        }
+
+        if (!_touched.TryGetValue(key, out var previous) || time > previous)
+        {
+            _touched[key] = time;
+        }
+
+        // One timer per key: when it fires it looks at the key's last touch and moves itself if need be.
+        if (_ttlUnarmed.Remove(key))
+        {
+            _timers.Register(ttl.Domain, time + (long)ttl.After.TotalMilliseconds, PartitionTimers.TimeToLivePurpose, key);
+        }
+    }
+
+    /// <summary>Deletes a key's state at the next write (with a changelog delete); queries stop seeing it at once.</summary>
+    private void DeleteKey(string key)
+    {
+        _states.Remove(key);
+        _dirty.Remove(key);
+        _touched.Remove(key);
+        _ttlUnarmed.Remove(key);
+        _deletedKeys.Add(key);
+    }
+
     public async Task SetAsync(string key, TState? state)
     {
         // Written on its own, after what the stream changed: a later restore of the key replays nothing before it.
@@ -290,10 +584,12 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         var store = Store;
         using var batch = store.CreateBatch();
         var stateKey = StateKeys.State(key);
+        _deletedKeys.Remove(key);
         if (state is null)
         {
             _states.Remove(key);
             batch.Delete(stateKey);
+            batch.Delete(StateKeys.Touched(key));
             StageChangelog(batch, key, []);
         }
         else
@@ -302,6 +598,15 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             var value = Serialize(state);
             batch.Put(stateKey, value);
             StageChangelog(batch, key, value);
+            if (_ttl is { } ttl && NowOf(ttl.Domain) is { } now)
+            {
+                // A state written by a call lives as long as one an event touched now.
+                var touched = new byte[sizeof(long)];
+                System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(touched, now);
+                batch.Put(StateKeys.Touched(key), touched);
+                _timers.Register(ttl.Domain, now + (long)ttl.After.TotalMilliseconds, PartitionTimers.TimeToLivePurpose, key);
+                _timers.Put(batch);
+            }
         }
 
         store.Write(batch);
@@ -321,10 +626,16 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         var persistStarted = Stopwatch.GetTimestamp();
         WriteDirty();
         var gaps = new List<ShardGap>();
+        var watermarkMoved = false;
         foreach (var barrier in barriers)
         {
             var known = _ledger.Refusing.Contains(barrier.ShardId);
-            if (_ledger.Vouch(barrier) is { } gap)
+            if (_ledger.Vouch(barrier) is not { } gap)
+            {
+                // Vouched: every event of the shard up to the barrier is here, so its watermark may count.
+                watermarkMoved |= _watermark.Observe(barrier.ShardId, barrier.Watermark, barrier.Idle, barrier.Ended);
+            }
+            else
             {
                 gaps.Add(gap);
                 if (!known)
@@ -338,7 +649,18 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
         var epoch = _ledger.NextEpoch();
         _nextRowNumber = 0;
-        PartitionLedgerStore.Write(Store, _ledger);
+        using (var ledgerBatch = Store.CreateBatch())
+        {
+            PartitionLedgerStore.Put(ledgerBatch, _ledger);
+            PartitionWatermarkStore.Put(ledgerBatch, _watermark);
+            Store.Write(ledgerBatch);
+        }
+
+        if (watermarkMoved)
+        {
+            // Timers the barrier's watermark made due fire in the next turn (after this epoch's snapshot point).
+            _timerTick?.Change(TimeSpan.FromMilliseconds(1), _timerCheckInterval);
+        }
         // Collected in the same step as the checkpoint: exactly the letters its snapshot holds, shipped once it is durable.
         _deadLettersToShip = (epoch, StagedDeadLetters.Collect(Store));
         StartDurable();
@@ -497,8 +819,11 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             Stopwatch.GetElapsedTime(0, _applyTicks).TotalMilliseconds,
             Stopwatch.GetElapsedTime(0, _writeTicks).TotalMilliseconds,
             _eventsApplied,
-            _deadLettered);
-        _keysWritten = _eventsApplied = _deadLettered = _applyTicks = _writeTicks = 0;
+            _deadLettered,
+            Watermark: Watermark,
+            TimersFired: _timersFired,
+            LateEvents: _lateEvents);
+        _keysWritten = _eventsApplied = _deadLettered = _applyTicks = _writeTicks = _timersFired = _lateEvents = 0;
         return progress;
     }
 
@@ -580,23 +905,48 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             }
 
             var rowsBefore = _batchRows.Count;
+            var timersBefore = _timers.PendingCount;
+            var lettersBefore = _batchDeadLetters.Count;
+            var lateBefore = _lateEvents;
             try
             {
                 _applyingKey = keyed.Key;
+                _applyingEvents = events;
+                _applyingIndex = i;
                 Apply(keyed.Key, state, keyed.Item, keyed.Info);
                 applied++;
             }
             catch (Exception exception)
             {
+                // Nothing the event did stays: its rows, timers and side output go with its state change.
                 _batchRows.RemoveRange(rowsBefore, _batchRows.Count - rowsBefore);
+                _timers.TruncateTo(timersBefore);
+                _batchDeadLetters.RemoveRange(lettersBefore, _batchDeadLetters.Count - lettersBefore);
+                _lateEvents = lateBefore;
+                _deleteApplyingKey = false;
                 (failed ??= []).Add(i);
                 logicFailures++;
                 StageDeadLetter(keyed, $"{StateName} of key '{keyed.Key}' threw {exception.GetType().Name}: {exception.Message}");
                 RestoreKey(keyed.Key, events, i, failed, admission.SkipUpTo);
+                _dirty.Add(keyed.Key);
+                continue;
             }
             finally
             {
                 _applyingKey = null;
+                _applyingEvents = null;
+            }
+
+            if (_deleteApplyingKey)
+            {
+                _deleteApplyingKey = false;
+                DeleteKey(keyed.Key);
+                continue;
+            }
+
+            if (_ttl is { } ttl)
+            {
+                Touch(keyed.Key, ttl.Domain == TimeDomain.EventTime ? keyed.Info.EventTime.ToUnixTimeMilliseconds() : _time.GetUtcNow().ToUnixTimeMilliseconds());
             }
 
             _dirty.Add(keyed.Key);
@@ -644,7 +994,12 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         _batchRows.Clear();
         _unwrittenRows.Clear();
         _emittedJson.ResetWrittenCount();
+        _touched.Clear();
+        _ttlUnarmed.Clear();
+        _deletedKeys.Clear();
         _ledger = PartitionLedgerStore.Load(Store);
+        _watermark = PartitionWatermarkStore.Load(Store);
+        _timers.Load(Store);
     }
 
     /// <summary>
@@ -740,7 +1095,8 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     /// <summary>One atomic write: the changed keys' states with the high-water marks and covered positions they reach.</summary>
     private void WriteDirty()
     {
-        if (_dirty.Count == 0 && !_ledger.HasChanges && _unwrittenDeadLetters.Count == 0 && _unwrittenRows.Count == 0)
+        if (_dirty.Count == 0 && !_ledger.HasChanges && _unwrittenDeadLetters.Count == 0 && _unwrittenRows.Count == 0
+            && _deletedKeys.Count == 0 && _timers.PendingCount == 0 && !_watermark.HasChanges && _touched.Count == 0)
         {
             return;
         }
@@ -765,6 +1121,23 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             StageChangelog(batch, key, value);
         }
 
+        foreach (var key in _deletedKeys)
+        {
+            batch.Delete(StateKeys.State(key));
+            batch.Delete(StateKeys.Touched(key));
+            StageChangelog(batch, key, []);
+        }
+
+        Span<byte> touchedValue = stackalloc byte[sizeof(long)];
+        foreach (var (key, touched) in _touched)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(touchedValue, touched);
+            batch.Put(StateKeys.Touched(key), touchedValue);
+        }
+
+        _timers.Put(batch);
+        PartitionWatermarkStore.Put(batch, _watermark);
+
         // The rows go with the states and marks of the events that emitted them (staged for the next barrier's epoch).
         foreach (var (key, start, length) in _unwrittenRows)
         {
@@ -779,8 +1152,10 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         _unwrittenDeadLetters.Clear();
         PartitionLedgerStore.Put(batch, _ledger);
         store.Write(batch);
-        _keysWritten += _dirty.Count;
+        _keysWritten += _dirty.Count + _deletedKeys.Count;
         _dirty.Clear();
+        _deletedKeys.Clear();
+        _touched.Clear();
         _unwritten.Clear();
         _unwrittenEvents = 0;
         var written = Stopwatch.GetTimestamp() - started;
@@ -811,7 +1186,18 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     {
         if (!_states.TryGetValue(key, out var state))
         {
-            state = LoadState(key) ?? new TState();
+            // A key deleted or expired (its timer may not have fired yet) starts again from nothing.
+            var gone = _deletedKeys.Remove(key) || IsExpired(key);
+            state = gone ? null : LoadState(key);
+            if (state is null)
+            {
+                state = new TState();
+                if (_ttl is not null)
+                {
+                    _ttlUnarmed.Add(key);
+                }
+            }
+
             _states[key] = state;
         }
 
@@ -820,6 +1206,11 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
     private TState? TryGetState(string key)
     {
+        if (_deletedKeys.Contains(key) || IsExpired(key))
+        {
+            return null;
+        }
+
         if (_states.TryGetValue(key, out var state))
         {
             return state;
@@ -872,6 +1263,9 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{State} partition {Partition}: writing {Count} dead letter(s) out failed; they stay in its store for the next barrier")]
     private static partial void LogDeadLettersNotWritten(ILogger logger, string state, int partition, int count, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{State} partition {Partition}: the timer of key '{Key}' at {Time} ({Domain}) threw; it is dead-lettered and the key's state stays as before it")]
+    private static partial void LogTimerFailed(ILogger logger, string state, int partition, string key, TimeDomain domain, long time, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{State} partition {Partition}: snapshot {SnapshotId}, {Bytes} bytes uploaded in {Milliseconds:F0} ms")]
     private static partial void LogSnapshot(ILogger logger, string state, int partition, long snapshotId, long bytes, double milliseconds);

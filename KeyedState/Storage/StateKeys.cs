@@ -9,7 +9,9 @@ namespace KinesisGrains.KeyedState.Storage;
 /// record's shard id, a zero byte, its sequence number and its sub-sequence number (8 bytes, big-endian); 3: a row
 /// the logic emitted, staged for its sinks, followed by the epoch it belongs to and its number in the epoch (8 and 4
 /// bytes, big-endian); 4: a changelog row, followed by its epoch (8 bytes, big-endian) and the key in UTF-8, so a key
-/// written again in the same epoch overwrites its row.
+/// written again in the same epoch overwrites its row; 5: a timer, followed by its time domain, its time (ms, 8 bytes
+/// big-endian with the sign bit flipped, so byte order is time order), its purpose and the key in UTF-8; 6: when a key
+/// was last touched (its time-to-live runs from there), followed by the key in UTF-8.
 /// </summary>
 internal static class StateKeys
 {
@@ -18,11 +20,17 @@ internal static class StateKeys
     private const byte DeadLetterKind = 2;
     private const byte EmittedRowKind = 3;
     private const byte ChangelogRowKind = 4;
+    private const byte TimerKind = 5;
+    private const byte TouchedKind = 6;
     private static readonly byte[] s_highWaterMarkTag = "hwm:"u8.ToArray();
     private static readonly byte[] s_coveredTag = "cov:"u8.ToArray();
+    private static readonly byte[] s_watermarkTag = "wtm:"u8.ToArray();
 
     /// <summary>The partition ledger's epoch (checkpoint barriers vouched at).</summary>
     public static byte[] Epoch { get; } = [MetadataKind, .. "epoch"u8];
+
+    /// <summary>The partition's event-time watermark.</summary>
+    public static byte[] PartitionWatermark { get; } = [MetadataKind, .. "watermark"u8];
 
     public static int MaxStateKeyLength(string key) => 1 + Encoding.UTF8.GetMaxByteCount(key.Length);
 
@@ -99,6 +107,69 @@ internal static class StateKeys
         System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(upper.AsSpan(1), toEpoch + 1);
         return (lower, upper);
     }
+
+    /// <summary>The length of a timer's store key before its key's UTF-8.</summary>
+    public const int TimerPrefixLength = 1 + 1 + sizeof(long) + 1;
+
+    /// <summary>The store key of a timer.</summary>
+    public static byte[] Timer(byte domain, long time, byte purpose, string key)
+    {
+        var storeKey = new byte[TimerPrefixLength + Encoding.UTF8.GetByteCount(key)];
+        WriteTimerPrefix(storeKey, domain, time, purpose);
+        Encoding.UTF8.GetBytes(key, storeKey.AsSpan(TimerPrefixLength));
+        return storeKey;
+    }
+
+    /// <summary>The [lower, upper) range of <paramref name="domain"/>'s timers from <paramref name="from"/> to <paramref name="upTo"/> (inclusive; long.MaxValue: no end).</summary>
+    public static (byte[] Lower, byte[] Upper) TimersDue(byte domain, long from, long upTo)
+    {
+        var lower = new byte[2 + sizeof(long)];
+        lower[0] = TimerKind;
+        lower[1] = domain;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(lower.AsSpan(2), FlipSign(from));
+        if (upTo == long.MaxValue)
+        {
+            return (lower, [TimerKind, (byte)(domain + 1)]);
+        }
+
+        var upper = new byte[2 + sizeof(long)];
+        upper[0] = TimerKind;
+        upper[1] = domain;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(upper.AsSpan(2), FlipSign(upTo) + 1);
+        return (lower, upper);
+    }
+
+    /// <summary>A timer's time, purpose and key, from its store key.</summary>
+    public static (long Time, byte Purpose, string Key) ReadTimer(ReadOnlySpan<byte> storeKey) =>
+        ((long)(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(storeKey[2..]) ^ SignBit),
+         storeKey[TimerPrefixLength - 1],
+         Encoding.UTF8.GetString(storeKey[TimerPrefixLength..]));
+
+    /// <summary>The store key of when <paramref name="key"/> was last touched.</summary>
+    public static byte[] Touched(string key)
+    {
+        var storeKey = new byte[1 + Encoding.UTF8.GetByteCount(key)];
+        storeKey[0] = TouchedKind;
+        Encoding.UTF8.GetBytes(key, storeKey.AsSpan(1));
+        return storeKey;
+    }
+
+    private const ulong SignBit = 1UL << 63;
+
+    private static ulong FlipSign(long time) => (ulong)time ^ SignBit;
+
+    private static void WriteTimerPrefix(Span<byte> destination, byte domain, long time, byte purpose)
+    {
+        destination[0] = TimerKind;
+        destination[1] = domain;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(destination[2..], FlipSign(time));
+        destination[TimerPrefixLength - 1] = purpose;
+    }
+
+    public static byte[] ShardWatermark(string shardId) => Metadata(s_watermarkTag, shardId);
+
+    /// <summary>The [lower, upper) range of shard watermark keys.</summary>
+    public static (byte[] Lower, byte[] Upper) ShardWatermarkRange => Range(s_watermarkTag);
 
     public static byte[] HighWaterMark(string shardId) => Metadata(s_highWaterMarkTag, shardId);
 

@@ -18,6 +18,9 @@ public sealed class SiloConfiguration
 
     public KinesisClientOptions KinesisClient { get; } = new();
 
+    /// <summary>Event time and watermarks (section <c>Kinesis:EventTime</c>).</summary>
+    public EventTimeOptions EventTime { get; } = new();
+
     public DynamoDBOptions DynamoDB { get; } = new();
 
     /// <summary>Orleans failure detection (section <c>Membership</c>), applied with DynamoDB clustering: Orleans' defaults, tuned as <see cref="MembershipDefaults.Tuned"/>.</summary>
@@ -64,7 +67,7 @@ public sealed class SiloConfiguration
         result.BindingProblems =
         [
             .. StrictConfigurationBinder.Bind(configuration.GetSection("Silo"), result.Silo),
-            .. StrictConfigurationBinder.Bind(configuration.GetSection("Kinesis"), result.Source, result.KinesisClient),
+            .. StrictConfigurationBinder.Bind(configuration.GetSection("Kinesis"), result.Source, result.KinesisClient, new KinesisEventTimeSection(result.EventTime)),
             .. StrictConfigurationBinder.Bind(configuration.GetSection("DynamoDB"), result.DynamoDB),
             .. StrictConfigurationBinder.Bind(configuration.GetSection("Membership"), result.Membership),
             .. StrictConfigurationBinder.Bind(configuration.GetSection("Grains"), result.Grains),
@@ -94,6 +97,7 @@ public sealed class SiloConfiguration
         var errors = new List<string>(BindingProblems);
         errors.AddRange(Silo.Validate());
         errors.AddRange(KinesisSourceOptionsValidator.Problems(Source));
+        errors.AddRange(EventTimeOptionsValidator.Problems(EventTime));
         errors.AddRange(DynamoDBOptionsValidator.Problems(DynamoDB));
         errors.AddRange(MembershipDefaults.Validate(Membership));
         if (Silo.Clustering == SiloClustering.DynamoDB)
@@ -138,5 +142,11 @@ public sealed class SiloConfiguration
         errors.AddRange(KinesisClientOptionsValidator.Problems(KinesisClient).Select(e => "Kinesis: Invalid KinesisClientOptions: " + e));
 
         return errors;
+    }
+
+    /// <summary>Binds <c>Kinesis:EventTime</c> beside the source and client settings that share the <c>Kinesis</c> section.</summary>
+    private sealed class KinesisEventTimeSection(EventTimeOptions eventTime)
+    {
+        public EventTimeOptions EventTime { get; } = eventTime;
     }
 }

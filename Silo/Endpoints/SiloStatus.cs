@@ -28,6 +28,7 @@ public sealed class SiloStatus(
         var progress = context.Progress;
         var held = context.HeldShards.ToHashSet(StringComparer.Ordinal);
         var shards = progress.Select(p => ShardOf(context, p, held.Contains(p.ShardId), now)).ToList();
+        var watermarks = context.Monitor.PartitionWatermarks;
         var recordsRead = progress.Sum(s => s.RecordsRead);
         var ready = readiness.Check();
         return new SiloStatusSnapshot(
@@ -51,7 +52,7 @@ public sealed class SiloStatus(
             shards.Max(s => s.CheckpointAgeMs),
             ready.Ready,
             ready.Reason,
-            stores().OpenStores.Select(s => PartitionOf(s, now)).OfType<PartitionStateStatus>().ToList(),
+            stores().OpenStores.Select(s => PartitionOf(s, now, watermarks)).OfType<PartitionStateStatus>().ToList(),
             context.Monitor.Last?.Sinks);
     }
 
@@ -77,10 +78,13 @@ public sealed class SiloStatus(
             leaseHeld && checkpointCurrentAt is { } at ? AgeMs(at, now) : null,
             shard.ReadingSince,
             shard.FirstDeliveredAt,
-            shard.LastDeliveredAt);
+            shard.LastDeliveredAt,
+            shard.Watermark,
+            shard.Idle);
     }
 
-    private static PartitionStateStatus? PartitionOf(PartitionStore store, DateTimeOffset now)
+    private static PartitionStateStatus? PartitionOf(
+        PartitionStore store, DateTimeOffset now, IReadOnlyDictionary<(string State, int Partition), DateTimeOffset> watermarks)
     {
         if (store.Size() is not { } size)
         {
@@ -91,9 +95,10 @@ public sealed class SiloStatus(
         var id = store.PartitionId;
         var dot = id.LastIndexOf(".p-", StringComparison.Ordinal);
         var partition = dot >= 0 && int.TryParse(id.AsSpan(dot + 3), out var p) ? p : -1;
+        var state = dot >= 0 ? id[..dot] : id;
         return new PartitionStateStatus(
             id,
-            dot >= 0 ? id[..dot] : id,
+            state,
             partition,
             size.EstimatedKeys,
             size.Bytes,
@@ -101,7 +106,8 @@ public sealed class SiloStatus(
             store.LastSnapshotAt,
             store.LastSnapshotAt is { } snapshotAt ? AgeMs(snapshotAt, now) : null,
             store.LastPersistedAt,
-            store.LastPersistedAt is { } persistedAt ? AgeMs(persistedAt, now) : null);
+            store.LastPersistedAt is { } persistedAt ? AgeMs(persistedAt, now) : null,
+            watermarks.TryGetValue((state, partition), out var watermark) ? watermark : null);
     }
 
     private static long AgeMs(DateTimeOffset at, DateTimeOffset now) => Math.Max(0, (long)(now - at).TotalMilliseconds);

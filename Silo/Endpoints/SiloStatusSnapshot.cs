@@ -47,6 +47,8 @@ public sealed record SiloStatusSnapshot(
 /// <param name="ReadingSince">When this silo began reading the shard (took its lease).</param>
 /// <param name="FirstDeliveredAt">When the first records read since then were delivered to every partition.</param>
 /// <param name="LastDeliveredAt">When records of the shard were last delivered to every partition.</param>
+/// <param name="Watermark">The shard's event-time watermark as this silo read it (latest event time minus the out-of-orderness); null before its first event.</param>
+/// <param name="Idle">No event for <c>Kinesis:EventTime:IdleTimeout</c> and nothing waiting: partitions leave the shard out of their watermark.</param>
 public sealed record ShardStatus(
     string ShardId,
     ShardReceiverState State,
@@ -66,7 +68,9 @@ public sealed record ShardStatus(
     long? CheckpointAgeMs,
     DateTimeOffset? ReadingSince,
     DateTimeOffset? FirstDeliveredAt,
-    DateTimeOffset? LastDeliveredAt);
+    DateTimeOffset? LastDeliveredAt,
+    DateTimeOffset? Watermark = null,
+    bool Idle = false);
 
 /// <summary>A state partition active on this silo: its size as RocksDB estimates it and when it was last made durable.</summary>
 /// <param name="PartitionId">The state's name and partition number, as its snapshots are named (<c>user-activity.p-00007</c>).</param>
@@ -74,6 +78,7 @@ public sealed record ShardStatus(
 /// <param name="Bytes">SST files on disk plus memtables.</param>
 /// <param name="LastSnapshotAt">The last S3 snapshot of this activation; null without a bucket or before the first.</param>
 /// <param name="LastPersistedAt">The last checkpoint barrier that made it durable (S3 snapshot, or the local WAL).</param>
+/// <param name="Watermark">The partition's event-time watermark as it last reported it at a barrier; null before it had one.</param>
 public sealed record PartitionStateStatus(
     string PartitionId,
     string State,
@@ -84,4 +89,5 @@ public sealed record PartitionStateStatus(
     DateTimeOffset? LastSnapshotAt,
     long? SnapshotAgeMs,
     DateTimeOffset? LastPersistedAt,
-    long? PersistedAgeMs);
+    long? PersistedAgeMs,
+    DateTimeOffset? Watermark = null);

@@ -19,6 +19,9 @@ public sealed class SiloBuilder
 
     internal HttpMessageHandler? KinesisHttpHandler { get; private set; }
 
+    /// <summary>An event-time extractor was given (<c>Kinesis:EventTime:Source=Event</c> needs one).</summary>
+    internal bool HasEventTimeExtractor { get; private set; }
+
     internal IReadOnlyList<Action<ISiloBuilder>> OrleansConfiguration => _orleans;
 
     /// <summary>The silo's configuration (appsettings, environment, command line), for settings of the application's own.</summary>
@@ -29,13 +32,19 @@ public sealed class SiloBuilder
     /// JSON keyed by the partition key) for the <typeparamref name="TPartitionGrain"/> that holds its key. The grain
     /// subscribes implicitly to <paramref name="streamNamespace"/>.
     /// </summary>
-    public SiloBuilder ConsumeStream<TEvent, TPartitionGrain>(string streamNamespace, IStreamMessageHandler<TEvent>? handler = null)
+    /// <param name="eventTime">
+    /// Takes an event's event time from the event (<c>e =&gt; e.Timestamp</c>), used when <c>Kinesis:EventTime:Source</c>
+    /// is Event; the records' arrival times otherwise.
+    /// </param>
+    public SiloBuilder ConsumeStream<TEvent, TPartitionGrain>(
+        string streamNamespace, IStreamMessageHandler<TEvent>? handler = null, Func<TEvent, DateTimeOffset>? eventTime = null)
         where TPartitionGrain : IPartitionCheckpoint
     {
         StreamNamespace = streamNamespace;
+        HasEventTimeExtractor = eventTime is not null;
         AddStream = (silo, configure) =>
         {
-            silo.AddKinesisStreams(SiloHost.StreamProviderName, configure, handler);
+            silo.AddKinesisStreams(SiloHost.StreamProviderName, configure, handler, eventTime);
             silo.AddKeyedStatePartition<TPartitionGrain>();
         };
         return this;

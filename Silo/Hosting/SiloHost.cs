@@ -16,6 +16,7 @@ using KinesisGrains.Silo.Endpoints;
 using KinesisGrains.Silo.Health;
 using KinesisGrains.Silo.Monitoring;
 using KinesisGrains.Streaming.Kinesis.Leasing;
+using KinesisGrains.Streaming.Kinesis.Source;
 using KinesisGrains.Streaming.Kinesis.Monitoring;
 using KinesisGrains.Streaming.Kinesis;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -82,6 +83,11 @@ public static class SiloHost
         if (siloBuilder.AddStream is null)
         {
             throw new SiloStartupException("No grain consumes the stream: call ConsumeStream<TEvent, TPartitionGrain>() when configuring the silo.", SiloStartupException.InvalidConfiguration);
+        }
+
+        if (EventTimeOptionsValidator.SourceProblem(configuration.EventTime, siloBuilder.HasEventTimeExtractor) is { } eventTimeProblem)
+        {
+            throw new SiloStartupException("Invalid configuration:" + Environment.NewLine + "  - " + eventTimeProblem, SiloStartupException.InvalidConfiguration);
         }
 
         var dataDirectory = Path.GetFullPath(configuration.Silo.DataDirectory);
@@ -253,6 +259,7 @@ public static class SiloHost
         {
             options.Source = configuration.Source;
             options.Client = configuration.KinesisClient;
+            options.EventTime = configuration.EventTime;
             options.DynamoDB = configuration.DynamoDB;
             options.ApplicationName = configuration.Silo.ApplicationName;
             options.StreamNamespace = siloBuilder.StreamNamespace!;

@@ -21,6 +21,9 @@ public static class StreamingKinesisMetrics
     public static readonly Counter<long> Throttles =
         Meter.CreateCounter<long>("kgrains.kinesis.throttles", "{throttle}", "GetRecords calls Kinesis throttled (ProvisionedThroughputExceeded)");
 
+    public static readonly Counter<long> WatermarkUpdates =
+        Meter.CreateCounter<long>("kgrains.kinesis.watermark_updates", "{batch}", "Batches of no events sent to carry a shard's watermark to partitions its newest records did not reach");
+
     public static readonly Counter<long> EndedShardReplays =
         Meter.CreateCounter<long>("kgrains.kinesis.ended_shard_replays", "{request}", "Replays of an ended shard asked for a partition that came back from a snapshot older than the shard's end");
 }

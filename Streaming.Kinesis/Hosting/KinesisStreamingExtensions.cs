@@ -24,7 +24,7 @@ using KinesisGrains.Streaming.Kinesis;
 namespace Orleans.Hosting;
 
 /// <summary>Registers the Kinesis stream provider on a silo, as Orleans registers its own providers.</summary>
-public static class KinesisStreamingExtensions
+public static partial class KinesisStreamingExtensions
 {
     /// <summary>
     /// How often the pulling agent asks a receiver with nothing in hand: the small queue cache fills quickly and the
@@ -39,12 +39,27 @@ public static class KinesisStreamingExtensions
     /// of its key in each keyed view (<see cref="AddKeyedView{TEvent}"/>). Partition grains subscribe implicitly to
     /// their view's namespace.
     /// </summary>
+    /// <param name="eventTime">
+    /// Takes each event's event time from the event (a field the producer set); the events' watermarks and windows then
+    /// follow it instead of Kinesis' arrival time. Giving one makes <see cref="EventTimeOptions.Source"/> Event unless
+    /// <paramref name="configure"/> says otherwise. An extractor that throws dead-letters the record.
+    /// </param>
     public static ISiloBuilder AddKinesisStreams<TEvent>(
-        this ISiloBuilder builder, string name, Action<KinesisStreamOptions> configure, IStreamMessageHandler<TEvent>? handler = null)
+        this ISiloBuilder builder,
+        string name,
+        Action<KinesisStreamOptions> configure,
+        IStreamMessageHandler<TEvent>? handler = null,
+        Func<TEvent, DateTimeOffset>? eventTime = null)
     {
-        builder.Services.AddOptions<KinesisStreamOptions>(name).Configure(configure);
+        builder.Services.AddOptions<KinesisStreamOptions>(name)
+            .Configure(o => o.EventTime.Source = eventTime is null ? EventTimeSource.Arrival : EventTimeSource.Event)
+            .Configure(configure);
         builder.Services.AddTransient<IConfigurationValidator>(services => new KinesisStreamOptionsValidator(
-            services.GetRequiredService<IOptionsMonitor<KinesisStreamOptions>>().Get(name), name, typeof(TEvent), services.GetService<ICheckpointGateFactory>()));
+            services.GetRequiredService<IOptionsMonitor<KinesisStreamOptions>>().Get(name),
+            name,
+            eventTime is not null,
+            typeof(TEvent),
+            services.GetService<ICheckpointGateFactory>()));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddKeyedSingleton(name, (services, _) =>
         {
@@ -66,13 +81,20 @@ public static class KinesisStreamingExtensions
                 throw new OptionsValidationException(name, typeof(ObservedMetric<TEvent>), [$"Observed metric '{duplicate.Key}' is defined more than once."]);
             }
 
+            var extractor = options.EventTime.Source == EventTimeSource.Event ? eventTime : null;
+            LogEventTime(
+                loggers.CreateLogger(typeof(KinesisStreamingExtensions).FullName!),
+                name,
+                extractor is null ? "the records' arrival times" : "the events' own times",
+                options.EventTime.OutOfOrderness,
+                options.EventTime.IdleTimeout);
             return new KinesisStreamContext(
                 name,
                 options,
                 kinesis,
                 leases,
                 lanes,
-                () => new RecordDecoder<TEvent>(messageHandler, partitions, observed, views),
+                () => new RecordDecoder<TEvent>(messageHandler, partitions, observed, extractor, views),
                 context => services.GetService<ICheckpointGateFactory>()?.Create(name, lanes, context.Monitor.StateReported)
                     ?? StatelessCheckpointGate.Instance,
                 services.GetRequiredService<TimeProvider>(),
@@ -115,4 +137,7 @@ public static class KinesisStreamingExtensions
         builder.Services.AddOptions<KinesisStreamOptions>(providerName).Configure(o => o.Views.Add(view));
         return builder;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream provider {Name}: event time is {Source}, watermarks trail it by {OutOfOrderness}, a shard without events for {IdleTimeout} is idle (0: never)")]
+    private static partial void LogEventTime(ILogger logger, string name, string source, TimeSpan outOfOrderness, TimeSpan idleTimeout);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Globalization;
 using KinesisGrains.Abstractions.Monitoring;
 using KinesisGrains.Streaming.Kinesis.Diagnostics;
 
@@ -47,6 +48,9 @@ public static class StreamingMetrics
     public static readonly Histogram<double> CommitDuration =
         s_meter.CreateHistogram<double>("kgrains.commit.duration", "ms", "Time of a commit cycle: the checkpoint barrier round and the checkpoint writes");
 
+    public static readonly Gauge<long> WatermarkDelay =
+        s_meter.CreateGauge<long>("kgrains.event_time.watermark_delay", "ms", "How far the query's event-time watermark trails the end of the commit cycle (the progress record's eventTime.watermark)");
+
     /// <summary>Records one progress record's measurements, as much as <paramref name="options"/> asks for.</summary>
     public static void Record(StreamingQueryProgress progress, StreamingMonitorOptions options)
     {
@@ -71,6 +75,12 @@ public static class StreamingMetrics
         CommitCycles.Add(1, common);
         CommitDuration.Record(progress.DurationMs.GetValueOrDefault("commit"), common);
         DeadLetters.Add(progress.DeadLetters, common);
+        if (progress.EventTime?.GetValueOrDefault("watermark") is { } text
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var watermark))
+        {
+            WatermarkDelay.Record((long)(progress.Timestamp - watermark).TotalMilliseconds, common);
+        }
+
         if (detailed)
         {
             foreach (var source in progress.Sources)

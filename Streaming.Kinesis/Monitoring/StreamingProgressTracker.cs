@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using KinesisGrains.Abstractions.Monitoring;
@@ -26,6 +27,8 @@ public sealed partial class StreamingProgressTracker : IAsyncDisposable
     private readonly SortedDictionary<string, ShardActivity> _shards = new(StringComparer.Ordinal);
     private readonly List<PartitionProgress> _state = [];
     private readonly ObservedMetricTotals _observed;
+    private readonly EventTimeStats _eventTimes = new();
+    private readonly Dictionary<(string State, int Partition), DateTimeOffset> _partitionWatermarks = [];
     private long _fetchTicks;
     private long _decodeTicks;
     private long _deliverMaxTicks;
@@ -94,8 +97,18 @@ public sealed partial class StreamingProgressTracker : IAsyncDisposable
     public void Fetched(long elapsedTicks) => Interlocked.Add(ref _fetchTicks, elapsedTicks);
 
     /// <summary>A receiver read records (decoded or dead-lettered) in <paramref name="decodeTicks"/>.</summary>
+    /// <param name="eventTimes">The event times of the read's events, drained into the cycle's <c>eventTime</c> block.</param>
     public void Read(
-        string shardId, string? first, string? last, long records, long deadLettered, long bytes, long? millisBehindLatest, long decodeTicks, ObservedMetricsAccumulator? observed)
+        string shardId,
+        string? first,
+        string? last,
+        long records,
+        long deadLettered,
+        long bytes,
+        long? millisBehindLatest,
+        long decodeTicks,
+        ObservedMetricsAccumulator? observed,
+        EventTimeStats? eventTimes = null)
     {
         lock (_lock)
         {
@@ -109,6 +122,29 @@ public sealed partial class StreamingProgressTracker : IAsyncDisposable
             shard.Stopped = false;
             _decodeTicks += decodeTicks;
             observed?.DrainInto(_observed);
+            eventTimes?.DrainInto(_eventTimes);
+        }
+    }
+
+    /// <summary>The shard's watermark moved or it turned idle or active again, as its receiver reads it.</summary>
+    public void WatermarkChanged(string shardId, DateTimeOffset? watermark, bool idle)
+    {
+        lock (_lock)
+        {
+            var shard = ShardOf(shardId);
+            (shard.Watermark, shard.Idle) = (watermark, idle);
+        }
+    }
+
+    /// <summary>The newest watermark each partition reported at a barrier (partitions that never had one left out).</summary>
+    public IReadOnlyDictionary<(string State, int Partition), DateTimeOffset> PartitionWatermarks
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return new Dictionary<(string State, int Partition), DateTimeOffset>(_partitionWatermarks);
+            }
         }
     }
 
@@ -139,7 +175,14 @@ public sealed partial class StreamingProgressTracker : IAsyncDisposable
     {
         lock (_lock)
         {
-            _state.AddRange(partitions);
+            foreach (var partition in partitions)
+            {
+                _state.Add(partition);
+                if (partition.Watermark is { } watermark)
+                {
+                    _partitionWatermarks[(partition.StateName, partition.Partition)] = watermark;
+                }
+            }
         }
     }
 
@@ -173,6 +216,7 @@ public sealed partial class StreamingProgressTracker : IAsyncDisposable
                 _fetchTicks = _decodeTicks = _deliverMaxTicks = 0;
                 _state.Clear();
                 _observed.Take();
+                _eventTimes.Clear();
                 RemoveStoppedShards();
                 _bus.Post(new QueryIdleEvent(Id, RunId, now));
                 return;
@@ -210,6 +254,7 @@ public sealed partial class StreamingProgressTracker : IAsyncDisposable
                 DeadLetters = deadLetters,
                 ObservedMetrics = _observed.Take(),
                 Sinks = SinksOf(_state),
+                EventTime = EventTimeOf(),
             };
 
             _decodeTicks = _deliverMaxTicks = 0;
@@ -277,6 +322,39 @@ public sealed partial class StreamingProgressTracker : IAsyncDisposable
             list);
     }
 
+    /// <summary>
+    /// Spark's <c>eventTime</c> block: the earliest, mean and latest event time read in the cycle, and the watermark:
+    /// the smallest the partitions reported at this cycle's barrier, or, before partitions report any, the smallest
+    /// of this silo's shards that are not idle (none while one of them has no event yet). Null when it has neither.
+    /// </summary>
+    private SortedDictionary<string, string>? EventTimeOf()
+    {
+        var block = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (_eventTimes.Count > 0)
+        {
+            block["min"] = Iso(_eventTimes.Min!.Value);
+            block["max"] = Iso(_eventTimes.Max!.Value);
+            block["avg"] = Iso(_eventTimes.Average!.Value);
+        }
+
+        _eventTimes.Clear();
+        var reported = _state.Where(p => p.Watermark is not null).Select(p => p.Watermark!.Value).ToList();
+        var active = _shards.Values.Where(s => !s.Stopped && !s.Idle).ToList();
+        DateTimeOffset? watermark = reported.Count > 0 ? reported.Min()
+            : active.Count > 0 && active.All(s => s.Watermark is not null) ? active.Min(s => s.Watermark!.Value)
+            : null;
+        if (watermark is { } value)
+        {
+            block["watermark"] = Iso(value);
+        }
+
+        return block.Count > 0 ? block : null;
+    }
+
+    /// <summary>Spark's event-time format: UTC, milliseconds, <c>Z</c>.</summary>
+    public static string Iso(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
     /// <summary>Each sink over the partitions that reported it; null without sinks.</summary>
     private static IReadOnlyList<SinkProgress>? SinksOf(List<PartitionProgress> partitions)
     {
@@ -305,6 +383,11 @@ public sealed partial class StreamingProgressTracker : IAsyncDisposable
         public long DeadLetters { get; set; }
 
         public bool Stopped { get; set; }
+
+        /// <summary>The shard's watermark as its receiver last said (kept across batches).</summary>
+        public DateTimeOffset? Watermark { get; set; }
+
+        public bool Idle { get; set; }
 
         /// <summary>The next batch starts after this one's last record; the lag stays what Kinesis last said.</summary>
         public void StartOver()

@@ -90,11 +90,13 @@ public sealed partial class ShardCheckpointer(
     /// <summary>Every read of the shard up to <paramref name="reached"/> has been delivered to every partition.</summary>
     /// <param name="ended">The shard was read to its end: SHARD_END is written with the next checkpoint.</param>
     /// <param name="lastSentByLane">For each lane (a view's partition stream), the end of the last batch it was sent up to there.</param>
-    public void Processed(string shardId, ShardPosition? reached, bool ended, ShardPosition?[] lastSentByLane)
+    /// <param name="watermark">The shard's watermark at <paramref name="reached"/>, for the barrier to carry.</param>
+    /// <param name="idle">The shard counted as idle when its receiver read up to <paramref name="reached"/>.</param>
+    public void Processed(string shardId, ShardPosition? reached, bool ended, ShardPosition?[] lastSentByLane, DateTimeOffset? watermark = null, bool idle = false)
     {
         lock (_lock)
         {
-            _pending[shardId] = new Delivered(new ShardCheckpoint(reached, ended), lastSentByLane);
+            _pending[shardId] = new Delivered(new ShardCheckpoint(reached, ended), lastSentByLane, watermark, idle);
         }
     }
 
@@ -167,7 +169,7 @@ public sealed partial class ShardCheckpointer(
                     .Select(p => KeyValuePair.Create(p.Key, _replays[p.Key]))
                     .ToList();
                 deliveries = _pending
-                    .Select(p => new ShardDelivery(p.Key, p.Value.Checkpoint.Position, p.Value.Checkpoint.Ended, p.Value.LastSentByLane))
+                    .Select(p => new ShardDelivery(p.Key, p.Value.Checkpoint.Position, p.Value.Checkpoint.Ended, p.Value.LastSentByLane, p.Value.Watermark, p.Value.Idle))
                     .ToList();
 
                 // Every ended shard's end, claimed for every lane (LastSent = Reached = the end).
@@ -422,7 +424,7 @@ public sealed partial class ShardCheckpointer(
     }
 
     /// <summary>What the receiver last reported delivered for a shard.</summary>
-    private readonly record struct Delivered(ShardCheckpoint Checkpoint, ShardPosition?[] LastSentByLane);
+    private readonly record struct Delivered(ShardCheckpoint Checkpoint, ShardPosition?[] LastSentByLane, DateTimeOffset? Watermark, bool Idle);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint of {ShardId} not written: {Reason}")]
     private static partial void LogLeaseLost(ILogger logger, string shardId, string reason);

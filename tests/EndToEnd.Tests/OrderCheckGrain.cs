@@ -24,6 +24,14 @@ public sealed class OrderCheckState
 
     [Id(4)]
     public string? LastSequenceNumber { get; set; }
+
+    /// <summary>The partition's event-time watermark at the key's last event.</summary>
+    [Id(5)]
+    public DateTimeOffset? Watermark { get; set; }
+
+    /// <summary>Events that saw a lower watermark than the key's event before them (it must never move back).</summary>
+    [Id(6)]
+    public long WatermarkBackwards { get; set; }
 }
 
 public interface IOrderCheckPartition : IKeyedStatePartition<OrderCheckState>
@@ -49,6 +57,15 @@ public abstract class OrderCheckPartitionBase : KeyedStatePartitionGrain<ClickEv
         }
 
         state.LastSequenceNumber = info.Token.SequenceNumber;
+        if (Watermark is { } watermark)
+        {
+            if (state.Watermark is { } previous && watermark < previous)
+            {
+                state.WatermarkBackwards++;
+            }
+
+            state.Watermark = watermark;
+        }
     }
 }
 

@@ -11,7 +11,11 @@ namespace KinesisGrains.Simulation;
 /// is never a lie; (2) everything at or below each shard's checkpoint is in what a restore of each partition comes
 /// back to (the exactly-once promise); a restore that knowingly fell back to an older snapshot is excused here (its
 /// honest coverage makes the shard replay) but not at the end. Checkpoints never go backwards (checked on write).
-/// Every check is per lane: a partition of the second view owes the records its view routes to it, not its index's.
+/// Event time: at every activation the restored wm(p) is not below what the partition made durable (unless the
+/// restore knowingly fell back); at the end every timer at or below wm(p) fired exactly once into each sink with its
+/// window's true count, and every record is in exactly one of: a fired row, the late side output, a window still open.
+/// Every check is per lane and view: a partition of the second view owes the records its view routes to it, under the
+/// view's key, and its rows are its view's.
 /// </summary>
 public static class Invariants
 {
@@ -20,13 +24,13 @@ public static class Invariants
         foreach (var partition in sim.Partitions)
         {
             Honest(sim, partition, partition.Live, "live state");
-            Honest(sim, partition, partition.Written, "local store");
+            HonestOnce(sim, partition, partition.Written, "local store", 0);
             StoreImage durable;
             var fellBack = false;
             if (partition.Snapshots is { } snapshots)
             {
                 var target = snapshots.RestoreTarget(out var knownFallback) ?? StoreImage.Empty;
-                Honest(sim, partition, target, "restorable snapshot");
+                HonestOnce(sim, partition, target, "restorable snapshot", 1);
                 fellBack = knownFallback || partition.FellBack;
                 durable = target;
             }
@@ -98,27 +102,27 @@ public static class Invariants
             }
         }
 
-        foreach (var poison in sim.Stream.AllRecords.Where(r => r.Poison))
+        foreach (var poison in stream.AllRecords.Where(r => r.Poison))
         {
             if (!sim.DeadLetters.ContainsKey(poison.Id))
             {
                 sim.Fail("poison event lost", $"{poison} was never dead-lettered");
             }
 
-            if (sim.Sinks.Any(s => Enumerable.Range(0, stream.Views).Any(view => s.Rows.ContainsKey(StagedRow.Of(poison, view)))))
+            if (sim.Sinks.Any(s => Enumerable.Range(0, stream.Views).Any(view => s.Rows.ContainsKey((view, poison.Id)))))
             {
                 sim.Fail("sink row of a dead letter", $"{poison} was dead-lettered, yet its row was committed");
             }
         }
 
-        // Every event's row (one per view) is in each sink exactly once; more than once only where a restore fell behind
-        // the sinks' epoch (a lost or corrupt snapshot: the rows of the events it replays were committed already).
+        // Every event's row (one per view) is in each sink exactly once; more than once only where a restore fell
+        // behind the sinks' epoch (a lost or corrupt snapshot: the rows of the events it replays were committed already).
         foreach (var (record, view) in good.SelectMany(r => Enumerable.Range(0, stream.Views).Select(v => (r, v))))
         {
             var partition = sim.Partitions[stream.LaneOf(view, record.Key)];
             for (var sink = 0; sink < sim.Sinks.Count; sink++)
             {
-                var times = sim.Sinks[sink].Rows.GetValueOrDefault(StagedRow.Of(record, view));
+                var times = sim.Sinks[sink].Rows.GetValueOrDefault((view, record.Id));
                 if (times == 0)
                 {
                     sim.Fail("sink row lost", $"the row of {record} (partition {partition.Name}) was never committed to sink {sink}");
@@ -135,17 +139,190 @@ public static class Invariants
                 }
             }
         }
+
+        CheckTimers(sim);
     }
 
-    private static void Honest(Simulation sim, SimulatedPartition partition, StoreImage image, string what)
+    /// <summary>
+    /// At each activation: wm(p) never moves backwards across kills and restores. What a restore comes back to was
+    /// written with the watermark its state was built under; only a known fallback (an older snapshot) goes back.
+    /// </summary>
+    public static void CheckRestoredWatermark(Simulation sim, SimulatedPartition partition, long? restored, bool knownFallback)
     {
-        // An image never changes and its records never move: one that was honest once stays so (most steps leave a
-        // partition's store and snapshots as they were).
-        if (!sim.HonestImages.Add(image))
+        if (knownFallback || partition.DurableWatermark is not { } durable)
         {
             return;
         }
 
+        if (restored is not { } r || r < durable)
+        {
+            sim.Fail(
+                "watermark moved backwards",
+                $"partition {partition.Name} restored wm(p) {restored?.ToString() ?? "none"}, below the {durable} it had made durable");
+        }
+    }
+
+    /// <summary>
+    /// At the end of the drain, per sink: (1) no timer fired twice, and each timer row's count is the number of its
+    /// key's records in its window minus those that went to the late side output (ground truth from the generated
+    /// records), every id it counted being of that key and window; (2) every record is in exactly one of: a committed
+    /// timer row, the committed late side output, its key's window still open in the final state; (3) every timer at or
+    /// below the final wm(p) fired (none is left due), every open window has its timer and every timer its window,
+    /// and no late row is of a window above wm(p); (4) each partition's timer rows reach the sink in (time, key)
+    /// order. A partition restored behind its sinks' epoch (rows again: at least once) is held to no loss only. All of
+    /// it per view: a key is the view's key, a timer the partition's (a spread key has a timer in every partition), and
+    /// a record is in one window of each view.
+    /// </summary>
+    public static void CheckTimers(Simulation sim)
+    {
+        var stream = sim.Stream;
+        var records = stream.AllRecords.Where(r => !r.Poison).ToList();
+        var byId = records.ToDictionary(r => r.Id);
+        var byWindow = records
+            .SelectMany(r => Enumerable.Range(0, stream.Views).Select(view => (Lane: stream.LaneOf(view, r.Key), Timer: new TimerKey(sim.Options.WindowEnd(r.EventTime), stream.ViewKeyOf(view, r.Key)), Record: r)))
+            .GroupBy(w => (w.Lane, w.Timer))
+            .ToDictionary(g => g.Key, g => g.Select(w => w.Record).ToList());
+        var lives = sim.Partitions.Select(p => p.Live).ToList();
+
+        foreach (var partition in sim.Partitions)
+        {
+            var live = lives[partition.Lane];
+            foreach (var timer in live.Timers)
+            {
+                if (partition.Watermark is { } wm && timer.Time <= wm)
+                {
+                    sim.Fail("due timer not fired", $"partition {partition.Name} still holds timer {timer} at wm(p) {wm}");
+                }
+
+                if (live.States.GetValueOrDefault(timer.Key)?.Windows.ContainsKey(timer.Time) != true)
+                {
+                    sim.Fail("timer without its window", $"partition {partition.Name} holds timer {timer}, its key's state has no such window");
+                }
+            }
+
+            foreach (var (key, state) in live.States)
+            {
+                foreach (var end in state.Windows.Keys)
+                {
+                    if (!live.Timers.Contains(new TimerKey(end, key)))
+                    {
+                        sim.Fail("window without its timer", $"partition {partition.Name}: key {key}'s window ending {end} is open, no timer closes it");
+                    }
+                }
+            }
+        }
+
+        for (var s = 0; s < sim.Sinks.Count; s++)
+        {
+            var sink = sim.Sinks[s];
+            var fired = new Dictionary<(int Lane, TimerKey Timer), int>();
+            var countedIn = new Dictionary<(int View, int Id), int>();
+            foreach (var row in sink.Fired)
+            {
+                var timer = new TimerKey(row.Time, row.Key);
+                fired[(row.Partition, timer)] = fired.GetValueOrDefault((row.Partition, timer)) + 1;
+                foreach (var id in row.Counted)
+                {
+                    countedIn[(row.View, id)] = countedIn.GetValueOrDefault((row.View, id)) + 1;
+                    if (!byId.TryGetValue(id, out var record)
+                        || stream.LaneOf(row.View, record.Key) != row.Partition
+                        || stream.ViewKeyOf(row.View, record.Key) != row.Key
+                        || sim.Options.WindowEnd(record.EventTime) != row.Time)
+                    {
+                        sim.Fail("timer row counted a record of another window", $"sink {s}: row of timer {timer} ({sim.Partitions[row.Partition].Name}) counted #{id}");
+                    }
+                }
+            }
+
+            var lastFired = new Dictionary<int, TimerKey>();
+            foreach (var row in sink.Fired)
+            {
+                var timer = new TimerKey(row.Time, row.Key);
+                var partition = sim.Partitions[row.Partition];
+                if (partition.FellBehindSink)
+                {
+                    continue;
+                }
+
+                if (fired[(row.Partition, timer)] > 1)
+                {
+                    sim.Fail("timer fired twice", $"sink {s}: timer {timer} (partition {partition.Name}) committed {fired[(row.Partition, timer)]} rows");
+                }
+
+                // In (time, key) order per partition: a timer registered after a firing is above the watermark that
+                // fired it, so each partition's rows reach the sink in the order its timers fired.
+                if (lastFired.TryGetValue(partition.Lane, out var previous) && timer.CompareTo(previous) < 0)
+                {
+                    sim.Fail("timers fired out of order", $"sink {s}: partition {partition.Name} committed timer {timer} after {previous}");
+                }
+
+                lastFired[partition.Lane] = timer;
+
+                var window = byWindow.GetValueOrDefault((row.Partition, timer)) ?? [];
+                var truth = window.Count(r => !sink.Late.ContainsKey((row.View, r.Id)));
+                if (row.Count != truth)
+                {
+                    sim.Fail(
+                        "timer row count is not its window's",
+                        $"sink {s}: timer {timer} (partition {partition.Name}) fired with count {row.Count}; its window has {window.Count} records, {window.Count - truth} of them late");
+                }
+            }
+
+            if (s == 0)
+            {
+                sim.Count("records", records.Count);
+                sim.Count("timer rows committed", sink.Fired.Count);
+                sim.Count("timer rows counting 2+", sink.Fired.Count(r => r.Count > 1));
+                sim.Count("late rows committed", sink.Late.Count);
+            }
+
+            foreach (var (record, view) in records.SelectMany(r => Enumerable.Range(0, stream.Views).Select(v => (r, v))))
+            {
+                var partition = sim.Partitions[stream.LaneOf(view, record.Key)];
+                var end = sim.Options.WindowEnd(record.EventTime);
+                var late = sink.Late.GetValueOrDefault((view, record.Id));
+                var open = lives[partition.Lane].States.GetValueOrDefault(stream.ViewKeyOf(view, record.Key))?.Windows.GetValueOrDefault(end)?.Contains(record.Id) == true ? 1 : 0;
+                var times = countedIn.GetValueOrDefault((view, record.Id)) + late + open;
+                if (times == 0)
+                {
+                    sim.Fail("record in no window", $"sink {s}: {record} (partition {partition.Name}, window ending {end}) is in no timer row, not late and in no open window (wm(p) {partition.Watermark})");
+                }
+
+                if (times > 1)
+                {
+                    if (!partition.FellBehindSink)
+                    {
+                        sim.Fail(
+                            "record in two windows",
+                            $"sink {s}: {record} (partition {partition.Name}, window ending {end}) is in {countedIn.GetValueOrDefault((view, record.Id))} timer rows, late {late} times, open {open}");
+                    }
+
+                    sim.Count("window record repeated after a fallback");
+                }
+
+                if (late > 0 && !partition.FellBack && partition.Watermark is { } wm && end > wm)
+                {
+                    sim.Fail("late above the watermark", $"sink {s}: {record} went to the late output in {partition.Name}, its window ends at {end}, above wm(p) {wm}");
+                }
+            }
+        }
+    }
+
+    /// <summary><see cref="Honest"/> unless this very (immutable) image passed it already: most steps change neither the local store nor the snapshots.</summary>
+    private static void HonestOnce(Simulation sim, SimulatedPartition partition, StoreImage image, string what, int slot)
+    {
+        var seen = partition.HonestImages;
+        if (ReferenceEquals(image, seen[0]) || ReferenceEquals(image, seen[1]))
+        {
+            return;
+        }
+
+        Honest(sim, partition, image, what);
+        seen[slot] = image;
+    }
+
+    private static void Honest(Simulation sim, SimulatedPartition partition, StoreImage image, string what)
+    {
         foreach (var (shardId, tally) in image.Tallies)
         {
             if (tally.Applied > 0 && !image.Coverage.ContainsKey(shardId))

@@ -1,4 +1,5 @@
 using KinesisGrains.Abstractions.ExactlyOnce;
+using KinesisGrains.Simulation.Model;
 using Position = KinesisGrains.Abstractions.Streams.ShardPosition;
 
 namespace KinesisGrains.Simulation;
@@ -31,12 +32,12 @@ public sealed class SimulatedCheckpointer(Simulation sim)
     public int Cycles { get; private set; }
 
     public void Processed(SimulatedReceiver receiver, Position reached, Position?[] lastSent) =>
-        _pending[receiver.ShardId] = new Pending(receiver, reached, false, lastSent);
+        _pending[receiver.ShardId] = new Pending(receiver, reached, false, lastSent, receiver.DeliveredWatermark);
 
     public void Ended(SimulatedReceiver receiver) =>
         _pending[receiver.ShardId] = _pending.TryGetValue(receiver.ShardId, out var pending) && pending.Receiver == receiver
             ? pending with { Ended = true }
-            : new Pending(receiver, null, true, receiver.LastSent);
+            : new Pending(receiver, null, true, receiver.LastSent, receiver.DeliveredWatermark);
 
     public bool IsEnded(SimulatedReceiver receiver) => _pending.TryGetValue(receiver.ShardId, out var p) && p.Receiver == receiver && p.Ended;
 
@@ -69,7 +70,10 @@ public sealed class SimulatedCheckpointer(Simulation sim)
         {
             // Switched off: partition p of every view is told the primary view's lane p (barriers per partition, not per lane).
             var lane = sim.Options.PrimaryLaneBarriers ? partition.Index : partition.Lane;
-            var barriers = shards.Select(p => new ShardBarrier(p.Receiver.ShardId, p.Reached, p.Ended, p.LastSent[lane]))
+
+            // Each barrier carries wm(s) at Reached, and whether the shard is idle (read to its current end, all delivered).
+            var barriers = shards.Select(p => new ShardBarrier(
+                    p.Receiver.ShardId, p.Reached, p.Ended, p.LastSent[lane], Ticks.ToOffset(p.Watermark), p.Receiver.Idle && p.Reached == p.Receiver.HandedOut))
                 .Concat(ended.Select(e => new ShardBarrier(e.Key, e.End, Ended: true, e.End)))
                 .ToList();
             foreach (var gap in partition.Barrier(barriers))
@@ -172,5 +176,5 @@ public sealed class SimulatedCheckpointer(Simulation sim)
         return changed;
     }
 
-    private sealed record Pending(SimulatedReceiver Receiver, Position? Reached, bool Ended, Position?[] LastSent);
+    private sealed record Pending(SimulatedReceiver Receiver, Position? Reached, bool Ended, Position?[] LastSent, long? Watermark);
 }

@@ -7,8 +7,11 @@ using Position = KinesisGrains.Abstractions.Streams.ShardPosition;
 
 namespace KinesisGrains.Simulation;
 
-/// <summary>A batch (From, To] of one shard for one partition: every event of the partition's keys in that range.</summary>
-public sealed record SimBatch(string ShardId, Position? From, Position To, IReadOnlyList<SimRecord> Events, long ReceiverId);
+/// <summary>
+/// A batch (From, To] of one shard for one partition: every event of the partition's keys in that range, and the
+/// shard's watermark wm(s) once the receiver read up to To.
+/// </summary>
+public sealed record SimBatch(string ShardId, Position? From, Position To, IReadOnlyList<SimRecord> Events, long ReceiverId, long? Watermark = null);
 
 /// <summary>
 /// The keyed-state partition grain of one lane (partition <see cref="Index"/> of view <see cref="View"/>), reduced to
@@ -17,6 +20,14 @@ public sealed record SimBatch(string ShardId, Position? From, Position To, IRead
 /// snapshots. Killing the activation loses memory and the unwritten; a new one restores the local store (no snapshot
 /// store: same silo) or the newest readable snapshot.
 /// </summary>
+/// <remarks>
+/// Event time: the partition keeps each feeding shard's wm(s), taken only from batches it applied and barriers it
+/// vouched for, and wm(p) = max(wm(p), min over the shards neither idle nor ended), all in the written image. An
+/// applied event whose window closes at or below wm(p) is late (a side-output row); otherwise it is counted in its
+/// key's window and registers the timer (key, window end), once per (key, time). After a batch (and at a barrier)
+/// due timers fire in (time, key) order, a bounded chunk per turn: what was applied is written first, then each
+/// firing stages its row, deletes the window and the timer, and the chunk is written in one write.
+/// </remarks>
 public sealed class SimulatedPartition
 {
     private readonly Simulation _sim;
@@ -28,6 +39,13 @@ public sealed class SimulatedPartition
     private ImmutableDictionary<int, KeyState> _states = null!;
     private ImmutableDictionary<string, ShardTally> _tallies = null!;
     private ImmutableList<StagedRow> _outbox = [];
+    private ImmutableSortedSet<TimerKey> _timers = [];
+    private long? _watermark;
+    private ImmutableDictionary<string, ShardWatermark> _shardWatermarks = null!;
+    private ImmutableDictionary<string, ShardCoverage>? _coverage;
+
+    // FireTimersOutsideBatch: timers whose rows are written but whose deletes wait for the next turn.
+    private List<TimerKey> _pendingDeletes = [];
 
     // Per sink, the epochs up to which it has this partition's rows (learnt at activation, then from its commits).
     private long[] _committed = [];
@@ -71,7 +89,31 @@ public sealed class SimulatedPartition
     public List<(long Token, StoreImage Image)> Zombies { get; } = [];
 
     /// <summary>What a query sees now.</summary>
-    public StoreImage Live => new(_states, _ledger.Shards.ToImmutableDictionary(StringComparer.Ordinal), _tallies, _ledger.Epoch, _outbox);
+    public StoreImage Live => new(_states, Coverage, _tallies, _ledger.Epoch, _outbox)
+    {
+        Timers = _timers,
+        Watermark = _watermark,
+        ShardWatermarks = _shardWatermarks,
+    };
+
+    /// <summary>
+    /// The ledger's coverage as an immutable map, rebuilt only when the ledger has changes it has not handed out yet
+    /// (every change to its shards is one: <see cref="PartitionLedger.TakeChanged"/> is what the grain writes).
+    /// </summary>
+    private ImmutableDictionary<string, ShardCoverage> Coverage =>
+        _coverage is { } coverage && !_ledger.HasChanges ? coverage : _coverage = _ledger.Shards.ToImmutableDictionary(StringComparer.Ordinal);
+
+    /// <summary>The images <see cref="Invariants"/> last found honest (an image is immutable: the same one need not be checked again).</summary>
+    public StoreImage?[] HonestImages { get; } = new StoreImage?[2];
+
+    /// <summary>The live wm(p).</summary>
+    public long? Watermark => _watermark;
+
+    /// <summary>
+    /// Ghost: the highest wm(p) written where a restore comes back to (the local store without a snapshot store, else
+    /// the snapshots the current writers committed). A restore that does not knowingly fall back must not be below it.
+    /// </summary>
+    public long? DurableWatermark { get; private set; }
 
     public PartitionLedger Ledger => _ledger;
 
@@ -89,7 +131,12 @@ public sealed class SimulatedPartition
             Written = StoreImage.Empty;
         }
 
+        var timers = _timers;
         Activate();
+
+        // Timers registered since the last durable write are gone with the state that registered them (the replay
+        // registers them again).
+        _sim.Count("timers lost with a kill", timers.Count(t => !_timers.Contains(t)));
     }
 
     private void Activate()
@@ -104,6 +151,7 @@ public sealed class SimulatedPartition
         Written = image;
 
         _ledger = new PartitionLedger(image.Coverage, image.Epoch);
+        _coverage = image.Coverage;
 
         // The sinks may hold epochs this image never saw (it fell back behind them): new rows must not reuse their numbers.
         _committed = [.. _sim.Sinks.Select(s => s.CommittedEpoch(Lane))];
@@ -120,6 +168,27 @@ public sealed class SimulatedPartition
         _outbox = image.Outbox;
         _states = image.States;
         _tallies = image.Tallies;
+        _timers = image.Timers;
+        _pendingDeletes = [];
+        if (_sim.Options.NoPersistedWatermark)
+        {
+            _watermark = null;
+            _shardWatermarks = StoreImage.Empty.ShardWatermarks;
+        }
+        else
+        {
+            // max(persisted, incoming): nothing has come in yet; what comes next is taken with max.
+            _watermark = image.Watermark;
+            _shardWatermarks = image.ShardWatermarks;
+        }
+
+        Invariants.CheckRestoredWatermark(_sim, this, _watermark, knownFallback);
+        if (knownFallback)
+        {
+            // The older snapshot is the lineage now: its watermark is what the state was built under.
+            DurableWatermark = _watermark;
+        }
+
         _batchesSinceWrite = 0;
         WriterToken = _sim.NextToken();
         Snapshots?.Acquire(WriterToken);
@@ -128,6 +197,7 @@ public sealed class SimulatedPartition
     /// <summary>One delivery of a batch (Orleans may deliver a batch again: the ledger skips what was applied).</summary>
     public void Deliver(SimBatch batch)
     {
+        ApplyPendingDeletes();
         var shardId = batch.ShardId;
         if (_sim.Options.NoEntryIsProof && !_ledger.Shards.ContainsKey(shardId) && batch.From is { } from)
         {
@@ -159,6 +229,7 @@ public sealed class SimulatedPartition
                 continue;
             }
 
+            // The record's key in this partition's view (its own, a coarser one, or the spread global key).
             var key = _sim.Stream.ViewKeyOf(View, record.Key);
             var state = _states.GetValueOrDefault(key) ?? KeyState.Empty;
             if (state.Applied.Contains(record.Id))
@@ -166,32 +237,176 @@ public sealed class SimulatedPartition
                 _sim.Fail("double count", $"partition {Name} applied {record} twice (batch {shardId} ({batch.From}, {batch.To}], mark {admission.SkipUpTo})");
             }
 
-            _states = _states.SetItem(key, new KeyState(state.Sum + record.Value, state.Count + 1, state.Applied.Add(record.Id)));
+            state = state with { Sum = state.Sum + record.Value, Count = state.Count + 1, Applied = state.Applied.Add(record.Id) };
+
+            // Event time: the window's timer is at or below wm(p) (it fired, or is due): the event is late and goes to
+            // the side output; else it is counted in its window and the window's timer is registered (a set: once per
+            // (key, time)). Decided on the state and wm(p) only, so a replay after a restore decides as the state says.
+            var end = _sim.Options.WindowEnd(record.EventTime);
+            if (_watermark is { } watermark && end <= watermark)
+            {
+                _outbox = _outbox.Add(new StagedRow(_ledger.Epoch + 1, record.Id, RowKind.Late));
+                _sim.Count("late event");
+            }
+            else
+            {
+                state = state with { Windows = state.Windows.SetItem(end, (state.Windows.GetValueOrDefault(end) ?? []).Add(record.Id)) };
+                _timers = _timers.Add(new TimerKey(end, key));
+            }
+
+            _states = _states.SetItem(key, state);
 
             // The logic emits one row per event, staged with the state for the next barrier's epoch.
-            _outbox = _outbox.Add(new StagedRow(_ledger.Epoch + 1, StagedRow.Of(record, View)));
+            _outbox = _outbox.Add(new StagedRow(_ledger.Epoch + 1, record.Id));
             tally = new ShardTally(tally.Applied + 1, record.Position);
         }
 
         _tallies = _tallies.SetItem(shardId, tally);
         _ledger.Commit(shardId, lastNew, batch.To);
-        if (++_batchesSinceWrite >= _writeEvery)
+
+        // wm(s) from a batch it applied (all or nothing: taken with the events it follows).
+        TakeWatermark(shardId, batch.Watermark, idle: false, ended: false);
+        if (Due)
+        {
+            FireChunk();
+        }
+        else if (++_batchesSinceWrite >= _writeEvery)
         {
             Write();
         }
     }
 
-    /// <summary>The write-behind: states, coverage and tallies in one atomic write.</summary>
-    public void Write()
+    /// <summary>Some timer is at or below wm(p).</summary>
+    public bool Due => _watermark is { } watermark && _timers.Count > 0 && _timers.Min.Time <= watermark;
+
+    /// <summary>The drain's end: fire chunk after chunk until nothing is due.</summary>
+    public void FireAllDue()
     {
-        _ledger.TakeChanged();
-        Written = Live;
-        _batchesSinceWrite = 0;
+        ApplyPendingDeletes();
+        while (Due)
+        {
+            FireChunk();
+            ApplyPendingDeletes();
+        }
     }
 
-    /// <summary>A checkpoint barrier: write, vouch each shard, next epoch, write, snapshot. Returns the gaps.</summary>
+    /// <summary>
+    /// Fires at most <see cref="Simulation.FireChunk"/> due timers in (time, key) order: first writes what was applied,
+    /// then each timer stages its row (the window's count, for the epoch the next barrier makes durable), drops the
+    /// window from its key's state and deletes the timer, and the chunk is written in one write.
+    /// </summary>
+    private void FireChunk()
+    {
+        if (!Due)
+        {
+            return;
+        }
+
+        Write();
+        var watermark = _watermark!.Value;
+        var chunk = new List<TimerKey>(_sim.FireChunk);
+        foreach (var timer in _timers)
+        {
+            if (timer.Time > watermark || chunk.Count == _sim.FireChunk)
+            {
+                break;
+            }
+
+            chunk.Add(timer);
+        }
+
+        foreach (var timer in chunk)
+        {
+            var counted = _states[timer.Key].Windows[timer.Time];
+            _outbox = _outbox.Add(new StagedRow(_ledger.Epoch + 1, -1, RowKind.Fired, timer.Key, timer.Time, counted));
+            _sim.Count("timer fired");
+        }
+
+        if (_sim.Options.FireTimersOutsideBatch)
+        {
+            // The switch: the rows go in this write, the deletes in the next turn's.
+            Write();
+            _pendingDeletes = chunk;
+            return;
+        }
+
+        DeleteFired(chunk);
+        Write();
+    }
+
+    private void DeleteFired(IEnumerable<TimerKey> fired)
+    {
+        foreach (var timer in fired)
+        {
+            var state = _states[timer.Key];
+            _states = _states.SetItem(timer.Key, state with { Windows = state.Windows.Remove(timer.Time) });
+            _timers = _timers.Remove(timer);
+        }
+    }
+
+    private void ApplyPendingDeletes()
+    {
+        if (_pendingDeletes.Count > 0)
+        {
+            DeleteFired(_pendingDeletes);
+            _pendingDeletes = [];
+            Write();
+        }
+    }
+
+    /// <summary>
+    /// Takes a shard's wm(s) from a batch applied or a barrier vouched for (never lowers it), then raises wm(p) to the
+    /// minimum over the shards that are neither idle nor ended. A shard counts before its first record (it holds wm(p)
+    /// where it is: FLINK-32828); with none left, wm(p) stays.
+    /// </summary>
+    private void TakeWatermark(string shardId, long? watermark, bool idle, bool ended)
+    {
+        var entry = _shardWatermarks.GetValueOrDefault(shardId);
+        var next = new ShardWatermark(Max(entry.Watermark, watermark), idle, entry.Ended || ended);
+        if (next == entry)
+        {
+            // The minimum over the shards is what it was when wm(p) last took it.
+            return;
+        }
+
+        _shardWatermarks = _shardWatermarks.SetItem(shardId, next);
+        long? min = null;
+        foreach (var (_, shard) in _shardWatermarks)
+        {
+            if (shard.Idle || shard.Ended)
+            {
+                continue;
+            }
+
+            if (shard.Watermark is not { } w)
+            {
+                return;
+            }
+
+            min = min is { } m ? Math.Min(m, w) : w;
+        }
+
+        _watermark = Max(_watermark, min);
+    }
+
+    private static long? Max(long? left, long? right) => left is not { } l ? right : right is not { } r ? l : Math.Max(l, r);
+
+    /// <summary>The write-behind: states, coverage, tallies, staged rows, timers and watermarks in one atomic write.</summary>
+    public void Write()
+    {
+        Written = Live;
+        _ledger.TakeChanged();
+        _batchesSinceWrite = 0;
+        if (Snapshots is null)
+        {
+            DurableWatermark = Max(DurableWatermark, _watermark);
+        }
+    }
+
+    /// <summary>A checkpoint barrier: write, vouch each shard (taking its wm(s)), fire a chunk of due timers, next epoch, write, snapshot. Returns the gaps.</summary>
     public List<ShardGap> Barrier(IReadOnlyList<ShardBarrier> barriers)
     {
+        ApplyPendingDeletes();
         Write();
         var gaps = new List<ShardGap>();
         foreach (var barrier in barriers)
@@ -205,11 +420,22 @@ public sealed class SimulatedPartition
             {
                 gaps.Add(gap);
             }
+            else
+            {
+                // wm(s) from a barrier it vouched for: it holds the shard up to Reached (the whole shard when ended).
+                TakeWatermark(barrier.ShardId, Ticks.FromOffset(barrier.Watermark), barrier.Idle, barrier.Ended);
+            }
         }
 
+        // Timers the barrier made due: one chunk now, its rows in the epoch this barrier makes durable.
+        FireChunk();
         _ledger.NextEpoch();
         Write();
-        Snapshots?.Put(WriterToken, Written);
+        if (Snapshots is not null && Snapshots.Put(WriterToken, Written))
+        {
+            DurableWatermark = Max(DurableWatermark, Written.Watermark);
+        }
+
         return gaps;
     }
 
@@ -234,7 +460,7 @@ public sealed class SimulatedPartition
             var rows = _outbox.Where(r => r.Epoch > after && r.Epoch <= durable).ToList();
             if (rows.Count > 0)
             {
-                _sim.Count(_sim.Sinks[sink].Commit(Lane, rows.Max(r => r.Epoch), rows.Select(r => r.RecordId)) ? "sink commit" : "sink epoch skipped");
+                _sim.Count(_sim.Sinks[sink].Commit(Lane, View, rows.Max(r => r.Epoch), rows) ? "sink commit" : "sink epoch skipped");
             }
 
             _committed[sink] = Math.Max(_committed[sink], durable);

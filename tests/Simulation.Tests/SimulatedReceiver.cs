@@ -14,8 +14,8 @@ public sealed class Container(long readId, int index, SimBatch batch, int lane)
     public bool Delivered { get; set; }
 }
 
-/// <summary>What the receiver keeps per read: its id and container count (for the PurgeByMax switch).</summary>
-public readonly record struct ReadInfo(long Id, int Containers);
+/// <summary>What the receiver keeps per read: its id and container count (for the PurgeByMax switch), and wm(s) at its end.</summary>
+public readonly record struct ReadInfo(long Id, int Containers, long? Watermark = null);
 
 /// <summary>
 /// The Kinesis receiver of one shard under one lease: a fetcher with a prefetch buffer, reads handed out as one
@@ -29,6 +29,7 @@ public sealed class SimulatedReceiver
     private readonly Queue<SimRecord> _buffer = new();
     private readonly List<ReadInfo> _reads = [];
     private Position? _fetchAfter;
+    private long? _latestEventTime;
 
     public SimulatedReceiver(Simulation sim, SimShard shard, long id, long leaseCounter, Position? start, long firstReadId, bool replay = false)
     {
@@ -63,6 +64,19 @@ public sealed class SimulatedReceiver
     public Position? HandedOut { get; private set; }
 
     public Position?[] LastSent { get; private set; }
+
+    /// <summary>
+    /// wm(s): the latest event time handed out since this receiver started or rewound, minus the out-of-orderness
+    /// bound; null before the first record. Sent with every batch (at its read's end) and, through the checkpointer,
+    /// with barriers (at the delivered position).
+    /// </summary>
+    public long? Watermark => _latestEventTime - _sim.Options.OutOfOrderness;
+
+    /// <summary>wm(s) at the last delivered read (what a barrier claims with <c>Reached</c>).</summary>
+    public long? DeliveredWatermark { get; private set; }
+
+    /// <summary>Nothing to read and nothing in flight: the shard is idle (left out of partitions' watermarks until it has a record).</summary>
+    public bool Idle => CaughtUp && Ledger.InFlight == 0;
 
     /// <summary>The Orleans queue cache: containers not purged yet, in the order they were added.</summary>
     public List<Container> Cache { get; } = [];
@@ -101,13 +115,19 @@ public sealed class SimulatedReceiver
         }
 
         var to = records[^1].Position;
+        foreach (var record in records)
+        {
+            _latestEventTime = _latestEventTime is { } latest ? Math.Max(latest, record.EventTime) : record.EventTime;
+        }
+
+        var watermark = Watermark;
         var stream = _sim.Stream;
         var lanes = records.SelectMany(r => stream.LanesOf(r.Key)).Distinct().Order().ToList();
         var batches = lanes
-            .Select(lane => new SimBatch(ShardId, Ledger.FromOf(lane), to, records.Where(r => stream.LaneOf(lane / stream.Partitions, r.Key) == lane).ToList(), Id))
+            .Select(lane => new SimBatch(ShardId, Ledger.FromOf(lane), to, records.Where(r => stream.LaneOf(lane / stream.Partitions, r.Key) == lane).ToList(), Id, watermark))
             .ToList();
-        var id = Ledger.Append(to, lanes, new ReadInfo(Ledger.NextReadId, lanes.Count));
-        _reads.Add(new ReadInfo(id, lanes.Count));
+        var id = Ledger.Append(to, lanes, new ReadInfo(Ledger.NextReadId, lanes.Count, watermark));
+        _reads.Add(new ReadInfo(id, lanes.Count, watermark));
         for (var i = 0; i < batches.Count; i++)
         {
             Cache.Add(new Container(id, i, batches[i], lanes[i]));
@@ -142,6 +162,7 @@ public sealed class SimulatedReceiver
             if (Alive && completed.Reached is { } reached)
             {
                 LastSent = completed.LastSentByLane!;
+                DeliveredWatermark = completed.Payload.Watermark;
                 _sim.Checkpointer.Processed(this, reached, LastSent);
             }
         }
@@ -156,6 +177,11 @@ public sealed class SimulatedReceiver
         _fetchAfter = start;
         LastSent = new Position?[_sim.Stream.Lanes];
         Array.Fill(LastSent, start);
+
+        // wm(s) comes only from the records read: a replay's batches carry what the replay has seen (partitions keep
+        // the higher value they hold), never a value from records beyond the batch's end.
+        _latestEventTime = null;
+        DeliveredWatermark = null;
     }
 
     /// <summary>Read to the end of a closed shard and every read delivered: the checkpoint may become SHARD_END.</summary>

@@ -22,9 +22,15 @@ public sealed class Simulation
         Seed = seed;
         Options = options;
         _random = new Random(seed);
+
+        // Event times and the timers' chunk size draw from their own generator: a seed's protocol schedule (and what
+        // the other switches find) is the same as before timers were modelled.
+        var eventTimes = new Random(unchecked(seed * 7919 + 17));
+        FireChunk = eventTimes.Next(1, 4);
+
         // A third of the seeds read the records in one view, a third add a view by a coarser key, a third one global key spread.
         var views = _random.Next(3);
-        Stream = new KinesisStream(_random, shards: _random.Next(1, 5), keys: 20, partitions: _random.Next(2, 6), views: views == 0 ? 1 : 2, spread: views == 2);
+        Stream = new KinesisStream(_random, eventTimes, shards: _random.Next(1, 5), keys: 20, partitions: _random.Next(2, 6), views: views == 0 ? 1 : 2, spread: views == 2);
         UsesSnapshots = _random.Next(3) != 0;
         Resharding = options.Resharding;
         FallbackFaults = options.SnapshotFallbackFaults && UsesSnapshots;
@@ -47,6 +53,9 @@ public sealed class Simulation
     public bool UsesSnapshots { get; }
     public bool Resharding { get; }
     public bool FallbackFaults { get; }
+
+    /// <summary>How many due timers a partition fires per turn (a bounded chunk, written before the next one).</summary>
+    public int FireChunk { get; }
 
     /// <summary>The partition grains of every view, by lane (view × P + partition).</summary>
     public List<SimulatedPartition> Partitions { get; }
@@ -71,12 +80,9 @@ public sealed class Simulation
     /// <summary>How often the interesting paths ran (printed per test, to see that the faults bite).</summary>
     public Dictionary<string, int> Stats { get; } = new(StringComparer.Ordinal);
 
-    public void Count(string what) => Stats[what] = Stats.GetValueOrDefault(what) + 1;
+    public void Count(string what, int times = 1) => Stats[what] = Stats.GetValueOrDefault(what) + times;
 
     public int TraceLength { get; init; } = 12;
-
-    /// <summary>Store images the checks found honest already (by reference: images are immutable).</summary>
-    public HashSet<Model.StoreImage> HonestImages { get; } = new(ReferenceEqualityComparer.Instance);
 
     public long NextToken() => ++_tokens;
 
@@ -436,9 +442,11 @@ public sealed class Simulation
             Invariants.Check(this);
             if (Quiescent())
             {
-                // The last rows: a barrier makes them durable, then every partition hands them over.
+                // The last rows: every due timer fires (chunk by chunk), a barrier makes them durable, then every
+                // partition hands them over.
                 foreach (var partition in Partitions)
                 {
+                    partition.FireAllDue();
                     partition.Barrier([]);
                     partition.Ship(_ => true, crashBeforeDelete: false);
                 }

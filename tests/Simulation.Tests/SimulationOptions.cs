@@ -46,11 +46,39 @@ public sealed record SimulationOptions
     /// </summary>
     public bool NoPerSinkEpochs { get; init; }
 
+    /// <summary>Event time: each applied event's key gets a timer at the end of its tumbling window of this many ticks.</summary>
+    public long WindowSize { get; init; } = 12;
+
+    /// <summary>Event time: a receiver's wm(s) is the latest event time it has read in the shard minus this bound.</summary>
+    public long OutOfOrderness { get; init; } = 2;
+
+    /// <summary>
+    /// Timers: a firing's row is staged and written in one write, the timer's delete and the key's state change in the
+    /// partition's next turn (another write): a kill in between leaves a written image that has the row and still the
+    /// timer, which fires again after the restore.
+    /// </summary>
+    public bool FireTimersOutsideBatch { get; init; }
+
+    /// <summary>Timers: wm(p) and wm(s) are not restored from the written image (rebuilt from the batches that come next).</summary>
+    public bool NoPersistedWatermark { get; init; }
+
     /// <summary>
     /// Views: a barrier tells partition p of every view the LastSent of the primary view's lane p (barriers per
     /// partition, not per lane), so a view's partition can vouch for a batch of its own lane it never held.
     /// </summary>
     public bool PrimaryLaneBarriers { get; init; }
+
+    /// <summary>The end of the tumbling window an event time falls in: the time of the timer that closes it.</summary>
+    public long WindowEnd(long eventTime)
+    {
+        var start = eventTime / WindowSize * WindowSize;
+        if (eventTime % WindowSize < 0)
+        {
+            start -= WindowSize;
+        }
+
+        return start + WindowSize;
+    }
 
     public string Describe()
     {
@@ -64,6 +92,8 @@ public sealed record SimulationOptions
         if (NoEndedShardReplay) off.Add(nameof(NoEndedShardReplay));
         if (NoSinkEpochBump) off.Add(nameof(NoSinkEpochBump));
         if (NoPerSinkEpochs) off.Add(nameof(NoPerSinkEpochs));
+        if (FireTimersOutsideBatch) off.Add(nameof(FireTimersOutsideBatch));
+        if (NoPersistedWatermark) off.Add(nameof(NoPersistedWatermark));
         if (PrimaryLaneBarriers) off.Add(nameof(PrimaryLaneBarriers));
         return off.Count == 0 ? "all rules on" : string.Join(",", off);
     }

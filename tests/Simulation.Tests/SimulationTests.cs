@@ -62,6 +62,16 @@ public sealed class SimulationTests(ITestOutputHelper output)
     public void Finds_sink_rows_doubled_when_every_sink_gets_every_staged_epoch() =>
         FindsHole(new SimulationOptions { NoPerSinkEpochs = true }, nameof(Finds_sink_rows_doubled_when_every_sink_gets_every_staged_epoch));
 
+    /// <summary>Timers: a firing's row and its timer's delete must be in one write, or a kill between them fires the timer twice.</summary>
+    [Fact]
+    public void Finds_timers_fired_twice_when_the_row_and_the_delete_are_separate_writes() =>
+        FindsHole(new SimulationOptions { FireTimersOutsideBatch = true }, nameof(Finds_timers_fired_twice_when_the_row_and_the_delete_are_separate_writes), "timer fired twice");
+
+    /// <summary>Timers: wm(p) and wm(s) are written with the state and restored, or the watermark goes back after a kill.</summary>
+    [Fact]
+    public void Finds_the_watermark_moving_backwards_when_it_is_not_persisted() =>
+        FindsHole(new SimulationOptions { NoPersistedWatermark = true }, nameof(Finds_the_watermark_moving_backwards_when_it_is_not_persisted), "watermark moved backwards");
+
     /// <summary>
     /// Views: each partition grain must be told the LastSent of its own view's lane. Told the primary view's, a view's
     /// partition vouches for batches of its lane it lacks (coverage that lies, 92 of 1,500 seeds when this was
@@ -71,10 +81,15 @@ public sealed class SimulationTests(ITestOutputHelper output)
     public void Finds_a_hole_when_a_views_partitions_get_the_primary_views_barriers() =>
         FindsHole(new SimulationOptions { PrimaryLaneBarriers = true }, nameof(Finds_a_hole_when_a_views_partitions_get_the_primary_views_barriers));
 
-    private void FindsHole(SimulationOptions options, string test)
+    /// <param name="invariant">When given, the invariant the first failure must name (the check the switch is meant to trip).</param>
+    private void FindsHole(SimulationOptions options, string test, string? invariant = null)
     {
         var result = Run(options, Seeds(HoleSearchSeeds), stopAtFirst: true, test);
         Assert.True(result.Failures.Count > 0, $"{options.Describe()}: no failure in {result.Seeds} seeds");
+        if (invariant is not null)
+        {
+            Assert.Contains($": {invariant}: ", result.Failures[0]);
+        }
     }
 
     /// <summary>The seeds to run: SIM_SEED replays one, SIM_SEEDS overrides the count.</summary>
@@ -96,6 +111,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
     private RunResult Run(SimulationOptions options, IEnumerable<int> seeds, bool stopAtFirst, string test)
     {
         var watch = Stopwatch.StartNew();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var failures = new List<string>();
         var run = 0;
         var stats = new SortedDictionary<string, long>(StringComparer.Ordinal);
@@ -129,7 +145,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
             }
         }
 
-        var summary = $"{options.Describe()}: {run} seeds in {watch.Elapsed.TotalSeconds:F1} s, {failures.Count} failed{(stopAtFirst && failures.Count > 0 ? $" (found after {run} seeds)" : "")}";
+        var summary = $"{options.Describe()}: {run} seeds in {watch.Elapsed.TotalSeconds:F1} s (cpu {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s), {failures.Count} failed{(stopAtFirst && failures.Count > 0 ? $" (found after {run} seeds)" : "")}";
         summary += " [" + string.Join(", ", stats.Select(s => $"{s.Key}: {s.Value}")) + "]";
         output.WriteLine(summary);
         Console.WriteLine(summary);

@@ -140,7 +140,7 @@ public sealed class KinesisStreamOptionsValidatorTests
         options.Views.Add(new KeyedView<string>("by-length", s => s));
         var gates = new ProblemGates();
 
-        var error = Assert.Throws<OrleansConfigurationException>(new KinesisStreamOptionsValidator(options, "clicks", typeof(string), gates).ValidateConfiguration);
+        var error = Assert.Throws<OrleansConfigurationException>(new KinesisStreamOptionsValidator(options, "clicks", eventType: typeof(string), checkpointGates: gates).ValidateConfiguration);
 
         Assert.Equal(["kinesis", "by-length"], gates.Asked!.Namespaces);
         Assert.EndsWith("a class reads two views.", error.Message);

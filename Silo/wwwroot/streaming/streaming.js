@@ -48,6 +48,8 @@ function fromStatus(s) {
       deadLettered: x.deadLettered,
       throttles: x.throttles,
       error: x.lastError,
+      watermark: x.watermark ?? null,
+      idle: x.idle ?? false,
     })),
     partitions: s.partitionStates.map(p => ({
       id: p.partitionId,
@@ -58,6 +60,7 @@ function fromStatus(s) {
       snapshotId: p.lastSnapshotId,
       snapshotAgeMs: p.snapshotAgeMs,
       persistedAgeMs: p.persistedAgeMs,
+      watermark: p.watermark ?? null,
     })),
     sinks: (s.sinks ?? []).map(k => ({
       name: k.name,
@@ -159,6 +162,15 @@ function bytes(value) {
   return `${unit === 0 ? integer.format(value) : decimal.format(value)} ${units[unit]}`;
 }
 
+/** An event time (ISO-8601) as UTC to the millisecond: event times may be far from now, so never an age. */
+function eventTime(iso) {
+  if (!iso) {
+    return '–';
+  }
+
+  return new Date(Date.parse(iso)).toISOString().replace('T', ' ').replace('Z', '');
+}
+
 // ---------------------------------------------------------------- view
 
 /** Sets a metric's text and its raw value (data-value, which tests and scripts read). */
@@ -209,7 +221,7 @@ function renderShards(model) {
   const body = document.querySelector('#shards tbody');
   body.replaceChildren();
   if (model.shards.length === 0) {
-    emptyRow(body, 11, 'No shard yet: the silo has not read the shard list or holds no lease.');
+    emptyRow(body, 12, 'No shard yet: the silo has not read the shard list or holds no lease.');
     return;
   }
 
@@ -230,6 +242,9 @@ function renderShards(model) {
     cell(row, duration(shard.checkpointAgeMs), { field: 'checkpoint-age-ms', value: shard.checkpointAgeMs, className: 'num' });
     cell(row, count(shard.deadLettered), { field: 'dead-lettered', value: shard.deadLettered, className: 'num' });
     cell(row, count(shard.throttles), { field: 'throttles', value: shard.throttles, className: 'num' });
+    const watermark = cell(row, eventTime(shard.watermark) + (shard.idle ? ' · idle' : ''), { field: 'watermark', value: shard.watermark, className: shard.idle ? 'num idle' : 'num' });
+    watermark.dataset.idle = String(shard.idle);
+    watermark.title = shard.idle ? 'idle: no event for the idle timeout, left out of the partitions\' watermarks' : 'latest event time read minus the out-of-orderness';
     const error = cell(row, shard.error ?? '', { className: 'error-cell' });
     error.title = shard.error ?? '';
   }
@@ -239,7 +254,7 @@ function renderPartitions(model) {
   const body = document.querySelector('#partitions tbody');
   body.replaceChildren();
   if (model.partitions.length === 0) {
-    emptyRow(body, 8, 'No state partition is active on this silo yet.');
+    emptyRow(body, 9, 'No state partition is active on this silo yet.');
     return;
   }
 
@@ -255,6 +270,7 @@ function renderPartitions(model) {
     cell(row, partition.snapshotId > 0 ? `#${partition.snapshotId}` : '–', { field: 'snapshot-id', value: partition.snapshotId, className: 'num' });
     cell(row, duration(partition.snapshotAgeMs), { field: 'snapshot-age-ms', value: partition.snapshotAgeMs, className: 'num' });
     cell(row, duration(partition.persistedAgeMs), { field: 'persisted-age-ms', value: partition.persistedAgeMs, className: 'num' });
+    cell(row, eventTime(partition.watermark), { field: 'watermark', value: partition.watermark, className: 'num' });
   }
 }
 

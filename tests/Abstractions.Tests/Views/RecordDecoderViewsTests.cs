@@ -83,6 +83,22 @@ public sealed class RecordDecoderViewsTests
     }
 
     [Fact]
+    public void Every_lane_carries_the_shards_watermark_and_a_watermark_update_goes_on_a_views_lane()
+    {
+        var decoder = Decoder();
+        var watermark = DateTimeOffset.UnixEpoch.AddMinutes(5);
+        decoder.Add(Record(1, "user-1", "click"));
+        var batches = new List<LaneBatch>();
+        decoder.Build("shardId-000000000000", P(1), _ => null, batches, watermark, shardIdle: true);
+        Assert.Equal(3, batches.Count);
+        Assert.All(batches, b => Assert.Equal((watermark, true), (b.Batch.Watermark, b.Batch.ShardIdle)));
+
+        var lane = Lanes.LaneOf(2, 3);
+        var update = decoder.BuildWatermarkUpdate("shardId-000000000000", lane, P(1), P(4), watermark, shardIdle: false);
+        Assert.Equal((lane, 3, P(1), P(4), 0), (update.Lane, update.Batch.Partition, update.Batch.From, update.Batch.To, update.Batch.Count));
+    }
+
+    [Fact]
     public void A_rejected_record_travels_in_the_primary_view_only()
     {
         var decoder = Decoder();

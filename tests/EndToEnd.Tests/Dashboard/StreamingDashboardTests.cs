@@ -42,6 +42,7 @@ public sealed class StreamingDashboardTests(LocalCluster cluster, ITestOutputHel
               records: number(row.querySelector('[data-field="records"]')),
               lag: number(row.querySelector('[data-field="lag-ms"]')),
               checkpointAge: number(row.querySelector('[data-field="checkpoint-age-ms"]')),
+              watermark: row.querySelector('[data-field="watermark"]').dataset.value || null,
             })),
             partitionRows: [...document.querySelectorAll('#partitions tbody tr[data-partition]')].map(row => ({
               id: row.dataset.partition,
@@ -121,6 +122,11 @@ public sealed class StreamingDashboardTests(LocalCluster cluster, ITestOutputHel
         Assert.Equal(total, final.Shards.Sum(s => s.Records));
         Assert.All(final.Shards, s => Assert.Equal(0, s.Lag));
         Assert.All(final.Shards, s => Assert.InRange(s.CheckpointAge ?? -1, 0, 30_000));
+
+        // Each shard's watermark (arrival times here), as /status has it.
+        var watermarks = status.GetProperty("shards").EnumerateArray().ToDictionary(s => s.GetProperty("shardId").GetString()!, s => s.GetProperty("watermark").GetString());
+        Assert.All(final.Shards, s => Assert.Equal(watermarks[s.Id], s.Watermark));
+        Assert.All(final.Shards, s => Assert.NotNull(s.Watermark));
 
         // Partition state: every partition got keys, and the page lists what /status lists.
         var partitions = status.GetProperty("partitionStates").EnumerateArray().ToList();
@@ -219,7 +225,7 @@ public sealed class StreamingDashboardTests(LocalCluster cluster, ITestOutputHel
         List<ShardNumbers> Shards,
         List<PartitionNumbers> PartitionRows);
 
-    private sealed record ShardNumbers(string Id, long? Records, long? Lag, long? CheckpointAge);
+    private sealed record ShardNumbers(string Id, long? Records, long? Lag, long? CheckpointAge, string? Watermark);
 
     private sealed record PartitionNumbers(string Id, long? Keys, long? Bytes, long? SnapshotAge);
 }

@@ -2,10 +2,14 @@ using Position = KinesisGrains.Abstractions.Streams.ShardPosition;
 
 namespace KinesisGrains.Simulation.Model;
 
-/// <summary>One Kinesis record. <see cref="Id"/> is unique in the run: the checks count records by it.</summary>
-public sealed record SimRecord(int Id, string ShardId, Position Position, int Key, int Value, bool Poison)
+/// <summary>
+/// One Kinesis record. <see cref="Id"/> is unique in the run: the checks count records by it. <see cref="EventTime"/>
+/// is the time the event happened (model ticks; StreamEventInfo.EventTime), close to the append order but a little
+/// out of it, sometimes much later than its neighbours.
+/// </summary>
+public sealed record SimRecord(int Id, string ShardId, Position Position, int Key, int Value, bool Poison, long EventTime)
 {
-    public override string ToString() => $"#{Id} {ShardId}@{Position} k{Key}={Value}{(Poison ? " poison" : "")}";
+    public override string ToString() => $"#{Id} {ShardId}@{Position} k{Key}={Value} t{EventTime}{(Poison ? " poison" : "")}";
 }
 
 /// <summary>A shard: records in position order; closed by a split or merge, then read to its end by its last reader.</summary>
@@ -79,16 +83,21 @@ public sealed class KinesisStream
 {
     private const int ViewKeys = 3;
     private readonly Random _random;
+    private readonly Random _eventTimes;
     private readonly int[] _partitionOfKey;
     private readonly int[] _partitionOfViewKey;
     private long _sequence;
+    private long _clock;
     private int _nextRecord;
     private int _nextShard;
 
+    /// <param name="eventTimes">Draws only event times, so the protocol's schedule of a seed is the same with or without them.</param>
     /// <param name="views">1: the primary view only; 2: and a second view, <paramref name="spread"/> or by its own key.</param>
-    public KinesisStream(Random random, int shards, int keys, int partitions, int views = 1, bool spread = false)
+    public KinesisStream(Random random, Random eventTimes, int shards, int keys, int partitions, int views = 1, bool spread = false)
     {
         _random = random;
+        _eventTimes = eventTimes;
+        _clock = eventTimes.Next(50, 100);
         Partitions = partitions;
         Views = views;
         Spread = spread;
@@ -141,16 +150,21 @@ public sealed class KinesisStream
 
     public IEnumerable<SimShard> Open => Shards.Where(s => !s.Closed);
 
-    /// <summary>Appends one record, or a KPL-like aggregate of 2–4 records sharing a sequence number.</summary>
+    /// <summary>
+    /// Appends one record, or a KPL-like aggregate of 2–4 records sharing a sequence number. Event times follow a
+    /// clock that advances 0–2 ticks per append: most records are up to 3 ticks behind it, one in twelve up to 24.
+    /// </summary>
     public void Append(SimShard shard)
     {
         _sequence += _random.Next(1, 60);
+        _clock += _eventTimes.Next(0, 3);
         var count = _random.Next(8) == 0 ? _random.Next(2, 5) : 1;
         for (var sub = 0; sub < count; sub++)
         {
             var key = _random.Next(Keys);
             var poison = _random.Next(40) == 0;
-            var record = new SimRecord(_nextRecord++, shard.Id, new Position(_sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), sub), key, poison ? 13 : _random.Next(1, 10), poison);
+            var eventTime = _clock - (_eventTimes.Next(12) == 0 ? _eventTimes.Next(0, 25) : _eventTimes.Next(0, 4));
+            var record = new SimRecord(_nextRecord++, shard.Id, new Position(_sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), sub), key, poison ? 13 : _random.Next(1, 10), poison, eventTime);
             shard.Append(record, LanesOf(key));
             AllRecords.Add(record);
         }

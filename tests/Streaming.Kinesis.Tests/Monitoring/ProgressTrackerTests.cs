@@ -101,6 +101,61 @@ public sealed class ProgressTrackerTests
     }
 
     [Fact]
+    public async Task The_eventTime_block_has_the_cycles_event_times_and_the_watermark_of_the_shards_until_partitions_report_one()
+    {
+        await using var tracker = Tracker(new Recording([]), retained: 10);
+        var t0 = DateTimeOffset.Parse("2026-11-29T10:00:00Z");
+        var shard0 = new EventTimeStats();
+        var shard1 = new EventTimeStats();
+        foreach (var seconds in new[] { 4, 1, 7 })
+        {
+            shard0.Observe(t0.AddSeconds(seconds));
+        }
+
+        shard1.Observe(t0.AddSeconds(10).ToOffset(TimeSpan.FromHours(2)));   // an offset changes nothing: the block is UTC
+        tracker.Read("shard-0", "1", "3", 3, 0, 30, 0, 0, null, shard0);
+        tracker.Read("shard-1", "1", "1", 1, 0, 10, 0, 0, null, shard1);
+        tracker.WatermarkChanged("shard-0", t0.AddSeconds(7), idle: false);
+        tracker.WatermarkChanged("shard-1", t0.AddSeconds(10), idle: false);
+        tracker.CycleCompleted(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero);
+
+        Assert.Equal(0, shard0.Count);   // drained
+        Assert.Equal(
+            new Dictionary<string, string>
+            {
+                ["avg"] = "2026-11-29T10:00:05.500Z",
+                ["max"] = "2026-11-29T10:00:10.000Z",
+                ["min"] = "2026-11-29T10:00:01.000Z",
+                ["watermark"] = "2026-11-29T10:00:07.000Z",
+            },
+            tracker.Last!.EventTime);
+        Assert.Contains("\"eventTime\":{\"avg\":\"2026-11-29T10:00:05.500Z\",\"max\":", tracker.Last.ToJson());
+
+        // An idle shard is left out; one without any event yet holds the shards' watermark back (none).
+        tracker.WatermarkChanged("shard-0", t0.AddSeconds(7), idle: true);
+        tracker.Read("shard-1", "2", "2", 1, 0, 10, 0, 0, null);
+        tracker.CycleCompleted(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero);
+        Assert.Equal(new Dictionary<string, string> { ["watermark"] = "2026-11-29T10:00:10.000Z" }, tracker.Last!.EventTime);
+
+        tracker.Read("shard-2", "1", "1", 1, 0, 10, 0, 0, null);
+        tracker.CycleCompleted(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero);
+        Assert.Null(tracker.Last!.EventTime);
+        Assert.DoesNotContain("eventTime", tracker.Last.ToJson());
+
+        // Partitions' watermarks, once reported, are the query's: the smallest of those that have one.
+        tracker.Read("shard-2", "2", "2", 1, 0, 10, 0, 0, null);
+        tracker.StateReported([
+            new PartitionProgress("s", 0, 1, 1, 1, 0, 0, 0, 0, 1, 0, Watermark: t0.AddSeconds(3)),
+            new PartitionProgress("s", 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, Watermark: t0.AddSeconds(2)),
+            new PartitionProgress("s", 2, 1, 1, 1, 0, 0, 0, 0, 1, 0)]);
+        tracker.CycleCompleted(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero);
+        Assert.Equal("2026-11-29T10:00:02.000Z", tracker.Last!.EventTime!["watermark"]);
+        Assert.Equal(t0.AddSeconds(2), tracker.PartitionWatermarks[("s", 1)]);
+        Assert.False(tracker.PartitionWatermarks.ContainsKey(("s", 2)));
+        Assert.Contains("\"watermark\":\"2026-11-29T10:00:03+00:00\"", tracker.Last.ToJson());   // each partition's, in stateOperators
+    }
+
+    [Fact]
     public void The_query_id_is_stable_per_application_and_stream()
     {
         Assert.Equal(StreamingProgressTracker.QueryIdOf("app", "clicks"), StreamingProgressTracker.QueryIdOf("app", "clicks"));

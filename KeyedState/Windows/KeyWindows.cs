@@ -1,0 +1,45 @@
+using Orleans;
+
+namespace KinesisGrains.KeyedState.Windows;
+
+/// <summary>The windows of one key, stored as its state: the open ones, the last few closed, and its pending timer.</summary>
+[GenerateSerializer]
+public sealed class KeyWindows<TAccumulator>
+{
+    /// <summary>Windows still taking events (before end + allowed lateness), by end.</summary>
+    [Id(0)]
+    public List<WindowSlot<TAccumulator>> Open { get; set; } = [];
+
+    /// <summary>The most recently closed windows, oldest first (kept for queries).</summary>
+    [Id(1)]
+    public List<WindowSlot<TAccumulator>> Recent { get; set; } = [];
+
+    /// <summary>The earliest event-time timer registered for this key (ms); null when none is.</summary>
+    [Id(2)]
+    public long? TimerAt { get; set; }
+}
+
+/// <summary>One window of a key.</summary>
+[GenerateSerializer]
+public sealed class WindowSlot<TAccumulator>
+{
+    [Id(0)]
+    public long Start { get; set; }
+
+    [Id(1)]
+    public long End { get; set; }
+
+    [Id(2)]
+    public TAccumulator Accumulator { get; set; } = default!;
+
+    [Id(3)]
+    public long Events { get; set; }
+
+    /// <summary>The window's result was emitted (the watermark passed its end).</summary>
+    [Id(4)]
+    public bool Fired { get; set; }
+
+    /// <summary>Results emitted for it: 1 at its end, one more for each late event within the allowed lateness.</summary>
+    [Id(5)]
+    public int Revision { get; set; }
+}

@@ -1,0 +1,226 @@
+using KinesisGrains.Abstractions.Streams;
+using KinesisGrains.Abstractions.Windows;
+using KinesisGrains.KeyedState.Partitions;
+using KinesisGrains.KeyedState.Timers;
+
+namespace KinesisGrains.KeyedState.Windows;
+
+/// <summary>
+/// A partition that aggregates each key's events in event-time windows (tumbling, sliding or session) on timers:
+/// a window's result is emitted to the sinks when the watermark passes its end, updated for late events within
+/// <see cref="AllowedLateness"/>, and final after it; an event later than that goes to the dead letters with reason
+/// <c>late</c> (counted), never dropped silently. Window contents, timers and emitted rows are written in one atomic
+/// batch, so a window fires once in the output whatever is killed or replayed.
+/// </summary>
+/// <remarks>One event-time timer per key at a time: when it fires it closes what is due and sets the next.</remarks>
+public abstract class WindowedPartitionGrain<TEvent, TAccumulator, TResult>
+    : KeyedStatePartitionGrain<TEvent, KeyWindows<TAccumulator>, WindowRow<TResult>>, IWindowedPartition<TResult>
+{
+    private readonly List<(long Start, long End)> _assigned = [];
+    private readonly List<WindowSlot<TAccumulator>> _merging = [];
+
+    /// <summary>Which windows an event belongs to.</summary>
+    protected abstract WindowAssigner Windows { get; }
+
+    /// <summary>How a window folds its events.</summary>
+    protected abstract WindowAggregate<TEvent, TAccumulator, TResult> Aggregate { get; }
+
+    /// <summary>How long after its end a window still takes late events (each re-emits it); default none.</summary>
+    protected virtual TimeSpan AllowedLateness => TimeSpan.Zero;
+
+    /// <summary>Closed windows kept per key for queries.</summary>
+    protected virtual int RecentWindowsKept => 10;
+
+    protected sealed override void Apply(string key, KeyWindows<TAccumulator> state, TEvent item, in StreamEventInfo info)
+    {
+        var time = info.EventTime.ToUnixTimeMilliseconds();
+        var watermark = Watermark?.ToUnixTimeMilliseconds();
+        var lateness = (long)AllowedLateness.TotalMilliseconds;
+        _assigned.Clear();
+        Windows.Assign(time, _assigned);
+        var accepted = Windows.Merges
+            ? AddToSession(key, state, item, _assigned[0], watermark, lateness)
+            : AddToWindows(key, state, item, watermark, lateness);
+        if (!accepted)
+        {
+            SideOutputLate($"late: event time {info.EventTime:O} is more than the allowed lateness {AllowedLateness} behind the watermark {Watermark:O} for its {Windows} window(s)");
+            return;
+        }
+
+        ArmTimer(state, lateness);
+    }
+
+    protected sealed override void OnTimer(string key, KeyWindows<TAccumulator> state, in TimerFiring timer)
+    {
+        var now = timer.Time.ToUnixTimeMilliseconds();
+        if (timer.Domain != TimeDomain.EventTime)
+        {
+            return;
+        }
+
+        if (state.TimerAt is { } at && at <= now)
+        {
+            state.TimerAt = null;
+        }
+
+        // The watermark may be past the timer: close everything it made due, in end order.
+        var watermark = Math.Max(now, Watermark?.ToUnixTimeMilliseconds() ?? now);
+        var lateness = (long)AllowedLateness.TotalMilliseconds;
+        for (var i = 0; i < state.Open.Count; i++)
+        {
+            var slot = state.Open[i];
+            if (!slot.Fired && slot.End - 1 <= watermark)
+            {
+                slot.Fired = true;
+                EmitResult(key, slot);
+            }
+
+            if (slot.End - 1 + lateness <= watermark)
+            {
+                state.Open.RemoveAt(i--);
+                state.Recent.Add(slot);
+            }
+        }
+
+        if (state.Recent.Count > RecentWindowsKept)
+        {
+            state.Recent.RemoveRange(0, state.Recent.Count - RecentWindowsKept);
+        }
+
+        ArmTimer(state, lateness);
+    }
+
+    public Task<WindowResult<TResult>[]> GetWindowsAsync(string key) =>
+        Task.FromResult(StateOf(key) is { } state
+            ? [.. state.Recent.Select(s => ResultOf(s, closed: true)), .. state.Open.Select(s => ResultOf(s, closed: false))]
+            : Array.Empty<WindowResult<TResult>>());
+
+    private WindowResult<TResult> ResultOf(WindowSlot<TAccumulator> slot, bool closed) =>
+        new(DateTimeOffset.FromUnixTimeMilliseconds(slot.Start), DateTimeOffset.FromUnixTimeMilliseconds(slot.End), Aggregate.GetResult(slot.Accumulator), slot.Events, slot.Fired, closed);
+
+    private bool AddToWindows(string key, KeyWindows<TAccumulator> state, TEvent item, long? watermark, long lateness)
+    {
+        var accepted = false;
+        foreach (var (start, end) in _assigned)
+        {
+            // Flink's rule: a window whose cleanup time (last instant + lateness) the watermark reached takes nothing.
+            if (watermark is { } w && end - 1 + lateness <= w)
+            {
+                continue;
+            }
+
+            accepted = true;
+            var slot = FindOrOpen(state, start, end);
+            slot.Accumulator = Aggregate.Add(slot.Accumulator, item);
+            slot.Events++;
+            if (slot.Fired)
+            {
+                EmitResult(key, slot);
+            }
+        }
+
+        return accepted;
+    }
+
+    private bool AddToSession(string key, KeyWindows<TAccumulator> state, TEvent item, (long Start, long End) window, long? watermark, long lateness)
+    {
+        // Every open session the event's window overlaps merges with it into one.
+        _merging.Clear();
+        long start = window.Start, end = window.End;
+        foreach (var slot in state.Open)
+        {
+            if (slot.Start < end && start < slot.End)
+            {
+                _merging.Add(slot);
+            }
+        }
+
+        if (_merging.Count == 0 && watermark is { } w && end - 1 + lateness <= w)
+        {
+            return false;
+        }
+
+        var merged = new WindowSlot<TAccumulator> { Accumulator = Aggregate.CreateAccumulator() };
+        foreach (var slot in _merging)
+        {
+            start = Math.Min(start, slot.Start);
+            end = Math.Max(end, slot.End);
+            merged.Accumulator = Aggregate.Merge(merged.Accumulator, slot.Accumulator);
+            merged.Events += slot.Events;
+            merged.Revision = Math.Max(merged.Revision, slot.Revision);
+            state.Open.Remove(slot);
+        }
+
+        merged.Start = start;
+        merged.End = end;
+        merged.Accumulator = Aggregate.Add(merged.Accumulator, item);
+        merged.Events++;
+        foreach (var slot in _merging)
+        {
+            // A session that had emitted a result and is now part of another (with a different start) is retracted.
+            if (slot.Fired && slot.Start != merged.Start)
+            {
+                Emit(new WindowRow<TResult>(key, DateTimeOffset.FromUnixTimeMilliseconds(slot.Start), DateTimeOffset.FromUnixTimeMilliseconds(slot.End), Aggregate.GetResult(slot.Accumulator), slot.Events, slot.Revision + 1, Retracted: true));
+            }
+        }
+
+        InsertByEnd(state, merged);
+        if (watermark is { } wm && merged.End - 1 <= wm)
+        {
+            // Late but within the lateness: the merged session is due already.
+            merged.Fired = true;
+            EmitResult(key, merged);
+        }
+
+        return true;
+    }
+
+    private WindowSlot<TAccumulator> FindOrOpen(KeyWindows<TAccumulator> state, long start, long end)
+    {
+        foreach (var slot in state.Open)
+        {
+            if (slot.Start == start && slot.End == end)
+            {
+                return slot;
+            }
+        }
+
+        var opened = new WindowSlot<TAccumulator> { Start = start, End = end, Accumulator = Aggregate.CreateAccumulator() };
+        InsertByEnd(state, opened);
+        return opened;
+    }
+
+    private static void InsertByEnd(KeyWindows<TAccumulator> state, WindowSlot<TAccumulator> slot)
+    {
+        var at = state.Open.Count;
+        while (at > 0 && state.Open[at - 1].End > slot.End)
+        {
+            at--;
+        }
+
+        state.Open.Insert(at, slot);
+    }
+
+    private void EmitResult(string key, WindowSlot<TAccumulator> slot)
+    {
+        slot.Revision++;
+        Emit(new WindowRow<TResult>(key, DateTimeOffset.FromUnixTimeMilliseconds(slot.Start), DateTimeOffset.FromUnixTimeMilliseconds(slot.End), Aggregate.GetResult(slot.Accumulator), slot.Events, slot.Revision, Retracted: false));
+    }
+
+    /// <summary>Keeps one timer at the key's next due instant: a window's end (its result) or its end plus the lateness (its close).</summary>
+    private void ArmTimer(KeyWindows<TAccumulator> state, long lateness)
+    {
+        long? next = null;
+        foreach (var slot in state.Open)
+        {
+            var due = slot.Fired ? slot.End - 1 + lateness : slot.End - 1;
+            next = next is { } n ? Math.Min(n, due) : due;
+        }
+
+        if (next is { } time && (state.TimerAt is not { } at || time < at))
+        {
+            RegisterTimer(TimeDomain.EventTime, DateTimeOffset.FromUnixTimeMilliseconds(time));
+            state.TimerAt = time;
+        }
+    }
+}

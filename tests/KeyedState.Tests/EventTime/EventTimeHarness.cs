@@ -1,0 +1,119 @@
+using KinesisGrains.Abstractions.DeadLetters;
+using KinesisGrains.Abstractions.ExactlyOnce;
+using KinesisGrains.Abstractions.KeyedState;
+using KinesisGrains.Abstractions.Sinks;
+using KinesisGrains.Abstractions.Streams;
+using KinesisGrains.KeyedState;
+using KinesisGrains.KeyedState.Storage;
+using KinesisGrains.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans;
+using Orleans.Hosting;
+using Orleans.TestingHost;
+using Xunit;
+
+namespace KinesisGrains.Tests.EventTime;
+
+/// <summary>
+/// One silo with the event-time test grains on real RocksDB stores (no bucket: the WAL makes barriers durable), sinks
+/// recording what they commit, and dead letters in a local folder. Tests hand batches to partitions and call their
+/// barriers directly, so every step is in order and nothing waits on a stream provider.
+/// </summary>
+public sealed class EventTimeHarness : IAsyncLifetime
+{
+    private static EventTimeHarness? s_current;
+    private readonly TempDirectory _data = new();
+    private readonly Dictionary<(string GrainClass, int Partition, string Shard), (ShardPosition? Last, DateTimeOffset? Watermark)> _shards = [];
+    private long _sequence = 1_000;
+
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public IGrainFactory Grains => Cluster.Client;
+
+    public RecordingSink Tumbling { get; } = new("tumbling", SinkOutputKind.Emitted);
+
+    public RecordingSink Sessions { get; } = new("sessions", SinkOutputKind.Emitted);
+
+    public RecordingSink TimerLog { get; } = new("timer-log", SinkOutputKind.Emitted);
+
+    public RecordingSink Expiring { get; } = new("expiring", SinkOutputKind.Changelog);
+
+    public string DeadLetterFolder => Path.Combine(_data.Path, "dead-letters");
+
+    public async Task InitializeAsync()
+    {
+        s_current = this;
+        var builder = new TestClusterBuilder(1);
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+        _data.Dispose();
+    }
+
+    /// <summary>Hands partition <paramref name="partition"/> of <typeparamref name="TGrain"/> one batch of <paramref name="shard"/>, right after the previous one.</summary>
+    public Task SendAsync<TGrain>(int partition, string shard, IEnumerable<(string Key, long Value, DateTimeOffset Time)> events, DateTimeOffset? watermark, bool idle = false)
+    {
+        var slot = (typeof(TGrain).FullName!, partition, shard);
+        var (last, _) = _shards.GetValueOrDefault(slot);
+        var keyed = events.Select(e => new KeyedEvent<TestEvent>(
+            e.Key, new TestEvent(e.Key, e.Value), new StreamEventInfo(shard, Next(), e.Key, DateTimeOffset.UtcNow) { EventTime = e.Time })).ToArray();
+        var to = keyed.Length > 0 ? keyed[^1].Info.Token : Next();
+        _shards[slot] = (to, watermark);
+        var batch = new KeyedEventBatch<TestEvent> { ShardId = shard, Partition = partition, From = last, To = to, Events = keyed, Watermark = watermark, ShardIdle = idle };
+        return typeof(ITestWindowPartition).IsAssignableFrom(typeof(TGrain))
+            ? Grains.GetGrain<ITestWindowPartition>(partition, typeof(TGrain).FullName).DeliverAsync(batch)
+            : Grains.GetGrain<ITestPartition>(partition, typeof(TGrain).FullName).DeliverAsync(batch);
+    }
+
+    /// <summary>A checkpoint barrier of every shard sent to the partition: durable, and its rows committed by the sinks.</summary>
+    public async Task<PartitionDurableResult> BarrierAsync<TGrain>(int partition)
+    {
+        var barriers = _shards
+            .Where(s => s.Key.GrainClass == typeof(TGrain).FullName && s.Key.Partition == partition)
+            .Select(s => new ShardBarrier(s.Key.Shard, s.Value.Last, false, s.Value.Last, s.Value.Watermark))
+            .ToArray();
+        var checkpoint = Grains.GetGrain<IPartitionCheckpoint>(partition, typeof(TGrain).FullName);
+        var persisted = await checkpoint.PersistAsync(barriers);
+        Assert.Empty(persisted.Gaps);
+        return await checkpoint.AwaitDurableAsync(persisted.Epoch);
+    }
+
+    /// <summary>The dead letters written so far whose reason starts with <paramref name="reasonPrefix"/>.</summary>
+    public List<DeadLetter> DeadLetters(string reasonPrefix) =>
+        [.. Directory.Exists(DeadLetterFolder)
+            ? Directory.EnumerateFiles(DeadLetterFolder, "*", SearchOption.AllDirectories)
+                .SelectMany(File.ReadLines)
+                .Where(l => l.Length > 0)
+                .Select(l => System.Text.Json.JsonSerializer.Deserialize<DeadLetter>(l, Abstractions.Serialization.StateSerializer.Options)!)
+                .Where(l => l.Reason.StartsWith(reasonPrefix, StringComparison.Ordinal))
+            : []];
+
+    private ShardPosition Next() => new((++_sequence).ToString(System.Globalization.CultureInfo.InvariantCulture), 0);
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            var harness = s_current!;
+            siloBuilder.AddKeyedState(
+                new KeyedStateOptions { PartitionCount = 4, MaxTimersPerTurn = 500, TimerCheckInterval = TimeSpan.FromMilliseconds(50) },
+                new PartitionStoreOptions(),
+                Path.Combine(harness._data.Path, "state"));
+            siloBuilder.AddKeyedStatePartition<TumblingCountGrain>();
+            siloBuilder.AddKeyedStatePartition<SessionCountGrain>();
+            siloBuilder.AddKeyedStatePartition<ExpiringCounterGrain>();
+            siloBuilder.AddKeyedStatePartition<TimerLogGrain>();
+            siloBuilder.Services.AddSingleton<IDeadLetterQueue>(new LocalDeadLetterQueue(harness.DeadLetterFolder));
+            siloBuilder.Services.AddSingleton<IRowSink>(harness.Tumbling);
+            siloBuilder.Services.AddSingleton<IRowSink>(harness.Sessions);
+            siloBuilder.Services.AddSingleton<IRowSink>(harness.TimerLog);
+            siloBuilder.Services.AddSingleton<IRowSink>(harness.Expiring);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+using KinesisGrains.KeyedState.EventTime;
+using Xunit;
+
+namespace KinesisGrains.Tests.EventTime;
+
+/// <summary>Timers, time-to-live and the partition's watermark on a real partition grain and RocksDB.</summary>
+[Collection(nameof(EventTimeCollection))]
+public sealed class TimerTests(EventTimeHarness harness)
+{
+    private static readonly DateTimeOffset T0 = new(2026, 12, 6, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Timers_fire_once_per_key_and_time_in_time_then_key_order_over_several_turns()
+    {
+        const int partition = 1;
+        var random = new Random(5);
+        var expected = new SortedSet<(long Time, string Key)>();
+        for (var batch = 0; batch < 6; batch++)
+        {
+            var events = new List<(string, long, DateTimeOffset)>();
+            for (var i = 0; i < 500; i++)
+            {
+                var key = $"timer-{random.Next(400):D3}";
+                var time = T0.AddSeconds(random.Next(0, 600)).ToUnixTimeMilliseconds();
+                events.Add((key, time, T0));
+
+                // The same key and time again: one timer.
+                events.Add((key, time, T0));
+                expected.Add((time, key));
+            }
+
+            // The watermark stays before every timer until all are registered.
+            await harness.SendAsync<TimerLogGrain>(partition, "shard-t", events, T0.AddHours(-1));
+        }
+
+        // One jump makes all of them due: more than MaxTimersPerTurn (500), so they fire over several turns.
+        await harness.SendAsync<TimerLogGrain>(partition, "shard-t", [], T0.AddHours(1));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        List<(long, string)> fired;
+        do
+        {
+            await Task.Delay(100);
+            await harness.BarrierAsync<TimerLogGrain>(partition);
+            fired = [.. harness.TimerLog.Rows.Select(r => (r.GetProperty("time").GetInt64(), r.GetProperty("key").GetString()!))];
+        }
+        while (fired.Count < expected.Count && DateTime.UtcNow < deadline);
+
+        Assert.True(expected.Count > 500);
+        Assert.Equal([.. expected], fired);
+        var one = expected.First().Key;
+        Assert.Equal(expected.Count(e => e.Key == one), (await harness.Grains.GetGrain<ITestPartition>(partition, typeof(TimerLogGrain).FullName).GetAsync(one))!.Count);
+    }
+
+    [Fact]
+    public async Task A_state_expires_after_its_time_to_live_without_events_and_starts_again_after()
+    {
+        const int partition = 2;
+        var grain = harness.Grains.GetGrain<ITestPartition>(partition, typeof(ExpiringCounterGrain).FullName);
+        await harness.SendAsync<ExpiringCounterGrain>(partition, "shard-x", [("ttl-a", 0, T0), ("ttl-b", 0, T0), ("ttl-c", 0, T0), ("ttl-c", 0, T0.AddMinutes(8))], T0.AddMinutes(9));
+        Assert.Equal(2, (await grain.GetAsync("ttl-c"))!.Count);
+        Assert.NotNull(await grain.GetAsync("ttl-a"));
+
+        // 11 minutes: a and b are 11 minutes past their last event (gone), c 3 minutes.
+        await harness.SendAsync<ExpiringCounterGrain>(partition, "shard-x", [], T0.AddMinutes(11));
+        Assert.Null(await grain.GetAsync("ttl-a"));
+        Assert.Null(await grain.GetAsync("ttl-b"));
+        Assert.Equal(2, (await grain.GetAsync("ttl-c"))!.Count);
+        await harness.BarrierAsync<ExpiringCounterGrain>(partition);
+        Assert.Equal(["ttl-a", "ttl-b"], Deleted());
+
+        // An event for an expired key starts it from nothing; c goes at 18 minutes.
+        await harness.SendAsync<ExpiringCounterGrain>(partition, "shard-x", [("ttl-a", 0, T0.AddMinutes(12))], T0.AddMinutes(19));
+        Assert.Equal(1, (await grain.GetAsync("ttl-a"))!.Count);
+        Assert.Null(await grain.GetAsync("ttl-c"));
+        await harness.BarrierAsync<ExpiringCounterGrain>(partition);
+        Assert.Equal(["ttl-a", "ttl-b", "ttl-c"], Deleted());
+
+        List<string> Deleted() =>
+            [.. harness.Expiring.Rows.Where(r => r.GetProperty("deleted").GetBoolean()).Select(r => r.GetProperty("key").GetString()!).Order(StringComparer.Ordinal)];
+    }
+
+    [Fact]
+    public async Task The_watermark_survives_a_deactivation_and_never_moves_back()
+    {
+        const int partition = 3;
+        var grain = harness.Grains.GetGrain<ITestPartition>(partition, typeof(ExpiringCounterGrain).FullName);
+        await harness.SendAsync<ExpiringCounterGrain>(partition, "shard-w2", [("wm", 0, T0)], T0.AddMinutes(3));
+        await harness.SendAsync<ExpiringCounterGrain>(partition, "shard-w1", [("wm", 0, T0)], T0.AddMinutes(5));
+        Assert.Equal(T0.AddMinutes(3), await grain.GetWatermarkAsync());
+        await harness.BarrierAsync<ExpiringCounterGrain>(partition);
+
+        await grain.DeactivateAsync();
+        await Task.Delay(200);
+
+        // A restarted reader says less (it regenerates from its checkpoint): the partition keeps what it had.
+        await harness.SendAsync<ExpiringCounterGrain>(partition, "shard-w2", [("wm", 0, T0)], T0.AddMinutes(1));
+        Assert.Equal(T0.AddMinutes(3), await grain.GetWatermarkAsync());
+
+        // The slow shard turns idle: the other one decides.
+        await harness.SendAsync<ExpiringCounterGrain>(partition, "shard-w2", [], T0.AddMinutes(1), idle: true);
+        Assert.Equal(T0.AddMinutes(5), await grain.GetWatermarkAsync());
+    }
+}
+
+/// <summary>The partition watermark's rules, alone.</summary>
+public sealed class PartitionWatermarkTests
+{
+    [Fact]
+    public void It_is_the_minimum_over_active_shards_and_never_moves_back()
+    {
+        var watermark = new PartitionWatermark([], null);
+        Assert.True(watermark.Observe("a", At(100), idle: false));
+        Assert.False(watermark.Observe("b", null, idle: false));
+        Assert.Equal(100, watermark.Current);
+
+        // b started at a's watermark (a child after a split starts where the partition is); it holds a back.
+        Assert.False(watermark.Observe("a", At(200), idle: false));
+        Assert.Equal(100, watermark.Current);
+        Assert.True(watermark.Observe("b", At(150), idle: false));
+        Assert.Equal(150, watermark.Current);
+
+        // Lower news changes nothing.
+        Assert.False(watermark.Observe("b", At(50), idle: false));
+        Assert.Equal(150, watermark.Current);
+    }
+
+    [Fact]
+    public void Idle_and_ended_shards_are_left_out_and_every_shard_idle_moves_to_the_newest()
+    {
+        var watermark = new PartitionWatermark([], null);
+        watermark.Observe("a", At(100), idle: false);
+        watermark.Observe("b", At(300), idle: false);
+        Assert.Equal(100, watermark.Current);
+        watermark.Observe("a", At(100), idle: true);
+        Assert.Equal(300, watermark.Current);
+        watermark.Observe("a", At(400), idle: false);
+        Assert.Equal(300, watermark.Current);
+        watermark.Observe("b", At(300), idle: false, ended: true);
+        Assert.Equal(400, watermark.Current);
+        watermark.Observe("a", At(400), idle: true);
+        watermark.Observe("c", At(500), idle: true);
+        Assert.Equal(500, watermark.Current);
+    }
+
+    [Fact]
+    public void It_restores_as_written()
+    {
+        var watermark = new PartitionWatermark([new("a", new KnownShardWatermark(100, false, false)), new("b", new KnownShardWatermark(200, false, true))], 100);
+        Assert.False(watermark.Observe("a", At(90), idle: false));
+        Assert.True(watermark.Observe("a", At(150), idle: false));
+        Assert.Equal(150, watermark.Current);
+    }
+
+    private static DateTimeOffset At(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+}
