@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo, end to end on local emulators: start them, create a 4-shard stream, produce 100,000 clickstream events
-# over 10,000 users, run a silo until it has caught up, check every user's grain against the ground truth, read the
-# per-user summaries back from the Delta table the silo's sink wrote to s3rver (with DuckDB, not our writer), stop.
+# over 10,000 users in two bursts an hour apart by their timestamps, run a silo until it has caught up, check every
+# user's grain, sessions and every event type's per-minute counts against the ground truth, read the per-user
+# summaries back from the Delta table the silo's sink wrote to s3rver (with DuckDB, not our writer), stop.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 records=${DEMO_RECORDS:-100000}
@@ -34,16 +35,23 @@ started=$(date +%s.%N)
 echo "== creating stream 'clickstream' with $shards shards"
 "$cli" create-stream --stream clickstream --shards "$shards"
 
-echo "== producing $records events over $keys users"
-"$cli" produce --stream clickstream --records "$records" --keys "$keys" --truth "$work/truth.json"
+# Two bursts of clicks, two hours and one hour ago by their timestamps: by event time a user's clicks of each burst
+# make a session of their own, and the first burst's minutes are long over when the second is read.
+first=$((records / 2))
+echo "== producing $records events over $keys users: $first stamped two hours ago, $((records - first)) one hour ago"
+"$cli" produce --stream clickstream --records "$first" --keys "$keys" --seed 1 --events-ago 2h --truth "$work/truth.json"
+"$cli" produce --stream clickstream --records "$((records - first))" --keys "$keys" --seed 2 --events-ago 1h --truth "$work/truth.json" --append
 
 free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 export SILO_URL="http://127.0.0.1:$(free_port)" SILO_GATEWAY=$(free_port)
 echo "== starting an Orleans silo: status on $SILO_URL, gateway on 127.0.0.1:$SILO_GATEWAY"
 consume_started=$(date +%s.%N)
+# Event time is the clicks' own timestamps. The producer's concurrent PutRecords (rejected entries retried) land a
+# shard's clicks up to a couple of minutes out of timestamp order: the watermark trails the newest by 5 minutes.
 "$silo" --Silo:HttpUrl="$SILO_URL" --Silo:GatewayPort="$SILO_GATEWAY" --Silo:SiloPort="$(free_port)" --Silo:DataDirectory="$work/silo" \
   --Kinesis:ServiceUrl="$KINESIS_ENDPOINT" --Kinesis:AccessKeyId=local --Kinesis:SecretAccessKey=local \
   --Kinesis:MinFetchPeriod=00:00:00.200 --Kinesis:CheckpointInterval=00:00:01 \
+  --Kinesis:EventTime:Source=Event --Kinesis:EventTime:OutOfOrderness=00:05:00 \
   --DynamoDB:ServiceUrl="$DYNAMODB_ENDPOINT" --DynamoDB:AccessKeyId=local --DynamoDB:SecretAccessKey=local \
   --Snapshots:Bucket=kgrains-demo --Snapshots:ServiceUrl="$S3_ENDPOINT" --Snapshots:AccessKeyId=S3RVER --Snapshots:SecretAccessKey=S3RVER \
   --Snapshots:CreateBucketIfMissing=true \
@@ -55,10 +63,14 @@ silo_pid=$!
 "$cli" status --wait-caught-up --min-records "$records" --timeout 150
 consumed=$(date +%s.%N)
 
-echo "== verifying every user's state against the ground truth, through the Orleans client"
-"$cli" verify --truth "$work/truth.json"
-echo "== one user, as an Orleans client sees it"
-"$cli" query "$(node -e "const t=require('$work/truth.json');console.log(Object.keys(t.users)[0])")"
+echo "== verifying every user's state, its sessions and every event type's minutes against the ground truth, through the Orleans client"
+"$cli" verify --truth "$work/truth.json" --windows
+user=$(node -e "const t=require('$work/truth.json');console.log(Object.keys(t.users)[0])")
+echo "== one user, as an Orleans client sees it: its activity and its sessions by event time"
+"$cli" query "$user"
+"$cli" query sessions "$user"
+echo "== clicks of type 'view' per minute of event time, the newest 8 minutes"
+"$cli" query per-minute --last 8 view
 
 echo "== the per-user summaries in the Delta table s3://kgrains-demo/tables/user-summaries, read back with DuckDB"
 # The sink merges each epoch's changed users into the table (one row per user) with the epoch's checkpoint: wait

@@ -10,7 +10,12 @@ internal static class QueryCommand
     public static Command Create()
     {
         var users = new Argument<string[]>("user") { Description = "User ids to query", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("query", "Print the activity of users, asked of their grains through an Orleans client") { CommonOptions.Gateway, CommonOptions.ClusterId, CommonOptions.DynamoDBUrl, CommonOptions.MembershipTable, users };
+        // 'query sessions ...' and 'query per-minute ...' are subcommands; a user of either name: 'query -- sessions'.
+        var command = new Command("query", "Print the activity of users, asked of their grains through an Orleans client; 'query sessions' and 'query per-minute' print event-time windows")
+        {
+            CommonOptions.Gateway, CommonOptions.ClusterId, CommonOptions.DynamoDBUrl, CommonOptions.MembershipTable, users,
+            QuerySessionsCommand.Create(), QueryPerMinuteCommand.Create(),
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = CliOutput.For(parse);

@@ -66,6 +66,15 @@ public static class KeyedStateSiloBuilderExtensions
 
         // A restore from S3 can take longer than Orleans' default 30 s activation limit.
         builder.Services.Configure<GrainCollectionOptions>(o => o.ActivationTimeout = TimeSpan.FromMinutes(10));
+
+        // Orleans makes every grain class of the loaded assemblies a grain type, and an implicit subscription activates
+        // it for its namespace's events. A partition grain class this silo does not host (AddKeyedStatePartition) would
+        // apply them with no checkpoint barrier vouching for it, and dead-letter records a second time: it is no grain here.
+        builder.Services.AddOptions<GrainTypeOptions>().PostConfigure<IEnumerable<PartitionGrainClass>>((grainTypes, hosted) =>
+        {
+            var hostedClasses = hosted.Select(h => h.GrainClass).ToHashSet();
+            grainTypes.Classes.RemoveWhere(type => typeof(IPartitionCheckpoint).IsAssignableFrom(type) && !hostedClasses.Contains(type));
+        });
         return builder;
     }
 

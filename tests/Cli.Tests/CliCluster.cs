@@ -1,3 +1,5 @@
+using KinesisGrains.Grains.EventsPerMinute;
+using KinesisGrains.Grains.Sessions;
 using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Silo.Hosting;
 using KinesisGrains.Testing;
@@ -38,7 +40,10 @@ public sealed class CliCluster : LocalCluster, IAsyncLifetime
 
                 await Kinesis.WaitForStreamActiveAsync(Stream, TimeSpan.FromSeconds(30));
                 // DynamoDB membership (with the snapshots it needs), so both the README's --gateway lines and its --dynamodb-url line reach it.
-                _silo = await StartSiloAsync(WithSnapshots(SiloSettings("kgrains-readme", Stream, _data.Path, ("Silo:Clustering", "DynamoDB"))));
+                // With the demo silo's aggregations beside the user activity, for 'kgrains query sessions / per-minute'.
+                _silo = await StartSiloAsync(
+                    WithSnapshots(SiloSettings("kgrains-readme", Stream, _data.Path, ("Silo:Clustering", "DynamoDB"))),
+                    silo => silo.AddPartitionGrain<UserSessionsPartitionGrain>().AddPartitionGrain<EventsPerMinutePartitionGrain>());
             }
 
             return _silo;

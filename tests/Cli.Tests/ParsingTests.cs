@@ -59,6 +59,9 @@ public sealed class ParsingTests
     [InlineData("Unrecognized command or argument 'producer'", "producer")]
     [InlineData("Unrecognized command or argument '--recrods'", "produce", "--recrods", "5")]
     [InlineData("Required argument missing for command: 'query'", "query")]
+    [InlineData("Required argument missing for command: 'sessions'", "query", "sessions")]
+    [InlineData("--last must be at least 0, not -1", "query", "per-minute", "--last", "-1", "view")]
+    [InlineData("--events-ago must be a duration such as 168h, 7d or 90m, not 'yesterday'", "produce", "--events-ago", "yesterday")]
     public async Task A_bad_value_is_a_usage_error_in_one_sentence(string expected, params string[] args)
     {
         var (exitCode, stdout, stderr) = await RunAsync(args);
@@ -82,11 +85,40 @@ public sealed class ParsingTests
     }
 
     [Theory]
+    [InlineData("sessions", "user-1", "user-2")]
+    [InlineData("per-minute", "view", "purchase")]
+    public void Query_sessions_and_per_minute_are_subcommands_and_take_the_gateway_before_or_after_them(string subcommand, string first, string second)
+    {
+        foreach (var args in new[] { new[] { "query", subcommand, "--gateway", "30001", first, second }, ["query", "--gateway", "30001", subcommand, first, second] })
+        {
+            var parse = KgrainsCli.Parse(args);
+
+            Assert.Empty(parse.Errors);
+            Assert.Equal(subcommand, parse.CommandResult.Command.Name);
+            Assert.Equal([30001], parse.GetValue(CommonOptions.Gateway)!);
+            Assert.Equal([first, second], parse.GetValue<string[]>(subcommand == "sessions" ? "user" : "type")!);
+        }
+    }
+
+    [Fact]
+    public void A_user_named_like_a_subcommand_is_queried_after_a_double_dash()
+    {
+        var parse = KgrainsCli.Parse("query", "--", "sessions");
+
+        Assert.Empty(parse.Errors);
+        Assert.Equal("query", parse.CommandResult.Command.Name);
+        Assert.Equal(["sessions"], parse.GetValue<string[]>("user")!);
+    }
+
+    [Theory]
     [InlineData("create-stream")]
     [InlineData("produce")]
     [InlineData("status")]
     [InlineData("verify")]
+    [InlineData("verify", "--windows")]
     [InlineData("query", "user-1")]
+    [InlineData("query", "sessions", "user-1")]
+    [InlineData("query", "per-minute", "view")]
     public void Every_command_takes_json(params string[] args)
     {
         var parse = KgrainsCli.Parse([.. args, "--json"]);

@@ -73,6 +73,11 @@ public sealed class ReadmeCommandTests(CliCluster cluster, ITestOutputHelper log
                 Assert.Contains("all match", stdout);
             }
 
+            if (command is ["verify", ..] && command.Contains("--windows"))
+            {
+                Assert.Contains("every event counted once", stdout);
+            }
+
             if (command is ["delta", "optimize", ..])
             {
                 Assert.StartsWith("Compacted 15 files", stdout);
@@ -123,16 +128,45 @@ public sealed class ReadmeCommandTests(CliCluster cluster, ITestOutputHelper log
             Assert.Equal(0, users[1].GetProperty("eventCount").GetInt64());
         }
 
+        using (var sessions = await RunJsonAsync(["query", "sessions", "--gateway", silo.GatewayPort.ToString(), "user-000001", "nobody", "--json"], cwd))
+        {
+            var users = sessions.RootElement.EnumerateArray().ToList();
+            Assert.Equal(["user-000001", "nobody"], users.Select(u => u.GetProperty("userId").GetString()));
+            Assert.Equal(0, users[1].GetProperty("sessions").GetArrayLength());
+            Assert.All(users[0].GetProperty("sessions").EnumerateArray(), session =>
+            {
+                Assert.True(session.GetProperty("end").GetDateTimeOffset() - session.GetProperty("start").GetDateTimeOffset() >= TimeSpan.FromMinutes(30));
+                Assert.True(session.GetProperty("events").GetInt64() > 0);
+                Assert.True(session.GetProperty("bytes").GetInt64() > 0);
+                Assert.True(session.GetProperty("fired").ValueKind is JsonValueKind.True or JsonValueKind.False);
+                Assert.True(session.GetProperty("closed").ValueKind is JsonValueKind.True or JsonValueKind.False);
+            });
+        }
+
+        using (var perMinute = await RunJsonAsync(["query", "per-minute", "--gateway", silo.GatewayPort.ToString(), "--last", "2", "view", "never-a-type", "--json"], cwd))
+        {
+            var types = perMinute.RootElement.EnumerateArray().ToList();
+            Assert.Equal(["view", "never-a-type"], types.Select(t => t.GetProperty("type").GetString()));
+            Assert.InRange(types[0].GetProperty("minutes").GetArrayLength(), 1, 2);
+            Assert.Equal(0, types[1].GetProperty("minutes").GetArrayLength());
+            Assert.All(types[0].GetProperty("minutes").EnumerateArray(), minute =>
+                Assert.Equal(TimeSpan.FromMinutes(1), minute.GetProperty("end").GetDateTimeOffset() - minute.GetProperty("start").GetDateTimeOffset()));
+        }
+
         // A truth the silo's stream never saw: verify reports it in JSON, exits 1 and says why on stderr.
         var truth = new Cli.Clickstream.GroundTruth();
         truth.Add(new Grains.UserActivity.ClickEvent("never-seen", "view", 100, DateTimeOffset.UnixEpoch));
         truth.Save(Path.Combine(cwd, "unseen-truth.json"));
-        var (exitCode, stdout, stderr) = await KgrainsProcess.RunAsync(["verify", "--gateway", silo.GatewayPort.ToString(), "--truth", "unseen-truth.json", "--json"], cwd, s_limit);
+        var (exitCode, stdout, stderr) = await KgrainsProcess.RunAsync(["verify", "--gateway", silo.GatewayPort.ToString(), "--truth", "unseen-truth.json", "--windows", "--json"], cwd, s_limit);
         Assert.Equal(ExitCodes.RuntimeError, exitCode);
         using var verify = JsonDocument.Parse(stdout);
         Assert.False(verify.RootElement.GetProperty("match").GetBoolean());
         Assert.Equal(1, verify.RootElement.GetProperty("mismatchedUsers").GetInt32());
         Assert.Contains("never-seen", verify.RootElement.GetProperty("mismatches")[0].GetString());
+        var windows = verify.RootElement.GetProperty("windows");
+        Assert.False(windows.GetProperty("match").GetBoolean());
+        Assert.Equal(1, windows.GetProperty("types").GetInt32());
+        Assert.Contains("never-seen: events 0 != 1", windows.GetProperty("mismatches")[0].GetString());
         Assert.Equal("error: 1 of 1 users do not match the ground truth.", stderr.Trim());
     }
 

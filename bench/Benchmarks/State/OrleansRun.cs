@@ -21,6 +21,15 @@ internal enum Consumer
 
     /// <summary><see cref="EmittingCounterPartitionGrain"/>: the counters, a row emitted per event for a sink.</summary>
     EmittingCounters,
+
+    /// <summary><see cref="EventTime.TumblingCountPartitionGrain"/>: events per key per minute of event time.</summary>
+    TumblingCounts,
+
+    /// <summary><see cref="EventTime.SessionCountPartitionGrain"/>: events per key per 30-minute session.</summary>
+    SessionCounts,
+
+    /// <summary><see cref="EventTime.ExpiringCounterPartitionGrain"/>: the counters with a state time-to-live.</summary>
+    ExpiringCounters,
 }
 
 /// <summary>Barriers during a run, as the source's checkpointer makes them: every partition persists, then waits until durable and committed by its sinks.</summary>
@@ -35,6 +44,7 @@ internal sealed record BarrierStats(int Count, double MedianSeconds, double MaxS
 /// <param name="GcPauseSeconds">Time the process was paused for garbage collections.</param>
 /// <param name="ReceiverCpuSeconds">CPU the synthetic receivers spent making records and containers: the rest is Orleans and the grains.</param>
 /// <param name="JitSeconds">Time the JIT spent compiling methods during the run (tiered compilation still settling).</param>
+/// <param name="TimersFired">Timers the grains fired in the run (with event times: the run ends when the last one has).</param>
 internal sealed record OrleansRunResult(
     long Events,
     long Containers,
@@ -46,7 +56,9 @@ internal sealed record OrleansRunResult(
     int Gen2Collections,
     double JitSeconds,
     long MethodsJitted,
-    BarrierStats? Barriers = null)
+    BarrierStats? Barriers = null,
+    long TimersFired = 0,
+    long StatesExpired = 0)
 {
     public double EventsPerSecond => Events / Seconds;
 
@@ -56,6 +68,7 @@ internal sealed record OrleansRunResult(
     public override string ToString() =>
         $"{EventsPerSecond:N0} events/s ({Events:N0} events in {Containers:N0} containers, {Seconds:F2} s, {CpuSeconds:F2} CPU s of which receivers {ReceiverCpuSeconds:F2} s; " +
         $"grains applying and writing {ApplySeconds:F2} s; GC pauses {GcPauseSeconds:F2} s, {Gen2Collections} gen2; JIT {JitSeconds:F2} s, {MethodsJitted:N0} methods" +
+        (TimersFired > 0 ? $"; {TimersFired:N0} timers fired, {StatesExpired:N0} states expired" : "") +
         (Barriers is { } b ? $"; {b.Count} barriers, median {b.MedianSeconds * 1000:F0} ms, max {b.MaxSeconds * 1000:F0} ms, the final one {b.FinalSeconds * 1000:F0} ms, {b.SinkRows:N0} rows committed by sinks)" : ")");
 }
 
@@ -72,13 +85,14 @@ internal static class OrleansRun
 
     /// <param name="whileUp">Runs after the timed part (checks, memory readings).</param>
     /// <param name="barriers">Barriers during the run, and one after its last event that the timed part waits for; none without.</param>
+    /// <param name="times">Event times and watermarks; the timed part then lasts until the last timer the final watermark made due has fired.</param>
     /// <param name="views">
     /// Keyed views the receivers route every event to as well; the consumer's stream namespace is then the primary one
     /// only if no view has it (else the primary batches go to <see cref="UnconsumedNamespace"/>, which no grain reads).
     /// </param>
     public static async Task<OrleansRunResult> RunAsync(
         BenchSilo silo, Consumer consumer, long events, Func<long, string> keyOf, Func<IGrainFactory, Task>? whileUp = null, BarrierSchedule? barriers = null,
-        IReadOnlyList<Abstractions.Views.KeyedView<long>>? views = null)
+        SyntheticEventTimes? times = null, IReadOnlyList<Abstractions.Views.KeyedView<long>>? views = null)
     {
         var streamNamespace = consumer switch
         {
@@ -86,6 +100,9 @@ internal static class OrleansRun
             Consumer.WarmUpCounters => WarmUpCounterPartitionGrain.StreamNamespace,
             Consumer.ChangelogCounters => ChangelogCounterPartitionGrain.StreamNamespace,
             Consumer.EmittingCounters => EmittingCounterPartitionGrain.StreamNamespace,
+            Consumer.TumblingCounts => EventTime.ITumblingCountPartition.StreamNamespace,
+            Consumer.SessionCounts => EventTime.ISessionCountPartition.StreamNamespace,
+            Consumer.ExpiringCounters => EventTime.IExpiringCounterPartition.StreamNamespace,
             _ => IDeliveryProbe.StreamNamespace,
         };
 
@@ -107,20 +124,38 @@ internal static class OrleansRun
         {
             await Task.WhenAll(partitions.Select(p => silo.Grains.GetGrain<IEmittingCounterPartition>(p).GetAsync("-")));
         }
+        else if (consumer == Consumer.TumblingCounts)
+        {
+            await Task.WhenAll(partitions.Select(p => silo.Grains.GetGrain<EventTime.ITumblingCountPartition>(p).GetWindowsAsync("-")));
+        }
+        else if (consumer == Consumer.SessionCounts)
+        {
+            await Task.WhenAll(partitions.Select(p => silo.Grains.GetGrain<EventTime.ISessionCountPartition>(p).GetWindowsAsync("-")));
+        }
+        else if (consumer == Consumer.ExpiringCounters)
+        {
+            await Task.WhenAll(partitions.Select(p => silo.Grains.GetGrain<EventTime.IExpiringCounterPartition>(p).GetAsync("-")));
+        }
 
         await JitQuietAsync();
         var primaryNamespace = views?.Any(v => v.Name == streamNamespace) == true ? UnconsumedNamespace : streamNamespace;
-        var load = new SyntheticLoad(primaryNamespace, events, keyOf, silo.Settings.RecordsPerRead, views);
+        var load = new SyntheticLoad(primaryNamespace, events, keyOf, silo.Settings.RecordsPerRead, times, views);
         silo.Progress.Begin(events);
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var pausedBefore = GC.GetTotalPauseDuration();
         var gen2Before = GC.CollectionCount(2);
         var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
         var jittedBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var begun = Stopwatch.GetTimestamp();
         silo.Feed.Begin(load);
         var barrierRun = barriers is null ? null : new BarrierRun(silo, GrainClassOf(consumer), barriers.Interval);
         var barrierLoop = barrierRun?.LoopAsync(silo.Progress.Done) ?? Task.CompletedTask;
-        var finished = await WaitAsync(silo.Progress);
+        var finished = events > 0 ? await WaitAsync(silo.Progress) : begun;
+        if (times is not null)
+        {
+            finished = Math.Max(finished, await TimersDoneAsync(silo, load));
+        }
+
         await barrierLoop;
         BarrierStats? barrierStats = null;
         if (barrierRun is not null)
@@ -134,7 +169,7 @@ internal static class OrleansRun
         var result = new OrleansRunResult(
             events,
             load.Containers,
-            Stopwatch.GetElapsedTime(load.StartedAt, finished).TotalSeconds,
+            Stopwatch.GetElapsedTime(load.StartedAt != 0 ? load.StartedAt : begun, finished).TotalSeconds,
             (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds,
             load.ReceiverCpuSeconds,
             silo.Progress.ApplySeconds,
@@ -142,7 +177,9 @@ internal static class OrleansRun
             GC.CollectionCount(2) - gen2Before,
             (System.Runtime.JitInfo.GetCompilationTime() - jitBefore).TotalSeconds,
             System.Runtime.JitInfo.GetCompiledMethodCount() - jittedBefore,
-            barrierStats);
+            barrierStats,
+            silo.Progress.TimersFired,
+            silo.Progress.StatesExpired);
         silo.Feed.End();
         if (whileUp is not null)
         {
@@ -152,12 +189,15 @@ internal static class OrleansRun
         return result;
     }
 
-    private static Type GrainClassOf(Consumer consumer) => consumer switch
+    public static Type GrainClassOf(Consumer consumer) => consumer switch
     {
         Consumer.Counters => typeof(CounterPartitionGrain),
         Consumer.WarmUpCounters => typeof(WarmUpCounterPartitionGrain),
         Consumer.ChangelogCounters => typeof(ChangelogCounterPartitionGrain),
         Consumer.EmittingCounters => typeof(EmittingCounterPartitionGrain),
+        Consumer.TumblingCounts => typeof(EventTime.TumblingCountPartitionGrain),
+        Consumer.SessionCounts => typeof(EventTime.SessionCountPartitionGrain),
+        Consumer.ExpiringCounters => typeof(EventTime.ExpiringCounterPartitionGrain),
         _ => throw new ArgumentOutOfRangeException(nameof(consumer), consumer, "Delivery probes take no barriers."),
     };
 
@@ -224,6 +264,41 @@ internal static class OrleansRun
             compiled = now;
         }
     }
+
+    /// <summary>
+    /// Once every shard sent its final watermark, waits until no timer has fired for <see cref="s_timersQuiet"/> (the
+    /// grains fire what it made due in bounded turns) and returns when the last one fired; the wait is not timed.
+    /// Callers check after that the windows did close.
+    /// </summary>
+    private static async Task<long> TimersDoneAsync(BenchSilo silo, SyntheticLoad load)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (load.FinalsSent < silo.Feed.QueueCount)
+        {
+            if (deadline.Elapsed > s_stallLimit)
+            {
+                throw new TimeoutException($"Only {load.FinalsSent} of {silo.Feed.QueueCount} shards sent their final watermark.");
+            }
+
+            await Task.Delay(10);
+        }
+
+        var seen = -1L;
+        var quiet = Stopwatch.StartNew();
+        while (quiet.Elapsed < s_timersQuiet)
+        {
+            await Task.Delay(100);
+            if (silo.Progress.TimersFired != seen)
+            {
+                seen = silo.Progress.TimersFired;
+                quiet.Restart();
+            }
+        }
+
+        return silo.Progress.LastTimerAt;
+    }
+
+    private static readonly TimeSpan s_timersQuiet = TimeSpan.FromSeconds(3);
 
     private static async Task<long> WaitAsync(RunProgress progress)
     {

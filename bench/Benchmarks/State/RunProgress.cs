@@ -8,7 +8,8 @@ namespace KinesisGrains.Benchmarks.State;
 /// <summary>
 /// Counts events consumed in a run and notes the moment the last one was: the partition grains report applied events
 /// through <see cref="KeyedStateMetrics.EventsApplied"/> after each delivery's RocksDB write, the delivery probes call
-/// <see cref="Add"/> themselves. Also sums the grains' own apply-and-write times. One per silo, reset per run.
+/// <see cref="Add"/> themselves. Also sums the grains' own apply-and-write times, and counts the timers they fire and
+/// the states their time-to-live removes. One per silo, reset per run.
 /// </summary>
 public sealed class RunProgress : IDisposable
 {
@@ -17,6 +18,9 @@ public sealed class RunProgress : IDisposable
     private TaskCompletionSource<long> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _count;
     private double _writeMilliseconds;
+    private long _timers;
+    private long _lastTimerAt;
+    private long _expired;
 
     public RunProgress()
     {
@@ -24,12 +28,28 @@ public sealed class RunProgress : IDisposable
         RuntimeHelpers.RunClassConstructor(typeof(KeyedStateMetrics).TypeHandle);
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (ReferenceEquals(instrument, KeyedStateMetrics.EventsApplied) || ReferenceEquals(instrument, KeyedStateMetrics.StateWriteDuration))
+            if (ReferenceEquals(instrument, KeyedStateMetrics.EventsApplied) || ReferenceEquals(instrument, KeyedStateMetrics.StateWriteDuration)
+                || ReferenceEquals(instrument, KeyedStateMetrics.TimersFired) || ReferenceEquals(instrument, KeyedStateMetrics.StatesExpired))
             {
                 listener.EnableMeasurementEvents(instrument, this);
             }
         };
-        _listener.SetMeasurementEventCallback<long>((_, value, _, state) => ((RunProgress)state!).Add(value));
+        _listener.SetMeasurementEventCallback<long>((instrument, value, _, state) =>
+        {
+            var progress = (RunProgress)state!;
+            if (ReferenceEquals(instrument, KeyedStateMetrics.TimersFired))
+            {
+                progress.AddTimers(value);
+            }
+            else if (ReferenceEquals(instrument, KeyedStateMetrics.StatesExpired))
+            {
+                Interlocked.Add(ref progress._expired, value);
+            }
+            else
+            {
+                progress.Add(value);
+            }
+        });
         _listener.SetMeasurementEventCallback<double>((_, value, _, state) => ((RunProgress)state!).AddWriteTime(value));
         _listener.Start();
     }
@@ -38,6 +58,15 @@ public sealed class RunProgress : IDisposable
 
     /// <summary>Time the partition grains spent applying deliveries and writing them (their own histogram), summed.</summary>
     public double ApplySeconds => Volatile.Read(ref _writeMilliseconds) / 1000;
+
+    /// <summary>Timers the partition grains fired since <see cref="Begin"/> (window ends, time-to-live checks).</summary>
+    public long TimersFired => Volatile.Read(ref _timers);
+
+    /// <summary>The Stopwatch timestamp of the last timer fired; 0 before any.</summary>
+    public long LastTimerAt => Volatile.Read(ref _lastTimerAt);
+
+    /// <summary>Key states removed by their time-to-live since <see cref="Begin"/>.</summary>
+    public long StatesExpired => Volatile.Read(ref _expired);
 
     /// <summary>The Stopwatch timestamp at which the last event of the run was consumed.</summary>
     public Task<long> Done => _done.Task;
@@ -48,6 +77,9 @@ public sealed class RunProgress : IDisposable
         _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref _count, 0);
         Volatile.Write(ref _writeMilliseconds, 0);
+        Volatile.Write(ref _timers, 0);
+        Volatile.Write(ref _lastTimerAt, 0);
+        Volatile.Write(ref _expired, 0);
         Volatile.Write(ref _target, target);
     }
 
@@ -57,6 +89,12 @@ public sealed class RunProgress : IDisposable
         {
             _done.TrySetResult(Stopwatch.GetTimestamp());
         }
+    }
+
+    private void AddTimers(long timers)
+    {
+        Interlocked.Add(ref _timers, timers);
+        Volatile.Write(ref _lastTimerAt, Stopwatch.GetTimestamp());
     }
 
     private void AddWriteTime(double milliseconds)

@@ -6,9 +6,11 @@ namespace KinesisGrains.Benchmarks.State.Synthetic;
 /// <summary>
 /// The events of one run: event i is a record whose partition key is <see cref="KeyOf"/>(i), for the partition grains of
 /// <see cref="StreamNamespace"/> (and of the <see cref="Views"/>' namespaces). Receivers claim them a read at a time, in
-/// order; the clock starts at the first claim, so silo start-up and grain activation are not timed.
+/// order; the clock starts at the first claim, so silo start-up and grain activation are not timed. With
+/// <see cref="Times"/>, records carry event times and reads the shard's watermark.
 /// </summary>
-internal sealed class SyntheticLoad(string streamNamespace, long events, Func<long, string> keyOf, int recordsPerRead, IReadOnlyList<KeyedView<long>>? views = null)
+internal sealed class SyntheticLoad(
+    string streamNamespace, long events, Func<long, string> keyOf, int recordsPerRead, SyntheticEventTimes? times = null, IReadOnlyList<KeyedView<long>>? views = null)
 {
     /// <summary>The keyed views the receivers' decoders route every event to as well, after the primary one.</summary>
     public IReadOnlyList<KeyedView<long>> Views { get; } = views ?? [];
@@ -17,6 +19,7 @@ internal sealed class SyntheticLoad(string streamNamespace, long events, Func<lo
     private long _startedAt;
     private long _containers;
     private long _receiverCpuNanoseconds;
+    private int _finalsSent;
 
     /// <summary>The Orleans stream namespace of the partition streams: it picks the consumer grain class.</summary>
     public string StreamNamespace { get; } = streamNamespace;
@@ -24,6 +27,9 @@ internal sealed class SyntheticLoad(string streamNamespace, long events, Func<lo
     public long Events { get; } = events;
 
     public int RecordsPerRead { get; } = recordsPerRead;
+
+    /// <summary>The events' times and the watermark after the last read; null: no event times, no watermarks.</summary>
+    public SyntheticEventTimes? Times { get; } = times;
 
     /// <summary>The Stopwatch timestamp of the first claim; 0 before.</summary>
     public long StartedAt => Volatile.Read(ref _startedAt);
@@ -35,6 +41,11 @@ internal sealed class SyntheticLoad(string streamNamespace, long events, Func<lo
     public double ReceiverCpuSeconds => Volatile.Read(ref _receiverCpuNanoseconds) / 1e9;
 
     public string KeyOf(long index) => keyOf(index);
+
+    /// <summary>Shards that sent their final watermark (<see cref="Times"/>).</summary>
+    public int FinalsSent => Volatile.Read(ref _finalsSent);
+
+    public void CountFinal() => Interlocked.Increment(ref _finalsSent);
 
     /// <summary>The next read's events [start, start + count); false when every event is handed out.</summary>
     public bool TryClaim(out long start, out int count)

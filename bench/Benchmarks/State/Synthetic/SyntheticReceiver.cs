@@ -31,10 +31,14 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
     private readonly Dictionary<string, Position?[]> _lastTo = new(StringComparer.Ordinal);
     private readonly string _epoch;
     private SyntheticLoad? _load;
-    private RecordDecoder? _decoder;
-    private StreamLanes? _lanes;
+    private RecordDecoder _decoder = null!;
+    private StreamLanes _lanes = null!;
     private long _records;
     private long _reads;
+
+    // Event time: the newest event time this shard read (its watermark), and the load whose final watermark it sent.
+    private long? _watermark;
+    private SyntheticLoad? _finalSent;
 
     public SyntheticReceiver(SyntheticFeed feed, string shardId)
     {
@@ -72,7 +76,7 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
     private void Read()
     {
         var cpuBefore = ThreadCpu.Nanoseconds();
-        if (_feed.Current is not { } load || !load.TryClaim(out var start, out var count))
+        if (_feed.Current is not { } load)
         {
             return;
         }
@@ -85,28 +89,69 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
             _lanes = new StreamLanes(load.StreamNamespace, load.Views.Select(v => v.Name), _feed.PartitionCount);
         }
 
-        var (decoder, lanes) = (_decoder!, _lanes!);
+        if (!load.TryClaim(out var start, out var count))
+        {
+            if (load.Times is { } final && !ReferenceEquals(_finalSent, load))
+            {
+                _finalSent = load;
+                SendWatermark(load, final.FinalWatermark, cpuBefore);
+            }
+
+            return;
+        }
+
         Position to = default;
         for (var i = start; i < start + count; i++)
         {
             var sequenceNumber = _epoch + (++_records).ToString("D10", CultureInfo.InvariantCulture);
-            var record = new StreamRecord(ReadOnlyMemory<byte>.Empty, load.KeyOf(i), sequenceNumber, 0, null, default, _shardId);
-            decoder.Add(record);
+            // An event time rides as the arrival time, which is what event time is when no extractor is set.
+            DateTimeOffset arrival = default;
+            if (load.Times is { } times)
+            {
+                var time = times.TimeOf(i);
+                _watermark = Math.Max(_watermark ?? long.MinValue, time);
+                arrival = DateTimeOffset.FromUnixTimeMilliseconds(time);
+            }
+
+            var record = new StreamRecord(ReadOnlyMemory<byte>.Empty, load.KeyOf(i), sequenceNumber, 0, null, arrival, _shardId);
+            _decoder.Add(record);
             to = record.Token;
         }
 
         _batches.Clear();
-        decoder.Build(_shardId, to, lane => LastTo(lanes.NamespaceOf(lane))[lanes.PartitionOf(lane)], _batches);
+        _decoder.Build(_shardId, to, lane => LastTo(_lanes.NamespaceOf(lane))[_lanes.PartitionOf(lane)], _batches, load.Times is null ? null : Watermark);
+        Enqueue(to);
+        load.CountRead(_batches.Count, ThreadCpu.Nanoseconds() - cpuBefore);
+    }
+
+    /// <summary>An empty read at a new position that carries the shard's watermark to every lane (as a quiet shard's receiver sends it).</summary>
+    private void SendWatermark(SyntheticLoad load, long watermark, long cpuBefore)
+    {
+        _watermark = Math.Max(_watermark ?? long.MinValue, watermark);
+        var to = new Position(_epoch + (++_records).ToString("D10", CultureInfo.InvariantCulture), 0);
+        _batches.Clear();
+        for (var lane = 0; lane < _lanes.Count; lane++)
+        {
+            _batches.Add(_decoder.BuildWatermarkUpdate(_shardId, lane, LastTo(_lanes.NamespaceOf(lane))[_lanes.PartitionOf(lane)], to, Watermark, shardIdle: false));
+        }
+
+        Enqueue(to);
+        load.CountRead(_batches.Count, ThreadCpu.Nanoseconds() - cpuBefore);
+        load.CountFinal();
+    }
+
+    /// <summary>The read's batches as containers on their lanes' streams; each lane's next batch starts at <paramref name="to"/>.</summary>
+    private void Enqueue(Position to)
+    {
         for (var index = 0; index < _batches.Count; index++)
         {
             var (lane, batch) = _batches[index];
-            LastTo(lanes.NamespaceOf(lane))[batch.Partition] = to;
-            var streamId = StreamId.Create(lanes.NamespaceOf(lane), batch.Partition);
-            _ready.Enqueue(new KinesisBatchContainer(streamId, new KinesisSequenceToken(_reads, index), batch));
+            var streamNamespace = _lanes.NamespaceOf(lane);
+            LastTo(streamNamespace)[batch.Partition] = to;
+            _ready.Enqueue(new KinesisBatchContainer(StreamId.Create(streamNamespace, batch.Partition), new KinesisSequenceToken(_reads, index), batch));
         }
 
         _reads++;
-        load.CountRead(_batches.Count, ThreadCpu.Nanoseconds() - cpuBefore);
     }
 
     private Position?[] LastTo(string streamNamespace)
@@ -118,4 +163,6 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
 
         return lastTo;
     }
+
+    private DateTimeOffset? Watermark => _watermark is { } w ? DateTimeOffset.FromUnixTimeMilliseconds(w) : null;
 }
