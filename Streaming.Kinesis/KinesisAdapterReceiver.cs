@@ -19,10 +19,11 @@ namespace KinesisGrains.Streaming.Kinesis;
 /// <summary>
 /// The queue adapter receiver of one shard. A fetcher prefetches pages into the fetch buffer (paced, throttle-aware,
 /// spilling to disk); each call of the pulling agent takes what is buffered, de-aggregates KPL records, decodes them
-/// with the message handler, and returns one batch container per partition that got events. A position counts as
-/// delivered when Orleans purges every container up to it from its cache; the checkpointer then makes it durable
-/// through the partitions before it moves the shard's checkpoint. Every batch carries the shard's event-time watermark;
-/// partitions the newest records did not reach get it in batches of no events (<see cref="WatermarkUpdates"/>).
+/// with the message handler (and the keyed views' key selectors), and returns one batch container per lane (a view's
+/// partition stream) that got events. A position counts as delivered when Orleans purges every container up to it
+/// from its cache; the checkpointer then makes it durable through the partitions before it moves the shard's
+/// checkpoint. Every batch carries the shard's event-time watermark; lanes the newest records did not reach get it in
+/// batches of no events (<see cref="WatermarkUpdates"/>).
 /// </summary>
 public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
 {
@@ -34,9 +35,9 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     private readonly RecordDecoder _decoder;
     private readonly KplDeaggregator _deaggregator;
     private readonly List<UserRecord> _userRecords = [];
-    private readonly List<KeyedEventBatch> _batches = [];
+    private readonly List<LaneBatch> _batches = [];
     private readonly List<FetchedPage> _pages = [];
-    private readonly List<int> _partitionsOfRead = [];
+    private readonly List<int> _lanesOfRead = [];
     private readonly List<int> _watermarkDue = [];
     private readonly Queue<IBatchContainer> _ready = new();
     private readonly ShardProgress _progress;
@@ -70,10 +71,12 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         _progress = context.ProgressOf(shardId);
 
         // Later receivers of a shard order after earlier ones in any cache that compares their tokens.
-        _reads = new ShardReadLedger<ReadCounts>(context.Options.PartitionCount, null, context.Time.GetUtcNow().UtcTicks);
+        _reads = new ShardReadLedger<ReadCounts>(context.Lanes.Count, null, context.Time.GetUtcNow().UtcTicks);
         var eventTime = context.Options.EventTime;
         _watermark = new ShardWatermark(eventTime.OutOfOrderness, eventTime.IdleTimeout, context.Time);
-        _watermarkUpdates = new WatermarkUpdates(context.Options.PartitionCount, eventTime.WatermarkInterval, context.Time);
+
+        // Per lane: each view's partition streams learn the shard's watermark like the primary ones.
+        _watermarkUpdates = new WatermarkUpdates(context.Lanes.Count, eventTime.WatermarkInterval, context.Time);
     }
 
     public string ShardId => _shardId;
@@ -215,21 +218,14 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         }
 
         NoteIdle();
-        var readId = _reads.NextReadId;
-        _partitionsOfRead.Clear();
+        _lanesOfRead.Clear();
         _batches.Clear();
         if (last is { } to)
         {
             _decoder.Build(_shardId, to, _reads.FromOf, _batches, _watermark.Current, _idle);
             AddWatermarkUpdates(to);
             _lastRead = to;
-            for (var index = 0; index < _batches.Count; index++)
-            {
-                var batch = _batches[index];
-                _partitionsOfRead.Add(batch.Partition);
-                var streamId = StreamId.Create(_context.Options.StreamNamespace, batch.Partition);
-                _ready.Enqueue(new KinesisBatchContainer(streamId, new KinesisSequenceToken(readId, index), batch) { Source = _context.LocalSilo });
-            }
+            EnqueueBatches();
         }
 
         var newest = _pages[^1];
@@ -245,7 +241,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             readAt - decodeStarted,
             _decoder.Observed,
             _decoder.EventTimes);
-        _reads.Append(last, _partitionsOfRead, new ReadCounts(newest.IsShardEnd, read, deadLettered, records, readAt, _watermark.Current, _idle));
+        _reads.Append(last, _lanesOfRead, new ReadCounts(newest.IsShardEnd, read, deadLettered, records, readAt, _watermark.Current, _idle));
         _readToEnd |= newest.IsShardEnd;
         _recordsInFlight += records;
         _progress.Update(p => p with { MillisBehindLatest = newest.MillisBehindLatest });
@@ -352,7 +348,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             var position = completed.Reached;
             if (position is not null || pending.ShardEnd)
             {
-                _context.Checkpointer.Processed(_shardId, position, pending.ShardEnd, completed.LastSentByPartition, pending.Watermark, pending.Idle);
+                _context.Checkpointer.Processed(_shardId, position, pending.ShardEnd, completed.LastSentByLane, pending.Watermark, pending.Idle);
             }
 
             var deliveredAt = pending.Events + pending.DeadLettered > 0 ? _context.Time.GetUtcNow() : (DateTimeOffset?)null;
@@ -427,22 +423,22 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     }
 
     /// <summary>
-    /// Adds to the read's batches a watermark update (no events, up to <paramref name="to"/>) for each partition this
+    /// Adds to the read's batches a watermark update (no events, up to <paramref name="to"/>) for each lane this
     /// reading fed before whose last batch carried another watermark or idle flag, at most once per watermark interval.
     /// </summary>
     private void AddWatermarkUpdates(Position to)
     {
         var watermark = _watermark.Current;
-        foreach (var batch in _batches)
+        foreach (var (lane, _) in _batches)
         {
-            _watermarkUpdates.Sent(batch.Partition, watermark, _idle);
+            _watermarkUpdates.Sent(lane, watermark, _idle);
         }
 
         _watermarkDue.Clear();
         _watermarkUpdates.TakeDue(watermark, _idle, IsFed, _watermarkDue);
-        foreach (var partition in _watermarkDue)
+        foreach (var lane in _watermarkDue)
         {
-            _batches.Add(_decoder.BuildWatermarkUpdate(_shardId, partition, _reads.FromOf(partition), to, watermark, _idle));
+            _batches.Add(_decoder.BuildWatermarkUpdate(_shardId, lane, _reads.FromOf(lane), to, watermark, _idle));
         }
 
         if (_watermarkDue.Count > 0)
@@ -452,8 +448,8 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         }
     }
 
-    /// <summary>The partition was sent a batch since reading (re)started: the shard's records from its From on hold nothing for it.</summary>
-    private bool IsFed(int partition) => _reads.FromOf(partition) != _reads.Start;
+    /// <summary>The lane was sent a batch since reading (re)started: the shard's records from its From on hold nothing for it.</summary>
+    private bool IsFed(int lane) => _reads.FromOf(lane) != _reads.Start;
 
     /// <summary>
     /// With nothing read: watermark updates as a read of no records up to the last record read (an idle flip, or a
@@ -466,7 +462,6 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             return;
         }
 
-        _partitionsOfRead.Clear();
         _batches.Clear();
         AddWatermarkUpdates(to);
         if (_batches.Count == 0)
@@ -474,16 +469,21 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             return;
         }
 
+        EnqueueBatches();
+        _reads.Append(to, _lanesOfRead, new ReadCounts(false, 0, 0, 0, Stopwatch.GetTimestamp(), _watermark.Current, _idle));
+    }
+
+    /// <summary>The read's batches as containers on their lanes' streams, ready for the cache; their lanes for the read ledger.</summary>
+    private void EnqueueBatches()
+    {
         var readId = _reads.NextReadId;
+        _lanesOfRead.Clear();
         for (var index = 0; index < _batches.Count; index++)
         {
-            var batch = _batches[index];
-            _partitionsOfRead.Add(batch.Partition);
-            var streamId = StreamId.Create(_context.Options.StreamNamespace, batch.Partition);
-            _ready.Enqueue(new KinesisBatchContainer(streamId, new KinesisSequenceToken(readId, index), batch) { Source = _context.LocalSilo });
+            var (lane, batch) = _batches[index];
+            _lanesOfRead.Add(lane);
+            _ready.Enqueue(new KinesisBatchContainer(_context.StreamIdOf(lane), new KinesisSequenceToken(readId, index), batch) { Source = _context.LocalSilo });
         }
-
-        _reads.Append(to, _partitionsOfRead, new ReadCounts(false, 0, 0, 0, Stopwatch.GetTimestamp(), _watermark.Current, _idle));
     }
 
     /// <summary>Children wait for this shard's SHARD_END checkpoint: write it now rather than at the next interval.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using KinesisGrains.Abstractions.ExactlyOnce;
 using KinesisGrains.Abstractions.Monitoring;
 using KinesisGrains.Abstractions.Streams;
+using KinesisGrains.Abstractions.Views;
 using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Streaming.Kinesis.Leasing;
 using KinesisGrains.Streaming.Kinesis.Monitoring;
@@ -9,6 +10,7 @@ using KinesisGrains.Streaming.Kinesis.Placement;
 using KinesisGrains.Streaming.Kinesis.Source.Buffering;
 using KinesisGrains.Streaming.Kinesis.Source;
 using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
 
 namespace KinesisGrains.Streaming.Kinesis;
 
@@ -25,6 +27,7 @@ public sealed class KinesisStreamContext : IAsyncDisposable
     private readonly List<SemaphoreSlim> _workerSlots = [];
     private readonly Dictionary<string, SemaphoreSlim> _slotOfShard = new(StringComparer.Ordinal);
     private readonly Func<RecordDecoder> _decoders;
+    private readonly StreamId[] _streamIds;
     private volatile bool _stopping;
 
     public KinesisStreamContext(
@@ -32,6 +35,7 @@ public sealed class KinesisStreamContext : IAsyncDisposable
         KinesisStreamOptions options,
         KinesisClient kinesis,
         ShardLeaseTable leases,
+        StreamLanes lanes,
         Func<RecordDecoder> decoders,
         Func<KinesisStreamContext, ICheckpointGate> checkpointGate,
         TimeProvider time,
@@ -44,6 +48,8 @@ public sealed class KinesisStreamContext : IAsyncDisposable
         Options = options;
         Kinesis = kinesis;
         Leases = leases;
+        Lanes = lanes;
+        _streamIds = [.. Enumerable.Range(0, lanes.Count).Select(lane => StreamId.Create(lanes.NamespaceOf(lane), lanes.PartitionOf(lane)))];
         _decoders = decoders;
         Time = time;
         Loggers = loggers;
@@ -66,7 +72,7 @@ public sealed class KinesisStreamContext : IAsyncDisposable
         Checkpointer = new ShardCheckpointer(leases, checkpointGate(this), options.WorkerId, time, loggers.CreateLogger<ShardCheckpointer>())
         {
             CycleCompleted = Monitor.CycleCompleted,
-            PartitionCount = options.PartitionCount,
+            LaneCount = lanes.Count,
         };
     }
 
@@ -77,6 +83,12 @@ public sealed class KinesisStreamContext : IAsyncDisposable
     public KinesisClient Kinesis { get; }
 
     public ShardLeaseTable Leases { get; }
+
+    /// <summary>The partition streams of the provider's views: where a read's batches go.</summary>
+    public StreamLanes Lanes { get; }
+
+    /// <summary>The Orleans stream of a lane: (its view's namespace, its partition).</summary>
+    public StreamId StreamIdOf(int lane) => _streamIds[lane];
 
     public FetchBuffer Buffer { get; }
 

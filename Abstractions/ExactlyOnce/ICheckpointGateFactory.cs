@@ -1,4 +1,5 @@
 using KinesisGrains.Abstractions.Monitoring;
+using KinesisGrains.Abstractions.Views;
 
 namespace KinesisGrains.Abstractions.ExactlyOnce;
 
@@ -9,7 +10,13 @@ namespace KinesisGrains.Abstractions.ExactlyOnce;
 public interface ICheckpointGateFactory
 {
     /// <param name="providerName">The stream provider whose checkpoints the gate holds.</param>
-    /// <param name="partitionCount">How many partitions the provider's records are routed to.</param>
+    /// <param name="lanes">The partition streams of the provider's views, which its deliveries' LastSent are indexed by.</param>
     /// <param name="stateReported">Gets what every partition did since its previous barrier (the state part of a progress record).</param>
-    ICheckpointGate Create(string providerName, int partitionCount, Action<IReadOnlyList<PartitionProgress>> stateReported);
+    ICheckpointGate Create(string providerName, StreamLanes lanes, Action<IReadOnlyList<PartitionProgress>> stateReported);
+
+    /// <summary>
+    /// What keeps a gate from holding these lanes' checkpoints (a partition grain class subscribed to two views of
+    /// them), one sentence each: the provider's validator lists them when the silo starts.
+    /// </summary>
+    IEnumerable<string> Problems(StreamLanes lanes) => [];
 }

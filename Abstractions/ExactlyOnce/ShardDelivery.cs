@@ -4,15 +4,16 @@ namespace KinesisGrains.Abstractions.ExactlyOnce;
 
 /// <summary>
 /// A shard's delivered position (every read up to <paramref name="Reached"/> delivered to every partition; the
-/// whole shard when <paramref name="Ended"/>) and, for each partition, the end of the last batch it was sent up to
-/// there (the reader's start when none; null when that start is the shard's origin).
+/// whole shard when <paramref name="Ended"/>) and, for each lane (a partition stream of one view,
+/// <c>Views.StreamLanes</c>; a partition without keyed views), the end of the last batch it was sent up to there (the
+/// reader's start when none; null when that start is the shard's origin).
 /// </summary>
 /// <param name="Watermark">The shard's watermark at <paramref name="Reached"/>; null before its first record.</param>
 /// <param name="Idle">The shard has had no record for the idle timeout.</param>
 public sealed record ShardDelivery(
-    string ShardId, Position? Reached, bool Ended, Position?[] LastSentByPartition, DateTimeOffset? Watermark = null, bool Idle = false)
+    string ShardId, Position? Reached, bool Ended, Position?[] LastSentByLane, DateTimeOffset? Watermark = null, bool Idle = false)
 {
-    /// <summary>The barrier this delivery means for one partition.</summary>
-    public ShardBarrier BarrierFor(int partition) =>
-        new(ShardId, Reached, Ended, partition < LastSentByPartition.Length ? LastSentByPartition[partition] : null, Watermark, Idle);
+    /// <summary>The barrier this delivery means for the partition grain of one lane (its view's partition stream).</summary>
+    public ShardBarrier BarrierFor(int lane) =>
+        new(ShardId, Reached, Ended, lane < LastSentByLane.Length ? LastSentByLane[lane] : null, Watermark, Idle);
 }

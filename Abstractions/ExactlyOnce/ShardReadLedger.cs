@@ -3,11 +3,13 @@ using Position = KinesisGrains.Abstractions.Streams.ShardPosition;
 namespace KinesisGrains.Abstractions.ExactlyOnce;
 
 /// <summary>
-/// The reader's side of the exactly-once rules for one shard: where each partition's next batch starts (From),
-/// and which reads are delivered. Rule 3: a read becomes one container per partition, and Orleans purges its queue
-/// cache bucket by bucket, so a read counts as delivered only once every one of its containers is, and reads
-/// complete in order. A rewind (rule 4) restarts every partition's From at the replay start and voids the reads
-/// still in flight, so nothing they reach is ever claimed for the replay. Plain C#, single-threaded by its owner.
+/// The reader's side of the exactly-once rules for one shard: where each lane's next batch starts (From), and
+/// which reads are delivered. A lane is one partition stream of one view (<c>Views.StreamLanes</c>; without keyed
+/// views, a partition): each is a chain of batches of its own, checked by its partition grain's ledger. Rule 3: a
+/// read becomes one container per lane it has events for, and Orleans purges its queue cache bucket by bucket, so a
+/// read counts as delivered only once every one of its containers is, and reads complete in order. A rewind (rule 4)
+/// restarts every lane's From at the replay start and voids the reads still in flight, so nothing they reach is ever
+/// claimed for the replay. Plain C#, single-threaded by its owner.
 /// </summary>
 /// <typeparam name="TRead">What the owner keeps per read (counts for monitoring).</typeparam>
 public sealed class ShardReadLedger<TRead>
@@ -18,12 +20,13 @@ public sealed class ShardReadLedger<TRead>
     private Position? _reached;
     private long _nextId;
 
+    /// <param name="laneCount">Views × partitions: the lanes a read's containers go on.</param>
     /// <param name="start">Where the reader starts: after the checkpoint, or null at the shard's origin.</param>
     /// <param name="firstReadId">The first read's id (a receiver started later should order after an earlier one).</param>
-    public ShardReadLedger(int partitionCount, Position? start, long firstReadId)
+    public ShardReadLedger(int laneCount, Position? start, long firstReadId)
     {
-        _sent = new Position?[partitionCount];
-        _delivered = new Position?[partitionCount];
+        _sent = new Position?[laneCount];
+        _delivered = new Position?[laneCount];
         _nextId = firstReadId;
         Rewind(start);
     }
@@ -34,23 +37,23 @@ public sealed class ShardReadLedger<TRead>
     /// <summary>Reads handed out whose containers are not all delivered yet.</summary>
     public int InFlight => _reads.Count;
 
-    /// <summary>The From of the partition's next batch: the end of the last batch it was sent, or the start.</summary>
-    public Position? FromOf(int partition) => _sent[partition];
+    /// <summary>The From of the lane's next batch: the end of the last batch it was sent, or the start.</summary>
+    public Position? FromOf(int lane) => _sent[lane];
 
     /// <summary>The id the next read takes.</summary>
     public long NextReadId => _nextId;
 
-    /// <summary>Records a read reaching <paramref name="to"/> with one container per partition in <paramref name="partitions"/>, in order.</summary>
-    /// <returns>The read's id; its containers are (id, index in <paramref name="partitions"/>).</returns>
-    public long Append(Position? to, IReadOnlyList<int> partitions, TRead payload)
+    /// <summary>Records a read reaching <paramref name="to"/> with one container per lane in <paramref name="lanes"/>, in order.</summary>
+    /// <returns>The read's id; its containers are (id, index in <paramref name="lanes"/>).</returns>
+    public long Append(Position? to, IReadOnlyList<int> lanes, TRead payload)
     {
         var id = _nextId++;
-        var members = partitions.ToArray();
+        var members = lanes.ToArray();
         if (to is not null)
         {
-            foreach (var partition in members)
+            foreach (var lane in members)
             {
-                _sent[partition] = to;
+                _sent[lane] = to;
             }
         }
 
@@ -100,9 +103,9 @@ public sealed class ShardReadLedger<TRead>
         if (read.To is { } to)
         {
             _reached = to;
-            foreach (var partition in read.Partitions)
+            foreach (var lane in read.Lanes)
             {
-                _delivered[partition] = to;
+                _delivered[lane] = to;
             }
         }
 
@@ -123,11 +126,11 @@ public sealed class ShardReadLedger<TRead>
         Array.Fill(_delivered, start);
     }
 
-    private sealed class Read(long id, Position? to, int[] partitions, bool[] done, int outstanding, TRead payload)
+    private sealed class Read(long id, Position? to, int[] lanes, bool[] done, int outstanding, TRead payload)
     {
         public long Id { get; } = id;
         public Position? To { get; } = to;
-        public int[] Partitions { get; } = partitions;
+        public int[] Lanes { get; } = lanes;
         public bool[] Done { get; } = done;
         public int Outstanding { get; set; } = outstanding;
         public TRead Payload { get; } = payload;
@@ -138,6 +141,6 @@ public sealed class ShardReadLedger<TRead>
 /// <summary>A read all of whose containers were delivered.</summary>
 /// <param name="Reached">Everything of the shard up to here is delivered (this read's end, or the last one's for a read of
 /// no records); null: nothing since the origin, or the read was voided by a rewind.</param>
-/// <param name="LastSentByPartition">For each partition, the end of the last delivered batch it was sent (the start when none).</param>
+/// <param name="LastSentByLane">For each lane, the end of the last delivered batch it was sent (the start when none).</param>
 /// <param name="Voided">Handed out before a rewind: counts for nothing.</param>
-public readonly record struct CompletedRead<TRead>(TRead Payload, Position? Reached, Position?[] LastSentByPartition, bool Voided);
+public readonly record struct CompletedRead<TRead>(TRead Payload, Position? Reached, Position?[] LastSentByLane, bool Voided);

@@ -1,13 +1,14 @@
 using KinesisGrains.Abstractions.Monitoring;
 using KinesisGrains.Abstractions.Partitions;
+using KinesisGrains.Abstractions.Views;
 
 namespace KinesisGrains.Abstractions.Streams;
 
 /// <summary>
-/// Turns a shard's records into one <see cref="KeyedEventBatch"/> per partition with the message handler; a
-/// record the handler rejects travels, with the reason, in the batch of the partition its partition key hashes to,
-/// which dead-letters it once (by its high-water mark, like events). Non-generic so the stream provider needs no
-/// knowledge of the event type.
+/// Turns a shard's records into one <see cref="KeyedEventBatch"/> per lane (view × partition, <see cref="StreamLanes"/>)
+/// with the message handler and the keyed views' key selectors; a record the handler rejects travels, with the reason,
+/// in the primary view's batch of the partition its partition key hashes to, which dead-letters it once (by its
+/// high-water mark, like events). Non-generic so the stream provider needs no knowledge of the event type.
 /// </summary>
 public abstract class RecordDecoder
 {
@@ -21,34 +22,53 @@ public abstract class RecordDecoder
     public EventTimeStats EventTimes { get; } = new();
 
     /// <summary>
-    /// Ends the batch: a <see cref="KeyedEventBatch"/> for every partition that got events or rejected records, with <paramref name="to"/>
-    /// as its end and <paramref name="fromOf"/>(partition) as its start. The decoder is empty again afterwards.
+    /// Ends the batch: a <see cref="KeyedEventBatch"/> for every lane that got events or rejected records, with <paramref name="to"/>
+    /// as its end and <paramref name="fromOf"/>(lane) as its start. The decoder is empty again afterwards.
     /// </summary>
     /// <param name="watermark">The shard's watermark once read up to <paramref name="to"/>, carried by every batch.</param>
     /// <param name="shardIdle">The shard counts as idle, carried by every batch.</param>
     public abstract void Build(
-        string shardId, ShardPosition to, Func<int, ShardPosition?> fromOf, List<KeyedEventBatch> output, DateTimeOffset? watermark = null, bool shardIdle = false);
+        string shardId, ShardPosition to, Func<int, ShardPosition?> fromOf, List<LaneBatch> output, DateTimeOffset? watermark = null, bool shardIdle = false);
 
     /// <summary>
-    /// A batch of no events for <paramref name="partition"/>: (<paramref name="from"/>, <paramref name="to"/>] held
+    /// A batch of no events for <paramref name="lane"/>: (<paramref name="from"/>, <paramref name="to"/>] held
     /// nothing of it, and it carries the shard's watermark to a partition the shard's recent records did not reach.
     /// </summary>
-    public abstract KeyedEventBatch BuildWatermarkUpdate(
-        string shardId, int partition, ShardPosition? from, ShardPosition to, DateTimeOffset? watermark, bool shardIdle);
+    public abstract LaneBatch BuildWatermarkUpdate(
+        string shardId, int lane, ShardPosition? from, ShardPosition to, DateTimeOffset? watermark, bool shardIdle);
 }
 
 /// <summary>The <see cref="RecordDecoder"/> of one event type.</summary>
-/// <param name="observed">Named aggregates over the decoded events (observed metrics); none when null or empty.</param>
-/// <param name="eventTime">Takes an event's event time from the event; null: the record's ApproximateArrivalTimestamp.</param>
-public sealed class RecordDecoder<TEvent>(
-    IStreamMessageHandler<TEvent> handler,
-    PartitionMap partitions,
-    IReadOnlyList<ObservedMetric<TEvent>>? observed = null,
-    Func<TEvent, DateTimeOffset>? eventTime = null) : RecordDecoder
+public sealed class RecordDecoder<TEvent> : RecordDecoder
 {
-    private readonly List<KeyedEvent<TEvent>>?[] _byPartition = new List<KeyedEvent<TEvent>>?[partitions.PartitionCount];
-    private readonly List<RejectedRecord>?[] _rejectedByPartition = new List<RejectedRecord>?[partitions.PartitionCount];
-    private readonly ObservedMetricsAccumulator<TEvent>? _observed = observed is { Count: > 0 } ? new(observed) : null;
+    private readonly IStreamMessageHandler<TEvent> _handler;
+    private readonly PartitionMap _partitions;
+    private readonly Func<TEvent, DateTimeOffset>? _eventTime;
+    private readonly KeyedView<TEvent>[] _views;
+    private readonly string[] _viewKeys;
+    private readonly List<KeyedEvent<TEvent>>?[] _byLane;
+    private readonly List<RejectedRecord>?[] _rejectedByPartition;
+    private readonly ObservedMetricsAccumulator<TEvent>? _observed;
+
+    /// <param name="observed">Named aggregates over the decoded events (observed metrics); none when null or empty.</param>
+    /// <param name="eventTime">Takes an event's event time from the event; null: the record's ApproximateArrivalTimestamp.</param>
+    /// <param name="views">The keyed views beside the primary one, in lane order (view 1, 2, ...); none when null.</param>
+    public RecordDecoder(
+        IStreamMessageHandler<TEvent> handler,
+        PartitionMap partitions,
+        IReadOnlyList<ObservedMetric<TEvent>>? observed = null,
+        Func<TEvent, DateTimeOffset>? eventTime = null,
+        IReadOnlyList<KeyedView<TEvent>>? views = null)
+    {
+        _handler = handler;
+        _partitions = partitions;
+        _eventTime = eventTime;
+        _views = views is null ? [] : [.. views];
+        _viewKeys = new string[_views.Length];
+        _byLane = new List<KeyedEvent<TEvent>>?[(1 + _views.Length) * partitions.PartitionCount];
+        _rejectedByPartition = new List<RejectedRecord>?[partitions.PartitionCount];
+        _observed = observed is { Count: > 0 } ? new(observed) : null;
+    }
 
     public override ObservedMetricsAccumulator? Observed => _observed;
 
@@ -57,17 +77,17 @@ public sealed class RecordDecoder<TEvent>(
         string? error;
         try
         {
-            if (handler.TryHandle(record, out var key, out var item, out error))
+            if (_handler.TryHandle(record, out var key, out var item, out error))
             {
                 if (key is null)
                 {
                     error = "the message handler returned no key";
                 }
-                else if (TryGetEventTime(item, record, out var time, out error))
+                else if (TryGetEventTime(item, record, out var time, out error) && (error = KeyViews(item)) is null)
                 {
                     var info = new StreamEventInfo(record.ShardId, record.Token, record.PartitionKey, record.ApproximateArrivalTimestamp);
-                    info = eventTime is null ? info : info with { EventTime = time };   // unset means the arrival time: nothing extra to carry
-                    (_byPartition[partitions.GetPartition(key)] ??= []).Add(new KeyedEvent<TEvent>(key, item, info));
+                    info = _eventTime is null ? info : info with { EventTime = time };   // unset means the arrival time: nothing extra to carry
+                    Route(key, item, info);
                     _observed?.Observe(item);
                     EventTimes.Observe(time);
                     return true;
@@ -80,7 +100,7 @@ public sealed class RecordDecoder<TEvent>(
         }
 
         var rejectedInfo = new StreamEventInfo(record.ShardId, record.Token, record.PartitionKey, record.ApproximateArrivalTimestamp);
-        (_rejectedByPartition[partitions.GetPartition(record.PartitionKey)] ??= []).Add(
+        (_rejectedByPartition[_partitions.GetPartition(record.PartitionKey)] ??= []).Add(
             new RejectedRecord(rejectedInfo, error ?? "message handler rejected the record", record.Data.ToArray()));
         _observed?.DeadLetter();
         return false;
@@ -90,7 +110,7 @@ public sealed class RecordDecoder<TEvent>(
     private bool TryGetEventTime(TEvent item, StreamRecord record, out DateTimeOffset time, out string? error)
     {
         error = null;
-        if (eventTime is null)
+        if (_eventTime is null)
         {
             time = record.ApproximateArrivalTimestamp;
             return true;
@@ -98,7 +118,7 @@ public sealed class RecordDecoder<TEvent>(
 
         try
         {
-            time = eventTime(item);
+            time = _eventTime(item);
         }
         catch (Exception exception)
         {
@@ -117,44 +137,88 @@ public sealed class RecordDecoder<TEvent>(
         return true;
     }
 
-    public override void Build(
-        string shardId, ShardPosition to, Func<int, ShardPosition?> fromOf, List<KeyedEventBatch> output, DateTimeOffset? watermark = null, bool shardIdle = false)
+    /// <summary>Takes the event's key in every view before any lane gets it: a record is in every view or in none.</summary>
+    /// <returns>Null, or why a view could not key the event (the record is rejected).</returns>
+    private string? KeyViews(TEvent item)
     {
-        for (var partition = 0; partition < _byPartition.Length; partition++)
+        for (var view = 0; view < _views.Length; view++)
         {
-            var events = _byPartition[partition];
-            var rejected = _rejectedByPartition[partition];
+            string? key;
+            try
+            {
+                key = _views[view].KeyOf(item);
+            }
+            catch (Exception exception)
+            {
+                return $"the key selector of view '{_views[view].Name}' threw {exception.GetType().Name}: {exception.Message}";
+            }
+
+            if (key is null)
+            {
+                return $"the key selector of view '{_views[view].Name}' returned no key";
+            }
+
+            _viewKeys[view] = key;
+        }
+
+        return null;
+    }
+
+    /// <summary>The event to its primary key's partition (lane p), and to each view's lane (v × P + the partition of the view key, or of the primary key when spread).</summary>
+    private void Route(string key, TEvent item, in StreamEventInfo info)
+    {
+        var partitionCount = _partitions.PartitionCount;
+        var partition = _partitions.GetPartition(key);
+        (_byLane[partition] ??= []).Add(new KeyedEvent<TEvent>(key, item, info));
+        for (var view = 0; view < _views.Length; view++)
+        {
+            var viewKey = _viewKeys[view];
+            var viewPartition = _views[view].Routing == KeyedViewRouting.Spread ? partition : _partitions.GetPartition(viewKey);
+            (_byLane[((view + 1) * partitionCount) + viewPartition] ??= []).Add(new KeyedEvent<TEvent>(viewKey, item, info));
+        }
+    }
+
+    public override void Build(
+        string shardId, ShardPosition to, Func<int, ShardPosition?> fromOf, List<LaneBatch> output, DateTimeOffset? watermark = null, bool shardIdle = false)
+    {
+        var partitionCount = _partitions.PartitionCount;
+        for (var lane = 0; lane < _byLane.Length; lane++)
+        {
+            var events = _byLane[lane];
+
+            // Rejected records belong to the primary view only (lanes 0..P-1): dead-lettered once, not once per view.
+            var rejected = lane < partitionCount ? _rejectedByPartition[lane] : null;
             if (events is not { Count: > 0 } && rejected is not { Count: > 0 })
             {
                 continue;
             }
 
-            output.Add(new KeyedEventBatch<TEvent>
+            output.Add(new LaneBatch(lane, new KeyedEventBatch<TEvent>
             {
                 ShardId = shardId,
-                Partition = partition,
-                From = fromOf(partition),
+                Partition = lane % partitionCount,
+                From = fromOf(lane),
                 To = to,
                 Events = events is { Count: > 0 } ? [.. events] : [],
                 Rejected = rejected is { Count: > 0 } ? [.. rejected] : [],
                 Watermark = watermark,
                 ShardIdle = shardIdle,
-            });
+            }));
             events?.Clear();
             rejected?.Clear();
         }
     }
 
-    public override KeyedEventBatch BuildWatermarkUpdate(
-        string shardId, int partition, ShardPosition? from, ShardPosition to, DateTimeOffset? watermark, bool shardIdle) =>
-        new KeyedEventBatch<TEvent>
+    public override LaneBatch BuildWatermarkUpdate(
+        string shardId, int lane, ShardPosition? from, ShardPosition to, DateTimeOffset? watermark, bool shardIdle) =>
+        new(lane, new KeyedEventBatch<TEvent>
         {
             ShardId = shardId,
-            Partition = partition,
+            Partition = lane % _partitions.PartitionCount,
             From = from,
             To = to,
             Events = [],
             Watermark = watermark,
             ShardIdle = shardIdle,
-        };
+        });
 }

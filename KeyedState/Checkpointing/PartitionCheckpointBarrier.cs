@@ -1,6 +1,7 @@
 using KinesisGrains.Abstractions.ExactlyOnce;
 using KinesisGrains.Abstractions.KeyedState;
 using KinesisGrains.Abstractions.Monitoring;
+using KinesisGrains.Abstractions.Views;
 using Orleans;
 
 namespace KinesisGrains.KeyedState.Checkpointing;
@@ -11,23 +12,36 @@ namespace KinesisGrains.KeyedState.Checkpointing;
 /// snapshot is awaited outside the partitions' turns, with the sinks' commits of the rows it staged. Shards a partition cannot
 /// vouch for keep their checkpoints where they are and are replayed from the earliest point a partition holds.
 /// </summary>
+/// <remarks>
+/// Each class consumes one view of the stream (<see cref="PartitionGrainViews"/>), and partition p of it is told the
+/// LastSent of its own lane (view, p): the batches of another view's lane p carry the same shard positions but not the
+/// same events. A class subscribed to none of the provider's views is not fed by it, and not asked.
+/// </remarks>
 /// <param name="report">Gets what every partition did since its previous barrier (the state part of a progress record).</param>
 public sealed class PartitionCheckpointBarrier(
-    IGrainFactory grains, PartitionGrainClasses classes, int partitionCount, Action<IReadOnlyList<PartitionProgress>>? report = null) : ICheckpointGate
+    IGrainFactory grains, PartitionGrainClasses classes, StreamLanes lanes, Action<IReadOnlyList<PartitionProgress>>? report = null) : ICheckpointGate
 {
+    // (class, its view); checked by PartitionGrainViews.Problems at start: one view per class.
+    private readonly List<(Type GrainClass, int View)> _consumers = [.. classes.Classes
+        .Select(c => (GrainClass: c, Views: PartitionGrainViews.Of(c, lanes)))
+        .Where(c => c.Views.Count > 0)
+        .Select(c => (c.GrainClass, c.Views[0]))];
+
     public async Task<IReadOnlyList<ShardGap>> SnapshotAsync(IReadOnlyList<ShardDelivery> deliveries, CancellationToken cancellationToken)
     {
-        var calls = new List<Task<PartitionPersistResult>>(classes.Classes.Count * partitionCount);
+        var partitionCount = lanes.PartitionCount;
+        var calls = new List<Task<PartitionPersistResult>>(_consumers.Count * partitionCount);
         for (var partition = 0; partition < partitionCount; partition++)
         {
-            var barriers = new ShardBarrier[deliveries.Count];
-            for (var i = 0; i < barriers.Length; i++)
+            foreach (var (grainClass, view) in _consumers)
             {
-                barriers[i] = deliveries[i].BarrierFor(partition);
-            }
+                var lane = lanes.LaneOf(view, partition);
+                var barriers = new ShardBarrier[deliveries.Count];
+                for (var i = 0; i < barriers.Length; i++)
+                {
+                    barriers[i] = deliveries[i].BarrierFor(lane);
+                }
 
-            foreach (var grainClass in classes.Classes)
-            {
                 calls.Add(grains.GetGrain<IPartitionCheckpoint>(partition, grainClass.FullName).PersistAsync(barriers));
             }
         }
@@ -39,7 +53,7 @@ public sealed class PartitionCheckpointBarrier(
         var index = 0;
         for (var partition = 0; partition < partitionCount; partition++)
         {
-            foreach (var grainClass in classes.Classes)
+            foreach (var (grainClass, _) in _consumers)
             {
                 durable.Add(grains.GetGrain<IPartitionCheckpoint>(partition, grainClass.FullName).AwaitDurableAsync(results[index++].Epoch));
             }

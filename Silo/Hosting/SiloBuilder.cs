@@ -3,6 +3,8 @@ using KinesisGrains.Streaming.Kinesis;
 using KinesisGrains.Abstractions.KeyedState;
 using KinesisGrains.Abstractions.Monitoring;
 using KinesisGrains.Abstractions.Streams;
+using KinesisGrains.Abstractions.Views;
+using Microsoft.Extensions.Configuration;
 
 namespace KinesisGrains.Silo.Hosting;
 
@@ -21,6 +23,9 @@ public sealed class SiloBuilder
     internal bool HasEventTimeExtractor { get; private set; }
 
     internal IReadOnlyList<Action<ISiloBuilder>> OrleansConfiguration => _orleans;
+
+    /// <summary>The silo's configuration (appsettings, environment, command line), for settings of the application's own.</summary>
+    public IConfiguration Configuration { get; internal set; } = new ConfigurationBuilder().Build();
 
     /// <summary>
     /// Every record of the stream becomes a <typeparamref name="TEvent"/> (by <paramref name="handler"/>; default:
@@ -42,6 +47,21 @@ public sealed class SiloBuilder
             silo.AddKinesisStreams(SiloHost.StreamProviderName, configure, handler, eventTime);
             silo.AddKeyedStatePartition<TPartitionGrain>();
         };
+        return this;
+    }
+
+    /// <summary>
+    /// Another aggregation of the stream's events under a key of its own (the page, the country, one global key):
+    /// <typeparamref name="TPartitionGrain"/>, subscribed implicitly to stream namespace <paramref name="name"/>, holds
+    /// each event under <paramref name="keyOf"/>(event), from the same read of Kinesis. With
+    /// <see cref="KeyedViewRouting.Spread"/> a key's state is pre-aggregated in every partition (for hot keys; a query
+    /// merges the parts with <c>GetMergedAsync</c>). <typeparamref name="TEvent"/> is the stream's event type.
+    /// </summary>
+    public SiloBuilder AddKeyedView<TEvent, TPartitionGrain>(string name, Func<TEvent, string> keyOf, KeyedViewRouting routing = KeyedViewRouting.ByKey)
+        where TPartitionGrain : IPartitionCheckpoint
+    {
+        ArgumentNullException.ThrowIfNull(keyOf);
+        _orleans.Add(silo => silo.AddKeyedView(SiloHost.StreamProviderName, name, keyOf, routing).AddKeyedStatePartition<TPartitionGrain>());
         return this;
     }
 

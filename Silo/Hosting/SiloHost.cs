@@ -78,7 +78,7 @@ public static class SiloHost
         }
 
         var configuration = BindAndValidate(builder.Configuration);
-        var siloBuilder = new SiloBuilder();
+        var siloBuilder = new SiloBuilder { Configuration = builder.Configuration };
         configure(siloBuilder);
         if (siloBuilder.AddStream is null)
         {

@@ -3,6 +3,7 @@ using KinesisGrains.Abstractions.Monitoring;
 using KinesisGrains.Abstractions.Partitions;
 using KinesisGrains.Abstractions.Placement;
 using KinesisGrains.Abstractions.Streams;
+using KinesisGrains.Abstractions.Views;
 using KinesisGrains.DynamoDB;
 using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Streaming.Kinesis.Leasing;
@@ -34,8 +35,9 @@ public static partial class KinesisStreamingExtensions
     /// <summary>
     /// Reads a Kinesis stream as Orleans stream provider <paramref name="name"/>: each record becomes a
     /// <typeparamref name="TEvent"/> (by <paramref name="handler"/>; default: JSON keyed by the partition key) on the
-    /// partition stream of its key in <see cref="KinesisStreamOptions.StreamNamespace"/>. Partition grains subscribe
-    /// implicitly to that namespace.
+    /// partition stream of its key in <see cref="KinesisStreamOptions.StreamNamespace"/>, and on the partition stream
+    /// of its key in each keyed view (<see cref="AddKeyedView{TEvent}"/>). Partition grains subscribe implicitly to
+    /// their view's namespace.
     /// </summary>
     /// <param name="eventTime">
     /// Takes each event's event time from the event (a field the producer set); the events' watermarks and windows then
@@ -52,8 +54,12 @@ public static partial class KinesisStreamingExtensions
         builder.Services.AddOptions<KinesisStreamOptions>(name)
             .Configure(o => o.EventTime.Source = eventTime is null ? EventTimeSource.Arrival : EventTimeSource.Event)
             .Configure(configure);
-        builder.Services.AddTransient<IConfigurationValidator>(services =>
-            new KinesisStreamOptionsValidator(services.GetRequiredService<IOptionsMonitor<KinesisStreamOptions>>().Get(name), name, eventTime is not null));
+        builder.Services.AddTransient<IConfigurationValidator>(services => new KinesisStreamOptionsValidator(
+            services.GetRequiredService<IOptionsMonitor<KinesisStreamOptions>>().Get(name),
+            name,
+            eventTime is not null,
+            typeof(TEvent),
+            services.GetService<ICheckpointGateFactory>()));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddKeyedSingleton(name, (services, _) =>
         {
@@ -66,6 +72,8 @@ public static partial class KinesisStreamingExtensions
                 : new KinesisClient(options.Client, loggers.CreateLogger<KinesisClient>());
             var leases = new ShardLeaseTable(DynamoDBClientFactory.Create(options.DynamoDB), options.ApplicationName);
             var partitions = new PartitionMap(options.PartitionCount);
+            var lanes = options.Lanes;
+            var views = options.Views.Cast<KeyedView<TEvent>>().ToList();
             var messageHandler = handler ?? new JsonMessageHandler<TEvent>();
             var observed = services.GetServices<ObservedMetric<TEvent>>().ToList();
             if (observed.GroupBy(m => m.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
@@ -85,8 +93,9 @@ public static partial class KinesisStreamingExtensions
                 options,
                 kinesis,
                 leases,
-                () => new RecordDecoder<TEvent>(messageHandler, partitions, observed, extractor),
-                context => services.GetService<ICheckpointGateFactory>()?.Create(name, options.PartitionCount, context.Monitor.StateReported)
+                lanes,
+                () => new RecordDecoder<TEvent>(messageHandler, partitions, observed, extractor, views),
+                context => services.GetService<ICheckpointGateFactory>()?.Create(name, lanes, context.Monitor.StateReported)
                     ?? StatelessCheckpointGate.Instance,
                 services.GetRequiredService<TimeProvider>(),
                 loggers,
@@ -112,6 +121,20 @@ public static partial class KinesisStreamingExtensions
                 o.GetQueueMsgsTimerPeriod = PullingAgentPeriod;
             }));
         });
+        return builder;
+    }
+
+    /// <summary>
+    /// Another aggregation of provider <paramref name="providerName"/>'s events: each event also goes, keyed by
+    /// <paramref name="keyOf"/>, to the partition grains subscribed to stream namespace <paramref name="name"/>, from
+    /// the same read of Kinesis. <see cref="KeyedViewRouting.Spread"/> pre-aggregates a hot key in every partition (a
+    /// query merges the parts); see <see cref="KeyedViewRouting"/>.
+    /// </summary>
+    public static ISiloBuilder AddKeyedView<TEvent>(
+        this ISiloBuilder builder, string providerName, string name, Func<TEvent, string> keyOf, KeyedViewRouting routing = KeyedViewRouting.ByKey)
+    {
+        var view = new KeyedView<TEvent>(name, keyOf, routing);
+        builder.Services.AddOptions<KinesisStreamOptions>(providerName).Configure(o => o.Views.Add(view));
         return builder;
     }
 

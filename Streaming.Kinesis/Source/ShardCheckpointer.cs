@@ -29,8 +29,8 @@ public sealed partial class ShardCheckpointer(
     private readonly Dictionary<string, string> _replays = new(StringComparer.Ordinal);
     private IReadOnlyList<KeyValuePair<string, ShardPosition>> _ended = [];
 
-    /// <summary>Partitions a barrier asks (the length of each claim's per-partition array).</summary>
-    public int PartitionCount { get; init; } = 1;
+    /// <summary>Lanes (views × partitions) a barrier asks for (the length of each claim's per-lane array).</summary>
+    public int LaneCount { get; init; } = 1;
 
     /// <summary>Completed checkpoint cycles (snapshot and checkpoints), for status and tests.</summary>
     public long Cycles { get; private set; }
@@ -89,14 +89,14 @@ public sealed partial class ShardCheckpointer(
 
     /// <summary>Every read of the shard up to <paramref name="reached"/> has been delivered to every partition.</summary>
     /// <param name="ended">The shard was read to its end: SHARD_END is written with the next checkpoint.</param>
-    /// <param name="lastSentByPartition">For each partition, the end of the last batch it was sent up to there.</param>
+    /// <param name="lastSentByLane">For each lane (a view's partition stream), the end of the last batch it was sent up to there.</param>
     /// <param name="watermark">The shard's watermark at <paramref name="reached"/>, for the barrier to carry.</param>
     /// <param name="idle">The shard counted as idle when its receiver read up to <paramref name="reached"/>.</param>
-    public void Processed(string shardId, ShardPosition? reached, bool ended, ShardPosition?[] lastSentByPartition, DateTimeOffset? watermark = null, bool idle = false)
+    public void Processed(string shardId, ShardPosition? reached, bool ended, ShardPosition?[] lastSentByLane, DateTimeOffset? watermark = null, bool idle = false)
     {
         lock (_lock)
         {
-            _pending[shardId] = new Delivered(new ShardCheckpoint(reached, ended), lastSentByPartition, watermark, idle);
+            _pending[shardId] = new Delivered(new ShardCheckpoint(reached, ended), lastSentByLane, watermark, idle);
         }
     }
 
@@ -169,15 +169,15 @@ public sealed partial class ShardCheckpointer(
                     .Select(p => KeyValuePair.Create(p.Key, _replays[p.Key]))
                     .ToList();
                 deliveries = _pending
-                    .Select(p => new ShardDelivery(p.Key, p.Value.Checkpoint.Position, p.Value.Checkpoint.Ended, p.Value.LastSentByPartition, p.Value.Watermark, p.Value.Idle))
+                    .Select(p => new ShardDelivery(p.Key, p.Value.Checkpoint.Position, p.Value.Checkpoint.Ended, p.Value.LastSentByLane, p.Value.Watermark, p.Value.Idle))
                     .ToList();
 
-                // Every ended shard's end, claimed for every partition (LastSent = Reached = the end).
+                // Every ended shard's end, claimed for every lane (LastSent = Reached = the end).
                 var claims = _ended.Where(e => !_pending.ContainsKey(e.Key) && !_replays.ContainsKey(e.Key)).ToList();
                 endedClaims = claims.Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
                 foreach (var (shardId, end) in claims)
                 {
-                    deliveries.Add(new ShardDelivery(shardId, end, Ended: true, Enumerable.Repeat<ShardPosition?>(end, PartitionCount).ToArray()));
+                    deliveries.Add(new ShardDelivery(shardId, end, Ended: true, Enumerable.Repeat<ShardPosition?>(end, LaneCount).ToArray()));
                 }
             }
 
@@ -424,7 +424,7 @@ public sealed partial class ShardCheckpointer(
     }
 
     /// <summary>What the receiver last reported delivered for a shard.</summary>
-    private readonly record struct Delivered(ShardCheckpoint Checkpoint, ShardPosition?[] LastSentByPartition, DateTimeOffset? Watermark, bool Idle);
+    private readonly record struct Delivered(ShardCheckpoint Checkpoint, ShardPosition?[] LastSentByLane, DateTimeOffset? Watermark, bool Idle);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint of {ShardId} not written: {Reason}")]
     private static partial void LogLeaseLost(ILogger logger, string shardId, string reason);

@@ -4,7 +4,8 @@ namespace KinesisGrains.Streaming.Kinesis.Source;
 /// Which partitions a shard's receiver sends a watermark update to (a batch of no events carrying the shard's watermark
 /// and idle flag), and when: each partition the shard fed before whose last batch carried another watermark or idle
 /// flag than the shard has now, at most once per interval. Without them a partition the shard's newest records did not
-/// reach would learn the shard's event time only at checkpoint barriers. Plain C#, single-threaded by its receiver.
+/// reach would learn the shard's event time only at checkpoint barriers. With keyed views the receiver counts lanes
+/// (each view's partition streams) as partitions here. Plain C#, single-threaded by its receiver.
 /// </summary>
 public sealed class WatermarkUpdates
 {

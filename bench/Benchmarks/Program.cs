@@ -37,6 +37,11 @@ if (args.Length > 0 && args[0] == "delta-sink")
     return await KinesisGrains.Benchmarks.Delta.DeltaSinkBenchmark.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "views")
+{
+    return await KinesisGrains.Benchmarks.Views.ViewsBenchmark.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "event-time")
 {
     return await KinesisGrains.Benchmarks.EventTime.EventTimeBenchmark.RunAsync(args[1..]);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using KinesisGrains.Cli.Clickstream;
 using KinesisGrains.Client;
+using KinesisGrains.Grains.Clicks;
 using KinesisGrains.Grains.UserActivity;
 using Xunit;
 using Xunit.Abstractions;
@@ -9,8 +10,9 @@ namespace KinesisGrains.MultiProcess;
 
 /// <summary>
 /// Three silo processes reading a kinesis-local stream while records flow: a random silo is SIGKILLed every 5–20 s
-/// and restarted, a shard is split and two are merged; every key's total must come out exact, and queries made
-/// meanwhile must be retried through the failovers, never fail.
+/// and restarted, a shard is split and two are merged; every key's total must come out exact, in each of the three
+/// views of the stream (users, clicks per type, and the count of every click spread over the partitions), and queries
+/// made meanwhile must be retried through the failovers, never fail.
 /// </summary>
 public sealed class ChaosTests(ITestOutputHelper output)
 {
@@ -25,7 +27,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
             : TimeSpan.FromSeconds(90);
         var seed = Environment.GetEnvironmentVariable("CHAOS_SEED") is { Length: > 0 } s ? int.Parse(s) : 2026;
         var total = Stopwatch.StartNew();
-        await using var cluster = await ProcessCluster.StartAsync(silos: 3, shards: 4);
+        await using var cluster = await ProcessCluster.StartAsync(silos: 3, shards: 4, ("Clickstream:Views", "true"));
         Log(total, $"emulators up, stream {cluster.Stream}; silo logs in {cluster.LogDirectory}; seed {seed}, faults for {faults}");
         try
         {
@@ -115,6 +117,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
         Log(total, $"verified {truth.Users.Count} keys: {mismatches.Count} mismatches");
         Assert.True(mismatches.Count == 0, $"{mismatches.Count} keys differ from the truth, e.g. {string.Join("; ", mismatches.Take(5))}");
+        var views = await VerifyViewsAsync(client, truth);
+        Log(total, $"views: {views}");
+        Assert.True(views is null, $"a view differs from the truth: {views}");
         Assert.True(queries.Failed.Count == 0, $"{queries.Failed.Count} queries failed despite retries: {string.Join("; ", queries.Failed.Take(3))}");
         Assert.True(queries.Calls > 0, "no query ran during the faults");
         Assert.True(kills >= 3, $"only {kills} SIGKILLs in {faults}");
@@ -133,6 +138,43 @@ public sealed class ChaosTests(ITestOutputHelper output)
         Assert.True(exitCode == 0, $"kgrains query failed ({exitCode}): {stderr}{stdout}");
         using var summaries = System.Text.Json.JsonDocument.Parse(stdout);
         Assert.Equal(user.EventCount, Assert.Single(summaries.RootElement.EnumerateArray()).GetProperty("eventCount").GetInt64());
+    }
+
+    /// <summary>
+    /// Null once the clicks-by-type and the spread clicks-total views equal the truth (waiting up to 60 s for their last
+    /// deliveries: the users matched first), else what differs; an over-count returns at once, it never heals.
+    /// </summary>
+    private static async Task<string?> VerifyViewsAsync(ClusterConnection client, GroundTruth truth)
+    {
+        var byType = truth.Users.Values.SelectMany(u => u.EventsByType).GroupBy(t => t.Key).ToDictionary(g => g.Key, g => g.Sum(t => t.Value));
+        var bytes = truth.Users.Values.Sum(u => u.TotalBytes);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var all = await ClusterCallRetry.RunAsync(() => client.Client.GetGrain<IClickTotal>(0).GetAsync());
+            var differences = new List<string>();
+            if (all.Events != truth.Events || all.Bytes != bytes)
+            {
+                differences.Add($"every click {all.Events} events {all.Bytes} bytes != {truth.Events} and {bytes}");
+            }
+
+            foreach (var (type, events) in byType)
+            {
+                var counts = await ClusterCallRetry.RunAsync(() => client.Client.GetGrain<IClickTypeCounts>(type).GetAsync());
+                if (counts.Events != events)
+                {
+                    differences.Add($"{type} {counts.Events} != {events}");
+                }
+            }
+
+            var over = all.Events > truth.Events;
+            if (differences.Count == 0 || over || DateTime.UtcNow > deadline)
+            {
+                return differences.Count == 0 ? null : string.Join("; ", differences);
+            }
+
+            await Task.Delay(1000);
+        }
     }
 
     /// <summary>Runs the kgrains tool (copied next to the tests) and returns its exit code, its stdout, and its stderr (a failover may log warnings there).</summary>

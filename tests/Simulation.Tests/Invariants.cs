@@ -14,6 +14,8 @@ namespace KinesisGrains.Simulation;
 /// Event time: at every activation the restored wm(p) is not below what the partition made durable (unless the
 /// restore knowingly fell back); at the end every timer at or below wm(p) fired exactly once into each sink with its
 /// window's true count, and every record is in exactly one of: a fired row, the late side output, a window still open.
+/// Every check is per lane and view: a partition of the second view owes the records its view routes to it, under the
+/// view's key, and its rows are its view's.
 /// </summary>
 public static class Invariants
 {
@@ -48,68 +50,89 @@ public static class Invariants
                 }
 
                 var upTo = checkpoint.Ended ? shard.Last : checkpoint.Position;
-                var owed = shard.OwedUpTo(partition.Index, upTo);
+                var owed = shard.OwedUpTo(partition.Lane, upTo);
                 var covered = durable.Coverage.GetValueOrDefault(shard.Id).Covered;
-                var held = shard.OwedUpTo(partition.Index, Min(upTo, covered));
+                var held = shard.OwedUpTo(partition.Lane, Min(upTo, covered));
                 if (held < owed)
                 {
                     sim.Fail(
                         "checkpoint passed the durable state",
-                        $"{shard.Id} checkpoint {Simulation.Describe(checkpoint)} owes partition {partition.Index} {owed} records; what a restore comes back to covers {covered?.ToString() ?? "nothing"} ({held} records)");
+                        $"{shard.Id} checkpoint {Simulation.Describe(checkpoint)} owes partition {partition.Name} {owed} records; what a restore comes back to covers {covered?.ToString() ?? "nothing"} ({held} records)");
                 }
             }
         }
     }
 
-    /// <summary>At the end of the drain: every key holds exactly the fold of all its records; every poison record was dead-lettered.</summary>
+    /// <summary>
+    /// At the end of the drain: in every view, every key of every partition holds exactly the fold of the records its
+    /// view routed there (a spread key's part: those of the partition's primary keys), and a spread key's parts merge
+    /// to all records; every poison record was dead-lettered.
+    /// </summary>
     public static void CheckFinal(Simulation sim)
     {
-        var byKey = sim.Stream.AllRecords.Where(r => !r.Poison).GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.ToList());
-        for (var key = 0; key < sim.Stream.Keys; key++)
+        var stream = sim.Stream;
+        var good = stream.AllRecords.Where(r => !r.Poison).ToList();
+        foreach (var partition in sim.Partitions)
         {
-            var partition = sim.Partitions[sim.Stream.PartitionOf(key)];
-            var state = partition.Live.States.GetValueOrDefault(key) ?? KeyState.Empty;
-            var records = byKey.GetValueOrDefault(key) ?? [];
-            var missing = records.Where(r => !state.Applied.Contains(r.Id)).ToList();
-            if (missing.Count > 0 || state.Count != records.Count || state.Sum != records.Sum(r => (long)r.Value))
+            var byKey = good.Where(r => stream.LaneOf(partition.View, r.Key) == partition.Lane)
+                .GroupBy(r => stream.ViewKeyOf(partition.View, r.Key))
+                .ToDictionary(g => g.Key, g => g.ToList());
+            var states = partition.Live.States;
+            foreach (var key in byKey.Keys.Union(states.Keys))
             {
-                sim.Fail(
-                    "final state is not the fold of its records",
-                    $"key {key} (partition {partition.Index}): count {state.Count} sum {state.Sum}, expected count {records.Count} sum {records.Sum(r => r.Value)}; missing {string.Join(", ", missing.Take(5))}");
+                var state = states.GetValueOrDefault(key) ?? KeyState.Empty;
+                var records = byKey.GetValueOrDefault(key) ?? [];
+                var missing = records.Where(r => !state.Applied.Contains(r.Id)).ToList();
+                if (missing.Count > 0 || state.Count != records.Count || state.Sum != records.Sum(r => (long)r.Value))
+                {
+                    sim.Fail(
+                        "final state is not the fold of its records",
+                        $"key {key} (partition {partition.Name}): count {state.Count} sum {state.Sum}, expected count {records.Count} sum {records.Sum(r => r.Value)}; missing {string.Join(", ", missing.Take(5))}");
+                }
             }
         }
 
-        foreach (var poison in sim.Stream.AllRecords.Where(r => r.Poison))
+        if (stream.Spread)
+        {
+            // The query of a spread key: every partition's part, merged (GetMergedAsync).
+            var parts = sim.Partitions.Where(p => p.View == 1).Select(p => p.Live.States.GetValueOrDefault(0) ?? KeyState.Empty).ToList();
+            if (parts.Sum(p => p.Count) != good.Count || parts.Sum(p => p.Sum) != good.Sum(r => (long)r.Value))
+            {
+                sim.Fail("a spread key's merged parts are not the fold of every record", $"count {parts.Sum(p => p.Count)} sum {parts.Sum(p => p.Sum)}, expected {good.Count} and {good.Sum(r => (long)r.Value)}");
+            }
+        }
+
+        foreach (var poison in stream.AllRecords.Where(r => r.Poison))
         {
             if (!sim.DeadLetters.ContainsKey(poison.Id))
             {
                 sim.Fail("poison event lost", $"{poison} was never dead-lettered");
             }
 
-            if (sim.Sinks.Any(s => s.Rows.ContainsKey(poison.Id)))
+            if (sim.Sinks.Any(s => Enumerable.Range(0, stream.Views).Any(view => s.Rows.ContainsKey((view, poison.Id)))))
             {
                 sim.Fail("sink row of a dead letter", $"{poison} was dead-lettered, yet its row was committed");
             }
         }
 
-        // Every event's row is in each sink exactly once; more than once only where a restore fell behind the sinks'
-        // epoch (a lost or corrupt snapshot: the rows of the events it replays were committed already).
-        foreach (var record in sim.Stream.AllRecords.Where(r => !r.Poison))
+        // Every event's row (one per view) is in each sink exactly once; more than once only where a restore fell
+        // behind the sinks' epoch (a lost or corrupt snapshot: the rows of the events it replays were committed already).
+        foreach (var (record, view) in good.SelectMany(r => Enumerable.Range(0, stream.Views).Select(v => (r, v))))
         {
-            var partition = sim.Partitions[sim.Stream.PartitionOf(record.Key)];
+            var partition = sim.Partitions[stream.LaneOf(view, record.Key)];
             for (var sink = 0; sink < sim.Sinks.Count; sink++)
             {
-                var times = sim.Sinks[sink].Rows.GetValueOrDefault(record.Id);
+                var times = sim.Sinks[sink].Rows.GetValueOrDefault((view, record.Id));
                 if (times == 0)
                 {
-                    sim.Fail("sink row lost", $"the row of {record} (partition {partition.Index}) was never committed to sink {sink}");
+                    sim.Fail("sink row lost", $"the row of {record} (partition {partition.Name}) was never committed to sink {sink}");
                 }
 
                 if (times > 1)
                 {
                     if (!partition.FellBehindSink)
                     {
-                        sim.Fail("sink row duplicated", $"the row of {record} (partition {partition.Index}) was committed {times} times to sink {sink}");
+                        sim.Fail("sink row duplicated", $"the row of {record} (partition {partition.Name}) was committed {times} times to sink {sink}");
                     }
 
                     sim.Count("sink row repeated after a fallback");
@@ -135,7 +158,7 @@ public static class Invariants
         {
             sim.Fail(
                 "watermark moved backwards",
-                $"partition {partition.Index} restored wm(p) {restored?.ToString() ?? "none"}, below the {durable} it had made durable");
+                $"partition {partition.Name} restored wm(p) {restored?.ToString() ?? "none"}, below the {durable} it had made durable");
         }
     }
 
@@ -146,28 +169,34 @@ public static class Invariants
     /// timer row, the committed late side output, its key's window still open in the final state; (3) every timer at or
     /// below the final wm(p) fired (none is left due), every open window has its timer and every timer its window,
     /// and no late row is of a window above wm(p); (4) each partition's timer rows reach the sink in (time, key)
-    /// order. A partition restored behind its sinks' epoch (rows again: at least once) is held to no loss only.
+    /// order. A partition restored behind its sinks' epoch (rows again: at least once) is held to no loss only. All of
+    /// it per view: a key is the view's key, a timer the partition's (a spread key has a timer in every partition), and
+    /// a record is in one window of each view.
     /// </summary>
     public static void CheckTimers(Simulation sim)
     {
-        var records = sim.Stream.AllRecords.Where(r => !r.Poison).ToList();
+        var stream = sim.Stream;
+        var records = stream.AllRecords.Where(r => !r.Poison).ToList();
         var byId = records.ToDictionary(r => r.Id);
-        var byWindow = records.GroupBy(r => new TimerKey(sim.Options.WindowEnd(r.EventTime), r.Key)).ToDictionary(g => g.Key, g => g.ToList());
+        var byWindow = records
+            .SelectMany(r => Enumerable.Range(0, stream.Views).Select(view => (Lane: stream.LaneOf(view, r.Key), Timer: new TimerKey(sim.Options.WindowEnd(r.EventTime), stream.ViewKeyOf(view, r.Key)), Record: r)))
+            .GroupBy(w => (w.Lane, w.Timer))
+            .ToDictionary(g => g.Key, g => g.Select(w => w.Record).ToList());
         var lives = sim.Partitions.Select(p => p.Live).ToList();
 
         foreach (var partition in sim.Partitions)
         {
-            var live = lives[partition.Index];
+            var live = lives[partition.Lane];
             foreach (var timer in live.Timers)
             {
                 if (partition.Watermark is { } wm && timer.Time <= wm)
                 {
-                    sim.Fail("due timer not fired", $"partition {partition.Index} still holds timer {timer} at wm(p) {wm}");
+                    sim.Fail("due timer not fired", $"partition {partition.Name} still holds timer {timer} at wm(p) {wm}");
                 }
 
                 if (live.States.GetValueOrDefault(timer.Key)?.Windows.ContainsKey(timer.Time) != true)
                 {
-                    sim.Fail("timer without its window", $"partition {partition.Index} holds timer {timer}, its key's state has no such window");
+                    sim.Fail("timer without its window", $"partition {partition.Name} holds timer {timer}, its key's state has no such window");
                 }
             }
 
@@ -177,7 +206,7 @@ public static class Invariants
                 {
                     if (!live.Timers.Contains(new TimerKey(end, key)))
                     {
-                        sim.Fail("window without its timer", $"partition {partition.Index}: key {key}'s window ending {end} is open, no timer closes it");
+                        sim.Fail("window without its timer", $"partition {partition.Name}: key {key}'s window ending {end} is open, no timer closes it");
                     }
                 }
             }
@@ -186,18 +215,21 @@ public static class Invariants
         for (var s = 0; s < sim.Sinks.Count; s++)
         {
             var sink = sim.Sinks[s];
-            var fired = new Dictionary<TimerKey, int>();
-            var countedIn = new Dictionary<int, int>();
+            var fired = new Dictionary<(int Lane, TimerKey Timer), int>();
+            var countedIn = new Dictionary<(int View, int Id), int>();
             foreach (var row in sink.Fired)
             {
                 var timer = new TimerKey(row.Time, row.Key);
-                fired[timer] = fired.GetValueOrDefault(timer) + 1;
+                fired[(row.Partition, timer)] = fired.GetValueOrDefault((row.Partition, timer)) + 1;
                 foreach (var id in row.Counted)
                 {
-                    countedIn[id] = countedIn.GetValueOrDefault(id) + 1;
-                    if (!byId.TryGetValue(id, out var record) || record.Key != row.Key || sim.Options.WindowEnd(record.EventTime) != row.Time)
+                    countedIn[(row.View, id)] = countedIn.GetValueOrDefault((row.View, id)) + 1;
+                    if (!byId.TryGetValue(id, out var record)
+                        || stream.LaneOf(row.View, record.Key) != row.Partition
+                        || stream.ViewKeyOf(row.View, record.Key) != row.Key
+                        || sim.Options.WindowEnd(record.EventTime) != row.Time)
                     {
-                        sim.Fail("timer row counted a record of another window", $"sink {s}: row of timer {timer} counted #{id}");
+                        sim.Fail("timer row counted a record of another window", $"sink {s}: row of timer {timer} ({sim.Partitions[row.Partition].Name}) counted #{id}");
                     }
                 }
             }
@@ -206,33 +238,33 @@ public static class Invariants
             foreach (var row in sink.Fired)
             {
                 var timer = new TimerKey(row.Time, row.Key);
-                var partition = sim.Partitions[sim.Stream.PartitionOf(row.Key)];
+                var partition = sim.Partitions[row.Partition];
                 if (partition.FellBehindSink)
                 {
                     continue;
                 }
 
-                if (fired[timer] > 1)
+                if (fired[(row.Partition, timer)] > 1)
                 {
-                    sim.Fail("timer fired twice", $"sink {s}: timer {timer} (partition {partition.Index}) committed {fired[timer]} rows");
+                    sim.Fail("timer fired twice", $"sink {s}: timer {timer} (partition {partition.Name}) committed {fired[(row.Partition, timer)]} rows");
                 }
 
                 // In (time, key) order per partition: a timer registered after a firing is above the watermark that
                 // fired it, so each partition's rows reach the sink in the order its timers fired.
-                if (lastFired.TryGetValue(partition.Index, out var previous) && timer.CompareTo(previous) < 0)
+                if (lastFired.TryGetValue(partition.Lane, out var previous) && timer.CompareTo(previous) < 0)
                 {
-                    sim.Fail("timers fired out of order", $"sink {s}: partition {partition.Index} committed timer {timer} after {previous}");
+                    sim.Fail("timers fired out of order", $"sink {s}: partition {partition.Name} committed timer {timer} after {previous}");
                 }
 
-                lastFired[partition.Index] = timer;
+                lastFired[partition.Lane] = timer;
 
-                var window = byWindow.GetValueOrDefault(timer) ?? [];
-                var truth = window.Count(r => !sink.Late.ContainsKey(r.Id));
+                var window = byWindow.GetValueOrDefault((row.Partition, timer)) ?? [];
+                var truth = window.Count(r => !sink.Late.ContainsKey((row.View, r.Id)));
                 if (row.Count != truth)
                 {
                     sim.Fail(
                         "timer row count is not its window's",
-                        $"sink {s}: timer {timer} (partition {partition.Index}) fired with count {row.Count}; its window has {window.Count} records, {window.Count - truth} of them late");
+                        $"sink {s}: timer {timer} (partition {partition.Name}) fired with count {row.Count}; its window has {window.Count} records, {window.Count - truth} of them late");
                 }
             }
 
@@ -244,16 +276,16 @@ public static class Invariants
                 sim.Count("late rows committed", sink.Late.Count);
             }
 
-            foreach (var record in records)
+            foreach (var (record, view) in records.SelectMany(r => Enumerable.Range(0, stream.Views).Select(v => (r, v))))
             {
-                var partition = sim.Partitions[sim.Stream.PartitionOf(record.Key)];
+                var partition = sim.Partitions[stream.LaneOf(view, record.Key)];
                 var end = sim.Options.WindowEnd(record.EventTime);
-                var late = sink.Late.GetValueOrDefault(record.Id);
-                var open = lives[partition.Index].States.GetValueOrDefault(record.Key)?.Windows.GetValueOrDefault(end)?.Contains(record.Id) == true ? 1 : 0;
-                var times = countedIn.GetValueOrDefault(record.Id) + late + open;
+                var late = sink.Late.GetValueOrDefault((view, record.Id));
+                var open = lives[partition.Lane].States.GetValueOrDefault(stream.ViewKeyOf(view, record.Key))?.Windows.GetValueOrDefault(end)?.Contains(record.Id) == true ? 1 : 0;
+                var times = countedIn.GetValueOrDefault((view, record.Id)) + late + open;
                 if (times == 0)
                 {
-                    sim.Fail("record in no window", $"sink {s}: {record} (partition {partition.Index}, window ending {end}) is in no timer row, not late and in no open window (wm(p) {partition.Watermark})");
+                    sim.Fail("record in no window", $"sink {s}: {record} (partition {partition.Name}, window ending {end}) is in no timer row, not late and in no open window (wm(p) {partition.Watermark})");
                 }
 
                 if (times > 1)
@@ -262,7 +294,7 @@ public static class Invariants
                     {
                         sim.Fail(
                             "record in two windows",
-                            $"sink {s}: {record} (partition {partition.Index}, window ending {end}) is in {countedIn.GetValueOrDefault(record.Id)} timer rows, late {late} times, open {open}");
+                            $"sink {s}: {record} (partition {partition.Name}, window ending {end}) is in {countedIn.GetValueOrDefault((view, record.Id))} timer rows, late {late} times, open {open}");
                     }
 
                     sim.Count("window record repeated after a fallback");
@@ -270,7 +302,7 @@ public static class Invariants
 
                 if (late > 0 && !partition.FellBack && partition.Watermark is { } wm && end > wm)
                 {
-                    sim.Fail("late above the watermark", $"sink {s}: {record} went to the late output, its window ends at {end}, above wm(p) {wm}");
+                    sim.Fail("late above the watermark", $"sink {s}: {record} went to the late output in {partition.Name}, its window ends at {end}, above wm(p) {wm}");
                 }
             }
         }
@@ -295,7 +327,7 @@ public static class Invariants
         {
             if (tally.Applied > 0 && !image.Coverage.ContainsKey(shardId))
             {
-                sim.Fail("coverage without entry", $"partition {partition.Index} {what} applied {tally.Applied} records of {shardId} without a coverage entry");
+                sim.Fail("coverage without entry", $"partition {partition.Name} {what} applied {tally.Applied} records of {shardId} without a coverage entry");
             }
         }
 
@@ -303,17 +335,17 @@ public static class Invariants
         {
             var shard = sim.Stream.ById[shardId];
             var tally = image.Tallies.GetValueOrDefault(shardId);
-            var owed = shard.OwedUpTo(partition.Index, coverage.Covered);
+            var owed = shard.OwedUpTo(partition.Lane, coverage.Covered);
             if (tally.Applied != owed)
             {
                 sim.Fail(
                     tally.Applied < owed ? "coverage claims records the state lacks" : "state holds records beyond its coverage",
-                    $"partition {partition.Index} {what}: {shardId} covered {coverage.Covered?.ToString() ?? "nothing"} (mark {coverage.Mark?.ToString() ?? "none"}) owes {owed} records, holds {tally.Applied}");
+                    $"partition {partition.Name} {what}: {shardId} covered {coverage.Covered?.ToString() ?? "nothing"} (mark {coverage.Mark?.ToString() ?? "none"}) owes {owed} records, holds {tally.Applied}");
             }
 
             if (tally.MaxApplied is { } max && (coverage.Covered is not { } c || max > c))
             {
-                sim.Fail("state holds records beyond its coverage", $"partition {partition.Index} {what}: {shardId} applied up to {max}, covered {coverage.Covered}");
+                sim.Fail("state holds records beyond its coverage", $"partition {partition.Name} {what}: {shardId} applied up to {max}, covered {coverage.Covered}");
             }
         }
     }

@@ -21,8 +21,9 @@ public sealed class Lease
 
 /// <summary>
 /// The checkpointer (ShardCheckpointer): reads report what was delivered; a cycle sends one barrier per shard to
-/// every partition, holds back and rewinds a shard any partition has a gap in, and otherwise moves its lease
-/// checkpoint forward (only forward, under the lease counter).
+/// every partition of every view, each with its own lane's LastSent (PartitionCheckpointBarrier), holds back and
+/// rewinds a shard any partition has a gap in, and otherwise moves its lease checkpoint forward (only forward, under
+/// the lease counter).
 /// </summary>
 public sealed class SimulatedCheckpointer(Simulation sim)
 {
@@ -67,9 +68,12 @@ public sealed class SimulatedCheckpointer(Simulation sim)
         var gaps = new Dictionary<string, List<ShardGap>>(StringComparer.Ordinal);
         foreach (var partition in sim.Partitions)
         {
+            // Switched off: partition p of every view is told the primary view's lane p (barriers per partition, not per lane).
+            var lane = sim.Options.PrimaryLaneBarriers ? partition.Index : partition.Lane;
+
             // Each barrier carries wm(s) at Reached, and whether the shard is idle (read to its current end, all delivered).
             var barriers = shards.Select(p => new ShardBarrier(
-                    p.Receiver.ShardId, p.Reached, p.Ended, p.LastSent[partition.Index], Ticks.ToOffset(p.Watermark), p.Receiver.Idle && p.Reached == p.Receiver.HandedOut))
+                    p.Receiver.ShardId, p.Reached, p.Ended, p.LastSent[lane], Ticks.ToOffset(p.Watermark), p.Receiver.Idle && p.Reached == p.Receiver.HandedOut))
                 .Concat(ended.Select(e => new ShardBarrier(e.Key, e.End, Ended: true, e.End)))
                 .ToList();
             foreach (var gap in partition.Barrier(barriers))

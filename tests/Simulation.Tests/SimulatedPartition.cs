@@ -14,10 +14,11 @@ namespace KinesisGrains.Simulation;
 public sealed record SimBatch(string ShardId, Position? From, Position To, IReadOnlyList<SimRecord> Events, long ReceiverId, long? Watermark = null);
 
 /// <summary>
-/// The keyed-state partition grain, reduced to its protocol: an activation holds live states and a
-/// <see cref="PartitionLedger"/>; it writes them behind (every k batches) to a local store atomically; a barrier
-/// writes, vouches, starts the next epoch and snapshots. Killing the activation loses memory and the unwritten; a new
-/// one restores the local store (no snapshot store: same silo) or the newest readable snapshot.
+/// The keyed-state partition grain of one lane (partition <see cref="Index"/> of view <see cref="View"/>), reduced to
+/// its protocol: an activation holds live states (by the view's key) and a <see cref="PartitionLedger"/>; it writes
+/// them behind (every k batches) to a local store atomically; a barrier writes, vouches, starts the next epoch and
+/// snapshots. Killing the activation loses memory and the unwritten; a new one restores the local store (no snapshot
+/// store: same silo) or the newest readable snapshot.
 /// </summary>
 /// <remarks>
 /// Event time: the partition keeps each feeding shard's wm(s), taken only from batches it applied and barriers it
@@ -49,16 +50,28 @@ public sealed class SimulatedPartition
     // Per sink, the epochs up to which it has this partition's rows (learnt at activation, then from its commits).
     private long[] _committed = [];
 
-    public SimulatedPartition(Simulation sim, int index, int writeEvery, SnapshotStore? snapshots)
+    public SimulatedPartition(Simulation sim, int lane, int writeEvery, SnapshotStore? snapshots)
     {
         _sim = sim;
-        Index = index;
+        Lane = lane;
+        View = lane / sim.Stream.Partitions;
+        Index = lane % sim.Stream.Partitions;
         _writeEvery = writeEvery;
         Snapshots = snapshots;
         Activate();
     }
 
+    /// <summary>Its lane: which records it owes, and its identity at the sinks.</summary>
+    public int Lane { get; }
+
+    /// <summary>0: the primary view (the record's key); 1: the second view.</summary>
+    public int View { get; }
+
+    /// <summary>Its partition within its view (its grain key).</summary>
     public int Index { get; }
+
+    public string Name => View == 0 ? $"p{Index}" : $"v{View}p{Index}";
+
     public SnapshotStore? Snapshots { get; }
 
     /// <summary>The local store (RocksDB): survives a kill only without a snapshot store (one silo).</summary>
@@ -141,7 +154,7 @@ public sealed class SimulatedPartition
         _coverage = image.Coverage;
 
         // The sinks may hold epochs this image never saw (it fell back behind them): new rows must not reuse their numbers.
-        _committed = [.. _sim.Sinks.Select(s => s.CommittedEpoch(Index))];
+        _committed = [.. _sim.Sinks.Select(s => s.CommittedEpoch(Lane))];
         if (_committed.Max() > image.Epoch)
         {
             FellBehindSink = true;
@@ -216,10 +229,12 @@ public sealed class SimulatedPartition
                 continue;
             }
 
-            var state = _states.GetValueOrDefault(record.Key) ?? KeyState.Empty;
+            // The record's key in this partition's view (its own, a coarser one, or the spread global key).
+            var key = _sim.Stream.ViewKeyOf(View, record.Key);
+            var state = _states.GetValueOrDefault(key) ?? KeyState.Empty;
             if (state.Applied.Contains(record.Id))
             {
-                _sim.Fail("double count", $"partition {Index} applied {record} twice (batch {shardId} ({batch.From}, {batch.To}], mark {admission.SkipUpTo})");
+                _sim.Fail("double count", $"partition {Name} applied {record} twice (batch {shardId} ({batch.From}, {batch.To}], mark {admission.SkipUpTo})");
             }
 
             state = state with { Sum = state.Sum + record.Value, Count = state.Count + 1, Applied = state.Applied.Add(record.Id) };
@@ -236,10 +251,10 @@ public sealed class SimulatedPartition
             else
             {
                 state = state with { Windows = state.Windows.SetItem(end, (state.Windows.GetValueOrDefault(end) ?? []).Add(record.Id)) };
-                _timers = _timers.Add(new TimerKey(end, record.Key));
+                _timers = _timers.Add(new TimerKey(end, key));
             }
 
-            _states = _states.SetItem(record.Key, state);
+            _states = _states.SetItem(key, state);
 
             // The logic emits one row per event, staged with the state for the next barrier's epoch.
             _outbox = _outbox.Add(new StagedRow(_ledger.Epoch + 1, record.Id));
@@ -445,7 +460,7 @@ public sealed class SimulatedPartition
             var rows = _outbox.Where(r => r.Epoch > after && r.Epoch <= durable).ToList();
             if (rows.Count > 0)
             {
-                _sim.Count(_sim.Sinks[sink].Commit(Index, rows.Max(r => r.Epoch), rows) ? "sink commit" : "sink epoch skipped");
+                _sim.Count(_sim.Sinks[sink].Commit(Lane, View, rows.Max(r => r.Epoch), rows) ? "sink commit" : "sink epoch skipped");
             }
 
             _committed[sink] = Math.Max(_committed[sink], durable);

@@ -4,13 +4,13 @@ using Position = KinesisGrains.Abstractions.Streams.ShardPosition;
 
 namespace KinesisGrains.Simulation;
 
-/// <summary>One container of the Orleans queue cache: one partition's batch of one read.</summary>
-public sealed class Container(long readId, int index, SimBatch batch, int partition)
+/// <summary>One container of the Orleans queue cache: one lane's batch of one read (a partition of one view).</summary>
+public sealed class Container(long readId, int index, SimBatch batch, int lane)
 {
     public long ReadId { get; } = readId;
     public int Index { get; } = index;
     public SimBatch Batch { get; } = batch;
-    public int Partition { get; } = partition;
+    public int Lane { get; } = lane;
     public bool Delivered { get; set; }
 }
 
@@ -19,8 +19,8 @@ public readonly record struct ReadInfo(long Id, int Containers, long? Watermark 
 
 /// <summary>
 /// The Kinesis receiver of one shard under one lease: a fetcher with a prefetch buffer, reads handed out as one
-/// batch per partition through a <see cref="ShardReadLedger{TRead}"/>, and the Orleans queue cache those batches
-/// go through (in order per partition, duplicated sometimes, purged bucket by bucket in any order).
+/// batch per lane (a partition of a view) through a <see cref="ShardReadLedger{TRead}"/>, and the Orleans queue cache
+/// those batches go through (in order per lane, duplicated sometimes, purged bucket by bucket in any order).
 /// </summary>
 public sealed class SimulatedReceiver
 {
@@ -39,10 +39,10 @@ public sealed class SimulatedReceiver
         _shard = shard;
         Id = id;
         LeaseCounter = leaseCounter;
-        Ledger = new ShardReadLedger<ReadInfo>(sim.Stream.Partitions, start, firstReadId);
+        Ledger = new ShardReadLedger<ReadInfo>(sim.Stream.Lanes, start, firstReadId);
         HandedOut = start;
         _fetchAfter = start;
-        LastSent = new Position?[sim.Stream.Partitions];
+        LastSent = new Position?[sim.Stream.Lanes];
         Array.Fill(LastSent, start);
     }
 
@@ -100,7 +100,7 @@ public sealed class SimulatedReceiver
         _fetchAfter = HandedOut;
     }
 
-    /// <summary>Hands out up to <paramref name="max"/> buffered records as one read: one batch per partition with events.</summary>
+    /// <summary>Hands out up to <paramref name="max"/> buffered records as one read: one batch per lane with events.</summary>
     public void Read(int max)
     {
         if (_buffer.Count == 0)
@@ -121,15 +121,16 @@ public sealed class SimulatedReceiver
         }
 
         var watermark = Watermark;
-        var partitions = records.Select(r => _sim.Stream.PartitionOf(r.Key)).Distinct().Order().ToList();
-        var batches = partitions
-            .Select(p => new SimBatch(ShardId, Ledger.FromOf(p), to, records.Where(r => _sim.Stream.PartitionOf(r.Key) == p).ToList(), Id, watermark))
+        var stream = _sim.Stream;
+        var lanes = records.SelectMany(r => stream.LanesOf(r.Key)).Distinct().Order().ToList();
+        var batches = lanes
+            .Select(lane => new SimBatch(ShardId, Ledger.FromOf(lane), to, records.Where(r => stream.LaneOf(lane / stream.Partitions, r.Key) == lane).ToList(), Id, watermark))
             .ToList();
-        var id = Ledger.Append(to, partitions, new ReadInfo(Ledger.NextReadId, partitions.Count, watermark));
-        _reads.Add(new ReadInfo(id, partitions.Count, watermark));
+        var id = Ledger.Append(to, lanes, new ReadInfo(Ledger.NextReadId, lanes.Count, watermark));
+        _reads.Add(new ReadInfo(id, lanes.Count, watermark));
         for (var i = 0; i < batches.Count; i++)
         {
-            Cache.Add(new Container(id, i, batches[i], partitions[i]));
+            Cache.Add(new Container(id, i, batches[i], lanes[i]));
         }
 
         HandedOut = to;
@@ -160,7 +161,7 @@ public sealed class SimulatedReceiver
             _reads.RemoveAll(r => r.Id == completed.Payload.Id);
             if (Alive && completed.Reached is { } reached)
             {
-                LastSent = completed.LastSentByPartition!;
+                LastSent = completed.LastSentByLane!;
                 DeliveredWatermark = completed.Payload.Watermark;
                 _sim.Checkpointer.Processed(this, reached, LastSent);
             }
@@ -174,7 +175,7 @@ public sealed class SimulatedReceiver
         _buffer.Clear();
         HandedOut = start;
         _fetchAfter = start;
-        LastSent = new Position?[_sim.Stream.Partitions];
+        LastSent = new Position?[_sim.Stream.Lanes];
         Array.Fill(LastSent, start);
 
         // wm(s) comes only from the records read: a replay's batches carry what the replay has seen (partitions keep

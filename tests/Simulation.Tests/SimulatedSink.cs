@@ -3,31 +3,31 @@ using KinesisGrains.Simulation.Model;
 
 namespace KinesisGrains.Simulation;
 
-/// <summary>A timer's row as a sink committed it: the partition, the timer and the window's count (with the ids counted: ghost).</summary>
-public readonly record struct FiredRow(int Partition, int Key, long Time, int Count, ImmutableHashSet<int> Counted);
+/// <summary>A timer's row as a sink committed it: the partition (its lane) and view, the timer and the window's count (with the ids counted: ghost).</summary>
+public readonly record struct FiredRow(int Partition, int View, int Key, long Time, int Count, ImmutableHashSet<int> Counted);
 
 /// <summary>
 /// A transactional sink as the Delta sink commits: per partition the newest committed epoch (the table's
-/// <c>txn.version</c> of the partition's appId); an epoch at or below it is skipped. The ghost is every record id
-/// whose row was committed, with how many times; every timer row; every late event's side-output row.
+/// <c>txn.version</c> of the partition's appId); an epoch at or below it is skipped. The ghost is every (view, record
+/// id) whose row was committed, with how many times; every timer row; every late event's side-output row.
 /// </summary>
 public sealed class SimulatedSink
 {
     private readonly Dictionary<int, long> _committed = [];
 
-    /// <summary>Record id → times its row was committed.</summary>
-    public Dictionary<int, int> Rows { get; } = [];
+    /// <summary>(view, record id) → times its row was committed: each view's partition emits its own row for a record.</summary>
+    public Dictionary<(int View, int Id), int> Rows { get; } = [];
 
-    /// <summary>Record id → times its late side-output row was committed.</summary>
-    public Dictionary<int, int> Late { get; } = [];
+    /// <summary>(view, record id) → times its late side-output row was committed.</summary>
+    public Dictionary<(int View, int Id), int> Late { get; } = [];
 
     /// <summary>Every committed timer row, in commit order.</summary>
     public List<FiredRow> Fired { get; } = [];
 
     public long CommittedEpoch(int partition) => _committed.GetValueOrDefault(partition);
 
-    /// <summary>Commits one epoch's rows of a partition; false when it was committed before (nothing written).</summary>
-    public bool Commit(int partition, long epoch, IEnumerable<StagedRow> rows)
+    /// <summary>Commits one epoch's rows of a partition (a lane) of <paramref name="view"/>; false when it was committed before (nothing written).</summary>
+    public bool Commit(int partition, int view, long epoch, IEnumerable<StagedRow> rows)
     {
         if (epoch <= CommittedEpoch(partition))
         {
@@ -38,9 +38,9 @@ public sealed class SimulatedSink
         {
             switch (row.Kind)
             {
-                case RowKind.Event: Rows[row.RecordId] = Rows.GetValueOrDefault(row.RecordId) + 1; break;
-                case RowKind.Late: Late[row.RecordId] = Late.GetValueOrDefault(row.RecordId) + 1; break;
-                default: Fired.Add(new FiredRow(partition, row.Key, row.Time, row.Count, row.Counted ?? [])); break;
+                case RowKind.Event: Rows[(view, row.RecordId)] = Rows.GetValueOrDefault((view, row.RecordId)) + 1; break;
+                case RowKind.Late: Late[(view, row.RecordId)] = Late.GetValueOrDefault((view, row.RecordId)) + 1; break;
+                default: Fired.Add(new FiredRow(partition, view, row.Key, row.Time, row.Count, row.Counted ?? [])); break;
             }
         }
 

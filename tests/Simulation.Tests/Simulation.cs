@@ -27,15 +27,18 @@ public sealed class Simulation
         // the other switches find) is the same as before timers were modelled.
         var eventTimes = new Random(unchecked(seed * 7919 + 17));
         FireChunk = eventTimes.Next(1, 4);
-        Stream = new KinesisStream(_random, eventTimes, shards: _random.Next(1, 5), keys: 20, partitions: _random.Next(2, 6));
+
+        // A third of the seeds read the records in one view, a third add a view by a coarser key, a third one global key spread.
+        var views = _random.Next(3);
+        Stream = new KinesisStream(_random, eventTimes, shards: _random.Next(1, 5), keys: 20, partitions: _random.Next(2, 6), views: views == 0 ? 1 : 2, spread: views == 2);
         UsesSnapshots = _random.Next(3) != 0;
         Resharding = options.Resharding;
         FallbackFaults = options.SnapshotFallbackFaults && UsesSnapshots;
 
         Checkpointer = new SimulatedCheckpointer(this);
         var writeEvery = _random.Next(1, 5);
-        Partitions = Enumerable.Range(0, Stream.Partitions)
-            .Select(p => new SimulatedPartition(this, p, writeEvery, UsesSnapshots ? new SnapshotStore(fenced: !options.Unfenced) : null))
+        Partitions = Enumerable.Range(0, Stream.Lanes)
+            .Select(lane => new SimulatedPartition(this, lane, writeEvery, UsesSnapshots ? new SnapshotStore(fenced: !options.Unfenced) : null))
             .ToList();
         foreach (var shard in Stream.Shards)
         {
@@ -53,6 +56,8 @@ public sealed class Simulation
 
     /// <summary>How many due timers a partition fires per turn (a bounded chunk, written before the next one).</summary>
     public int FireChunk { get; }
+
+    /// <summary>The partition grains of every view, by lane (view × P + partition).</summary>
     public List<SimulatedPartition> Partitions { get; }
     public SimulatedCheckpointer Checkpointer { get; }
 
@@ -259,7 +264,7 @@ public sealed class Simulation
         return withCache.Count == 0 ? null : withCache[_random.Next(withCache.Count)];
     }
 
-    /// <summary>The next undelivered container of one partition of one cache (Orleans delivers in order per consumer).</summary>
+    /// <summary>The next undelivered container of one lane of one cache (Orleans delivers in order per consumer).</summary>
     private void DeliverOne()
     {
         if (AnyWithCache() is not { } receiver)
@@ -267,7 +272,7 @@ public sealed class Simulation
             return;
         }
 
-        var next = receiver.Cache.Where(c => !c.Delivered).GroupBy(c => c.Partition).Select(g => g.First()).ToList();
+        var next = receiver.Cache.Where(c => !c.Delivered).GroupBy(c => c.Lane).Select(g => g.First()).ToList();
         if (next.Count > 0)
         {
             Deliver(next[_random.Next(next.Count)]);
@@ -277,7 +282,7 @@ public sealed class Simulation
     private void Deliver(Container container)
     {
         container.Delivered = true;
-        Partitions[container.Partition].Deliver(container.Batch);
+        Partitions[container.Lane].Deliver(container.Batch);
     }
 
     /// <summary>Orleans retries a delivery it already made (the cursor went back, or the ack was lost).</summary>
@@ -292,8 +297,9 @@ public sealed class Simulation
         if (delivered.Count > 0)
         {
             var container = delivered[_random.Next(delivered.Count)];
-            Partitions[container.Partition].Deliver(container.Batch);
-            Note($"redeliver {container.Batch.ShardId} p{container.Partition}");
+            var partition = Partitions[container.Lane];
+            partition.Deliver(container.Batch);
+            Note($"redeliver {container.Batch.ShardId} {partition.Name}");
         }
     }
 
@@ -311,7 +317,7 @@ public sealed class Simulation
             var container = candidates[_random.Next(candidates.Count)];
             if (giveUp)
             {
-                Note($"give up {container.Batch.ShardId} p{container.Partition} ({container.Batch.From}, {container.Batch.To}]");
+                Note($"give up {container.Batch.ShardId} {Partitions[container.Lane].Name} ({container.Batch.From}, {container.Batch.To}]");
             }
 
             receiver.Purged(container);
@@ -348,7 +354,7 @@ public sealed class Simulation
         var partition = Partitions[_random.Next(Partitions.Count)];
         var zombie = _random.Next(3) == 0;
         partition.Kill(zombie);
-        Note($"kill p{partition.Index}{(zombie ? " (zombie)" : "")}");
+        Note($"kill {partition.Name}{(zombie ? " (zombie)" : "")}");
     }
 
     private void SnapshotFault()
@@ -362,12 +368,12 @@ public sealed class Simulation
         if (_random.Next(2) == 0)
         {
             partition.Snapshots!.LoseNewest();
-            Note($"lose newest snapshot p{partition.Index}");
+            Note($"lose newest snapshot {partition.Name}");
         }
         else
         {
             partition.Snapshots!.CorruptNewest();
-            Note($"corrupt newest snapshot p{partition.Index}");
+            Note($"corrupt newest snapshot {partition.Name}");
         }
     }
 
@@ -379,7 +385,7 @@ public sealed class Simulation
         if (!partition.Ship(_ => _random.Next(3) != 0, crash))
         {
             partition.Kill(leaveZombie: false);
-            Note($"p{partition.Index} killed after a sink commit");
+            Note($"{partition.Name} killed after a sink commit");
         }
     }
 
@@ -390,7 +396,7 @@ public sealed class Simulation
         {
             var partition = withZombies[_random.Next(withZombies.Count)];
             partition.ZombieWrites(_random.Next(partition.Zombies.Count));
-            Note($"zombie snapshot p{partition.Index}");
+            Note($"zombie snapshot {partition.Name}");
         }
     }
 

@@ -62,6 +62,12 @@ public sealed record SimulationOptions
     /// <summary>Timers: wm(p) and wm(s) are not restored from the written image (rebuilt from the batches that come next).</summary>
     public bool NoPersistedWatermark { get; init; }
 
+    /// <summary>
+    /// Views: a barrier tells partition p of every view the LastSent of the primary view's lane p (barriers per
+    /// partition, not per lane), so a view's partition can vouch for a batch of its own lane it never held.
+    /// </summary>
+    public bool PrimaryLaneBarriers { get; init; }
+
     /// <summary>The end of the tumbling window an event time falls in: the time of the timer that closes it.</summary>
     public long WindowEnd(long eventTime)
     {
@@ -88,6 +94,7 @@ public sealed record SimulationOptions
         if (NoPerSinkEpochs) off.Add(nameof(NoPerSinkEpochs));
         if (FireTimersOutsideBatch) off.Add(nameof(FireTimersOutsideBatch));
         if (NoPersistedWatermark) off.Add(nameof(NoPersistedWatermark));
+        if (PrimaryLaneBarriers) off.Add(nameof(PrimaryLaneBarriers));
         return off.Count == 0 ? "all rules on" : string.Join(",", off);
     }
 }

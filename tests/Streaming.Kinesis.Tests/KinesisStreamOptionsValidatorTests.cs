@@ -1,3 +1,6 @@
+using KinesisGrains.Abstractions.ExactlyOnce;
+using KinesisGrains.Abstractions.Monitoring;
+using KinesisGrains.Abstractions.Views;
 using KinesisGrains.Streaming.Kinesis;
 using KinesisGrains.Streaming.Kinesis.Source;
 using Microsoft.Extensions.Configuration;
@@ -105,6 +108,44 @@ public sealed class KinesisStreamOptionsValidatorTests
         Assert.Contains("ApplicationName is required", error);
     }
 
+    [Fact]
+    public void Keyed_views_need_a_namespace_of_their_own_and_the_providers_event_type()
+    {
+        var silo = new ServicesOnlySiloBuilder();
+        silo.AddKinesisStreams<string>("clicks", o =>
+        {
+            o.ApplicationName = "app";
+            o.Source.StreamName = "stream";
+            o.StreamNamespace = "clicks";
+        });
+        silo.AddKeyedView<string>("clicks", "by-length", s => s.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .AddKeyedView<string>("clicks", "by-length", s => s)
+            .AddKeyedView<string>("clicks", "clicks", s => s)
+            .AddKeyedView<string>("clicks", " ", s => s)
+            .AddKeyedView<int>("clicks", "numbers", i => "n");
+        using var services = silo.Services.BuildServiceProvider();
+
+        var error = Assert.Single(
+            services.GetServices<IConfigurationValidator>().Select(v => Record.Exception(v.ValidateConfiguration)).OfType<OrleansConfigurationException>()).Message;
+        Assert.Contains("Views: view 'by-length' is added more than once.", error);
+        Assert.Contains("Views: view 'clicks' has the name of the StreamNamespace; each view needs a stream namespace of its own.", error);
+        Assert.Contains("Views: a view's name (its stream namespace) is required.", error);
+        Assert.Contains("Views: view 'numbers' keys Int32 events, but the provider decodes String.", error);
+    }
+
+    [Fact]
+    public void The_keyed_states_gate_is_asked_about_the_views_lanes()
+    {
+        var options = Valid();
+        options.Views.Add(new KeyedView<string>("by-length", s => s));
+        var gates = new ProblemGates();
+
+        var error = Assert.Throws<OrleansConfigurationException>(new KinesisStreamOptionsValidator(options, "clicks", eventType: typeof(string), checkpointGates: gates).ValidateConfiguration);
+
+        Assert.Equal(["kinesis", "by-length"], gates.Asked!.Namespaces);
+        Assert.EndsWith("a class reads two views.", error.Message);
+    }
+
     private static KinesisStreamOptions Valid() => new() { ApplicationName = "app", Source = { StreamName = "stream" } };
 
     private static KinesisStreamOptionsValidator ValidatorFor(Action<KinesisStreamOptions> configure)
@@ -112,6 +153,21 @@ public sealed class KinesisStreamOptionsValidatorTests
         var options = new KinesisStreamOptions();
         configure(options);
         return new KinesisStreamOptionsValidator(options, "kinesis");
+    }
+
+    /// <summary>A gate factory that only says what is wrong with the lanes it is shown (pure logic: no gate is made).</summary>
+    private sealed class ProblemGates : ICheckpointGateFactory
+    {
+        public StreamLanes? Asked { get; private set; }
+
+        public ICheckpointGate Create(string providerName, StreamLanes lanes, Action<IReadOnlyList<PartitionProgress>> stateReported) =>
+            throw new NotSupportedException();
+
+        public IEnumerable<string> Problems(StreamLanes lanes)
+        {
+            Asked = lanes;
+            return ["a class reads two views."];
+        }
     }
 
     private sealed class ServicesOnlySiloBuilder : ISiloBuilder

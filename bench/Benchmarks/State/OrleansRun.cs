@@ -80,12 +80,19 @@ internal static class OrleansRun
 {
     private static readonly TimeSpan s_stallLimit = TimeSpan.FromSeconds(60);
 
+    /// <summary>A stream namespace no grain subscribes to: batches on it are made and cached, and consumed by nobody.</summary>
+    public const string UnconsumedNamespace = "bench-unconsumed";
+
     /// <param name="whileUp">Runs after the timed part (checks, memory readings).</param>
     /// <param name="barriers">Barriers during the run, and one after its last event that the timed part waits for; none without.</param>
     /// <param name="times">Event times and watermarks; the timed part then lasts until the last timer the final watermark made due has fired.</param>
+    /// <param name="views">
+    /// Keyed views the receivers route every event to as well; the consumer's stream namespace is then the primary one
+    /// only if no view has it (else the primary batches go to <see cref="UnconsumedNamespace"/>, which no grain reads).
+    /// </param>
     public static async Task<OrleansRunResult> RunAsync(
         BenchSilo silo, Consumer consumer, long events, Func<long, string> keyOf, Func<IGrainFactory, Task>? whileUp = null, BarrierSchedule? barriers = null,
-        SyntheticEventTimes? times = null)
+        SyntheticEventTimes? times = null, IReadOnlyList<Abstractions.Views.KeyedView<long>>? views = null)
     {
         var streamNamespace = consumer switch
         {
@@ -131,7 +138,8 @@ internal static class OrleansRun
         }
 
         await JitQuietAsync();
-        var load = new SyntheticLoad(streamNamespace, events, keyOf, silo.Settings.RecordsPerRead, times);
+        var primaryNamespace = views?.Any(v => v.Name == streamNamespace) == true ? UnconsumedNamespace : streamNamespace;
+        var load = new SyntheticLoad(primaryNamespace, events, keyOf, silo.Settings.RecordsPerRead, times, views);
         silo.Progress.Begin(events);
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var pausedBefore = GC.GetTotalPauseDuration();

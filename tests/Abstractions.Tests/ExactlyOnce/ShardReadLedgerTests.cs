@@ -11,7 +11,7 @@ public sealed class ShardReadLedgerTests
     [Fact]
     public void A_read_is_delivered_only_when_every_one_of_its_containers_is()
     {
-        var reads = new ShardReadLedger<string>(partitionCount: 4, start: P(1), firstReadId: 100);
+        var reads = new ShardReadLedger<string>(laneCount: 4, start: P(1), firstReadId: 100);
         var id = reads.Append(P(10), [0, 2, 3], "read");
 
         reads.Delivered(id, 2);
@@ -22,7 +22,7 @@ public sealed class ShardReadLedgerTests
         reads.Delivered(id, 1);
         Assert.True(reads.TryComplete(out var completed));
         Assert.Equal(P(10), completed.Reached);
-        Assert.Equal([P(10), P(1), P(10), P(10)], completed.LastSentByPartition);
+        Assert.Equal([P(10), P(1), P(10), P(10)], completed.LastSentByLane);
     }
 
     [Fact]
@@ -38,7 +38,7 @@ public sealed class ShardReadLedgerTests
         Assert.True(reads.TryComplete(out var b));
         Assert.Equal(P(5), a.Reached);
         Assert.Equal(P(7), b.Reached);
-        Assert.Equal([P(5), null], b.LastSentByPartition);
+        Assert.Equal([P(5), null], b.LastSentByLane);
     }
 
     [Fact]

@@ -64,7 +64,7 @@ public sealed class RecordDecoderEventTimeTests
 
         var to = new ShardPosition("9", 0);
         var update = Assert.IsType<KeyedEventBatch<ClickEvent>>(
-            decoder.BuildWatermarkUpdate("shard-0", 0, new ShardPosition("1", 0), to, s_clicked, shardIdle: true));
+            decoder.BuildWatermarkUpdate("shard-0", 0, new ShardPosition("1", 0), to, s_clicked, shardIdle: true).Batch);
         Assert.Equal(("shard-0", 0, new ShardPosition("1", 0), to), (update.ShardId, update.Partition, update.From, update.To));
         Assert.Equal((s_clicked, true, 0, 0), (update.Watermark!.Value, update.ShardIdle, update.Count, update.Rejected.Length));
     }
@@ -93,8 +93,8 @@ public sealed class RecordDecoderEventTimeTests
 
     private static KeyedEventBatch<ClickEvent> Build(RecordDecoder decoder, DateTimeOffset? watermark = null)
     {
-        var output = new List<KeyedEventBatch>();
+        var output = new List<LaneBatch>();
         decoder.Build("shard-0", new ShardPosition("3", 0), _ => null, output, watermark);
-        return Assert.IsType<KeyedEventBatch<ClickEvent>>(Assert.Single(output));
+        return Assert.IsType<KeyedEventBatch<ClickEvent>>(Assert.Single(output).Batch);
     }
 }

@@ -17,7 +17,8 @@ public sealed class SimShard(string id, IReadOnlyList<string> parents)
 {
     private readonly List<SimRecord> _records = [];
 
-    // Per partition, the positions of its non-poison records, to count "what a partition must hold up to X" by binary search.
+    // Per lane (view × partition), the positions of its non-poison records, to count "what a partition must hold up to
+    // X" by binary search.
     private readonly Dictionary<int, List<Position>> _owed = [];
 
     public string Id { get; } = id;
@@ -26,17 +27,21 @@ public sealed class SimShard(string id, IReadOnlyList<string> parents)
     public IReadOnlyList<SimRecord> Records => _records;
     public Position? Last => _records.Count == 0 ? null : _records[^1].Position;
 
-    public void Append(SimRecord record, int partition)
+    /// <param name="lanes">The lane the record goes to in each view.</param>
+    public void Append(SimRecord record, IEnumerable<int> lanes)
     {
         _records.Add(record);
         if (!record.Poison)
         {
-            if (!_owed.TryGetValue(partition, out var list))
+            foreach (var lane in lanes)
             {
-                _owed[partition] = list = [];
-            }
+                if (!_owed.TryGetValue(lane, out var list))
+                {
+                    _owed[lane] = list = [];
+                }
 
-            list.Add(record.Position);
+                list.Add(record.Position);
+            }
         }
     }
 
@@ -50,9 +55,9 @@ public sealed class SimShard(string id, IReadOnlyList<string> parents)
         }
     }
 
-    /// <summary>How many non-poison records of the partition lie at or below <paramref name="upTo"/> (null: none).</summary>
-    public int OwedUpTo(int partition, Position? upTo) =>
-        upTo is { } u && _owed.TryGetValue(partition, out var list) ? UpperBound(list, p => p, u) : 0;
+    /// <summary>How many non-poison records of the lane lie at or below <paramref name="upTo"/> (null: none).</summary>
+    public int OwedUpTo(int lane, Position? upTo) =>
+        upTo is { } u && _owed.TryGetValue(lane, out var list) ? UpperBound(list, p => p, u) : 0;
 
     private static int UpperBound<T>(List<T> list, Func<T, Position> position, Position value)
     {
@@ -70,29 +75,42 @@ public sealed class SimShard(string id, IReadOnlyList<string> parents)
 /// <summary>
 /// The stream: shards with records appended over time, splits and merges. Sequence numbers are decimal and grow
 /// across digit lengths (the token orders by length first); some records share one sequence number with KPL-like
-/// sub-sequence numbers.
+/// sub-sequence numbers. Records are read in <see cref="Views"/> views (KeyedView): the primary one by the record's
+/// key, and maybe a second one by a coarser key (key mod 3, routed by its own hash) or by one global key spread over
+/// the primary key's partition; lane v × P + p is partition p of view v.
 /// </summary>
 public sealed class KinesisStream
 {
+    private const int ViewKeys = 3;
     private readonly Random _random;
     private readonly Random _eventTimes;
     private readonly int[] _partitionOfKey;
+    private readonly int[] _partitionOfViewKey;
     private long _sequence;
     private long _clock;
     private int _nextRecord;
     private int _nextShard;
 
     /// <param name="eventTimes">Draws only event times, so the protocol's schedule of a seed is the same with or without them.</param>
-    public KinesisStream(Random random, Random eventTimes, int shards, int keys, int partitions)
+    /// <param name="views">1: the primary view only; 2: and a second view, <paramref name="spread"/> or by its own key.</param>
+    public KinesisStream(Random random, Random eventTimes, int shards, int keys, int partitions, int views = 1, bool spread = false)
     {
         _random = random;
         _eventTimes = eventTimes;
         _clock = eventTimes.Next(50, 100);
         Partitions = partitions;
+        Views = views;
+        Spread = spread;
         _partitionOfKey = new int[keys];
         for (var k = 0; k < keys; k++)
         {
             _partitionOfKey[k] = (int)(Fnv($"key-{k}") % (uint)partitions);
+        }
+
+        _partitionOfViewKey = new int[ViewKeys];
+        for (var k = 0; k < ViewKeys; k++)
+        {
+            _partitionOfViewKey[k] = (int)(Fnv($"type-{k}") % (uint)partitions);
         }
 
         _sequence = random.Next(1, 990);
@@ -103,11 +121,32 @@ public sealed class KinesisStream
     }
 
     public int Partitions { get; }
+
+    /// <summary>Views of the records: 1 (primary) or 2.</summary>
+    public int Views { get; }
+
+    /// <summary>The second view is one global key, routed by the primary key's partition (KeyedViewRouting.Spread).</summary>
+    public bool Spread { get; }
+
+    /// <summary>Views × partitions: one partition grain each.</summary>
+    public int Lanes => Views * Partitions;
+
     public int Keys => _partitionOfKey.Length;
     public List<SimShard> Shards { get; } = [];
     public Dictionary<string, SimShard> ById { get; } = new(StringComparer.Ordinal);
     public List<SimRecord> AllRecords { get; } = [];
     public int PartitionOf(int key) => _partitionOfKey[key];
+
+    /// <summary>A record's key in <paramref name="view"/>: its own in the primary view, key mod 3 (a type), or 0 (the global key) when spread.</summary>
+    public int ViewKeyOf(int view, int key) => view == 0 ? key : Spread ? 0 : key % ViewKeys;
+
+    /// <summary>The partition a record of <paramref name="key"/> goes to in <paramref name="view"/>.</summary>
+    public int PartitionOf(int view, int key) => view == 0 || Spread ? _partitionOfKey[key] : _partitionOfViewKey[key % ViewKeys];
+
+    public int LaneOf(int view, int key) => (view * Partitions) + PartitionOf(view, key);
+
+    /// <summary>The lanes of a record of <paramref name="key"/>, one per view.</summary>
+    public IEnumerable<int> LanesOf(int key) => Enumerable.Range(0, Views).Select(view => LaneOf(view, key));
 
     public IEnumerable<SimShard> Open => Shards.Where(s => !s.Closed);
 
@@ -126,7 +165,7 @@ public sealed class KinesisStream
             var poison = _random.Next(40) == 0;
             var eventTime = _clock - (_eventTimes.Next(12) == 0 ? _eventTimes.Next(0, 25) : _eventTimes.Next(0, 4));
             var record = new SimRecord(_nextRecord++, shard.Id, new Position(_sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), sub), key, poison ? 13 : _random.Next(1, 10), poison, eventTime);
-            shard.Append(record, PartitionOf(key));
+            shard.Append(record, LanesOf(key));
             AllRecords.Add(record);
         }
     }

@@ -82,7 +82,7 @@ public sealed class EndedShardReplayRequestTests : IDisposable
 
         // Partition 1 of 3 came back from a snapshot that holds the ended shard only up to Early.
         var gate = new ClaimsGate("shardId-000000000003", partition: 1, holdsUpTo: Early);
-        var checkpointer = new ShardCheckpointer(table, gate, Owner, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance) { PartitionCount = 3 };
+        var checkpointer = new ShardCheckpointer(table, gate, Owner, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance) { LaneCount = 3 };
         checkpointer.NoteEndedShards(await table.ListAsync(CancellationToken.None));
         checkpointer.Started("shardId-000000000004", new Abstractions.ExactlyOnce.ShardCheckpoint(null, false));
         checkpointer.Processed("shardId-000000000004", Middle, false, [null, null, null]);
@@ -91,7 +91,7 @@ public sealed class EndedShardReplayRequestTests : IDisposable
         var claim = Assert.Single(gate.Seen, d => d.ShardId == "shardId-000000000003");
         Assert.True(claim.Ended);
         Assert.Equal(Late, claim.Reached);
-        Assert.All(claim.LastSentByPartition, p => Assert.Equal(Late, p));
+        Assert.All(claim.LastSentByLane, p => Assert.Equal(Late, p));
         Assert.Equal(Early, (await table.GetAsync("shardId-000000000003", CancellationToken.None))!.ReplayStart);
 
         // The open shard had no gap: its checkpoint moved as usual.
@@ -110,7 +110,7 @@ public sealed class EndedShardReplayRequestTests : IDisposable
         }
 
         var gate = new ClaimsGate("shardId-000000000005", partition: 1, holdsUpTo: Early);
-        var checkpointer = new ShardCheckpointer(table, gate, Owner, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance) { PartitionCount = 3 };
+        var checkpointer = new ShardCheckpointer(table, gate, Owner, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance) { LaneCount = 3 };
         checkpointer.Started("shardId-000000000005", new Abstractions.ExactlyOnce.ShardCheckpoint(null, false));
         checkpointer.Processed("shardId-000000000005", Late, true, [Late, Late, Late]);
         gate.Holding = false;

@@ -38,7 +38,7 @@ public sealed class BarrierWatermarkTests
     {
         // The gate reports a gap for every shard, so the cycle writes no lease row: no DynamoDB is needed.
         var dynamo = new AmazonDynamoDBClient(new BasicAWSCredentials("local", "local"), new AmazonDynamoDBConfig { ServiceURL = "http://127.0.0.1:9", MaxErrorRetry = 0 });
-        return new ShardCheckpointer(new ShardLeaseTable(dynamo, "unused"), gate, "worker", TimeProvider.System, NullLogger.Instance) { PartitionCount = 2 };
+        return new ShardCheckpointer(new ShardLeaseTable(dynamo, "unused"), gate, "worker", TimeProvider.System, NullLogger.Instance) { LaneCount = 2 };
     }
 
     private sealed class RecordingGate : ICheckpointGate

@@ -1,15 +1,20 @@
+using KinesisGrains.Abstractions.Views;
 using System.Diagnostics;
 
 namespace KinesisGrains.Benchmarks.State.Synthetic;
 
 /// <summary>
 /// The events of one run: event i is a record whose partition key is <see cref="KeyOf"/>(i), for the partition grains of
-/// <see cref="StreamNamespace"/>. Receivers claim them a read at a time, in order; the clock starts at the first claim,
-/// so silo start-up and grain activation are not timed. With <see cref="Times"/>, records carry event times and reads
-/// the shard's watermark.
+/// <see cref="StreamNamespace"/> (and of the <see cref="Views"/>' namespaces). Receivers claim them a read at a time, in
+/// order; the clock starts at the first claim, so silo start-up and grain activation are not timed. With
+/// <see cref="Times"/>, records carry event times and reads the shard's watermark.
 /// </summary>
-internal sealed class SyntheticLoad(string streamNamespace, long events, Func<long, string> keyOf, int recordsPerRead, SyntheticEventTimes? times = null)
+internal sealed class SyntheticLoad(
+    string streamNamespace, long events, Func<long, string> keyOf, int recordsPerRead, SyntheticEventTimes? times = null, IReadOnlyList<KeyedView<long>>? views = null)
 {
+    /// <summary>The keyed views the receivers' decoders route every event to as well, after the primary one.</summary>
+    public IReadOnlyList<KeyedView<long>> Views { get; } = views ?? [];
+
     private long _next;
     private long _startedAt;
     private long _containers;

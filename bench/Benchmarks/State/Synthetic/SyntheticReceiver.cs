@@ -2,6 +2,7 @@ using System.Globalization;
 using KinesisGrains.Streaming.Kinesis;
 using KinesisGrains.Abstractions.Partitions;
 using KinesisGrains.Abstractions.Streams;
+using KinesisGrains.Abstractions.Views;
 using Orleans.Runtime;
 using Orleans.Streams;
 using Position = KinesisGrains.Abstractions.Streams.ShardPosition;
@@ -11,8 +12,9 @@ namespace KinesisGrains.Benchmarks.State.Synthetic;
 /// <summary>
 /// A queue adapter receiver that makes its shard's records instead of fetching them, then does what
 /// <see cref="KinesisAdapterReceiver"/> does with a read: decodes each record with a <see cref="RecordDecoder{TEvent}"/>
-/// (the partition of its key by <see cref="PartitionMap"/>), builds one <see cref="KinesisBatchContainer"/> per
-/// partition with the previous batch's end as its start, and hands the pulling agent at most what it asks for.
+/// (the partition of its key by <see cref="PartitionMap"/>, and of its key in each of the load's views), builds one
+/// <see cref="KinesisBatchContainer"/> per lane with the previous batch's end as its start, and hands the pulling agent
+/// at most what it asks for.
 /// </summary>
 internal sealed class SyntheticReceiver : IQueueAdapterReceiver
 {
@@ -22,13 +24,15 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
 
     private readonly SyntheticFeed _feed;
     private readonly string _shardId;
-    private readonly RecordDecoder _decoder;
-    private readonly List<KeyedEventBatch> _batches = [];
+    private readonly List<LaneBatch> _batches = [];
     private readonly Queue<IBatchContainer> _ready = new();
 
     // Per namespace: each grain class checks that a batch starts where the shard's previous one for it ended.
     private readonly Dictionary<string, Position?[]> _lastTo = new(StringComparer.Ordinal);
     private readonly string _epoch;
+    private SyntheticLoad? _load;
+    private RecordDecoder _decoder = null!;
+    private StreamLanes _lanes = null!;
     private long _records;
     private long _reads;
 
@@ -40,7 +44,6 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
     {
         _feed = feed;
         _shardId = shardId;
-        _decoder = new RecordDecoder<long>(new IncrementHandler(), new PartitionMap(feed.PartitionCount));
 
         // A shard read again by a later silo (the snapshot benchmark's second load) goes on after what the partitions
         // hold, or they would skip its records as redeliveries.
@@ -78,6 +81,14 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
             return;
         }
 
+        if (!ReferenceEquals(load, _load))
+        {
+            // Each load has views of its own: a decoder and lanes for it.
+            _load = load;
+            _decoder = new RecordDecoder<long>(new IncrementHandler(), new PartitionMap(_feed.PartitionCount), views: load.Views);
+            _lanes = new StreamLanes(load.StreamNamespace, load.Views.Select(v => v.Name), _feed.PartitionCount);
+        }
+
         if (!load.TryClaim(out var start, out var count))
         {
             if (load.Times is { } final && !ReferenceEquals(_finalSent, load))
@@ -87,11 +98,6 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
             }
 
             return;
-        }
-
-        if (!_lastTo.TryGetValue(load.StreamNamespace, out var lastTo))
-        {
-            _lastTo[load.StreamNamespace] = lastTo = new Position?[_feed.PartitionCount];
         }
 
         Position to = default;
@@ -113,39 +119,49 @@ internal sealed class SyntheticReceiver : IQueueAdapterReceiver
         }
 
         _batches.Clear();
-        _decoder.Build(_shardId, to, partition => lastTo[partition], _batches, load.Times is null ? null : Watermark);
-        for (var index = 0; index < _batches.Count; index++)
-        {
-            var batch = _batches[index];
-            lastTo[batch.Partition] = to;
-            var streamId = StreamId.Create(load.StreamNamespace, batch.Partition);
-            _ready.Enqueue(new KinesisBatchContainer(streamId, new KinesisSequenceToken(_reads, index), batch));
-        }
-
-        _reads++;
+        _decoder.Build(_shardId, to, lane => LastTo(_lanes.NamespaceOf(lane))[_lanes.PartitionOf(lane)], _batches, load.Times is null ? null : Watermark);
+        Enqueue(to);
         load.CountRead(_batches.Count, ThreadCpu.Nanoseconds() - cpuBefore);
     }
 
-    /// <summary>An empty read at a new position that carries the shard's watermark to every partition (as a quiet shard's receiver sends it).</summary>
+    /// <summary>An empty read at a new position that carries the shard's watermark to every lane (as a quiet shard's receiver sends it).</summary>
     private void SendWatermark(SyntheticLoad load, long watermark, long cpuBefore)
     {
-        if (!_lastTo.TryGetValue(load.StreamNamespace, out var lastTo))
-        {
-            _lastTo[load.StreamNamespace] = lastTo = new Position?[_feed.PartitionCount];
-        }
-
         _watermark = Math.Max(_watermark ?? long.MinValue, watermark);
         var to = new Position(_epoch + (++_records).ToString("D10", CultureInfo.InvariantCulture), 0);
-        for (var partition = 0; partition < _feed.PartitionCount; partition++)
+        _batches.Clear();
+        for (var lane = 0; lane < _lanes.Count; lane++)
         {
-            var batch = _decoder.BuildWatermarkUpdate(_shardId, partition, lastTo[partition], to, Watermark, shardIdle: false);
-            lastTo[partition] = to;
-            _ready.Enqueue(new KinesisBatchContainer(StreamId.Create(load.StreamNamespace, partition), new KinesisSequenceToken(_reads, partition), batch));
+            _batches.Add(_decoder.BuildWatermarkUpdate(_shardId, lane, LastTo(_lanes.NamespaceOf(lane))[_lanes.PartitionOf(lane)], to, Watermark, shardIdle: false));
+        }
+
+        Enqueue(to);
+        load.CountRead(_batches.Count, ThreadCpu.Nanoseconds() - cpuBefore);
+        load.CountFinal();
+    }
+
+    /// <summary>The read's batches as containers on their lanes' streams; each lane's next batch starts at <paramref name="to"/>.</summary>
+    private void Enqueue(Position to)
+    {
+        for (var index = 0; index < _batches.Count; index++)
+        {
+            var (lane, batch) = _batches[index];
+            var streamNamespace = _lanes.NamespaceOf(lane);
+            LastTo(streamNamespace)[batch.Partition] = to;
+            _ready.Enqueue(new KinesisBatchContainer(StreamId.Create(streamNamespace, batch.Partition), new KinesisSequenceToken(_reads, index), batch));
         }
 
         _reads++;
-        load.CountRead(_feed.PartitionCount, ThreadCpu.Nanoseconds() - cpuBefore);
-        load.CountFinal();
+    }
+
+    private Position?[] LastTo(string streamNamespace)
+    {
+        if (!_lastTo.TryGetValue(streamNamespace, out var lastTo))
+        {
+            _lastTo[streamNamespace] = lastTo = new Position?[_feed.PartitionCount];
+        }
+
+        return lastTo;
     }
 
     private DateTimeOffset? Watermark => _watermark is { } w ? DateTimeOffset.FromUnixTimeMilliseconds(w) : null;
