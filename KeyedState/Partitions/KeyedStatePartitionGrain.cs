@@ -519,7 +519,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             return;
         }
 
-        var expiry = touched + (long)ttl.After.TotalMilliseconds;
+        var expiry = ttl.ExpiryOf(touched);
         if (NowOf(ttl.Domain) is { } now && expiry <= now)
         {
             DeleteKey(key);
@@ -545,7 +545,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
     /// <summary>True when <paramref name="key"/>'s time-to-live ran out (its state is invisible, whether or not its timer fired yet).</summary>
     private bool IsExpired(string key) =>
-        _ttl is { } ttl && TouchedOf(key) is { } touched && NowOf(ttl.Domain) is { } now && touched + (long)ttl.After.TotalMilliseconds <= now;
+        _ttl is { } ttl && TouchedOf(key) is { } touched && NowOf(ttl.Domain) is { } now && ttl.ExpiryOf(touched) <= now;
 
     /// <summary>Starts (or restarts) <paramref name="key"/>'s time-to-live at <paramref name="time"/> (ms on the TTL's clock).</summary>
     private void Touch(string key, long time)
@@ -563,7 +563,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         // One timer per key: when it fires it looks at the key's last touch and moves itself if need be.
         if (_ttlUnarmed.Remove(key))
         {
-            _timers.Register(ttl.Domain, time + (long)ttl.After.TotalMilliseconds, PartitionTimers.TimeToLivePurpose, key);
+            _timers.Register(ttl.Domain, ttl.ExpiryOf(time), PartitionTimers.TimeToLivePurpose, key);
         }
     }
 
@@ -604,7 +604,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
                 var touched = new byte[sizeof(long)];
                 System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(touched, now);
                 batch.Put(StateKeys.Touched(key), touched);
-                _timers.Register(ttl.Domain, now + (long)ttl.After.TotalMilliseconds, PartitionTimers.TimeToLivePurpose, key);
+                _timers.Register(ttl.Domain, ttl.ExpiryOf(now), PartitionTimers.TimeToLivePurpose, key);
                 _timers.Put(batch);
             }
         }

@@ -10,4 +10,8 @@ namespace KinesisGrains.KeyedState.Timers;
 /// paused while the stream is quiet. Processing time: the silo's clock since the event was applied; it runs on during
 /// an outage.
 /// </param>
-public sealed record StateTimeToLive(TimeSpan After, TimeDomain Domain = TimeDomain.EventTime);
+public sealed record StateTimeToLive(TimeSpan After, TimeDomain Domain = TimeDomain.EventTime)
+{
+    /// <summary>When a key last touched at <paramref name="touched"/> (ms on <see cref="Domain"/>'s clock) expires.</summary>
+    internal long ExpiryOf(long touched) => touched + (long)After.TotalMilliseconds;
+}
