@@ -133,19 +133,22 @@ public sealed class ProxyFaultTests(KinesaliteProxyFixture kinesalite) : IClassF
     public async Task A_delay_longer_than_the_request_timeout_is_unavailability()
     {
         await using var proxy = await FaultInjectingProxy.StartAsync(kinesalite.Kinesis);
-        using var client = ClientOf(proxy, maxAttempts: 1, requestTimeout: TimeSpan.FromMilliseconds(300));
-        proxy.Inject("DescribeStreamSummary", Fault.Delay(TimeSpan.FromSeconds(10)));
+        using var client = ClientOf(proxy, maxAttempts: 1, requestTimeout: TimeSpan.FromSeconds(1));
+        // A warm connection: on a loaded machine a first connect could eat the whole timeout, and a request that never
+        // reached the proxy would leave nothing to check.
+        await client.ListShardsAsync(kinesalite.StreamName);
+        proxy.Inject("DescribeStreamSummary", Fault.Delay(TimeSpan.FromSeconds(30)));
         var clock = Stopwatch.StartNew();
 
         var error = await Assert.ThrowsAsync<KinesisUnavailableException>(() => client.DescribeStreamSummaryAsync(kinesalite.StreamName));
 
-        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5));
+        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(950), TimeSpan.FromSeconds(10));
         Assert.Contains("no response", error.Reason);
         // The proxy notices the client leaving and drops the held request instead of forwarding it.
         var entry = await WaitForLogEntryAsync(proxy, "DescribeStreamSummary");
-        Assert.Equal(("Delay(10000ms)", null, "client gave up"), (entry.Fault, entry.StatusCode, entry.Error));
+        Assert.Equal(("Delay(30000ms)", null, "client gave up"), (entry.Fault, entry.StatusCode, entry.Error));
         Assert.Equal(0, proxy.Forwarded("DescribeStreamSummary"));
-        Assert.True(entry.Elapsed < TimeSpan.FromSeconds(5), $"held for {entry.Elapsed}");
+        Assert.True(entry.Elapsed < TimeSpan.FromSeconds(15), $"held for {entry.Elapsed}");
     }
 
     [Fact]
@@ -210,7 +213,7 @@ public sealed class ProxyFaultTests(KinesaliteProxyFixture kinesalite) : IClassF
 
     private static async Task<ProxyLogEntry> WaitForLogEntryAsync(FaultInjectingProxy proxy, string operation)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
             if (proxy.Log.FirstOrDefault(e => e.Operation == operation) is { } entry)
@@ -218,7 +221,7 @@ public sealed class ProxyFaultTests(KinesaliteProxyFixture kinesalite) : IClassF
                 return entry;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"No {operation} entry in the proxy log within 10 s.");
+            Assert.True(DateTime.UtcNow < deadline, $"No {operation} entry in the proxy log within 20 s.");
             await Task.Delay(20);
         }
     }
