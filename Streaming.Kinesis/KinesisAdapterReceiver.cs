@@ -58,6 +58,10 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     // The last record handed out since reading (re)started: where a watermark update's batches end.
     private Position? _lastRead;
 
+    // The idle flag the last read handed to the read ledger carried (so, once delivered, to the checkpointer). Partitions
+    // restore a shard as active, so a reader started at the tip must say it is idle without having read anything.
+    private bool _idleAnnounced;
+
     // A read reaching SHARD_END was handed out: no read may follow it (its completion writes the shard's end).
     private bool _readToEnd;
 
@@ -242,6 +246,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             _decoder.Observed,
             _decoder.EventTimes);
         _reads.Append(last, _lanesOfRead, new ReadCounts(newest.IsShardEnd, read, deadLettered, records, readAt, _watermark.Current, _idle));
+        _idleAnnounced = _idle;
         _readToEnd |= newest.IsShardEnd;
         _recordsInFlight += records;
         _progress.Update(p => p with { MillisBehindLatest = newest.MillisBehindLatest });
@@ -346,7 +351,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
 
             _context.Monitor.Delivered(_shardId, pending.Events + pending.DeadLettered, Stopwatch.GetTimestamp() - pending.ReadAt);
             var position = completed.Reached;
-            if (position is not null || pending.ShardEnd)
+            if (position is not null || pending.ShardEnd || pending.Idle)
             {
                 _context.Checkpointer.Processed(_shardId, position, pending.ShardEnd, completed.LastSentByLane, pending.Watermark, pending.Idle);
             }
@@ -453,24 +458,31 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
 
     /// <summary>
     /// With nothing read: watermark updates as a read of no records up to the last record read (an idle flip, or a
-    /// watermark an earlier read moved within the interval), through the read ledger like any read.
+    /// watermark an earlier read moved within the interval), through the read ledger like any read. An idle flip
+    /// with no lane to update (nothing read since the start) is still such a read: once delivered, the checkpointer's
+    /// next barrier carries it to every partition.
     /// </summary>
     private void SendWatermarkUpdates()
     {
-        if (_lastRead is not { } to || _readToEnd)
+        if (_readToEnd)
         {
             return;
         }
 
         _batches.Clear();
-        AddWatermarkUpdates(to);
-        if (_batches.Count == 0)
+        if (_lastRead is { } to)
+        {
+            AddWatermarkUpdates(to);
+        }
+
+        if (_batches.Count == 0 && _idle == _idleAnnounced)
         {
             return;
         }
 
         EnqueueBatches();
-        _reads.Append(to, _lanesOfRead, new ReadCounts(false, 0, 0, 0, Stopwatch.GetTimestamp(), _watermark.Current, _idle));
+        _reads.Append(_lastRead, _lanesOfRead, new ReadCounts(false, 0, 0, 0, Stopwatch.GetTimestamp(), _watermark.Current, _idle));
+        _idleAnnounced = _idle;
     }
 
     /// <summary>The read's batches as containers on their lanes' streams, ready for the cache; their lanes for the read ledger.</summary>

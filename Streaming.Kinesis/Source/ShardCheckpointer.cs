@@ -27,7 +27,11 @@ public sealed partial class ShardCheckpointer(
     private readonly Dictionary<string, DateTimeOffset> _currentAt = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _earlyCycle = new(0, 1);
     private readonly Dictionary<string, string> _replays = new(StringComparer.Ordinal);
-    private IReadOnlyList<KeyValuePair<string, ShardPosition>> _ended = [];
+
+    // The idle flag each shard's last barrier round carried to the partitions. Partitions do not persist it (a
+    // restored shard counts as active), so a flip is worth a round of its own even when no checkpoint moves.
+    private readonly Dictionary<string, bool> _carriedIdle = new(StringComparer.Ordinal);
+    private IReadOnlyList<KeyValuePair<string, ShardPosition?>> _ended = [];
 
     /// <summary>Lanes (views × partitions) a barrier asks for (the length of each claim's per-lane array).</summary>
     public int LaneCount { get; init; } = 1;
@@ -51,6 +55,7 @@ public sealed partial class ShardCheckpointer(
             _pending.Remove(shardId);
             _rewinds.Remove(shardId);
             _replays.Remove(shardId);
+            _carriedIdle.Remove(shardId);
             _written[shardId] = leaseCheckpoint;
         }
     }
@@ -72,14 +77,15 @@ public sealed partial class ShardCheckpointer(
 
     /// <summary>
     /// The ended shards of the lease table, as the balancer last listed it: each barrier asks every partition whether
-    /// it still holds each one's end (rule 4 after SHARD_END: a partition that fell back behind it gets a replay).
-    /// Shards with a replay under way and ended shards without a recorded end are left out.
+    /// it still holds each one's end (rule 4 after SHARD_END: a partition that fell back behind it gets a replay), and
+    /// tells it the shard ended (its watermark no longer waits for it). Shards with a replay under way are left out; one
+    /// without a recorded end (it had no records) is claimed at its origin, which only marks it ended.
     /// </summary>
     public void NoteEndedShards(IEnumerable<ShardLease> leases)
     {
         var ended = leases
-            .Where(l => l.IsShardEnd && !l.IsReplayRequested && l.End is not null)
-            .Select(l => KeyValuePair.Create(l.LeaseKey, l.End!.Value))
+            .Where(l => l.IsShardEnd && !l.IsReplayRequested)
+            .Select(l => KeyValuePair.Create(l.LeaseKey, l.End))
             .ToList();
         lock (_lock)
         {
@@ -158,6 +164,7 @@ public sealed partial class ShardCheckpointer(
             List<KeyValuePair<string, string>> replayed;
             List<ShardDelivery> deliveries;
             HashSet<string> endedClaims;
+            bool idleFlipped;
             lock (_lock)
             {
                 moved = _pending
@@ -171,6 +178,7 @@ public sealed partial class ShardCheckpointer(
                 deliveries = _pending
                     .Select(p => new ShardDelivery(p.Key, p.Value.Checkpoint.Position, p.Value.Checkpoint.Ended, p.Value.LastSentByLane, p.Value.Watermark, p.Value.Idle))
                     .ToList();
+                idleFlipped = _pending.Any(p => p.Value.Idle != _carriedIdle.GetValueOrDefault(p.Key));
 
                 // Every ended shard's end, claimed for every lane (LastSent = Reached = the end).
                 var claims = _ended.Where(e => !_pending.ContainsKey(e.Key) && !_replays.ContainsKey(e.Key)).ToList();
@@ -181,7 +189,7 @@ public sealed partial class ShardCheckpointer(
                 }
             }
 
-            if (moved.Count == 0 && replayed.Count == 0)
+            if (moved.Count == 0 && replayed.Count == 0 && !idleFlipped)
             {
                 CycleCompleted?.Invoke(TimeSpan.Zero, TimeSpan.Zero, time.GetElapsedTime(started));
                 NoteCurrent(deliveries);
@@ -211,6 +219,17 @@ public sealed partial class ShardCheckpointer(
             foreach (var shardId in uncovered)
             {
                 LogUncovered(logger, shardId);
+            }
+
+            lock (_lock)
+            {
+                foreach (var delivery in deliveries)
+                {
+                    if (!uncovered.Contains(delivery.ShardId) && !endedClaims.Contains(delivery.ShardId))
+                    {
+                        _carriedIdle[delivery.ShardId] = delivery.Idle;
+                    }
+                }
             }
 
             await RequestReplaysAsync(endedGaps, cancellationToken);

@@ -140,6 +140,47 @@ public sealed class EventTimeTests(LocalCluster cluster) : IClassFixture<LocalCl
         Assert.Equal(s_t0.AddSeconds(produced - 1), last.GetProperty("watermark").GetDateTimeOffset());
     }
 
+    /// <summary>
+    /// A silo restarted on a quiet stream reads nothing new, yet partitions restored each shard as active (idle is not
+    /// persisted): the readers must say their shards are idle, or the shard that stays quiet holds every partition's
+    /// watermark at its old value once the other has records again.
+    /// </summary>
+    [Fact]
+    public async Task A_silo_restarted_on_a_quiet_stream_says_its_shards_are_idle_so_watermarks_follow_the_shard_with_records()
+    {
+        using var data = new TempDirectory();
+        var stream = await cluster.CreateStreamAsync(shards: 2);
+        var settings = cluster.SiloSettings(
+            "app-" + stream, stream, data.Path, ("Kinesis:EventTime:Source", "Event"), ("Kinesis:EventTime:IdleTimeout", "00:00:02"));
+        const string first = "0", last = "340282366920938463463374607431768211455";
+
+        // Every user's click in both shards, so every partition has both shards' watermarks.
+        var clicks = Enumerable.Range(0, 40).Select(u => new ClickEvent($"user-{u}", "view", 1, s_t0.AddSeconds(u))).ToList();
+        await using (var silo = await StartSiloAsync(settings))
+        {
+            foreach (var hashKey in new[] { first, last })
+            {
+                await cluster.Kinesis.PutRecordsAsync(stream, [.. clicks.Select(c => new PutRecordsRequestEntry(StateSerializer.Serialize(c), c.UserId, ExplicitHashKey: hashKey))]);
+            }
+
+            await LocalCluster.WaitForCaughtUpAsync(silo, 2 * clicks.Count);
+            await WaitForAsync(
+                () => silo.Source.Monitor.PartitionWatermarks.Values.ToList(),
+                w => w.Count == 8 && w.All(t => t == s_t0.AddSeconds(39)) && silo.Source.Progress.All(p => silo.Source.Checkpointer.GetCheckpoint(p.ShardId) == p.LastSequenceNumber),
+                "every partition at the last click's time, and the checkpoints at the last records");
+        }
+
+        await using var restarted = await StartSiloAsync(settings);
+        var later = new ClickEvent("user-0", "view", 1, s_t0.AddHours(1));
+        await cluster.Kinesis.PutRecordsAsync(stream, [new PutRecordsRequestEntry(StateSerializer.Serialize(later), later.UserId, ExplicitHashKey: first)]);
+
+        await WaitForAsync(
+            () => restarted.Source.Monitor.PartitionWatermarks.Values.ToList(),
+            w => w.Count == 8 && w.All(t => t == later.Timestamp),
+            "every partition's watermark at the new click's time (the quiet shard idle)");
+        Assert.Contains(restarted.Source.Progress, p => p.Idle && p.RecordsRead == 0);
+    }
+
     /// <summary>Counts the watermark updates (batches of no events) the receivers of <paramref name="stream"/> send.</summary>
     private static UpdateCounter CountWatermarkUpdates(string stream)
     {

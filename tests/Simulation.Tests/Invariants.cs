@@ -144,6 +144,26 @@ public static class Invariants
     }
 
     /// <summary>
+    /// Liveness at the end of the drain: every shard is read to its tip and delivered, so none may hold a partition's
+    /// watermark back: each shard a partition knows is idle or ended (else its event-time timers wait for records that
+    /// may never come).
+    /// </summary>
+    public static void CheckWatermarksReleased(Simulation sim)
+    {
+        foreach (var partition in sim.Partitions)
+        {
+            foreach (var (shardId, shard) in partition.ShardWatermarks)
+            {
+                if (!shard.Idle && !shard.Ended)
+                {
+                    sim.Fail("watermark held back", $"{partition.Name}: shard {shardId} (wm(s) {shard.Watermark?.ToString() ?? "-"}) is neither idle nor ended after the drain; wm(p) {partition.Watermark?.ToString() ?? "-"}");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// At each activation: wm(p) never moves backwards across kills and restores. What a restore comes back to was
     /// written with the watermark its state was built under; only a known fallback (an older snapshot) goes back.
     /// </summary>

@@ -31,7 +31,7 @@ public sealed class SimulatedCheckpointer(Simulation sim)
 
     public int Cycles { get; private set; }
 
-    public void Processed(SimulatedReceiver receiver, Position reached, Position?[] lastSent) =>
+    public void Processed(SimulatedReceiver receiver, Position? reached, Position?[] lastSent) =>
         _pending[receiver.ShardId] = new Pending(receiver, reached, false, lastSent, receiver.DeliveredWatermark);
 
     public void Ended(SimulatedReceiver receiver) =>
@@ -53,6 +53,11 @@ public sealed class SimulatedCheckpointer(Simulation sim)
     /// <returns>True when anything was rewound or written (the drain's progress signal).</returns>
     public bool Cycle()
     {
+        foreach (var receiver in sim.Receivers)
+        {
+            receiver.AnnounceIdle();
+        }
+
         var shards = _pending.Values.Where(p => p.Receiver.Alive).ToList();
         if (shards.Count == 0)
         {
@@ -64,7 +69,7 @@ public sealed class SimulatedCheckpointer(Simulation sim)
         // Rule 4 for ended shards: every partition still holds each ended shard's end, or it gets a replay of it.
         var ended = sim.Options.NoEndedShardReplay
             ? []
-            : sim.Leases.Where(l => l.Value is { Checkpoint.Ended: true, End: not null, ReplayRequested: false }).Select(l => (l.Key, End: l.Value.End!.Value)).ToList();
+            : sim.Leases.Where(l => l.Value is { Checkpoint.Ended: true, ReplayRequested: false }).Select(l => (l.Key, l.Value.End)).ToList();
         var gaps = new Dictionary<string, List<ShardGap>>(StringComparer.Ordinal);
         foreach (var partition in sim.Partitions)
         {

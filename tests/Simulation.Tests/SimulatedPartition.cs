@@ -109,6 +109,9 @@ public sealed class SimulatedPartition
     /// <summary>The live wm(p).</summary>
     public long? Watermark => _watermark;
 
+    /// <summary>wm(s) of each shard as this partition knows it (what its wm(p) is the minimum over).</summary>
+    public IReadOnlyDictionary<string, ShardWatermark> ShardWatermarks => _shardWatermarks;
+
     /// <summary>
     /// Ghost: the highest wm(p) written where a restore comes back to (the local store without a snapshot store, else
     /// the snapshots the current writers committed). A restore that does not knowingly fall back must not be below it.
@@ -179,7 +182,9 @@ public sealed class SimulatedPartition
         {
             // max(persisted, incoming): nothing has come in yet; what comes next is taken with max.
             _watermark = image.Watermark;
-            _shardWatermarks = image.ShardWatermarks;
+
+            // Idle is not persisted (PartitionWatermarkStore): a restored shard counts as active until its reader says.
+            _shardWatermarks = image.ShardWatermarks.ToImmutableDictionary(s => s.Key, s => s.Value with { Idle = false });
         }
 
         Invariants.CheckRestoredWatermark(_sim, this, _watermark, knownFallback);

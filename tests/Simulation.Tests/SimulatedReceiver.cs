@@ -30,6 +30,7 @@ public sealed class SimulatedReceiver
     private readonly List<ReadInfo> _reads = [];
     private Position? _fetchAfter;
     private long? _latestEventTime;
+    private bool _announced;
 
     public SimulatedReceiver(Simulation sim, SimShard shard, long id, long leaseCounter, Position? start, long firstReadId, bool replay = false)
     {
@@ -182,6 +183,22 @@ public sealed class SimulatedReceiver
         // the higher value they hold), never a value from records beyond the batch's end.
         _latestEventTime = null;
         DeliveredWatermark = null;
+    }
+
+    /// <summary>
+    /// Idle with nothing read since it started (a restart at the tip): it reports its start as delivered, so the next
+    /// barrier tells every partition the shard is idle; they restored it as active (idle is not persisted), and would
+    /// otherwise hold their watermark at its old one until a record comes.
+    /// </summary>
+    public void AnnounceIdle()
+    {
+        if (_announced || !Alive || Replay || !Idle || HandedOut != Start || _sim.Options.SilentIdleReaders)
+        {
+            return;
+        }
+
+        _announced = true;
+        _sim.Checkpointer.Processed(this, Start, LastSent);
     }
 
     /// <summary>Read to the end of a closed shard and every read delivered: the checkpoint may become SHARD_END.</summary>

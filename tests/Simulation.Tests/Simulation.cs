@@ -414,6 +414,7 @@ public sealed class Simulation
 
         // One read per receiver per round, then a cycle: a replay behind the checkpoint reports its positions
         // one by one, as it would live.
+        var quietRestart = false;
         for (var round = 0; round < 2000; round++, Step++)
         {
             StartReceivers(always: true);
@@ -442,6 +443,29 @@ public sealed class Simulation
             Invariants.Check(this);
             if (Quiescent())
             {
+                if (!quietRestart && _random.Next(2) == 0)
+                {
+                    // Half the seeds: the whole application restarts with nothing new to read (a deploy on a quiet
+                    // stream): new readers at the tip, partitions restored with their shards active.
+                    quietRestart = true;
+                    foreach (var receiver in Receivers.Where(r => r.Alive))
+                    {
+                        receiver.Alive = false;
+                        receiver.Cache.Clear();
+                        Checkpointer.Forget(receiver);
+                    }
+
+                    foreach (var partition in Partitions)
+                    {
+                        partition.Kill(leaveZombie: false);
+                    }
+
+                    Note("quiet restart");
+                    continue;
+                }
+
+                Invariants.CheckWatermarksReleased(this);
+
                 // The last rows: every due timer fires (chunk by chunk), a barrier makes them durable, then every
                 // partition hands them over.
                 foreach (var partition in Partitions)

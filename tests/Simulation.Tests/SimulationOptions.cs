@@ -68,6 +68,13 @@ public sealed record SimulationOptions
     /// </summary>
     public bool PrimaryLaneBarriers { get; init; }
 
+    /// <summary>
+    /// Event time: a reader that turns idle without reading anything new tells no partition (no report after a
+    /// (re)start, no barrier for an idle flip alone), so a partition that restored the shard as active (idle is not
+    /// persisted) holds its watermark at the shard's old one until new records come.
+    /// </summary>
+    public bool SilentIdleReaders { get; init; }
+
     /// <summary>The end of the tumbling window an event time falls in: the time of the timer that closes it.</summary>
     public long WindowEnd(long eventTime)
     {
@@ -93,6 +100,7 @@ public sealed record SimulationOptions
         if (NoSinkEpochBump) off.Add(nameof(NoSinkEpochBump));
         if (NoPerSinkEpochs) off.Add(nameof(NoPerSinkEpochs));
         if (FireTimersOutsideBatch) off.Add(nameof(FireTimersOutsideBatch));
+        if (SilentIdleReaders) off.Add(nameof(SilentIdleReaders));
         if (NoPersistedWatermark) off.Add(nameof(NoPersistedWatermark));
         if (PrimaryLaneBarriers) off.Add(nameof(PrimaryLaneBarriers));
         return off.Count == 0 ? "all rules on" : string.Join(",", off);

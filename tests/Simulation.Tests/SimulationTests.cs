@@ -81,6 +81,14 @@ public sealed class SimulationTests(ITestOutputHelper output)
     public void Finds_a_hole_when_a_views_partitions_get_the_primary_views_barriers() =>
         FindsHole(new SimulationOptions { PrimaryLaneBarriers = true }, nameof(Finds_a_hole_when_a_views_partitions_get_the_primary_views_barriers));
 
+    /// <summary>
+    /// Event time: a reader restarted at the tip reads nothing, so only it can tell the partitions (which restored its
+    /// shard as active) that the shard is idle; silent, it holds their watermarks back for good.
+    /// </summary>
+    [Fact]
+    public void Finds_watermarks_held_back_when_a_restarted_idle_reader_says_nothing() =>
+        FindsHole(new SimulationOptions { SilentIdleReaders = true }, nameof(Finds_watermarks_held_back_when_a_restarted_idle_reader_says_nothing), "watermark held back");
+
     /// <param name="invariant">When given, the invariant the first failure must name (the check the switch is meant to trip).</param>
     private void FindsHole(SimulationOptions options, string test, string? invariant = null)
     {

@@ -34,21 +34,68 @@ public sealed class BarrierWatermarkTests
         Assert.True(deliveries[1].BarrierFor(0).Idle);
     }
 
+    [Fact]
+    public async Task An_idle_flip_alone_makes_one_barrier_round_so_partitions_that_restored_the_shard_as_active_learn_it()
+    {
+        // Restarted at its checkpoint with nothing new: no checkpoint will move, so only the flip can bring a barrier.
+        var gate = new RecordingGate(gaps: false);
+        var checkpointer = Checkpointer(gate);
+        const string shard = "shardId-000000000000";
+        checkpointer.Started(shard, new ShardCheckpoint(s_reached, false));
+        await checkpointer.CheckpointAsync(CancellationToken.None);
+        Assert.Empty(gate.Rounds);
+
+        checkpointer.Processed(shard, s_reached, false, [s_reached, s_reached], null, idle: true);
+        await checkpointer.CheckpointAsync(CancellationToken.None);
+        await checkpointer.CheckpointAsync(CancellationToken.None);
+
+        var delivery = Assert.Single(Assert.Single(gate.Rounds));
+        Assert.Equal((s_reached, true, false), (delivery.Reached, delivery.Idle, delivery.Ended));
+
+        // Active again: the flip back goes out too (with a record, whose checkpoint would bring a round anyway).
+        checkpointer.Processed(shard, s_reached, false, [s_reached, s_reached], null, idle: false);
+        await checkpointer.CheckpointAsync(CancellationToken.None);
+        Assert.Equal(2, gate.Rounds.Count);
+    }
+
+    [Fact]
+    public async Task An_ended_shard_without_records_is_claimed_at_its_origin_so_every_partition_counts_it_ended()
+    {
+        var gate = new RecordingGate(gaps: false);
+        var checkpointer = Checkpointer(gate);
+        const string open = "shardId-000000000002";
+        checkpointer.NoteEndedShards([
+            new ShardLease("shardId-000000000000", null, 3, SentinelCheckpoint.ShardEnd, 0, []),
+            new ShardLease("shardId-000000000001", null, 3, SentinelCheckpoint.ShardEnd, 0, [], EndPosition: "49590338271490256608559692538361571095921575989136588898/0"),
+        ]);
+        checkpointer.Started(open, new ShardCheckpoint(null, false));
+        checkpointer.Processed(open, null, false, [null, null], null, idle: true);
+
+        await checkpointer.CheckpointAsync(CancellationToken.None);
+
+        var claims = Assert.Single(gate.Rounds).Where(d => d.ShardId != open).OrderBy(d => d.ShardId).ToList();
+        Assert.Equal(2, claims.Count);
+        Assert.All(claims, c => Assert.True(c.Ended));
+        Assert.Equal(new ShardBarrier("shardId-000000000000", null, true, null), claims[0].BarrierFor(1));
+        Assert.Equal(new ShardBarrier("shardId-000000000001", s_reached, true, s_reached), claims[1].BarrierFor(1));
+    }
+
     private static ShardCheckpointer Checkpointer(ICheckpointGate gate)
     {
-        // The gate reports a gap for every shard, so the cycle writes no lease row: no DynamoDB is needed.
+        // No cycle here writes a lease row (a gap, or no checkpoint moved): no DynamoDB is needed.
         var dynamo = new AmazonDynamoDBClient(new BasicAWSCredentials("local", "local"), new AmazonDynamoDBConfig { ServiceURL = "http://127.0.0.1:9", MaxErrorRetry = 0 });
         return new ShardCheckpointer(new ShardLeaseTable(dynamo, "unused"), gate, "worker", TimeProvider.System, NullLogger.Instance) { LaneCount = 2 };
     }
 
-    private sealed class RecordingGate : ICheckpointGate
+    /// <param name="gaps">Report a gap for every shard (the cycle then writes no lease row), or none.</param>
+    private sealed class RecordingGate(bool gaps = true) : ICheckpointGate
     {
         public List<IReadOnlyList<ShardDelivery>> Rounds { get; } = [];
 
         public Task<IReadOnlyList<ShardGap>> SnapshotAsync(IReadOnlyList<ShardDelivery> deliveries, CancellationToken cancellationToken)
         {
             Rounds.Add(deliveries);
-            return Task.FromResult<IReadOnlyList<ShardGap>>([.. deliveries.Select(d => new ShardGap(d.ShardId, null))]);
+            return Task.FromResult<IReadOnlyList<ShardGap>>(gaps ? [.. deliveries.Select(d => new ShardGap(d.ShardId, null))] : []);
         }
     }
 }
