@@ -19,6 +19,13 @@ public interface IPartitionCheckpoint : IGrainWithIntegerKey
     Task<PartitionPersistResult> PersistAsync(ShardBarrier[] barriers);
 
     /// <summary>
+    /// Where the partition holds the shard up to (every event of it up to there is in its state); null when it holds
+    /// nothing of it. For tools and tests that feed a partition themselves: a barrier may claim only what it holds.
+    /// </summary>
+    [Orleans.Concurrency.ReadOnly]
+    Task<Streams.ShardPosition?> GetCoveredAsync(string shardId);
+
+    /// <summary>
     /// Waits until the barrier of <paramref name="epoch"/> is durable (its snapshot uploaded), then until the sinks
     /// committed the rows it staged. Interleaves with deliveries and queries: the upload and the commits run outside
     /// the grain's turn, so neither waits for S3.

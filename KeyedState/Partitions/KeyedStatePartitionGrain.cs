@@ -615,6 +615,8 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         await MakeDurableAsync();
     }
 
+    public Task<ShardPosition?> GetCoveredAsync(string shardId) => Task.FromResult(_ledger.CoverageOf(shardId).Covered);
+
     public Task<PartitionPersistResult> PersistAsync(ShardBarrier[] barriers)
     {
         if (_fenced)

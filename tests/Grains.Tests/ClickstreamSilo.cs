@@ -130,6 +130,11 @@ public class ClickstreamSilo : IAsyncLifetime
         for (var partition = 0; partition < Partitions; partition++)
         {
             var checkpoint = Client.GetGrain<IPartitionCheckpoint>(partition, typeof(TGrain).FullName);
+
+            // The stream delivers in the background; a barrier claims only what the partition already holds (as the
+            // receiver's does), or the partition reports a gap and refuses the shard's late batch.
+            var covered = await EventuallyAsync(() => checkpoint.GetCoveredAsync(Shard), c => c == _lastTo[partition]);
+            Assert.Equal(_lastTo[partition], covered);
             var persisted = await checkpoint.PersistAsync([new ShardBarrier(Shard, _reached, false, _lastTo[partition], _watermark)]);
             Assert.Empty(persisted.Gaps);
             await checkpoint.AwaitDurableAsync(persisted.Epoch);
