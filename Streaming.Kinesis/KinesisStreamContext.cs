@@ -73,6 +73,7 @@ public sealed class KinesisStreamContext : IAsyncDisposable
         {
             CycleCompleted = Monitor.CycleCompleted,
             LaneCount = lanes.Count,
+            QuietBarrierInterval = options.Source.QuietBarrierInterval,
         };
     }
 

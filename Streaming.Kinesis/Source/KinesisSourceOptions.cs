@@ -32,6 +32,13 @@ public sealed class KinesisSourceOptions
     /// <summary>How often a shard's checkpoint is written to DynamoDB (always on graceful stop and at shard end).</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The longest time between two checkpoint barriers while shards are held, even when no checkpoint moves. A barrier
+    /// is how a partition that came back from an older snapshot finds out what it misses (and gets it replayed), and
+    /// on a quiet stream nothing else brings one. Zero: barriers only when a checkpoint moves.
+    /// </summary>
+    public TimeSpan QuietBarrierInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The most a shard is read at, in MB/s (Kinesis allows 2 MB/s per shard for all consumers together).</summary>
     public double MaxFetchRate { get; set; } = 1.0;
 

@@ -90,5 +90,10 @@ public sealed class KinesisSourceOptionsValidator(KinesisSourceOptions options) 
         {
             yield return $"Kinesis:CheckpointInterval must not be negative; it is {options.CheckpointInterval}.";
         }
+
+        if (options.QuietBarrierInterval < TimeSpan.Zero)
+        {
+            yield return $"Kinesis:QuietBarrierInterval must not be negative (zero turns it off); it is {options.QuietBarrierInterval}.";
+        }
     }
 }

@@ -32,9 +32,13 @@ public sealed partial class ShardCheckpointer(
     // restored shard counts as active), so a flip is worth a round of its own even when no checkpoint moves.
     private readonly Dictionary<string, bool> _carriedIdle = new(StringComparer.Ordinal);
     private IReadOnlyList<KeyValuePair<string, ShardPosition?>> _ended = [];
+    private long _lastRoundAt = time.GetTimestamp();
 
     /// <summary>Lanes (views × partitions) a barrier asks for (the length of each claim's per-lane array).</summary>
     public int LaneCount { get; init; } = 1;
+
+    /// <summary>The longest time between barrier rounds while there are shards to barrier, even if no checkpoint moves; zero: off.</summary>
+    public TimeSpan QuietBarrierInterval { get; init; }
 
     /// <summary>Completed checkpoint cycles (snapshot and checkpoints), for status and tests.</summary>
     public long Cycles { get; private set; }
@@ -189,13 +193,15 @@ public sealed partial class ShardCheckpointer(
                 }
             }
 
-            if (moved.Count == 0 && replayed.Count == 0 && !idleFlipped)
+            var quietTooLong = QuietBarrierInterval > TimeSpan.Zero && deliveries.Count > 0 && time.GetElapsedTime(_lastRoundAt) >= QuietBarrierInterval;
+            if (moved.Count == 0 && replayed.Count == 0 && !idleFlipped && !quietTooLong)
             {
                 CycleCompleted?.Invoke(TimeSpan.Zero, TimeSpan.Zero, time.GetElapsedTime(started));
                 NoteCurrent(deliveries);
                 return;
             }
 
+            _lastRoundAt = started;
             var gaps = await checkpointGate.SnapshotAsync(deliveries, cancellationToken);
             var snapshotted = time.GetTimestamp();
             var uncovered = new HashSet<string>(StringComparer.Ordinal);

@@ -4,6 +4,7 @@ using KinesisGrains.Abstractions.ExactlyOnce;
 using KinesisGrains.Abstractions.Streams;
 using KinesisGrains.Streaming.Kinesis.Leasing;
 using KinesisGrains.Streaming.Kinesis.Source;
+using KinesisGrains.Tests.Buffering;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 
@@ -80,11 +81,40 @@ public sealed class BarrierWatermarkTests
         Assert.Equal(new ShardBarrier("shardId-000000000001", s_reached, true, s_reached), claims[1].BarrierFor(1));
     }
 
-    private static ShardCheckpointer Checkpointer(ICheckpointGate gate)
+    [Fact]
+    public async Task On_a_quiet_stream_a_barrier_round_still_comes_every_quiet_barrier_interval()
+    {
+        // Nothing moves and nothing flips; only a barrier would show a partition that fell back to an older snapshot.
+        var gate = new RecordingGate(gaps: false);
+        var clock = new ManualTimeProvider(DateTimeOffset.Parse("2026-12-06T10:00:00Z"));
+        var checkpointer = Checkpointer(gate, clock, quietBarrierInterval: TimeSpan.FromMinutes(1));
+        const string shard = "shardId-000000000000";
+        checkpointer.Started(shard, new ShardCheckpoint(s_reached, false));
+        checkpointer.Processed(shard, s_reached, false, [s_reached, s_reached], null, idle: false);
+
+        clock.Advance(TimeSpan.FromSeconds(59));
+        await checkpointer.CheckpointAsync(CancellationToken.None);
+        Assert.Empty(gate.Rounds);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await checkpointer.CheckpointAsync(CancellationToken.None);
+        await checkpointer.CheckpointAsync(CancellationToken.None);
+        Assert.Equal(shard, Assert.Single(Assert.Single(gate.Rounds)).ShardId);
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await checkpointer.CheckpointAsync(CancellationToken.None);
+        Assert.Equal(2, gate.Rounds.Count);
+    }
+
+    private static ShardCheckpointer Checkpointer(ICheckpointGate gate, TimeProvider? time = null, TimeSpan quietBarrierInterval = default)
     {
         // No cycle here writes a lease row (a gap, or no checkpoint moved): no DynamoDB is needed.
         var dynamo = new AmazonDynamoDBClient(new BasicAWSCredentials("local", "local"), new AmazonDynamoDBConfig { ServiceURL = "http://127.0.0.1:9", MaxErrorRetry = 0 });
-        return new ShardCheckpointer(new ShardLeaseTable(dynamo, "unused"), gate, "worker", TimeProvider.System, NullLogger.Instance) { LaneCount = 2 };
+        return new ShardCheckpointer(new ShardLeaseTable(dynamo, "unused"), gate, "worker", time ?? TimeProvider.System, NullLogger.Instance)
+        {
+            LaneCount = 2,
+            QuietBarrierInterval = quietBarrierInterval,
+        };
     }
 
     /// <param name="gaps">Report a gap for every shard (the cycle then writes no lease row), or none.</param>
