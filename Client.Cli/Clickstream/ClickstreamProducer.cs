@@ -10,6 +10,11 @@ namespace KinesisGrains.Cli.Clickstream;
 /// Writes a generated clickstream to a stream with PutRecords (500 per call, several calls in flight), retrying the
 /// entries Kinesis rejects, and counts into the ground truth only what Kinesis acknowledged.
 /// </summary>
+/// <remarks>
+/// A call the client retries after its request timeout may have landed the first time (Kinesis has no idempotent
+/// put), which would put records in the stream twice that the truth counts once: give the client a timeout longer
+/// than the stream ever takes to answer.
+/// </remarks>
 public sealed class ClickstreamProducer(KinesisClient kinesis, string streamName)
 {
     private const int EntriesPerCall = 500;

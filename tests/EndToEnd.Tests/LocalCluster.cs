@@ -22,7 +22,8 @@ public class LocalCluster : IDisposable
             ? EmulatorEnvironment.Start("kinesis-local", "dynalite", "s3rver")
             : EmulatorEnvironment.Start("kinesalite", "dynalite", "s3rver");
         KinesisEndpoint = kinesisLocal ? Emulators.KinesisLocal : Emulators.Kinesis;
-        Kinesis = new KinesisClient(new KinesisClientOptions { ServiceUrl = KinesisEndpoint, AccessKeyId = "local", SecretAccessKey = "local" });
+        // Minutes before a PutRecords is retried: one that timed out may have landed, and a duplicate breaks the truth.
+        Kinesis = new KinesisClient(new KinesisClientOptions { ServiceUrl = KinesisEndpoint, AccessKeyId = "local", SecretAccessKey = "local", RequestTimeout = TimeSpan.FromMinutes(3) });
     }
 
     public Uri KinesisEndpoint { get; }

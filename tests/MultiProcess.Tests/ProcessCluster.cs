@@ -156,6 +156,8 @@ internal sealed class ProcessCluster : IAsyncDisposable
         _data.Dispose();
     }
 
+    // A PutRecords retried after a timeout may have landed the first time (Kinesis has no idempotent put), and a
+    // duplicate breaks the ground truth: a loaded emulator gets minutes before the client gives up on it.
     private static KinesisClient NewKinesisClient(EmulatorEnvironment emulators) =>
-        new(new KinesisClientOptions { ServiceUrl = emulators.KinesisLocal, AccessKeyId = "local", SecretAccessKey = "local" });
+        new(new KinesisClientOptions { ServiceUrl = emulators.KinesisLocal, AccessKeyId = "local", SecretAccessKey = "local", RequestTimeout = TimeSpan.FromMinutes(3) });
 }
