@@ -18,11 +18,11 @@ public static class DynamoDBClientFactory
 
     /// <summary>A client for the table options' service and credentials.</summary>
     public static IAmazonDynamoDB Create(DynamoDBTableOptions options) =>
-        Create(options.Service, options.AccessKey, options.SecretKey, options.Token, options.ProfileName);
+        Create(options.Service, options.AccessKey, options.SecretKey, options.Token, options.ProfileName, credentials: options.Credentials);
 
     /// <summary>A client for the leases' <c>DynamoDB:</c> section.</summary>
     public static IAmazonDynamoDB Create(DynamoDBOptions options) =>
-        Create(options.ServiceUrl?.ToString() ?? options.Region, options.AccessKeyId, options.SecretAccessKey, token: null, profileName: null, options.Region);
+        Create(options.ServiceUrl?.ToString() ?? options.Region, options.AccessKeyId, options.SecretAccessKey, token: null, profileName: null, options.Region, options.Credentials);
 
     /// <param name="service">An AWS region such as <c>us-east-1</c>, or an http(s) endpoint URL (an emulator).</param>
     /// <param name="accessKey">With <paramref name="secretKey"/>: static credentials; otherwise the profile or the default chain.</param>
@@ -30,8 +30,9 @@ public static class DynamoDBClientFactory
     /// <param name="token">A session token with temporary credentials.</param>
     /// <param name="profileName">A profile of the shared AWS credentials file.</param>
     /// <param name="authenticationRegion">The region requests to an endpoint URL are signed for.</param>
+    /// <param name="credentials">Credentials the host built (an assumed role); when set, they win over the keys and the profile.</param>
     public static IAmazonDynamoDB Create(
-        string service, string? accessKey, string? secretKey, string? token, string? profileName, string? authenticationRegion = null)
+        string service, string? accessKey, string? secretKey, string? token, string? profileName, string? authenticationRegion = null, AWSCredentials? credentials = null)
     {
         // Explicit retries matter: left unset, the SDK took ~100 s to give up on a refused connection, against ~6 s with 3.
         var config = new AmazonDynamoDBConfig { MaxErrorRetry = 3, Timeout = TimeSpan.FromSeconds(20) };
@@ -48,8 +49,8 @@ public static class DynamoDBClientFactory
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(service);
         }
 
-        return Credentials(service, accessKey, secretKey, token, profileName) is { } credentials
-            ? new AmazonDynamoDBClient(credentials, config)
+        return (credentials ?? Credentials(service, accessKey, secretKey, token, profileName)) is { } signing
+            ? new AmazonDynamoDBClient(signing, config)
             : new AmazonDynamoDBClient(config);
     }
 

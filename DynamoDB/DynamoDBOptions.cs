@@ -14,4 +14,10 @@ public sealed class DynamoDBOptions
     public string? AccessKeyId { get; set; }
 
     public string? SecretAccessKey { get; set; }
+
+    /// <summary>
+    /// Credentials to sign with, built by the host (an assumed role: <c>KinesisGrains.Aws.AwsCredentialsResolver</c>);
+    /// when set, they win over the keys. Not a setting: configure RoleArn and the keys instead.
+    /// </summary>
+    public Amazon.Runtime.AWSCredentials? Credentials { get; set; }
 }

@@ -29,6 +29,12 @@ public abstract class DynamoDBTableOptions
     [Redact]
     public string? Token { get; set; }
 
+    /// <summary>
+    /// Credentials to sign with, built by the host (an assumed role: <c>KinesisGrains.Aws.AwsCredentialsResolver</c>);
+    /// when set, they win over the keys. Not a setting: configure RoleArn and the keys instead.
+    /// </summary>
+    public Amazon.Runtime.AWSCredentials? Credentials { get; set; }
+
     /// <summary>A named profile of the AWS shared credentials files.</summary>
     public string? ProfileName { get; set; }
 

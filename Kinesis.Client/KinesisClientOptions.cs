@@ -19,6 +19,12 @@ public sealed class KinesisClientOptions
 
     public string? SessionToken { get; set; }
 
+    /// <summary>
+    /// Credentials to sign with, built by the host (an assumed role: <c>KinesisGrains.Aws.AwsCredentialsResolver</c>);
+    /// when set, they win over the keys. Not a setting: configure RoleArn and the keys instead.
+    /// </summary>
+    public Amazon.Runtime.AWSCredentials? Credentials { get; set; }
+
     /// <summary>Time allowed for one HTTP attempt (connect, send and read the response).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -35,6 +35,12 @@ public abstract class AwsRowSinkOptions
     public string? SessionToken { get; set; }
 
     /// <summary>
+    /// Credentials to sign with, built by the host (an assumed role: <c>KinesisGrains.Aws.AwsCredentialsResolver</c>);
+    /// when set, they win over the keys. Not a setting: configure RoleArn and the keys instead.
+    /// </summary>
+    public Amazon.Runtime.AWSCredentials? Credentials { get; set; }
+
+    /// <summary>
     /// Attempts per write call (counting the first) while the service throttles or leaves items unwritten; then the
     /// commit throws and the partition hands the epoch over again later.
     /// </summary>

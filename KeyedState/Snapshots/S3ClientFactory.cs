@@ -9,6 +9,11 @@ public static class S3ClientFactory
     public static IAmazonS3 Create(S3SnapshotOptions options)
     {
         var config = CreateConfig(options);
+        if (options.Credentials is { } given)
+        {
+            return new AmazonS3Client(given, config);
+        }
+
         if (string.IsNullOrEmpty(options.AccessKeyId))
         {
             return new AmazonS3Client(config);

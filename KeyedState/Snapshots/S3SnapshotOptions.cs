@@ -30,6 +30,12 @@ public sealed class S3SnapshotOptions
 
     public string? SessionToken { get; set; }
 
+    /// <summary>
+    /// Credentials to sign with, built by the host (an assumed role: <c>KinesisGrains.Aws.AwsCredentialsResolver</c>);
+    /// when set, they win over the keys. Not a setting: configure RoleArn and the keys instead.
+    /// </summary>
+    public Amazon.Runtime.AWSCredentials? Credentials { get; set; }
+
     /// <summary>Files larger than this are uploaded in parts.</summary>
     public long MultipartThresholdBytes { get; set; } = 64 * MiB;
 

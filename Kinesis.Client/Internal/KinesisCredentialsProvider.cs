@@ -3,7 +3,10 @@ using Amazon.Runtime.Credentials;
 
 namespace KinesisGrains.Kinesis.Client;
 
-/// <summary>Explicit keys from the options, else AWSSDK.Core's default chain (environment, profile, web identity, ECS/EC2).</summary>
+/// <summary>
+/// The options' credentials (an assumed role), else their explicit keys, else AWSSDK.Core's default chain
+/// (environment, profile, web identity, ECS/EC2).
+/// </summary>
 internal sealed class KinesisCredentialsProvider
 {
     private readonly ImmutableCredentials? _explicit;
@@ -12,7 +15,9 @@ internal sealed class KinesisCredentialsProvider
 
     public KinesisCredentialsProvider(KinesisClientOptions options)
     {
-        if (!string.IsNullOrEmpty(options.AccessKeyId))
+        // Given credentials (an assumed role) refresh themselves like the chain's: ask them every time.
+        _chain = options.Credentials;
+        if (_chain is null && !string.IsNullOrEmpty(options.AccessKeyId))
         {
             _explicit = new ImmutableCredentials(options.AccessKeyId, options.SecretAccessKey, options.SessionToken);
         }

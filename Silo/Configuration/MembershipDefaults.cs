@@ -84,6 +84,7 @@ public static class MembershipDefaults
         Service = dynamoDb.ServiceUrl?.ToString() ?? dynamoDb.Region,
         AccessKey = dynamoDb.AccessKeyId,
         SecretKey = dynamoDb.SecretAccessKey,
+        Credentials = dynamoDb.Credentials,
         TableName = tableName,
 
         // On-demand: membership traffic is tiny and bursty (a join, a death), and nothing to size up front.

@@ -1,3 +1,4 @@
+using KinesisGrains.Aws;
 using KinesisGrains.DynamoDB;
 using KinesisGrains.KeyedState.Snapshots;
 using KinesisGrains.KeyedState.Storage;
@@ -52,6 +53,15 @@ public sealed class SiloConfiguration
 
     public TimeSpan DeadLetterFlushInterval => DeadLetters.FlushInterval;
 
+    /// <summary>The role Kinesis calls assume (<c>Kinesis:RoleArn</c> and friends); none by default.</summary>
+    public AssumeRoleOptions KinesisRole { get; } = new();
+
+    /// <summary>The role DynamoDB calls (leases, membership, grain storage, sinks) assume (<c>DynamoDB:RoleArn</c>).</summary>
+    public AssumeRoleOptions DynamoDBRole { get; } = new();
+
+    /// <summary>The role S3 calls (snapshots, the Delta sink) assume (<c>Snapshots:RoleArn</c>).</summary>
+    public AssumeRoleOptions SnapshotsRole { get; } = new();
+
     /// <summary>Unknown keys and values that did not convert, each naming its key; <see cref="Validate"/> lists them first.</summary>
     public IReadOnlyList<string> BindingProblems { get; private set; } = [];
 
@@ -67,16 +77,35 @@ public sealed class SiloConfiguration
         result.BindingProblems =
         [
             .. StrictConfigurationBinder.Bind(configuration.GetSection("Silo"), result.Silo),
-            .. StrictConfigurationBinder.Bind(configuration.GetSection("Kinesis"), result.Source, result.KinesisClient, new KinesisEventTimeSection(result.EventTime)),
-            .. StrictConfigurationBinder.Bind(configuration.GetSection("DynamoDB"), result.DynamoDB),
+            .. StrictConfigurationBinder.Bind(configuration.GetSection("Kinesis"), result.Source, result.KinesisClient, new KinesisEventTimeSection(result.EventTime), result.KinesisRole),
+            .. StrictConfigurationBinder.Bind(configuration.GetSection("DynamoDB"), result.DynamoDB, result.DynamoDBRole),
             .. StrictConfigurationBinder.Bind(configuration.GetSection("Membership"), result.Membership),
             .. StrictConfigurationBinder.Bind(configuration.GetSection("Grains"), result.Grains),
             .. StrictConfigurationBinder.Bind(configuration.GetSection("State"), result.State),
-            .. StrictConfigurationBinder.Bind(configuration.GetSection("Snapshots"), result.Snapshots, result.SnapshotBucket),
+            .. StrictConfigurationBinder.Bind(configuration.GetSection("Snapshots"), result.Snapshots, result.SnapshotBucket, result.SnapshotsRole),
             .. StrictConfigurationBinder.Bind(configuration.GetSection("DeadLetters"), result.DeadLetters),
             .. StrictConfigurationBinder.Bind(configuration.GetSection("Metrics"), result.Metrics),
             .. StrictConfigurationBinder.Bind(configuration.GetSection("Dashboard"), result.Dashboard),
         ];
+
+        // Built once here, so every client of a section (and the sinks that start from it) shares one refreshing set.
+        if (result.KinesisRole.IsSet)
+        {
+            var kinesis = result.KinesisClient;
+            kinesis.Credentials = AwsCredentialsResolver.Resolve(kinesis.AccessKeyId, kinesis.SecretAccessKey, kinesis.SessionToken, result.KinesisRole, kinesis.Region);
+        }
+
+        if (result.DynamoDBRole.IsSet)
+        {
+            var dynamo = result.DynamoDB;
+            dynamo.Credentials = AwsCredentialsResolver.Resolve(dynamo.AccessKeyId, dynamo.SecretAccessKey, null, result.DynamoDBRole, dynamo.Region);
+        }
+
+        if (result.SnapshotsRole.IsSet)
+        {
+            var s3 = result.Snapshots;
+            s3.Credentials = AwsCredentialsResolver.Resolve(s3.AccessKeyId, s3.SecretAccessKey, s3.SessionToken, result.SnapshotsRole, s3.Region);
+        }
 
         // After the sections whose connection settings a sink starts from.
         var sinkProblems = new List<string>();
@@ -99,6 +128,9 @@ public sealed class SiloConfiguration
         errors.AddRange(KinesisSourceOptionsValidator.Problems(Source));
         errors.AddRange(EventTimeOptionsValidator.Problems(EventTime));
         errors.AddRange(DynamoDBOptionsValidator.Problems(DynamoDB));
+        errors.AddRange(AssumeRoleOptionsValidator.Problems(KinesisRole, "Kinesis"));
+        errors.AddRange(AssumeRoleOptionsValidator.Problems(DynamoDBRole, "DynamoDB"));
+        errors.AddRange(AssumeRoleOptionsValidator.Problems(SnapshotsRole, "Snapshots"));
         errors.AddRange(MembershipDefaults.Validate(Membership));
         if (Silo.Clustering == SiloClustering.DynamoDB)
         {

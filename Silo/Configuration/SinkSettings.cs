@@ -43,6 +43,12 @@ public sealed class SinkSettings
 
             var options = Defaults(type, child.Key, silo);
             problems.AddRange(StrictConfigurationBinder.Bind(child, options, new TypeHolder()));
+            if (child["AccessKeyId"] is not null && options is AwsRowSinkOptions or DeltaSinkOptions)
+            {
+                // Keys of its own: the sink signs with them, not with the role of the section it took its defaults from.
+                ClearCredentials(options);
+            }
+
             sinks.Add(new SinkSettings(child.Key, type, options));
         }
 
@@ -58,25 +64,38 @@ public sealed class SinkSettings
         _ => [],
     };
 
+    private static void ClearCredentials(object options)
+    {
+        switch (options)
+        {
+            case AwsRowSinkOptions row:
+                row.Credentials = null;
+                break;
+            case DeltaSinkOptions delta:
+                delta.Credentials = null;
+                break;
+        }
+    }
+
     private static object Defaults(SinkType type, string name, SiloConfiguration silo)
     {
         switch (type)
         {
             case SinkType.DynamoDB:
                 var dynamo = new DynamoDBSinkOptions { Name = name };
-                (dynamo.ServiceUrl, dynamo.Region, dynamo.AccessKeyId, dynamo.SecretAccessKey) =
-                    (silo.DynamoDB.ServiceUrl, silo.DynamoDB.Region, silo.DynamoDB.AccessKeyId, silo.DynamoDB.SecretAccessKey);
+                (dynamo.ServiceUrl, dynamo.Region, dynamo.AccessKeyId, dynamo.SecretAccessKey, dynamo.Credentials) =
+                    (silo.DynamoDB.ServiceUrl, silo.DynamoDB.Region, silo.DynamoDB.AccessKeyId, silo.DynamoDB.SecretAccessKey, silo.DynamoDB.Credentials);
                 return dynamo;
             case SinkType.Kinesis:
                 var kinesis = new KinesisSinkOptions { Name = name };
-                (kinesis.ServiceUrl, kinesis.Region, kinesis.AccessKeyId, kinesis.SecretAccessKey, kinesis.SessionToken) =
-                    (silo.KinesisClient.ServiceUrl, silo.KinesisClient.Region, silo.KinesisClient.AccessKeyId, silo.KinesisClient.SecretAccessKey, silo.KinesisClient.SessionToken);
+                (kinesis.ServiceUrl, kinesis.Region, kinesis.AccessKeyId, kinesis.SecretAccessKey, kinesis.SessionToken, kinesis.Credentials) =
+                    (silo.KinesisClient.ServiceUrl, silo.KinesisClient.Region, silo.KinesisClient.AccessKeyId, silo.KinesisClient.SecretAccessKey, silo.KinesisClient.SessionToken, silo.KinesisClient.Credentials);
                 return kinesis;
             case SinkType.Delta:
                 // The snapshot bucket's connection (and bucket), the DynamoDB section's endpoint for a DynamoDB log store.
                 var delta = new DeltaSinkOptions { Name = name, Application = silo.Silo.ApplicationName, Bucket = silo.Snapshots.Bucket ?? "" };
-                (delta.ServiceUrl, delta.Region, delta.AccessKeyId, delta.SecretAccessKey, delta.SessionToken, delta.DynamoDBServiceUrl) =
-                    (silo.Snapshots.ServiceUrl, silo.Snapshots.Region, silo.Snapshots.AccessKeyId, silo.Snapshots.SecretAccessKey, silo.Snapshots.SessionToken, silo.DynamoDB.ServiceUrl);
+                (delta.ServiceUrl, delta.Region, delta.AccessKeyId, delta.SecretAccessKey, delta.SessionToken, delta.DynamoDBServiceUrl, delta.Credentials) =
+                    (silo.Snapshots.ServiceUrl, silo.Snapshots.Region, silo.Snapshots.AccessKeyId, silo.Snapshots.SecretAccessKey, silo.Snapshots.SessionToken, silo.DynamoDB.ServiceUrl, silo.Snapshots.Credentials);
                 return delta;
             default:
                 throw new NotSupportedException($"Sinks:{name}:Type={type} is not built into this silo.");

@@ -242,7 +242,7 @@ public sealed partial class DynamoDBSink : IRowSink, IDisposable
     {
         Check(options);
         var service = options.ServiceUrl?.ToString() ?? options.Region;
-        return DynamoDBClientFactory.Create(service, options.AccessKeyId, options.SecretAccessKey, options.SessionToken, profileName: null, options.Region);
+        return DynamoDBClientFactory.Create(service, options.AccessKeyId, options.SecretAccessKey, options.SessionToken, profileName: null, options.Region, options.Credentials);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Sink {Sink}: epoch {Epoch} of {State} partition {Partition} skipped, committed up to epoch {Committed}")]

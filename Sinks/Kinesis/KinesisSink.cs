@@ -209,6 +209,7 @@ public sealed partial class KinesisSink : IRowSink, IDisposable
             AccessKeyId = options.AccessKeyId,
             SecretAccessKey = options.SecretAccessKey,
             SessionToken = options.SessionToken,
+            Credentials = options.Credentials,
         };
     }
 

@@ -32,7 +32,7 @@ public sealed class DeltaSinkRuntime : IDisposable
         if (options.LogStore == DeltaLogStoreKind.DynamoDB)
         {
             var service = options.DynamoDBServiceUrl?.ToString() ?? options.Region;
-            _dynamo = DynamoDBClientFactory.Create(service, options.AccessKeyId, options.SecretAccessKey, options.SessionToken, null, options.Region);
+            _dynamo = DynamoDBClientFactory.Create(service, options.AccessKeyId, options.SecretAccessKey, options.SessionToken, null, options.Region, options.Credentials);
             LogStore = new DynamoDBDeltaLogStore(
                 Storage, _dynamo, new DeltaLogTableOptions { Service = service, TableName = options.LogTableName }, options.LogTablePath,
                 _loggers.CreateLogger<DynamoDBDeltaLogStore>(), _time);
@@ -91,6 +91,11 @@ public sealed class DeltaSinkRuntime : IDisposable
         else
         {
             config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(options.Region);
+        }
+
+        if (options.Credentials is { } given)
+        {
+            return new AmazonS3Client(given, config);
         }
 
         if (string.IsNullOrEmpty(options.AccessKeyId))
