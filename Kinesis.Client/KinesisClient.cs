@@ -411,7 +411,7 @@ public sealed class KinesisClient : IDisposable
                 ToWire(position.Type),
                 bySequence ? position.SequenceNumber : null,
                 position.Type == ShardIteratorType.AtTimestamp ? position.Timestamp : null));
-        var response = await _transport.OpenEventStreamAsync(ShardSubscription.Operation, request, s_json.SubscribeToShardRequest, cancellationToken).ConfigureAwait(false);
+        var response = await _transport.OpenEventStreamAsync(ShardSubscription.OperationName, request, s_json.SubscribeToShardRequest, cancellationToken).ConfigureAwait(false);
         return await ShardSubscription.OpenAsync(response, shardId, position, cancellationToken).ConfigureAwait(false);
     }
 

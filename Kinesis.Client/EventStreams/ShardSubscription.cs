@@ -10,7 +10,8 @@ namespace KinesisGrains.Kinesis.Client;
 /// <remarks>Events are read only when asked: a caller that stops asking holds the server back by HTTP/2 flow control.</remarks>
 public sealed class ShardSubscription : IAsyncDisposable
 {
-    internal const string Operation = "SubscribeToShard";
+    /// <summary>The API operation, as errors name it.</summary>
+    public const string OperationName = "SubscribeToShard";
     private const string InitialResponse = "initial-response";
     private const string EventType = "SubscribeToShardEvent";
 
@@ -70,9 +71,9 @@ public sealed class ShardSubscription : IAsyncDisposable
                     // initial-response (AWS sends it first, kinesis-local never) and event types added later.
                     continue;
                 case "exception":
-                    throw KinesisErrorParser.Create(Operation, message.ExceptionType ?? "UnknownException", null, MessageOf(message));
+                    throw KinesisErrorParser.Create(OperationName, message.ExceptionType ?? "UnknownException", null, MessageOf(message));
                 case "error":
-                    throw new KinesisException(Operation, message.StringHeader(EventStreamMessage.ErrorCodeHeader) ?? "UnknownError", null, message.StringHeader(EventStreamMessage.ErrorMessageHeader));
+                    throw new KinesisException(OperationName, message.StringHeader(EventStreamMessage.ErrorCodeHeader) ?? "UnknownError", null, message.StringHeader(EventStreamMessage.ErrorMessageHeader));
                 default:
                     throw new EventStreamFormatException($"An event-stream message of type '{message.MessageType ?? "(none)"}' is neither event, exception nor error.");
             }
