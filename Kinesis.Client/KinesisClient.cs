@@ -370,8 +370,8 @@ public sealed class KinesisClient : IDisposable
                 return consumers;
             }
 
-            // Like ListShards: a NextToken carries the stream, which must not be sent again beside it.
-            request = new ListStreamConsumersRequest(StreamArn: null, page.NextToken, MaxResults: 100);
+            // Unlike ListShards, StreamARN is required on every page.
+            request = new ListStreamConsumersRequest(streamArn, page.NextToken, MaxResults: 100);
         }
     }
 

@@ -77,7 +77,7 @@ internal sealed record RegisterStreamConsumerResult(ConsumerWire? Consumer);
 
 internal sealed record DescribeStreamConsumerResult(ConsumerWire? ConsumerDescription);
 
-internal sealed record ListStreamConsumersRequest([property: JsonPropertyName("StreamARN")] string? StreamArn, string? NextToken, int? MaxResults);
+internal sealed record ListStreamConsumersRequest([property: JsonPropertyName("StreamARN")] string StreamArn, string? NextToken, int? MaxResults);
 
 internal sealed record ListStreamConsumersResult(List<ConsumerWire>? Consumers, string? NextToken);
 
