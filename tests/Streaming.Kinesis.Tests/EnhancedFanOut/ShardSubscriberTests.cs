@@ -124,6 +124,38 @@ public sealed class ShardSubscriberTests(KinesisLocalFixture emulator) : IClassF
         Assert.All(pages[^1].ChildShards, c => Assert.Contains(parent.ShardId, c.ParentShards));
     }
 
+    [Fact]
+    public async Task While_the_buffer_is_stale_the_subscription_is_not_read_and_afterwards_nothing_is_missing()
+    {
+        using var client = emulator.CreateClient();
+        var (stream, shards, _) = await CreateWithConsumerAsync(client, "efo-pressure");
+        var shard = shards[0].ShardId;
+        using var buffer = NewBuffer();
+        var queue = buffer.GetQueue(shard);
+        var subscriber = NewSubscriber(client, stream, shard, queue, maxFetchDuration: TimeSpan.FromSeconds(1));
+        using var stop = new CancellationTokenSource();
+        var run = subscriber.RunAsync(FromTrimHorizon, stop.Token);
+
+        // Nobody takes pages: once the oldest is a second old the subscriber stops reading, however much arrives.
+        await PutAsync(client, stream, "q", 0, 10);
+        await Task.Delay(3000);
+        var held = queue.Count;
+        for (var batch = 1; batch < 6; batch++)
+        {
+            await PutAsync(client, stream, "q", batch * 10, (batch + 1) * 10);
+            await Task.Delay(1000);
+        }
+
+        var stillHeld = queue.Count;
+        var records = await DrainAsync(queue, 60, TimeSpan.FromSeconds(30));
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+
+        Assert.InRange(held, 1, 3);
+        Assert.Equal(held, stillHeld);
+        Assert.Equal(Enumerable.Range(0, 60).Select(i => $"q-{i}"), records.Select(Text));
+    }
+
     public void Dispose() => _spill.Dispose();
 
     private static Task<StartingPosition> FromTrimHorizon(string? after, CancellationToken _) =>
@@ -131,9 +163,10 @@ public sealed class ShardSubscriberTests(KinesisLocalFixture emulator) : IClassF
 
     private FetchBuffer NewBuffer() => new(new FetchBufferOptions { SpillDirectory = _spill.Path });
 
-    private static ShardSubscriber NewSubscriber(KinesisClient client, string stream, string shardId, ShardQueue queue, Func<bool>? closed = null, TimeSpan? renewAfter = null)
+    private static ShardSubscriber NewSubscriber(
+        KinesisClient client, string stream, string shardId, ShardQueue queue, Func<bool>? closed = null, TimeSpan? renewAfter = null, TimeSpan? maxFetchDuration = null)
     {
-        var options = new KinesisSourceOptions { StreamName = stream, ConsumerMode = ConsumerMode.Efo, ConsumerName = "efo-test" };
+        var options = new KinesisSourceOptions { StreamName = stream, ConsumerMode = ConsumerMode.Efo, ConsumerName = "efo-test", MaxFetchDuration = maxFetchDuration ?? TimeSpan.FromSeconds(10) };
         return new ShardSubscriber(
             client, new StreamConsumerRegistration(client, options, "app", NullLogger.Instance), options, shardId, queue, closed ?? (() => false), TimeProvider.System, NullLogger.Instance)
         {
