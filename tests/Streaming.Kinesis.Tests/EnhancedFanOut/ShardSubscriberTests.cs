@@ -138,6 +138,13 @@ public sealed class ShardSubscriberTests(KinesisLocalFixture emulator) : IClassF
 
         // Nobody takes pages: once the oldest is a second old the subscriber stops reading, however much arrives.
         await PutAsync(client, stream, "q", 0, 10);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (queue.Count == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        // The first page turns stale after a second; an event already on its way may still be queued after it.
         await Task.Delay(3000);
         var held = queue.Count;
         for (var batch = 1; batch < 6; batch++)
