@@ -17,6 +17,7 @@ public static class KgrainsCli
         new("kgrains: produce clickstream data, query grains, check a silo's progress and maintain Delta tables. Exit codes: 0 ok, 1 runtime error, 2 usage error.")
         {
             CommonOptions.Json,
+            ConsumerCommand.Create(),
             CreateStreamCommand.Create(),
             DeltaCommand.Create(),
             ProduceCommand.Create(),

@@ -285,6 +285,160 @@ public sealed class KinesisClient : IDisposable
         return new UpdateShardCountResponse(result.StreamName ?? streamName, result.CurrentShardCount ?? 0, result.TargetShardCount ?? targetShardCount);
     }
 
+    /// <summary>Registers an enhanced fan-out consumer; it is CREATING until <see cref="WaitForConsumerActiveAsync"/> sees ACTIVE.</summary>
+    /// <exception cref="KinesisResourceInUseException">A consumer of that name exists on the stream.</exception>
+    public async Task<StreamConsumer> RegisterStreamConsumerAsync(string streamArn, string consumerName, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(streamArn);
+        ArgumentException.ThrowIfNullOrEmpty(consumerName);
+        const string operation = "RegisterStreamConsumer";
+        var result = await _transport.SendAsync(
+            operation,
+            new RegisterStreamConsumerRequest(streamArn, consumerName),
+            s_json.RegisterStreamConsumerRequest,
+            s_json.RegisterStreamConsumerResult,
+            cancellationToken).ConfigureAwait(false);
+        return ToConsumer(operation, result.Consumer, streamArn);
+    }
+
+    /// <summary>Describes a consumer by its ARN.</summary>
+    /// <exception cref="KinesisResourceNotFoundException">No such consumer.</exception>
+    public Task<StreamConsumer> DescribeStreamConsumerAsync(string consumerArn, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(consumerArn);
+        return DescribeStreamConsumerAsync(new ConsumerRequest(null, null, consumerArn), cancellationToken);
+    }
+
+    /// <summary>Describes a consumer by its stream and name.</summary>
+    /// <exception cref="KinesisResourceNotFoundException">No such consumer.</exception>
+    public Task<StreamConsumer> DescribeStreamConsumerAsync(string streamArn, string consumerName, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(streamArn);
+        ArgumentException.ThrowIfNullOrEmpty(consumerName);
+        return DescribeStreamConsumerAsync(new ConsumerRequest(streamArn, consumerName, null), cancellationToken);
+    }
+
+    /// <summary>Polls DescribeStreamConsumer until the consumer is ACTIVE and returns it.</summary>
+    /// <exception cref="TimeoutException">Not ACTIVE within <paramref name="timeout"/>.</exception>
+    /// <exception cref="InvalidOperationException">The consumer is being deregistered.</exception>
+    public async Task<StreamConsumer> WaitForConsumerActiveAsync(string consumerArn, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(consumerArn);
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            var consumer = await DescribeStreamConsumerAsync(consumerArn, cancellationToken).ConfigureAwait(false);
+            switch (consumer.Status)
+            {
+                case ConsumerStatus.Active:
+                    return consumer;
+                case ConsumerStatus.Deleting:
+                    throw new InvalidOperationException($"Kinesis consumer '{consumer.ConsumerName}' is being deregistered; it will not become ACTIVE.");
+            }
+
+            if (DateTimeOffset.UtcNow + delay > deadline)
+            {
+                throw new TimeoutException($"Kinesis consumer '{consumer.ConsumerName}' did not become ACTIVE within {timeout.TotalSeconds:0.###} s (last seen: {consumer.Status.ToString().ToUpperInvariant()}).");
+            }
+
+            // DescribeStreamConsumer allows 20 calls/s per stream: at most one a second once it takes a while.
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 1000));
+        }
+    }
+
+    /// <summary>Lists the consumers registered on a stream, following NextToken pages.</summary>
+    public async Task<IReadOnlyList<StreamConsumer>> ListStreamConsumersAsync(string streamArn, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(streamArn);
+        const string operation = "ListStreamConsumers";
+        var consumers = new List<StreamConsumer>();
+        var request = new ListStreamConsumersRequest(streamArn, NextToken: null, MaxResults: 100);
+        while (true)
+        {
+            var page = await _transport.SendAsync(operation, request, s_json.ListStreamConsumersRequest, s_json.ListStreamConsumersResult, cancellationToken).ConfigureAwait(false);
+            var count = page.Consumers?.Count ?? 0;
+            foreach (var consumer in page.Consumers ?? [])
+            {
+                consumers.Add(ToConsumer(operation, consumer, streamArn));
+            }
+
+            // kinesis-local returns a NextToken on the last page too, and then an empty page.
+            if (string.IsNullOrEmpty(page.NextToken) || count == 0 || page.NextToken == request.NextToken)
+            {
+                return consumers;
+            }
+
+            // Unlike ListShards, StreamARN is required on every page.
+            request = new ListStreamConsumersRequest(streamArn, page.NextToken, MaxResults: 100);
+        }
+    }
+
+    /// <summary>Deregisters a consumer by its ARN; its subscriptions end. Kinesis keeps it DELETING for a while.</summary>
+    public Task DeregisterStreamConsumerAsync(string consumerArn, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(consumerArn);
+        return _transport.SendAsync("DeregisterStreamConsumer", new ConsumerRequest(null, null, consumerArn), s_json.ConsumerRequest, cancellationToken);
+    }
+
+    /// <summary>
+    /// Opens an enhanced fan-out subscription to a shard over HTTP/2. Read its events with
+    /// <see cref="ShardSubscription.ReadEventAsync"/>; it ends by itself after about five minutes. Kinesis allows one
+    /// call per second per consumer and shard, and answers <see cref="KinesisResourceInUseException"/> to a second
+    /// one within five seconds of a success (kinesis-local sends that as the stream's only message instead).
+    /// </summary>
+    public async Task<ShardSubscription> SubscribeToShardAsync(string consumerArn, string shardId, StartingPosition position, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(consumerArn);
+        ArgumentException.ThrowIfNullOrEmpty(shardId);
+        ArgumentNullException.ThrowIfNull(position);
+        var bySequence = position.Type is ShardIteratorType.AtSequenceNumber or ShardIteratorType.AfterSequenceNumber;
+        if (bySequence && string.IsNullOrEmpty(position.SequenceNumber))
+        {
+            throw new ArgumentException($"{position.Type} needs a sequence number.", nameof(position));
+        }
+
+        if (position.Type == ShardIteratorType.AtTimestamp && position.Timestamp is null)
+        {
+            throw new ArgumentException($"{position.Type} needs a timestamp.", nameof(position));
+        }
+
+        var request = new SubscribeToShardRequest(
+            consumerArn,
+            shardId,
+            new StartingPositionWire(
+                ToWire(position.Type),
+                bySequence ? position.SequenceNumber : null,
+                position.Type == ShardIteratorType.AtTimestamp ? position.Timestamp : null));
+        var response = await _transport.OpenEventStreamAsync(ShardSubscription.OperationName, request, s_json.SubscribeToShardRequest, cancellationToken).ConfigureAwait(false);
+        return await ShardSubscription.OpenAsync(response, shardId, position, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<StreamConsumer> DescribeStreamConsumerAsync(ConsumerRequest request, CancellationToken cancellationToken)
+    {
+        const string operation = "DescribeStreamConsumer";
+        var result = await _transport.SendAsync(operation, request, s_json.ConsumerRequest, s_json.DescribeStreamConsumerResult, cancellationToken).ConfigureAwait(false);
+        return ToConsumer(operation, result.ConsumerDescription, request.StreamArn);
+    }
+
+    private static StreamConsumer ToConsumer(string operation, ConsumerWire? wire, string? streamArn)
+    {
+        if (wire is null || string.IsNullOrEmpty(wire.ConsumerName) || string.IsNullOrEmpty(wire.ConsumerArn))
+        {
+            throw new KinesisException(operation, KinesisTransport.InvalidResponseErrorCode, null, "The response has no consumer name and ARN.");
+        }
+
+        var status = wire.ConsumerStatus switch
+        {
+            "CREATING" => ConsumerStatus.Creating,
+            "ACTIVE" => ConsumerStatus.Active,
+            "DELETING" => ConsumerStatus.Deleting,
+            _ => ConsumerStatus.Unknown,
+        };
+        return new StreamConsumer(wire.ConsumerName, wire.ConsumerArn, status, wire.ConsumerCreationTimestamp, wire.StreamArn ?? streamArn);
+    }
+
     public void Dispose() => _transport.Dispose();
 
     private static HttpClient CreateOwnHttpClient(KinesisClientOptions options)
@@ -296,6 +450,14 @@ public sealed class KinesisClient : IDisposable
 
             // Re-resolve DNS now and then: regional endpoints move.
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+
+            // Enhanced fan-out: one HTTP/2 stream per shard; more shards than a connection's stream limit open more
+            // connections. Pings (as the KCL, every 60 s) find a dead connection under a quiet subscription.
+            EnableMultipleHttp2Connections = true,
+            InitialHttp2StreamWindowSize = options.Http2StreamWindowSize,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(60),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
         };
 
         // Each attempt has its own timeout (RequestTimeout), so the HttpClient must not add another.

@@ -40,6 +40,13 @@ public sealed class KinesisClientOptions
     /// <summary>MaxResults sent with each ListShards page.</summary>
     public int ListShardsPageSize { get; set; } = 1000;
 
+    /// <summary>
+    /// HTTP/2 receive window of one enhanced fan-out subscription, in bytes (65,535 to 16 MiB): how much a shard's
+    /// server may send before the reader takes it. 2 MiB is about a second of a shard at its 2 MB/s read limit;
+    /// kinesis-local stalls on events larger than the window.
+    /// </summary>
+    public int Http2StreamWindowSize { get; set; } = 2 * 1024 * 1024;
+
     /// <summary>The endpoint requests are sent to.</summary>
     public Uri ResolveEndpoint() => ServiceUrl ?? new Uri($"https://kinesis.{Region}.amazonaws.com/");
 

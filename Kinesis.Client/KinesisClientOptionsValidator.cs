@@ -76,5 +76,10 @@ public sealed class KinesisClientOptionsValidator : IValidateOptions<KinesisClie
         {
             yield return $"{nameof(options.ListShardsPageSize)} must be between 1 and {KinesisClientOptions.MaxListShardsPageSize} (got {options.ListShardsPageSize}).";
         }
+
+        if (options.Http2StreamWindowSize is < 65_535 or > 16 * 1024 * 1024)
+        {
+            yield return $"{nameof(options.Http2StreamWindowSize)} must be between 65535 and 16777216 bytes (got {options.Http2StreamWindowSize}).";
+        }
     }
 }

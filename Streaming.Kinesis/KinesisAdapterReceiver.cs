@@ -49,7 +49,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     private Position? _resumeAfter;
     private DateTimeOffset? _latestOpenedAt;
     private ShardQueue? _queue;
-    private ShardFetcher? _fetcher;
+    private IShardRecordSource? _fetcher;
     private CancellationTokenSource? _stopFetching;
     private Task _fetching = Task.CompletedTask;
     private bool _ended;
@@ -556,11 +556,11 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         _stopFetching?.Dispose();
         _stopFetching = new CancellationTokenSource();
         _queue = _context.Buffer.GetQueue(_shardId);
-        var fetcher = _fetcher = new ShardFetcher(
-            _context.Kinesis, _context.Options.Source, _shardId, _progress, _queue, _context.WorkerSlotOf(_shardId), _context.Time, _logger, _context.Monitor.Fetched, afterSequenceNumber,
+        var fetcher = _fetcher = ShardRecordSources.Create(
+            _context, _shardId, _progress, _queue, _logger, afterSequenceNumber,
             _lease is { Checkpoint: SentinelCheckpoint.Latest, OriginSequenceNumber: null } ? RecordOriginAsync : null);
         var token = _stopFetching.Token;
-        _fetching = Task.Run(() => fetcher.RunAsync(OpenIteratorAsync, token), token);
+        _fetching = Task.Run(() => fetcher.RunAsync(StartingPositionOf, token), token);
     }
 
     private async Task StopFetchingAsync()
@@ -580,20 +580,20 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         }
     }
 
-    private Task<string> OpenIteratorAsync(string? afterSequenceNumber, CancellationToken cancellationToken)
+    /// <summary>Where the shard's source starts: after <paramref name="afterSequenceNumber"/>, else where this receiver resumes.</summary>
+    private Task<StartingPosition> StartingPositionOf(string? afterSequenceNumber, CancellationToken cancellationToken)
     {
-        var kinesis = _context.Kinesis;
         var options = _context.Options.Source;
         if (afterSequenceNumber is not null)
         {
-            return kinesis.GetShardIteratorAsync(options.StreamName, _shardId, ShardIteratorType.AfterSequenceNumber, afterSequenceNumber, null, cancellationToken);
+            return Task.FromResult(StartingPosition.After(afterSequenceNumber));
         }
 
         if (_resumeAfter is { } resume)
         {
             // AT, not AFTER: an aggregate checkpointed part-way (sub-sequence > 0) is read again and filtered.
             var type = resume.SubSequenceNumber > 0 ? ShardIteratorType.AtSequenceNumber : ShardIteratorType.AfterSequenceNumber;
-            return kinesis.GetShardIteratorAsync(options.StreamName, _shardId, type, resume.SequenceNumber, null, cancellationToken);
+            return Task.FromResult(new StartingPosition(type, resume.SequenceNumber));
         }
 
         var lease = _lease!;
@@ -613,8 +613,7 @@ public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             _latestOpenedAt = _context.Time.GetUtcNow();
         }
 
-        return kinesis.GetShardIteratorAsync(
-            options.StreamName, _shardId, start, start == ShardIteratorType.AtSequenceNumber ? lease.OriginSequenceNumber : null, timestamp, cancellationToken);
+        return Task.FromResult(new StartingPosition(start, start == ShardIteratorType.AtSequenceNumber ? lease.OriginSequenceNumber : null, timestamp));
     }
 
     /// <summary>

@@ -8,6 +8,7 @@ using KinesisGrains.Streaming.Kinesis.Leasing;
 using KinesisGrains.Streaming.Kinesis.Monitoring;
 using KinesisGrains.Streaming.Kinesis.Placement;
 using KinesisGrains.Streaming.Kinesis.Source.Buffering;
+using KinesisGrains.Streaming.Kinesis.Source.EnhancedFanOut;
 using KinesisGrains.Streaming.Kinesis.Source;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
@@ -69,6 +70,9 @@ public sealed class KinesisStreamContext : IAsyncDisposable
             shardId => Checkpointer?.GetCheckpoint(shardId),
             time,
             loggers);
+        Consumer = options.Source.ConsumerMode == ConsumerMode.Efo
+            ? new StreamConsumerRegistration(kinesis, options.Source, options.ApplicationName, loggers.CreateLogger<StreamConsumerRegistration>())
+            : null;
         Checkpointer = new ShardCheckpointer(leases, checkpointGate(this), options.WorkerId, time, loggers.CreateLogger<ShardCheckpointer>())
         {
             CycleCompleted = Monitor.CycleCompleted,
@@ -92,6 +96,9 @@ public sealed class KinesisStreamContext : IAsyncDisposable
     public StreamId StreamIdOf(int lane) => _streamIds[lane];
 
     public FetchBuffer Buffer { get; }
+
+    /// <summary>The enhanced fan-out consumer the shards subscribe as; null when polling.</summary>
+    internal StreamConsumerRegistration? Consumer { get; }
 
     public ShardCheckpointer Checkpointer { get; }
 

@@ -79,6 +79,11 @@ public sealed class KinesisStreamOptionsValidator(
         {
             yield return $"{nameof(options.ApplicationName)} is required (it names the lease table).";
         }
+        else if (options.Source.ConsumerMode == ConsumerMode.Efo && string.IsNullOrEmpty(options.Source.ConsumerName)
+            && string.IsNullOrEmpty(options.Source.ConsumerArn) && !KinesisSourceOptionsValidator.IsConsumerName(options.ApplicationName))
+        {
+            yield return $"Kinesis:ConsumerMode=Efo names its consumer after the application, but '{options.ApplicationName}' is not a consumer name (1 to 128 of a-z, A-Z, 0-9, '_', '.', '-'): set Kinesis:ConsumerName.";
+        }
 
         if (string.IsNullOrWhiteSpace(options.StreamNamespace))
         {

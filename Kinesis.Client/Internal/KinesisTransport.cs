@@ -129,6 +129,57 @@ internal sealed partial class KinesisTransport : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sends one call whose response is an event stream (SubscribeToShard) over HTTP/2, exactly: HTTP/1.1 is not
+    /// supported for it and can misdeliver records. Returns once the response headers are in; the body is the caller's
+    /// to read and dispose. No retries: the caller resubscribes from its own position. The per-attempt timeout covers
+    /// the headers only, since the body flows for minutes.
+    /// </summary>
+    public async Task<HttpResponseMessage> OpenEventStreamAsync<TRequest>(
+        string operation,
+        TRequest request,
+        JsonTypeInfo<TRequest> requestType,
+        CancellationToken cancellationToken)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(request, requestType);
+        using var message = await CreateRequestAsync(operation, body, cancellationToken).ConfigureAwait(false);
+
+        // Exact 2.0: on http:// this is prior-knowledge h2c (kinesis-local), on https:// h2 by ALPN.
+        message.Version = System.Net.HttpVersion.Version20;
+        message.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.RequestTimeout);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _httpClient.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+        }
+        catch (HttpRequestException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new KinesisUnavailableException(operation, _endpoint, Describe(exception), 1, exception);
+        }
+        catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new KinesisUnavailableException(operation, _endpoint, $"no response within {_options.RequestTimeout.TotalSeconds:0.###} s", 1, exception);
+        }
+
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            var errorBody = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
+            throw KinesisErrorParser.Parse(
+                operation,
+                response.StatusCode,
+                FirstHeader(response, KinesisErrorParser.ErrorTypeHeader),
+                FirstHeader(response, KinesisErrorParser.RequestIdHeader),
+                errorBody);
+        }
+    }
+
     private async Task<HttpRequestMessage> CreateRequestAsync(string operation, byte[] body, CancellationToken cancellationToken)
     {
         // Credentials are asked for on every attempt: the default chain may have rotated them.

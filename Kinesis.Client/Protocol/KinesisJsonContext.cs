@@ -22,4 +22,13 @@ namespace KinesisGrains.Kinesis.Client;
 [JsonSerializable(typeof(MergeShardsRequest))]
 [JsonSerializable(typeof(UpdateShardCountRequest))]
 [JsonSerializable(typeof(UpdateShardCountResult))]
+[JsonSerializable(typeof(RegisterStreamConsumerRequest))]
+[JsonSerializable(typeof(RegisterStreamConsumerResult))]
+[JsonSerializable(typeof(ConsumerRequest))]
+[JsonSerializable(typeof(DescribeStreamConsumerResult))]
+[JsonSerializable(typeof(ListStreamConsumersRequest))]
+[JsonSerializable(typeof(ListStreamConsumersResult))]
+[JsonSerializable(typeof(SubscribeToShardRequest))]
+[JsonSerializable(typeof(SubscribeToShardEventWire))]
+[JsonSerializable(typeof(EventStreamExceptionBody))]
 internal sealed partial class KinesisJsonContext : JsonSerializerContext;

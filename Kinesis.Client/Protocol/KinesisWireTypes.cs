@@ -56,3 +56,42 @@ internal sealed record MergeShardsRequest(string StreamName, string ShardToMerge
 internal sealed record UpdateShardCountRequest(string StreamName, int TargetShardCount, string ScalingType);
 
 internal sealed record UpdateShardCountResult(string? StreamName, int? CurrentShardCount, int? TargetShardCount);
+
+// Enhanced fan-out. A consumer is named by its ARN, or by the stream's ARN and its name.
+
+internal sealed record RegisterStreamConsumerRequest([property: JsonPropertyName("StreamARN")] string StreamArn, string ConsumerName);
+
+internal sealed record ConsumerRequest(
+    [property: JsonPropertyName("StreamARN")] string? StreamArn,
+    string? ConsumerName,
+    [property: JsonPropertyName("ConsumerARN")] string? ConsumerArn);
+
+internal sealed record ConsumerWire(
+    string? ConsumerName,
+    [property: JsonPropertyName("ConsumerARN")] string? ConsumerArn,
+    string? ConsumerStatus,
+    DateTimeOffset? ConsumerCreationTimestamp,
+    [property: JsonPropertyName("StreamARN")] string? StreamArn);
+
+internal sealed record RegisterStreamConsumerResult(ConsumerWire? Consumer);
+
+internal sealed record DescribeStreamConsumerResult(ConsumerWire? ConsumerDescription);
+
+internal sealed record ListStreamConsumersRequest([property: JsonPropertyName("StreamARN")] string StreamArn, string? NextToken, int? MaxResults);
+
+internal sealed record ListStreamConsumersResult(List<ConsumerWire>? Consumers, string? NextToken);
+
+internal sealed record StartingPositionWire(string Type, string? SequenceNumber, DateTimeOffset? Timestamp);
+
+internal sealed record SubscribeToShardRequest(
+    [property: JsonPropertyName("ConsumerARN")] string ConsumerArn,
+    string ShardId,
+    StartingPositionWire StartingPosition);
+
+internal sealed record SubscribeToShardEventWire(
+    List<KinesisRecord>? Records,
+    string? ContinuationSequenceNumber,
+    long? MillisBehindLatest,
+    List<ChildShard>? ChildShards);
+
+internal sealed record EventStreamExceptionBody(string? Message);

@@ -26,4 +26,13 @@ public static class StreamingKinesisMetrics
 
     public static readonly Counter<long> EndedShardReplays =
         Meter.CreateCounter<long>("kgrains.kinesis.ended_shard_replays", "{request}", "Replays of an ended shard asked for a partition that came back from a snapshot older than the shard's end");
+
+    public static readonly Counter<long> Subscriptions =
+        Meter.CreateCounter<long>("kgrains.kinesis.efo.subscriptions", "{subscription}", "SubscribeToShard calls that opened a subscription (kind: started, the first of a reader; renewed, after one ended or failed)");
+
+    public static readonly Counter<long> ResourceInUseRetries =
+        Meter.CreateCounter<long>("kgrains.kinesis.efo.resource_in_use_retries", "{retry}", "SubscribeToShard calls answered ResourceInUse (another subscription of the consumer to the shard was still live), retried after a back-off");
+
+    public static readonly Counter<long> SubscriptionFailures =
+        Meter.CreateCounter<long>("kgrains.kinesis.efo.subscription_failures", "{failure}", "Subscriptions that failed (a corrupt frame, a service exception, no event within the idle timeout, a broken connection) and were resubscribed from the last continuation");
 }

@@ -83,6 +83,24 @@ public sealed class KinesisSourceOptions
     /// </summary>
     public bool DropAggregatesOutsideShardRange { get; set; } = true;
 
+    /// <summary>Polling (GetRecords) or Efo (enhanced fan-out, SubscribeToShard over HTTP/2): Databricks' <c>consumerMode</c>.</summary>
+    public ConsumerMode ConsumerMode { get; set; } = ConsumerMode.Polling;
+
+    /// <summary>
+    /// The enhanced fan-out consumer's name (1–128 of <c>a-z A-Z 0-9 _ . -</c>); empty: the application name. Registered
+    /// at start when the stream has none of that name; never deregistered by the silo (<c>kgrains consumer deregister</c>).
+    /// </summary>
+    public string? ConsumerName { get; set; }
+
+    /// <summary>An enhanced fan-out consumer registered beforehand, by its ARN: used as is, nothing is registered.</summary>
+    public string? ConsumerArn { get; set; }
+
+    /// <summary>How long start-up waits for a registered consumer to become ACTIVE (Databricks' <c>registerConsumerTimeoutInterval</c>).</summary>
+    public TimeSpan ConsumerRegistrationTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A subscription that brings no event for this long is dropped and made again from its continuation (the KCL's 60 s).</summary>
+    public TimeSpan SubscriptionIdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>
     /// When the stream was deleted and created again under the same name, delete the old checkpoints and local state
     /// and start afresh (else the silo refuses to start).

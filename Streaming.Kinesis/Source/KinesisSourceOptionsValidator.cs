@@ -86,6 +86,43 @@ public sealed class KinesisSourceOptionsValidator(KinesisSourceOptions options) 
             yield return $"Kinesis:ShardFetchInterval must be positive; it is {options.ShardFetchInterval}.";
         }
 
+        if (!Enum.IsDefined(options.ConsumerMode))
+        {
+            yield return $"Kinesis:ConsumerMode must be Polling or Efo; it is '{options.ConsumerMode}'.";
+        }
+
+        if (!string.IsNullOrEmpty(options.ConsumerName) && !IsConsumerName(options.ConsumerName))
+        {
+            yield return $"Kinesis:ConsumerName must be 1 to 128 of the characters a-z, A-Z, 0-9, '_', '.' and '-'; it is '{options.ConsumerName}'.";
+        }
+
+        if (!string.IsNullOrEmpty(options.ConsumerArn))
+        {
+            if (!options.ConsumerArn.StartsWith("arn:", StringComparison.Ordinal) || !options.ConsumerArn.Contains(":stream/", StringComparison.Ordinal) || !options.ConsumerArn.Contains("/consumer/", StringComparison.Ordinal))
+            {
+                yield return $"Kinesis:ConsumerArn must be a consumer ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/STREAM/consumer/NAME:TIME); it is '{options.ConsumerArn}'.";
+            }
+            else if (!string.IsNullOrWhiteSpace(options.StreamName) && !options.ConsumerArn.Contains(":stream/" + options.StreamName + "/consumer/", StringComparison.Ordinal))
+            {
+                yield return $"Kinesis:ConsumerArn names a consumer of another stream than Kinesis:StreamName '{options.StreamName}': '{options.ConsumerArn}'.";
+            }
+
+            if (!string.IsNullOrEmpty(options.ConsumerName))
+            {
+                yield return "Set Kinesis:ConsumerName or Kinesis:ConsumerArn, not both: an ARN is used as is, a name is looked up (and registered when missing).";
+            }
+        }
+
+        if (options.ConsumerRegistrationTimeout <= TimeSpan.Zero)
+        {
+            yield return $"Kinesis:ConsumerRegistrationTimeout must be positive; it is {options.ConsumerRegistrationTimeout}.";
+        }
+
+        if (options.SubscriptionIdleTimeout < TimeSpan.FromSeconds(5))
+        {
+            yield return $"Kinesis:SubscriptionIdleTimeout must be at least 5 s; it is {options.SubscriptionIdleTimeout}.";
+        }
+
         if (options.CheckpointInterval < TimeSpan.Zero)
         {
             yield return $"Kinesis:CheckpointInterval must not be negative; it is {options.CheckpointInterval}.";
@@ -96,4 +133,8 @@ public sealed class KinesisSourceOptionsValidator(KinesisSourceOptions options) 
             yield return $"Kinesis:QuietBarrierInterval must not be negative (zero turns it off); it is {options.QuietBarrierInterval}.";
         }
     }
+
+    /// <summary>What Kinesis accepts as a consumer name: 1 to 128 of <c>[a-zA-Z0-9_.-]</c>.</summary>
+    public static bool IsConsumerName(string name) =>
+        name.Length is >= 1 and <= 128 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
 }

@@ -22,7 +22,7 @@ internal sealed partial class ShardFetcher(
     ILogger logger,
     Action<long>? fetched = null,
     string? startAfterSequenceNumber = null,
-    Func<string, CancellationToken, Task>? beforeFirstRecord = null)
+    Func<string, CancellationToken, Task>? beforeFirstRecord = null) : IShardRecordSource
 {
     private readonly CallPacer _pacer = new(options.MinFetchPeriod, time);
     private int _fetchSize = options.MaxRecordsPerFetch;
@@ -32,10 +32,16 @@ internal sealed partial class ShardFetcher(
     public string? LastFetchedSequenceNumber => Volatile.Read(ref _lastFetchedSequenceNumber);
 
     /// <summary>Fetches until the shard ends or <paramref name="cancellationToken"/> fires.</summary>
-    /// <param name="openIterator">Opens an iterator after a sequence number, or at the start position when it is null.</param>
+    /// <param name="startAt">Where an iterator starts: after a sequence number, or at the start position when it is null.</param>
     /// <remarks>The first iterator starts after the sequence number the fetcher was created with, when it was.</remarks>
-    public async Task RunAsync(Func<string?, CancellationToken, Task<string>> openIterator, CancellationToken cancellationToken)
+    public async Task RunAsync(Func<string?, CancellationToken, Task<StartingPosition>> startAt, CancellationToken cancellationToken)
     {
+        async Task<string> openIterator(string? after, CancellationToken token)
+        {
+            var start = await startAt(after, token);
+            return await kinesis.GetShardIteratorAsync(options.StreamName, shardId, start.Type, start.SequenceNumber, start.Timestamp, token);
+        }
+
         var iterator = await openIterator(_lastFetchedSequenceNumber, cancellationToken);
         while (true)
         {

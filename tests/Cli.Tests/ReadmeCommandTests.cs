@@ -37,6 +37,12 @@ public sealed class ReadmeCommandTests(CliCluster cluster, ITestOutputHelper log
         var tables = new HashSet<(string, string)>();
         foreach (var command in commands)
         {
+            if (command[0] == "consumer")
+            {
+                // Enhanced fan-out needs kinesis-local; this cluster runs kinesalite. ConsumerCommandTests runs them.
+                continue;
+            }
+
             // The README creates the stream and produces before it starts a silo; the rest talks to the silo, but for
             // delta, which works on a table in S3 (written here first, with several commits, where the line looks).
             if (silo is null && command[0] is not ("create-stream" or "produce" or "delta"))

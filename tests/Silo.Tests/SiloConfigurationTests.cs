@@ -43,6 +43,19 @@ public sealed class SiloConfigurationTests
     }
 
     [Fact]
+    public void Enhanced_fan_out_settings_bind_and_a_bad_mode_is_refused_by_name()
+    {
+        var efo = Bind(("Kinesis:ConsumerMode", "Efo"), ("Kinesis:ConsumerName", "orders-reader"), ("Kinesis:Http2StreamWindowSize", "4194304"));
+        var bad = Bind(("Kinesis:ConsumerMode", "Push"));
+
+        Assert.Empty(efo.Validate());
+        Assert.Equal(Streaming.Kinesis.Source.ConsumerMode.Efo, efo.Source.ConsumerMode);
+        Assert.Equal("orders-reader", efo.Source.ConsumerName);
+        Assert.Equal(4 << 20, efo.KinesisClient.Http2StreamWindowSize);
+        Assert.Contains(bad.Validate(), p => p.StartsWith("Kinesis:ConsumerMode", StringComparison.Ordinal) && p.Contains("Push", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void An_unknown_key_is_refused_by_name_with_the_closest_known_one()
     {
         var configuration = Bind(("Kinesis:MaxRecordPerFetch", "500"));

@@ -74,7 +74,42 @@ public sealed class KinesisStreamOptionsValidatorTests
         { "ThrottleBackoff", o => o.ThrottleBackoff = TimeSpan.FromSeconds(-1) },
         { "ShardFetchInterval", o => o.ShardFetchInterval = TimeSpan.Zero },
         { "CheckpointInterval", o => o.CheckpointInterval = TimeSpan.FromSeconds(-1) },
+        { "ConsumerMode", o => o.ConsumerMode = (ConsumerMode)7 },
+        { "ConsumerName", o => o.ConsumerName = "my consumer" },
+        { "ConsumerName", o => o.ConsumerName = new string('c', 129) },
+        { "ConsumerArn", o => o.ConsumerArn = "my-consumer" },
+        { "ConsumerArn", o => o.ConsumerArn = "arn:aws:kinesis:us-east-1:123456789012:stream/other/consumer/c:1" },
+        { "ConsumerRegistrationTimeout", o => o.ConsumerRegistrationTimeout = TimeSpan.Zero },
+        { "SubscriptionIdleTimeout", o => o.SubscriptionIdleTimeout = TimeSpan.FromSeconds(1) },
     };
+
+    [Fact]
+    public void A_consumer_name_and_a_consumer_arn_together_are_refused()
+    {
+        var options = new KinesisSourceOptions
+        {
+            StreamName = "stream",
+            ConsumerMode = ConsumerMode.Efo,
+            ConsumerName = "app",
+            ConsumerArn = "arn:aws:kinesis:us-east-1:123456789012:stream/stream/consumer/app:1",
+        };
+
+        var problem = Assert.Single(KinesisSourceOptionsValidator.Problems(options));
+
+        Assert.StartsWith("Set Kinesis:ConsumerName or Kinesis:ConsumerArn, not both", problem);
+    }
+
+    [Fact]
+    public void Efo_without_a_consumer_name_needs_an_application_name_kinesis_accepts()
+    {
+        var options = new KinesisStreamOptions { ApplicationName = "orders app", Source = { StreamName = "stream", ConsumerMode = ConsumerMode.Efo } };
+        var named = new KinesisStreamOptions { ApplicationName = "orders app", Source = { StreamName = "stream", ConsumerMode = ConsumerMode.Efo, ConsumerName = "orders-app" } };
+
+        var problem = Assert.Single(KinesisStreamOptionsValidator.Problems(options));
+
+        Assert.StartsWith("Kinesis:ConsumerMode=Efo names its consumer after the application", problem);
+        Assert.Empty(KinesisStreamOptionsValidator.Problems(named));
+    }
 
     [Theory]
     [MemberData(nameof(InvalidSourceSettings))]
