@@ -48,9 +48,11 @@ public sealed class AssumedRoleCredentials : RefreshingAWSCredentials
     /// <summary>The role these credentials are for (never a secret).</summary>
     public string RoleArn => _options.RoleArn!;
 
+    /// <summary>Asks STS for the role's next keys (blocking; the SDK calls the async one where it can).</summary>
     protected override CredentialsRefreshState GenerateNewCredentials() =>
         GenerateNewCredentialsAsync().GetAwaiter().GetResult();
 
+    /// <summary>Asks STS for the role's next keys: AssumeRole, or AssumeRoleWithWebIdentity with the token file as it is now.</summary>
     protected override async Task<CredentialsRefreshState> GenerateNewCredentialsAsync()
     {
         var seconds = (int)_options.RoleDuration.TotalSeconds;

@@ -9,7 +9,7 @@ namespace KinesisGrains.DynamoDB;
 /// The one place DynamoDB clients are made: leases, membership, grain storage and the snapshot fence share its
 /// endpoint, credential and retry rules.
 /// </summary>
-public static class DynamoDBClientFactory
+internal static class DynamoDBClientFactory
 {
     /// <summary>True when <paramref name="service"/> is an endpoint URL rather than a region name.</summary>
     public static bool IsEndpoint(string service) =>

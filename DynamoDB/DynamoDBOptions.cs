@@ -9,10 +9,13 @@ public sealed class DynamoDBOptions
     /// <summary>An endpoint override (a local emulator); null for the AWS endpoint of <see cref="Region"/>.</summary>
     public Uri? ServiceUrl { get; set; }
 
+    /// <summary>The AWS region of the table, e.g. <c>eu-west-1</c>; used to sign requests also when <c>ServiceUrl</c> points at an emulator.</summary>
     public string Region { get; set; } = "us-east-1";
 
+    /// <summary>An access key id; leave it and <see cref="SecretAccessKey"/> empty to use the AWS default credential chain.</summary>
     public string? AccessKeyId { get; set; }
 
+    /// <summary>The secret of <see cref="AccessKeyId"/>.</summary>
     public string? SecretAccessKey { get; set; }
 
     /// <summary>

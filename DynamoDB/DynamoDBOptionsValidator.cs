@@ -8,7 +8,7 @@ namespace KinesisGrains.DynamoDB;
 /// options, at silo start.
 /// </summary>
 /// <remarks>Messages carry the <c>DynamoDB:</c> section of the silo's configuration, which prints them as they are.</remarks>
-public sealed class DynamoDBOptionsValidator(DynamoDBOptions options) : IConfigurationValidator
+internal sealed class DynamoDBOptionsValidator(DynamoDBOptions options) : IConfigurationValidator
 {
     /// <exception cref="OrleansConfigurationException">Lists every invalid option.</exception>
     public void ValidateConfiguration()

@@ -10,9 +10,12 @@ namespace KinesisGrains.DynamoDB;
 /// </summary>
 public abstract class DynamoDBTableOptions
 {
+    /// <summary>Read capacity of a table created with provisioned throughput.</summary>
     public const int DefaultReadCapacityUnits = 10;
+    /// <summary>Write capacity of a table created with provisioned throughput.</summary>
     public const int DefaultWriteCapacityUnits = 5;
 
+    /// <summary>Options of a table named <paramref name="defaultTableName"/> unless <see cref="TableName"/> is set.</summary>
     protected DynamoDBTableOptions(string defaultTableName) => TableName = defaultTableName;
 
     /// <summary>An AWS region name such as <c>eu-west-1</c>, or an http(s) endpoint URL (an emulator, a VPC endpoint). Required.</summary>
@@ -22,6 +25,7 @@ public abstract class DynamoDBTableOptions
     [Redact]
     public string? AccessKey { get; set; }
 
+    /// <summary>The secret of <see cref="AccessKey"/>.</summary>
     [Redact]
     public string? SecretKey { get; set; }
 
@@ -38,13 +42,16 @@ public abstract class DynamoDBTableOptions
     /// <summary>A named profile of the AWS shared credentials files.</summary>
     public string? ProfileName { get; set; }
 
+    /// <summary>The table's name; several clusters may share one table (rows are keyed by cluster or application).</summary>
     public string TableName { get; set; }
 
     /// <summary>Provisioned capacity (<see cref="ReadCapacityUnits"/>, <see cref="WriteCapacityUnits"/>) instead of on-demand billing.</summary>
     public bool UseProvisionedThroughput { get; set; } = true;
 
+    /// <summary>Read capacity units when <see cref="UseProvisionedThroughput"/> creates the table.</summary>
     public int ReadCapacityUnits { get; set; } = DefaultReadCapacityUnits;
 
+    /// <summary>Write capacity units when <see cref="UseProvisionedThroughput"/> creates the table.</summary>
     public int WriteCapacityUnits { get; set; } = DefaultWriteCapacityUnits;
 
     /// <summary>Creates the table at start when it is missing; without it, a missing table fails the start.</summary>

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace KinesisGrains.DynamoDB;
 
 /// <summary>The checks every <see cref="DynamoDBTableOptions"/> needs, whichever provider it configures.</summary>
-public static partial class DynamoDBTableOptionsValidation
+internal static partial class DynamoDBTableOptionsValidation
 {
     /// <summary>What is wrong with <paramref name="options"/>, one sentence per problem, each naming the option; values of secrets never appear.</summary>
     public static IEnumerable<string> Problems(DynamoDBTableOptions options)

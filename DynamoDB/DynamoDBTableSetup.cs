@@ -11,7 +11,7 @@ namespace KinesisGrains.DynamoDB;
 /// </summary>
 /// <param name="kind">What the table is, for messages: "silo instance table", "grain state table".</param>
 /// <param name="user">Who needs its key schema, for the mismatch error: "cluster membership", "grain storage".</param>
-public sealed partial class DynamoDBTableSetup(
+internal sealed partial class DynamoDBTableSetup(
     IAmazonDynamoDB dynamo, DynamoDBTableOptions options, string hashKey, string rangeKey, string kind, string user, ILogger logger)
 {
     private static readonly TimeSpan ActiveTimeout = TimeSpan.FromMinutes(2);

@@ -8,7 +8,7 @@ namespace KinesisGrains.KeyedState;
 /// The rules of <see cref="KeyedStateOptions"/>, checked when the silo starts (AddKeyedState registers it), so a
 /// mistake stops the silo with every problem named instead of failing at a partition's first activation.
 /// </summary>
-public sealed class KeyedStateOptionsValidator(KeyedStateOptions options) : IConfigurationValidator
+internal sealed class KeyedStateOptionsValidator(KeyedStateOptions options) : IConfigurationValidator
 {
     /// <exception cref="OrleansConfigurationException">Lists every invalid option.</exception>
     public void ValidateConfiguration()

@@ -10,6 +10,7 @@ public sealed class CallPacer(TimeSpan minimumPeriod, TimeProvider? time = null)
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private long? _lastAttempt;
 
+    /// <summary>The least time between the starts of two paced calls.</summary>
     public TimeSpan MinimumPeriod { get; } = minimumPeriod >= TimeSpan.Zero
         ? minimumPeriod
         : throw new ArgumentOutOfRangeException(nameof(minimumPeriod), minimumPeriod, "The period must not be negative.");

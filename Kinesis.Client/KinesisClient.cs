@@ -70,6 +70,7 @@ public sealed class KinesisClient : IDisposable
         return _transport.SendAsync("DeleteStream", new DeleteStreamRequest(streamName), s_json.DeleteStreamRequest, cancellationToken);
     }
 
+    /// <summary>The stream's status, shard count and retention (DescribeStreamSummary).</summary>
     public async Task<StreamDescriptionSummary> DescribeStreamSummaryAsync(string streamName, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(streamName);
@@ -439,6 +440,7 @@ public sealed class KinesisClient : IDisposable
         return new StreamConsumer(wire.ConsumerName, wire.ConsumerArn, status, wire.ConsumerCreationTimestamp, wire.StreamArn ?? streamArn);
     }
 
+    /// <summary>Releases the HTTP connections.</summary>
     public void Dispose() => _transport.Dispose();
 
     private static HttpClient CreateOwnHttpClient(KinesisClientOptions options)

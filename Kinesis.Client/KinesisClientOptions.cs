@@ -15,8 +15,10 @@ public sealed class KinesisClientOptions
     /// <summary>Explicit access key; when both keys are <c>null</c> the AWS SDK default credentials chain is used.</summary>
     public string? AccessKeyId { get; set; }
 
+    /// <summary>The secret of <see cref="AccessKeyId"/>.</summary>
     public string? SecretAccessKey { get; set; }
 
+    /// <summary>The session token of temporary credentials.</summary>
     public string? SessionToken { get; set; }
 
     /// <summary>

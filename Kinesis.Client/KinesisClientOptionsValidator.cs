@@ -11,7 +11,7 @@ namespace KinesisGrains.Kinesis.Client;
 /// <c>ValidateOnStart()</c> to refuse them at start, and the Orleans stream provider checks them through
 /// <see cref="Problems"/> in its own validator.
 /// </remarks>
-public sealed class KinesisClientOptionsValidator : IValidateOptions<KinesisClientOptions>
+internal sealed class KinesisClientOptionsValidator : IValidateOptions<KinesisClientOptions>
 {
     public ValidateOptionsResult Validate(string? name, KinesisClientOptions options)
     {

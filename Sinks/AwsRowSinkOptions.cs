@@ -21,12 +21,14 @@ public abstract class AwsRowSinkOptions
     /// <summary>An endpoint override (a local emulator); null for the AWS endpoint of <see cref="Region"/>.</summary>
     public Uri? ServiceUrl { get; set; }
 
+    /// <summary>The AWS region, used to sign requests also when <c>ServiceUrl</c> points at an emulator.</summary>
     public string Region { get; set; } = "us-east-1";
 
     /// <summary>An access key id; leave it and <see cref="SecretAccessKey"/> empty for the AWS default credentials chain.</summary>
     [Redact]
     public string? AccessKeyId { get; set; }
 
+    /// <summary>The secret of the access key id.</summary>
     [Redact]
     public string? SecretAccessKey { get; set; }
 

@@ -11,7 +11,7 @@ namespace KinesisGrains.Streaming.Kinesis;
 /// The Kinesis stream provider's adapter: read-only, one receiver per shard (<see cref="KinesisQueueMapper"/>), the
 /// shared state of the silo's receivers in a <see cref="KinesisStreamContext"/>.
 /// </summary>
-public sealed class KinesisAdapterFactory(string name, KinesisStreamContext context) : IQueueAdapterFactory, IQueueAdapter
+internal sealed class KinesisAdapterFactory(string name, KinesisStreamContext context) : IQueueAdapterFactory, IQueueAdapter
 {
     private readonly SimpleQueueAdapterCache _cache = new(new SimpleQueueCacheOptions { CacheSize = context.Options.EffectiveCacheSize }, name, context.Loggers);
 

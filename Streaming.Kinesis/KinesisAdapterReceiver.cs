@@ -25,7 +25,7 @@ namespace KinesisGrains.Streaming.Kinesis;
 /// checkpoint. Every batch carries the shard's event-time watermark; lanes the newest records did not reach get it in
 /// batches of no events (<see cref="WatermarkUpdates"/>).
 /// </summary>
-public sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
+internal sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
 {
     private const int MaxRecordsPerRead = 20_000;
     private int _recordsInFlight;

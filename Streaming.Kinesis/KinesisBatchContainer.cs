@@ -12,7 +12,7 @@ namespace KinesisGrains.Streaming.Kinesis;
 /// item, so the partition grain gets hundreds of events per Orleans call.
 /// </summary>
 [GenerateSerializer, Immutable]
-public sealed class KinesisBatchContainer(StreamId streamId, KinesisSequenceToken token, KeyedEventBatch batch) : IBatchContainer
+internal sealed class KinesisBatchContainer(StreamId streamId, KinesisSequenceToken token, KeyedEventBatch batch) : IBatchContainer
 {
     [Id(0)]
     public StreamId StreamId { get; } = streamId;

@@ -15,7 +15,7 @@ namespace KinesisGrains.Streaming.Kinesis;
 /// abandoned leases up to a fair share of the live silos, renews them, and offers a child shard only once every
 /// parent has been read to its end (SHARD_END checkpointed), so each key's order survives resharding.
 /// </summary>
-public sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQueueBalancer
+internal sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQueueBalancer
 {
     private readonly KinesisStreamContext _context;
     private readonly LeaseExpiryObserver _expiry;

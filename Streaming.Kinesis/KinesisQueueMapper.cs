@@ -9,7 +9,7 @@ namespace KinesisGrains.Streaming.Kinesis;
 /// changes with resharding, so <see cref="GetAllQueues"/> is whatever shards are known now; the
 /// <see cref="KinesisQueueBalancer"/> decides which ones this silo reads.
 /// </summary>
-public sealed class KinesisQueueMapper(string providerName, Func<IEnumerable<string>> knownShards) : IStreamQueueMapper
+internal sealed class KinesisQueueMapper(string providerName, Func<IEnumerable<string>> knownShards) : IStreamQueueMapper
 {
     private const string ShardIdPrefix = "shardId-";
 

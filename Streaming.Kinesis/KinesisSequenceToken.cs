@@ -9,7 +9,7 @@ namespace KinesisGrains.Streaming.Kinesis;
 /// <see cref="EventIndex"/> the containers of one read. Kinesis positions travel in the batch itself.
 /// </summary>
 [GenerateSerializer, Immutable]
-public sealed class KinesisSequenceToken : StreamSequenceToken
+internal sealed class KinesisSequenceToken : StreamSequenceToken
 {
     public KinesisSequenceToken(long sequenceNumber, int eventIndex)
     {

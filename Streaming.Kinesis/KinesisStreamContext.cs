@@ -19,7 +19,7 @@ namespace KinesisGrains.Streaming.Kinesis;
 /// What the queue balancer and the receivers of one Kinesis stream provider share on a silo: the Kinesis client,
 /// the lease table and the leases held, the fetch buffer and its workers, the checkpointer, and each shard's progress.
 /// </summary>
-public sealed class KinesisStreamContext : IAsyncDisposable
+internal sealed class KinesisStreamContext : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, ShardProgress> _progress = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Shard> _shards = new(StringComparer.Ordinal);

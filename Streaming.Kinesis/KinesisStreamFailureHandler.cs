@@ -10,7 +10,7 @@ namespace KinesisGrains.Streaming.Kinesis;
 /// partition does not hold it, so the next barrier finds the gap and the shard is replayed to it. The subscription
 /// is kept (the next containers still flow).
 /// </summary>
-public sealed partial class KinesisStreamFailureHandler(ILogger logger, string shardId, Action<KinesisSequenceToken>? failed = null) : IStreamFailureHandler
+internal sealed partial class KinesisStreamFailureHandler(ILogger logger, string shardId, Action<KinesisSequenceToken>? failed = null) : IStreamFailureHandler
 {
     public bool ShouldFaultSubsriptionOnError => false;
 

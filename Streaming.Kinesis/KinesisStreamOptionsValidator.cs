@@ -15,7 +15,7 @@ namespace KinesisGrains.Streaming.Kinesis;
 /// <param name="hasEventTimeExtractor">The provider was given an event-time extractor (<c>EventTime.Source=Event</c> needs one).</param>
 /// <param name="eventType">The provider's event type, which every keyed view must key; unchecked when null.</param>
 /// <param name="checkpointGates">The keyed state's gate factory, asked whether it can hold the views' checkpoints; none when null.</param>
-public sealed class KinesisStreamOptionsValidator(
+internal sealed class KinesisStreamOptionsValidator(
     KinesisStreamOptions options, string name, bool hasEventTimeExtractor = false, Type? eventType = null, ICheckpointGateFactory? checkpointGates = null)
     : IConfigurationValidator
 {

@@ -8,7 +8,7 @@ namespace KinesisGrains.Abstractions.DeadLetters;
 /// epoch (the date is the first letter's, so a partition writing the same letters again, here or on another silo,
 /// names the same file), and the <c>.shipped</c> marker beside a file, holding the length shipped to S3.
 /// </summary>
-public static partial class DeadLetterFiles
+internal static partial class DeadLetterFiles
 {
     public const string ShippedSuffix = ".shipped";
 

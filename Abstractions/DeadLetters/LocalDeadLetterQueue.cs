@@ -17,17 +17,20 @@ public sealed class LocalDeadLetterQueue : IDeadLetterQueue
     private readonly Lock _lock = new();
     private long _count;
 
+    /// <summary>Keeps dead letters as files under <paramref name="directory"/>, created when missing.</summary>
     public LocalDeadLetterQueue(string directory)
     {
         _directory = directory;
         Directory.CreateDirectory(directory);
     }
 
+    /// <summary>The folder the dead-letter files are written to.</summary>
     public string FolderPath => _directory;
 
     /// <summary>Dead letters this queue wrote since it was created (the status endpoint's count).</summary>
     public long Count => Interlocked.Read(ref _count);
 
+    /// <inheritdoc/>
     public void Write(DeadLetterBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);

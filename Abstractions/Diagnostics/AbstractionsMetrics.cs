@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace KinesisGrains.Abstractions.Diagnostics;
 
 /// <summary>The assembly's one meter, <c>KinesisGrains.Abstractions</c> (dead letters, alerts), for OpenTelemetry or dotnet-counters.</summary>
-public static class AbstractionsMetrics
+internal static class AbstractionsMetrics
 {
     public const string MeterName = "KinesisGrains.Abstractions";
 

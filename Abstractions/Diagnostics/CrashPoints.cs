@@ -9,7 +9,7 @@ namespace KinesisGrains.Abstractions.Diagnostics;
 /// such as between a sink's file upload and its commit. <c>name</c> crashes the first time the point is reached,
 /// <c>name@N</c> the N-th time; several are separated by commas. Unset (always, outside tests) it costs one field read.
 /// </summary>
-public static class CrashPoints
+internal static class CrashPoints
 {
     public const string EnvironmentVariable = "KGRAINS_CRASH_AT";
 

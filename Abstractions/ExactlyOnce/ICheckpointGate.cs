@@ -5,7 +5,7 @@ namespace KinesisGrains.Abstractions.ExactlyOnce;
 /// the state applied so far durable and says which shards it cannot vouch for. The source moves a shard's
 /// checkpoint only past reads delivered before a completed barrier that found no gap in that shard.
 /// </summary>
-public interface ICheckpointGate
+internal interface ICheckpointGate
 {
     /// <param name="deliveries">Each source shard's delivered position and, per partition, the end of the last batch it was sent.</param>
     /// <returns>The gaps: shards some partition cannot vouch for, with where it holds them up to (replay from there).</returns>

@@ -7,7 +7,7 @@ namespace KinesisGrains.Abstractions.ExactlyOnce;
 /// Makes a stream provider's <see cref="ICheckpointGate"/>. Keyed state registers one; a provider on a silo without
 /// it has no state to make durable, and every checkpoint passes.
 /// </summary>
-public interface ICheckpointGateFactory
+internal interface ICheckpointGateFactory
 {
     /// <param name="providerName">The stream provider whose checkpoints the gate holds.</param>
     /// <param name="lanes">The partition streams of the provider's views, which its deliveries' LastSent are indexed by.</param>

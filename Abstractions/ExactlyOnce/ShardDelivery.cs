@@ -10,7 +10,7 @@ namespace KinesisGrains.Abstractions.ExactlyOnce;
 /// </summary>
 /// <param name="Watermark">The shard's watermark at <paramref name="Reached"/>; null before its first record.</param>
 /// <param name="Idle">The shard has had no record for the idle timeout.</param>
-public sealed record ShardDelivery(
+internal sealed record ShardDelivery(
     string ShardId, Position? Reached, bool Ended, Position?[] LastSentByLane, DateTimeOffset? Watermark = null, bool Idle = false)
 {
     /// <summary>The barrier this delivery means for the partition grain of one lane (its view's partition stream).</summary>

@@ -12,7 +12,7 @@ namespace KinesisGrains.Abstractions.ExactlyOnce;
 /// claimed for the replay. Plain C#, single-threaded by its owner.
 /// </summary>
 /// <typeparam name="TRead">What the owner keeps per read (counts for monitoring).</typeparam>
-public sealed class ShardReadLedger<TRead>
+internal sealed class ShardReadLedger<TRead>
 {
     private readonly Position?[] _sent;
     private readonly Position?[] _delivered;
@@ -143,4 +143,4 @@ public sealed class ShardReadLedger<TRead>
 /// no records); null: nothing since the origin, or the read was voided by a rewind.</param>
 /// <param name="LastSentByLane">For each lane, the end of the last delivered batch it was sent (the start when none).</param>
 /// <param name="Voided">Handed out before a rewind: counts for nothing.</param>
-public readonly record struct CompletedRead<TRead>(TRead Payload, Position? Reached, Position?[] LastSentByLane, bool Voided);
+internal readonly record struct CompletedRead<TRead>(TRead Payload, Position? Reached, Position?[] LastSentByLane, bool Voided);

@@ -8,7 +8,7 @@ namespace KinesisGrains.Abstractions.Hashing;
 /// The hash Kinesis gives a partition key: MD5 of its UTF-8 bytes read as an unsigned big-endian 128-bit number.
 /// Partitions use the same hash, so a key's partition lines up with its shard's hash range.
 /// </summary>
-public static class KeyHash
+internal static class KeyHash
 {
     // 256 characters (the partition key limit) need at most 768 UTF-8 bytes.
     private const int StackBufferSize = 1024;

@@ -10,7 +10,7 @@ namespace KinesisGrains.Abstractions.Hashing;
 /// aggregate, where this is several times faster. Long inputs (the aggregate checksum) still use the platform's.
 /// Not for security: MD5 is only how Kinesis maps partition keys to hash keys.
 /// </summary>
-public static class ShortMd5
+internal static class ShortMd5
 {
     /// <summary>The digest read as an unsigned big-endian number, as Kinesis reads a partition key's MD5.</summary>
     [SkipLocalsInit] // the tail is cleared below, as far as it is used

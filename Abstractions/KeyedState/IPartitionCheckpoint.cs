@@ -13,7 +13,7 @@ public interface IPartitionCheckpoint : IGrainWithIntegerKey
 {
     /// <summary>
     /// Makes everything applied so far durable (an S3 snapshot, or the local store with its WAL synced) and records
-    /// that the partition holds each shard up to its barrier, when it can prove it (<see cref="PartitionLedger.Vouch"/>).
+    /// that the partition holds each shard up to its barrier, when it can prove it (the partition ledger's <c>Vouch</c>).
     /// </summary>
     /// <returns>The shards the partition cannot vouch for, and what it did since its previous barrier.</returns>
     Task<PartitionPersistResult> PersistAsync(ShardBarrier[] barriers);

@@ -4,10 +4,10 @@ namespace KinesisGrains.Abstractions.KeyedState;
 /// The keyed-state partition grain classes a silo hosts (one <see cref="PartitionGrainClass"/> registration each):
 /// the source calls each one's checkpoint barrier before it moves shard checkpoints.
 /// </summary>
-public sealed class PartitionGrainClasses(IEnumerable<PartitionGrainClass> registrations)
+internal sealed class PartitionGrainClasses(IEnumerable<PartitionGrainClass> registrations)
 {
     public IReadOnlyList<Type> Classes { get; } = registrations.Select(r => r.GrainClass).Distinct().ToList();
 }
 
 /// <summary>Registers one keyed-state partition grain class with the silo's services.</summary>
-public sealed record PartitionGrainClass(Type GrainClass);
+internal sealed record PartitionGrainClass(Type GrainClass);

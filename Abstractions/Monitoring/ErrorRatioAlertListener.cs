@@ -14,7 +14,7 @@ namespace KinesisGrains.Abstractions.Monitoring;
 ///     .AddStreamingQueryListener&lt;ErrorRatioAlertListener&gt;();   // erc / rc &gt; 5 %
 /// </code>
 /// </example>
-public sealed partial class ErrorRatioAlertListener(
+internal sealed partial class ErrorRatioAlertListener(
     ILogger<ErrorRatioAlertListener> logger, string errorMetric = "erc", string totalMetric = "rc", double threshold = 0.05) : IStreamingQueryListener
 {
     /// <summary>Raised on the listener's background task for each batch above the threshold.</summary>
@@ -46,4 +46,4 @@ public sealed partial class ErrorRatioAlertListener(
 }
 
 /// <summary>A batch whose error ratio passed the threshold.</summary>
-public sealed record ErrorRatioAlert(long BatchId, DateTimeOffset Timestamp, double Errors, double Total, double Ratio);
+internal sealed record ErrorRatioAlert(long BatchId, DateTimeOffset Timestamp, double Errors, double Total, double Ratio);

@@ -5,7 +5,7 @@ namespace KinesisGrains.Abstractions.Monitoring;
 /// (one thread at a time), the receiver takes the latest for its shard's watermark and drains it into the commit
 /// cycle's totals, which become the progress record's <c>eventTime</c> block.
 /// </summary>
-public sealed class EventTimeStats
+internal sealed class EventTimeStats
 {
     // Int128: a sum of ticks of millions of events overflows a long.
     private Int128 _sumTicks;

@@ -3,9 +3,13 @@ namespace KinesisGrains.Abstractions.Monitoring;
 /// <summary>How an observed metric combines values: within a batch, and across the shards of a silo.</summary>
 public enum ObservedAggregateKind
 {
+    /// <summary>The number of events (or dead-lettered records).</summary>
     Count,
+    /// <summary>The total of a selected value.</summary>
     Sum,
+    /// <summary>The smallest selected value.</summary>
     Min,
+    /// <summary>The largest selected value.</summary>
     Max,
 }
 
@@ -23,6 +27,7 @@ public sealed class ObservedAggregate<TEvent>
         CountsDeadLetters = deadLetters;
     }
 
+    /// <summary>How this aggregate combines the values of a batch and of the shards.</summary>
     public ObservedAggregateKind Kind { get; }
 
     internal Func<TEvent, bool>? Where { get; }
@@ -52,6 +57,7 @@ public sealed class ObservedAggregates<TEvent>
     /// <summary>Records of the batch the message handler could not decode (dead-lettered before they became events).</summary>
     public ObservedAggregate<TEvent> DeadLetters() => new(ObservedAggregateKind.Count, null, null, deadLetters: true);
 
+    /// <summary>The sum of <paramref name="selector"/> over a batch's events.</summary>
     public ObservedAggregate<TEvent> Sum(Func<TEvent, double> selector) => new(ObservedAggregateKind.Sum, null, Checked(selector), deadLetters: false);
 
     /// <summary>The smallest value; null in a batch without events.</summary>

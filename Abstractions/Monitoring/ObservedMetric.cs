@@ -5,7 +5,7 @@ namespace KinesisGrains.Abstractions.Monitoring;
 /// <c>siloBuilder.Observe&lt;TEvent&gt;("erc", o =&gt; o.CountWhere(e =&gt; e.IsError))</c>; every progress record
 /// carries its value for the batch.
 /// </summary>
-public sealed class ObservedMetric<TEvent>
+internal sealed class ObservedMetric<TEvent>
 {
     public ObservedMetric(string name, Func<ObservedAggregates<TEvent>, ObservedAggregate<TEvent>> define)
     {
@@ -23,4 +23,4 @@ public sealed class ObservedMetric<TEvent>
 }
 
 /// <summary>An observed metric's name and how its values combine, without its event type.</summary>
-public readonly record struct ObservedMetricInfo(string Name, ObservedAggregateKind Kind);
+internal readonly record struct ObservedMetricInfo(string Name, ObservedAggregateKind Kind);

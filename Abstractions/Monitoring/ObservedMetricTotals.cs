@@ -4,7 +4,7 @@ namespace KinesisGrains.Abstractions.Monitoring;
 /// The observed metrics of a batch over every shard of a silo: counts and sums add up, minimums and maximums keep
 /// the extreme. Not thread-safe: its owner locks.
 /// </summary>
-public sealed class ObservedMetricTotals(IEnumerable<ObservedMetricInfo> metrics)
+internal sealed class ObservedMetricTotals(IEnumerable<ObservedMetricInfo> metrics)
 {
     private readonly ObservedMetricInfo[] _metrics = [.. metrics.DistinctBy(m => m.Name, StringComparer.Ordinal)];
     private readonly Dictionary<string, double> _values = new(StringComparer.Ordinal);

@@ -4,7 +4,7 @@ namespace KinesisGrains.Abstractions.Monitoring;
 /// The observed metrics of one receiver's reads, accumulated as its decoder turns records into events (one thread at
 /// a time) and drained into the silo's totals after each read.
 /// </summary>
-public abstract class ObservedMetricsAccumulator
+internal abstract class ObservedMetricsAccumulator
 {
     /// <summary>A record the message handler rejected.</summary>
     public abstract void DeadLetter();
@@ -14,7 +14,7 @@ public abstract class ObservedMetricsAccumulator
 }
 
 /// <summary>The <see cref="ObservedMetricsAccumulator"/> of one event type.</summary>
-public sealed class ObservedMetricsAccumulator<TEvent>(IReadOnlyList<ObservedMetric<TEvent>> metrics) : ObservedMetricsAccumulator
+internal sealed class ObservedMetricsAccumulator<TEvent>(IReadOnlyList<ObservedMetric<TEvent>> metrics) : ObservedMetricsAccumulator
 {
     private readonly ObservedMetric<TEvent>[] _metrics = [.. metrics];
     private readonly double[] _values = new double[metrics.Count];

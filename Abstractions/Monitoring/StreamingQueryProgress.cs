@@ -15,6 +15,7 @@ public sealed record StreamingQueryProgress
     /// <summary>The JSON layout's version; fields are only ever added within a version.</summary>
     public int Version { get; init; } = CurrentVersion;
 
+    /// <summary>The version of the progress record's JSON shape, written in each record for readers of older logs.</summary>
     public const int CurrentVersion = 1;
 
     /// <summary>The query: stable for an application on a stream (a name-based id of both), across silos and restarts.</summary>
@@ -26,6 +27,7 @@ public sealed record StreamingQueryProgress
     /// <summary>The application (<c>Silo:ApplicationName</c>).</summary>
     public required string Name { get; init; }
 
+    /// <summary>The Kinesis stream the query reads.</summary>
     public required string StreamName { get; init; }
 
     /// <summary>The silo that made the record (its lease owner name).</summary>
@@ -90,6 +92,7 @@ public sealed record StreamingQueryProgress
         Converters = { new JsonStringEnumConverter() },
     };
 
+    /// <summary>The record as one line of JSON, as the silo logs it and <c>/progress</c> serves it.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 }
 

@@ -9,8 +9,10 @@ namespace KinesisGrains.Abstractions.Partitions;
 /// </summary>
 public sealed class PartitionMap
 {
+    /// <summary>The most partitions an application may have.</summary>
     public const int MaxPartitions = 65_536;
 
+    /// <summary>Maps keys onto <paramref name="partitionCount"/> partitions (1 to <see cref="MaxPartitions"/>).</summary>
     public PartitionMap(int partitionCount)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(partitionCount, 1);
@@ -18,10 +20,13 @@ public sealed class PartitionMap
         PartitionCount = partitionCount;
     }
 
+    /// <summary>P: how many partitions the keys spread over.</summary>
     public int PartitionCount { get; }
 
+    /// <summary>The partition that holds <paramref name="grainKey"/>, the same on every silo and client.</summary>
     public int GetPartition(string grainKey) => GetPartition(HashOf(grainKey));
 
+    /// <summary>The partition of a key whose 128-bit hash (MD5, as Kinesis hashes partition keys) is <paramref name="hash"/>.</summary>
     public int GetPartition(UInt128 hash)
     {
         // The top 64 bits decide: floor(hi64 * P / 2^64) is the contiguous slice, and cannot reach P.

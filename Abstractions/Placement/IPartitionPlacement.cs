@@ -3,7 +3,7 @@ using Orleans.Runtime;
 namespace KinesisGrains.Abstractions.Placement;
 
 /// <summary>Where keyed-state partitions belong: next to the reader of the shard that feeds them.</summary>
-public interface IPartitionPlacement
+internal interface IPartitionPlacement
 {
     /// <summary>The live silo reading the shard that holds the middle of <paramref name="partition"/>'s hash slice; null when unknown.</summary>
     PartitionHome? HomeOf(int partition);
@@ -14,4 +14,4 @@ public interface IPartitionPlacement
 /// The shard has had that reader for a while: a partition elsewhere may move there. False during a failover or
 /// rebalancing, so partitions do not follow every step of it.
 /// </param>
-public sealed record PartitionHome(SiloAddress Silo, bool Stable);
+internal sealed record PartitionHome(SiloAddress Silo, bool Stable);

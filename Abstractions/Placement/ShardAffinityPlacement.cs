@@ -9,7 +9,7 @@ namespace KinesisGrains.Abstractions.Placement;
 /// silo reads that shard yet, Orleans' default placement decides.
 /// </summary>
 [GenerateSerializer, Immutable, SuppressReferenceTracking]
-public sealed class ShardAffinityPlacement : PlacementStrategy
+internal sealed class ShardAffinityPlacement : PlacementStrategy
 {
     public static ShardAffinityPlacement Singleton { get; } = new();
 }

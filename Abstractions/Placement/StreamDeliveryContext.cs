@@ -4,7 +4,7 @@ namespace KinesisGrains.Abstractions.Placement;
 /// What a stream delivery carries in Orleans' RequestContext: the silo whose receiver read the records, so a partition
 /// can count the events that crossed silos.
 /// </summary>
-public static class StreamDeliveryContext
+internal static class StreamDeliveryContext
 {
     public const string SourceSiloKey = "kgrains.source-silo";
 }

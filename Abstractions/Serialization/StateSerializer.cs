@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace KinesisGrains.Abstractions.Serialization;
 
 /// <summary>Serializes grain state and grain call payloads as UTF-8 JSON.</summary>
-public static class StateSerializer
+internal static class StateSerializer
 {
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
     {

@@ -13,6 +13,7 @@ public interface IRowSink
     /// <summary>The keyed state (<c>StateName</c>) whose rows it takes.</summary>
     string StateName { get; }
 
+    /// <summary>Which rows of the state it takes: the emitted rows or the changelog.</summary>
     SinkOutputKind Output { get; }
 
     /// <summary>How it commits, for progress records (e.g. <c>DeltaSink[s3://bucket/path]</c>).</summary>

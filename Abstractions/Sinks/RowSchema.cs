@@ -17,6 +17,7 @@ public sealed class RowSchema
         Description = description;
     }
 
+    /// <summary>The columns in the order a row holds its values.</summary>
     public IReadOnlyList<RowColumn> Columns { get; }
 
     /// <summary>What the rows are, for errors and progress (e.g. <c>UserSummaryRow</c>, <c>changelog of UserActivityState</c>).</summary>

@@ -1,5 +1,6 @@
 namespace KinesisGrains.Abstractions.Sinks;
 
+/// <summary>Checks shared by the sink implementations.</summary>
 public static class RowSinkExtensions
 {
     /// <summary>Refuses a batch of another state or output than <paramref name="sink"/> takes (a wiring mistake, never data).</summary>

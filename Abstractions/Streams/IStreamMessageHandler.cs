@@ -6,5 +6,6 @@ namespace KinesisGrains.Abstractions.Streams;
 /// </summary>
 public interface IStreamMessageHandler<TEvent>
 {
+    /// <summary>Decodes <paramref name="record"/>: its grain key and event, or false with the <paramref name="error"/> it is dead-lettered with.</summary>
     bool TryHandle(StreamRecord record, out string grainKey, out TEvent item, out string? error);
 }

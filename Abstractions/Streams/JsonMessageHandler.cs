@@ -6,6 +6,7 @@ namespace KinesisGrains.Abstractions.Streams;
 /// <summary>The default handler: the record's data is the JSON of <typeparamref name="TEvent"/>, the key its partition key.</summary>
 public sealed class JsonMessageHandler<TEvent> : IStreamMessageHandler<TEvent>
 {
+    /// <inheritdoc/>
     public bool TryHandle(StreamRecord record, out string grainKey, out TEvent item, out string? error)
     {
         grainKey = record.PartitionKey;

@@ -58,8 +58,10 @@ public abstract class KeyedEventBatch
 [GenerateSerializer, Immutable]
 public sealed class KeyedEventBatch<TEvent> : KeyedEventBatch
 {
+    /// <summary>The decoded events of the read for this partition, in shard order.</summary>
     [Id(0)]
     public required KeyedEvent<TEvent>[] Events { get; init; }
 
+    /// <inheritdoc/>
     public override int Count => Events.Length;
 }

@@ -2,4 +2,4 @@ namespace KinesisGrains.Abstractions.Streams;
 
 /// <summary>A batch the <see cref="RecordDecoder"/> built, with the lane (view × partition stream) it goes on.</summary>
 /// <param name="Lane">The lane: <c>view × P + partition</c> (<see cref="Views.StreamLanes"/>).</param>
-public readonly record struct LaneBatch(int Lane, KeyedEventBatch Batch);
+internal readonly record struct LaneBatch(int Lane, KeyedEventBatch Batch);

@@ -10,7 +10,7 @@ namespace KinesisGrains.Abstractions.Streams;
 /// in the primary view's batch of the partition its partition key hashes to, which dead-letters it once (by its
 /// high-water mark, like events). Non-generic so the stream provider needs no knowledge of the event type.
 /// </summary>
-public abstract class RecordDecoder
+internal abstract class RecordDecoder
 {
     /// <summary>Adds one record to the batch being built; false (a rejected record, for its partition to dead-letter) when the handler rejected it.</summary>
     public abstract bool Add(StreamRecord record);
@@ -39,7 +39,7 @@ public abstract class RecordDecoder
 }
 
 /// <summary>The <see cref="RecordDecoder"/> of one event type.</summary>
-public sealed class RecordDecoder<TEvent> : RecordDecoder
+internal sealed class RecordDecoder<TEvent> : RecordDecoder
 {
     private readonly IStreamMessageHandler<TEvent> _handler;
     private readonly PartitionMap _partitions;

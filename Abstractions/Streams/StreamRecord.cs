@@ -10,5 +10,6 @@ public sealed record StreamRecord(
     DateTimeOffset ApproximateArrivalTimestamp,
     string ShardId)
 {
+    /// <summary>The record's position in its shard.</summary>
     public ShardPosition Token => new(SequenceNumber, SubSequenceNumber);
 }

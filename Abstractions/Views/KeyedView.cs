@@ -25,6 +25,7 @@ public abstract class KeyedView
     /// <summary>The events the view keys; the stream provider's event type.</summary>
     public abstract Type EventType { get; }
 
+    /// <summary>The view's name and routing, for logs.</summary>
     public override string ToString() => $"{Name} ({Routing})";
 }
 
@@ -36,7 +37,9 @@ public abstract class KeyedView
 public sealed class KeyedView<TEvent>(string name, Func<TEvent, string> keyOf, KeyedViewRouting routing = KeyedViewRouting.ByKey)
     : KeyedView(name, routing)
 {
+    /// <summary>Picks the key an event is held under in this view.</summary>
     public Func<TEvent, string> KeyOf { get; } = keyOf ?? throw new ArgumentNullException(nameof(keyOf));
 
+    /// <inheritdoc/>
     public override Type EventType => typeof(TEvent);
 }

@@ -7,7 +7,7 @@ namespace KinesisGrains.Abstractions.Views;
 /// shard's read ledger keeps a From per lane, and a barrier tells each partition grain the LastSent of its own view's
 /// lane. With no keyed views a lane is a partition.
 /// </summary>
-public sealed class StreamLanes
+internal sealed class StreamLanes
 {
     private readonly string[] _namespaces;
 

@@ -11,7 +11,7 @@ using Orleans.Runtime;
 namespace KinesisGrains.Clustering.DynamoDB;
 
 /// <summary>A client's gateways: the gateway endpoints of the active silos of its cluster in the silo instance table.</summary>
-public sealed partial class DynamoDBGatewayListProvider(
+internal sealed partial class DynamoDBGatewayListProvider(
     IOptions<DynamoDBGatewayOptions> options,
     IOptions<ClusterOptions> clusterOptions,
     IOptions<GatewayOptions> gatewayOptions,

@@ -22,7 +22,7 @@ namespace KinesisGrains.Clustering.DynamoDB;
 /// and every read finishes it first, so readers and writers see the changes in version order, each exactly once, even
 /// when the silo that won the version dies half-way.
 /// </remarks>
-public sealed partial class DynamoDBMembershipTable : IMembershipTable, IDisposable
+internal sealed partial class DynamoDBMembershipTable : IMembershipTable, IDisposable
 {
     // A read that keeps meeting newer changes gives up after this many tries; Orleans retries on its next refresh.
     private const int MaxReadAttempts = 20;

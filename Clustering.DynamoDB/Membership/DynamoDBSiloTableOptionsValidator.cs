@@ -8,7 +8,7 @@ namespace KinesisGrains.Clustering.DynamoDB;
 /// Checks clustering or gateway options when the silo or client starts, so a mistake stops it with every problem named
 /// instead of failing at the first membership read.
 /// </summary>
-public sealed class DynamoDBSiloTableOptionsValidator(DynamoDBSiloTableOptions options, string name) : IConfigurationValidator
+internal sealed class DynamoDBSiloTableOptionsValidator(DynamoDBSiloTableOptions options, string name) : IConfigurationValidator
 {
     /// <exception cref="OrleansConfigurationException">Lists every invalid option by name.</exception>
     public void ValidateConfiguration()

@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace KinesisGrains.Clustering.DynamoDB;
 
 /// <summary>The DynamoDB membership table's meter: <c>KinesisGrains.Clustering.DynamoDB</c>.</summary>
-public static class MembershipMetrics
+internal static class MembershipMetrics
 {
     public const string MeterName = "KinesisGrains.Clustering.DynamoDB";
 

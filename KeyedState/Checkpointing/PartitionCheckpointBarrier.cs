@@ -18,7 +18,7 @@ namespace KinesisGrains.KeyedState.Checkpointing;
 /// same events. A class subscribed to none of the provider's views is not fed by it, and not asked.
 /// </remarks>
 /// <param name="report">Gets what every partition did since its previous barrier (the state part of a progress record).</param>
-public sealed class PartitionCheckpointBarrier(
+internal sealed class PartitionCheckpointBarrier(
     IGrainFactory grains, PartitionGrainClasses classes, StreamLanes lanes, Action<IReadOnlyList<PartitionProgress>>? report = null) : ICheckpointGate
 {
     // (class, its view); checked by PartitionGrainViews.Problems at start: one view per class.

@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace KinesisGrains.KeyedState.Diagnostics;
 
 /// <summary>The assembly's one meter, <c>KinesisGrains.KeyedState</c>: events applied, partition moves, gaps, restores and writes.</summary>
-public static class KeyedStateMetrics
+internal static class KeyedStateMetrics
 {
     public const string MeterName = "KinesisGrains.KeyedState";
 

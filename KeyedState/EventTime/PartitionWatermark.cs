@@ -11,7 +11,7 @@ namespace KinesisGrains.KeyedState.EventTime;
 /// child after a split, a reader restarted before its first record) starts at the partition's watermark: it neither
 /// holds it below what it was nor lets it run ahead.
 /// </remarks>
-public sealed class PartitionWatermark
+internal sealed class PartitionWatermark
 {
     private readonly Dictionary<string, KnownShardWatermark> _shards = new(StringComparer.Ordinal);
     private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
@@ -122,4 +122,4 @@ public sealed class PartitionWatermark
 /// <param name="Value">The shard's watermark in ms since the Unix epoch; null before its first record.</param>
 /// <param name="Idle">The shard last said it was idle (not persisted: a restarted reader says again).</param>
 /// <param name="Ended">The shard was read to its end: it no longer holds the partition back.</param>
-public readonly record struct KnownShardWatermark(long? Value, bool Idle, bool Ended);
+internal readonly record struct KnownShardWatermark(long? Value, bool Idle, bool Ended);

@@ -5,7 +5,7 @@ namespace KinesisGrains.KeyedState.ExactlyOnce;
 /// <summary>The ledger's answer to a batch (From, To] of a shard.</summary>
 /// <param name="Accepted">False: the partition cannot prove it holds the shard up to From; nothing of the batch may be applied.</param>
 /// <param name="SkipUpTo">Events at or below this position were applied before (a redelivery) and are skipped.</param>
-public readonly record struct BatchAdmission(bool Accepted, Position? SkipUpTo)
+internal readonly record struct BatchAdmission(bool Accepted, Position? SkipUpTo)
 {
     public static BatchAdmission Refused => new(false, null);
 

@@ -15,7 +15,7 @@ namespace KinesisGrains.KeyedState.ExactlyOnce;
 /// shard up to From (<see cref="ShardCoverage.Holds"/>); having no entry for the shard proves nothing, except for
 /// a batch whose From is the shard's origin (null, set by a reader that started without a checkpoint).
 /// </remarks>
-public sealed class PartitionLedger
+internal sealed class PartitionLedger
 {
     private readonly Dictionary<string, ShardCoverage> _shards = new(StringComparer.Ordinal);
     private readonly HashSet<string> _refusing = new(StringComparer.Ordinal);

@@ -8,7 +8,7 @@ namespace KinesisGrains.KeyedState.ExactlyOnce;
 /// </summary>
 /// <param name="Mark">The last applied event's position; null before the first.</param>
 /// <param name="Covered">Every event of the shard up to here is in the partition's state; null: no proof of anything.</param>
-public readonly record struct ShardCoverage(Position? Mark, Position? Covered)
+internal readonly record struct ShardCoverage(Position? Mark, Position? Covered)
 {
     /// <summary>True when the partition provably holds every event of the shard up to <paramref name="position"/>.</summary>
     /// <param name="position">A position, or null for the shard's origin (the reader's first start: nothing before it is owed).</param>

@@ -221,6 +221,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         _batchRows.Add((_applyingKey, start, _emittedJson.WrittenCount - start));
     }
 
+    /// <inheritdoc/>
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var stores = ServiceProvider.GetRequiredService<PartitionStateStores>();
@@ -305,6 +306,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         LogActivated(_logger, StateName, Partition, _ledger.Shards.Count);
     }
 
+    /// <inheritdoc/>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         if (_store is null)
@@ -338,9 +340,11 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         }
     }
 
+    /// <inheritdoc/>
     public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
         handleFactory.Create<KeyedEventBatch<TEvent>>().ResumeAsync(this);
 
+    /// <inheritdoc/>
     public Task OnNextAsync(KeyedEventBatch<TEvent> batch, Orleans.Streams.StreamSequenceToken? token = null)
     {
         var shardId = batch.ShardId;
@@ -389,10 +393,13 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         return Task.CompletedTask;
     }
 
+    /// <inheritdoc/>
     public Task OnCompletedAsync() => Task.CompletedTask;
 
+    /// <inheritdoc/>
     public Task OnErrorAsync(Exception ex) => Task.CompletedTask;
 
+    /// <inheritdoc/>
     public Task<TState?> GetAsync(string key) => Task.FromResult(TryGetState(key));
 
     /// <summary>The key's state as a query sees it (null when it has none or it expired), for queries of subclasses.</summary>
@@ -577,6 +584,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         _deletedKeys.Add(key);
     }
 
+    /// <inheritdoc/>
     public async Task SetAsync(string key, TState? state)
     {
         // Written on its own, after what the stream changed: a later restore of the key replays nothing before it.
@@ -615,8 +623,10 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         await MakeDurableAsync();
     }
 
+    /// <inheritdoc/>
     public Task<ShardPosition?> GetCoveredAsync(string shardId) => Task.FromResult(_ledger.CoverageOf(shardId).Covered);
 
+    /// <inheritdoc/>
     public Task<PartitionPersistResult> PersistAsync(ShardBarrier[] barriers)
     {
         if (_fenced)
@@ -675,6 +685,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         return Task.FromResult(new PartitionPersistResult([.. gaps], TakeProgress(0, Stopwatch.GetElapsedTime(persistStarted)), epoch));
     }
 
+    /// <inheritdoc/>
     public async Task<PartitionDurableResult> AwaitDurableAsync(long epoch)
     {
         // Uploads run in order, so waiting for the newest one started covers every earlier epoch.

@@ -7,6 +7,8 @@ namespace KinesisGrains.KeyedState.Partitions;
 /// sinks configured with <c>Output = Emitted</c>. A row is staged with the state of the event that emitted it and
 /// committed once a barrier made both durable, so a crash or a replay never loses or repeats it.
 /// </summary>
+/// <typeparam name="TEvent">The stream's event type.</typeparam>
+/// <typeparam name="TState">The state kept per key.</typeparam>
 /// <typeparam name="TOutput">The row type: public properties of string, long, int, double, bool, DateTimeOffset or Dictionary&lt;string, one of those&gt; (<see cref="RowSchema.For"/>).</typeparam>
 public abstract class KeyedStatePartitionGrain<TEvent, TState, TOutput> : KeyedStatePartitionGrain<TEvent, TState>
     where TState : class, new()

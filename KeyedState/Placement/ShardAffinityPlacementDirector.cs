@@ -10,7 +10,7 @@ namespace KinesisGrains.KeyedState.Placement;
 /// on the silo reading the shard under p's slice; a placement hint in the request, an unknown home or one that cannot
 /// host the grain leave the choice to Orleans' default placement.
 /// </summary>
-public sealed class ShardAffinityPlacementDirector(IServiceProvider services) : IPlacementDirector
+internal sealed class ShardAffinityPlacementDirector(IServiceProvider services) : IPlacementDirector
 {
     private readonly Lazy<IPartitionPlacement?> _placement = new(services.GetService<IPartitionPlacement>);
     private readonly Lazy<(PlacementStrategy Strategy, IPlacementDirector Director)> _fallback = new(() =>

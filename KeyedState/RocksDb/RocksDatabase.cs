@@ -12,7 +12,7 @@ namespace KinesisGrains.KeyedState.RocksDb;
 /// the close happens when the last in-flight call returns and the last iterator is disposed. Calls started after
 /// Dispose throw <see cref="ObjectDisposedException"/>. Built on the RocksDB package (RocksDbSharp, RocksDB 11.12).
 /// </remarks>
-public sealed unsafe class RocksDatabase : IDisposable
+internal sealed unsafe class RocksDatabase : IDisposable
 {
     private readonly SafeDbHandle _db;
     private long _walSyncs;

@@ -1,7 +1,7 @@
 namespace KinesisGrains.KeyedState.RocksDb;
 
 /// <summary>A RocksDB call reported an error status.</summary>
-public sealed class RocksDbException : Exception
+internal sealed class RocksDbException : Exception
 {
     public RocksDbException(string operation, string path, string nativeMessage, string? target = null)
         : this(operation, path, nativeMessage, target, innerException: null)

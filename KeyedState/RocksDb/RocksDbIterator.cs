@@ -10,7 +10,7 @@ namespace KinesisGrains.KeyedState.RocksDb;
 /// The usual loop is <c>for (it.SeekToFirst(); it.Valid; it.Next()) { ... it.Key ... it.Value ... }</c>.
 /// An open iterator keeps its DB from closing: dispose iterators before expecting the DB's files to be released.
 /// </remarks>
-public sealed unsafe class RocksDbIterator : IDisposable
+internal sealed unsafe class RocksDbIterator : IDisposable
 {
     private readonly SafeIteratorHandle _handle;
     private readonly string _path;

@@ -6,7 +6,7 @@ namespace KinesisGrains.KeyedState.RocksDb;
 /// Writes collected in native memory and applied atomically by <see cref="RocksDatabase.Write"/>. Not thread-safe: use one
 /// batch per thread. A batch can be written, cleared and reused.
 /// </summary>
-public sealed class RocksDbWriteBatch : IDisposable
+internal sealed class RocksDbWriteBatch : IDisposable
 {
     public RocksDbWriteBatch()
     {

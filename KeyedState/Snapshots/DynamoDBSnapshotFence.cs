@@ -17,8 +17,11 @@ namespace KinesisGrains.KeyedState.Snapshots;
 /// </summary>
 public sealed class DynamoDBSnapshotFence : ISnapshotFence, IDisposable
 {
+    /// <summary>The table's hash key attribute: the partition's id under the fence's key prefix.</summary>
     public const string PartitionAttribute = "Partition";
+    /// <summary>The table's range key attribute.</summary>
     public const string RowAttribute = "Row";
+    /// <summary>The range key of a partition's pointer row.</summary>
     public const string PointerRow = "pointer";
     private const string Writer = "writer";
     private const string NextId = "nextId";
@@ -45,6 +48,7 @@ public sealed class DynamoDBSnapshotFence : ISnapshotFence, IDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
+    /// <inheritdoc/>
     public async Task<SnapshotPointer> AcquireAsync(string partitionId, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken);
@@ -59,6 +63,7 @@ public sealed class DynamoDBSnapshotFence : ISnapshotFence, IDisposable
         return Parse(partitionId, response.Attributes);
     }
 
+    /// <inheritdoc/>
     public async Task<SnapshotPointer?> ReadAsync(string partitionId, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken);
@@ -71,6 +76,7 @@ public sealed class DynamoDBSnapshotFence : ISnapshotFence, IDisposable
         return response.Item is { Count: > 0 } item ? Parse(partitionId, item) : null;
     }
 
+    /// <inheritdoc/>
     public async Task<long> ReserveIdAsync(string partitionId, long writerToken, long minimumId, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken);
@@ -125,6 +131,7 @@ public sealed class DynamoDBSnapshotFence : ISnapshotFence, IDisposable
         }
     }
 
+    /// <inheritdoc/>
     public async Task<SnapshotPointer> CommitAsync(
         string partitionId, long writerToken, long expectedLatest, long snapshotId, IReadOnlyList<long> retained, CancellationToken cancellationToken)
     {
@@ -164,6 +171,7 @@ public sealed class DynamoDBSnapshotFence : ISnapshotFence, IDisposable
         }
     }
 
+    /// <summary>Disposes the DynamoDB client when the fence owns it.</summary>
     public void Dispose()
     {
         if (_ownsClient)

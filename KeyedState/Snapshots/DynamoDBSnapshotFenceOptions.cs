@@ -8,8 +8,10 @@ namespace KinesisGrains.KeyedState.Snapshots;
 /// </summary>
 public sealed class DynamoDBSnapshotFenceOptions : DynamoDBTableOptions
 {
+    /// <summary>The table used when <see cref="KinesisGrains.DynamoDB.DynamoDBTableOptions.TableName"/> is not set.</summary>
     public const string DefaultTableName = "kgrains-snapshots";
 
+    /// <summary>Options of the fence table, named <see cref="DefaultTableName"/> unless set.</summary>
     public DynamoDBSnapshotFenceOptions()
         : base(DefaultTableName)
     {

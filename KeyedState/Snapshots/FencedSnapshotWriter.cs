@@ -17,7 +17,7 @@ namespace KinesisGrains.KeyedState.Snapshots;
 /// still holds it; between that read and the deletes, the new writer can only have committed manifests that name files
 /// of the snapshot it restored (retained, so kept) or files it uploaded since (younger than the grace period, so kept).
 /// </remarks>
-public sealed class FencedSnapshotWriter
+internal sealed class FencedSnapshotWriter
 {
     // How soon a listing prune that failed is tried again (at most the grace period).
     private static readonly TimeSpan ListingRetry = TimeSpan.FromMinutes(1);

@@ -5,7 +5,7 @@ namespace KinesisGrains.KeyedState.Snapshots;
 /// nothing across processes, and forgets everything at exit (a restart then finds no pointer and restores nothing).
 /// For tests, benchmarks and single-process tools; a silo sharing a bucket with others needs the DynamoDB fence.
 /// </summary>
-public sealed class InProcessSnapshotFence : ISnapshotFence
+internal sealed class InProcessSnapshotFence : ISnapshotFence
 {
     private readonly Dictionary<string, SnapshotPointer> _pointers = new(StringComparer.Ordinal);
 

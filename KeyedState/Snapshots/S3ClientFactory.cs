@@ -4,7 +4,7 @@ using Amazon.S3;
 namespace KinesisGrains.KeyedState.Snapshots;
 
 /// <summary>Builds the SDK's S3 client from <see cref="S3SnapshotOptions"/>.</summary>
-public static class S3ClientFactory
+internal static class S3ClientFactory
 {
     public static IAmazonS3 Create(S3SnapshotOptions options)
     {

@@ -6,6 +6,7 @@ namespace KinesisGrains.KeyedState.Snapshots;
 /// </summary>
 public sealed class S3SnapshotOptions
 {
+    /// <summary>One mebibyte, for the size settings.</summary>
     public const long MiB = 1024 * 1024;
 
     /// <summary>S3's smallest part, except the last one of an upload.</summary>
@@ -14,6 +15,7 @@ public sealed class S3SnapshotOptions
     /// <summary>S3's largest single PUT and largest part.</summary>
     public const long MaxObjectPartBytes = 5 * 1024 * MiB;
 
+    /// <summary>The bucket the snapshots go to; required.</summary>
     public string Bucket { get; set; } = "";
 
     /// <summary>Key prefix of every object, without leading or trailing '/'; empty puts partitions at the bucket root.</summary>
@@ -22,12 +24,16 @@ public sealed class S3SnapshotOptions
     /// <summary>An endpoint override (a local emulator); null for the AWS endpoint of <see cref="Region"/>.</summary>
     public Uri? ServiceUrl { get; set; }
 
+    /// <summary>The bucket's AWS region, used to sign requests also when <c>ServiceUrl</c> points at an emulator.</summary>
     public string Region { get; set; } = "us-east-1";
 
+    /// <summary>An access key id; leave it and <see cref="SecretAccessKey"/> empty to use the AWS default credential chain.</summary>
     public string? AccessKeyId { get; set; }
 
+    /// <summary>The secret of <see cref="AccessKeyId"/>.</summary>
     public string? SecretAccessKey { get; set; }
 
+    /// <summary>The session token of temporary credentials.</summary>
     public string? SessionToken { get; set; }
 
     /// <summary>
@@ -57,7 +63,7 @@ public sealed class S3SnapshotOptions
     /// <summary>Base of the exponential back-off between attempts; each delay is jittered.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>Manifests <see cref="S3SnapshotStore.PruneAsync"/> keeps per partition, newest first.</summary>
+    /// <summary>Manifests <see cref="S3SnapshotStore.PruneAsync(string, CancellationToken)"/> keeps per partition, newest first.</summary>
     public int SnapshotsToRetain { get; set; } = 3;
 
     /// <summary>

@@ -7,7 +7,7 @@ namespace KinesisGrains.KeyedState.Snapshots;
 /// The rules of <see cref="S3SnapshotOptions"/>, checked when the silo starts (AddKeyedState registers it) and when a
 /// <see cref="S3SnapshotStore"/> or an S3 client is made from them, so a mistake is named before the first request.
 /// </summary>
-public sealed class S3SnapshotOptionsValidator(S3SnapshotOptions options) : IConfigurationValidator
+internal sealed class S3SnapshotOptionsValidator(S3SnapshotOptions options) : IConfigurationValidator
 {
     /// <exception cref="OrleansConfigurationException">Lists every invalid option.</exception>
     public void ValidateConfiguration()

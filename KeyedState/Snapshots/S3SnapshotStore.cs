@@ -14,7 +14,7 @@ namespace KinesisGrains.KeyedState.Snapshots;
 /// Thread-safe. Uploads and prunes of one partition are serialized within this instance; across processes only the
 /// partition's owner may upload or prune (a prune running while another process uploads can delete that upload's new files).
 /// </remarks>
-public sealed class S3SnapshotStore : IDisposable
+internal sealed class S3SnapshotStore : IDisposable
 {
     private static readonly IReadOnlyDictionary<string, long> NoObjects = new Dictionary<string, long>();
     private static readonly IReadOnlyDictionary<string, string> NoMetadata = new Dictionary<string, string>();
@@ -67,7 +67,7 @@ public sealed class S3SnapshotStore : IDisposable
     }
 
     /// <summary>
-    /// Uploads the checkpoint in <paramref name="checkpointDirectory"/> (made by <see cref="RocksDatabase.CreateCheckpoint"/>)
+    /// Uploads the checkpoint in <paramref name="checkpointDirectory"/> (made by <c>RocksDatabase.CreateCheckpoint</c>)
     /// as snapshot <paramref name="snapshotId"/> of the partition. Only SST files S3 does not hold yet are sent.
     /// </summary>
     /// <param name="snapshotId">Must be new for the partition and larger than its earlier ids (restore takes the largest).</param>
@@ -383,7 +383,7 @@ public sealed class S3SnapshotStore : IDisposable
     /// Deletes committed snapshots that left the retained list, found by id (the fence's pointer says which), without
     /// listing: each one's manifest first, then the files it names that no manifest of
     /// <paramref name="retainedSnapshotIds"/> names. A dropped snapshot whose manifest is missing or unreadable loses
-    /// only its manifest key; whatever else it left is for the listing prune (<see cref="PruneAsync(string, IReadOnlyCollection{long}, CancellationToken)"/>).
+    /// only its manifest key; whatever else it left is for the listing prune (the <c>PruneAsync</c> overload without ids).
     /// </summary>
     /// <remarks>
     /// No grace period: these snapshots were committed, so no upload still in flight can be about to name their

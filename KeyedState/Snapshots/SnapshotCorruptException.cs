@@ -8,7 +8,7 @@ namespace KinesisGrains.KeyedState.Snapshots;
 /// </summary>
 /// <remarks>Serializable by Orleans: it can reach a grain's caller on another silo.</remarks>
 [GenerateSerializer]
-public sealed class SnapshotCorruptException : Exception
+internal sealed class SnapshotCorruptException : Exception
 {
     public SnapshotCorruptException(
         string message,

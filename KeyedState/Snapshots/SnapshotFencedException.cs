@@ -10,7 +10,7 @@ namespace KinesisGrains.KeyedState.Snapshots;
 /// </summary>
 /// <remarks>Serializable by Orleans: it can reach a grain's caller on another silo.</remarks>
 [GenerateSerializer]
-public sealed class SnapshotFencedException : Exception
+internal sealed class SnapshotFencedException : Exception
 {
     public SnapshotFencedException(string partitionId, long writerToken, long? currentWriterToken, string operation, string detail)
         : base($"Snapshot writer {writerToken} of partition '{partitionId}' is fenced and cannot {operation}: {detail}")

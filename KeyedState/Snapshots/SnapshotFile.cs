@@ -1,7 +1,7 @@
 namespace KinesisGrains.KeyedState.Snapshots;
 
 /// <summary>One file of a snapshot: where it goes in the restored DB folder and where it lives in S3.</summary>
-public sealed class SnapshotFile
+internal sealed class SnapshotFile
 {
     /// <summary>The file's name in the checkpoint folder (no directory part).</summary>
     public required string Name { get; init; }

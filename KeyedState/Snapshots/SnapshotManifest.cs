@@ -7,7 +7,7 @@ namespace KinesisGrains.KeyedState.Snapshots;
 /// the caller's metadata (the source high-water marks the state includes). Stored as JSON next to the files, and written
 /// only after all of them, so a manifest that exists describes a complete snapshot.
 /// </summary>
-public sealed class SnapshotManifest
+internal sealed class SnapshotManifest
 {
     public const int CurrentFormatVersion = 1;
 

@@ -1,9 +1,9 @@
 namespace KinesisGrains.KeyedState.Snapshots;
 
-/// <summary>What <see cref="S3SnapshotStore.PruneAsync"/> deleted.</summary>
+/// <summary>What <see cref="S3SnapshotStore.PruneAsync(string, CancellationToken)"/> deleted.</summary>
 /// <param name="DeletedSnapshotIds">Snapshots whose manifests were deleted, oldest first.</param>
 /// <param name="ObjectsDeleted">Every object deleted, manifests included.</param>
-public sealed record SnapshotPruneResult(
+internal sealed record SnapshotPruneResult(
     IReadOnlyList<long> DeletedSnapshotIds,
     IReadOnlyList<long> RetainedSnapshotIds,
     int ObjectsDeleted,

@@ -5,7 +5,7 @@ namespace KinesisGrains.KeyedState.Snapshots;
 /// <param name="BytesDownloaded">Bytes fetched from S3.</param>
 /// <param name="FilesDownloaded">Files fetched from S3.</param>
 /// <param name="FilesReused">Files already present locally (target or cache folder) with the right size and SHA-256.</param>
-public sealed record SnapshotRestoreResult(
+internal sealed record SnapshotRestoreResult(
     SnapshotManifest Manifest,
     long BytesDownloaded,
     int FilesDownloaded,
@@ -29,4 +29,4 @@ public sealed record SnapshotRestoreResult(
 }
 
 /// <summary>A snapshot a restore passed over, and why (missing or corrupt manifest or file).</summary>
-public sealed record SkippedSnapshot(long SnapshotId, string Reason);
+internal sealed record SkippedSnapshot(long SnapshotId, string Reason);

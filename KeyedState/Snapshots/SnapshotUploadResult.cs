@@ -4,7 +4,7 @@ namespace KinesisGrains.KeyedState.Snapshots;
 /// <param name="BytesUploaded">Bytes of checkpoint files sent to S3 (the manifest not counted).</param>
 /// <param name="FilesUploaded">Checkpoint files sent to S3.</param>
 /// <param name="FilesReused">Shared SST files already in S3 and referenced without a transfer.</param>
-public sealed record SnapshotUploadResult(
+internal sealed record SnapshotUploadResult(
     SnapshotManifest Manifest,
     long BytesUploaded,
     int FilesUploaded,

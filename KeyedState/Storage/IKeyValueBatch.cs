@@ -1,7 +1,7 @@
 namespace KinesisGrains.KeyedState.Storage;
 
 /// <summary>A set of writes applied atomically by <see cref="IKeyValueStore.Write"/>.</summary>
-public interface IKeyValueBatch : IDisposable
+internal interface IKeyValueBatch : IDisposable
 {
     int Count { get; }
 

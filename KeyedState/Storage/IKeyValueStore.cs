@@ -4,7 +4,7 @@ namespace KinesisGrains.KeyedState.Storage;
 /// An ordered, local key-value store that holds grain state (RocksDB in production). Keys are compared bytewise.
 /// Reads and single writes are thread-safe; a batch belongs to one thread at a time.
 /// </summary>
-public interface IKeyValueStore : IDisposable
+internal interface IKeyValueStore : IDisposable
 {
     /// <summary>Reads the value of <paramref name="key"/>; <see langword="null"/> when the key is absent.</summary>
     byte[]? Get(ReadOnlySpan<byte> key);
@@ -27,4 +27,4 @@ public interface IKeyValueStore : IDisposable
 }
 
 /// <summary>Receives one entry of a scan; the spans point into the store's memory and are valid only during the call.</summary>
-public delegate bool KeyValueVisitor(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
+internal delegate bool KeyValueVisitor(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);

@@ -12,7 +12,7 @@ namespace KinesisGrains.KeyedState.Storage;
 /// downloaded) with the WAL off, and snapshots are what make its state durable; without one, the local RocksDB with
 /// its WAL is the durable state.
 /// </summary>
-public sealed partial class PartitionStateStores : IDisposable
+internal sealed partial class PartitionStateStores : IDisposable
 {
     private readonly PartitionStoreOptions _storeOptions;
     private readonly Task<RocksDbBlockCache> _cache;
@@ -279,7 +279,7 @@ public sealed partial class PartitionStateStores : IDisposable
 /// the live RocksDB. <see cref="PartitionStateStores.UploadAsync"/> consumes it; disposing it without an upload
 /// deletes the folder.
 /// </summary>
-public sealed class PreparedSnapshot : IDisposable
+internal sealed class PreparedSnapshot : IDisposable
 {
     private int _disposed;
 
@@ -315,7 +315,7 @@ public sealed class PreparedSnapshot : IDisposable
 /// <param name="NewestSnapshotId">The newest committed snapshot; differs from <paramref name="SnapshotId"/> after a fallback.</param>
 /// <param name="Skipped">Newer snapshots that could not be restored, newest first, with the reason.</param>
 /// <param name="Metadata">The restored snapshot's manifest metadata: the coverage its writer stored (keys <c>covered:…</c>).</param>
-public sealed record PartitionRestore(
+internal sealed record PartitionRestore(
     long SnapshotId,
     long NewestSnapshotId,
     IReadOnlyList<SkippedSnapshot> Skipped,
@@ -328,7 +328,7 @@ public sealed record PartitionRestore(
 }
 
 /// <summary>An open partition store, its snapshot writer, and when it was last made durable.</summary>
-public sealed class PartitionStore : IDisposable
+internal sealed class PartitionStore : IDisposable
 {
     private readonly Action<PartitionStore>? _closed;
     private long _prepareSequence;
@@ -426,4 +426,4 @@ public sealed class PartitionStore : IDisposable
 }
 
 /// <summary>A partition store's size as RocksDB estimates it.</summary>
-public readonly record struct PartitionStoreSize(long EstimatedKeys, long Bytes);
+internal readonly record struct PartitionStoreSize(long EstimatedKeys, long Bytes);

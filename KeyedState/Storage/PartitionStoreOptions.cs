@@ -23,6 +23,7 @@ public sealed class PartitionStoreOptions
     /// <summary>Bits per key of the bloom filters, which spare a disk read for a key that is not there (a new grain).</summary>
     public int BloomBitsPerKey { get; set; } = 10;
 
+    /// <summary>How the partitions' SST files are compressed.</summary>
     public RocksDbCompression Compression { get; set; } = RocksDbCompression.Lz4;
 
     /// <summary>The options each partition's DB is opened with.</summary>

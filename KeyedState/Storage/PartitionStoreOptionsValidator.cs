@@ -8,7 +8,7 @@ namespace KinesisGrains.KeyedState.Storage;
 /// The rules of <see cref="PartitionStoreOptions"/>, checked when the silo starts (AddKeyedState registers it), so a
 /// mistake stops the silo with every problem named instead of failing when the first partition opens its DB.
 /// </summary>
-public sealed class PartitionStoreOptionsValidator(PartitionStoreOptions options) : IConfigurationValidator
+internal sealed class PartitionStoreOptionsValidator(PartitionStoreOptions options) : IConfigurationValidator
 {
     private const long MiB = 1024 * 1024;
 

@@ -12,7 +12,7 @@ namespace KinesisGrains.KeyedState.Storage;
 /// for another's. The price is a memtable per partition, so each DB gets small write buffers and the block cache is
 /// shared; the partition-hot-path benchmark (bench/RESULTS.md) measures both layouts.
 /// </remarks>
-public sealed class PartitionedRocksDbStores : IDisposable
+internal sealed class PartitionedRocksDbStores : IDisposable
 {
     private readonly RocksDbKeyValueStore?[] _stores;
     private readonly RocksDbBlockCache _cache;

@@ -3,7 +3,7 @@ using KinesisGrains.KeyedState.RocksDb;
 namespace KinesisGrains.KeyedState.Storage;
 
 /// <summary>An <see cref="IKeyValueBatch"/> over a <see cref="RocksDbWriteBatch"/>, writable only to the store that made it.</summary>
-public sealed class RocksDbKeyValueBatch : IKeyValueBatch
+internal sealed class RocksDbKeyValueBatch : IKeyValueBatch
 {
     internal RocksDbKeyValueBatch(RocksDbKeyValueStore store)
     {

@@ -3,7 +3,7 @@ using KinesisGrains.KeyedState.RocksDb;
 namespace KinesisGrains.KeyedState.Storage;
 
 /// <summary>The grain runtime's <see cref="IKeyValueStore"/> over a <see cref="RocksDatabase"/>.</summary>
-public sealed class RocksDbKeyValueStore : IKeyValueStore
+internal sealed class RocksDbKeyValueStore : IKeyValueStore
 {
     private readonly bool _ownsDatabase;
 

@@ -23,15 +23,19 @@ public sealed class KeyWindows<TAccumulator>
 [GenerateSerializer]
 public sealed class WindowSlot<TAccumulator>
 {
+    /// <summary>The window's start, in Unix milliseconds of event time (inclusive).</summary>
     [Id(0)]
     public long Start { get; set; }
 
+    /// <summary>The window's end, in Unix milliseconds of event time (exclusive); a session window's end moves with its events.</summary>
     [Id(1)]
     public long End { get; set; }
 
+    /// <summary>The aggregate of the window's events so far.</summary>
     [Id(2)]
     public TAccumulator Accumulator { get; set; } = default!;
 
+    /// <summary>How many events the window holds.</summary>
     [Id(3)]
     public long Events { get; set; }
 

@@ -6,12 +6,16 @@ namespace KinesisGrains.KeyedState.Windows;
 /// </summary>
 public abstract class WindowAggregate<TEvent, TAccumulator, TResult>
 {
+    /// <summary>A new, empty accumulator for a window that opens.</summary>
     public abstract TAccumulator CreateAccumulator();
 
+    /// <summary>Adds <paramref name="item"/> to <paramref name="accumulator"/> and returns it (or a new one).</summary>
     public abstract TAccumulator Add(TAccumulator accumulator, TEvent item);
 
+    /// <summary>Combines two accumulators, when session windows merge or a spread key's parts meet.</summary>
     public abstract TAccumulator Merge(TAccumulator left, TAccumulator right);
 
+    /// <summary>The result a closed window emits.</summary>
     public abstract TResult GetResult(TAccumulator accumulator);
 }
 

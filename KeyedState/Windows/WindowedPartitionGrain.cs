@@ -31,6 +31,7 @@ public abstract class WindowedPartitionGrain<TEvent, TAccumulator, TResult>
     /// <summary>Closed windows kept per key for queries.</summary>
     protected virtual int RecentWindowsKept => 10;
 
+    /// <summary>Puts the event in each window its event time falls in; late events go to the side output.</summary>
     protected sealed override void Apply(string key, KeyWindows<TAccumulator> state, TEvent item, in StreamEventInfo info)
     {
         var time = info.EventTime.ToUnixTimeMilliseconds();
@@ -50,6 +51,7 @@ public abstract class WindowedPartitionGrain<TEvent, TAccumulator, TResult>
         ArmTimer(state, lateness);
     }
 
+    /// <summary>Emits the windows whose end (plus the allowed lateness) the watermark passed, keeping the last few for queries.</summary>
     protected sealed override void OnTimer(string key, KeyWindows<TAccumulator> state, in TimerFiring timer)
     {
         var now = timer.Time.ToUnixTimeMilliseconds();
@@ -90,6 +92,7 @@ public abstract class WindowedPartitionGrain<TEvent, TAccumulator, TResult>
         ArmTimer(state, lateness);
     }
 
+    /// <summary>The key's open windows, with their results so far.</summary>
     public Task<WindowResult<TResult>[]> GetWindowsAsync(string key) =>
         Task.FromResult(StateOf(key) is { } state
             ? [.. state.Recent.Select(s => ResultOf(s, closed: true)), .. state.Open.Select(s => ResultOf(s, closed: false))]

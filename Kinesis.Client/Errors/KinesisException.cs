@@ -5,11 +5,13 @@ namespace KinesisGrains.Kinesis.Client;
 /// <summary>A Kinesis call failed; <see cref="ErrorCode"/> is the service's error type without namespace prefixes.</summary>
 public class KinesisException : Exception
 {
+    /// <summary>A failed call of <paramref name="operation"/> with the service's <paramref name="errorCode"/> and message.</summary>
     public KinesisException(string operation, string errorCode, HttpStatusCode? statusCode, string? serviceMessage, Exception? innerException = null)
         : this(operation, errorCode, statusCode, serviceMessage, FormatMessage(operation, errorCode, statusCode, serviceMessage), innerException)
     {
     }
 
+    /// <summary>For subclasses that word the message themselves.</summary>
     protected KinesisException(
         string operation,
         string errorCode,

@@ -5,7 +5,7 @@ namespace KinesisGrains.Kinesis.Client;
 /// Header values are <see cref="bool"/>, <see cref="byte"/>, <see cref="short"/>, <see cref="int"/>, <see cref="long"/>,
 /// <c>byte[]</c>, <see cref="string"/>, <see cref="DateTimeOffset"/> or <see cref="Guid"/>, by their wire type.
 /// </summary>
-public sealed class EventStreamMessage(IReadOnlyDictionary<string, object> headers, ReadOnlyMemory<byte> payload)
+internal sealed class EventStreamMessage(IReadOnlyDictionary<string, object> headers, ReadOnlyMemory<byte> payload)
 {
     public const string MessageTypeHeader = ":message-type";
     public const string EventTypeHeader = ":event-type";

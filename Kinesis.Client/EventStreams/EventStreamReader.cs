@@ -13,7 +13,7 @@ namespace KinesisGrains.Kinesis.Client;
 /// Reading only when asked is what makes HTTP/2 back-pressure work: bytes not read stay in the stream's window and the
 /// server stops sending. Not thread-safe.
 /// </remarks>
-public sealed class EventStreamReader(Stream stream, int maxMessageBytes = EventStreamReader.DefaultMaxMessageBytes)
+internal sealed class EventStreamReader(Stream stream, int maxMessageBytes = EventStreamReader.DefaultMaxMessageBytes)
 {
     /// <summary>16 MiB, as aws-c-event-stream caps a message; checked before anything is allocated.</summary>
     public const int DefaultMaxMessageBytes = 16 * 1024 * 1024;

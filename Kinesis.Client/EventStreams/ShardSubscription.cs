@@ -28,6 +28,7 @@ public sealed class ShardSubscription : IAsyncDisposable
         Position = position;
     }
 
+    /// <summary>The shard this subscription reads.</summary>
     public string ShardId { get; }
 
     /// <summary>Where this subscription started.</summary>
@@ -116,6 +117,7 @@ public sealed class ShardSubscription : IAsyncDisposable
         }
     }
 
+    /// <summary>Ends the subscription (the server sees its HTTP/2 stream reset).</summary>
     public async ValueTask DisposeAsync()
     {
         // Disposing the response resets the HTTP/2 stream (RST_STREAM), which the server sees as the subscription gone.

@@ -11,5 +11,6 @@ public sealed record GetRecordsResponse(
     long MillisBehindLatest,
     IReadOnlyList<ChildShard> ChildShards)
 {
+    /// <summary>The shard is closed and this page was its last (no next iterator).</summary>
     public bool IsShardEnd => NextShardIterator is null;
 }

@@ -4,5 +4,6 @@ namespace KinesisGrains.Kinesis.Client;
 /// <param name="ErrorCode"><c>ProvisionedThroughputExceededException</c> or <c>InternalFailure</c> for a failed entry.</param>
 public sealed record PutRecordsResultEntry(string? SequenceNumber, string? ShardId, string? ErrorCode = null, string? ErrorMessage = null)
 {
+    /// <summary>The record was written (it has a sequence number and no error).</summary>
     public bool IsSuccess => ErrorCode is null && SequenceNumber is not null;
 }

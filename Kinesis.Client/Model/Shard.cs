@@ -10,5 +10,6 @@ public sealed record Shard(
     HashKeyRange HashKeyRange,
     SequenceNumberRange SequenceNumberRange)
 {
+    /// <summary>The shard still takes records (it was not split or merged away).</summary>
     public bool IsOpen => !SequenceNumberRange.IsClosed;
 }

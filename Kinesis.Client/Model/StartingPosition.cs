@@ -5,8 +5,10 @@ namespace KinesisGrains.Kinesis.Client;
 /// <param name="Timestamp">Required for <see cref="ShardIteratorType.AtTimestamp"/>.</param>
 public sealed record StartingPosition(ShardIteratorType Type, string? SequenceNumber = null, DateTimeOffset? Timestamp = null)
 {
+    /// <summary>Right after the record <paramref name="sequenceNumber"/> (a checkpoint, or a subscription's continuation).</summary>
     public static StartingPosition After(string sequenceNumber) => new(ShardIteratorType.AfterSequenceNumber, sequenceNumber);
 
+    /// <summary>As Kinesis names it, for logs: <c>AFTER_SEQUENCE_NUMBER 4959...</c>, <c>TRIM_HORIZON</c>.</summary>
     public override string ToString() => Type switch
     {
         ShardIteratorType.AtSequenceNumber => "AT_SEQUENCE_NUMBER " + SequenceNumber,

@@ -25,7 +25,7 @@ namespace KinesisGrains.Persistence.DynamoDB;
 /// holding an etag from before a delete cannot match the re-created item by accident. Any other failed DynamoDB call
 /// throws <see cref="DynamoDBStorageException"/>; state too large for an item, <see cref="GrainStateTooLargeException"/>.
 /// </remarks>
-public sealed partial class DynamoDBGrainStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>, IDisposable
+internal sealed partial class DynamoDBGrainStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     // New items start below 2^30, so Orleans' own provider (which parses etags as int) can read this table too.
     private const long MaxFirstVersion = 1L << 30;

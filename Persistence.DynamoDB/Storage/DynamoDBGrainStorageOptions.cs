@@ -11,7 +11,9 @@ namespace KinesisGrains.Persistence.DynamoDB;
 /// </summary>
 public sealed class DynamoDBGrainStorageOptions() : DynamoDBTableOptions(DefaultTableName), IStorageProviderSerializerOptions
 {
+    /// <summary>The table used when <see cref="KinesisGrains.DynamoDB.DynamoDBTableOptions.TableName"/> is not set (upstream's name).</summary>
     public const string DefaultTableName = "OrleansGrainState";
+    /// <summary>The silo lifecycle stage at which the storage opens its table, unless <c>InitStage</c> says otherwise.</summary>
     public const int DefaultInitStage = ServiceLifecycleStage.ApplicationServices;
 
     /// <summary>

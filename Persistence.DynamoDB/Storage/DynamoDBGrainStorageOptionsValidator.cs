@@ -8,7 +8,7 @@ namespace KinesisGrains.Persistence.DynamoDB;
 /// Checks a <see cref="DynamoDBGrainStorageOptions"/> when the silo starts, so a mistake stops it with every problem
 /// named instead of failing at a grain's first read.
 /// </summary>
-public sealed class DynamoDBGrainStorageOptionsValidator(DynamoDBGrainStorageOptions options, string name) : IConfigurationValidator
+internal sealed class DynamoDBGrainStorageOptionsValidator(DynamoDBGrainStorageOptions options, string name) : IConfigurationValidator
 {
     /// <exception cref="OrleansConfigurationException">Lists every invalid option by name.</exception>
     public void ValidateConfiguration()

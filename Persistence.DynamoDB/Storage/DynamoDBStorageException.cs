@@ -12,6 +12,7 @@ namespace KinesisGrains.Persistence.DynamoDB;
 [GenerateSerializer]
 public sealed class DynamoDBStorageException : OrleansException
 {
+    /// <summary>A failed <paramref name="operation"/> on the state <paramref name="stateName"/> of <paramref name="grainId"/>.</summary>
     public DynamoDBStorageException(string operation, string stateName, GrainId grainId, string tableName, Exception error)
         : base($"DynamoDB {operation} of state '{stateName}' of grain {grainId} in table '{tableName}' failed: {Describe(error)}")
     {
@@ -31,6 +32,7 @@ public sealed class DynamoDBStorageException : OrleansException
     [Id(1)]
     public int StatusCode { get; private set; }
 
+    /// <summary>The AWS request id of the failed call, for AWS support; null when no answer came.</summary>
     [Id(2)]
     public string? RequestId { get; private set; }
 

@@ -11,6 +11,7 @@ namespace KinesisGrains.Persistence.DynamoDB;
 [GenerateSerializer]
 public sealed class GrainStateTooLargeException : OrleansException
 {
+    /// <summary>The state <paramref name="stateName"/> of <paramref name="grainId"/> is <paramref name="sizeBytes"/> bytes, over the item limit.</summary>
     public GrainStateTooLargeException(GrainId grainId, string stateName, string tableName, long sizeBytes, long limitBytes)
         : base($"State '{stateName}' of grain {grainId} makes a DynamoDB item of {sizeBytes} bytes in table '{tableName}'; "
             + $"the limit is {limitBytes} bytes. Keep large or growing data out of grain state.")
@@ -22,12 +23,15 @@ public sealed class GrainStateTooLargeException : OrleansException
         LimitBytes = limitBytes;
     }
 
+    /// <summary>The grain whose state was refused.</summary>
     [Id(0)]
     public GrainId GrainId { get; private set; }
 
+    /// <summary>The grain's state name.</summary>
     [Id(1)]
     public string StateName { get; private set; }
 
+    /// <summary>The table the write was for.</summary>
     [Id(2)]
     public string TableName { get; private set; }
 
@@ -35,6 +39,7 @@ public sealed class GrainStateTooLargeException : OrleansException
     [Id(3)]
     public long SizeBytes { get; private set; }
 
+    /// <summary>DynamoDB's item size limit (400 KB).</summary>
     [Id(4)]
     public long LimitBytes { get; private set; }
 }

@@ -7,7 +7,7 @@ namespace KinesisGrains.Silo.Endpoints;
 /// <c>GET /progress</c>: the silo's recent progress records, oldest first (at most <c>Metrics:RetainedProgress</c>);
 /// <c>GET /progress/last</c>: the newest one, or 204 No Content before the first.
 /// </summary>
-public static class ProgressEndpoints
+internal static class ProgressEndpoints
 {
     public static IEndpointRouteBuilder MapProgress(this IEndpointRouteBuilder endpoints, Func<StreamingProgressTracker> monitor)
     {

@@ -9,7 +9,7 @@ using KinesisGrains.Streaming.Kinesis;
 namespace KinesisGrains.Silo.Endpoints;
 
 /// <summary>Takes the status endpoint's figures from the stream provider, the partition stores and the dead-letter queue.</summary>
-public sealed class SiloStatus(
+internal sealed class SiloStatus(
     string siloId,
     SiloConfiguration configuration,
     Func<KinesisStreamContext> source,

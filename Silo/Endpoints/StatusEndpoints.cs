@@ -3,7 +3,7 @@ using KinesisGrains.Abstractions.Serialization;
 namespace KinesisGrains.Silo.Endpoints;
 
 /// <summary><c>GET /status</c>: the silo's shards, partitions and their progress; <c>GET /health</c>: liveness as plain text.</summary>
-public static class StatusEndpoints
+internal static class StatusEndpoints
 {
     public static IEndpointRouteBuilder MapStatus(this IEndpointRouteBuilder endpoints, SiloStatus status)
     {

@@ -9,7 +9,7 @@ namespace KinesisGrains.Silo.Health;
 /// this silo holds leases when the stream has open shards (or stands by while other live silos hold them all), and
 /// the receiver of every shard it holds is running. A stopping silo is not ready, so a load balancer drains it first.
 /// </summary>
-public sealed class StreamReadiness(Func<KinesisStreamContext> source, IHostApplicationLifetime lifetime)
+internal sealed class StreamReadiness(Func<KinesisStreamContext> source, IHostApplicationLifetime lifetime)
 {
     public StreamReadinessReport Check()
     {

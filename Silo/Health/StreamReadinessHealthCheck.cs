@@ -3,7 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace KinesisGrains.Silo.Health;
 
 /// <summary>The readiness probe's check: <see cref="StreamReadiness"/> as an ASP.NET Core health check tagged <c>ready</c>.</summary>
-public sealed class StreamReadinessHealthCheck(StreamReadiness readiness) : IHealthCheck
+internal sealed class StreamReadinessHealthCheck(StreamReadiness readiness) : IHealthCheck
 {
     public const string ReadyTag = "ready";
 

@@ -10,7 +10,7 @@ namespace KinesisGrains.Silo.Hosting;
 /// state is restored from. The first silo records them in the lease table; a later silo that disagrees is refused
 /// before it reads a record, instead of looking for keys in the wrong partitions or in an empty bucket.
 /// </summary>
-public static class ApplicationFacts
+internal static class ApplicationFacts
 {
     /// <summary>Stands for "no bucket": not a valid bucket name, so it cannot be mistaken for one.</summary>
     private const string NoBucket = "(none)";

@@ -32,7 +32,7 @@ public sealed class SiloInstance : IAsyncDisposable
     public string ClusterId { get; }
 
     /// <summary>The Kinesis stream provider's shards and their progress on this silo.</summary>
-    public KinesisStreamContext Source { get; }
+    internal KinesisStreamContext Source { get; }
 
     /// <summary>Calls grains from inside the silo (tests, tools hosted with it).</summary>
     public IGrainFactory GrainFactory => _app.Services.GetRequiredService<IGrainFactory>();

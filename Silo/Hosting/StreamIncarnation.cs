@@ -11,7 +11,7 @@ namespace KinesisGrains.Silo.Hosting;
 /// nothing to the old checkpoints) unless a reset is asked for. Local state folders and S3 snapshot prefixes carry
 /// the incarnation, so state of an earlier stream, or of another application, is never mixed in.
 /// </summary>
-public static class StreamIncarnation
+internal static class StreamIncarnation
 {
     /// <returns>The incarnation's name: the stream's creation time in Unix milliseconds.</returns>
     public static async Task<string> CheckAsync(ShardLeaseTable leases, StreamDescriptionSummary stream, SiloConfiguration configuration, CancellationToken cancellationToken)

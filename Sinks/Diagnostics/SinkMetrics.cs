@@ -7,7 +7,7 @@ namespace KinesisGrains.Sinks.Diagnostics;
 /// The assembly's one meter, <c>KinesisGrains.Sinks</c>: what sinks wrote, retried and skipped. Every instrument is
 /// tagged <c>sink</c> (the sink's name) and <c>sink.type</c> (<c>DynamoDB</c>, <c>Kinesis</c>, ...).
 /// </summary>
-public static class SinkMetrics
+internal static class SinkMetrics
 {
     public const string MeterName = "KinesisGrains.Sinks";
 

@@ -37,7 +37,7 @@ namespace KinesisGrains.Sinks.DynamoDB;
 /// <see cref="AwsRowSinkOptions.MaxAttempts"/> attempts, after which the commit throws and the partition retries later.
 /// </para>
 /// </remarks>
-public sealed partial class DynamoDBSink : IRowSink, IDisposable
+internal sealed partial class DynamoDBSink : IRowSink, IDisposable
 {
     /// <summary>The epoch an item (or progress item) was written for.</summary>
     public const string EpochAttribute = "kgrainsEpoch";

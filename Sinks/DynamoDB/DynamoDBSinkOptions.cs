@@ -8,11 +8,13 @@ namespace KinesisGrains.Sinks.DynamoDB;
 /// </summary>
 public sealed class DynamoDBSinkOptions : AwsRowSinkOptions
 {
+    /// <summary>The key attribute used when none is configured.</summary>
     public const string DefaultKeyAttribute = "key";
 
     /// <summary>BatchWriteItem takes at most this many requests per call.</summary>
     public const int MaxBatchWriteItems = 25;
 
+    /// <summary>The most parallel writes a sink may be configured with.</summary>
     public const int MaxMaxParallelWrites = 32;
 
     /// <summary>A changelog by default: one item per state key, its latest state.</summary>

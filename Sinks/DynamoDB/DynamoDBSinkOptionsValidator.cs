@@ -5,7 +5,7 @@ using Orleans.Runtime;
 namespace KinesisGrains.Sinks.DynamoDB;
 
 /// <summary>The rules of <see cref="DynamoDBSinkOptions"/>, checked at silo start.</summary>
-public sealed class DynamoDBSinkOptionsValidator(DynamoDBSinkOptions options) : IConfigurationValidator
+internal sealed class DynamoDBSinkOptionsValidator(DynamoDBSinkOptions options) : IConfigurationValidator
 {
     /// <exception cref="OrleansConfigurationException">Lists every invalid option.</exception>
     public void ValidateConfiguration()

@@ -35,7 +35,7 @@ namespace KinesisGrains.Sinks.Kinesis;
 /// stored (the client retries it).
 /// </para>
 /// </remarks>
-public sealed partial class KinesisSink : IRowSink, IDisposable
+internal sealed partial class KinesisSink : IRowSink, IDisposable
 {
     private const string SinkType = "Kinesis";
 

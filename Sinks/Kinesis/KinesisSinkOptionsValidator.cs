@@ -4,7 +4,7 @@ using Orleans.Runtime;
 namespace KinesisGrains.Sinks.Kinesis;
 
 /// <summary>The rules of <see cref="KinesisSinkOptions"/>, checked at silo start.</summary>
-public sealed class KinesisSinkOptionsValidator(KinesisSinkOptions options) : IConfigurationValidator
+internal sealed class KinesisSinkOptionsValidator(KinesisSinkOptions options) : IConfigurationValidator
 {
     /// <exception cref="OrleansConfigurationException">Lists every invalid option.</exception>
     public void ValidateConfiguration()

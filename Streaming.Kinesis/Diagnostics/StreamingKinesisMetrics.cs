@@ -6,7 +6,7 @@ namespace KinesisGrains.Streaming.Kinesis.Diagnostics;
 /// The assembly's one meter, <c>KinesisGrains.Streaming.Kinesis</c>: the fetch counters here, and the instruments of
 /// <see cref="Monitoring.StreamingMetrics"/>, <see cref="Kpl.KplMetrics"/> and the fetch buffers on the same meter.
 /// </summary>
-public static class StreamingKinesisMetrics
+internal static class StreamingKinesisMetrics
 {
     public const string MeterName = "KinesisGrains.Streaming.Kinesis";
 

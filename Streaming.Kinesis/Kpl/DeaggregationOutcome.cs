@@ -1,7 +1,7 @@
 namespace KinesisGrains.Streaming.Kinesis.Kpl;
 
 /// <summary>What <see cref="KplDeaggregator.Deaggregate"/> did with one Kinesis record.</summary>
-public enum DeaggregationOutcome
+internal enum DeaggregationOutcome
 {
     /// <summary>No KPL magic: emitted as one user record.</summary>
     Plain,

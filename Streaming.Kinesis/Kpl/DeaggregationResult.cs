@@ -5,7 +5,7 @@ namespace KinesisGrains.Streaming.Kinesis.Kpl;
 /// <param name="DroppedRecordCount">Sub-records dropped by the shard-range rule (all of the aggregate's, or 0).</param>
 /// <param name="Corruption">Set when <see cref="Outcome"/> is <see cref="DeaggregationOutcome.CorruptPassedThrough"/>.</param>
 /// <param name="CorruptReason">A sentence for logs, naming the offending record or field.</param>
-public readonly record struct DeaggregationResult(
+internal readonly record struct DeaggregationResult(
     DeaggregationOutcome Outcome,
     int RecordCount,
     int DroppedRecordCount = 0,

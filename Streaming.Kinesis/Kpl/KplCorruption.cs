@@ -3,6 +3,7 @@ namespace KinesisGrains.Streaming.Kinesis.Kpl;
 /// <summary>Why a record that starts with the KPL magic was passed through instead of de-aggregated.</summary>
 public enum KplCorruption
 {
+    /// <summary>The aggregate was well formed.</summary>
     None,
 
     /// <summary>Nothing, or too little for a message, between the magic and the 16-byte MD5 trailer.</summary>

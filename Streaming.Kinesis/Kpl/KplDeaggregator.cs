@@ -9,7 +9,7 @@ namespace KinesisGrains.Streaming.Kinesis.Kpl;
 /// throws, never emits part of an aggregate, and reports every pass-through and drop in its result and in
 /// <see cref="KplMetrics"/>. Stateless and thread-safe; user record data are slices of the Kinesis record's array.
 /// </summary>
-public sealed class KplDeaggregator
+internal sealed class KplDeaggregator
 {
     private readonly bool _dropOutsideShardRange;
 

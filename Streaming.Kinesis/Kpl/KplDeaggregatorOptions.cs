@@ -1,5 +1,6 @@
 namespace KinesisGrains.Streaming.Kinesis.Kpl;
 
+/// <summary>How records aggregated by the Kinesis Producer Library are split back into user records.</summary>
 public sealed class KplDeaggregatorOptions
 {
     /// <summary>

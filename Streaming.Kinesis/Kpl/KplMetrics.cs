@@ -4,7 +4,7 @@ using KinesisGrains.Streaming.Kinesis.Diagnostics;
 namespace KinesisGrains.Streaming.Kinesis.Kpl;
 
 /// <summary>KPL counters on the <c>KinesisGrains.Streaming.Kinesis</c> meter, so drops and corrupt records are never silent.</summary>
-public static class KplMetrics
+internal static class KplMetrics
 {
     private static readonly Meter s_meter = StreamingKinesisMetrics.Meter;
 

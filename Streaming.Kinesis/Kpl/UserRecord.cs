@@ -7,7 +7,7 @@ namespace KinesisGrains.Streaming.Kinesis.Kpl;
 /// <param name="SequenceNumber">The Kinesis record's sequence number, shared by every sub-record of an aggregate.</param>
 /// <param name="SubSequenceNumber">Position in the aggregate (0..n-1); 0 for a plain record. With the sequence number it forms the checkpoint.</param>
 /// <param name="IsFromAggregate"><c>false</c> for a plain record and for a corrupt aggregate passed through whole.</param>
-public readonly record struct UserRecord(
+internal readonly record struct UserRecord(
     ReadOnlyMemory<byte> Data,
     string PartitionKey,
     string? ExplicitHashKey,

@@ -4,7 +4,7 @@ namespace KinesisGrains.Streaming.Kinesis.Leasing;
 /// Tells when another owner's lease is abandoned: its counter has not moved for the failover time, as this silo saw
 /// it. Only local observation times are compared, never clocks of other machines (the KCL's rule).
 /// </summary>
-public sealed class LeaseExpiryObserver(TimeSpan failoverTime, TimeProvider time)
+internal sealed class LeaseExpiryObserver(TimeSpan failoverTime, TimeProvider time)
 {
     private readonly Dictionary<string, (long Counter, long SeenAt)> _seen = new(StringComparer.Ordinal);
 

@@ -1,7 +1,7 @@
 namespace KinesisGrains.Streaming.Kinesis.Leasing;
 
 /// <summary>A conditional write on a lease failed: another worker owns it now, so this one must stop.</summary>
-public sealed class LeaseLostException(string leaseKey, string owner)
+internal sealed class LeaseLostException(string leaseKey, string owner)
     : Exception($"The lease on '{leaseKey}' is no longer held by '{owner}'; another worker took it.")
 {
     public string LeaseKey { get; } = leaseKey;

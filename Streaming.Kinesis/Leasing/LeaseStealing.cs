@@ -6,7 +6,7 @@ namespace KinesisGrains.Streaming.Kinesis.Leasing;
 /// fair share, or exactly the fair share when the taker needs more than one. "Off by one" never steals, so a
 /// balanced fleet does not churn.
 /// </summary>
-public static class LeaseStealing
+internal static class LeaseStealing
 {
     /// <summary>The lease to steal, or null.</summary>
     /// <param name="owned">Live leases of other owners (not free, not expired, not ours).</param>

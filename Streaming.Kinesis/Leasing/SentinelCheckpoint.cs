@@ -1,7 +1,7 @@
 namespace KinesisGrains.Streaming.Kinesis.Leasing;
 
 /// <summary>The KCL's checkpoint values that are not sequence numbers.</summary>
-public static class SentinelCheckpoint
+internal static class SentinelCheckpoint
 {
     public const string TrimHorizon = "TRIM_HORIZON";
     public const string Latest = "LATEST";

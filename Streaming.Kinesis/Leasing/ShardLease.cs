@@ -23,7 +23,7 @@ namespace KinesisGrains.Streaming.Kinesis.Leasing;
 /// For an ended shard a partition fell back behind (restored an older snapshot): read it again from here to its end,
 /// "sequence/sub-sequence" or <see cref="ReplayFromOrigin"/>. Such a lease is work to take, as an open shard's is.
 /// </param>
-public sealed record ShardLease(
+internal sealed record ShardLease(
     string LeaseKey,
     string? LeaseOwner,
     long LeaseCounter,

@@ -9,7 +9,7 @@ namespace KinesisGrains.Streaming.Kinesis.Leasing;
 /// Every write that changes a lease bumps <c>leaseCounter</c> and is conditional on the owner, so a worker that lost a
 /// lease can never move its checkpoint.
 /// </summary>
-public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
+internal sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
 {
     private const string LeaseKey = "leaseKey";
     private const string LeaseOwner = "leaseOwner";
@@ -148,8 +148,8 @@ public sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     }
 
     /// <summary>
-    /// Takes the lease for <paramref name="owner"/> if nobody changed it since it was read with
-    /// <paramref name="expectedCounter"/> (a free lease, or one whose owner stopped renewing it).
+    /// Takes the lease for <paramref name="owner"/> if nobody changed it since it was read (its
+    /// lease counter unchanged) (a free lease, or one whose owner stopped renewing it).
     /// </summary>
     /// <exception cref="LeaseLostException">Another worker changed the lease first.</exception>
     public async Task<ShardLease> TakeAsync(ShardLease lease, string owner, CancellationToken cancellationToken)

@@ -4,6 +4,7 @@ namespace KinesisGrains.Streaming.Kinesis.Monitoring;
 [Flags]
 public enum MetricDimensions
 {
+    /// <summary>No tags: one series per measurement for the whole silo.</summary>
     None = 0,
 
     /// <summary><c>stream</c>: the Kinesis stream name.</summary>
@@ -18,5 +19,6 @@ public enum MetricDimensions
     /// <summary><c>silo</c>: the silo id (a restarted silo keeps its id, so series continue).</summary>
     Silo = 8,
 
+    /// <summary>Every dimension.</summary>
     All = Stream | Shard | Partition | Silo,
 }

@@ -3,7 +3,7 @@ using KinesisGrains.Abstractions.Monitoring;
 namespace KinesisGrains.Streaming.Kinesis.Monitoring;
 
 /// <summary>The newest progress records, at most a fixed number (the oldest go first).</summary>
-public sealed class RecentProgress(int capacity)
+internal sealed class RecentProgress(int capacity)
 {
     private readonly Queue<StreamingQueryProgress> _records = new(Math.Min(capacity, 1024));
     private readonly Lock _lock = new();

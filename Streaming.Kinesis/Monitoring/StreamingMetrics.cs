@@ -11,7 +11,7 @@ namespace KinesisGrains.Streaming.Kinesis.Monitoring;
 /// progress record (once per commit cycle, off the hot path), at the configured <see cref="MetricsLevel"/> and with
 /// the enabled <see cref="MetricDimensions"/> as tags.
 /// </summary>
-public static class StreamingMetrics
+internal static class StreamingMetrics
 {
     private static readonly Meter s_meter = StreamingKinesisMetrics.Meter;
 

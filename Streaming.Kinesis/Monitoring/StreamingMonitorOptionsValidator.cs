@@ -7,7 +7,7 @@ namespace KinesisGrains.Streaming.Kinesis.Monitoring;
 /// The rules of <see cref="StreamingMonitorOptions"/>, checked when the silo starts (ConfigureStreamingMonitor
 /// registers it) and when a <see cref="StreamingProgressTracker"/> is made from them.
 /// </summary>
-public sealed class StreamingMonitorOptionsValidator(StreamingMonitorOptions options) : IConfigurationValidator
+internal sealed class StreamingMonitorOptionsValidator(StreamingMonitorOptions options) : IConfigurationValidator
 {
     /// <exception cref="OrleansConfigurationException">Lists every invalid option.</exception>
     public void ValidateConfiguration()

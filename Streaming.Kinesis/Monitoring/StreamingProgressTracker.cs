@@ -13,7 +13,7 @@ namespace KinesisGrains.Streaming.Kinesis.Monitoring;
 /// into a <see cref="StreamingQueryProgress"/>, keeps it in <see cref="Recent"/>, records the streaming meter and
 /// queues it for the listeners.
 /// </summary>
-public sealed partial class StreamingProgressTracker : IAsyncDisposable
+internal sealed partial class StreamingProgressTracker : IAsyncDisposable
 {
     private readonly Lock _lock = new();
     private readonly StreamingMonitorOptions _options;

@@ -12,7 +12,7 @@ namespace KinesisGrains.Streaming.Kinesis.Placement;
 /// membership: the shard holding the middle of the partition's slice (a slice overlaps few shards when P ≥ shards,
 /// one when their boundaries line up), its lease owner, and that owner's live silo (lease owner = Orleans SiloName).
 /// </summary>
-public sealed class ShardPlacementMap(int partitionCount, TimeSpan settleTime, TimeProvider time) : IPartitionPlacement
+internal sealed class ShardPlacementMap(int partitionCount, TimeSpan settleTime, TimeProvider time) : IPartitionPlacement
 {
     private readonly PartitionMap _partitions = new(partitionCount);
     private readonly Dictionary<string, (string Owner, long Since)> _owners = new(StringComparer.Ordinal);

@@ -8,7 +8,7 @@ namespace KinesisGrains.Streaming.Kinesis.Routing;
 /// Kinesis routes a record by its 128-bit hash key: MD5 of the UTF-8 partition key read as an unsigned big-endian
 /// integer (unless an ExplicitHashKey is given), landing in the open shard whose hash key range contains it.
 /// </summary>
-public static class HashKey
+internal static class HashKey
 {
     public static UInt128 FromPartitionKey(string partitionKey) => KeyHash.Of(partitionKey);
 

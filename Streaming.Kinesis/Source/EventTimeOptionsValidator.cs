@@ -9,7 +9,7 @@ namespace KinesisGrains.Streaming.Kinesis.Source;
 /// </summary>
 /// <remarks>Messages carry the <c>Kinesis:EventTime:</c> section of the silo's configuration, which prints them as they are.</remarks>
 /// <param name="hasExtractor">The stream provider was given an event-time extractor.</param>
-public sealed class EventTimeOptionsValidator(EventTimeOptions options, bool hasExtractor) : IConfigurationValidator
+internal sealed class EventTimeOptionsValidator(EventTimeOptions options, bool hasExtractor) : IConfigurationValidator
 {
     /// <summary>The shortest idle timeout other than 0: a shorter one flips a live shard idle between two fetches.</summary>
     public static readonly TimeSpan MinIdleTimeout = TimeSpan.FromSeconds(1);

@@ -9,9 +9,12 @@ namespace KinesisGrains.Streaming.Kinesis.Source;
 /// </summary>
 public sealed class KinesisSourceOptions
 {
+    /// <summary>Kinesis' own ceiling on <c>MaxRecordsPerFetch</c>.</summary>
     public const int MaxRecordsPerFetchLimit = 10_000;
+    /// <summary>Kinesis allows five GetRecords per shard and second: fetches of one shard are never closer than this.</summary>
     public static readonly TimeSpan MinFetchPeriodFloor = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>The Kinesis stream to read; required.</summary>
     public string StreamName { get; set; } = "";
 
     /// <summary>Where a shard without a checkpoint starts: TRIM_HORIZON, LATEST or AT_TIMESTAMP.</summary>

@@ -9,7 +9,7 @@ namespace KinesisGrains.Streaming.Kinesis.Source;
 /// at silo start.
 /// </summary>
 /// <remarks>Messages carry the <c>Kinesis:</c> section of the silo's configuration, which prints them as they are.</remarks>
-public sealed class KinesisSourceOptionsValidator(KinesisSourceOptions options) : IConfigurationValidator
+internal sealed class KinesisSourceOptionsValidator(KinesisSourceOptions options) : IConfigurationValidator
 {
     /// <exception cref="OrleansConfigurationException">Lists every invalid option.</exception>
     public void ValidateConfiguration()

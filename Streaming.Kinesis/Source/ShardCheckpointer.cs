@@ -12,7 +12,7 @@ namespace KinesisGrains.Streaming.Kinesis.Source;
 /// partition found a gap in (that shard is replayed from where the partition holds it). A checkpoint therefore never
 /// passes what the state holds durably, whatever crashes in between.
 /// </summary>
-public sealed partial class ShardCheckpointer(
+internal sealed partial class ShardCheckpointer(
     ShardLeaseTable leases,
     ICheckpointGate checkpointGate,
     string workerId,

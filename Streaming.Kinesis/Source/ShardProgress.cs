@@ -3,7 +3,7 @@ using KinesisGrains.Abstractions.Monitoring;
 namespace KinesisGrains.Streaming.Kinesis.Source;
 
 /// <summary>The live progress of one shard's receiver, for the status endpoint and the dashboard.</summary>
-public sealed class ShardProgress(string shardId)
+internal sealed class ShardProgress(string shardId)
 {
     private readonly Lock _lock = new();
     private ShardProgressSnapshot _snapshot = new(shardId, ShardReceiverState.Starting, 0, 0, 0, null, null, null, false, null, null, null, null);

@@ -10,7 +10,7 @@ namespace KinesisGrains.Streaming.Kinesis.Source;
 /// Idleness here is only the clock (no event for the idle timeout); the receiver adds what only it knows, that nothing
 /// waits to be read, since a backpressured or lagging shard is slow, not idle.
 /// </remarks>
-public sealed class ShardWatermark
+internal sealed class ShardWatermark
 {
     private readonly TimeSpan _outOfOrderness;
     private readonly TimeSpan _idleTimeout;

@@ -7,7 +7,7 @@ namespace KinesisGrains.Streaming.Kinesis.Source;
 /// reach would learn the shard's event time only at checkpoint barriers. With keyed views the receiver counts lanes
 /// (each view's partition streams) as partitions here. Plain C#, single-threaded by its receiver.
 /// </summary>
-public sealed class WatermarkUpdates
+internal sealed class WatermarkUpdates
 {
     private readonly DateTimeOffset?[] _watermarks;
     private readonly bool[] _idle;

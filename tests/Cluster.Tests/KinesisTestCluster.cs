@@ -77,7 +77,7 @@ public sealed class KinesisTestCluster : IAsyncDisposable
     }
 
     /// <summary>The Kinesis source of a silo: its shards and their progress.</summary>
-    public KinesisStreamContext SourceOf(InProcessSiloHandle silo) =>
+    internal KinesisStreamContext SourceOf(InProcessSiloHandle silo) =>
         Cluster.GetSiloServiceProvider(silo.SiloAddress).GetRequiredKeyedService<KinesisStreamContext>(SiloHost.StreamProviderName);
 
     /// <summary>The silo whose lease owner name (Orleans SiloName) is <paramref name="name"/>.</summary>

@@ -17,7 +17,7 @@ namespace KinesisGrains.Simulation;
 /// Every check is per lane and view: a partition of the second view owes the records its view routes to it, under the
 /// view's key, and its rows are its view's.
 /// </summary>
-public static class Invariants
+internal static class Invariants
 {
     public static void Check(Simulation sim)
     {

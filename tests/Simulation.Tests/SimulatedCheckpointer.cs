@@ -5,7 +5,7 @@ using Position = KinesisGrains.Abstractions.Streams.ShardPosition;
 namespace KinesisGrains.Simulation;
 
 /// <summary>A shard's lease row: its checkpoint and the counter that fences an earlier holder's writes.</summary>
-public sealed class Lease
+internal sealed class Lease
 {
     public ShardCheckpoint? Checkpoint { get; set; }
     public long Counter { get; set; }
@@ -25,7 +25,7 @@ public sealed class Lease
 /// rewinds a shard any partition has a gap in, and otherwise moves its lease checkpoint forward (only forward, under
 /// the lease counter).
 /// </summary>
-public sealed class SimulatedCheckpointer(Simulation sim)
+internal sealed class SimulatedCheckpointer(Simulation sim)
 {
     private readonly Dictionary<string, Pending> _pending = new(StringComparer.Ordinal);
 

@@ -11,7 +11,7 @@ namespace KinesisGrains.Simulation;
 /// A batch (From, To] of one shard for one partition: every event of the partition's keys in that range, and the
 /// shard's watermark wm(s) once the receiver read up to To.
 /// </summary>
-public sealed record SimBatch(string ShardId, Position? From, Position To, IReadOnlyList<SimRecord> Events, long ReceiverId, long? Watermark = null);
+internal sealed record SimBatch(string ShardId, Position? From, Position To, IReadOnlyList<SimRecord> Events, long ReceiverId, long? Watermark = null);
 
 /// <summary>
 /// The keyed-state partition grain of one lane (partition <see cref="Index"/> of view <see cref="View"/>), reduced to
@@ -28,7 +28,7 @@ public sealed record SimBatch(string ShardId, Position? From, Position To, IRead
 /// due timers fire in (time, key) order, a bounded chunk per turn: what was applied is written first, then each
 /// firing stages its row, deletes the window and the timer, and the chunk is written in one write.
 /// </remarks>
-public sealed class SimulatedPartition
+internal sealed class SimulatedPartition
 {
     private readonly Simulation _sim;
     private readonly int _writeEvery;

@@ -5,7 +5,7 @@ using Position = KinesisGrains.Abstractions.Streams.ShardPosition;
 namespace KinesisGrains.Simulation;
 
 /// <summary>One container of the Orleans queue cache: one lane's batch of one read (a partition of one view).</summary>
-public sealed class Container(long readId, int index, SimBatch batch, int lane)
+internal sealed class Container(long readId, int index, SimBatch batch, int lane)
 {
     public long ReadId { get; } = readId;
     public int Index { get; } = index;
@@ -15,14 +15,14 @@ public sealed class Container(long readId, int index, SimBatch batch, int lane)
 }
 
 /// <summary>What the receiver keeps per read: its id and container count (for the PurgeByMax switch), and wm(s) at its end.</summary>
-public readonly record struct ReadInfo(long Id, int Containers, long? Watermark = null);
+internal readonly record struct ReadInfo(long Id, int Containers, long? Watermark = null);
 
 /// <summary>
 /// The Kinesis receiver of one shard under one lease: a fetcher with a prefetch buffer, reads handed out as one
 /// batch per lane (a partition of a view) through a <see cref="ShardReadLedger{TRead}"/>, and the Orleans queue cache
 /// those batches go through (in order per lane, duplicated sometimes, purged bucket by bucket in any order).
 /// </summary>
-public sealed class SimulatedReceiver
+internal sealed class SimulatedReceiver
 {
     private readonly Simulation _sim;
     private readonly SimShard _shard;

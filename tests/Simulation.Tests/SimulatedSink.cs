@@ -4,14 +4,14 @@ using KinesisGrains.Simulation.Model;
 namespace KinesisGrains.Simulation;
 
 /// <summary>A timer's row as a sink committed it: the partition (its lane) and view, the timer and the window's count (with the ids counted: ghost).</summary>
-public readonly record struct FiredRow(int Partition, int View, int Key, long Time, int Count, ImmutableHashSet<int> Counted);
+internal readonly record struct FiredRow(int Partition, int View, int Key, long Time, int Count, ImmutableHashSet<int> Counted);
 
 /// <summary>
 /// A transactional sink as the Delta sink commits: per partition the newest committed epoch (the table's
 /// <c>txn.version</c> of the partition's appId); an epoch at or below it is skipped. The ghost is every (view, record
 /// id) whose row was committed, with how many times; every timer row; every late event's side-output row.
 /// </summary>
-public sealed class SimulatedSink
+internal sealed class SimulatedSink
 {
     private readonly Dictionary<int, long> _committed = [];
 

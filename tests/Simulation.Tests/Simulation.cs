@@ -9,7 +9,7 @@ namespace KinesisGrains.Simulation;
 /// <see cref="Random"/> in one thread. The clock is the step counter; nothing waits, nothing is real I/O, so a
 /// seed replays the same schedule every time. <see cref="Invariants"/> runs after every step.
 /// </summary>
-public sealed class Simulation
+internal sealed class Simulation
 {
     private readonly Random _random;
     private long _tokens;

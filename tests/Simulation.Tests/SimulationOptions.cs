@@ -4,7 +4,7 @@ namespace KinesisGrains.Simulation;
 /// How one simulated run is shaped, and which exactly-once rules the simulation switches off on purpose. The
 /// switches exist to prove the simulation can find the holes the rules close: with a rule off, some seed must fail.
 /// </summary>
-public sealed record SimulationOptions
+internal sealed record SimulationOptions
 {
     /// <summary>Random steps before the drain.</summary>
     public int Steps { get; init; } = 240;
@@ -108,7 +108,7 @@ public sealed record SimulationOptions
 }
 
 /// <summary>An invariant broke: everything needed to replay it is in the message.</summary>
-public sealed class SimulationFailure(int seed, int step, string invariant, string detail)
+internal sealed class SimulationFailure(int seed, int step, string invariant, string detail)
     : Exception($"seed {seed} step {step}: {invariant}: {detail}")
 {
     public int Seed { get; } = seed;

@@ -6,7 +6,7 @@ namespace KinesisGrains.KeyedState.RocksDb;
 /// An LRU block cache that several DBs can share, so one budget bounds the block memory of all of them. Disposing it
 /// only drops this reference: DBs opened with it keep the cache until they close.
 /// </summary>
-public sealed class RocksDbBlockCache : IDisposable
+internal sealed class RocksDbBlockCache : IDisposable
 {
     public RocksDbBlockCache(long capacityBytes)
     {

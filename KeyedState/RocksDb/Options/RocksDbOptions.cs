@@ -30,6 +30,7 @@ public sealed class RocksDbOptions
     /// <summary>Bits per key of the full bloom filter on SST files; 0 turns filters off.</summary>
     public int BloomBitsPerKey { get; set; } = 10;
 
+    /// <summary>How SST files are compressed.</summary>
     public RocksDbCompression Compression { get; set; } = RocksDbCompression.Lz4;
 
     /// <summary>
@@ -47,5 +48,6 @@ public sealed class RocksDbOptions
     /// </summary>
     public int MaxBackgroundJobs { get; set; } = 2;
 
+    /// <summary>A merge operator for states kept as RocksDB merges instead of read-modify-write.</summary>
     public RocksDbMergeOperator MergeOperator { get; set; } = RocksDbMergeOperator.None;
 }

@@ -7,7 +7,7 @@ namespace KinesisGrains.KeyedState.RocksDb;
 /// The rules of <see cref="RocksDbOptions"/>. <see cref="RocksDatabase.Open"/> checks them, so a DB opened outside a
 /// silo is refused the same way; a silo checks the partitions' options at start (PartitionStoreOptionsValidator).
 /// </summary>
-public sealed class RocksDbOptionsValidator(RocksDbOptions options) : IConfigurationValidator
+internal sealed class RocksDbOptionsValidator(RocksDbOptions options) : IConfigurationValidator
 {
     private const long KiB = 1024;
     private const long GiB = 1024 * 1024 * KiB;

@@ -4,4 +4,4 @@ namespace KinesisGrains.Sinks.Delta;
 /// <param name="Version">The version it wrote; null when every part had been committed before.</param>
 /// <param name="Parts">One per part, in the parts' order.</param>
 /// <param name="Attempts">Versions tried (more than 1 after lost races).</param>
-public sealed record DeltaCommitResult(long? Version, IReadOnlyList<DeltaPartOutcome> Parts, int Attempts);
+internal sealed record DeltaCommitResult(long? Version, IReadOnlyList<DeltaPartOutcome> Parts, int Attempts);

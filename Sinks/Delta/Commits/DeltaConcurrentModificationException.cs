@@ -2,7 +2,7 @@ namespace KinesisGrains.Sinks.Delta;
 
 /// <summary>A commit that lost a race to a change it cannot be put on top of: the table's metaData or protocol changed, or a file it removes was removed by another writer.</summary>
 [GenerateSerializer]
-public sealed class DeltaConcurrentModificationException : Exception
+internal sealed class DeltaConcurrentModificationException : Exception
 {
     public DeltaConcurrentModificationException()
     {

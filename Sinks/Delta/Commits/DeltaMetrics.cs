@@ -4,7 +4,7 @@ using System.Diagnostics.Metrics;
 namespace KinesisGrains.Sinks.Delta;
 
 /// <summary>The Delta sink's meter, <c>KinesisGrains.Sinks.Delta</c>: rows and files written, commits, their duration, lost races, checkpoints, and each table's latest version.</summary>
-public static class DeltaMetrics
+internal static class DeltaMetrics
 {
     public const string MeterName = "KinesisGrains.Sinks.Delta";
 

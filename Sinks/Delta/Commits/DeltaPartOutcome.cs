@@ -4,4 +4,4 @@ namespace KinesisGrains.Sinks.Delta;
 /// <param name="CommittedNow">True when this call committed it; false when it was in the table before (its files were not added).</param>
 /// <param name="TableVersion">The table version this call committed it in; null when it was committed before.</param>
 [GenerateSerializer, Immutable]
-public sealed record DeltaPartOutcome([property: Id(0)] string AppId, [property: Id(1)] long Version, [property: Id(2)] bool CommittedNow, [property: Id(3)] long? TableVersion);
+internal sealed record DeltaPartOutcome([property: Id(0)] string AppId, [property: Id(1)] long Version, [property: Id(2)] bool CommittedNow, [property: Id(3)] long? TableVersion);

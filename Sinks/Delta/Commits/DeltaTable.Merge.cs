@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 
 namespace KinesisGrains.Sinks.Delta;
 
-public sealed partial class DeltaTable
+internal sealed partial class DeltaTable
 {
     /// <summary>A merge writer for this table's rows (its definition must be a merge table's).</summary>
     public DeltaMergeWriter MergeWriter() => new(_definition ?? throw NoDefinition("merge rows"), _storage, _time);

@@ -14,7 +14,7 @@ namespace KinesisGrains.Sinks.Delta;
 /// writers (other processes) may commit to the same table: the <see cref="IDeltaLogStore"/> gives each version to one,
 /// and a writer that loses a race reads the new commits and tries the next version.
 /// </summary>
-public sealed partial class DeltaTable
+internal sealed partial class DeltaTable
 {
     private readonly DeltaTableStorage _storage;
     private readonly IDeltaLogStore _log;

@@ -1,7 +1,7 @@
 namespace KinesisGrains.Sinks.Delta;
 
 /// <summary>How a <see cref="DeltaTable"/> writes: checkpoints, file sizes, retention, retries.</summary>
-public sealed class DeltaTableOptions
+internal sealed class DeltaTableOptions
 {
     public const long MiB = 1024 * 1024;
 

@@ -6,4 +6,4 @@ namespace KinesisGrains.Sinks.Delta;
 /// </summary>
 /// <param name="Adds">Files uploaded for it; none for an epoch without rows (the txn alone still records it).</param>
 [GenerateSerializer, Immutable]
-public sealed record DeltaTxnPart([property: Id(0)] string AppId, [property: Id(1)] long Version, [property: Id(2)] IReadOnlyList<DeltaAddFile> Adds);
+internal sealed record DeltaTxnPart([property: Id(0)] string AppId, [property: Id(1)] long Version, [property: Id(2)] IReadOnlyList<DeltaAddFile> Adds);

@@ -7,7 +7,7 @@ namespace KinesisGrains.Sinks.Delta;
 /// (<c>region=eu/part-00000-&lt;uuid&gt;.c000.snappy.parquet</c>), uploaded under a name no one else uses, never
 /// overwritten. Nothing is in the table until the adds are committed.
 /// </summary>
-public sealed class DeltaDataFileWriter
+internal sealed class DeltaDataFileWriter
 {
     private readonly DeltaTableSchema _schema;
     private readonly DeltaTableStorage _storage;

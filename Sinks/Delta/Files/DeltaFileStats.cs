@@ -11,7 +11,7 @@ namespace KinesisGrains.Sinks.Delta;
 /// (Spark cuts them to a prefix; a cut max would need care), NaN never counts; timestamps are cut to milliseconds as
 /// the protocol has them, the max rounded up so it never lies below a value.
 /// </summary>
-public static class DeltaFileStats
+internal static class DeltaFileStats
 {
     public const int MaxStringLength = 32;
 

@@ -7,7 +7,7 @@ namespace KinesisGrains.Sinks.Delta;
 /// URI-encoded form of paths the log keeps. A value keeps <c>[A-Za-z0-9._-]</c> and has every other UTF-8 byte as
 /// <c>%XX</c>; null is <c>__HIVE_DEFAULT_PARTITION__</c>. Readers take values from the log, never from the directory.
 /// </summary>
-public static class DeltaPartitionPath
+internal static class DeltaPartitionPath
 {
     public const string NullDirectory = "__HIVE_DEFAULT_PARTITION__";
 

@@ -2,7 +2,7 @@ namespace KinesisGrains.Sinks.Delta;
 
 /// <summary>A row that does not fit its schema: a null in a non-nullable column, or a value of another type.</summary>
 [GenerateSerializer]
-public sealed class DeltaRowException : Exception
+internal sealed class DeltaRowException : Exception
 {
     public DeltaRowException()
     {

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace KinesisGrains.Sinks.Delta;
 
 /// <summary>One line of a commit file: exactly one of its properties is set. Actions this writer does not know (cdc, domainMetadata, ...) read as none set.</summary>
-public sealed record DeltaAction
+internal sealed record DeltaAction
 {
     public DeltaProtocol? Protocol { get; init; }
 

@@ -5,7 +5,7 @@ namespace KinesisGrains.Sinks.Delta;
 /// the table root and URI-encoded; <see cref="PartitionValues"/> hold the partition columns' values (null for null).
 /// </summary>
 [GenerateSerializer, Immutable]
-public sealed record DeltaAddFile
+internal sealed record DeltaAddFile
 {
     [Id(0)]
     public string Path { get; init; } = "";

@@ -1,7 +1,7 @@
 namespace KinesisGrains.Sinks.Delta;
 
 /// <summary><c>metaData.format</c>: always Parquet.</summary>
-public sealed record DeltaFormat
+internal sealed record DeltaFormat
 {
     public string Provider { get; init; } = "parquet";
 

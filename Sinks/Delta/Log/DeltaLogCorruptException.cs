@@ -2,7 +2,7 @@ namespace KinesisGrains.Sinks.Delta;
 
 /// <summary>A commit, checkpoint or `_last_checkpoint` file that cannot be read as Delta says it must be.</summary>
 [GenerateSerializer]
-public sealed class DeltaLogCorruptException : Exception
+internal sealed class DeltaLogCorruptException : Exception
 {
     public DeltaLogCorruptException()
     {

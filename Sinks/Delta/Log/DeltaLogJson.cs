@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 namespace KinesisGrains.Sinks.Delta;
 
 /// <summary>Commit files as newline-delimited JSON, one action per line (PROTOCOL.md, Delta Log Entries).</summary>
-public static class DeltaLogJson
+internal static class DeltaLogJson
 {
     internal static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {

@@ -1,7 +1,7 @@
 namespace KinesisGrains.Sinks.Delta;
 
 /// <summary>The <c>metaData</c> action: the table's id, schema, partition columns and configuration.</summary>
-public sealed record DeltaMetadata
+internal sealed record DeltaMetadata
 {
     public string Id { get; init; } = "";
 

@@ -1,7 +1,7 @@
 namespace KinesisGrains.Sinks.Delta;
 
 /// <summary>The <c>protocol</c> action: the reader and writer versions a client needs for the table.</summary>
-public sealed record DeltaProtocol
+internal sealed record DeltaProtocol
 {
     /// <summary>What this writer creates and the most it reads or writes: (1, 2), no table features.</summary>
     public static readonly DeltaProtocol Supported = new() { MinReaderVersion = 1, MinWriterVersion = 2 };

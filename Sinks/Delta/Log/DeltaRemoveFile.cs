@@ -1,7 +1,7 @@
 namespace KinesisGrains.Sinks.Delta;
 
 /// <summary>The <c>remove</c> action: a data file that is no longer part of the table (a tombstone, until vacuum deletes the file).</summary>
-public sealed record DeltaRemoveFile
+internal sealed record DeltaRemoveFile
 {
     public string Path { get; init; } = "";
 

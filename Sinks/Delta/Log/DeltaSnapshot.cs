@@ -5,7 +5,7 @@ namespace KinesisGrains.Sinks.Delta;
 /// latest <c>txn</c> version per appId, the live files (adds not removed since) and the tombstones (removes not re-added).
 /// <see cref="DeltaTable"/> moves it forward commit by commit; do not keep it across a table's calls.
 /// </summary>
-public sealed class DeltaSnapshot
+internal sealed class DeltaSnapshot
 {
     private readonly Dictionary<string, DeltaTxn> _transactions;
     private readonly Dictionary<string, DeltaAddFile> _files;

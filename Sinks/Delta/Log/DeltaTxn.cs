@@ -4,7 +4,7 @@ namespace KinesisGrains.Sinks.Delta;
 /// The <c>txn</c> action: the latest <see cref="Version"/> an application (<see cref="AppId"/>) committed. A writer
 /// that finds its version there already skips the batch: how a replayed epoch becomes a no-op.
 /// </summary>
-public sealed record DeltaTxn
+internal sealed record DeltaTxn
 {
     public string AppId { get; init; } = "";
 

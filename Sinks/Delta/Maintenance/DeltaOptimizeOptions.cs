@@ -1,7 +1,7 @@
 namespace KinesisGrains.Sinks.Delta;
 
 /// <summary>What <see cref="DeltaTable.OptimizeAsync"/> compacts.</summary>
-public sealed class DeltaOptimizeOptions
+internal sealed class DeltaOptimizeOptions
 {
     /// <summary>Files smaller than this are compacted into files of up to this size; null for the table's <see cref="DeltaTableOptions.TargetFileSize"/>.</summary>
     public long? TargetFileSize { get; set; }

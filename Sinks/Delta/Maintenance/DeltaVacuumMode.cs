@@ -1,7 +1,7 @@
 namespace KinesisGrains.Sinks.Delta;
 
 /// <summary>Which unreferenced files <see cref="DeltaTable.VacuumAsync"/> deletes.</summary>
-public enum DeltaVacuumMode
+internal enum DeltaVacuumMode
 {
     /// <summary>Files a <c>remove</c> tombstone names, once it is older than the retention (delta-rs' default).</summary>
     Lite,

@@ -1,7 +1,7 @@
 namespace KinesisGrains.Sinks.Delta;
 
 /// <summary>What <see cref="DeltaTable.VacuumAsync"/> deletes.</summary>
-public sealed class DeltaVacuumOptions
+internal sealed class DeltaVacuumOptions
 {
     /// <summary>A file goes only once it has been unreferenced this long: readers of older versions (time travel, slow queries) still need it until then.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);

@@ -1,4 +1,4 @@
 namespace KinesisGrains.Sinks.Delta;
 
 /// <summary>What <see cref="DeltaTable.VacuumAsync"/> deleted (or, for a dry run, would delete): paths relative to the table root.</summary>
-public sealed record DeltaVacuumResult(IReadOnlyList<string> Files, long Bytes, bool DryRun);
+internal sealed record DeltaVacuumResult(IReadOnlyList<string> Files, long Bytes, bool DryRun);

@@ -9,7 +9,7 @@ namespace KinesisGrains.Sinks.Delta;
 /// ignore tags). A key's bucket is <see cref="BucketOf"/>; the bucket count is fixed for the table's life, in its
 /// <c>metaData.configuration</c> under <see cref="BucketsConfiguration"/>.
 /// </summary>
-public static class DeltaMergeLayout
+internal static class DeltaMergeLayout
 {
     public const string PartitionTag = "kgrains.partition";
 

@@ -7,7 +7,7 @@ namespace KinesisGrains.Sinks.Delta;
 /// <param name="Base">add.paths of the files read; the commit removes them, and refuses the part unless they are still exactly the bucket's live files.</param>
 /// <param name="Adds">The bucket's new files, tagged with the (partition, bucket): one per partition value.</param>
 [GenerateSerializer, Immutable]
-public sealed record DeltaMergeBucket([property: Id(0)] int Bucket, [property: Id(1)] IReadOnlyList<string> Base, [property: Id(2)] IReadOnlyList<DeltaAddFile> Adds);
+internal sealed record DeltaMergeBucket([property: Id(0)] int Bucket, [property: Id(1)] IReadOnlyList<string> Base, [property: Id(2)] IReadOnlyList<DeltaAddFile> Adds);
 
 /// <summary>
 /// One state partition's epoch merged into a merge table, ready to commit: under the txn (<see cref="AppId"/>,
@@ -19,7 +19,7 @@ public sealed record DeltaMergeBucket([property: Id(0)] int Bucket, [property: I
 /// <param name="Rows">The epoch's changelog rows (upserts and deletions), for metrics.</param>
 /// <param name="RowsWritten">Rows the new files hold (the touched buckets' live keys): the copy-on-write cost.</param>
 [GenerateSerializer, Immutable]
-public sealed record DeltaMergePart(
+internal sealed record DeltaMergePart(
     [property: Id(0)] string AppId, [property: Id(1)] long Version, [property: Id(2)] int Partition, [property: Id(3)] IReadOnlyList<DeltaMergeBucket> Buckets,
     [property: Id(4)] int Rows = 0, [property: Id(5)] long RowsWritten = 0)
 {
@@ -28,7 +28,7 @@ public sealed record DeltaMergePart(
 }
 
 /// <summary>What became of a <see cref="DeltaMergePart"/>.</summary>
-public enum DeltaMergeStatus
+internal enum DeltaMergeStatus
 {
     /// <summary>In the table now, at <see cref="DeltaMergeOutcome.TableVersion"/>.</summary>
     Committed,
@@ -46,7 +46,7 @@ public enum DeltaMergeStatus
 /// <param name="TableVersion">The version this call committed the part in; null unless <see cref="DeltaMergeStatus.Committed"/>.</param>
 /// <param name="PartitionFiles">The partition's live files once the call was done (the base of its next epoch, or of the redo of a stale part).</param>
 [GenerateSerializer, Immutable]
-public sealed record DeltaMergeOutcome(
+internal sealed record DeltaMergeOutcome(
     [property: Id(0)] string AppId, [property: Id(1)] long Version, [property: Id(2)] DeltaMergeStatus Status, [property: Id(3)] long? TableVersion,
     [property: Id(4)] IReadOnlyList<DeltaAddFile> PartitionFiles);
 
@@ -54,15 +54,15 @@ public sealed record DeltaMergeOutcome(
 /// <param name="Version">The version it wrote; null when no part could be committed.</param>
 /// <param name="Outcomes">One per part, in the parts' order.</param>
 /// <param name="Attempts">Versions tried (more than 1 after lost races).</param>
-public sealed record DeltaMergeCommitResult(long? Version, IReadOnlyList<DeltaMergeOutcome> Outcomes, int Attempts);
+internal sealed record DeltaMergeCommitResult(long? Version, IReadOnlyList<DeltaMergeOutcome> Outcomes, int Attempts);
 
 /// <summary>What <see cref="DeltaTable.MergeAsync"/> did.</summary>
 /// <param name="Version">The version the epoch went into; null when it had been committed before.</param>
 /// <param name="Redos">Times the merge was read and written again because another writer had changed its buckets.</param>
 /// <param name="Removed">Files the commit removed.</param>
 /// <param name="Added">Files the commit added.</param>
-public sealed record DeltaMergeResult(long? Version, DeltaMergeStatus Status, int Attempts, int Redos, int Removed, int Added, long RowsWritten);
+internal sealed record DeltaMergeResult(long? Version, DeltaMergeStatus Status, int Attempts, int Redos, int Removed, int Added, long RowsWritten);
 
 /// <summary>Where a state partition stands in a merge table: its txn version and its live files.</summary>
 [GenerateSerializer, Immutable]
-public sealed record DeltaPartitionFiles([property: Id(0)] long? TxnVersion, [property: Id(1)] IReadOnlyList<DeltaAddFile> Files);
+internal sealed record DeltaPartitionFiles([property: Id(0)] long? TxnVersion, [property: Id(1)] IReadOnlyList<DeltaAddFile> Files);

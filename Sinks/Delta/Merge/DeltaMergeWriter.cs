@@ -14,7 +14,7 @@ namespace KinesisGrains.Sinks.Delta;
 /// state's properties), so it has the same schema as the changelog's append table; <c>deleted</c> is always false in it.
 /// </para>
 /// </summary>
-public sealed class DeltaMergeWriter
+internal sealed class DeltaMergeWriter
 {
     // Buckets of one epoch read and written at once (S3 round trips, not CPU, are most of a small bucket's time).
     private const int BucketParallelism = 4;
@@ -150,7 +150,7 @@ public sealed class DeltaMergeWriter
 }
 
 /// <summary>An epoch's changelog rows decoded by <see cref="DeltaMergeWriter.Decode"/>: per bucket, each key's row (null for a deleted key).</summary>
-public sealed class DeltaMergeBatch
+internal sealed class DeltaMergeBatch
 {
     internal DeltaMergeBatch(SortedDictionary<int, Dictionary<string, object?[]?>> changes, int rows)
     {

@@ -8,7 +8,7 @@ namespace KinesisGrains.Sinks.Delta;
 /// the primitive types <c>long</c>, <c>integer</c>, <c>double</c>, <c>boolean</c>, <c>string</c>, <c>timestamp</c>
 /// and <c>map</c> (string keys, <c>valueContainsNull</c>), the types a <see cref="RowSchema"/> can hold.
 /// </summary>
-public static class DeltaSchemaJson
+internal static class DeltaSchemaJson
 {
     /// <summary>The schemaString of <paramref name="columns"/>, in their order.</summary>
     public static string Write(IEnumerable<RowColumn> columns)

@@ -14,7 +14,7 @@ namespace KinesisGrains.Sinks.Delta;
 /// see <see cref="DeltaMergeWriter"/>), kept in its <c>metaData.configuration</c> as <see cref="DeltaMergeLayout.BucketsConfiguration"/>.
 /// </param>
 [GenerateSerializer, Immutable]
-public sealed record DeltaTableDefinition(
+internal sealed record DeltaTableDefinition(
     [property: Id(0)] string RowSchemaString, [property: Id(1)] IReadOnlyList<string> PartitionBy, [property: Id(2)] int? MergeBuckets = null)
 {
     /// <param name="mergeBuckets">Null to append rows; a bucket count (at least 1) for a merge table, whose rows must be a changelog (<see cref="RowSchema.Changelog"/>).</param>

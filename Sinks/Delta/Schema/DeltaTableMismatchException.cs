@@ -2,7 +2,7 @@ namespace KinesisGrains.Sinks.Delta;
 
 /// <summary>The table exists with another schema or other partition columns than the sink's rows.</summary>
 [GenerateSerializer]
-public sealed class DeltaTableMismatchException : Exception
+internal sealed class DeltaTableMismatchException : Exception
 {
     public DeltaTableMismatchException()
     {

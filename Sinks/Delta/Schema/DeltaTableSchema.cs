@@ -6,7 +6,7 @@ namespace KinesisGrains.Sinks.Delta;
 /// A table's layout: its columns (the rows' columns, then one string column per <c>date(column)</c> partition), which of
 /// them are partition columns (kept in the log, not in the data files) and which the data files hold.
 /// </summary>
-public sealed class DeltaTableSchema
+internal sealed class DeltaTableSchema
 {
     // Spark refuses these in column names (Parquet's own restriction there); a table others read must not have them.
     private static readonly char[] s_forbidden = [' ', ',', ';', '{', '}', '(', ')', '\n', '\t', '='];

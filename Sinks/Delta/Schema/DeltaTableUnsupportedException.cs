@@ -2,7 +2,7 @@ namespace KinesisGrains.Sinks.Delta;
 
 /// <summary>A table this writer must not touch: a protocol above reader 1 / writer 2, table features, `delta.invariants`, or column types sink rows cannot hold.</summary>
 [GenerateSerializer]
-public sealed class DeltaTableUnsupportedException : Exception
+internal sealed class DeltaTableUnsupportedException : Exception
 {
     public DeltaTableUnsupportedException()
     {

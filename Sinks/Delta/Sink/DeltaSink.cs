@@ -23,7 +23,7 @@ namespace KinesisGrains.Sinks.Delta;
 /// at most <see cref="MaxMergeRedos"/> times before the call fails and the partition hands the epoch over again.
 /// </para>
 /// </summary>
-public sealed partial class DeltaSink : IRowSink
+internal sealed partial class DeltaSink : IRowSink
 {
     private readonly DeltaSinkRuntime _runtime;
     private readonly IGrainFactory _grains;

@@ -9,6 +9,7 @@ namespace KinesisGrains.Sinks.Delta;
 /// </summary>
 public sealed class DeltaSinkOptions
 {
+    /// <summary>One mebibyte, for the size settings.</summary>
     public const long MiB = 1024 * 1024;
 
     /// <summary>The sink's name (the configuration section's); <c>AddDeltaSink</c> sets it. Part of every txn appId and the committer grain's key.</summary>
@@ -20,6 +21,7 @@ public sealed class DeltaSinkOptions
     /// <summary>The keyed state whose rows the sink takes.</summary>
     public string StateName { get; set; } = "";
 
+    /// <summary>Which rows of the state the table takes: the emitted rows (appended) or the changelog (merged by key).</summary>
     public SinkOutputKind Output { get; set; } = SinkOutputKind.Emitted;
 
     /// <summary>
@@ -37,6 +39,7 @@ public sealed class DeltaSinkOptions
     /// </summary>
     public int MergeBuckets { get; set; } = 1;
 
+    /// <summary>The S3 bucket of the table; required.</summary>
     public string Bucket { get; set; } = "";
 
     /// <summary>The table's root within <see cref="Bucket"/>, without leading or trailing '/' (e.g. <c>tables/user_summary</c>).</summary>
@@ -51,6 +54,7 @@ public sealed class DeltaSinkOptions
     /// <summary>A checkpoint every this many commits; 0 for none.</summary>
     public int CheckpointInterval { get; set; } = 10;
 
+    /// <summary>Where commits are made atomic: S3 conditional writes, or a DynamoDB log table for stores without them.</summary>
     public DeltaLogStoreKind LogStore { get; set; } = DeltaLogStoreKind.S3;
 
     /// <summary>The DynamoDB table of <see cref="DeltaLogStoreKind.DynamoDB"/> (created when missing).</summary>
@@ -65,12 +69,16 @@ public sealed class DeltaSinkOptions
     /// <summary>A DynamoDB endpoint override for <see cref="DeltaLogStoreKind.DynamoDB"/>; null for the AWS endpoint of <see cref="Region"/>.</summary>
     public Uri? DynamoDBServiceUrl { get; set; }
 
+    /// <summary>The bucket's AWS region, used to sign requests also when <c>ServiceUrl</c> points at an emulator.</summary>
     public string Region { get; set; } = "us-east-1";
 
+    /// <summary>An access key id; leave it and <see cref="SecretAccessKey"/> empty to use the AWS default credential chain.</summary>
     public string? AccessKeyId { get; set; }
 
+    /// <summary>The secret of <see cref="AccessKeyId"/>.</summary>
     public string? SecretAccessKey { get; set; }
 
+    /// <summary>The session token of temporary credentials.</summary>
     public string? SessionToken { get; set; }
 
     /// <summary>

@@ -8,7 +8,7 @@ namespace KinesisGrains.Sinks.Delta;
 /// The rules of <see cref="DeltaSinkOptions"/>, checked when the silo starts (<c>AddDeltaSink</c> registers it) and when
 /// a <see cref="DeltaSinkRuntime"/> is made from them, so a mistake is named before the first request.
 /// </summary>
-public sealed class DeltaSinkOptionsValidator(DeltaSinkOptions options) : IConfigurationValidator
+internal sealed class DeltaSinkOptionsValidator(DeltaSinkOptions options) : IConfigurationValidator
 {
     /// <exception cref="OrleansConfigurationException">Lists every invalid option.</exception>
     public void ValidateConfiguration()

@@ -12,7 +12,7 @@ namespace KinesisGrains.Sinks.Delta;
 /// The sink writes data files through it; the committer grain and maintenance (optimize, vacuum) open
 /// <see cref="DeltaTable"/>s from it.
 /// </summary>
-public sealed class DeltaSinkRuntime : IDisposable
+internal sealed class DeltaSinkRuntime : IDisposable
 {
     private readonly IAmazonS3 _s3;
     private readonly IAmazonDynamoDB? _dynamo;

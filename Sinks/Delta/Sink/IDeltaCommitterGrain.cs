@@ -7,7 +7,7 @@ namespace KinesisGrains.Sinks.Delta;
 /// while a commit is in flight go together into the next one, so one barrier's partitions make one or two table
 /// versions, not one each. Interleaving is the point: every method may run while a commit awaits S3.
 /// </summary>
-public interface IDeltaCommitterGrain : IGrainWithStringKey
+internal interface IDeltaCommitterGrain : IGrainWithStringKey
 {
     /// <summary>Commits <paramref name="part"/> (with the others gathered meanwhile) unless its appId has its version already.</summary>
     [AlwaysInterleave]

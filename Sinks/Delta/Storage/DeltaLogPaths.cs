@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace KinesisGrains.Sinks.Delta;
 
 /// <summary>Names of the files in <c>_delta_log</c>: versions padded to 20 digits.</summary>
-public static partial class DeltaLogPaths
+internal static partial class DeltaLogPaths
 {
     public const string LogDirectory = "_delta_log";
 

@@ -13,6 +13,7 @@ public sealed class DeltaLogTableOptions : DynamoDBTableOptions
     /// <summary>delta-io's default table name.</summary>
     public const string DefaultTableName = "delta_log";
 
+    /// <summary>Options of the DynamoDB log table, with its default name unless set.</summary>
     public DeltaLogTableOptions()
         : base(DefaultTableName)
     {

@@ -10,7 +10,7 @@ namespace KinesisGrains.Sinks.Delta;
 /// '/'), paths relative to the root. Data files, checkpoints and <c>_last_checkpoint</c> go through it; commit files go
 /// through an <see cref="IDeltaLogStore"/>, which uses it.
 /// </summary>
-public sealed class DeltaTableStorage
+internal sealed class DeltaTableStorage
 {
     public DeltaTableStorage(IAmazonS3 s3, string bucket, string root)
     {

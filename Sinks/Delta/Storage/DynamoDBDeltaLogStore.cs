@@ -14,7 +14,7 @@ namespace KinesisGrains.Sinks.Delta;
 /// died between the two leaves an incomplete entry, which the next writer or reader completes from the temporary file
 /// before it goes on. <see cref="TablePath"/> must be byte for byte what every other writer of the table uses.
 /// </summary>
-public sealed partial class DynamoDBDeltaLogStore : IDeltaLogStore
+internal sealed partial class DynamoDBDeltaLogStore : IDeltaLogStore
 {
     public const string TablePathAttribute = "tablePath";
     public const string FileNameAttribute = "fileName";

@@ -5,7 +5,7 @@ namespace KinesisGrains.Sinks.Delta;
 /// if no one else did" without conditional writes, so the mechanism is chosen per deployment (and every writer of a
 /// table must use the same one: mixing them can lose commits).
 /// </summary>
-public interface IDeltaLogStore
+internal interface IDeltaLogStore
 {
     /// <summary>Commit and checkpoint files after <paramref name="afterVersion"/> (-1 for all), ascending.</summary>
     Task<DeltaLogListing> ListAsync(long afterVersion, CancellationToken cancellationToken);

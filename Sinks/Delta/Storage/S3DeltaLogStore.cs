@@ -5,7 +5,7 @@ namespace KinesisGrains.Sinks.Delta;
 /// Needs S3 itself (or a store that honours the header: s3rver ignores it, so on s3rver two writers can overwrite each
 /// other's commit: use <see cref="DynamoDBDeltaLogStore"/> there when more than one writer may race).
 /// </summary>
-public sealed class S3DeltaLogStore(DeltaTableStorage storage) : IDeltaLogStore
+internal sealed class S3DeltaLogStore(DeltaTableStorage storage) : IDeltaLogStore
 {
     public async Task<DeltaLogListing> ListAsync(long afterVersion, CancellationToken cancellationToken)
     {

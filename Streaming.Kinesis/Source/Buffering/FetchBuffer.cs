@@ -12,7 +12,7 @@ namespace KinesisGrains.Streaming.Kinesis.Source.Buffering;
 /// disk budget is used up too, producers wait for consumers. Memory therefore never grows without bound.
 /// </summary>
 /// <remarks>Thread-safe. Disposing it deletes every spill file and fails pending and later calls with <see cref="ObjectDisposedException"/>.</remarks>
-public sealed class FetchBuffer : IDisposable
+internal sealed class FetchBuffer : IDisposable
 {
     public const string MeterName = Diagnostics.StreamingKinesisMetrics.MeterName;
 

@@ -7,7 +7,7 @@ namespace KinesisGrains.Streaming.Kinesis.Source.Buffering;
 /// The rules of <see cref="FetchBufferOptions"/>, checked when a <see cref="FetchBuffer"/> is made from them (the
 /// stream provider derives them from its own options, which its validator checks at silo start).
 /// </summary>
-public sealed class FetchBufferOptionsValidator(FetchBufferOptions options) : IConfigurationValidator
+internal sealed class FetchBufferOptionsValidator(FetchBufferOptions options) : IConfigurationValidator
 {
     /// <exception cref="OrleansConfigurationException">Lists every invalid option.</exception>
     public void ValidateConfiguration()

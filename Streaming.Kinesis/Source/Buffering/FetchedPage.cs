@@ -5,7 +5,7 @@ namespace KinesisGrains.Streaming.Kinesis.Source.Buffering;
 
 /// <summary>One GetRecords page of one shard, as it waits in the <see cref="FetchBuffer"/> between fetch and processing.</summary>
 /// <remarks>Immutable. <see cref="SizeBytes"/> is computed once: the buffer reads it on every enqueue and dequeue.</remarks>
-public sealed class FetchedPage
+internal sealed class FetchedPage
 {
     public FetchedPage(
         string shardId,

@@ -20,7 +20,7 @@ namespace KinesisGrains.Streaming.Kinesis.Source.Buffering;
 /// while waiting, and <c>_lock</c> never across I/O.
 /// </para>
 /// </remarks>
-public sealed class ShardQueue
+internal sealed class ShardQueue
 {
     private readonly FetchBuffer _owner;
     private readonly Lock _lock = new();

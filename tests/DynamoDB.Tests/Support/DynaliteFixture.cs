@@ -51,7 +51,7 @@ public sealed class DynaliteFixture : IAsyncLifetime
     public IAmazonDynamoDB Client { get; }
 
     /// <summary>A storage on <see cref="SharedTable"/>, table ready, deleting state on clear off (the default).</summary>
-    public DynamoDBGrainStorage Storage { get; }
+    internal DynamoDBGrainStorage Storage { get; }
 
     public DynamoDBGrainStorageOptions Options(string tableName) => new()
     {
@@ -65,7 +65,7 @@ public sealed class DynaliteFixture : IAsyncLifetime
     };
 
     /// <summary>A storage disposed with the fixture; its table is not checked until <see cref="DynamoDBGrainStorage.InitAsync"/>.</summary>
-    public DynamoDBGrainStorage NewStorage(DynamoDBGrainStorageOptions options, ILoggerProvider? logs = null)
+    internal DynamoDBGrainStorage NewStorage(DynamoDBGrainStorageOptions options, ILoggerProvider? logs = null)
     {
         var logger = logs is null
             ? NullLogger<DynamoDBGrainStorage>.Instance
@@ -80,7 +80,7 @@ public sealed class DynaliteFixture : IAsyncLifetime
     }
 
     /// <summary>A new storage on <see cref="SharedTable"/> with changed options; the table is ready.</summary>
-    public DynamoDBGrainStorage NewStorage(Action<DynamoDBGrainStorageOptions> configure)
+    internal DynamoDBGrainStorage NewStorage(Action<DynamoDBGrainStorageOptions> configure)
     {
         var options = Options(SharedTable);
         configure(options);

@@ -7,13 +7,13 @@ namespace KinesisGrains.Simulation.Model;
 /// is the time the event happened (model ticks; StreamEventInfo.EventTime), close to the append order but a little
 /// out of it, sometimes much later than its neighbours.
 /// </summary>
-public sealed record SimRecord(int Id, string ShardId, Position Position, int Key, int Value, bool Poison, long EventTime)
+internal sealed record SimRecord(int Id, string ShardId, Position Position, int Key, int Value, bool Poison, long EventTime)
 {
     public override string ToString() => $"#{Id} {ShardId}@{Position} k{Key}={Value} t{EventTime}{(Poison ? " poison" : "")}";
 }
 
 /// <summary>A shard: records in position order; closed by a split or merge, then read to its end by its last reader.</summary>
-public sealed class SimShard(string id, IReadOnlyList<string> parents)
+internal sealed class SimShard(string id, IReadOnlyList<string> parents)
 {
     private readonly List<SimRecord> _records = [];
 
@@ -79,7 +79,7 @@ public sealed class SimShard(string id, IReadOnlyList<string> parents)
 /// key, and maybe a second one by a coarser key (key mod 3, routed by its own hash) or by one global key spread over
 /// the primary key's partition; lane v × P + p is partition p of view v.
 /// </summary>
-public sealed class KinesisStream
+internal sealed class KinesisStream
 {
     private const int ViewKeys = 3;
     private readonly Random _random;

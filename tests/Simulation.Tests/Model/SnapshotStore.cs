@@ -5,7 +5,7 @@ namespace KinesisGrains.Simulation.Model;
 /// snapshot; unfenced, a zombie's late snapshot overwrites the newest one in place (the pointer now names stale data
 /// and nothing tells). Losing or corrupting the newest snapshot is known to the store: a restore falls back, loudly.
 /// </summary>
-public sealed class SnapshotStore(bool fenced)
+internal sealed class SnapshotStore(bool fenced)
 {
     private readonly List<Snapshot> _snapshots = [];
     private long _sequence;

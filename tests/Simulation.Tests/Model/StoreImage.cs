@@ -11,7 +11,7 @@ namespace KinesisGrains.Simulation.Model;
 /// tumbling windows (window end → the ids of the records counted in it; the count is their number). The ids are the
 /// simulation's ghost: they let the checks tell a double count or a hole apart from a coincidentally right sum.
 /// </summary>
-public sealed record KeyState(long Sum, int Count, ImmutableHashSet<int> Applied)
+internal sealed record KeyState(long Sum, int Count, ImmutableHashSet<int> Applied)
 {
     public static readonly KeyState Empty = new(0, 0, []);
 
@@ -20,10 +20,10 @@ public sealed record KeyState(long Sum, int Count, ImmutableHashSet<int> Applied
 }
 
 /// <summary>Per shard: how many of its records the state folded in, and the last one (for the coverage check).</summary>
-public readonly record struct ShardTally(int Applied, Position? MaxApplied);
+internal readonly record struct ShardTally(int Applied, Position? MaxApplied);
 
 /// <summary>An event-time timer of a key, ordered by (time, key): the order timers fire in.</summary>
-public readonly record struct TimerKey(long Time, int Key) : IComparable<TimerKey>
+internal readonly record struct TimerKey(long Time, int Key) : IComparable<TimerKey>
 {
     public int CompareTo(TimerKey other) => Time != other.Time ? Time.CompareTo(other.Time) : Key.CompareTo(other.Key);
 
@@ -35,10 +35,10 @@ public readonly record struct TimerKey(long Time, int Key) : IComparable<TimerKe
 /// barrier it vouched for; <see cref="Idle"/> (the last vouched barrier said the shard had nothing new) and
 /// <see cref="Ended"/> (the partition vouched for the shard's end) leave it out of wm(p).
 /// </summary>
-public readonly record struct ShardWatermark(long? Watermark, bool Idle, bool Ended);
+internal readonly record struct ShardWatermark(long? Watermark, bool Idle, bool Ended);
 
 /// <summary>What a staged row is: an event's emitted row, a timer's firing, or a late event's side output.</summary>
-public enum RowKind
+internal enum RowKind
 {
     Event,
     Fired,
@@ -50,7 +50,7 @@ public enum RowKind
 /// <see cref="RowKind.Late"/>: the record whose event made it. <see cref="RowKind.Fired"/>: the timer (key, time) and
 /// the window's count as the state held it, with the ids counted (ghost).
 /// </summary>
-public readonly record struct StagedRow(long Epoch, int RecordId, RowKind Kind = RowKind.Event, int Key = 0, long Time = 0, ImmutableHashSet<int>? Counted = null)
+internal readonly record struct StagedRow(long Epoch, int RecordId, RowKind Kind = RowKind.Event, int Key = 0, long Time = 0, ImmutableHashSet<int>? Counted = null)
 {
     public int Count => Counted?.Count ?? 0;
 }
@@ -60,7 +60,7 @@ public readonly record struct StagedRow(long Epoch, int RecordId, RowKind Kind =
 /// ledger's coverage, the per-shard tallies (ghost), the epoch and the rows staged for the sink; and the event-time
 /// part: the timers, the partition's watermark wm(p) and each shard's wm(s). Immutable, so a copy is a reference.
 /// </summary>
-public sealed record StoreImage(
+internal sealed record StoreImage(
     ImmutableDictionary<int, KeyState> States,
     ImmutableDictionary<string, ShardCoverage> Coverage,
     ImmutableDictionary<string, ShardTally> Tallies,
@@ -84,7 +84,7 @@ public sealed record StoreImage(
 }
 
 /// <summary>Model ticks in the real contracts' DateTimeOffset fields (<c>ShardBarrier.Watermark</c>): a tick is a millisecond.</summary>
-public static class Ticks
+internal static class Ticks
 {
     public static DateTimeOffset? ToOffset(long? ticks) => ticks is { } t ? DateTimeOffset.FromUnixTimeMilliseconds(t) : null;
 

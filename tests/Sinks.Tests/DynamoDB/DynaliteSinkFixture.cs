@@ -46,7 +46,7 @@ public sealed class DynaliteSinkFixture : IDisposable
     }
 
     /// <summary>A sink writing through <paramref name="dynamo"/> (a fault wrapper), or its own client.</summary>
-    public static DynamoDBSink Sink(DynamoDBSinkOptions options, IAmazonDynamoDB? dynamo = null) =>
+    internal static DynamoDBSink Sink(DynamoDBSinkOptions options, IAmazonDynamoDB? dynamo = null) =>
         dynamo is null
             ? new DynamoDBSink(options, NullLogger<DynamoDBSink>.Instance)
             : new DynamoDBSink(options, dynamo, NullLogger<DynamoDBSink>.Instance);

@@ -54,7 +54,7 @@ public sealed class KinesaliteSinkFixture : IDisposable
     }
 
     /// <summary>A sink sending through <paramref name="handler"/> (a fault injector around kinesalite), or with its own client.</summary>
-    public KinesisSink Sink(KinesisSinkOptions options, HttpMessageHandler? handler = null) =>
+    internal KinesisSink Sink(KinesisSinkOptions options, HttpMessageHandler? handler = null) =>
         handler is null
             ? new KinesisSink(options, NullLogger<KinesisSink>.Instance)
             : new KinesisSink(options, new KinesisClient(ClientOptions(), handler), NullLogger<KinesisSink>.Instance);

@@ -46,10 +46,10 @@ public sealed class DeltaEmulatorFixture : IDisposable
     }
 
     /// <summary>A table at <c>tables/t</c> of a new bucket.</summary>
-    public async Task<DeltaTableStorage> NewTableStorageAsync(string root = "tables/t") => new(S3, await NewBucketAsync(), root);
+    internal async Task<DeltaTableStorage> NewTableStorageAsync(string root = "tables/t") => new(S3, await NewBucketAsync(), root);
 
     /// <summary>A DynamoDB log store on its own table (dynalite), for one storage.</summary>
-    public DynamoDBDeltaLogStore DynamoDBLogStore(DeltaTableStorage storage, string table) =>
+    internal DynamoDBDeltaLogStore DynamoDBLogStore(DeltaTableStorage storage, string table) =>
         new(storage, DynamoDB, new DeltaLogTableOptions { Service = _environment.DynamoDB.ToString(), TableName = table });
 
     public void Dispose()

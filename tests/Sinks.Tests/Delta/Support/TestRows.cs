@@ -32,7 +32,7 @@ public static class TestRows
     public static List<SinkRow> Rows(int from, int count, string epochId = "e") =>
         [.. Enumerable.Range(from, count).Select(n => ToSinkRow(Row(n), $"s/0/{epochId}/e{n}"))];
 
-    public static DeltaTableDefinition Definition(params string[] partitionBy) => DeltaTableDefinition.For(Schema, partitionBy);
+    internal static DeltaTableDefinition Definition(params string[] partitionBy) => DeltaTableDefinition.For(Schema, partitionBy);
 
     /// <summary>What a reader should see of a row's timestamp: microseconds since the epoch.</summary>
     public static long Micros(DateTimeOffset value) => (value.UtcTicks - DateTime.UnixEpoch.Ticks) / 10;
