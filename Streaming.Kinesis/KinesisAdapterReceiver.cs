@@ -291,6 +291,7 @@ internal sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             LogFinalCheckpointFailed(_logger, _shardId, exception);
         }
 
+        _context.Checkpointer.Stopped(_shardId);
         _context.Monitor.ShardStopped(_shardId);
 
         // The silo stops (not a lease lost or a shard ended, which the balancer already let go): release the lease

@@ -110,6 +110,21 @@ internal sealed partial class ShardCheckpointer(
         }
     }
 
+    /// <summary>
+    /// The shard's receiver stopped (its lease lost or let go, the silo stopping), after its final checkpoint: what it
+    /// reported is no one's to claim any more. Kept, it would go out with a later barrier round (an idle flip or a
+    /// quiet interval of another shard) and claim, for a shard another silo now reads, batches that old reader's
+    /// failed deliveries never brought: partitions would refuse the shard and wait for a replay no reader serves.
+    /// </summary>
+    public void Stopped(string shardId)
+    {
+        lock (_lock)
+        {
+            _pending.Remove(shardId);
+            _carriedIdle.Remove(shardId);
+        }
+    }
+
     /// <summary>The shard's receiver rewound: what it reported delivered before no longer holds for the replay.</summary>
     public void Rewound(string shardId)
     {

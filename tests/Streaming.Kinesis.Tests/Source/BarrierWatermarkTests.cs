@@ -106,6 +106,30 @@ public sealed class BarrierWatermarkTests
         Assert.Equal(2, gate.Rounds.Count);
     }
 
+    [Fact]
+    public async Task A_stopped_readers_deliveries_are_never_claimed_by_a_later_round()
+    {
+        // The lease went to another silo: nothing moved, so no round wrote (and dropped) it; a later round must not
+        // claim it for partitions the new reader feeds.
+        var gate = new RecordingGate(gaps: false);
+        var clock = new ManualTimeProvider(DateTimeOffset.Parse("2026-12-06T10:00:00Z"));
+        var checkpointer = Checkpointer(gate, clock, quietBarrierInterval: TimeSpan.FromMinutes(1));
+        const string lost = "shardId-000000000000", kept = "shardId-000000000001";
+        checkpointer.Started(lost, new ShardCheckpoint(s_reached, false));
+        checkpointer.Started(kept, new ShardCheckpoint(s_reached, false));
+        checkpointer.Processed(lost, s_reached, false, [s_reached, s_reached], null, idle: false);
+        checkpointer.Processed(kept, s_reached, false, [s_reached, s_reached], null, idle: false);
+
+        checkpointer.Stopped(lost);
+        checkpointer.Processed(kept, s_reached, false, [s_reached, s_reached], null, idle: true);
+        await checkpointer.CheckpointAsync(CancellationToken.None);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await checkpointer.CheckpointAsync(CancellationToken.None);
+
+        Assert.Equal(2, gate.Rounds.Count);
+        Assert.All(gate.Rounds, round => Assert.Equal(kept, Assert.Single(round).ShardId));
+    }
+
     private static ShardCheckpointer Checkpointer(ICheckpointGate gate, TimeProvider? time = null, TimeSpan quietBarrierInterval = default)
     {
         // No cycle here writes a lease row (a gap, or no checkpoint moved): no DynamoDB is needed.
