@@ -22,6 +22,9 @@ internal sealed class LocalEmulators : IDisposable
 
     public Uri S3 => new(_endpoints["S3_ENDPOINT"]);
 
+    /// <summary>An endpoint by the name emulators.sh writes it under (e.g. <c>KINESIS_LOCAL_ENDPOINT</c>).</summary>
+    public string Endpoint(string name) => _endpoints[name];
+
     /// <summary>CPU seconds the emulators' node processes have used so far (user + system, from /proc; 0 where it is not Linux).</summary>
     public double CpuSeconds()
     {

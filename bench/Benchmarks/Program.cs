@@ -47,6 +47,11 @@ if (args.Length > 0 && args[0] == "event-time")
     return await KinesisGrains.Benchmarks.EventTime.EventTimeBenchmark.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "visibility")
+{
+    return await KinesisGrains.Benchmarks.Visibility.VisibilityBenchmark.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "snapshots")
 {
     return await SnapshotBenchmark.RunAsync(args[1..]);
