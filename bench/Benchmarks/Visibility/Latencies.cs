@@ -39,11 +39,7 @@ internal sealed class Latencies
         }
     }
 
-    /// <summary>p50, p99 and max of <paramref name="values"/>.</summary>
-    public static (double P50, double P99, double Max) Summarize(List<double> values)
-    {
-        values.Sort();
-        double At(double q) => values[Math.Min(values.Count - 1, (int)Math.Ceiling(q * values.Count) - 1)];
-        return (At(0.50), At(0.99), values[^1]);
-    }
+    /// <summary>p50, p99 (nearest rank, as the other latency rows) and max of <paramref name="values"/>.</summary>
+    public static (double P50, double P99, double Max) Summarize(List<double> values) =>
+        (Delta.DeltaSinkBenchmark.Percentile(values, 50), Delta.DeltaSinkBenchmark.Percentile(values, 99), values.Max());
 }
