@@ -131,7 +131,7 @@ internal sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQ
             _context.Placement.Update(shards, byId.Values, ActiveSilos());
         }
 
-        _context.Checkpointer.NoteEndedShards(byId.Values);
+        _context.Checkpointer.NoteLeases(byId.Values);
         var changed = false;
         var candidates = new List<ShardLease>();
         foreach (var shard in shards.OrderBy(s => s.ShardId, StringComparer.Ordinal))

@@ -12,6 +12,11 @@ namespace KinesisGrains.Abstractions.ExactlyOnce;
 /// <param name="Ended">The shard was read to its end (its checkpoint becomes SHARD_END).</param>
 /// <param name="Watermark">The shard's watermark at <see cref="Reached"/> (null before its first record).</param>
 /// <param name="Idle">The shard has had no record for the idle timeout: left out of partitions' watermarks.</param>
+/// <param name="OpenElsewhere">
+/// The shard is open (in the lease table, not ended) but this round does not read it: the barrier claims nothing of
+/// it. A partition that does not know the shard (it restored a snapshot from before it heard of it) counts it from now
+/// on, so its watermark waits for the shard instead of moving on the others alone.
+/// </param>
 [GenerateSerializer, Immutable]
 public readonly record struct ShardBarrier(
     [property: Id(0)] string ShardId,
@@ -19,4 +24,5 @@ public readonly record struct ShardBarrier(
     [property: Id(2)] bool Ended,
     [property: Id(3)] Position? LastSent,
     [property: Id(4)] DateTimeOffset? Watermark = null,
-    [property: Id(5)] bool Idle = false);
+    [property: Id(5)] bool Idle = false,
+    [property: Id(6)] bool OpenElsewhere = false);

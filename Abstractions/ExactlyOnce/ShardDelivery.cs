@@ -10,10 +10,14 @@ namespace KinesisGrains.Abstractions.ExactlyOnce;
 /// </summary>
 /// <param name="Watermark">The shard's watermark at <paramref name="Reached"/>; null before its first record.</param>
 /// <param name="Idle">The shard has had no record for the idle timeout.</param>
+/// <param name="OpenElsewhere">The shard is open but not read by this round: it claims nothing (<see cref="ShardBarrier.OpenElsewhere"/>).</param>
 internal sealed record ShardDelivery(
-    string ShardId, Position? Reached, bool Ended, Position?[] LastSentByLane, DateTimeOffset? Watermark = null, bool Idle = false)
+    string ShardId, Position? Reached, bool Ended, Position?[] LastSentByLane, DateTimeOffset? Watermark = null, bool Idle = false, bool OpenElsewhere = false)
 {
+    /// <summary>An open shard this round does not read, named so partitions that do not know it count it.</summary>
+    public static ShardDelivery Named(string shardId) => new(shardId, null, false, [], OpenElsewhere: true);
+
     /// <summary>The barrier this delivery means for the partition grain of one lane (its view's partition stream).</summary>
     public ShardBarrier BarrierFor(int lane) =>
-        new(ShardId, Reached, Ended, lane < LastSentByLane.Length ? LastSentByLane[lane] : null, Watermark, Idle);
+        new(ShardId, Reached, Ended, lane < LastSentByLane.Length ? LastSentByLane[lane] : null, Watermark, Idle, OpenElsewhere);
 }

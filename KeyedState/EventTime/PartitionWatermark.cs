@@ -28,6 +28,10 @@ internal sealed class PartitionWatermark
         Current = current;
     }
 
+    // Until the activation's first barrier round the partition may not know every open shard (a fresh start knows none,
+    // a restore only those its snapshot had heard of): the shards it has heard from must not move the watermark alone.
+    private bool _openShardsHeard;
+
     /// <summary>The partition's watermark in ms since the Unix epoch; null until every shard feeding it has one.</summary>
     public long? Current { get; private set; }
 
@@ -65,6 +69,40 @@ internal sealed class PartitionWatermark
         return Recompute();
     }
 
+    /// <summary>
+    /// A shard a barrier round names as open but does not read: one the partition does not know counts from now on,
+    /// at the partition's watermark, so the watermark waits for it instead of moving on the other shards alone.
+    /// </summary>
+    public void Know(string shardId)
+    {
+        if (!_shards.ContainsKey(shardId))
+        {
+            _shards[shardId] = new KnownShardWatermark(Current, Idle: false, Ended: false);
+            _changed.Add(shardId);
+            HasChanges = true;
+        }
+    }
+
+    /// <summary>
+    /// The partition refused the shard (a gap: events of it are missing here, a replay is on its way): it holds the
+    /// watermark, known and not idle whatever its reader said before, until the replay's batches are applied.
+    /// </summary>
+    public void Hold(string shardId)
+    {
+        Know(shardId);
+        if (_shards[shardId] is { Idle: true } idle)
+        {
+            _shards[shardId] = idle with { Idle = false };
+        }
+    }
+
+    /// <summary>A barrier round reached the partition: it names every open shard, so from now on the watermark may move; true when it moved.</summary>
+    public bool OpenShardsHeard()
+    {
+        _openShardsHeard = true;
+        return Recompute();
+    }
+
     /// <summary>The shards whose watermark changed since the last call, and the partition's watermark, to write with the state.</summary>
     public (IReadOnlyList<KeyValuePair<string, KnownShardWatermark>> Shards, long? Current) TakeChanged()
     {
@@ -76,6 +114,11 @@ internal sealed class PartitionWatermark
 
     private bool Recompute()
     {
+        if (!_openShardsHeard)
+        {
+            return false;
+        }
+
         long? lowest = null;
         long? highest = null;
         var active = 0;

@@ -357,6 +357,8 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         var admission = _ledger.Admit(shardId, batch.From, out var newGap);
         if (!admission.Accepted)
         {
+            // Its events are missing here until the replay: the shard holds the watermark meanwhile.
+            _watermark.Hold(shardId);
             if (newGap)
             {
                 KeyedStateMetrics.PartitionGaps.Add(1);
@@ -641,6 +643,13 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         var watermarkMoved = false;
         foreach (var barrier in barriers)
         {
+            if (barrier.OpenElsewhere)
+            {
+                // Claims nothing: the shard is open and read by another round; the watermark counts it from now on.
+                _watermark.Know(barrier.ShardId);
+                continue;
+            }
+
             var known = _ledger.Refusing.Contains(barrier.ShardId);
             if (_ledger.Vouch(barrier) is not { } gap)
             {
@@ -650,6 +659,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             else
             {
                 gaps.Add(gap);
+                _watermark.Hold(barrier.ShardId);
                 if (!known)
                 {
                     KeyedStateMetrics.PartitionGaps.Add(1);
@@ -659,6 +669,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             }
         }
 
+        watermarkMoved |= _watermark.OpenShardsHeard();
         var epoch = _ledger.NextEpoch();
         _nextRowNumber = 0;
         using (var ledgerBatch = Store.CreateBatch())

@@ -32,6 +32,7 @@ internal sealed partial class ShardCheckpointer(
     // restored shard counts as active), so a flip is worth a round of its own even when no checkpoint moves.
     private readonly Dictionary<string, bool> _carriedIdle = new(StringComparer.Ordinal);
     private IReadOnlyList<KeyValuePair<string, ShardPosition?>> _ended = [];
+    private IReadOnlyList<string> _open = [];
     private long _lastRoundAt = time.GetTimestamp();
 
     /// <summary>Lanes (views × partitions) a barrier asks for (the length of each claim's per-lane array).</summary>
@@ -80,20 +81,25 @@ internal sealed partial class ShardCheckpointer(
     }
 
     /// <summary>
-    /// The ended shards of the lease table, as the balancer last listed it: each barrier asks every partition whether
-    /// it still holds each one's end (rule 4 after SHARD_END: a partition that fell back behind it gets a replay), and
-    /// tells it the shard ended (its watermark no longer waits for it). Shards with a replay under way are left out; one
-    /// without a recorded end (it had no records) is claimed at its origin, which only marks it ended.
+    /// The shards of the lease table, as the balancer last listed them. Ended ones: each barrier asks every partition
+    /// whether it still holds each one's end (rule 4 after SHARD_END: a partition that fell back behind it gets a
+    /// replay), and tells it the shard ended (its watermark no longer waits for it); shards with a replay under way are
+    /// left out, and one without a recorded end (it had no records) is claimed at its origin, which only marks it
+    /// ended. Open ones this silo does not read: each barrier names them, so a partition that does not know one (it
+    /// restored a snapshot from before it heard of it) holds its watermark for it instead of moving on the others.
     /// </summary>
-    public void NoteEndedShards(IEnumerable<ShardLease> leases)
+    public void NoteLeases(IEnumerable<ShardLease> leases)
     {
-        var ended = leases
+        var listed = leases.ToList();
+        var ended = listed
             .Where(l => l.IsShardEnd && !l.IsReplayRequested)
             .Select(l => KeyValuePair.Create(l.LeaseKey, l.End))
             .ToList();
+        var open = listed.Where(l => !l.IsShardEnd).Select(l => l.LeaseKey).ToList();
         lock (_lock)
         {
             _ended = ended;
+            _open = open;
         }
     }
 
@@ -209,6 +215,12 @@ internal sealed partial class ShardCheckpointer(
             }
 
             var quietTooLong = QuietBarrierInterval > TimeSpan.Zero && deliveries.Count > 0 && time.GetElapsedTime(_lastRoundAt) >= QuietBarrierInterval;
+            lock (_lock)
+            {
+                deliveries.AddRange(_open
+                    .Where(s => !_pending.ContainsKey(s) && !_replays.ContainsKey(s) && !endedClaims.Contains(s))
+                    .Select(ShardDelivery.Named));
+            }
             if (moved.Count == 0 && replayed.Count == 0 && !idleFlipped && !quietTooLong)
             {
                 CycleCompleted?.Invoke(TimeSpan.Zero, TimeSpan.Zero, time.GetElapsedTime(started));
@@ -246,7 +258,7 @@ internal sealed partial class ShardCheckpointer(
             {
                 foreach (var delivery in deliveries)
                 {
-                    if (!uncovered.Contains(delivery.ShardId) && !endedClaims.Contains(delivery.ShardId))
+                    if (!delivery.OpenElsewhere && !uncovered.Contains(delivery.ShardId) && !endedClaims.Contains(delivery.ShardId))
                     {
                         _carriedIdle[delivery.ShardId] = delivery.Idle;
                     }
@@ -395,7 +407,7 @@ internal sealed partial class ShardCheckpointer(
         var now = time.GetUtcNow();
         lock (_lock)
         {
-            foreach (var delivery in deliveries)
+            foreach (var delivery in deliveries.Where(d => !d.OpenElsewhere))
             {
                 var reached = new ShardCheckpoint(delivery.Reached, delivery.Ended);
                 if (_written.TryGetValue(delivery.ShardId, out var written) && !reached.IsAfter(written))

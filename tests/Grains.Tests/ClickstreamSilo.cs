@@ -72,6 +72,17 @@ public class ClickstreamSilo : IAsyncLifetime
         builder.ConfigureClient(client => client.AddMemoryStreams(Provider, stream => stream.ConfigureStreamPubSub(Orleans.Streams.StreamPubSubType.ImplicitOnly)));
         Cluster = builder.Build();
         await Cluster.DeployAsync();
+
+        // A silo's first barrier round names the open shards: before one, a partition's watermark does not move.
+        foreach (var grainClass in _hosted)
+        {
+            for (var partition = 0; partition < Partitions; partition++)
+            {
+                var checkpoint = Client.GetGrain<IPartitionCheckpoint>(partition, grainClass.FullName);
+                var persisted = await checkpoint.PersistAsync([new ShardBarrier(Shard, null, false, null, OpenElsewhere: true)]);
+                await checkpoint.AwaitDurableAsync(persisted.Epoch);
+            }
+        }
     }
 
     public async Task DisposeAsync()

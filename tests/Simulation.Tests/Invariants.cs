@@ -164,6 +164,29 @@ internal static class Invariants
     }
 
     /// <summary>
+    /// When an event goes to the late output: it is late by its own shard's order (its window ends at or below what its
+    /// shard's records before it, and its ancestors', say), or its shard was left out of wm(p) as idle at some point. A
+    /// partition's watermark is a minimum over every shard that feeds it, so otherwise wm(p) moved past the event while
+    /// the partition did not count its shard: it forgot it (a restore that lost its entry, a shard refused for a gap)
+    /// or never heard of it (a round that did not name it).
+    /// </summary>
+    public static void CheckLateEvent(Simulation sim, SimulatedPartition partition, SimRecord record, long windowEnd, bool shardWasIdle)
+    {
+        if (shardWasIdle)
+        {
+            sim.Count("late after idle");
+            return;
+        }
+
+        if (sim.Stream.OwnWatermarkBefore(record, sim.Options.OutOfOrderness) is not { } own || windowEnd > own)
+        {
+            sim.Fail(
+                "late by a shard not counted",
+                $"{record} went to the late output of {partition.Name} (window ending {windowEnd}, wm(p) {partition.Watermark}), but its own shard's wm before it is {(sim.Stream.OwnWatermarkBefore(record, sim.Options.OutOfOrderness)?.ToString() ?? "none")} and the shard was never idle there; wm(s) known: {string.Join(", ", partition.ShardWatermarks.OrderBy(w => w.Key, StringComparer.Ordinal).Select(w => $"{w.Key}={w.Value.Watermark?.ToString() ?? "-"}{(w.Value.Idle ? " idle" : "")}{(w.Value.Ended ? " ended" : "")}"))}");
+        }
+    }
+
+    /// <summary>
     /// At each activation: wm(p) never moves backwards across kills and restores. What a restore comes back to was
     /// written with the watermark its state was built under; only a known fallback (an older snapshot) goes back.
     /// </summary>

@@ -31,6 +31,9 @@ internal sealed class SimulatedCheckpointer(Simulation sim)
 
     public int Cycles { get; private set; }
 
+    /// <summary>Every cycle barriers every shard (the drain: each silo's rounds have each carried its shards' last word).</summary>
+    public bool WholeRounds { get; set; }
+
     public void Processed(SimulatedReceiver receiver, Position? reached, Position?[] lastSent) =>
         _pending[receiver.ShardId] = new Pending(receiver, reached, false, lastSent, receiver.DeliveredWatermark);
 
@@ -64,6 +67,24 @@ internal sealed class SimulatedCheckpointer(Simulation sim)
             return false;
         }
 
+        // Every silo runs rounds for the shards it reads: half the cycles are one silo's, with a share of the shards.
+        if (!WholeRounds && shards.Count > 1 && sim.Random.Next(2) == 0)
+        {
+            shards = [.. shards.Where(_ => sim.Random.Next(2) == 0)];
+            if (shards.Count == 0)
+            {
+                return false;
+            }
+        }
+
+        // The other open shards of the lease table are named: the round claims nothing of them, but a partition that
+        // does not know one (restored from before it heard of it) counts it from now on.
+        var inRound = shards.Select(p => p.Receiver.ShardId).ToHashSet(StringComparer.Ordinal);
+        var named = sim.Leases
+            .Where(l => l.Value.Checkpoint is not { Ended: true } && !inRound.Contains(l.Key))
+            .Select(l => new ShardBarrier(l.Key, null, false, null, OpenElsewhere: true))
+            .ToList();
+
         Cycles++;
 
         // Rule 4 for ended shards: every partition still holds each ended shard's end, or it gets a replay of it.
@@ -80,6 +101,7 @@ internal sealed class SimulatedCheckpointer(Simulation sim)
             var barriers = shards.Select(p => new ShardBarrier(
                     p.Receiver.ShardId, p.Reached, p.Ended, p.LastSent[lane], Ticks.ToOffset(p.Watermark), p.Receiver.Idle && p.Reached == p.Receiver.HandedOut))
                 .Concat(ended.Select(e => new ShardBarrier(e.Key, e.End, Ended: true, e.End)))
+                .Concat(named)
                 .ToList();
             foreach (var gap in partition.Barrier(barriers))
             {

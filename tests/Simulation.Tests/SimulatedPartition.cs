@@ -44,11 +44,18 @@ internal sealed class SimulatedPartition
     private ImmutableDictionary<string, ShardWatermark> _shardWatermarks = null!;
     private ImmutableDictionary<string, ShardCoverage>? _coverage;
 
+    // This activation has had a barrier round (which names every open shard): until then wm(p) stays.
+    private bool _heardOpenShards;
+
     // FireTimersOutsideBatch: timers whose rows are written but whose deletes wait for the next turn.
     private List<TimerKey> _pendingDeletes = [];
 
     // Per sink, the epochs up to which it has this partition's rows (learnt at activation, then from its commits).
     private long[] _committed = [];
+
+    // Ghost, over all activations: shards this partition ever left out of wm(p) as idle. Their later events may be
+    // late by other shards' watermarks (Flink's idleness), which the late-event check must allow.
+    private readonly HashSet<string> _everIdle = new(StringComparer.Ordinal);
 
     public SimulatedPartition(Simulation sim, int lane, int writeEvery, SnapshotStore? snapshots)
     {
@@ -173,6 +180,7 @@ internal sealed class SimulatedPartition
         _tallies = image.Tallies;
         _timers = image.Timers;
         _pendingDeletes = [];
+        _heardOpenShards = false;
         if (_sim.Options.NoPersistedWatermark)
         {
             _watermark = null;
@@ -214,6 +222,7 @@ internal sealed class SimulatedPartition
         if (!admission.Accepted)
         {
             _sim.Count("batch refused");
+            Hold(shardId);
             return;
         }
 
@@ -250,6 +259,7 @@ internal sealed class SimulatedPartition
             var end = _sim.Options.WindowEnd(record.EventTime);
             if (_watermark is { } watermark && end <= watermark)
             {
+                Invariants.CheckLateEvent(_sim, this, record, end, WasEverIdle(shardId));
                 _outbox = _outbox.Add(new StagedRow(_ledger.Epoch + 1, record.Id, RowKind.Late));
                 _sim.Count("late event");
             }
@@ -366,8 +376,16 @@ internal sealed class SimulatedPartition
     /// </summary>
     private void TakeWatermark(string shardId, long? watermark, bool idle, bool ended)
     {
-        var entry = _shardWatermarks.GetValueOrDefault(shardId);
+        // A shard first heard of starts at wm(p) (PartitionWatermark.Observe): it neither holds wm(p) below where it
+        // is nor lets it run ahead.
+        Know(shardId);
+        var entry = _shardWatermarks[shardId];
         var next = new ShardWatermark(Max(entry.Watermark, watermark), idle, entry.Ended || ended);
+        if (idle)
+        {
+            _everIdle.Add(shardId);
+        }
+
         if (next == entry)
         {
             // The minimum over the shards is what it was when wm(p) last took it.
@@ -375,6 +393,21 @@ internal sealed class SimulatedPartition
         }
 
         _shardWatermarks = _shardWatermarks.SetItem(shardId, next);
+        RaiseWatermark();
+    }
+
+    /// <summary>
+    /// wm(p) = max(wm(p), the minimum over the shards neither idle nor ended), once this activation has had a barrier:
+    /// a round names every open shard, so before one the partition may not know them all (a fresh start knows none, a
+    /// restore only those its snapshot had heard of), and the shards it has heard from must not move wm(p) alone.
+    /// </summary>
+    private void RaiseWatermark()
+    {
+        if (!_heardOpenShards && !_sim.Options.NoOpenShardNames)
+        {
+            return;
+        }
+
         long? min = null;
         foreach (var (_, shard) in _shardWatermarks)
         {
@@ -392,6 +425,37 @@ internal sealed class SimulatedPartition
         }
 
         _watermark = Max(_watermark, min);
+    }
+
+    /// <summary>Ghost: the shard, or one of its ancestors (whose idleness its records inherit), was left out here as idle.</summary>
+    private bool WasEverIdle(string shardId) =>
+        _everIdle.Contains(shardId) || _sim.Stream.ById[shardId].Parents.Any(WasEverIdle);
+
+    /// <summary>A shard first heard of by name counts from wm(p) on (PartitionWatermark.Know): it holds wm(p) where it is.</summary>
+    private void Know(string shardId)
+    {
+        if (!_shardWatermarks.ContainsKey(shardId))
+        {
+            _shardWatermarks = _shardWatermarks.SetItem(shardId, new ShardWatermark(_watermark, Idle: false, Ended: false));
+        }
+    }
+
+    /// <summary>
+    /// A shard the partition refused (a gap: events of it are missing here) holds wm(p) until its replay comes: known,
+    /// and not idle, whatever its reader said before (PartitionWatermark.Hold).
+    /// </summary>
+    private void Hold(string shardId)
+    {
+        if (_sim.Options.NoGapHold)
+        {
+            return;
+        }
+
+        Know(shardId);
+        if (_shardWatermarks[shardId] is { Idle: true } idle)
+        {
+            _shardWatermarks = _shardWatermarks.SetItem(shardId, idle with { Idle = false });
+        }
     }
 
     private static long? Max(long? left, long? right) => left is not { } l ? right : right is not { } r ? l : Math.Max(l, r);
@@ -421,9 +485,21 @@ internal sealed class SimulatedPartition
                 _ledger.Commit(barrier.ShardId, null, lastSent);
             }
 
+            if (barrier.OpenElsewhere)
+            {
+                // Claims nothing: the shard exists and is read elsewhere; a partition that forgot it counts it again.
+                if (!_sim.Options.NoOpenShardNames)
+                {
+                    Know(barrier.ShardId);
+                }
+
+                continue;
+            }
+
             if (_ledger.Vouch(barrier) is { } gap)
             {
                 gaps.Add(gap);
+                Hold(barrier.ShardId);
             }
             else
             {
@@ -431,6 +507,9 @@ internal sealed class SimulatedPartition
                 TakeWatermark(barrier.ShardId, Ticks.FromOffset(barrier.Watermark), barrier.Idle, barrier.Ended);
             }
         }
+
+        _heardOpenShards = true;
+        RaiseWatermark();
 
         // Timers the barrier made due: one chunk now, its rows in the epoch this barrier makes durable.
         FireChunk();

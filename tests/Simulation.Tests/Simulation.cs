@@ -80,6 +80,12 @@ internal sealed class Simulation
     /// <summary>How often the interesting paths ran (printed per test, to see that the faults bite).</summary>
     public Dictionary<string, int> Stats { get; } = new(StringComparer.Ordinal);
 
+    // SIM_TRACE=1 prints every step's note (the failure message keeps only the last few).
+    private static readonly bool s_printTrace = Environment.GetEnvironmentVariable("SIM_TRACE") == "1";
+
+    /// <summary>The protocol's random source, for the components' own choices (which silo's round a cycle is).</summary>
+    public Random Random => _random;
+
     public void Count(string what, int times = 1) => Stats[what] = Stats.GetValueOrDefault(what) + times;
 
     public int TraceLength { get; init; } = 12;
@@ -127,6 +133,11 @@ internal sealed class Simulation
 
     public void Note(string what)
     {
+        if (s_printTrace)
+        {
+            Console.WriteLine($"{Step}:{what}");
+        }
+
         Trace.Enqueue($"{Step}:{what}");
         if (Trace.Count > TraceLength)
         {
@@ -407,6 +418,7 @@ internal sealed class Simulation
     private void Drain()
     {
         _faults = false;
+        Checkpointer.WholeRounds = true;
         foreach (var partition in Partitions)
         {
             partition.Zombies.Clear();
@@ -484,6 +496,9 @@ internal sealed class Simulation
 
     private bool Quiescent() =>
         Receivers.All(r => r.Cache.Count == 0)
+
+        // Every open shard has a reader (one that started this round has had the cycle's say: idle or not).
+        && Stream.Open.All(s => Receivers.Any(r => r.Alive && r.ShardId == s.Id))
         && Leases.Values.All(l => !l.ReplayRequested)
         && Stream.Shards.All(s => Leases[s.Id].Checkpoint is var c && (s.Closed
             ? c is { Ended: true }

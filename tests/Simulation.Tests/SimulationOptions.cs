@@ -75,6 +75,18 @@ internal sealed record SimulationOptions
     /// </summary>
     public bool SilentIdleReaders { get; init; }
 
+    /// <summary>
+    /// Event time: a partition that refuses a shard (a gap: a batch or a barrier it cannot accept) does not hold wm(p)
+    /// for it, so the shard's replayed events find their windows closed by the other shards' watermarks.
+    /// </summary>
+    public bool NoGapHold { get; init; }
+
+    /// <summary>
+    /// Event time: barrier rounds do not name the open shards they do not read, so a partition that lost a shard's
+    /// entry (restored from before it heard of it) or never heard of it moves wm(p) on the other shards alone.
+    /// </summary>
+    public bool NoOpenShardNames { get; init; }
+
     /// <summary>The end of the tumbling window an event time falls in: the time of the timer that closes it.</summary>
     public long WindowEnd(long eventTime)
     {
@@ -102,6 +114,8 @@ internal sealed record SimulationOptions
         if (FireTimersOutsideBatch) off.Add(nameof(FireTimersOutsideBatch));
         if (SilentIdleReaders) off.Add(nameof(SilentIdleReaders));
         if (NoPersistedWatermark) off.Add(nameof(NoPersistedWatermark));
+        if (NoGapHold) off.Add(nameof(NoGapHold));
+        if (NoOpenShardNames) off.Add(nameof(NoOpenShardNames));
         if (PrimaryLaneBarriers) off.Add(nameof(PrimaryLaneBarriers));
         return off.Count == 0 ? "all rules on" : string.Join(",", off);
     }

@@ -6,7 +6,8 @@ namespace KinesisGrains.Simulation;
 
 /// <summary>
 /// Seeds of the deterministic simulation. <c>SIM_SEEDS=N</c> runs N seeds instead of the default;
-/// <c>SIM_SEED=k</c> replays one seed. Every failure prints one line with the command that replays it.
+/// <c>SIM_SEED=k</c> replays one seed (with <c>SIM_TRACE=1</c> and the console logger at detailed verbosity, every step's
+/// note is printed). Every failure prints one line with the command that replays it.
 /// </summary>
 public sealed class SimulationTests(ITestOutputHelper output)
 {
@@ -88,6 +89,23 @@ public sealed class SimulationTests(ITestOutputHelper output)
     [Fact]
     public void Finds_watermarks_held_back_when_a_restarted_idle_reader_says_nothing() =>
         FindsHole(new SimulationOptions { SilentIdleReaders = true }, nameof(Finds_watermarks_held_back_when_a_restarted_idle_reader_says_nothing), "watermark held back");
+
+    /// <summary>
+    /// Event time: a partition that refuses a shard (a gap) must hold its watermark for it, or the shard's replayed
+    /// events find their windows closed by the other shards' watermarks and go to the late output.
+    /// </summary>
+    [Fact]
+    public void Finds_replayed_events_made_late_when_a_refused_shard_does_not_hold_the_watermark() =>
+        FindsHole(new SimulationOptions { NoGapHold = true }, nameof(Finds_replayed_events_made_late_when_a_refused_shard_does_not_hold_the_watermark), "late by a shard not counted");
+
+    /// <summary>
+    /// Event time: every barrier round names the open shards it does not read, and a partition moves its watermark only
+    /// after a round of its activation; else a partition restored from before it heard of a shard (or a fresh one)
+    /// moves it on the shards it knows, and that shard's events come late (the sessions kill test's hole).
+    /// </summary>
+    [Fact]
+    public void Finds_events_made_late_when_partitions_are_not_told_the_open_shards() =>
+        FindsHole(new SimulationOptions { NoOpenShardNames = true }, nameof(Finds_events_made_late_when_partitions_are_not_told_the_open_shards), "late by a shard not counted");
 
     /// <param name="invariant">When given, the invariant the first failure must name (the check the switch is meant to trip).</param>
     private void FindsHole(SimulationOptions options, string test, string? invariant = null)

@@ -24,6 +24,7 @@ public sealed class EventTimeHarness : IAsyncLifetime
     private static EventTimeHarness? s_current;
     private readonly TempDirectory _data = new();
     private readonly Dictionary<(string GrainClass, int Partition, string Shard), (ShardPosition? Last, DateTimeOffset? Watermark)> _shards = [];
+    private readonly HashSet<(string GrainClass, int Partition)> _opened = [];
     private long _sequence = 1_000;
 
     public TestCluster Cluster { get; private set; } = null!;
@@ -57,8 +58,14 @@ public sealed class EventTimeHarness : IAsyncLifetime
     }
 
     /// <summary>Hands partition <paramref name="partition"/> of <typeparamref name="TGrain"/> one batch of <paramref name="shard"/>, right after the previous one.</summary>
-    public Task SendAsync<TGrain>(int partition, string shard, IEnumerable<(string Key, long Value, DateTimeOffset Time)> events, DateTimeOffset? watermark, bool idle = false)
+    /// <remarks>The first batch to a partition comes after a barrier round naming its shard (<see cref="OpenAsync{TGrain}"/>), as a silo's rounds do.</remarks>
+    public async Task SendAsync<TGrain>(int partition, string shard, IEnumerable<(string Key, long Value, DateTimeOffset Time)> events, DateTimeOffset? watermark, bool idle = false)
     {
+        if (_opened.Add((typeof(TGrain).FullName!, partition)))
+        {
+            await OpenAsync<TGrain>(partition, shard);
+        }
+
         var slot = (typeof(TGrain).FullName!, partition, shard);
         var (last, _) = _shards.GetValueOrDefault(slot);
         var keyed = events.Select(e => new KeyedEvent<TestEvent>(
@@ -66,9 +73,21 @@ public sealed class EventTimeHarness : IAsyncLifetime
         var to = keyed.Length > 0 ? keyed[^1].Info.Token : Next();
         _shards[slot] = (to, watermark);
         var batch = new KeyedEventBatch<TestEvent> { ShardId = shard, Partition = partition, From = last, To = to, Events = keyed, Watermark = watermark, ShardIdle = idle };
-        return typeof(ITestWindowPartition).IsAssignableFrom(typeof(TGrain))
+        await (typeof(ITestWindowPartition).IsAssignableFrom(typeof(TGrain))
             ? Grains.GetGrain<ITestWindowPartition>(partition, typeof(TGrain).FullName).DeliverAsync(batch)
-            : Grains.GetGrain<ITestPartition>(partition, typeof(TGrain).FullName).DeliverAsync(batch);
+            : Grains.GetGrain<ITestPartition>(partition, typeof(TGrain).FullName).DeliverAsync(batch));
+    }
+
+    /// <summary>
+    /// A barrier round that only names <paramref name="shards"/> as open (read elsewhere): an activation's watermark
+    /// moves only after a round has told it every open shard.
+    /// </summary>
+    public async Task OpenAsync<TGrain>(int partition, params string[] shards)
+    {
+        var checkpoint = Grains.GetGrain<IPartitionCheckpoint>(partition, typeof(TGrain).FullName);
+        var persisted = await checkpoint.PersistAsync([.. shards.Select(s => new ShardBarrier(s, null, false, null, OpenElsewhere: true))]);
+        Assert.Empty(persisted.Gaps);
+        await checkpoint.AwaitDurableAsync(persisted.Epoch);
     }
 
     /// <summary>A checkpoint barrier of every shard sent to the partition: durable, and its rows committed by the sinks.</summary>

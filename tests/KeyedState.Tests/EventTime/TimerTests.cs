@@ -96,8 +96,11 @@ public sealed class TimerTests(EventTimeHarness harness)
         await harness.SendAsync<ExpiringCounterGrain>(partition, "shard-w2", [("wm", 0, T0)], T0.AddMinutes(1));
         Assert.Equal(T0.AddMinutes(3), await grain.GetWatermarkAsync());
 
-        // The slow shard turns idle: the other one decides.
+        // The slow shard turns idle: the other one decides, once the new activation has had a barrier round (until
+        // then it cannot know every open shard, so the shards it heard from do not move it alone).
         await harness.SendAsync<ExpiringCounterGrain>(partition, "shard-w2", [], T0.AddMinutes(1), idle: true);
+        Assert.Equal(T0.AddMinutes(3), await grain.GetWatermarkAsync());
+        await harness.OpenAsync<ExpiringCounterGrain>(partition, "shard-w1", "shard-w2");
         Assert.Equal(T0.AddMinutes(5), await grain.GetWatermarkAsync());
     }
 }
@@ -109,6 +112,7 @@ public sealed class PartitionWatermarkTests
     public void It_is_the_minimum_over_active_shards_and_never_moves_back()
     {
         var watermark = new PartitionWatermark([], null);
+        watermark.OpenShardsHeard();
         Assert.True(watermark.Observe("a", At(100), idle: false));
         Assert.False(watermark.Observe("b", null, idle: false));
         Assert.Equal(100, watermark.Current);
@@ -128,6 +132,7 @@ public sealed class PartitionWatermarkTests
     public void Idle_and_ended_shards_are_left_out_and_every_shard_idle_moves_to_the_newest()
     {
         var watermark = new PartitionWatermark([], null);
+        watermark.OpenShardsHeard();
         watermark.Observe("a", At(100), idle: false);
         watermark.Observe("b", At(300), idle: false);
         Assert.Equal(100, watermark.Current);
@@ -143,9 +148,48 @@ public sealed class PartitionWatermarkTests
     }
 
     [Fact]
+    public void It_stays_until_a_barrier_round_names_the_open_shards()
+    {
+        // A restore that never heard of shard c: before a round, a's and b's news must not move the watermark alone.
+        var watermark = new PartitionWatermark([new("a", new KnownShardWatermark(100, false, false)), new("b", new KnownShardWatermark(100, false, false))], 100);
+        Assert.False(watermark.Observe("a", At(300), idle: false));
+        Assert.False(watermark.Observe("b", At(300), idle: false));
+        Assert.Equal(100, watermark.Current);
+
+        // The round names c (open, read by another silo): it counts from the partition's watermark on, and holds it.
+        watermark.Know("c");
+        Assert.False(watermark.OpenShardsHeard());
+        Assert.Equal(100, watermark.Current);
+        Assert.True(watermark.Observe("c", At(250), idle: false));
+        Assert.Equal(250, watermark.Current);
+    }
+
+    [Fact]
+    public void A_refused_shard_holds_the_watermark_even_if_it_was_idle()
+    {
+        var watermark = new PartitionWatermark([], null);
+        watermark.OpenShardsHeard();
+        watermark.Observe("a", At(100), idle: false);
+        watermark.Observe("b", At(100), idle: true);
+
+        // b's events are missing here (a gap): its replay must not find their windows closed by a's watermark.
+        watermark.Hold("b");
+        watermark.Hold("c");
+        Assert.False(watermark.Observe("a", At(500), idle: false));
+        Assert.Equal(100, watermark.Current);
+        Assert.False(watermark.Shards["b"].Idle);
+        Assert.Equal(100, watermark.Shards["c"].Value);
+
+        // Known shards are not reset by a name.
+        watermark.Know("a");
+        Assert.Equal(500, watermark.Shards["a"].Value);
+    }
+
+    [Fact]
     public void It_restores_as_written()
     {
         var watermark = new PartitionWatermark([new("a", new KnownShardWatermark(100, false, false)), new("b", new KnownShardWatermark(200, false, true))], 100);
+        watermark.OpenShardsHeard();
         Assert.False(watermark.Observe("a", At(90), idle: false));
         Assert.True(watermark.Observe("a", At(150), idle: false));
         Assert.Equal(150, watermark.Current);

@@ -151,6 +151,47 @@ internal sealed class KinesisStream
     public IEnumerable<SimShard> Open => Shards.Where(s => !s.Closed);
 
     /// <summary>
+    /// The shard's own wm(s) just before <paramref name="record"/>: the latest event time of the records before it in
+    /// its shard and of every record of its ancestors (read to their ends before it), minus the bound; null before any.
+    /// An event is late by its own shard's order when its window ends at or below this.
+    /// </summary>
+    public long? OwnWatermarkBefore(SimRecord record, long outOfOrderness)
+    {
+        long? latest = null;
+        foreach (var earlier in ById[record.ShardId].Records)
+        {
+            if (earlier.Position >= record.Position)
+            {
+                break;
+            }
+
+            latest = latest is { } l ? Math.Max(l, earlier.EventTime) : earlier.EventTime;
+        }
+
+        var ancestors = new Stack<string>(ById[record.ShardId].Parents);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (ancestors.TryPop(out var ancestor))
+        {
+            if (!seen.Add(ancestor))
+            {
+                continue;
+            }
+
+            foreach (var earlier in ById[ancestor].Records)
+            {
+                latest = latest is { } l ? Math.Max(l, earlier.EventTime) : earlier.EventTime;
+            }
+
+            foreach (var parent in ById[ancestor].Parents)
+            {
+                ancestors.Push(parent);
+            }
+        }
+
+        return latest - outOfOrderness;
+    }
+
+    /// <summary>
     /// Appends one record, or a KPL-like aggregate of 2–4 records sharing a sequence number. Event times follow a
     /// clock that advances 0–2 ticks per append: most records are up to 3 ticks behind it, one in twelve up to 24.
     /// </summary>

@@ -83,7 +83,7 @@ public sealed class EndedShardReplayRequestTests : IDisposable
         // Partition 1 of 3 came back from a snapshot that holds the ended shard only up to Early.
         var gate = new ClaimsGate("shardId-000000000003", partition: 1, holdsUpTo: Early);
         var checkpointer = new ShardCheckpointer(table, gate, Owner, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance) { LaneCount = 3 };
-        checkpointer.NoteEndedShards(await table.ListAsync(CancellationToken.None));
+        checkpointer.NoteLeases(await table.ListAsync(CancellationToken.None));
         checkpointer.Started("shardId-000000000004", new Abstractions.ExactlyOnce.ShardCheckpoint(null, false));
         checkpointer.Processed("shardId-000000000004", Middle, false, [null, null, null]);
         await checkpointer.CheckpointAsync(CancellationToken.None);
@@ -119,7 +119,7 @@ public sealed class EndedShardReplayRequestTests : IDisposable
 
         // Later partition 1 comes back from an older snapshot; the next barrier (another shard moved) finds it.
         gate.Holding = true;
-        checkpointer.NoteEndedShards(await table.ListAsync(CancellationToken.None));
+        checkpointer.NoteLeases(await table.ListAsync(CancellationToken.None));
         checkpointer.Started("shardId-000000000006", new Abstractions.ExactlyOnce.ShardCheckpoint(null, false));
         checkpointer.Processed("shardId-000000000006", Middle, false, [null, null, null]);
         await checkpointer.CheckpointAsync(CancellationToken.None);

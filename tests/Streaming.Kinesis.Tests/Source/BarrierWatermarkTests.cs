@@ -65,7 +65,7 @@ public sealed class BarrierWatermarkTests
         var gate = new RecordingGate(gaps: false);
         var checkpointer = Checkpointer(gate);
         const string open = "shardId-000000000002";
-        checkpointer.NoteEndedShards([
+        checkpointer.NoteLeases([
             new ShardLease("shardId-000000000000", null, 3, SentinelCheckpoint.ShardEnd, 0, []),
             new ShardLease("shardId-000000000001", null, 3, SentinelCheckpoint.ShardEnd, 0, [], EndPosition: "49590338271490256608559692538361571095921575989136588898/0"),
         ]);
@@ -79,6 +79,33 @@ public sealed class BarrierWatermarkTests
         Assert.All(claims, c => Assert.True(c.Ended));
         Assert.Equal(new ShardBarrier("shardId-000000000000", null, true, null), claims[0].BarrierFor(1));
         Assert.Equal(new ShardBarrier("shardId-000000000001", s_reached, true, s_reached), claims[1].BarrierFor(1));
+    }
+
+    [Fact]
+    public async Task A_round_names_the_open_shards_it_does_not_read_and_claims_nothing_of_them()
+    {
+        var gate = new RecordingGate();
+        var checkpointer = Checkpointer(gate);
+        const string own = "shardId-000000000000";
+        checkpointer.NoteLeases([
+            new ShardLease(own, "me", 3, SentinelCheckpoint.TrimHorizon, 0, []),
+            new ShardLease("shardId-000000000001", "other", 3, SentinelCheckpoint.TrimHorizon, 0, []),
+            new ShardLease("shardId-000000000002", null, 3, SentinelCheckpoint.ShardEnd, 0, []),
+        ]);
+        checkpointer.Started(own, new ShardCheckpoint(null, false));
+        checkpointer.Processed(own, s_reached, false, [s_reached, s_reached], null, idle: false);
+
+        await checkpointer.CheckpointAsync(CancellationToken.None);
+
+        var round = Assert.Single(gate.Rounds).ToDictionary(d => d.ShardId);
+        Assert.False(round[own].OpenElsewhere);
+        Assert.True(round["shardId-000000000002"].Ended);
+        Assert.Equal(new ShardBarrier("shardId-000000000001", null, false, null, OpenElsewhere: true), round["shardId-000000000001"].BarrierFor(1));
+        Assert.Null(checkpointer.GetWritten("shardId-000000000001"));
+
+        // Only the shard it read can be rewound: a named one is not this silo's to read.
+        Assert.True(checkpointer.TakeRewind(own, out _));
+        Assert.False(checkpointer.TakeRewind("shardId-000000000001", out _));
     }
 
     [Fact]
@@ -149,7 +176,8 @@ public sealed class BarrierWatermarkTests
         public Task<IReadOnlyList<ShardGap>> SnapshotAsync(IReadOnlyList<ShardDelivery> deliveries, CancellationToken cancellationToken)
         {
             Rounds.Add(deliveries);
-            return Task.FromResult<IReadOnlyList<ShardGap>>(gaps ? [.. deliveries.Select(d => new ShardGap(d.ShardId, null))] : []);
+            // A named shard claims nothing, so no partition finds a gap in it.
+            return Task.FromResult<IReadOnlyList<ShardGap>>(gaps ? [.. deliveries.Where(d => !d.OpenElsewhere).Select(d => new ShardGap(d.ShardId, null))] : []);
         }
     }
 }
