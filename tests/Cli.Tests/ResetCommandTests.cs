@@ -86,6 +86,24 @@ public sealed class ResetCommandTests(LocalCluster cluster) : IClassFixture<Loca
         await RunToTheEndAsync(settings, onShard.Events, expected: onShard, absent: elsewhere);
     }
 
+    [Fact]
+    public async Task A_silo_does_not_start_while_a_reset_holds_the_application()
+    {
+        using var data = new TempDirectory();
+        var stream = await cluster.CreateStreamAsync(shards: 1);
+        var application = "app-" + stream;
+        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
+        var leases = new ShardLeaseTable(dynamo, application);
+        await leases.EnsureCreatedAsync(CancellationToken.None);
+        Assert.Null(await leases.ClaimSoleSiloAsync(ReadPositionReset.ClaimHolder, DateTimeOffset.UtcNow, ReadPositionReset.ClaimLapse, CancellationToken.None));
+
+        var refused = await Assert.ThrowsAsync<SiloStartupException>(() => LocalCluster.StartSiloAsync(cluster.SiloSettings(application, stream, data.Path)));
+
+        Assert.Equal(
+            $"kgrains reset is resetting the read position of application '{application}' (lease table '{application}'): start the silo once it is done.",
+            refused.Message);
+    }
+
     [Theory]
     [InlineData("--keep-state is not supported yet", "--to", "TRIM_HORIZON", "--keep-state")]
     [InlineData("--live is not supported yet", "--to", "LATEST", "--clear-state", "--live")]
