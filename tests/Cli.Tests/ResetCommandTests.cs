@@ -23,13 +23,14 @@ public sealed class ResetCommandTests(LocalCluster cluster) : IClassFixture<Loca
         using var data = new TempDirectory();
         var stream = await cluster.CreateStreamAsync(shards: 2);
         var application = "app-" + stream;
-        var settings = cluster.SiloSettings(application, stream, data.Path);
+        // LATEST, so that a reset position the silo reads from is the reset's doing, never the initial position's.
+        var settings = cluster.SiloSettings(application, stream, data.Path, ("Kinesis:InitialPosition", "LATEST"));
         var a = await cluster.ProduceAsync(stream, records: 300, keys: 30, seed: 1);
         await Task.Delay(1_500);
         var between = DateTimeOffset.UtcNow;
         await Task.Delay(1_500);
         var b = await cluster.ProduceAsync(stream, records: 300, keys: 30, seed: 2);
-        await RunToTheEndAsync(settings, 600);
+        await RunToTheEndAsync(settings, 0);
 
         // AT_TIMESTAMP between the two batches: B alone, A forgotten.
         await ResetAsync(application, "--to", "AT_TIMESTAMP", between.ToString("O"), "--clear-state");
@@ -47,6 +48,22 @@ public sealed class ResetCommandTests(LocalCluster cluster) : IClassFixture<Loca
         // Each generation opened a folder of its own; the silo deleted the earlier ones.
         var folder = Assert.Single(Directory.GetDirectories(Path.Combine(data.Path, "state", application)));
         Assert.EndsWith("-g3", folder, StringComparison.Ordinal);
+
+        // Rule 4 after a reset: the host lost its disk (no snapshots), every partition opens empty, and the first barrier
+        // that moves a checkpoint (new records D) finds the gaps: the shards are read again from their origin, the
+        // reset's TRIM_HORIZON (not the initial LATEST). Read: D, then A, B, C and D again.
+        Directory.Delete(Path.Combine(data.Path, "state"), recursive: true);
+        var all = new GroundTruth();
+        await RunToTheEndAsync(settings, 1_000, expected: all, afterStart: async () =>
+        {
+            var d = await cluster.ProduceAsync(stream, records: 50, keys: 30, seed: 4);
+            var merged = Merge(a, b, c, d);
+            all.Events = merged.Events;
+            foreach (var (user, summary) in merged.Users)
+            {
+                all.Users[user] = summary;
+            }
+        });
     }
 
     [Fact]
@@ -126,9 +143,13 @@ public sealed class ResetCommandTests(LocalCluster cluster) : IClassFixture<Loca
     /// Starts a silo, waits until it read <paramref name="records"/> records and caught up, checks it read no more and
     /// holds exactly <paramref name="expected"/> (and nothing for the users only <paramref name="absent"/> has), and stops it.
     /// </summary>
-    private static async Task RunToTheEndAsync(Dictionary<string, string?> settings, long records, GroundTruth? expected = null, GroundTruth? absent = null)
+    /// <param name="afterStart">What to do once the silo runs (put more records).</param>
+    private static async Task RunToTheEndAsync(
+        Dictionary<string, string?> settings, long records, GroundTruth? expected = null, GroundTruth? absent = null, Func<Task>? afterStart = null)
     {
+        afterStart ??= () => Task.CompletedTask;
         await using var silo = await LocalCluster.StartSiloAsync(settings);
+        await afterStart();
         await LocalCluster.WaitForCaughtUpAsync(silo, records);
         if (expected is null)
         {
