@@ -601,7 +601,8 @@ internal sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         var (start, timestamp) = StartingPoint() switch
         {
             SentinelCheckpoint.TrimHorizon => (ShardIteratorType.TrimHorizon, (DateTimeOffset?)null),
-            SentinelCheckpoint.AtTimestamp => (ShardIteratorType.AtTimestamp, options.InitialTimestamp),
+            // A reset's time is the shard's own (in its row); otherwise the application's initial one.
+            SentinelCheckpoint.AtTimestamp => (ShardIteratorType.AtTimestamp, lease.ResetTimestamp ?? options.InitialTimestamp),
             // Rule 8: a shard started at LATEST begins, for every later reader until its first checkpoint, at the
             // first record its first reader fetched (kept in the lease row); before any record was fetched, at the
             // time this receiver first looked. Never a new LATEST that would skip what arrived in between.
@@ -621,11 +622,13 @@ internal sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     /// Where a reader without a position starts: the lease's initial position while it has no checkpoint; after one
     /// (a replay from the origin for a partition that came back empty, of an open or an ended shard) the position the
     /// shard was first read from: its kept first record when it started at LATEST, a reshard's child from its
-    /// beginning, else the application's initial position. Never LATEST past a checkpoint, which would skip the records.
+    /// beginning, where the last <c>kgrains reset</c> set it, else the application's initial position. Never LATEST past
+    /// a checkpoint, which would skip the records.
     /// </summary>
     private string StartingPoint() =>
         SentinelCheckpoint.IsSentinel(_lease!.Checkpoint) && !_lease.IsShardEnd ? _lease.Checkpoint
         : _lease.OriginSequenceNumber is not null ? SentinelCheckpoint.Latest
+        : _lease.ResetOrigin is { } reset ? reset
         : _lease.ParentShardIds.Count > 0 ? SentinelCheckpoint.TrimHorizon
         : _context.Options.Source.InitialPosition;
 

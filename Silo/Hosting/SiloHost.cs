@@ -107,6 +107,15 @@ public static class SiloHost
                 await CheckLeaseTableAsync(leases, configuration, cancellationToken);
                 await SiloClusteringSetup.CheckAsync(configuration, NullLogger.Instance, cancellationToken);
 
+                // A reset in progress holds the sole-silo claim: no silo of any clustering starts under it.
+                if (await UseLeaseTableAsync(leases, configuration, () => leases.GetSiloClaimAsync(cancellationToken)) is { SiloId: ReadPositionReset.ClaimHolder } reset
+                    && !reset.HasLapsed(DateTimeOffset.UtcNow, ReadPositionReset.ClaimLapse))
+                {
+                    throw new SiloStartupException(
+                        $"kgrains reset is resetting the read position of application '{configuration.Silo.ApplicationName}' (lease table '{leases.TableName}'): start the silo once it is done.",
+                        SiloStartupException.DependencyUnavailable);
+                }
+
                 // Before anything else is written: a second Localhost silo must not reset or pin what the first one runs on.
                 claim = configuration.Silo.Clustering == SiloClustering.Localhost
                     ? await UseLeaseTableAsync(leases, configuration, () => SoleSiloClaim.TakeAsync(

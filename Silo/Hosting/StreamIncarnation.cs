@@ -9,11 +9,13 @@ namespace KinesisGrains.Silo.Hosting;
 /// Ties checkpoints and state to one incarnation of the stream. The lease table records the stream's ARN and
 /// creation time; a stream deleted and created again under the same name is refused (its sequence numbers mean
 /// nothing to the old checkpoints) unless a reset is asked for. Local state folders and S3 snapshot prefixes carry
-/// the incarnation, so state of an earlier stream, or of another application, is never mixed in.
+/// the incarnation, so state of an earlier stream, or of another application, is never mixed in. So does the state
+/// generation that <c>kgrains reset --clear-state</c> bumps: a silo of the new generation opens fresh local stores,
+/// snapshot prefixes and pointer rows, and deletes the local folders of earlier ones (on machines the reset never reached).
 /// </summary>
 internal static class StreamIncarnation
 {
-    /// <returns>The incarnation's name: the stream's creation time in Unix milliseconds.</returns>
+    /// <returns>The incarnation's name: the stream's creation time in Unix milliseconds, then "-g" and the state generation after a reset cleared the state.</returns>
     public static async Task<string> CheckAsync(ShardLeaseTable leases, StreamDescriptionSummary stream, SiloConfiguration configuration, CancellationToken cancellationToken)
     {
         var current = new StreamIdentity(stream.StreamName, stream.StreamArn, stream.StreamCreationTimestamp);
@@ -32,6 +34,8 @@ internal static class StreamIncarnation
             await leases.RecordStreamIdentityAsync(current, cancellationToken);
         }
 
-        return current.CreationTimestamp.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        var created = current.CreationTimestamp.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        var generation = await leases.GetStateGenerationAsync(cancellationToken);
+        return generation == 0 ? created : string.Create(CultureInfo.InvariantCulture, $"{created}-g{generation}");
     }
 }

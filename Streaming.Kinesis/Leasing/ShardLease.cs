@@ -23,6 +23,12 @@ namespace KinesisGrains.Streaming.Kinesis.Leasing;
 /// For an ended shard a partition fell back behind (restored an older snapshot): read it again from here to its end,
 /// "sequence/sub-sequence" or <see cref="ReplayFromOrigin"/>. Such a lease is work to take, as an open shard's is.
 /// </param>
+/// <param name="ResetOrigin">
+/// Where <c>kgrains reset</c> last set the shard's read position (TRIM_HORIZON, LATEST or AT_TIMESTAMP; our own
+/// attribute): the shard's origin for the application from then on, so a replay from the origin after the first
+/// checkpoint reads from there, not from the configured initial position.
+/// </param>
+/// <param name="ResetTimestamp">With <see cref="ResetOrigin"/> AT_TIMESTAMP: its time (the KCL keeps none in the row).</param>
 internal sealed record ShardLease(
     string LeaseKey,
     string? LeaseOwner,
@@ -33,7 +39,9 @@ internal sealed record ShardLease(
     string? OriginSequenceNumber = null,
     string? AdoptedCheckpoint = null,
     string? EndPosition = null,
-    string? ReplayFrom = null)
+    string? ReplayFrom = null,
+    string? ResetOrigin = null,
+    DateTimeOffset? ResetTimestamp = null)
 {
     /// <summary>The <see cref="ReplayFrom"/> text of a replay from the shard's origin (a partition holds nothing of it).</summary>
     public const string ReplayFromOrigin = "ORIGIN";

@@ -22,6 +22,9 @@ internal sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     private const string AdoptedCheckpoint = "kgrainsAdoptedCheckpoint";
     private const string EndPosition = "kgrainsEndPosition";
     private const string ReplayFrom = "kgrainsReplayFrom";
+    private const string ResetOrigin = "kgrainsResetOrigin";
+    private const string ResetTimestamp = "kgrainsResetTimestamp";
+    private const string StateGeneration = "kgrainsStateGeneration";
     private const string EntityType = "entityType";
     private const string StreamEntity = "STREAM";
     private const string StreamIdentityKey = "kgrains:stream";
@@ -444,6 +447,118 @@ internal sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
             cancellationToken);
     }
 
+    /// <summary>
+    /// Sets a shard's read position to <paramref name="position"/> (TRIM_HORIZON, LATEST or AT_TIMESTAMP at
+    /// <paramref name="timestamp"/>), which becomes its origin: the lease is freed, and what the application knew of
+    /// where it began (its first record after LATEST, an adopted checkpoint) or ended (the end position, a replay
+    /// request) is forgotten. Conditional on the lease being unchanged since it was read: a silo that took or renewed it
+    /// meanwhile is running.
+    /// </summary>
+    /// <exception cref="LeaseLostException">The lease changed since <paramref name="lease"/> was read.</exception>
+    public async Task ResetPositionAsync(ShardLease lease, string position, DateTimeOffset? timestamp, CancellationToken cancellationToken)
+    {
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":checkpoint"] = new() { S = position },
+            [":origin"] = new() { S = position },
+            [":zero"] = new() { N = "0" },
+            [":one"] = new() { N = "1" },
+            [":expected"] = new() { N = lease.LeaseCounter.ToString(CultureInfo.InvariantCulture) },
+        };
+        var set = $"{Checkpoint} = :checkpoint, {CheckpointSubSequenceNumber} = :zero, {OwnerSwitchesSinceCheckpoint} = :zero, {ResetOrigin} = :origin";
+        var remove = $"{LeaseOwner}, {OriginSequenceNumber}, {AdoptedCheckpoint}, {EndPosition}, {ReplayFrom}";
+        if (timestamp is { } at)
+        {
+            values[":at"] = new() { N = at.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) };
+            set += $", {ResetTimestamp} = :at";
+        }
+        else
+        {
+            remove += $", {ResetTimestamp}";
+        }
+
+        await UpdateUnchangedAsync(lease, $"SET {set} REMOVE {remove} ADD {LeaseCounter} :one", values, cancellationToken);
+    }
+
+    /// <summary>
+    /// Makes a shard's current checkpoint its origin (as adoption does at a first start), for state that starts empty
+    /// while the shard keeps its position: partitions owe nothing before it. An ended shard owes nothing at all: its end
+    /// position and replay request are forgotten. Conditional on the lease being unchanged since it was read.
+    /// </summary>
+    /// <exception cref="LeaseLostException">The lease changed since <paramref name="lease"/> was read.</exception>
+    public async Task ReoriginAsync(ShardLease lease, CancellationToken cancellationToken)
+    {
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":one"] = new() { N = "1" },
+            [":expected"] = new() { N = lease.LeaseCounter.ToString(CultureInfo.InvariantCulture) },
+        };
+        var set = "";
+        if (!SentinelCheckpoint.IsSentinel(lease.Checkpoint))
+        {
+            values[":adopted"] = new() { S = ShardLease.AdoptionText(lease.Checkpoint, lease.CheckpointSubSequenceNumber) };
+            set = $"SET {AdoptedCheckpoint} = :adopted ";
+        }
+
+        await UpdateUnchangedAsync(lease, $"{set}REMOVE {LeaseOwner}, {EndPosition}, {ReplayFrom} ADD {LeaseCounter} :one", values, cancellationToken);
+    }
+
+    /// <summary>An update of a lease nobody changed since <paramref name="lease"/> was read (<c>:expected</c> is its counter).</summary>
+    private async Task UpdateUnchangedAsync(ShardLease lease, string updateExpression, Dictionary<string, AttributeValue> values, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.UpdateItemAsync(
+                new UpdateItemRequest
+                {
+                    TableName = TableName,
+                    Key = Key(lease.LeaseKey),
+                    UpdateExpression = updateExpression,
+                    ConditionExpression = $"{LeaseCounter} = :expected",
+                    ExpressionAttributeValues = values,
+                },
+                cancellationToken);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            throw new LeaseLostException(lease.LeaseKey, lease.LeaseOwner ?? "(none)");
+        }
+    }
+
+    /// <summary>
+    /// The application's state generation: 0 until <c>kgrains reset --clear-state</c> first bumps it. It is part of the
+    /// incarnation that names local state folders, snapshot prefixes and pointer rows, so a new generation opens none
+    /// of the state an earlier one wrote, wherever it lies.
+    /// </summary>
+    public async Task<long> GetStateGenerationAsync(CancellationToken cancellationToken) =>
+        await GetRowAsync(StreamIdentityKey, cancellationToken) is { } item && item.TryGetValue(StateGeneration, out var generation)
+            ? long.Parse(generation.N, CultureInfo.InvariantCulture)
+            : 0;
+
+    /// <summary>Starts a new state generation (<see cref="GetStateGenerationAsync"/>); null when no silo ever started (no state to leave behind).</summary>
+    public async Task<long?> BumpStateGenerationAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await dynamo.UpdateItemAsync(
+                new UpdateItemRequest
+                {
+                    TableName = TableName,
+                    Key = Key(StreamIdentityKey),
+                    UpdateExpression = $"ADD {StateGeneration} :one",
+                    ConditionExpression = $"attribute_exists({LeaseKey})",
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":one"] = new() { N = "1" } },
+                    ReturnValues = ReturnValue.UPDATED_NEW,
+                },
+                cancellationToken);
+            return long.Parse(response.Attributes[StateGeneration].N, CultureInfo.InvariantCulture);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The stream these checkpoints belong to, as first recorded; null for a new table.</summary>
     public async Task<StreamIdentity?> GetStreamIdentityAsync(CancellationToken cancellationToken)
     {
@@ -605,5 +720,7 @@ internal sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
         item.TryGetValue(OriginSequenceNumber, out var origin) ? origin.S : null,
         item.TryGetValue(AdoptedCheckpoint, out var adopted) ? adopted.S : null,
         item.TryGetValue(EndPosition, out var end) ? end.S : null,
-        item.TryGetValue(ReplayFrom, out var replay) ? replay.S : null);
+        item.TryGetValue(ReplayFrom, out var replay) ? replay.S : null,
+        item.TryGetValue(ResetOrigin, out var resetOrigin) ? resetOrigin.S : null,
+        item.TryGetValue(ResetTimestamp, out var resetAt) ? DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(resetAt.N, CultureInfo.InvariantCulture)) : null);
 }

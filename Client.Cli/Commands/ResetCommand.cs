@@ -1,0 +1,154 @@
+using System.CommandLine;
+using System.Globalization;
+using Amazon.Runtime;
+using KinesisGrains.Cli.Output;
+using KinesisGrains.Cli.Parsing;
+using KinesisGrains.DynamoDB;
+using KinesisGrains.Streaming.Kinesis.Leasing;
+
+namespace KinesisGrains.Cli.Commands;
+
+/// <summary>
+/// <c>kgrains reset --to TRIM_HORIZON | LATEST | AT_TIMESTAMP &lt;t&gt; [--shard id] --clear-state</c>: moves the read
+/// position of a stopped application in its lease table and starts its state afresh (<see cref="ReadPositionReset"/>).
+/// <c>--keep-state</c> and <c>--live</c> are refused with a sentence: not built yet.
+/// </summary>
+internal static class ResetCommand
+{
+    private static readonly string[] s_positions = ["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"];
+
+    public static Command Create()
+    {
+        var to = new Option<string[]>("--to")
+        {
+            Description = "Where the shards read from now: TRIM_HORIZON (the oldest record kept), LATEST (only records put after the reset), or AT_TIMESTAMP <t> (the first record that arrived at or after t, ISO-8601)",
+            Required = true,
+            Arity = new ArgumentArity(1, 2),
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var application = new Option<string>("--application")
+        {
+            Description = "The application (the silos' Silo:ApplicationName, which names its lease table)",
+            Required = true,
+        };
+        var dynamoDb = new Option<string?>("--dynamodb-url")
+        {
+            Description = "DynamoDB endpoint (an emulator) of the application's lease table, the silos' DynamoDB:ServiceUrl; default: $SILO_DYNAMODB_URL, else AWS in --region",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("SILO_DYNAMODB_URL") is { Length: > 0 } url ? url : null,
+        };
+        var shard = new Option<string?>("--shard") { Description = "Move only this shard's position; the others keep theirs (and start from it with the empty state)" };
+        var clearState = new Option<bool>("--clear-state") { Description = "The application's state starts empty: every partition forgets what it held" };
+        var keepState = new Option<bool>("--keep-state") { Description = "Keep the state and apply re-read records again (not supported yet)" };
+        var live = new Option<bool>("--live") { Description = "Reset a running application at a checkpoint barrier (not supported yet)" };
+        var failover = new Option<Duration>("--lease-failover-time")
+        {
+            Description = $"The silos' Kinesis:LeaseFailoverTime: a lease whose owner does not renew it for this long has no live silo ({DurationArgument.Examples})",
+            CustomParser = DurationArgument.Parse,
+            DefaultValueFactory = _ => new Duration(TimeSpan.FromSeconds(10)),
+        };
+        var command = new Command(
+            "reset",
+            "Reset the read position of a stopped application (every shard, or one) and clear its state; refused while a silo runs it")
+        {
+            to, application, dynamoDb, CommonOptions.Region, shard, clearState, keepState, live, failover,
+        };
+        command.Validators.Add(result =>
+        {
+            var values = result.GetResult(to)?.Tokens.Select(t => t.Value).ToArray() ?? [];
+            if (PositionProblem(values) is { } problem)
+            {
+                result.AddError(problem);
+            }
+            else if (IsSet(result, clearState) == IsSet(result, keepState))
+            {
+                result.AddError("Say what becomes of the state: --clear-state (it starts empty) or --keep-state, one of them.");
+            }
+            else if (IsSet(result, keepState))
+            {
+                result.AddError(
+                    "--keep-state is not supported yet: partitions would have to forget their marks of the reset shards, which they do not learn of; use --clear-state, or a new Silo:ApplicationName.");
+            }
+            else if (IsSet(result, live))
+            {
+                result.AddError("--live is not supported yet: stop the application's silos, run reset, and start them again.");
+            }
+        });
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var output = CliOutput.For(parse);
+            var values = parse.GetValue(to)!;
+            var position = values[0];
+            DateTimeOffset? timestamp = values.Length == 2 ? ParseTimestamp(values[1]) : null;
+            var name = parse.GetValue(application)!;
+            var region = parse.GetValue(CommonOptions.Region)!;
+            var service = parse.GetValue(dynamoDb) ?? region;
+            using var dynamo = DynamoDBClientFactory.Create(service, accessKey: null, secretKey: null, token: null, profileName: null, authenticationRegion: region);
+            ReadPositionResetResult result;
+            try
+            {
+                result = await ReadPositionReset.RunAsync(
+                    dynamo, name, position, timestamp, parse.GetValue(shard), parse.GetValue(failover).Value, TimeProvider.System, cancellationToken);
+            }
+            catch (AmazonServiceException exception)
+            {
+                throw CliException.Runtime($"DynamoDB at {service} refused the reset: {exception.Message}", exception);
+            }
+            catch (AmazonClientException exception)
+            {
+                throw CliException.Runtime($"Cannot reach DynamoDB at {service}: {exception.Message}", exception);
+            }
+
+            var at = result.Timestamp is { } t ? $" ({(position == "LATEST" ? "records put after " : "")}{t:O})" : "";
+            if (output.IsJson)
+            {
+                output.WriteJson(new { application = name, to = position, timestamp = result.Timestamp, reset = result.ResetShards, kept = result.KeptShards, stateGeneration = result.StateGeneration });
+            }
+            else
+            {
+                output.WriteLine(
+                    $"Application '{name}': {Count(result.ResetShards.Count)} now read from {position}{at}" +
+                    (result.KeptShards.Count > 0 ? $", {Count(result.KeptShards.Count)} from {(result.KeptShards.Count == 1 ? "its" : "their")} checkpoint" : "") +
+                    $"; the state starts empty (generation {result.StateGeneration}) when its silos start.");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static string Count(int shards) => shards == 1 ? "1 shard" : $"{shards} shards";
+
+    private static bool IsSet(System.CommandLine.Parsing.CommandResult result, Option<bool> option) =>
+        result.GetResult(option) is { } given && given.Tokens.Count switch
+        {
+            0 => true,
+            _ => bool.TryParse(given.Tokens[0].Value, out var value) && value,
+        };
+
+    /// <summary>What is wrong with the values of --to; null when they are a position (and a time with AT_TIMESTAMP).</summary>
+    internal static string? PositionProblem(string[] values)
+    {
+        if (values.Length == 0 || !s_positions.Contains(values[0], StringComparer.Ordinal))
+        {
+            return $"--to must be TRIM_HORIZON, LATEST or AT_TIMESTAMP <time>, not '{string.Join(' ', values)}'.";
+        }
+
+        if (values[0] == "AT_TIMESTAMP" && (values.Length != 2 || !TryParseTimestamp(values[1], out _)))
+        {
+            return $"--to AT_TIMESTAMP needs an ISO-8601 time such as 2026-12-07T01:30:00Z (UTC when it has no offset), not '{string.Join(' ', values[1..])}'.";
+        }
+
+        if (values[0] != "AT_TIMESTAMP" && values.Length != 1)
+        {
+            return $"--to {values[0]} takes no time; only AT_TIMESTAMP does.";
+        }
+
+        return null;
+    }
+
+    private static DateTimeOffset ParseTimestamp(string text) =>
+        TryParseTimestamp(text, out var value) ? value : throw CliException.Usage($"'{text}' is not an ISO-8601 time.");
+
+    private static bool TryParseTimestamp(string text, out DateTimeOffset value) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
+}
