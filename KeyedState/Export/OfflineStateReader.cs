@@ -1,0 +1,224 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
+using KinesisGrains.KeyedState.RocksDb;
+using KinesisGrains.KeyedState.Snapshots;
+using KinesisGrains.KeyedState.Storage;
+using KinesisGrains.KeyedState.Timers;
+
+namespace KinesisGrains.KeyedState.Export;
+
+/// <summary>
+/// Reads partitions' state from their S3 snapshots without a silo (as Flink's State Processor API reads a savepoint):
+/// downloads a snapshot's files into a folder of its own with the restore a partition uses (size and SHA-256 of every
+/// file checked), opens that copy with RocksDB, and hands out each key's state, deleting the copy afterwards. Keys
+/// whose time-to-live ran out are left out, as a query leaves them out.
+/// </summary>
+/// <remarks>
+/// Never writes to S3 or to the pointer table. The snapshots' <see cref="S3SnapshotOptions.Prefix"/> is the one the
+/// silo writes under: <c>{Snapshots:Prefix}/{application}/{stream creation ms}</c>.
+/// </remarks>
+public sealed class OfflineStateReader : IDisposable
+{
+    private const byte StateKind = 1;
+    private const string PartitionSeparator = ".p-";
+    private readonly S3SnapshotStore _store;
+    private readonly string _workDirectory;
+    private readonly TimeProvider _time;
+
+    /// <param name="snapshots">Where the snapshots are (bucket, full prefix, endpoint, credentials).</param>
+    /// <param name="workDirectory">Where snapshots are downloaded to, one folder per read, deleted after it; default: a new folder under the system's temp folder.</param>
+    /// <param name="time">The clock of processing-time TTLs; default: the system's.</param>
+    public OfflineStateReader(S3SnapshotOptions snapshots, string? workDirectory = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(snapshots);
+        _store = new S3SnapshotStore(snapshots);
+        _workDirectory = Path.GetFullPath(workDirectory ?? Path.Combine(Path.GetTempPath(), "kgrains-state-" + Guid.NewGuid().ToString("N")[..12]));
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>
+    /// The names of the states that have snapshots under the prefix (partition folders <c>{state}.p-00007</c>), ascending.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ListStatesAsync(CancellationToken cancellationToken = default)
+    {
+        var partitions = await _store.ListPartitionIdsAsync(cancellationToken).ConfigureAwait(false);
+        return [.. partitions
+            .Select(id => id.LastIndexOf(PartitionSeparator, StringComparison.Ordinal) is var at and > 0 ? id[..at] : null)
+            .OfType<string>()
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>The snapshot name of partition <paramref name="partition"/> of state <paramref name="stateName"/>: <c>{state}.p-00007</c>.</summary>
+    public static string PartitionIdOf(string stateName, int partition) => PartitionStateStores.PartitionIdOf(stateName, partition);
+
+    /// <summary>
+    /// Calls <paramref name="onEntry"/> with every key of the snapshot whose key starts with <paramref name="keyPrefix"/>
+    /// (all keys when null or empty), in the byte order of their UTF-8 keys.
+    /// </summary>
+    /// <exception cref="StateSnapshotMissingException">The snapshot has no manifest.</exception>
+    /// <exception cref="InvalidDataException">A file of the snapshot is missing or does not match its manifest.</exception>
+    public Task<PartitionSnapshotRead> ReadAsync(
+        string partitionId, long snapshotId, string? keyPrefix, Func<StateEntry, CancellationToken, ValueTask> onEntry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(onEntry);
+        var lower = StateKeys.State(keyPrefix ?? "");
+        var upper = UpperBoundOf(lower);
+        return WithSnapshotAsync(partitionId, snapshotId, async (database, read, expired) =>
+        {
+            long keys = 0, hidden = 0;
+            var entries = new List<StateEntry>(capacity: 1024);
+            using (var iterator = database.NewIterator(lower, upper, fillCache: false))
+            {
+                // A page at a time: the iterator's spans are native memory and cannot cross an await.
+                iterator.Seek(lower);
+                while (iterator.Valid)
+                {
+                    entries.Clear();
+                    for (; iterator.Valid && entries.Count < entries.Capacity; iterator.Next())
+                    {
+                        entries.Add(new StateEntry(Encoding.UTF8.GetString(iterator.Key[1..]), iterator.Value.ToArray()));
+                    }
+
+                    foreach (var entry in entries)
+                    {
+                        if (expired(entry.Key))
+                        {
+                            hidden++;
+                            continue;
+                        }
+
+                        await onEntry(entry, cancellationToken).ConfigureAwait(false);
+                        keys++;
+                    }
+                }
+            }
+
+            return read with { Keys = keys, ExpiredKeys = hidden };
+        }, cancellationToken);
+    }
+
+    /// <summary>One key's state in the snapshot; null when the key has none, or it expired.</summary>
+    /// <exception cref="StateSnapshotMissingException">The snapshot has no manifest.</exception>
+    /// <exception cref="InvalidDataException">A file of the snapshot is missing or does not match its manifest.</exception>
+    public async Task<(PartitionSnapshotRead Snapshot, byte[]? Value)> GetAsync(string partitionId, long snapshotId, string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        byte[]? value = null;
+        var read = await WithSnapshotAsync(partitionId, snapshotId, (database, read, expired) =>
+        {
+            value = database.Get(StateKeys.State(key)) is { } bytes && !expired(key) ? bytes : null;
+            return Task.FromResult(read with { Keys = value is null ? 0 : 1 });
+        }, cancellationToken).ConfigureAwait(false);
+        return (read, value);
+    }
+
+    /// <summary>Deletes the download folder.</summary>
+    public void Dispose()
+    {
+        _store.Dispose();
+        DeleteDirectory(_workDirectory);
+    }
+
+    private async Task<PartitionSnapshotRead> WithSnapshotAsync(
+        string partitionId,
+        long snapshotId,
+        Func<RocksDatabase, PartitionSnapshotRead, Func<string, bool>, Task<PartitionSnapshotRead>> read,
+        CancellationToken cancellationToken)
+    {
+        SnapshotKeys.ValidatePartitionId(partitionId);
+        var directory = Path.Combine(_workDirectory, $"{partitionId}-{snapshotId}");
+        try
+        {
+            SnapshotManifest manifest;
+            try
+            {
+                manifest = await _store.GetManifestAsync(partitionId, snapshotId, cancellationToken).ConfigureAwait(false)
+                    ?? throw new StateSnapshotMissingException(partitionId, $"Partition {partitionId} has no snapshot {snapshotId} (no manifest in S3).");
+                await _store.RestoreAsync(manifest, directory, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (SnapshotCorruptException exception)
+            {
+                throw new InvalidDataException($"Snapshot {snapshotId} of partition {partitionId} cannot be read: {exception.Message}", exception);
+            }
+
+            // A copy of our own: what RocksDB writes when it opens (a new MANIFEST, an empty log) goes nowhere.
+            using var database = RocksDatabase.Open(directory, new RocksDbOptions
+            {
+                CreateIfMissing = false,
+                DisableWal = true,
+                BlockCacheBytes = 8 << 20,
+                WriteBufferBytes = 4 << 20,
+                MaxBackgroundJobs = 1,
+            });
+            long? watermark = database.Get(StateKeys.PartitionWatermark) is { Length: sizeof(long) } w ? BinaryPrimitives.ReadInt64BigEndian(w) : null;
+            var summary = new PartitionSnapshotRead(
+                partitionId,
+                manifest.SnapshotId,
+                manifest.CreatedAt,
+                manifest.Metadata.TryGetValue(SnapshotMetadata.Epoch, out var epoch) && long.TryParse(epoch, NumberStyles.Integer, CultureInfo.InvariantCulture, out var e) ? e : null,
+                manifest.Metadata
+                    .Where(m => m.Key.StartsWith(SnapshotMetadata.CoveredPrefix, StringComparison.Ordinal))
+                    .OrderBy(m => m.Key, StringComparer.Ordinal)
+                    .ToDictionary(m => m.Key[SnapshotMetadata.CoveredPrefix.Length..], m => m.Value, StringComparer.Ordinal),
+                Keys: 0,
+                ExpiredKeys: 0,
+                watermark);
+            return await read(database, summary, ExpiryOf(database, SnapshotMetadata.TimeToLiveOf(manifest.Metadata), watermark)).ConfigureAwait(false);
+        }
+        finally
+        {
+            DeleteDirectory(directory);
+        }
+    }
+
+    /// <summary>
+    /// The rule of the partition grain's IsExpired: a key last touched at t is gone once t + TTL is at or before the
+    /// TTL's clock (the snapshot's watermark for event time, now for processing time); a key never touched lives on.
+    /// </summary>
+    private Func<string, bool> ExpiryOf(RocksDatabase database, StateTimeToLive? ttl, long? watermark)
+    {
+        if (ttl is null)
+        {
+            return static _ => false;
+        }
+
+        long? now = ttl.Domain == TimeDomain.EventTime ? watermark : _time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (now is not { } clock)
+        {
+            return static _ => false;
+        }
+
+        return key => database.Get(StateKeys.Touched(key)) is { Length: sizeof(long) } touched
+            && ttl.ExpiryOf(BinaryPrimitives.ReadInt64BigEndian(touched)) <= clock;
+    }
+
+    /// <summary>The first store key after every key that starts with <paramref name="lower"/> (UTF-8 has no 0xFF byte to carry over).</summary>
+    private static byte[] UpperBoundOf(byte[] lower)
+    {
+        if (lower.Length == 1)
+        {
+            return [StateKind + 1];
+        }
+
+        var upper = (byte[])lower.Clone();
+        upper[^1]++;
+        return upper;
+    }
+
+    private static void DeleteDirectory(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // A temp folder the system cleans later; the read itself succeeded or already failed for a better reason.
+        }
+    }
+}
