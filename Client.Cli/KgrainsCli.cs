@@ -14,7 +14,7 @@ namespace KinesisGrains.Cli;
 public static class KgrainsCli
 {
     public static RootCommand CreateRootCommand() =>
-        new("kgrains: produce clickstream data, query grains, check a silo's progress and maintain Delta tables. Exit codes: 0 ok, 1 runtime error, 2 usage error.")
+        new("kgrains: produce clickstream data, query grains, check a silo's progress, maintain Delta tables and read state from snapshots without a silo. Exit codes: 0 ok, 1 runtime error, 2 usage error.")
         {
             CommonOptions.Json,
             ConsumerCommand.Create(),
@@ -22,6 +22,7 @@ public static class KgrainsCli
             DeltaCommand.Create(),
             ProduceCommand.Create(),
             QueryCommand.Create(),
+            StateCommand.Create(),
             StatusCommand.Create(),
             VerifyCommand.Create(),
         };

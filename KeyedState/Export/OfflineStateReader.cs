@@ -37,21 +37,12 @@ public sealed class OfflineStateReader : IDisposable
         _time = time ?? TimeProvider.System;
     }
 
-    /// <summary>
-    /// The names of the states that have snapshots under the prefix (partition folders <c>{state}.p-00007</c>), ascending.
-    /// </summary>
-    public async Task<IReadOnlyList<string>> ListStatesAsync(CancellationToken cancellationToken = default)
-    {
-        var partitions = await _store.ListPartitionIdsAsync(cancellationToken).ConfigureAwait(false);
-        return [.. partitions
-            .Select(id => id.LastIndexOf(PartitionSeparator, StringComparison.Ordinal) is var at and > 0 ? id[..at] : null)
-            .OfType<string>()
-            .Distinct(StringComparer.Ordinal)
-            .Order(StringComparer.Ordinal)];
-    }
-
     /// <summary>The snapshot name of partition <paramref name="partition"/> of state <paramref name="stateName"/>: <c>{state}.p-00007</c>.</summary>
     public static string PartitionIdOf(string stateName, int partition) => PartitionStateStores.PartitionIdOf(stateName, partition);
+
+    /// <summary>The state's name in a partition id (<c>{state}.p-00007</c>); null when the id is not a partition's.</summary>
+    public static string? StateNameOf(string partitionId) =>
+        partitionId.LastIndexOf(PartitionSeparator, StringComparison.Ordinal) is var at and > 0 ? partitionId[..at] : null;
 
     /// <summary>
     /// Calls <paramref name="onEntry"/> with every key of the snapshot whose key starts with <paramref name="keyPrefix"/>

@@ -156,28 +156,6 @@ internal sealed class S3Objects(IAmazonS3 client, S3SnapshotOptions options, Tra
         while (continuation is not null);
     }
 
-    /// <summary>The "folders" right under <paramref name="prefix"/> (common prefixes at the next '/'), without listing what is in them.</summary>
-    public async Task<IReadOnlyList<string>> ListFoldersAsync(string prefix, CancellationToken cancellationToken)
-    {
-        var folders = new List<string>();
-        string? continuation = null;
-        do
-        {
-            var page = await retry.RunAsync("LIST", prefix, token => client.ListObjectsV2Async(new ListObjectsV2Request
-            {
-                BucketName = Bucket,
-                Prefix = prefix,
-                Delimiter = "/",
-                ContinuationToken = continuation,
-            }, token), cancellationToken).ConfigureAwait(false);
-            folders.AddRange(page.CommonPrefixes ?? []);
-            continuation = page.IsTruncated == true ? page.NextContinuationToken : null;
-        }
-        while (continuation is not null);
-
-        return folders;
-    }
-
     public async Task DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         // DeleteObjects takes at most 1000 keys.

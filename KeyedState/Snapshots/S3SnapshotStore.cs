@@ -145,13 +145,6 @@ internal sealed class S3SnapshotStore : IDisposable
         }
     }
 
-    /// <summary>The partitions that have a folder under the prefix (a snapshot or an upload begun), by id, ascending.</summary>
-    public async Task<IReadOnlyList<string>> ListPartitionIdsAsync(CancellationToken cancellationToken = default)
-    {
-        var folders = await _objects.ListFoldersAsync(_keys.Root, cancellationToken).ConfigureAwait(false);
-        return [.. folders.Select(folder => folder[_keys.Root.Length..].TrimEnd('/')).Where(id => id.Length > 0).Order(StringComparer.Ordinal)];
-    }
-
     /// <summary>The ids of the partition's snapshots that have a manifest, ascending.</summary>
     public async Task<IReadOnlyList<long>> ListSnapshotIdsAsync(string partitionId, CancellationToken cancellationToken = default)
     {

@@ -14,9 +14,6 @@ internal sealed class SnapshotKeys
 
     public SnapshotKeys(string prefix) => _root = prefix.Length == 0 ? "" : prefix + "/";
 
-    /// <summary>The folder every partition's folder is in.</summary>
-    public string Root => _root;
-
     public string Partition(string partitionId) => $"{_root}{partitionId}/";
 
     public string Manifests(string partitionId) => Partition(partitionId) + "manifests/";
