@@ -16,8 +16,8 @@ internal static class StateCommand
 {
     public static readonly Option<string> Application = new("--application")
     {
-        Description = "The silos' Silo:ApplicationName: its lease table holds the partition count, snapshot bucket and prefix pinned at its first start",
-        Required = true,
+        Description = "The silos' Silo:ApplicationName (default: the silo's default, clickstream-demo): its lease table holds the partition count, snapshot bucket and prefix pinned at its first start",
+        DefaultValueFactory = _ => "clickstream-demo",
     };
 
     public static readonly Option<string[]> StateName = new("--state")

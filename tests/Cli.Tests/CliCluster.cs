@@ -41,8 +41,9 @@ public sealed class CliCluster : LocalCluster, IAsyncLifetime
                 await Kinesis.WaitForStreamActiveAsync(Stream, TimeSpan.FromSeconds(30));
                 // DynamoDB membership (with the snapshots it needs), so both the README's --gateway lines and its --dynamodb-url line reach it.
                 // With the demo silo's aggregations beside the user activity, for 'kgrains query sessions / per-minute'.
+                // The silo's default application name, which the README's 'kgrains state' lines read without naming it.
                 _silo = await StartSiloAsync(
-                    WithSnapshots(SiloSettings("kgrains-readme", Stream, _data.Path, ("Silo:Clustering", "DynamoDB"))),
+                    WithSnapshots(SiloSettings("clickstream-demo", Stream, _data.Path, ("Silo:Clustering", "DynamoDB"))),
                     silo => silo.AddPartitionGrain<UserSessionsPartitionGrain>().AddPartitionGrain<EventsPerMinutePartitionGrain>());
             }
 
