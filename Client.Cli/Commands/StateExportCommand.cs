@@ -62,24 +62,23 @@ internal static class StateExportCommand
                     await using (var file = new FileStream(destination.WorkingPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
                     await using (var writer = new Utf8JsonWriter(file))
                     {
-                        foreach (var (state, partitions) in plan)
+                        var work = plan.SelectMany(p => p.Partitions.Select(partition => (p.State, partition.Partition, partition.PartitionId, partition.SnapshotId))).ToList();
+                        await ForEachDownloadedAsync(snapshots.Reader, work.Select(w => (w.PartitionId, w.SnapshotId)).ToList(), async (index, snapshot) =>
                         {
-                            foreach (var (number, partitionId, snapshotId) in partitions)
+                            var (state, number, _, _) = work[index];
+                            var read = await snapshots.Reader.ReadAsync(snapshot, prefix, async (entry, token) =>
                             {
-                                var read = await snapshots.Reader.ReadAsync(partitionId, snapshotId, prefix, async (entry, token) =>
+                                StateJsonLine.Write(writer, state, number, entry.Key, entry.Value);
+                                writer.Flush();
+                                file.WriteByte((byte)'\n');
+                                writer.Reset();
+                                if (file.Position > 1 << 20)
                                 {
-                                    StateJsonLine.Write(writer, state, number, entry.Key, entry.Value);
-                                    writer.Flush();
-                                    file.WriteByte((byte)'\n');
-                                    writer.Reset();
-                                    if (file.Position > 1 << 20)
-                                    {
-                                        await file.FlushAsync(token);
-                                    }
-                                }, cancellationToken);
-                                reads.Add((state, number, read));
-                            }
-                        }
+                                    await file.FlushAsync(token);
+                                }
+                            }, cancellationToken);
+                            reads.Add((state, number, read));
+                        }, cancellationToken);
                     }
 
                     var summary = Summary(snapshots, destination, prefix, reads);
@@ -112,6 +111,50 @@ internal static class StateExportCommand
             }, cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>Snapshots downloaded ahead of the one being written, to hide S3's latency behind the writing.</summary>
+    private const int DownloadsAhead = 3;
+
+    /// <summary>
+    /// Runs <paramref name="read"/> on each snapshot in order, while the next ones download (at most
+    /// <see cref="DownloadsAhead"/> at once); each is deleted after its read, and those still downloading when a read fails.
+    /// </summary>
+    private static async Task ForEachDownloadedAsync(
+        OfflineStateReader reader, IReadOnlyList<(string PartitionId, long SnapshotId)> snapshots, Func<int, DownloadedSnapshot, Task> read, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var downloads = new Queue<Task<DownloadedSnapshot>>();
+        var next = 0;
+        try
+        {
+            for (var index = 0; index < snapshots.Count; index++)
+            {
+                while (next < snapshots.Count && downloads.Count < DownloadsAhead)
+                {
+                    downloads.Enqueue(reader.DownloadAsync(snapshots[next].PartitionId, snapshots[next].SnapshotId, stop.Token));
+                    next++;
+                }
+
+                using var snapshot = await downloads.Dequeue();
+                await read(index, snapshot);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            foreach (var download in downloads)
+            {
+                try
+                {
+                    (await download).Dispose();
+                }
+                catch (Exception)
+                {
+                    // Cancelled or failed: it deleted its own folder; the first failure is the one reported.
+                }
+            }
+        }
     }
 
     private static ExportSummary Summary(

@@ -45,64 +45,100 @@ public sealed class OfflineStateReader : IDisposable
         partitionId.LastIndexOf(PartitionSeparator, StringComparison.Ordinal) is var at and > 0 ? partitionId[..at] : null;
 
     /// <summary>
-    /// Calls <paramref name="onEntry"/> with every key of the snapshot whose key starts with <paramref name="keyPrefix"/>
-    /// (all keys when null or empty), in the byte order of their UTF-8 keys.
+    /// Downloads a partition's snapshot into a folder of its own with the restore a partition uses (size and SHA-256 of
+    /// every file checked). Several downloads may run at once, and beside reads of others.
     /// </summary>
     /// <exception cref="StateSnapshotMissingException">The snapshot has no manifest.</exception>
     /// <exception cref="InvalidDataException">A file of the snapshot is missing or does not match its manifest.</exception>
-    public Task<PartitionSnapshotRead> ReadAsync(
-        string partitionId, long snapshotId, string? keyPrefix, Func<StateEntry, CancellationToken, ValueTask> onEntry, CancellationToken cancellationToken = default)
+    public async Task<DownloadedSnapshot> DownloadAsync(string partitionId, long snapshotId, CancellationToken cancellationToken = default)
     {
+        SnapshotKeys.ValidatePartitionId(partitionId);
+        var directory = Path.Combine(_workDirectory, $"{partitionId}-{snapshotId}-{Guid.NewGuid():N}");
+        try
+        {
+            var manifest = await _store.GetManifestAsync(partitionId, snapshotId, cancellationToken).ConfigureAwait(false)
+                ?? throw new StateSnapshotMissingException(partitionId, $"Partition {partitionId} has no snapshot {snapshotId} (no manifest in S3).");
+            await _store.RestoreAsync(manifest, directory, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return new DownloadedSnapshot(partitionId, snapshotId, directory, manifest);
+        }
+        catch (SnapshotCorruptException exception)
+        {
+            DeleteDirectory(directory);
+            throw new InvalidDataException($"Snapshot {snapshotId} of partition {partitionId} cannot be read: {exception.Message}", exception);
+        }
+        catch
+        {
+            DeleteDirectory(directory);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Calls <paramref name="onEntry"/> with every key of the downloaded snapshot whose key starts with
+    /// <paramref name="keyPrefix"/> (all keys when null or empty), in the byte order of their UTF-8 keys; keys whose
+    /// time-to-live ran out are counted, not handed out.
+    /// </summary>
+    public async Task<PartitionSnapshotRead> ReadAsync(
+        DownloadedSnapshot snapshot, string? keyPrefix, Func<StateEntry, CancellationToken, ValueTask> onEntry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(onEntry);
         var lower = StateKeys.State(keyPrefix ?? "");
         var upper = UpperBoundOf(lower);
-        return WithSnapshotAsync(partitionId, snapshotId, async (database, read, expired) =>
+        using var database = Open(snapshot);
+        var (read, expired) = Describe(database, snapshot.Manifest);
+        long keys = 0, hidden = 0;
+        var entries = new List<StateEntry>(capacity: 1024);
+        using (var iterator = database.NewIterator(lower, upper, fillCache: false))
         {
-            long keys = 0, hidden = 0;
-            var entries = new List<StateEntry>(capacity: 1024);
-            using (var iterator = database.NewIterator(lower, upper, fillCache: false))
+            // A page at a time: the iterator's spans are native memory and cannot cross an await.
+            iterator.Seek(lower);
+            while (iterator.Valid)
             {
-                // A page at a time: the iterator's spans are native memory and cannot cross an await.
-                iterator.Seek(lower);
-                while (iterator.Valid)
+                entries.Clear();
+                for (; iterator.Valid && entries.Count < entries.Capacity; iterator.Next())
                 {
-                    entries.Clear();
-                    for (; iterator.Valid && entries.Count < entries.Capacity; iterator.Next())
+                    entries.Add(new StateEntry(Encoding.UTF8.GetString(iterator.Key[1..]), iterator.Value.ToArray()));
+                }
+
+                foreach (var entry in entries)
+                {
+                    if (expired(entry.Key))
                     {
-                        entries.Add(new StateEntry(Encoding.UTF8.GetString(iterator.Key[1..]), iterator.Value.ToArray()));
+                        hidden++;
+                        continue;
                     }
 
-                    foreach (var entry in entries)
-                    {
-                        if (expired(entry.Key))
-                        {
-                            hidden++;
-                            continue;
-                        }
-
-                        await onEntry(entry, cancellationToken).ConfigureAwait(false);
-                        keys++;
-                    }
+                    await onEntry(entry, cancellationToken).ConfigureAwait(false);
+                    keys++;
                 }
             }
+        }
 
-            return read with { Keys = keys, ExpiredKeys = hidden };
-        }, cancellationToken);
+        return read with { Keys = keys, ExpiredKeys = hidden };
     }
 
-    /// <summary>One key's state in the snapshot; null when the key has none, or it expired.</summary>
+    /// <summary>Downloads a partition's snapshot, hands out its keys (<see cref="ReadAsync(DownloadedSnapshot, string?, Func{StateEntry, CancellationToken, ValueTask}, CancellationToken)"/>) and deletes it.</summary>
+    /// <exception cref="StateSnapshotMissingException">The snapshot has no manifest.</exception>
+    /// <exception cref="InvalidDataException">A file of the snapshot is missing or does not match its manifest.</exception>
+    public async Task<PartitionSnapshotRead> ReadAsync(
+        string partitionId, long snapshotId, string? keyPrefix, Func<StateEntry, CancellationToken, ValueTask> onEntry, CancellationToken cancellationToken = default)
+    {
+        using var snapshot = await DownloadAsync(partitionId, snapshotId, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(snapshot, keyPrefix, onEntry, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One key's state in a partition's snapshot, downloaded for the call; null when the key has none, or it expired.</summary>
     /// <exception cref="StateSnapshotMissingException">The snapshot has no manifest.</exception>
     /// <exception cref="InvalidDataException">A file of the snapshot is missing or does not match its manifest.</exception>
     public async Task<(PartitionSnapshotRead Snapshot, byte[]? Value)> GetAsync(string partitionId, long snapshotId, string key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        byte[]? value = null;
-        var read = await WithSnapshotAsync(partitionId, snapshotId, (database, read, expired) =>
-        {
-            value = database.Get(StateKeys.State(key)) is { } bytes && !expired(key) ? bytes : null;
-            return Task.FromResult(read with { Keys = value is null ? 0 : 1 });
-        }, cancellationToken).ConfigureAwait(false);
-        return (read, value);
+        using var snapshot = await DownloadAsync(partitionId, snapshotId, cancellationToken).ConfigureAwait(false);
+        using var database = Open(snapshot);
+        var (read, expired) = Describe(database, snapshot.Manifest);
+        var value = database.Get(StateKeys.State(key)) is { } bytes && !expired(key) ? bytes : null;
+        return (read with { Keys = value is null ? 0 : 1 }, value);
     }
 
     /// <summary>Deletes the download folder.</summary>
@@ -112,56 +148,32 @@ public sealed class OfflineStateReader : IDisposable
         DeleteDirectory(_workDirectory);
     }
 
-    private async Task<PartitionSnapshotRead> WithSnapshotAsync(
-        string partitionId,
-        long snapshotId,
-        Func<RocksDatabase, PartitionSnapshotRead, Func<string, bool>, Task<PartitionSnapshotRead>> read,
-        CancellationToken cancellationToken)
+    // A copy of our own: what RocksDB writes when it opens (a new MANIFEST, an empty log) goes nowhere.
+    private static RocksDatabase Open(DownloadedSnapshot snapshot) => RocksDatabase.Open(snapshot.Directory, new RocksDbOptions
     {
-        SnapshotKeys.ValidatePartitionId(partitionId);
-        var directory = Path.Combine(_workDirectory, $"{partitionId}-{snapshotId}");
-        try
-        {
-            SnapshotManifest manifest;
-            try
-            {
-                manifest = await _store.GetManifestAsync(partitionId, snapshotId, cancellationToken).ConfigureAwait(false)
-                    ?? throw new StateSnapshotMissingException(partitionId, $"Partition {partitionId} has no snapshot {snapshotId} (no manifest in S3).");
-                await _store.RestoreAsync(manifest, directory, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            catch (SnapshotCorruptException exception)
-            {
-                throw new InvalidDataException($"Snapshot {snapshotId} of partition {partitionId} cannot be read: {exception.Message}", exception);
-            }
+        CreateIfMissing = false,
+        DisableWal = true,
+        BlockCacheBytes = 8 << 20,
+        WriteBufferBytes = 4 << 20,
+        MaxBackgroundJobs = 1,
+    });
 
-            // A copy of our own: what RocksDB writes when it opens (a new MANIFEST, an empty log) goes nowhere.
-            using var database = RocksDatabase.Open(directory, new RocksDbOptions
-            {
-                CreateIfMissing = false,
-                DisableWal = true,
-                BlockCacheBytes = 8 << 20,
-                WriteBufferBytes = 4 << 20,
-                MaxBackgroundJobs = 1,
-            });
-            long? watermark = database.Get(StateKeys.PartitionWatermark) is { Length: sizeof(long) } w ? BinaryPrimitives.ReadInt64BigEndian(w) : null;
-            var summary = new PartitionSnapshotRead(
-                partitionId,
-                manifest.SnapshotId,
-                manifest.CreatedAt,
-                manifest.Metadata.TryGetValue(SnapshotMetadata.Epoch, out var epoch) && long.TryParse(epoch, NumberStyles.Integer, CultureInfo.InvariantCulture, out var e) ? e : null,
-                manifest.Metadata
-                    .Where(m => m.Key.StartsWith(SnapshotMetadata.CoveredPrefix, StringComparison.Ordinal))
-                    .OrderBy(m => m.Key, StringComparer.Ordinal)
-                    .ToDictionary(m => m.Key[SnapshotMetadata.CoveredPrefix.Length..], m => m.Value, StringComparer.Ordinal),
-                Keys: 0,
-                ExpiredKeys: 0,
-                watermark);
-            return await read(database, summary, ExpiryOf(database, SnapshotMetadata.TimeToLiveOf(manifest.Metadata), watermark)).ConfigureAwait(false);
-        }
-        finally
-        {
-            DeleteDirectory(directory);
-        }
+    private (PartitionSnapshotRead Read, Func<string, bool> Expired) Describe(RocksDatabase database, SnapshotManifest manifest)
+    {
+        long? watermark = database.Get(StateKeys.PartitionWatermark) is { Length: sizeof(long) } w ? BinaryPrimitives.ReadInt64BigEndian(w) : null;
+        var read = new PartitionSnapshotRead(
+            manifest.PartitionId,
+            manifest.SnapshotId,
+            manifest.CreatedAt,
+            manifest.Metadata.TryGetValue(SnapshotMetadata.Epoch, out var epoch) && long.TryParse(epoch, NumberStyles.Integer, CultureInfo.InvariantCulture, out var e) ? e : null,
+            manifest.Metadata
+                .Where(m => m.Key.StartsWith(SnapshotMetadata.CoveredPrefix, StringComparison.Ordinal))
+                .OrderBy(m => m.Key, StringComparer.Ordinal)
+                .ToDictionary(m => m.Key[SnapshotMetadata.CoveredPrefix.Length..], m => m.Value, StringComparer.Ordinal),
+            Keys: 0,
+            ExpiredKeys: 0,
+            watermark);
+        return (read, ExpiryOf(database, SnapshotMetadata.TimeToLiveOf(manifest.Metadata), watermark));
     }
 
     /// <summary>
@@ -198,7 +210,7 @@ public sealed class OfflineStateReader : IDisposable
         return upper;
     }
 
-    private static void DeleteDirectory(string directory)
+    internal static void DeleteDirectory(string directory)
     {
         try
         {
