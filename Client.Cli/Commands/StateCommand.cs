@@ -104,15 +104,18 @@ internal static class StateCommand
         {
             throw CliException.Runtime(KgrainsCli.Sentence(exception.Message), exception);
         }
-        catch (InvalidDataException exception)
-        {
-            throw CliException.Runtime(KgrainsCli.Sentence(exception.Message), exception);
-        }
-        catch (InvalidOperationException exception) when (exception.Message.StartsWith("DynamoDB table", StringComparison.Ordinal))
+        catch (InvalidOperationException exception) when (exception.Message.StartsWith("DynamoDB table", StringComparison.Ordinal)
+            && exception.Message.Contains("does not exist", StringComparison.Ordinal))
         {
             // The pointer table is missing (never created from here): no partition ever committed a snapshot.
             throw CliException.Runtime(
                 $"application '{settings.Application}' has no snapshot pointer table '{settings.Application}-snapshots': no partition has committed a snapshot yet.", exception);
+        }
+        catch (Exception exception) when (exception is InvalidDataException
+            || (exception is InvalidOperationException && exception.Message.StartsWith("DynamoDB table", StringComparison.Ordinal)))
+        {
+            // A snapshot file missing or corrupt; a pointer table of another key schema.
+            throw CliException.Runtime(KgrainsCli.Sentence(exception.Message), exception);
         }
         catch (AmazonClientException exception) when (exception.Message.StartsWith("Failed to resolve AWS credentials", StringComparison.Ordinal))
         {
