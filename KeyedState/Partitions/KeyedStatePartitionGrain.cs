@@ -786,8 +786,13 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     {
         var metadata = _ledger.Shards
             .Where(p => p.Value.Covered is not null)
-            .ToDictionary(p => "covered:" + p.Key, p => p.Value.Covered!.Value.ToString(), StringComparer.Ordinal);
-        metadata["epoch"] = _ledger.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            .ToDictionary(p => SnapshotMetadata.CoveredPrefix + p.Key, p => p.Value.Covered!.Value.ToString(), StringComparer.Ordinal);
+        metadata[SnapshotMetadata.Epoch] = _ledger.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (_ttl is { } ttl)
+        {
+            // For readers without this grain's code (kgrains state export): which keys a query would hide.
+            metadata[SnapshotMetadata.TimeToLive] = SnapshotMetadata.Format(ttl);
+        }
         var stores = ServiceProvider.GetRequiredService<PartitionStateStores>();
         var prepared = stores.PrepareSnapshot(_store!);
         var previous = _durable.Upload;

@@ -171,6 +171,38 @@ public sealed class DynamoDBSnapshotFence : ISnapshotFence, IDisposable
         }
     }
 
+    /// <summary>
+    /// The partitions that have a pointer row under this fence's <see cref="DynamoDBSnapshotFenceOptions.KeyPrefix"/>, by
+    /// id, ascending: a scan of the table (one row per partition of every prefix), for tools that read state offline.
+    /// Reads only.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ListPartitionIdsAsync(CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken);
+        var ids = new List<string>();
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            var page = await _dynamo.ScanAsync(new ScanRequest
+            {
+                TableName = _options.TableName,
+                ConsistentRead = true,
+                // Both key names are DynamoDB reserved words.
+                FilterExpression = "begins_with(#p, :prefix) AND #r = :row",
+                ExpressionAttributeNames = new() { ["#p"] = PartitionAttribute, ["#r"] = RowAttribute },
+                ExpressionAttributeValues = new() { [":prefix"] = new AttributeValue { S = _options.KeyPrefix }, [":row"] = new AttributeValue { S = PointerRow } },
+                ProjectionExpression = "#p",
+                ExclusiveStartKey = start,
+            }, cancellationToken);
+            ids.AddRange((page.Items ?? []).Select(item => item[PartitionAttribute].S[_options.KeyPrefix.Length..]).Where(id => id.Length > 0 && !id.Contains('/', StringComparison.Ordinal)));
+            start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (start is not null);
+
+        ids.Sort(StringComparer.Ordinal);
+        return ids;
+    }
+
     /// <summary>Disposes the DynamoDB client when the fence owns it.</summary>
     public void Dispose()
     {

@@ -13,22 +13,22 @@ namespace KinesisGrains.Silo.Hosting;
 internal static class ApplicationFacts
 {
     /// <summary>Stands for "no bucket": not a valid bucket name, so it cannot be mistaken for one.</summary>
-    private const string NoBucket = "(none)";
+    private const string NoBucket = ApplicationRecord.NoBucket;
 
     /// <summary>This silo's facts, by setting name, in the order a disagreement is reported.</summary>
     public static IReadOnlyDictionary<string, string> Of(SiloConfiguration configuration)
     {
         var facts = new Dictionary<string, string>
         {
-            ["Grains:PartitionCount"] = configuration.Grains.PartitionCount.ToString(CultureInfo.InvariantCulture),
-            ["Silo:Clustering"] = configuration.Silo.Clustering.ToString(),
-            ["Snapshots:Bucket"] = configuration.SnapshotsEnabled ? configuration.Snapshots.Bucket : NoBucket,
+            [ApplicationRecord.PartitionCountFact] = configuration.Grains.PartitionCount.ToString(CultureInfo.InvariantCulture),
+            [ApplicationRecord.ClusteringFact] = configuration.Silo.Clustering.ToString(),
+            [ApplicationRecord.SnapshotBucketFact] = configuration.SnapshotsEnabled ? configuration.Snapshots.Bucket : NoBucket,
         };
 
         // Without a bucket the prefix means nothing: changing it then is no change.
         if (configuration.SnapshotsEnabled)
         {
-            facts["Snapshots:Prefix"] = configuration.Snapshots.Prefix.Trim('/');
+            facts[ApplicationRecord.SnapshotPrefixFact] = configuration.Snapshots.Prefix.Trim('/');
         }
 
         return facts;

@@ -590,6 +590,12 @@ internal sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
         return recorded ? identity : await GetStreamIdentityAsync(cancellationToken) ?? identity;
     }
 
+    /// <summary>The application's facts as recorded at its first start; null when none are (a new or reset table). Reads only.</summary>
+    public async Task<IReadOnlyDictionary<string, string>?> GetApplicationFactsAsync(CancellationToken cancellationToken) =>
+        await GetRowAsync(FactsKey, cancellationToken) is { } row && row.TryGetValue(Facts, out var recorded) && recorded.M is { } map
+            ? map.ToDictionary(f => f.Key, f => f.Value.S, StringComparer.Ordinal)
+            : null;
+
     /// <summary>
     /// Records the application's facts (setting name to value) unless facts are recorded already, in one conditional
     /// write; returns the facts in the table, which a silo compares with its own.

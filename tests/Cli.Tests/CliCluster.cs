@@ -15,8 +15,8 @@ public sealed class CliCluster : LocalCluster, IAsyncLifetime
 {
     public const string Stream = "clickstream";
 
-    /// <summary>The silo's Silo:ApplicationName.</summary>
-    public const string Application = "kgrains-readme";
+    /// <summary>The silo's Silo:ApplicationName: the default one, which the README's 'kgrains state' lines read without naming it.</summary>
+    public const string Application = "clickstream-demo";
 
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly TempDirectory _data = new("kgrains-cli-silo");
@@ -44,6 +44,7 @@ public sealed class CliCluster : LocalCluster, IAsyncLifetime
                 await Kinesis.WaitForStreamActiveAsync(Stream, TimeSpan.FromSeconds(30));
                 // DynamoDB membership (with the snapshots it needs), so both the README's --gateway lines and its --dynamodb-url line reach it.
                 // With the demo silo's aggregations beside the user activity, for 'kgrains query sessions / per-minute'.
+                // The silo's default application name, which the README's 'kgrains state' lines read without naming it.
                 _silo = await StartSiloAsync(
                     WithSnapshots(SiloSettings(Application, Stream, _data.Path, ("Silo:Clustering", "DynamoDB"))),
                     silo => silo.AddPartitionGrain<UserSessionsPartitionGrain>().AddPartitionGrain<EventsPerMinutePartitionGrain>());

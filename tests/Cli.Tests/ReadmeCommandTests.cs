@@ -66,8 +66,9 @@ public sealed class ReadmeCommandTests(CliCluster cluster, ITestOutputHelper log
                 line, cluster.KinesisEndpoint, silo?.HttpEndpoint ?? new Uri("http://127.0.0.1:1"), silo?.GatewayPort ?? 1, cluster.Emulators.DynamoDB, cluster.Emulators.S3);
             var started = System.Diagnostics.Stopwatch.StartNew();
 
-            // The README exports s3rver's keys for the delta lines.
-            var (exitCode, stdout, stderr) = await KgrainsProcess.RunAsync(arguments, cluster.WorkingDirectory.Path, s_limit, command[0] == "delta" ? Delta.DeltaTestTables.Credentials : null);
+            // The README exports s3rver's keys for the delta and state lines.
+            var (exitCode, stdout, stderr) = await KgrainsProcess.RunAsync(
+                arguments, cluster.WorkingDirectory.Path, s_limit, command[0] is "delta" or "state" ? Delta.DeltaTestTables.Credentials : null);
             log.WriteLine($"$ kgrains {string.Join(' ', arguments)}   ({started.Elapsed.TotalSeconds:F1} s)\n{stdout}");
 
             var shown = $"kgrains {string.Join(' ', command)}";
@@ -94,6 +95,11 @@ public sealed class ReadmeCommandTests(CliCluster cluster, ITestOutputHelper log
             if (command is ["verify", ..] && command.Contains("--windows"))
             {
                 Assert.Contains("every event counted once", stdout);
+            }
+
+            if (command is ["state", "export", ..])
+            {
+                Assert.StartsWith("Exported ", stdout);
             }
 
             if (command is ["delta", "optimize", ..])

@@ -1,0 +1,33 @@
+using System.Globalization;
+using KinesisGrains.KeyedState.Timers;
+
+namespace KinesisGrains.KeyedState.Snapshots;
+
+/// <summary>
+/// The names of what a partition stores in its snapshots' manifest metadata, beside the files: the shards' covered
+/// positions, the epoch, and the time-to-live its keys had, so a reader without the grain's code (kgrains state export)
+/// hides the keys a query would hide.
+/// </summary>
+internal static class SnapshotMetadata
+{
+    /// <summary>Followed by a shard id: the position the state holds everything of that shard up to.</summary>
+    public const string CoveredPrefix = "covered:";
+
+    /// <summary>The ledger's epoch: the last barrier the state was vouched at.</summary>
+    public const string Epoch = "epoch";
+
+    /// <summary>The state's time-to-live, <c>{milliseconds}:{domain}</c>; absent when keys never expire.</summary>
+    public const string TimeToLive = "ttl";
+
+    public static string Format(StateTimeToLive ttl) =>
+        string.Create(CultureInfo.InvariantCulture, $"{(long)ttl.After.TotalMilliseconds}:{ttl.Domain}");
+
+    /// <summary>The time-to-live a manifest records; null when it has none or one this version cannot read.</summary>
+    public static StateTimeToLive? TimeToLiveOf(IReadOnlyDictionary<string, string> metadata) =>
+        metadata.TryGetValue(TimeToLive, out var text)
+        && text.Split(':') is [var ms, var domain]
+        && long.TryParse(ms, NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds)
+        && Enum.TryParse<TimeDomain>(domain, out var parsed)
+            ? new StateTimeToLive(TimeSpan.FromMilliseconds(milliseconds), parsed)
+            : null;
+}

@@ -1,0 +1,56 @@
+using System.Globalization;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+
+namespace KinesisGrains.Streaming.Kinesis.Leasing;
+
+/// <summary>
+/// What an application's lease table (named after the application) records about it, read without a silo: the facts
+/// pinned at its first start (ARCHITECTURE rule 7: partition count, clustering, snapshot bucket and prefix) and the
+/// stream incarnation its checkpoints, local state and snapshot prefixes belong to. For tools (kgrains state export);
+/// <see cref="ReadAsync"/> only reads.
+/// </summary>
+/// <param name="Facts">Setting name to value, as the first silo recorded them; empty when none are recorded.</param>
+/// <param name="StreamCreationTimestamp">The stream's creation time; null before a silo recorded the stream.</param>
+public sealed record ApplicationRecord(IReadOnlyDictionary<string, string> Facts, DateTimeOffset? StreamCreationTimestamp)
+{
+    /// <summary>The fact of the partition count (<c>Grains:PartitionCount</c>).</summary>
+    public const string PartitionCountFact = "Grains:PartitionCount";
+
+    /// <summary>The fact of the clustering mode (<c>Silo:Clustering</c>).</summary>
+    public const string ClusteringFact = "Silo:Clustering";
+
+    /// <summary>The fact of the snapshot bucket (<c>Snapshots:Bucket</c>); <see cref="NoBucket"/> when snapshots are off.</summary>
+    public const string SnapshotBucketFact = "Snapshots:Bucket";
+
+    /// <summary>The fact of the snapshot prefix as configured (<c>Snapshots:Prefix</c>, without '/' at either end).</summary>
+    public const string SnapshotPrefixFact = "Snapshots:Prefix";
+
+    /// <summary>The value of <see cref="SnapshotBucketFact"/> without snapshots: not a valid bucket name.</summary>
+    public const string NoBucket = "(none)";
+
+    /// <summary>The pinned partition count; null when not recorded.</summary>
+    public int? PartitionCount =>
+        Facts.TryGetValue(PartitionCountFact, out var text) && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) ? count : null;
+
+    /// <summary>The stream incarnation: the stream's creation time in Unix ms, the segment of local state and snapshot prefixes.</summary>
+    public string? Incarnation => StreamCreationTimestamp?.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Reads the record of <paramref name="applicationName"/>; null when its lease table does not exist.</summary>
+    public static async Task<ApplicationRecord?> ReadAsync(IAmazonDynamoDB dynamo, string applicationName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dynamo);
+        ArgumentException.ThrowIfNullOrWhiteSpace(applicationName);
+        var table = new ShardLeaseTable(dynamo, applicationName);
+        try
+        {
+            var facts = await table.GetApplicationFactsAsync(cancellationToken).ConfigureAwait(false);
+            var stream = await table.GetStreamIdentityAsync(cancellationToken).ConfigureAwait(false);
+            return new ApplicationRecord(facts ?? new Dictionary<string, string>(), stream?.CreationTimestamp);
+        }
+        catch (ResourceNotFoundException)
+        {
+            return null;
+        }
+    }
+}
