@@ -22,6 +22,7 @@ public static class KgrainsCli
             DeltaCommand.Create(),
             ProduceCommand.Create(),
             QueryCommand.Create(),
+            SavepointCommand.Create(),
             StatusCommand.Create(),
             VerifyCommand.Create(),
         };
