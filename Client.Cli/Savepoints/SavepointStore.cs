@@ -99,6 +99,7 @@ internal sealed class SavepointStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, strin
                 Key = KeyOf(app, name),
                 ContentBody = JsonSerializer.Serialize(descriptor, SavepointJsonContext.Default.SavepointDescriptor),
                 ContentType = "application/json",
+                UseChunkEncoding = false, // emulators store an aws-chunked body verbatim
             }, cancellationToken);
             return descriptor;
         }

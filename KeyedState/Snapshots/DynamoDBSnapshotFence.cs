@@ -193,7 +193,8 @@ public sealed class DynamoDBSnapshotFence : ISnapshotFence, IDisposable
                 TableName = _options.TableName,
                 ConsistentRead = true,
                 ExclusiveStartKey = startKey,
-                FilterExpression = $"begins_with({PartitionAttribute}, :prefix) AND {RowAttribute} = :row",
+                FilterExpression = "begins_with(#p, :prefix) AND #r = :row",
+                ExpressionAttributeNames = new() { ["#p"] = PartitionAttribute, ["#r"] = RowAttribute },
                 ExpressionAttributeValues = new() { [":prefix"] = new AttributeValue { S = _options.KeyPrefix }, [":row"] = new AttributeValue { S = PointerRow } },
             }, cancellationToken);
             foreach (var item in response.Items ?? [])
@@ -247,7 +248,8 @@ public sealed class DynamoDBSnapshotFence : ISnapshotFence, IDisposable
             TableName = _options.TableName,
             Key = Key(partitionId),
             UpdateExpression = $"DELETE {Pinned} :pin",
-            ConditionExpression = $"attribute_exists({PartitionAttribute})",
+            ConditionExpression = "attribute_exists(#p)",
+            ExpressionAttributeNames = new() { ["#p"] = PartitionAttribute },
             ExpressionAttributeValues = new() { [":pin"] = new AttributeValue { SS = [PinText(name, snapshotId)] } },
         }, cancellationToken);
     }
@@ -265,7 +267,8 @@ public sealed class DynamoDBSnapshotFence : ISnapshotFence, IDisposable
             TableName = _options.TableName,
             Key = Key(partitionId),
             UpdateExpression = $"SET {Latest} = :id, {Retained} = :retained, {UpdatedAt} = :now ADD {Writer} :one",
-            ConditionExpression = $"attribute_exists({PartitionAttribute})",
+            ConditionExpression = "attribute_exists(#p)",
+            ExpressionAttributeNames = new() { ["#p"] = PartitionAttribute },
             ExpressionAttributeValues = new()
             {
                 [":id"] = Number(snapshotId),
