@@ -15,6 +15,9 @@ public sealed class CliCluster : LocalCluster, IAsyncLifetime
 {
     public const string Stream = "clickstream";
 
+    /// <summary>The silo's application (Silo:ApplicationName).</summary>
+    public const string Application = "kgrains-readme";
+
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly TempDirectory _data = new("kgrains-cli-silo");
     private SiloInstance? _silo;
@@ -42,7 +45,7 @@ public sealed class CliCluster : LocalCluster, IAsyncLifetime
                 // DynamoDB membership (with the snapshots it needs), so both the README's --gateway lines and its --dynamodb-url line reach it.
                 // With the demo silo's aggregations beside the user activity, for 'kgrains query sessions / per-minute'.
                 _silo = await StartSiloAsync(
-                    WithSnapshots(SiloSettings("kgrains-readme", Stream, _data.Path, ("Silo:Clustering", "DynamoDB"))),
+                    WithSnapshots(SiloSettings(Application, Stream, _data.Path, ("Silo:Clustering", "DynamoDB"))),
                     silo => silo.AddPartitionGrain<UserSessionsPartitionGrain>().AddPartitionGrain<EventsPerMinutePartitionGrain>());
             }
 
