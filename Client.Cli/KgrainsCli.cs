@@ -23,6 +23,7 @@ public static class KgrainsCli
             ProduceCommand.Create(),
             QueryCommand.Create(),
             ResetCommand.Create(),
+            SavepointCommand.Create(),
             StateCommand.Create(),
             StatusCommand.Create(),
             VerifyCommand.Create(),

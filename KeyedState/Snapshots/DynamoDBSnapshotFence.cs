@@ -14,6 +14,8 @@ namespace KinesisGrains.KeyedState.Snapshots;
 /// snapshot restores start from) and <c>retained</c> (committed snapshots prune keeps). Every change but the token
 /// bump is a conditional update on the caller's token, so a replaced writer, in this process or any other, is refused.
 /// The table is created on first use when missing (<see cref="DynamoDBTableOptions.CreateIfNotExists"/>).
+/// Savepoints (<c>kgrains savepoint</c>) pin snapshots in <c>pinned</c>, which prune keeps, and a restore to a savepoint
+/// moves <c>latest</c> back while no writer runs.
 /// </summary>
 public sealed class DynamoDBSnapshotFence : ISnapshotFence, IDisposable
 {
@@ -28,6 +30,10 @@ public sealed class DynamoDBSnapshotFence : ISnapshotFence, IDisposable
     private const string Latest = "latest";
     private const string Retained = "retained";
     private const string UpdatedAt = "updatedAt";
+
+    // A string set of "{savepoint name}={snapshot id}": ADD and DELETE on a set are idempotent, and two savepoints
+    // pinning one snapshot are two entries, so deleting one keeps the other's pin.
+    private const string Pinned = "pinned";
 
     private readonly IAmazonDynamoDB _dynamo;
     private readonly bool _ownsClient;
@@ -176,32 +182,112 @@ public sealed class DynamoDBSnapshotFence : ISnapshotFence, IDisposable
     /// id, ascending: a scan of the table (one row per partition of every prefix), for tools that read state offline.
     /// Reads only.
     /// </summary>
-    public async Task<IReadOnlyList<string>> ListPartitionIdsAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> ListPartitionIdsAsync(CancellationToken cancellationToken) =>
+        [.. (await ListAsync(cancellationToken)).Select(p => p.PartitionId).Where(id => id.Length > 0 && !id.Contains('/', StringComparison.Ordinal))];
+
+    /// <summary>
+    /// Every pointer row under the fence's key prefix (one per partition of every state), read consistently; partition
+    /// ids without the prefix.
+    /// </summary>
+    internal async Task<IReadOnlyList<SnapshotPointer>> ListAsync(CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken);
-        var ids = new List<string>();
-        Dictionary<string, AttributeValue>? start = null;
+        var pointers = new List<SnapshotPointer>();
+        Dictionary<string, AttributeValue>? startKey = null;
         do
         {
-            var page = await _dynamo.ScanAsync(new ScanRequest
+            var response = await _dynamo.ScanAsync(new ScanRequest
             {
                 TableName = _options.TableName,
                 ConsistentRead = true,
-                // Both key names are DynamoDB reserved words.
+                ExclusiveStartKey = startKey,
                 FilterExpression = "begins_with(#p, :prefix) AND #r = :row",
                 ExpressionAttributeNames = new() { ["#p"] = PartitionAttribute, ["#r"] = RowAttribute },
                 ExpressionAttributeValues = new() { [":prefix"] = new AttributeValue { S = _options.KeyPrefix }, [":row"] = new AttributeValue { S = PointerRow } },
-                ProjectionExpression = "#p",
-                ExclusiveStartKey = start,
             }, cancellationToken);
-            ids.AddRange((page.Items ?? []).Select(item => item[PartitionAttribute].S[_options.KeyPrefix.Length..]).Where(id => id.Length > 0 && !id.Contains('/', StringComparison.Ordinal)));
-            start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-        }
-        while (start is not null);
+            foreach (var item in response.Items ?? [])
+            {
+                var key = item[PartitionAttribute].S;
+                if (key.StartsWith(_options.KeyPrefix, StringComparison.Ordinal))
+                {
+                    pointers.Add(Parse(key[_options.KeyPrefix.Length..], item));
+                }
+            }
 
-        ids.Sort(StringComparer.Ordinal);
-        return ids;
+            startKey = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (startKey is not null);
+
+        return [.. pointers.OrderBy(p => p.PartitionId, StringComparer.Ordinal)];
     }
+
+    /// <summary>
+    /// Pins <paramref name="snapshotId"/> for the savepoint <paramref name="name"/>, if it is still the partition's
+    /// latest or a retained snapshot: then no prune has dropped it yet, and every prune from now on reads the pin.
+    /// </summary>
+    /// <returns>False when the snapshot is neither (a newer commit dropped it); nothing changed.</returns>
+    internal async Task<bool> PinAsync(string partitionId, string name, long snapshotId, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken);
+        try
+        {
+            await _dynamo.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = _options.TableName,
+                Key = Key(partitionId),
+                UpdateExpression = $"ADD {Pinned} :pin",
+                ConditionExpression = $"{Latest} = :id OR contains({Retained}, :id)",
+                ExpressionAttributeValues = new() { [":pin"] = new AttributeValue { SS = [PinText(name, snapshotId)] }, [":id"] = Number(snapshotId) },
+            }, cancellationToken);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Removes the savepoint's pin of <paramref name="snapshotId"/>; a later prune may then delete the snapshot.</summary>
+    internal async Task UnpinAsync(string partitionId, string name, long snapshotId, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken);
+        await _dynamo.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = _options.TableName,
+            Key = Key(partitionId),
+            UpdateExpression = $"DELETE {Pinned} :pin",
+            ConditionExpression = "attribute_exists(#p)",
+            ExpressionAttributeNames = new() { ["#p"] = PartitionAttribute },
+            ExpressionAttributeValues = new() { [":pin"] = new AttributeValue { SS = [PinText(name, snapshotId)] } },
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="snapshotId"/> (a pinned snapshot) the partition's latest again, with
+    /// <paramref name="retained"/> as the retained list, and bumps the writer token: the next activation restores it, and
+    /// any earlier writer is fenced. For a restore to a savepoint while the application is stopped.
+    /// </summary>
+    internal async Task ResetLatestAsync(string partitionId, long snapshotId, IReadOnlyList<long> retained, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken);
+        await _dynamo.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = _options.TableName,
+            Key = Key(partitionId),
+            UpdateExpression = $"SET {Latest} = :id, {Retained} = :retained, {UpdatedAt} = :now ADD {Writer} :one",
+            ConditionExpression = "attribute_exists(#p)",
+            ExpressionAttributeNames = new() { ["#p"] = PartitionAttribute },
+            ExpressionAttributeValues = new()
+            {
+                [":id"] = Number(snapshotId),
+                [":retained"] = new AttributeValue { L = [.. retained.Select(Number)] },
+                [":now"] = Now(),
+                [":one"] = Number(1),
+            },
+        }, cancellationToken);
+    }
+
+    private static string PinText(string name, long snapshotId) => string.Create(CultureInfo.InvariantCulture, $"{name}={snapshotId}");
 
     /// <summary>Disposes the DynamoDB client when the fence owns it.</summary>
     public void Dispose()
@@ -255,7 +341,12 @@ public sealed class DynamoDBSnapshotFence : ISnapshotFence, IDisposable
         Long(item, NextId),
         item.TryGetValue(Retained, out var retained) && retained.L is { } list
             ? [.. list.Select(v => long.Parse(v.N, CultureInfo.InvariantCulture)).Order()]
-            : []);
+            : [])
+    {
+        Pins = item.TryGetValue(Pinned, out var pinned) && pinned.SS is { } pins
+            ? pins.Select(pin => pin.Split('=', 2)).ToDictionary(pin => pin[0], pin => long.Parse(pin[1], CultureInfo.InvariantCulture), StringComparer.Ordinal)
+            : new Dictionary<string, long>(StringComparer.Ordinal),
+    };
 
     private static long Long(Dictionary<string, AttributeValue> item, string name) =>
         item.TryGetValue(name, out var value) && value.N is { } n ? long.Parse(n, CultureInfo.InvariantCulture) : 0;

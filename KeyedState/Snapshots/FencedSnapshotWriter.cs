@@ -201,7 +201,9 @@ internal sealed class FencedSnapshotWriter
         var pointer = await ReadHeldPointerAsync(cancellationToken).ConfigureAwait(false);
 
         // The same as this writer's list while it holds the token; the union only matters for adopted snapshots.
-        var retained = pointer.RetainedSnapshotIds.Union(RetainedSnapshotIds).ToList();
+        // Snapshots a savepoint pinned are kept too: a pin is set only while its snapshot is latest or retained, and
+        // this read comes after the commit that dropped it, so a pin set before that commit is seen here.
+        var retained = pointer.RetainedSnapshotIds.Union(RetainedSnapshotIds).Union(pointer.Pins.Values).ToList();
         var result = await _store.PruneDroppedAsync(PartitionId, [.. _dropped], retained, cancellationToken).ConfigureAwait(false);
         _dropped.Clear();
         if (!listing)

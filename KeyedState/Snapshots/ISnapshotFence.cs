@@ -49,4 +49,11 @@ public sealed record SnapshotPointer(
     long WriterToken,
     long LatestSnapshotId,
     long LastReservedId,
-    IReadOnlyList<long> RetainedSnapshotIds);
+    IReadOnlyList<long> RetainedSnapshotIds)
+{
+    /// <summary>
+    /// Snapshots savepoints pinned, by savepoint name: prune keeps them (and the files they name) whether retained or
+    /// not, until the savepoint is deleted.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> Pins { get; init; } = new Dictionary<string, long>(StringComparer.Ordinal);
+}

@@ -155,9 +155,7 @@ public static class SiloHost
 
         if (configuration.SnapshotsEnabled)
         {
-            configuration.Snapshots.Prefix = string.IsNullOrEmpty(configuration.Snapshots.Prefix)
-                ? $"{configuration.Silo.ApplicationName}/{incarnation}"
-                : $"{configuration.Snapshots.Prefix.Trim('/')}/{configuration.Silo.ApplicationName}/{incarnation}";
+            configuration.Snapshots.Prefix = SnapshotLocation.Prefix(configuration.Snapshots.Prefix, configuration.Silo.ApplicationName, incarnation);
             await CheckBucketAsync(configuration.Snapshots, configuration.CreateSnapshotBucket, cancellationToken);
         }
 
@@ -240,8 +238,8 @@ public static class SiloHost
         DynamoDBClientFactory.Create(configuration.DynamoDB),
         new DynamoDBSnapshotFenceOptions
         {
-            TableName = $"{configuration.Silo.ApplicationName}-snapshots",
-            KeyPrefix = $"{configuration.Snapshots.Bucket}/{configuration.Snapshots.Prefix}/",
+            TableName = SnapshotLocation.FenceTable(configuration.Silo.ApplicationName),
+            KeyPrefix = SnapshotLocation.FenceKeyPrefix(configuration.Snapshots.Bucket, configuration.Snapshots.Prefix),
         },
         services.GetRequiredService<ILogger<DynamoDBSnapshotFence>>(),
         ownsClient: true);

@@ -559,6 +559,43 @@ internal sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
         }
     }
 
+    /// <summary>
+    /// Sets a shard's checkpoint to where a savepoint's state needs it read from (a restore while the application is
+    /// stopped), whatever it is now: <paramref name="endPosition"/> is the shard's recorded end when the savepoint found
+    /// it ended (null removes it), a replay request is removed, and the lease is freed, so the next silo takes it at once.
+    /// </summary>
+    public async Task RestoreCheckpointAsync(string shardId, string checkpoint, long subSequenceNumber, string? endPosition, CancellationToken cancellationToken)
+    {
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":checkpoint"] = new() { S = checkpoint },
+            [":sub"] = new() { N = subSequenceNumber.ToString(CultureInfo.InvariantCulture) },
+            [":one"] = new() { N = "1" },
+        };
+        var set = $"SET {Checkpoint} = :checkpoint, {CheckpointSubSequenceNumber} = :sub";
+        var remove = $"REMOVE {LeaseOwner}, {ReplayFrom}";
+        if (endPosition is null)
+        {
+            remove += $", {EndPosition}";
+        }
+        else
+        {
+            set += $", {EndPosition} = :end";
+            values[":end"] = new() { S = endPosition };
+        }
+
+        await dynamo.UpdateItemAsync(
+            new UpdateItemRequest
+            {
+                TableName = TableName,
+                Key = Key(shardId),
+                UpdateExpression = $"{set} {remove} ADD {LeaseCounter} :one",
+                ConditionExpression = $"attribute_exists({LeaseKey})",
+                ExpressionAttributeValues = values,
+            },
+            cancellationToken);
+    }
+
     /// <summary>The stream these checkpoints belong to, as first recorded; null for a new table.</summary>
     public async Task<StreamIdentity?> GetStreamIdentityAsync(CancellationToken cancellationToken)
     {

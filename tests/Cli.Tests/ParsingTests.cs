@@ -62,6 +62,10 @@ public sealed class ParsingTests
     [InlineData("Required argument missing for command: 'sessions'", "query", "sessions")]
     [InlineData("--last must be at least 0, not -1", "query", "per-minute", "--last", "-1", "view")]
     [InlineData("--events-ago must be a duration such as 168h, 7d or 90m, not 'yesterday'", "produce", "--events-ago", "yesterday")]
+    [InlineData("savepoint name 'a/b' must be 1 to 100 ASCII letters, digits, '-', '_' or '.'", "savepoint", "create", "--application", "app", "a/b")]
+    [InlineData("savepoint name 'x=1' must be 1 to 100 ASCII letters", "savepoint", "delete", "--application", "app", "x=1")]
+    [InlineData("Option '--application' is required", "savepoint", "restore", "before-upgrade")]
+    [InlineData("Required argument missing for command: 'restore'", "savepoint", "restore", "--application", "app")]
     public async Task A_bad_value_is_a_usage_error_in_one_sentence(string expected, params string[] args)
     {
         var (exitCode, stdout, stderr) = await RunAsync(args);

@@ -343,7 +343,7 @@ internal static class Invariants
                     sim.Count("window record repeated after a fallback");
                 }
 
-                if (late > 0 && !partition.FellBack && partition.Watermark is { } wm && end > wm)
+                if (late > 0 && !partition.FellBack && !partition.WentBack && partition.Watermark is { } wm && end > wm)
                 {
                     sim.Fail("late above the watermark", $"sink {s}: {record} went to the late output in {partition.Name}, its window ends at {end}, above wm(p) {wm}");
                 }

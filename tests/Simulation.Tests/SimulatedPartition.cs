@@ -92,6 +92,15 @@ internal sealed class SimulatedPartition
     /// <summary>Some activation restored an epoch below the one the sink had committed (only after a fallback).</summary>
     public bool FellBehindSink { get; private set; }
 
+    /// <summary>How many activations knowingly restored an older snapshot than the newest written.</summary>
+    public int FallbackRestores { get; private set; }
+
+    /// <summary>Some activation restored a savepoint's snapshot: its watermark (and timers) went back with its state, on purpose.</summary>
+    public bool WentBack { get; private set; }
+
+    // The next activation restores a savepoint's snapshot.
+    private bool _restoringSavepoint;
+
     /// <summary>Activations declared dead but still running, each with what it last wrote and its old token.</summary>
     public List<(long Token, StoreImage Image)> Zombies { get; } = [];
 
@@ -149,14 +158,31 @@ internal sealed class SimulatedPartition
         _sim.Count("timers lost with a kill", timers.Count(t => !_timers.Contains(t)));
     }
 
+    /// <summary>
+    /// A restore to a savepoint while nothing runs: the pinned image becomes the partition's newest snapshot (a new
+    /// writer token fences every earlier activation), and the next activation restores it.
+    /// </summary>
+    /// <param name="fellBack">The image is of a lineage that fell back (an older snapshot was restored before it was taken).</param>
+    public void RestoreSavepoint(StoreImage image, bool fellBack)
+    {
+        Snapshots!.ResetTo(image);
+        FellBack |= fellBack;
+        _restoringSavepoint = true;
+        Kill(leaveZombie: false);
+    }
+
     private void Activate()
     {
+        var wentBack = _restoringSavepoint;
+        _restoringSavepoint = false;
+        WentBack |= wentBack;
         var knownFallback = false;
         var image = Snapshots is null ? Written : Snapshots.RestoreTarget(out knownFallback) ?? StoreImage.Empty;
         FellBack |= knownFallback;
         if (knownFallback)
         {
             _sim.Count("fallback restore");
+            FallbackRestores++;
         }
         Written = image;
 
@@ -195,8 +221,8 @@ internal sealed class SimulatedPartition
             _shardWatermarks = image.ShardWatermarks.ToImmutableDictionary(s => s.Key, s => s.Value with { Idle = false });
         }
 
-        Invariants.CheckRestoredWatermark(_sim, this, _watermark, knownFallback);
-        if (knownFallback)
+        Invariants.CheckRestoredWatermark(_sim, this, _watermark, knownFallback || wentBack);
+        if (knownFallback || wentBack)
         {
             // The older snapshot is the lineage now: its watermark is what the state was built under.
             DurableWatermark = _watermark;

@@ -86,6 +86,13 @@ internal sealed record SimulationOptions
     /// entry (restored from before it heard of it) or never heard of it moves wm(p) on the other shards alone.
     /// </summary>
     public bool NoOpenShardNames { get; init; }
+    /// Savepoints: now and then every partition's newest snapshot is pinned with each shard's replay start (the earliest
+    /// coverage), and later everything stops and is restored to it (<c>kgrains savepoint create</c> and <c>restore</c>).
+    /// </summary>
+    public bool Savepoints { get; init; } = true;
+
+    /// <summary>Savepoints: a restore brings the partitions' snapshots back but leaves the shards' checkpoints where they are.</summary>
+    public bool SavepointKeepsCheckpoints { get; init; }
 
     /// <summary>The end of the tumbling window an event time falls in: the time of the timer that closes it.</summary>
     public long WindowEnd(long eventTime)
@@ -117,6 +124,8 @@ internal sealed record SimulationOptions
         if (NoGapHold) off.Add(nameof(NoGapHold));
         if (NoOpenShardNames) off.Add(nameof(NoOpenShardNames));
         if (PrimaryLaneBarriers) off.Add(nameof(PrimaryLaneBarriers));
+        if (!Savepoints) off.Add("no savepoints");
+        if (SavepointKeepsCheckpoints) off.Add(nameof(SavepointKeepsCheckpoints));
         return off.Count == 0 ? "all rules on" : string.Join(",", off);
     }
 }

@@ -53,6 +53,11 @@ public sealed class SimulationTests(ITestOutputHelper output)
     public void Finds_rule_4_hole_when_ended_shards_are_not_replayed() =>
         FindsHole(new SimulationOptions { NoEndedShardReplay = true }, nameof(Finds_rule_4_hole_when_ended_shards_are_not_replayed));
 
+    /// <summary>Savepoints: a restore that brings the snapshots back but not the checkpoints loses what lies between them.</summary>
+    [Fact]
+    public void Finds_records_lost_when_a_savepoint_restore_keeps_the_checkpoints() =>
+        FindsHole(new SimulationOptions { SavepointKeepsCheckpoints = true }, nameof(Finds_records_lost_when_a_savepoint_restore_keeps_the_checkpoints));
+
     /// <summary>Sinks: a partition restored behind the sink's committed epoch must number its next epochs above it, or their rows are skipped.</summary>
     [Fact]
     public void Finds_sink_rows_lost_when_epochs_are_reused_after_a_fallback() =>

@@ -54,6 +54,17 @@ internal sealed class SnapshotStore(bool fenced)
         return true;
     }
 
+    /// <summary>
+    /// A restore to a savepoint (<c>kgrains savepoint restore</c>): the pinned image becomes the newest committed
+    /// snapshot; the snapshots taken after it are let go (they leave <c>retained</c>).
+    /// </summary>
+    public void ResetTo(StoreImage image)
+    {
+        _snapshots.Clear();
+        _snapshots.Add(new Snapshot(++_sequence, image, false));
+        NewestWritten = _sequence;
+    }
+
     public void LoseNewest()
     {
         if (_snapshots.Count > 0)

@@ -1,0 +1,157 @@
+using System.CommandLine;
+using Amazon.Runtime;
+using KinesisGrains.Cli.Output;
+using KinesisGrains.Cli.Parsing;
+using KinesisGrains.Cli.Savepoints;
+using KinesisGrains.DynamoDB;
+using KinesisGrains.KeyedState.Snapshots;
+using Spectre.Console;
+
+namespace KinesisGrains.Cli.Commands;
+
+/// <summary>
+/// <c>kgrains savepoint create|list|restore|delete</c>: named points an application's state and checkpoints go back to
+/// (<see cref="SavepointStore"/>). The application is found by its name in DynamoDB (its lease table records the
+/// partition count, the stream and the snapshot bucket); credentials come the AWS way, as for <c>kgrains delta</c>.
+/// </summary>
+internal static class SavepointCommand
+{
+    public static readonly Option<string> Application = new("--application")
+    {
+        Description = "The application's name (Silo:ApplicationName): its lease table and snapshot pointer table are named after it",
+        Required = true,
+    };
+
+    public static readonly Option<Uri?> DynamoDBEndpoint = new("--dynamodb-endpoint")
+    {
+        Description = "DynamoDB endpoint of the application's tables, an http(s) URL; default: $AWS_ENDPOINT_URL_DYNAMODB, else AWS in --region",
+        CustomParser = UrlArgument.Parse,
+        DefaultValueFactory = _ => UrlArgument.FromEnvironment("AWS_ENDPOINT_URL_DYNAMODB", fallback: null),
+    };
+
+    public static readonly Option<Uri?> S3Endpoint = new("--s3-endpoint")
+    {
+        Description = "S3 endpoint of the snapshot bucket, an http(s) URL; default: $AWS_ENDPOINT_URL_S3, else AWS in --region",
+        CustomParser = UrlArgument.Parse,
+        DefaultValueFactory = _ => UrlArgument.FromEnvironment("AWS_ENDPOINT_URL_S3", fallback: null),
+    };
+
+    public static Command Create() => new("savepoint", "Take, list, restore and delete savepoints: every partition's snapshot pinned with the shard positions to replay from")
+    {
+        Sub("create", "Pin every partition's newest committed snapshot as a named savepoint (kept apart from retention)", async (store, name, output, cancellationToken) =>
+        {
+            var savepoint = await store.CreateAsync(name!, cancellationToken);
+            if (output.IsJson)
+            {
+                output.WriteJson(Summary(savepoint));
+            }
+            else
+            {
+                output.WriteLine($"Savepoint '{savepoint.Name}' created: {savepoint.Partitions.Count} partition snapshots pinned, {savepoint.Shards.Count} shard positions recorded.");
+            }
+        }),
+        Sub("list", "List the application's savepoints", async (store, _, output, cancellationToken) =>
+        {
+            var savepoints = await store.ListAsync(cancellationToken);
+            if (output.IsJson)
+            {
+                output.WriteJson(savepoints.Select(Summary));
+                return;
+            }
+
+            if (savepoints.Count == 0)
+            {
+                output.WriteLine("No savepoints.");
+                return;
+            }
+
+            var table = new Table().AddColumns("Name", "Created", "Partitions", "Shards");
+            foreach (var savepoint in savepoints)
+            {
+                table.AddRow(Markup.Escape(savepoint.Name), savepoint.CreatedAt.ToString("u"), $"{savepoint.PartitionCount} × {savepoint.Partitions.Count / Math.Max(1, savepoint.PartitionCount)} states", savepoint.Shards.Count.ToString());
+            }
+
+            output.Console.Write(table);
+        }, named: false),
+        Sub("restore", "Take the stopped application back to a savepoint: its partitions restore the pinned snapshots and its shards are read again from the savepoint's positions", async (store, name, output, cancellationToken) =>
+        {
+            var restore = await store.RestoreAsync(name!, cancellationToken);
+            if (output.IsJson)
+            {
+                output.WriteJson(new { savepoint = Summary(restore.Savepoint), childrenReset = restore.ChildrenReset, partitionsNotInSavepoint = restore.PartitionsNotInSavepoint });
+                return;
+            }
+
+            output.WriteLine($"Application '{restore.Savepoint.Application}' restored to savepoint '{restore.Savepoint.Name}' of {restore.Savepoint.CreatedAt:u}: "
+                + $"{restore.Savepoint.Partitions.Count} partitions, {restore.Savepoint.Shards.Count} shards; start its silos to replay from there.");
+            if (restore.ChildrenReset.Count > 0)
+            {
+                output.WriteLine($"Shards born after the savepoint are read again from their beginning: {string.Join(", ", restore.ChildrenReset)}.");
+            }
+
+            if (restore.PartitionsNotInSavepoint.Count > 0)
+            {
+                output.WriteLine($"Partitions of states added after the savepoint keep their state: {string.Join(", ", restore.PartitionsNotInSavepoint)}.");
+            }
+        }),
+        Sub("delete", "Delete a savepoint: its snapshots are unpinned, and pruning deletes what no retained snapshot needs", async (store, name, output, cancellationToken) =>
+        {
+            var unpinned = await store.DeleteAsync(name!, cancellationToken);
+            if (output.IsJson)
+            {
+                output.WriteJson(new { name, unpinned });
+            }
+            else
+            {
+                output.WriteLine($"Savepoint '{name}' deleted: {unpinned} snapshots unpinned.");
+            }
+        }),
+    };
+
+    private static Command Sub(string verb, string description, Func<SavepointStore, string?, CliOutput, CancellationToken, Task> run, bool named = true)
+    {
+        var name = new Argument<string>("name") { Description = "The savepoint's name: 1 to 100 ASCII letters, digits, '-', '_' or '.'" };
+        var command = new Command(verb, description) { Application, DynamoDBEndpoint, S3Endpoint, CommonOptions.Region };
+        if (named)
+        {
+            command.Arguments.Add(name);
+            name.Validators.Add(result =>
+            {
+                if (SavepointStore.NameProblem(result.GetValueOrDefault<string>()) is { } problem)
+                {
+                    result.AddError(problem);
+                }
+            });
+        }
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var output = CliOutput.For(parse);
+            var region = parse.GetValue(CommonOptions.Region)!;
+            using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = parse.GetValue(DynamoDBEndpoint), Region = region });
+            using var s3 = S3ClientFactory.Create(new S3SnapshotOptions { Bucket = "savepoints", ServiceUrl = parse.GetValue(S3Endpoint), Region = region });
+            try
+            {
+                await run(new SavepointStore(dynamo, s3, parse.GetValue(Application)!), named ? parse.GetValue(name) : null, output, cancellationToken);
+            }
+            catch (AmazonServiceException exception)
+            {
+                throw CliException.Runtime($"{exception.GetType().Name.Replace("Exception", "", StringComparison.Ordinal)}: {KgrainsCli.Sentence(exception.Message)}", exception);
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static object Summary(SavepointDescriptor savepoint) => new
+    {
+        name = savepoint.Name,
+        created = savepoint.CreatedAt,
+        application = savepoint.Application,
+        stream = savepoint.StreamName,
+        partitionCount = savepoint.PartitionCount,
+        partitions = savepoint.Partitions.Select(p => new { id = p.PartitionId, snapshot = p.SnapshotId, epoch = p.Epoch }),
+        shards = savepoint.Shards.Select(s => new { id = s.ShardId, checkpoint = s.Checkpoint, subSequenceNumber = s.SubSequenceNumber }),
+    };
+}

@@ -1,0 +1,154 @@
+using KinesisGrains.Cli;
+using KinesisGrains.Cli.Clickstream;
+using KinesisGrains.Cli.Savepoints;
+using KinesisGrains.DynamoDB;
+using KinesisGrains.KeyedState.Snapshots;
+using KinesisGrains.Streaming.Kinesis.Leasing;
+using KinesisGrains.Testing;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace KinesisGrains.Tests;
+
+/// <summary>
+/// Savepoints on the emulators: one taken after a batch A keeps its snapshots through more barriers than retention
+/// keeps, a restore takes the stopped application back to exactly A (seen with the input held), and the replay then
+/// counts the later batch B once; a restore is refused while a silo runs and across partition counts; a delete unpins.
+/// </summary>
+public sealed class SavepointTests(LocalCluster cluster, ITestOutputHelper output) : IClassFixture<LocalCluster>
+{
+    private const int Partitions = 4;
+
+    [Fact]
+    public async Task A_restore_goes_back_to_the_savepoint_and_the_replay_counts_every_record_once()
+    {
+        using var data = new TempDirectory();
+        var stream = await cluster.CreateStreamAsync(shards: 1);
+        var application = "app-" + stream;
+        var settings = cluster.WithSnapshots(cluster.SiloSettings(
+            application, stream, data.Path,
+            ("Grains:PartitionCount", Partitions.ToString()),
+            ("Kinesis:CheckpointInterval", "00:00:00.300"),
+            // One retained snapshot: without its pin, the savepoint's snapshot would be deleted at the next commit.
+            ("Snapshots:SnapshotsToRetain", "1"),
+            ("Snapshots:PruneGracePeriod", "00:00:00")), stream);
+        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
+        using var s3 = S3ClientFactory.Create(new S3SnapshotOptions { Bucket = stream, ServiceUrl = cluster.Emulators.S3, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" });
+        var savepoints = new SavepointStore(dynamo, s3, application);
+        var leases = new ShardLeaseTable(dynamo, application);
+
+        // Batch A, all of it in the partitions' snapshots once the silo stopped (a graceful stop snapshots them).
+        var truthA = await cluster.ProduceAsync(stream, records: 600, keys: 60);
+        await using (var silo = await LocalCluster.StartSiloAsync(settings))
+        {
+            await LocalCluster.WaitForCaughtUpAsync(silo, 600);
+            await using var client = await LocalCluster.ConnectAsync(silo);
+            Assert.Empty(await truthA.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(60), CancellationToken.None));
+
+            var running = await Assert.ThrowsAsync<CliException>(() => savepoints.RestoreAsync("anything", CancellationToken.None));
+            Assert.Contains("stop every silo of the application", running.Message);
+        }
+
+        var created = await savepoints.CreateAsync("after-a", CancellationToken.None);
+        Assert.Equal(Partitions, created.Partitions.Count);
+        var shard = Assert.Single(created.Shards);
+        Assert.Equal("after-a", Assert.Single(await savepoints.ListAsync(CancellationToken.None)).Name);
+        var duplicate = await Assert.ThrowsAsync<CliException>(() => savepoints.CreateAsync("after-a", CancellationToken.None));
+        Assert.Contains("exists already", duplicate.Message);
+
+        // Batch B, with barriers enough that every partition's retained list moves past the pinned snapshot.
+        var truthPath = Path.Combine(data.Path, "truth-a.json");
+        truthA.Save(truthPath);
+        var truthAB = await cluster.ProduceAsync(stream, records: 600, keys: 80, seed: 8, truth: GroundTruth.Load(truthPath));
+        await using (var silo = await LocalCluster.StartSiloAsync(settings))
+        {
+            await LocalCluster.WaitForCaughtUpAsync(silo, 600);
+            await using var client = await LocalCluster.ConnectAsync(silo);
+            Assert.Empty(await truthAB.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(60), CancellationToken.None));
+        }
+
+        var fence = new DynamoDBSnapshotFence(dynamo, new DynamoDBSnapshotFenceOptions
+        {
+            TableName = SnapshotLocation.FenceTable(application),
+            KeyPrefix = SnapshotLocation.FenceKeyPrefix(created.Bucket, created.Prefix),
+        });
+        var snapshots = new S3SnapshotStore(new S3SnapshotOptions { Bucket = stream, Prefix = created.Prefix, PruneGracePeriod = TimeSpan.Zero }, s3);
+        foreach (var partition in created.Partitions)
+        {
+            var pointer = await fence.ReadAsync(partition.PartitionId, CancellationToken.None);
+            Assert.Equal(partition.SnapshotId, pointer!.Pins["after-a"]);
+            Assert.DoesNotContain(partition.SnapshotId, pointer.RetainedSnapshotIds);
+            Assert.NotNull(await snapshots.GetManifestAsync(partition.PartitionId, partition.SnapshotId));
+        }
+
+        // Another partition count: refused, nothing changed.
+        var otherP = created with { Name = "other-p", PartitionCount = 2 * Partitions };
+        await s3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest
+        {
+            BucketName = stream,
+            Key = $"{created.Prefix}/savepoints/other-p.json",
+            ContentBody = System.Text.Json.JsonSerializer.Serialize(otherP, SavepointJsonContext.Default.SavepointDescriptor),
+            UseChunkEncoding = false,
+        });
+        var rescale = await Assert.ThrowsAsync<CliException>(() => savepoints.RestoreAsync("other-p", CancellationToken.None));
+        Assert.Contains($"taken with {2 * Partitions} partitions, but application '{application}' has Grains:PartitionCount={Partitions}", rescale.Message);
+        Assert.Equal(0, await savepoints.DeleteAsync("other-p", CancellationToken.None));
+
+        var restore = await savepoints.RestoreAsync("after-a", CancellationToken.None);
+        Assert.Empty(restore.ChildrenReset);
+        var lease = await leases.GetAsync(shard.ShardId, CancellationToken.None);
+        Assert.Equal((shard.Checkpoint, shard.SubSequenceNumber, null), (lease!.Checkpoint, lease.CheckpointSubSequenceNumber, lease.LeaseOwner));
+        foreach (var partition in created.Partitions)
+        {
+            Assert.Equal(partition.SnapshotId, (await fence.ReadAsync(partition.PartitionId, CancellationToken.None))!.LatestSnapshotId);
+        }
+
+        // The input held (a live lease of another worker on the only shard: a fair share, never stolen): the state
+        // is exactly A's, although the silo's local folders hold A and B.
+        using var holding = new CancellationTokenSource();
+        lease = await leases.TakeAsync(lease, "savepoint-test", CancellationToken.None);
+        var renewing = Task.Run(async () =>
+        {
+            while (!holding.IsCancellationRequested)
+            {
+                await leases.RenewAsync(shard.ShardId, "savepoint-test", CancellationToken.None);
+                await Task.Delay(500, CancellationToken.None);
+            }
+        });
+        await using (var silo = await LocalCluster.StartSiloAsync(settings))
+        {
+            await using var client = await LocalCluster.ConnectAsync(silo);
+            try
+            {
+                Assert.Empty(await truthA.VerifyAsync(client.Client, CancellationToken.None));
+                Assert.Equal(0, silo.Source.Progress.Sum(p => p.RecordsRead));
+            }
+            finally
+            {
+                await holding.CancelAsync();
+                await renewing;
+                await leases.ReleaseAsync(shard.ShardId, "savepoint-test", CancellationToken.None);
+            }
+
+            // Released: the silo reads from the savepoint's position, and B counts once.
+            Assert.Empty(await truthAB.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(60), CancellationToken.None));
+            Assert.InRange(silo.Source.Progress.Sum(p => p.RecordsRead), 600, 1_200);
+            output.WriteLine($"read after the restore: {silo.Source.Progress.Sum(p => p.RecordsRead)} records");
+        }
+
+        // Pinned, a snapshot outlives a listing prune; deleted, the savepoint's pins are gone and the prune takes it.
+        var first = created.Partitions[0];
+        var writer = await FencedSnapshotWriter.AcquireAsync(snapshots, fence, first.PartitionId);
+        await writer.PruneAsync();
+        Assert.NotNull(await snapshots.GetManifestAsync(first.PartitionId, first.SnapshotId));
+        Assert.Equal(Partitions, await savepoints.DeleteAsync("after-a", CancellationToken.None));
+        Assert.Empty(await savepoints.ListAsync(CancellationToken.None));
+        foreach (var partition in created.Partitions)
+        {
+            Assert.Empty((await fence.ReadAsync(partition.PartitionId, CancellationToken.None))!.Pins);
+        }
+
+        await writer.PruneAsync();
+        Assert.Null(await snapshots.GetManifestAsync(first.PartitionId, first.SnapshotId));
+    }
+}
