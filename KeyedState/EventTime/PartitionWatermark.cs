@@ -96,6 +96,9 @@ internal sealed class PartitionWatermark
         }
     }
 
+    /// <summary>True once a barrier round of this activation reached the partition (<see cref="OpenShardsHeard"/>).</summary>
+    public bool HasHeardOpenShards => _openShardsHeard;
+
     /// <summary>A barrier round reached the partition: it names every open shard, so from now on the watermark may move; true when it moved.</summary>
     public bool OpenShardsHeard()
     {

@@ -1047,7 +1047,14 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         _ttlUnarmed.Clear();
         _deletedKeys.Clear();
         _ledger = PartitionLedgerStore.Load(Store);
+        var heard = _watermark.HasHeardOpenShards;
         _watermark = PartitionWatermarkStore.Load(Store);
+        if (heard)
+        {
+            // The shards a round named were written with its barrier: still known, so the watermark may still move.
+            _watermark.OpenShardsHeard();
+        }
+
         _timers.Load(Store);
     }
 
