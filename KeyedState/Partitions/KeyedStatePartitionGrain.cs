@@ -427,16 +427,10 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
                 continue;
             }
 
-            // The timers due are the stored ones with those not written yet laid over them, so what the batch applied
-            // is written once, with the timers' changes, after they fired (not once before and again after).
-            if (_writeBeforeTimers)
-            {
-                WriteDirty();
-            }
-
+            // The scan reads the store: what was applied, and the timers it registered, go there first.
+            WriteDirty();
             while (budget > 0)
             {
-                var onUnwritten = !NothingToWrite;
                 _timers.CollectDue(Store, domain, now, budget, _dueTimers);
                 if (_dueTimers.Count == 0)
                 {
@@ -455,18 +449,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
                         // Everything since the last write goes (the chunk fires again), except this timer: it leaves
                         // with a dead letter, so one bad timer cannot stop the rest.
                         DiscardUnwritten();
-                        if (onUnwritten)
-                        {
-                            // What the chunk fired on went too (the events come again, as after a failed batch, and
-                            // may register this timer again): from now on that is written first, so the timer is
-                            // quarantined alone when it throws again, never in a loop of replays.
-                            _writeBeforeTimers = true;
-                            LogTimerFailed(_logger, StateName, Partition, key, domain, time, exception);
-                            return;
-                        }
-
                         QuarantineTimer(domain, time, purpose, key, exception);
-                        _writeBeforeTimers = false;
                         break;
                     }
                 }
@@ -482,9 +465,6 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     }
 
     private static readonly TimeDomain[] s_domains = [TimeDomain.EventTime, TimeDomain.ProcessingTime];
-
-    // Set when a timer threw on state not written yet: timers then fire on written state only, until one is quarantined.
-    private bool _writeBeforeTimers;
 
     private long? NowOf(TimeDomain domain) =>
         domain == TimeDomain.EventTime ? _watermark.Current : _time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -1148,14 +1128,11 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         store.Store.Write(batch);
     }
 
-    private bool NothingToWrite =>
-        _dirty.Count == 0 && !_ledger.HasChanges && _unwrittenDeadLetters.Count == 0 && _unwrittenRows.Count == 0
-            && _deletedKeys.Count == 0 && _timers.PendingCount == 0 && !_watermark.HasChanges && _touched.Count == 0;
-
     /// <summary>One atomic write: the changed keys' states with the high-water marks and covered positions they reach.</summary>
     private void WriteDirty()
     {
-        if (NothingToWrite)
+        if (_dirty.Count == 0 && !_ledger.HasChanges && _unwrittenDeadLetters.Count == 0 && _unwrittenRows.Count == 0
+            && _deletedKeys.Count == 0 && _timers.PendingCount == 0 && !_watermark.HasChanges && _touched.Count == 0)
         {
             return;
         }

@@ -145,10 +145,6 @@ internal static class StateKeys
          storeKey[TimerPrefixLength - 1],
          Encoding.UTF8.GetString(storeKey[TimerPrefixLength..]));
 
-    /// <summary>The time of a timer's store key, without reading its key.</summary>
-    public static long ReadTimerTime(ReadOnlySpan<byte> storeKey) =>
-        (long)(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(storeKey[2..]) ^ SignBit);
-
     /// <summary>The store key of when <paramref name="key"/> was last touched.</summary>
     public static byte[] Touched(string key)
     {

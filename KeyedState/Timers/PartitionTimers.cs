@@ -72,92 +72,25 @@ internal sealed class PartitionTimers
     }
 
     /// <summary>
-    /// Up to <paramref name="max"/> timers of <paramref name="domain"/> due at <paramref name="now"/>, in (time, purpose,
-    /// key) order: the stored ones with the registrations and deletions not written yet laid over them (the last one of
-    /// a timer wins), so the state they came with need not be written first. When fewer come back, every timer due at
-    /// <paramref name="now"/> is in hand and the earliest of the rest is known again.
+    /// Up to <paramref name="max"/> stored timers of <paramref name="domain"/> due at <paramref name="now"/>, in (time,
+    /// purpose, key) order; call it with nothing pending. When fewer come back, the earliest is known again.
     /// </summary>
     public void CollectDue(IKeyValueStore store, TimeDomain domain, long now, int max, List<(long Time, byte Purpose, string Key)> into)
     {
         into.Clear();
         var from = Math.Min(_floor[(int)domain], _earliest[(int)domain] ?? long.MaxValue);
         var (lower, upper) = StateKeys.TimersDue((byte)domain, from, now);
-        var pending = PendingIn(domain, from, now);
-        if (pending is null)
+        store.Scan(lower, upper, (key, _) =>
         {
-            store.Scan(lower, upper, (key, _) =>
-            {
-                into.Add(StateKeys.ReadTimer(key));
-                return into.Count < max;
-            });
-        }
-        else
-        {
-            CollectMerged(store, lower, upper, pending, max, into);
-        }
+            into.Add(StateKeys.ReadTimer(key));
+            return into.Count < max;
+        });
 
         if (into.Count < max)
         {
             // Every timer up to now is in hand: none stays below now once they fire.
             _floor[(int)domain] = Math.Max(_floor[(int)domain], now == long.MaxValue ? now : now + 1);
             Refresh(store, domain);
-        }
-    }
-
-    /// <summary>The last pending operation of each timer of <paramref name="domain"/> in [from, upTo]; null when none is.</summary>
-    private Dictionary<byte[], bool>? PendingIn(TimeDomain domain, long from, long upTo)
-    {
-        Dictionary<byte[], bool>? net = null;
-        foreach (var (register, storeKey) in _pending)
-        {
-            if (storeKey[1] == (byte)domain && StateKeys.ReadTimerTime(storeKey) is var time && time >= from && time <= upTo)
-            {
-                (net ??= new(ByteArrayComparer.Instance))[storeKey] = register;
-            }
-        }
-
-        return net;
-    }
-
-    private static void CollectMerged(IKeyValueStore store, byte[] lower, byte[] upper, Dictionary<byte[], bool> pending, int max, List<(long Time, byte Purpose, string Key)> into)
-    {
-        // A pending deletion can hide a stored timer: read that many more, so max stay if the store has them.
-        var deletions = pending.Count(p => !p.Value);
-        var limit = (int)Math.Min(int.MaxValue, (long)max + deletions);
-        var due = new List<byte[]>();
-        var scanned = 0;
-        byte[]? last = null;
-        store.Scan(lower, upper, (key, _) =>
-        {
-            scanned++;
-            last = key.ToArray();
-            if (!pending.ContainsKey(last))
-            {
-                due.Add(last);
-            }
-
-            return scanned < limit;
-        });
-
-        foreach (var (storeKey, register) in pending)
-        {
-            // With the store read only up to `last`, a registration past it could come after timers not read yet.
-            if (register && (scanned < limit || storeKey.AsSpan().SequenceCompareTo(last) <= 0))
-            {
-                due.Add(storeKey);
-            }
-        }
-
-        due.Sort(ByteArrayComparer.Instance);
-        for (var i = 0; i < due.Count && into.Count < max; i++)
-        {
-            into.Add(StateKeys.ReadTimer(due[i]));
-        }
-
-        if (scanned >= limit && into.Count < max)
-        {
-            // Cannot happen (the limit covers every deletion), but never claim the store was read to the end.
-            throw new InvalidOperationException("Timers due were read past the limit that covers the pending deletions.");
         }
     }
 
@@ -174,9 +107,7 @@ internal sealed class PartitionTimers
         // Registered but not written yet: still to come.
         foreach (var (register, storeKey) in _pending)
         {
-            // One below the floor is in hand already (collected to fire, its deletion pending).
-            if (register && storeKey[1] == (byte)domain && StateKeys.ReadTimerTime(storeKey) is var time && time >= _floor[(int)domain]
-                && (earliest is not { } e || time < e))
+            if (register && storeKey[1] == (byte)domain && StateKeys.ReadTimer(storeKey).Time is var time && (earliest is not { } e || time < e))
             {
                 earliest = time;
             }

@@ -52,24 +52,6 @@ public sealed class TimerTests(EventTimeHarness harness)
     }
 
     [Fact]
-    public async Task Timers_registered_in_the_batch_that_makes_them_due_fire_once_in_order_with_written_ones()
-    {
-        const int partition = 4;
-        await harness.SendAsync<TimerLogGrain>(partition, "shard-u", [("u-1", T0.AddSeconds(10).ToUnixTimeMilliseconds(), T0), ("u-3", T0.AddSeconds(30).ToUnixTimeMilliseconds(), T0)], T0.AddHours(-1));
-        await harness.BarrierAsync<TimerLogGrain>(partition);
-
-        // Not written when the watermark passes them all: two new timers between the written ones, and a written one again.
-        await harness.SendAsync<TimerLogGrain>(partition, "shard-u", [("u-4", T0.AddSeconds(40).ToUnixTimeMilliseconds(), T0), ("u-2", T0.AddSeconds(20).ToUnixTimeMilliseconds(), T0), ("u-1", T0.AddSeconds(10).ToUnixTimeMilliseconds(), T0)], T0.AddHours(1));
-        await harness.BarrierAsync<TimerLogGrain>(partition);
-
-        // A later batch and barrier fire nothing again.
-        await harness.SendAsync<TimerLogGrain>(partition, "shard-u", [], T0.AddHours(2));
-        await harness.BarrierAsync<TimerLogGrain>(partition);
-        var fired = harness.TimerLog.Rows.Select(r => r.GetProperty("key").GetString()!).Where(k => k.StartsWith("u-", StringComparison.Ordinal)).ToList();
-        Assert.Equal(["u-1", "u-2", "u-3", "u-4"], fired);
-    }
-
-    [Fact]
     public async Task A_state_expires_after_its_time_to_live_without_events_and_starts_again_after()
     {
         const int partition = 2;
