@@ -377,17 +377,19 @@ internal sealed class SavepointStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, strin
         var leases = new ShardLeaseTable(dynamo, application);
         IReadOnlyDictionary<string, string>? facts;
         StreamIdentity? stream;
+        string? incarnation;
         try
         {
             facts = await leases.GetApplicationFactsAsync(cancellationToken);
             stream = await leases.GetStreamIdentityAsync(cancellationToken);
+            incarnation = await leases.GetIncarnationAsync(cancellationToken);
         }
         catch (ResourceNotFoundException)
         {
-            (facts, stream) = (null, null);
+            (facts, stream, incarnation) = (null, null, null);
         }
 
-        if (facts is null || stream is null)
+        if (facts is null || stream is null || incarnation is null)
         {
             throw CliException.Runtime($"Application '{application}' has never started: its lease table '{application}' records no facts and no stream.");
         }
@@ -397,8 +399,7 @@ internal sealed class SavepointStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, strin
             throw CliException.Runtime($"Application '{application}' runs without S3 snapshots (Snapshots:Bucket): a savepoint pins snapshots, so it needs them.");
         }
 
-        var prefix = SnapshotLocation.Prefix(
-            facts.GetValueOrDefault("Snapshots:Prefix"), application, stream.CreationTimestamp.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+        var prefix = SnapshotLocation.Prefix(facts.GetValueOrDefault("Snapshots:Prefix"), application, incarnation);
         var fence = new DynamoDBSnapshotFence(dynamo, new DynamoDBSnapshotFenceOptions
         {
             TableName = SnapshotLocation.FenceTable(application),

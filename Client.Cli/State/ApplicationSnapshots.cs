@@ -88,7 +88,7 @@ internal sealed class ApplicationSnapshots : IDisposable
             var s3 = new S3SnapshotOptions
             {
                 Bucket = bucket,
-                Prefix = prefix.Length == 0 ? $"{settings.Application}/{incarnation}" : $"{prefix}/{settings.Application}/{incarnation}",
+                Prefix = SnapshotLocation.Prefix(prefix, settings.Application, incarnation),
                 ServiceUrl = settings.S3Endpoint,
                 Region = settings.Region,
             };

@@ -1,4 +1,3 @@
-using System.Globalization;
 using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Streaming.Kinesis.Leasing;
 using KinesisGrains.Silo.Configuration;
@@ -34,8 +33,6 @@ internal static class StreamIncarnation
             await leases.RecordStreamIdentityAsync(current, cancellationToken);
         }
 
-        var created = current.CreationTimestamp.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-        var generation = await leases.GetStateGenerationAsync(cancellationToken);
-        return generation == 0 ? created : string.Create(CultureInfo.InvariantCulture, $"{created}-g{generation}");
+        return ShardLeaseTable.IncarnationOf(current, await leases.GetStateGenerationAsync(cancellationToken));
     }
 }

@@ -12,7 +12,11 @@ namespace KinesisGrains.Streaming.Kinesis.Leasing;
 /// </summary>
 /// <param name="Facts">Setting name to value, as the first silo recorded them; empty when none are recorded.</param>
 /// <param name="StreamCreationTimestamp">The stream's creation time; null before a silo recorded the stream.</param>
-public sealed record ApplicationRecord(IReadOnlyDictionary<string, string> Facts, DateTimeOffset? StreamCreationTimestamp)
+/// <param name="Incarnation">
+/// The stream incarnation: the stream's creation time in Unix ms (then "-g" and the state generation after a reset
+/// cleared the state), the segment of local state and snapshot prefixes; null before a silo recorded the stream.
+/// </param>
+public sealed record ApplicationRecord(IReadOnlyDictionary<string, string> Facts, DateTimeOffset? StreamCreationTimestamp, string? Incarnation)
 {
     /// <summary>The fact of the partition count (<c>Grains:PartitionCount</c>).</summary>
     public const string PartitionCountFact = "Grains:PartitionCount";
@@ -33,9 +37,6 @@ public sealed record ApplicationRecord(IReadOnlyDictionary<string, string> Facts
     public int? PartitionCount =>
         Facts.TryGetValue(PartitionCountFact, out var text) && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) ? count : null;
 
-    /// <summary>The stream incarnation: the stream's creation time in Unix ms, the segment of local state and snapshot prefixes.</summary>
-    public string? Incarnation => StreamCreationTimestamp?.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-
     /// <summary>Reads the record of <paramref name="applicationName"/>; null when its lease table does not exist.</summary>
     public static async Task<ApplicationRecord?> ReadAsync(IAmazonDynamoDB dynamo, string applicationName, CancellationToken cancellationToken)
     {
@@ -46,7 +47,8 @@ public sealed record ApplicationRecord(IReadOnlyDictionary<string, string> Facts
         {
             var facts = await table.GetApplicationFactsAsync(cancellationToken).ConfigureAwait(false);
             var stream = await table.GetStreamIdentityAsync(cancellationToken).ConfigureAwait(false);
-            return new ApplicationRecord(facts ?? new Dictionary<string, string>(), stream?.CreationTimestamp);
+            var incarnation = await table.GetIncarnationAsync(cancellationToken).ConfigureAwait(false);
+            return new ApplicationRecord(facts ?? new Dictionary<string, string>(), stream?.CreationTimestamp, incarnation);
         }
         catch (ResourceNotFoundException)
         {
