@@ -17,6 +17,7 @@ for project in "$root"/tests/*.Tests/*.Tests.csproj; do
   name=$(basename "$project" .csproj)
   echo "== $name"
   log="$results/$name.log"
+  started=$SECONDS
   dotnet test "$project" -c Release --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$log" \
     | grep -E '^\s*(Failed|Skipped) [A-Z]|^(Passed|Failed)!' || true
   # The summary block of the console logger: "Total tests: N", "Passed: N", "Failed: N".
@@ -27,7 +28,7 @@ for project in "$root"/tests/*.Tests/*.Tests.csproj; do
   fi
   p=$(grep -E '^ +Passed: +[0-9]+$' "$log" | tail -n 1 | grep -oE '[0-9]+' || echo 0)
   f=$(grep -E '^ +Failed: +[0-9]+$' "$log" | tail -n 1 | grep -oE '[0-9]+' || echo 0)
-  echo "   $name: $p passed, $f failed"
+  echo "   $name: $p passed, $f failed ($((SECONDS - started)) s)"
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 done
 
