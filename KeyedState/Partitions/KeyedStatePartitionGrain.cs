@@ -45,6 +45,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 {
     private readonly Dictionary<string, TState> _states = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _leaveMemoryWhenWritten = new(StringComparer.Ordinal);
     private readonly List<UnwrittenBatch> _unwritten = [];
     private readonly List<StagedDeadLetter> _batchDeadLetters = [];
     private readonly List<StagedDeadLetter> _unwrittenDeadLetters = [];
@@ -191,6 +192,12 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
     /// <summary>The columns of the rows this grain emits; null when it emits none.</summary>
     private protected virtual RowSchema? EmittedSchema => null;
+
+    /// <summary>
+    /// False for a state a timer left with nothing more to do soon (a key whose windows all closed): it leaves memory
+    /// once written, so the cache holds the keys that are still busy rather than every key seen since activation.
+    /// </summary>
+    private protected virtual bool StaysInMemoryAfterTimer(TState state) => true;
 
     /// <summary>
     /// Stages a row the logic emitted for the event being applied: it is written with the key's state and committed
@@ -501,6 +508,10 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         else
         {
             _dirty.Add(key);
+            if (!StaysInMemoryAfterTimer(state))
+            {
+                _leaveMemoryWhenWritten.Add(key);
+            }
         }
     }
 
@@ -1016,6 +1027,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     {
         _states.Clear();
         _dirty.Clear();
+        _leaveMemoryWhenWritten.Clear();
         _unwritten.Clear();
         _unwrittenEvents = 0;
         _batchDeadLetters.Clear();
@@ -1190,6 +1202,12 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         store.Write(batch);
         _keysWritten += _dirty.Count + _deletedKeys.Count;
         _dirty.Clear();
+        foreach (var key in _leaveMemoryWhenWritten)
+        {
+            _states.Remove(key);
+        }
+
+        _leaveMemoryWhenWritten.Clear();
         _deletedKeys.Clear();
         _touched.Clear();
         _unwritten.Clear();

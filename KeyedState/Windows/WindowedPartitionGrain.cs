@@ -92,6 +92,9 @@ public abstract class WindowedPartitionGrain<TEvent, TAccumulator, TResult>
         ArmTimer(state, lateness);
     }
 
+    /// <summary>A key whose windows all closed waits for its next event, often minutes away: it leaves memory once written.</summary>
+    private protected sealed override bool StaysInMemoryAfterTimer(KeyWindows<TAccumulator> state) => state.Open.Count > 0;
+
     /// <summary>The key's open windows, with their results so far.</summary>
     public Task<WindowResult<TResult>[]> GetWindowsAsync(string key) =>
         Task.FromResult(StateOf(key) is { } state

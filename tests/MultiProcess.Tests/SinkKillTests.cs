@@ -5,9 +5,13 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 using KinesisGrains.Abstractions.Diagnostics;
+using KinesisGrains.Abstractions.KeyedState;
 using KinesisGrains.Cli.Clickstream;
+using KinesisGrains.Grains.EventsPerMinute;
+using KinesisGrains.Grains.UserActivity;
 using KinesisGrains.Kinesis.Client;
 using KinesisGrains.Testing.Delta;
+using Orleans;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -19,7 +23,10 @@ namespace KinesisGrains.MultiProcess;
 /// One silo kills itself between a Delta upload and its log commit, one right after an epoch's commits before its
 /// staged rows are deleted (and before the checkpoint, when the cycle had not moved it yet), and one is SIGKILLed at
 /// random. At the end the state, the Delta table and the DynamoDB table equal the truth exactly, and the Kinesis stream
-/// holds every row at least once, duplicates with equal row ids.
+/// holds every row at least once, duplicates with equal row ids. The same run checks event time under the kills: each
+/// chunk of records is an hour of event time after the one before, so every user's clicks of a chunk are one session;
+/// the sessions table (Delta) holds each closed session once with its exact count and bytes, and the clicks per minute
+/// of each type (windows fired before and after the kills, summed over the partitions) equal the truth.
 /// </summary>
 public sealed class SinkKillTests(ITestOutputHelper output)
 {
@@ -46,7 +53,17 @@ public sealed class SinkKillTests(ITestOutputHelper output)
             ("Sinks:users:CreateTableIfMissing", "true"),
             ("Sinks:out:Type", "Kinesis"),
             ("Sinks:out:StateName", "user-activity"),
-            ("Sinks:out:StreamName", outStream));
+            ("Sinks:out:StreamName", outStream),
+            ("Sinks:sessions:Type", "Delta"),
+            ("Sinks:sessions:StateName", "user-sessions"),
+            ("Sinks:sessions:Output", "Emitted"),
+            ("Sinks:sessions:Path", "tables/sessions"),
+            ("Sinks:sessions:LogStore", "DynamoDB"),
+            // Event time here runs an hour per chunk, about an hour per second of the run: a shard counted idle while
+            // its reader is gone (killed, its lease not taken over yet) would turn a whole chunk late. Idleness is
+            // tested on its own (EndToEnd); here no shard is ever left out of the watermark.
+            ("Kinesis:EventTime:Source", "Event"),
+            ("Kinesis:EventTime:IdleTimeout", "00:00:00"));
         try
         {
             await RunAsync(cluster, outStream, table, total);
@@ -71,14 +88,21 @@ public sealed class SinkKillTests(ITestOutputHelper output)
         Log(total, "3 silos up; producing");
 
         var truth = new GroundTruth();
+        var sessions = new List<Dictionary<string, (long Events, long Bytes)>>();
+        var minutes = new List<Dictionary<string, long>>();
         var producer = new ClickstreamProducer(cluster.Kinesis, cluster.Stream) { Concurrency = 1 };
-        var start = DateTimeOffset.UtcNow.AddHours(-2);
+        var now = DateTimeOffset.UtcNow;
+        var start = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero).AddDays(-2);
         var chunk = 0;
         async Task ProduceAsync(int chunks)
         {
             for (var i = 0; i < chunks; i++, chunk++)
             {
-                await producer.ProduceAsync(250, Keys, seed: chunk, truth, start: start.AddSeconds(chunk));
+                // A chunk's 250 clicks are about 3 ms apart: within its first minute, an hour after the chunk before.
+                var before = truth.Users.ToDictionary(u => u.Key, u => u.Value);
+                await producer.ProduceAsync(250, Keys, seed: chunk, truth, start: start.AddHours(chunk));
+                sessions.Add(ChunkSessions(before, truth));
+                minutes.Add(ChunkTypes(before, truth));
             }
         }
 
@@ -123,6 +147,119 @@ public sealed class SinkKillTests(ITestOutputHelper output)
         var (kinesis, duplicates) = await KinesisProblemsAsync(cluster.Kinesis, outStream, truth);
         Assert.True(kinesis.Count == 0, $"the Kinesis stream differs: {string.Join("; ", kinesis.Take(5))}");
         Log(total, $"Kinesis stream holds every row; {duplicates} duplicates, all with equal row ids");
+
+        // The last chunk's sessions stay open (no later click moves the watermark past them); every earlier one closed.
+        var closedChunks = sessions.Count - 1;
+        var sessionProblems = await EventuallyAsync(() => SessionProblemsAsync(cluster, start, sessions, closedChunks));
+        if (sessionProblems.Count > 0)
+        {
+            foreach (var (silo, status) in await ClusterView.StatusesAsync(cluster))
+            {
+                output.WriteLine($"{silo.Name} /status: {status.GetRawText()}");
+            }
+        }
+
+        Assert.True(sessionProblems.Count == 0, $"the sessions table differs ({sessionProblems.Count} problems): {string.Join("; ", sessionProblems.Take(8))}");
+        Log(total, $"sessions table exact: {sessions.Take(closedChunks).Sum(c => c.Count)} closed sessions of {closedChunks} chunks");
+        await using (var client = await cluster.ConnectAsync())
+        {
+            var minuteProblems = await EventuallyAsync(() => MinuteProblemsAsync(client.Client, start, minutes));
+            Assert.True(minuteProblems.Count == 0, $"the clicks per minute differ: {string.Join("; ", minuteProblems.Take(8))}");
+        }
+
+        Log(total, "clicks per minute exact");
+    }
+
+    /// <summary>Each user's clicks of one chunk (one session): what the chunk added to the truth.</summary>
+    private static Dictionary<string, (long Events, long Bytes)> ChunkSessions(Dictionary<string, UserActivitySummary> before, GroundTruth after) =>
+        after.Users
+            .Select(u => (u.Key, Events: u.Value.EventCount - (before.GetValueOrDefault(u.Key)?.EventCount ?? 0), Bytes: u.Value.TotalBytes - (before.GetValueOrDefault(u.Key)?.TotalBytes ?? 0)))
+            .Where(u => u.Events > 0)
+            .ToDictionary(u => u.Key, u => (u.Events, u.Bytes), StringComparer.Ordinal);
+
+    /// <summary>Each click type's count in one chunk (its one minute).</summary>
+    private static Dictionary<string, long> ChunkTypes(Dictionary<string, UserActivitySummary> before, GroundTruth after) =>
+        after.Users
+            .SelectMany(u => u.Value.EventsByType.Select(t => (t.Key, Count: t.Value - (before.GetValueOrDefault(u.Key)?.EventsByType.GetValueOrDefault(t.Key) ?? 0))))
+            .GroupBy(t => t.Key, StringComparer.Ordinal)
+            .Select(g => (g.Key, Count: g.Sum(t => t.Count)))
+            .Where(t => t.Count > 0)
+            .ToDictionary(t => t.Key, t => t.Count, StringComparer.Ordinal);
+
+    /// <summary>
+    /// Exactly once for windows fired on timers: per user and chunk, the latest row of its session (by revision) is
+    /// its exact count and bytes, not retracted; no session has two rows of one revision; no other session exists.
+    /// </summary>
+    private static async Task<List<string>> SessionProblemsAsync(
+        ProcessCluster cluster, DateTimeOffset start, List<Dictionary<string, (long Events, long Bytes)>> truth, int closedChunks)
+    {
+        using var s3 = ClusterBucket.NewClient(cluster);
+        using var reader = await IndependentDeltaReader.LoadAsync(s3, cluster.Stream, "tables/sessions");
+        if (reader.LiveFiles.Count == 0)
+        {
+            return ["no file committed yet"];
+        }
+
+        using var duck = reader.OpenDuckDB();
+        var rows = IndependentDeltaReader.Query(duck, "SELECT key, epoch_ms(windowStart), revision, events, value, retracted FROM t")
+            .Select(r => (Key: (string)r[0]!, Chunk: (int)((Convert.ToInt64(r[1]) - start.ToUnixTimeMilliseconds()) / 3_600_000), Revision: Convert.ToInt64(r[2]), Events: Convert.ToInt64(r[3]), Bytes: Convert.ToInt64(r[4]), Retracted: (bool)r[5]!))
+            .ToList();
+        var problems = rows.GroupBy(r => (r.Key, r.Chunk, r.Revision)).Where(g => g.Count() > 1)
+            .Select(g => $"{g.Key.Key} chunk {g.Key.Chunk}: {g.Count()} rows of revision {g.Key.Revision}").ToList();
+        var latest = rows.GroupBy(r => (r.Key, r.Chunk)).ToDictionary(g => g.Key, g => g.MaxBy(r => r.Revision));
+        for (var chunk = 0; chunk < truth.Count; chunk++)
+        {
+            foreach (var (user, expected) in truth[chunk])
+            {
+                if (latest.Remove((user, chunk), out var row))
+                {
+                    if ((row.Events, row.Bytes, row.Retracted) != (expected.Events, expected.Bytes, false))
+                    {
+                        problems.Add($"{user} chunk {chunk}: (events, bytes, retracted) ({row.Events}, {row.Bytes}, {row.Retracted}), expected ({expected.Events}, {expected.Bytes}, False)");
+                    }
+                }
+                else if (chunk < closedChunks)
+                {
+                    problems.Add($"{user} chunk {chunk}: no session, expected ({expected.Events}, {expected.Bytes})");
+                }
+            }
+        }
+
+        problems.AddRange(latest.Keys.Select(k => $"{k.Key} chunk {k.Chunk}: a session the truth does not have"));
+        return problems;
+    }
+
+    /// <summary>The clicks per minute of each type (the query adds up the partitions' parts) for the minutes it still keeps.</summary>
+    private static async Task<List<string>> MinuteProblemsAsync(IClusterClient client, DateTimeOffset start, List<Dictionary<string, long>> truth)
+    {
+        var problems = new List<string>();
+        foreach (var type in truth.SelectMany(c => c.Keys).Distinct())
+        {
+            var windows = await client.GetKeyedGrain<IEventsPerMinute>(type).GetMinutesAsync();
+            var closed = windows.Where(w => w.Closed).ToList();
+            if (closed.Count == 0)
+            {
+                problems.Add($"{type}: no closed minute");
+            }
+
+            var missing = Enumerable.Range(0, truth.Count - 1).Where(c => truth[c].ContainsKey(type) && !closed.Any(w => w.Start == start.AddHours(c))).ToList();
+            if (missing.Count > 0)
+            {
+                problems.Add($"{type}: no closed minute for chunks {string.Join(", ", missing)}");
+            }
+
+            foreach (var window in closed)
+            {
+                var chunk = (int)((window.Start - start).Ticks / TimeSpan.TicksPerHour);
+                var expected = chunk < truth.Count ? truth[chunk].GetValueOrDefault(type) : 0;
+                if (window.Start != start.AddHours(chunk) || window.Events != expected)
+                {
+                    problems.Add($"{type} minute {window.Start:O}: {window.Events} clicks, expected {expected}");
+                }
+            }
+        }
+
+        return problems;
     }
 
     /// <summary>Exactly once: each user's rows number 1..N, no gap, no repeat, read by DuckDB over the files the log lists.</summary>

@@ -22,7 +22,7 @@ internal static class EventTimeBenchmark
 {
     private const string Route = "through Orleans (synthetic receivers with event times and shard watermarks → batch containers → pulling agents → partition grains → RocksDB, WAL off)";
 
-    // dotnet run -c Release --project bench/Benchmarks -- event-time [--keys N] [--events N] [--span-minutes N] [--runs N] [--ttl-keys N] [--partitions P]
+    // dotnet run -c Release --project bench/Benchmarks -- event-time [--keys N] [--events N] [--span-minutes N] [--runs N] [--ttl-keys N] [--partitions P] [--keys-in-memory N]
     public static async Task<int> RunAsync(string[] args)
     {
         var keys = BenchArguments.Option(args, "--keys", 1_000_000);
@@ -31,12 +31,13 @@ internal static class EventTimeBenchmark
         var runs = BenchArguments.Option(args, "--runs", 3);
         var ttlKeys = BenchArguments.Option(args, "--ttl-keys", 1_000_000);
         var partitions = BenchArguments.Option(args, "--partitions", 16);
+        var keysInMemory = BenchArguments.Option(args, "--keys-in-memory", 100_000);
         var settings = new OrleansRunSettings(
             partitions,
             Queues: 4,
             RecordsPerRead: 4_000,
             CacheSize: SyntheticAdapterFactory.KinesisCacheSize(partitions),
-            MaxKeysInMemoryPerPartition: 100_000);
+            MaxKeysInMemoryPerPartition: keysInMemory);
         var root = Path.Combine(Path.GetTempPath(), "kgrains-event-time-bench-" + Guid.NewGuid().ToString("N")[..8]);
         var stateDirectory = Path.Combine(root, "state");
         Directory.CreateDirectory(root);
