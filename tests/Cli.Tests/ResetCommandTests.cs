@@ -1,3 +1,5 @@
+using System.Text.Json;
+using KinesisGrains.Abstractions.Serialization;
 using KinesisGrains.Cli;
 using KinesisGrains.Cli.Clickstream;
 using KinesisGrains.DynamoDB;
@@ -101,6 +103,21 @@ public sealed class ResetCommandTests(LocalCluster cluster) : IClassFixture<Loca
         // so its keys are empty now (a new snapshot prefix: nothing of the earlier state is restored either).
         await ResetAsync(application, "--to", "TRIM_HORIZON", "--shard", shard, "--clear-state");
         await RunToTheEndAsync(settings, onShard.Events, expected: onShard, absent: elsewhere);
+
+        // The offline export reads the state of the reset's generation (the silo's graceful stop snapshotted it), not
+        // the snapshots of the state the reset cleared: the keys of the one shard, each as the truth says.
+        using var exported = new TempDirectory();
+        var to = Path.Combine(exported.Path, "state.jsonl");
+        var export = await KgrainsProcess.RunAsync(
+            ["state", "export", "--state", "user-activity", "--to", to, "--application", application, "--dynamodb-endpoint", cluster.Emulators.DynamoDB.ToString(), "--s3-endpoint", cluster.Emulators.S3.ToString()],
+            exported.Path,
+            TimeSpan.FromMinutes(2),
+            Delta.DeltaTestTables.Credentials);
+        Assert.True(export.ExitCode == ExitCodes.Success, $"kgrains state export exited {export.ExitCode}: {export.Stderr}{export.Stdout}");
+        var states = File.ReadAllLines(to).Select(line => JsonDocument.Parse(line).RootElement)
+            .ToDictionary(e => e.GetProperty("key").GetString()!, e => e.GetProperty("value").Deserialize<UserActivityState>(StateSerializer.Options)!);
+        Assert.Equal(onShard.Users.Keys.Order(StringComparer.Ordinal), states.Keys.Order(StringComparer.Ordinal));
+        Assert.All(states, s => Assert.Null(GroundTruth.Compare(onShard.Users[s.Key], UserActivitySummary.Of(s.Key, s.Value))));
     }
 
     [Fact]

@@ -35,11 +35,12 @@ public sealed class EventsPerMinuteTests(ClickstreamSilo silo) : IClassFixture<C
                 new WindowResult<long>(t0.AddMinutes(1), t0.AddMinutes(2), 1, 1, Fired: false, Closed: false),
             ],
             fired);
-        Assert.Equal([new WindowResult<long>(t0, t0.AddMinutes(1), 1, 1, Fired: true, Closed: false)], await MinutesAsync("click", m => m.Length == 1));
+        Assert.Equal([new WindowResult<long>(t0, t0.AddMinutes(1), 1, 1, Fired: true, Closed: false)], await MinutesAsync("click", m => m.Length == 1 && m[0].Fired));
 
         // 40 s behind the watermark: within the minute of allowed lateness, the fired minute is updated.
         await silo.ReadAsync(t0.AddSeconds(70), [Click(users[2], "view", t0.AddSeconds(30))]);
-        var updated = await MinutesAsync("view", m => m[0].Events == 3);
+        // The third partition's part opens late, already due: its timer fires it after the batch.
+        var updated = await MinutesAsync("view", m => m[0].Events == 3 && m[0].Fired);
         Assert.Equal(new WindowResult<long>(t0, t0.AddMinutes(1), 3, 3, Fired: true, Closed: false), updated[0]);
 
         // The watermark past the first minute's end plus the lateness closes it: a click for it now is late.
