@@ -193,15 +193,12 @@ public sealed class SinkKillTests(ITestOutputHelper output)
     private static async Task<List<string>> SessionProblemsAsync(
         ProcessCluster cluster, DateTimeOffset start, List<Dictionary<string, (long Events, long Bytes)>> truth, int closedChunks)
     {
-        using var s3 = ClusterBucket.NewClient(cluster);
-        using var reader = await IndependentDeltaReader.LoadAsync(s3, cluster.Stream, "tables/sessions");
-        if (reader.LiveFiles.Count == 0)
+        if (await QueryDeltaAsync(cluster, "tables/sessions", "SELECT key, epoch_ms(windowStart), revision, events, value, retracted FROM t") is not { } table)
         {
             return ["no file committed yet"];
         }
 
-        using var duck = reader.OpenDuckDB();
-        var rows = IndependentDeltaReader.Query(duck, "SELECT key, epoch_ms(windowStart), revision, events, value, retracted FROM t")
+        var rows = table.Rows
             .Select(r => (Key: (string)r[0]!, Chunk: (int)((Convert.ToInt64(r[1]) - start.ToUnixTimeMilliseconds()) / 3_600_000), Revision: Convert.ToInt64(r[2]), Events: Convert.ToInt64(r[3]), Bytes: Convert.ToInt64(r[4]), Retracted: (bool)r[5]!))
             .ToList();
         var problems = rows.GroupBy(r => (r.Key, r.Chunk, r.Revision)).Where(g => g.Count() > 1)
@@ -265,26 +262,40 @@ public sealed class SinkKillTests(ITestOutputHelper output)
     /// <summary>Exactly once: each user's rows number 1..N, no gap, no repeat, read by DuckDB over the files the log lists.</summary>
     private static async Task<List<string>> DeltaProblemsAsync(ProcessCluster cluster, GroundTruth truth)
     {
-        using var s3 = ClusterBucket.NewClient(cluster);
-        using var reader = await IndependentDeltaReader.LoadAsync(s3, cluster.Stream, "tables/clicks");
-        if (reader.LiveFiles.Count == 0)
+        if (await QueryDeltaAsync(cluster, "tables/clicks", "SELECT userId, count(*), count(DISTINCT eventNumber), min(eventNumber), max(eventNumber) FROM t GROUP BY userId") is not { } table)
         {
             return ["no file committed yet"];
         }
 
-        using var duck = reader.OpenDuckDB();
-        var rows = IndependentDeltaReader.Query(duck, "SELECT userId, count(*), count(DISTINCT eventNumber), min(eventNumber), max(eventNumber) FROM t GROUP BY userId")
+        var rows = table.Rows
             .ToDictionary(r => (string)r[0]!, r => (Convert.ToInt64(r[1]), Convert.ToInt64(r[2]), Convert.ToInt64(r[3]), Convert.ToInt64(r[4])));
         var problems = truth.Users
             .Where(u => rows.GetValueOrDefault(u.Key) != (u.Value.EventCount, u.Value.EventCount, 1, u.Value.EventCount))
             .Select(u => $"{u.Key}: (rows, distinct, min, max) {rows.GetValueOrDefault(u.Key)}, expected {u.Value.EventCount} events")
             .ToList();
-        if (reader.Commits.Keys.Select((version, i) => version - i).Any(gap => gap != 0))
+        if (table.Versions.Select((version, i) => version - i).Any(gap => gap != 0))
         {
             problems.Add("the log's versions are not contiguous");
         }
 
         return problems;
+    }
+
+    /// <summary>
+    /// The rows <paramref name="sql"/> selects from the Delta table at <paramref name="path"/> (as <c>t</c>), read by DuckDB
+    /// over the files its log lists, with the log's versions; null before its first commit.
+    /// </summary>
+    private static async Task<(List<object?[]> Rows, List<long> Versions)?> QueryDeltaAsync(ProcessCluster cluster, string path, string sql)
+    {
+        using var s3 = ClusterBucket.NewClient(cluster);
+        using var reader = await IndependentDeltaReader.LoadAsync(s3, cluster.Stream, path);
+        if (reader.LiveFiles.Count == 0)
+        {
+            return null;
+        }
+
+        using var duck = reader.OpenDuckDB();
+        return (IndependentDeltaReader.Query(duck, sql), [.. reader.Commits.Keys]);
     }
 
     private static async Task<List<string>> DynamoDBProblemsAsync(ProcessCluster cluster, string table, GroundTruth truth)
