@@ -1,9 +1,11 @@
+using System.Text.Json.Serialization;
 using Orleans;
 
 namespace KinesisGrains.KeyedState.Windows;
 
 /// <summary>The windows of one key, stored as its state: the open ones, the last few closed, and its pending timer.</summary>
 [GenerateSerializer]
+[JsonConverter(typeof(KeyWindowsJsonConverterFactory))]
 public sealed class KeyWindows<TAccumulator>
 {
     /// <summary>Windows still taking events (before end + allowed lateness), by end.</summary>
