@@ -438,6 +438,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             WriteDirty();
             while (budget > 0)
             {
+                var firedBefore = _timersFired;
                 _timers.CollectDue(Store, domain, now, budget, _dueTimers);
                 if (_dueTimers.Count == 0)
                 {
@@ -461,6 +462,8 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
                     }
                 }
 
+                // One measurement per chunk: a listener per timer cost as much as a tenth of the firing.
+                KeyedStateMetrics.TimersFired.Add(_timersFired - firedBefore);
                 WriteDirty();
             }
         }
@@ -480,7 +483,6 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     {
         _timers.Delete(domain, time, purpose, key);
         _timersFired++;
-        KeyedStateMetrics.TimersFired.Add(1);
         if (purpose == PartitionTimers.TimeToLivePurpose)
         {
             ExpireIfDue(key);
