@@ -31,10 +31,13 @@ internal static class ResetCommand
             Description = "The application (the silos' Silo:ApplicationName, which names its lease table)",
             Required = true,
         };
-        var dynamoDb = new Option<string?>("--dynamodb-url")
+        // --dynamodb-endpoint as the state and savepoint commands spell it; --dynamodb-url, its first name, still works.
+        var dynamoDb = new Option<string?>("--dynamodb-endpoint", "--dynamodb-url")
         {
-            Description = "DynamoDB endpoint (an emulator) of the application's lease table, the silos' DynamoDB:ServiceUrl; default: $SILO_DYNAMODB_URL, else AWS in --region",
-            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("SILO_DYNAMODB_URL") is { Length: > 0 } url ? url : null,
+            Description = "DynamoDB endpoint (an emulator) of the application's lease table, the silos' DynamoDB:ServiceUrl; default: $AWS_ENDPOINT_URL_DYNAMODB, else $SILO_DYNAMODB_URL, else AWS in --region",
+            DefaultValueFactory = _ =>
+                Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_DYNAMODB") is { Length: > 0 } endpoint ? endpoint
+                : Environment.GetEnvironmentVariable("SILO_DYNAMODB_URL") is { Length: > 0 } url ? url : null,
         };
         var shard = new Option<string?>("--shard") { Description = "Move only this shard's position; the others keep theirs (and start from it with the empty state)" };
         var clearState = new Option<bool>("--clear-state") { Description = "The application's state starts empty: every partition forgets what it held" };
