@@ -24,7 +24,6 @@ internal sealed class SavepointStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, strin
     /// <summary>A sole-silo claim renewed within this is a running silo (SoleSiloClaim.Lapse: three missed renewals).</summary>
     public static readonly TimeSpan ClaimLapse = TimeSpan.FromSeconds(30);
 
-    private const string NoBucket = "(none)";
 
     /// <summary>How long a restore watches shard leases that still have an owner: one that renews meanwhile is a running silo.</summary>
     public TimeSpan LeaseFailoverTime { get; init; } = TimeSpan.FromSeconds(10);
@@ -394,12 +393,13 @@ internal sealed class SavepointStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, strin
             throw CliException.Runtime($"Application '{application}' has never started: its lease table '{application}' records no facts and no stream.");
         }
 
-        if (!facts.TryGetValue("Snapshots:Bucket", out var bucket) || bucket == NoBucket)
+        if (!facts.TryGetValue(ApplicationRecord.SnapshotBucketFact, out var bucket) || bucket == ApplicationRecord.NoBucket)
         {
             throw CliException.Runtime($"Application '{application}' runs without S3 snapshots (Snapshots:Bucket): a savepoint pins snapshots, so it needs them.");
         }
 
-        var prefix = SnapshotLocation.Prefix(facts.GetValueOrDefault("Snapshots:Prefix"), application, incarnation);
+        // An application recorded before the prefix was a fact used the silos' default, as the state export assumes.
+        var prefix = SnapshotLocation.Prefix(facts.GetValueOrDefault(ApplicationRecord.SnapshotPrefixFact) ?? new S3SnapshotOptions().Prefix, application, incarnation);
         var fence = new DynamoDBSnapshotFence(dynamo, new DynamoDBSnapshotFenceOptions
         {
             TableName = SnapshotLocation.FenceTable(application),

@@ -82,7 +82,7 @@ internal sealed class ApplicationSnapshots : IDisposable
                     : $"application '{settings.Application}' runs without snapshots (no Snapshots:Bucket at its first start): its state is only on the silos' disks, there is nothing to read offline.");
             }
 
-            var prefix = (settings.Prefix ?? record.Facts.GetValueOrDefault(ApplicationRecord.SnapshotPrefixFact) ?? "snapshots").Trim('/');
+            var prefix = (settings.Prefix ?? record.Facts.GetValueOrDefault(ApplicationRecord.SnapshotPrefixFact) ?? new S3SnapshotOptions().Prefix).Trim('/');
             var partitions = record.PartitionCount
                 ?? throw CliException.Runtime($"application '{settings.Application}' recorded no partition count (lease table '{settings.Application}'): no silo has started on it.");
             var s3 = new S3SnapshotOptions

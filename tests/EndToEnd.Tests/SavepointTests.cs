@@ -136,6 +136,18 @@ public sealed class SavepointTests(LocalCluster cluster, ITestOutputHelper outpu
             output.WriteLine($"read after the restore: {silo.Source.Progress.Sum(p => p.RecordsRead)} records");
         }
 
+        // An application recorded before its snapshot prefix was a fact (no such entry in its facts row) used the silos'
+        // default prefix: the savepoints are found there, as the state export finds the snapshots.
+        await dynamo.UpdateItemAsync(new Amazon.DynamoDBv2.Model.UpdateItemRequest
+        {
+            TableName = application,
+            Key = new() { ["leaseKey"] = new Amazon.DynamoDBv2.Model.AttributeValue { S = "kgrains:facts" } },
+            UpdateExpression = "REMOVE facts.#prefix",
+            ExpressionAttributeNames = new() { ["#prefix"] = ApplicationRecord.SnapshotPrefixFact },
+        });
+        Assert.False((await leases.GetApplicationFactsAsync(CancellationToken.None))!.ContainsKey(ApplicationRecord.SnapshotPrefixFact));
+        Assert.Equal("after-a", Assert.Single(await new SavepointStore(dynamo, s3, application).ListAsync(CancellationToken.None)).Name);
+
         // Pinned, a snapshot outlives a listing prune; deleted, the savepoint's pins are gone and the prune takes it.
         var first = created.Partitions[0];
         var writer = await FencedSnapshotWriter.AcquireAsync(snapshots, fence, first.PartitionId);
