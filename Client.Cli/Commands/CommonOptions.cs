@@ -16,12 +16,8 @@ internal static class CommonOptions
         Recursive = true,
     };
 
-    public static readonly Option<Uri?> KinesisUrl = new("--kinesis-url")
-    {
-        Description = "Kinesis endpoint (an emulator), an http(s) URL; default: $KINESIS_ENDPOINT, else AWS in --region",
-        CustomParser = UrlArgument.Parse,
-        DefaultValueFactory = _ => UrlArgument.FromEnvironment("KINESIS_ENDPOINT", fallback: null),
-    };
+    public static readonly Option<Uri?> KinesisUrl = UrlArgument.EndpointOption(
+        "--kinesis-url", "KINESIS_ENDPOINT", "Kinesis endpoint (an emulator), an http(s) URL; default: $KINESIS_ENDPOINT, else AWS in --region");
 
     public static readonly Option<string> Region = new("--region")
     {

@@ -32,12 +32,8 @@ internal static class DeltaCommand
         CustomParser = ParseTablePath,
     };
 
-    public static readonly Option<Uri?> Endpoint = new("--endpoint")
-    {
-        Description = "S3 endpoint (an emulator, a VPC endpoint), an http(s) URL; default: $AWS_ENDPOINT_URL_S3, else AWS in --region",
-        CustomParser = UrlArgument.Parse,
-        DefaultValueFactory = _ => UrlArgument.FromEnvironment("AWS_ENDPOINT_URL_S3", fallback: null),
-    };
+    public static readonly Option<Uri?> Endpoint = UrlArgument.EndpointOption(
+        "--endpoint", "AWS_ENDPOINT_URL_S3", "S3 endpoint (an emulator, a VPC endpoint), an http(s) URL; default: $AWS_ENDPOINT_URL_S3, else AWS in --region");
 
     public static readonly Option<DeltaLogStoreKind> LogStore = new("--log-store")
     {
@@ -58,12 +54,8 @@ internal static class DeltaCommand
         Description = "With --log-store DynamoDB: the tablePath key of the log store's entries (Sinks:{name}:LogTablePath); default: s3://BUCKET/PATH",
     };
 
-    public static readonly Option<Uri?> DynamoDBEndpoint = new("--dynamodb-endpoint")
-    {
-        Description = "With --log-store DynamoDB: DynamoDB endpoint, an http(s) URL; default: $AWS_ENDPOINT_URL_DYNAMODB, else AWS in --region",
-        CustomParser = UrlArgument.Parse,
-        DefaultValueFactory = _ => UrlArgument.FromEnvironment("AWS_ENDPOINT_URL_DYNAMODB", fallback: null),
-    };
+    public static readonly Option<Uri?> DynamoDBEndpoint = UrlArgument.EndpointOption(
+        "--dynamodb-endpoint", "AWS_ENDPOINT_URL_DYNAMODB", "With --log-store DynamoDB: DynamoDB endpoint, an http(s) URL; default: $AWS_ENDPOINT_URL_DYNAMODB, else AWS in --region");
 
     public static Command Create() =>
         new("delta", "Maintain a Delta table the Delta sink writes: compact its small files, delete files it no longer references")

@@ -22,19 +22,11 @@ internal static class SavepointCommand
         Required = true,
     };
 
-    public static readonly Option<Uri?> DynamoDBEndpoint = new("--dynamodb-endpoint")
-    {
-        Description = "DynamoDB endpoint of the application's tables, an http(s) URL; default: $AWS_ENDPOINT_URL_DYNAMODB, else AWS in --region",
-        CustomParser = UrlArgument.Parse,
-        DefaultValueFactory = _ => UrlArgument.FromEnvironment("AWS_ENDPOINT_URL_DYNAMODB", fallback: null),
-    };
+    public static readonly Option<Uri?> DynamoDBEndpoint = UrlArgument.EndpointOption(
+        "--dynamodb-endpoint", "AWS_ENDPOINT_URL_DYNAMODB", "DynamoDB endpoint of the application's tables, an http(s) URL; default: $AWS_ENDPOINT_URL_DYNAMODB, else AWS in --region");
 
-    public static readonly Option<Uri?> S3Endpoint = new("--s3-endpoint")
-    {
-        Description = "S3 endpoint of the snapshot bucket, an http(s) URL; default: $AWS_ENDPOINT_URL_S3, else AWS in --region",
-        CustomParser = UrlArgument.Parse,
-        DefaultValueFactory = _ => UrlArgument.FromEnvironment("AWS_ENDPOINT_URL_S3", fallback: null),
-    };
+    public static readonly Option<Uri?> S3Endpoint = UrlArgument.EndpointOption(
+        "--s3-endpoint", "AWS_ENDPOINT_URL_S3", "S3 endpoint of the snapshot bucket, an http(s) URL; default: $AWS_ENDPOINT_URL_S3, else AWS in --region");
 
     public static Command Create() => new("savepoint", "Take, list, restore and delete savepoints: every partition's snapshot pinned with the shard positions to replay from")
     {

@@ -25,19 +25,11 @@ internal static class StateCommand
         Description = "A state's name (the partition grain's StateName, e.g. user-activity); repeat for several; default: every state with snapshots (get: the only one)",
     };
 
-    public static readonly Option<Uri?> DynamoDBEndpoint = new("--dynamodb-endpoint")
-    {
-        Description = "DynamoDB endpoint of the lease and snapshot pointer tables, an http(s) URL; default: $AWS_ENDPOINT_URL_DYNAMODB, else AWS in --region",
-        CustomParser = UrlArgument.Parse,
-        DefaultValueFactory = _ => UrlArgument.FromEnvironment("AWS_ENDPOINT_URL_DYNAMODB", fallback: null),
-    };
+    public static readonly Option<Uri?> DynamoDBEndpoint = UrlArgument.EndpointOption(
+        "--dynamodb-endpoint", "AWS_ENDPOINT_URL_DYNAMODB", "DynamoDB endpoint of the lease and snapshot pointer tables, an http(s) URL; default: $AWS_ENDPOINT_URL_DYNAMODB, else AWS in --region");
 
-    public static readonly Option<Uri?> S3Endpoint = new("--s3-endpoint")
-    {
-        Description = "S3 endpoint of the snapshots (and of an s3:// --to), an http(s) URL; default: $AWS_ENDPOINT_URL_S3, else AWS in --region",
-        CustomParser = UrlArgument.Parse,
-        DefaultValueFactory = _ => UrlArgument.FromEnvironment("AWS_ENDPOINT_URL_S3", fallback: null),
-    };
+    public static readonly Option<Uri?> S3Endpoint = UrlArgument.EndpointOption(
+        "--s3-endpoint", "AWS_ENDPOINT_URL_S3", "S3 endpoint of the snapshots (and of an s3:// --to), an http(s) URL; default: $AWS_ENDPOINT_URL_S3, else AWS in --region");
 
     public static readonly Option<string?> Bucket = new("--bucket")
     {

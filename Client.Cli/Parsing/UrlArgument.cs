@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.CommandLine.Parsing;
 
 namespace KinesisGrains.Cli.Parsing;
@@ -34,6 +35,14 @@ internal static class UrlArgument
         result.AddError($"{SymbolName(result)} must be an absolute http or https URL such as http://127.0.0.1:8080, not '{value}'.");
         return null;
     }
+
+    /// <summary>An endpoint option: an absolute http(s) URL, by default <paramref name="environmentVariable"/>'s, else none (AWS in --region).</summary>
+    public static Option<Uri?> EndpointOption(string name, string environmentVariable, string description) => new(name)
+    {
+        Description = description,
+        CustomParser = Parse,
+        DefaultValueFactory = _ => FromEnvironment(environmentVariable, fallback: null),
+    };
 
     /// <summary>A URL from an environment variable that stands in for a flag, or <paramref name="fallback"/> when unset.</summary>
     public static Uri? FromEnvironment(string variable, string? fallback)

@@ -70,10 +70,8 @@ internal sealed class SavepointStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, strin
                 partitions.Add(new SavepointPartition(
                     partitionId,
                     snapshotId,
-                    manifest.Metadata.TryGetValue("epoch", out var epoch) ? long.Parse(epoch, CultureInfo.InvariantCulture) : 0,
-                    manifest.Metadata
-                        .Where(entry => entry.Key.StartsWith(CoveredPrefix, StringComparison.Ordinal))
-                        .ToDictionary(entry => entry.Key[CoveredPrefix.Length..], entry => entry.Value, StringComparer.Ordinal)));
+                    manifest.Metadata.TryGetValue(SnapshotMetadata.Epoch, out var epoch) ? long.Parse(epoch, CultureInfo.InvariantCulture) : 0,
+                    SnapshotMetadata.CoveredOf(manifest.Metadata)));
             }
 
             var descriptor = new SavepointDescriptor
@@ -242,8 +240,6 @@ internal sealed class SavepointStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, strin
         return new SavepointRestore(descriptor, children, [.. pointers.Keys.Where(id => !inSavepoint.Contains(id)).Order(StringComparer.Ordinal)]);
     }
 
-    private const string CoveredPrefix = "covered:";
-
     /// <summary>Where a shard is read from after a restore.</summary>
     private static SavepointShard StartOf(ShardLease lease, IReadOnlyList<SavepointPartition> partitions)
     {
@@ -381,7 +377,7 @@ internal sealed class SavepointStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, strin
         {
             facts = await leases.GetApplicationFactsAsync(cancellationToken);
             stream = await leases.GetStreamIdentityAsync(cancellationToken);
-            incarnation = await leases.GetIncarnationAsync(cancellationToken);
+            incarnation = stream is null ? null : ShardLeaseTable.IncarnationOf(stream, await leases.GetStateGenerationAsync(cancellationToken));
         }
         catch (ResourceNotFoundException)
         {

@@ -166,10 +166,7 @@ public sealed class OfflineStateReader : IDisposable
             manifest.SnapshotId,
             manifest.CreatedAt,
             manifest.Metadata.TryGetValue(SnapshotMetadata.Epoch, out var epoch) && long.TryParse(epoch, NumberStyles.Integer, CultureInfo.InvariantCulture, out var e) ? e : null,
-            manifest.Metadata
-                .Where(m => m.Key.StartsWith(SnapshotMetadata.CoveredPrefix, StringComparison.Ordinal))
-                .OrderBy(m => m.Key, StringComparer.Ordinal)
-                .ToDictionary(m => m.Key[SnapshotMetadata.CoveredPrefix.Length..], m => m.Value, StringComparer.Ordinal),
+            SnapshotMetadata.CoveredOf(manifest.Metadata),
             Keys: 0,
             ExpiredKeys: 0,
             watermark);

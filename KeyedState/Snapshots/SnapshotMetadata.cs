@@ -19,6 +19,13 @@ internal static class SnapshotMetadata
     /// <summary>The state's time-to-live, <c>{milliseconds}:{domain}</c>; absent when keys never expire.</summary>
     public const string TimeToLive = "ttl";
 
+    /// <summary>The covered position of each shard a manifest records (shard id to position text), by shard id.</summary>
+    public static Dictionary<string, string> CoveredOf(IReadOnlyDictionary<string, string> metadata) =>
+        metadata
+            .Where(m => m.Key.StartsWith(CoveredPrefix, StringComparison.Ordinal))
+            .OrderBy(m => m.Key, StringComparer.Ordinal)
+            .ToDictionary(m => m.Key[CoveredPrefix.Length..], m => m.Value, StringComparer.Ordinal);
+
     public static string Format(StateTimeToLive ttl) =>
         string.Create(CultureInfo.InvariantCulture, $"{(long)ttl.After.TotalMilliseconds}:{ttl.Domain}");
 

@@ -47,7 +47,7 @@ public sealed record ApplicationRecord(IReadOnlyDictionary<string, string> Facts
         {
             var facts = await table.GetApplicationFactsAsync(cancellationToken).ConfigureAwait(false);
             var stream = await table.GetStreamIdentityAsync(cancellationToken).ConfigureAwait(false);
-            var incarnation = await table.GetIncarnationAsync(cancellationToken).ConfigureAwait(false);
+            var incarnation = stream is null ? null : ShardLeaseTable.IncarnationOf(stream, await table.GetStateGenerationAsync(cancellationToken).ConfigureAwait(false));
             return new ApplicationRecord(facts ?? new Dictionary<string, string>(), stream?.CreationTimestamp, incarnation);
         }
         catch (ResourceNotFoundException)

@@ -536,14 +536,10 @@ internal sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
             : 0;
 
     /// <summary>
-    /// The incarnation that names the application's local state folders, snapshot prefixes and pointer rows: the
-    /// stream's creation time in Unix ms, then "-g" and the state generation once a reset cleared the state; null before
-    /// a silo recorded the stream. The silo and the tools that read its snapshots name it here alike.
+    /// The incarnation of <paramref name="stream"/> in state generation <paramref name="generation"/>, which names the
+    /// application's local state folders, snapshot prefixes and pointer rows: the stream's creation time in Unix ms, then
+    /// "-g" and the generation once a reset cleared the state. The silo and the tools that read its snapshots name it here.
     /// </summary>
-    public async Task<string?> GetIncarnationAsync(CancellationToken cancellationToken) =>
-        await GetStreamIdentityAsync(cancellationToken) is { } stream ? IncarnationOf(stream, await GetStateGenerationAsync(cancellationToken)) : null;
-
-    /// <summary>The incarnation of <paramref name="stream"/> in state generation <paramref name="generation"/> (<see cref="GetIncarnationAsync"/>).</summary>
     internal static string IncarnationOf(StreamIdentity stream, long generation)
     {
         var created = stream.CreationTimestamp.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
