@@ -15,6 +15,9 @@ internal static class KeyedStateMetrics
     public static readonly Counter<long> DuplicatesSkipped =
         s_meter.CreateCounter<long>("kgrains.stream.duplicates_skipped", "{event}", "Redelivered events at or below a partition's high-water mark");
 
+    public static readonly Counter<long> InheritedEventsSkipped =
+        s_meter.CreateCounter<long>("kgrains.stream.inherited_skipped", "{event}", "Redelivered events a rescaled partition skipped because the old partition of their key had applied them");
+
     public static readonly Counter<long> EventsFromLocalSilo =
         s_meter.CreateCounter<long>("kgrains.stream.events_local", "{event}", "Stream events delivered to a partition on the silo that read them");
 

@@ -20,14 +20,25 @@ internal sealed class PartitionLedger
     private readonly Dictionary<string, ShardCoverage> _shards = new(StringComparer.Ordinal);
     private readonly HashSet<string> _refusing = new(StringComparer.Ordinal);
     private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, InheritedFloor[]> _floors = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _floorsChanged = new(StringComparer.Ordinal);
 
     /// <summary>A ledger as it was last written (empty for a partition never written).</summary>
     /// <param name="epoch">The last checkpoint barrier the partition made durable.</param>
-    public PartitionLedger(IEnumerable<KeyValuePair<string, ShardCoverage>> durable, long epoch = 0)
+    /// <param name="floors">Per shard, the ranges of keys a rescale merged in whose own coverage the partition has not passed yet.</param>
+    public PartitionLedger(IEnumerable<KeyValuePair<string, ShardCoverage>> durable, long epoch = 0, IEnumerable<KeyValuePair<string, InheritedFloor[]>>? floors = null)
     {
         foreach (var (shardId, coverage) in durable)
         {
             _shards[shardId] = coverage;
+        }
+
+        foreach (var (shardId, inherited) in floors ?? [])
+        {
+            if (inherited.Length > 0)
+            {
+                _floors[shardId] = inherited;
+            }
         }
 
         Epoch = epoch;
@@ -42,6 +53,34 @@ internal sealed class PartitionLedger
     public IReadOnlyDictionary<string, ShardCoverage> Shards => _shards;
 
     public ShardCoverage CoverageOf(string shardId) => _shards.GetValueOrDefault(shardId);
+
+    /// <summary>Per shard, the key ranges a rescale merged in, each with the point its old partition held it to.</summary>
+    public IReadOnlyDictionary<string, InheritedFloor[]> Floors => _floors;
+
+    /// <summary>True while events of <paramref name="shardId"/> must be checked one by one with <see cref="IsInherited"/>.</summary>
+    public bool HasInherited(string shardId) => _floors.Count > 0 && _floors.ContainsKey(shardId);
+
+    /// <summary>
+    /// True when the event of the shard at <paramref name="position"/>, whose key hashes to <paramref name="keyHash"/>,
+    /// is in the state the partition inherited (the old partition of its key applied it): it is skipped, not applied.
+    /// </summary>
+    public bool IsInherited(string shardId, ulong keyHash, Position position)
+    {
+        if (!_floors.TryGetValue(shardId, out var floors))
+        {
+            return false;
+        }
+
+        foreach (var floor in floors)
+        {
+            if (floor.Contains(keyHash))
+            {
+                return position <= floor.Floor;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Decides on a batch (<paramref name="from"/>, To] of a shard; changes nothing but the refusal bookkeeping.</summary>
     /// <param name="newGap">True when this refusal starts a gap (the first refused batch since the shard was last accepted).</param>
@@ -71,6 +110,7 @@ internal sealed class PartitionLedger
         {
             _shards[shardId] = next;
             _changed.Add(shardId);
+            ReleaseFloors(shardId);
         }
     }
 
@@ -93,6 +133,7 @@ internal sealed class PartitionLedger
         {
             _shards[barrier.ShardId] = coverage with { Covered = reached };
             _changed.Add(barrier.ShardId);
+            ReleaseFloors(barrier.ShardId);
         }
 
         return null;
@@ -120,6 +161,125 @@ internal sealed class PartitionLedger
         return changed;
     }
 
+    /// <summary>The shards whose floors changed since the last call (an empty array: released), to write with the state.</summary>
+    public IReadOnlyList<KeyValuePair<string, InheritedFloor[]>> TakeChangedFloors()
+    {
+        if (_floorsChanged.Count == 0)
+        {
+            return [];
+        }
+
+        var changed = _floorsChanged.Select(s => new KeyValuePair<string, InheritedFloor[]>(s, _floors.GetValueOrDefault(s) ?? [])).ToList();
+        _floorsChanged.Clear();
+        return changed;
+    }
+
     /// <summary>True while something changed that <see cref="TakeChanged"/> has not handed out.</summary>
-    public bool HasChanges => _changed.Count > 0;
+    public bool HasChanges => _changed.Count > 0 || _floorsChanged.Count > 0;
+
+    /// <summary>
+    /// The ledger of a partition a rescale makes of parts of old partitions: each part is the hash range [First, Last]
+    /// of the new partition's keys that one old partition held, with that partition's ledger. The new partition holds
+    /// a shard up to where every part does; each part's keys keep their own floor (its old partition's coverage) until
+    /// the new partition's coverage passes them all. With parts held to one point (a rescale at one barrier) there are
+    /// no floors: the ledger is the parts' common one.
+    /// </summary>
+    public static PartitionLedger Merge(IReadOnlyList<(ulong First, ulong Last, PartitionLedger Ledger)> parts)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(parts.Count);
+        var coverage = new Dictionary<string, ShardCoverage>(StringComparer.Ordinal);
+        var floors = new Dictionary<string, InheritedFloor[]>(StringComparer.Ordinal);
+        var shardIds = parts.SelectMany(p => p.Ledger._shards.Keys.Concat(p.Ledger._floors.Keys)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        foreach (var shardId in shardIds)
+        {
+            Position? covered = null;
+            var everyPartCovers = true;
+            var pieces = new List<InheritedFloor>();
+            var everyPieceHasFloor = true;
+            foreach (var (first, last, ledger) in parts)
+            {
+                var own = ledger.CoverageOf(shardId);
+                everyPartCovers &= own.Covered is not null;
+                covered = covered is { } c && own.Covered is { } o ? (c <= o ? c : o) : own.Covered ?? covered;
+                everyPieceHasFloor &= ledger.AddPieces(shardId, first, last, pieces);
+            }
+
+            Position? mark = everyPieceHasFloor && pieces.Count > 0 ? pieces.Min(p => p.Floor) : null;
+            var merged = new ShardCoverage(mark, everyPartCovers ? covered : null);
+            coverage[shardId] = merged;
+            if (merged.Covered is not { } all || pieces.Any(p => p.Floor > all))
+            {
+                floors[shardId] = [.. pieces];
+            }
+        }
+
+        return new PartitionLedger(coverage, parts.Max(p => p.Ledger.Epoch), floors);
+    }
+
+    /// <summary>
+    /// Adds the floors of this ledger's keys in [<paramref name="first"/>, <paramref name="last"/>] for a merge: its own
+    /// floors where it still has them, else what it holds (its mark or coverage, whichever is later).
+    /// </summary>
+    /// <returns>False when part of the range has nothing applied to build a floor on.</returns>
+    private bool AddPieces(string shardId, ulong first, ulong last, List<InheritedFloor> pieces)
+    {
+        var own = CoverageOf(shardId);
+        var held = ShardCoverage.Max(own.Mark, own.Covered);
+        var next = first;
+        var complete = true;
+        foreach (var floor in (_floors.GetValueOrDefault(shardId) ?? []).Where(f => f.Last >= first && f.First <= last).OrderBy(f => f.First))
+        {
+            var from = Math.Max(floor.First, first);
+            if (from > next)
+            {
+                complete &= AddPiece(next, from - 1, held, pieces);
+            }
+
+            complete &= AddPiece(from, Math.Min(floor.Last, last), ShardCoverage.Max(floor.Floor, held), pieces);
+            if (floor.Last >= last)
+            {
+                return complete;
+            }
+
+            next = floor.Last + 1;
+        }
+
+        return AddPiece(next, last, held, pieces) && complete;
+    }
+
+    private static bool AddPiece(ulong first, ulong last, Position? floor, List<InheritedFloor> pieces)
+    {
+        if (floor is not { } f)
+        {
+            return false;
+        }
+
+        pieces.Add(new InheritedFloor(first, last, f));
+        return true;
+    }
+
+    /// <summary>
+    /// Drops a shard's floors once its coverage passed them all: every event up to the coverage is then applied or
+    /// inherited, so the one mark can stand for the whole partition again (moved up to the highest floor, or an
+    /// inherited event above the mark would be applied twice when replayed).
+    /// </summary>
+    private void ReleaseFloors(string shardId)
+    {
+        if (_floors.Count == 0 || !_floors.TryGetValue(shardId, out var floors))
+        {
+            return;
+        }
+
+        var coverage = _shards.GetValueOrDefault(shardId);
+        var highest = floors.Max(f => f.Floor);
+        if (coverage.Covered is not { } covered || covered < highest)
+        {
+            return;
+        }
+
+        _floors.Remove(shardId);
+        _floorsChanged.Add(shardId);
+        _shards[shardId] = coverage with { Mark = ShardCoverage.Max(coverage.Mark, highest) };
+        _changed.Add(shardId);
+    }
 }

@@ -380,6 +380,11 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             LogGapClosed(_logger, StateName, Partition, shardId);
         }
 
+        if (_ledger.HasInherited(shardId))
+        {
+            batch = WithoutInherited(batch);
+        }
+
         try
         {
             Apply(batch, admission);
@@ -400,6 +405,36 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The batch without the events a rescale's merge brought in already: each key's old partition held the shard to
+    /// its own point (<see cref="InheritedFloor"/>), so a redelivery is told apart key by key until the floors are passed.
+    /// </summary>
+    private KeyedEventBatch<TEvent> WithoutInherited(KeyedEventBatch<TEvent> batch)
+    {
+        var shardId = batch.ShardId;
+        var events = Array.FindAll(batch.Events, e => !_ledger.IsInherited(shardId, HashOf(e.Key), e.Info.Token));
+        var rejected = Array.FindAll(batch.Rejected, r => !_ledger.IsInherited(shardId, HashOf(r.Info.PartitionKey), r.Info.Token));
+        if (events.Length == batch.Events.Length && rejected.Length == batch.Rejected.Length)
+        {
+            return batch;
+        }
+
+        KeyedStateMetrics.InheritedEventsSkipped.Add(batch.Events.Length - events.Length + batch.Rejected.Length - rejected.Length);
+        return new KeyedEventBatch<TEvent>
+        {
+            ShardId = shardId,
+            Partition = batch.Partition,
+            From = batch.From,
+            To = batch.To,
+            Rejected = rejected,
+            Watermark = batch.Watermark,
+            ShardIdle = batch.ShardIdle,
+            Events = events,
+        };
+
+        static ulong HashOf(string key) => (ulong)(Abstractions.Partitions.PartitionMap.HashOf(key) >> 64);
     }
 
     /// <inheritdoc/>

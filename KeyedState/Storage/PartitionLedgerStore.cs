@@ -21,7 +21,7 @@ internal static class PartitionLedgerStore
                 shardId,
                 new ShardCoverage(marks.TryGetValue(shardId, out var mark) ? mark : null, covered.TryGetValue(shardId, out var c) ? c : null)));
         var epoch = store.Get(StateKeys.Epoch) is { } bytes ? long.Parse(Encoding.UTF8.GetString(bytes), CultureInfo.InvariantCulture) : 0;
-        return new PartitionLedger(entries, epoch);
+        return new PartitionLedger(entries, epoch, LoadFloors(store));
     }
 
     /// <summary>Writes the ledger's changes and epoch on their own (at a barrier, after the states were written).</summary>
@@ -48,7 +48,47 @@ internal static class PartitionLedgerStore
             }
         }
 
+        foreach (var (shardId, floors) in ledger.TakeChangedFloors())
+        {
+            if (floors.Length == 0)
+            {
+                batch.Delete(StateKeys.Floors(shardId));
+            }
+            else
+            {
+                batch.Put(StateKeys.Floors(shardId), Encoding.UTF8.GetBytes(string.Join(';', floors.Select(f => f.ToString()))));
+            }
+        }
+
         batch.Put(StateKeys.Epoch, Encoding.UTF8.GetBytes(ledger.Epoch.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>Floors as <see cref="InheritedFloor.ToString"/> writes them: "first-last@sequence/sub", ';' between ranges.</summary>
+    private static List<KeyValuePair<string, InheritedFloor[]>> LoadFloors(IKeyValueStore store)
+    {
+        var into = new List<KeyValuePair<string, InheritedFloor[]>>();
+        var (lower, upper) = StateKeys.FloorsRange;
+        store.Scan(lower, upper, (key, value) =>
+        {
+            var floors = Encoding.UTF8.GetString(value).Split(';').Select(text =>
+            {
+                var at = text.IndexOf('@');
+                var dash = text.IndexOf('-');
+                return new InheritedFloor(
+                    ulong.Parse(text.AsSpan(0, dash), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture),
+                    ulong.Parse(text.AsSpan(dash + 1, at - dash - 1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture),
+                    ParsePosition(text[(at + 1)..]));
+            }).ToArray();
+            into.Add(KeyValuePair.Create(StateKeys.ShardIdOf(key), floors));
+            return true;
+        });
+        return into;
+    }
+
+    private static Position ParsePosition(string text)
+    {
+        var slash = text.LastIndexOf('/');
+        return new Position(text[..slash], long.Parse(text[(slash + 1)..], CultureInfo.InvariantCulture));
     }
 
     private static Dictionary<string, Position> LoadPositions(IKeyValueStore store, (byte[] Lower, byte[] Upper) range)
@@ -56,9 +96,7 @@ internal static class PartitionLedgerStore
         var into = new Dictionary<string, Position>(StringComparer.Ordinal);
         store.Scan(range.Lower, range.Upper, (key, value) =>
         {
-            var text = Encoding.UTF8.GetString(value);
-            var slash = text.LastIndexOf('/');
-            into[StateKeys.ShardIdOf(key)] = new Position(text[..slash], long.Parse(text[(slash + 1)..], CultureInfo.InvariantCulture));
+            into[StateKeys.ShardIdOf(key)] = ParsePosition(Encoding.UTF8.GetString(value));
             return true;
         });
         return into;

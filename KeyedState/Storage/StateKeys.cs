@@ -25,6 +25,7 @@ internal static class StateKeys
     private static readonly byte[] s_highWaterMarkTag = "hwm:"u8.ToArray();
     private static readonly byte[] s_coveredTag = "cov:"u8.ToArray();
     private static readonly byte[] s_watermarkTag = "wtm:"u8.ToArray();
+    private static readonly byte[] s_floorsTag = "flr:"u8.ToArray();
 
     /// <summary>The partition ledger's epoch (checkpoint barriers vouched at).</summary>
     public static byte[] Epoch { get; } = [MetadataKind, .. "epoch"u8];
@@ -174,6 +175,12 @@ internal static class StateKeys
     public static byte[] HighWaterMark(string shardId) => Metadata(s_highWaterMarkTag, shardId);
 
     public static byte[] Covered(string shardId) => Metadata(s_coveredTag, shardId);
+
+    /// <summary>The floors a rescale left for a shard (the ranges of keys inherited from other partitions).</summary>
+    public static byte[] Floors(string shardId) => Metadata(s_floorsTag, shardId);
+
+    /// <summary>The [lower, upper) range of floor keys.</summary>
+    public static (byte[] Lower, byte[] Upper) FloorsRange => Range(s_floorsTag);
 
     /// <summary>The [lower, upper) range of high-water mark keys.</summary>
     public static (byte[] Lower, byte[] Upper) HighWaterMarkRange => Range(s_highWaterMarkTag);
