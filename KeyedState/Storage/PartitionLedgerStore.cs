@@ -32,38 +32,67 @@ internal static class PartitionLedgerStore
         store.Write(batch);
     }
 
+    /// <summary>Adds the whole ledger to <paramref name="batch"/>, changed or not (a new store made from other partitions').</summary>
+    public static void PutAll(IKeyValueBatch batch, PartitionLedger ledger)
+    {
+        foreach (var (shardId, coverage) in ledger.Shards)
+        {
+            PutCoverage(batch, shardId, coverage);
+        }
+
+        foreach (var (shardId, floors) in ledger.Floors)
+        {
+            PutFloors(batch, shardId, floors);
+        }
+
+        ledger.TakeChanged();
+        ledger.TakeChangedFloors();
+        batch.Put(StateKeys.Epoch, Encoding.UTF8.GetBytes(ledger.Epoch.ToString(CultureInfo.InvariantCulture)));
+    }
+
     /// <summary>Adds the ledger's changes since the last call, and its epoch, to <paramref name="batch"/>.</summary>
     public static void Put(IKeyValueBatch batch, PartitionLedger ledger)
     {
         foreach (var (shardId, coverage) in ledger.TakeChanged())
         {
-            if (coverage.Mark is { } mark)
-            {
-                batch.Put(StateKeys.HighWaterMark(shardId), Encoding.UTF8.GetBytes(mark.ToString()));
-            }
-
-            if (coverage.Covered is { } covered)
-            {
-                batch.Put(StateKeys.Covered(shardId), Encoding.UTF8.GetBytes(covered.ToString()));
-            }
+            PutCoverage(batch, shardId, coverage);
         }
 
         foreach (var (shardId, floors) in ledger.TakeChangedFloors())
         {
-            if (floors.Length == 0)
-            {
-                batch.Delete(StateKeys.Floors(shardId));
-            }
-            else
-            {
-                batch.Put(StateKeys.Floors(shardId), Encoding.UTF8.GetBytes(string.Join(';', floors.Select(f => f.ToString()))));
-            }
+            PutFloors(batch, shardId, floors);
         }
 
         batch.Put(StateKeys.Epoch, Encoding.UTF8.GetBytes(ledger.Epoch.ToString(CultureInfo.InvariantCulture)));
     }
 
-    /// <summary>Floors as <see cref="InheritedFloor.ToString"/> writes them: "first-last@sequence/sub", ';' between ranges.</summary>
+    private static void PutCoverage(IKeyValueBatch batch, string shardId, ShardCoverage coverage)
+    {
+        if (coverage.Mark is { } mark)
+        {
+            batch.Put(StateKeys.HighWaterMark(shardId), Encoding.UTF8.GetBytes(mark.ToString()));
+        }
+
+        if (coverage.Covered is { } covered)
+        {
+            batch.Put(StateKeys.Covered(shardId), Encoding.UTF8.GetBytes(covered.ToString()));
+        }
+    }
+
+    /// <summary>Floors are written as "first-last@sequence/sub" (hex hashes), ';' between ranges; none: the key goes.</summary>
+    private static void PutFloors(IKeyValueBatch batch, string shardId, InheritedFloor[] floors)
+    {
+        if (floors.Length == 0)
+        {
+            batch.Delete(StateKeys.Floors(shardId));
+        }
+        else
+        {
+            batch.Put(StateKeys.Floors(shardId), Encoding.UTF8.GetBytes(string.Join(';', floors.Select(f => f.ToString()))));
+        }
+    }
+
+    /// <summary>Floors as <see cref="PutFloors"/> writes them.</summary>
     private static List<KeyValuePair<string, InheritedFloor[]>> LoadFloors(IKeyValueStore store)
     {
         var into = new List<KeyValuePair<string, InheritedFloor[]>>();

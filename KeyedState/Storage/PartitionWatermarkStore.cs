@@ -36,8 +36,14 @@ internal static class PartitionWatermarkStore
             return;
         }
 
-        Span<byte> value = stackalloc byte[1 + sizeof(long)];
         var (shards, current) = watermark.TakeChanged();
+        Put(batch, shards, current);
+    }
+
+    /// <summary>Adds <paramref name="shards"/>' watermarks and the partition's (when known) to <paramref name="batch"/>.</summary>
+    public static void Put(IKeyValueBatch batch, IEnumerable<KeyValuePair<string, KnownShardWatermark>> shards, long? current)
+    {
+        Span<byte> value = stackalloc byte[1 + sizeof(long)];
         foreach (var (shardId, shard) in shards)
         {
             value[0] = (byte)((shard.Value is null ? 0 : HasValue) | (shard.Ended ? Ended : 0));

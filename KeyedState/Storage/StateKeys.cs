@@ -15,13 +15,13 @@ namespace KinesisGrains.KeyedState.Storage;
 /// </summary>
 internal static class StateKeys
 {
-    private const byte MetadataKind = 0;
-    private const byte StateKind = 1;
-    private const byte DeadLetterKind = 2;
-    private const byte EmittedRowKind = 3;
-    private const byte ChangelogRowKind = 4;
-    private const byte TimerKind = 5;
-    private const byte TouchedKind = 6;
+    internal const byte MetadataKind = 0;
+    internal const byte StateKind = 1;
+    internal const byte DeadLetterKind = 2;
+    internal const byte EmittedRowKind = 3;
+    internal const byte ChangelogRowKind = 4;
+    internal const byte TimerKind = 5;
+    internal const byte TouchedKind = 6;
     private static readonly byte[] s_highWaterMarkTag = "hwm:"u8.ToArray();
     private static readonly byte[] s_coveredTag = "cov:"u8.ToArray();
     private static readonly byte[] s_watermarkTag = "wtm:"u8.ToArray();

@@ -1,0 +1,165 @@
+using System.Text;
+using KinesisGrains.Abstractions.Hashing;
+using KinesisGrains.Abstractions.Partitions;
+using KinesisGrains.KeyedState.EventTime;
+using KinesisGrains.KeyedState.ExactlyOnce;
+using KinesisGrains.KeyedState.Storage;
+
+namespace KinesisGrains.KeyedState.Rescaling;
+
+/// <summary>
+/// Makes P' partitions' stores of one state out of its P partitions' stores (each as of a snapshot): every key's
+/// state, timers and time-to-live go to the new partition of its hash, each new partition's ledger is the merge of
+/// the parts of old ledgers it takes (<see cref="PartitionLedger.Merge"/>: a part keeps its own floor until the new
+/// partition's coverage passes it), its watermark the earliest of theirs, its epoch the latest.
+/// </summary>
+/// <remarks>
+/// Keys are stored by name, not by key group, so a key moves by a read and a write; the partitions' ranges are
+/// contiguous, so each new partition reads from at most ⌈P/P'⌉ + 1 old ones.
+/// Refused, before anything is written: rows staged for sinks (whether a sink committed them is the sink's to say, and
+/// a new partition would hand them over under another partition's name), and a key in a partition its hash does not
+/// map to (a Spread view's part, which cannot be split by key).
+/// </remarks>
+internal static class PartitionRescaler
+{
+    private const int BatchSize = 4096;
+
+    /// <param name="stateName">For messages.</param>
+    /// <param name="sources">Old partition p's store at index p.</param>
+    /// <param name="targets">New partition p's (empty) store at index p.</param>
+    public static RescaleResult Rescale(string stateName, IReadOnlyList<IKeyValueStore> sources, IReadOnlyList<IKeyValueStore> targets)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(sources.Count);
+        ArgumentOutOfRangeException.ThrowIfZero(targets.Count);
+        var oldMap = new PartitionMap(sources.Count);
+        var newMap = new PartitionMap(targets.Count);
+        for (var p = 0; p < sources.Count; p++)
+        {
+            Check(stateName, p, sources[p], oldMap);
+        }
+
+        var batches = targets.Select(t => t.CreateBatch()).ToArray();
+        var keys = new long[targets.Count];
+        try
+        {
+            for (var source = 0; source < sources.Count; source++)
+            {
+                // Dead letters staged with the state have no key here: the new partition of the old one's first hash
+                // writes them out (dead letters are at least once; none is lost).
+                var deadLetterTarget = newMap.GetPartition((UInt128)PartitionRanges.FirstHash(source, sources.Count) << 64);
+                sources[source].Scan([StateKeys.StateKind], [StateKeys.TouchedKind + 1], (key, value) =>
+                {
+                    var target = key[0] switch
+                    {
+                        StateKeys.StateKind or StateKeys.TouchedKind => newMap.GetPartition(Hash(key[1..])),
+                        StateKeys.TimerKind => newMap.GetPartition(Hash(key[StateKeys.TimerPrefixLength..])),
+                        StateKeys.DeadLetterKind => deadLetterTarget,
+                        _ => throw new InvalidOperationException($"Store key of kind {key[0]} was not checked."),
+                    };
+
+                    if (key[0] == StateKeys.StateKind)
+                    {
+                        keys[target]++;
+                    }
+
+                    batches[target].Put(key, value);
+                    if (batches[target].Count >= BatchSize)
+                    {
+                        targets[target].Write(batches[target]);
+                        batches[target].Clear();
+                    }
+
+                    return true;
+                });
+            }
+
+            var ledgers = new PartitionLedger[targets.Count];
+            for (var target = 0; target < targets.Count; target++)
+            {
+                var parts = new List<(ulong First, ulong Last, PartitionLedger Ledger)>();
+                var watermarks = new List<PartitionWatermark>();
+                for (var source = 0; source < sources.Count; source++)
+                {
+                    if (PartitionRanges.Overlap(source, sources.Count, target, targets.Count) is { } overlap)
+                    {
+                        parts.Add((overlap.First, overlap.Last, PartitionLedgerStore.Load(sources[source])));
+                        watermarks.Add(PartitionWatermarkStore.Load(sources[source]));
+                    }
+                }
+
+                ledgers[target] = PartitionLedger.Merge(parts);
+                PartitionLedgerStore.PutAll(batches[target], ledgers[target]);
+                var (shards, current) = MergeWatermarks(watermarks);
+                PartitionWatermarkStore.Put(batches[target], shards, current);
+                targets[target].Write(batches[target]);
+                batches[target].Clear();
+            }
+
+            return new RescaleResult(keys, ledgers);
+        }
+        finally
+        {
+            foreach (var batch in batches)
+            {
+                batch.Dispose();
+            }
+        }
+    }
+
+    private static UInt128 Hash(ReadOnlySpan<byte> utf8Key) => ShortMd5.HashKey(utf8Key);
+
+    /// <summary>Refuses a store the rescale would get wrong, before anything is written.</summary>
+    private static void Check(string stateName, int partition, IKeyValueStore store, PartitionMap map)
+    {
+        string? problem = null;
+        store.Scan([StateKeys.DeadLetterKind + 1], [StateKeys.TimerKind], (key, _) =>
+        {
+            problem = $"partition {partition} of {stateName} holds rows staged for its sinks (the newest snapshot's epoch is handed over after it is taken, "
+                + "and only the sink knows whether it has them); rescaling a state with sinks is not supported yet";
+            return false;
+        });
+
+        store.Scan([StateKeys.StateKind], [StateKeys.StateKind + 1], (key, _) =>
+        {
+            var owner = map.GetPartition(Hash(key[1..]));
+            if (owner != partition)
+            {
+                problem ??= $"partition {partition} of {stateName} holds key '{Encoding.UTF8.GetString(key[1..])}', whose hash is partition {owner}'s: "
+                    + "a view routed by the primary key (KeyedViewRouting.Spread) keeps a part of a key in every partition, and a part cannot be split by key";
+                return false;
+            }
+
+            return true;
+        });
+
+        store.Scan([StateKeys.TouchedKind + 1], [byte.MaxValue], (key, _) =>
+        {
+            problem ??= $"partition {partition} of {stateName} holds store keys of kind {key[0]}, which this version does not know: rescale it with the version that wrote them";
+            return false;
+        });
+
+        if (problem is not null)
+        {
+            throw new RescaleRefusedException($"Cannot rescale: {problem}.");
+        }
+    }
+
+    /// <summary>Per shard the earliest watermark of the parts (ended only when it ended in all), and the earliest partition watermark.</summary>
+    private static (List<KeyValuePair<string, KnownShardWatermark>> Shards, long? Current) MergeWatermarks(IReadOnlyList<PartitionWatermark> parts)
+    {
+        var shards = new Dictionary<string, KnownShardWatermark>(StringComparer.Ordinal);
+        var shardIds = parts.SelectMany(p => p.Shards.Keys).Distinct(StringComparer.Ordinal);
+        foreach (var shardId in shardIds)
+        {
+            var known = parts.Select(p => p.Shards.TryGetValue(shardId, out var w) ? w : (KnownShardWatermark?)null).ToList();
+            var values = known.Select(w => w?.Value).ToList();
+            shards[shardId] = new KnownShardWatermark(
+                values.Any(v => v is null) ? null : values.Min(),
+                Idle: false,
+                Ended: known.All(w => w is { Ended: true }));
+        }
+
+        var currents = parts.Select(p => p.Current).ToList();
+        return ([.. shards.OrderBy(s => s.Key, StringComparer.Ordinal)], currents.Any(c => c is null) ? null : currents.Min());
+    }
+}

@@ -1,0 +1,186 @@
+using System.Text;
+using KinesisGrains.Abstractions.Partitions;
+using KinesisGrains.KeyedState.EventTime;
+using KinesisGrains.KeyedState.ExactlyOnce;
+using KinesisGrains.KeyedState.RocksDb;
+using KinesisGrains.KeyedState.Rescaling;
+using KinesisGrains.KeyedState.Storage;
+using KinesisGrains.Testing;
+using Xunit;
+
+using Position = KinesisGrains.Abstractions.Streams.ShardPosition;
+
+namespace KinesisGrains.KeyedState.Tests.Rescaling;
+
+/// <summary>Real RocksDB stores of one state split and merged into another partition count: every key kept, where its hash says.</summary>
+public sealed class PartitionRescalerTests : IDisposable
+{
+    private const int Keys = 3000;
+    private readonly TempDirectory _directory = new("rescale-tests");
+    private readonly List<IKeyValueStore> _open = [];
+
+    public static TheoryData<int, int> Counts => new() { { 4, 6 }, { 4, 3 }, { 5, 1 }, { 1, 7 }, { 16, 48 }, { 48, 8 } };
+
+    [Theory]
+    [MemberData(nameof(Counts))]
+    public void Every_key_its_timer_and_its_touch_land_in_the_new_partition_of_its_hash(int from, int to)
+    {
+        var sources = Stores("old", from);
+        Fill(sources);
+
+        var result = PartitionRescaler.Rescale("Counts", sources, Stores("new", to));
+
+        var map = new PartitionMap(to);
+        Assert.Equal(Keys, result.KeysPerPartition.Sum());
+        for (var i = 0; i < Keys; i++)
+        {
+            var key = KeyOf(i);
+            var home = map.GetPartition(key);
+            var store = _open[from + home];
+            Assert.Equal(ValueOf(i), Encoding.UTF8.GetString(store.Get(StateKeys.State(key)) ?? []));
+            Assert.NotNull(store.Get(StateKeys.Touched(key)));
+            if (i % 10 == 0)
+            {
+                Assert.NotNull(store.Get(StateKeys.Timer(1, 1000 + i, 0, key)));
+            }
+
+            // Nowhere else.
+            for (var other = 0; other < to; other++)
+            {
+                Assert.True(other == home || _open[from + other].Get(StateKeys.State(key)) is null);
+            }
+        }
+    }
+
+    [Fact]
+    public void Partitions_merged_from_parts_held_to_different_points_keep_floors_and_the_latest_epoch()
+    {
+        var sources = Stores("old", 4);
+        Fill(sources);
+
+        var result = PartitionRescaler.Rescale("Counts", sources, Stores("new", 2));
+
+        // Old partition p covered shard s up to 10 × (p + 1), so each new partition's two parts differ.
+        Assert.Equal(2, result.PartitionsWithFloors);
+        var reloaded = PartitionLedgerStore.Load(_open[4 + 1]);
+        Assert.Equal(P(30), reloaded.CoverageOf("s").Covered);
+        Assert.Equal(4, reloaded.Epoch);
+        var floors = reloaded.Floors["s"];
+        Assert.Equal([P(30), P(40)], floors.Select(f => f.Floor));
+        Assert.Equal(PartitionRanges.FirstHash(2, 4), floors[0].First);
+        Assert.Equal(ulong.MaxValue, floors[1].Last);
+
+        // The watermark is the earliest part's.
+        Assert.Equal(3_000, PartitionWatermarkStore.Load(_open[4 + 1]).Current);
+    }
+
+    [Fact]
+    public void Staged_sink_rows_are_refused_before_anything_is_written()
+    {
+        var sources = Stores("old", 2);
+        Fill(sources);
+        using (var batch = sources[1].CreateBatch())
+        {
+            var key = new byte[StateKeys.EmittedRowKeyLength];
+            StateKeys.WriteEmittedRow(3, 0, key);
+            batch.Put(key, "row"u8);
+            sources[1].Write(batch);
+        }
+
+        var targets = Stores("new", 3);
+        var refused = Assert.Throws<RescaleRefusedException>(() => PartitionRescaler.Rescale("Counts", sources, targets));
+
+        Assert.Contains("partition 1 of Counts holds rows staged for its sinks", refused.Message);
+        Assert.All(targets, t => Assert.Null(t.Get(StateKeys.State(KeyOf(0)))));
+    }
+
+    [Fact]
+    public void A_key_outside_its_partitions_hash_range_is_refused_as_a_spread_views_part()
+    {
+        var sources = Stores("old", 2);
+        var stranger = Enumerable.Range(0, 100).Select(KeyOf).First(k => new PartitionMap(2).GetPartition(k) == 1);
+        using (var batch = sources[0].CreateBatch())
+        {
+            batch.Put(StateKeys.State(stranger), "1"u8);
+            sources[0].Write(batch);
+        }
+
+        var refused = Assert.Throws<RescaleRefusedException>(() => PartitionRescaler.Rescale("Counts", sources, Stores("new", 3)));
+
+        Assert.Contains($"holds key '{stranger}', whose hash is partition 1's", refused.Message);
+    }
+
+    [Fact]
+    public void Ranges_tile_the_hash_space_as_the_partition_map_cuts_it()
+    {
+        foreach (var count in new[] { 1, 3, 7, 16, 48, 4096 })
+        {
+            var map = new PartitionMap(count);
+            Assert.Equal(0UL, PartitionRanges.FirstHash(0, count));
+            for (var p = 0; p < count; p++)
+            {
+                var first = PartitionRanges.FirstHash(p, count);
+                var last = PartitionRanges.LastHash(p, count);
+                Assert.Equal(p, map.GetPartition((UInt128)first << 64));
+                Assert.Equal(p, map.GetPartition(((UInt128)last << 64) | ulong.MaxValue));
+                if (p > 0)
+                {
+                    Assert.Equal(p - 1, map.GetPartition((UInt128)(first - 1) << 64));
+                }
+            }
+        }
+    }
+
+    private static string KeyOf(int i) => $"user-{i}";
+
+    private static string ValueOf(int i) => $"{{\"count\":{i}}}";
+
+    private static Position P(int n) => new(n.ToString(System.Globalization.CultureInfo.InvariantCulture), 0);
+
+    private List<IKeyValueStore> Stores(string name, int count)
+    {
+        Directory.CreateDirectory(Path.Combine(_directory.Path, name));
+        var stores = Enumerable.Range(0, count)
+            .Select(p => (IKeyValueStore)RocksDbKeyValueStore.Open(Path.Combine(_directory.Path, name, $"p-{p}"), new RocksDbOptions()))
+            .ToList();
+        _open.AddRange(stores);
+        return stores;
+    }
+
+    /// <summary>Each old partition p: its keys with a touch and every tenth a timer, shard s held to 10 × (p + 1), epoch p + 1, watermark 1000 × (p + 1).</summary>
+    private static void Fill(IReadOnlyList<IKeyValueStore> sources)
+    {
+        var map = new PartitionMap(sources.Count);
+        var batches = sources.Select(s => s.CreateBatch()).ToList();
+        for (var i = 0; i < Keys; i++)
+        {
+            var key = KeyOf(i);
+            var batch = batches[map.GetPartition(key)];
+            batch.Put(StateKeys.State(key), Encoding.UTF8.GetBytes(ValueOf(i)));
+            batch.Put(StateKeys.Touched(key), BitConverter.GetBytes((long)i));
+            if (i % 10 == 0)
+            {
+                batch.Put(StateKeys.Timer(1, 1000 + i, 0, key), []);
+            }
+        }
+
+        for (var p = 0; p < sources.Count; p++)
+        {
+            var ledger = new PartitionLedger([KeyValuePair.Create("s", new ShardCoverage(P((10 * (p + 1)) - 1), P(10 * (p + 1))))], epoch: p + 1);
+            PartitionLedgerStore.PutAll(batches[p], ledger);
+            PartitionWatermarkStore.Put(batches[p], [KeyValuePair.Create("s", new KnownShardWatermark(1000 * (p + 1), false, false))], 1000 * (p + 1));
+            sources[p].Write(batches[p]);
+            batches[p].Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var store in _open)
+        {
+            store.Dispose();
+        }
+
+        _directory.Dispose();
+    }
+}
