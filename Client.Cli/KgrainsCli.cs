@@ -22,6 +22,7 @@ public static class KgrainsCli
             DeltaCommand.Create(),
             ProduceCommand.Create(),
             QueryCommand.Create(),
+            RescaleCommand.Create(),
             ResetCommand.Create(),
             SavepointCommand.Create(),
             StateCommand.Create(),

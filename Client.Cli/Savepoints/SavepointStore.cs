@@ -21,10 +21,6 @@ namespace KinesisGrains.Cli.Savepoints;
 /// </summary>
 internal sealed class SavepointStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, string application)
 {
-    /// <summary>A sole-silo claim renewed within this is a running silo (SoleSiloClaim.Lapse: three missed renewals).</summary>
-    public static readonly TimeSpan ClaimLapse = TimeSpan.FromSeconds(30);
-
-
     /// <summary>How long a restore watches shard leases that still have an owner: one that renews meanwhile is a running silo.</summary>
     public TimeSpan LeaseFailoverTime { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -43,7 +39,7 @@ internal sealed class SavepointStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, strin
     /// </summary>
     public async Task<SavepointDescriptor> CreateAsync(string name, CancellationToken cancellationToken)
     {
-        var app = await OpenAsync(cancellationToken);
+        var app = await ApplicationTables.OpenAsync(dynamo, s3, application, cancellationToken);
         if (await ReadAsync(app, name, cancellationToken) is not null)
         {
             throw CliException.Runtime($"Savepoint '{name}' of application '{application}' exists already: delete it first ('kgrains savepoint delete {name}'), or choose another name.");
@@ -122,7 +118,7 @@ internal sealed class SavepointStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, strin
     /// <summary>The application's savepoints (of the stream incarnation it reads), by name.</summary>
     public async Task<IReadOnlyList<SavepointDescriptor>> ListAsync(CancellationToken cancellationToken)
     {
-        var app = await OpenAsync(cancellationToken);
+        var app = await ApplicationTables.OpenAsync(dynamo, s3, application, cancellationToken);
         var descriptors = new List<SavepointDescriptor>();
         var request = new ListObjectsV2Request { BucketName = app.Bucket, Prefix = SnapshotLocation.Savepoints(app.Prefix) };
         ListObjectsV2Response response;
@@ -149,7 +145,7 @@ internal sealed class SavepointStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, strin
     /// <returns>How many pins were removed.</returns>
     public async Task<int> DeleteAsync(string name, CancellationToken cancellationToken)
     {
-        var app = await OpenAsync(cancellationToken);
+        var app = await ApplicationTables.OpenAsync(dynamo, s3, application, cancellationToken);
         var descriptor = await ReadAsync(app, name, cancellationToken);
         var pins = (await app.Fence.ListAsync(cancellationToken))
             .Where(p => p.Pins.ContainsKey(name))
@@ -179,8 +175,8 @@ internal sealed class SavepointStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, strin
     /// </summary>
     public async Task<SavepointRestore> RestoreAsync(string name, CancellationToken cancellationToken)
     {
-        var app = await OpenAsync(cancellationToken);
-        await EnsureStoppedAsync(app, cancellationToken);
+        var app = await ApplicationTables.OpenAsync(dynamo, s3, application, cancellationToken);
+        await app.EnsureStoppedAsync("restoring a savepoint", Time, LeaseFailoverTime, cancellationToken);
         var descriptor = await ReadAsync(app, name, cancellationToken)
             ?? throw CliException.Runtime(
                 $"Application '{application}' has no savepoint named '{name}' for the stream '{app.Stream.StreamName}' created at {app.Stream.CreationTimestamp:O} "
@@ -296,9 +292,9 @@ internal sealed class SavepointStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, strin
     }
 
     /// <summary>Every state's partitions 0..P-1 have a committed snapshot: a savepoint must cover the whole application.</summary>
-    private void CheckComplete(Application app, IReadOnlyList<SnapshotPointer> pointers)
+    private void CheckComplete(ApplicationTables app, IReadOnlyList<SnapshotPointer> pointers)
     {
-        var states = pointers.Select(p => StateOf(p.PartitionId)).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var states = pointers.Select(p => ApplicationTables.StateOf(p.PartitionId)).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         if (states.Count == 0)
         {
             throw CliException.Runtime($"No partition of application '{application}' has a committed snapshot yet: take the savepoint after its first checkpoint.");
@@ -318,40 +314,7 @@ internal sealed class SavepointStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, strin
         }
     }
 
-    private static string? StateOf(string partitionId) =>
-        partitionId.LastIndexOf(".p-", StringComparison.Ordinal) is var at and > 0 ? partitionId[..at] : null;
-
-    /// <summary>Refuses while a silo runs: a sole-silo claim renewed lately, or shard leases renewed while watched.</summary>
-    private async Task EnsureStoppedAsync(Application app, CancellationToken cancellationToken)
-    {
-        if (await app.Leases.GetSiloClaimAsync(cancellationToken) is { } claim && !claim.HasLapsed(Time.GetUtcNow(), ClaimLapse))
-        {
-            throw CliException.Runtime(
-                $"Silo '{claim.SiloId}' runs application '{application}' (it renewed its claim {Math.Max(0, (Time.GetUtcNow() - claim.Heartbeat).TotalSeconds):F0} s ago): "
-                + "stop every silo of the application before restoring a savepoint.");
-        }
-
-        // A silo that stops releases its leases; one still owned is either a running silo or one that died.
-        var owned = (await app.Leases.ListAsync(cancellationToken)).Where(l => l.LeaseOwner is not null).ToList();
-        if (owned.Count == 0)
-        {
-            return;
-        }
-
-        await Task.Delay(LeaseFailoverTime, Time, cancellationToken);
-        var now = (await app.Leases.ListAsync(cancellationToken)).ToDictionary(l => l.LeaseKey, StringComparer.Ordinal);
-        foreach (var lease in owned)
-        {
-            if (now.TryGetValue(lease.LeaseKey, out var later) && later.LeaseOwner is { } owner && later.LeaseCounter != lease.LeaseCounter)
-            {
-                throw CliException.Runtime(
-                    $"Shard {lease.LeaseKey}'s lease is held by '{owner}', which renewed it within the last {LeaseFailoverTime.TotalSeconds:F0} s: "
-                    + "stop every silo of the application before restoring a savepoint.");
-            }
-        }
-    }
-
-    private async Task<SavepointDescriptor?> ReadAsync(Application app, string name, CancellationToken cancellationToken)
+    private async Task<SavepointDescriptor?> ReadAsync(ApplicationTables app, string name, CancellationToken cancellationToken)
     {
         try
         {
@@ -364,50 +327,8 @@ internal sealed class SavepointStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, strin
         }
     }
 
-    private static string KeyOf(Application app, string name) => $"{SnapshotLocation.Savepoints(app.Prefix)}{name}.json";
+    private static string KeyOf(ApplicationTables app, string name) => $"{SnapshotLocation.Savepoints(app.Prefix)}{name}.json";
 
-    /// <summary>The application as its lease table records it: facts, stream incarnation, and where its snapshots are.</summary>
-    private async Task<Application> OpenAsync(CancellationToken cancellationToken)
-    {
-        var leases = new ShardLeaseTable(dynamo, application);
-        IReadOnlyDictionary<string, string>? facts;
-        StreamIdentity? stream;
-        string? incarnation;
-        try
-        {
-            facts = await leases.GetApplicationFactsAsync(cancellationToken);
-            stream = await leases.GetStreamIdentityAsync(cancellationToken);
-            incarnation = stream is null ? null : ShardLeaseTable.IncarnationOf(stream, await leases.GetStateGenerationAsync(cancellationToken));
-        }
-        catch (ResourceNotFoundException)
-        {
-            (facts, stream, incarnation) = (null, null, null);
-        }
-
-        if (facts is null || stream is null || incarnation is null)
-        {
-            throw CliException.Runtime($"Application '{application}' has never started: its lease table '{application}' records no facts and no stream.");
-        }
-
-        if (!facts.TryGetValue(ApplicationRecord.SnapshotBucketFact, out var bucket) || bucket == ApplicationRecord.NoBucket)
-        {
-            throw CliException.Runtime($"Application '{application}' runs without S3 snapshots (Snapshots:Bucket): a savepoint pins snapshots, so it needs them.");
-        }
-
-        // An application recorded before the prefix was a fact used the silos' default, as the state export assumes.
-        var prefix = SnapshotLocation.Prefix(facts.GetValueOrDefault(ApplicationRecord.SnapshotPrefixFact) ?? new S3SnapshotOptions().Prefix, application, incarnation);
-        var fence = new DynamoDBSnapshotFence(dynamo, new DynamoDBSnapshotFenceOptions
-        {
-            TableName = SnapshotLocation.FenceTable(application),
-            KeyPrefix = SnapshotLocation.FenceKeyPrefix(bucket, prefix),
-            CreateIfNotExists = false,
-        });
-        var snapshots = new S3SnapshotStore(new S3SnapshotOptions { Bucket = bucket, Prefix = prefix }, s3);
-        return new Application(leases, stream, int.Parse(facts["Grains:PartitionCount"], CultureInfo.InvariantCulture), bucket, prefix, fence, snapshots);
-    }
-
-    private sealed record Application(
-        ShardLeaseTable Leases, StreamIdentity Stream, int PartitionCount, string Bucket, string Prefix, DynamoDBSnapshotFence Fence, S3SnapshotStore Snapshots);
 }
 
 /// <summary>What a restore did.</summary>

@@ -46,6 +46,14 @@ internal static class ApplicationFacts
             await leases.AdoptCheckpointsAsync(cancellationToken);
         }
 
+        // New partitions' snapshots without the count they were cut for (or the count without them) lose keys.
+        if (await leases.GetPendingRescaleAsync(cancellationToken) is { } pending)
+        {
+            throw new SiloStartupException(
+                $"Application '{configuration.Silo.ApplicationName}' has an unfinished rescale ({pending}): run 'kgrains rescale' with the same --partitions again to finish it, then start the silos.",
+                SiloStartupException.InvalidConfiguration);
+        }
+
         // A fact the table does not hold was not one when the application started: nothing to compare it with.
         foreach (var (name, value) in own)
         {

@@ -33,6 +33,7 @@ internal sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     private const string FactsEntity = "FACTS";
     private const string FactsKey = "kgrains:facts";
     private const string Facts = "facts";
+    private const string PendingRescale = "kgrainsPendingRescale";
     private const string SiloClaimEntity = "SILO_CLAIM";
     private const string SiloClaimKey = "kgrains:sole-silo";
     private const string SiloId = "siloId";
@@ -666,6 +667,40 @@ internal sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
             ? map.ToDictionary(f => f.Key, f => f.Value.S)
             : facts, false);
     }
+
+    /// <summary>
+    /// The rescale a tool prepared but has not finished (its new partitions' snapshots are uploaded, the partition count
+    /// fact not changed yet), as the tool wrote it; null when none is. A silo does not start while one is pending.
+    /// </summary>
+    public async Task<string?> GetPendingRescaleAsync(CancellationToken cancellationToken) =>
+        await GetRowAsync(FactsKey, cancellationToken) is { } row && row.TryGetValue(PendingRescale, out var pending) ? pending.S : null;
+
+    /// <summary>Records a prepared rescale (<see cref="GetPendingRescaleAsync"/>) on the facts row, which must exist.</summary>
+    public Task SetPendingRescaleAsync(string description, CancellationToken cancellationToken) =>
+        dynamo.UpdateItemAsync(
+            new UpdateItemRequest
+            {
+                TableName = TableName,
+                Key = Key(FactsKey),
+                UpdateExpression = $"SET {PendingRescale} = :pending",
+                ConditionExpression = $"attribute_exists({LeaseKey})",
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":pending"] = new() { S = description } },
+            },
+            cancellationToken);
+
+    /// <summary>Ends a rescale in one write: the partition count fact becomes <paramref name="partitionCount"/> and the pending rescale goes.</summary>
+    public Task CompleteRescaleAsync(int partitionCount, CancellationToken cancellationToken) =>
+        dynamo.UpdateItemAsync(
+            new UpdateItemRequest
+            {
+                TableName = TableName,
+                Key = Key(FactsKey),
+                UpdateExpression = $"SET {Facts}.#count = :count REMOVE {PendingRescale}",
+                ConditionExpression = $"attribute_exists({LeaseKey})",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#count"] = ApplicationRecord.PartitionCountFact },
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":count"] = new() { S = partitionCount.ToString(CultureInfo.InvariantCulture) } },
+            },
+            cancellationToken);
 
     /// <summary>
     /// Takes or renews the claim that <paramref name="siloId"/> alone runs the application, unless another silo holds

@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Globalization;
+using Amazon.DynamoDBv2;
+using Amazon.S3;
+using KinesisGrains.Cli.Savepoints;
+using KinesisGrains.KeyedState.RocksDb;
+using KinesisGrains.KeyedState.Rescaling;
+using KinesisGrains.KeyedState.Snapshots;
+using KinesisGrains.KeyedState.Storage;
+
+namespace KinesisGrains.Cli.Rescaling;
+
+/// <summary>
+/// Changes the partition count of a stopped application. Each state's newest committed snapshots (one per old
+/// partition) are downloaded and cut into the new partitions' stores (<see cref="PartitionRescaler"/>), which are
+/// uploaded as new snapshots; then, in a second step, each new partition's pointer is set to its snapshot and the
+/// partition count fact changes. Between the steps the lease table records the rescale as pending and no silo starts,
+/// so a rescale killed at any point is either not begun (the old partitions are untouched) or finished by running it
+/// again; never half. Shard checkpoints do not move: every new partition holds each shard at least up to them.
+/// </summary>
+internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, string application)
+{
+    /// <summary>How long a rescale watches shard leases that still have an owner: one renewed meanwhile is a running silo.</summary>
+    public TimeSpan LeaseFailoverTime { get; init; } = TimeSpan.FromSeconds(10);
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Where the snapshots are cut; a folder of its own under the system's temp folder by default.</summary>
+    public string? WorkDirectory { get; init; }
+
+    /// <summary>Rescales to <paramref name="partitionCount"/> partitions, or finishes a pending rescale to it.</summary>
+    public async Task<RescaleReport> RescaleAsync(int partitionCount, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var app = await ApplicationTables.OpenAsync(dynamo, s3, application, cancellationToken);
+        await app.EnsureStoppedAsync("rescaling it", Time, LeaseFailoverTime, cancellationToken);
+        if (await app.Leases.GetPendingRescaleAsync(cancellationToken) is { } recorded)
+        {
+            var pending = PendingRescale.FromJson(recorded);
+            if (pending.To != partitionCount)
+            {
+                throw CliException.Runtime(
+                    $"Application '{application}' has an unfinished rescale from {pending.From} to {pending.To} partitions: finish it first ('kgrains rescale --partitions {pending.To}'), then rescale again.");
+            }
+
+            await FinishAsync(app, pending, cancellationToken);
+            return new RescaleReport(pending.From, pending.To, [], Finished: true, Stopwatch.GetElapsedTime(started));
+        }
+
+        if (partitionCount == app.PartitionCount)
+        {
+            throw CliException.Runtime($"Application '{application}' has {partitionCount} partitions already.");
+        }
+
+        var pointers = (await app.Fence.ListAsync(cancellationToken)).ToDictionary(p => p.PartitionId, StringComparer.Ordinal);
+        var states = pointers.Keys.Select(ApplicationTables.StateOf).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (states.Count == 0)
+        {
+            throw CliException.Runtime($"No partition of application '{application}' has a committed snapshot yet: rescale after its first checkpoint.");
+        }
+
+        var work = WorkDirectory ?? Path.Combine(Path.GetTempPath(), $"kgrains-rescale-{Guid.NewGuid():N}");
+        var snapshots = new Dictionary<string, long>(StringComparer.Ordinal);
+        var reports = new List<StateRescaleReport>();
+        try
+        {
+            foreach (var state in states)
+            {
+                reports.Add(await CutAsync(app, state, pointers, partitionCount, Path.Combine(work, state), snapshots, cancellationToken));
+            }
+        }
+        finally
+        {
+            DeleteDirectory(work);
+        }
+
+        var prepared = new PendingRescale(app.PartitionCount, partitionCount, snapshots);
+        await app.Leases.SetPendingRescaleAsync(prepared.ToJson(), cancellationToken);
+        await FinishAsync(app, prepared, cancellationToken);
+        return new RescaleReport(app.PartitionCount, partitionCount, reports, Finished: false, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>Cuts one state's old partitions' newest snapshots into the new partitions' and uploads them (not committed).</summary>
+    private async Task<StateRescaleReport> CutAsync(
+        ApplicationTables app, string state, IReadOnlyDictionary<string, SnapshotPointer> pointers, int partitionCount, string work,
+        Dictionary<string, long> snapshots, CancellationToken cancellationToken)
+    {
+        var sources = new List<IKeyValueStore>();
+        var targets = new List<IKeyValueStore>();
+        try
+        {
+            long sourceBytes = 0;
+            IReadOnlyDictionary<string, string>? metadata = null;
+            for (var partition = 0; partition < app.PartitionCount; partition++)
+            {
+                var id = PartitionStateStores.PartitionIdOf(state, partition);
+                if (!pointers.TryGetValue(id, out var pointer) || pointer.LatestSnapshotId == 0)
+                {
+                    throw CliException.Runtime($"Partition {id} has no committed snapshot: rescale after the application's next checkpoint (every partition commits one at each barrier).");
+                }
+
+                var manifest = await app.Snapshots.GetManifestAsync(id, pointer.LatestSnapshotId, cancellationToken)
+                    ?? throw CliException.Runtime($"Snapshot {pointer.LatestSnapshotId} of partition {id} is committed, but its manifest is missing from s3://{app.Bucket}/{app.Prefix}: nothing was changed.");
+                metadata ??= manifest.Metadata;
+                sourceBytes += manifest.Files.Sum(f => f.Size);
+                var directory = Path.Combine(work, "old", $"p-{partition:D5}");
+                await app.Snapshots.RestoreAsync(manifest, directory, cancellationToken: cancellationToken);
+                sources.Add(RocksDbKeyValueStore.Open(directory, new RocksDbOptions { CreateIfMissing = false, DisableWal = true, MaxBackgroundJobs = 1 }));
+            }
+
+            Directory.CreateDirectory(Path.Combine(work, "new"));
+            for (var partition = 0; partition < partitionCount; partition++)
+            {
+                targets.Add(RocksDbKeyValueStore.Open(Path.Combine(work, "new", $"p-{partition:D5}"), new RocksDbOptions { DisableWal = true, MaxBackgroundJobs = 1 }));
+            }
+
+            RescaleResult result;
+            try
+            {
+                result = PartitionRescaler.Rescale(state, sources, targets);
+            }
+            catch (RescaleRefusedException refused)
+            {
+                throw CliException.Runtime($"{refused.Message} Nothing was changed.");
+            }
+
+            for (var partition = 0; partition < partitionCount; partition++)
+            {
+                var id = PartitionStateStores.PartitionIdOf(state, partition);
+                var checkpoint = Path.Combine(work, "checkpoints", $"p-{partition:D5}");
+                Directory.CreateDirectory(Path.GetDirectoryName(checkpoint)!);
+                targets[partition].CreateCheckpoint(checkpoint);
+                var ledger = result.Ledgers[partition];
+                var described = ledger.Shards.Where(s => s.Value.Covered is not null)
+                    .ToDictionary(s => SnapshotMetadata.CoveredPrefix + s.Key, s => s.Value.Covered!.Value.ToString(), StringComparer.Ordinal);
+                described[SnapshotMetadata.Epoch] = ledger.Epoch.ToString(CultureInfo.InvariantCulture);
+                if (metadata?.TryGetValue(SnapshotMetadata.TimeToLive, out var ttl) == true)
+                {
+                    described[SnapshotMetadata.TimeToLive] = ttl;
+                }
+
+                // The partition's writer from here: a silo that still held it (none should) can no longer commit.
+                var pointer = await app.Fence.AcquireAsync(id, cancellationToken);
+                var listed = await app.Snapshots.ListSnapshotIdsAsync(id, cancellationToken);
+                var snapshotId = await app.Fence.ReserveIdAsync(id, pointer.WriterToken, listed.Count > 0 ? listed[^1] : 0, cancellationToken);
+                await app.Snapshots.UploadAsync(id, checkpoint, snapshotId, described, cancellationToken);
+                snapshots[id] = snapshotId;
+            }
+
+            return new StateRescaleReport(state, result.KeysPerPartition.Sum(), result.PartitionsWithFloors, sourceBytes);
+        }
+        finally
+        {
+            foreach (var store in sources.Concat(targets))
+            {
+                store.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The second step, safe to repeat: each new partition restores its cut snapshot next, then the count changes.</summary>
+    private static async Task FinishAsync(ApplicationTables app, PendingRescale pending, CancellationToken cancellationToken)
+    {
+        foreach (var (partitionId, snapshotId) in pending.Snapshots.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            // Older snapshots are of another partition count: none of them may be restored as a fallback.
+            await app.Fence.ResetLatestAsync(partitionId, snapshotId, [snapshotId], cancellationToken);
+        }
+
+        await app.Leases.CompleteRescaleAsync(pending.To, cancellationToken);
+    }
+
+    private static void DeleteDirectory(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // A temp folder left behind is not worth failing a finished rescale for.
+        }
+    }
+}
+
+/// <summary>What a rescale did.</summary>
+/// <param name="Finished">True when the call finished an earlier, interrupted rescale (its states are not reported again).</param>
+internal sealed record RescaleReport(int From, int To, IReadOnlyList<StateRescaleReport> States, bool Finished, TimeSpan Elapsed);
+
+/// <summary>One state's part of a rescale.</summary>
+/// <param name="PartitionsWithFloors">New partitions made of parts held to different points (each part keeps its own until passed).</param>
+/// <param name="SnapshotBytes">The old partitions' snapshots' size.</param>
+internal sealed record StateRescaleReport(string State, long Keys, int PartitionsWithFloors, long SnapshotBytes);

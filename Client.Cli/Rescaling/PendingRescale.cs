@@ -1,0 +1,23 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace KinesisGrains.Cli.Rescaling;
+
+/// <summary>
+/// A rescale between its two steps, recorded in the lease table's facts row: every new partition's snapshot is in S3,
+/// and the pointers and the partition count fact are still the old ones. Running the rescale again finishes it.
+/// </summary>
+/// <param name="From">The partition count the snapshots were cut from.</param>
+/// <param name="To">The partition count they were cut for.</param>
+/// <param name="Snapshots">Per new partition id, its snapshot's id.</param>
+internal sealed record PendingRescale(int From, int To, IReadOnlyDictionary<string, long> Snapshots)
+{
+    public string ToJson() => JsonSerializer.Serialize(this, RescaleJsonContext.Default.PendingRescale);
+
+    public static PendingRescale FromJson(string json) =>
+        JsonSerializer.Deserialize(json, RescaleJsonContext.Default.PendingRescale) ?? throw new InvalidDataException("The pending rescale record is empty.");
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(PendingRescale))]
+internal sealed partial class RescaleJsonContext : JsonSerializerContext;

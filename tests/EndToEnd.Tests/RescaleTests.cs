@@ -1,0 +1,102 @@
+using System.Globalization;
+using KinesisGrains.Cli;
+using KinesisGrains.Cli.Rescaling;
+using KinesisGrains.Cli.Savepoints;
+using KinesisGrains.DynamoDB;
+using KinesisGrains.KeyedState.Snapshots;
+using KinesisGrains.Silo.Hosting;
+using KinesisGrains.Streaming.Kinesis.Leasing;
+using KinesisGrains.Testing;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace KinesisGrains.Tests;
+
+/// <summary>
+/// <c>kgrains rescale</c> on the emulators: an application of 4 partitions goes to 6 and then to 3, every user's
+/// activity exact after each start and after more records. Before the first rescale one partition's pointer is set back
+/// to an older retained snapshot (as if its newest upload were lost), so one new partition is merged from parts held
+/// to different points: the shard is replayed from the older one and each part's keys skip what they held already.
+/// </summary>
+public sealed class RescaleTests(LocalCluster cluster, ITestOutputHelper output) : IClassFixture<LocalCluster>
+{
+    [Fact]
+    public async Task Rescaling_up_and_down_keeps_every_key_exact_even_from_partitions_held_to_different_points()
+    {
+        using var data = new TempDirectory();
+        var stream = await cluster.CreateStreamAsync(shards: 2);
+        var application = "app-" + stream;
+        Dictionary<string, string?> Settings(int partitions) => cluster.WithSnapshots(cluster.SiloSettings(
+            application, stream, data.Path,
+            ("Grains:PartitionCount", partitions.ToString(CultureInfo.InvariantCulture)),
+            ("Kinesis:CheckpointInterval", "00:00:00.300"),
+            ("Snapshots:SnapshotsToRetain", "50")), stream);
+        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
+        using var s3 = S3ClientFactory.Create(new S3SnapshotOptions { Bucket = stream, ServiceUrl = cluster.Emulators.S3, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" });
+        var rescaler = new ApplicationRescaler(dynamo, s3, application) { LeaseFailoverTime = TimeSpan.FromSeconds(1) };
+        var truthPath = Path.Combine(data.Path, "truth.json");
+
+        // Two batches with barriers between them, so each partition retains snapshots of A alone and of A and B.
+        var truth = await cluster.ProduceAsync(stream, records: 500, keys: 60);
+        await using (var silo = await LocalCluster.StartSiloAsync(Settings(4)))
+        {
+            await LocalCluster.WaitForCaughtUpAsync(silo, 500);
+            await using var client = await LocalCluster.ConnectAsync(silo);
+            Assert.Empty(await truth.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(60), CancellationToken.None));
+            await Task.Delay(1_000);
+            truth = await cluster.ProduceAsync(stream, records: 500, keys: 80, seed: 8, truth: truth);
+            await LocalCluster.WaitForCaughtUpAsync(silo, 1_000);
+            Assert.Empty(await truth.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(60), CancellationToken.None));
+        }
+
+        var rolledBack = await RollBackOnePartitionAsync(application, stream);
+        output.WriteLine($"partition {rolledBack} set back to its oldest retained snapshot");
+
+        var up = await rescaler.RescaleAsync(6, CancellationToken.None);
+        var state = Assert.Single(up.States);
+        output.WriteLine($"4 -> 6: {state.Keys} keys, {state.PartitionsWithFloors} partitions with floors, {up.Elapsed.TotalSeconds:F1} s");
+        Assert.InRange(state.Keys, 1, truth.Users.Count - 1); // the set-back partition lacks users new in B, until its replay
+        Assert.InRange(state.PartitionsWithFloors, 1, 6);
+        Assert.Equal("6", (await new ShardLeaseTable(dynamo, application).GetApplicationFactsAsync(CancellationToken.None))![ApplicationRecord.PartitionCountFact]);
+
+        var refused = await Assert.ThrowsAsync<SiloStartupException>(() => LocalCluster.StartSiloAsync(Settings(4)));
+        Assert.Contains("Grains:PartitionCount is pinned to 6", refused.Message);
+
+        truth.Save(truthPath);
+        await using (var silo = await LocalCluster.StartSiloAsync(Settings(6)))
+        {
+            await using var client = await LocalCluster.ConnectAsync(silo);
+            Assert.Empty(await truth.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(60), CancellationToken.None));
+            truth = await cluster.ProduceAsync(stream, records: 300, keys: 90, seed: 9, truth: truth);
+            Assert.Empty(await truth.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(60), CancellationToken.None));
+        }
+
+        var down = await rescaler.RescaleAsync(3, CancellationToken.None);
+        output.WriteLine($"6 -> 3: {down.States[0].Keys} keys, {down.States[0].PartitionsWithFloors} partitions with floors, {down.Elapsed.TotalSeconds:F1} s");
+        Assert.Equal(truth.Users.Count, down.States[0].Keys);
+        var again = await Assert.ThrowsAsync<CliException>(() => rescaler.RescaleAsync(3, CancellationToken.None));
+        Assert.Contains("has 3 partitions already", again.Message);
+
+        await using (var silo = await LocalCluster.StartSiloAsync(Settings(3)))
+        {
+            await using var client = await LocalCluster.ConnectAsync(silo);
+            Assert.Empty(await truth.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(60), CancellationToken.None));
+            truth = await cluster.ProduceAsync(stream, records: 300, keys: 100, seed: 10, truth: truth);
+            Assert.Empty(await truth.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(60), CancellationToken.None));
+        }
+    }
+
+    /// <summary>Sets partition 1's latest snapshot back to the retained one that covers least; returns its id.</summary>
+    private async Task<string> RollBackOnePartitionAsync(string application, string bucket)
+    {
+        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
+        using var s3 = S3ClientFactory.Create(new S3SnapshotOptions { Bucket = bucket, ServiceUrl = cluster.Emulators.S3, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" });
+        var app = await ApplicationTables.OpenAsync(dynamo, s3, application, CancellationToken.None);
+        var pointer = (await app.Fence.ListAsync(CancellationToken.None)).Single(p => p.PartitionId.EndsWith(".p-00001", StringComparison.Ordinal));
+        var latest = await app.Snapshots.GetManifestAsync(pointer.PartitionId, pointer.LatestSnapshotId);
+        var oldest = await app.Snapshots.GetManifestAsync(pointer.PartitionId, pointer.RetainedSnapshotIds[0]);
+        Assert.NotEqual(SnapshotMetadata.CoveredOf(latest!.Metadata), SnapshotMetadata.CoveredOf(oldest!.Metadata));
+        await app.Fence.ResetLatestAsync(pointer.PartitionId, oldest.SnapshotId, [oldest.SnapshotId], CancellationToken.None);
+        return pointer.PartitionId;
+    }
+}
