@@ -62,6 +62,14 @@ public sealed class KeyedEventBatch<TEvent> : KeyedEventBatch
     [Id(0)]
     public required KeyedEvent<TEvent>[] Events { get; init; }
 
+    /// <summary>
+    /// For events keyed otherwise than they were routed (the lanes of a view routed by the primary key, a batch a grain
+    /// keyed anew): by index, the key whose hash chose each event's partition. Null when that is each event's own key.
+    /// A rescaled partition tells inherited events by it.
+    /// </summary>
+    [Id(1)]
+    public string[]? RoutingKeys { get; init; }
+
     /// <inheritdoc/>
     public override int Count => Events.Length;
 }

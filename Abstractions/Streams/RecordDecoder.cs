@@ -47,6 +47,9 @@ internal sealed class RecordDecoder<TEvent> : RecordDecoder
     private readonly KeyedView<TEvent>[] _views;
     private readonly string[] _viewKeys;
     private readonly List<KeyedEvent<TEvent>>?[] _byLane;
+
+    // The primary keys of the lanes of views routed by them (Spread), by lane: the events there are keyed by the view key.
+    private readonly List<string>?[] _routingByLane;
     private readonly List<RejectedRecord>?[] _rejectedByPartition;
     private readonly ObservedMetricsAccumulator<TEvent>? _observed;
 
@@ -66,6 +69,7 @@ internal sealed class RecordDecoder<TEvent> : RecordDecoder
         _views = views is null ? [] : [.. views];
         _viewKeys = new string[_views.Length];
         _byLane = new List<KeyedEvent<TEvent>>?[(1 + _views.Length) * partitions.PartitionCount];
+        _routingByLane = new List<string>?[_byLane.Length];
         _rejectedByPartition = new List<RejectedRecord>?[partitions.PartitionCount];
         _observed = observed is { Count: > 0 } ? new(observed) : null;
     }
@@ -173,8 +177,13 @@ internal sealed class RecordDecoder<TEvent> : RecordDecoder
         for (var view = 0; view < _views.Length; view++)
         {
             var viewKey = _viewKeys[view];
-            var viewPartition = _views[view].Routing == KeyedViewRouting.Spread ? partition : _partitions.GetPartition(viewKey);
-            (_byLane[((view + 1) * partitionCount) + viewPartition] ??= []).Add(new KeyedEvent<TEvent>(viewKey, item, info));
+            var spread = _views[view].Routing == KeyedViewRouting.Spread;
+            var lane = ((view + 1) * partitionCount) + (spread ? partition : _partitions.GetPartition(viewKey));
+            (_byLane[lane] ??= []).Add(new KeyedEvent<TEvent>(viewKey, item, info));
+            if (spread)
+            {
+                (_routingByLane[lane] ??= []).Add(key);
+            }
         }
     }
 
@@ -200,11 +209,13 @@ internal sealed class RecordDecoder<TEvent> : RecordDecoder
                 From = fromOf(lane),
                 To = to,
                 Events = events is { Count: > 0 } ? [.. events] : [],
+                RoutingKeys = _routingByLane[lane] is { Count: > 0 } routing ? [.. routing] : null,
                 Rejected = rejected is { Count: > 0 } ? [.. rejected] : [],
                 Watermark = watermark,
                 ShardIdle = shardIdle,
             }));
             events?.Clear();
+            _routingByLane[lane]?.Clear();
             rejected?.Clear();
         }
     }

@@ -11,23 +11,29 @@ namespace KinesisGrains.Grains.Clickstream;
 internal static class ClickstreamBatches
 {
     public static KeyedEventBatch<ClickEvent> WithoutRejected(KeyedEventBatch<ClickEvent> batch) =>
-        batch.Rejected.Length == 0 ? batch : Copy(batch, batch.Events);
+        batch.Rejected.Length == 0 ? batch : Copy(batch, batch.Events, batch.RoutingKeys);
 
-    /// <summary>The batch with each click under <paramref name="keyOf"/>(click) instead of its user.</summary>
+    /// <summary>The batch with each click under <paramref name="keyOf"/>(click) instead of its user (its routing key stays the user).</summary>
     public static KeyedEventBatch<ClickEvent> KeyedBy(KeyedEventBatch<ClickEvent> batch, Func<ClickEvent, string> keyOf)
     {
         var events = new KeyedEvent<ClickEvent>[batch.Events.Length];
+        var routing = batch.RoutingKeys ?? new string[events.Length];
         for (var i = 0; i < events.Length; i++)
         {
             var click = batch.Events[i];
             events[i] = click with { Key = keyOf(click.Item) };
+            if (batch.RoutingKeys is null)
+            {
+                routing[i] = click.Key;
+            }
         }
 
-        return Copy(batch, events);
+        return Copy(batch, events, routing);
     }
 
-    private static KeyedEventBatch<ClickEvent> Copy(KeyedEventBatch<ClickEvent> batch, KeyedEvent<ClickEvent>[] events) => new()
+    private static KeyedEventBatch<ClickEvent> Copy(KeyedEventBatch<ClickEvent> batch, KeyedEvent<ClickEvent>[] events, string[]? routingKeys) => new()
     {
+        RoutingKeys = routingKeys,
         ShardId = batch.ShardId,
         Partition = batch.Partition,
         From = batch.From,

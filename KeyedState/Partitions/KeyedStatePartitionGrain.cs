@@ -414,12 +414,23 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     private KeyedEventBatch<TEvent> WithoutInherited(KeyedEventBatch<TEvent> batch)
     {
         var shardId = batch.ShardId;
-        var events = Array.FindAll(batch.Events, e => !_ledger.IsInherited(shardId, HashOf(e.Key), e.Info.Token));
+        var kept = new List<int>(batch.Events.Length);
+        for (var i = 0; i < batch.Events.Length; i++)
+        {
+            // The key that chose the partition: a view routed by the primary key, or a batch keyed anew, names it apart.
+            if (!_ledger.IsInherited(shardId, HashOf(batch.RoutingKeys?[i] ?? batch.Events[i].Key), batch.Events[i].Info.Token))
+            {
+                kept.Add(i);
+            }
+        }
+
         var rejected = Array.FindAll(batch.Rejected, r => !_ledger.IsInherited(shardId, HashOf(r.Info.PartitionKey), r.Info.Token));
-        if (events.Length == batch.Events.Length && rejected.Length == batch.Rejected.Length)
+        if (kept.Count == batch.Events.Length && rejected.Length == batch.Rejected.Length)
         {
             return batch;
         }
+
+        var events = kept.Select(i => batch.Events[i]).ToArray();
 
         KeyedStateMetrics.InheritedEventsSkipped.Add(batch.Events.Length - events.Length + batch.Rejected.Length - rejected.Length);
         return new KeyedEventBatch<TEvent>
@@ -432,6 +443,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             Watermark = batch.Watermark,
             ShardIdle = batch.ShardIdle,
             Events = events,
+            RoutingKeys = batch.RoutingKeys is { } routing ? [.. kept.Select(i => routing[i])] : null,
         };
 
         static ulong HashOf(string key) => (ulong)(Abstractions.Partitions.PartitionMap.HashOf(key) >> 64);

@@ -16,9 +16,12 @@ namespace KinesisGrains.KeyedState.Rescaling;
 /// <remarks>
 /// Keys are stored by name, not by key group, so a key moves by a read and a write; the partitions' ranges are
 /// contiguous, so each new partition reads from at most ⌈P/P'⌉ + 1 old ones.
+/// A state whose keys are not where their hash says (a view routed by the primary key, a grain that keys its batches
+/// anew: each partition holds a part of such a key, made of the events of its own range) is moved part by part: old
+/// partition p's whole store goes to the new partition of p's first hash, which from then on adds the events of its
+/// own range to it. Two parts of a key in one partition would have to be merged, so such a state is only rescaled up.
 /// Refused, before anything is written: rows staged for sinks (whether a sink committed them is the sink's to say, and
-/// a new partition would hand them over under another partition's name), and a key in a partition its hash does not
-/// map to (a Spread view's part, which cannot be split by key).
+/// a new partition would hand them over under another partition's name), and a spread state rescaled down.
 /// </remarks>
 internal static class PartitionRescaler
 {
@@ -33,9 +36,22 @@ internal static class PartitionRescaler
         ArgumentOutOfRangeException.ThrowIfZero(targets.Count);
         var oldMap = new PartitionMap(sources.Count);
         var newMap = new PartitionMap(targets.Count);
+        var spread = false;
         for (var p = 0; p < sources.Count; p++)
         {
-            Check(stateName, p, sources[p], oldMap);
+            spread |= Check(stateName, p, sources[p], oldMap);
+        }
+
+        // Where each old partition's keys without a hash-given home go: the new partition of its first hash.
+        var partTargets = Enumerable.Range(0, sources.Count)
+            .Select(p => newMap.GetPartition((UInt128)PartitionRanges.FirstHash(p, sources.Count) << 64))
+            .ToArray();
+        if (spread && partTargets.Distinct().Count() < sources.Count)
+        {
+            throw new RescaleRefusedException(
+                $"Cannot rescale: {stateName} keeps a part of a key in each partition (a view routed by the primary key, or a grain that keys its batches anew), "
+                + $"and {targets.Count} partitions from {sources.Count} would put two parts of a key in one partition, which would have to be merged: "
+                + "such a state can only be rescaled up for now.");
         }
 
         var batches = targets.Select(t => t.CreateBatch()).ToArray();
@@ -46,14 +62,15 @@ internal static class PartitionRescaler
             {
                 // Dead letters staged with the state have no key here: the new partition of the old one's first hash
                 // writes them out (dead letters are at least once; none is lost).
-                var deadLetterTarget = newMap.GetPartition((UInt128)PartitionRanges.FirstHash(source, sources.Count) << 64);
+                var partTarget = partTargets[source];
                 sources[source].Scan([StateKeys.StateKind], [StateKeys.TouchedKind + 1], (key, value) =>
                 {
                     var target = key[0] switch
                     {
+                        StateKeys.DeadLetterKind => partTarget,
+                        _ when spread => partTarget,
                         StateKeys.StateKind or StateKeys.TouchedKind => newMap.GetPartition(Hash(key[1..])),
                         StateKeys.TimerKind => newMap.GetPartition(Hash(key[StateKeys.TimerPrefixLength..])),
-                        StateKeys.DeadLetterKind => deadLetterTarget,
                         _ => throw new InvalidOperationException($"Store key of kind {key[0]} was not checked."),
                     };
 
@@ -95,7 +112,7 @@ internal static class PartitionRescaler
                 batches[target].Clear();
             }
 
-            return new RescaleResult(keys, ledgers);
+            return new RescaleResult(keys, ledgers, spread);
         }
         finally
         {
@@ -109,7 +126,8 @@ internal static class PartitionRescaler
     private static UInt128 Hash(ReadOnlySpan<byte> utf8Key) => ShortMd5.HashKey(utf8Key);
 
     /// <summary>Refuses a store the rescale would get wrong, before anything is written.</summary>
-    private static void Check(string stateName, int partition, IKeyValueStore store, PartitionMap map)
+    /// <returns>True when a key is not in the partition of its hash (a part of a spread key).</returns>
+    private static bool Check(string stateName, int partition, IKeyValueStore store, PartitionMap map)
     {
         string? problem = null;
         store.Scan([StateKeys.DeadLetterKind + 1], [StateKeys.TimerKind], (key, _) =>
@@ -117,19 +135,6 @@ internal static class PartitionRescaler
             problem = $"partition {partition} of {stateName} holds rows staged for its sinks (the newest snapshot's epoch is handed over after it is taken, "
                 + "and only the sink knows whether it has them); rescaling a state with sinks is not supported yet";
             return false;
-        });
-
-        store.Scan([StateKeys.StateKind], [StateKeys.StateKind + 1], (key, _) =>
-        {
-            var owner = map.GetPartition(Hash(key[1..]));
-            if (owner != partition)
-            {
-                problem ??= $"partition {partition} of {stateName} holds key '{Encoding.UTF8.GetString(key[1..])}', whose hash is partition {owner}'s: "
-                    + "a view routed by the primary key (KeyedViewRouting.Spread) keeps a part of a key in every partition, and a part cannot be split by key";
-                return false;
-            }
-
-            return true;
         });
 
         store.Scan([StateKeys.TouchedKind + 1], [byte.MaxValue], (key, _) =>
@@ -142,6 +147,14 @@ internal static class PartitionRescaler
         {
             throw new RescaleRefusedException($"Cannot rescale: {problem}.");
         }
+
+        var spread = false;
+        store.Scan([StateKeys.StateKind], [StateKeys.StateKind + 1], (key, _) =>
+        {
+            spread = map.GetPartition(Hash(key[1..])) != partition;
+            return !spread;
+        });
+        return spread;
     }
 
     /// <summary>Per shard the earliest watermark of the parts (ended only when it ended in all), and the earliest partition watermark.</summary>

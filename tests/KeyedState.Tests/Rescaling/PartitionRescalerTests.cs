@@ -95,19 +95,39 @@ public sealed class PartitionRescalerTests : IDisposable
     }
 
     [Fact]
-    public void A_key_outside_its_partitions_hash_range_is_refused_as_a_spread_views_part()
+    public void A_spread_states_parts_move_whole_to_the_new_partition_of_their_old_ones_first_hash_and_only_up()
     {
-        var sources = Stores("old", 2);
-        var stranger = Enumerable.Range(0, 100).Select(KeyOf).First(k => new PartitionMap(2).GetPartition(k) == 1);
-        using (var batch = sources[0].CreateBatch())
+        // Every partition holds a part of each of three keys (a view routed by the primary key).
+        var sources = Stores("old", 3);
+        for (var p = 0; p < 3; p++)
         {
-            batch.Put(StateKeys.State(stranger), "1"u8);
-            sources[0].Write(batch);
+            using var batch = sources[p].CreateBatch();
+            foreach (var key in new[] { "click", "view", "buy" })
+            {
+                batch.Put(StateKeys.State(key), Encoding.UTF8.GetBytes($"{key}@{p}"));
+                batch.Put(StateKeys.Timer(1, 60_000, 0, key), []);
+            }
+
+            sources[p].Write(batch);
         }
 
-        var refused = Assert.Throws<RescaleRefusedException>(() => PartitionRescaler.Rescale("Counts", sources, Stores("new", 3)));
+        var refused = Assert.Throws<RescaleRefusedException>(() => PartitionRescaler.Rescale("Totals", sources, Stores("down", 2)));
+        Assert.Contains("can only be rescaled up", refused.Message);
 
-        Assert.Contains($"holds key '{stranger}', whose hash is partition 1's", refused.Message);
+        var result = PartitionRescaler.Rescale("Totals", sources, Stores("up", 7));
+
+        Assert.True(result.Spread);
+        var up = _open.Skip(5).ToList();
+        var map = new PartitionMap(7);
+        for (var p = 0; p < 3; p++)
+        {
+            var home = up[map.GetPartition((UInt128)PartitionRanges.FirstHash(p, 3) << 64)];
+            Assert.Equal($"click@{p}", Encoding.UTF8.GetString(home.Get(StateKeys.State("click"))!));
+            Assert.NotNull(home.Get(StateKeys.Timer(1, 60_000, 0, "buy")));
+        }
+
+        Assert.Equal(9, result.KeysPerPartition.Sum());
+        Assert.Equal(3, result.KeysPerPartition.Count(k => k > 0));
     }
 
     [Fact]
