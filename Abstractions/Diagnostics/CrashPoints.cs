@@ -19,6 +19,12 @@ internal static class CrashPoints
     /// <summary>Every sink committed an epoch of a partition, whose staged rows are not deleted yet.</summary>
     public const string SinkAfterCommit = "sink.after-commit";
 
+    /// <summary>A rescale uploaded a new partition's snapshot (not committed: the old partitions are still the application's).</summary>
+    public const string RescaleAfterUpload = "rescale.after-upload";
+
+    /// <summary>A rescale recorded itself as pending and set a new partition's pointer to its snapshot (half of them, say).</summary>
+    public const string RescaleAfterPointer = "rescale.after-pointer";
+
     private static readonly Dictionary<string, int>? s_armed = Parse(Environment.GetEnvironmentVariable(EnvironmentVariable));
     private static readonly ConcurrentDictionary<string, int> s_reached = new(StringComparer.Ordinal);
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.S3;
+using KinesisGrains.Abstractions.Diagnostics;
 using KinesisGrains.Cli.Savepoints;
 using KinesisGrains.KeyedState.RocksDb;
 using KinesisGrains.KeyedState.Rescaling;
@@ -145,6 +146,7 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
                 var snapshotId = await app.Fence.ReserveIdAsync(id, pointer.WriterToken, listed.Count > 0 ? listed[^1] : 0, cancellationToken);
                 await app.Snapshots.UploadAsync(id, checkpoint, snapshotId, described, cancellationToken);
                 snapshots[id] = snapshotId;
+                CrashPoints.Reach(CrashPoints.RescaleAfterUpload);
             }
 
             return new StateRescaleReport(state, result.KeysPerPartition.Sum(), result.PartitionsWithFloors, sourceBytes);
@@ -165,6 +167,7 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
         {
             // Older snapshots are of another partition count: none of them may be restored as a fallback.
             await app.Fence.ResetLatestAsync(partitionId, snapshotId, [snapshotId], cancellationToken);
+            CrashPoints.Reach(CrashPoints.RescaleAfterPointer);
         }
 
         await app.Leases.CompleteRescaleAsync(pending.To, cancellationToken);

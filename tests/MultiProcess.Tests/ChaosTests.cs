@@ -132,7 +132,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         var user = truth.Users.Values.OrderBy(u => u.UserId, StringComparer.Ordinal).First();
         cluster.Silos[0].Kill();
         Log(total, $"SIGKILL {cluster.Silos[0].Name}; kgrains query {user.UserId} through the membership table");
-        var (exitCode, stdout, stderr) = await RunCliAsync(
+        var (exitCode, stdout, stderr) = await KgrainsTool.RunAsync(
             ["query", "--dynamodb-url", cluster.Emulators.DynamoDB.ToString(), "--membership-table", cluster.MembershipTable, "--cluster-id", cluster.ClusterId, "--json", user.UserId]);
         Log(total, $"kgrains exited with {exitCode}");
         Assert.True(exitCode == 0, $"kgrains query failed ({exitCode}): {stderr}{stdout}");
@@ -175,33 +175,6 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
             await Task.Delay(1000);
         }
-    }
-
-    /// <summary>Runs the kgrains tool (copied next to the tests) and returns its exit code, its stdout, and its stderr (a failover may log warnings there).</summary>
-    private static async Task<(int ExitCode, string Output, string Errors)> RunCliAsync(IEnumerable<string> arguments)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "kgrains.dll"));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        try
-        {
-            await process.WaitForExitAsync(limit.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill();
-            return (-1, "timed out after 90 s: " + await stdout, await stderr);
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
     }
 
     /// <summary>A split a quarter of the way through the faults, a merge of its two children at the half.</summary>
