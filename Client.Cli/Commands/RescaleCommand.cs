@@ -65,7 +65,7 @@ internal static class RescaleCommand
                     to = report.To,
                     finishedEarlier = report.Finished,
                     seconds = report.Elapsed.TotalSeconds,
-                    states = report.States.Select(s => new { state = s.State, keys = s.Keys, partitionsWithFloors = s.PartitionsWithFloors, snapshotBytes = s.SnapshotBytes }),
+                    states = report.States.Select(s => new { state = s.State, keys = s.Keys, partitionsWithFloors = s.PartitionsWithFloors, partitionsMergingParts = s.PartitionsMergingParts, snapshotBytes = s.SnapshotBytes }),
                 });
             }
             else if (report.Finished)
@@ -76,7 +76,8 @@ internal static class RescaleCommand
             {
                 foreach (var state in report.States)
                 {
-                    output.WriteLine($"{state.State}: {state.Keys:N0} keys cut into {report.To} partitions ({state.SnapshotBytes:N0} snapshot bytes read).");
+                    var merging = state.PartitionsMergingParts > 0 ? $"; {state.PartitionsMergingParts} partitions merge the parts of its spread keys when they open" : "";
+                    output.WriteLine($"{state.State}: {state.Keys:N0} keys cut into {report.To} partitions ({state.SnapshotBytes:N0} snapshot bytes read{merging}).");
                 }
 
                 output.WriteLine($"Rescaled from {report.From} to {report.To} partitions in {report.Elapsed.TotalSeconds:F1} s: start the silos with Grains:PartitionCount={report.To}.");

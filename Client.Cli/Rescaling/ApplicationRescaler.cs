@@ -92,6 +92,7 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
         {
             long sourceBytes = 0;
             IReadOnlyDictionary<string, string>? metadata = null;
+            var mergesParts = true;
             for (var partition = 0; partition < app.PartitionCount; partition++)
             {
                 var id = PartitionStateStores.PartitionIdOf(state, partition);
@@ -103,6 +104,7 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
                 var manifest = await app.Snapshots.GetManifestAsync(id, pointer.LatestSnapshotId, cancellationToken)
                     ?? throw CliException.Runtime($"Snapshot {pointer.LatestSnapshotId} of partition {id} is committed, but its manifest is missing from s3://{app.Bucket}/{app.Prefix}: nothing was changed.");
                 metadata ??= manifest.Metadata;
+                mergesParts &= manifest.Metadata.GetValueOrDefault(SnapshotMetadata.MergesParts) == "true";
                 sourceBytes += manifest.Files.Sum(f => f.Size);
                 var directory = Path.Combine(work, "old", $"p-{partition:D5}");
                 await app.Snapshots.RestoreAsync(manifest, directory, cancellationToken: cancellationToken);
@@ -118,7 +120,7 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
             RescaleResult result;
             try
             {
-                result = PartitionRescaler.Rescale(state, sources, targets);
+                result = PartitionRescaler.Rescale(state, sources, targets, mergesParts);
             }
             catch (RescaleRefusedException refused)
             {
@@ -149,7 +151,7 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
                 CrashPoints.Reach(CrashPoints.RescaleAfterUpload);
             }
 
-            return new StateRescaleReport(state, result.KeysPerPartition.Sum(), result.PartitionsWithFloors, sourceBytes);
+            return new StateRescaleReport(state, result.KeysPerPartition.Sum(), result.PartitionsWithFloors, result.PartitionsMergingParts, sourceBytes);
         }
         finally
         {
@@ -195,5 +197,6 @@ internal sealed record RescaleReport(int From, int To, IReadOnlyList<StateRescal
 
 /// <summary>One state's part of a rescale.</summary>
 /// <param name="PartitionsWithFloors">New partitions made of parts held to different points (each part keeps its own until passed).</param>
+/// <param name="PartitionsMergingParts">New partitions given several parts of a key (a spread state rescaled down), merged when they open.</param>
 /// <param name="SnapshotBytes">The old partitions' snapshots' size.</param>
-internal sealed record StateRescaleReport(string State, long Keys, int PartitionsWithFloors, long SnapshotBytes);
+internal sealed record StateRescaleReport(string State, long Keys, int PartitionsWithFloors, int PartitionsMergingParts, long SnapshotBytes);

@@ -12,4 +12,9 @@ public sealed class ClickTotalPartitionGrain : KeyedStatePartitionGrain<ClickEve
     protected override string StateName => "clicks-total";
 
     protected override void Apply(string key, ClickCounts state, ClickEvent item, in StreamEventInfo info) => state.Add(item);
+
+    /// <summary>Parts are counts of other users' clicks: they add up (a rescale down brings several into a partition).</summary>
+    protected override bool MergesParts => true;
+
+    protected override ClickCounts MergeParts(string key, ClickCounts left, ClickCounts right) => ClickCounts.Merge(left, right);
 }

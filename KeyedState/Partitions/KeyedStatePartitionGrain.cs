@@ -252,6 +252,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         }
 
         _ledger = PartitionLedgerStore.Load(Store);
+        MergeRescaledParts();
         _watermark = PartitionWatermarkStore.Load(Store);
         _timers.Load(Store);
         _ttl = TimeToLive;
@@ -447,6 +448,61 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         };
 
         static ulong HashOf(string key) => (ulong)(Abstractions.Partitions.PartitionMap.HashOf(key) >> 64);
+    }
+
+    /// <summary>
+    /// True when <see cref="MergeParts"/> merges two parts of a key's state. A state that keeps a part of a key in each
+    /// partition (the grain consumes a view routed by the primary key, or keys its batches anew) can then be rescaled
+    /// down: the new partition merges the parts it was given when it opens. Snapshots say it, for the rescale to check.
+    /// </summary>
+    protected virtual bool MergesParts => false;
+
+    /// <summary>Merges two parts of <paramref name="key"/>'s state, each made of other events; see <see cref="MergesParts"/>.</summary>
+    protected virtual TState MergeParts(string key, TState left, TState right) =>
+        throw new NotSupportedException($"{GetType().Name} does not merge parts of a key's state: override MergesParts and MergeParts.");
+
+    /// <summary>
+    /// Merges the parts of keys a rescale put here from several old partitions, once, when the partition opens: the
+    /// merged states and the parts' removal in one write, so a crash before the next snapshot merges them again from it.
+    /// </summary>
+    private void MergeRescaledParts()
+    {
+        var parts = new List<(string Key, byte[] StoreKey, byte[] Value)>();
+        var (lower, upper) = StateKeys.PartRange;
+        Store.Scan(lower, upper, (key, value) =>
+        {
+            parts.Add((StateKeys.KeyOfPart(key), key.ToArray(), value.ToArray()));
+            return true;
+        });
+        if (parts.Count == 0)
+        {
+            return;
+        }
+
+        if (!MergesParts)
+        {
+            throw new InvalidOperationException(
+                $"{StateName} partition {Partition} holds parts of keys that a rescale brought from several old partitions, and {GetType().Name} does not merge parts: override MergesParts and MergeParts.");
+        }
+
+        using var batch = Store.CreateBatch();
+        var keys = 0;
+        foreach (var group in parts.GroupBy(p => p.Key, StringComparer.Ordinal))
+        {
+            TState? merged = null;
+            foreach (var part in group)
+            {
+                var state = StateSerializer.Deserialize<TState>(part.Value)!;
+                merged = merged is null ? state : MergeParts(group.Key, merged, state);
+                batch.Delete(part.StoreKey);
+            }
+
+            batch.Put(StateKeys.State(group.Key), Serialize(merged!));
+            keys++;
+        }
+
+        Store.Write(batch);
+        LogPartsMerged(_logger, StateName, Partition, parts.Count, keys);
     }
 
     /// <inheritdoc/>
@@ -848,6 +904,10 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             .Where(p => p.Value.Covered is not null)
             .ToDictionary(p => SnapshotMetadata.CoveredPrefix + p.Key, p => p.Value.Covered!.Value.ToString(), StringComparer.Ordinal);
         metadata[SnapshotMetadata.Epoch] = _ledger.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (MergesParts)
+        {
+            metadata[SnapshotMetadata.MergesParts] = "true";
+        }
         if (_ttl is { } ttl)
         {
             // For readers without this grain's code (kgrains state export): which keys a query would hide.
@@ -1339,6 +1399,9 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{State} partition {Partition} starts empty; its sinks hold epochs up to {Committed} of an earlier run, so its epochs follow {Committed}")]
     private static partial void LogStartsAfterSinks(ILogger logger, string state, int partition, long committed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{State} partition {Partition} merged {Parts} parts of {Keys} keys that a rescale brought from several old partitions")]
+    private static partial void LogPartsMerged(ILogger logger, string state, int partition, int parts, int keys);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{State} partition {Partition} moves to {Silo}, which reads its shard")]
     private static partial void LogMoving(ILogger logger, string state, int partition, string silo);

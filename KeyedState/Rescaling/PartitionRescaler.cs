@@ -19,9 +19,11 @@ namespace KinesisGrains.KeyedState.Rescaling;
 /// A state whose keys are not where their hash says (a view routed by the primary key, a grain that keys its batches
 /// anew: each partition holds a part of such a key, made of the events of its own range) is moved part by part: old
 /// partition p's whole store goes to the new partition of p's first hash, which from then on adds the events of its
-/// own range to it. Two parts of a key in one partition would have to be merged, so such a state is only rescaled up.
+/// own range to it. Rescaled down, several old partitions' parts meet in one new partition: they are written as parts
+/// (<see cref="StateKeys.Part"/>) that the partition grain merges when it opens, if it merges parts at all.
 /// Refused, before anything is written: rows staged for sinks (whether a sink committed them is the sink's to say, and
-/// a new partition would hand them over under another partition's name), and a spread state rescaled down.
+/// a new partition would hand them over under another partition's name), a spread state rescaled down whose grain does
+/// not merge parts, and parts of an earlier rescale not merged yet.
 /// </remarks>
 internal static class PartitionRescaler
 {
@@ -30,7 +32,8 @@ internal static class PartitionRescaler
     /// <param name="stateName">For messages.</param>
     /// <param name="sources">Old partition p's store at index p.</param>
     /// <param name="targets">New partition p's (empty) store at index p.</param>
-    public static RescaleResult Rescale(string stateName, IReadOnlyList<IKeyValueStore> sources, IReadOnlyList<IKeyValueStore> targets)
+    /// <param name="mergesParts">The state's partition grain merges parts of a key (its snapshots say so).</param>
+    public static RescaleResult Rescale(string stateName, IReadOnlyList<IKeyValueStore> sources, IReadOnlyList<IKeyValueStore> targets, bool mergesParts = false)
     {
         ArgumentOutOfRangeException.ThrowIfZero(sources.Count);
         ArgumentOutOfRangeException.ThrowIfZero(targets.Count);
@@ -46,12 +49,13 @@ internal static class PartitionRescaler
         var partTargets = Enumerable.Range(0, sources.Count)
             .Select(p => newMap.GetPartition((UInt128)PartitionRanges.FirstHash(p, sources.Count) << 64))
             .ToArray();
-        if (spread && partTargets.Distinct().Count() < sources.Count)
+        var meeting = spread ? partTargets.GroupBy(t => t).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet() : [];
+        if (meeting.Count > 0 && !mergesParts)
         {
             throw new RescaleRefusedException(
                 $"Cannot rescale: {stateName} keeps a part of a key in each partition (a view routed by the primary key, or a grain that keys its batches anew), "
-                + $"and {targets.Count} partitions from {sources.Count} would put two parts of a key in one partition, which would have to be merged: "
-                + "such a state can only be rescaled up for now.");
+                + $"and {targets.Count} partitions from {sources.Count} put several parts of a key in one partition, which its partition grain does not merge "
+                + "(override MergesParts and MergeParts): such a state can only be rescaled up.");
         }
 
         var batches = targets.Select(t => t.CreateBatch()).ToArray();
@@ -79,7 +83,15 @@ internal static class PartitionRescaler
                         keys[target]++;
                     }
 
-                    batches[target].Put(key, value);
+                    if (key[0] == StateKeys.StateKind && meeting.Contains(target))
+                    {
+                        batches[target].Put(StateKeys.Part(source, key[1..]), value);
+                    }
+                    else
+                    {
+                        batches[target].Put(key, value);
+                    }
+
                     if (batches[target].Count >= BatchSize)
                     {
                         targets[target].Write(batches[target]);
@@ -112,7 +124,7 @@ internal static class PartitionRescaler
                 batches[target].Clear();
             }
 
-            return new RescaleResult(keys, ledgers, spread);
+            return new RescaleResult(keys, ledgers, spread, meeting.Count);
         }
         finally
         {
@@ -137,7 +149,14 @@ internal static class PartitionRescaler
             return false;
         });
 
-        store.Scan([StateKeys.TouchedKind + 1], [byte.MaxValue], (key, _) =>
+        var (partsFrom, partsTo) = StateKeys.PartRange;
+        store.Scan(partsFrom, partsTo, (_, _) =>
+        {
+            problem ??= $"partition {partition} of {stateName} holds parts of keys an earlier rescale brought together, not merged yet: start the application once (a partition merges them when it opens), then rescale";
+            return false;
+        });
+
+        store.Scan([StateKeys.PartKind + 1], [byte.MaxValue], (key, _) =>
         {
             problem ??= $"partition {partition} of {stateName} holds store keys of kind {key[0]}, which this version does not know: rescale it with the version that wrote them";
             return false;
@@ -157,7 +176,12 @@ internal static class PartitionRescaler
         return spread;
     }
 
-    /// <summary>Per shard the earliest watermark of the parts (ended only when it ended in all), and the earliest partition watermark.</summary>
+    /// <summary>
+    /// Per shard the earliest watermark of the parts that heard it (ended only when it ended in all), and the latest
+    /// partition watermark of those that have one: a window a part fired must not open again for a late event, so the
+    /// new partition's watermark does not go back (the keys of a part that was behind may find events late; the parts
+    /// of one barrier are not). The deterministic simulation found the earliest firing windows twice.
+    /// </summary>
     private static (List<KeyValuePair<string, KnownShardWatermark>> Shards, long? Current) MergeWatermarks(IReadOnlyList<PartitionWatermark> parts)
     {
         var shards = new Dictionary<string, KnownShardWatermark>(StringComparer.Ordinal);
@@ -165,14 +189,12 @@ internal static class PartitionRescaler
         foreach (var shardId in shardIds)
         {
             var known = parts.Select(p => p.Shards.TryGetValue(shardId, out var w) ? w : (KnownShardWatermark?)null).ToList();
-            var values = known.Select(w => w?.Value).ToList();
             shards[shardId] = new KnownShardWatermark(
-                values.Any(v => v is null) ? null : values.Min(),
+                known.Select(w => w?.Value).Where(v => v is not null).Min(),
                 Idle: false,
                 Ended: known.All(w => w is { Ended: true }));
         }
 
-        var currents = parts.Select(p => p.Current).ToList();
-        return ([.. shards.OrderBy(s => s.Key, StringComparer.Ordinal)], currents.Any(c => c is null) ? null : currents.Min());
+        return ([.. shards.OrderBy(s => s.Key, StringComparer.Ordinal)], parts.Select(p => p.Current).Max());
     }
 }

@@ -19,6 +19,9 @@ internal static class SnapshotMetadata
     /// <summary>The state's time-to-live, <c>{milliseconds}:{domain}</c>; absent when keys never expire.</summary>
     public const string TimeToLive = "ttl";
 
+    /// <summary>"true" when the partition grain merges parts of a key (a rescale may then bring several into one partition).</summary>
+    public const string MergesParts = "merges-parts";
+
     /// <summary>The covered position of each shard a manifest records (shard id to position text), by shard id.</summary>
     public static Dictionary<string, string> CoveredOf(IReadOnlyDictionary<string, string> metadata) =>
         metadata

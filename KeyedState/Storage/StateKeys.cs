@@ -11,7 +11,9 @@ namespace KinesisGrains.KeyedState.Storage;
 /// bytes, big-endian); 4: a changelog row, followed by its epoch (8 bytes, big-endian) and the key in UTF-8, so a key
 /// written again in the same epoch overwrites its row; 5: a timer, followed by its time domain, its time (ms, 8 bytes
 /// big-endian with the sign bit flipped, so byte order is time order), its purpose and the key in UTF-8; 6: when a key
-/// was last touched (its time-to-live runs from there), followed by the key in UTF-8.
+/// was last touched (its time-to-live runs from there), followed by the key in UTF-8; 7: a part of a key's state that a
+/// rescale brought from an old partition, not merged yet, followed by that partition's number (4 bytes, big-endian) and
+/// the key in UTF-8.
 /// </summary>
 internal static class StateKeys
 {
@@ -22,6 +24,7 @@ internal static class StateKeys
     internal const byte ChangelogRowKind = 4;
     internal const byte TimerKind = 5;
     internal const byte TouchedKind = 6;
+    internal const byte PartKind = 7;
     private static readonly byte[] s_highWaterMarkTag = "hwm:"u8.ToArray();
     private static readonly byte[] s_coveredTag = "cov:"u8.ToArray();
     private static readonly byte[] s_watermarkTag = "wtm:"u8.ToArray();
@@ -145,6 +148,22 @@ internal static class StateKeys
         ((long)(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(storeKey[2..]) ^ SignBit),
          storeKey[TimerPrefixLength - 1],
          Encoding.UTF8.GetString(storeKey[TimerPrefixLength..]));
+
+    /// <summary>The store key of the part of a key's state (<paramref name="utf8Key"/>) that old partition <paramref name="source"/> held.</summary>
+    public static byte[] Part(int source, ReadOnlySpan<byte> utf8Key)
+    {
+        var storeKey = new byte[1 + sizeof(int) + utf8Key.Length];
+        storeKey[0] = PartKind;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(storeKey.AsSpan(1), source);
+        utf8Key.CopyTo(storeKey.AsSpan(1 + sizeof(int)));
+        return storeKey;
+    }
+
+    /// <summary>The [lower, upper) range of parts not merged yet, by old partition, then key.</summary>
+    public static (byte[] Lower, byte[] Upper) PartRange => ([PartKind], [PartKind + 1]);
+
+    /// <summary>The key of a part's store key.</summary>
+    public static string KeyOfPart(ReadOnlySpan<byte> storeKey) => Encoding.UTF8.GetString(storeKey[(1 + sizeof(int))..]);
 
     /// <summary>The store key of when <paramref name="key"/> was last touched.</summary>
     public static byte[] Touched(string key)

@@ -93,6 +93,44 @@ public abstract class WindowedPartitionGrain<TEvent, TAccumulator, TResult>
     }
 
     /// <summary>A key whose windows all closed waits for its next event, often minutes away: it leaves memory once written.</summary>
+    /// <summary>Windows that merge (sessions) are not merged part by part: a key's sessions are one partition's by nature.</summary>
+    protected override bool MergesParts => !Windows.Merges;
+
+    /// <summary>Two parts of a key's windows: a window in both gets both accumulators merged and the furthest either part had fired it.</summary>
+    protected override KeyWindows<TAccumulator> MergeParts(string key, KeyWindows<TAccumulator> left, KeyWindows<TAccumulator> right)
+    {
+        var slots = new Dictionary<(long Start, long End), (WindowSlot<TAccumulator> Slot, bool Open)>();
+        foreach (var (slot, open) in left.Open.Select(s => (s, true)).Concat(left.Recent.Select(s => (s, false)))
+                     .Concat(right.Open.Select(s => (s, true))).Concat(right.Recent.Select(s => (s, false))))
+        {
+            if (slots.TryGetValue((slot.Start, slot.End), out var known))
+            {
+                slots[(slot.Start, slot.End)] = (new WindowSlot<TAccumulator>
+                {
+                    Start = slot.Start,
+                    End = slot.End,
+                    Accumulator = Aggregate.Merge(known.Slot.Accumulator, slot.Accumulator),
+                    Events = known.Slot.Events + slot.Events,
+                    Fired = known.Slot.Fired || slot.Fired,
+                    Revision = Math.Max(known.Slot.Revision, slot.Revision),
+                }, known.Open || open);
+            }
+            else
+            {
+                slots[(slot.Start, slot.End)] = (slot, open);
+            }
+        }
+
+        var ordered = slots.Values.OrderBy(s => s.Slot.End).ThenBy(s => s.Slot.Start).ToList();
+        var recent = ordered.Where(s => !s.Open).Select(s => s.Slot).ToList();
+        return new KeyWindows<TAccumulator>
+        {
+            Open = [.. ordered.Where(s => s.Open).Select(s => s.Slot)],
+            Recent = recent.Skip(Math.Max(0, recent.Count - RecentWindowsKept)).ToList(),
+            TimerAt = left.TimerAt is { } l && right.TimerAt is { } r ? Math.Min(l, r) : left.TimerAt ?? right.TimerAt,
+        };
+    }
+
     private protected sealed override bool StaysInMemoryAfterTimer(KeyWindows<TAccumulator> state) => state.Open.Count > 0;
 
     /// <summary>The key's open windows, with their results so far.</summary>

@@ -96,3 +96,33 @@ public sealed class TimerLogGrain : KeyedStatePartitionGrain<TestEvent, CounterS
         return Task.CompletedTask;
     }
 }
+
+/// <summary>Events per key per minute, for parts a rescale put together (only <see cref="RescaledPartsTests"/> uses it).</summary>
+public sealed class PartsTumblingGrain : WindowedPartitionGrain<TestEvent, long, long>, ITestWindowPartition
+{
+    protected override string StateName => "parts-tumbling";
+
+    protected override WindowAssigner Windows { get; } = WindowAssigner.Tumbling(TimeSpan.FromMinutes(1));
+
+    protected override WindowAggregate<TestEvent, long, long> Aggregate { get; } = WindowAggregates.Count<TestEvent>();
+
+    public Task DeliverAsync(KeyedEventBatch<TestEvent> batch) => OnNextAsync(batch);
+}
+
+/// <summary>Counts per key, without a merge of parts (only <see cref="RescaledPartsTests"/> uses it).</summary>
+public sealed class PartsCounterGrain : KeyedStatePartitionGrain<TestEvent, CounterState>, ITestPartition
+{
+    protected override string StateName => "parts-counter";
+
+    protected override void Apply(string key, CounterState state, TestEvent item, in StreamEventInfo info) => state.Count++;
+
+    public Task DeliverAsync(KeyedEventBatch<TestEvent> batch) => OnNextAsync(batch);
+
+    public Task<DateTimeOffset?> GetWatermarkAsync() => Task.FromResult(Watermark);
+
+    public Task DeactivateAsync()
+    {
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+}

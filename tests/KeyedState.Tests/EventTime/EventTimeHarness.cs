@@ -41,6 +41,9 @@ public sealed class EventTimeHarness : IAsyncLifetime
 
     public string DeadLetterFolder => Path.Combine(_data.Path, "dead-letters");
 
+    /// <summary>Where partition <paramref name="partition"/> of state <paramref name="stateName"/> keeps its RocksDB (no bucket: the WAL).</summary>
+    public string StoreDirectory(string stateName, int partition) => Path.Combine(_data.Path, "state", stateName, $"p-{partition:D5}");
+
     public async Task InitializeAsync()
     {
         s_current = this;
@@ -128,6 +131,8 @@ public sealed class EventTimeHarness : IAsyncLifetime
             siloBuilder.AddKeyedStatePartition<SessionCountGrain>();
             siloBuilder.AddKeyedStatePartition<ExpiringCounterGrain>();
             siloBuilder.AddKeyedStatePartition<TimerLogGrain>();
+            siloBuilder.AddKeyedStatePartition<PartsTumblingGrain>();
+            siloBuilder.AddKeyedStatePartition<PartsCounterGrain>();
             siloBuilder.Services.AddSingleton<IDeadLetterQueue>(new LocalDeadLetterQueue(harness.DeadLetterFolder));
             siloBuilder.Services.AddSingleton<IRowSink>(harness.Tumbling);
             siloBuilder.Services.AddSingleton<IRowSink>(harness.Sessions);

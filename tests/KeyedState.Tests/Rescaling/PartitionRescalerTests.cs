@@ -70,8 +70,10 @@ public sealed class PartitionRescalerTests : IDisposable
         Assert.Equal(PartitionRanges.FirstHash(2, 4), floors[0].First);
         Assert.Equal(ulong.MaxValue, floors[1].Last);
 
-        // The watermark is the earliest part's.
-        Assert.Equal(3_000, PartitionWatermarkStore.Load(_open[4 + 1]).Current);
+        // The shard's watermark is the earliest part's; the partition's does not go back (a part's fired windows stay fired).
+        var watermark = PartitionWatermarkStore.Load(_open[4 + 1]);
+        Assert.Equal(3_000, watermark.Shards["s"].Value);
+        Assert.Equal(4_000, watermark.Current);
     }
 
     [Fact]
@@ -95,7 +97,7 @@ public sealed class PartitionRescalerTests : IDisposable
     }
 
     [Fact]
-    public void A_spread_states_parts_move_whole_to_the_new_partition_of_their_old_ones_first_hash_and_only_up()
+    public void A_spread_states_parts_move_whole_to_the_new_partition_of_their_old_ones_first_hash_and_meet_only_where_the_grain_merges()
     {
         // Every partition holds a part of each of three keys (a view routed by the primary key).
         var sources = Stores("old", 3);
@@ -112,12 +114,31 @@ public sealed class PartitionRescalerTests : IDisposable
         }
 
         var refused = Assert.Throws<RescaleRefusedException>(() => PartitionRescaler.Rescale("Totals", sources, Stores("down", 2)));
-        Assert.Contains("can only be rescaled up", refused.Message);
+        Assert.Contains("which its partition grain does not merge", refused.Message);
+
+        // A grain that merges parts gets them as parts, each under its old partition, to merge when it opens.
+        var merging = PartitionRescaler.Rescale("Totals", sources, Stores("merging", 2), mergesParts: true);
+        Assert.Equal(1, merging.PartitionsMergingParts);
+        var (partsFrom, partsTo) = StateKeys.PartRange;
+        var parts = new List<string>();
+        foreach (var store in _open.Skip(5).Take(2))
+        {
+            store.Scan(partsFrom, partsTo, (key, value) =>
+            {
+                parts.Add($"{Encoding.UTF8.GetString(value)}");
+                return true;
+            });
+        }
+
+        Assert.Equal(6, parts.Count); // old partitions 0 and 1 meet in new partition 0; 2 goes alone to 1
+        Assert.Contains("click@1", parts);
+        Assert.Null(_open[5 + 1].Get(StateKeys.Part(2, "click"u8)));
+        Assert.Equal("click@2", Encoding.UTF8.GetString(_open[5 + 1].Get(StateKeys.State("click"))!));
 
         var result = PartitionRescaler.Rescale("Totals", sources, Stores("up", 7));
 
         Assert.True(result.Spread);
-        var up = _open.Skip(5).ToList();
+        var up = _open.Skip(7).ToList();
         var map = new PartitionMap(7);
         for (var p = 0; p < 3; p++)
         {
