@@ -1,4 +1,5 @@
 using KinesisGrains.Abstractions.ExactlyOnce;
+using KinesisGrains.KeyedState.ExactlyOnce;
 using KinesisGrains.Simulation.Model;
 using Position = KinesisGrains.Abstractions.Streams.ShardPosition;
 
@@ -15,7 +16,8 @@ namespace KinesisGrains.Simulation;
 /// restore knowingly fell back); at the end every timer at or below wm(p) fired exactly once into each sink with its
 /// window's true count, and every record is in exactly one of: a fired row, the late side output, a window still open.
 /// Every check is per lane and view: a partition of the second view owes the records its view routes to it, under the
-/// view's key, and its rows are its view's.
+/// view's key, and its rows are its view's. After a rescale a partition's copies may hold a key range beyond its
+/// coverage, up to the floor the range's old partition held it to: "exactly the records it claims" reads the floors too.
 /// </summary>
 internal static class Invariants
 {
@@ -52,7 +54,9 @@ internal static class Invariants
                 var upTo = checkpoint.Ended ? shard.Last : checkpoint.Position;
                 var owed = shard.OwedUpTo(partition.Lane, upTo);
                 var covered = durable.Coverage.GetValueOrDefault(shard.Id).Covered;
-                var held = shard.OwedUpTo(partition.Lane, Min(upTo, covered));
+                var held = durable.Floors.TryGetValue(shard.Id, out var floors)
+                    ? HeldWithFloors(sim, partition, shard, covered, floors, upTo)
+                    : shard.OwedUpTo(partition.Lane, Min(upTo, covered));
                 if (held < owed)
                 {
                     sim.Fail(
@@ -170,7 +174,8 @@ internal static class Invariants
     /// the partition did not count its shard: it forgot it (a restore that lost its entry, a shard refused for a gap)
     /// or never heard of it (a round that did not name it).
     /// </summary>
-    public static void CheckLateEvent(Simulation sim, SimulatedPartition partition, SimRecord record, long windowEnd, bool shardWasIdle)
+    /// <param name="excusedUpTo">A rescale merged the record's key here under a later watermark than its old partition's: late up to it.</param>
+    public static void CheckLateEvent(Simulation sim, SimulatedPartition partition, SimRecord record, long windowEnd, bool shardWasIdle, long? excusedUpTo = null)
     {
         if (shardWasIdle)
         {
@@ -180,6 +185,12 @@ internal static class Invariants
 
         if (sim.Stream.OwnWatermarkBefore(record, sim.Options.OutOfOrderness) is not { } own || windowEnd > own)
         {
+            if (windowEnd <= excusedUpTo)
+            {
+                sim.Count("late after a rescale");
+                return;
+            }
+
             sim.Fail(
                 "late by a shard not counted",
                 $"{record} went to the late output of {partition.Name} (window ending {windowEnd}, wm(p) {partition.Watermark}), but its own shard's wm before it is {(sim.Stream.OwnWatermarkBefore(record, sim.Options.OutOfOrderness)?.ToString() ?? "none")} and the shard was never idle there; wm(s) known: {string.Join(", ", partition.ShardWatermarks.OrderBy(w => w.Key, StringComparer.Ordinal).Select(w => $"{w.Key}={w.Value.Watermark?.ToString() ?? "-"}{(w.Value.Idle ? " idle" : "")}{(w.Value.Ended ? " ended" : "")}"))}");
@@ -214,16 +225,19 @@ internal static class Invariants
     /// and no late row is of a window above wm(p); (4) each partition's timer rows reach the sink in (time, key)
     /// order. A partition restored behind its sinks' epoch (rows again: at least once) is held to no loss only. All of
     /// it per view: a key is the view's key, a timer the partition's (a spread key has a timer in every partition), and
-    /// a record is in one window of each view.
+    /// a record is in one window of each view. A timer is its view's (key, time), whichever partition a rescale had the
+    /// key in when it fired (only a spread key's timer is a partition's: spread views are never rescaled).
     /// </summary>
     public static void CheckTimers(Simulation sim)
     {
         var stream = sim.Stream;
         var records = stream.AllRecords.Where(r => !r.Poison).ToList();
         var byId = records.ToDictionary(r => r.Id);
+        // A spread key's timer is one per partition; any other key's is one per view.
+        int SpreadLane(int view, int lane) => stream.Spread && view == 1 ? lane : -1;
         var byWindow = records
-            .SelectMany(r => Enumerable.Range(0, stream.Views).Select(view => (Lane: stream.LaneOf(view, r.Key), Timer: new TimerKey(sim.Options.WindowEnd(r.EventTime), stream.ViewKeyOf(view, r.Key)), Record: r)))
-            .GroupBy(w => (w.Lane, w.Timer))
+            .SelectMany(r => Enumerable.Range(0, stream.Views).Select(view => (View: view, Lane: SpreadLane(view, stream.LaneOf(view, r.Key)), Timer: new TimerKey(sim.Options.WindowEnd(r.EventTime), stream.ViewKeyOf(view, r.Key)), Record: r)))
+            .GroupBy(w => (w.View, w.Lane, w.Timer))
             .ToDictionary(g => g.Key, g => g.Select(w => w.Record).ToList());
         var lives = sim.Partitions.Select(p => p.Live).ToList();
 
@@ -258,51 +272,61 @@ internal static class Invariants
         for (var s = 0; s < sim.Sinks.Count; s++)
         {
             var sink = sim.Sinks[s];
-            var fired = new Dictionary<(int Lane, TimerKey Timer), int>();
+            var fired = new Dictionary<(int View, int Lane, TimerKey Timer), int>();
             var countedIn = new Dictionary<(int View, int Id), int>();
             foreach (var row in sink.Fired)
             {
                 var timer = new TimerKey(row.Time, row.Key);
-                fired[(row.Partition, timer)] = fired.GetValueOrDefault((row.Partition, timer)) + 1;
-                foreach (var id in row.Counted)
+                var id = (row.View, SpreadLane(row.View, row.Partition), timer);
+                fired[id] = fired.GetValueOrDefault(id) + 1;
+                foreach (var recordId in row.Counted)
                 {
-                    countedIn[(row.View, id)] = countedIn.GetValueOrDefault((row.View, id)) + 1;
-                    if (!byId.TryGetValue(id, out var record)
-                        || stream.LaneOf(row.View, record.Key) != row.Partition
+                    countedIn[(row.View, recordId)] = countedIn.GetValueOrDefault((row.View, recordId)) + 1;
+                    if (!byId.TryGetValue(recordId, out var record)
+                        || SpreadLane(row.View, stream.LaneOf(row.View, record.Key)) != SpreadLane(row.View, row.Partition)
                         || stream.ViewKeyOf(row.View, record.Key) != row.Key
                         || sim.Options.WindowEnd(record.EventTime) != row.Time)
                     {
-                        sim.Fail("timer row counted a record of another window", $"sink {s}: row of timer {timer} ({sim.Partitions[row.Partition].Name}) counted #{id}");
+                        sim.Fail("timer row counted a record of another window", $"sink {s}: row of timer {timer} ({row.By.Name}) counted #{recordId}");
                     }
                 }
             }
 
-            var lastFired = new Dictionary<int, TimerKey>();
+            // A timer fired again by a partition restored behind its sinks (at least once) excuses its other rows too:
+            // across a rescale they are another partition's.
+            var again = sink.Fired.Where(r => r.By.FellBehindSink).Select(r => (r.View, SpreadLane(r.View, r.Partition), new TimerKey(r.Time, r.Key))).ToHashSet();
+            var lastFired = new Dictionary<SimulatedPartition, TimerKey>(ReferenceEqualityComparer.Instance);
             foreach (var row in sink.Fired)
             {
                 var timer = new TimerKey(row.Time, row.Key);
-                var partition = sim.Partitions[row.Partition];
-                if (partition.FellBehindSink)
+                var id = (row.View, SpreadLane(row.View, row.Partition), timer);
+                var partition = row.By;
+                if (partition.FellBehindSink || again.Contains(id))
                 {
                     continue;
                 }
 
-                if (fired[(row.Partition, timer)] > 1)
+                if (fired[id] > 1)
                 {
-                    sim.Fail("timer fired twice", $"sink {s}: timer {timer} (partition {partition.Name}) committed {fired[(row.Partition, timer)]} rows");
+                    sim.Fail("timer fired twice", $"sink {s}: timer {timer} (partition {partition.Name}) committed {fired[id]} rows");
                 }
 
                 // In (time, key) order per partition: a timer registered after a firing is above the watermark that
-                // fired it, so each partition's rows reach the sink in the order its timers fired.
-                if (lastFired.TryGetValue(partition.Lane, out var previous) && timer.CompareTo(previous) < 0)
+                // fired it, so each partition's rows reach the sink in the order its timers fired (a rescale's new
+                // partitions start an order of their own).
+                if (lastFired.TryGetValue(partition, out var previous) && timer.CompareTo(previous) < 0)
                 {
                     sim.Fail("timers fired out of order", $"sink {s}: partition {partition.Name} committed timer {timer} after {previous}");
                 }
 
-                lastFired[partition.Lane] = timer;
+                lastFired[partition] = timer;
 
-                var window = byWindow.GetValueOrDefault((row.Partition, timer)) ?? [];
-                var truth = window.Count(r => !sink.Late.ContainsKey((row.View, r.Id)));
+                // A record this row counted may be late all the same in a replay of a partition restored behind its
+                // sinks (at least once; across a rescale, another partition): only an honest late row contradicts it.
+                var window = byWindow.GetValueOrDefault(id) ?? [];
+                var truth = window.Count(r => row.Counted.Contains(r.Id)
+                    ? !(sink.LateBy.TryGetValue((row.View, r.Id), out var by) && by.Any(p => !p.FellBehindSink))
+                    : !sink.Late.ContainsKey((row.View, r.Id)));
                 if (row.Count != truth)
                 {
                     sim.Fail(
@@ -378,21 +402,70 @@ internal static class Invariants
         {
             var shard = sim.Stream.ById[shardId];
             var tally = image.Tallies.GetValueOrDefault(shardId);
-            var owed = shard.OwedUpTo(partition.Lane, coverage.Covered);
+            var floors = image.Floors.GetValueOrDefault(shardId);
+            var owed = floors is null
+                ? shard.OwedUpTo(partition.Lane, coverage.Covered)
+                : HeldWithFloors(sim, partition, shard, coverage.Covered, floors, upTo: null);
             if (tally.Applied != owed)
             {
                 sim.Fail(
                     tally.Applied < owed ? "coverage claims records the state lacks" : "state holds records beyond its coverage",
-                    $"partition {partition.Name} {what}: {shardId} covered {coverage.Covered?.ToString() ?? "nothing"} (mark {coverage.Mark?.ToString() ?? "none"}) owes {owed} records, holds {tally.Applied}");
+                    $"partition {partition.Name} {what}: {shardId} covered {coverage.Covered?.ToString() ?? "nothing"} (mark {coverage.Mark?.ToString() ?? "none"}{(floors is null ? "" : $", floors {string.Join(" ", floors)}")}) owes {owed} records, holds {tally.Applied}");
             }
 
-            if (tally.MaxApplied is { } max && (coverage.Covered is not { } c || max > c))
+            var claimed = floors is null ? coverage.Covered : floors.Aggregate(coverage.Covered, (c, f) => Max(c, f.Floor));
+            if (tally.MaxApplied is { } max && (claimed is not { } c || max > c))
             {
                 sim.Fail("state holds records beyond its coverage", $"partition {partition.Name} {what}: {shardId} applied up to {max}, covered {coverage.Covered}");
             }
         }
     }
 
+    /// <summary>
+    /// How many records of the partition's lane in the shard a copy with floors holds (at or below
+    /// <paramref name="upTo"/>; null: all): each one up to the coverage, and one of a key range a rescale merged in up
+    /// to that range's floor when it is later. Read from the floors as written, not through the ledger under test.
+    /// </summary>
+    private static int HeldWithFloors(Simulation sim, SimulatedPartition partition, SimShard shard, Position? covered, InheritedFloor[] floors, Position? upTo)
+    {
+        var stream = sim.Stream;
+        var held = 0;
+        foreach (var record in shard.Records)
+        {
+            if (upTo is { } u && record.Position > u)
+            {
+                break;
+            }
+
+            if (record.Poison || stream.LaneOf(partition.View, record.Key) != partition.Lane)
+            {
+                continue;
+            }
+
+            if (Max(covered, FloorOf(floors, stream.HashOf(partition.View, record.Key))) is { } limit && record.Position <= limit)
+            {
+                held++;
+            }
+        }
+
+        return held;
+    }
+
+    private static Position? FloorOf(InheritedFloor[] floors, ulong hash)
+    {
+        foreach (var floor in floors)
+        {
+            if (floor.Contains(hash))
+            {
+                return floor.Floor;
+            }
+        }
+
+        return null;
+    }
+
     private static Position? Min(Position? left, Position? right) =>
         left is not { } l || right is not { } r ? null : l <= r ? l : r;
+
+    private static Position? Max(Position? left, Position? right) => ShardCoverage.Max(left, right);
 }

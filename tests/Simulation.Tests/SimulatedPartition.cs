@@ -14,6 +14,19 @@ namespace KinesisGrains.Simulation;
 internal sealed record SimBatch(string ShardId, Position? From, Position To, IReadOnlyList<SimRecord> Events, long ReceiverId, long? Watermark = null);
 
 /// <summary>
+/// What a rescale hands one new partition: the image the tool wrote for it (merged from the parts of old partitions),
+/// and the ghosts of those parts, which the checks' excuses follow (a fallback, a restore behind the sinks, a shard
+/// left out as idle, and, per view key, the window ends up to which the merged watermark makes its events late).
+/// </summary>
+internal sealed record RescaledPartition(
+    StoreImage Image,
+    bool FellBack,
+    bool FellBehindSink,
+    bool WentBack,
+    IReadOnlySet<string> EverIdle,
+    ImmutableDictionary<int, long> LateExcused);
+
+/// <summary>
 /// The keyed-state partition grain of one lane (partition <see cref="Index"/> of view <see cref="View"/>), reduced to
 /// its protocol: an activation holds live states (by the view's key) and a <see cref="PartitionLedger"/>; it writes
 /// them behind (every k batches) to a local store atomically; a barrier writes, vouches, starts the next epoch and
@@ -57,7 +70,11 @@ internal sealed class SimulatedPartition
     // late by other shards' watermarks (Flink's idleness), which the late-event check must allow.
     private readonly HashSet<string> _everIdle = new(StringComparer.Ordinal);
 
-    public SimulatedPartition(Simulation sim, int lane, int writeEvery, SnapshotStore? snapshots)
+    // The image a rescale wrote: the sinks' epochs of this partition's number are another partition's, not a fallback's.
+    private readonly StoreImage? _rescaledImage;
+
+    /// <param name="rescaled">A partition a rescale made: the image the tool wrote for it, and its parts' ghosts.</param>
+    public SimulatedPartition(Simulation sim, int lane, int writeEvery, SnapshotStore? snapshots, RescaledPartition? rescaled = null)
     {
         _sim = sim;
         Lane = lane;
@@ -65,6 +82,27 @@ internal sealed class SimulatedPartition
         Index = lane % sim.Stream.Partitions;
         _writeEvery = writeEvery;
         Snapshots = snapshots;
+        if (rescaled is not null)
+        {
+            // The tool writes the new partition's store: its snapshot, or its local store (one silo).
+            _rescaledImage = rescaled.Image;
+            if (snapshots is not null)
+            {
+                snapshots.ResetTo(rescaled.Image);
+            }
+            else
+            {
+                Written = rescaled.Image;
+            }
+
+            FellBack = rescaled.FellBack;
+            FellBehindSink = rescaled.FellBehindSink;
+            WentBack = rescaled.WentBack;
+            _everIdle.UnionWith(rescaled.EverIdle);
+            LateExcused = rescaled.LateExcused;
+            DurableWatermark = rescaled.Image.Watermark;
+        }
+
         Activate();
     }
 
@@ -110,7 +148,18 @@ internal sealed class SimulatedPartition
         Timers = _timers,
         Watermark = _watermark,
         ShardWatermarks = _shardWatermarks,
+        Floors = _ledger.Floors.Count == 0 ? StoreImage.Empty.Floors : _ledger.Floors.ToImmutableDictionary(StringComparer.Ordinal),
     };
+
+    /// <summary>Ghost: shards this partition ever left out of wm(p) as idle (a rescale hands them on with the keys).</summary>
+    public IReadOnlySet<string> EverIdle => _everIdle;
+
+    /// <summary>
+    /// Ghost, per view key a rescale moved here: a merged wm(p) is the latest of its parts' (or a window fired in one
+    /// part would count again), so an event of a part that was behind may be late up to it though its shards did not
+    /// say so. Up to that window end, a late event is the rescale's doing, not a shard left out.
+    /// </summary>
+    public ImmutableDictionary<int, long> LateExcused { get; } = ImmutableDictionary<int, long>.Empty;
 
     /// <summary>
     /// The ledger's coverage as an immutable map, rebuilt only when the ledger has changes it has not handed out yet
@@ -186,15 +235,34 @@ internal sealed class SimulatedPartition
         }
         Written = image;
 
-        _ledger = new PartitionLedger(image.Coverage, image.Epoch);
+        _ledger = new PartitionLedger(image.Coverage, image.Epoch, image.Floors);
         _coverage = image.Coverage;
 
-        // The sinks may hold epochs this image never saw (it fell back behind them): new rows must not reuse their numbers.
-        _committed = [.. _sim.Sinks.Select(s => s.CommittedEpoch(Lane))];
-        if (_committed.Max() > image.Epoch)
+        // Every snapshot since the rescale is gone, the one it wrote too: the partition starts empty and replays
+        // records whose rows the old partitions committed, under their numbers (the sinks' epochs cannot show it).
+        if (knownFallback && _rescaledImage is not null && ReferenceEquals(image, StoreImage.Empty))
         {
             FellBehindSink = true;
-            _sim.Count("restored behind the sink");
+            _sim.Count("fell back across a rescale");
+        }
+
+        // The sinks may hold epochs this image never saw (it fell back behind them): new rows must not reuse their numbers.
+        _committed = [.. _sim.Sinks.Select(s => s.CommittedEpoch(View, Index))];
+        if (_committed.Max() > image.Epoch)
+        {
+            if (ReferenceEquals(image, _rescaledImage) && !knownFallback && !wentBack)
+            {
+                // The epochs are those of the old partition of this number, whose rows this one never had: nothing
+                // is committed twice, new rows only need numbers above them. (Back to it by a fallback or a savepoint
+                // of it, the partition replays what it committed since.)
+                _sim.Count("rescaled partition numbered above its sinks");
+            }
+            else
+            {
+                FellBehindSink = true;
+                _sim.Count("restored behind the sink");
+            }
+
             if (!_sim.Options.NoSinkEpochBump)
             {
                 _ledger.SkipEpochsTo(_committed.Max());
@@ -254,8 +322,18 @@ internal sealed class SimulatedPartition
 
         Position? lastNew = null;
         var tally = _tallies.GetValueOrDefault(shardId);
+        var inherited = _ledger.HasInherited(shardId);
+        var floors = _ledger.Floors.Count;
         foreach (var record in batch.Events)
         {
+            // The old partition of the event's key applied it before a rescale merged the key here: the grain takes it
+            // out of the batch before applying (WithoutInherited), events and rejected records alike.
+            if (inherited && _ledger.IsInherited(shardId, _sim.Stream.HashOf(View, record.Key), record.Position))
+            {
+                _sim.Count("inherited event skipped");
+                continue;
+            }
+
             if (!admission.IsNew(record.Position))
             {
                 continue;
@@ -285,7 +363,7 @@ internal sealed class SimulatedPartition
             var end = _sim.Options.WindowEnd(record.EventTime);
             if (_watermark is { } watermark && end <= watermark)
             {
-                Invariants.CheckLateEvent(_sim, this, record, end, WasEverIdle(shardId));
+                Invariants.CheckLateEvent(_sim, this, record, end, WasEverIdle(shardId), LateExcused.TryGetValue(key, out var excused) ? excused : null);
                 _outbox = _outbox.Add(new StagedRow(_ledger.Epoch + 1, record.Id, RowKind.Late));
                 _sim.Count("late event");
             }
@@ -304,6 +382,7 @@ internal sealed class SimulatedPartition
 
         _tallies = _tallies.SetItem(shardId, tally);
         _ledger.Commit(shardId, lastNew, batch.To);
+        CountReleased(floors);
 
         // wm(s) from a batch it applied (all or nothing: taken with the events it follows).
         TakeWatermark(shardId, batch.Watermark, idle: false, ended: false);
@@ -486,11 +565,20 @@ internal sealed class SimulatedPartition
 
     private static long? Max(long? left, long? right) => left is not { } l ? right : right is not { } r ? l : Math.Max(l, r);
 
+    private void CountReleased(int floorsBefore)
+    {
+        if (_ledger.Floors.Count < floorsBefore)
+        {
+            _sim.Count("floors released", floorsBefore - _ledger.Floors.Count);
+        }
+    }
+
     /// <summary>The write-behind: states, coverage, tallies, staged rows, timers and watermarks in one atomic write.</summary>
     public void Write()
     {
         Written = Live;
         _ledger.TakeChanged();
+        _ledger.TakeChangedFloors();
         _batchesSinceWrite = 0;
         if (Snapshots is null)
         {
@@ -504,6 +592,7 @@ internal sealed class SimulatedPartition
         ApplyPendingDeletes();
         Write();
         var gaps = new List<ShardGap>();
+        var floors = _ledger.Floors.Count;
         foreach (var barrier in barriers)
         {
             if (_sim.Options.NoEntryIsProof && !_ledger.Shards.ContainsKey(barrier.ShardId) && barrier.LastSent is { } lastSent)
@@ -534,6 +623,7 @@ internal sealed class SimulatedPartition
             }
         }
 
+        CountReleased(floors);
         _heardOpenShards = true;
         RaiseWatermark();
 
@@ -570,7 +660,7 @@ internal sealed class SimulatedPartition
             var rows = _outbox.Where(r => r.Epoch > after && r.Epoch <= durable).ToList();
             if (rows.Count > 0)
             {
-                _sim.Count(_sim.Sinks[sink].Commit(Lane, View, rows.Max(r => r.Epoch), rows) ? "sink commit" : "sink epoch skipped");
+                _sim.Count(_sim.Sinks[sink].Commit(this, rows.Max(r => r.Epoch), rows) ? "sink commit" : "sink epoch skipped");
             }
 
             _committed[sink] = Math.Max(_committed[sink], durable);

@@ -1,5 +1,10 @@
+using System.Collections.Immutable;
 using KinesisGrains.Abstractions.ExactlyOnce;
+using KinesisGrains.Abstractions.Partitions;
+using KinesisGrains.KeyedState.ExactlyOnce;
 using KinesisGrains.Simulation.Model;
+
+using Position = KinesisGrains.Abstractions.Streams.ShardPosition;
 
 namespace KinesisGrains.Simulation;
 
@@ -16,6 +21,12 @@ internal sealed class Simulation
     // Savepoints draw from their own generator: every seed's schedule up to its first restore is what it was before.
     private readonly Random _savepointDraws;
     private SimSavepoint? _savepoint;
+
+    // Rescales too: every seed's schedule up to its first rescale is what it was before.
+    private readonly Random _rescaleDraws;
+    private int _rescales;
+    private int _rescaled;
+    private readonly int _writeEvery;
     private long _tokens;
     private long _receiverIds;
     private long _readIdBase;
@@ -27,6 +38,7 @@ internal sealed class Simulation
         Options = options;
         _random = new Random(seed);
         _savepointDraws = new Random(unchecked(seed * 104729 + 3));
+        _rescaleDraws = new Random(unchecked(seed * 15485863 + 11));
 
         // Event times and the timers' chunk size draw from their own generator: a seed's protocol schedule (and what
         // the other switches find) is the same as before timers were modelled.
@@ -41,9 +53,9 @@ internal sealed class Simulation
         FallbackFaults = options.SnapshotFallbackFaults && UsesSnapshots;
 
         Checkpointer = new SimulatedCheckpointer(this);
-        var writeEvery = _random.Next(1, 5);
+        _writeEvery = _random.Next(1, 5);
         Partitions = Enumerable.Range(0, Stream.Lanes)
-            .Select(lane => new SimulatedPartition(this, lane, writeEvery, UsesSnapshots ? new SnapshotStore(fenced: !options.Unfenced) : null))
+            .Select(lane => new SimulatedPartition(this, lane, _writeEvery, UsesSnapshots ? new SnapshotStore(fenced: !options.Unfenced) : null))
             .ToList();
         foreach (var shard in Stream.Shards)
         {
@@ -62,7 +74,7 @@ internal sealed class Simulation
     /// <summary>How many due timers a partition fires per turn (a bounded chunk, written before the next one).</summary>
     public int FireChunk { get; }
 
-    /// <summary>The partition grains of every view, by lane (view × P + partition).</summary>
+    /// <summary>The partition grains of every view, by lane (view × P + partition); a rescale replaces them all.</summary>
     public List<SimulatedPartition> Partitions { get; }
     public SimulatedCheckpointer Checkpointer { get; }
 
@@ -177,8 +189,275 @@ internal sealed class Simulation
 
         ReportEnds();
         SavepointStep();
+        RescaleStep();
         Receivers.RemoveAll(r => !r.Alive && r.Cache.Count == 0);
     }
+
+    /// <summary>
+    /// About 1.5 times a run (at most twice) the application stops and is rescaled to another P (1 to 6), as the offline
+    /// tool does it. Three stops in four are graceful (the sinks commit every staged row first); one is a crash, and
+    /// then the tool refuses while a partition's durable state holds rows staged for its sinks.
+    /// </summary>
+    private void RescaleStep()
+    {
+        if (!Options.Rescale || !_faults || _rescales >= 2 || _rescaleDraws.Next(160) != 0)
+        {
+            return;
+        }
+
+        _rescales++;
+        var partitions = _rescaleDraws.Next(1, 6);
+        if (partitions >= Stream.Partitions)
+        {
+            partitions++;
+        }
+
+        var graceful = _rescaleDraws.Next(4) != 0;
+
+        // A spread view keeps a part of its one key in every partition: a part cannot be split by key hash.
+        if (Stream.Spread)
+        {
+            Count("rescale refused: spread view");
+            return;
+        }
+
+        Stop(graceful);
+
+        // Each partition was just restored from what a restart comes back to: the tool's input. Only a sink knows
+        // whether it has a staged row, and a new partition would hand it over under another partition's name.
+        if (Partitions.FirstOrDefault(p => p.Written.Outbox.Count > 0) is { } staged)
+        {
+            Count("rescale refused: rows staged");
+            Note($"rescale refused: {staged.Name} holds rows staged for its sinks");
+            return;
+        }
+
+        Rescale(partitions);
+    }
+
+    /// <summary>
+    /// Everything stops: every reader (its cache dropped; each lease's counter fences it), and every partition, restored
+    /// from its durable state as a restart would. A graceful stop first runs a last round per partition (every open shard
+    /// named, nothing claimed) and has every sink commit, until the snapshot after the delete holds no staged row.
+    /// </summary>
+    private void Stop(bool graceful)
+    {
+        foreach (var receiver in Receivers)
+        {
+            receiver.Alive = false;
+            receiver.Cache.Clear();
+            Checkpointer.Forget(receiver);
+        }
+
+        foreach (var lease in Leases.Values)
+        {
+            lease.Counter++;
+        }
+
+        var named = Leases
+            .Where(l => l.Value.Checkpoint is not { Ended: true })
+            .Select(l => new ShardBarrier(l.Key, null, false, null, OpenElsewhere: true))
+            .ToList();
+        foreach (var partition in Partitions)
+        {
+            for (var round = 0; graceful; round++)
+            {
+                partition.FireAllDue();
+                partition.Barrier(named);
+                var durable = partition.Snapshots is { } snapshots ? snapshots.RestoreTarget(out _) : partition.Written;
+                if (durable?.Outbox.Count is null or 0)
+                {
+                    break;
+                }
+
+                partition.Ship(_ => true, crashBeforeDelete: false);
+                if (round == 100)
+                {
+                    Fail("graceful stop did not converge", $"{partition.Name} still stages {durable.Outbox.Count} rows");
+                }
+            }
+
+            // The tool fences every writer: no zombie of an old partition writes again.
+            partition.Zombies.Clear();
+            partition.Kill(leaveZombie: false);
+        }
+
+        Note(graceful ? "stop" : "crash stop");
+    }
+
+    /// <summary>
+    /// The offline rescale to <paramref name="partitions"/> (PartitionRescaler): per view, each new partition takes the
+    /// keys (states and timers) of its hash range from the old partitions whose ranges overlap it, and its ledger is
+    /// <see cref="PartitionLedger.Merge"/> of those overlaps with the old ledgers; checkpoints stay. A savepoint of the
+    /// old P cannot be restored any more (the real restore refuses another partition count).
+    /// </summary>
+    private void Rescale(int partitions)
+    {
+        var old = Partitions.ToList();
+        var oldCount = Stream.Partitions;
+        Stream.Rescale(partitions);
+        var rescaled = new List<SimulatedPartition>();
+        var map = new PartitionMap(partitions);
+        for (var view = 0; view < Stream.Views; view++)
+        {
+            for (var index = 0; index < partitions; index++)
+            {
+                if (map.GetPartition((UInt128)FirstHash(index, partitions) << 64) != index || map.GetPartition((UInt128)LastHash(index, partitions) << 64) != index)
+                {
+                    Fail("hash range is not PartitionMap's", $"partition {index} of {partitions}");
+                }
+
+                var parts = new List<(ulong First, ulong Last, SimulatedPartition Old)>();
+                for (var o = 0; o < oldCount; o++)
+                {
+                    var first = Math.Max(FirstHash(index, partitions), FirstHash(o, oldCount));
+                    var last = Math.Min(LastHash(index, partitions), LastHash(o, oldCount));
+                    if (first <= last)
+                    {
+                        parts.Add((first, last, old[(view * oldCount) + o]));
+                    }
+                }
+
+                var merged = Merge(view, oldCount, parts);
+                Count("rescaled partition");
+                if (!merged.Image.Floors.IsEmpty)
+                {
+                    Count("rescaled partition with floors");
+                }
+
+                var lane = (view * partitions) + index;
+                rescaled.Add(new SimulatedPartition(this, lane, _writeEvery, UsesSnapshots ? new SnapshotStore(fenced: !Options.Unfenced) : null, merged));
+            }
+        }
+
+        Partitions.Clear();
+        Partitions.AddRange(rescaled);
+        if (_savepoint is not null)
+        {
+            _savepoint = null;
+            Count("savepoint of another P let go");
+        }
+
+        Count(++_rescaled == 1 ? "seed rescaled" : "seed rescaled twice");
+        Count("rescale");
+        Note($"rescale {oldCount} -> {partitions}");
+    }
+
+    /// <summary>
+    /// One new partition of <paramref name="view"/> made of <paramref name="parts"/> (each an overlap of hash ranges and
+    /// the old partition that held it, as just restored): the keys and timers of each overlap, the merged ledger, the
+    /// latest epoch, and per shard the earliest wm(s) (ended only where every part vouched its end). wm(p) is the latest
+    /// of the parts': a part's fired windows must stay closed to its late events.
+    /// </summary>
+    private RescaledPartition Merge(int view, int oldCount, List<(ulong First, ulong Last, SimulatedPartition Old)> parts)
+    {
+        var images = parts.Select(p => p.Old.Written).ToList();
+        Count("merged part still holding floors", images.Count(i => !i.Floors.IsEmpty));
+        var ledgers = images.Select(i => new PartitionLedger(i.Coverage, i.Epoch, i.Floors)).ToList();
+        var ledger = Options.RescaleWithOneMark
+            ? MergeWithOneMark(ledgers)
+            : PartitionLedger.Merge([.. parts.Select((p, i) => (p.First, p.Last, ledgers[i]))]);
+
+        var states = ImmutableDictionary.CreateBuilder<int, KeyState>();
+        var timers = ImmutableSortedSet.CreateBuilder<TimerKey>();
+        for (var i = 0; i < parts.Count; i++)
+        {
+            var (first, last, from) = parts[i];
+            foreach (var (key, state) in images[i].States)
+            {
+                var hash = Stream.HashOf(view, key);
+                if (hash < FirstHash(from.Index, oldCount) || hash > LastHash(from.Index, oldCount))
+                {
+                    Fail("key outside its partition's range", $"{from.Name} holds key {key} (hash {hash:x16})");
+                }
+
+                if (hash >= first && hash <= last)
+                {
+                    states[key] = state;
+                }
+            }
+
+            timers.UnionWith(images[i].Timers.Where(t => Stream.HashOf(view, t.Key) is var h && h >= first && h <= last));
+        }
+
+        // The ghost tallies of the keys taken: per shard, the records their states hold.
+        var tallies = ImmutableDictionary.CreateBuilder<string, ShardTally>(StringComparer.Ordinal);
+        foreach (var state in states.Values)
+        {
+            foreach (var id in state.Applied)
+            {
+                var record = Stream.AllRecords[id];
+                var tally = tallies.GetValueOrDefault(record.ShardId);
+                tallies[record.ShardId] = new ShardTally(tally.Applied + 1, ShardCoverage.Max(tally.MaxApplied, record.Position));
+            }
+        }
+
+        var watermarks = images.Select(i => i.Watermark).ToList();
+        var watermark = Options.RescaleEarliestWatermark ? (watermarks.Any(w => w is null) ? null : watermarks.Min()) : watermarks.Max();
+        var shardWatermarks = ImmutableDictionary.CreateBuilder<string, ShardWatermark>(StringComparer.Ordinal);
+        foreach (var shardId in images.SelectMany(i => i.ShardWatermarks.Keys).Distinct(StringComparer.Ordinal))
+        {
+            var known = images.Select(i => i.ShardWatermarks.TryGetValue(shardId, out var w) ? w : (ShardWatermark?)null).ToList();
+            shardWatermarks[shardId] = new ShardWatermark(
+                known.Any(w => w?.Watermark is null) ? null : known.Min(w => w!.Value.Watermark),
+                Idle: false,
+                Ended: known.All(w => w is { Ended: true }));
+        }
+
+        // Keys of a part that was behind the merged wm(p) may find their windows closed by it.
+        var excused = ImmutableDictionary.CreateBuilder<int, long>();
+        for (var key = 0; key < Stream.KeysOf(view); key++)
+        {
+            var hash = Stream.HashOf(view, key);
+            if (parts.FindIndex(p => hash >= p.First && hash <= p.Last) is var i and >= 0)
+            {
+                var before = parts[i].Old.LateExcused.TryGetValue(key, out var e) ? e : (long?)null;
+                var upTo = images[i].Watermark < watermark || images[i].Watermark is null ? watermark : null;
+                if (Max(before, upTo) is { } excuse)
+                {
+                    excused[key] = excuse;
+                }
+            }
+        }
+
+        var image = new StoreImage(states.ToImmutable(), ledger.Shards.ToImmutableDictionary(StringComparer.Ordinal), tallies.ToImmutable(), ledger.Epoch, [])
+        {
+            Timers = timers.ToImmutable(),
+            Watermark = watermark,
+            ShardWatermarks = shardWatermarks.ToImmutable(),
+            Floors = ledger.Floors.ToImmutableDictionary(StringComparer.Ordinal),
+        };
+
+        var olds = parts.Select(p => p.Old).ToList();
+        return new RescaledPartition(
+            image,
+            olds.Any(p => p.FellBack),
+            olds.Any(p => p.FellBehindSink),
+            olds.Any(p => p.WentBack),
+            olds.SelectMany(p => p.EverIdle).ToHashSet(StringComparer.Ordinal),
+            excused.ToImmutable());
+    }
+
+    /// <summary>RescaleWithOneMark: per shard the latest of the parts' marks and their common coverage, no floors.</summary>
+    private static PartitionLedger MergeWithOneMark(List<PartitionLedger> ledgers)
+    {
+        var shards = ledgers.SelectMany(l => l.Shards.Keys).Distinct(StringComparer.Ordinal).Select(shardId =>
+        {
+            var coverages = ledgers.Select(l => l.CoverageOf(shardId)).ToList();
+            var mark = coverages.Aggregate((Position?)null, (m, c) => ShardCoverage.Max(m, c.Mark));
+            Position? covered = coverages.Any(c => c.Covered is null) ? null : coverages.Select(c => c.Covered!.Value).Min();
+            return KeyValuePair.Create(shardId, new ShardCoverage(mark, covered));
+        });
+        return new PartitionLedger(shards, ledgers.Max(l => l.Epoch));
+    }
+
+    /// <summary>The first key hash (top 64 bits) partition <paramref name="partition"/> of <paramref name="count"/> owns: ceil(p × 2^64 / P).</summary>
+    private static ulong FirstHash(int partition, int count) =>
+        (ulong)((((UInt128)(ulong)partition << 64) + (ulong)(count - 1)) / (ulong)count);
+
+    private static ulong LastHash(int partition, int count) => partition == count - 1 ? ulong.MaxValue : FirstHash(partition + 1, count) - 1;
+
+    private static long? Max(long? left, long? right) => left is not { } l ? right : right is not { } r ? l : Math.Max(l, r);
 
     private void SavepointStep()
     {

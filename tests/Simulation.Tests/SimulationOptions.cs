@@ -86,6 +86,8 @@ internal sealed record SimulationOptions
     /// entry (restored from before it heard of it) or never heard of it moves wm(p) on the other shards alone.
     /// </summary>
     public bool NoOpenShardNames { get; init; }
+
+    /// <summary>
     /// Savepoints: now and then every partition's newest snapshot is pinned with each shard's replay start (the earliest
     /// coverage), and later everything stops and is restored to it (<c>kgrains savepoint create</c> and <c>restore</c>).
     /// </summary>
@@ -93,6 +95,24 @@ internal sealed record SimulationOptions
 
     /// <summary>Savepoints: a restore brings the partitions' snapshots back but leaves the shards' checkpoints where they are.</summary>
     public bool SavepointKeepsCheckpoints { get; init; }
+
+    /// <summary>
+    /// Rescales: now and then the application stops and its partitions' durable state is split by key hash and merged
+    /// into another number of partitions (the offline tool's rescale); the checkpoints stay.
+    /// </summary>
+    public bool Rescale { get; init; } = true;
+
+    /// <summary>
+    /// Rescales: a merged partition gets one mark per shard (the latest of its parts'), their common coverage, and no
+    /// floors, so its parts' different points are forgotten.
+    /// </summary>
+    public bool RescaleWithOneMark { get; init; }
+
+    /// <summary>
+    /// Rescales: a merged partition's watermark wm(p) is the earliest of its parts' (as PartitionRescaler first took
+    /// it), not the latest: a window a part had fired can open again for a late event of its key.
+    /// </summary>
+    public bool RescaleEarliestWatermark { get; init; }
 
     /// <summary>The end of the tumbling window an event time falls in: the time of the timer that closes it.</summary>
     public long WindowEnd(long eventTime)
@@ -126,6 +146,9 @@ internal sealed record SimulationOptions
         if (PrimaryLaneBarriers) off.Add(nameof(PrimaryLaneBarriers));
         if (!Savepoints) off.Add("no savepoints");
         if (SavepointKeepsCheckpoints) off.Add(nameof(SavepointKeepsCheckpoints));
+        if (!Rescale) off.Add("no rescales");
+        if (RescaleWithOneMark) off.Add(nameof(RescaleWithOneMark));
+        if (RescaleEarliestWatermark) off.Add(nameof(RescaleEarliestWatermark));
         return off.Count == 0 ? "all rules on" : string.Join(",", off);
     }
 }

@@ -1,3 +1,4 @@
+using KinesisGrains.Abstractions.Partitions;
 using Position = KinesisGrains.Abstractions.Streams.ShardPosition;
 
 namespace KinesisGrains.Simulation.Model;
@@ -55,6 +56,18 @@ internal sealed class SimShard(string id, IReadOnlyList<string> parents)
         }
     }
 
+    /// <summary>A rescale: every record owes its lanes under the new partition count.</summary>
+    public void Reindex(Func<SimRecord, IEnumerable<int>> lanesOf)
+    {
+        _owed.Clear();
+        var records = _records.ToList();
+        _records.Clear();
+        foreach (var record in records)
+        {
+            Append(record, lanesOf(record));
+        }
+    }
+
     /// <summary>How many non-poison records of the lane lie at or below <paramref name="upTo"/> (null: none).</summary>
     public int OwedUpTo(int lane, Position? upTo) =>
         upTo is { } u && _owed.TryGetValue(lane, out var list) ? UpperBound(list, p => p, u) : 0;
@@ -79,6 +92,11 @@ internal sealed class SimShard(string id, IReadOnlyList<string> parents)
 /// key, and maybe a second one by a coarser key (key mod 3, routed by its own hash) or by one global key spread over
 /// the primary key's partition; lane v × P + p is partition p of view v.
 /// </summary>
+/// <remarks>
+/// Keys are routed as partitions are cut (<see cref="PartitionMap"/>: by the top 64 bits of their hash), so a rescale
+/// can split them by hash range as the ledgers' floors are. A key's hash is its MD5's top 64 bits moved into the
+/// slice of the partition FNV gave it at the start: every seed routes as it did before rescales were modelled.
+/// </remarks>
 internal sealed class KinesisStream
 {
     private const int ViewKeys = 3;
@@ -86,6 +104,8 @@ internal sealed class KinesisStream
     private readonly Random _eventTimes;
     private readonly int[] _partitionOfKey;
     private readonly int[] _partitionOfViewKey;
+    private readonly ulong[] _hashOfKey;
+    private readonly ulong[] _hashOfViewKey;
     private long _sequence;
     private long _clock;
     private int _nextRecord;
@@ -102,15 +122,19 @@ internal sealed class KinesisStream
         Views = views;
         Spread = spread;
         _partitionOfKey = new int[keys];
+        _hashOfKey = new ulong[keys];
         for (var k = 0; k < keys; k++)
         {
             _partitionOfKey[k] = (int)(Fnv($"key-{k}") % (uint)partitions);
+            _hashOfKey[k] = HashInSlice($"key-{k}", _partitionOfKey[k], partitions);
         }
 
         _partitionOfViewKey = new int[ViewKeys];
+        _hashOfViewKey = new ulong[ViewKeys];
         for (var k = 0; k < ViewKeys; k++)
         {
             _partitionOfViewKey[k] = (int)(Fnv($"type-{k}") % (uint)partitions);
+            _hashOfViewKey[k] = HashInSlice($"type-{k}", _partitionOfViewKey[k], partitions);
         }
 
         _sequence = random.Next(1, 990);
@@ -120,7 +144,7 @@ internal sealed class KinesisStream
         }
     }
 
-    public int Partitions { get; }
+    public int Partitions { get; private set; }
 
     /// <summary>Views of the records: 1 (primary) or 2.</summary>
     public int Views { get; }
@@ -132,6 +156,9 @@ internal sealed class KinesisStream
     public int Lanes => Views * Partitions;
 
     public int Keys => _partitionOfKey.Length;
+
+    /// <summary>How many keys <paramref name="view"/> has: the records' own, or the second view's (key mod 3; one when spread).</summary>
+    public int KeysOf(int view) => view == 0 ? Keys : Spread ? 1 : ViewKeys;
     public List<SimShard> Shards { get; } = [];
     public Dictionary<string, SimShard> ById { get; } = new(StringComparer.Ordinal);
     public List<SimRecord> AllRecords { get; } = [];
@@ -144,6 +171,36 @@ internal sealed class KinesisStream
     public int PartitionOf(int view, int key) => view == 0 || Spread ? _partitionOfKey[key] : _partitionOfViewKey[key % ViewKeys];
 
     public int LaneOf(int view, int key) => (view * Partitions) + PartitionOf(view, key);
+
+    /// <summary>
+    /// The top 64 bits of the hash <paramref name="view"/> routes a record of <paramref name="key"/> (or a state of that
+    /// view key) by: what the ledger's floors are cut by. A spread view routes by the primary key.
+    /// </summary>
+    public ulong HashOf(int view, int key) => view == 0 || Spread ? _hashOfKey[key] : _hashOfViewKey[key % ViewKeys];
+
+    /// <summary>
+    /// A rescale to <paramref name="partitions"/>: every key goes to the partition whose slice holds its hash
+    /// (<see cref="PartitionMap"/>), and every record owes the lanes of its key's new partitions.
+    /// </summary>
+    public void Rescale(int partitions)
+    {
+        var map = new PartitionMap(partitions);
+        Partitions = partitions;
+        for (var k = 0; k < _partitionOfKey.Length; k++)
+        {
+            _partitionOfKey[k] = map.GetPartition((UInt128)_hashOfKey[k] << 64);
+        }
+
+        for (var k = 0; k < ViewKeys; k++)
+        {
+            _partitionOfViewKey[k] = map.GetPartition((UInt128)_hashOfViewKey[k] << 64);
+        }
+
+        foreach (var shard in Shards)
+        {
+            shard.Reindex(r => LanesOf(r.Key));
+        }
+    }
 
     /// <summary>The lanes of a record of <paramref name="key"/>, one per view.</summary>
     public IEnumerable<int> LanesOf(int key) => Enumerable.Range(0, Views).Select(view => LaneOf(view, key));
@@ -230,6 +287,19 @@ internal sealed class KinesisStream
         var shard = new SimShard($"shard-{_nextShard++:D3}", parents);
         Shards.Add(shard);
         ById[shard.Id] = shard;
+    }
+
+    /// <summary>The key's MD5 (top 64 bits) scaled into partition <paramref name="partition"/>'s slice of P = <paramref name="partitions"/>.</summary>
+    private static ulong HashInSlice(string key, int partition, int partitions)
+    {
+        var md5 = (ulong)(PartitionMap.HashOf(key) >> 64);
+        var hash = (ulong)((((UInt128)(ulong)partition << 64) + md5) / (ulong)partitions);
+        if (new PartitionMap(partitions).GetPartition((UInt128)hash << 64) != partition)
+        {
+            throw new InvalidOperationException($"{key}: hash {hash:x16} is not in partition {partition} of {partitions}");
+        }
+
+        return hash;
     }
 
     private static uint Fnv(string text)

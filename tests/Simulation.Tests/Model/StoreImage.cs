@@ -58,7 +58,8 @@ internal readonly record struct StagedRow(long Epoch, int RecordId, RowKind Kind
 /// <summary>
 /// Everything a partition writes atomically (its local RocksDB WriteBatch, or a snapshot of it): states, the
 /// ledger's coverage, the per-shard tallies (ghost), the epoch and the rows staged for the sink; and the event-time
-/// part: the timers, the partition's watermark wm(p) and each shard's wm(s). Immutable, so a copy is a reference.
+/// part: the timers, the partition's watermark wm(p) and each shard's wm(s); and a rescale's floors. Immutable, so a copy
+/// is a reference.
 /// </summary>
 internal sealed record StoreImage(
     ImmutableDictionary<int, KeyState> States,
@@ -81,6 +82,9 @@ internal sealed record StoreImage(
     public long? Watermark { get; init; }
 
     public ImmutableDictionary<string, ShardWatermark> ShardWatermarks { get; init; } = ImmutableDictionary.Create<string, ShardWatermark>(StringComparer.Ordinal);
+
+    /// <summary>The ledger's inherited floors (a rescale's merge), per shard: written with the coverage (flr:).</summary>
+    public ImmutableDictionary<string, InheritedFloor[]> Floors { get; init; } = ImmutableDictionary.Create<string, InheritedFloor[]>(StringComparer.Ordinal);
 }
 
 /// <summary>Model ticks in the real contracts' DateTimeOffset fields (<c>ShardBarrier.Watermark</c>): a tick is a millisecond.</summary>
