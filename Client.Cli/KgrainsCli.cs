@@ -14,7 +14,7 @@ namespace KinesisGrains.Cli;
 public static class KgrainsCli
 {
     public static RootCommand CreateRootCommand() =>
-        new("kgrains: produce clickstream data, query grains, check a silo's progress, reset an application's read position, maintain Delta tables and read state from snapshots without a silo. Exit codes: 0 ok, 1 runtime error, 2 usage error.")
+        new("kgrains: produce clickstream data, query grains, check a silo's progress, reset an application's read position, change its partition count, maintain Delta tables and read state from snapshots without a silo. Exit codes: 0 ok, 1 runtime error, 2 usage error.")
         {
             CommonOptions.Json,
             ConsumerCommand.Create(),

@@ -65,17 +65,18 @@ public sealed class ReadmeCommandTests(CliCluster cluster, ITestOutputHelper log
                 await Delta.DeltaTestTables.CreateAsync(s3, bucket, path, epochs: 5);
             }
 
-            // reset and savepoint run against the README world's application (reset refused: its silo runs, as the README says).
-            var line = command[0] is "reset" or "savepoint"
+            // reset, rescale and savepoint run against the README world's application (reset and rescale refused: its
+            // silo runs, as the README says; RescaleTests and RescaleKillTests rescale stopped ones).
+            var line = command[0] is "reset" or "savepoint" or "rescale"
                 ? command.Select((argument, i) => i > 0 && command[i - 1] == "--application" ? CliCluster.Application : argument).ToArray()
                 : command;
             var arguments = ReadmeCommands.Substitute(
                 line, cluster.KinesisEndpoint, silo?.HttpEndpoint ?? new Uri("http://127.0.0.1:1"), silo?.GatewayPort ?? 1, cluster.Emulators.DynamoDB, cluster.Emulators.S3);
             var started = System.Diagnostics.Stopwatch.StartNew();
 
-            // The README exports s3rver's keys for the delta, state and savepoint lines.
+            // The README exports s3rver's keys for the delta, state, savepoint and rescale lines.
             var (exitCode, stdout, stderr) = await KgrainsProcess.RunAsync(
-                arguments, cluster.WorkingDirectory.Path, s_limit, command[0] is "delta" or "state" or "savepoint" ? Delta.DeltaTestTables.Credentials : null);
+                arguments, cluster.WorkingDirectory.Path, s_limit, command[0] is "delta" or "state" or "savepoint" or "rescale" ? Delta.DeltaTestTables.Credentials : null);
             log.WriteLine($"$ kgrains {string.Join(' ', arguments)}   ({started.Elapsed.TotalSeconds:F1} s)\n{stdout}");
 
             var shown = $"kgrains {string.Join(' ', command)}";
@@ -84,6 +85,13 @@ public sealed class ReadmeCommandTests(CliCluster cluster, ITestOutputHelper log
                 Assert.True(exitCode == ExitCodes.RuntimeError, $"'{shown}' exited {exitCode}: {stderr}{stdout}");
                 Assert.Contains($"of application '{CliCluster.Application}' is held by silo", stderr, StringComparison.Ordinal);
                 Assert.Contains("stop the application's silos and run reset again", stderr, StringComparison.Ordinal);
+                continue;
+            }
+
+            if (command[0] == "rescale")
+            {
+                Assert.True(exitCode == ExitCodes.RuntimeError, $"'{shown}' exited {exitCode}: {stderr}{stdout}");
+                Assert.Contains("stop every silo of the application before rescaling it", stderr, StringComparison.Ordinal);
                 continue;
             }
 
