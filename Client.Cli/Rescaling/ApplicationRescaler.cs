@@ -1,10 +1,8 @@
 using System.Diagnostics;
-using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.S3;
 using KinesisGrains.Abstractions.Diagnostics;
 using KinesisGrains.Cli.Savepoints;
-using KinesisGrains.KeyedState.RocksDb;
 using KinesisGrains.KeyedState.Rescaling;
 using KinesisGrains.KeyedState.Snapshots;
 using KinesisGrains.KeyedState.Storage;
@@ -82,84 +80,46 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
     }
 
     /// <summary>Cuts one state's old partitions' newest snapshots into the new partitions' and uploads them (not committed).</summary>
-    private async Task<StateRescaleReport> CutAsync(
+    private static async Task<StateRescaleReport> CutAsync(
         ApplicationTables app, string state, IReadOnlyDictionary<string, SnapshotPointer> pointers, int partitionCount, string work,
         Dictionary<string, long> snapshots, CancellationToken cancellationToken)
     {
-        var sources = new List<IKeyValueStore>();
-        var targets = new List<IKeyValueStore>();
+        var sources = new List<SnapshotManifest>();
+        for (var partition = 0; partition < app.PartitionCount; partition++)
+        {
+            var id = PartitionStateStores.PartitionIdOf(state, partition);
+            if (!pointers.TryGetValue(id, out var pointer) || pointer.LatestSnapshotId == 0)
+            {
+                throw CliException.Runtime($"Partition {id} has no committed snapshot: rescale after the application's next checkpoint (every partition commits one at each barrier).");
+            }
+
+            sources.Add(await app.Snapshots.GetManifestAsync(id, pointer.LatestSnapshotId, cancellationToken)
+                ?? throw CliException.Runtime($"Snapshot {pointer.LatestSnapshotId} of partition {id} is committed, but its manifest is missing from s3://{app.Bucket}/{app.Prefix}: nothing was changed."));
+        }
+
+        SnapshotCut cut;
         try
         {
-            long sourceBytes = 0;
-            IReadOnlyDictionary<string, string>? metadata = null;
-            var mergesParts = true;
-            for (var partition = 0; partition < app.PartitionCount; partition++)
-            {
-                var id = PartitionStateStores.PartitionIdOf(state, partition);
-                if (!pointers.TryGetValue(id, out var pointer) || pointer.LatestSnapshotId == 0)
-                {
-                    throw CliException.Runtime($"Partition {id} has no committed snapshot: rescale after the application's next checkpoint (every partition commits one at each barrier).");
-                }
-
-                var manifest = await app.Snapshots.GetManifestAsync(id, pointer.LatestSnapshotId, cancellationToken)
-                    ?? throw CliException.Runtime($"Snapshot {pointer.LatestSnapshotId} of partition {id} is committed, but its manifest is missing from s3://{app.Bucket}/{app.Prefix}: nothing was changed.");
-                metadata ??= manifest.Metadata;
-                mergesParts &= manifest.Metadata.GetValueOrDefault(SnapshotMetadata.MergesParts) == "true";
-                sourceBytes += manifest.Files.Sum(f => f.Size);
-                var directory = Path.Combine(work, "old", $"p-{partition:D5}");
-                await app.Snapshots.RestoreAsync(manifest, directory, cancellationToken: cancellationToken);
-                sources.Add(RocksDbKeyValueStore.Open(directory, new RocksDbOptions { CreateIfMissing = false, DisableWal = true, MaxBackgroundJobs = 1 }));
-            }
-
-            Directory.CreateDirectory(Path.Combine(work, "new"));
-            for (var partition = 0; partition < partitionCount; partition++)
-            {
-                targets.Add(RocksDbKeyValueStore.Open(Path.Combine(work, "new", $"p-{partition:D5}"), new RocksDbOptions { DisableWal = true, MaxBackgroundJobs = 1 }));
-            }
-
-            RescaleResult result;
-            try
-            {
-                result = PartitionRescaler.Rescale(state, sources, targets, mergesParts);
-            }
-            catch (RescaleRefusedException refused)
-            {
-                throw CliException.Runtime($"{refused.Message} Nothing was changed.");
-            }
-
-            for (var partition = 0; partition < partitionCount; partition++)
-            {
-                var id = PartitionStateStores.PartitionIdOf(state, partition);
-                var checkpoint = Path.Combine(work, "checkpoints", $"p-{partition:D5}");
-                Directory.CreateDirectory(Path.GetDirectoryName(checkpoint)!);
-                targets[partition].CreateCheckpoint(checkpoint);
-                var ledger = result.Ledgers[partition];
-                var described = ledger.Shards.Where(s => s.Value.Covered is not null)
-                    .ToDictionary(s => SnapshotMetadata.CoveredPrefix + s.Key, s => s.Value.Covered!.Value.ToString(), StringComparer.Ordinal);
-                described[SnapshotMetadata.Epoch] = ledger.Epoch.ToString(CultureInfo.InvariantCulture);
-                if (metadata?.TryGetValue(SnapshotMetadata.TimeToLive, out var ttl) == true)
-                {
-                    described[SnapshotMetadata.TimeToLive] = ttl;
-                }
-
-                // The partition's writer from here: a silo that still held it (none should) can no longer commit.
-                var pointer = await app.Fence.AcquireAsync(id, cancellationToken);
-                var listed = await app.Snapshots.ListSnapshotIdsAsync(id, cancellationToken);
-                var snapshotId = await app.Fence.ReserveIdAsync(id, pointer.WriterToken, listed.Count > 0 ? listed[^1] : 0, cancellationToken);
-                await app.Snapshots.UploadAsync(id, checkpoint, snapshotId, described, cancellationToken);
-                snapshots[id] = snapshotId;
-                CrashPoints.Reach(CrashPoints.RescaleAfterUpload);
-            }
-
-            return new StateRescaleReport(state, result.KeysPerPartition.Sum(), result.PartitionsWithFloors, result.PartitionsMergingParts, sourceBytes);
+            cut = await SnapshotRescale.CutAsync(app.Snapshots, state, sources, partitionCount, work, cancellationToken);
         }
-        finally
+        catch (RescaleRefusedException refused)
         {
-            foreach (var store in sources.Concat(targets))
-            {
-                store.Dispose();
-            }
+            throw CliException.Runtime($"{refused.Message} Nothing was changed.");
         }
+
+        for (var partition = 0; partition < partitionCount; partition++)
+        {
+            // The partition's writer from here: a silo that still held it (none should) can no longer commit.
+            var id = PartitionStateStores.PartitionIdOf(state, partition);
+            var pointer = await app.Fence.AcquireAsync(id, cancellationToken);
+            var listed = await app.Snapshots.ListSnapshotIdsAsync(id, cancellationToken);
+            var snapshotId = await app.Fence.ReserveIdAsync(id, pointer.WriterToken, listed.Count > 0 ? listed[^1] : 0, cancellationToken);
+            await app.Snapshots.UploadAsync(id, cut.Checkpoints[partition], snapshotId, cut.Metadata[partition], cancellationToken);
+            snapshots[id] = snapshotId;
+            CrashPoints.Reach(CrashPoints.RescaleAfterUpload);
+        }
+
+        return new StateRescaleReport(state, cut.Result.KeysPerPartition.Sum(), cut.Result.PartitionsWithFloors, cut.Result.PartitionsMergingParts, cut.SourceBytes);
     }
 
     /// <summary>The second step, safe to repeat: each new partition restores its cut snapshot next, then the count changes.</summary>

@@ -1,0 +1,78 @@
+using System.Globalization;
+using KinesisGrains.KeyedState.RocksDb;
+using KinesisGrains.KeyedState.Snapshots;
+using KinesisGrains.KeyedState.Storage;
+
+namespace KinesisGrains.KeyedState.Rescaling;
+
+/// <summary>
+/// One state's rescale from S3 snapshots: each old partition's snapshot is downloaded and opened, the stores are cut
+/// (<see cref="PartitionRescaler"/>), and each new partition's store becomes a RocksDB checkpoint with the manifest
+/// metadata a partition grain would write (coverage, epoch, time-to-live), ready to upload. Uploading and committing
+/// the new snapshots is the caller's (the tool fences and reserves ids; the benchmark times this same path).
+/// </summary>
+internal static class SnapshotRescale
+{
+    /// <param name="sources">Old partition p's snapshot manifest at index p.</param>
+    /// <param name="work">An empty folder of the caller's; the checkpoints are left in it.</param>
+    /// <exception cref="RescaleRefusedException">The state cannot be rescaled as it is; nothing was written anywhere but <paramref name="work"/>.</exception>
+    public static async Task<SnapshotCut> CutAsync(
+        S3SnapshotStore snapshots, string stateName, IReadOnlyList<SnapshotManifest> sources, int partitionCount, string work, CancellationToken cancellationToken)
+    {
+        var sourceStores = new List<IKeyValueStore>();
+        var targetStores = new List<IKeyValueStore>();
+        try
+        {
+            foreach (var manifest in sources)
+            {
+                var directory = Path.Combine(work, "old", $"p-{sourceStores.Count:D5}");
+                await snapshots.RestoreAsync(manifest, directory, cancellationToken: cancellationToken);
+                sourceStores.Add(RocksDbKeyValueStore.Open(directory, new RocksDbOptions { CreateIfMissing = false, DisableWal = true, MaxBackgroundJobs = 1 }));
+            }
+
+            Directory.CreateDirectory(Path.Combine(work, "new"));
+            Directory.CreateDirectory(Path.Combine(work, "checkpoints"));
+            for (var partition = 0; partition < partitionCount; partition++)
+            {
+                targetStores.Add(RocksDbKeyValueStore.Open(Path.Combine(work, "new", $"p-{partition:D5}"), new RocksDbOptions { DisableWal = true, MaxBackgroundJobs = 1 }));
+            }
+
+            var mergesParts = sources.All(m => m.Metadata.GetValueOrDefault(SnapshotMetadata.MergesParts) == "true");
+            var result = PartitionRescaler.Rescale(stateName, sourceStores, targetStores, mergesParts);
+            var ttl = sources.Select(m => m.Metadata.GetValueOrDefault(SnapshotMetadata.TimeToLive)).FirstOrDefault(t => t is not null);
+            var checkpoints = new string[partitionCount];
+            var metadata = new Dictionary<string, string>[partitionCount];
+            for (var partition = 0; partition < partitionCount; partition++)
+            {
+                checkpoints[partition] = Path.Combine(work, "checkpoints", $"p-{partition:D5}");
+                targetStores[partition].CreateCheckpoint(checkpoints[partition]);
+                var ledger = result.Ledgers[partition];
+                metadata[partition] = ledger.Shards.Where(s => s.Value.Covered is not null)
+                    .ToDictionary(s => SnapshotMetadata.CoveredPrefix + s.Key, s => s.Value.Covered!.Value.ToString(), StringComparer.Ordinal);
+                metadata[partition][SnapshotMetadata.Epoch] = ledger.Epoch.ToString(CultureInfo.InvariantCulture);
+                if (ttl is not null)
+                {
+                    metadata[partition][SnapshotMetadata.TimeToLive] = ttl;
+                }
+
+                if (mergesParts)
+                {
+                    metadata[partition][SnapshotMetadata.MergesParts] = "true";
+                }
+            }
+
+            return new SnapshotCut(result, checkpoints, metadata, sources.Sum(m => m.Files.Sum(f => f.Size)));
+        }
+        finally
+        {
+            foreach (var store in sourceStores.Concat(targetStores))
+            {
+                store.Dispose();
+            }
+        }
+    }
+}
+
+/// <summary>A state cut into new partitions: per new partition its checkpoint folder and manifest metadata.</summary>
+/// <param name="SourceBytes">The old partitions' snapshots' size.</param>
+internal sealed record SnapshotCut(RescaleResult Result, IReadOnlyList<string> Checkpoints, IReadOnlyList<IReadOnlyDictionary<string, string>> Metadata, long SourceBytes);
