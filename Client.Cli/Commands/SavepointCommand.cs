@@ -70,12 +70,17 @@ internal static class SavepointCommand
             var restore = await store.RestoreAsync(name!, cancellationToken);
             if (output.IsJson)
             {
-                output.WriteJson(new { savepoint = Summary(restore.Savepoint), childrenReset = restore.ChildrenReset, partitionsNotInSavepoint = restore.PartitionsNotInSavepoint });
+                output.WriteJson(new { savepoint = Summary(restore.Savepoint), childrenReset = restore.ChildrenReset, partitionsNotInSavepoint = restore.PartitionsNotInSavepoint, rescaledTo = restore.RescaledTo });
                 return;
             }
 
             output.WriteLine($"Application '{restore.Savepoint.Application}' restored to savepoint '{restore.Savepoint.Name}' of {restore.Savepoint.CreatedAt:u}: "
                 + $"{restore.Savepoint.Partitions.Count} partitions, {restore.Savepoint.Shards.Count} shards; start its silos to replay from there.");
+            if (restore.RescaledTo is { } partitions)
+            {
+                output.WriteLine($"The savepoint was taken with {restore.Savepoint.PartitionCount} partitions: its state was cut into the application's {partitions}.");
+            }
+
             if (restore.ChildrenReset.Count > 0)
             {
                 output.WriteLine($"Shards born after the savepoint are read again from their beginning: {string.Join(", ", restore.ChildrenReset)}.");

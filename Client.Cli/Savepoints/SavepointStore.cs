@@ -5,6 +5,7 @@ using Amazon.DynamoDBv2.Model;
 using Amazon.S3;
 using Amazon.S3.Model;
 using KinesisGrains.Abstractions.Streams;
+using KinesisGrains.Cli.Rescaling;
 using KinesisGrains.KeyedState.Snapshots;
 using KinesisGrains.KeyedState.Storage;
 using KinesisGrains.Streaming.Kinesis.Leasing;
@@ -188,15 +189,27 @@ internal sealed class SavepointStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, strin
                 + $"but application '{application}' reads {app.Stream.StreamArn} created at {app.Stream.CreationTimestamp:O}: its sequence numbers mean nothing to this stream.");
         }
 
-        if (descriptor.PartitionCount != app.PartitionCount)
+        if (await app.Leases.GetPendingRescaleAsync(cancellationToken) is not null)
         {
-            throw CliException.Runtime(
-                $"Savepoint '{name}' was taken with {descriptor.PartitionCount} partitions, but application '{application}' has Grains:PartitionCount={app.PartitionCount}: "
-                + "restoring to another partition count (rescaling) is not supported yet.");
+            throw CliException.Runtime($"Application '{application}' has an unfinished rescale: finish it first ('kgrains rescale' with the same --partitions), then restore.");
         }
 
         // Everything checked before anything changes.
         var pointers = (await app.Fence.ListAsync(cancellationToken)).ToDictionary(p => p.PartitionId, StringComparer.Ordinal);
+        var rescale = descriptor.PartitionCount != app.PartitionCount;
+        if (rescale)
+        {
+            // Restored at the savepoint's count and then cut into today's, every state is: one the savepoint lacks
+            // would be cut as if it had the savepoint's count.
+            var saved = descriptor.Partitions.Select(p => ApplicationTables.StateOf(p.PartitionId)).ToHashSet(StringComparer.Ordinal);
+            if (pointers.Keys.Select(ApplicationTables.StateOf).OfType<string>().Where(s => !saved.Contains(s)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList() is { Count: > 0 } added)
+            {
+                throw CliException.Runtime(
+                    $"Savepoint '{name}' was taken with {descriptor.PartitionCount} partitions and application '{application}' has {app.PartitionCount}, "
+                    + $"but states were added since ({string.Join(", ", added)}): a restore across partition counts rescales every state, and those have no part in the savepoint.");
+            }
+        }
+
         foreach (var partition in descriptor.Partitions)
         {
             if (!pointers.TryGetValue(partition.PartitionId, out var pointer) || pointer.Pins.GetValueOrDefault(name) != partition.SnapshotId
@@ -230,6 +243,16 @@ internal sealed class SavepointStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, strin
         foreach (var child in children)
         {
             await app.Leases.RestoreCheckpointAsync(child, SentinelCheckpoint.TrimHorizon, 0, null, cancellationToken);
+        }
+
+        if (rescale)
+        {
+            // The savepoint's partitions are the application's again, at the savepoint's count; then they are cut into
+            // today's count as any rescale does (killed in between, the application has the savepoint's count:
+            // 'kgrains rescale' takes it on).
+            await app.Leases.CompleteRescaleAsync(descriptor.PartitionCount, cancellationToken);
+            await new ApplicationRescaler(dynamo, s3, application) { LeaseFailoverTime = LeaseFailoverTime, Time = Time }.RescaleAsync(app.PartitionCount, cancellationToken);
+            return new SavepointRestore(descriptor, children, [], RescaledTo: app.PartitionCount);
         }
 
         var inSavepoint = descriptor.Partitions.Select(p => p.PartitionId).ToHashSet(StringComparer.Ordinal);
@@ -334,4 +357,5 @@ internal sealed class SavepointStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, strin
 /// <summary>What a restore did.</summary>
 /// <param name="ChildrenReset">Shards born after the savepoint, set to read from their beginning.</param>
 /// <param name="PartitionsNotInSavepoint">Partitions of states added after the savepoint: they keep their state.</param>
-internal sealed record SavepointRestore(SavepointDescriptor Savepoint, IReadOnlyList<string> ChildrenReset, IReadOnlyList<string> PartitionsNotInSavepoint);
+/// <param name="RescaledTo">The application's partition count, when the savepoint was taken with another one and cut into it.</param>
+internal sealed record SavepointRestore(SavepointDescriptor Savepoint, IReadOnlyList<string> ChildrenReset, IReadOnlyList<string> PartitionsNotInSavepoint, int? RescaledTo = null);

@@ -29,6 +29,9 @@ internal static class PartitionRescaler
 {
     private const int BatchSize = 4096;
 
+    /// <summary>How many keys of each old partition are looked at to tell a spread state.</summary>
+    private const int SpreadSample = 1000;
+
     /// <param name="stateName">For messages.</param>
     /// <param name="sources">Old partition p's store at index p.</param>
     /// <param name="targets">New partition p's (empty) store at index p.</param>
@@ -58,6 +61,21 @@ internal static class PartitionRescaler
                 + "(override MergesParts and MergeParts): such a state can only be rescaled up.");
         }
 
+        // A key of a state not spread is where its hash says (a sample of each partition's keys decided spread):
+        // one that is not would be put over a part of the same key from another partition, so nothing goes on.
+        int HomeOf(ReadOnlySpan<byte> utf8Key, int source)
+        {
+            var hash = Hash(utf8Key);
+            if (oldMap.GetPartition(hash) != source)
+            {
+                throw new RescaleRefusedException(
+                    $"Cannot rescale: partition {source} of {stateName} holds key '{Encoding.UTF8.GetString(utf8Key)}', whose hash is partition {oldMap.GetPartition(hash)}'s, "
+                    + "but the first keys of every partition were where their hash says: a state must keep all its keys by hash, or parts of them in every partition.");
+            }
+
+            return newMap.GetPartition(hash);
+        }
+
         var batches = targets.Select(t => t.CreateBatch()).ToArray();
         var keys = new long[targets.Count];
         try
@@ -73,7 +91,8 @@ internal static class PartitionRescaler
                     {
                         StateKeys.DeadLetterKind => partTarget,
                         _ when spread => partTarget,
-                        StateKeys.StateKind or StateKeys.TouchedKind => newMap.GetPartition(Hash(key[1..])),
+                        StateKeys.StateKind => HomeOf(key[1..], source),
+                        StateKeys.TouchedKind => newMap.GetPartition(Hash(key[1..])),
                         StateKeys.TimerKind => newMap.GetPartition(Hash(key[StateKeys.TimerPrefixLength..])),
                         _ => throw new InvalidOperationException($"Store key of kind {key[0]} was not checked."),
                     };
@@ -167,11 +186,13 @@ internal static class PartitionRescaler
             throw new RescaleRefusedException($"Cannot rescale: {problem}.");
         }
 
+        // A spread state's keys are nearly all parts (foreign to the partition); the copy checks the rest of the keys.
         var spread = false;
+        var sampled = 0;
         store.Scan([StateKeys.StateKind], [StateKeys.StateKind + 1], (key, _) =>
         {
             spread = map.GetPartition(Hash(key[1..])) != partition;
-            return !spread;
+            return !spread && ++sampled < SpreadSample;
         });
         return spread;
     }

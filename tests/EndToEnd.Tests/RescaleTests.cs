@@ -1,5 +1,12 @@
 using System.Globalization;
+using System.Text.Json;
+using Amazon.DynamoDBv2;
+using Amazon.S3;
+using KinesisGrains.Abstractions.Serialization;
+using KinesisGrains.Grains.UserActivity;
+using KinesisGrains.KeyedState.Export;
 using KinesisGrains.Cli;
+using KinesisGrains.Cli.Clickstream;
 using KinesisGrains.Cli.Rescaling;
 using KinesisGrains.Cli.Savepoints;
 using KinesisGrains.DynamoDB;
@@ -17,6 +24,8 @@ namespace KinesisGrains.Tests;
 /// activity exact after each start and after more records. Before the first rescale one partition's pointer is set back
 /// to an older retained snapshot (as if its newest upload were lost), so one new partition is merged from parts held
 /// to different points: the shard is replayed from the older one and each part's keys skip what they held already.
+/// A savepoint taken at 4 partitions is restored at the end into 3 (rescaled on restore): its snapshots hold exactly the
+/// savepoint's state, and every record counts once after the replay.
 /// </summary>
 public sealed class RescaleTests(LocalCluster cluster, ITestOutputHelper output) : IClassFixture<LocalCluster>
 {
@@ -48,6 +57,12 @@ public sealed class RescaleTests(LocalCluster cluster, ITestOutputHelper output)
             await LocalCluster.WaitForCaughtUpAsync(silo, 1_000);
             Assert.Empty(await truth.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(60), CancellationToken.None));
         }
+
+        // A savepoint of A and B at 4 partitions, restored at the end into 3.
+        var savepoints = new SavepointStore(dynamo, s3, application);
+        await savepoints.CreateAsync("at-4", CancellationToken.None);
+        truth.Save(truthPath);
+        var truthAtSavepoint = GroundTruth.Load(truthPath);
 
         var rolledBack = await RollBackOnePartitionAsync(application, stream);
         output.WriteLine($"partition {rolledBack} set back to its oldest retained snapshot");
@@ -84,6 +99,41 @@ public sealed class RescaleTests(LocalCluster cluster, ITestOutputHelper output)
             truth = await cluster.ProduceAsync(stream, records: 300, keys: 100, seed: 10, truth: truth);
             Assert.Empty(await truth.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(60), CancellationToken.None));
         }
+
+        // The savepoint of 4 partitions restored into 3: before any silo starts, the 3 partitions' snapshots hold
+        // exactly the savepoint's state; with the silo, every later record counts once more.
+        var restore = await savepoints.RestoreAsync("at-4", CancellationToken.None);
+        Assert.Equal(3, restore.RescaledTo);
+        Assert.Equal("3", (await new ShardLeaseTable(dynamo, application).GetApplicationFactsAsync(CancellationToken.None))![ApplicationRecord.PartitionCountFact]);
+        Assert.Empty(await SnapshotProblemsAsync(dynamo, s3, application, truthAtSavepoint));
+
+        await using (var silo = await LocalCluster.StartSiloAsync(Settings(3)))
+        {
+            await using var client = await LocalCluster.ConnectAsync(silo);
+            Assert.Empty(await truth.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(60), CancellationToken.None));
+        }
+    }
+
+    /// <summary>How the user-activity state in the partitions' latest snapshots differs from <paramref name="truth"/>.</summary>
+    private static async Task<List<string>> SnapshotProblemsAsync(IAmazonDynamoDB dynamo, IAmazonS3 s3, string application, GroundTruth truth)
+    {
+        var app = await ApplicationTables.OpenAsync(dynamo, s3, application, CancellationToken.None);
+        using var reader = new OfflineStateReader(new S3SnapshotOptions { Bucket = app.Bucket, Prefix = app.Prefix, ServiceUrl = new Uri(s3.Config.ServiceURL), AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" });
+        var found = new Dictionary<string, UserActivitySummary>(StringComparer.Ordinal);
+        for (var partition = 0; partition < app.PartitionCount; partition++)
+        {
+            var id = OfflineStateReader.PartitionIdOf("user-activity", partition);
+            var pointer = await app.Fence.ReadAsync(id, CancellationToken.None);
+            await reader.ReadAsync(id, pointer!.LatestSnapshotId, null, (entry, _) =>
+            {
+                found[entry.Key] = UserActivitySummary.Of(entry.Key, JsonSerializer.Deserialize<UserActivityState>(entry.Value, StateSerializer.Options)!);
+                return ValueTask.CompletedTask;
+            });
+        }
+
+        var problems = truth.Users.Select(u => found.TryGetValue(u.Key, out var state) ? GroundTruth.Compare(u.Value, state) : $"{u.Key}: missing").OfType<string>().ToList();
+        problems.AddRange(found.Keys.Where(k => !truth.Users.ContainsKey(k)).Select(k => $"{k}: not in the truth"));
+        return problems;
     }
 
     /// <summary>Sets partition 1's latest snapshot back to the retained one that covers least; returns its id.</summary>

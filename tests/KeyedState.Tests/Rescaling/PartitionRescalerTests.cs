@@ -152,6 +152,23 @@ public sealed class PartitionRescalerTests : IDisposable
     }
 
     [Fact]
+    public void A_key_outside_its_partitions_range_past_the_sample_is_refused_not_put_over_another()
+    {
+        var sources = Stores("old", 2);
+        Fill(sources);
+        var stranger = Enumerable.Range(0, 100).Select(i => $"zz-{i}").First(k => new PartitionMap(2).GetPartition(k) == 1);
+        using (var batch = sources[0].CreateBatch())
+        {
+            batch.Put(StateKeys.State(stranger), "1"u8);
+            sources[0].Write(batch);
+        }
+
+        var refused = Assert.Throws<RescaleRefusedException>(() => PartitionRescaler.Rescale("Counts", sources, Stores("new", 3)));
+
+        Assert.Contains($"holds key '{stranger}', whose hash is partition 1's", refused.Message);
+    }
+
+    [Fact]
     public void Ranges_tile_the_hash_space_as_the_partition_map_cuts_it()
     {
         foreach (var count in new[] { 1, 3, 7, 16, 48, 4096 })
