@@ -43,6 +43,31 @@ public sealed class RecordDecoderViewsTests
         Assert.Equal(["user-1", "purchase", "all"], batches.Select(b => Assert.Single(((KeyedEventBatch<ClickEvent>)b.Batch).Events).Key));
         Assert.Equal([user, type, user], batches.Select(b => b.Batch.Partition));
         Assert.All(batches, b => Assert.Equal(P(1), b.Batch.To));
+
+        // Only the spread lane's events are keyed otherwise than routed: it names the primary key that routed each.
+        Assert.Equal([null, null, ["user-1"]], batches.Select(b => ((KeyedEventBatch<ClickEvent>)b.Batch).RoutingKeys));
+    }
+
+    [Fact]
+    public void A_spread_lanes_routing_keys_follow_its_events_across_builds()
+    {
+        var decoder = Decoder();
+        var users = Enumerable.Range(0, 40).Select(i => $"user-{i}").ToList();
+        for (var round = 0; round < 2; round++)
+        {
+            for (var i = 0; i < users.Count; i++)
+            {
+                Assert.True(decoder.Add(Record((round * 100) + i + 1, users[i], "view")));
+            }
+
+            var batches = new List<LaneBatch>();
+            decoder.Build("shardId-000000000000", P((round * 100) + users.Count), _ => null, batches);
+            foreach (var batch in batches.Where(b => b.Lane >= Lanes.LaneOf(2, 0)).Select(b => (KeyedEventBatch<ClickEvent>)b.Batch))
+            {
+                Assert.Equal(batch.Events.Select(e => e.Item.UserId), batch.RoutingKeys!);
+                Assert.All(batch.RoutingKeys!, user => Assert.Equal(batch.Partition, Map.GetPartition(user)));
+            }
+        }
     }
 
     [Fact]
