@@ -432,7 +432,6 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         }
 
         var events = kept.Select(i => batch.Events[i]).ToArray();
-
         KeyedStateMetrics.InheritedEventsSkipped.Add(batch.Events.Length - events.Length + batch.Rejected.Length - rejected.Length);
         return new KeyedEventBatch<TEvent>
         {
@@ -908,6 +907,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         {
             metadata[SnapshotMetadata.MergesParts] = "true";
         }
+
         if (_ttl is { } ttl)
         {
             // For readers without this grain's code (kgrains state export): which keys a query would hide.
