@@ -9,9 +9,11 @@ using KinesisGrains.Streaming.Kinesis.Leasing;
 namespace KinesisGrains.Cli.Commands;
 
 /// <summary>
-/// <c>kgrains reset --to TRIM_HORIZON | LATEST | AT_TIMESTAMP &lt;t&gt; [--shard id] --clear-state</c>: moves the read
-/// position of a stopped application in its lease table and starts its state afresh (<see cref="ReadPositionReset"/>).
-/// <c>--keep-state</c> and <c>--live</c> are refused with a sentence: not built yet.
+/// <c>kgrains reset --to TRIM_HORIZON | LATEST | AT_TIMESTAMP &lt;t&gt; [--shard id] --clear-state | --keep-state</c>:
+/// moves the read position of a stopped application in its lease table and starts its state afresh
+/// (<see cref="ReadPositionReset"/>), or keeps it and has its partitions forget the reset shards, whose records are
+/// then applied again (<see cref="Rescaling.ApplicationRescaler.ResetKeepingStateAsync"/>, from its S3 snapshots).
+/// <c>--live</c> is refused with a sentence: not built yet.
 /// </summary>
 internal static class ResetCommand
 {
@@ -41,7 +43,7 @@ internal static class ResetCommand
         };
         var shard = new Option<string?>("--shard") { Description = "Move only this shard's position; the others keep theirs (and start from it with the empty state)" };
         var clearState = new Option<bool>("--clear-state") { Description = "The application's state starts empty: every partition forgets what it held" };
-        var keepState = new Option<bool>("--keep-state") { Description = "Keep the state and apply re-read records again (not supported yet)" };
+        var keepState = new Option<bool>("--keep-state") { Description = "Keep the state: the partitions forget the reset shards, whose records from the new position are applied again on top of it (needs the S3 snapshots: --s3-endpoint)" };
         var live = new Option<bool>("--live") { Description = "Reset a running application at a checkpoint barrier (not supported yet)" };
         var failover = new Option<Duration>("--lease-failover-time")
         {
@@ -53,7 +55,7 @@ internal static class ResetCommand
             "reset",
             "Reset the read position of a stopped application (every shard, or one) and clear its state; refused while a silo runs it")
         {
-            to, application, dynamoDb, CommonOptions.Region, shard, clearState, keepState, live, failover,
+            to, application, dynamoDb, SavepointCommand.S3Endpoint, CommonOptions.Region, shard, clearState, keepState, live, failover,
         };
         command.Validators.Add(result =>
         {
@@ -65,11 +67,6 @@ internal static class ResetCommand
             else if (IsSet(result, clearState) == IsSet(result, keepState))
             {
                 result.AddError("Say what becomes of the state: --clear-state (it starts empty) or --keep-state, one of them.");
-            }
-            else if (IsSet(result, keepState))
-            {
-                result.AddError(
-                    "--keep-state is not supported yet: partitions would have to forget their marks of the reset shards, which they do not learn of; use --clear-state, or a new Silo:ApplicationName.");
             }
             else if (IsSet(result, live))
             {
@@ -86,6 +83,11 @@ internal static class ResetCommand
             var region = parse.GetValue(CommonOptions.Region)!;
             var service = parse.GetValue(dynamoDb) ?? region;
             using var dynamo = DynamoDBClientFactory.Create(service, accessKey: null, secretKey: null, token: null, profileName: null, authenticationRegion: region);
+            if (parse.GetValue(keepState))
+            {
+                return await KeepStateAsync(parse, output, dynamo, name, position, timestamp, parse.GetValue(shard), parse.GetValue(failover).Value, region, cancellationToken);
+            }
+
             ReadPositionResetResult result;
             try
             {
@@ -117,6 +119,36 @@ internal static class ResetCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static async Task<int> KeepStateAsync(
+        System.CommandLine.ParseResult parse, CliOutput output, Amazon.DynamoDBv2.IAmazonDynamoDB dynamo, string name, string position, DateTimeOffset? timestamp,
+        string? shardId, TimeSpan failover, string region, CancellationToken cancellationToken)
+    {
+        using var s3 = KeyedState.Snapshots.S3ClientFactory.Create(new KeyedState.Snapshots.S3SnapshotOptions { Bucket = "reset", ServiceUrl = parse.GetValue(SavepointCommand.S3Endpoint), Region = region });
+        Rescaling.KeepStateReset result;
+        try
+        {
+            result = await new Rescaling.ApplicationRescaler(dynamo, s3, name) { LeaseFailoverTime = failover }.ResetKeepingStateAsync(position, timestamp, shardId, cancellationToken);
+        }
+        catch (AmazonServiceException exception)
+        {
+            throw CliException.Runtime($"{exception.GetType().Name.Replace("Exception", "", StringComparison.Ordinal)}: {KgrainsCli.Sentence(exception.Message)}", exception);
+        }
+
+        if (output.IsJson)
+        {
+            output.WriteJson(new { application = name, to = result.Position, timestamp = result.Timestamp, reset = result.Shards, keptState = true, finishedEarlier = result.Finished });
+        }
+        else
+        {
+            var at = result.Timestamp is { } t ? $" ({t:O})" : "";
+            output.WriteLine(
+                $"Application '{name}': {Count(result.Shards.Count)} now read from {result.Position}{at}, and the state is kept: "
+                + "their records from there are applied again when its silos start." + (result.Finished ? " (An interrupted reset was finished.)" : ""));
+        }
+
+        return ExitCodes.Success;
     }
 
     private static string Count(int shards) => shards == 1 ? "1 shard" : $"{shards} shards";

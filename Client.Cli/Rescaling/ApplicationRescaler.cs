@@ -6,6 +6,7 @@ using KinesisGrains.Cli.Savepoints;
 using KinesisGrains.KeyedState.Rescaling;
 using KinesisGrains.KeyedState.Snapshots;
 using KinesisGrains.KeyedState.Storage;
+using KinesisGrains.Streaming.Kinesis.Leasing;
 
 namespace KinesisGrains.Cli.Rescaling;
 
@@ -51,11 +52,65 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
             throw CliException.Runtime($"Application '{application}' has {partitionCount} partitions already.");
         }
 
+        var (snapshots, reports) = await PrepareAsync(app, partitionCount, forgetShards: null, cancellationToken);
+        var prepared = new PendingRescale(app.PartitionCount, partitionCount, snapshots);
+        await app.Leases.SetPendingRescaleAsync(prepared.ToJson(), cancellationToken);
+        await FinishAsync(app, prepared, cancellationToken);
+        return new RescaleReport(app.PartitionCount, partitionCount, reports, Finished: false, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>
+    /// Moves the read position of a stopped application's shards (all, or <paramref name="shardId"/>) and keeps its
+    /// state: every partition forgets what it held of those shards (marks, coverage), so their records from the new
+    /// position are applied again on top of the state. The same two steps as a rescale (new snapshots, then pointers
+    /// and checkpoints), at the application's own partition count.
+    /// </summary>
+    /// <param name="position">TRIM_HORIZON, LATEST (written as AT_TIMESTAMP at this time) or AT_TIMESTAMP.</param>
+    public async Task<KeepStateReset> ResetKeepingStateAsync(string position, DateTimeOffset? timestamp, string? shardId, CancellationToken cancellationToken)
+    {
+        var app = await ApplicationTables.OpenAsync(dynamo, s3, application, cancellationToken);
+        await app.EnsureStoppedAsync("resetting it", Time, LeaseFailoverTime, cancellationToken);
+        if (await app.Leases.GetPendingRescaleAsync(cancellationToken) is { } recorded)
+        {
+            var pending = PendingRescale.FromJson(recorded);
+            if (pending.ResetShards is null)
+            {
+                throw CliException.Runtime($"Application '{application}' has an unfinished rescale to {pending.To} partitions: finish it first ('kgrains rescale --partitions {pending.To}'), then reset.");
+            }
+
+            await FinishAsync(app, pending, cancellationToken);
+            return new KeepStateReset(pending.ResetShards, pending.Position!, pending.Timestamp, Finished: true);
+        }
+
+        var leases = await app.Leases.ListAsync(cancellationToken);
+        if (shardId is not null && leases.All(l => l.LeaseKey != shardId))
+        {
+            throw CliException.Runtime($"Application '{application}' has no lease for shard '{shardId}' (its leases: {string.Join(", ", leases.Select(l => l.LeaseKey).Order(StringComparer.Ordinal))}).");
+        }
+
+        // LATEST means the records put after the reset, not after the silos start again (as reset --clear-state writes it).
+        var (written, at) = position == SentinelCheckpoint.Latest ? (SentinelCheckpoint.AtTimestamp, Time.GetUtcNow()) : (position, timestamp);
+        var shards = leases
+            .Where(l => (shardId is null || l.LeaseKey == shardId) && !(position == SentinelCheckpoint.Latest && l.IsShardEnd))
+            .Select(l => l.LeaseKey)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var (snapshots, _) = await PrepareAsync(app, app.PartitionCount, shards.ToHashSet(StringComparer.Ordinal), cancellationToken);
+        var prepared = new PendingRescale(app.PartitionCount, app.PartitionCount, snapshots) { ResetShards = shards, Position = written, Timestamp = at };
+        await app.Leases.SetPendingRescaleAsync(prepared.ToJson(), cancellationToken);
+        await FinishAsync(app, prepared, cancellationToken);
+        return new KeepStateReset(shards, written, at, Finished: false);
+    }
+
+    /// <summary>The first step: every state's newest snapshots cut into <paramref name="partitionCount"/> partitions' and uploaded, not committed.</summary>
+    private async Task<(Dictionary<string, long> Snapshots, List<StateRescaleReport> Reports)> PrepareAsync(
+        ApplicationTables app, int partitionCount, IReadOnlySet<string>? forgetShards, CancellationToken cancellationToken)
+    {
         var pointers = (await app.Fence.ListAsync(cancellationToken)).ToDictionary(p => p.PartitionId, StringComparer.Ordinal);
         var states = pointers.Keys.Select(ApplicationTables.StateOf).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         if (states.Count == 0)
         {
-            throw CliException.Runtime($"No partition of application '{application}' has a committed snapshot yet: rescale after its first checkpoint.");
+            throw CliException.Runtime($"No partition of application '{application}' has a committed snapshot yet: there is no state to carry over before its first checkpoint.");
         }
 
         var work = WorkDirectory ?? Path.Combine(Path.GetTempPath(), $"kgrains-rescale-{Guid.NewGuid():N}");
@@ -65,7 +120,7 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
         {
             foreach (var state in states)
             {
-                reports.Add(await CutAsync(app, state, pointers, partitionCount, Path.Combine(work, state), snapshots, cancellationToken));
+                reports.Add(await CutAsync(app, state, pointers, partitionCount, Path.Combine(work, state), snapshots, forgetShards, cancellationToken));
             }
         }
         finally
@@ -73,16 +128,13 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
             DeleteDirectory(work);
         }
 
-        var prepared = new PendingRescale(app.PartitionCount, partitionCount, snapshots);
-        await app.Leases.SetPendingRescaleAsync(prepared.ToJson(), cancellationToken);
-        await FinishAsync(app, prepared, cancellationToken);
-        return new RescaleReport(app.PartitionCount, partitionCount, reports, Finished: false, Stopwatch.GetElapsedTime(started));
+        return (snapshots, reports);
     }
 
     /// <summary>Cuts one state's old partitions' newest snapshots into the new partitions' and uploads them (not committed).</summary>
     private static async Task<StateRescaleReport> CutAsync(
         ApplicationTables app, string state, IReadOnlyDictionary<string, SnapshotPointer> pointers, int partitionCount, string work,
-        Dictionary<string, long> snapshots, CancellationToken cancellationToken)
+        Dictionary<string, long> snapshots, IReadOnlySet<string>? forgetShards, CancellationToken cancellationToken)
     {
         var sources = new List<SnapshotManifest>();
         for (var partition = 0; partition < app.PartitionCount; partition++)
@@ -100,7 +152,7 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
         SnapshotCut cut;
         try
         {
-            cut = await SnapshotRescale.CutAsync(app.Snapshots, state, sources, partitionCount, work, cancellationToken);
+            cut = await SnapshotRescale.CutAsync(app.Snapshots, state, sources, partitionCount, work, cancellationToken, forgetShards);
         }
         catch (RescaleRefusedException refused)
         {
@@ -132,6 +184,14 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
             CrashPoints.Reach(CrashPoints.RescaleAfterPointer);
         }
 
+        foreach (var shardId in pending.ResetShards ?? [])
+        {
+            // The partitions forgot these shards: they are read from their new position (and origin) again.
+            var lease = await app.Leases.GetAsync(shardId, cancellationToken)
+                ?? throw CliException.Runtime($"Shard {shardId}'s lease is gone from table '{app.Application}': the reset cannot be finished.");
+            await app.Leases.ResetPositionAsync(lease, pending.Position!, pending.Timestamp, cancellationToken);
+        }
+
         await app.Leases.CompleteRescaleAsync(pending.To, cancellationToken);
     }
 
@@ -150,6 +210,11 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
         }
     }
 }
+
+/// <summary>What a reset that keeps the state did.</summary>
+/// <param name="Shards">The shards read from <paramref name="Position"/> again.</param>
+/// <param name="Finished">True when the call finished an earlier, interrupted one.</param>
+internal sealed record KeepStateReset(IReadOnlyList<string> Shards, string Position, DateTimeOffset? Timestamp, bool Finished);
 
 /// <summary>What a rescale did.</summary>
 /// <param name="Finished">True when the call finished an earlier, interrupted rescale (its states are not reported again).</param>

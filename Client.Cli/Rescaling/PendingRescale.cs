@@ -12,6 +12,15 @@ namespace KinesisGrains.Cli.Rescaling;
 /// <param name="Snapshots">Per new partition id, its snapshot's id.</param>
 internal sealed record PendingRescale(int From, int To, IReadOnlyDictionary<string, long> Snapshots)
 {
+    /// <summary>For a reset that keeps the state (From = To): the shards read from <see cref="Position"/> afterwards.</summary>
+    public IReadOnlyList<string>? ResetShards { get; init; }
+
+    /// <summary>The reset shards' new checkpoint: TRIM_HORIZON or AT_TIMESTAMP (LATEST is written as the reset's time).</summary>
+    public string? Position { get; init; }
+
+    /// <summary>With AT_TIMESTAMP: the time.</summary>
+    public DateTimeOffset? Timestamp { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(this, RescaleJsonContext.Default.PendingRescale);
 
     public static PendingRescale FromJson(string json) =>

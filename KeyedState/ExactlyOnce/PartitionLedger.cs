@@ -161,6 +161,16 @@ internal sealed class PartitionLedger
         return changed;
     }
 
+    /// <summary>Forgets <paramref name="shardIds"/> (a reset that keeps the state reads them again from a new origin); not written.</summary>
+    public void Forget(IEnumerable<string> shardIds)
+    {
+        foreach (var shardId in shardIds)
+        {
+            _shards.Remove(shardId);
+            _floors.Remove(shardId);
+        }
+    }
+
     /// <summary>The shards whose floors changed since the last call (an empty array: released), to write with the state.</summary>
     public IReadOnlyList<KeyValuePair<string, InheritedFloor[]>> TakeChangedFloors()
     {

@@ -15,9 +15,14 @@ internal static class SnapshotRescale
 {
     /// <param name="sources">Old partition p's snapshot manifest at index p.</param>
     /// <param name="work">An empty folder of the caller's; the checkpoints are left in it.</param>
+    /// <param name="forgetShards">
+    /// Shards the new partitions forget (a reset that keeps the state: their records are read again and applied again):
+    /// their marks, coverage and floors go, so the partitions take the shards' batches from their new origin.
+    /// </param>
     /// <exception cref="RescaleRefusedException">The state cannot be rescaled as it is; nothing was written anywhere but <paramref name="work"/>.</exception>
     public static async Task<SnapshotCut> CutAsync(
-        S3SnapshotStore snapshots, string stateName, IReadOnlyList<SnapshotManifest> sources, int partitionCount, string work, CancellationToken cancellationToken)
+        S3SnapshotStore snapshots, string stateName, IReadOnlyList<SnapshotManifest> sources, int partitionCount, string work, CancellationToken cancellationToken,
+        IReadOnlySet<string>? forgetShards = null)
     {
         var sourceStores = new List<IKeyValueStore>();
         var targetStores = new List<IKeyValueStore>();
@@ -44,6 +49,12 @@ internal static class SnapshotRescale
             var metadata = new Dictionary<string, string>[partitionCount];
             for (var partition = 0; partition < partitionCount; partition++)
             {
+                if (forgetShards is { Count: > 0 })
+                {
+                    PartitionLedgerStore.Forget(targetStores[partition], forgetShards);
+                    result.Ledgers[partition].Forget(forgetShards);
+                }
+
                 checkpoints[partition] = Path.Combine(work, "checkpoints", $"p-{partition:D5}");
                 targetStores[partition].CreateCheckpoint(checkpoints[partition]);
                 var ledger = result.Ledgers[partition];

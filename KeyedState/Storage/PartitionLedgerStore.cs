@@ -32,6 +32,20 @@ internal static class PartitionLedgerStore
         store.Write(batch);
     }
 
+    /// <summary>Deletes what the store's ledger holds of <paramref name="shardIds"/>: marks, coverage and floors.</summary>
+    public static void Forget(IKeyValueStore store, IEnumerable<string> shardIds)
+    {
+        using var batch = store.CreateBatch();
+        foreach (var shardId in shardIds)
+        {
+            batch.Delete(StateKeys.HighWaterMark(shardId));
+            batch.Delete(StateKeys.Covered(shardId));
+            batch.Delete(StateKeys.Floors(shardId));
+        }
+
+        store.Write(batch);
+    }
+
     /// <summary>Adds the whole ledger to <paramref name="batch"/>, changed or not (a new store made from other partitions').</summary>
     public static void PutAll(IKeyValueBatch batch, PartitionLedger ledger)
     {

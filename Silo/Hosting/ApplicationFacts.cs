@@ -50,7 +50,7 @@ internal static class ApplicationFacts
         if (await leases.GetPendingRescaleAsync(cancellationToken) is { } pending)
         {
             throw new SiloStartupException(
-                $"Application '{configuration.Silo.ApplicationName}' has an unfinished rescale ({pending}): run 'kgrains rescale' with the same --partitions again to finish it, then start the silos.",
+                $"Application '{configuration.Silo.ApplicationName}' has an unfinished rescale or state-keeping reset ({pending}): run the same 'kgrains rescale' or 'kgrains reset --keep-state' again to finish it, then start the silos.",
                 SiloStartupException.InvalidConfiguration);
         }
 

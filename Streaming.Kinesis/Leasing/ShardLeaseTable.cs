@@ -669,8 +669,9 @@ internal sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     }
 
     /// <summary>
-    /// The rescale a tool prepared but has not finished (its new partitions' snapshots are uploaded, the partition count
-    /// fact not changed yet), as the tool wrote it; null when none is. A silo does not start while one is pending.
+    /// The rescale (or reset that keeps the state) a tool prepared but has not finished (its partitions' new snapshots
+    /// are uploaded, the pointers, checkpoints or partition count fact not all changed yet), as the tool wrote it; null
+    /// when none is. A silo does not start while one is pending.
     /// </summary>
     public async Task<string?> GetPendingRescaleAsync(CancellationToken cancellationToken) =>
         await GetRowAsync(FactsKey, cancellationToken) is { } row && row.TryGetValue(PendingRescale, out var pending) ? pending.S : null;
@@ -688,7 +689,7 @@ internal sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
             },
             cancellationToken);
 
-    /// <summary>Ends a rescale in one write: the partition count fact becomes <paramref name="partitionCount"/> and the pending rescale goes.</summary>
+    /// <summary>Ends a rescale (or a reset that keeps the state) in one write: the partition count fact becomes <paramref name="partitionCount"/> and the pending record goes.</summary>
     public Task CompleteRescaleAsync(int partitionCount, CancellationToken cancellationToken) =>
         dynamo.UpdateItemAsync(
             new UpdateItemRequest

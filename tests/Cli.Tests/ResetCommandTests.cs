@@ -139,7 +139,6 @@ public sealed class ResetCommandTests(LocalCluster cluster) : IClassFixture<Loca
     }
 
     [Theory]
-    [InlineData("--keep-state is not supported yet", "--to", "TRIM_HORIZON", "--keep-state")]
     [InlineData("--live is not supported yet", "--to", "LATEST", "--clear-state", "--live")]
     [InlineData("Say what becomes of the state", "--to", "LATEST")]
     [InlineData("Say what becomes of the state", "--to", "LATEST", "--clear-state", "--keep-state")]

@@ -114,6 +114,50 @@ public sealed class RescaleTests(LocalCluster cluster, ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_reset_that_keeps_the_state_applies_the_re_read_records_again_on_top_of_it()
+    {
+        using var data = new TempDirectory();
+        var stream = await cluster.CreateStreamAsync(shards: 2);
+        var application = "app-" + stream;
+        var settings = cluster.WithSnapshots(cluster.SiloSettings(
+            application, stream, data.Path, ("Grains:PartitionCount", "4"), ("Kinesis:CheckpointInterval", "00:00:00.300")), stream);
+        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
+        using var s3 = S3ClientFactory.Create(new S3SnapshotOptions { Bucket = stream, ServiceUrl = cluster.Emulators.S3, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" });
+
+        var truth = await cluster.ProduceAsync(stream, records: 400, keys: 50);
+        await using (var silo = await LocalCluster.StartSiloAsync(settings))
+        {
+            await using var client = await LocalCluster.ConnectAsync(silo);
+            Assert.Empty(await truth.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(60), CancellationToken.None));
+        }
+
+        var reset = await new ApplicationRescaler(dynamo, s3, application) { LeaseFailoverTime = TimeSpan.FromSeconds(1) }
+            .ResetKeepingStateAsync("TRIM_HORIZON", null, shardId: null, CancellationToken.None);
+        Assert.Equal(2, reset.Shards.Count);
+        Assert.Null(await new ShardLeaseTable(dynamo, application).GetPendingRescaleAsync(CancellationToken.None));
+
+        // Every record is read again and counted again: each user's counts and bytes twice, the times as they were.
+        var twice = new GroundTruth
+        {
+            Events = 2 * truth.Events,
+            Users = truth.Users.ToDictionary(
+                u => u.Key,
+                u => u.Value with
+                {
+                    EventCount = 2 * u.Value.EventCount,
+                    TotalBytes = 2 * u.Value.TotalBytes,
+                    EventsByType = u.Value.EventsByType.ToDictionary(t => t.Key, t => 2 * t.Value, StringComparer.Ordinal),
+                },
+                StringComparer.Ordinal),
+        };
+        await using (var silo = await LocalCluster.StartSiloAsync(settings))
+        {
+            await using var client = await LocalCluster.ConnectAsync(silo);
+            Assert.Empty(await twice.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(60), CancellationToken.None));
+        }
+    }
+
     /// <summary>How the user-activity state in the partitions' latest snapshots differs from <paramref name="truth"/>.</summary>
     private static async Task<List<string>> SnapshotProblemsAsync(IAmazonDynamoDB dynamo, IAmazonS3 s3, string application, GroundTruth truth)
     {
