@@ -25,6 +25,14 @@ internal static class CommonOptions
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AWS_REGION") ?? "us-east-1",
     };
 
+    /// <summary>For the commands that change a stopped application (reset, rescale): how long a lease's owner may not renew it and be gone.</summary>
+    public static readonly Option<Duration> LeaseFailoverTime = new("--lease-failover-time")
+    {
+        Description = $"The silos' Kinesis:LeaseFailoverTime: a lease whose owner does not renew it for this long has no live silo ({DurationArgument.Examples})",
+        CustomParser = DurationArgument.Parse,
+        DefaultValueFactory = _ => new Duration(TimeSpan.FromSeconds(10)),
+    };
+
     public static readonly Option<string> Stream = new("--stream")
     {
         Description = "Kinesis stream name",

@@ -28,17 +28,11 @@ internal static class RescaleCommand
                 result.AddError($"--partitions must be 1 to {Abstractions.Partitions.PartitionMap.MaxPartitions}.");
             }
         });
-        var failover = new Option<Duration>("--lease-failover-time")
-        {
-            Description = $"The silos' Kinesis:LeaseFailoverTime: a lease whose owner does not renew it for this long has no live silo ({DurationArgument.Examples})",
-            CustomParser = DurationArgument.Parse,
-            DefaultValueFactory = _ => new Duration(TimeSpan.FromSeconds(10)),
-        };
         var command = new Command(
             "rescale",
             "Change the partition count of a stopped application: each state's newest snapshots are cut into the new partitions' by key hash, every key kept; run it again to finish one that was interrupted")
         {
-            partitions, SavepointCommand.Application, SavepointCommand.DynamoDBEndpoint, SavepointCommand.S3Endpoint, CommonOptions.Region, failover,
+            partitions, SavepointCommand.Application, SavepointCommand.DynamoDBEndpoint, SavepointCommand.S3Endpoint, CommonOptions.Region, CommonOptions.LeaseFailoverTime,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -49,7 +43,7 @@ internal static class RescaleCommand
             RescaleReport report;
             try
             {
-                var rescaler = new ApplicationRescaler(dynamo, s3, parse.GetValue(SavepointCommand.Application)!) { LeaseFailoverTime = parse.GetValue(failover).Value };
+                var rescaler = new ApplicationRescaler(dynamo, s3, parse.GetValue(SavepointCommand.Application)!) { LeaseFailoverTime = parse.GetValue(CommonOptions.LeaseFailoverTime).Value };
                 report = await rescaler.RescaleAsync(parse.GetValue(partitions), cancellationToken);
             }
             catch (AmazonServiceException exception)

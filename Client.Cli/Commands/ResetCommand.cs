@@ -45,17 +45,11 @@ internal static class ResetCommand
         var clearState = new Option<bool>("--clear-state") { Description = "The application's state starts empty: every partition forgets what it held" };
         var keepState = new Option<bool>("--keep-state") { Description = "Keep the state: the partitions forget the reset shards, whose records from the new position are applied again on top of it (needs the S3 snapshots: --s3-endpoint)" };
         var live = new Option<bool>("--live") { Description = "Reset a running application at a checkpoint barrier (not supported yet)" };
-        var failover = new Option<Duration>("--lease-failover-time")
-        {
-            Description = $"The silos' Kinesis:LeaseFailoverTime: a lease whose owner does not renew it for this long has no live silo ({DurationArgument.Examples})",
-            CustomParser = DurationArgument.Parse,
-            DefaultValueFactory = _ => new Duration(TimeSpan.FromSeconds(10)),
-        };
         var command = new Command(
             "reset",
             "Reset the read position of a stopped application (every shard, or one) and clear its state; refused while a silo runs it")
         {
-            to, application, dynamoDb, SavepointCommand.S3Endpoint, CommonOptions.Region, shard, clearState, keepState, live, failover,
+            to, application, dynamoDb, SavepointCommand.S3Endpoint, CommonOptions.Region, shard, clearState, keepState, live, CommonOptions.LeaseFailoverTime,
         };
         command.Validators.Add(result =>
         {
@@ -85,14 +79,14 @@ internal static class ResetCommand
             using var dynamo = DynamoDBClientFactory.Create(service, accessKey: null, secretKey: null, token: null, profileName: null, authenticationRegion: region);
             if (parse.GetValue(keepState))
             {
-                return await KeepStateAsync(parse, output, dynamo, name, position, timestamp, parse.GetValue(shard), parse.GetValue(failover).Value, region, cancellationToken);
+                return await KeepStateAsync(parse, output, dynamo, name, position, timestamp, parse.GetValue(shard), parse.GetValue(CommonOptions.LeaseFailoverTime).Value, region, cancellationToken);
             }
 
             ReadPositionResetResult result;
             try
             {
                 result = await ReadPositionReset.RunAsync(
-                    dynamo, name, position, timestamp, parse.GetValue(shard), parse.GetValue(failover).Value, TimeProvider.System, cancellationToken);
+                    dynamo, name, position, timestamp, parse.GetValue(shard), parse.GetValue(CommonOptions.LeaseFailoverTime).Value, TimeProvider.System, cancellationToken);
             }
             catch (AmazonServiceException exception)
             {
