@@ -58,9 +58,14 @@ internal static class RescaleCommand
                     from = report.From,
                     to = report.To,
                     finishedEarlier = report.Finished,
+                    givenUp = report.GivenUp,
                     seconds = report.Elapsed.TotalSeconds,
                     states = report.States.Select(s => new { state = s.State, keys = s.Keys, partitionsWithFloors = s.PartitionsWithFloors, partitionsMergingParts = s.PartitionsMergingParts, snapshotBytes = s.SnapshotBytes }),
                 });
+            }
+            else if (report.GivenUp)
+            {
+                output.WriteLine($"Gave up the rescale from {report.From} to {report.To} partitions, which was interrupted before it switched anything: the application keeps {report.From}.");
             }
             else if (report.Finished)
             {

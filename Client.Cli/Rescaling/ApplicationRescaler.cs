@@ -14,9 +14,10 @@ namespace KinesisGrains.Cli.Rescaling;
 /// Changes the partition count of a stopped application. Each state's newest committed snapshots (one per old
 /// partition) are downloaded and cut into the new partitions' stores (<see cref="PartitionRescaler"/>), which are
 /// uploaded as new snapshots; then, in a second step, each new partition's pointer is set to its snapshot and the
-/// partition count fact changes. Between the steps the lease table records the rescale as pending and no silo starts,
-/// so a rescale killed at any point is either not begun (the old partitions are untouched) or finished by running it
-/// again; never half. Shard checkpoints do not move: every new partition holds each shard at least up to them.
+/// partition count fact changes. From before the first upload to the end the lease table records the rescale as
+/// pending and no silo starts; killed in the first step, nothing switched (running any rescale again begins anew, and
+/// one to the count the application has gives it up); killed in the second, running it again finishes it. Never half.
+/// Shard checkpoints do not move: every new partition holds each shard at least up to them.
 /// </summary>
 internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, string application)
 {
@@ -34,9 +35,9 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
         var started = Stopwatch.GetTimestamp();
         var app = await ApplicationTables.OpenAsync(dynamo, s3, application, cancellationToken);
         await app.EnsureStoppedAsync("rescaling it", Time, LeaseFailoverTime, cancellationToken);
-        if (await app.Leases.GetPendingRescaleAsync(cancellationToken) is { } recorded)
+        PendingRescale? interrupted = null;
+        if (await PendingOfAsync(app, cancellationToken, dropped => interrupted = dropped) is { } pending)
         {
-            var pending = PendingRescale.FromJson(recorded);
             if (pending.To != partitionCount)
             {
                 throw CliException.Runtime(
@@ -49,9 +50,17 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
 
         if (partitionCount == app.PartitionCount)
         {
+            if (interrupted is not null)
+            {
+                // The rescale that was interrupted before it switched anything is given up.
+                return new RescaleReport(interrupted.From, interrupted.To, [], Finished: false, Stopwatch.GetElapsedTime(started)) { GivenUp = true };
+            }
+
             throw CliException.Runtime($"Application '{application}' has {partitionCount} partitions already.");
         }
 
+        // Recorded before the first upload, so no silo starts while the new snapshots are cut (nothing switches yet).
+        await app.Leases.SetPendingRescaleAsync(new PendingRescale(app.PartitionCount, partitionCount, Preparing).ToJson(), cancellationToken);
         var (snapshots, reports) = await PrepareAsync(app, partitionCount, forgetShards: null, cancellationToken);
         var prepared = new PendingRescale(app.PartitionCount, partitionCount, snapshots);
         await app.Leases.SetPendingRescaleAsync(prepared.ToJson(), cancellationToken);
@@ -70,9 +79,8 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
     {
         var app = await ApplicationTables.OpenAsync(dynamo, s3, application, cancellationToken);
         await app.EnsureStoppedAsync("resetting it", Time, LeaseFailoverTime, cancellationToken);
-        if (await app.Leases.GetPendingRescaleAsync(cancellationToken) is { } recorded)
+        if (await PendingOfAsync(app, cancellationToken) is { } pending)
         {
-            var pending = PendingRescale.FromJson(recorded);
             if (pending.ResetShards is null)
             {
                 throw CliException.Runtime($"Application '{application}' has an unfinished rescale to {pending.To} partitions: finish it first ('kgrains rescale --partitions {pending.To}'), then reset.");
@@ -95,11 +103,38 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
             .Select(l => l.LeaseKey)
             .Order(StringComparer.Ordinal)
             .ToList();
+        await app.Leases.SetPendingRescaleAsync(
+            new PendingRescale(app.PartitionCount, app.PartitionCount, Preparing) { ResetShards = shards, Position = written, Timestamp = at }.ToJson(), cancellationToken);
         var (snapshots, _) = await PrepareAsync(app, app.PartitionCount, shards.ToHashSet(StringComparer.Ordinal), cancellationToken);
         var prepared = new PendingRescale(app.PartitionCount, app.PartitionCount, snapshots) { ResetShards = shards, Position = written, Timestamp = at };
         await app.Leases.SetPendingRescaleAsync(prepared.ToJson(), cancellationToken);
         await FinishAsync(app, prepared, cancellationToken);
         return new KeepStateReset(shards, written, at, Finished: false);
+    }
+
+    /// <summary>A pending record with no snapshots yet: the first step is under way (or was interrupted), nothing switched.</summary>
+    private static readonly IReadOnlyDictionary<string, long> Preparing = new Dictionary<string, long>();
+
+    /// <summary>
+    /// The operation to finish: one whose first step was interrupted switched nothing, so it is dropped and the caller
+    /// begins its own (the same again, another, or none: a rescale to the count the application has gives it up).
+    /// </summary>
+    private static async Task<PendingRescale?> PendingOfAsync(ApplicationTables app, CancellationToken cancellationToken, Action<PendingRescale>? dropped = null)
+    {
+        if (await app.Leases.GetPendingRescaleAsync(cancellationToken) is not { } recorded)
+        {
+            return null;
+        }
+
+        var pending = PendingRescale.FromJson(recorded);
+        if (pending.Snapshots.Count > 0)
+        {
+            return pending;
+        }
+
+        await app.Leases.ClearPendingRescaleAsync(cancellationToken);
+        dropped?.Invoke(pending);
+        return null;
     }
 
     /// <summary>The first step: every state's newest snapshots cut into <paramref name="partitionCount"/> partitions' and uploaded, not committed.</summary>
@@ -218,7 +253,11 @@ internal sealed record KeepStateReset(IReadOnlyList<string> Shards, string Posit
 
 /// <summary>What a rescale did.</summary>
 /// <param name="Finished">True when the call finished an earlier, interrupted rescale (its states are not reported again).</param>
-internal sealed record RescaleReport(int From, int To, IReadOnlyList<StateRescaleReport> States, bool Finished, TimeSpan Elapsed);
+internal sealed record RescaleReport(int From, int To, IReadOnlyList<StateRescaleReport> States, bool Finished, TimeSpan Elapsed)
+{
+    /// <summary>True when the call gave up a rescale interrupted before it switched anything (asked for the count the application has).</summary>
+    public bool GivenUp { get; init; }
+}
 
 /// <summary>One state's part of a rescale.</summary>
 /// <param name="PartitionsWithFloors">New partitions made of parts held to different points (each part keeps its own until passed).</param>

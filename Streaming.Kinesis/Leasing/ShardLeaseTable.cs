@@ -689,6 +689,18 @@ internal sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
             },
             cancellationToken);
 
+    /// <summary>Drops a pending record whose operation switched nothing yet (its first step was interrupted, and it is given up or begun again).</summary>
+    public Task ClearPendingRescaleAsync(CancellationToken cancellationToken) =>
+        dynamo.UpdateItemAsync(
+            new UpdateItemRequest
+            {
+                TableName = TableName,
+                Key = Key(FactsKey),
+                UpdateExpression = $"REMOVE {PendingRescale}",
+                ConditionExpression = $"attribute_exists({LeaseKey})",
+            },
+            cancellationToken);
+
     /// <summary>Ends a rescale (or a reset that keeps the state) in one write: the partition count fact becomes <paramref name="partitionCount"/> and the pending record goes.</summary>
     public Task CompleteRescaleAsync(int partitionCount, CancellationToken cancellationToken) =>
         dynamo.UpdateItemAsync(

@@ -112,6 +112,17 @@ public sealed class RescaleTests(LocalCluster cluster, ITestOutputHelper output)
             await using var client = await LocalCluster.ConnectAsync(silo);
             Assert.Empty(await truth.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(60), CancellationToken.None));
         }
+
+        // A rescale interrupted before it switched anything (its record says preparing) keeps silos out, and a rescale
+        // to the count the application has gives it up.
+        var table = new ShardLeaseTable(dynamo, application);
+        await table.SetPendingRescaleAsync(new PendingRescale(3, 5, new Dictionary<string, long>()).ToJson(), CancellationToken.None);
+        var pendingRefusal = await Assert.ThrowsAsync<SiloStartupException>(() => LocalCluster.StartSiloAsync(Settings(3)));
+        Assert.Contains("unfinished rescale", pendingRefusal.Message);
+        var givenUp = await rescaler.RescaleAsync(3, CancellationToken.None);
+        Assert.True(givenUp.GivenUp);
+        Assert.Null(await table.GetPendingRescaleAsync(CancellationToken.None));
+        Assert.Equal("3", (await table.GetApplicationFactsAsync(CancellationToken.None))![ApplicationRecord.PartitionCountFact]);
     }
 
     [Fact]
