@@ -18,6 +18,10 @@ namespace KinesisGrains.Simulation;
 /// Every check is per lane and view: a partition of the second view owes the records its view routes to it, under the
 /// view's key, and its rows are its view's. After a rescale a partition's copies may hold a key range beyond its
 /// coverage, up to the floor the range's old partition held it to: "exactly the records it claims" reads the floors too.
+/// A spread view's part moves whole with its old partition, so a new partition's ledger may claim records of its range
+/// that another's part holds (<see cref="StoreImage.Away"/>, left out of the claim) and its part may hold other ranges'
+/// records (<see cref="StoreImage.Foreign"/>, left out of its tallies); the rescale checks that each record its new
+/// partition's ledger claims is in exactly one part, and the end that the parts merge to every record once.
 /// </summary>
 internal static class Invariants
 {
@@ -78,10 +82,12 @@ internal static class Invariants
         var good = stream.AllRecords.Where(r => !r.Poison).ToList();
         foreach (var partition in sim.Partitions)
         {
-            var byKey = good.Where(r => stream.LaneOf(partition.View, r.Key) == partition.Lane)
+            // A spread part a rescale moved holds other ranges' records, and some of its own range's are in other parts.
+            var live = partition.Live;
+            var byKey = good.Where(r => stream.LaneOf(partition.View, r.Key) == partition.Lane ? !live.Away.Contains(r.Id) : live.Foreign.Contains(r.Id))
                 .GroupBy(r => stream.ViewKeyOf(partition.View, r.Key))
                 .ToDictionary(g => g.Key, g => g.ToList());
-            var states = partition.Live.States;
+            var states = live.States;
             foreach (var key in byKey.Keys.Union(states.Keys))
             {
                 var state = states.GetValueOrDefault(key) ?? KeyState.Empty;
@@ -98,11 +104,19 @@ internal static class Invariants
 
         if (stream.Spread)
         {
-            // The query of a spread key: every partition's part, merged (GetMergedAsync).
+            // The query of a spread key: every partition's part, merged (GetMergedAsync). Each record once, but those a
+            // rescaled part that came back empty knowingly lost or doubled.
             var parts = sim.Partitions.Where(p => p.View == 1).Select(p => p.Live.States.GetValueOrDefault(0) ?? KeyState.Empty).ToList();
-            if (parts.Sum(p => p.Count) != good.Count || parts.Sum(p => p.Sum) != good.Sum(r => (long)r.Value))
+            var count = good.Sum(r => 1 + sim.SpreadCopies.GetValueOrDefault(r.Id));
+            var sum = good.Sum(r => (long)r.Value * (1 + sim.SpreadCopies.GetValueOrDefault(r.Id)));
+            if (parts.Sum(p => p.Count) != count || parts.Sum(p => p.Sum) != sum)
             {
-                sim.Fail("a spread key's merged parts are not the fold of every record", $"count {parts.Sum(p => p.Count)} sum {parts.Sum(p => p.Sum)}, expected {good.Count} and {good.Sum(r => (long)r.Value)}");
+                sim.Fail("a spread key's merged parts are not the fold of every record", $"count {parts.Sum(p => p.Count)} sum {parts.Sum(p => p.Sum)}, expected {count} and {sum}");
+            }
+
+            if (sim.SpreadCopies.Values.Any(c => c != 0))
+            {
+                sim.Count("seed with spread records lost or doubled");
             }
         }
 
@@ -226,7 +240,9 @@ internal static class Invariants
     /// order. A partition restored behind its sinks' epoch (rows again: at least once) is held to no loss only. All of
     /// it per view: a key is the view's key, a timer the partition's (a spread key has a timer in every partition), and
     /// a record is in one window of each view. A timer is its view's (key, time), whichever partition a rescale had the
-    /// key in when it fired (only a spread key's timer is a partition's: spread views are never rescaled).
+    /// key in when it fired. A spread key's timer is its part's: its lane's, and once a rescale moved the parts, the
+    /// partition's that fired it (parts move whole and merge, so no lane's records make its window): such a row is held
+    /// to its records (each in exactly one row, the late output or an open window), not to a lane's window.
     /// </summary>
     public static void CheckTimers(Simulation sim)
     {
@@ -234,7 +250,10 @@ internal static class Invariants
         var records = stream.AllRecords.Where(r => !r.Poison).ToList();
         var byId = records.ToDictionary(r => r.Id);
         // A spread key's timer is one per partition; any other key's is one per view.
-        int SpreadLane(int view, int lane) => stream.Spread && view == 1 ? lane : -1;
+        bool IsSpread(int view) => stream.Spread && view == 1;
+        int SpreadLane(int view, int lane) => IsSpread(view) ? lane : -1;
+        var moved = sim.SpreadRescaled;
+        int PartOf(FiredRow row) => !IsSpread(row.View) ? -1 : moved ? -2 - row.By.Serial : row.Partition;
         var byWindow = records
             .SelectMany(r => Enumerable.Range(0, stream.Views).Select(view => (View: view, Lane: SpreadLane(view, stream.LaneOf(view, r.Key)), Timer: new TimerKey(sim.Options.WindowEnd(r.EventTime), stream.ViewKeyOf(view, r.Key)), Record: r)))
             .GroupBy(w => (w.View, w.Lane, w.Timer))
@@ -274,16 +293,23 @@ internal static class Invariants
             var sink = sim.Sinks[s];
             var fired = new Dictionary<(int View, int Lane, TimerKey Timer), int>();
             var countedIn = new Dictionary<(int View, int Id), int>();
+            // Records a spread part counted again after a fallback (a part moved by a rescale holds other lanes' records).
+            var countedAgain = new HashSet<(int View, int Id)>();
             foreach (var row in sink.Fired)
             {
                 var timer = new TimerKey(row.Time, row.Key);
-                var id = (row.View, SpreadLane(row.View, row.Partition), timer);
+                var id = (row.View, PartOf(row), timer);
                 fired[id] = fired.GetValueOrDefault(id) + 1;
                 foreach (var recordId in row.Counted)
                 {
                     countedIn[(row.View, recordId)] = countedIn.GetValueOrDefault((row.View, recordId)) + 1;
+                    if (row.By.FellBehindSink)
+                    {
+                        countedAgain.Add((row.View, recordId));
+                    }
+
                     if (!byId.TryGetValue(recordId, out var record)
-                        || SpreadLane(row.View, stream.LaneOf(row.View, record.Key)) != SpreadLane(row.View, row.Partition)
+                        || !(moved && IsSpread(row.View)) && SpreadLane(row.View, stream.LaneOf(row.View, record.Key)) != SpreadLane(row.View, row.Partition)
                         || stream.ViewKeyOf(row.View, record.Key) != row.Key
                         || sim.Options.WindowEnd(record.EventTime) != row.Time)
                     {
@@ -294,12 +320,12 @@ internal static class Invariants
 
             // A timer fired again by a partition restored behind its sinks (at least once) excuses its other rows too:
             // across a rescale they are another partition's.
-            var again = sink.Fired.Where(r => r.By.FellBehindSink).Select(r => (r.View, SpreadLane(r.View, r.Partition), new TimerKey(r.Time, r.Key))).ToHashSet();
+            var again = sink.Fired.Where(r => r.By.FellBehindSink).Select(r => (r.View, PartOf(r), new TimerKey(r.Time, r.Key))).ToHashSet();
             var lastFired = new Dictionary<SimulatedPartition, TimerKey>(ReferenceEqualityComparer.Instance);
             foreach (var row in sink.Fired)
             {
                 var timer = new TimerKey(row.Time, row.Key);
-                var id = (row.View, SpreadLane(row.View, row.Partition), timer);
+                var id = (row.View, PartOf(row), timer);
                 var partition = row.By;
                 if (partition.FellBehindSink || again.Contains(id))
                 {
@@ -320,13 +346,20 @@ internal static class Invariants
                 }
 
                 lastFired[partition] = timer;
+                if (moved && IsSpread(row.View))
+                {
+                    sim.Count("spread part's row held to its records");
+                    continue;
+                }
 
                 // A record this row counted may be late all the same in a replay of a partition restored behind its
                 // sinks (at least once; across a rescale, another partition): only an honest late row contradicts it.
+                // One it did not count may be neither late nor counted: across a rescale, the key's partition that came
+                // back empty replays it with no watermark, and the window it was late for opens again there.
                 var window = byWindow.GetValueOrDefault(id) ?? [];
                 var truth = window.Count(r => row.Counted.Contains(r.Id)
                     ? !(sink.LateBy.TryGetValue((row.View, r.Id), out var by) && by.Any(p => !p.FellBehindSink))
-                    : !sink.Late.ContainsKey((row.View, r.Id)));
+                    : !sink.Late.ContainsKey((row.View, r.Id)) && !(sim.Partitions[stream.LaneOf(row.View, r.Key)] is var now && now != partition && now.FellBehindSink));
                 if (row.Count != truth)
                 {
                     sim.Fail(
@@ -348,16 +381,27 @@ internal static class Invariants
                 var partition = sim.Partitions[stream.LaneOf(view, record.Key)];
                 var end = sim.Options.WindowEnd(record.EventTime);
                 var late = sink.Late.GetValueOrDefault((view, record.Id));
-                var open = lives[partition.Lane].States.GetValueOrDefault(stream.ViewKeyOf(view, record.Key))?.Windows.GetValueOrDefault(end)?.Contains(record.Id) == true ? 1 : 0;
+
+                // A spread record's window may be open in any part: a rescale moves parts whole.
+                var spreadMoved = moved && IsSpread(view);
+                IEnumerable<SimulatedPartition> holders = spreadMoved ? sim.Partitions.Where(p => p.View == view) : [partition];
+                var open = holders.Count(p => lives[p.Lane].States.GetValueOrDefault(stream.ViewKeyOf(view, record.Key))?.Windows.GetValueOrDefault(end)?.Contains(record.Id) == true);
                 var times = countedIn.GetValueOrDefault((view, record.Id)) + late + open;
-                if (times == 0)
+                var copies = IsSpread(view) ? sim.SpreadCopies.GetValueOrDefault(record.Id) : 0;
+                if (times == 0 && copies < 0)
+                {
+                    sim.Count("spread record in no window: its part was lost");
+                }
+                else if (times == 0)
                 {
                     sim.Fail("record in no window", $"sink {s}: {record} (partition {partition.Name}, window ending {end}) is in no timer row, not late and in no open window (wm(p) {partition.Watermark})");
                 }
 
                 if (times > 1)
                 {
-                    if (!partition.FellBehindSink)
+                    var repeated = partition.FellBehindSink || copies > 0
+                        || spreadMoved && (countedAgain.Contains((view, record.Id)) || sink.LateBy.TryGetValue((view, record.Id), out var lateBy) && lateBy.Any(p => p.FellBehindSink));
+                    if (!repeated)
                     {
                         sim.Fail(
                             "record in two windows",
@@ -367,9 +411,14 @@ internal static class Invariants
                     sim.Count("window record repeated after a fallback");
                 }
 
-                if (late > 0 && !partition.FellBack && !partition.WentBack && partition.Watermark is { } wm && end > wm)
+                // A spread record's late row is its part's partition's, which a rescale may have replaced since.
+                IEnumerable<SimulatedPartition> lateIn = spreadMoved ? sink.LateBy.GetValueOrDefault((view, record.Id)) ?? [] : late > 0 ? [partition] : [];
+                foreach (var by in lateIn)
                 {
-                    sim.Fail("late above the watermark", $"sink {s}: {record} went to the late output in {partition.Name}, its window ends at {end}, above wm(p) {wm}");
+                    if (!by.FellBack && !by.WentBack && by.Watermark is { } wm && end > wm)
+                    {
+                        sim.Fail("late above the watermark", $"sink {s}: {record} went to the late output in {by.Name}, its window ends at {end}, above wm(p) {wm}");
+                    }
                 }
             }
         }
@@ -406,6 +455,13 @@ internal static class Invariants
             var owed = floors is null
                 ? shard.OwedUpTo(partition.Lane, coverage.Covered)
                 : HeldWithFloors(sim, partition, shard, coverage.Covered, floors, upTo: null);
+
+            // A spread part moved by a rescale: its own range's records in another's part (other ranges' records in its
+            // part are not in its tallies: no ledger of its answers for them).
+            if (image.Away.Count > 0)
+            {
+                owed -= image.Away.Count(id => sim.Stream.AllRecords[id].ShardId == shardId);
+            }
             if (tally.Applied != owed)
             {
                 sim.Fail(
@@ -449,6 +505,14 @@ internal static class Invariants
         }
 
         return held;
+    }
+
+    /// <summary>The image's ledger holds <paramref name="record"/> (routed by <paramref name="hash"/>): its coverage, or its key range's floor.</summary>
+    public static bool Claims(StoreImage image, ulong hash, SimRecord record)
+    {
+        var covered = image.Coverage.GetValueOrDefault(record.ShardId).Covered;
+        var floor = image.Floors.TryGetValue(record.ShardId, out var floors) ? FloorOf(floors, hash) : null;
+        return Max(covered, floor) is { } limit && record.Position <= limit;
     }
 
     private static Position? FloorOf(InheritedFloor[] floors, ulong hash)

@@ -66,6 +66,10 @@ internal sealed class SimulatedPartition
     // Per sink, the epochs up to which it has this partition's rows (learnt at activation, then from its commits).
     private long[] _committed = [];
 
+    // Ghost of the restored lineage (a spread view after a rescale): see StoreImage.Foreign and Away.
+    private ImmutableHashSet<int> _foreign = [];
+    private ImmutableHashSet<int> _away = [];
+
     // Ghost, over all activations: shards this partition ever left out of wm(p) as idle. Their later events may be
     // late by other shards' watermarks (Flink's idleness), which the late-event check must allow.
     private readonly HashSet<string> _everIdle = new(StringComparer.Ordinal);
@@ -77,6 +81,7 @@ internal sealed class SimulatedPartition
     public SimulatedPartition(Simulation sim, int lane, int writeEvery, SnapshotStore? snapshots, RescaledPartition? rescaled = null)
     {
         _sim = sim;
+        Serial = sim.NextSerial();
         Lane = lane;
         View = lane / sim.Stream.Partitions;
         Index = lane % sim.Stream.Partitions;
@@ -105,6 +110,9 @@ internal sealed class SimulatedPartition
 
         Activate();
     }
+
+    /// <summary>Ghost: this partition among all a run makes (a rescale makes new ones; a kill keeps it).</summary>
+    public int Serial { get; }
 
     /// <summary>Its lane: which records it owes, and its identity at the sinks.</summary>
     public int Lane { get; }
@@ -149,6 +157,8 @@ internal sealed class SimulatedPartition
         Watermark = _watermark,
         ShardWatermarks = _shardWatermarks,
         Floors = _ledger.Floors.Count == 0 ? StoreImage.Empty.Floors : _ledger.Floors.ToImmutableDictionary(StringComparer.Ordinal),
+        Foreign = _foreign,
+        Away = _away,
     };
 
     /// <summary>Ghost: shards this partition ever left out of wm(p) as idle (a rescale hands them on with the keys).</summary>
@@ -246,6 +256,16 @@ internal sealed class SimulatedPartition
             _sim.Count("fell back across a rescale");
         }
 
+        // A spread part a rescale moved here is its only copy: the parts of other ranges it held are gone, and the events
+        // of its own range held in other partitions' parts are replayed here as well (no floor says otherwise).
+        if (knownFallback && ReferenceEquals(image, StoreImage.Empty) && (_foreign.Count > 0 || _away.Count > 0))
+        {
+            _sim.SpreadPartLost(this, _foreign, _away);
+        }
+
+        _foreign = image.Foreign;
+        _away = image.Away;
+
         // The sinks may hold epochs this image never saw (it fell back behind them): new rows must not reuse their numbers.
         _committed = [.. _sim.Sinks.Select(s => s.CommittedEpoch(View, Index))];
         if (_committed.Max() > image.Epoch)
@@ -328,7 +348,7 @@ internal sealed class SimulatedPartition
         {
             // The old partition of the event's key applied it before a rescale merged the key here: the grain takes it
             // out of the batch before applying (WithoutInherited), events and rejected records alike.
-            if (inherited && _ledger.IsInherited(shardId, _sim.Stream.HashOf(View, record.Key), record.Position))
+            if (inherited && _ledger.IsInherited(shardId, RoutingHash(record), record.Position))
             {
                 _sim.Count("inherited event skipped");
                 continue;
@@ -395,6 +415,15 @@ internal sealed class SimulatedPartition
             Write();
         }
     }
+
+    /// <summary>
+    /// The hash an event's inherited check goes by: its routing key's (a spread view's is the primary key,
+    /// <c>batch.RoutingKeys[i] ?? event key</c>), as the floors are cut by it.
+    /// </summary>
+    private ulong RoutingHash(SimRecord record) =>
+        _sim.Options.RescaleSpreadByViewKey && _sim.Stream.Spread && View == 1
+            ? _sim.Stream.OwnHashOf(View, _sim.Stream.ViewKeyOf(View, record.Key))
+            : _sim.Stream.HashOf(View, record.Key);
 
     /// <summary>Some timer is at or below wm(p).</summary>
     public bool Due => _watermark is { } watermark && _timers.Count > 0 && _timers.Min.Time <= watermark;

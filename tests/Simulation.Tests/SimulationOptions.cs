@@ -114,6 +114,19 @@ internal sealed record SimulationOptions
     /// </summary>
     public bool RescaleEarliestWatermark { get; init; }
 
+    /// <summary>
+    /// Rescales of a spread view: a new partition tells the events it inherited by the hash of the event's view key
+    /// (the global key) instead of its routing key (the primary key, <c>batch.RoutingKeys[i]</c>), which the floors
+    /// are cut by.
+    /// </summary>
+    public bool RescaleSpreadByViewKey { get; init; }
+
+    /// <summary>
+    /// Rescales of a spread view: each part of the key goes to the new partition of the key's own hash (as a state
+    /// not spread does), not whole with its old partition to the new partition of that one's first hash.
+    /// </summary>
+    public bool RescaleSpreadPartsByKeyHash { get; init; }
+
     /// <summary>The end of the tumbling window an event time falls in: the time of the timer that closes it.</summary>
     public long WindowEnd(long eventTime)
     {
@@ -149,6 +162,8 @@ internal sealed record SimulationOptions
         if (!Rescale) off.Add("no rescales");
         if (RescaleWithOneMark) off.Add(nameof(RescaleWithOneMark));
         if (RescaleEarliestWatermark) off.Add(nameof(RescaleEarliestWatermark));
+        if (RescaleSpreadByViewKey) off.Add(nameof(RescaleSpreadByViewKey));
+        if (RescaleSpreadPartsByKeyHash) off.Add(nameof(RescaleSpreadPartsByKeyHash));
         return off.Count == 0 ? "all rules on" : string.Join(",", off);
     }
 }

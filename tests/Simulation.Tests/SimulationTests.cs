@@ -24,6 +24,11 @@ public sealed class SimulationTests(ITestOutputHelper output)
         Assert.True(
             result.Seeds < 100 || result.Stats.GetValueOrDefault("rescaled partition with floors") > 0 && result.Stats.GetValueOrDefault("inherited event skipped") > 0,
             $"no rescale left floors to skip by in {result.Seeds} seeds");
+
+        // Spread views too: parts moved whole up, and merged where they meet down.
+        Assert.True(
+            result.Seeds < 100 || result.Stats.GetValueOrDefault("rescale spread up") > 0 && result.Stats.GetValueOrDefault("rescale spread merged parts") > 0,
+            $"no spread view rescaled up and merged down in {result.Seeds} seeds");
     }
 
     [Fact]
@@ -78,6 +83,23 @@ public sealed class SimulationTests(ITestOutputHelper output)
     [Fact]
     public void Finds_timers_fired_twice_when_a_rescale_takes_the_earliest_watermark() =>
         FindsHole(new SimulationOptions { RescaleEarliestWatermark = true }, nameof(Finds_timers_fired_twice_when_a_rescale_takes_the_earliest_watermark), "timer fired twice");
+
+    /// <summary>
+    /// Rescales of a spread view: a new partition's floors are cut by the events' routing (primary) key, so it must tell
+    /// the events it inherited by that key's hash. By the view key's (one global key) it applies again the events
+    /// another partition's part holds, or skips events no part holds.
+    /// </summary>
+    [Fact]
+    public void Finds_a_hole_when_a_spread_rescale_skips_inherited_events_by_the_view_key() =>
+        FindsHole(new SimulationOptions { RescaleSpreadByViewKey = true }, nameof(Finds_a_hole_when_a_spread_rescale_skips_inherited_events_by_the_view_key));
+
+    /// <summary>
+    /// Rescales of a spread view: each old partition's part moves whole to the new partition of its first hash, where the
+    /// ledger holds its events. Put where the key's hash says (as a key not spread), parts overwrite each other.
+    /// </summary>
+    [Fact]
+    public void Finds_parts_lost_when_a_spread_rescale_moves_parts_by_the_key_hash() =>
+        FindsHole(new SimulationOptions { RescaleSpreadPartsByKeyHash = true }, nameof(Finds_parts_lost_when_a_spread_rescale_moves_parts_by_the_key_hash));
 
     /// <summary>Sinks: a partition restored behind the sink's committed epoch must number its next epochs above it, or their rows are skipped.</summary>
     [Fact]

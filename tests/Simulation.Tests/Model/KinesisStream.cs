@@ -179,6 +179,13 @@ internal sealed class KinesisStream
     public ulong HashOf(int view, int key) => view == 0 || Spread ? _hashOfKey[key] : _hashOfViewKey[key % ViewKeys];
 
     /// <summary>
+    /// The top 64 bits of the hash of <paramref name="viewKey"/> itself, a key of <paramref name="view"/>: what a rescale
+    /// moves a state by when it is where its hash says. Only a spread view's key (the global key: its own name's hash)
+    /// differs from <see cref="HashOf"/>, which is its events' routing (primary) key's.
+    /// </summary>
+    public ulong OwnHashOf(int view, int viewKey) => view == 0 ? _hashOfKey[viewKey] : _hashOfViewKey[viewKey];
+
+    /// <summary>
     /// A rescale to <paramref name="partitions"/>: every key goes to the partition whose slice holds its hash
     /// (<see cref="PartitionMap"/>), and every record owes the lanes of its key's new partitions.
     /// </summary>

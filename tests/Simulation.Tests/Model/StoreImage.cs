@@ -85,6 +85,16 @@ internal sealed record StoreImage(
 
     /// <summary>The ledger's inherited floors (a rescale's merge), per shard: written with the coverage (flr:).</summary>
     public ImmutableDictionary<string, InheritedFloor[]> Floors { get; init; } = ImmutableDictionary.Create<string, InheritedFloor[]>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Ghost, a spread view's partition after a rescale: the records its part holds that are of another partition's
+    /// range (an old partition's part moved whole to the new partition of its first hash). Fixed for the lineage the
+    /// rescale started: new events are of its own range only.
+    /// </summary>
+    public ImmutableHashSet<int> Foreign { get; init; } = [];
+
+    /// <summary>Ghost, likewise: records of its own range its ledger holds (coverage or floors) whose part is another partition's.</summary>
+    public ImmutableHashSet<int> Away { get; init; } = [];
 }
 
 /// <summary>Model ticks in the real contracts' DateTimeOffset fields (<c>ShardBarrier.Watermark</c>): a tick is a millisecond.</summary>
