@@ -11,7 +11,7 @@ namespace KinesisGrains.KeyedState.Rescaling;
 /// Makes P' partitions' stores of one state out of its P partitions' stores (each as of a snapshot): every key's
 /// state, timers and time-to-live go to the new partition of its hash, each new partition's ledger is the merge of
 /// the parts of old ledgers it takes (<see cref="PartitionLedger.Merge"/>: a part keeps its own floor until the new
-/// partition's coverage passes it), its watermark the earliest of theirs, its epoch the latest.
+/// partition's coverage passes it), its shard watermarks the earliest of theirs, its own watermark and epoch the latest.
 /// </summary>
 /// <remarks>
 /// Keys are stored by name, not by key group, so a key moves by a read and a write; the partitions' ranges are
@@ -77,6 +77,7 @@ internal static class PartitionRescaler
         }
 
         var batches = targets.Select(t => t.CreateBatch()).ToArray();
+        var latestTouches = targets.Select(_ => new Dictionary<string, long>(StringComparer.Ordinal)).ToArray();
         var keys = new long[targets.Count];
         try
         {
@@ -106,6 +107,13 @@ internal static class PartitionRescaler
                     {
                         batches[target].Put(StateKeys.Part(source, key[1..]), value);
                     }
+                    else if (key[0] == StateKeys.TouchedKind && meeting.Contains(target))
+                    {
+                        // The merged key lives from its latest touch in any part (written once all are read).
+                        var touched = System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(value);
+                        var name = Encoding.UTF8.GetString(key[1..]);
+                        latestTouches[target][name] = Math.Max(latestTouches[target].GetValueOrDefault(name, long.MinValue), touched);
+                    }
                     else
                     {
                         batches[target].Put(key, value);
@@ -133,6 +141,13 @@ internal static class PartitionRescaler
                         parts.Add((overlap.First, overlap.Last, PartitionLedgerStore.Load(sources[source])));
                         watermarks.Add(PartitionWatermarkStore.Load(sources[source]));
                     }
+                }
+
+                foreach (var (name, touched) in latestTouches[target])
+                {
+                    var value = new byte[sizeof(long)];
+                    System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(value, touched);
+                    batches[target].Put(StateKeys.Touched(name), value);
                 }
 
                 ledgers[target] = PartitionLedger.Merge(parts);

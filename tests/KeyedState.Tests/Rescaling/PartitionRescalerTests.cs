@@ -108,6 +108,7 @@ public sealed class PartitionRescalerTests : IDisposable
             {
                 batch.Put(StateKeys.State(key), Encoding.UTF8.GetBytes($"{key}@{p}"));
                 batch.Put(StateKeys.Timer(1, 60_000, 0, key), []);
+                batch.Put(StateKeys.Touched(key), BigEndian(1_000 * (2 - p)));
             }
 
             sources[p].Write(batch);
@@ -134,6 +135,9 @@ public sealed class PartitionRescalerTests : IDisposable
         Assert.Contains("click@1", parts);
         Assert.Null(_open[5 + 1].Get(StateKeys.Part(2, "click"u8)));
         Assert.Equal("click@2", Encoding.UTF8.GetString(_open[5 + 1].Get(StateKeys.State("click"))!));
+
+        // The merged key lives from its latest touch in any part (old partition 0's, not the last one read).
+        Assert.Equal(BigEndian(2_000), _open[5].Get(StateKeys.Touched("click")));
 
         var result = PartitionRescaler.Rescale("Totals", sources, Stores("up", 7));
 
@@ -190,6 +194,13 @@ public sealed class PartitionRescalerTests : IDisposable
     }
 
     private static string KeyOf(int i) => $"user-{i}";
+
+    private static byte[] BigEndian(long value)
+    {
+        var bytes = new byte[sizeof(long)];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(bytes, value);
+        return bytes;
+    }
 
     private static string ValueOf(int i) => $"{{\"count\":{i}}}";
 
