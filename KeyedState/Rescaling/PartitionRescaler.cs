@@ -3,6 +3,7 @@ using KinesisGrains.Abstractions.Hashing;
 using KinesisGrains.Abstractions.Partitions;
 using KinesisGrains.KeyedState.EventTime;
 using KinesisGrains.KeyedState.ExactlyOnce;
+using KinesisGrains.KeyedState.RocksDb;
 using KinesisGrains.KeyedState.Storage;
 
 namespace KinesisGrains.KeyedState.Rescaling;
@@ -14,8 +15,9 @@ namespace KinesisGrains.KeyedState.Rescaling;
 /// partition's coverage passes it), its shard watermarks the earliest of theirs, its own watermark and epoch the latest.
 /// </summary>
 /// <remarks>
-/// Keys are stored by name, not by key group, so a key moves by a read and a write; the partitions' ranges are
-/// contiguous, so each new partition reads from at most ⌈P/P'⌉ + 1 old ones.
+/// Keys are stored by name, not by key group, so a key moves by a read and a write, into sorted files the new stores
+/// ingest (no memtable, flush or compaction); the partitions' ranges are contiguous, so each new partition reads from
+/// at most ⌈P/P'⌉ + 1 old ones.
 /// A state whose keys are not where their hash says (a view routed by the primary key, a grain that keys its batches
 /// anew: each partition holds a part of such a key, made of the events of its own range) is moved part by part: old
 /// partition p's whole store goes to the new partition of p's first hash, which from then on adds the events of its
@@ -27,8 +29,6 @@ namespace KinesisGrains.KeyedState.Rescaling;
 /// </remarks>
 internal static class PartitionRescaler
 {
-    private const int BatchSize = 4096;
-
     /// <summary>How many keys of each old partition are looked at to tell a spread state.</summary>
     private const int SpreadSample = 1000;
 
@@ -36,7 +36,9 @@ internal static class PartitionRescaler
     /// <param name="sources">Old partition p's store at index p.</param>
     /// <param name="targets">New partition p's (empty) store at index p.</param>
     /// <param name="mergesParts">The state's partition grain merges parts of a key (its snapshots say so).</param>
-    public static RescaleResult Rescale(string stateName, IReadOnlyList<IKeyValueStore> sources, IReadOnlyList<IKeyValueStore> targets, bool mergesParts = false)
+    /// <param name="workDirectory">Where the sorted files loaded into the targets are written (a folder of its own under the temp folder by default).</param>
+    public static RescaleResult Rescale(
+        string stateName, IReadOnlyList<IKeyValueStore> sources, IReadOnlyList<IKeyValueStore> targets, bool mergesParts = false, string? workDirectory = null)
     {
         ArgumentOutOfRangeException.ThrowIfZero(sources.Count);
         ArgumentOutOfRangeException.ThrowIfZero(targets.Count);
@@ -76,9 +78,17 @@ internal static class PartitionRescaler
             return newMap.GetPartition(hash);
         }
 
+        // Each old partition's scan is in key order, so what it gives a new partition is too: a sorted file per (old,
+        // new) pair (two for parts, whose keys sort after the rest), bulk-loaded at the end without memtable or compaction.
+        var runs = workDirectory ?? Path.Combine(Path.GetTempPath(), $"kgrains-rescale-runs-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(runs);
         var batches = targets.Select(t => t.CreateBatch()).ToArray();
+        var files = targets.Select(_ => new List<string>()).ToArray();
         var latestTouches = targets.Select(_ => new Dictionary<string, long>(StringComparer.Ordinal)).ToArray();
         var keys = new long[targets.Count];
+        var writers = new SortedFileWriter?[targets.Count, 2];
+        SortedFileWriter Writer(int target, int source, int kind) =>
+            writers[target, kind] ??= targets[target].CreateSortedFileWriter(Path.Combine(runs, $"t{target:D5}-s{source:D5}-{kind}.sst"));
         try
         {
             for (var source = 0; source < sources.Count; source++)
@@ -105,7 +115,7 @@ internal static class PartitionRescaler
 
                     if (key[0] == StateKeys.StateKind && meeting.Contains(target))
                     {
-                        batches[target].Put(StateKeys.Part(source, key[1..]), value);
+                        Writer(target, source, 1).Put(StateKeys.Part(source, key[1..]), value);
                     }
                     else if (key[0] == StateKeys.TouchedKind && meeting.Contains(target))
                     {
@@ -116,17 +126,36 @@ internal static class PartitionRescaler
                     }
                     else
                     {
-                        batches[target].Put(key, value);
-                    }
-
-                    if (batches[target].Count >= BatchSize)
-                    {
-                        targets[target].Write(batches[target]);
-                        batches[target].Clear();
+                        Writer(target, source, 0).Put(key, value);
                     }
 
                     return true;
                 });
+
+                for (var target = 0; target < targets.Count; target++)
+                {
+                    for (var kind = 0; kind < 2; kind++)
+                    {
+                        if (writers[target, kind] is { } writer)
+                        {
+                            if (writer.Finish())
+                            {
+                                files[target].Add(writer.File);
+                            }
+
+                            writer.Dispose();
+                            writers[target, kind] = null;
+                        }
+                    }
+                }
+            }
+
+            for (var target = 0; target < targets.Count; target++)
+            {
+                if (files[target].Count > 0)
+                {
+                    targets[target].IngestFiles(files[target]);
+                }
             }
 
             var ledgers = new PartitionLedger[targets.Count];
@@ -165,6 +194,16 @@ internal static class PartitionRescaler
             foreach (var batch in batches)
             {
                 batch.Dispose();
+            }
+
+            foreach (var writer in writers)
+            {
+                writer?.Dispose();
+            }
+
+            if (workDirectory is null)
+            {
+                Directory.Delete(runs, recursive: true);
             }
         }
     }

@@ -43,7 +43,9 @@ internal static class SnapshotRescale
             }
 
             var mergesParts = sources.All(m => m.Metadata.GetValueOrDefault(SnapshotMetadata.MergesParts) == "true");
-            var result = PartitionRescaler.Rescale(stateName, sourceStores, targetStores, mergesParts);
+            var runs = Path.Combine(work, "runs");
+            Directory.CreateDirectory(runs);
+            var result = PartitionRescaler.Rescale(stateName, sourceStores, targetStores, mergesParts, runs);
             var ttl = sources.Select(m => m.Metadata.GetValueOrDefault(SnapshotMetadata.TimeToLive)).FirstOrDefault(t => t is not null);
             var checkpoints = new string[partitionCount];
             var metadata = new Dictionary<string, string>[partitionCount];

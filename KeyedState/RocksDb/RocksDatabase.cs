@@ -176,6 +176,30 @@ internal sealed unsafe class RocksDatabase : IDisposable
         }
     }
 
+    /// <summary>
+    /// A writer of one SST file with this DB's table options and compression, for <see cref="IngestFiles"/>: keys must
+    /// be put in ascending byte order (a bulk load skips the memtable, its flushes and their compactions).
+    /// </summary>
+    public SortedFileWriter CreateSortedFileWriter(string file)
+    {
+        using var lease = new HandleLease(_db, this);
+        return new SortedFileWriter(file, new ColumnFamilyOptions().SetBlockBasedTableFactory(_db.Options.Table).SetCompression(_db.Options.Compression));
+    }
+
+    /// <summary>Adds the finished SST files to the DB, moved in (files whose ranges overlap each get a newer sequence number: the later file wins).</summary>
+    public void IngestFiles(IReadOnlyList<string> files)
+    {
+        using var lease = new HandleLease(_db, this);
+        try
+        {
+            _db.Db.IngestExternalFiles([.. files.Select(f => System.IO.Path.GetFullPath(f))], new IngestExternalFileOptions().SetMoveFiles(true), null);
+        }
+        catch (RocksDbSharpException e)
+        {
+            throw NativeError.From(e, "ingest", Path, string.Join(", ", files));
+        }
+    }
+
     /// <summary>Flushes the memtables to SST files and waits for the flush to finish.</summary>
     public void Flush()
     {

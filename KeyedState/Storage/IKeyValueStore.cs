@@ -24,6 +24,12 @@ internal interface IKeyValueStore : IDisposable
     /// files are hard-linked. Safe while other threads write.
     /// </summary>
     void CreateCheckpoint(string directory);
+
+    /// <summary>A writer of one file of keys in ascending order, to bulk-load with <see cref="IngestFiles"/>.</summary>
+    RocksDb.SortedFileWriter CreateSortedFileWriter(string file);
+
+    /// <summary>Moves finished sorted files into the store (a later file's key wins over an earlier one's).</summary>
+    void IngestFiles(IReadOnlyList<string> files);
 }
 
 /// <summary>Receives one entry of a scan; the spans point into the store's memory and are valid only during the call.</summary>

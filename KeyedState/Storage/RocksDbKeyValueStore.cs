@@ -55,6 +55,10 @@ internal sealed class RocksDbKeyValueStore : IKeyValueStore
 
     public void CreateCheckpoint(string directory) => Database.CreateCheckpoint(directory);
 
+    public SortedFileWriter CreateSortedFileWriter(string file) => Database.CreateSortedFileWriter(file);
+
+    public void IngestFiles(IReadOnlyList<string> files) => Database.IngestFiles(files);
+
     /// <summary>Fsyncs the WAL (<see cref="RocksDatabase.SyncWal"/>): every write so far survives a host crash.</summary>
     public void SyncWal() => Database.SyncWal();
 

@@ -9,13 +9,17 @@ namespace KinesisGrains.KeyedState.RocksDb.Interop;
 /// </summary>
 internal sealed class PackageOptions
 {
-    private PackageOptions(DbOptions db, BlockBasedTableOptions table, ReadOptions read, WriteOptions write)
+    private PackageOptions(DbOptions db, BlockBasedTableOptions table, ReadOptions read, WriteOptions write, Compression compression)
     {
         Db = db;
         Table = table;
         Read = read;
         Write = write;
+        Compression = compression;
     }
+
+    /// <summary>The compression of the DB's files (an SST file written for ingestion uses it too).</summary>
+    public Compression Compression { get; }
 
     public DbOptions Db { get; }
 
@@ -57,7 +61,7 @@ internal sealed class PackageOptions
         var write = new WriteOptions()
             .DisableWal(options.DisableWal ? 1 : 0)
             .SetSync(options.SyncWrites);
-        return new PackageOptions(db, table, new ReadOptions(), write);
+        return new PackageOptions(db, table, new ReadOptions(), write, ToPackage(options.Compression));
     }
 
     private static BlockBasedTableOptions CreateTableOptions(RocksDbOptions options, RocksDbBlockCache? sharedCache)
