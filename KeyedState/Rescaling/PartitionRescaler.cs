@@ -158,6 +158,9 @@ internal static class PartitionRescaler
                 }
             }
 
+            // Read once: an old partition's ledger and watermarks go into every new partition its range overlaps.
+            var sourceLedgers = sources.Select(PartitionLedgerStore.Load).ToArray();
+            var sourceWatermarks = sources.Select(PartitionWatermarkStore.Load).ToArray();
             var ledgers = new PartitionLedger[targets.Count];
             for (var target = 0; target < targets.Count; target++)
             {
@@ -167,8 +170,8 @@ internal static class PartitionRescaler
                 {
                     if (PartitionRanges.Overlap(source, sources.Count, target, targets.Count) is { } overlap)
                     {
-                        parts.Add((overlap.First, overlap.Last, PartitionLedgerStore.Load(sources[source])));
-                        watermarks.Add(PartitionWatermarkStore.Load(sources[source]));
+                        parts.Add((overlap.First, overlap.Last, sourceLedgers[source]));
+                        watermarks.Add(sourceWatermarks[source]);
                     }
                 }
 
