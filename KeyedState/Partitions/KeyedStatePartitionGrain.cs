@@ -899,20 +899,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     /// </summary>
     private void StartDurable()
     {
-        var metadata = _ledger.Shards
-            .Where(p => p.Value.Covered is not null)
-            .ToDictionary(p => SnapshotMetadata.CoveredPrefix + p.Key, p => p.Value.Covered!.Value.ToString(), StringComparer.Ordinal);
-        metadata[SnapshotMetadata.Epoch] = _ledger.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (MergesParts)
-        {
-            metadata[SnapshotMetadata.MergesParts] = "true";
-        }
-
-        if (_ttl is { } ttl)
-        {
-            // For readers without this grain's code (kgrains state export): which keys a query would hide.
-            metadata[SnapshotMetadata.TimeToLive] = SnapshotMetadata.Format(ttl);
-        }
+        var metadata = SnapshotMetadata.Of(_ledger, MergesParts, _ttl is { } ttl ? SnapshotMetadata.Format(ttl) : null);
         var stores = ServiceProvider.GetRequiredService<PartitionStateStores>();
         var prepared = stores.PrepareSnapshot(_store!);
         var previous = _durable.Upload;

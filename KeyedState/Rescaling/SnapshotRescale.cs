@@ -1,4 +1,3 @@
-using System.Globalization;
 using KinesisGrains.KeyedState.RocksDb;
 using KinesisGrains.KeyedState.Snapshots;
 using KinesisGrains.KeyedState.Storage;
@@ -48,7 +47,7 @@ internal static class SnapshotRescale
             var result = PartitionRescaler.Rescale(stateName, sourceStores, targetStores, mergesParts, runs);
             var ttl = sources.Select(m => m.Metadata.GetValueOrDefault(SnapshotMetadata.TimeToLive)).FirstOrDefault(t => t is not null);
             var checkpoints = new string[partitionCount];
-            var metadata = new Dictionary<string, string>[partitionCount];
+            var metadata = new IReadOnlyDictionary<string, string>[partitionCount];
             for (var partition = 0; partition < partitionCount; partition++)
             {
                 if (forgetShards is { Count: > 0 })
@@ -59,19 +58,7 @@ internal static class SnapshotRescale
 
                 checkpoints[partition] = Path.Combine(work, "checkpoints", $"p-{partition:D5}");
                 targetStores[partition].CreateCheckpoint(checkpoints[partition]);
-                var ledger = result.Ledgers[partition];
-                metadata[partition] = ledger.Shards.Where(s => s.Value.Covered is not null)
-                    .ToDictionary(s => SnapshotMetadata.CoveredPrefix + s.Key, s => s.Value.Covered!.Value.ToString(), StringComparer.Ordinal);
-                metadata[partition][SnapshotMetadata.Epoch] = ledger.Epoch.ToString(CultureInfo.InvariantCulture);
-                if (ttl is not null)
-                {
-                    metadata[partition][SnapshotMetadata.TimeToLive] = ttl;
-                }
-
-                if (mergesParts)
-                {
-                    metadata[partition][SnapshotMetadata.MergesParts] = "true";
-                }
+                metadata[partition] = SnapshotMetadata.Of(result.Ledgers[partition], mergesParts, ttl);
             }
 
             return new SnapshotCut(result, checkpoints, metadata, sources.Sum(m => m.Files.Sum(f => f.Size)));

@@ -22,6 +22,31 @@ internal static class SnapshotMetadata
     /// <summary>"true" when the partition grain merges parts of a key (a rescale may then bring several into one partition).</summary>
     public const string MergesParts = "merges-parts";
 
+    /// <summary>
+    /// The metadata of a partition's snapshot: the ledger's covered positions and epoch, whether its grain merges parts,
+    /// and its time-to-live (<see cref="Format"/>) when keys expire. The grain writes it at each barrier, a rescale for
+    /// the snapshots it cuts.
+    /// </summary>
+    public static Dictionary<string, string> Of(ExactlyOnce.PartitionLedger ledger, bool mergesParts, string? timeToLive)
+    {
+        var metadata = ledger.Shards
+            .Where(p => p.Value.Covered is not null)
+            .ToDictionary(p => CoveredPrefix + p.Key, p => p.Value.Covered!.Value.ToString(), StringComparer.Ordinal);
+        metadata[Epoch] = ledger.Epoch.ToString(CultureInfo.InvariantCulture);
+        if (mergesParts)
+        {
+            metadata[MergesParts] = "true";
+        }
+
+        if (timeToLive is not null)
+        {
+            // For readers without the grain's code (kgrains state export): which keys a query would hide.
+            metadata[TimeToLive] = timeToLive;
+        }
+
+        return metadata;
+    }
+
     /// <summary>The covered position of each shard a manifest records (shard id to position text), by shard id.</summary>
     public static Dictionary<string, string> CoveredOf(IReadOnlyDictionary<string, string> metadata) =>
         metadata
