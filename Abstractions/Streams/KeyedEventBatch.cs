@@ -72,4 +72,21 @@ public sealed class KeyedEventBatch<TEvent> : KeyedEventBatch
 
     /// <inheritdoc/>
     public override int Count => Events.Length;
+
+    /// <summary>
+    /// The same read (shard, positions, watermark) with other events: a subset of these, or these keyed anew (each
+    /// with its routing key, <see cref="RoutingKeys"/>), and <paramref name="rejected"/> as its rejected records.
+    /// </summary>
+    public KeyedEventBatch<TEvent> With(KeyedEvent<TEvent>[] events, string[]? routingKeys, RejectedRecord[] rejected) => new()
+    {
+        ShardId = ShardId,
+        Partition = Partition,
+        From = From,
+        To = To,
+        Rejected = rejected,
+        Watermark = Watermark,
+        ShardIdle = ShardIdle,
+        Events = events,
+        RoutingKeys = routingKeys,
+    };
 }

@@ -11,7 +11,7 @@ namespace KinesisGrains.Grains.Clickstream;
 internal static class ClickstreamBatches
 {
     public static KeyedEventBatch<ClickEvent> WithoutRejected(KeyedEventBatch<ClickEvent> batch) =>
-        batch.Rejected.Length == 0 ? batch : Copy(batch, batch.Events, batch.RoutingKeys);
+        batch.Rejected.Length == 0 ? batch : batch.With(batch.Events, batch.RoutingKeys, []);
 
     /// <summary>The batch with each click under <paramref name="keyOf"/>(click) instead of its user (its routing key stays the user).</summary>
     public static KeyedEventBatch<ClickEvent> KeyedBy(KeyedEventBatch<ClickEvent> batch, Func<ClickEvent, string> keyOf)
@@ -28,18 +28,6 @@ internal static class ClickstreamBatches
             }
         }
 
-        return Copy(batch, events, routing);
+        return batch.With(events, routing, []);
     }
-
-    private static KeyedEventBatch<ClickEvent> Copy(KeyedEventBatch<ClickEvent> batch, KeyedEvent<ClickEvent>[] events, string[]? routingKeys) => new()
-    {
-        RoutingKeys = routingKeys,
-        ShardId = batch.ShardId,
-        Partition = batch.Partition,
-        From = batch.From,
-        To = batch.To,
-        Watermark = batch.Watermark,
-        ShardIdle = batch.ShardIdle,
-        Events = events,
-    };
 }

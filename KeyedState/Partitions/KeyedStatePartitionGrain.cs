@@ -431,20 +431,11 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             return batch;
         }
 
-        var events = kept.Select(i => batch.Events[i]).ToArray();
-        KeyedStateMetrics.InheritedEventsSkipped.Add(batch.Events.Length - events.Length + batch.Rejected.Length - rejected.Length);
-        return new KeyedEventBatch<TEvent>
-        {
-            ShardId = shardId,
-            Partition = batch.Partition,
-            From = batch.From,
-            To = batch.To,
-            Rejected = rejected,
-            Watermark = batch.Watermark,
-            ShardIdle = batch.ShardIdle,
-            Events = events,
-            RoutingKeys = batch.RoutingKeys is { } routing ? [.. kept.Select(i => routing[i])] : null,
-        };
+        KeyedStateMetrics.InheritedEventsSkipped.Add(batch.Events.Length - kept.Count + batch.Rejected.Length - rejected.Length);
+        return batch.With(
+            [.. kept.Select(i => batch.Events[i])],
+            batch.RoutingKeys is { } routing ? [.. kept.Select(i => routing[i])] : null,
+            rejected);
 
         static ulong HashOf(string key) => (ulong)(Abstractions.Partitions.PartitionMap.HashOf(key) >> 64);
     }
