@@ -59,12 +59,7 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
             throw CliException.Runtime($"Application '{application}' has {partitionCount} partitions already.");
         }
 
-        // Recorded before the first upload, so no silo starts while the new snapshots are cut (nothing switches yet).
-        await app.Leases.SetPendingRescaleAsync(new PendingRescale(app.PartitionCount, partitionCount, Preparing).ToJson(), cancellationToken);
-        var (snapshots, reports) = await PrepareAsync(app, partitionCount, forgetShards: null, cancellationToken);
-        var prepared = new PendingRescale(app.PartitionCount, partitionCount, snapshots);
-        await app.Leases.SetPendingRescaleAsync(prepared.ToJson(), cancellationToken);
-        await FinishAsync(app, prepared, cancellationToken);
+        var reports = await SwitchAsync(app, new PendingRescale(app.PartitionCount, partitionCount, Preparing), forgetShards: null, cancellationToken);
         return new RescaleReport(app.PartitionCount, partitionCount, reports, Finished: false, Stopwatch.GetElapsedTime(started));
     }
 
@@ -103,12 +98,11 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
             .Select(l => l.LeaseKey)
             .Order(StringComparer.Ordinal)
             .ToList();
-        await app.Leases.SetPendingRescaleAsync(
-            new PendingRescale(app.PartitionCount, app.PartitionCount, Preparing) { ResetShards = shards, Position = written, Timestamp = at }.ToJson(), cancellationToken);
-        var (snapshots, _) = await PrepareAsync(app, app.PartitionCount, shards.ToHashSet(StringComparer.Ordinal), cancellationToken);
-        var prepared = new PendingRescale(app.PartitionCount, app.PartitionCount, snapshots) { ResetShards = shards, Position = written, Timestamp = at };
-        await app.Leases.SetPendingRescaleAsync(prepared.ToJson(), cancellationToken);
-        await FinishAsync(app, prepared, cancellationToken);
+        await SwitchAsync(
+            app,
+            new PendingRescale(app.PartitionCount, app.PartitionCount, Preparing) { ResetShards = shards, Position = written, Timestamp = at },
+            shards.ToHashSet(StringComparer.Ordinal),
+            cancellationToken);
         return new KeepStateReset(shards, written, at, Finished: false);
     }
 
@@ -135,6 +129,21 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
         await app.Leases.ClearPendingRescaleAsync(cancellationToken);
         dropped?.Invoke(pending);
         return null;
+    }
+
+    /// <summary>
+    /// Both steps of <paramref name="plan"/> (its snapshots still <see cref="Preparing"/>): recorded as pending before the
+    /// first upload, so no silo starts while the new snapshots are cut (nothing switches yet); recorded again with them;
+    /// then switched.
+    /// </summary>
+    private async Task<List<StateRescaleReport>> SwitchAsync(ApplicationTables app, PendingRescale plan, IReadOnlySet<string>? forgetShards, CancellationToken cancellationToken)
+    {
+        await app.Leases.SetPendingRescaleAsync(plan.ToJson(), cancellationToken);
+        var (snapshots, reports) = await PrepareAsync(app, plan.To, forgetShards, cancellationToken);
+        var prepared = plan with { Snapshots = snapshots };
+        await app.Leases.SetPendingRescaleAsync(prepared.ToJson(), cancellationToken);
+        await FinishAsync(app, prepared, cancellationToken);
+        return reports;
     }
 
     /// <summary>The first step: every state's newest snapshots cut into <paramref name="partitionCount"/> partitions' and uploaded, not committed.</summary>

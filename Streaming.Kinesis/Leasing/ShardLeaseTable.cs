@@ -678,40 +678,32 @@ internal sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
 
     /// <summary>Records a prepared rescale (<see cref="GetPendingRescaleAsync"/>) on the facts row, which must exist.</summary>
     public Task SetPendingRescaleAsync(string description, CancellationToken cancellationToken) =>
-        dynamo.UpdateItemAsync(
-            new UpdateItemRequest
-            {
-                TableName = TableName,
-                Key = Key(FactsKey),
-                UpdateExpression = $"SET {PendingRescale} = :pending",
-                ConditionExpression = $"attribute_exists({LeaseKey})",
-                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":pending"] = new() { S = description } },
-            },
-            cancellationToken);
+        UpdateFactsRowAsync($"SET {PendingRescale} = :pending", null, new() { [":pending"] = new() { S = description } }, cancellationToken);
 
     /// <summary>Drops a pending record whose operation switched nothing yet (its first step was interrupted, and it is given up or begun again).</summary>
     public Task ClearPendingRescaleAsync(CancellationToken cancellationToken) =>
-        dynamo.UpdateItemAsync(
-            new UpdateItemRequest
-            {
-                TableName = TableName,
-                Key = Key(FactsKey),
-                UpdateExpression = $"REMOVE {PendingRescale}",
-                ConditionExpression = $"attribute_exists({LeaseKey})",
-            },
-            cancellationToken);
+        UpdateFactsRowAsync($"REMOVE {PendingRescale}", null, null, cancellationToken);
 
     /// <summary>Ends a rescale (or a reset that keeps the state) in one write: the partition count fact becomes <paramref name="partitionCount"/> and the pending record goes.</summary>
     public Task CompleteRescaleAsync(int partitionCount, CancellationToken cancellationToken) =>
+        UpdateFactsRowAsync(
+            $"SET {Facts}.#count = :count REMOVE {PendingRescale}",
+            new() { ["#count"] = ApplicationRecord.PartitionCountFact },
+            new() { [":count"] = new() { S = partitionCount.ToString(CultureInfo.InvariantCulture) } },
+            cancellationToken);
+
+    /// <summary>Updates the facts row, which must exist (the application started once).</summary>
+    private Task UpdateFactsRowAsync(
+        string updateExpression, Dictionary<string, string>? names, Dictionary<string, AttributeValue>? values, CancellationToken cancellationToken) =>
         dynamo.UpdateItemAsync(
             new UpdateItemRequest
             {
                 TableName = TableName,
                 Key = Key(FactsKey),
-                UpdateExpression = $"SET {Facts}.#count = :count REMOVE {PendingRescale}",
+                UpdateExpression = updateExpression,
                 ConditionExpression = $"attribute_exists({LeaseKey})",
-                ExpressionAttributeNames = new Dictionary<string, string> { ["#count"] = ApplicationRecord.PartitionCountFact },
-                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":count"] = new() { S = partitionCount.ToString(CultureInfo.InvariantCulture) } },
+                ExpressionAttributeNames = names,
+                ExpressionAttributeValues = values,
             },
             cancellationToken);
 
