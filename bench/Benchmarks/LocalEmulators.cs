@@ -47,6 +47,18 @@ internal sealed class LocalEmulators : IDisposable
     }
 
     /// <param name="emulators">Names as emulators.sh knows them: kinesalite, dynalite, s3rver.</param>
+    /// <summary>Creates <paramref name="bucket"/> in s3rver unless it is there already.</summary>
+    public static async Task EnsureBucketAsync(Amazon.S3.IAmazonS3 client, string bucket)
+    {
+        try
+        {
+            await client.PutBucketAsync(bucket);
+        }
+        catch (Amazon.S3.AmazonS3Exception e) when (e.ErrorCode is "BucketAlreadyOwnedByYou" or "BucketAlreadyExists")
+        {
+        }
+    }
+
     public static LocalEmulators Start(params string[] emulators)
     {
         var script = Path.Combine(RepositoryRoot.Path, "tools", "emulators", "emulators.sh");

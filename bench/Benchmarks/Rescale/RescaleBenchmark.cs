@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Amazon.S3;
 using KinesisGrains.Abstractions.Partitions;
 using KinesisGrains.KeyedState.ExactlyOnce;
 using KinesisGrains.KeyedState.Rescaling;
@@ -42,13 +41,7 @@ internal static class RescaleBenchmark
                 SecretAccessKey = "S3RVER",
             };
             using var client = S3ClientFactory.Create(options);
-            try
-            {
-                await client.PutBucketAsync(options.Bucket);
-            }
-            catch (AmazonS3Exception e) when (e.ErrorCode is "BucketAlreadyOwnedByYou" or "BucketAlreadyExists")
-            {
-            }
+            await LocalEmulators.EnsureBucketAsync(client, options.Bucket);
 
             using var store = new S3SnapshotStore(options, client);
             Console.WriteLine($"s3rver at {emulators.S3}; {keys:N0} keys of {valueBytes} B in {from} partitions, then {from} -> {up} -> {down}");

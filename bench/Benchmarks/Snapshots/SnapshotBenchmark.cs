@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Amazon.S3;
 using KinesisGrains.Benchmarks.State;
 using KinesisGrains.Benchmarks.State.Synthetic;
 using KinesisGrains.KeyedState.RocksDb;
@@ -120,13 +119,7 @@ internal static class SnapshotBenchmark
             SecretAccessKey = "S3RVER",
         };
         using var client = S3ClientFactory.Create(s3Options);
-        try
-        {
-            await client.PutBucketAsync(s3Options.Bucket);
-        }
-        catch (AmazonS3Exception e) when (e.ErrorCode is "BucketAlreadyOwnedByYou" or "BucketAlreadyExists")
-        {
-        }
+        await LocalEmulators.EnsureBucketAsync(client, s3Options.Bucket);
 
         using var store = new S3SnapshotStore(s3Options, client);
         string PartitionId(int p) => $"p-{p:D5}";
