@@ -1,6 +1,8 @@
+using KinesisGrains.Streaming.Kinesis.Control;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Providers;
 using Orleans.Providers.Streams.Common;
 using Orleans.Runtime;
 using Orleans.Streams;
@@ -9,11 +11,13 @@ namespace KinesisGrains.Streaming.Kinesis;
 
 /// <summary>
 /// The Kinesis stream provider's adapter: read-only, one receiver per shard (<see cref="KinesisQueueMapper"/>), the
-/// shared state of the silo's receivers in a <see cref="KinesisStreamContext"/>.
+/// shared state of the silo's receivers in a <see cref="KinesisStreamContext"/>. Its control commands
+/// (<see cref="KinesisStreamCommands"/>) force a checkpoint cycle.
 /// </summary>
-internal sealed class KinesisAdapterFactory(string name, KinesisStreamContext context) : IQueueAdapterFactory, IQueueAdapter
+internal sealed class KinesisAdapterFactory(string name, KinesisStreamContext context) : IQueueAdapterFactory, IQueueAdapter, IControllable
 {
     private readonly SimpleQueueAdapterCache _cache = new(new SimpleQueueCacheOptions { CacheSize = context.Options.EffectiveCacheSize }, name, context.Loggers);
+    private readonly ForcedCheckpoints _forced = new(context);
 
     public string Name => name;
 
@@ -41,4 +45,19 @@ internal sealed class KinesisAdapterFactory(string name, KinesisStreamContext co
 
     public Task QueueMessageBatchAsync<T>(StreamId streamId, IEnumerable<T> events, StreamSequenceToken? token, Dictionary<string, object>? requestContext) =>
         throw new NotSupportedException($"Stream provider '{name}' reads Kinesis; write to the Kinesis stream instead.");
+
+    public Task<object?> ExecuteCommand(int command, object? arg)
+    {
+        if (arg is not string { Length: > 0 } requestId)
+        {
+            throw new ArgumentException($"Command {command} of stream provider '{name}' takes a request id, a string.", nameof(arg));
+        }
+
+        return Task.FromResult<object?>(command switch
+        {
+            KinesisStreamCommands.StartForcedCheckpoint => _forced.Start(requestId),
+            KinesisStreamCommands.ForcedCheckpointStatus => _forced.StatusOf(requestId),
+            _ => throw new ArgumentException($"Stream provider '{name}' has no control command {command}.", nameof(command)),
+        });
+    }
 }

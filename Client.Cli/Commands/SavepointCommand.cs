@@ -28,21 +28,34 @@ internal static class SavepointCommand
     public static readonly Option<Uri?> S3Endpoint = UrlArgument.EndpointOption(
         "--s3-endpoint", "AWS_ENDPOINT_URL_S3", "S3 endpoint of the snapshot bucket, an http(s) URL; default: $AWS_ENDPOINT_URL_S3, else AWS in --region");
 
+    public static readonly Option<bool> NoBarrier = new("--no-barrier")
+    {
+        Description = "With silos running, pin the snapshots of the application's last barrier (up to Kinesis:CheckpointInterval old) instead of asking every silo for a checkpoint cycle first",
+    };
+
+    public static readonly Option<Duration> BarrierTimeout = new Option<Duration>("--barrier-timeout")
+    {
+        Description = $"How long the silos' checkpoint cycle may take before the savepoint is given up ({DurationArgument.Examples})",
+        CustomParser = DurationArgument.Parse,
+        DefaultValueFactory = _ => new Duration(TimeSpan.FromMinutes(5)),
+    }.Positive();
+
     public static Command Create() => new("savepoint", "Take, list, restore and delete savepoints: every partition's snapshot pinned with the shard positions to replay from")
     {
-        Sub("create", "Pin every partition's newest committed snapshot as a named savepoint (kept apart from retention)", async (store, name, output, cancellationToken) =>
+        Sub("create", "Pin every partition's snapshot as a named savepoint (kept apart from retention); with silos running, at a checkpoint cycle each runs first", async (store, name, output, parse, cancellationToken) =>
         {
-            var savepoint = await store.CreateAsync(name!, cancellationToken);
+            var savepoint = await store.CreateAsync(name!, cancellationToken, parse.GetValue(NoBarrier) ? null : BarrierOf(parse));
             if (output.IsJson)
             {
                 output.WriteJson(Summary(savepoint));
             }
             else
             {
-                output.WriteLine($"Savepoint '{savepoint.Name}' created: {savepoint.Partitions.Count} partition snapshots pinned, {savepoint.Shards.Count} shard positions recorded.");
+                var at = savepoint.Barrier is { } silos ? $" at a checkpoint cycle of {silos.Count} silo(s) ({string.Join(", ", silos.Select(s => $"{s.Silo} cycle {s.Cycle}"))})" : "";
+                output.WriteLine($"Savepoint '{savepoint.Name}' created{at}: {savepoint.Partitions.Count} partition snapshots pinned, {savepoint.Shards.Count} shard positions recorded.");
             }
-        }),
-        Sub("list", "List the application's savepoints", async (store, _, output, cancellationToken) =>
+        }, [NoBarrier, BarrierTimeout, CommonOptions.Gateway, CommonOptions.ClusterId, CommonOptions.DynamoDBUrl, CommonOptions.MembershipTable]),
+        Sub("list", "List the application's savepoints", async (store, _, output, _, cancellationToken) =>
         {
             var savepoints = await store.ListAsync(cancellationToken);
             if (output.IsJson)
@@ -65,7 +78,7 @@ internal static class SavepointCommand
 
             output.Console.Write(table);
         }, named: false),
-        Sub("restore", "Take the stopped application back to a savepoint: its partitions restore the pinned snapshots and its shards are read again from the savepoint's positions", async (store, name, output, cancellationToken) =>
+        Sub("restore", "Take the stopped application back to a savepoint: its partitions restore the pinned snapshots and its shards are read again from the savepoint's positions", async (store, name, output, _, cancellationToken) =>
         {
             var restore = await store.RestoreAsync(name!, cancellationToken);
             if (output.IsJson)
@@ -91,7 +104,7 @@ internal static class SavepointCommand
                 output.WriteLine($"Partitions of states added after the savepoint keep their state: {string.Join(", ", restore.PartitionsNotInSavepoint)}.");
             }
         }),
-        Sub("delete", "Delete a savepoint: its snapshots are unpinned, and pruning deletes what no retained snapshot needs", async (store, name, output, cancellationToken) =>
+        Sub("delete", "Delete a savepoint: its snapshots are unpinned, and pruning deletes what no retained snapshot needs", async (store, name, output, _, cancellationToken) =>
         {
             var unpinned = await store.DeleteAsync(name!, cancellationToken);
             if (output.IsJson)
@@ -105,10 +118,27 @@ internal static class SavepointCommand
         }),
     };
 
-    private static Command Sub(string verb, string description, Func<SavepointStore, string?, CliOutput, CancellationToken, Task> run, bool named = true)
+    /// <summary>The barrier of 'create': the silos are reached as 'kgrains query' reaches them, only if one runs.</summary>
+    private static SavepointBarrier BarrierOf(ParseResult parse)
+    {
+        var target = parse.GetValue(CommonOptions.DynamoDBUrl) is { Length: > 0 } membership
+            ? $"the gateways of membership table '{parse.GetValue(CommonOptions.MembershipTable)}' at {membership}"
+            : $"127.0.0.1:{string.Join(',', parse.GetValue(CommonOptions.Gateway)!)}";
+        return new SavepointBarrier(cancellationToken => CommonOptions.ConnectAsync(parse, cancellationToken), $"{target} (cluster id '{parse.GetValue(CommonOptions.ClusterId)}')")
+        {
+            Timeout = parse.GetValue(BarrierTimeout).Value,
+        };
+    }
+
+    private static Command Sub(string verb, string description, Func<SavepointStore, string?, CliOutput, ParseResult, CancellationToken, Task> run, Option[]? options = null, bool named = true)
     {
         var name = new Argument<string>("name") { Description = "The savepoint's name: 1 to 100 ASCII letters, digits, '-', '_' or '.'" };
         var command = new Command(verb, description) { Application, DynamoDBEndpoint, S3Endpoint, CommonOptions.Region };
+        foreach (var option in options ?? [])
+        {
+            command.Options.Add(option);
+        }
+
         if (named)
         {
             command.Arguments.Add(name);
@@ -129,7 +159,7 @@ internal static class SavepointCommand
             using var s3 = S3ClientFactory.Create(new S3SnapshotOptions { Bucket = "savepoints", ServiceUrl = parse.GetValue(S3Endpoint), Region = region });
             try
             {
-                await run(new SavepointStore(dynamo, s3, parse.GetValue(Application)!), named ? parse.GetValue(name) : null, output, cancellationToken);
+                await run(new SavepointStore(dynamo, s3, parse.GetValue(Application)!), named ? parse.GetValue(name) : null, output, parse, cancellationToken);
             }
             catch (AmazonServiceException exception)
             {
@@ -150,5 +180,6 @@ internal static class SavepointCommand
         partitionCount = savepoint.PartitionCount,
         partitions = savepoint.Partitions.Select(p => new { id = p.PartitionId, snapshot = p.SnapshotId, epoch = p.Epoch }),
         shards = savepoint.Shards.Select(s => new { id = s.ShardId, checkpoint = s.Checkpoint, subSequenceNumber = s.SubSequenceNumber }),
+        barrier = savepoint.Barrier?.Select(s => new { silo = s.Silo, workerId = s.WorkerId, cycle = s.Cycle, completed = s.CompletedAt }),
     };
 }

@@ -27,4 +27,16 @@ internal static class OptionRules
         });
         return option;
     }
+
+    public static Option<Duration> Positive(this Option<Duration> option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<Duration>().Value <= TimeSpan.Zero)
+            {
+                result.AddError($"{option.Name} must be longer than 0.");
+            }
+        });
+        return option;
+    }
 }

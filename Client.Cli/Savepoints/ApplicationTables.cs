@@ -62,6 +62,23 @@ internal sealed record ApplicationTables(
         return new ApplicationTables(application, leases, stream, int.Parse(facts[ApplicationRecord.PartitionCountFact], CultureInfo.InvariantCulture), bucket, prefix, fence, snapshots);
     }
 
+    /// <summary>
+    /// At a glance, without waiting, whether a silo runs the application: what shows it (a sole-silo claim renewed lately,
+    /// or a shard lease with an owner), or null. A silo that stops gracefully releases its leases; one that crashed leaves
+    /// them owned until another takes them, so an owned lease may also be a dead silo's.
+    /// </summary>
+    public async Task<string?> RunningSiloAsync(TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (await Leases.GetSiloClaimAsync(cancellationToken) is { } claim && !claim.HasLapsed(time.GetUtcNow(), ClaimLapse))
+        {
+            return $"silo '{claim.SiloId}' renewed its claim {Math.Max(0, (time.GetUtcNow() - claim.Heartbeat).TotalSeconds):F0} s ago";
+        }
+
+        return (await Leases.ListAsync(cancellationToken)).FirstOrDefault(l => l.LeaseOwner is not null) is { } owned
+            ? $"'{owned.LeaseOwner}' holds shard {owned.LeaseKey}'s lease"
+            : null;
+    }
+
     /// <summary>Refuses while a silo runs: a sole-silo claim renewed lately, or shard leases renewed while watched.</summary>
     /// <param name="operation">What waits for the silos to stop, for the message ("restoring a savepoint").</param>
     public async Task EnsureStoppedAsync(string operation, TimeProvider time, TimeSpan leaseFailoverTime, CancellationToken cancellationToken)

@@ -38,7 +38,14 @@ internal sealed record SavepointDescriptor
     public required IReadOnlyList<SavepointPartition> Partitions { get; init; }
 
     public required IReadOnlyList<SavepointShard> Shards { get; init; }
+
+    /// <summary>The silos whose forced checkpoint cycle the savepoint was taken after; null when no silo ran (or --no-barrier).</summary>
+    public IReadOnlyList<SavepointBarrierSilo>? Barrier { get; init; }
 }
+
+/// <summary>One silo's checkpoint cycle a savepoint was taken at.</summary>
+/// <param name="Cycle">The silo's count of completed checkpoint cycles, this one included.</param>
+internal sealed record SavepointBarrierSilo(string Silo, string WorkerId, long? Cycle, DateTimeOffset? CompletedAt);
 
 /// <summary>One partition's pinned snapshot, with what its state covers (the manifest's <c>covered:</c> entries).</summary>
 /// <param name="PartitionId">The snapshot partition id, <c>{state}.p-{partition:D5}</c>.</param>

@@ -34,16 +34,27 @@ internal sealed class SavepointStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, strin
             : null;
 
     /// <summary>
-    /// Pins the newest committed snapshot of every partition and writes the descriptor. With the application running,
-    /// a partition that commits a newer snapshot meanwhile gets that one pinned instead (each snapshot is consistent
-    /// with its own coverage, which the descriptor records).
+    /// Pins the newest committed snapshot of every partition and writes the descriptor. With the application running
+    /// and a <paramref name="barrier"/>, every silo first runs a checkpoint cycle, so the snapshots hold what was applied
+    /// when the command ran; without one, they are those of its last barrier. A partition that commits a newer snapshot
+    /// meanwhile gets that one pinned instead (each snapshot is consistent with its own coverage, which the descriptor
+    /// records).
     /// </summary>
-    public async Task<SavepointDescriptor> CreateAsync(string name, CancellationToken cancellationToken)
+    public async Task<SavepointDescriptor> CreateAsync(string name, CancellationToken cancellationToken, SavepointBarrier? barrier = null)
     {
         var app = await ApplicationTables.OpenAsync(dynamo, s3, application, cancellationToken);
         if (await ReadAsync(app, name, cancellationToken) is not null)
         {
             throw CliException.Runtime($"Savepoint '{name}' of application '{application}' exists already: delete it first ('kgrains savepoint delete {name}'), or choose another name.");
+        }
+
+        // Stopped, every partition's final snapshot holds all it applied: no barrier to ask for.
+        IReadOnlyList<SavepointBarrierSilo>? barrierSilos = null;
+        if (barrier is not null && await app.RunningSiloAsync(Time, cancellationToken) is { } running)
+        {
+            barrierSilos = [.. (await barrier.RunAsync(application, running, cancellationToken))
+                .Select(r => new SavepointBarrierSilo(r.Silo, r.WorkerId, r.Cycle, r.CompletedAt))
+                .OrderBy(s => s.Silo, StringComparer.Ordinal)];
         }
 
         // Read before the pointers: a checkpoint is never above what the snapshots committed after it cover (I3).
@@ -84,6 +95,7 @@ internal sealed class SavepointStore(IAmazonDynamoDB dynamo, IAmazonS3 s3, strin
                 PartitionCount = app.PartitionCount,
                 Partitions = partitions,
                 Shards = [.. leases.OrderBy(l => l.LeaseKey, StringComparer.Ordinal).Select(lease => StartOf(lease, partitions))],
+                Barrier = barrierSilos,
             };
 
             // Last: a descriptor that exists names only pinned snapshots.

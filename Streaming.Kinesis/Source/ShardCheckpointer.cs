@@ -178,7 +178,12 @@ internal sealed partial class ShardCheckpointer(
     }
 
     /// <summary>Runs the barrier, then checkpoints every shard that moved forward and has no gap.</summary>
-    public async Task CheckpointAsync(CancellationToken cancellationToken)
+    /// <param name="force">
+    /// Run the barrier round even if nothing moved: every partition then commits a snapshot holding everything delivered
+    /// before the call (a savepoint's barrier), not only the last round's.
+    /// </param>
+    /// <returns>The number of the cycle (<see cref="Cycles"/>) whose barrier ran; null when nothing moved and the round was skipped.</returns>
+    public async Task<long?> CheckpointAsync(CancellationToken cancellationToken, bool force = false)
     {
         await _cycle.WaitAsync(cancellationToken);
         var started = time.GetTimestamp();
@@ -221,11 +226,11 @@ internal sealed partial class ShardCheckpointer(
                     .Where(s => !_pending.ContainsKey(s) && !_replays.ContainsKey(s) && !endedClaims.Contains(s))
                     .Select(ShardDelivery.Named));
             }
-            if (moved.Count == 0 && replayed.Count == 0 && !idleFlipped && !quietTooLong)
+            if (moved.Count == 0 && replayed.Count == 0 && !idleFlipped && !quietTooLong && !force)
             {
                 CycleCompleted?.Invoke(TimeSpan.Zero, TimeSpan.Zero, time.GetElapsedTime(started));
                 NoteCurrent(deliveries);
-                return;
+                return null;
             }
 
             _lastRoundAt = started;
@@ -308,6 +313,7 @@ internal sealed partial class ShardCheckpointer(
             LastCheckpointAt = time.GetUtcNow();
             CycleCompleted?.Invoke(time.GetElapsedTime(started, snapshotted), time.GetElapsedTime(snapshotted), time.GetElapsedTime(started));
             NoteCurrent(deliveries);
+            return Cycles;
         }
         finally
         {

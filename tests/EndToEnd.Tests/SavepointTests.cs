@@ -1,4 +1,5 @@
 using KinesisGrains.Cli;
+using KinesisGrains.Cli.Commands;
 using KinesisGrains.Cli.Clickstream;
 using KinesisGrains.Cli.Savepoints;
 using KinesisGrains.DynamoDB;
@@ -13,7 +14,8 @@ namespace KinesisGrains.Tests;
 /// <summary>
 /// Savepoints on the emulators: one taken after a batch A keeps its snapshots through more barriers than retention
 /// keeps, a restore takes the stopped application back to exactly A (seen with the input held), and the replay then
-/// counts the later batch B once; a restore is refused while a silo runs; a delete unpins. RescaleTests restores one
+/// counts the later batch B once; a restore is refused while a silo runs; a delete unpins. One taken while the silos
+/// run holds what they applied just before it, at a checkpoint cycle it asks each for. RescaleTests restores one
 /// across partition counts.
 /// </summary>
 public sealed class SavepointTests(LocalCluster cluster, ITestOutputHelper output) : IClassFixture<LocalCluster>
@@ -93,29 +95,14 @@ public sealed class SavepointTests(LocalCluster cluster, ITestOutputHelper outpu
 
         // The input held (a live lease of another worker on the only shard: a fair share, never stolen): the state
         // is exactly A's, although the silo's local folders hold A and B.
-        using var holding = new CancellationTokenSource();
-        lease = await leases.TakeAsync(lease, "savepoint-test", CancellationToken.None);
-        var renewing = Task.Run(async () =>
-        {
-            while (!holding.IsCancellationRequested)
-            {
-                await leases.RenewAsync(shard.ShardId, "savepoint-test", CancellationToken.None);
-                await Task.Delay(500, CancellationToken.None);
-            }
-        });
+        var held = await HoldAsync(leases, lease!);
         await using (var silo = await LocalCluster.StartSiloAsync(settings))
         {
             await using var client = await LocalCluster.ConnectAsync(silo);
-            try
+            await using (held)
             {
                 Assert.Empty(await truthA.VerifyAsync(client.Client, CancellationToken.None));
                 Assert.Equal(0, silo.Source.Progress.Sum(p => p.RecordsRead));
-            }
-            finally
-            {
-                await holding.CancelAsync();
-                await renewing;
-                await leases.ReleaseAsync(shard.ShardId, "savepoint-test", CancellationToken.None);
             }
 
             // Released: the silo reads from the savepoint's position, and B counts once.
@@ -150,5 +137,95 @@ public sealed class SavepointTests(LocalCluster cluster, ITestOutputHelper outpu
 
         await writer.PruneAsync();
         Assert.Null(await snapshots.GetManifestAsync(first.PartitionId, first.SnapshotId));
+    }
+
+    [Fact]
+    public async Task A_savepoint_taken_while_running_holds_the_records_applied_just_before_it_whatever_the_checkpoint_interval()
+    {
+        using var data = new TempDirectory();
+        var stream = await cluster.CreateStreamAsync(shards: 1);
+        var application = "app-" + stream;
+        // Ten minutes: no barrier of its own comes during the test, so only the savepoint's can hold batch B.
+        var settings = cluster.WithSnapshots(cluster.SiloSettings(
+            application, stream, data.Path,
+            ("Grains:PartitionCount", Partitions.ToString()),
+            ("Kinesis:CheckpointInterval", "00:10:00")), stream);
+        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
+        using var s3 = S3ClientFactory.Create(new S3SnapshotOptions { Bucket = stream, ServiceUrl = cluster.Emulators.S3, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" });
+        var savepoints = new SavepointStore(dynamo, s3, application);
+        var leases = new ShardLeaseTable(dynamo, application);
+
+        var truthA = await cluster.ProduceAsync(stream, records: 200, keys: 40);
+        var truthPath = Path.Combine(data.Path, "truth-a.json");
+        truthA.Save(truthPath);
+        SavepointDescriptor created;
+        GroundTruth truthAB;
+        await using (var silo = await LocalCluster.StartSiloAsync(settings))
+        {
+            // Batch A committed by one barrier (every partition has a snapshot), then batch B applied after it.
+            await LocalCluster.WaitForCaughtUpAsync(silo, 200);
+            await silo.Source.Checkpointer.CheckpointAsync(CancellationToken.None);
+            truthAB = await cluster.ProduceAsync(stream, records: 200, keys: 50, seed: 9, truth: GroundTruth.Load(truthPath));
+            await LocalCluster.WaitForCaughtUpAsync(silo, 400);
+            await using var client = await LocalCluster.ConnectAsync(silo);
+            Assert.Empty(await truthAB.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(60), CancellationToken.None));
+
+            // A running application whose silos cannot be reached: refused, rather than pinned at the last barrier.
+            var unreachable = new SavepointBarrier(async ct =>
+            {
+                await GatewayProbe.EnsureAnyListensAsync([9], ct);
+                throw new InvalidOperationException("unreachable");
+            }, "127.0.0.1:9");
+            var refused = await Assert.ThrowsAsync<CliException>(() => savepoints.CreateAsync("now", CancellationToken.None, unreachable));
+            Assert.Contains("--no-barrier", refused.Message);
+
+            var asked = DateTimeOffset.UtcNow;
+            created = await savepoints.CreateAsync("now", CancellationToken.None, new SavepointBarrier(_ => LocalCluster.ConnectAsync(silo), $"127.0.0.1:{silo.GatewayPort}"));
+            var cycle = Assert.Single(created.Barrier!);
+            Assert.True(cycle.CompletedAt >= asked && cycle.Cycle >= 2, $"cycle {cycle.Cycle} completed at {cycle.CompletedAt:O}, asked at {asked:O}");
+        }
+
+        // Stopped, restored to the savepoint, the input held: the state is exactly the savepoint's.
+        await savepoints.RestoreAsync("now", CancellationToken.None);
+        var shard = Assert.Single(created.Shards);
+        await using (await HoldAsync(leases, (await leases.GetAsync(shard.ShardId, CancellationToken.None))!))
+        await using (var silo = await LocalCluster.StartSiloAsync(settings))
+        {
+            await using var client = await LocalCluster.ConnectAsync(silo);
+            var differences = await truthAB.VerifyAsync(client.Client, CancellationToken.None);
+            Assert.True(differences.Count == 0, $"the savepoint misses batch B: {differences.Count} keys differ, e.g. {string.Join("; ", differences.Take(3))}");
+            Assert.Equal(0, silo.Source.Progress.Sum(p => p.RecordsRead));
+        }
+    }
+
+    /// <summary>
+    /// Holds the input: a live lease of another worker on the only shard (a fair share, never stolen) keeps a silo from
+    /// reading it, so its state is exactly what it restored. Disposed, the lease is let go.
+    /// </summary>
+    private static async Task<IAsyncDisposable> HoldAsync(ShardLeaseTable leases, ShardLease lease)
+    {
+        const string owner = "savepoint-test";
+        await leases.TakeAsync(lease, owner, CancellationToken.None);
+        var holding = new CancellationTokenSource();
+        var renewing = Task.Run(async () =>
+        {
+            while (!holding.IsCancellationRequested)
+            {
+                await leases.RenewAsync(lease.LeaseKey, owner, CancellationToken.None);
+                await Task.Delay(500, CancellationToken.None);
+            }
+        });
+        return new Release(async () =>
+        {
+            await holding.CancelAsync();
+            await renewing;
+            holding.Dispose();
+            await leases.ReleaseAsync(lease.LeaseKey, owner, CancellationToken.None);
+        });
+    }
+
+    private sealed class Release(Func<Task> release) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await release();
     }
 }

@@ -1,0 +1,17 @@
+using Orleans.Providers.Streams.Common;
+
+namespace KinesisGrains.Streaming.Kinesis.Control;
+
+/// <summary>
+/// The control commands of the Kinesis stream provider (<see cref="KinesisAdapterFactory"/>, Orleans' <c>IControllable</c>),
+/// in the range Orleans' persistent stream provider forwards to its adapter factory. Sent to every silo at once by
+/// <see cref="KinesisStreamControl"/>; each takes a request id (a string) and returns a <see cref="ForcedCheckpointReport"/>.
+/// </summary>
+internal static class KinesisStreamCommands
+{
+    /// <summary>Starts a forced checkpoint cycle on the silo and returns at once; the same request id again starts nothing new.</summary>
+    public const int StartForcedCheckpoint = (int)PersistentStreamProviderCommand.AdapterFactoryCommandStartRange;
+
+    /// <summary>Where the silo's forced cycle of a request id is (running, completed, failed, or unknown to it).</summary>
+    public const int ForcedCheckpointStatus = StartForcedCheckpoint + 1;
+}

@@ -1,0 +1,28 @@
+using Orleans.Providers.Streams.Common;
+using Orleans.Runtime;
+
+namespace KinesisGrains.Streaming.Kinesis.Control;
+
+/// <summary>
+/// Sends the Kinesis stream provider's control commands to every active silo, from a cluster client or a silo, through
+/// Orleans' management grain (which finds the provider on each silo by its name and type, and hands the command to the
+/// adapter factory).
+/// </summary>
+internal static class KinesisStreamControl
+{
+    /// <summary>Asks every silo for a forced checkpoint cycle under <paramref name="requestId"/>; returns as each one started it.</summary>
+    public static Task<IReadOnlyList<ForcedCheckpointReport>> StartForcedCheckpointAsync(IGrainFactory grains, string providerName, string requestId) =>
+        SendAsync(grains, providerName, KinesisStreamCommands.StartForcedCheckpoint, requestId);
+
+    /// <summary>Where every active silo's forced checkpoint cycle of <paramref name="requestId"/> is.</summary>
+    public static Task<IReadOnlyList<ForcedCheckpointReport>> ForcedCheckpointStatusAsync(IGrainFactory grains, string providerName, string requestId) =>
+        SendAsync(grains, providerName, KinesisStreamCommands.ForcedCheckpointStatus, requestId);
+
+    private static async Task<IReadOnlyList<ForcedCheckpointReport>> SendAsync(IGrainFactory grains, string providerName, int command, string requestId)
+    {
+        // The type argument is the provider's own (Orleans compares it to the registered IControllable's type exactly).
+        var replies = await grains.GetGrain<IManagementGrain>(0).SendControlCommandToProvider<PersistentStreamProvider>(providerName, command, requestId);
+        return [.. replies.Select(reply => reply as ForcedCheckpointReport
+            ?? throw new InvalidOperationException($"Stream provider '{providerName}' answered command {command} with {reply?.GetType().Name ?? "nothing"}: is it a Kinesis stream provider?"))];
+    }
+}
