@@ -34,7 +34,7 @@ internal static class OptionRules
         {
             if (result.GetValueOrDefault<Duration>().Value <= TimeSpan.Zero)
             {
-                result.AddError($"{option.Name} must be longer than 0.");
+                result.AddError($"{option.Name} must be longer than 0");
             }
         });
         return option;

@@ -66,6 +66,7 @@ public sealed class ParsingTests
     [InlineData("savepoint name 'x=1' must be 1 to 100 ASCII letters", "savepoint", "delete", "--application", "app", "x=1")]
     [InlineData("Option '--application' is required", "savepoint", "restore", "before-upgrade")]
     [InlineData("Required argument missing for command: 'restore'", "savepoint", "restore", "--application", "app")]
+    [InlineData("--barrier-timeout must be longer than 0", "savepoint", "create", "--application", "app", "--barrier-timeout", "0", "now")]
     public async Task A_bad_value_is_a_usage_error_in_one_sentence(string expected, params string[] args)
     {
         var (exitCode, stdout, stderr) = await RunAsync(args);

@@ -10,7 +10,10 @@ using Xunit;
 
 namespace KinesisGrains.Tests.Source;
 
-/// <summary>A checkpoint barrier tells every partition each shard's watermark and idle flag as of what was delivered.</summary>
+/// <summary>
+/// A checkpoint barrier tells every partition each shard's watermark and idle flag as of what was delivered; which
+/// cycles run a barrier round (something moved, an idle flip, a quiet interval, or forced).
+/// </summary>
 public sealed class BarrierWatermarkTests
 {
     private static readonly ShardPosition s_reached = new("49590338271490256608559692538361571095921575989136588898", 0);
@@ -57,6 +60,26 @@ public sealed class BarrierWatermarkTests
         checkpointer.Processed(shard, s_reached, false, [s_reached, s_reached], null, idle: false);
         await checkpointer.CheckpointAsync(CancellationToken.None);
         Assert.Equal(2, gate.Rounds.Count);
+    }
+
+    [Fact]
+    public async Task A_forced_cycle_runs_the_barrier_although_nothing_moved_and_counts_as_a_cycle()
+    {
+        // A savepoint's barrier: the partitions must commit what they applied now, not at the next moved checkpoint.
+        var gate = new RecordingGate(gaps: false);
+        var checkpointer = Checkpointer(gate);
+        const string shard = "shardId-000000000000";
+        checkpointer.Started(shard, new ShardCheckpoint(s_reached, false));
+        checkpointer.Processed(shard, s_reached, false, [s_reached, s_reached], null, idle: false);
+
+        Assert.Null(await checkpointer.CheckpointAsync(CancellationToken.None));
+        Assert.Empty(gate.Rounds);
+
+        Assert.Equal(1, await checkpointer.CheckpointAsync(CancellationToken.None, force: true));
+        var delivery = Assert.Single(Assert.Single(gate.Rounds));
+        Assert.Equal((shard, s_reached), (delivery.ShardId, delivery.Reached));
+        Assert.Equal(1, checkpointer.Cycles);
+        Assert.NotNull(checkpointer.LastCheckpointAt);
     }
 
     [Fact]
