@@ -20,10 +20,10 @@ internal sealed class LocalEmulators : IDisposable
 
     public Uri DynamoDB => new(_endpoints["DYNAMODB_ENDPOINT"]);
 
-    public Uri S3 => new(_endpoints["S3_ENDPOINT"]);
+    /// <summary>kinesis-local (enhanced fan-out, resharding), beside or instead of kinesalite.</summary>
+    public Uri KinesisLocal => new(_endpoints["KINESIS_LOCAL_ENDPOINT"]);
 
-    /// <summary>An endpoint by the name emulators.sh writes it under (e.g. <c>KINESIS_LOCAL_ENDPOINT</c>).</summary>
-    public string Endpoint(string name) => _endpoints[name];
+    public Uri S3 => new(_endpoints["S3_ENDPOINT"]);
 
     /// <summary>CPU seconds the emulators' node processes have used so far (user + system, from /proc; 0 where it is not Linux).</summary>
     public double CpuSeconds()

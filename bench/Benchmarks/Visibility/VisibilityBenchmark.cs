@@ -21,8 +21,8 @@ internal static class VisibilityBenchmark
         var seconds = BenchArguments.Option(args, "--seconds", 30);
         var shards = BenchArguments.Option(args, "--shards", 2);
         using var emulators = LocalEmulators.Start("kinesis-local", "dynalite");
-        var kinesisLocal = new Uri(emulators.Endpoint("KINESIS_LOCAL_ENDPOINT"));
-        using var kinesis = new KinesisClient(new KinesisClientOptions { ServiceUrl = kinesisLocal, AccessKeyId = "local", SecretAccessKey = "local", RequestTimeout = TimeSpan.FromMinutes(1) });
+        var kinesisLocal = emulators.KinesisLocal;
+        using var kinesis = KinesisLocalSilos.Client(kinesisLocal);
         Console.WriteLine($"put → visible on kinesis-local: {rate} records/s for {seconds} s, {shards} shards, one record per PutRecords call");
 
         var efo = await MeasureAsync(kinesis, kinesisLocal, emulators.DynamoDB, "Efo", rate, seconds, shards, plainReader: false);
@@ -52,29 +52,11 @@ internal static class VisibilityBenchmark
         KinesisClient kinesis, Uri kinesisLocal, Uri dynamoDb, string mode, int rate, int seconds, int shardCount, bool plainReader)
     {
         var stream = $"visibility-{mode.ToLowerInvariant()}-{Guid.NewGuid().ToString("N")[..6]}";
-        await kinesis.CreateStreamAsync(stream, shardCount);
-        await kinesis.WaitForStreamActiveAsync(stream, TimeSpan.FromSeconds(60));
-        var data = Path.Combine(Path.GetTempPath(), "kgrains-visibility-" + Guid.NewGuid().ToString("N")[..8]);
-        var settings = new Dictionary<string, string?>
-        {
-            ["Silo:ApplicationName"] = stream,
-            ["Silo:DataDirectory"] = data,
-            ["Silo:HttpUrl"] = "http://127.0.0.1:0",
-            ["Silo:SiloPort"] = "0",
-            ["Silo:GatewayPort"] = "0",
-            ["Kinesis:StreamName"] = stream,
-            ["Kinesis:ServiceUrl"] = kinesisLocal.ToString(),
-            ["Kinesis:AccessKeyId"] = "local",
-            ["Kinesis:SecretAccessKey"] = "local",
-            ["Kinesis:InitialPosition"] = "LATEST",
-            ["Kinesis:ConsumerMode"] = mode,
-            ["Kinesis:MinFetchPeriod"] = "00:00:00.200",
-            ["DynamoDB:ServiceUrl"] = dynamoDb.ToString(),
-            ["DynamoDB:AccessKeyId"] = "local",
-            ["DynamoDB:SecretAccessKey"] = "local",
-            ["Grains:PartitionCount"] = "8",
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
+        await Cluster.BenchCluster.CreateStreamAsync(kinesis, stream, shardCount);
+        var data = KinesisLocalSilos.NewDataDirectory("visibility");
+        var settings = KinesisLocalSilos.Settings(kinesisLocal, dynamoDb, stream, stream, mode, data);
+        settings["Kinesis:InitialPosition"] = "LATEST";
+        settings["Kinesis:MinFetchPeriod"] = "00:00:00.200";
         try
         {
             await using var silo = await SiloHost.StartAsync([], s => s.ConsumeStream<VisibilityEvent, VisibilityPartitionGrain>(IVisibilityPartition.StreamNamespace), settings);
@@ -138,13 +120,7 @@ internal static class VisibilityBenchmark
         }
         finally
         {
-            try
-            {
-                Directory.Delete(data, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
+            KinesisLocalSilos.DeleteData(data);
         }
     }
 
