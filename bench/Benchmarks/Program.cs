@@ -52,6 +52,11 @@ if (args.Length > 0 && args[0] == "visibility")
     return await KinesisGrains.Benchmarks.Visibility.VisibilityBenchmark.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "fan-out")
+{
+    return await KinesisGrains.Benchmarks.FanOut.FanOutBenchmark.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "rescale")
 {
     return await KinesisGrains.Benchmarks.Rescale.RescaleBenchmark.RunAsync(args[1..]);
