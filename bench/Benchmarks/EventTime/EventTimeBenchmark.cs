@@ -61,14 +61,18 @@ internal static class EventTimeBenchmark
 
             var workload = CounterWorkload.Create(keys, events);
             var clock = new EventClock();
-            var consumers = new[] { Consumer.Counters, Consumer.TumblingCounts, Consumer.SessionCounts };
+            // --consumers TumblingCounts (for a profiler): only those runs, no rows written.
+            var only = BenchArguments.Text(args, "--consumers", "");
+            var consumers = only.Length > 0
+                ? only.Split(',').Select(Enum.Parse<Consumer>).ToArray()
+                : new[] { Consumer.Counters, Consumer.TumblingCounts, Consumer.SessionCounts };
             var results = consumers.ToDictionary(c => c, _ => new List<OrleansRunResult>());
             Console.WriteLine($"event time through Orleans: {keys:N0} keys, {events:N0} events over {span.TotalMinutes:F0} min of event time, {partitions} partitions, " +
                 $"{settings.Queues} queues, {runs} rounds of {string.Join(", ", consumers)}; then the time-to-live of {ttlKeys:N0} keys");
             TtlResult ttl;
             await using (silo)
             {
-                foreach (var consumer in consumers.Skip(1).Append(Consumer.ExpiringCounters))
+                foreach (var consumer in consumers.Where(c => c != Consumer.Counters).Append(Consumer.ExpiringCounters))
                 {
                     await PrimeAsync(silo, consumer, clock);
                 }
@@ -87,6 +91,11 @@ internal static class EventTimeBenchmark
                         results[consumer].Add(result);
                         Console.WriteLine($"round {round + 1}, {consumer}: {result}");
                     }
+                }
+
+                if (only.Length > 0)
+                {
+                    return 0;
                 }
 
                 ttl = await RunTimeToLiveAsync(silo, ttlKeys, span, clock, stateDirectory);
