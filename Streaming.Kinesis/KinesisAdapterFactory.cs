@@ -12,7 +12,7 @@ namespace KinesisGrains.Streaming.Kinesis;
 /// <summary>
 /// The Kinesis stream provider's adapter: read-only, one receiver per shard (<see cref="KinesisQueueMapper"/>), the
 /// shared state of the silo's receivers in a <see cref="KinesisStreamContext"/>. Its control commands
-/// (<see cref="KinesisStreamCommands"/>) force a checkpoint cycle.
+/// (<see cref="KinesisStreamCommands"/>) force a checkpoint cycle or hand the partitions over.
 /// </summary>
 internal sealed class KinesisAdapterFactory(string name, KinesisStreamContext context) : IQueueAdapterFactory, IQueueAdapter, IControllable
 {
@@ -53,11 +53,30 @@ internal sealed class KinesisAdapterFactory(string name, KinesisStreamContext co
             throw new ArgumentException($"Command {command} of stream provider '{name}' takes a request id, a string.", nameof(arg));
         }
 
+        if (command == KinesisStreamCommands.HandOverPartitions)
+        {
+            return HandOverAsync();
+        }
+
         return Task.FromResult<object?>(command switch
         {
             KinesisStreamCommands.StartForcedCheckpoint => _forced.Start(requestId),
             KinesisStreamCommands.ForcedCheckpointStatus => _forced.StatusOf(requestId),
             _ => throw new ArgumentException($"Stream provider '{name}' has no control command {command}.", nameof(command)),
         });
+    }
+
+    private async Task<object?> HandOverAsync()
+    {
+        var silo = context.LocalSilo?.ToString() ?? context.Options.WorkerId;
+        try
+        {
+            var partitions = await context.Checkpointer.Gate.HandOverAsync(CancellationToken.None);
+            return new PartitionHandOverReport(silo, context.Options.ApplicationName, partitions, context.PausedSince, context.HeldShards.Count);
+        }
+        catch (Exception exception)
+        {
+            return new PartitionHandOverReport(silo, context.Options.ApplicationName, 0, context.PausedSince, context.HeldShards.Count, $"{exception.GetType().Name}: {exception.Message}");
+        }
     }
 }

@@ -294,9 +294,10 @@ internal sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
         _context.Checkpointer.Stopped(_shardId);
         _context.Monitor.ShardStopped(_shardId);
 
-        // The silo stops (not a lease lost or a shard ended, which the balancer already let go): release the lease
-        // so another silo continues at its next pass from that checkpoint, instead of waiting for it to expire.
-        if (_context.Stopping && _context.Release(_shardId))
+        // The silo stops (not a lease lost or a shard ended, which the balancer already let go), or the application's
+        // input pauses: release the lease so another silo continues at its next pass from that checkpoint, instead of
+        // waiting for it to expire, and a paused application is seen to hold no lease.
+        if ((_context.Stopping && _context.Release(_shardId)) || _context.TakeHandBack(_shardId))
         {
             try
             {

@@ -187,6 +187,33 @@ internal sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQ
             return changed;
         }
 
+        // Read last, right before any take: a pause recorded before this read is never answered by a take.
+        var pausedSince = await _context.Leases.GetPausedSinceAsync(cancellationToken);
+        if (pausedSince.HasValue != _context.PausedSince.HasValue)
+        {
+            if (pausedSince is { } since)
+            {
+                LogPaused(Logger, since, _context.HeldShards.Count);
+            }
+            else
+            {
+                LogResumed(Logger);
+            }
+        }
+
+        _context.PausedSince = pausedSince;
+        if (pausedSince is not null)
+        {
+            // Each receiver stops at a final checkpoint and releases its lease, as at a graceful stop.
+            foreach (var shardId in _context.HeldShards)
+            {
+                changed |= _context.HandBack(shardId);
+            }
+
+            _context.NoteSynced(shards.Count(s => !(byId.TryGetValue(s.ShardId, out var ended) && ended.IsShardEnd)), Math.Max(1, ActiveSilos().Count()));
+            return changed;
+        }
+
         var worker = _context.Options.WorkerId;
         var deadOwners = DeadOwners();
         // The newest view of the live silos (the notification below only wakes this loop).
@@ -380,6 +407,12 @@ internal sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQ
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The lease of {ShardId} is free: its owner {Owner} was declared dead")]
     private static partial void LogOwnerDead(ILogger logger, string shardId, string owner);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The application's input is paused since {Since:O}: taking no shard lease, handing back the {Held} held")]
+    private static partial void LogPaused(ILogger logger, DateTimeOffset since, int held);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The application's input resumed: taking shard leases again")]
+    private static partial void LogResumed(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the lease of {ShardId} to another worker; its receiver stops")]
     private static partial void LogLeaseLost(ILogger logger, string shardId);

@@ -29,6 +29,7 @@ internal sealed class KinesisStreamContext : IAsyncDisposable
     private readonly Dictionary<string, SemaphoreSlim> _slotOfShard = new(StringComparer.Ordinal);
     private readonly Func<RecordDecoder> _decoders;
     private readonly StreamId[] _streamIds;
+    private readonly ConcurrentDictionary<string, byte> _handingBack = new(StringComparer.Ordinal);
     private volatile bool _stopping;
 
     public KinesisStreamContext(
@@ -125,6 +126,30 @@ internal sealed class KinesisStreamContext : IAsyncDisposable
 
     internal void BeginStopping() => _stopping = true;
 
+    /// <summary>
+    /// Since when the application's input is paused, as the balancer last read it from the lease table (null: it is
+    /// not): the balancer takes no lease meanwhile and hands back the ones it holds (<see cref="HandBack"/>).
+    /// </summary>
+    public DateTimeOffset? PausedSince { get; internal set; }
+
+    /// <summary>
+    /// Lets go of a shard for a pause: its receiver stops as for a lost lease, but, the lease still being this silo's,
+    /// releases it after its final checkpoint, as at a graceful stop.
+    /// </summary>
+    internal bool HandBack(string shardId)
+    {
+        if (!_held.TryRemove(shardId, out _))
+        {
+            return false;
+        }
+
+        _handingBack[shardId] = 0;
+        return true;
+    }
+
+    /// <summary>True once for a shard <see cref="HandBack"/> let go: its receiver releases the lease.</summary>
+    internal bool TakeHandBack(string shardId) => _handingBack.TryRemove(shardId, out _);
+
     /// <summary>Set by a receiver whose shard ended, so the balancer looks for its children at once.</summary>
     public SemaphoreSlim SyncNow { get; } = new(0);
 
@@ -166,7 +191,11 @@ internal sealed class KinesisStreamContext : IAsyncDisposable
     public Shard ShardOf(string shardId) =>
         _shards.TryGetValue(shardId, out var shard) ? shard : throw new InvalidOperationException($"Shard {shardId} is not known to provider {ProviderName}.");
 
-    internal void Hold(ShardLease lease) => _held[lease.LeaseKey] = lease;
+    internal void Hold(ShardLease lease)
+    {
+        _handingBack.TryRemove(lease.LeaseKey, out _);
+        _held[lease.LeaseKey] = lease;
+    }
 
     internal bool Release(string shardId) => _held.TryRemove(shardId, out _);
 

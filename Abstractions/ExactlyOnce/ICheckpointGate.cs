@@ -10,4 +10,11 @@ internal interface ICheckpointGate
     /// <param name="deliveries">Each source shard's delivered position and, per partition, the end of the last batch it was sent.</param>
     /// <returns>The gaps: shards some partition cannot vouch for, with where it holds them up to (replay from there).</returns>
     Task<IReadOnlyList<ShardGap>> SnapshotAsync(IReadOnlyList<ShardDelivery> deliveries, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deactivates the partitions active on this silo, each after a final snapshot, and returns once they are gone:
+    /// the next activation restores from the snapshot pointers (a live reset changes them in between).
+    /// </summary>
+    /// <returns>How many partitions were deactivated.</returns>
+    Task<int> HandOverAsync(CancellationToken cancellationToken) => Task.FromResult(0);
 }

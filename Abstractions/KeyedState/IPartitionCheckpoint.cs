@@ -32,4 +32,11 @@ public interface IPartitionCheckpoint : IGrainWithIntegerKey
     /// </summary>
     [Orleans.Concurrency.AlwaysInterleave]
     Task<PartitionDurableResult> AwaitDurableAsync(long epoch);
+
+    /// <summary>
+    /// Deactivates the partition once the call returns; its deactivation makes what it holds durable (a final
+    /// snapshot), and its next activation restores from its snapshot pointer. For a paused application whose state a
+    /// tool changes (a live reset).
+    /// </summary>
+    Task HandOverAsync();
 }

@@ -18,9 +18,16 @@ namespace KinesisGrains.KeyedState.Checkpointing;
 /// same events. A class subscribed to none of the provider's views is not fed by it, and not asked.
 /// </remarks>
 /// <param name="report">Gets what every partition did since its previous barrier (the state part of a progress record).</param>
+/// <param name="local">Which partitions are active on this silo (a hand-over deactivates those alone); null: none is.</param>
 internal sealed class PartitionCheckpointBarrier(
-    IGrainFactory grains, PartitionGrainClasses classes, StreamLanes lanes, Action<IReadOnlyList<PartitionProgress>>? report = null) : ICheckpointGate
+    IGrainFactory grains, PartitionGrainClasses classes, StreamLanes lanes, Action<IReadOnlyList<PartitionProgress>>? report = null, ILocalActivationStatusChecker? local = null) : ICheckpointGate
 {
+    /// <summary>How often a hand-over looks whether the partitions it deactivated are gone.</summary>
+    private static readonly TimeSpan s_handOverPoll = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long a hand-over waits for its partitions to go: within the control call's 30 s response timeout.</summary>
+    internal static readonly TimeSpan HandOverWait = TimeSpan.FromSeconds(20);
+
     // (class, its view); checked by PartitionGrainViews.Problems at start: one view per class.
     private readonly List<(Type GrainClass, int View)> _consumers = [.. classes.Classes
         .Select(c => (GrainClass: c, Views: PartitionGrainViews.Of(c, lanes)))
@@ -62,5 +69,41 @@ internal sealed class PartitionCheckpointBarrier(
         var uploaded = await Task.WhenAll(durable).WaitAsync(cancellationToken);
         report?.Invoke([.. results.Select((r, i) => r.Progress with { SnapshotBytes = uploaded[i].SnapshotBytes, Sinks = uploaded[i].Sinks })]);
         return [.. results.SelectMany(r => r.Gaps)];
+    }
+
+    public async Task<int> HandOverAsync(CancellationToken cancellationToken)
+    {
+        if (local is null)
+        {
+            return 0;
+        }
+
+        // Only those active here: calling the others would activate them (a restore) just to deactivate them, and every
+        // silo hands over its own.
+        var active = new List<(IPartitionCheckpoint Grain, Orleans.Runtime.GrainId Id)>();
+        for (var partition = 0; partition < lanes.PartitionCount; partition++)
+        {
+            foreach (var (grainClass, _) in _consumers)
+            {
+                var grain = grains.GetGrain<IPartitionCheckpoint>(partition, grainClass.FullName);
+                if (local.IsLocallyActivated(grain.GetGrainId()))
+                {
+                    active.Add((grain, grain.GetGrainId()));
+                }
+            }
+        }
+
+        await Task.WhenAll(active.Select(a => a.Grain.HandOverAsync())).WaitAsync(cancellationToken);
+
+        // Gone once their deactivation (its final snapshot) finished. One a query activated again meanwhile is waited
+        // for no longer than a deactivation may last: the pointers a tool changes next fence it (its snapshots cannot be
+        // committed, so it deactivates at its next barrier and the shards it missed are replayed).
+        var deadline = DateTime.UtcNow + HandOverWait;
+        while (active.Any(a => local.IsLocallyActivated(a.Id)) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(s_handOverPoll, cancellationToken);
+        }
+
+        return active.Count;
     }
 }

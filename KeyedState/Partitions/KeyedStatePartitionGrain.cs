@@ -735,6 +735,14 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     public Task<ShardPosition?> GetCoveredAsync(string shardId) => Task.FromResult(_ledger.CoverageOf(shardId).Covered);
 
     /// <inheritdoc/>
+    public Task HandOverAsync()
+    {
+        LogHandingOver(_logger, StateName, Partition);
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
     public Task<PartitionPersistResult> PersistAsync(ShardBarrier[] barriers)
     {
         if (_fenced)
@@ -1401,6 +1409,9 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{State} partition {Partition}: shard {ShardId} replays from where it holds it; its batches are applied again")]
     private static partial void LogGapClosed(ILogger logger, string state, int partition, string shardId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{State} partition {Partition}: handing over (a tool changes the paused application's state); deactivating after a final snapshot")]
+    private static partial void LogHandingOver(ILogger logger, string state, int partition);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{State} partition {Partition}: the snapshot on deactivation failed; the next activation replays from the shards' checkpoints")]
     private static partial void LogHandOverFailed(ILogger logger, string state, int partition, Exception exception);

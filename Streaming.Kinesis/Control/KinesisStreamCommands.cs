@@ -5,7 +5,7 @@ namespace KinesisGrains.Streaming.Kinesis.Control;
 /// <summary>
 /// The control commands of the Kinesis stream provider (<see cref="KinesisAdapterFactory"/>, Orleans' <c>IControllable</c>),
 /// in the range Orleans' persistent stream provider forwards to its adapter factory. Sent to every silo at once by
-/// <see cref="KinesisStreamControl"/>; each takes a request id (a string) and returns a <see cref="ForcedCheckpointReport"/>.
+/// <see cref="KinesisStreamControl"/>; each takes a request id (a string).
 /// </summary>
 internal static class KinesisStreamCommands
 {
@@ -14,4 +14,10 @@ internal static class KinesisStreamCommands
 
     /// <summary>Where the silo's forced cycle of a request id is (running, completed, failed, or unknown to it).</summary>
     public const int ForcedCheckpointStatus = StartForcedCheckpoint + 1;
+
+    /// <summary>
+    /// Deactivates the partitions active on the silo, each after a final snapshot, and answers once they are gone with a
+    /// <see cref="PartitionHandOverReport"/>: their next activations restore from the snapshot pointers.
+    /// </summary>
+    public const int HandOverPartitions = StartForcedCheckpoint + 2;
 }

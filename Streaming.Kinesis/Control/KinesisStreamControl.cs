@@ -18,11 +18,19 @@ internal static class KinesisStreamControl
     public static Task<IReadOnlyList<ForcedCheckpointReport>> ForcedCheckpointStatusAsync(IGrainFactory grains, string providerName, string requestId) =>
         SendAsync(grains, providerName, KinesisStreamCommands.ForcedCheckpointStatus, requestId);
 
-    private static async Task<IReadOnlyList<ForcedCheckpointReport>> SendAsync(IGrainFactory grains, string providerName, int command, string requestId)
+    /// <summary>Asks every silo to deactivate its partitions after a final snapshot; returns once each did.</summary>
+    public static Task<IReadOnlyList<PartitionHandOverReport>> HandOverPartitionsAsync(IGrainFactory grains, string providerName, string requestId) =>
+        SendAsync<PartitionHandOverReport>(grains, providerName, KinesisStreamCommands.HandOverPartitions, requestId);
+
+    private static Task<IReadOnlyList<ForcedCheckpointReport>> SendAsync(IGrainFactory grains, string providerName, int command, string requestId) =>
+        SendAsync<ForcedCheckpointReport>(grains, providerName, command, requestId);
+
+    private static async Task<IReadOnlyList<TReport>> SendAsync<TReport>(IGrainFactory grains, string providerName, int command, string requestId)
+        where TReport : class
     {
         // The type argument is the provider's own (Orleans compares it to the registered IControllable's type exactly).
         var replies = await grains.GetGrain<IManagementGrain>(0).SendControlCommandToProvider<PersistentStreamProvider>(providerName, command, requestId);
-        return [.. replies.Select(reply => reply as ForcedCheckpointReport
+        return [.. replies.Select(reply => reply as TReport
             ?? throw new InvalidOperationException($"Stream provider '{providerName}' answered command {command} with {reply?.GetType().Name ?? "nothing"}: is it a Kinesis stream provider?"))];
     }
 }

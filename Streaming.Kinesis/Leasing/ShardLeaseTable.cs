@@ -34,6 +34,7 @@ internal sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     private const string FactsKey = "kgrains:facts";
     private const string Facts = "facts";
     private const string PendingRescale = "kgrainsPendingRescale";
+    private const string Paused = "kgrainsPaused";
     private const string SiloClaimEntity = "SILO_CLAIM";
     private const string SiloClaimKey = "kgrains:sole-silo";
     private const string SiloId = "siloId";
@@ -691,6 +692,27 @@ internal sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
             new() { ["#count"] = ApplicationRecord.PartitionCountFact },
             new() { [":count"] = new() { S = partitionCount.ToString(CultureInfo.InvariantCulture) } },
             cancellationToken);
+
+    /// <summary>
+    /// Since when the application's input is paused (<c>kgrains pause</c>, or a live reset): while it is, no silo takes a
+    /// shard lease and each hands back the ones it holds after a final checkpoint. Null when it is not paused. Reads only.
+    /// </summary>
+    public async Task<DateTimeOffset?> GetPausedSinceAsync(CancellationToken cancellationToken) =>
+        await GetRowAsync(FactsKey, cancellationToken) is { } row && row.TryGetValue(Paused, out var since) && since.S is { } text
+            ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind)
+            : null;
+
+    /// <summary>Pauses the application's input from <paramref name="since"/> (<see cref="GetPausedSinceAsync"/>) on the facts row, which must exist; a pause already recorded keeps its time.</summary>
+    public Task PauseAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
+        UpdateFactsRowAsync(
+            $"SET {Paused} = if_not_exists({Paused}, :since)",
+            null,
+            new() { [":since"] = new() { S = since.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture) } },
+            cancellationToken);
+
+    /// <summary>Ends a pause: the silos take the shard leases again at their next pass.</summary>
+    public Task ResumeAsync(CancellationToken cancellationToken) =>
+        UpdateFactsRowAsync($"REMOVE {Paused}", null, null, cancellationToken);
 
     /// <summary>Updates the facts row, which must exist (the application started once).</summary>
     private Task UpdateFactsRowAsync(

@@ -35,6 +35,9 @@ internal sealed partial class ShardCheckpointer(
     private IReadOnlyList<string> _open = [];
     private long _lastRoundAt = time.GetTimestamp();
 
+    /// <summary>The barrier's gate: keyed state's partitions, which a live reset also hands over through it.</summary>
+    public ICheckpointGate Gate => checkpointGate;
+
     /// <summary>Lanes (views × partitions) a barrier asks for (the length of each claim's per-lane array).</summary>
     public int LaneCount { get; init; } = 1;
 
