@@ -14,16 +14,18 @@ namespace KinesisGrains.Cli;
 public static class KgrainsCli
 {
     public static RootCommand CreateRootCommand() =>
-        new("kgrains: produce clickstream data, query grains, check a silo's progress, reset an application's read position, change its partition count, maintain Delta tables and read state from snapshots without a silo. Exit codes: 0 ok, 1 runtime error, 2 usage error.")
+        new("kgrains: produce clickstream data, query grains, check a silo's progress, reset an application's read position, pause its input, change its partition count, maintain Delta tables and read state from snapshots without a silo. Exit codes: 0 ok, 1 runtime error, 2 usage error.")
         {
             CommonOptions.Json,
             ConsumerCommand.Create(),
             CreateStreamCommand.Create(),
             DeltaCommand.Create(),
+            PauseCommand.Create(),
             ProduceCommand.Create(),
             QueryCommand.Create(),
             RescaleCommand.Create(),
             ResetCommand.Create(),
+            ResumeCommand.Create(),
             SavepointCommand.Create(),
             StateCommand.Create(),
             StatusCommand.Create(),

@@ -84,7 +84,12 @@ internal static class CommonOptions
                 cancellationToken);
         }
 
-        var ports = parse.GetValue(Gateway)!;
+        return await ConnectToGatewaysAsync(parse.GetValue(Gateway)!, clusterId, cancellationToken);
+    }
+
+    /// <summary>An Orleans client connected to the silos' gateways on 127.0.0.1 <paramref name="ports"/>.</summary>
+    public static async Task<ClusterConnection> ConnectToGatewaysAsync(int[] ports, string clusterId, CancellationToken cancellationToken)
+    {
         await GatewayProbe.EnsureAnyListensAsync(ports, cancellationToken);
         return await GatewayProbe.WithinConnectTimeoutAsync(
             ClusterConnection.ConnectAsync(ports, clusterId, cancellationToken: cancellationToken),

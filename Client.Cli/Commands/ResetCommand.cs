@@ -13,11 +13,35 @@ namespace KinesisGrains.Cli.Commands;
 /// moves the read position of a stopped application in its lease table and starts its state afresh
 /// (<see cref="ReadPositionReset"/>), or keeps it and has its partitions forget the reset shards, whose records are
 /// then applied again (<see cref="Rescaling.ApplicationRescaler.ResetKeepingStateAsync"/>, from its S3 snapshots).
-/// <c>--live</c> is refused with a sentence: not built yet.
+/// <c>--live</c> does either to a running application at a barrier (<see cref="Pausing.LiveReset"/>).
 /// </summary>
 internal static class ResetCommand
 {
     private static readonly string[] s_positions = ["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"];
+
+    /// <summary>The application whose lease table reset, pause and resume change.</summary>
+    public static readonly Option<string> Application = new("--application")
+    {
+        Description = "The application (the silos' Silo:ApplicationName, which names its lease table)",
+        Required = true,
+    };
+
+    /// <summary>--dynamodb-endpoint as the state and savepoint commands spell it; --dynamodb-url, its first name, still works.</summary>
+    public static readonly Option<string?> LeaseTableEndpoint = new("--dynamodb-endpoint", "--dynamodb-url")
+    {
+        Description = "DynamoDB endpoint (an emulator) of the application's lease table, the silos' DynamoDB:ServiceUrl; default: $AWS_ENDPOINT_URL_DYNAMODB, else $SILO_DYNAMODB_URL, else AWS in --region",
+        DefaultValueFactory = _ =>
+            Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_DYNAMODB") is { Length: > 0 } endpoint ? endpoint
+            : Environment.GetEnvironmentVariable("SILO_DYNAMODB_URL") is { Length: > 0 } url ? url : null,
+    };
+
+    /// <summary>How long a pause waits for the silos to hand their shard leases back.</summary>
+    public static readonly Option<Duration> PauseTimeout = new Option<Duration>("--pause-timeout")
+    {
+        Description = $"How long the silos may take to hand their shard leases back after a final checkpoint ({DurationArgument.Examples})",
+        CustomParser = DurationArgument.Parse,
+        DefaultValueFactory = _ => new Duration(TimeSpan.FromMinutes(2)),
+    }.Positive();
 
     public static Command Create()
     {
@@ -28,28 +52,21 @@ internal static class ResetCommand
             Arity = new ArgumentArity(1, 2),
             AllowMultipleArgumentsPerToken = true,
         };
-        var application = new Option<string>("--application")
-        {
-            Description = "The application (the silos' Silo:ApplicationName, which names its lease table)",
-            Required = true,
-        };
-        // --dynamodb-endpoint as the state and savepoint commands spell it; --dynamodb-url, its first name, still works.
-        var dynamoDb = new Option<string?>("--dynamodb-endpoint", "--dynamodb-url")
-        {
-            Description = "DynamoDB endpoint (an emulator) of the application's lease table, the silos' DynamoDB:ServiceUrl; default: $AWS_ENDPOINT_URL_DYNAMODB, else $SILO_DYNAMODB_URL, else AWS in --region",
-            DefaultValueFactory = _ =>
-                Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_DYNAMODB") is { Length: > 0 } endpoint ? endpoint
-                : Environment.GetEnvironmentVariable("SILO_DYNAMODB_URL") is { Length: > 0 } url ? url : null,
-        };
+        var application = Application;
+        var dynamoDb = LeaseTableEndpoint;
         var shard = new Option<string?>("--shard") { Description = "Move only this shard's position; the others keep theirs (and start from it with the empty state)" };
         var clearState = new Option<bool>("--clear-state") { Description = "The application's state starts empty: every partition forgets what it held" };
         var keepState = new Option<bool>("--keep-state") { Description = "Keep the state: the partitions forget the reset shards, whose records from the new position are applied again on top of it (needs the S3 snapshots: --s3-endpoint)" };
-        var live = new Option<bool>("--live") { Description = "Reset a running application at a checkpoint barrier (not supported yet)" };
+        var live = new Option<bool>("--live")
+        {
+            Description = "Reset a running application at a barrier: its input pauses, its partitions hand their state over, the reset runs, and the input resumes (needs the S3 snapshots: --s3-endpoint; its silos' gateways: --gateway, --cluster-id)",
+        };
         var command = new Command(
             "reset",
-            "Reset the read position of a stopped application (every shard, or one) and clear its state; refused while a silo runs it")
+            "Reset the read position of an application (every shard, or one) and clear or keep its state; refused while a silo runs it, unless --live does it at a barrier")
         {
             to, application, dynamoDb, SavepointCommand.S3Endpoint, CommonOptions.Region, shard, clearState, keepState, live, CommonOptions.LeaseFailoverTime,
+            CommonOptions.Gateway, CommonOptions.ClusterId, PauseTimeout,
         };
         command.Validators.Add(result =>
         {
@@ -62,10 +79,6 @@ internal static class ResetCommand
             {
                 result.AddError("Say what becomes of the state: --clear-state (it starts empty) or --keep-state, one of them.");
             }
-            else if (IsSet(result, live))
-            {
-                result.AddError("--live is not supported yet: stop the application's silos, run reset, and start them again.");
-            }
         });
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -77,6 +90,11 @@ internal static class ResetCommand
             var region = parse.GetValue(CommonOptions.Region)!;
             var service = parse.GetValue(dynamoDb) ?? region;
             using var dynamo = DynamoDBClientFactory.Create(service, accessKey: null, secretKey: null, token: null, profileName: null, authenticationRegion: region);
+            if (parse.GetValue(live))
+            {
+                return await LiveAsync(parse, output, dynamo, name, position, timestamp, parse.GetValue(shard), parse.GetValue(keepState), region, cancellationToken);
+            }
+
             if (parse.GetValue(keepState))
             {
                 return await KeepStateAsync(parse, output, dynamo, name, position, timestamp, parse.GetValue(shard), parse.GetValue(CommonOptions.LeaseFailoverTime).Value, region, cancellationToken);
@@ -140,6 +158,47 @@ internal static class ResetCommand
             output.WriteLine(
                 $"Application '{name}': {Count(result.Shards.Count)} now read from {result.Position}{at}, and the state is kept: "
                 + "their records from there are applied again when its silos start." + (result.Finished ? " (An interrupted reset was finished.)" : ""));
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static async Task<int> LiveAsync(
+        System.CommandLine.ParseResult parse, CliOutput output, Amazon.DynamoDBv2.IAmazonDynamoDB dynamo, string name, string position, DateTimeOffset? timestamp,
+        string? shardId, bool keepState, string region, CancellationToken cancellationToken)
+    {
+        using var s3 = KeyedState.Snapshots.S3ClientFactory.Create(new KeyedState.Snapshots.S3SnapshotOptions { Bucket = "reset", ServiceUrl = parse.GetValue(SavepointCommand.S3Endpoint), Region = region });
+        var ports = parse.GetValue(CommonOptions.Gateway)!;
+        var clusterId = parse.GetValue(CommonOptions.ClusterId)!;
+        var reset = new Pausing.LiveReset(
+            dynamo, s3, name, cancellationToken => CommonOptions.ConnectToGatewaysAsync(ports, clusterId, cancellationToken), $"127.0.0.1:{string.Join(',', ports)} (cluster id '{clusterId}')")
+        {
+            PauseTimeout = parse.GetValue(PauseTimeout).Value,
+            LeaseFailoverTime = parse.GetValue(CommonOptions.LeaseFailoverTime).Value,
+        };
+        Pausing.LiveResetReport report;
+        try
+        {
+            report = await reset.RunAsync(keepState, position, timestamp, shardId, cancellationToken);
+        }
+        catch (AmazonServiceException exception)
+        {
+            throw CliException.Runtime(
+                $"{exception.GetType().Name.Replace("Exception", "", StringComparison.Ordinal)}: {KgrainsCli.Sentence(exception.Message)} The application stays paused: run the reset again, or 'kgrains resume'.", exception);
+        }
+
+        var result = report.Reset;
+        if (output.IsJson)
+        {
+            output.WriteJson(new { application = name, to = result.Position, timestamp = result.Timestamp, reset = result.Shards, keptState = keepState, live = true, partitionsHandedOver = report.Partitions, finishedEarlier = result.Finished });
+        }
+        else
+        {
+            var at = result.Timestamp is { } t ? $" ({t:O})" : "";
+            output.WriteLine(
+                $"Application '{name}' was reset at a barrier ({report.Partitions} partition(s) handed over): {Count(result.Shards.Count)} now read from {result.Position}{at}, "
+                + (keepState ? "and their records from there are applied again on top of the state" : "into an empty state")
+                + "; its input resumed." + (result.Finished ? " (An interrupted reset was finished.)" : ""));
         }
 
         return ExitCodes.Success;

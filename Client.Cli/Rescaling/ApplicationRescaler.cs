@@ -26,6 +26,12 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// The application runs, paused (a live reset): its input is paused and its silos handed their shard leases back,
+    /// so the sole-silo claim and the leases' renewals are not asked about.
+    /// </summary>
+    public bool Live { get; init; }
+
     /// <summary>Where the snapshots are cut; a folder of its own under the system's temp folder by default.</summary>
     public string? WorkDirectory { get; init; }
 
@@ -73,7 +79,7 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
     public async Task<KeepStateReset> ResetKeepingStateAsync(string position, DateTimeOffset? timestamp, string? shardId, CancellationToken cancellationToken)
     {
         var app = await ApplicationTables.OpenAsync(dynamo, s3, application, cancellationToken);
-        await app.EnsureStoppedAsync("resetting it", Time, LeaseFailoverTime, cancellationToken);
+        await EnsureStoppedAsync(app, "resetting it", cancellationToken);
         if (await PendingOfAsync(app, cancellationToken) is { } pending)
         {
             if (pending.ResetShards is null)
@@ -100,11 +106,62 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
             .ToList();
         await SwitchAsync(
             app,
-            new PendingRescale(app.PartitionCount, app.PartitionCount, Preparing) { ResetShards = shards, Position = written, Timestamp = at },
+            new PendingRescale(app.PartitionCount, app.PartitionCount, Preparing) { ResetShards = shards, Position = written, Timestamp = at, ResumesInput = Live },
             shards.ToHashSet(StringComparer.Ordinal),
             cancellationToken);
         return new KeepStateReset(shards, written, at, Finished: false);
     }
+
+    /// <summary>
+    /// Moves the read position of a paused application's shards (all, or <paramref name="shardId"/>) and clears its
+    /// state without bumping the state generation, which running silos opened their stores under: every partition's
+    /// snapshot pointer is set to none (which fences any activation still holding the old state), the reset shards'
+    /// checkpoints become the position and their origin, and every other shard's checkpoint becomes its origin. Recorded
+    /// as pending first, so running it again finishes an interrupted one.
+    /// </summary>
+    public async Task<KeepStateReset> ResetClearingStateAsync(string position, DateTimeOffset? timestamp, string? shardId, CancellationToken cancellationToken)
+    {
+        var app = await ApplicationTables.OpenAsync(dynamo, s3, application, cancellationToken);
+        await EnsureStoppedAsync(app, "resetting it", cancellationToken);
+        if (await PendingOfAsync(app, cancellationToken) is { } pending)
+        {
+            if (pending.ResetShards is null)
+            {
+                throw CliException.Runtime($"Application '{application}' has an unfinished rescale to {pending.To} partitions: finish it first ('kgrains rescale --partitions {pending.To}'), then reset.");
+            }
+
+            await FinishAsync(app, pending, cancellationToken);
+            return new KeepStateReset(pending.ResetShards, pending.Position!, pending.Timestamp, Finished: true);
+        }
+
+        var leases = await app.Leases.ListAsync(cancellationToken);
+        if (shardId is not null && leases.All(l => l.LeaseKey != shardId))
+        {
+            throw CliException.Runtime($"Application '{application}' has no lease for shard '{shardId}' (its leases: {string.Join(", ", leases.Select(l => l.LeaseKey).Order(StringComparer.Ordinal))}).");
+        }
+
+        var (written, at) = position == SentinelCheckpoint.Latest ? (SentinelCheckpoint.AtTimestamp, Time.GetUtcNow()) : (position, timestamp);
+        var resets = leases
+            .Where(l => (shardId is null || l.LeaseKey == shardId) && !(position == SentinelCheckpoint.Latest && l.IsShardEnd))
+            .Select(l => l.LeaseKey)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var pointers = await app.Fence.ListAsync(cancellationToken);
+        var plan = new PendingRescale(app.PartitionCount, app.PartitionCount, pointers.ToDictionary(p => p.PartitionId, _ => 0L, StringComparer.Ordinal))
+        {
+            ResetShards = resets,
+            Position = written,
+            Timestamp = at,
+            ReoriginShards = [.. leases.Select(l => l.LeaseKey).Except(resets, StringComparer.Ordinal).Order(StringComparer.Ordinal)],
+            ResumesInput = Live,
+        };
+        await app.Leases.SetPendingRescaleAsync(plan.ToJson(), cancellationToken);
+        await FinishAsync(app, plan, cancellationToken);
+        return new KeepStateReset(resets, written, at, Finished: false);
+    }
+
+    private Task EnsureStoppedAsync(ApplicationTables app, string operation, CancellationToken cancellationToken) =>
+        Live ? app.EnsurePausedAsync(operation, cancellationToken) : app.EnsureStoppedAsync(operation, Time, LeaseFailoverTime, cancellationToken);
 
     /// <summary>A pending record with no snapshots yet: the first step is under way (or was interrupted), nothing switched.</summary>
     private static readonly IReadOnlyDictionary<string, long> Preparing = new Dictionary<string, long>();
@@ -223,8 +280,9 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
     {
         foreach (var (partitionId, snapshotId) in pending.Snapshots.OrderBy(s => s.Key, StringComparer.Ordinal))
         {
-            // Older snapshots are of another partition count: none of them may be restored as a fallback.
-            await app.Fence.ResetLatestAsync(partitionId, snapshotId, [snapshotId], cancellationToken);
+            // Older snapshots are of another partition count (or the state a reset cleared, snapshot 0): none of them may
+            // be restored as a fallback.
+            await app.Fence.ResetLatestAsync(partitionId, snapshotId, snapshotId == 0 ? [] : [snapshotId], cancellationToken);
             CrashPoints.Reach(CrashPoints.RescaleAfterPointer);
         }
 
@@ -236,7 +294,16 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
             await app.Leases.ResetPositionAsync(lease, pending.Position!, pending.Timestamp, cancellationToken);
         }
 
-        await app.Leases.CompleteRescaleAsync(pending.To, cancellationToken);
+        foreach (var shardId in pending.ReoriginShards ?? [])
+        {
+            // The state starts empty: it owes nothing before these shards' checkpoints (as adoption at a first start).
+            if (await app.Leases.GetAsync(shardId, cancellationToken) is { } lease)
+            {
+                await app.Leases.ReoriginAsync(lease, cancellationToken);
+            }
+        }
+
+        await app.Leases.CompleteRescaleAsync(pending.To, cancellationToken, resume: pending.ResumesInput);
     }
 
     private static void DeleteDirectory(string directory)

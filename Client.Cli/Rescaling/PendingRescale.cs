@@ -21,6 +21,15 @@ internal sealed record PendingRescale(int From, int To, IReadOnlyDictionary<stri
     /// <summary>With AT_TIMESTAMP: the time.</summary>
     public DateTimeOffset? Timestamp { get; init; }
 
+    /// <summary>
+    /// For a live reset that clears the state: the shards that keep their position, whose checkpoints become their
+    /// origins (the empty state owes nothing before them). Its <see cref="Snapshots"/> are all 0: no snapshot to restore.
+    /// </summary>
+    public IReadOnlyList<string>? ReoriginShards { get; init; }
+
+    /// <summary>A live reset's: the application's input resumes in the write that completes it.</summary>
+    public bool ResumesInput { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(this, RescaleJsonContext.Default.PendingRescale);
 
     public static PendingRescale FromJson(string json) =>

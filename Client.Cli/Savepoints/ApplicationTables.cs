@@ -79,6 +79,19 @@ internal sealed record ApplicationTables(
             : null;
     }
 
+    /// <summary>
+    /// For an operation on a running application (a live reset): refuses unless its input is paused. The caller waited
+    /// for the silos to hand their shard leases back (<see cref="Pausing.ApplicationPause.PauseAsync"/>): then nothing
+    /// reads, and a silo's lease writes of a shard that a paused silo still took would fail the operation's.
+    /// </summary>
+    public async Task EnsurePausedAsync(string operation, CancellationToken cancellationToken)
+    {
+        if (await Leases.GetPausedSinceAsync(cancellationToken) is null)
+        {
+            throw CliException.Runtime($"Application '{Application}' is not paused: pause it ('kgrains pause') before {operation} while its silos run.");
+        }
+    }
+
     /// <summary>Refuses while a silo runs: a sole-silo claim renewed lately, or shard leases renewed while watched.</summary>
     /// <param name="operation">What waits for the silos to stop, for the message ("restoring a savepoint").</param>
     public async Task EnsureStoppedAsync(string operation, TimeProvider time, TimeSpan leaseFailoverTime, CancellationToken cancellationToken)

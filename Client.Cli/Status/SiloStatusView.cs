@@ -45,6 +45,11 @@ internal static partial class SiloStatusView
         Row("silo", Text(status, "siloId"));
         Row("application", Text(status, "applicationName"));
         Row("stream", Text(status, "streamName"));
+        if (Text(status, "pausedSince") is { } paused)
+        {
+            Row("input", $"paused since {paused} (kgrains resume)");
+        }
+
         Row("caught up", Bool(status, "caughtUp") is { } caughtUp ? (caughtUp ? "yes" : "no") : null);
         Row("records read", Count(status, "recordsRead"));
         Row("events applied", Count(status, "eventsApplied"));

@@ -53,7 +53,8 @@ internal sealed class SiloStatus(
             ready.Ready,
             ready.Reason,
             stores().OpenStores.Select(s => PartitionOf(s, now, watermarks)).OfType<PartitionStateStatus>().ToList(),
-            context.Monitor.Last?.Sinks);
+            context.Monitor.Last?.Sinks,
+            context.PausedSince);
     }
 
     private ShardStatus ShardOf(KinesisStreamContext context, ShardProgressSnapshot shard, bool leaseHeld, DateTimeOffset now)

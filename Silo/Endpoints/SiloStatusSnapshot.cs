@@ -12,6 +12,7 @@ namespace KinesisGrains.Silo.Endpoints;
 /// <param name="CheckpointAgeMs">The oldest checkpoint age among the shards this silo reads; null before the first checkpoint cycle.</param>
 /// <param name="Ready">What <c>/health/ready</c> answers, with its reason.</param>
 /// <param name="PartitionStates">The state partitions active on this silo.</param>
+/// <param name="PausedSince">Since when the application's input is paused (<c>kgrains pause</c>): no silo reads; null when it is not.</param>
 /// <param name="Sinks">Each sink as the newest progress record saw it: rows written, lag in epochs, newest version and commit; null without sinks or before the first record.</param>
 public sealed record SiloStatusSnapshot(
     string SiloId,
@@ -35,7 +36,8 @@ public sealed record SiloStatusSnapshot(
     bool Ready,
     string ReadyReason,
     IReadOnlyCollection<PartitionStateStatus> PartitionStates,
-    IReadOnlyList<SinkProgress>? Sinks = null);
+    IReadOnlyList<SinkProgress>? Sinks = null,
+    DateTimeOffset? PausedSince = null);
 
 /// <summary>A shard's progress on this silo: the receiver's figures, then the dashboard's.</summary>
 /// <param name="StateName">The receiver state as text (<see cref="State"/> stays a number for existing readers).</param>

@@ -40,6 +40,12 @@ internal sealed class StreamReadiness(Func<KinesisStreamContext> source, IHostAp
             return new StreamReadinessReport(false, "The shard list and the lease table have not been read yet.", open, held.Count, running);
         }
 
+        if (context.PausedSince is { } since && held.Count == 0)
+        {
+            // Reading nothing is its share while paused; queries are still answered.
+            return new StreamReadinessReport(true, $"The application's input is paused since {since:O}: no silo reads ('kgrains resume' ends it).", open, 0, 0);
+        }
+
         if (open > 0 && held.Count == 0 && context.ActiveSilos <= 1)
         {
             return new StreamReadinessReport(

@@ -685,10 +685,14 @@ internal sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     public Task ClearPendingRescaleAsync(CancellationToken cancellationToken) =>
         UpdateFactsRowAsync($"REMOVE {PendingRescale}", null, null, cancellationToken);
 
-    /// <summary>Ends a rescale (or a reset that keeps the state) in one write: the partition count fact becomes <paramref name="partitionCount"/> and the pending record goes.</summary>
-    public Task CompleteRescaleAsync(int partitionCount, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Ends a rescale (or a reset that keeps the state) in one write: the partition count fact becomes
+    /// <paramref name="partitionCount"/> and the pending record goes, and with <paramref name="resume"/> the pause too
+    /// (a live reset: it is done and the input resumes at once, or neither).
+    /// </summary>
+    public Task CompleteRescaleAsync(int partitionCount, CancellationToken cancellationToken, bool resume = false) =>
         UpdateFactsRowAsync(
-            $"SET {Facts}.#count = :count REMOVE {PendingRescale}",
+            $"SET {Facts}.#count = :count REMOVE {PendingRescale}" + (resume ? $", {Paused}" : ""),
             new() { ["#count"] = ApplicationRecord.PartitionCountFact },
             new() { [":count"] = new() { S = partitionCount.ToString(CultureInfo.InvariantCulture) } },
             cancellationToken);
