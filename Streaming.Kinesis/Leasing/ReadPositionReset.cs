@@ -69,7 +69,7 @@ internal static class ReadPositionReset
         {
             throw new ApplicationRunningException(
                 $"Silo '{holder.SiloId}' runs application '{applicationName}' (its claim in lease table '{leases.TableName}' was renewed {Math.Max(0, (now - holder.Heartbeat).TotalSeconds):F0} s ago): " +
-                $"stop it and run reset again (a silo that crashed lets go after {ClaimLapse.TotalSeconds:F0} s); resetting a running application (--live) is not supported yet.");
+                $"stop it and run reset again (a silo that crashed lets go after {ClaimLapse.TotalSeconds:F0} s); or reset it running, at a barrier, with --live.");
         }
 
         try
@@ -146,7 +146,7 @@ internal static class ReadPositionReset
             {
                 throw new ApplicationRunningException(
                     $"Shard lease '{moved.LeaseKey}' of application '{applicationName}' is held by silo '{moved.LeaseOwner ?? "(none)"}', which renews it: " +
-                    "stop the application's silos and run reset again; resetting a running application (--live) is not supported yet.");
+                    "stop the application's silos and run reset again; or reset it running, at a barrier, with --live.");
             }
 
             if (time.GetUtcNow() >= deadline)

@@ -67,6 +67,9 @@ public sealed class ParsingTests
     [InlineData("Option '--application' is required", "savepoint", "restore", "before-upgrade")]
     [InlineData("Required argument missing for command: 'restore'", "savepoint", "restore", "--application", "app")]
     [InlineData("--barrier-timeout must be longer than 0", "savepoint", "create", "--application", "app", "--barrier-timeout", "0", "now")]
+    [InlineData("--pause-timeout must be longer than 0", "pause", "--application", "app", "--pause-timeout", "0")]
+    [InlineData("--pause-timeout must be longer than 0", "reset", "--application", "app", "--to", "LATEST", "--clear-state", "--live", "--pause-timeout", "0")]
+    [InlineData("Option '--application' is required", "resume")]
     public async Task A_bad_value_is_a_usage_error_in_one_sentence(string expected, params string[] args)
     {
         var (exitCode, stdout, stderr) = await RunAsync(args);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using KinesisGrains.Abstractions.Serialization;
 using KinesisGrains.Cli;
@@ -94,7 +95,7 @@ public sealed class ResetCommandTests(LocalCluster cluster) : IClassFixture<Loca
             Assert.True(exitCode == ExitCodes.RuntimeError, $"exit code {exitCode}: {stdout}{stderr}");
             Assert.StartsWith("error: Silo '", stderr, StringComparison.Ordinal);
             Assert.Contains($"runs application '{application}'", stderr, StringComparison.Ordinal);
-            Assert.EndsWith("resetting a running application (--live) is not supported yet.", stderr.Trim(), StringComparison.Ordinal);
+            Assert.EndsWith("or reset it running, at a barrier, with --live.", stderr.Trim(), StringComparison.Ordinal);
             Assert.Equal(before, (await leases.ListAsync(CancellationToken.None)).Select(l => (l.LeaseKey, l.Checkpoint)).Order().ToList());
             Assert.Equal(0L, await leases.GetStateGenerationAsync(CancellationToken.None));
         }
@@ -138,8 +139,51 @@ public sealed class ResetCommandTests(LocalCluster cluster) : IClassFixture<Loca
             refused.Message);
     }
 
+    [Fact]
+    public async Task A_running_application_pauses_resumes_and_is_reset_live_with_every_record_counted_once()
+    {
+        using var data = new TempDirectory();
+        var stream = await cluster.CreateStreamAsync(shards: 2);
+        var application = "app-" + stream;
+        var settings = cluster.WithSnapshots(cluster.SiloSettings(application, stream, data.Path, ("Grains:PartitionCount", "4"), ("Kinesis:CheckpointInterval", "00:00:00.300")), stream);
+        var a = await cluster.ProduceAsync(stream, records: 200, keys: 20, seed: 5);
+        await using var silo = await LocalCluster.StartSiloAsync(settings);
+        await LocalCluster.WaitForCaughtUpAsync(silo, 200);
+        await using var client = await LocalCluster.ConnectAsync(silo);
+        Assert.Empty(await a.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(30), CancellationToken.None));
+        string[] Table(params string[] args) =>
+            [.. args, "--application", application, "--dynamodb-endpoint", cluster.Emulators.DynamoDB.ToString()];
+
+        // Paused: the silo hands its leases back and reads nothing more, yet answers queries.
+        await KgrainsAsync(Table("pause"));
+        Assert.Empty(silo.Source.HeldShards);
+        Assert.NotNull(silo.Source.PausedSince);
+        var b = await cluster.ProduceAsync(stream, records: 100, keys: 20, seed: 6);
+        await Task.Delay(1_500);
+        Assert.Equal(200, silo.Source.Progress.Sum(p => p.RecordsRead));
+        Assert.Empty(await a.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(5), CancellationToken.None));
+
+        // Resumed: B is read from the checkpoints and applied once.
+        await KgrainsAsync(Table("resume"));
+        var ab = Merge(a, b);
+        Assert.Empty(await ab.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(30), CancellationToken.None));
+
+        // Live, clearing the state: every record from TRIM_HORIZON counted once, not on top of what was held.
+        string[] Live(string state) =>
+            [.. Table("reset", "--to", "TRIM_HORIZON", state, "--live", "--gateway", silo.GatewayPort.ToString(CultureInfo.InvariantCulture), "--cluster-id", silo.ClusterId), "--s3-endpoint", cluster.Emulators.S3.ToString()];
+        var cleared = await KgrainsAsync(Live("--clear-state"));
+        Assert.Contains("into an empty state; its input resumed.", cleared, StringComparison.Ordinal);
+        await LocalCluster.WaitForCaughtUpAsync(silo, 600);
+        Assert.Empty(await ab.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(30), CancellationToken.None));
+
+        // Live, keeping the state: every record applied again on top of it.
+        await KgrainsAsync(Live("--keep-state"));
+        await LocalCluster.WaitForCaughtUpAsync(silo, 900);
+        Assert.Empty(await Merge(ab, ab).VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(30), CancellationToken.None));
+        Assert.Null(silo.Source.PausedSince);
+    }
+
     [Theory]
-    [InlineData("--live is not supported yet", "--to", "LATEST", "--clear-state", "--live")]
     [InlineData("Say what becomes of the state", "--to", "LATEST")]
     [InlineData("Say what becomes of the state", "--to", "LATEST", "--clear-state", "--keep-state")]
     [InlineData("--to AT_TIMESTAMP needs an ISO-8601 time", "--to", "AT_TIMESTAMP", "--clear-state")]
@@ -180,6 +224,15 @@ public sealed class ResetCommandTests(LocalCluster cluster) : IClassFixture<Loca
         }
 
         Assert.Equal(records, silo.Source.Progress.Sum(p => p.RecordsRead));
+    }
+
+    /// <summary>Runs kgrains as a process (S3 credentials in its environment); returns its stdout.</summary>
+    private static async Task<string> KgrainsAsync(string[] args)
+    {
+        using var directory = new TempDirectory();
+        var (exitCode, stdout, stderr) = await KgrainsProcess.RunAsync(args, directory.Path, TimeSpan.FromMinutes(2), Delta.DeltaTestTables.Credentials);
+        Assert.True(exitCode == ExitCodes.Success, $"kgrains {string.Join(' ', args)} exited {exitCode}: {stderr}{stdout}");
+        return stdout;
     }
 
     private async Task ResetAsync(string application, params string[] args)
