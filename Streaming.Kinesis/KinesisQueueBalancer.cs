@@ -109,7 +109,8 @@ internal sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQ
         var shards = await _context.Kinesis.ListShardsAsync(options.StreamName, null, cancellationToken);
         _context.NoteShards(shards);
         var listed = shards.Select(s => s.ShardId).ToHashSet(StringComparer.Ordinal);
-        var byId = (await _context.Leases.ListAsync(cancellationToken)).ToDictionary(l => l.LeaseKey, StringComparer.Ordinal);
+        var (leases, pausedSince) = await _context.Leases.ScanAsync(cancellationToken);
+        var byId = leases.ToDictionary(l => l.LeaseKey, StringComparer.Ordinal);
         var created = false;
         foreach (var shard in shards.Where(s => !byId.ContainsKey(s.ShardId)))
         {
@@ -187,8 +188,8 @@ internal sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQ
             return changed;
         }
 
-        // Read last, right before any take: a pause recorded before this read is never answered by a take.
-        var pausedSince = await _context.Leases.GetPausedSinceAsync(cancellationToken);
+        // Read with the leases, before any take: a pause recorded before the scan is never answered by a take (one
+        // recorded during this pass may be: `kgrains pause` waits out a pass before it looks for leases still held).
         if (pausedSince.HasValue != _context.PausedSince.HasValue)
         {
             if (pausedSince is { } since)

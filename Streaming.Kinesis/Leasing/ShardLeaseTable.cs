@@ -128,9 +128,17 @@ internal sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     }
 
     /// <summary>Every shard lease in the table (rows of other entity types are skipped, as KCL 3.5 requires).</summary>
-    public async Task<IReadOnlyList<ShardLease>> ListAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ShardLease>> ListAsync(CancellationToken cancellationToken) =>
+        (await ScanAsync(cancellationToken)).Leases;
+
+    /// <summary>
+    /// Every shard lease in the table, and since when the application's input is paused (null: it is not), from the
+    /// facts row the same scan reads: a silo's shard sync learns of a pause without a request of its own.
+    /// </summary>
+    public async Task<(IReadOnlyList<ShardLease> Leases, DateTimeOffset? PausedSince)> ScanAsync(CancellationToken cancellationToken)
     {
         var leases = new List<ShardLease>();
+        DateTimeOffset? pausedSince = null;
         Dictionary<string, AttributeValue>? startKey = null;
         do
         {
@@ -143,13 +151,17 @@ internal sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
                 {
                     leases.Add(Parse(item));
                 }
+                else if (item.TryGetValue(LeaseKey, out var key) && key.S == FactsKey)
+                {
+                    pausedSince = PausedSinceOf(item);
+                }
             }
 
             startKey = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
         }
         while (startKey is not null);
 
-        return leases;
+        return (leases, pausedSince);
     }
 
     /// <summary>
@@ -702,7 +714,10 @@ internal sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     /// shard lease and each hands back the ones it holds after a final checkpoint. Null when it is not paused. Reads only.
     /// </summary>
     public async Task<DateTimeOffset?> GetPausedSinceAsync(CancellationToken cancellationToken) =>
-        await GetRowAsync(FactsKey, cancellationToken) is { } row && row.TryGetValue(Paused, out var since) && since.S is { } text
+        await GetRowAsync(FactsKey, cancellationToken) is { } row ? PausedSinceOf(row) : null;
+
+    private static DateTimeOffset? PausedSinceOf(Dictionary<string, AttributeValue> factsRow) =>
+        factsRow.TryGetValue(Paused, out var since) && since.S is { } text
             ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind)
             : null;
 
