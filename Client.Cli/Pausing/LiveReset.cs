@@ -20,9 +20,6 @@ namespace KinesisGrains.Cli.Pausing;
 /// <param name="target">The silos as the user named them, for messages.</param>
 internal sealed class LiveReset(IAmazonDynamoDB dynamo, IAmazonS3 s3, string application, Func<CancellationToken, Task<ClusterConnection>> connect, string target)
 {
-    /// <summary>The silos' stream provider (SiloHost.StreamProviderName), which the hand-over command goes to.</summary>
-    public const string StreamProviderName = "kinesis";
-
     public TimeSpan PauseTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
     public TimeSpan LeaseFailoverTime { get; init; } = TimeSpan.FromSeconds(10);
@@ -60,7 +57,7 @@ internal sealed class LiveReset(IAmazonDynamoDB dynamo, IAmazonS3 s3, string app
 
         await using (connection)
         {
-            var reports = await connection.CallAsync(c => KinesisStreamControl.HandOverPartitionsAsync(c, StreamProviderName, Guid.NewGuid().ToString("N")), cancellationToken);
+            var reports = await connection.CallAsync(c => KinesisStreamControl.HandOverPartitionsAsync(c, KinesisStreamControl.SiloProviderName, Guid.NewGuid().ToString("N")), cancellationToken);
             if (reports.FirstOrDefault(r => r.Application != application) is { } other)
             {
                 throw CliException.Runtime($"The cluster at {target} runs application '{other.Application}' (silo {other.Silo}), not '{application}': nothing was reset, and '{application}' stays paused ('kgrains resume' ends it).");

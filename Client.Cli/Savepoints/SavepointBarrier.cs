@@ -14,9 +14,6 @@ namespace KinesisGrains.Cli.Savepoints;
 /// <param name="target">The cluster as the user named it, for messages ("the Orleans gateways on 127.0.0.1:30000").</param>
 internal sealed class SavepointBarrier(Func<CancellationToken, Task<ClusterConnection>> connect, string target)
 {
-    /// <summary>The silos' stream provider (SiloHost.StreamProviderName), which the command goes to.</summary>
-    public const string StreamProviderName = "kinesis";
-
     /// <summary>How long the silos' cycles may take: their snapshots' uploads.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -43,7 +40,7 @@ internal sealed class SavepointBarrier(Func<CancellationToken, Task<ClusterConne
         await using (connection)
         {
             var requestId = Guid.NewGuid().ToString("N");
-            var started = await connection.CallAsync(c => KinesisStreamControl.StartForcedCheckpointAsync(c, StreamProviderName, requestId), cancellationToken);
+            var started = await connection.CallAsync(c => KinesisStreamControl.StartForcedCheckpointAsync(c, KinesisStreamControl.SiloProviderName, requestId), cancellationToken);
             if (started.FirstOrDefault(r => r.Application != application) is { } other)
             {
                 throw CliException.Runtime($"The cluster at {target} runs application '{other.Application}' (silo {other.Silo}), not '{application}': no savepoint taken.");
@@ -52,7 +49,7 @@ internal sealed class SavepointBarrier(Func<CancellationToken, Task<ClusterConne
             var stopwatch = Stopwatch.StartNew();
             while (true)
             {
-                var status = (await connection.CallAsync(c => KinesisStreamControl.ForcedCheckpointStatusAsync(c, StreamProviderName, requestId), cancellationToken))
+                var status = (await connection.CallAsync(c => KinesisStreamControl.ForcedCheckpointStatusAsync(c, KinesisStreamControl.SiloProviderName, requestId), cancellationToken))
                     .ToDictionary(r => r.Silo, StringComparer.Ordinal);
                 var reports = new List<ForcedCheckpointReport>(started.Count);
                 foreach (var silo in started)

@@ -10,6 +10,9 @@ namespace KinesisGrains.Streaming.Kinesis.Control;
 /// </summary>
 internal static class KinesisStreamControl
 {
+    /// <summary>The name the kgrains silo registers its Kinesis stream provider under (SiloHost.StreamProviderName), which the CLI's commands go to.</summary>
+    public const string SiloProviderName = "kinesis";
+
     /// <summary>Asks every silo for a forced checkpoint cycle under <paramref name="requestId"/>; returns as each one started it.</summary>
     public static Task<IReadOnlyList<ForcedCheckpointReport>> StartForcedCheckpointAsync(IGrainFactory grains, string providerName, string requestId) =>
         SendAsync(grains, providerName, KinesisStreamCommands.StartForcedCheckpoint, requestId);

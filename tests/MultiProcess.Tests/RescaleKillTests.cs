@@ -17,7 +17,9 @@ namespace KinesisGrains.MultiProcess;
 /// and finishes it), then the silos
 /// run with 48; then they stop again and go to 8, the tool killed once more. A rescale of the running application is
 /// refused. At the end every user's activity is exact, and so are the clicks per minute of each type (kept as a part
-/// in every partition: moved whole going up, merged going down); the test says how long input was paused.
+/// in every partition: moved whole going up, merged going down); the test says how long input was paused. Last, the
+/// running application is reset live to TRIM_HORIZON with its state cleared, the tool killed midway (input stays
+/// paused until it runs again): every record is then counted once.
 /// </summary>
 public sealed class RescaleKillTests(ITestOutputHelper output)
 {
@@ -124,6 +126,28 @@ public sealed class RescaleKillTests(ITestOutputHelper output)
         Assert.Equal("8", await PartitionCountAsync());
         await Task.WhenAll(cluster.Silos.Select(s => cluster.StartAsync(s, ("Grains:PartitionCount", "8"))));
         Log(total, $"silos up with 8 partitions: input paused {paused.Elapsed.TotalSeconds:F1} s (stop, a killed run, the finishing run, start)");
+
+        // Reset live to TRIM_HORIZON with the state cleared, the tool killed after a few pointers: input stays paused (no
+        // silo takes a lease) until the same command runs again and finishes; then every record is counted once.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        string[] LiveReset() =>
+        [
+            "reset", "--live", "--to", "TRIM_HORIZON", "--clear-state", "--application", cluster.ApplicationName,
+            "--dynamodb-endpoint", cluster.Emulators.DynamoDB.ToString(), "--s3-endpoint", cluster.Emulators.S3.ToString(),
+            "--gateway", string.Join(',', cluster.Silos.Select(s => s.GatewayPort)), "--cluster-id", cluster.ClusterId,
+        ];
+        paused.Restart();
+        killed = await KgrainsTool.RunAsync(LiveReset(), Environment(CrashPoints.RescaleAfterPointer + "@3"));
+        Assert.True(killed.ExitCode != 0 && killed.Errors.Contains("crashing at " + CrashPoints.RescaleAfterPointer, StringComparison.Ordinal), $"{killed.ExitCode}: {killed.Errors}{killed.Output}");
+        Assert.NotNull(await leases.GetPausedSinceAsync(CancellationToken.None));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.All(await leases.ListAsync(CancellationToken.None), lease => Assert.True(lease.LeaseOwner is null || lease.IsShardEnd, $"{lease.LeaseKey} taken by {lease.LeaseOwner} while a live reset is unfinished"));
+        Log(total, "kgrains reset --live SIGKILLed after 3 pointers: still paused, no lease taken");
+        finished = await KgrainsTool.RunAsync(LiveReset(), Environment());
+        Assert.True(finished.ExitCode == 0, $"{finished.ExitCode}: {finished.Errors}{finished.Output}");
+        Assert.Null(await leases.GetPausedSinceAsync(CancellationToken.None));
+        Log(total, $"live reset finished, input resumed: paused {paused.Elapsed.TotalSeconds:F1} s (a killed run, the finishing run); silos never stopped");
+        await Task.Delay(TimeSpan.FromSeconds(3));
 
         await stopProducing.CancelAsync();
         await producing;
