@@ -78,6 +78,55 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
     /// <param name="position">TRIM_HORIZON, LATEST (written as AT_TIMESTAMP at this time) or AT_TIMESTAMP.</param>
     public async Task<KeepStateReset> ResetKeepingStateAsync(string position, DateTimeOffset? timestamp, string? shardId, CancellationToken cancellationToken)
     {
+        var reset = await BeginResetAsync(position, timestamp, shardId, cancellationToken);
+        if (reset.Finished is { } finished)
+        {
+            return finished;
+        }
+
+        await SwitchAsync(
+            reset.App,
+            new PendingRescale(reset.App.PartitionCount, reset.App.PartitionCount, Preparing) { ResetShards = reset.Shards, Position = reset.Position, Timestamp = reset.Timestamp, ResumesInput = Live },
+            reset.Shards.ToHashSet(StringComparer.Ordinal),
+            cancellationToken);
+        return new KeepStateReset(reset.Shards, reset.Position, reset.Timestamp, Finished: false);
+    }
+
+    /// <summary>
+    /// Moves the read position of a paused application's shards (all, or <paramref name="shardId"/>) and clears its
+    /// state without bumping the state generation, which running silos opened their stores under: every partition's
+    /// snapshot pointer is set to none (which fences any activation still holding the old state), the reset shards'
+    /// checkpoints become the position and their origin, and every other shard's checkpoint becomes its origin. Recorded
+    /// as pending first, so running it again finishes an interrupted one.
+    /// </summary>
+    public async Task<KeepStateReset> ResetClearingStateAsync(string position, DateTimeOffset? timestamp, string? shardId, CancellationToken cancellationToken)
+    {
+        var reset = await BeginResetAsync(position, timestamp, shardId, cancellationToken);
+        if (reset.Finished is { } finished)
+        {
+            return finished;
+        }
+
+        var pointers = await reset.App.Fence.ListAsync(cancellationToken);
+        var plan = new PendingRescale(reset.App.PartitionCount, reset.App.PartitionCount, pointers.ToDictionary(p => p.PartitionId, _ => 0L, StringComparer.Ordinal))
+        {
+            ResetShards = reset.Shards,
+            Position = reset.Position,
+            Timestamp = reset.Timestamp,
+            ReoriginShards = [.. reset.Leases.Select(l => l.LeaseKey).Except(reset.Shards, StringComparer.Ordinal).Order(StringComparer.Ordinal)],
+            ResumesInput = Live,
+        };
+        await reset.App.Leases.SetPendingRescaleAsync(plan.ToJson(), cancellationToken);
+        await FinishAsync(reset.App, plan, cancellationToken);
+        return new KeepStateReset(reset.Shards, reset.Position, reset.Timestamp, Finished: false);
+    }
+
+    /// <summary>
+    /// A reset's start, whichever the state's fate: an interrupted reset is finished first (<see cref="ResetStart.Finished"/>);
+    /// else the shards it moves (all, or <paramref name="shardId"/>) and the position written for them.
+    /// </summary>
+    private async Task<ResetStart> BeginResetAsync(string position, DateTimeOffset? timestamp, string? shardId, CancellationToken cancellationToken)
+    {
         var app = await ApplicationTables.OpenAsync(dynamo, s3, application, cancellationToken);
         await EnsureStoppedAsync(app, "resetting it", cancellationToken);
         if (await PendingOfAsync(app, cancellationToken) is { } pending)
@@ -88,7 +137,7 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
             }
 
             await FinishAsync(app, pending, cancellationToken);
-            return new KeepStateReset(pending.ResetShards, pending.Position!, pending.Timestamp, Finished: true);
+            return new ResetStart(app, new KeepStateReset(pending.ResetShards, pending.Position!, pending.Timestamp, Finished: true), [], [], pending.Position!, pending.Timestamp);
         }
 
         var leases = await app.Leases.ListAsync(cancellationToken);
@@ -104,61 +153,11 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
             .Select(l => l.LeaseKey)
             .Order(StringComparer.Ordinal)
             .ToList();
-        await SwitchAsync(
-            app,
-            new PendingRescale(app.PartitionCount, app.PartitionCount, Preparing) { ResetShards = shards, Position = written, Timestamp = at, ResumesInput = Live },
-            shards.ToHashSet(StringComparer.Ordinal),
-            cancellationToken);
-        return new KeepStateReset(shards, written, at, Finished: false);
+        return new ResetStart(app, null, leases, shards, written, at);
     }
 
-    /// <summary>
-    /// Moves the read position of a paused application's shards (all, or <paramref name="shardId"/>) and clears its
-    /// state without bumping the state generation, which running silos opened their stores under: every partition's
-    /// snapshot pointer is set to none (which fences any activation still holding the old state), the reset shards'
-    /// checkpoints become the position and their origin, and every other shard's checkpoint becomes its origin. Recorded
-    /// as pending first, so running it again finishes an interrupted one.
-    /// </summary>
-    public async Task<KeepStateReset> ResetClearingStateAsync(string position, DateTimeOffset? timestamp, string? shardId, CancellationToken cancellationToken)
-    {
-        var app = await ApplicationTables.OpenAsync(dynamo, s3, application, cancellationToken);
-        await EnsureStoppedAsync(app, "resetting it", cancellationToken);
-        if (await PendingOfAsync(app, cancellationToken) is { } pending)
-        {
-            if (pending.ResetShards is null)
-            {
-                throw CliException.Runtime($"Application '{application}' has an unfinished rescale to {pending.To} partitions: finish it first ('kgrains rescale --partitions {pending.To}'), then reset.");
-            }
-
-            await FinishAsync(app, pending, cancellationToken);
-            return new KeepStateReset(pending.ResetShards, pending.Position!, pending.Timestamp, Finished: true);
-        }
-
-        var leases = await app.Leases.ListAsync(cancellationToken);
-        if (shardId is not null && leases.All(l => l.LeaseKey != shardId))
-        {
-            throw CliException.Runtime($"Application '{application}' has no lease for shard '{shardId}' (its leases: {string.Join(", ", leases.Select(l => l.LeaseKey).Order(StringComparer.Ordinal))}).");
-        }
-
-        var (written, at) = position == SentinelCheckpoint.Latest ? (SentinelCheckpoint.AtTimestamp, Time.GetUtcNow()) : (position, timestamp);
-        var resets = leases
-            .Where(l => (shardId is null || l.LeaseKey == shardId) && !(position == SentinelCheckpoint.Latest && l.IsShardEnd))
-            .Select(l => l.LeaseKey)
-            .Order(StringComparer.Ordinal)
-            .ToList();
-        var pointers = await app.Fence.ListAsync(cancellationToken);
-        var plan = new PendingRescale(app.PartitionCount, app.PartitionCount, pointers.ToDictionary(p => p.PartitionId, _ => 0L, StringComparer.Ordinal))
-        {
-            ResetShards = resets,
-            Position = written,
-            Timestamp = at,
-            ReoriginShards = [.. leases.Select(l => l.LeaseKey).Except(resets, StringComparer.Ordinal).Order(StringComparer.Ordinal)],
-            ResumesInput = Live,
-        };
-        await app.Leases.SetPendingRescaleAsync(plan.ToJson(), cancellationToken);
-        await FinishAsync(app, plan, cancellationToken);
-        return new KeepStateReset(resets, written, at, Finished: false);
-    }
+    /// <param name="Finished">An interrupted reset this run finished instead; the other members then say nothing.</param>
+    private sealed record ResetStart(ApplicationTables App, KeepStateReset? Finished, IReadOnlyList<ShardLease> Leases, IReadOnlyList<string> Shards, string Position, DateTimeOffset? Timestamp);
 
     private Task EnsureStoppedAsync(ApplicationTables app, string operation, CancellationToken cancellationToken) =>
         Live ? app.EnsurePausedAsync(operation, cancellationToken) : app.EnsureStoppedAsync(operation, Time, LeaseFailoverTime, cancellationToken);
