@@ -190,7 +190,7 @@ internal static class ResetCommand
         var result = report.Reset;
         if (output.IsJson)
         {
-            output.WriteJson(new { application = name, to = result.Position, timestamp = result.Timestamp, reset = result.Shards, keptState = keepState, live = true, partitionsHandedOver = report.Partitions, finishedEarlier = result.Finished });
+            output.WriteJson(new { application = name, to = result.Position, timestamp = result.Timestamp, reset = result.Shards, keptState = keepState, live = true, partitionsHandedOver = report.Partitions, inputPausedSeconds = Math.Round(report.InputPaused.TotalSeconds, 1), finishedEarlier = result.Finished });
         }
         else
         {
@@ -198,7 +198,7 @@ internal static class ResetCommand
             output.WriteLine(
                 $"Application '{name}' was reset at a barrier ({report.Partitions} partition(s) handed over): {Count(result.Shards.Count)} now read from {result.Position}{at}, "
                 + (keepState ? "and their records from there are applied again on top of the state" : "into an empty state")
-                + "; its input resumed." + (result.Finished ? " (An interrupted reset was finished.)" : ""));
+                + $"; its input resumed after {report.InputPaused.TotalSeconds:F1} s paused." + (result.Finished ? " (An interrupted reset was finished.)" : ""));
         }
 
         return ExitCodes.Success;

@@ -35,7 +35,7 @@ internal sealed class LiveReset(IAmazonDynamoDB dynamo, IAmazonS3 s3, string app
             ? await rescaler.ResetKeepingStateAsync(position, timestamp, shardId, cancellationToken)
             : await rescaler.ResetClearingStateAsync(position, timestamp, shardId, cancellationToken);
         await pause.ResumeAsync(cancellationToken);
-        return new LiveResetReport(reset, paused, partitions);
+        return new LiveResetReport(reset, paused, partitions, TimeProvider.System.GetUtcNow() - paused.Since);
     }
 
     /// <summary>Every silo deactivates its partitions after a final snapshot; returns how many were.</summary>
@@ -75,4 +75,5 @@ internal sealed class LiveReset(IAmazonDynamoDB dynamo, IAmazonS3 s3, string app
 
 /// <summary>What a live reset did.</summary>
 /// <param name="Partitions">Partitions the silos deactivated before the reset.</param>
-internal sealed record LiveResetReport(KeepStateReset Reset, PauseReport Pause, int Partitions);
+/// <param name="InputPaused">From the pause to the resume (from the first run's pause, for one that finished an interrupted reset).</param>
+internal sealed record LiveResetReport(KeepStateReset Reset, PauseReport Pause, int Partitions, TimeSpan InputPaused);
