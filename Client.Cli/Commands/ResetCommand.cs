@@ -59,14 +59,18 @@ internal static class ResetCommand
         var keepState = new Option<bool>("--keep-state") { Description = "Keep the state: the partitions forget the reset shards, whose records from the new position are applied again on top of it (needs the S3 snapshots: --s3-endpoint)" };
         var live = new Option<bool>("--live")
         {
-            Description = "Reset a running application at a barrier: its input pauses, its partitions hand their state over, the reset runs, and the input resumes (needs the S3 snapshots: --s3-endpoint; its silos' gateways: --gateway, --cluster-id)",
+            Description = "Reset a running application at a barrier: its input pauses, its partitions hand their state over, the reset runs, and the input resumes (needs the S3 snapshots: --s3-endpoint; its silos' gateways: --gateway or --membership-table, and --cluster-id)",
+        };
+        var membershipTable = new Option<string?>("--membership-table")
+        {
+            Description = "With --live: find the silos' gateways in this membership table (Silo:MembershipTableName; silos with Silo:Clustering=DynamoDB), on the lease table's DynamoDB, instead of --gateway",
         };
         var command = new Command(
             "reset",
             "Reset the read position of an application (every shard, or one) and clear or keep its state; refused while a silo runs it, unless --live does it at a barrier")
         {
             to, application, dynamoDb, SavepointCommand.S3Endpoint, CommonOptions.Region, shard, clearState, keepState, live, CommonOptions.LeaseFailoverTime,
-            CommonOptions.Gateway, CommonOptions.ClusterId, PauseTimeout,
+            CommonOptions.Gateway, membershipTable, CommonOptions.ClusterId, PauseTimeout,
         };
         command.Validators.Add(result =>
         {
@@ -92,7 +96,7 @@ internal static class ResetCommand
             using var dynamo = DynamoDBClientFactory.Create(service, accessKey: null, secretKey: null, token: null, profileName: null, authenticationRegion: region);
             if (parse.GetValue(live))
             {
-                return await LiveAsync(parse, output, dynamo, name, position, timestamp, parse.GetValue(shard), parse.GetValue(keepState), region, cancellationToken);
+                return await LiveAsync(parse, output, dynamo, name, position, timestamp, parse.GetValue(shard), parse.GetValue(keepState), region, (service, parse.GetValue(membershipTable)), cancellationToken);
             }
 
             if (parse.GetValue(keepState))
@@ -165,13 +169,20 @@ internal static class ResetCommand
 
     private static async Task<int> LiveAsync(
         System.CommandLine.ParseResult parse, CliOutput output, Amazon.DynamoDBv2.IAmazonDynamoDB dynamo, string name, string position, DateTimeOffset? timestamp,
-        string? shardId, bool keepState, string region, CancellationToken cancellationToken)
+        string? shardId, bool keepState, string region, (string DynamoDB, string? Table) membership, CancellationToken cancellationToken)
     {
         using var s3 = KeyedState.Snapshots.S3ClientFactory.Create(new KeyedState.Snapshots.S3SnapshotOptions { Bucket = "reset", ServiceUrl = parse.GetValue(SavepointCommand.S3Endpoint), Region = region });
         var ports = parse.GetValue(CommonOptions.Gateway)!;
         var clusterId = parse.GetValue(CommonOptions.ClusterId)!;
-        var reset = new Pausing.LiveReset(
-            dynamo, s3, name, cancellationToken => CommonOptions.ConnectToGatewaysAsync(ports, clusterId, cancellationToken), $"127.0.0.1:{string.Join(',', ports)} (cluster id '{clusterId}')")
+        (Func<CancellationToken, Task<KinesisGrains.Client.ClusterConnection>> Connect, string Target) silos = membership.Table is { } table
+            ? (cancellationToken => GatewayProbe.WithinConnectTimeoutAsync(
+                    KinesisGrains.Client.ClusterConnection.ConnectDynamoDBAsync(membership.DynamoDB, table, clusterId, cancellationToken: cancellationToken),
+                    $"the Orleans gateways in the membership table '{table}' at {membership.DynamoDB} (cluster id '{clusterId}')",
+                    cancellationToken),
+                $"the gateways in membership table '{table}' at {membership.DynamoDB} (cluster id '{clusterId}')")
+            : (cancellationToken => CommonOptions.ConnectToGatewaysAsync(ports, clusterId, cancellationToken),
+                $"127.0.0.1:{string.Join(',', ports)} (cluster id '{clusterId}')");
+        var reset = new Pausing.LiveReset(dynamo, s3, name, silos.Connect, silos.Target)
         {
             PauseTimeout = parse.GetValue(PauseTimeout).Value,
             LeaseFailoverTime = parse.GetValue(CommonOptions.LeaseFailoverTime).Value,

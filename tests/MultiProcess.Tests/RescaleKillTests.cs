@@ -134,7 +134,7 @@ public sealed class RescaleKillTests(ITestOutputHelper output)
         [
             "reset", "--live", "--to", "TRIM_HORIZON", "--clear-state", "--application", cluster.ApplicationName,
             "--dynamodb-endpoint", cluster.Emulators.DynamoDB.ToString(), "--s3-endpoint", cluster.Emulators.S3.ToString(),
-            "--gateway", string.Join(',', cluster.Silos.Select(s => s.GatewayPort)), "--cluster-id", cluster.ClusterId,
+            "--membership-table", cluster.MembershipTable, "--cluster-id", cluster.ClusterId,
         ];
         paused.Restart();
         killed = await KgrainsTool.RunAsync(LiveReset(), Environment(CrashPoints.RescaleAfterPointer + "@3"));
