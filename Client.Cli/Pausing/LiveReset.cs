@@ -50,7 +50,7 @@ internal sealed class LiveReset(IAmazonDynamoDB dynamo, IAmazonS3 s3, string app
         {
             throw CliException.Runtime(
                 $"Application '{application}' is paused, but its silos cannot be reached at {target} to hand their partitions over: {KgrainsCli.Sentence(exception.Message)} "
-                + "Nothing was reset, and the pause stays: name the silos' gateways (--gateway, --cluster-id) and run the reset again, or end the pause with 'kgrains resume'. "
+                + "Nothing was reset, and the pause stays: name the silos' gateways (--gateway, or --membership-table; --cluster-id) and run the reset again, or end the pause with 'kgrains resume'. "
                 + "(A stopped application is reset without --live.)",
                 exception);
         }
