@@ -7,8 +7,9 @@ namespace KinesisGrains.KeyedState;
 public sealed class KeyedStateOptions
 {
     /// <summary>
-    /// The number of state partitions P. Fixed for the life of an application: a key's partition is part of where
-    /// its state is stored.
+    /// The number of state partitions P: a key's partition is part of where its state is stored, so it changes only
+    /// through <c>kgrains rescale</c>. A live rescale (<c>--live</c>) sets it on running silos, and grains that route
+    /// keys to partitions read it at each call.
     /// </summary>
     public int PartitionCount { get; set; } = 16;
 

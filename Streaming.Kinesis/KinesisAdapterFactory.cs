@@ -58,6 +58,11 @@ internal sealed class KinesisAdapterFactory(string name, KinesisStreamContext co
             return HandOverAsync();
         }
 
+        if (command == KinesisStreamCommands.AdoptPartitionCount)
+        {
+            return AdoptPartitionCountAsync();
+        }
+
         return Task.FromResult<object?>(command switch
         {
             KinesisStreamCommands.StartForcedCheckpoint => _forced.Start(requestId),
@@ -77,6 +82,28 @@ internal sealed class KinesisAdapterFactory(string name, KinesisStreamContext co
         catch (Exception exception)
         {
             return new PartitionHandOverReport(silo, context.Options.ApplicationName, 0, context.PausedSince, context.HeldShards.Count, $"{exception.GetType().Name}: {exception.Message}");
+        }
+    }
+
+    private async Task<object?> AdoptPartitionCountAsync()
+    {
+        var silo = context.LocalSilo?.ToString() ?? context.Options.WorkerId;
+        int? recorded = null;
+        try
+        {
+            // Within the control call's 30 s response timeout, with the hand-over's own wait inside.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(25));
+            recorded = await context.Leases.GetPartitionCountAsync(timeout.Token);
+            if (recorded is { } count)
+            {
+                await context.AdoptPartitionCountAsync(count, timeout.Token);
+            }
+
+            return new PartitionCountReport(silo, context.Options.ApplicationName, context.Lanes.PartitionCount, recorded);
+        }
+        catch (Exception exception)
+        {
+            return new PartitionCountReport(silo, context.Options.ApplicationName, context.Lanes.PartitionCount, recorded, $"{exception.GetType().Name}: {exception.Message}");
         }
     }
 }

@@ -62,6 +62,9 @@ internal sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     // restore a shard as active, so a reader started at the tip must say it is idle without having read anything.
     private bool _idleAnnounced;
 
+    // Counted among the provider's active receivers (a live rescale waits for none): from Initialize to the end of Shutdown.
+    private bool _counted;
+
     // A read reaching SHARD_END was handed out: no read may follow it (its completion writes the shard's end).
     private bool _readToEnd;
 
@@ -87,6 +90,12 @@ internal sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
 
     public Task Initialize(TimeSpan timeout)
     {
+        if (!_counted)
+        {
+            _counted = true;
+            _context.ReceiverStarted();
+        }
+
         _lease = _context.LeaseOf(_shardId);
         _shard = _context.ShardOf(_shardId);
         if (_lease.IsReplayRequested)
@@ -272,6 +281,22 @@ internal sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
     }
 
     public async Task Shutdown(TimeSpan timeout)
+    {
+        try
+        {
+            await ShutdownCoreAsync(timeout);
+        }
+        finally
+        {
+            if (_counted)
+            {
+                _counted = false;
+                _context.ReceiverStopped();
+            }
+        }
+    }
+
+    private async Task ShutdownCoreAsync(TimeSpan timeout)
     {
         await StopFetchingAsync();
         _context.Buffer.RemoveQueue(_shardId);

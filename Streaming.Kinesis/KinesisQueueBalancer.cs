@@ -109,7 +109,7 @@ internal sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQ
         var shards = await _context.Kinesis.ListShardsAsync(options.StreamName, null, cancellationToken);
         _context.NoteShards(shards);
         var listed = shards.Select(s => s.ShardId).ToHashSet(StringComparer.Ordinal);
-        var (leases, pausedSince) = await _context.Leases.ScanAsync(cancellationToken);
+        var (leases, pausedSince, partitionCount) = await _context.Leases.ScanAsync(cancellationToken);
         var byId = leases.ToDictionary(l => l.LeaseKey, StringComparer.Ordinal);
         var created = false;
         foreach (var shard in shards.Where(s => !byId.ContainsKey(s.ShardId)))
@@ -203,7 +203,12 @@ internal sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQ
         }
 
         _context.PausedSince = pausedSince;
-        if (pausedSince is not null)
+
+        // A live rescale recorded a new partition count (`kgrains rescale --live` tells the silos at once; this is for
+        // one it could not reach). A receiver routes records by the count it started with, so this silo reads nothing
+        // until it has taken the new count, which it does once none of its receivers runs.
+        var rescaled = partitionCount is { } pinned && pinned != _context.Lanes.PartitionCount;
+        if (pausedSince is not null || rescaled)
         {
             // Each receiver stops at a final checkpoint and releases its lease, as at a graceful stop.
             foreach (var shardId in _context.HeldShards)
@@ -211,8 +216,17 @@ internal sealed partial class KinesisQueueBalancer : QueueBalancerBase, IStreamQ
                 changed |= _context.HandBack(shardId);
             }
 
-            _context.NoteSynced(shards.Count(s => !(byId.TryGetValue(s.ShardId, out var ended) && ended.IsShardEnd)), Math.Max(1, ActiveSilos().Count()));
-            return changed;
+            if (rescaled && _context.HeldShards.Count == 0 && _context.ActiveReceivers == 0)
+            {
+                await _context.AdoptPartitionCountAsync(partitionCount!.Value, cancellationToken);
+                rescaled = false;
+            }
+
+            if (pausedSince is not null || rescaled)
+            {
+                _context.NoteSynced(shards.Count(s => !(byId.TryGetValue(s.ShardId, out var ended) && ended.IsShardEnd)), Math.Max(1, ActiveSilos().Count()));
+                return changed;
+            }
         }
 
         var worker = _context.Options.WorkerId;

@@ -19,7 +19,7 @@ namespace KinesisGrains.Streaming.Kinesis;
 /// What the queue balancer and the receivers of one Kinesis stream provider share on a silo: the Kinesis client,
 /// the lease table and the leases held, the fetch buffer and its workers, the checkpointer, and each shard's progress.
 /// </summary>
-internal sealed class KinesisStreamContext : IAsyncDisposable
+internal sealed partial class KinesisStreamContext : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, ShardProgress> _progress = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Shard> _shards = new(StringComparer.Ordinal);
@@ -28,7 +28,9 @@ internal sealed class KinesisStreamContext : IAsyncDisposable
     private readonly List<SemaphoreSlim> _workerSlots = [];
     private readonly Dictionary<string, SemaphoreSlim> _slotOfShard = new(StringComparer.Ordinal);
     private readonly Func<RecordDecoder> _decoders;
-    private readonly StreamId[] _streamIds;
+    private volatile StreamId[] _streamIds;
+    private int _activeReceivers;
+    private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, byte> _handingBack = new(StringComparer.Ordinal);
     private volatile bool _stopping;
 
@@ -51,10 +53,11 @@ internal sealed class KinesisStreamContext : IAsyncDisposable
         Kinesis = kinesis;
         Leases = leases;
         Lanes = lanes;
-        _streamIds = [.. Enumerable.Range(0, lanes.Count).Select(lane => StreamId.Create(lanes.NamespaceOf(lane), lanes.PartitionOf(lane)))];
+        _streamIds = StreamIdsOf(lanes);
         _decoders = decoders;
         Time = time;
         Loggers = loggers;
+        _logger = loggers.CreateLogger<KinesisStreamContext>();
         Mapper = new KinesisQueueMapper(providerName, () => _shards.Keys);
         Buffer = new FetchBuffer(
             new FetchBufferOptions { SoftLimitBytes = options.Source.FetchBufferSize, SpillDirectory = options.SpillDirectory, MaxSpillBytes = Math.Max(options.Source.FetchBufferSize * 8, 1L << 30) },
@@ -164,6 +167,56 @@ internal sealed class KinesisStreamContext : IAsyncDisposable
 
     public RecordDecoder CreateDecoder() => _decoders();
 
+    /// <summary>Receivers of this provider between their start and the end of their shutdown (final checkpoint and lease release).</summary>
+    public int ActiveReceivers => Volatile.Read(ref _activeReceivers);
+
+    internal void ReceiverStarted() => Interlocked.Increment(ref _activeReceivers);
+
+    internal void ReceiverStopped() => Interlocked.Decrement(ref _activeReceivers);
+
+    /// <summary>
+    /// Lays the lanes out for <paramref name="partitionCount"/> partitions (a live rescale recorded a new count): the
+    /// partitions active here are handed over first (a final snapshot, then deactivated; queries may have activated
+    /// some after the rescale's own hand-over), between checkpoint cycles. Only while this silo reads no shard: a
+    /// receiver routes records by the count it started with.
+    /// </summary>
+    /// <returns>False when the lanes already had that count.</returns>
+    /// <exception cref="InvalidOperationException">This silo still holds a shard lease or runs a receiver.</exception>
+    public async Task<bool> AdoptPartitionCountAsync(int partitionCount, CancellationToken cancellationToken)
+    {
+        var adopted = false;
+        await Checkpointer.ChangeLanesAsync(
+            Lanes.ViewCount * partitionCount,
+            async () =>
+            {
+                var from = Lanes.PartitionCount;
+                if (from == partitionCount)
+                {
+                    return;
+                }
+
+                if (!_held.IsEmpty || ActiveReceivers > 0)
+                {
+                    throw new InvalidOperationException(
+                        $"Provider {ProviderName} still reads {Math.Max(_held.Count, ActiveReceivers)} shard(s): its partition count changes only while it reads none (the application's input paused).");
+                }
+
+                var handedOver = await Checkpointer.Gate.HandOverAsync(cancellationToken);
+                Lanes.Resize(partitionCount);
+                _streamIds = StreamIdsOf(Lanes);
+                Placement.Resize(partitionCount);
+                Options.PartitionCount = partitionCount;
+                Checkpointer.Gate.PartitionCountChanged(partitionCount);
+                LogPartitionCountAdopted(_logger, ProviderName, from, partitionCount, handedOver);
+                adopted = true;
+            },
+            cancellationToken);
+        return adopted;
+    }
+
+    private static StreamId[] StreamIdsOf(StreamLanes lanes) =>
+        [.. Enumerable.Range(0, lanes.Count).Select(lane => StreamId.Create(lanes.NamespaceOf(lane), lanes.PartitionOf(lane)))];
+
     /// <summary>
     /// A container Orleans gave up delivering: its cache never reports it purged, so the shard's receiver counts it
     /// done here instead. The partition it was for does not hold it, and the next barrier finds that gap.
@@ -253,4 +306,7 @@ internal sealed class KinesisStreamContext : IAsyncDisposable
         Buffer.Dispose();
         Kinesis.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream provider {Provider} routes to {PartitionCount} partitions now, {From} before (a live rescale); {HandedOver} partition(s) active here were handed over first.")]
+    private static partial void LogPartitionCountAdopted(ILogger logger, string provider, int from, int partitionCount, int handedOver);
 }

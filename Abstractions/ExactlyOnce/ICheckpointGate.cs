@@ -17,4 +17,12 @@ internal interface ICheckpointGate
     /// </summary>
     /// <returns>How many partitions were deactivated.</returns>
     Task<int> HandOverAsync(CancellationToken cancellationToken) => Task.FromResult(0);
+
+    /// <summary>
+    /// The application's partition count changed (a live rescale, after <see cref="HandOverAsync"/> and while no
+    /// receiver runs): what the gate's side keeps of P follows, so queries route keys by the new count.
+    /// </summary>
+    void PartitionCountChanged(int partitionCount)
+    {
+    }
 }

@@ -35,6 +35,12 @@ internal static class ResetCommand
             : Environment.GetEnvironmentVariable("SILO_DYNAMODB_URL") is { Length: > 0 } url ? url : null,
     };
 
+    /// <summary>With --live: where the silos' gateways are listed (silos with Silo:Clustering=DynamoDB), instead of --gateway.</summary>
+    public static readonly Option<string?> LiveMembershipTable = new("--membership-table")
+    {
+        Description = "With --live: find the silos' gateways in this membership table (Silo:MembershipTableName; silos with Silo:Clustering=DynamoDB), on the lease table's DynamoDB, instead of --gateway",
+    };
+
     /// <summary>How long a pause waits for the silos to hand their shard leases back.</summary>
     public static readonly Option<Duration> PauseTimeout = new Option<Duration>("--pause-timeout")
     {
@@ -61,7 +67,7 @@ internal static class ResetCommand
         {
             Description = "Reset a running application at a barrier: its input pauses, its partitions hand their state over, the reset runs, and the input resumes (needs the S3 snapshots: --s3-endpoint; its silos' gateways: --gateway or --membership-table, and --cluster-id)",
         };
-        var membershipTable = new Option<string?>("--membership-table")
+        var LiveMembershipTable = new Option<string?>("--membership-table")
         {
             Description = "With --live: find the silos' gateways in this membership table (Silo:MembershipTableName; silos with Silo:Clustering=DynamoDB), on the lease table's DynamoDB, instead of --gateway",
         };
@@ -70,7 +76,7 @@ internal static class ResetCommand
             "Reset the read position of an application (every shard, or one) and clear or keep its state; refused while a silo runs it, unless --live does it at a barrier")
         {
             to, application, dynamoDb, SavepointCommand.S3Endpoint, CommonOptions.Region, shard, clearState, keepState, live, CommonOptions.LeaseFailoverTime,
-            CommonOptions.Gateway, membershipTable, CommonOptions.ClusterId, PauseTimeout,
+            CommonOptions.Gateway, LiveMembershipTable, CommonOptions.ClusterId, PauseTimeout,
         };
         command.Validators.Add(result =>
         {
@@ -96,7 +102,7 @@ internal static class ResetCommand
             using var dynamo = DynamoDBClientFactory.Create(service, accessKey: null, secretKey: null, token: null, profileName: null, authenticationRegion: region);
             if (parse.GetValue(live))
             {
-                return await LiveAsync(parse, output, dynamo, name, position, timestamp, parse.GetValue(shard), parse.GetValue(keepState), region, (service, parse.GetValue(membershipTable)), cancellationToken);
+                return await LiveAsync(parse, output, dynamo, name, position, timestamp, parse.GetValue(shard), parse.GetValue(keepState), region, (service, parse.GetValue(LiveMembershipTable)), cancellationToken);
             }
 
             if (parse.GetValue(keepState))
@@ -172,17 +178,7 @@ internal static class ResetCommand
         string? shardId, bool keepState, string region, (string DynamoDB, string? Table) membership, CancellationToken cancellationToken)
     {
         using var s3 = KeyedState.Snapshots.S3ClientFactory.Create(new KeyedState.Snapshots.S3SnapshotOptions { Bucket = "reset", ServiceUrl = parse.GetValue(SavepointCommand.S3Endpoint), Region = region });
-        var ports = parse.GetValue(CommonOptions.Gateway)!;
-        var clusterId = parse.GetValue(CommonOptions.ClusterId)!;
-        (Func<CancellationToken, Task<KinesisGrains.Client.ClusterConnection>> Connect, string Target) silos = membership.Table is { } table
-            ? (cancellationToken => GatewayProbe.WithinConnectTimeoutAsync(
-                    KinesisGrains.Client.ClusterConnection.ConnectDynamoDBAsync(membership.DynamoDB, table, clusterId, cancellationToken: cancellationToken),
-                    $"the Orleans gateways in the membership table '{table}' at {membership.DynamoDB} (cluster id '{clusterId}')",
-                    cancellationToken),
-                $"the gateways in membership table '{table}' at {membership.DynamoDB} (cluster id '{clusterId}')")
-            : (cancellationToken => CommonOptions.ConnectToGatewaysAsync(ports, clusterId, cancellationToken),
-                $"127.0.0.1:{string.Join(',', ports)} (cluster id '{clusterId}')");
-        var reset = new Pausing.LiveReset(dynamo, s3, name, silos.Connect, silos.Target)
+        var reset = new Pausing.LiveReset(dynamo, s3, name, Pausing.PausedSilos.Of(parse, name, membership.DynamoDB, membership.Table, "reset"))
         {
             PauseTimeout = parse.GetValue(PauseTimeout).Value,
             LeaseFailoverTime = parse.GetValue(CommonOptions.LeaseFailoverTime).Value,

@@ -27,8 +27,8 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>
-    /// The application runs, paused (a live reset): its input is paused and its silos handed their shard leases back,
-    /// so the sole-silo claim and the leases' renewals are not asked about.
+    /// The application runs, paused (a live reset or rescale): its input is paused and its silos handed their shard
+    /// leases back, so the sole-silo claim and the leases' renewals are not asked about.
     /// </summary>
     public bool Live { get; init; }
 
@@ -40,7 +40,7 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
     {
         var started = Stopwatch.GetTimestamp();
         var app = await ApplicationTables.OpenAsync(dynamo, s3, application, cancellationToken);
-        await app.EnsureStoppedAsync("rescaling it", Time, LeaseFailoverTime, cancellationToken);
+        await EnsureStoppedAsync(app, "rescaling it", cancellationToken);
         PendingRescale? interrupted = null;
         if (await PendingOfAsync(app, cancellationToken, dropped => interrupted = dropped) is { } pending)
         {

@@ -19,8 +19,14 @@ namespace KinesisGrains.KeyedState.Checkpointing;
 /// </remarks>
 /// <param name="report">Gets what every partition did since its previous barrier (the state part of a progress record).</param>
 /// <param name="local">Which partitions are active on this silo (a hand-over deactivates those alone); null: none is.</param>
+/// <param name="options">The silo's keyed-state settings, whose partition count the query grains route by; a live rescale changes it.</param>
 internal sealed class PartitionCheckpointBarrier(
-    IGrainFactory grains, PartitionGrainClasses classes, StreamLanes lanes, Action<IReadOnlyList<PartitionProgress>>? report = null, ILocalActivationStatusChecker? local = null) : ICheckpointGate
+    IGrainFactory grains,
+    PartitionGrainClasses classes,
+    StreamLanes lanes,
+    Action<IReadOnlyList<PartitionProgress>>? report = null,
+    ILocalActivationStatusChecker? local = null,
+    KeyedStateOptions? options = null) : ICheckpointGate
 {
     /// <summary>How often a hand-over looks whether the partitions it deactivated are gone.</summary>
     private static readonly TimeSpan s_handOverPoll = TimeSpan.FromMilliseconds(100);
@@ -105,5 +111,10 @@ internal sealed class PartitionCheckpointBarrier(
         }
 
         return active.Count;
+    }
+
+    public void PartitionCountChanged(int partitionCount)
+    {
+        options?.PartitionCount = partitionCount;
     }
 }

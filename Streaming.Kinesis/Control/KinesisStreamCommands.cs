@@ -20,4 +20,10 @@ internal static class KinesisStreamCommands
     /// <see cref="PartitionHandOverReport"/>: their next activations restore from the snapshot pointers.
     /// </summary>
     public const int HandOverPartitions = StartForcedCheckpoint + 2;
+
+    /// <summary>
+    /// Takes the partition count the lease table records (a live rescale changed it) while the silo reads no shard, and
+    /// answers with a <see cref="PartitionCountReport"/>: the count the silo routes by now.
+    /// </summary>
+    public const int AdoptPartitionCount = StartForcedCheckpoint + 3;
 }

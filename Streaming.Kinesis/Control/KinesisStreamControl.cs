@@ -25,6 +25,10 @@ internal static class KinesisStreamControl
     public static Task<IReadOnlyList<PartitionHandOverReport>> HandOverPartitionsAsync(IGrainFactory grains, string providerName, string requestId) =>
         SendAsync<PartitionHandOverReport>(grains, providerName, KinesisStreamCommands.HandOverPartitions, requestId);
 
+    /// <summary>Asks every silo to take the partition count the lease table records; returns once each did (or could not).</summary>
+    public static Task<IReadOnlyList<PartitionCountReport>> AdoptPartitionCountAsync(IGrainFactory grains, string providerName, string requestId) =>
+        SendAsync<PartitionCountReport>(grains, providerName, KinesisStreamCommands.AdoptPartitionCount, requestId);
+
     private static Task<IReadOnlyList<ForcedCheckpointReport>> SendAsync(IGrainFactory grains, string providerName, int command, string requestId) =>
         SendAsync<ForcedCheckpointReport>(grains, providerName, command, requestId);
 

@@ -71,7 +71,7 @@ public static partial class KinesisStreamingExtensions
                 ? new KinesisClient(options.Client, httpHandler, loggers.CreateLogger<KinesisClient>())
                 : new KinesisClient(options.Client, loggers.CreateLogger<KinesisClient>());
             var leases = new ShardLeaseTable(DynamoDBClientFactory.Create(options.DynamoDB), options.ApplicationName);
-            var partitions = new PartitionMap(options.PartitionCount);
+            // One lanes object for the context, its receivers and its barrier: a live rescale resizes it.
             var lanes = options.Lanes;
             var views = options.Views.Cast<KeyedView<TEvent>>().ToList();
             var messageHandler = handler ?? new JsonMessageHandler<TEvent>();
@@ -94,7 +94,7 @@ public static partial class KinesisStreamingExtensions
                 kinesis,
                 leases,
                 lanes,
-                () => new RecordDecoder<TEvent>(messageHandler, partitions, observed, extractor, views),
+                () => new RecordDecoder<TEvent>(messageHandler, new PartitionMap(lanes.PartitionCount), observed, extractor, views),
                 context => services.GetService<ICheckpointGateFactory>()?.Create(name, lanes, context.Monitor.StateReported)
                     ?? StatelessCheckpointGate.Instance,
                 services.GetRequiredService<TimeProvider>(),

@@ -132,13 +132,15 @@ internal sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
         (await ScanAsync(cancellationToken)).Leases;
 
     /// <summary>
-    /// Every shard lease in the table, and since when the application's input is paused (null: it is not), from the
-    /// facts row the same scan reads: a silo's shard sync learns of a pause without a request of its own.
+    /// Every shard lease in the table, since when the application's input is paused (null: it is not) and its pinned
+    /// partition count (null before its first start), from the facts row the same scan reads: a silo's shard sync
+    /// learns of a pause or a live rescale without a request of its own.
     /// </summary>
-    public async Task<(IReadOnlyList<ShardLease> Leases, DateTimeOffset? PausedSince)> ScanAsync(CancellationToken cancellationToken)
+    public async Task<(IReadOnlyList<ShardLease> Leases, DateTimeOffset? PausedSince, int? PartitionCount)> ScanAsync(CancellationToken cancellationToken)
     {
         var leases = new List<ShardLease>();
         DateTimeOffset? pausedSince = null;
+        int? partitionCount = null;
         Dictionary<string, AttributeValue>? startKey = null;
         do
         {
@@ -154,6 +156,7 @@ internal sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
                 else if (item.TryGetValue(LeaseKey, out var key) && key.S == FactsKey)
                 {
                     pausedSince = PausedSinceOf(item);
+                    partitionCount = PartitionCountOf(item);
                 }
             }
 
@@ -161,7 +164,7 @@ internal sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
         }
         while (startKey is not null);
 
-        return (leases, pausedSince);
+        return (leases, pausedSince, partitionCount);
     }
 
     /// <summary>
@@ -715,6 +718,16 @@ internal sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
     /// </summary>
     public async Task<DateTimeOffset?> GetPausedSinceAsync(CancellationToken cancellationToken) =>
         await GetRowAsync(FactsKey, cancellationToken) is { } row ? PausedSinceOf(row) : null;
+
+    private static int? PartitionCountOf(Dictionary<string, AttributeValue> factsRow) =>
+        factsRow.TryGetValue(Facts, out var facts) && facts.M is { } map && map.TryGetValue(ApplicationRecord.PartitionCountFact, out var count)
+            && int.TryParse(count.S, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : null;
+
+    /// <summary>The partition count pinned for the application (<c>Grains:PartitionCount</c>); null before its first start. Reads only.</summary>
+    public async Task<int?> GetPartitionCountAsync(CancellationToken cancellationToken) =>
+        await GetRowAsync(FactsKey, cancellationToken) is { } row ? PartitionCountOf(row) : null;
 
     private static DateTimeOffset? PausedSinceOf(Dictionary<string, AttributeValue> factsRow) =>
         factsRow.TryGetValue(Paused, out var since) && since.S is { } text

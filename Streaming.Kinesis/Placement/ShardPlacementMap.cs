@@ -14,11 +14,21 @@ namespace KinesisGrains.Streaming.Kinesis.Placement;
 /// </summary>
 internal sealed class ShardPlacementMap(int partitionCount, TimeSpan settleTime, TimeProvider time) : IPartitionPlacement
 {
-    private readonly PartitionMap _partitions = new(partitionCount);
+    private PartitionMap _partitions = new(partitionCount);
     private readonly Dictionary<string, (string Owner, long Since)> _owners = new(StringComparer.Ordinal);
     private volatile PartitionHome?[] _homes = new PartitionHome?[partitionCount];
 
     public PartitionHome? HomeOf(int partition) => partition >= 0 && partition < _homes.Length ? _homes[partition] : null;
+
+    /// <summary>A live rescale changed P: no partition has a home until the next <see cref="Update"/>.</summary>
+    public void Resize(int partitionCount)
+    {
+        lock (_owners)
+        {
+            _partitions = new PartitionMap(partitionCount);
+            _homes = new PartitionHome?[partitionCount];
+        }
+    }
 
     /// <summary>Recomputes every partition's home from the open shards, their leases and the live silos.</summary>
     public void Update(IReadOnlyList<Shard> shards, IEnumerable<ShardLease> leases, IEnumerable<(string Name, SiloAddress Silo)> activeSilos)

@@ -21,6 +21,7 @@ internal sealed partial class ShardCheckpointer(
 {
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _cycle = new(1, 1);
+    private int _laneCount = 1;
     private readonly Dictionary<string, Delivered> _pending = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ShardCheckpoint> _written = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ShardPosition?> _rewinds = new(StringComparer.Ordinal);
@@ -39,7 +40,28 @@ internal sealed partial class ShardCheckpointer(
     public ICheckpointGate Gate => checkpointGate;
 
     /// <summary>Lanes (views × partitions) a barrier asks for (the length of each claim's per-lane array).</summary>
-    public int LaneCount { get; init; } = 1;
+    public int LaneCount { get => _laneCount; init => _laneCount = value; }
+
+    /// <summary>
+    /// Runs <paramref name="change"/> between checkpoint cycles, none running meanwhile, and then barriers ask for
+    /// <paramref name="laneCount"/> lanes: a live rescale lays the lanes out again so.
+    /// </summary>
+    public async Task ChangeLanesAsync(int laneCount, Func<Task> change, CancellationToken cancellationToken)
+    {
+        await _cycle.WaitAsync(cancellationToken);
+        try
+        {
+            await change();
+            lock (_lock)
+            {
+                _laneCount = laneCount;
+            }
+        }
+        finally
+        {
+            _cycle.Release();
+        }
+    }
 
     /// <summary>The longest time between barrier rounds while there are shards to barrier, even if no checkpoint moves; zero: off.</summary>
     public TimeSpan QuietBarrierInterval { get; init; }
