@@ -25,6 +25,9 @@ internal static class CrashPoints
     /// <summary>A rescale recorded itself as pending and set a new partition's pointer to its snapshot (half of them, say).</summary>
     public const string RescaleAfterPointer = "rescale.after-pointer";
 
+    /// <summary>A live rescale switched the pointers and the count, before the silos take the count and the input resumes.</summary>
+    public const string LiveRescaleSwitched = "rescale.live-switched";
+
     private static readonly Dictionary<string, int>? s_armed = Parse(Environment.GetEnvironmentVariable(EnvironmentVariable));
     private static readonly ConcurrentDictionary<string, int> s_reached = new(StringComparer.Ordinal);
 

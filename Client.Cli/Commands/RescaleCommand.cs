@@ -98,7 +98,9 @@ internal static class RescaleCommand
             }
             else if (report.Finished)
             {
-                output.WriteLine($"Finished the interrupted rescale from {report.From} to {report.To} partitions: {then} Grains:PartitionCount={report.To}.{Paused(liveReport)}");
+                // A killed live run that had switched already leaves only the silos' part: the count it came from is gone.
+                var from = report.From == report.To ? "" : $" from {report.From}";
+                output.WriteLine($"Finished the interrupted rescale{from} to {report.To} partitions: {then} Grains:PartitionCount={report.To}.{Paused(liveReport)}");
             }
             else
             {

@@ -1,5 +1,6 @@
 using Amazon.DynamoDBv2;
 using Amazon.S3;
+using KinesisGrains.Abstractions.Diagnostics;
 using KinesisGrains.Cli.Rescaling;
 using KinesisGrains.Streaming.Kinesis.Leasing;
 
@@ -39,9 +40,10 @@ internal sealed class LiveRescale(IAmazonDynamoDB dynamo, IAmazonS3 s3, string a
         var rescale = switched
             ? new RescaleReport(partitionCount, partitionCount, [], Finished: true, TimeSpan.Zero)
             : await new ApplicationRescaler(dynamo, s3, application) { Live = true, LeaseFailoverTime = LeaseFailoverTime }.RescaleAsync(partitionCount, cancellationToken);
-        var silosRouting = rescale.GivenUp ? 0 : await silos.AdoptPartitionCountAsync(partitionCount, cancellationToken);
+        CrashPoints.Reach(CrashPoints.LiveRescaleSwitched);
+        var routing = rescale.GivenUp ? [] : await silos.AdoptPartitionCountAsync(partitionCount, cancellationToken);
         await pause.ResumeAsync(cancellationToken);
-        return new LiveRescaleReport(rescale, paused, partitions, silosRouting, TimeProvider.System.GetUtcNow() - paused.Since);
+        return new LiveRescaleReport(rescale, paused, partitions, routing.Count, TimeProvider.System.GetUtcNow() - paused.Since);
     }
 }
 

@@ -49,8 +49,8 @@ internal sealed class PausedSilos(string application, Func<CancellationToken, Ta
     }
 
     /// <summary>Every silo takes the partition count the lease table records; fails unless each then routes by <paramref name="partitionCount"/>.</summary>
-    /// <returns>How many silos answered.</returns>
-    public async Task<int> AdoptPartitionCountAsync(int partitionCount, CancellationToken cancellationToken)
+    /// <returns>Each silo's answer.</returns>
+    public async Task<IReadOnlyList<PartitionCountReport>> AdoptPartitionCountAsync(int partitionCount, CancellationToken cancellationToken)
     {
         var reports = await SendAsync(
             "take the new partition count", KinesisStreamControl.AdoptPartitionCountAsync, r => (r.Silo, r.Application, r.Error), $"The {operation} is recorded", cancellationToken);
@@ -61,7 +61,7 @@ internal sealed class PausedSilos(string application, Func<CancellationToken, Ta
                 + $"the {operation} is recorded, and the pause stays: run the {operation} again.");
         }
 
-        return reports.Count;
+        return reports;
     }
 
     private string Done => operation == "reset" ? "reset" : "rescaled";
