@@ -90,14 +90,14 @@ internal sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
 
     public Task Initialize(TimeSpan timeout)
     {
+        _lease = _context.LeaseOf(_shardId);
+        _shard = _context.ShardOf(_shardId);
         if (!_counted)
         {
             _counted = true;
             _context.ReceiverStarted();
         }
 
-        _lease = _context.LeaseOf(_shardId);
-        _shard = _context.ShardOf(_shardId);
         if (_lease.IsReplayRequested)
         {
             StartReplay(_lease);

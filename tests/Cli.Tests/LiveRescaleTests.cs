@@ -1,5 +1,7 @@
 using System.Globalization;
 using KinesisGrains.Cli;
+using KinesisGrains.DynamoDB;
+using KinesisGrains.Streaming.Kinesis.Leasing;
 using KinesisGrains.Testing;
 using Xunit;
 
@@ -61,6 +63,50 @@ public sealed class LiveRescaleTests(LocalCluster cluster) : IClassFixture<Local
 
         await LocalCluster.WaitForCaughtUpAsync(silo, truth.Events);
         Assert.Empty(await truth.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(60), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_silo_that_finds_a_new_partition_count_recorded_hands_its_leases_back_takes_it_and_reads_on()
+    {
+        using var data = new TempDirectory();
+        var stream = await cluster.CreateStreamAsync(shards: 2);
+        var application = "app-" + stream;
+        var settings = cluster.SiloSettings(application, stream, data.Path, ("Grains:PartitionCount", "4"), ("Kinesis:CheckpointInterval", "00:00:00.300"));
+        await cluster.ProduceAsync(stream, records: 100, keys: 10, seed: 21);
+        await using var silo = await LocalCluster.StartSiloAsync(settings);
+        await LocalCluster.WaitForCaughtUpAsync(silo, 100);
+        var released = new TaskCompletionSource();
+        var watching = Task.Run(async () =>
+        {
+            // The receivers must stop before the count changes: the silo is seen holding no lease in between.
+            while (silo.Source.Lanes.PartitionCount == 4)
+            {
+                if (silo.Source.HeldShards.Count == 0)
+                {
+                    released.TrySetResult();
+                }
+
+                await Task.Delay(5);
+            }
+        });
+
+        // What a live rescale whose tool never reached this silo leaves in the lease table: the new count, no pause.
+        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
+        await new ShardLeaseTable(dynamo, application).CompleteRescaleAsync(6, CancellationToken.None);
+
+        await watching.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(released.Task.IsCompleted, "the silo took the new count while it still held shard leases");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (silo.Source.HeldShards.Count < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(2, silo.Source.HeldShards.Count);
+        Assert.Equal(6, silo.Source.Lanes.PartitionCount);
+        Assert.Equal(6 * silo.Source.Lanes.ViewCount, silo.Source.Checkpointer.LaneCount);
+        await cluster.ProduceAsync(stream, records: 50, keys: 10, seed: 22);
+        await LocalCluster.WaitForCaughtUpAsync(silo, 150);
     }
 
     private static async Task<string> KgrainsAsync(string[] args)
