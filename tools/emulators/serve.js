@@ -11,6 +11,8 @@ const options = dataDir ? { path: dataDir } : {};
 let server;
 switch (name) {
   case 'kinesalite':
+    // Before kinesalite loads its actions: fixes of the emulator's own bugs (kinesalite-fixes.js says which).
+    require('./kinesalite-fixes').apply();
     server = require('kinesalite')({ ...options, shardLimit: 200, createStreamMs: 50, deleteStreamMs: 50, updateStreamMs: 50 });
     break;
   case 'dynalite':
