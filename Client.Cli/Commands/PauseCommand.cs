@@ -1,8 +1,6 @@
 using System.CommandLine;
-using Amazon.Runtime;
 using KinesisGrains.Cli.Output;
 using KinesisGrains.Cli.Pausing;
-using KinesisGrains.DynamoDB;
 using KinesisGrains.Streaming.Kinesis.Leasing;
 
 namespace KinesisGrains.Cli.Commands;
@@ -26,23 +24,9 @@ internal static class PauseCommand
         {
             var output = CliOutput.For(parse);
             var name = parse.GetValue(ResetCommand.Application)!;
-            var region = parse.GetValue(CommonOptions.Region)!;
-            var service = parse.GetValue(ResetCommand.LeaseTableEndpoint) ?? region;
-            using var dynamo = DynamoDBClientFactory.Create(service, accessKey: null, secretKey: null, token: null, profileName: null, authenticationRegion: region);
-            PauseReport report;
-            try
-            {
-                report = await new ApplicationPause(new ShardLeaseTable(dynamo, name), name)
-                    .PauseAsync(parse.GetValue(ResetCommand.PauseTimeout).Value, parse.GetValue(CommonOptions.LeaseFailoverTime).Value, cancellationToken);
-            }
-            catch (AmazonServiceException exception)
-            {
-                throw CliException.Runtime($"DynamoDB at {service} refused the pause: {exception.Message}", exception);
-            }
-            catch (AmazonClientException exception)
-            {
-                throw CliException.Runtime($"Cannot reach DynamoDB at {service}: {exception.Message}", exception);
-            }
+            using var table = LeaseTableClient.Open(parse);
+            var report = await table.RunAsync("pause", dynamo => new ApplicationPause(new ShardLeaseTable(dynamo, name), name)
+                .PauseAsync(parse.GetValue(ResetCommand.PauseTimeout).Value, parse.GetValue(CommonOptions.LeaseFailoverTime).Value, cancellationToken));
 
             if (output.IsJson)
             {

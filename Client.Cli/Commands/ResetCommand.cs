@@ -98,8 +98,8 @@ internal static class ResetCommand
             DateTimeOffset? timestamp = values.Length == 2 ? ParseTimestamp(values[1]) : null;
             var name = parse.GetValue(application)!;
             var region = parse.GetValue(CommonOptions.Region)!;
-            var service = parse.GetValue(dynamoDb) ?? region;
-            using var dynamo = DynamoDBClientFactory.Create(service, accessKey: null, secretKey: null, token: null, profileName: null, authenticationRegion: region);
+            using var table = LeaseTableClient.Open(parse);
+            var (service, dynamo) = (table.Service, table.DynamoDB);
             if (parse.GetValue(live))
             {
                 return await LiveAsync(parse, output, dynamo, name, position, timestamp, parse.GetValue(shard), parse.GetValue(keepState), region, (service, parse.GetValue(LiveMembershipTable)), cancellationToken);
@@ -110,20 +110,8 @@ internal static class ResetCommand
                 return await KeepStateAsync(parse, output, dynamo, name, position, timestamp, parse.GetValue(shard), parse.GetValue(CommonOptions.LeaseFailoverTime).Value, region, cancellationToken);
             }
 
-            ReadPositionResetResult result;
-            try
-            {
-                result = await ReadPositionReset.RunAsync(
-                    dynamo, name, position, timestamp, parse.GetValue(shard), parse.GetValue(CommonOptions.LeaseFailoverTime).Value, TimeProvider.System, cancellationToken);
-            }
-            catch (AmazonServiceException exception)
-            {
-                throw CliException.Runtime($"DynamoDB at {service} refused the reset: {exception.Message}", exception);
-            }
-            catch (AmazonClientException exception)
-            {
-                throw CliException.Runtime($"Cannot reach DynamoDB at {service}: {exception.Message}", exception);
-            }
+            var result = await table.RunAsync("reset", dynamo => ReadPositionReset.RunAsync(
+                dynamo, name, position, timestamp, parse.GetValue(shard), parse.GetValue(CommonOptions.LeaseFailoverTime).Value, TimeProvider.System, cancellationToken));
 
             var at = result.Timestamp is { } t ? $" ({(position == "LATEST" ? "records put after " : "")}{t:O})" : "";
             if (output.IsJson)

@@ -1,8 +1,6 @@
 using System.CommandLine;
-using Amazon.Runtime;
 using KinesisGrains.Cli.Output;
 using KinesisGrains.Cli.Pausing;
-using KinesisGrains.DynamoDB;
 using KinesisGrains.Streaming.Kinesis.Leasing;
 
 namespace KinesisGrains.Cli.Commands;
@@ -24,22 +22,8 @@ internal static class ResumeCommand
         {
             var output = CliOutput.For(parse);
             var name = parse.GetValue(ResetCommand.Application)!;
-            var region = parse.GetValue(CommonOptions.Region)!;
-            var service = parse.GetValue(ResetCommand.LeaseTableEndpoint) ?? region;
-            using var dynamo = DynamoDBClientFactory.Create(service, accessKey: null, secretKey: null, token: null, profileName: null, authenticationRegion: region);
-            DateTimeOffset? since;
-            try
-            {
-                since = await new ApplicationPause(new ShardLeaseTable(dynamo, name), name).ResumeAsync(cancellationToken);
-            }
-            catch (AmazonServiceException exception)
-            {
-                throw CliException.Runtime($"DynamoDB at {service} refused the resume: {exception.Message}", exception);
-            }
-            catch (AmazonClientException exception)
-            {
-                throw CliException.Runtime($"Cannot reach DynamoDB at {service}: {exception.Message}", exception);
-            }
+            using var table = LeaseTableClient.Open(parse);
+            var since = await table.RunAsync("resume", dynamo => new ApplicationPause(new ShardLeaseTable(dynamo, name), name).ResumeAsync(cancellationToken));
 
             if (output.IsJson)
             {

@@ -49,6 +49,15 @@ internal static class KgrainsProcess
         return (process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>Runs kgrains with s3rver's keys in its environment, asserts it succeeded, and returns its stdout.</summary>
+    public static async Task<string> SucceedAsync(params string[] arguments)
+    {
+        using var directory = new Testing.TempDirectory();
+        var (exitCode, stdout, stderr) = await RunAsync(arguments, directory.Path, TimeSpan.FromMinutes(2), Delta.DeltaTestTables.Credentials);
+        Xunit.Assert.True(exitCode == Cli.ExitCodes.Success, $"kgrains {string.Join(' ', arguments)} exited {exitCode}: {stderr}{stdout}");
+        return stdout;
+    }
+
     public static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

@@ -44,11 +44,11 @@ public sealed class LiveRescaleTests(LocalCluster cluster) : IClassFixture<Local
             "--gateway", silo.GatewayPort.ToString(CultureInfo.InvariantCulture), "--cluster-id", silo.ClusterId,
         ];
 
-        var up = await KgrainsAsync(Rescale(12));
+        var up = await KgrainsProcess.SucceedAsync(Rescale(12));
         Assert.Matches(@"^Rescaled from 4 to 12 partitions in [0-9.]+ s: set, for the silos' next start, Grains:PartitionCount=12\. At a barrier, silos running: [0-9]+ partition\(s\) handed over, 1 silo\(s\) route by the new count; the input resumed after [0-9.]+ s paused\.$", up.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
         Assert.Equal(12, silo.Source.Lanes.PartitionCount);
         await Task.Delay(1_000);
-        var down = await KgrainsAsync(Rescale(2));
+        var down = await KgrainsProcess.SucceedAsync(Rescale(2));
         Assert.Contains("Rescaled from 12 to 2 partitions", down, StringComparison.Ordinal);
         Assert.Equal(2, silo.Source.Lanes.PartitionCount);
         await Task.Delay(1_000);
@@ -107,13 +107,5 @@ public sealed class LiveRescaleTests(LocalCluster cluster) : IClassFixture<Local
         Assert.Equal(6 * silo.Source.Lanes.ViewCount, silo.Source.Checkpointer.LaneCount);
         await cluster.ProduceAsync(stream, records: 50, keys: 10, seed: 22);
         await LocalCluster.WaitForCaughtUpAsync(silo, 150);
-    }
-
-    private static async Task<string> KgrainsAsync(string[] args)
-    {
-        using var directory = new TempDirectory();
-        var (exitCode, stdout, stderr) = await KgrainsProcess.RunAsync(args, directory.Path, TimeSpan.FromMinutes(2), Delta.DeltaTestTables.Credentials);
-        Assert.True(exitCode == ExitCodes.Success, $"kgrains {string.Join(' ', args)} exited {exitCode}: {stderr}{stdout}");
-        return stdout;
     }
 }

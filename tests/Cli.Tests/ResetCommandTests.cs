@@ -155,7 +155,7 @@ public sealed class ResetCommandTests(LocalCluster cluster) : IClassFixture<Loca
             [.. args, "--application", application, "--dynamodb-endpoint", cluster.Emulators.DynamoDB.ToString()];
 
         // Paused: the silo hands its leases back and reads nothing more, yet answers queries.
-        await KgrainsAsync(Table("pause"));
+        await KgrainsProcess.SucceedAsync(Table("pause"));
         Assert.Empty(silo.Source.HeldShards);
         Assert.NotNull(silo.Source.PausedSince);
         var b = await cluster.ProduceAsync(stream, records: 100, keys: 20, seed: 6);
@@ -164,20 +164,20 @@ public sealed class ResetCommandTests(LocalCluster cluster) : IClassFixture<Loca
         Assert.Empty(await a.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(5), CancellationToken.None));
 
         // Resumed: B is read from the checkpoints and applied once.
-        await KgrainsAsync(Table("resume"));
+        await KgrainsProcess.SucceedAsync(Table("resume"));
         var ab = Merge(a, b);
         Assert.Empty(await ab.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(30), CancellationToken.None));
 
         // Live, clearing the state: every record from TRIM_HORIZON counted once, not on top of what was held.
         string[] Live(string state) =>
             [.. Table("reset", "--to", "TRIM_HORIZON", state, "--live", "--gateway", silo.GatewayPort.ToString(CultureInfo.InvariantCulture), "--cluster-id", silo.ClusterId), "--s3-endpoint", cluster.Emulators.S3.ToString()];
-        var cleared = await KgrainsAsync(Live("--clear-state"));
+        var cleared = await KgrainsProcess.SucceedAsync(Live("--clear-state"));
         Assert.Matches(@"into an empty state; its input resumed after [0-9.]+ s paused\.", cleared);
         await LocalCluster.WaitForCaughtUpAsync(silo, 600);
         Assert.Empty(await ab.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(30), CancellationToken.None));
 
         // Live, keeping the state: every record applied again on top of it.
-        await KgrainsAsync(Live("--keep-state"));
+        await KgrainsProcess.SucceedAsync(Live("--keep-state"));
         await LocalCluster.WaitForCaughtUpAsync(silo, 900);
         Assert.Empty(await Merge(ab, ab).VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(30), CancellationToken.None));
         Assert.Null(silo.Source.PausedSince);
@@ -224,15 +224,6 @@ public sealed class ResetCommandTests(LocalCluster cluster) : IClassFixture<Loca
         }
 
         Assert.Equal(records, silo.Source.Progress.Sum(p => p.RecordsRead));
-    }
-
-    /// <summary>Runs kgrains as a process (S3 credentials in its environment); returns its stdout.</summary>
-    private static async Task<string> KgrainsAsync(string[] args)
-    {
-        using var directory = new TempDirectory();
-        var (exitCode, stdout, stderr) = await KgrainsProcess.RunAsync(args, directory.Path, TimeSpan.FromMinutes(2), Delta.DeltaTestTables.Credentials);
-        Assert.True(exitCode == ExitCodes.Success, $"kgrains {string.Join(' ', args)} exited {exitCode}: {stderr}{stdout}");
-        return stdout;
     }
 
     private async Task ResetAsync(string application, params string[] args)
