@@ -263,15 +263,34 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
         {
             // The partition's writer from here: a silo that still held it (none should) can no longer commit.
             var id = PartitionStateStores.PartitionIdOf(state, partition);
-            var pointer = await app.Fence.AcquireAsync(id, cancellationToken);
-            var listed = await app.Snapshots.ListSnapshotIdsAsync(id, cancellationToken);
-            var snapshotId = await app.Fence.ReserveIdAsync(id, pointer.WriterToken, listed.Count > 0 ? listed[^1] : 0, cancellationToken);
+            var snapshotId = await ReserveSnapshotIdAsync(app, id, cancellationToken);
             await app.Snapshots.UploadAsync(id, cut.Checkpoints[partition], snapshotId, cut.Metadata[partition], cancellationToken);
             snapshots[id] = snapshotId;
             CrashPoints.Reach(CrashPoints.RescaleAfterUpload);
         }
 
         return new StateRescaleReport(state, cut.Result.KeysPerPartition.Sum(), cut.Result.PartitionsWithFloors, cut.Result.PartitionsMergingParts, cut.SourceBytes);
+    }
+
+    /// <summary>
+    /// Becomes <paramref name="partitionId"/>'s snapshot writer and reserves the id of the snapshot it uploads next. A
+    /// query that wakes the partition on a paused, running application (a live rescale or reset) takes the writer back
+    /// in between; it restored the old snapshot and is fenced by the switch, so the reservation is simply tried again.
+    /// </summary>
+    private static async Task<long> ReserveSnapshotIdAsync(ApplicationTables app, string partitionId, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var pointer = await app.Fence.AcquireAsync(partitionId, cancellationToken);
+            var listed = await app.Snapshots.ListSnapshotIdsAsync(partitionId, cancellationToken);
+            try
+            {
+                return await app.Fence.ReserveIdAsync(partitionId, pointer.WriterToken, listed.Count > 0 ? listed[^1] : 0, cancellationToken);
+            }
+            catch (SnapshotFencedException) when (attempt < 5)
+            {
+            }
+        }
     }
 
     /// <summary>The second step, safe to repeat: each new partition restores its cut snapshot next, then the count changes.</summary>
