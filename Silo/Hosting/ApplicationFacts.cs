@@ -59,8 +59,10 @@ internal static class ApplicationFacts
         {
             if (pinned.TryGetValue(name, out var recorded) && recorded != value)
             {
+                // The partition count changes only through kgrains rescale, which records it here (a live one with silos running).
+                var since = name == ApplicationRecord.PartitionCountFact ? "since its first start or its last 'kgrains rescale'" : "since its first start";
                 throw new SiloStartupException(
-                    $"{name} is pinned to {Show(recorded)} for application '{configuration.Silo.ApplicationName}' since its first start (lease table '{leases.TableName}'), " +
+                    $"{name} is pinned to {Show(recorded)} for application '{configuration.Silo.ApplicationName}' {since} (lease table '{leases.TableName}'), " +
                     $"but this silo has {Show(value)}: configure {Show(recorded)} again, or use a new Silo:ApplicationName to start a new application.",
                     SiloStartupException.InvalidConfiguration);
             }

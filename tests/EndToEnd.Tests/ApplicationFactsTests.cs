@@ -28,7 +28,7 @@ public sealed class ApplicationFactsTests(LocalCluster cluster) : IClassFixture<
 
         Assert.True(exitCode == 2, $"exit code {exitCode}: {stdout}{stderr}");
         Assert.Equal(
-            $"error: Grains:PartitionCount is pinned to 8 for application '{application}' since its first start (lease table '{application}'), " +
+            $"error: Grains:PartitionCount is pinned to 8 for application '{application}' since its first start or its last 'kgrains rescale' (lease table '{application}'), " +
             "but this silo has 4: configure 8 again, or use a new Silo:ApplicationName to start a new application.",
             stderr.Trim());
 
