@@ -755,12 +755,22 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         WriteDirty();
         var gaps = new List<ShardGap>();
         var watermarkMoved = false;
+
+        // Named shards first: a child named in its parent's ending round must be known before the parent's end lets
+        // the watermark move, so it starts where the parent held it, not where the other shards alone would take it.
         foreach (var barrier in barriers)
         {
             if (barrier.OpenElsewhere)
             {
                 // Claims nothing: the shard is open and read by another round; the watermark counts it from now on.
                 _watermark.Know(barrier.ShardId);
+            }
+        }
+
+        foreach (var barrier in barriers)
+        {
+            if (barrier.OpenElsewhere)
+            {
                 continue;
             }
 

@@ -93,6 +93,22 @@ public sealed class EventTimeHarness : IAsyncLifetime
         await checkpoint.AwaitDurableAsync(persisted.Epoch);
     }
 
+    /// <summary>
+    /// A barrier round in which <paramref name="shard"/> ends (at its last batch, with its last watermark) and
+    /// <paramref name="named"/> are named as open, after it, as a silo's round lists them.
+    /// </summary>
+    public async Task EndAsync<TGrain>(int partition, string shard, params string[] named)
+    {
+        var (last, watermark) = _shards[(typeof(TGrain).FullName!, partition, shard)];
+        var checkpoint = Grains.GetGrain<IPartitionCheckpoint>(partition, typeof(TGrain).FullName);
+        var persisted = await checkpoint.PersistAsync([
+            new ShardBarrier(shard, last, true, last, watermark),
+            .. named.Select(s => new ShardBarrier(s, null, false, null, OpenElsewhere: true)),
+        ]);
+        Assert.Empty(persisted.Gaps);
+        await checkpoint.AwaitDurableAsync(persisted.Epoch);
+    }
+
     /// <summary>A checkpoint barrier of every shard sent to the partition: durable, and its rows committed by the sinks.</summary>
     public async Task<PartitionDurableResult> BarrierAsync<TGrain>(int partition)
     {

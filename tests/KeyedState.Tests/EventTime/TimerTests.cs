@@ -103,6 +103,27 @@ public sealed class TimerTests(EventTimeHarness harness)
         await harness.OpenAsync<ExpiringCounterGrain>(partition, "shard-w1", "shard-w2");
         Assert.Equal(T0.AddMinutes(5), await grain.GetWatermarkAsync());
     }
+
+    [Fact]
+    public async Task A_parents_ending_round_that_names_its_children_leaves_the_watermark_where_the_parent_left_it()
+    {
+        // The parent ends in a round that also names its children (their leases not listed yet, or just listed): the
+        // children start at the watermark the parent held, so their records are not late by the other shard alone.
+        const int partition = 0;
+        var grain = harness.Grains.GetGrain<ITestPartition>(partition, typeof(ExpiringCounterGrain).FullName);
+        await harness.OpenAsync<ExpiringCounterGrain>(partition, "shard-parent", "shard-other");
+        await harness.SendAsync<ExpiringCounterGrain>(partition, "shard-parent", [("split", 0, T0)], T0.AddMinutes(3));
+        await harness.SendAsync<ExpiringCounterGrain>(partition, "shard-other", [("split", 0, T0)], T0.AddMinutes(10));
+        Assert.Equal(T0.AddMinutes(3), await grain.GetWatermarkAsync());
+
+        await harness.EndAsync<ExpiringCounterGrain>(partition, "shard-parent", "shard-child-1", "shard-child-2");
+        Assert.Equal(T0.AddMinutes(3), await grain.GetWatermarkAsync());
+
+        // The children's news moves it, each from where the parent left it.
+        await harness.SendAsync<ExpiringCounterGrain>(partition, "shard-child-1", [("split", 0, T0.AddMinutes(4))], T0.AddMinutes(4));
+        await harness.SendAsync<ExpiringCounterGrain>(partition, "shard-child-2", [("split", 0, T0.AddMinutes(5))], T0.AddMinutes(5));
+        Assert.Equal(T0.AddMinutes(4), await grain.GetWatermarkAsync());
+    }
 }
 
 /// <summary>The partition watermark's rules, alone.</summary>
