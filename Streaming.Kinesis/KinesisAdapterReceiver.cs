@@ -254,7 +254,9 @@ internal sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             readAt - decodeStarted,
             _decoder.Observed,
             _decoder.EventTimes);
-        _reads.Append(last, _lanesOfRead, new ReadCounts(newest.IsShardEnd, read, deadLettered, records, readAt, _watermark.Current, _idle));
+        // SHARD_END's page names the children: the ending round names them to the partitions before their leases exist.
+        var children = newest.IsShardEnd && newest.ChildShards.Count > 0 ? newest.ChildShards.Select(c => c.ShardId).ToList() : null;
+        _reads.Append(last, _lanesOfRead, new ReadCounts(newest.IsShardEnd, read, deadLettered, records, readAt, _watermark.Current, _idle, children));
         _idleAnnounced = _idle;
         _readToEnd |= newest.IsShardEnd;
         _recordsInFlight += records;
@@ -380,7 +382,7 @@ internal sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
             var position = completed.Reached;
             if (position is not null || pending.ShardEnd || pending.Idle)
             {
-                _context.Checkpointer.Processed(_shardId, position, pending.ShardEnd, completed.LastSentByLane, pending.Watermark, pending.Idle);
+                _context.Checkpointer.Processed(_shardId, position, pending.ShardEnd, completed.LastSentByLane, pending.Watermark, pending.Idle, pending.Children);
             }
 
             var deliveredAt = pending.Events + pending.DeadLettered > 0 ? _context.Time.GetUtcNow() : (DateTimeOffset?)null;
@@ -667,7 +669,7 @@ internal sealed partial class KinesisAdapterReceiver : IQueueAdapterReceiver
 
     /// <summary>What a read held, for monitoring and the in-flight bound.</summary>
     /// <param name="Watermark">The shard's watermark at the read's end, for the barrier once the read is delivered.</param>
-    private readonly record struct ReadCounts(bool ShardEnd, int Events, int DeadLettered, int Records, long ReadAt, DateTimeOffset? Watermark, bool Idle);
+    private readonly record struct ReadCounts(bool ShardEnd, int Events, int DeadLettered, int Records, long ReadAt, DateTimeOffset? Watermark, bool Idle, IReadOnlyList<string>? Children = null);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId}: reading from checkpoint {Checkpoint}/{SubSequenceNumber}")]
     private static partial void LogStarted(ILogger logger, string shardId, string checkpoint, long subSequenceNumber);

@@ -34,6 +34,11 @@ internal sealed partial class ShardCheckpointer(
     private readonly Dictionary<string, bool> _carriedIdle = new(StringComparer.Ordinal);
     private IReadOnlyList<KeyValuePair<string, ShardPosition?>> _ended = [];
     private IReadOnlyList<string> _open = [];
+
+    // Children a shard's last read reported at SHARD_END whose leases the lease sync has not listed yet. The ending
+    // round runs before that sync: named, they hold the partitions' watermarks where their parent left them.
+    private readonly HashSet<string> _unlistedChildren = new(StringComparer.Ordinal);
+    private HashSet<string> _listed = new(StringComparer.Ordinal);
     private long _lastRoundAt = time.GetTimestamp();
 
     /// <summary>The barrier's gate: keyed state's partitions, which a live reset also hands over through it.</summary>
@@ -125,6 +130,8 @@ internal sealed partial class ShardCheckpointer(
         {
             _ended = ended;
             _open = open;
+            _listed = listed.Select(l => l.LeaseKey).ToHashSet(StringComparer.Ordinal);
+            _unlistedChildren.ExceptWith(_listed);
         }
     }
 
@@ -133,11 +140,19 @@ internal sealed partial class ShardCheckpointer(
     /// <param name="lastSentByLane">For each lane (a view's partition stream), the end of the last batch it was sent up to there.</param>
     /// <param name="watermark">The shard's watermark at <paramref name="reached"/>, for the barrier to carry.</param>
     /// <param name="idle">The shard counted as idle when its receiver read up to <paramref name="reached"/>.</param>
-    public void Processed(string shardId, ShardPosition? reached, bool ended, ShardPosition?[] lastSentByLane, DateTimeOffset? watermark = null, bool idle = false)
+    /// <param name="children">
+    /// At SHARD_END, the shards that continue this one (as GetRecords or the subscription reported them): named in
+    /// every round from this one on until the lease sync lists them.
+    /// </param>
+    public void Processed(string shardId, ShardPosition? reached, bool ended, ShardPosition?[] lastSentByLane, DateTimeOffset? watermark = null, bool idle = false, IReadOnlyList<string>? children = null)
     {
         lock (_lock)
         {
             _pending[shardId] = new Delivered(new ShardCheckpoint(reached, ended), lastSentByLane, watermark, idle);
+            if (ended && children is not null)
+            {
+                _unlistedChildren.UnionWith(children.Where(c => !_listed.Contains(c)));
+            }
         }
     }
 
@@ -248,6 +263,7 @@ internal sealed partial class ShardCheckpointer(
             lock (_lock)
             {
                 deliveries.AddRange(_open
+                    .Concat(_unlistedChildren)
                     .Where(s => !_pending.ContainsKey(s) && !_replays.ContainsKey(s) && !endedClaims.Contains(s))
                     .Select(ShardDelivery.Named));
             }

@@ -132,6 +132,47 @@ public sealed class BarrierWatermarkTests
     }
 
     [Fact]
+    public async Task A_parents_ending_round_names_the_children_its_last_read_reported_until_the_lease_sync_lists_them()
+    {
+        // SHARD_END's round runs at once, before the lease sync creates the children's leases: unnamed, a partition
+        // that never heard of them moves its watermark on the other shards once the parent ends, past their records.
+        var gate = new RecordingGate();
+        var checkpointer = Checkpointer(gate);
+        const string parent = "shardId-000000000000", other = "shardId-000000000001";
+        const string left = "shardId-000000000002", right = "shardId-000000000003";
+        checkpointer.NoteLeases([
+            new ShardLease(parent, "worker", 3, SentinelCheckpoint.TrimHorizon, 0, []),
+            new ShardLease(other, "other", 3, SentinelCheckpoint.TrimHorizon, 0, []),
+        ]);
+        checkpointer.Started(parent, new ShardCheckpoint(null, false));
+        checkpointer.Processed(parent, s_reached, ended: true, [s_reached, s_reached], null, idle: false, children: [left, right]);
+
+        await checkpointer.CheckpointAsync(CancellationToken.None);
+        var ending = Assert.Single(gate.Rounds).ToDictionary(d => d.ShardId);
+        Assert.True(ending[parent].Ended);
+        Assert.Equal(new ShardBarrier(left, null, false, null, OpenElsewhere: true), ending[left].BarrierFor(0));
+        Assert.True(ending[right].OpenElsewhere);
+        Assert.True(ending[other].OpenElsewhere);
+
+        // Every round until the lease sync lists them, the parent's reader gone or not.
+        checkpointer.Stopped(parent);
+        await checkpointer.CheckpointAsync(CancellationToken.None, force: true);
+        Assert.Equal([left, right], gate.Rounds[^1].Where(d => d.ShardId is left or right && d.OpenElsewhere).Select(d => d.ShardId));
+
+        // Listed: named like any open lease, once; one that ended meanwhile is claimed ended, not named.
+        checkpointer.NoteLeases([
+            new ShardLease(parent, null, 4, SentinelCheckpoint.ShardEnd, 0, []),
+            new ShardLease(other, "other", 3, SentinelCheckpoint.TrimHorizon, 0, []),
+            new ShardLease(left, "other", 3, SentinelCheckpoint.TrimHorizon, 0, [parent]),
+            new ShardLease(right, null, 3, SentinelCheckpoint.ShardEnd, 0, [parent]),
+        ]);
+        await checkpointer.CheckpointAsync(CancellationToken.None, force: true);
+        var listed = gate.Rounds[^1];
+        Assert.Equal([other, left], listed.Where(d => d.OpenElsewhere).Select(d => d.ShardId).Order(StringComparer.Ordinal));
+        Assert.False(Assert.Single(listed, d => d.ShardId == right).OpenElsewhere);
+    }
+
+    [Fact]
     public async Task On_a_quiet_stream_a_barrier_round_still_comes_every_quiet_barrier_interval()
     {
         // Nothing moves and nothing flips; only a barrier would show a partition that fell back to an older snapshot.
