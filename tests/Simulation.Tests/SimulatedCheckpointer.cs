@@ -29,6 +29,13 @@ internal sealed class SimulatedCheckpointer(Simulation sim)
 {
     private readonly Dictionary<string, Pending> _pending = new(StringComparer.Ordinal);
 
+    // The lease table as the last lease sync listed it (NoteLeases): a reshard's children are in it only after a sync,
+    // which may come after their parent's ending round.
+    private HashSet<string> _listed = new(StringComparer.Ordinal);
+
+    // Children an ended receiver's last read reported, not listed yet: named in every round until a sync lists them.
+    private readonly HashSet<string> _unlistedChildren = new(StringComparer.Ordinal);
+
     public int Cycles { get; private set; }
 
     /// <summary>Every cycle barriers every shard (the drain: each silo's rounds have each carried its shards' last word).</summary>
@@ -37,10 +44,28 @@ internal sealed class SimulatedCheckpointer(Simulation sim)
     public void Processed(SimulatedReceiver receiver, Position? reached, Position?[] lastSent) =>
         _pending[receiver.ShardId] = new Pending(receiver, reached, false, lastSent, receiver.DeliveredWatermark);
 
-    public void Ended(SimulatedReceiver receiver) =>
+    public void Ended(SimulatedReceiver receiver)
+    {
         _pending[receiver.ShardId] = _pending.TryGetValue(receiver.ShardId, out var pending) && pending.Receiver == receiver
             ? pending with { Ended = true }
             : new Pending(receiver, null, true, receiver.LastSent, receiver.DeliveredWatermark);
+
+        // SHARD_END's page names the children (ChildShards).
+        if (!sim.Options.NoChildrenNamed)
+        {
+            _unlistedChildren.UnionWith(sim.Stream.Shards.Where(s => s.Parents.Contains(receiver.ShardId) && !_listed.Contains(s.Id)).Select(s => s.Id));
+        }
+    }
+
+    /// <summary>The lease sync: the checkpointer learns the lease table as it is now.</summary>
+    public void NoteLeases()
+    {
+        _listed = sim.Leases.Keys.ToHashSet(StringComparer.Ordinal);
+        _unlistedChildren.ExceptWith(_listed);
+    }
+
+    /// <summary>A lease the last sync listed: only those a balancer takes.</summary>
+    public bool IsListed(string shardId) => _listed.Contains(shardId);
 
     public bool IsEnded(SimulatedReceiver receiver) => _pending.TryGetValue(receiver.ShardId, out var p) && p.Receiver == receiver && p.Ended;
 
@@ -81,11 +106,16 @@ internal sealed class SimulatedCheckpointer(Simulation sim)
         // does not know one (restored from before it heard of it) counts it from now on.
         var inRound = shards.Select(p => p.Receiver.ShardId).ToHashSet(StringComparer.Ordinal);
         var named = sim.Leases
-            .Where(l => l.Value.Checkpoint is not { Ended: true } && !inRound.Contains(l.Key))
+            .Where(l => l.Value.Checkpoint is not { Ended: true } && _listed.Contains(l.Key) || _unlistedChildren.Contains(l.Key))
+            .Where(l => !inRound.Contains(l.Key))
             .Select(l => new ShardBarrier(l.Key, null, false, null, OpenElsewhere: true))
             .ToList();
 
         Cycles++;
+        if (shards.Any(p => p.Ended && sim.Stream.Shards.Any(c => c.Parents.Contains(p.Receiver.ShardId) && !_listed.Contains(c.Id))))
+        {
+            sim.Count("ending round before the children are listed");
+        }
 
         // Rule 4 for ended shards: every partition still holds each ended shard's end, or it gets a replay of it.
         var ended = sim.Options.NoEndedShardReplay

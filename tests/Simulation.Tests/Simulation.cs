@@ -24,6 +24,9 @@ internal sealed class Simulation
 
     // Rescales too: every seed's schedule up to its first rescale is what it was before.
     private readonly Random _rescaleDraws;
+
+    // The lease sync too (when a reshard's children are listed, before or after their parent's ending round).
+    private readonly Random _syncDraws;
     private int _rescales;
     private int _rescaled;
     private int _serials;
@@ -40,6 +43,7 @@ internal sealed class Simulation
         _random = new Random(seed);
         _savepointDraws = new Random(unchecked(seed * 104729 + 3));
         _rescaleDraws = new Random(unchecked(seed * 15485863 + 11));
+        _syncDraws = new Random(unchecked(seed * 32452843 + 23));
 
         // Event times and the timers' chunk size draw from their own generator: a seed's protocol schedule (and what
         // the other switches find) is the same as before timers were modelled.
@@ -62,6 +66,8 @@ internal sealed class Simulation
         {
             Leases[shard.Id] = new Lease();
         }
+
+        Checkpointer.NoteLeases();
     }
 
     public int Seed { get; }
@@ -804,6 +810,12 @@ internal sealed class Simulation
     /// </summary>
     private void StartReceivers(bool always)
     {
+        // The balancer's pass lists the leases first; a child's lease, created at the reshard, is listed from then on.
+        if (always || _syncDraws.Next(20) == 0)
+        {
+            Checkpointer.NoteLeases();
+        }
+
         foreach (var shard in Stream.Shards)
         {
             var lease = Leases[shard.Id];
@@ -828,6 +840,12 @@ internal sealed class Simulation
 
             if (shard.Parents.Any(p => Leases[p].Checkpoint is not { Ended: true }) || !always && _random.Next(4) != 0)
             {
+                continue;
+            }
+
+            if (!Checkpointer.IsListed(shard.Id))
+            {
+                Count("child waits for the lease sync");
                 continue;
             }
 

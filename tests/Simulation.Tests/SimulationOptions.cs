@@ -88,6 +88,14 @@ internal sealed record SimulationOptions
     public bool NoOpenShardNames { get; init; }
 
     /// <summary>
+    /// Event time: a parent's ending round does not name the children its last read reported, so when it comes before
+    /// the lease sync lists them, a partition that never heard of them moves wm(p) past their records. Not yet found
+    /// by the late-event check in 5,000 seeds (the ordering comes about 36 times in 1,000; the other shards rarely get
+    /// past the children's windows meanwhile), so no test pins it; the grain and checkpointer tests do.
+    /// </summary>
+    public bool NoChildrenNamed { get; init; }
+
+    /// <summary>
     /// Savepoints: now and then every partition's newest snapshot is pinned with each shard's replay start (the earliest
     /// coverage), and later everything stops and is restored to it (<c>kgrains savepoint create</c> and <c>restore</c>).
     /// </summary>
@@ -156,6 +164,7 @@ internal sealed record SimulationOptions
         if (NoPersistedWatermark) off.Add(nameof(NoPersistedWatermark));
         if (NoGapHold) off.Add(nameof(NoGapHold));
         if (NoOpenShardNames) off.Add(nameof(NoOpenShardNames));
+        if (NoChildrenNamed) off.Add(nameof(NoChildrenNamed));
         if (PrimaryLaneBarriers) off.Add(nameof(PrimaryLaneBarriers));
         if (!Savepoints) off.Add("no savepoints");
         if (SavepointKeepsCheckpoints) off.Add(nameof(SavepointKeepsCheckpoints));
