@@ -515,7 +515,10 @@ internal sealed class SimulatedPartition
         Know(shardId);
         var entry = _shardWatermarks[shardId];
         var next = new ShardWatermark(Max(entry.Watermark, watermark), idle, entry.Ended || ended);
-        if (idle)
+        // Ghost: left out as idle while it still counted. A shard's ending round says idle too (read to its end), but an
+        // ended shard is left out as ended: its children, named in that round, hold wm(p) where it was, so their
+        // records inherit no idleness from it.
+        if (idle && !ended)
         {
             _everIdle.Add(shardId);
         }
@@ -622,6 +625,17 @@ internal sealed class SimulatedPartition
         Write();
         var gaps = new List<ShardGap>();
         var floors = _ledger.Floors.Count;
+
+        // Named shards first (as the grain does): a child named in its parent's ending round is known before the
+        // parent's end lets wm(p) move, so it holds wm(p) where the parent held it.
+        if (!_sim.Options.NoOpenShardNames)
+        {
+            foreach (var barrier in barriers.Where(b => b.OpenElsewhere))
+            {
+                Know(barrier.ShardId);
+            }
+        }
+
         foreach (var barrier in barriers)
         {
             if (_sim.Options.NoEntryIsProof && !_ledger.Shards.ContainsKey(barrier.ShardId) && barrier.LastSent is { } lastSent)
@@ -631,12 +645,8 @@ internal sealed class SimulatedPartition
 
             if (barrier.OpenElsewhere)
             {
-                // Claims nothing: the shard exists and is read elsewhere; a partition that forgot it counts it again.
-                if (!_sim.Options.NoOpenShardNames)
-                {
-                    Know(barrier.ShardId);
-                }
-
+                // Claims nothing: the shard exists and is read elsewhere; a partition that forgot it counts it again
+                // (known above).
                 continue;
             }
 

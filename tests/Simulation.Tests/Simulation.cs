@@ -27,6 +27,14 @@ internal sealed class Simulation
 
     // The lease sync too (when a reshard's children are listed, before or after their parent's ending round).
     private readonly Random _syncDraws;
+
+    // And, after half the reshards, a sync that lags: none until the parents' ending round has come (at most 150 steps)
+    // and 20 to 59 steps more, so the other shards move on before the children are listed.
+    private readonly Random _syncLagDraws;
+    private List<string> _syncHeldFor = [];
+    private int _syncHeldLag;
+    private int _syncHeldAtMost;
+    private int _syncHeldUntil;
     private int _rescales;
     private int _rescaled;
     private int _serials;
@@ -44,15 +52,20 @@ internal sealed class Simulation
         _savepointDraws = new Random(unchecked(seed * 104729 + 3));
         _rescaleDraws = new Random(unchecked(seed * 15485863 + 11));
         _syncDraws = new Random(unchecked(seed * 32452843 + 23));
+        _syncLagDraws = new Random(unchecked(seed * 86028121 + 31));
 
         // Event times and the timers' chunk size draw from their own generator: a seed's protocol schedule (and what
         // the other switches find) is the same as before timers were modelled.
         var eventTimes = new Random(unchecked(seed * 7919 + 17));
         FireChunk = eventTimes.Next(1, 4);
 
+        // And their skews at reshards (half the seeds: the other shards run ahead of a reshard's children), from a
+        // generator of their own: the other half's event times are what they were before.
+        var skews = new Random(unchecked(seed * 49979687 + 29));
+
         // A third of the seeds read the records in one view, a third add a view by a coarser key, a third one global key spread.
         var views = _random.Next(3);
-        Stream = new KinesisStream(_random, eventTimes, shards: _random.Next(1, 5), keys: 20, partitions: _random.Next(2, 6), views: views == 0 ? 1 : 2, spread: views == 2);
+        Stream = new KinesisStream(_random, eventTimes, shards: _random.Next(1, 5), keys: 20, partitions: _random.Next(2, 6), views: views == 0 ? 1 : 2, spread: views == 2, skews: skews);
         UsesSnapshots = _random.Next(3) != 0;
         Resharding = options.Resharding;
         FallbackFaults = options.SnapshotFallbackFaults && UsesSnapshots;
@@ -797,6 +810,17 @@ internal sealed class Simulation
             Stream.Split(parent);
             Note($"split {parent.Id}");
         }
+        else
+        {
+            return;
+        }
+
+        if (_syncLagDraws.Next(2) == 0)
+        {
+            _syncHeldFor = [.. Stream.Shards[^1].Parents];
+            _syncHeldLag = _syncLagDraws.Next(20, 60);
+            _syncHeldAtMost = Step + 150;
+        }
 
         foreach (var shard in Stream.Shards.Where(s => !Leases.ContainsKey(s.Id)))
         {
@@ -811,7 +835,7 @@ internal sealed class Simulation
     private void StartReceivers(bool always)
     {
         // The balancer's pass lists the leases first; a child's lease, created at the reshard, is listed from then on.
-        if (always || _syncDraws.Next(20) == 0)
+        if (always || _syncDraws.Next(20) == 0 && !SyncHeld())
         {
             Checkpointer.NoteLeases();
         }
@@ -855,6 +879,29 @@ internal sealed class Simulation
             Receivers.Add(receiver);
             Note($"receiver {receiver.Id} {shard.Id} from {Describe(lease.Checkpoint)}");
         }
+    }
+
+    /// <summary>The lease sync lags after a reshard: until the parents have ended (or a while), and some steps after.</summary>
+    private bool SyncHeld()
+    {
+        if (_syncHeldFor.Count > 0)
+        {
+            if (Step > _syncHeldAtMost)
+            {
+                _syncHeldFor = [];
+            }
+            else if (_syncHeldFor.All(p => Leases[p].Checkpoint is { Ended: true }))
+            {
+                _syncHeldUntil = Step + _syncHeldLag;
+                _syncHeldFor = [];
+            }
+            else
+            {
+                return true;
+            }
+        }
+
+        return Step <= _syncHeldUntil;
     }
 
     private void ReportEnds()

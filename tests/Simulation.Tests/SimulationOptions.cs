@@ -89,9 +89,11 @@ internal sealed record SimulationOptions
 
     /// <summary>
     /// Event time: a parent's ending round does not name the children its last read reported, so when it comes before
-    /// the lease sync lists them, a partition that never heard of them moves wm(p) past their records. Not yet found
-    /// by the late-event check in 5,000 seeds (the ordering comes about 36 times in 1,000; the other shards rarely get
-    /// past the children's windows meanwhile), so no test pins it; the grain and checkpointer tests do.
+    /// the lease sync lists them, a partition that never heard of them moves wm(p) past their records. Found by the
+    /// late-event check ("late by a shard not counted") after 2 seeds, 34 of the first 5,000: after half the reshards
+    /// the sync lags until the parents have ended, and in half the seeds the other shards' event times jump ahead of
+    /// the children's at a reshard. Before those, none in 5,000 (the ordering came about 36 times in 1,000; the other
+    /// shards rarely got past the children's windows meanwhile).
     /// </summary>
     public bool NoChildrenNamed { get; init; }
 

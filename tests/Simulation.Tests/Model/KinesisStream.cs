@@ -102,6 +102,11 @@ internal sealed class KinesisStream
     private const int ViewKeys = 3;
     private readonly Random _random;
     private readonly Random _eventTimes;
+
+    // Seeds whose event times run ahead on the other shards at a reshard (drawn from a generator of their own).
+    private readonly Random? _skews;
+    private readonly bool _skewed;
+    private readonly Dictionary<string, long> _skew = new(StringComparer.Ordinal);
     private readonly int[] _partitionOfKey;
     private readonly int[] _partitionOfViewKey;
     private readonly ulong[] _hashOfKey;
@@ -113,10 +118,16 @@ internal sealed class KinesisStream
 
     /// <param name="eventTimes">Draws only event times, so the protocol's schedule of a seed is the same with or without them.</param>
     /// <param name="views">1: the primary view only; 2: and a second view, <paramref name="spread"/> or by its own key.</param>
-    public KinesisStream(Random random, Random eventTimes, int shards, int keys, int partitions, int views = 1, bool spread = false)
+    /// <param name="skews">
+    /// Draws whether the seed's event times skew at reshards (half the seeds) and by how much; with it null, or in the other
+    /// half, every seed's event times are what they were before skews were modelled.
+    /// </param>
+    public KinesisStream(Random random, Random eventTimes, int shards, int keys, int partitions, int views = 1, bool spread = false, Random? skews = null)
     {
         _random = random;
         _eventTimes = eventTimes;
+        _skews = skews;
+        _skewed = skews?.Next(2) == 0;
         _clock = eventTimes.Next(50, 100);
         Partitions = partitions;
         Views = views;
@@ -257,7 +268,8 @@ internal sealed class KinesisStream
 
     /// <summary>
     /// Appends one record, or a KPL-like aggregate of 2–4 records sharing a sequence number. Event times follow a
-    /// clock that advances 0–2 ticks per append: most records are up to 3 ticks behind it, one in twelve up to 24.
+    /// clock that advances 0–2 ticks per append: most records are up to 3 ticks behind it, one in twelve up to 24. In
+    /// the skewed seeds a shard's times are the clock plus its skew (<see cref="Split"/>).
     /// </summary>
     public void Append(SimShard shard)
     {
@@ -268,32 +280,56 @@ internal sealed class KinesisStream
         {
             var key = _random.Next(Keys);
             var poison = _random.Next(40) == 0;
-            var eventTime = _clock - (_eventTimes.Next(12) == 0 ? _eventTimes.Next(0, 25) : _eventTimes.Next(0, 4));
+            var eventTime = _clock + _skew.GetValueOrDefault(shard.Id) - (_eventTimes.Next(12) == 0 ? _eventTimes.Next(0, 25) : _eventTimes.Next(0, 4));
             var record = new SimRecord(_nextRecord++, shard.Id, new Position(_sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), sub), key, poison ? 13 : _random.Next(1, 10), poison, eventTime);
             shard.Append(record, LanesOf(key));
             AllRecords.Add(record);
         }
     }
 
+    /// <summary>
+    /// A split. In the skewed seeds, a reshard's children carry on from their parent's event times (its skew), while
+    /// every other open shard jumps one to three windows ahead: a partition that does not count the children moves its
+    /// watermark past their records as soon as another shard reports.
+    /// </summary>
     public void Split(SimShard parent)
     {
         parent.Closed = true;
-        NewShard([parent.Id]);
-        NewShard([parent.Id]);
+        Skew([NewShard([parent.Id]), NewShard([parent.Id])], [parent]);
     }
 
     public void Merge(SimShard left, SimShard right)
     {
         left.Closed = true;
         right.Closed = true;
-        NewShard([left.Id, right.Id]);
+        Skew([NewShard([left.Id, right.Id])], [left, right]);
     }
 
-    private void NewShard(IReadOnlyList<string> parents)
+    private void Skew(IReadOnlyList<SimShard> children, IReadOnlyList<SimShard> parents)
+    {
+        if (!_skewed)
+        {
+            return;
+        }
+
+        var ahead = _skews!.Next(12, 37);
+        foreach (var shard in Open.Where(s => !children.Contains(s)))
+        {
+            _skew[shard.Id] = _skew.GetValueOrDefault(shard.Id) + ahead;
+        }
+
+        foreach (var child in children)
+        {
+            _skew[child.Id] = parents.Max(p => _skew.GetValueOrDefault(p.Id));
+        }
+    }
+
+    private SimShard NewShard(IReadOnlyList<string> parents)
     {
         var shard = new SimShard($"shard-{_nextShard++:D3}", parents);
         Shards.Add(shard);
         ById[shard.Id] = shard;
+        return shard;
     }
 
     /// <summary>The key's MD5 (top 64 bits) scaled into partition <paramref name="partition"/>'s slice of P = <paramref name="partitions"/>.</summary>
