@@ -10,7 +10,11 @@ namespace KinesisGrains.Abstractions.ExactlyOnce;
 /// </summary>
 /// <param name="Reached">The last delivered read's position; null when nothing was read yet.</param>
 /// <param name="Ended">The shard was read to its end (its checkpoint becomes SHARD_END).</param>
-/// <param name="Watermark">The shard's watermark at <see cref="Reached"/> (null before its first record).</param>
+/// <param name="Watermark">
+/// The shard's watermark at <see cref="Reached"/> (null before its first record). For a shard named
+/// <see cref="OpenElsewhere"/>: where it starts in a partition that has no watermark for it yet (a child named at its
+/// parent's SHARD_END: the parent's last watermark); null when the round does not know.
+/// </param>
 /// <param name="Idle">The shard has had no record for the idle timeout: left out of partitions' watermarks.</param>
 /// <param name="OpenElsewhere">
 /// The shard is open (in the lease table, not ended) but this round does not read it: the barrier claims nothing of

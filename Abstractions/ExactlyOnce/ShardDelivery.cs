@@ -15,7 +15,8 @@ internal sealed record ShardDelivery(
     string ShardId, Position? Reached, bool Ended, Position?[] LastSentByLane, DateTimeOffset? Watermark = null, bool Idle = false, bool OpenElsewhere = false)
 {
     /// <summary>An open shard this round does not read, named so partitions that do not know it count it.</summary>
-    public static ShardDelivery Named(string shardId) => new(shardId, null, false, [], OpenElsewhere: true);
+    /// <param name="startsAt">Where it starts for a partition without a watermark for it (a child: its parent's last watermark).</param>
+    public static ShardDelivery Named(string shardId, DateTimeOffset? startsAt = null) => new(shardId, null, false, [], startsAt, OpenElsewhere: true);
 
     /// <summary>The barrier this delivery means for the partition grain of one lane (its view's partition stream).</summary>
     public ShardBarrier BarrierFor(int lane) =>

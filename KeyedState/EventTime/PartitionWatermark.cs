@@ -9,7 +9,8 @@ namespace KinesisGrains.KeyedState.EventTime;
 /// A shard's watermark is taken only from batches the partition applied and barriers it vouched for: a batch it
 /// refused (a gap to replay) must not make the replayed events late. A shard first heard of without a watermark (a
 /// child after a split, a reader restarted before its first record) starts at the partition's watermark: it neither
-/// holds it below what it was nor lets it run ahead.
+/// holds it below what it was nor lets it run ahead; a child named at its parent's end, when the partition has no
+/// watermark yet, starts at the parent's last one (<see cref="Know"/>).
 /// </remarks>
 internal sealed class PartitionWatermark
 {
@@ -73,11 +74,27 @@ internal sealed class PartitionWatermark
     /// A shard a barrier round names as open but does not read: one the partition does not know counts from now on,
     /// at the partition's watermark, so the watermark waits for it instead of moving on the other shards alone.
     /// </summary>
-    public void Know(string shardId)
+    /// <param name="startsAt">
+    /// Where the round says the shard starts (a child named at its parent's SHARD_END: the parent's last watermark);
+    /// null when it does not know. It counts only where the partition has nothing better for the shard: not known while
+    /// the partition has no watermark itself, or known without one. Without it, a child named in the round that makes the
+    /// partition's first watermark would start at none and hold the partition there until the child's own first word,
+    /// and so would its children, named at their parents' ends in turn: a reader catching up through reshards left
+    /// the watermark at none to the end. Its records all come after its parent's, so the parent's end is a bound.
+    /// </param>
+    public void Know(string shardId, DateTimeOffset? startsAt = null)
     {
-        if (!_shards.ContainsKey(shardId))
+        var start = startsAt?.ToUnixTimeMilliseconds();
+        if (!_shards.TryGetValue(shardId, out var known))
         {
-            _shards[shardId] = new KnownShardWatermark(Current, Idle: false, Ended: false);
+            _shards[shardId] = new KnownShardWatermark(Current ?? start, Idle: false, Ended: false);
+            _changed.Add(shardId);
+            HasChanges = true;
+        }
+        else if (known is { Value: null, Ended: false } && start is not null)
+        {
+            // Known without a watermark (named earlier by a round that knew no start): it held the partition at none.
+            _shards[shardId] = known with { Value = start };
             _changed.Add(shardId);
             HasChanges = true;
         }

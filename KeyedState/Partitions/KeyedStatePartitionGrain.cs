@@ -762,8 +762,9 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         {
             if (barrier.OpenElsewhere)
             {
-                // Claims nothing: the shard is open and read by another round; the watermark counts it from now on.
-                _watermark.Know(barrier.ShardId);
+                // Claims nothing: the shard is open and read by another round; the watermark counts it from now on
+                // (a child named at its parent's end: from the parent's last watermark when the partition has none).
+                _watermark.Know(barrier.ShardId, barrier.Watermark);
             }
         }
 

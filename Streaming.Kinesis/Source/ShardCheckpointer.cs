@@ -33,12 +33,21 @@ internal sealed partial class ShardCheckpointer(
     // restored shard counts as active), so a flip is worth a round of its own even when no checkpoint moves.
     private readonly Dictionary<string, bool> _carriedIdle = new(StringComparer.Ordinal);
     private IReadOnlyList<KeyValuePair<string, ShardPosition?>> _ended = [];
-    private IReadOnlyList<string> _open = [];
 
-    // Children a shard's last read reported at SHARD_END whose leases the lease sync has not listed yet. The ending
-    // round runs before that sync: named, they hold the partitions' watermarks where their parent left them.
-    private readonly HashSet<string> _unlistedChildren = new(StringComparer.Ordinal);
+    // Open shards of the lease table with their parents, as the last lease sync listed them.
+    private IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> _open = [];
+
+    // Children a shard's last read reported at SHARD_END whose leases the lease sync has not listed yet, with the
+    // parents that reported them. The ending round runs before that sync: named, they hold the partitions' watermarks
+    // where their parent left them.
+    private readonly Dictionary<string, HashSet<string>> _unlistedChildren = new(StringComparer.Ordinal);
     private HashSet<string> _listed = new(StringComparer.Ordinal);
+
+    // The last watermark of each shard this silo read to its end, until its children are listed and none is open.
+    // A named child carries its parents' (the earliest): a partition with no watermark for the child starts it there.
+    // Started at none instead, it holds the partition at none until its own first word, and its children named at its
+    // end in turn: a silo catching up through reshards applied every event without a watermark.
+    private readonly Dictionary<string, DateTimeOffset?> _lastWatermarks = new(StringComparer.Ordinal);
     private long _lastRoundAt = time.GetTimestamp();
 
     /// <summary>The barrier's gate: keyed state's partitions, which a live reset also hands over through it.</summary>
@@ -116,7 +125,8 @@ internal sealed partial class ShardCheckpointer(
     /// replay), and tells it the shard ended (its watermark no longer waits for it); shards with a replay under way are
     /// left out, and one without a recorded end (it had no records) is claimed at its origin, which only marks it
     /// ended. Open ones this silo does not read: each barrier names them, so a partition that does not know one (it
-    /// restored a snapshot from before it heard of it) holds its watermark for it instead of moving on the others.
+    /// restored a snapshot from before it heard of it) holds its watermark for it instead of moving on the others; a
+    /// child of shards this silo read to their end starts, for a partition without a watermark for it, at their last.
     /// </summary>
     public void NoteLeases(IEnumerable<ShardLease> leases)
     {
@@ -125,13 +135,24 @@ internal sealed partial class ShardCheckpointer(
             .Where(l => l.IsShardEnd && !l.IsReplayRequested)
             .Select(l => KeyValuePair.Create(l.LeaseKey, l.End))
             .ToList();
-        var open = listed.Where(l => !l.IsShardEnd).Select(l => l.LeaseKey).ToList();
+        var open = listed.Where(l => !l.IsShardEnd).Select(l => KeyValuePair.Create(l.LeaseKey, l.ParentShardIds)).ToList();
         lock (_lock)
         {
             _ended = ended;
             _open = open;
             _listed = listed.Select(l => l.LeaseKey).ToHashSet(StringComparer.Ordinal);
-            _unlistedChildren.ExceptWith(_listed);
+            foreach (var shardId in _listed)
+            {
+                _unlistedChildren.Remove(shardId);
+            }
+
+            // Kept until its children are listed and none is open any more.
+            var ofOpen = _open.SelectMany(o => o.Value).Concat(_unlistedChildren.Values.SelectMany(p => p)).ToHashSet(StringComparer.Ordinal);
+            var ofListed = listed.SelectMany(l => l.ParentShardIds).ToHashSet(StringComparer.Ordinal);
+            foreach (var shardId in _lastWatermarks.Keys.Where(s => ofListed.Contains(s) && !ofOpen.Contains(s)).ToList())
+            {
+                _lastWatermarks.Remove(shardId);
+            }
         }
     }
 
@@ -142,16 +163,25 @@ internal sealed partial class ShardCheckpointer(
     /// <param name="idle">The shard counted as idle when its receiver read up to <paramref name="reached"/>.</param>
     /// <param name="children">
     /// At SHARD_END, the shards that continue this one (as GetRecords or the subscription reported them): named in
-    /// every round from this one on until the lease sync lists them.
+    /// every round from this one on until the lease sync lists them, starting at <paramref name="watermark"/> (the
+    /// parent's last) for a partition without a watermark for them, as every round naming them does from now on.
     /// </param>
     public void Processed(string shardId, ShardPosition? reached, bool ended, ShardPosition?[] lastSentByLane, DateTimeOffset? watermark = null, bool idle = false, IReadOnlyList<string>? children = null)
     {
         lock (_lock)
         {
             _pending[shardId] = new Delivered(new ShardCheckpoint(reached, ended), lastSentByLane, watermark, idle);
+            if (ended)
+            {
+                _lastWatermarks[shardId] = watermark;
+            }
+
             if (ended && children is not null)
             {
-                _unlistedChildren.UnionWith(children.Where(c => !_listed.Contains(c)));
+                foreach (var child in children.Where(c => !_listed.Contains(c)))
+                {
+                    (_unlistedChildren.TryGetValue(child, out var parents) ? parents : _unlistedChildren[child] = new(StringComparer.Ordinal)).Add(shardId);
+                }
             }
         }
     }
@@ -263,9 +293,9 @@ internal sealed partial class ShardCheckpointer(
             lock (_lock)
             {
                 deliveries.AddRange(_open
-                    .Concat(_unlistedChildren)
-                    .Where(s => !_pending.ContainsKey(s) && !_replays.ContainsKey(s) && !endedClaims.Contains(s))
-                    .Select(ShardDelivery.Named));
+                    .Concat(_unlistedChildren.Select(c => KeyValuePair.Create(c.Key, (IReadOnlyList<string>)[.. c.Value])))
+                    .Where(s => !_pending.ContainsKey(s.Key) && !_replays.ContainsKey(s.Key) && !endedClaims.Contains(s.Key))
+                    .Select(s => ShardDelivery.Named(s.Key, StartOf(s.Value))));
             }
             if (moved.Count == 0 && replayed.Count == 0 && !idleFlipped && !quietTooLong && !force)
             {
@@ -520,6 +550,24 @@ internal sealed partial class ShardCheckpointer(
                 LogCycleFailed(logger, exception);
             }
         }
+    }
+
+    /// <summary>
+    /// Where a named shard starts for a partition without a watermark for it: the earliest last watermark of its parents
+    /// this silo read to their end (a merge's child follows both); null when it read none of them, or they had none.
+    /// </summary>
+    private DateTimeOffset? StartOf(IReadOnlyList<string> parents)
+    {
+        DateTimeOffset? start = null;
+        foreach (var parent in parents)
+        {
+            if (_lastWatermarks.TryGetValue(parent, out var last) && last is { } l && (start is not { } s || l < s))
+            {
+                start = l;
+            }
+        }
+
+        return start;
     }
 
     /// <summary>What the receiver last reported delivered for a shard.</summary>

@@ -36,6 +36,10 @@ internal sealed class SimulatedCheckpointer(Simulation sim)
     // Children an ended receiver's last read reported, not listed yet: named in every round until a sync lists them.
     private readonly HashSet<string> _unlistedChildren = new(StringComparer.Ordinal);
 
+    // Each shard's last wm(s) at its end (ShardCheckpointer's last watermarks): a named child carries its parents'
+    // earliest, where it starts for a partition without a watermark for it.
+    private readonly Dictionary<string, long?> _lastWatermarks = new(StringComparer.Ordinal);
+
     public int Cycles { get; private set; }
 
     /// <summary>Every cycle barriers every shard (the drain: each silo's rounds have each carried its shards' last word).</summary>
@@ -49,6 +53,8 @@ internal sealed class SimulatedCheckpointer(Simulation sim)
         _pending[receiver.ShardId] = _pending.TryGetValue(receiver.ShardId, out var pending) && pending.Receiver == receiver
             ? pending with { Ended = true }
             : new Pending(receiver, null, true, receiver.LastSent, receiver.DeliveredWatermark);
+
+        _lastWatermarks[receiver.ShardId] = _pending[receiver.ShardId].Watermark;
 
         // SHARD_END's page names the children (ChildShards).
         if (!sim.Options.NoChildrenNamed)
@@ -108,7 +114,7 @@ internal sealed class SimulatedCheckpointer(Simulation sim)
         var named = sim.Leases
             .Where(l => l.Value.Checkpoint is not { Ended: true } && _listed.Contains(l.Key) || _unlistedChildren.Contains(l.Key))
             .Where(l => !inRound.Contains(l.Key))
-            .Select(l => new ShardBarrier(l.Key, null, false, null, OpenElsewhere: true))
+            .Select(l => new ShardBarrier(l.Key, null, false, null, Ticks.ToOffset(StartOf(l.Key)), OpenElsewhere: true))
             .ToList();
 
         Cycles++;
@@ -232,6 +238,10 @@ internal sealed class SimulatedCheckpointer(Simulation sim)
 
         return changed;
     }
+
+    /// <summary>Where a named shard starts for a partition without a watermark for it: its ended parents' earliest last wm(s).</summary>
+    private long? StartOf(string shardId) =>
+        sim.Stream.ById[shardId].Parents.Select(p => _lastWatermarks.GetValueOrDefault(p)).Min();
 
     private sealed record Pending(SimulatedReceiver Receiver, Position? Reached, bool Ended, Position?[] LastSent, long? Watermark);
 }

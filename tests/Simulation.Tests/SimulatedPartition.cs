@@ -568,12 +568,26 @@ internal sealed class SimulatedPartition
     private bool WasEverIdle(string shardId) =>
         _everIdle.Contains(shardId) || _sim.Stream.ById[shardId].Parents.Any(WasEverIdle);
 
-    /// <summary>A shard first heard of by name counts from wm(p) on (PartitionWatermark.Know): it holds wm(p) where it is.</summary>
-    private void Know(string shardId)
+    /// <summary>
+    /// A shard first heard of by name counts from wm(p) on (PartitionWatermark.Know): it holds wm(p) where it is. A
+    /// child named at its parent's end carries the parent's last wm(s) (<paramref name="startsAt"/>): it starts there
+    /// where the partition has no watermark for it (none of its own, or known without one), rather than at none.
+    /// </summary>
+    private void Know(string shardId, long? startsAt = null)
     {
-        if (!_shardWatermarks.ContainsKey(shardId))
+        if (!_shardWatermarks.TryGetValue(shardId, out var known))
         {
-            _shardWatermarks = _shardWatermarks.SetItem(shardId, new ShardWatermark(_watermark, Idle: false, Ended: false));
+            if (_watermark is null && startsAt is not null)
+            {
+                _sim.Count("child started at its parent's end");
+            }
+
+            _shardWatermarks = _shardWatermarks.SetItem(shardId, new ShardWatermark(_watermark ?? startsAt, Idle: false, Ended: false));
+        }
+        else if (known is { Watermark: null, Ended: false } && startsAt is not null)
+        {
+            _sim.Count("child started at its parent's end");
+            _shardWatermarks = _shardWatermarks.SetItem(shardId, known with { Watermark = startsAt });
         }
     }
 
@@ -632,7 +646,7 @@ internal sealed class SimulatedPartition
         {
             foreach (var barrier in barriers.Where(b => b.OpenElsewhere))
             {
-                Know(barrier.ShardId);
+                Know(barrier.ShardId, Ticks.FromOffset(barrier.Watermark));
             }
         }
 

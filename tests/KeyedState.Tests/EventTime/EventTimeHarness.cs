@@ -95,15 +95,29 @@ public sealed class EventTimeHarness : IAsyncLifetime
 
     /// <summary>
     /// A barrier round in which <paramref name="shard"/> ends (at its last batch, with its last watermark) and
-    /// <paramref name="named"/> are named as open, after it, as a silo's round lists them.
+    /// <paramref name="named"/> are named as open, after it, as a silo's round lists them: each starting at the
+    /// parent's last watermark, as the checkpointer names the children a SHARD_END reported.
     /// </summary>
     public async Task EndAsync<TGrain>(int partition, string shard, params string[] named)
     {
         var (last, watermark) = _shards[(typeof(TGrain).FullName!, partition, shard)];
+        await EndAsync<TGrain>(partition, shard, last, last, watermark, named);
+    }
+
+    /// <summary>
+    /// A barrier round in which <paramref name="shard"/>, which sent this partition nothing (its keys are all
+    /// another partition's), ends at <paramref name="watermark"/> and names <paramref name="children"/> as
+    /// <see cref="EndAsync{TGrain}(int, string, string[])"/> does: all this partition hears of it.
+    /// </summary>
+    public Task EndElsewhereAsync<TGrain>(int partition, string shard, DateTimeOffset watermark, params string[] children) =>
+        EndAsync<TGrain>(partition, shard, Next(), null, watermark, children);
+
+    private async Task EndAsync<TGrain>(int partition, string shard, ShardPosition? reached, ShardPosition? lastSent, DateTimeOffset? watermark, string[] named)
+    {
         var checkpoint = Grains.GetGrain<IPartitionCheckpoint>(partition, typeof(TGrain).FullName);
         var persisted = await checkpoint.PersistAsync([
-            new ShardBarrier(shard, last, true, last, watermark),
-            .. named.Select(s => new ShardBarrier(s, null, false, null, OpenElsewhere: true)),
+            new ShardBarrier(shard, reached, true, lastSent, watermark),
+            .. named.Select(s => new ShardBarrier(s, null, false, null, watermark, OpenElsewhere: true)),
         ]);
         Assert.Empty(persisted.Gaps);
         await checkpoint.AwaitDurableAsync(persisted.Epoch);

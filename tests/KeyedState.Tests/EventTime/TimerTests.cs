@@ -124,6 +124,30 @@ public sealed class TimerTests(EventTimeHarness harness)
         await harness.SendAsync<ExpiringCounterGrain>(partition, "shard-child-2", [("split", 0, T0.AddMinutes(5))], T0.AddMinutes(5));
         Assert.Equal(T0.AddMinutes(4), await grain.GetWatermarkAsync());
     }
+
+    [Fact]
+    public async Task A_parents_ending_round_that_gives_the_partition_its_first_watermark_starts_the_children_at_the_parents_last()
+    {
+        // A reader behind a reshard: the parent's ending round is all this partition hears of it (its keys are the other
+        // partitions'), and the partition has no watermark yet. Started at none, the children would hold it at none
+        // until their own first word, and their children, named at their ends in turn, likewise: a catch-up through
+        // reshards applied every event without a watermark (the resharding end-to-end test saw none at every key).
+        const int partition = 4;
+        var grain = harness.Grains.GetGrain<ITestPartition>(partition, typeof(ExpiringCounterGrain).FullName);
+        await harness.OpenAsync<ExpiringCounterGrain>(partition, "shard-parent", "shard-other");
+        await harness.SendAsync<ExpiringCounterGrain>(partition, "shard-other", [("catch-up", 0, T0)], T0.AddMinutes(10));
+        Assert.Null(await grain.GetWatermarkAsync());
+
+        await harness.EndElsewhereAsync<ExpiringCounterGrain>(partition, "shard-parent", T0.AddMinutes(3), "shard-child-1", "shard-child-2");
+        Assert.Equal(T0.AddMinutes(3), await grain.GetWatermarkAsync());
+
+        // A child's end names its own children from the watermark the partition now has; the others' news moves it.
+        await harness.EndElsewhereAsync<ExpiringCounterGrain>(partition, "shard-child-1", T0.AddMinutes(6), "shard-grandchild");
+        await harness.SendAsync<ExpiringCounterGrain>(partition, "shard-child-2", [("catch-up", 0, T0.AddMinutes(7))], T0.AddMinutes(7));
+        Assert.Equal(T0.AddMinutes(3), await grain.GetWatermarkAsync());
+        await harness.SendAsync<ExpiringCounterGrain>(partition, "shard-grandchild", [("catch-up", 0, T0.AddMinutes(8))], T0.AddMinutes(8));
+        Assert.Equal(T0.AddMinutes(7), await grain.GetWatermarkAsync());
+    }
 }
 
 /// <summary>The partition watermark's rules, alone.</summary>
@@ -204,6 +228,31 @@ public sealed class PartitionWatermarkTests
         // Known shards are not reset by a name.
         watermark.Know("a");
         Assert.Equal(500, watermark.Shards["a"].Value);
+    }
+
+    [Fact]
+    public void A_named_shards_start_counts_only_where_the_partition_has_no_watermark_for_it()
+    {
+        // No watermark yet: a child named with its parent's last watermark starts there, not at none.
+        var watermark = new PartitionWatermark([], null);
+        watermark.OpenShardsHeard();
+        watermark.Know("a");
+        watermark.Observe("b", At(500), idle: false);
+        Assert.Null(watermark.Current);
+        watermark.Know("child", At(200));
+        Assert.Equal(200, watermark.Shards["child"].Value);
+
+        // Known without a watermark (an earlier round named it knowing no start): the start lifts it from none.
+        watermark.Know("a", At(300));
+        Assert.Equal(300, watermark.Shards["a"].Value);
+        Assert.True(watermark.OpenShardsHeard());
+        Assert.Equal(200, watermark.Current);
+
+        // With a watermark, a shard first heard of starts at it, whatever the round says; a known value stays.
+        watermark.Know("late-child", At(100));
+        Assert.Equal(200, watermark.Shards["late-child"].Value);
+        watermark.Know("child", At(900));
+        Assert.Equal(200, watermark.Shards["child"].Value);
     }
 
     [Fact]

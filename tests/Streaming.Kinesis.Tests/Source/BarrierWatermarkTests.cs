@@ -145,14 +145,16 @@ public sealed class BarrierWatermarkTests
             new ShardLease(other, "other", 3, SentinelCheckpoint.TrimHorizon, 0, []),
         ]);
         checkpointer.Started(parent, new ShardCheckpoint(null, false));
-        checkpointer.Processed(parent, s_reached, ended: true, [s_reached, s_reached], null, idle: false, children: [left, right]);
+        var parentsLast = DateTimeOffset.Parse("2026-11-29T10:00:05Z");
+        checkpointer.Processed(parent, s_reached, ended: true, [s_reached, s_reached], parentsLast, idle: false, children: [left, right]);
 
+        // Each child carries the parent's last watermark: where it starts for a partition that has none yet.
         await checkpointer.CheckpointAsync(CancellationToken.None);
         var ending = Assert.Single(gate.Rounds).ToDictionary(d => d.ShardId);
         Assert.True(ending[parent].Ended);
-        Assert.Equal(new ShardBarrier(left, null, false, null, OpenElsewhere: true), ending[left].BarrierFor(0));
-        Assert.True(ending[right].OpenElsewhere);
-        Assert.True(ending[other].OpenElsewhere);
+        Assert.Equal(new ShardBarrier(left, null, false, null, parentsLast, OpenElsewhere: true), ending[left].BarrierFor(0));
+        Assert.Equal((true, parentsLast), (ending[right].OpenElsewhere, ending[right].Watermark));
+        Assert.Equal((true, (DateTimeOffset?)null), (ending[other].OpenElsewhere, ending[other].Watermark));
 
         // Every round until the lease sync lists them, the parent's reader gone or not.
         checkpointer.Stopped(parent);
@@ -170,6 +172,57 @@ public sealed class BarrierWatermarkTests
         var listed = gate.Rounds[^1];
         Assert.Equal([other, left], listed.Where(d => d.OpenElsewhere).Select(d => d.ShardId).Order(StringComparer.Ordinal));
         Assert.False(Assert.Single(listed, d => d.ShardId == right).OpenElsewhere);
+    }
+
+    [Fact]
+    public async Task A_merges_child_reported_by_both_parents_starts_at_the_earlier_of_their_last_watermarks()
+    {
+        // Either parent may end first; the child's records come after both, so the earlier end bounds them.
+        var gate = new RecordingGate();
+        var checkpointer = Checkpointer(gate);
+        const string first = "shardId-000000000002", second = "shardId-000000000003", merged = "shardId-000000000004";
+        checkpointer.NoteLeases([
+            new ShardLease(first, "worker", 3, SentinelCheckpoint.TrimHorizon, 0, []),
+            new ShardLease(second, "worker", 3, SentinelCheckpoint.TrimHorizon, 0, []),
+        ]);
+        checkpointer.Started(first, new ShardCheckpoint(null, false));
+        checkpointer.Started(second, new ShardCheckpoint(null, false));
+        var later = DateTimeOffset.Parse("2026-11-29T10:00:09Z");
+        var earlier = DateTimeOffset.Parse("2026-11-29T10:00:04Z");
+        checkpointer.Processed(first, s_reached, ended: true, [s_reached, s_reached], later, idle: false, children: [merged]);
+        await checkpointer.CheckpointAsync(CancellationToken.None);
+        Assert.Equal(later, Assert.Single(gate.Rounds[^1], d => d.ShardId == merged).Watermark);
+
+        checkpointer.Processed(second, s_reached, ended: true, [s_reached, s_reached], earlier, idle: false, children: [merged]);
+        await checkpointer.CheckpointAsync(CancellationToken.None);
+        Assert.Equal(earlier, Assert.Single(gate.Rounds[^1], d => d.ShardId == merged).Watermark);
+    }
+
+    [Fact]
+    public async Task A_child_the_lease_sync_listed_before_its_parents_end_carries_the_parents_last_watermark_too()
+    {
+        // A silo behind a reshard lists the children before it reads their parent to its end. Named without a start, a
+        // child holds a partition that has no watermark yet at none until it reports (the resharding test saw none at
+        // every key); a shard whose parents this silo did not read carries none.
+        var gate = new RecordingGate();
+        var checkpointer = Checkpointer(gate);
+        const string parent = "shardId-000000000000", other = "shardId-000000000001", child = "shardId-000000000002";
+        checkpointer.NoteLeases([
+            new ShardLease(parent, "worker", 3, SentinelCheckpoint.TrimHorizon, 0, []),
+            new ShardLease(other, "other", 3, SentinelCheckpoint.TrimHorizon, 0, []),
+            new ShardLease(child, null, 3, SentinelCheckpoint.TrimHorizon, 0, [parent]),
+        ]);
+        checkpointer.Started(parent, new ShardCheckpoint(null, false));
+        var parentsLast = DateTimeOffset.Parse("2026-11-29T10:00:05Z");
+        checkpointer.Processed(parent, s_reached, ended: false, [s_reached, s_reached], parentsLast.AddSeconds(-1), idle: false);
+        await checkpointer.CheckpointAsync(CancellationToken.None);
+        Assert.Null(Assert.Single(gate.Rounds[^1], d => d.ShardId == child).Watermark);
+
+        checkpointer.Processed(parent, s_reached, ended: true, [s_reached, s_reached], parentsLast, idle: false, children: [child]);
+        await checkpointer.CheckpointAsync(CancellationToken.None, force: true);
+        var ending = gate.Rounds[^1].ToDictionary(d => d.ShardId);
+        Assert.Equal((true, parentsLast), (ending[child].OpenElsewhere, ending[child].Watermark));
+        Assert.Null(ending[other].Watermark);
     }
 
     [Fact]
