@@ -120,5 +120,5 @@ internal static class RescaleCommand
 
     private static string Paused(Pausing.LiveRescaleReport? live) => live is null
         ? ""
-        : $" At a barrier, silos running: {live.Partitions} partition(s) handed over, {live.Silos} silo(s) route by the new count; the input resumed after {live.InputPaused.TotalSeconds:F1} s paused.";
+        : $" At a barrier, silos running: {live.Partitions} partition(s) handed over{(live.Silos > 0 ? $", {live.Silos} silo(s) route by the new count" : "")}; the input resumed after {live.InputPaused.TotalSeconds:F1} s paused.";
 }
