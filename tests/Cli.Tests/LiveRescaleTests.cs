@@ -10,7 +10,8 @@ namespace KinesisGrains.Tests;
 
 /// <summary>
 /// <c>kgrains rescale --live</c> against a running silo on the emulators, while records are put: the silo is never
-/// restarted, routes by each new count once the command returns, and in the end holds every record exactly once.
+/// restarted, routes by each new count once the command returns, and in the end holds every record exactly once; and a
+/// silo the command never reached, which takes the recorded count by itself once it reads no shard.
 /// </summary>
 public sealed class LiveRescaleTests(LocalCluster cluster) : IClassFixture<LocalCluster>
 {
