@@ -240,7 +240,12 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
         for (var partition = 0; partition < app.PartitionCount; partition++)
         {
             var id = PartitionStateStores.PartitionIdOf(state, partition);
-            if (!pointers.TryGetValue(id, out var pointer) || pointer.LatestSnapshotId == 0)
+
+            // Its writer first, then its newest snapshot: an activation still deactivating on a running silo (a live
+            // hand-over that outlasted its wait) can no longer commit a newer one and prune this one while it is read.
+            // It holds nothing newer: the pause's final checkpoints made every partition's state durable.
+            var pointer = pointers.ContainsKey(id) ? await app.Fence.AcquireAsync(id, cancellationToken) : null;
+            if (pointer is null || pointer.LatestSnapshotId == 0)
             {
                 throw CliException.Runtime($"Partition {id} has no committed snapshot: rescale after the application's next checkpoint (every partition commits one at each barrier).");
             }
