@@ -106,19 +106,7 @@ internal sealed partial class PartitionOutputs
         var commits = new List<Task>(due.Count);
         foreach (var sink in due)
         {
-            var tally = _tallies[sink.Name];
-
-            var epochs = staged.Where(e => e.Epoch > tally.Committed && e.RowsOf(sink.Output).Count > 0).ToList();
-            if (epochs.Count == 0)
-            {
-                // Nothing of its output in these epochs: as committed as it gets, with no call.
-                tally.Committed = throughEpoch;
-                continue;
-            }
-
-            tally.LastAttempt = now;
-            List<SinkRow> rows = epochs.Count == 1 ? epochs[0].RowsOf(sink.Output) : [.. epochs.SelectMany(e => e.RowsOf(sink.Output))];
-            commits.Add(CommitAsync(sink, new SinkEpochBatch(_stateName, _partition, epochs[^1].Epoch, sink.Output, _schemas[sink.Output], rows), throughEpoch));
+            commits.Add(ShipToAsync(sink, staged, throughEpoch, now));
         }
 
         try
@@ -167,9 +155,38 @@ internal sealed partial class PartitionOutputs
         return progress;
     }
 
+    /// <summary>
+    /// Hands <paramref name="sink"/> the staged epochs after its last committed one, up to <paramref name="throughEpoch"/>:
+    /// as one batch, except after a failed commit. A failed commit may have landed all the same (the Delta committer's
+    /// silo died after writing the log, a response timed out), so the epochs of that batch are handed over again exactly
+    /// as they were, under the same epoch, which the sink then skips if it has it; only after that do the later epochs
+    /// follow. Folded into a later epoch's batch, they would be committed again under the later epoch's number.
+    /// </summary>
+    private async Task ShipToAsync(IRowSink sink, List<StagedEpoch> staged, long throughEpoch, long now)
+    {
+        var tally = _tallies[sink.Name];
+        while (tally.Committed < throughEpoch)
+        {
+            var through = Math.Min(tally.Unsettled ?? throughEpoch, throughEpoch);
+            var epochs = staged.Where(e => e.Epoch > tally.Committed && e.Epoch <= through && e.RowsOf(sink.Output).Count > 0).ToList();
+            if (epochs.Count == 0)
+            {
+                // Nothing of its output in these epochs: as committed as it gets, with no call.
+                tally.Committed = through;
+                tally.Unsettled = null;
+                continue;
+            }
+
+            tally.LastAttempt = now;
+            List<SinkRow> rows = epochs.Count == 1 ? epochs[0].RowsOf(sink.Output) : [.. epochs.SelectMany(e => e.RowsOf(sink.Output))];
+            await CommitAsync(sink, new SinkEpochBatch(_stateName, _partition, epochs[^1].Epoch, sink.Output, _schemas[sink.Output], rows), through);
+        }
+    }
+
     private async Task CommitAsync(IRowSink sink, SinkEpochBatch batch, long throughEpoch)
     {
         var started = Stopwatch.GetTimestamp();
+        var tally = _tallies[sink.Name];
         SinkCommitResult result;
         try
         {
@@ -177,12 +194,14 @@ internal sealed partial class PartitionOutputs
         }
         catch (Exception exception)
         {
+            // It may have landed: the next hand-over repeats this very batch before any later epoch.
+            tally.Unsettled = batch.Epoch;
             KeyedStateMetrics.SinkCommitFailures.Add(1, new KeyValuePair<string, object?>("sink", sink.Name));
             LogCommitFailed(_logger, sink.Name, _stateName, _partition, batch.Epoch, exception);
             throw;
         }
 
-        var tally = _tallies[sink.Name];
+        tally.Unsettled = null;
         if (!result.AlreadyCommitted)
         {
             tally.Rows += result.RowsWritten;
@@ -200,6 +219,12 @@ internal sealed partial class PartitionOutputs
     {
         /// <summary>Every epoch of the partition up to this one is committed by the sink.</summary>
         public long Committed { get; set; }
+
+        /// <summary>
+        /// The epoch of a batch whose commit failed and may have landed all the same: the next hand-over ends its first
+        /// batch there (the same epochs, the same number), so the sink skips it if it has it. Null when settled.
+        /// </summary>
+        public long? Unsettled { get; set; }
 
         /// <summary>When the last commit was started (Stopwatch ticks; 0: none in this activation).</summary>
         public long LastAttempt { get; set; }
