@@ -66,6 +66,10 @@ internal sealed class SimulatedPartition
     // Per sink, the epochs up to which it has this partition's rows (learnt at activation, then from its commits).
     private long[] _committed = [];
 
+    // Per sink, the epoch of a batch whose commit failed for this activation and may have landed (SinkTally.Unsettled):
+    // the next hand-over repeats that very batch (the same epochs, the same number) before any later epoch.
+    private long?[] _unsettled = [];
+
     // Ghost of the restored lineage (a spread view after a rescale): see StoreImage.Foreign and Away.
     private ImmutableHashSet<int> _foreign = [];
     private ImmutableHashSet<int> _away = [];
@@ -268,6 +272,7 @@ internal sealed class SimulatedPartition
 
         // The sinks may hold epochs this image never saw (it fell back behind them): new rows must not reuse their numbers.
         _committed = [.. _sim.Sinks.Select(s => s.CommittedEpoch(View, Index))];
+        _unsettled = new long?[_sim.Sinks.Count];
         if (_committed.Max() > image.Epoch)
         {
             if (ReferenceEquals(image, _rescaledImage) && !knownFallback && !wentBack)
@@ -694,9 +699,12 @@ internal sealed class SimulatedPartition
 
     /// <summary>
     /// Hands the rows of durable epochs (at or below the ledger's) to each sink that is <paramref name="due"/>: the
-    /// epochs after the last one it committed, as one commit of the newest epoch's number (PartitionOutputs.ShipAsync);
-    /// then deletes from the local store the epochs every sink has. <paramref name="crashBeforeDelete"/>: the silo dies
-    /// right after the commits, before the delete.
+    /// epochs after the last one it committed, as one commit of the newest epoch's number (PartitionOutputs.ShipToAsync),
+    /// except after a failed commit: that very batch first (its epochs, its number), then the later epochs. While faults
+    /// run, a commit may land and still fail for the partition (<see cref="Simulation.CommitLandsButFails"/>): the sink has
+    /// it, the partition does not know, and hands over again later (the same activation carries on). Then deletes from
+    /// the local store the epochs every sink has. <paramref name="crashBeforeDelete"/>: the silo dies right after the
+    /// commits, before the delete.
     /// </summary>
     /// <returns>False when it stopped for the crash.</returns>
     public bool Ship(Func<int, bool> due, bool crashBeforeDelete)
@@ -709,14 +717,33 @@ internal sealed class SimulatedPartition
                 continue;
             }
 
-            var after = _sim.Options.NoPerSinkEpochs ? 0 : _committed[sink];
-            var rows = _outbox.Where(r => r.Epoch > after && r.Epoch <= durable).ToList();
-            if (rows.Count > 0)
+            while (_committed[sink] < durable)
             {
-                _sim.Count(_sim.Sinks[sink].Commit(this, rows.Max(r => r.Epoch), rows) ? "sink commit" : "sink epoch skipped");
-            }
+                var through = _sim.Options.NoUnsettledRepeat ? durable : Math.Min(_unsettled[sink] ?? durable, durable);
+                var after = _sim.Options.NoPerSinkEpochs ? 0 : _committed[sink];
+                var rows = _outbox.Where(r => r.Epoch > after && r.Epoch <= through).ToList();
+                if (rows.Count > 0)
+                {
+                    var epoch = rows.Max(r => r.Epoch);
+                    _sim.Count(_sim.Sinks[sink].Commit(this, epoch, rows) ? "sink commit" : "sink epoch skipped");
+                    if (_sim.CommitLandsButFails())
+                    {
+                        // It landed; the partition saw a failure. Its epochs stay staged, the batch unsettled.
+                        _unsettled[sink] = epoch;
+                        _sim.Count("sink commit landed but failed");
+                        _sim.Note($"{Name} sink {sink} commit of epoch {epoch} landed but failed");
+                        break;
+                    }
 
-            _committed[sink] = Math.Max(_committed[sink], durable);
+                    if (_unsettled[sink] is not null)
+                    {
+                        _sim.Count(_sim.Options.NoUnsettledRepeat ? "unsettled sink batch folded" : "unsettled sink batch repeated");
+                    }
+                }
+
+                _unsettled[sink] = null;
+                _committed[sink] = Math.Max(_committed[sink], through);
+            }
         }
 
         if (crashBeforeDelete)

@@ -31,6 +31,9 @@ internal sealed class Simulation
     // And, after half the reshards, a sync that lags: none until the parents' ending round has come (at most 150 steps)
     // and 20 to 59 steps more, so the other shards move on before the children are listed.
     private readonly Random _syncLagDraws;
+
+    // Sink commits that land but fail for the partition: a generator of their own, so the protocol's draws stay as they were.
+    private readonly Random _sinkFaultDraws;
     private List<string> _syncHeldFor = [];
     private int _syncHeldLag;
     private int _syncHeldAtMost;
@@ -53,6 +56,7 @@ internal sealed class Simulation
         _rescaleDraws = new Random(unchecked(seed * 15485863 + 11));
         _syncDraws = new Random(unchecked(seed * 32452843 + 23));
         _syncLagDraws = new Random(unchecked(seed * 86028121 + 31));
+        _sinkFaultDraws = new Random(unchecked(seed * 67867967 + 37));
 
         // Event times and the timers' chunk size draw from their own generator: a seed's protocol schedule (and what
         // the other switches find) is the same as before timers were modelled.
@@ -160,6 +164,14 @@ internal sealed class Simulation
         Count("spread records doubled after a lost part", away.Count);
         Note($"{partition.Name} lost its rescaled spread part ({foreign.Count} records of other ranges; {away.Count} of its own replayed)");
     }
+
+    /// <summary>
+    /// Whether the sink commit just made landed but fails for the partition (one in <see cref="LandedFailureOdds"/>, while
+    /// faults run: the drain's last hand-over succeeds).
+    /// </summary>
+    public bool CommitLandsButFails() => Options.LandedCommitFailures && _faults && _sinkFaultDraws.Next(LandedFailureOdds) == 0;
+
+    private const int LandedFailureOdds = 4;
 
     public void DeadLetter(SimRecord record) => DeadLetters[record.Id] = DeadLetters.GetValueOrDefault(record.Id) + 1;
 

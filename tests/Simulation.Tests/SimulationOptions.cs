@@ -46,6 +46,19 @@ internal sealed record SimulationOptions
     /// </summary>
     public bool NoPerSinkEpochs { get; init; }
 
+    /// <summary>
+    /// Sinks: a commit may land in the sink and still fail for the partition (the Delta committer's silo died after
+    /// writing the log, an answer timed out); the partition's activation carries on and hands over again later.
+    /// </summary>
+    public bool LandedCommitFailures { get; init; } = true;
+
+    /// <summary>
+    /// Sinks: after a failed commit (which may have landed) the next hand-over folds its epochs into one batch with the
+    /// later ones, under the newest epoch's number (the old PartitionOutputs), instead of repeating that very batch
+    /// first: the sink takes the later number as new and commits the landed epoch's rows again.
+    /// </summary>
+    public bool NoUnsettledRepeat { get; init; }
+
     /// <summary>Event time: each applied event's key gets a timer at the end of its tumbling window of this many ticks.</summary>
     public long WindowSize { get; init; } = 12;
 
@@ -161,6 +174,8 @@ internal sealed record SimulationOptions
         if (NoEndedShardReplay) off.Add(nameof(NoEndedShardReplay));
         if (NoSinkEpochBump) off.Add(nameof(NoSinkEpochBump));
         if (NoPerSinkEpochs) off.Add(nameof(NoPerSinkEpochs));
+        if (!LandedCommitFailures) off.Add("no landed commit failures");
+        if (NoUnsettledRepeat) off.Add(nameof(NoUnsettledRepeat));
         if (FireTimersOutsideBatch) off.Add(nameof(FireTimersOutsideBatch));
         if (SilentIdleReaders) off.Add(nameof(SilentIdleReaders));
         if (NoPersistedWatermark) off.Add(nameof(NoPersistedWatermark));

@@ -111,6 +111,15 @@ public sealed class SimulationTests(ITestOutputHelper output)
     public void Finds_sink_rows_doubled_when_every_sink_gets_every_staged_epoch() =>
         FindsHole(new SimulationOptions { NoPerSinkEpochs = true }, nameof(Finds_sink_rows_doubled_when_every_sink_gets_every_staged_epoch));
 
+    /// <summary>
+    /// Sinks: a commit that landed but failed for the partition must be repeated as that very batch (its epochs, its
+    /// number) before any later epoch; folded into the next batch under the newest epoch's number, the sink takes it as
+    /// new and commits the landed epoch's rows again (SinkKillTests' doubled session rows).
+    /// </summary>
+    [Fact]
+    public void Finds_sink_rows_doubled_when_a_failed_commit_that_landed_is_folded_into_a_later_batch() =>
+        FindsHole(new SimulationOptions { NoUnsettledRepeat = true }, nameof(Finds_sink_rows_doubled_when_a_failed_commit_that_landed_is_folded_into_a_later_batch), "sink row duplicated");
+
     /// <summary>Timers: a firing's row and its timer's delete must be in one write, or a kill between them fires the timer twice.</summary>
     [Fact]
     public void Finds_timers_fired_twice_when_the_row_and_the_delete_are_separate_writes() =>
