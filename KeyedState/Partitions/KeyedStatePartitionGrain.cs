@@ -45,7 +45,6 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 {
     private readonly Dictionary<string, TState> _states = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _leaveMemoryWhenWritten = new(StringComparer.Ordinal);
     private readonly List<UnwrittenBatch> _unwritten = [];
     private readonly List<StagedDeadLetter> _batchDeadLetters = [];
     private readonly List<StagedDeadLetter> _unwrittenDeadLetters = [];
@@ -86,7 +85,8 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     // yet) and keys deleted (expired) since the last write.
     private PartitionWatermark _watermark = new([], null);
     private readonly PartitionTimers _timers = new();
-    private readonly List<(long Time, byte Purpose, string Key)> _dueTimers = [];
+    private readonly List<DueTimer> _dueTimers = [];
+    private bool _writeBeforeFiring;
     private readonly Dictionary<string, long> _touched = new(StringComparer.Ordinal);
     private readonly HashSet<string> _ttlUnarmed = new(StringComparer.Ordinal);
     private readonly HashSet<string> _deletedKeys = new(StringComparer.Ordinal);
@@ -194,10 +194,10 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     private protected virtual RowSchema? EmittedSchema => null;
 
     /// <summary>
-    /// False for a state a timer left with nothing more to do soon (a key whose windows all closed): it leaves memory
-    /// once written, so the cache holds the keys that are still busy rather than every key seen since activation.
+    /// True for a state with nothing to do until its key's next event (a key whose windows all closed): when the
+    /// cache is full such states leave memory first, so it holds the keys that are still busy.
     /// </summary>
-    private protected virtual bool StaysInMemoryAfterTimer(TState state) => true;
+    private protected virtual bool IsIdle(TState state) => false;
 
     /// <summary>
     /// Stages a row the logic emitted for the event being applied: it is written with the key's state and committed
@@ -527,8 +527,14 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
                 continue;
             }
 
-            // The scan reads the store: what was applied, and the timers it registered, go there first.
-            WriteDirty();
+            // Due timers come from the store and from what was applied since the last write, so a window opened and
+            // closed between two writes is written once, and its timer never. Once a timer threw, what was applied
+            // goes to the store first, as a failure then takes back only its chunk.
+            if (_writeBeforeFiring)
+            {
+                WriteDirty();
+            }
+
             while (budget > 0)
             {
                 var firedBefore = _timersFired;
@@ -538,19 +544,30 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
                     break;
                 }
 
-                foreach (var (time, purpose, key) in _dueTimers)
+                foreach (var due in _dueTimers)
                 {
                     budget--;
                     try
                     {
-                        Fire(domain, time, purpose, key);
+                        Fire(domain, due);
                     }
                     catch (Exception exception)
                     {
-                        // Everything since the last write goes (the chunk fires again), except this timer: it leaves
-                        // with a dead letter, so one bad timer cannot stop the rest.
+                        // Everything since the last write goes: the batches come again from the replay, the chunk
+                        // fires again, and from now on after a write, so a failure costs only its chunk. A stored
+                        // timer leaves with a dead letter, so one bad timer cannot stop the rest; one registered since
+                        // the last write is registered again by the replay, and leaves when it fires stored.
                         DiscardUnwritten();
-                        QuarantineTimer(domain, time, purpose, key, exception);
+                        _writeBeforeFiring = true;
+                        if (due.Stored)
+                        {
+                            QuarantineTimer(domain, due.Time, due.Purpose, due.Key, exception);
+                        }
+                        else
+                        {
+                            LogUnwrittenTimerFailed(_logger, StateName, Partition, due.Key, domain, due.Time, exception);
+                        }
+
                         break;
                     }
                 }
@@ -572,9 +589,10 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     private long? NowOf(TimeDomain domain) =>
         domain == TimeDomain.EventTime ? _watermark.Current : _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    private void Fire(TimeDomain domain, long time, byte purpose, string key)
+    private void Fire(TimeDomain domain, in DueTimer due)
     {
-        _timers.Delete(domain, time, purpose, key);
+        var (time, purpose, key) = (due.Time, due.Purpose, due.Key);
+        _timers.Fired(domain, due);
         _timersFired++;
         if (purpose == PartitionTimers.TimeToLivePurpose)
         {
@@ -603,10 +621,6 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         else
         {
             _dirty.Add(key);
-            if (!StaysInMemoryAfterTimer(state))
-            {
-                _leaveMemoryWhenWritten.Add(key);
-            }
         }
     }
 
@@ -1133,7 +1147,6 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     {
         _states.Clear();
         _dirty.Clear();
-        _leaveMemoryWhenWritten.Clear();
         _unwritten.Clear();
         _unwrittenEvents = 0;
         _batchDeadLetters.Clear();
@@ -1308,12 +1321,6 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         store.Write(batch);
         _keysWritten += _dirty.Count + _deletedKeys.Count;
         _dirty.Clear();
-        foreach (var key in _leaveMemoryWhenWritten)
-        {
-            _states.Remove(key);
-        }
-
-        _leaveMemoryWhenWritten.Clear();
         _deletedKeys.Clear();
         _touched.Clear();
         _unwritten.Clear();
@@ -1322,11 +1329,15 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         _writeTicks += written;
         KeyedStateMetrics.StateWriteDuration.Record(Stopwatch.GetElapsedTime(0, written).TotalMilliseconds);
 
-        // Every state in memory is clean now, so any can go; trim to 3/4 to evict in bulk.
+        // Every state in memory is clean now, so any can go; trim to 3/4 to evict in bulk, idle states first.
         if (_states.Count > _maxStates)
         {
-            var excess = _states.Count - _maxStates * 3 / 4;
-            foreach (var key in _states.Keys.Take(excess).ToList())
+            foreach (var key in _states.Where(s => IsIdle(s.Value)).Select(s => s.Key).Take(_states.Count - _maxStates * 3 / 4).ToList())
+            {
+                _states.Remove(key);
+            }
+
+            foreach (var key in _states.Keys.Take(_states.Count - _maxStates * 3 / 4).ToList())
             {
                 _states.Remove(key);
             }
@@ -1432,6 +1443,9 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{State} partition {Partition}: the timer of key '{Key}' at {Time} ({Domain}) threw; it is dead-lettered and the key's state stays as before it")]
     private static partial void LogTimerFailed(ILogger logger, string state, int partition, string key, TimeDomain domain, long time, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{State} partition {Partition}: the timer of key '{Key}' at {Time} ({Domain}) threw before it was written; what was applied since the last write is replayed and, from now on, written before timers fire, so the timer fires again stored and is dead-lettered")]
+    private static partial void LogUnwrittenTimerFailed(ILogger logger, string state, int partition, string key, TimeDomain domain, long time, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{State} partition {Partition}: snapshot {SnapshotId}, {Bytes} bytes uploaded in {Milliseconds:F0} ms")]
     private static partial void LogSnapshot(ILogger logger, string state, int partition, long snapshotId, long bytes, double milliseconds);

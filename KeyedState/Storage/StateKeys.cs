@@ -119,9 +119,18 @@ internal static class StateKeys
     public static byte[] Timer(byte domain, long time, byte purpose, string key)
     {
         var storeKey = new byte[TimerPrefixLength + Encoding.UTF8.GetByteCount(key)];
-        WriteTimerPrefix(storeKey, domain, time, purpose);
-        Encoding.UTF8.GetBytes(key, storeKey.AsSpan(TimerPrefixLength));
+        WriteTimer(domain, time, purpose, key, storeKey);
         return storeKey;
+    }
+
+    /// <summary>The most bytes a timer's store key of <paramref name="key"/> takes.</summary>
+    public static int MaxTimerLength(string key) => TimerPrefixLength + Encoding.UTF8.GetMaxByteCount(key.Length);
+
+    /// <summary>Writes a timer's store key; returns its length.</summary>
+    public static int WriteTimer(byte domain, long time, byte purpose, string key, Span<byte> destination)
+    {
+        WriteTimerPrefix(destination, domain, time, purpose);
+        return TimerPrefixLength + Encoding.UTF8.GetBytes(key, destination[TimerPrefixLength..]);
     }
 
     /// <summary>The [lower, upper) range of <paramref name="domain"/>'s timers from <paramref name="from"/> to <paramref name="upTo"/> (inclusive; long.MaxValue: no end).</summary>

@@ -92,7 +92,6 @@ public abstract class WindowedPartitionGrain<TEvent, TAccumulator, TResult>
         ArmTimer(state, lateness);
     }
 
-    /// <summary>A key whose windows all closed waits for its next event, often minutes away: it leaves memory once written.</summary>
     /// <summary>Windows that merge (sessions) are not merged part by part: a key's sessions are one partition's by nature.</summary>
     protected override bool MergesParts => !Windows.Merges;
 
@@ -131,7 +130,8 @@ public abstract class WindowedPartitionGrain<TEvent, TAccumulator, TResult>
         };
     }
 
-    private protected sealed override bool StaysInMemoryAfterTimer(KeyWindows<TAccumulator> state) => state.Open.Count > 0;
+    /// <summary>A key whose windows all closed waits for its next event, often minutes away.</summary>
+    private protected sealed override bool IsIdle(KeyWindows<TAccumulator> state) => state.Open.Count == 0;
 
     /// <summary>The key's open windows, with their results so far.</summary>
     public Task<WindowResult<TResult>[]> GetWindowsAsync(string key) =>

@@ -58,7 +58,8 @@ internal sealed record OrleansRunResult(
     long MethodsJitted,
     BarrierStats? Barriers = null,
     long TimersFired = 0,
-    long StatesExpired = 0)
+    long StatesExpired = 0,
+    long AllocatedBytes = 0)
 {
     public double EventsPerSecond => Events / Seconds;
 
@@ -67,7 +68,7 @@ internal sealed record OrleansRunResult(
 
     public override string ToString() =>
         $"{EventsPerSecond:N0} events/s ({Events:N0} events in {Containers:N0} containers, {Seconds:F2} s, {CpuSeconds:F2} CPU s of which receivers {ReceiverCpuSeconds:F2} s; " +
-        $"grains applying and writing {ApplySeconds:F2} s; GC pauses {GcPauseSeconds:F2} s, {Gen2Collections} gen2; JIT {JitSeconds:F2} s, {MethodsJitted:N0} methods" +
+        $"grains applying and writing {ApplySeconds:F2} s; allocated {AllocatedBytes / (double)Events:N0} B/event; GC pauses {GcPauseSeconds:F2} s, {Gen2Collections} gen2; JIT {JitSeconds:F2} s, {MethodsJitted:N0} methods" +
         (TimersFired > 0 ? $"; {TimersFired:N0} timers fired, {StatesExpired:N0} states expired" : "") +
         (Barriers is { } b ? $"; {b.Count} barriers, median {b.MedianSeconds * 1000:F0} ms, max {b.MaxSeconds * 1000:F0} ms, the final one {b.FinalSeconds * 1000:F0} ms, {b.SinkRows:N0} rows committed by sinks)" : ")");
 }
@@ -144,6 +145,7 @@ internal static class OrleansRun
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var pausedBefore = GC.GetTotalPauseDuration();
         var gen2Before = GC.CollectionCount(2);
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
         var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
         var jittedBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
         var begun = Stopwatch.GetTimestamp();
@@ -179,7 +181,8 @@ internal static class OrleansRun
             System.Runtime.JitInfo.GetCompiledMethodCount() - jittedBefore,
             barrierStats,
             silo.Progress.TimersFired,
-            silo.Progress.StatesExpired);
+            silo.Progress.StatesExpired,
+            GC.GetTotalAllocatedBytes() - allocatedBefore);
         silo.Feed.End();
         if (whileUp is not null)
         {

@@ -72,7 +72,7 @@ public sealed class ExpiringCounterGrain : KeyedStatePartitionGrain<TestEvent, C
     }
 }
 
-/// <summary>Each event registers an event-time timer at its Value (ms); a firing emits a row and counts.</summary>
+/// <summary>Each event registers an event-time timer at its Value (ms); a firing emits a row and counts (a key starting with 'bad-' throws instead).</summary>
 public sealed class TimerLogGrain : KeyedStatePartitionGrain<TestEvent, CounterState, FiredRow>, ITestPartition
 {
     protected override string StateName => "timer-log";
@@ -82,6 +82,11 @@ public sealed class TimerLogGrain : KeyedStatePartitionGrain<TestEvent, CounterS
 
     protected override void OnTimer(string key, CounterState state, in TimerFiring timer)
     {
+        if (key.StartsWith("bad-", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"no timer for {key}");
+        }
+
         state.Count++;
         Emit(new FiredRow(key, timer.Time.ToUnixTimeMilliseconds()));
     }

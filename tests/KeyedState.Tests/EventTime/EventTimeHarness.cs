@@ -62,7 +62,7 @@ public sealed class EventTimeHarness : IAsyncLifetime
 
     /// <summary>Hands partition <paramref name="partition"/> of <typeparamref name="TGrain"/> one batch of <paramref name="shard"/>, right after the previous one.</summary>
     /// <remarks>The first batch to a partition comes after a barrier round naming its shard (<see cref="OpenAsync{TGrain}"/>), as a silo's rounds do.</remarks>
-    public async Task SendAsync<TGrain>(int partition, string shard, IEnumerable<(string Key, long Value, DateTimeOffset Time)> events, DateTimeOffset? watermark, bool idle = false)
+    public async Task<KeyedEventBatch<TestEvent>> SendAsync<TGrain>(int partition, string shard, IEnumerable<(string Key, long Value, DateTimeOffset Time)> events, DateTimeOffset? watermark, bool idle = false)
     {
         if (_opened.Add((typeof(TGrain).FullName!, partition)))
         {
@@ -76,10 +76,15 @@ public sealed class EventTimeHarness : IAsyncLifetime
         var to = keyed.Length > 0 ? keyed[^1].Info.Token : Next();
         _shards[slot] = (to, watermark);
         var batch = new KeyedEventBatch<TestEvent> { ShardId = shard, Partition = partition, From = last, To = to, Events = keyed, Watermark = watermark, ShardIdle = idle };
-        await (typeof(ITestWindowPartition).IsAssignableFrom(typeof(TGrain))
-            ? Grains.GetGrain<ITestWindowPartition>(partition, typeof(TGrain).FullName).DeliverAsync(batch)
-            : Grains.GetGrain<ITestPartition>(partition, typeof(TGrain).FullName).DeliverAsync(batch));
+        await DeliverAgainAsync<TGrain>(batch);
+        return batch;
     }
+
+    /// <summary>Hands a partition a batch sent before (a replay from a checkpoint, as a receiver makes after a gap).</summary>
+    public Task DeliverAgainAsync<TGrain>(KeyedEventBatch<TestEvent> batch) =>
+        typeof(ITestWindowPartition).IsAssignableFrom(typeof(TGrain))
+            ? Grains.GetGrain<ITestWindowPartition>(batch.Partition, typeof(TGrain).FullName).DeliverAsync(batch)
+            : Grains.GetGrain<ITestPartition>(batch.Partition, typeof(TGrain).FullName).DeliverAsync(batch);
 
     /// <summary>
     /// A barrier round that only names <paramref name="shards"/> as open (read elsewhere): an activation's watermark
