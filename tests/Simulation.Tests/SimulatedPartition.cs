@@ -38,8 +38,9 @@ internal sealed record RescaledPartition(
 /// vouched for, and wm(p) = max(wm(p), min over the shards neither idle nor ended), all in the written image. An
 /// applied event whose window closes at or below wm(p) is late (a side-output row); otherwise it is counted in its
 /// key's window and registers the timer (key, window end), once per (key, time). After a batch (and at a barrier)
-/// due timers fire in (time, key) order, a bounded chunk per turn: what was applied is written first, then each
-/// firing stages its row, deletes the window and the timer, and the chunk is written in one write.
+/// due timers fire in (time, key) order, a bounded chunk per turn, from memory (timers registered since the last
+/// write fire too): each firing stages its row, deletes the window and the timer, and the chunk is written in one write
+/// with everything applied before it.
 /// </remarks>
 internal sealed class SimulatedPartition
 {
@@ -445,9 +446,10 @@ internal sealed class SimulatedPartition
     }
 
     /// <summary>
-    /// Fires at most <see cref="Simulation.FireChunk"/> due timers in (time, key) order: first writes what was applied,
-    /// then each timer stages its row (the window's count, for the epoch the next barrier makes durable), drops the
-    /// window from its key's state and deletes the timer, and the chunk is written in one write.
+    /// Fires at most <see cref="Simulation.FireChunk"/> due timers in (time, key) order, from memory (as the grain's
+    /// PartitionTimers merges the stored timers with those registered since the last write): each timer stages its row
+    /// (the window's count, for the epoch the next barrier makes durable), drops the window from its key's state and
+    /// deletes the timer, and the chunk is written in one write with what was applied before it.
     /// </summary>
     private void FireChunk()
     {
@@ -456,7 +458,6 @@ internal sealed class SimulatedPartition
             return;
         }
 
-        Write();
         var watermark = _watermark!.Value;
         var chunk = new List<TimerKey>(_sim.FireChunk);
         foreach (var timer in _timers)
@@ -485,6 +486,14 @@ internal sealed class SimulatedPartition
         }
 
         DeleteFired(chunk);
+        if (_sim.Options.FiredWithoutTheirEvents)
+        {
+            // The switch: the chunk's states, rows and deletes are written, the coverage of the events applied since
+            // the last write (which registered some of the timers) is not: a restore replays them, and they fire again.
+            Written = Live with { Coverage = Written.Coverage, Epoch = Written.Epoch };
+            return;
+        }
+
         Write();
     }
 

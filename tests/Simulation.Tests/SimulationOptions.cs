@@ -72,6 +72,12 @@ internal sealed record SimulationOptions
     /// </summary>
     public bool FireTimersOutsideBatch { get; init; }
 
+    /// <summary>
+    /// Timers: a chunk fired from memory is written without the coverage of the events applied since the last write
+    /// (some registered the chunk's timers): a restore replays those events, which register the timers again.
+    /// </summary>
+    public bool FiredWithoutTheirEvents { get; init; }
+
     /// <summary>Timers: wm(p) and wm(s) are not restored from the written image (rebuilt from the batches that come next).</summary>
     public bool NoPersistedWatermark { get; init; }
 
@@ -177,6 +183,7 @@ internal sealed record SimulationOptions
         if (!LandedCommitFailures) off.Add("no landed commit failures");
         if (NoUnsettledRepeat) off.Add(nameof(NoUnsettledRepeat));
         if (FireTimersOutsideBatch) off.Add(nameof(FireTimersOutsideBatch));
+        if (FiredWithoutTheirEvents) off.Add(nameof(FiredWithoutTheirEvents));
         if (SilentIdleReaders) off.Add(nameof(SilentIdleReaders));
         if (NoPersistedWatermark) off.Add(nameof(NoPersistedWatermark));
         if (NoGapHold) off.Add(nameof(NoGapHold));

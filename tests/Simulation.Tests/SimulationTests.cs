@@ -125,6 +125,14 @@ public sealed class SimulationTests(ITestOutputHelper output)
     public void Finds_timers_fired_twice_when_the_row_and_the_delete_are_separate_writes() =>
         FindsHole(new SimulationOptions { FireTimersOutsideBatch = true }, nameof(Finds_timers_fired_twice_when_the_row_and_the_delete_are_separate_writes), "timer fired twice");
 
+    /// <summary>
+    /// Timers: a chunk fired from memory (timers registered since the last write among them) must be written with the
+    /// events applied before it, or a restore replays the events, registers the timers again and fires them twice.
+    /// </summary>
+    [Fact]
+    public void Finds_timers_fired_twice_when_a_chunk_fired_from_memory_is_written_without_its_events() =>
+        FindsHole(new SimulationOptions { FiredWithoutTheirEvents = true }, nameof(Finds_timers_fired_twice_when_a_chunk_fired_from_memory_is_written_without_its_events));
+
     /// <summary>Timers: wm(p) and wm(s) are written with the state and restored, or the watermark goes back after a kill.</summary>
     [Fact]
     public void Finds_the_watermark_moving_backwards_when_it_is_not_persisted() =>
