@@ -574,7 +574,16 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
 
                 // One measurement per chunk: a listener per timer cost as much as a tenth of the firing.
                 KeyedStateMetrics.TimersFired.Add(_timersFired - firedBefore);
-                WriteDirty();
+                if (budget > 0)
+                {
+                    // All due fired: what they closed goes to the store now, before the next windows fill. A backlog
+                    // left for the next turns is written behind, so the timers it registered need no put of their own.
+                    WriteDirty();
+                }
+                else
+                {
+                    WriteBehind();
+                }
             }
         }
 
@@ -1127,11 +1136,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         _batchDeadLetters.Clear();
         _ledger.Commit(shardId, lastNew, batch.To);
 
-        // Written behind: many events of a key cost one put, and state and ledger still move together.
-        if (_dirty.Count >= _maxDirtyKeys || _unwrittenEvents >= _maxUnwrittenEvents)
-        {
-            WriteDirty();
-        }
+        WriteBehind();
 
         KeyedStateMetrics.EventsApplied.Add(applied);
         KeyedStateMetrics.DuplicatesSkipped.Add(skipped);
@@ -1257,6 +1262,15 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         }
 
         store.Store.Write(batch);
+    }
+
+    /// <summary>Written behind: many events (and firings) of a key cost one put, and state and ledger still move together.</summary>
+    private void WriteBehind()
+    {
+        if (_dirty.Count >= _maxDirtyKeys || _unwrittenEvents >= _maxUnwrittenEvents)
+        {
+            WriteDirty();
+        }
     }
 
     /// <summary>One atomic write: the changed keys' states with the high-water marks and covered positions they reach.</summary>
