@@ -1267,7 +1267,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     /// <summary>Written behind: many events (and firings) of a key cost one put, and state and ledger still move together.</summary>
     private void WriteBehind()
     {
-        if (_dirty.Count >= _maxDirtyKeys || _unwrittenEvents >= _maxUnwrittenEvents)
+        if (_dirty.Count + _deletedKeys.Count >= _maxDirtyKeys || _timers.ChangedCount >= _maxDirtyKeys || _unwrittenEvents >= _maxUnwrittenEvents)
         {
             WriteDirty();
         }

@@ -31,6 +31,9 @@ internal sealed class PartitionTimers
     /// <summary>Changes since the last write (a mark for <see cref="TruncateTo"/>; 0 when there is nothing to write).</summary>
     public int PendingCount => _log.Count;
 
+    /// <summary>Timers the next write puts or deletes.</summary>
+    public int ChangedCount => _changes.Count;
+
     /// <summary>Finds the earliest stored timer of each clock (at activation, after a discard); forgets the changes.</summary>
     public void Load(IKeyValueStore store)
     {

@@ -68,7 +68,7 @@ internal sealed record OrleansRunResult(
 
     public override string ToString() =>
         $"{EventsPerSecond:N0} events/s ({Events:N0} events in {Containers:N0} containers, {Seconds:F2} s, {CpuSeconds:F2} CPU s of which receivers {ReceiverCpuSeconds:F2} s; " +
-        $"grains applying and writing {ApplySeconds:F2} s; allocated {AllocatedBytes / (double)Events:N0} B/event; GC pauses {GcPauseSeconds:F2} s, {Gen2Collections} gen2; JIT {JitSeconds:F2} s, {MethodsJitted:N0} methods" +
+        $"grains applying and writing {ApplySeconds:F2} s; allocated {(Events > 0 ? $"{AllocatedBytes / (double)Events:N0} B/event" : $"{AllocatedBytes:N0} B")}; GC pauses {GcPauseSeconds:F2} s, {Gen2Collections} gen2; JIT {JitSeconds:F2} s, {MethodsJitted:N0} methods" +
         (TimersFired > 0 ? $"; {TimersFired:N0} timers fired, {StatesExpired:N0} states expired" : "") +
         (Barriers is { } b ? $"; {b.Count} barriers, median {b.MedianSeconds * 1000:F0} ms, max {b.MaxSeconds * 1000:F0} ms, the final one {b.FinalSeconds * 1000:F0} ms, {b.SinkRows:N0} rows committed by sinks)" : ")");
 }
