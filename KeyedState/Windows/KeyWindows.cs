@@ -21,9 +21,9 @@ public sealed class KeyWindows<TAccumulator>
     public long? TimerAt { get; set; }
 }
 
-/// <summary>One window of a key.</summary>
+/// <summary>One window of a key: a value in its key's lists, so a window costs the collector no object of its own.</summary>
 [GenerateSerializer]
-public sealed class WindowSlot<TAccumulator>
+public struct WindowSlot<TAccumulator>
 {
     /// <summary>The window's start, in Unix milliseconds of event time (inclusive).</summary>
     [Id(0)]
@@ -35,7 +35,7 @@ public sealed class WindowSlot<TAccumulator>
 
     /// <summary>The aggregate of the window's events so far.</summary>
     [Id(2)]
-    public TAccumulator Accumulator { get; set; } = default!;
+    public TAccumulator Accumulator { get; set; }
 
     /// <summary>How many events the window holds.</summary>
     [Id(3)]

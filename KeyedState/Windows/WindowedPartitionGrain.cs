@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using KinesisGrains.Abstractions.Streams;
 using KinesisGrains.Abstractions.Windows;
 using KinesisGrains.KeyedState.Partitions;
@@ -17,7 +18,7 @@ public abstract class WindowedPartitionGrain<TEvent, TAccumulator, TResult>
     : KeyedStatePartitionGrain<TEvent, KeyWindows<TAccumulator>, WindowRow<TResult>>, IWindowedPartition<TResult>
 {
     private readonly List<(long Start, long End)> _assigned = [];
-    private readonly List<WindowSlot<TAccumulator>> _merging = [];
+    private readonly List<int> _merging = [];
 
     /// <summary>Which windows an event belongs to.</summary>
     protected abstract WindowAssigner Windows { get; }
@@ -70,17 +71,18 @@ public abstract class WindowedPartitionGrain<TEvent, TAccumulator, TResult>
         var lateness = (long)AllowedLateness.TotalMilliseconds;
         for (var i = 0; i < state.Open.Count; i++)
         {
-            var slot = state.Open[i];
+            ref var slot = ref CollectionsMarshal.AsSpan(state.Open)[i];
             if (!slot.Fired && slot.End - 1 <= watermark)
             {
                 slot.Fired = true;
-                EmitResult(key, slot);
+                EmitResult(key, ref slot);
             }
 
             if (slot.End - 1 + lateness <= watermark)
             {
+                var closed = slot;
                 state.Open.RemoveAt(i--);
-                state.Recent.Add(slot);
+                state.Recent.Add(closed);
             }
         }
 
@@ -154,12 +156,13 @@ public abstract class WindowedPartitionGrain<TEvent, TAccumulator, TResult>
             }
 
             accepted = true;
-            var slot = FindOrOpen(state, start, end);
+            var index = FindOrOpen(state, start, end);
+            ref var slot = ref CollectionsMarshal.AsSpan(state.Open)[index];
             slot.Accumulator = Aggregate.Add(slot.Accumulator, item);
             slot.Events++;
             if (slot.Fired)
             {
-                EmitResult(key, slot);
+                EmitResult(key, ref slot);
             }
         }
 
@@ -171,11 +174,11 @@ public abstract class WindowedPartitionGrain<TEvent, TAccumulator, TResult>
         // Every open session the event's window overlaps merges with it into one.
         _merging.Clear();
         long start = window.Start, end = window.End;
-        foreach (var slot in state.Open)
+        for (var i = 0; i < state.Open.Count; i++)
         {
-            if (slot.Start < end && start < slot.End)
+            if (state.Open[i].Start < end && start < state.Open[i].End)
             {
-                _merging.Add(slot);
+                _merging.Add(i);
             }
         }
 
@@ -185,56 +188,61 @@ public abstract class WindowedPartitionGrain<TEvent, TAccumulator, TResult>
         }
 
         var merged = new WindowSlot<TAccumulator> { Accumulator = Aggregate.CreateAccumulator() };
-        foreach (var slot in _merging)
+        foreach (var index in _merging)
         {
+            var slot = state.Open[index];
             start = Math.Min(start, slot.Start);
             end = Math.Max(end, slot.End);
             merged.Accumulator = Aggregate.Merge(merged.Accumulator, slot.Accumulator);
             merged.Events += slot.Events;
             merged.Revision = Math.Max(merged.Revision, slot.Revision);
-            state.Open.Remove(slot);
         }
 
         merged.Start = start;
         merged.End = end;
         merged.Accumulator = Aggregate.Add(merged.Accumulator, item);
         merged.Events++;
-        foreach (var slot in _merging)
+        foreach (var index in _merging)
         {
             // A session that had emitted a result and is now part of another (with a different start) is retracted.
+            var slot = state.Open[index];
             if (slot.Fired && slot.Start != merged.Start)
             {
                 Emit(new WindowRow<TResult>(key, DateTimeOffset.FromUnixTimeMilliseconds(slot.Start), DateTimeOffset.FromUnixTimeMilliseconds(slot.End), Aggregate.GetResult(slot.Accumulator), slot.Events, slot.Revision + 1, Retracted: true));
             }
         }
 
-        InsertByEnd(state, merged);
+        for (var i = _merging.Count - 1; i >= 0; i--)
+        {
+            state.Open.RemoveAt(_merging[i]);
+        }
+
         if (watermark is { } wm && merged.End - 1 <= wm)
         {
             // Late but within the lateness: the merged session is due already.
             merged.Fired = true;
-            EmitResult(key, merged);
+            EmitResult(key, ref merged);
         }
 
+        InsertByEnd(state, merged);
         return true;
     }
 
-    private WindowSlot<TAccumulator> FindOrOpen(KeyWindows<TAccumulator> state, long start, long end)
+    /// <summary>The index of the key's open window [start, end), opened empty if it has none.</summary>
+    private int FindOrOpen(KeyWindows<TAccumulator> state, long start, long end)
     {
-        foreach (var slot in state.Open)
+        for (var i = 0; i < state.Open.Count; i++)
         {
-            if (slot.Start == start && slot.End == end)
+            if (state.Open[i].Start == start && state.Open[i].End == end)
             {
-                return slot;
+                return i;
             }
         }
 
-        var opened = new WindowSlot<TAccumulator> { Start = start, End = end, Accumulator = Aggregate.CreateAccumulator() };
-        InsertByEnd(state, opened);
-        return opened;
+        return InsertByEnd(state, new WindowSlot<TAccumulator> { Start = start, End = end, Accumulator = Aggregate.CreateAccumulator() });
     }
 
-    private static void InsertByEnd(KeyWindows<TAccumulator> state, WindowSlot<TAccumulator> slot)
+    private static int InsertByEnd(KeyWindows<TAccumulator> state, WindowSlot<TAccumulator> slot)
     {
         var at = state.Open.Count;
         while (at > 0 && state.Open[at - 1].End > slot.End)
@@ -243,9 +251,10 @@ public abstract class WindowedPartitionGrain<TEvent, TAccumulator, TResult>
         }
 
         state.Open.Insert(at, slot);
+        return at;
     }
 
-    private void EmitResult(string key, WindowSlot<TAccumulator> slot)
+    private void EmitResult(string key, ref WindowSlot<TAccumulator> slot)
     {
         slot.Revision++;
         Emit(new WindowRow<TResult>(key, DateTimeOffset.FromUnixTimeMilliseconds(slot.Start), DateTimeOffset.FromUnixTimeMilliseconds(slot.End), Aggregate.GetResult(slot.Accumulator), slot.Events, slot.Revision, Retracted: false));
