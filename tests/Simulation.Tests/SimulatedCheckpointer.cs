@@ -70,6 +70,35 @@ internal sealed class SimulatedCheckpointer(Simulation sim)
         _unlistedChildren.ExceptWith(_listed);
     }
 
+    /// <summary>
+    /// Rule 4 for ended shards: each round claims every ended shard's end (none with a replay under way), so a partition
+    /// that no longer holds it reports a gap, holds its watermark for it and gets a replay (<see cref="RequestReplays"/>).
+    /// </summary>
+    public List<(string ShardId, Position? End)> EndedClaims() =>
+        sim.Options.NoEndedShardReplay
+            ? []
+            : [.. sim.Leases.Where(l => l.Value is { Checkpoint.Ended: true, ReplayRequested: false }).Select(l => (l.Key, l.Value.End))];
+
+    /// <summary>Asks for a replay of each claimed ended shard some partition reported a gap for; true when any was.</summary>
+    public bool RequestReplays(List<(string ShardId, Position? End)> ended, Dictionary<string, List<ShardGap>> gaps)
+    {
+        var requested = false;
+        foreach (var (shardId, _) in ended)
+        {
+            if (gaps.TryGetValue(shardId, out var endedGaps))
+            {
+                var lease = sim.Leases[shardId];
+                lease.ReplayRequested = true;
+                lease.ReplayFrom = endedGaps.Skip(1).Aggregate(endedGaps[0].HoldsUpTo, (start, gap) => ShardGap.EarlierStart(start, gap.HoldsUpTo));
+                sim.Count("ended shard replay");
+                sim.Note($"replay ended {shardId} from {lease.ReplayFrom?.ToString() ?? "origin"}");
+                requested = true;
+            }
+        }
+
+        return requested;
+    }
+
     /// <summary>A lease the last sync listed: only those a balancer takes.</summary>
     public bool IsListed(string shardId) => _listed.Contains(shardId);
 
@@ -123,10 +152,7 @@ internal sealed class SimulatedCheckpointer(Simulation sim)
             sim.Count("ending round before the children are listed");
         }
 
-        // Rule 4 for ended shards: every partition still holds each ended shard's end, or it gets a replay of it.
-        var ended = sim.Options.NoEndedShardReplay
-            ? []
-            : sim.Leases.Where(l => l.Value is { Checkpoint.Ended: true, ReplayRequested: false }).Select(l => (l.Key, l.Value.End)).ToList();
+        var ended = EndedClaims();
         var gaps = new Dictionary<string, List<ShardGap>>(StringComparer.Ordinal);
         foreach (var partition in sim.Partitions)
         {
@@ -136,7 +162,7 @@ internal sealed class SimulatedCheckpointer(Simulation sim)
             // Each barrier carries wm(s) at Reached, and whether the shard is idle (read to its current end, all delivered).
             var barriers = shards.Select(p => new ShardBarrier(
                     p.Receiver.ShardId, p.Reached, p.Ended, p.LastSent[lane], Ticks.ToOffset(p.Watermark), p.Receiver.Idle && p.Reached == p.Receiver.HandedOut))
-                .Concat(ended.Select(e => new ShardBarrier(e.Key, e.End, Ended: true, e.End)))
+                .Concat(ended.Select(e => new ShardBarrier(e.ShardId, e.End, Ended: true, e.End)))
                 .Concat(named)
                 .ToList();
             foreach (var gap in partition.Barrier(barriers))
@@ -145,19 +171,7 @@ internal sealed class SimulatedCheckpointer(Simulation sim)
             }
         }
 
-        var changed = false;
-        foreach (var (shardId, _) in ended)
-        {
-            if (gaps.TryGetValue(shardId, out var endedGaps))
-            {
-                var lease = sim.Leases[shardId];
-                lease.ReplayRequested = true;
-                lease.ReplayFrom = endedGaps.Skip(1).Aggregate(endedGaps[0].HoldsUpTo, (start, gap) => ShardGap.EarlierStart(start, gap.HoldsUpTo));
-                sim.Count("ended shard replay");
-                sim.Note($"replay ended {shardId} from {lease.ReplayFrom?.ToString() ?? "origin"}");
-                changed = true;
-            }
-        }
+        var changed = RequestReplays(ended, gaps);
 
         foreach (var pending in shards)
         {

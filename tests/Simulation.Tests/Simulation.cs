@@ -328,16 +328,25 @@ internal sealed class Simulation
             lease.Counter++;
         }
 
+        // The last rounds are the checkpointer's (the silos' final checkpoint): each claims the ended shards' ends too,
+        // so a partition that lost one (it fell back behind its end) holds its watermark for it and gets it replayed.
+        var ended = Options.StopWithoutEndedClaims ? [] : Checkpointer.EndedClaims();
         var named = Leases
             .Where(l => l.Value.Checkpoint is not { Ended: true })
             .Select(l => new ShardBarrier(l.Key, null, false, null, OpenElsewhere: true))
+            .Concat(ended.Select(e => new ShardBarrier(e.ShardId, e.End, Ended: true, e.End)))
             .ToList();
+        var gaps = new Dictionary<string, List<ShardGap>>(StringComparer.Ordinal);
         foreach (var partition in Partitions)
         {
             for (var round = 0; graceful; round++)
             {
                 partition.FireAllDue();
-                partition.Barrier(named);
+                foreach (var gap in partition.Barrier(named))
+                {
+                    (gaps.TryGetValue(gap.ShardId, out var list) ? list : gaps[gap.ShardId] = []).Add(gap);
+                }
+
                 var durable = partition.Snapshots is { } snapshots ? snapshots.RestoreTarget(out _) : partition.Written;
                 if (durable?.Outbox.Count is null or 0)
                 {
@@ -355,6 +364,8 @@ internal sealed class Simulation
             partition.Zombies.Clear();
             partition.Kill(leaveZombie: false);
         }
+
+        Checkpointer.RequestReplays(ended, gaps);
 
         Note(graceful ? "stop" : "crash stop");
     }
