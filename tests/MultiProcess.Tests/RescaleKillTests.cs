@@ -82,6 +82,15 @@ public sealed class RescaleKillTests(ITestOutputHelper output)
             }
         });
 
+        // Under DynamoDB clustering the tool knows running silos by their leases: a silo that holds none yet (its first
+        // shard sync still to come) looks stopped, and the rescale would read snapshots they are still writing.
+        var leasesDeadline = DateTime.UtcNow.AddSeconds(60);
+        while (!(await leases.ListAsync(CancellationToken.None)).Any(l => l.LeaseOwner is not null))
+        {
+            Assert.True(DateTime.UtcNow < leasesDeadline, "no silo took a lease within 60 s");
+            await Task.Delay(250);
+        }
+
         await Task.Delay(TimeSpan.FromSeconds(5));
         var running = await KgrainsTool.RunAsync(Rescale(48), Environment());
         Assert.True(running.ExitCode == 1 && running.Errors.Contains("stop every silo of the application before rescaling it", StringComparison.Ordinal), $"{running.ExitCode}: {running.Errors}");
