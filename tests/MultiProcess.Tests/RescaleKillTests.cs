@@ -83,7 +83,9 @@ public sealed class RescaleKillTests(ITestOutputHelper output)
         });
 
         // Under DynamoDB clustering the tool knows running silos by their leases: a silo that holds none yet (its first
-        // shard sync still to come) looks stopped, and the rescale would read snapshots they are still writing.
+        // shard sync still to come) looks stopped, and so does one that renews no lease within the tool's lease failover
+        // time. So the check runs once the silos hold leases, with their own failover time (10 s: they renew every
+        // 3.3 s), not the 2 s the later runs on stopped silos use to go fast.
         var leasesDeadline = DateTime.UtcNow.AddSeconds(60);
         while (!(await leases.ListAsync(CancellationToken.None)).Any(l => l.LeaseOwner is not null))
         {
@@ -92,7 +94,7 @@ public sealed class RescaleKillTests(ITestOutputHelper output)
         }
 
         await Task.Delay(TimeSpan.FromSeconds(5));
-        var running = await KgrainsTool.RunAsync(Rescale(48), Environment());
+        var running = await KgrainsTool.RunAsync([.. Rescale(48)[..^1], "10s"], Environment());
         Assert.True(running.ExitCode == 1 && running.Errors.Contains("stop every silo of the application before rescaling it", StringComparison.Ordinal), $"{running.ExitCode}: {running.Errors}");
 
         await Task.WhenAll(cluster.Silos.Select(s => s.StopAsync(TimeSpan.FromSeconds(60))));
