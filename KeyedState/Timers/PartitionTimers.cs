@@ -1,4 +1,3 @@
-using System.Buffers;
 using KinesisGrains.KeyedState.Storage;
 
 namespace KinesisGrains.KeyedState.Timers;
@@ -96,23 +95,13 @@ internal sealed class PartitionTimers
     /// <summary>Adds the changes to <paramref name="batch"/> (each timer's last) and forgets them.</summary>
     public void Put(IKeyValueBatch batch)
     {
-        byte[]? rented = null;
-        Span<byte> buffer = stackalloc byte[256];
+        // As WriteDirty's state keys: on the stack, a rare key too long for it allocated.
+        Span<byte> buffer = stackalloc byte[512];
         foreach (var (id, registered) in _changes)
         {
-            var length = StateKeys.MaxTimerLength(id.Key);
-            if (length > buffer.Length)
-            {
-                if (rented is not null)
-                {
-                    ArrayPool<byte>.Shared.Return(rented);
-                }
-
-                rented = ArrayPool<byte>.Shared.Rent(length);
-                buffer = rented;
-            }
-
-            var storeKey = buffer[..StateKeys.WriteTimer((byte)id.Domain, id.Time, id.Purpose, id.Key, buffer)];
+            ReadOnlySpan<byte> storeKey = StateKeys.MaxTimerLength(id.Key) <= buffer.Length
+                ? buffer[..StateKeys.WriteTimer((byte)id.Domain, id.Time, id.Purpose, id.Key, buffer)]
+                : StateKeys.Timer((byte)id.Domain, id.Time, id.Purpose, id.Key);
             if (registered)
             {
                 batch.Put(storeKey, []);
@@ -121,11 +110,6 @@ internal sealed class PartitionTimers
             {
                 batch.Delete(storeKey);
             }
-        }
-
-        if (rented is not null)
-        {
-            ArrayPool<byte>.Shared.Return(rented);
         }
 
         _changes.Clear();
