@@ -37,9 +37,20 @@ internal sealed class LiveRescale(IAmazonDynamoDB dynamo, IAmazonS3 s3, string a
         var pause = new ApplicationPause(leases, application);
         var paused = await pause.PauseAsync(PauseTimeout, LeaseFailoverTime, cancellationToken);
         var partitions = await silos.HandOverAsync(cancellationToken);
-        var rescale = switched
-            ? new RescaleReport(partitionCount, partitionCount, [], Finished: true, TimeSpan.Zero)
-            : await new ApplicationRescaler(dynamo, s3, application) { Live = true, LeaseFailoverTime = LeaseFailoverTime }.RescaleAsync(partitionCount, cancellationToken);
+        RescaleReport rescale;
+        try
+        {
+            rescale = switched
+                ? new RescaleReport(partitionCount, partitionCount, [], Finished: true, TimeSpan.Zero)
+                : await new ApplicationRescaler(dynamo, s3, application) { Live = true, LeaseFailoverTime = LeaseFailoverTime }.RescaleAsync(partitionCount, cancellationToken);
+        }
+        catch (CliException refused) when (refused.InnerException is KeyedState.Rescaling.RescaleRefusedException)
+        {
+            // Refused before anything was written: the application goes on as it was.
+            await pause.ResumeAsync(cancellationToken);
+            throw CliException.Runtime($"{refused.Message} The input resumed.", refused.InnerException);
+        }
+
         CrashPoints.Reach(CrashPoints.LiveRescaleSwitched);
         var routing = rescale.GivenUp ? [] : await silos.AdoptPartitionCountAsync(partitionCount, cancellationToken);
         await pause.ResumeAsync(cancellationToken);

@@ -261,7 +261,7 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
         }
         catch (RescaleRefusedException refused)
         {
-            throw CliException.Runtime($"{refused.Message} Nothing was changed.");
+            throw CliException.Runtime($"{refused.Message} Nothing was changed.", refused);
         }
 
         for (var partition = 0; partition < partitionCount; partition++)

@@ -100,6 +100,18 @@ internal static class StagedRows
         return [.. epochs.Values];
     }
 
+    /// <summary>Whether <paramref name="store"/> holds any row staged for a sink (emitted or changelog, of any epoch).</summary>
+    public static bool Any(IKeyValueStore store)
+    {
+        var any = false;
+        store.Scan([StateKeys.EmittedRowKind], [StateKeys.ChangelogRowKind + 1], (_, _) =>
+        {
+            any = true;
+            return false;
+        });
+        return any;
+    }
+
     /// <summary>Deletes the rows of <paramref name="epoch"/> once its sinks committed them.</summary>
     public static void Delete(IKeyValueStore store, StagedEpoch epoch)
     {

@@ -328,6 +328,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             // shard as far as this one did, so nothing is replayed.
             var epoch = (await PersistAsync([])).Epoch;
             await _durable.Upload;
+            var staged = _outputs is not null && StagedRows.Any(Store);
             if (_deadLettersToShip.Epoch == epoch)
             {
                 ShipDeadLetters(_deadLettersToShip.Letters);
@@ -336,6 +337,22 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             // The sinks get the hand-over epoch too; the store must outlive the hand-over.
             ShipStagedRows(epoch);
             await _shipping.WaitAsync(ShippingOnDeactivation, cancellationToken);
+
+            // That snapshot holds the rows just handed over: the sinks take an epoch once it is durable. Once every sink
+            // committed them (and they were deleted), a snapshot without them leaves nothing staged, which an offline
+            // rescale needs (only a sink knows whether it has a staged row, and a new partition is another's). No event
+            // comes in between; a timer the watermark made due may stage rows again, so a few rounds at most.
+            for (var round = 0; staged && round < HandOverDrainRounds && !StagedRows.Any(Store); round++)
+            {
+                epoch = (await PersistAsync([])).Epoch;
+                await _durable.Upload;
+                staged = StagedRows.Any(Store);
+                if (staged)
+                {
+                    ShipStagedRows(epoch);
+                    await _shipping.WaitAsync(ShippingOnDeactivation, cancellationToken);
+                }
+            }
         }
         catch (Exception exception)
         {
@@ -903,6 +920,9 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     }
 
     private static readonly TimeSpan ShippingOnDeactivation = TimeSpan.FromSeconds(30);
+
+    /// <summary>Snapshots a hand-over takes at most after its first to leave no row staged (see <see cref="OnDeactivateAsync"/>).</summary>
+    private const int HandOverDrainRounds = 3;
 
     private static readonly Lazy<RowSchema> ChangelogSchema = new(() => RowSchema.Changelog(typeof(TState)));
 

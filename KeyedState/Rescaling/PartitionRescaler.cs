@@ -24,8 +24,9 @@ namespace KinesisGrains.KeyedState.Rescaling;
 /// own range to it. Rescaled down, several old partitions' parts meet in one new partition: they are written as parts
 /// (<see cref="StateKeys.Part"/>) that the partition grain merges when it opens, if it merges parts at all.
 /// Refused, before anything is written: rows staged for sinks (whether a sink committed them is the sink's to say, and
-/// a new partition would hand them over under another partition's name), a spread state rescaled down whose grain does
-/// not merge parts, and parts of an earlier rescale not merged yet.
+/// a new partition would hand them over under another partition's name; a graceful hand-over leaves none), a spread
+/// state rescaled down whose grain does not merge parts, and parts of an earlier rescale not merged yet. Every new
+/// partition's epoch is the latest of all old partitions', so no sink takes its rows for ones it committed.
 /// </remarks>
 internal static class PartitionRescaler
 {
@@ -161,6 +162,7 @@ internal static class PartitionRescaler
             // Read once: an old partition's ledger and watermarks go into every new partition its range overlaps.
             var sourceLedgers = sources.Select(PartitionLedgerStore.Load).ToArray();
             var sourceWatermarks = sources.Select(PartitionWatermarkStore.Load).ToArray();
+            var latestEpoch = sourceLedgers.Max(l => l.Epoch);
             var ledgers = new PartitionLedger[targets.Count];
             for (var target = 0; target < targets.Count; target++)
             {
@@ -182,7 +184,10 @@ internal static class PartitionRescaler
                     batches[target].Put(StateKeys.Touched(name), value);
                 }
 
+                // Epochs above every old partition's: a sink keeps the epochs it committed per partition number, and
+                // new partition q is not old partition q (its rows under a lower epoch would be skipped as committed).
                 ledgers[target] = PartitionLedger.Merge(parts);
+                ledgers[target].SkipEpochsTo(latestEpoch);
                 PartitionLedgerStore.PutAll(batches[target], ledgers[target]);
                 var (shards, current) = MergeWatermarks(watermarks);
                 PartitionWatermarkStore.Put(batches[target], shards, current);
@@ -220,8 +225,10 @@ internal static class PartitionRescaler
         string? problem = null;
         store.Scan([StateKeys.DeadLetterKind + 1], [StateKeys.TimerKind], (key, _) =>
         {
-            problem = $"partition {partition} of {stateName} holds rows staged for its sinks (the newest snapshot's epoch is handed over after it is taken, "
-                + "and only the sink knows whether it has them); rescaling a state with sinks is not supported yet";
+            problem = $"partition {partition} of {stateName} holds rows staged for its sinks in its newest snapshot (only a sink knows whether it has "
+                + "them, and a new partition would hand them over as another): a silo stopped by a crash or a kill leaves them there. Start the "
+                + "application and stop it gracefully (a partition's hand-over commits its rows to the sinks and snapshots once more without them), "
+                + "or rescale with --live; a sink that cannot commit keeps them staged";
             return false;
         });
 

@@ -1,16 +1,11 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
-using Amazon.DynamoDBv2;
-using Amazon.DynamoDBv2.Model;
-using Amazon.Runtime;
 using KinesisGrains.Abstractions.Diagnostics;
 using KinesisGrains.Abstractions.KeyedState;
 using KinesisGrains.Cli.Clickstream;
 using KinesisGrains.Grains.EventsPerMinute;
 using KinesisGrains.Grains.UserActivity;
 using KinesisGrains.Kinesis.Client;
-using KinesisGrains.Testing.Delta;
 using Orleans;
 using Xunit;
 using Xunit.Abstractions;
@@ -138,10 +133,10 @@ public sealed class SinkKillTests(ITestOutputHelper output)
         }
 
         Log(total, "state exact");
-        var delta = await EventuallyAsync(() => DeltaProblemsAsync(cluster, truth));
+        var delta = await Eventually.NoProblemsAsync(() => SinkTables.ClickProblemsAsync(cluster, truth, copies: 1));
         Assert.True(delta.Count == 0, $"the Delta table differs: {string.Join("; ", delta.Take(5))}");
         Log(total, "Delta table exact");
-        var dynamo = await EventuallyAsync(() => DynamoDBProblemsAsync(cluster, table, truth));
+        var dynamo = await Eventually.NoProblemsAsync(() => SinkTables.UserItemProblemsAsync(cluster, table, truth));
         Assert.True(dynamo.Count == 0, $"the DynamoDB table differs: {string.Join("; ", dynamo.Take(5))}");
         Log(total, "DynamoDB table exact");
         var (kinesis, duplicates) = await KinesisProblemsAsync(cluster.Kinesis, outStream, truth);
@@ -150,7 +145,7 @@ public sealed class SinkKillTests(ITestOutputHelper output)
 
         // The last chunk's sessions stay open (no later click moves the watermark past them); every earlier one closed.
         var closedChunks = sessions.Count - 1;
-        var sessionProblems = await EventuallyAsync(() => SessionProblemsAsync(cluster, start, sessions, closedChunks));
+        var sessionProblems = await Eventually.NoProblemsAsync(() => SessionProblemsAsync(cluster, start, sessions, closedChunks));
         if (sessionProblems.Count > 0)
         {
             foreach (var (silo, status) in await ClusterView.StatusesAsync(cluster))
@@ -163,7 +158,7 @@ public sealed class SinkKillTests(ITestOutputHelper output)
         Log(total, $"sessions table exact: {sessions.Take(closedChunks).Sum(c => c.Count)} closed sessions of {closedChunks} chunks");
         await using (var client = await cluster.ConnectAsync())
         {
-            var minuteProblems = await EventuallyAsync(() => MinuteProblemsAsync(client.Client, start, minutes));
+            var minuteProblems = await Eventually.NoProblemsAsync(() => MinuteProblemsAsync(client.Client, start, minutes));
             Assert.True(minuteProblems.Count == 0, $"the clicks per minute differ: {string.Join("; ", minuteProblems.Take(8))}");
         }
 
@@ -193,7 +188,7 @@ public sealed class SinkKillTests(ITestOutputHelper output)
     private static async Task<List<string>> SessionProblemsAsync(
         ProcessCluster cluster, DateTimeOffset start, List<Dictionary<string, (long Events, long Bytes)>> truth, int closedChunks)
     {
-        if (await QueryDeltaAsync(cluster, "tables/sessions", "SELECT key, epoch_ms(windowStart), revision, events, value, retracted FROM t") is not { } table)
+        if (await SinkTables.QueryAsync(cluster, "tables/sessions", "SELECT key, epoch_ms(windowStart), revision, events, value, retracted FROM t") is not { } table)
         {
             return ["no file committed yet"];
         }
@@ -259,63 +254,6 @@ public sealed class SinkKillTests(ITestOutputHelper output)
         return problems;
     }
 
-    /// <summary>Exactly once: each user's rows number 1..N, no gap, no repeat, read by DuckDB over the files the log lists.</summary>
-    private static async Task<List<string>> DeltaProblemsAsync(ProcessCluster cluster, GroundTruth truth)
-    {
-        if (await QueryDeltaAsync(cluster, "tables/clicks", "SELECT userId, count(*), count(DISTINCT eventNumber), min(eventNumber), max(eventNumber) FROM t GROUP BY userId") is not { } table)
-        {
-            return ["no file committed yet"];
-        }
-
-        var rows = table.Rows
-            .ToDictionary(r => (string)r[0]!, r => (Convert.ToInt64(r[1]), Convert.ToInt64(r[2]), Convert.ToInt64(r[3]), Convert.ToInt64(r[4])));
-        var problems = truth.Users
-            .Where(u => rows.GetValueOrDefault(u.Key) != (u.Value.EventCount, u.Value.EventCount, 1, u.Value.EventCount))
-            .Select(u => $"{u.Key}: (rows, distinct, min, max) {rows.GetValueOrDefault(u.Key)}, expected {u.Value.EventCount} events")
-            .ToList();
-        if (table.Versions.Select((version, i) => version - i).Any(gap => gap != 0))
-        {
-            problems.Add("the log's versions are not contiguous");
-        }
-
-        return problems;
-    }
-
-    /// <summary>
-    /// The rows <paramref name="sql"/> selects from the Delta table at <paramref name="path"/> (as <c>t</c>), read by DuckDB
-    /// over the files its log lists, with the log's versions; null before its first commit.
-    /// </summary>
-    private static async Task<(List<object?[]> Rows, List<long> Versions)?> QueryDeltaAsync(ProcessCluster cluster, string path, string sql)
-    {
-        using var s3 = ClusterBucket.NewClient(cluster);
-        using var reader = await IndependentDeltaReader.LoadAsync(s3, cluster.Stream, path);
-        if (reader.LiveFiles.Count == 0)
-        {
-            return null;
-        }
-
-        using var duck = reader.OpenDuckDB();
-        return (IndependentDeltaReader.Query(duck, sql), [.. reader.Commits.Keys]);
-    }
-
-    private static async Task<List<string>> DynamoDBProblemsAsync(ProcessCluster cluster, string table, GroundTruth truth)
-    {
-        using var dynamo = new AmazonDynamoDBClient(
-            new BasicAWSCredentials("local", "local"), new AmazonDynamoDBConfig { ServiceURL = cluster.Emulators.DynamoDB.ToString(), AuthenticationRegion = "us-east-1" });
-        var problems = new List<string>();
-        foreach (var (user, expected) in truth.Users)
-        {
-            var item = (await dynamo.GetItemAsync(new GetItemRequest { TableName = table, Key = new() { ["key"] = new AttributeValue { S = user } }, ConsistentRead = true })).Item;
-            var (events, bytes) = (item?.GetValueOrDefault("eventCount")?.N, item?.GetValueOrDefault("totalBytes")?.N);
-            if (events != expected.EventCount.ToString(CultureInfo.InvariantCulture) || bytes != expected.TotalBytes.ToString(CultureInfo.InvariantCulture))
-            {
-                problems.Add($"{user}: {events ?? "no item"} events {bytes} bytes, expected {expected.EventCount} and {expected.TotalBytes}");
-            }
-        }
-
-        return problems;
-    }
-
     /// <summary>At least once: by row id, each user's rows number 1..N; copies of a row id are the same row.</summary>
     private static async Task<(List<string> Problems, int Duplicates)> KinesisProblemsAsync(KinesisClient kinesis, string stream, GroundTruth truth)
     {
@@ -351,21 +289,6 @@ public sealed class SinkKillTests(ITestOutputHelper output)
         }
 
         return (problems, records.Count - byRowId.Count);
-    }
-
-    private static async Task<List<string>> EventuallyAsync(Func<Task<List<string>>> check)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var problems = await check();
-            if (problems.Count == 0 || DateTime.UtcNow > deadline)
-            {
-                return problems;
-            }
-
-            await Task.Delay(500);
-        }
     }
 
     private void Log(Stopwatch total, string what) => output.WriteLine($"[{total.Elapsed.TotalSeconds,6:F1} s] {what}");

@@ -76,6 +76,21 @@ public sealed class PartitionRescalerTests : IDisposable
         Assert.Equal(4_000, watermark.Current);
     }
 
+    [Theory]
+    [InlineData(4, 2)]
+    [InlineData(4, 6)]
+    public void Every_new_partition_numbers_its_epochs_above_every_old_partitions(int from, int to)
+    {
+        // Old partition p is at epoch p + 1. A sink keeps the epochs it committed by partition number: new partition 0
+        // is not old partition 0, and rows it numbered at or below old partition 0's epochs would be skipped as committed.
+        var sources = Stores("old", from);
+        Fill(sources);
+
+        PartitionRescaler.Rescale("Counts", sources, Stores("new", to));
+
+        Assert.All(_open.Skip(from), store => Assert.Equal(from, PartitionLedgerStore.Load(store).Epoch));
+    }
+
     [Fact]
     public void Staged_sink_rows_are_refused_before_anything_is_written()
     {
