@@ -426,7 +426,7 @@ internal sealed class Simulation
                         : [.. olds.Where(o => partTargets[o.Index] == index)];
                 }
 
-                var partition = Merge(view, oldCount, parts, moved);
+                var partition = Merge(view, oldCount, parts, moved, olds.Max(o => o.Written.Epoch));
                 Count("rescaled partition");
                 if (!partition.Image.Floors.IsEmpty)
                 {
@@ -466,7 +466,9 @@ internal sealed class Simulation
     /// </summary>
     /// <param name="moved">A spread state: the old partitions whose whole stores (states, timers) come here instead;
     /// several parts of a key are merged as the partition grain merges them when it opens (MergeParts).</param>
-    private RescaledPartition Merge(int view, int oldCount, List<(ulong First, ulong Last, SimulatedPartition Old)> parts, List<SimulatedPartition>? moved)
+    /// <param name="latestEpoch">The latest epoch of all the view's old partitions: the new ones number theirs above it,
+    /// as the tool does (a sink keeps the epochs it committed by partition number).</param>
+    private RescaledPartition Merge(int view, int oldCount, List<(ulong First, ulong Last, SimulatedPartition Old)> parts, List<SimulatedPartition>? moved, long latestEpoch)
     {
         var images = parts.Select(p => p.Old.Written).ToList();
         Count("merged part still holding floors", images.Count(i => !i.Floors.IsEmpty));
@@ -474,6 +476,7 @@ internal sealed class Simulation
         var ledger = Options.RescaleWithOneMark
             ? MergeWithOneMark(ledgers)
             : PartitionLedger.Merge([.. parts.Select((p, i) => (p.First, p.Last, ledgers[i]))]);
+        ledger.SkipEpochsTo(latestEpoch);
 
         var states = ImmutableDictionary.CreateBuilder<int, KeyState>();
         var timers = ImmutableSortedSet.CreateBuilder<TimerKey>();
