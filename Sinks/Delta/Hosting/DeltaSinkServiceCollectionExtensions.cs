@@ -36,7 +36,12 @@ public static class DeltaSinkServiceCollectionExtensions
         services.AddTransient<IConfigurationValidator>(sp => new DeltaSinkOptionsValidator(sp.GetRequiredService<IOptionsMonitor<DeltaSinkOptions>>().Get(name)));
         services.AddKeyedSingleton(name, (sp, _) => new DeltaSinkRuntime(
             sp.GetRequiredService<IOptionsMonitor<DeltaSinkOptions>>().Get(name), sp.GetRequiredService<ILoggerFactory>(), sp.GetService<TimeProvider>()));
-        return services.AddRowSink(name, sp => new DeltaSink(
-            sp.GetRequiredKeyedService<DeltaSinkRuntime>(name), sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<ILogger<DeltaSink>>()));
+        return services.AddRowSink(name, sp =>
+        {
+            var silo = sp.GetService<ISiloStatusOracle>();
+            return new DeltaSink(
+                sp.GetRequiredKeyedService<DeltaSinkRuntime>(name), sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<ILogger<DeltaSink>>(),
+                terminating: silo is null ? null : () => silo.CurrentStatus.IsTerminating());
+        });
     }
 }

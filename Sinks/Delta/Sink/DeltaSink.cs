@@ -26,7 +26,7 @@ namespace KinesisGrains.Sinks.Delta;
 internal sealed partial class DeltaSink : IRowSink
 {
     private readonly DeltaSinkRuntime _runtime;
-    private readonly IGrainFactory _grains;
+    private readonly DeltaCommitter _committer;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, long> _committed = new(StringComparer.Ordinal);
     private readonly ConditionalWeakTable<RowSchema, DeltaTableDefinition> _definitions = [];
@@ -35,13 +35,25 @@ internal sealed partial class DeltaSink : IRowSink
     /// <summary>Times one epoch's merge is done again after stale commits before the call fails.</summary>
     public const int MaxMergeRedos = 10;
 
-    public DeltaSink(DeltaSinkRuntime runtime, IGrainFactory grains, ILogger<DeltaSink>? logger = null)
+    /// <param name="terminating">Whether this silo shuts down (its committer grain may be placed nowhere then); never, by default.</param>
+    public DeltaSink(DeltaSinkRuntime runtime, IGrainFactory grains, ILogger<DeltaSink>? logger = null, Func<bool>? terminating = null)
+        : this(runtime, committer: null, grains, logger, terminating)
+    {
+    }
+
+    /// <summary>A sink that reaches its table through <paramref name="committer"/>.</summary>
+    public DeltaSink(DeltaSinkRuntime runtime, DeltaCommitter committer, ILogger<DeltaSink>? logger = null)
+        : this(runtime, committer, grains: null, logger, terminating: null)
+    {
+    }
+
+    private DeltaSink(DeltaSinkRuntime runtime, DeltaCommitter? committer, IGrainFactory? grains, ILogger<DeltaSink>? logger, Func<bool>? terminating)
     {
         ArgumentNullException.ThrowIfNull(runtime);
-        ArgumentNullException.ThrowIfNull(grains);
         _runtime = runtime;
-        _grains = grains;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _committer = committer ?? new DeltaCommitter(
+            (grains ?? throw new ArgumentNullException(nameof(grains))).GetGrain<IDeltaCommitterGrain>(runtime.Options.Name), runtime, terminating ?? (() => false), _logger);
     }
 
     public string Name => _runtime.Options.Name;
@@ -60,7 +72,7 @@ internal sealed partial class DeltaSink : IRowSink
     public async Task<long?> CommittedEpochAsync(int partition, CancellationToken cancellationToken)
     {
         var appId = AppId(partition);
-        var committed = await _grains.GetGrain<IDeltaCommitterGrain>(Name).GetTxnVersionAsync(null, appId).WaitAsync(cancellationToken);
+        var committed = await _committer.GetTxnVersionAsync(null, appId).WaitAsync(cancellationToken);
         _committed.AddOrUpdate(appId, committed ?? -1, (_, current) => Math.Max(current, committed ?? -1));
         return committed;
     }
@@ -72,7 +84,7 @@ internal sealed partial class DeltaSink : IRowSink
         var started = Stopwatch.GetTimestamp();
         var definition = _definitions.GetValue(batch.Schema, schema => DeltaTableDefinition.For(
             schema, _runtime.Options.PartitionColumns, _runtime.Options.Mode == DeltaSinkMode.Merge ? _runtime.Options.MergeBuckets : null));
-        var committer = _grains.GetGrain<IDeltaCommitterGrain>(Name);
+        var committer = _committer;
         var appId = AppId(batch.Partition);
         if (definition.MergeBuckets is not null)
         {
@@ -113,7 +125,7 @@ internal sealed partial class DeltaSink : IRowSink
     }
 
     private async Task<SinkCommitResult> MergeAsync(
-        SinkEpochBatch batch, DeltaTableDefinition definition, IDeltaCommitterGrain committer, string appId, long started, CancellationToken cancellationToken)
+        SinkEpochBatch batch, DeltaTableDefinition definition, DeltaCommitter committer, string appId, long started, CancellationToken cancellationToken)
     {
         if (_committed.TryGetValue(appId, out var known) && batch.Epoch <= known)
         {
