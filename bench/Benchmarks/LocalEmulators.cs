@@ -59,12 +59,15 @@ internal sealed class LocalEmulators : IDisposable
         }
     }
 
-    public static LocalEmulators Start(params string[] emulators)
+    public static LocalEmulators Start(params string[] emulators) => Start(new Dictionary<string, string>(), emulators);
+
+    /// <param name="environment">Settings of emulators.sh, e.g. KINESIS_LOCAL_PUSH_INTERVAL_MS.</param>
+    public static LocalEmulators Start(IReadOnlyDictionary<string, string> environment, params string[] emulators)
     {
         var script = Path.Combine(RepositoryRoot.Path, "tools", "emulators", "emulators.sh");
         var state = Path.Combine(Path.GetTempPath(), "kgrains-bench-emulators-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(state);
-        var (exitCode, output) = Run(script, ["start", state, .. emulators]);
+        var (exitCode, output) = Run(script, ["start", state, .. emulators], environment);
         if (exitCode != 0)
         {
             throw new InvalidOperationException($"emulators.sh start failed ({exitCode}; ./setup.sh installs them):\n{output}");
@@ -89,9 +92,14 @@ internal sealed class LocalEmulators : IDisposable
         }
     }
 
-    private static (int ExitCode, string Output) Run(string script, string[] args)
+    private static (int ExitCode, string Output) Run(string script, string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(script);
         foreach (var arg in args)
         {

@@ -38,10 +38,13 @@ start_one() { # state name
       pid=$! ;;
     kinesis-local)
       # kinesis-local reads server.json from its working folder; it has no bind-address setting.
+      # KINESIS_LOCAL_PUSH_INTERVAL_MS: subscriptions pushed at that interval, not once a second (kinesis-local-push.js).
+      local preload=()
+      [[ -n "${KINESIS_LOCAL_PUSH_INTERVAL_MS:-}" ]] && preload=(--require "$here/kinesis-local-push.js")
       ( cd "$modules/kinesis-local" && KINESIS_MOCK_PLAIN_PORT=$port KINESIS_MOCK_TLS_PORT=$(free_port) \
         SHARD_LIMIT=200 LOG_LEVEL=WARN CREATE_STREAM_DURATION=100ms SPLIT_SHARD_DURATION=100ms \
         MERGE_SHARDS_DURATION=100ms UPDATE_SHARD_COUNT_DURATION=100ms DELETE_STREAM_DURATION=100ms \
-        exec nohup node main.js >"$log" 2>&1 ) &
+        exec nohup node "${preload[@]}" main.js >"$log" 2>&1 ) &
       pid=$! ;;
     s3rver)
       # s3rver makes ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node 17+) only has in its legacy
