@@ -326,7 +326,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         {
             // A graceful move hands its state over: the next activation restores this snapshot, which has seen every
             // shard as far as this one did, so nothing is replayed.
-            var epoch = (await PersistAsync([])).Epoch;
+            var epoch = Persist([], round: false).Epoch;
             await _durable.Upload;
             var staged = _outputs is not null && StagedRows.Any(Store);
             if (_deadLettersToShip.Epoch == epoch)
@@ -344,7 +344,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             // comes in between; a timer the watermark made due may stage rows again, so a few rounds at most.
             for (var round = 0; staged && round < HandOverDrainRounds && !StagedRows.Any(Store); round++)
             {
-                epoch = (await PersistAsync([])).Epoch;
+                epoch = Persist([], round: false).Epoch;
                 await _durable.Upload;
                 staged = StagedRows.Any(Store);
                 if (staged)
@@ -783,7 +783,12 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     }
 
     /// <inheritdoc/>
-    public Task<PartitionPersistResult> PersistAsync(ShardBarrier[] barriers)
+    public Task<PartitionPersistResult> PersistAsync(ShardBarrier[] barriers) => Task.FromResult(Persist(barriers, round: true));
+
+    /// <param name="round">A checkpointer's barrier round, which names every open shard the partition reads; false for
+    /// the hand-over on deactivation, which names none: an activation that never heard a round (woken by a query, or
+    /// restored from an older snapshot) knows only the shards its image knows, and must not move its watermark on them.</param>
+    private PartitionPersistResult Persist(ShardBarrier[] barriers, bool round)
     {
         if (_fenced)
         {
@@ -834,7 +839,11 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             }
         }
 
-        watermarkMoved |= _watermark.OpenShardsHeard();
+        if (round)
+        {
+            watermarkMoved |= _watermark.OpenShardsHeard();
+        }
+
         var epoch = _ledger.NextEpoch();
         _nextRowNumber = 0;
         using (var ledgerBatch = Store.CreateBatch())
@@ -858,7 +867,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             MoveToShardIfSettled();
         }
 
-        return Task.FromResult(new PartitionPersistResult([.. gaps], TakeProgress(0, Stopwatch.GetElapsedTime(persistStarted)), epoch));
+        return new PartitionPersistResult([.. gaps], TakeProgress(0, Stopwatch.GetElapsedTime(persistStarted)), epoch);
     }
 
     /// <inheritdoc/>

@@ -707,6 +707,43 @@ internal sealed class SimulatedPartition
     }
 
     /// <summary>
+    /// A graceful move (the grain's OnDeactivateAsync): what was applied is written and snapshotted at the next epoch,
+    /// without a round, so it fires no timer and vouches for no shard; the sinks get the durable rows, and once they
+    /// have them all a second snapshot holds none; then the activation goes, and the next one restores the snapshot. No
+    /// round named the open shards, so wm(p) moves only if a round of this activation did (switch
+    /// <see cref="SimulationOptions.HandOverHearsOpenShards"/>).
+    /// </summary>
+    public void HandOver()
+    {
+        for (var round = 0; round < 2; round++)
+        {
+            ApplyPendingDeletes();
+            Write();
+            if (_sim.Options.HandOverHearsOpenShards)
+            {
+                _heardOpenShards = true;
+                RaiseWatermark();
+            }
+
+            _ledger.NextEpoch();
+            Write();
+            if (Snapshots is not null && Snapshots.Put(WriterToken, Written))
+            {
+                DurableWatermark = Max(DurableWatermark, Written.Watermark);
+            }
+
+            var staged = _outbox.Count > 0;
+            Ship(_ => true, crashBeforeDelete: false);
+            if (!staged || _outbox.Count > 0 || Snapshots is null)
+            {
+                break;
+            }
+        }
+
+        Kill(leaveZombie: false);
+    }
+
+    /// <summary>
     /// Hands the rows of durable epochs (at or below the ledger's) to each sink that is <paramref name="due"/>: the
     /// epochs after the last one it committed, as one commit of the newest epoch's number (PartitionOutputs.ShipToAsync),
     /// except after a failed commit: that very batch first (its epochs, its number), then the later epochs. While faults

@@ -24,6 +24,7 @@ internal sealed class Simulation
 
     // Rescales too: every seed's schedule up to its first rescale is what it was before.
     private readonly Random _rescaleDraws;
+    private readonly Random _handOverDraws;
 
     // The lease sync too (when a reshard's children are listed, before or after their parent's ending round).
     private readonly Random _syncDraws;
@@ -54,6 +55,7 @@ internal sealed class Simulation
         _random = new Random(seed);
         _savepointDraws = new Random(unchecked(seed * 104729 + 3));
         _rescaleDraws = new Random(unchecked(seed * 15485863 + 11));
+        _handOverDraws = new Random(unchecked(seed * 32452843 + 13));
         _syncDraws = new Random(unchecked(seed * 32452843 + 23));
         _syncLagDraws = new Random(unchecked(seed * 86028121 + 31));
         _sinkFaultDraws = new Random(unchecked(seed * 67867967 + 37));
@@ -254,6 +256,7 @@ internal sealed class Simulation
         ReportEnds();
         SavepointStep();
         RescaleStep();
+        HandOverStep();
         Receivers.RemoveAll(r => !r.Alive && r.Cache.Count == 0);
     }
 
@@ -307,6 +310,23 @@ internal sealed class Simulation
         }
 
         Rescale(partitions);
+    }
+
+    /// <summary>
+    /// Now and then (a draw of its own, so the protocol's draws stay as they were) a partition is moved gracefully: Orleans
+    /// deactivates it (a rebalance, a silo leaving) and the next call activates it again, restored from the hand-over's
+    /// snapshot.
+    /// </summary>
+    private void HandOverStep()
+    {
+        if (!Options.HandOvers || !_faults || _handOverDraws.Next(40) != 0)
+        {
+            return;
+        }
+
+        var partition = Partitions[_handOverDraws.Next(Partitions.Count)];
+        partition.HandOver();
+        Note($"{partition.Name} handed over");
     }
 
     /// <summary>

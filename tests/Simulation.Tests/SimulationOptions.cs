@@ -85,6 +85,19 @@ internal sealed record SimulationOptions
     /// </summary>
     public bool StopWithoutEndedClaims { get; init; }
 
+    /// <summary>
+    /// Hand-overs: now and then a partition is moved gracefully (the grain's deactivation: everything applied written
+    /// and snapshotted at the next epoch, its rows handed to the sinks, no round), and the next activation restores it.
+    /// </summary>
+    public bool HandOvers { get; init; } = true;
+
+    /// <summary>
+    /// A hand-over counts as a round that named every open shard (the grain before this was closed: PersistAsync([])
+    /// called PartitionWatermark.OpenShardsHeard), so an activation that never heard a round moves wm(p) on the shards
+    /// its restored image knows and writes it.
+    /// </summary>
+    public bool HandOverHearsOpenShards { get; init; }
+
     /// <summary>Timers: wm(p) and wm(s) are not restored from the written image (rebuilt from the batches that come next).</summary>
     public bool NoPersistedWatermark { get; init; }
 
@@ -192,6 +205,8 @@ internal sealed record SimulationOptions
         if (FireTimersOutsideBatch) off.Add(nameof(FireTimersOutsideBatch));
         if (FiredWithoutTheirEvents) off.Add(nameof(FiredWithoutTheirEvents));
         if (StopWithoutEndedClaims) off.Add(nameof(StopWithoutEndedClaims));
+        if (!HandOvers) off.Add("no hand-overs");
+        if (HandOverHearsOpenShards) off.Add(nameof(HandOverHearsOpenShards));
         if (SilentIdleReaders) off.Add(nameof(SilentIdleReaders));
         if (NoPersistedWatermark) off.Add(nameof(NoPersistedWatermark));
         if (NoGapHold) off.Add(nameof(NoGapHold));
