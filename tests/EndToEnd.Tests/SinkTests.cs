@@ -199,22 +199,6 @@ public sealed class SinkTests(LocalCluster cluster) : IClassFixture<LocalCluster
         Assert.Contains(blocks, b => b.EpochsBehind > 0);
     }
 
-    /// <summary>Sinks commit after their epoch's barrier: retries the check for a while.</summary>
-    private static async Task<List<string>> EventuallyAsync(Func<Task<List<string>>> check)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var wrong = await check();
-            if (wrong.Count == 0 || DateTime.UtcNow > deadline)
-            {
-                return wrong;
-            }
-
-            await Task.Delay(250);
-        }
-    }
-
     private static async Task<List<KinesisRecord>> ReadAllAsync(KinesisClient kinesis, string stream)
     {
         var records = new List<KinesisRecord>();
@@ -236,4 +220,7 @@ public sealed class SinkTests(LocalCluster cluster) : IClassFixture<LocalCluster
 
         return records;
     }
+
+    /// <summary>Sinks commit after their epoch's barrier: retries the check for a while.</summary>
+    private static Task<List<string>> EventuallyAsync(Func<Task<List<string>>> check) => Eventually.NoProblemsAsync(check, TimeSpan.FromSeconds(30));
 }

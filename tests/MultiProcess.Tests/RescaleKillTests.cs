@@ -7,6 +7,7 @@ using KinesisGrains.Grains.EventsPerMinute;
 using KinesisGrains.Streaming.Kinesis.Leasing;
 using Xunit;
 using Xunit.Abstractions;
+using KinesisGrains.Testing;
 
 namespace KinesisGrains.MultiProcess;
 
@@ -174,9 +175,9 @@ public sealed class RescaleKillTests(ITestOutputHelper output)
         await using var client = await cluster.ConnectAsync();
         var state = await truth.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(120), CancellationToken.None);
         Assert.True(state.Count == 0, $"{state.Count} keys' state differ from the truth, e.g. {string.Join("; ", state.Take(3))}");
-        var items = await Eventually.NoProblemsAsync(() => SinkTables.UserItemProblemsAsync(cluster, UsersTable, truth));
+        var items = await Eventually.NoProblemsAsync(() => SinkTables.UserItemProblemsAsync(cluster, UsersTable, truth), TimeSpan.FromSeconds(60));
         Assert.True(items.Count == 0, $"{items.Count} users' items in the sink's table differ, e.g. {string.Join("; ", items.Take(3))}");
-        var clicks = await Eventually.NoProblemsAsync(() => SinkTables.ClickProblemsAsync(cluster, truth, copies: 1));
+        var clicks = await Eventually.NoProblemsAsync(() => SinkTables.ClickProblemsAsync(cluster, truth, copies: 1), TimeSpan.FromSeconds(60));
         Assert.True(clicks.Count == 0, $"the clicks table differs: {string.Join("; ", clicks.Take(5))}");
         Log(total, "every user exact, in the state and in the DynamoDB sink's table, and every click once in the Delta table");
 
@@ -202,9 +203,9 @@ public sealed class RescaleKillTests(ITestOutputHelper output)
 
         state = await truth.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(120), CancellationToken.None);
         Assert.True(state.Count == 0, $"{state.Count} keys' state differ from the truth after the reset, e.g. {string.Join("; ", state.Take(3))}");
-        items = await Eventually.NoProblemsAsync(() => SinkTables.UserItemProblemsAsync(cluster, UsersTable, truth));
+        items = await Eventually.NoProblemsAsync(() => SinkTables.UserItemProblemsAsync(cluster, UsersTable, truth), TimeSpan.FromSeconds(60));
         Assert.True(items.Count == 0, $"{items.Count} users' items in the sink's table differ after the reset, e.g. {string.Join("; ", items.Take(3))}");
-        clicks = await Eventually.NoProblemsAsync(() => SinkTables.ClickProblemsAsync(cluster, truth, copies: 2));
+        clicks = await Eventually.NoProblemsAsync(() => SinkTables.ClickProblemsAsync(cluster, truth, copies: 2), TimeSpan.FromSeconds(60));
         Assert.True(clicks.Count == 0, $"the clicks table differs after the reset (every record read again): {string.Join("; ", clicks.Take(5))}");
         Log(total, "every user exact after the reset, in the state and in the DynamoDB sink's table, and every click twice in the Delta table (the reset read every record again)");
 

@@ -9,6 +9,7 @@ using KinesisGrains.Kinesis.Client;
 using Orleans;
 using Xunit;
 using Xunit.Abstractions;
+using KinesisGrains.Testing;
 
 namespace KinesisGrains.MultiProcess;
 
@@ -133,10 +134,10 @@ public sealed class SinkKillTests(ITestOutputHelper output)
         }
 
         Log(total, "state exact");
-        var delta = await Eventually.NoProblemsAsync(() => SinkTables.ClickProblemsAsync(cluster, truth, copies: 1));
+        var delta = await Eventually.NoProblemsAsync(() => SinkTables.ClickProblemsAsync(cluster, truth, copies: 1), TimeSpan.FromSeconds(60));
         Assert.True(delta.Count == 0, $"the Delta table differs: {string.Join("; ", delta.Take(5))}");
         Log(total, "Delta table exact");
-        var dynamo = await Eventually.NoProblemsAsync(() => SinkTables.UserItemProblemsAsync(cluster, table, truth));
+        var dynamo = await Eventually.NoProblemsAsync(() => SinkTables.UserItemProblemsAsync(cluster, table, truth), TimeSpan.FromSeconds(60));
         Assert.True(dynamo.Count == 0, $"the DynamoDB table differs: {string.Join("; ", dynamo.Take(5))}");
         Log(total, "DynamoDB table exact");
         var (kinesis, duplicates) = await KinesisProblemsAsync(cluster.Kinesis, outStream, truth);
@@ -145,7 +146,7 @@ public sealed class SinkKillTests(ITestOutputHelper output)
 
         // The last chunk's sessions stay open (no later click moves the watermark past them); every earlier one closed.
         var closedChunks = sessions.Count - 1;
-        var sessionProblems = await Eventually.NoProblemsAsync(() => SessionProblemsAsync(cluster, start, sessions, closedChunks));
+        var sessionProblems = await Eventually.NoProblemsAsync(() => SessionProblemsAsync(cluster, start, sessions, closedChunks), TimeSpan.FromSeconds(60));
         if (sessionProblems.Count > 0)
         {
             foreach (var (silo, status) in await ClusterView.StatusesAsync(cluster))
@@ -158,7 +159,7 @@ public sealed class SinkKillTests(ITestOutputHelper output)
         Log(total, $"sessions table exact: {sessions.Take(closedChunks).Sum(c => c.Count)} closed sessions of {closedChunks} chunks");
         await using (var client = await cluster.ConnectAsync())
         {
-            var minuteProblems = await Eventually.NoProblemsAsync(() => MinuteProblemsAsync(client.Client, start, minutes));
+            var minuteProblems = await Eventually.NoProblemsAsync(() => MinuteProblemsAsync(client.Client, start, minutes), TimeSpan.FromSeconds(60));
             Assert.True(minuteProblems.Count == 0, $"the clicks per minute differ: {string.Join("; ", minuteProblems.Take(8))}");
         }
 
