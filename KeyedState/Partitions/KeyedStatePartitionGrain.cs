@@ -203,6 +203,9 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     /// Stages a row the logic emitted for the event being applied: it is written with the key's state and committed
     /// by the sinks once a barrier made it durable. A row of an event that throws goes with it.
     /// </summary>
+    /// <summary>Whether a row emitted now is kept: a sink takes emitted rows, and the events applied are not a replay of staged ones.</summary>
+    private protected bool StagesEmittedRows => !_replaying && _outputs?.StagesEmitted == true;
+
     private protected void StageEmitted<TRow>(TRow row)
     {
         // A key's state rebuilt after a failed event replays earlier events: their rows are staged already.

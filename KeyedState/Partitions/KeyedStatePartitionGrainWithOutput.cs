@@ -19,4 +19,7 @@ public abstract class KeyedStatePartitionGrain<TEvent, TState, TOutput> : KeyedS
 
     /// <summary>Emits a row for the event being applied; call it from <c>Apply</c>.</summary>
     protected void Emit(TOutput row) => StageEmitted(row);
+
+    /// <summary>Whether <see cref="Emit"/> keeps a row now (a sink takes emitted rows): a row that costs work to build need not be built when not.</summary>
+    protected bool EmitsRows => StagesEmittedRows;
 }

@@ -206,7 +206,7 @@ public abstract class WindowedPartitionGrain<TEvent, TAccumulator, TResult>
         {
             // A session that had emitted a result and is now part of another (with a different start) is retracted.
             var slot = state.Open[index];
-            if (slot.Fired && slot.Start != merged.Start)
+            if (slot.Fired && slot.Start != merged.Start && EmitsRows)
             {
                 Emit(new WindowRow<TResult>(key, DateTimeOffset.FromUnixTimeMilliseconds(slot.Start), DateTimeOffset.FromUnixTimeMilliseconds(slot.End), Aggregate.GetResult(slot.Accumulator), slot.Events, slot.Revision + 1, Retracted: true));
             }
@@ -257,6 +257,11 @@ public abstract class WindowedPartitionGrain<TEvent, TAccumulator, TResult>
     private void EmitResult(string key, ref WindowSlot<TAccumulator> slot)
     {
         slot.Revision++;
+        if (!EmitsRows)
+        {
+            return;
+        }
+
         Emit(new WindowRow<TResult>(key, DateTimeOffset.FromUnixTimeMilliseconds(slot.Start), DateTimeOffset.FromUnixTimeMilliseconds(slot.End), Aggregate.GetResult(slot.Accumulator), slot.Events, slot.Revision, Retracted: false));
     }
 
