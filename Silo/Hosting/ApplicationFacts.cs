@@ -1,4 +1,5 @@
 using System.Globalization;
+using Amazon.DynamoDBv2.Model;
 using KinesisGrains.Streaming.Kinesis.Leasing;
 using KinesisGrains.Silo.Configuration;
 
@@ -34,12 +35,21 @@ internal static class ApplicationFacts
         return facts;
     }
 
-    /// <summary>Records this silo's facts at the application's first start; later, compares them with the recorded ones.</summary>
+    /// <summary>This silo's lease failover time as <see cref="ApplicationRecord.LeaseFailoverTimeFact"/> records it.</summary>
+    public static string LeaseFailoverTimeOf(SiloConfiguration configuration) =>
+        configuration.Source.LeaseFailoverTime.ToString("c", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Records this silo's facts at the application's first start; later, compares them with the recorded ones. Its
+    /// lease failover time is recorded at every start, not pinned (see <see cref="ApplicationRecord.LeaseFailoverTimeFact"/>).
+    /// </summary>
     /// <exception cref="SiloStartupException">A setting disagrees with the recorded fact (exit code 2).</exception>
     public static async Task CheckAsync(ShardLeaseTable leases, SiloConfiguration configuration, CancellationToken cancellationToken)
     {
         var own = Of(configuration);
-        var (pinned, firstStart) = await leases.RecordApplicationFactsAsync(own, cancellationToken);
+        var failover = LeaseFailoverTimeOf(configuration);
+        var (pinned, firstStart) = await leases.RecordApplicationFactsAsync(
+            new Dictionary<string, string>(own) { [ApplicationRecord.LeaseFailoverTimeFact] = failover }, cancellationToken);
         if (firstStart)
         {
             // Checkpoints already in the table are where this application begins: its partitions owe nothing before them.
@@ -65,6 +75,20 @@ internal static class ApplicationFacts
                     $"{name} is pinned to {Show(recorded)} for application '{configuration.Silo.ApplicationName}' {since} (lease table '{leases.TableName}'), " +
                     $"but this silo has {Show(value)}: configure {Show(recorded)} again, or use a new Silo:ApplicationName to start a new application.",
                     SiloStartupException.InvalidConfiguration);
+            }
+        }
+
+        // kgrains' offline commands watch a lease this long before taking it for a stopped silo's: a shorter watch
+        // misses this silo's renewals (every third of it). Written only when it changed, so most starts write nothing.
+        if (pinned.GetValueOrDefault(ApplicationRecord.LeaseFailoverTimeFact) != failover)
+        {
+            try
+            {
+                await leases.SetApplicationFactAsync(ApplicationRecord.LeaseFailoverTimeFact, failover, cancellationToken);
+            }
+            catch (ConditionalCheckFailedException)
+            {
+                // The facts were deleted in between (a reset): the next start records them, this time with it.
             }
         }
     }

@@ -684,6 +684,10 @@ internal sealed class ShardLeaseTable(IAmazonDynamoDB dynamo, string tableName)
             : facts, false);
     }
 
+    /// <summary>Sets one fact on the facts row, which must exist: for a fact that is not pinned (<see cref="ApplicationRecord.LeaseFailoverTimeFact"/>).</summary>
+    public Task SetApplicationFactAsync(string name, string value, CancellationToken cancellationToken) =>
+        UpdateFactsRowAsync($"SET {Facts}.#name = :value", new() { ["#name"] = name }, new() { [":value"] = new() { S = value } }, cancellationToken);
+
     /// <summary>
     /// The rescale (or reset that keeps the state) a tool prepared but has not finished (its partitions' new snapshots
     /// are uploaded, the pointers, checkpoints or partition count fact not all changed yet), as the tool wrote it; null
