@@ -25,10 +25,14 @@ internal static class CommonOptions
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AWS_REGION") ?? "us-east-1",
     };
 
-    /// <summary>For the commands that change a stopped application (reset, rescale): how long a lease's owner may not renew it and be gone.</summary>
+    /// <summary>
+    /// For the commands that tell running silos by their lease renewals (reset, rescale, pause, savepoint restore): how
+    /// long a lease's owner may not renew it and be gone, at least (<see cref="LeaseFailoverWait"/>).
+    /// </summary>
     public static readonly Option<Duration> LeaseFailoverTime = new("--lease-failover-time")
     {
-        Description = $"The silos' Kinesis:LeaseFailoverTime: a lease whose owner does not renew it for this long has no live silo ({DurationArgument.Examples})",
+        Description = "At least how long a shard lease whose owner does not renew it is watched before it counts as a stopped silo's (the silos' Kinesis:LeaseFailoverTime); "
+            + $"silos record theirs at start, and a longer recorded one is used instead ({DurationArgument.Examples})",
         CustomParser = DurationArgument.Parse,
         DefaultValueFactory = _ => new Duration(TimeSpan.FromSeconds(10)),
     };

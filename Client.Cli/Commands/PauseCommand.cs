@@ -25,8 +25,10 @@ internal static class PauseCommand
             var output = CliOutput.For(parse);
             var name = parse.GetValue(ResetCommand.Application)!;
             using var table = LeaseTableClient.Open(parse);
-            var report = await table.RunAsync("pause", dynamo => new ApplicationPause(new ShardLeaseTable(dynamo, name), name)
-                .PauseAsync(parse.GetValue(ResetCommand.PauseTimeout).Value, parse.GetValue(CommonOptions.LeaseFailoverTime).Value, cancellationToken));
+            var report = await table.RunAsync("pause", async dynamo => await new ApplicationPause(new ShardLeaseTable(dynamo, name), name).PauseAsync(
+                parse.GetValue(ResetCommand.PauseTimeout).Value,
+                await LeaseFailoverWait.ResolveAsync(dynamo, name, parse.GetValue(CommonOptions.LeaseFailoverTime).Value, output, cancellationToken),
+                cancellationToken));
 
             if (output.IsJson)
             {

@@ -51,19 +51,20 @@ internal static class RescaleCommand
             Pausing.LiveRescaleReport? liveReport = null;
             try
             {
+                var failover = await LeaseFailoverWait.ResolveAsync(dynamo, application, parse.GetValue(CommonOptions.LeaseFailoverTime).Value, output, cancellationToken);
                 if (parse.GetValue(live))
                 {
                     var silos = Pausing.PausedSilos.Of(parse, application, parse.GetValue(SavepointCommand.DynamoDBEndpoint)?.OriginalString ?? region, parse.GetValue(ResetCommand.LiveMembershipTable), "rescale");
                     liveReport = await new Pausing.LiveRescale(dynamo, s3, application, silos)
                     {
                         PauseTimeout = parse.GetValue(ResetCommand.PauseTimeout).Value,
-                        LeaseFailoverTime = parse.GetValue(CommonOptions.LeaseFailoverTime).Value,
+                        LeaseFailoverTime = failover,
                     }.RunAsync(parse.GetValue(partitions), cancellationToken);
                     report = liveReport.Rescale;
                 }
                 else
                 {
-                    var rescaler = new ApplicationRescaler(dynamo, s3, application) { LeaseFailoverTime = parse.GetValue(CommonOptions.LeaseFailoverTime).Value };
+                    var rescaler = new ApplicationRescaler(dynamo, s3, application) { LeaseFailoverTime = failover };
                     report = await rescaler.RescaleAsync(parse.GetValue(partitions), cancellationToken);
                 }
             }

@@ -100,18 +100,20 @@ internal static class ResetCommand
             var region = parse.GetValue(CommonOptions.Region)!;
             using var table = LeaseTableClient.Open(parse);
             var (service, dynamo) = (table.Service, table.DynamoDB);
+            var failover = await table.RunAsync("reset", dynamo => LeaseFailoverWait.ResolveAsync(
+                dynamo, name, parse.GetValue(CommonOptions.LeaseFailoverTime).Value, output, cancellationToken));
             if (parse.GetValue(live))
             {
-                return await LiveAsync(parse, output, dynamo, name, position, timestamp, parse.GetValue(shard), parse.GetValue(keepState), region, (service, parse.GetValue(LiveMembershipTable)), cancellationToken);
+                return await LiveAsync(parse, output, dynamo, name, position, timestamp, parse.GetValue(shard), parse.GetValue(keepState), failover, region, (service, parse.GetValue(LiveMembershipTable)), cancellationToken);
             }
 
             if (parse.GetValue(keepState))
             {
-                return await KeepStateAsync(parse, output, dynamo, name, position, timestamp, parse.GetValue(shard), parse.GetValue(CommonOptions.LeaseFailoverTime).Value, region, cancellationToken);
+                return await KeepStateAsync(parse, output, dynamo, name, position, timestamp, parse.GetValue(shard), failover, region, cancellationToken);
             }
 
             var result = await table.RunAsync("reset", dynamo => ReadPositionReset.RunAsync(
-                dynamo, name, position, timestamp, parse.GetValue(shard), parse.GetValue(CommonOptions.LeaseFailoverTime).Value, TimeProvider.System, cancellationToken));
+                dynamo, name, position, timestamp, parse.GetValue(shard), failover, TimeProvider.System, cancellationToken));
 
             var at = result.Timestamp is { } t ? $" ({(position == "LATEST" ? "records put after " : "")}{t:O})" : "";
             if (output.IsJson)
@@ -163,13 +165,13 @@ internal static class ResetCommand
 
     private static async Task<int> LiveAsync(
         System.CommandLine.ParseResult parse, CliOutput output, Amazon.DynamoDBv2.IAmazonDynamoDB dynamo, string name, string position, DateTimeOffset? timestamp,
-        string? shardId, bool keepState, string region, (string DynamoDB, string? Table) membership, CancellationToken cancellationToken)
+        string? shardId, bool keepState, TimeSpan failover, string region, (string DynamoDB, string? Table) membership, CancellationToken cancellationToken)
     {
         using var s3 = KeyedState.Snapshots.S3ClientFactory.Create(new KeyedState.Snapshots.S3SnapshotOptions { Bucket = "reset", ServiceUrl = parse.GetValue(SavepointCommand.S3Endpoint), Region = region });
         var reset = new Pausing.LiveReset(dynamo, s3, name, Pausing.PausedSilos.Of(parse, name, membership.DynamoDB, membership.Table, "reset"))
         {
             PauseTimeout = parse.GetValue(PauseTimeout).Value,
-            LeaseFailoverTime = parse.GetValue(CommonOptions.LeaseFailoverTime).Value,
+            LeaseFailoverTime = failover,
         };
         Pausing.LiveResetReport report;
         try

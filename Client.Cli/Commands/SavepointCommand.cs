@@ -103,7 +103,7 @@ internal static class SavepointCommand
             {
                 output.WriteLine($"Partitions of states added after the savepoint keep their state: {string.Join(", ", restore.PartitionsNotInSavepoint)}.");
             }
-        }),
+        }, [CommonOptions.LeaseFailoverTime]),
         Sub("delete", "Delete a savepoint: its snapshots are unpinned, and pruning deletes what no retained snapshot needs", async (store, name, output, _, cancellationToken) =>
         {
             var unpinned = await store.DeleteAsync(name!, cancellationToken);
@@ -159,7 +159,16 @@ internal static class SavepointCommand
             using var s3 = S3ClientFactory.Create(new S3SnapshotOptions { Bucket = "savepoints", ServiceUrl = parse.GetValue(S3Endpoint), Region = region });
             try
             {
-                await run(new SavepointStore(dynamo, s3, parse.GetValue(Application)!), named ? parse.GetValue(name) : null, output, parse, cancellationToken);
+                var application = parse.GetValue(Application)!;
+
+                // Only restore watches the leases (it refuses while silos run): the silos' recorded failover time may lengthen the watch.
+                var store = command.Options.Contains(CommonOptions.LeaseFailoverTime)
+                    ? new SavepointStore(dynamo, s3, application)
+                    {
+                        LeaseFailoverTime = await LeaseFailoverWait.ResolveAsync(dynamo, application, parse.GetValue(CommonOptions.LeaseFailoverTime).Value, output, cancellationToken),
+                    }
+                    : new SavepointStore(dynamo, s3, application);
+                await run(store, named ? parse.GetValue(name) : null, output, parse, cancellationToken);
             }
             catch (AmazonServiceException exception)
             {

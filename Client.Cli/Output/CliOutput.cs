@@ -19,10 +19,12 @@ internal sealed class CliOutput
     };
 
     private readonly TextWriter _writer;
+    private readonly TextWriter _error;
 
-    private CliOutput(TextWriter writer, bool json, bool terminal)
+    private CliOutput(TextWriter writer, TextWriter error, bool json, bool terminal)
     {
         _writer = writer;
+        _error = error;
         IsJson = json;
         IsTerminal = terminal;
         Console = AnsiConsole.Create(terminal
@@ -55,10 +57,13 @@ internal sealed class CliOutput
     {
         var writer = parse.InvocationConfiguration.Output;
         var terminal = ReferenceEquals(writer, System.Console.Out) && !System.Console.IsOutputRedirected;
-        return new CliOutput(writer, parse.GetValue(CommonOptions.Json), terminal);
+        return new CliOutput(writer, parse.InvocationConfiguration.Error, parse.GetValue(CommonOptions.Json), terminal);
     }
 
     public void WriteJson<T>(T value) => _writer.WriteLine(JsonSerializer.Serialize(value, s_json));
+
+    /// <summary>What a command tells while it works (a longer wait than asked for): a line for people; on stderr with <c>--json</c>, so stdout stays one document.</summary>
+    public void WriteNote(string text) => (IsJson ? _error : _writer).WriteLine(text);
 
     /// <summary>A plain line for people, never wrapped at the terminal width (so it can be copied whole).</summary>
     public void WriteLine(string text) => _writer.WriteLine(text);
