@@ -40,6 +40,7 @@ public sealed class RescaleKillTests(ITestOutputHelper output)
             silos: 2,
             shards: 4,
             ("Grains:PartitionCount", "16"),
+            ("Kinesis:LeaseFailoverTime", "00:00:04"),
             ("Sinks:users:Type", "DynamoDB"),
             ("Sinks:users:StateName", "user-activity"),
             ("Sinks:users:Table", UsersTable),
@@ -101,9 +102,9 @@ public sealed class RescaleKillTests(ITestOutputHelper output)
         });
 
         // Under DynamoDB clustering the tool knows running silos by their leases: a silo that holds none yet (its first
-        // shard sync still to come) looks stopped, and so does one that renews no lease within the tool's lease failover
-        // time. So the check runs once the silos hold leases, with their own failover time (10 s: they renew every
-        // 3.3 s), not the 2 s the later runs on stopped silos use to go fast.
+        // shard sync still to come) looks stopped. So the check runs once the silos hold leases. The tool is given 2 s,
+        // shorter than the 4 s the silos recorded as their lease failover time (they renew every 1.3 s): it watches a
+        // lease for their 4 s, which it would not have done before (a running silo then looked stopped now and then).
         var leasesDeadline = DateTime.UtcNow.AddSeconds(60);
         while (!(await leases.ListAsync(CancellationToken.None)).Any(l => l.LeaseOwner is not null))
         {
@@ -112,8 +113,11 @@ public sealed class RescaleKillTests(ITestOutputHelper output)
         }
 
         await Task.Delay(TimeSpan.FromSeconds(5));
-        var running = await KgrainsTool.RunAsync([.. Rescale(48)[..^1], "10s"], Environment());
-        Assert.True(running.ExitCode == 1 && running.Errors.Contains("stop every silo of the application before rescaling it", StringComparison.Ordinal), $"{running.ExitCode}: {running.Errors}");
+        var running = await KgrainsTool.RunAsync(Rescale(48), Environment());
+        Assert.True(
+            running.ExitCode == 1 && running.Errors.Contains("stop every silo of the application before rescaling it", StringComparison.Ordinal)
+                && running.Output.Contains("longer than --lease-failover-time 2s", StringComparison.Ordinal),
+            $"{running.ExitCode}: {running.Errors}{running.Output}");
 
         await Task.WhenAll(cluster.Silos.Select(s => s.StopAsync(TimeSpan.FromSeconds(60))));
         var paused = Stopwatch.StartNew();
