@@ -199,13 +199,13 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     /// </summary>
     private protected virtual bool IsIdle(TState state) => false;
 
+    /// <summary>Whether a row emitted now is kept: a sink takes emitted rows, and the events applied are not a replay of staged ones.</summary>
+    private protected bool StagesEmittedRows => !_replaying && _outputs?.StagesEmitted == true;
+
     /// <summary>
     /// Stages a row the logic emitted for the event being applied: it is written with the key's state and committed
     /// by the sinks once a barrier made it durable. A row of an event that throws goes with it.
     /// </summary>
-    /// <summary>Whether a row emitted now is kept: a sink takes emitted rows, and the events applied are not a replay of staged ones.</summary>
-    private protected bool StagesEmittedRows => !_replaying && _outputs?.StagesEmitted == true;
-
     private protected void StageEmitted<TRow>(TRow row)
     {
         // A key's state rebuilt after a failed event replays earlier events: their rows are staged already.
@@ -344,7 +344,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
             // That snapshot holds the rows just handed over: the sinks take an epoch once it is durable. Once every sink
             // committed them (and they were deleted), a snapshot without them leaves nothing staged, which an offline
             // rescale needs (only a sink knows whether it has a staged row, and a new partition is another's). No event
-            // comes in between; a timer the watermark made due may stage rows again, so a few rounds at most.
+            // or timer comes in between, so one more snapshot does it; the bound is for rows staged some other way.
             for (var round = 0; staged && round < HandOverDrainRounds && !StagedRows.Any(Store); round++)
             {
                 epoch = Persist([], round: false).Epoch;
