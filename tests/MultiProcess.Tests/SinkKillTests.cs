@@ -134,7 +134,7 @@ public sealed class SinkKillTests(ITestOutputHelper output)
         }
 
         Log(total, "state exact");
-        var delta = await Eventually.NoProblemsAsync(() => SinkTables.ClickProblemsAsync(cluster, truth, copies: 1), TimeSpan.FromSeconds(60));
+        var delta = await Eventually.NoProblemsAsync(() => SinkTables.ClickProblemsAsync(cluster, truth), TimeSpan.FromSeconds(60));
         Assert.True(delta.Count == 0, $"the Delta table differs: {string.Join("; ", delta.Take(5))}");
         Log(total, "Delta table exact");
         var dynamo = await Eventually.NoProblemsAsync(() => SinkTables.UserItemProblemsAsync(cluster, table, truth), TimeSpan.FromSeconds(60));

@@ -33,11 +33,10 @@ internal static class SinkTables
     }
 
     /// <summary>
-    /// The clicks table (<c>tables/clicks</c>, one row per user-activity event) against the truth: each user's rows number
-    /// 1..N, each number <paramref name="copies"/> times (twice after a reset that read every record again), no gap;
-    /// and the log's versions are contiguous.
+    /// Exactly once: the clicks table (<c>tables/clicks</c>, one row per user-activity event) against the truth, each
+    /// user's rows numbered 1..N with no gap and no repeat; and the log's versions are contiguous.
     /// </summary>
-    public static async Task<List<string>> ClickProblemsAsync(ProcessCluster cluster, GroundTruth truth, int copies)
+    public static async Task<List<string>> ClickProblemsAsync(ProcessCluster cluster, GroundTruth truth)
     {
         if (await QueryAsync(cluster, "tables/clicks", "SELECT userId, count(*), count(DISTINCT eventNumber), min(eventNumber), max(eventNumber) FROM t GROUP BY userId") is not { } table)
         {
@@ -47,8 +46,8 @@ internal static class SinkTables
         var rows = table.Rows
             .ToDictionary(r => (string)r[0]!, r => (Convert.ToInt64(r[1]), Convert.ToInt64(r[2]), Convert.ToInt64(r[3]), Convert.ToInt64(r[4])));
         var problems = truth.Users
-            .Where(u => rows.GetValueOrDefault(u.Key) != (copies * u.Value.EventCount, u.Value.EventCount, 1, u.Value.EventCount))
-            .Select(u => $"{u.Key}: (rows, distinct, min, max) {rows.GetValueOrDefault(u.Key)}, expected {u.Value.EventCount} events, {copies} row(s) each")
+            .Where(u => rows.GetValueOrDefault(u.Key) != (u.Value.EventCount, u.Value.EventCount, 1, u.Value.EventCount))
+            .Select(u => $"{u.Key}: (rows, distinct, min, max) {rows.GetValueOrDefault(u.Key)}, expected {u.Value.EventCount} events")
             .ToList();
         if (table.Versions.Select((version, i) => version - i).Any(gap => gap != 0))
         {
