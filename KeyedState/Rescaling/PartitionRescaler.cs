@@ -3,6 +3,7 @@ using KinesisGrains.Abstractions.Hashing;
 using KinesisGrains.Abstractions.Partitions;
 using KinesisGrains.KeyedState.EventTime;
 using KinesisGrains.KeyedState.ExactlyOnce;
+using KinesisGrains.KeyedState.Outputs;
 using KinesisGrains.KeyedState.RocksDb;
 using KinesisGrains.KeyedState.Storage;
 
@@ -223,14 +224,13 @@ internal static class PartitionRescaler
     private static bool Check(string stateName, int partition, IKeyValueStore store, PartitionMap map)
     {
         string? problem = null;
-        store.Scan([StateKeys.DeadLetterKind + 1], [StateKeys.TimerKind], (key, _) =>
+        if (StagedRows.Any(store))
         {
             problem = $"partition {partition} of {stateName} holds rows staged for its sinks in its newest snapshot (only a sink knows whether it has "
                 + "them, and a new partition would hand them over as another): a silo stopped by a crash or a kill leaves them there. Start the "
                 + "application and stop it gracefully (a partition's hand-over commits its rows to the sinks and snapshots once more without them), "
                 + "or rescale with --live; a sink that cannot commit keeps them staged";
-            return false;
-        });
+        }
 
         var (partsFrom, partsTo) = StateKeys.PartRange;
         store.Scan(partsFrom, partsTo, (_, _) =>
