@@ -37,23 +37,18 @@ internal sealed partial class DeltaSink : IRowSink
 
     /// <param name="terminating">Whether this silo shuts down (its committer grain may be placed nowhere then); never, by default.</param>
     public DeltaSink(DeltaSinkRuntime runtime, IGrainFactory grains, ILogger<DeltaSink>? logger = null, Func<bool>? terminating = null)
-        : this(runtime, committer: null, grains, logger, terminating)
+        : this(runtime, CommitterOf(runtime, grains, logger, terminating), logger)
     {
     }
 
     /// <summary>A sink that reaches its table through <paramref name="committer"/>.</summary>
     public DeltaSink(DeltaSinkRuntime runtime, DeltaCommitter committer, ILogger<DeltaSink>? logger = null)
-        : this(runtime, committer, grains: null, logger, terminating: null)
-    {
-    }
-
-    private DeltaSink(DeltaSinkRuntime runtime, DeltaCommitter? committer, IGrainFactory? grains, ILogger<DeltaSink>? logger, Func<bool>? terminating)
     {
         ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(committer);
         _runtime = runtime;
+        _committer = committer;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _committer = committer ?? new DeltaCommitter(
-            (grains ?? throw new ArgumentNullException(nameof(grains))).GetGrain<IDeltaCommitterGrain>(runtime.Options.Name), runtime, terminating ?? (() => false), _logger);
     }
 
     public string Name => _runtime.Options.Name;
@@ -65,6 +60,13 @@ internal sealed partial class DeltaSink : IRowSink
     public string Description => $"DeltaSink[{_runtime.Storage.Uri}]";
 
     public TimeSpan CommitInterval => _runtime.Options.CommitInterval;
+
+    private static DeltaCommitter CommitterOf(DeltaSinkRuntime runtime, IGrainFactory grains, ILogger? logger, Func<bool>? terminating)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(grains);
+        return new DeltaCommitter(grains.GetGrain<IDeltaCommitterGrain>(runtime.Options.Name), runtime, terminating ?? (() => false), logger ?? NullLogger.Instance);
+    }
 
     /// <summary>The txn appId of <paramref name="partition"/>'s epochs.</summary>
     public string AppId(int partition) => $"{_runtime.Options.Application}/{Name}/{StateName}/{partition}";
@@ -84,17 +86,16 @@ internal sealed partial class DeltaSink : IRowSink
         var started = Stopwatch.GetTimestamp();
         var definition = _definitions.GetValue(batch.Schema, schema => DeltaTableDefinition.For(
             schema, _runtime.Options.PartitionColumns, _runtime.Options.Mode == DeltaSinkMode.Merge ? _runtime.Options.MergeBuckets : null));
-        var committer = _committer;
         var appId = AppId(batch.Partition);
         if (definition.MergeBuckets is not null)
         {
-            return await MergeAsync(batch, definition, committer, appId, started, cancellationToken);
+            return await MergeAsync(batch, definition, appId, started, cancellationToken);
         }
 
         if (!_committed.TryGetValue(appId, out var known))
         {
             // First epoch of this partition here (a start, a move): the table says where it stands.
-            known = await committer.GetTxnVersionAsync(definition, appId) ?? -1;
+            known = await _committer.GetTxnVersionAsync(definition, appId) ?? -1;
             _committed.AddOrUpdate(appId, known, (_, current) => Math.Max(current, known));
         }
 
@@ -106,7 +107,7 @@ internal sealed partial class DeltaSink : IRowSink
 
         var adds = batch.Rows.Count == 0 ? [] : await _runtime.FileWriter(definition).WriteAsync(batch.Rows, cancellationToken);
         CrashPoints.Reach(CrashPoints.SinkAfterUpload);
-        var outcome = await committer.CommitAsync(definition, new DeltaTxnPart(appId, batch.Epoch, adds));
+        var outcome = await _committer.CommitAsync(definition, new DeltaTxnPart(appId, batch.Epoch, adds));
         _committed.AddOrUpdate(appId, batch.Epoch, (_, current) => Math.Max(current, batch.Epoch));
         var elapsed = Stopwatch.GetElapsedTime(started);
         if (!outcome.CommittedNow)
@@ -125,7 +126,7 @@ internal sealed partial class DeltaSink : IRowSink
     }
 
     private async Task<SinkCommitResult> MergeAsync(
-        SinkEpochBatch batch, DeltaTableDefinition definition, DeltaCommitter committer, string appId, long started, CancellationToken cancellationToken)
+        SinkEpochBatch batch, DeltaTableDefinition definition, string appId, long started, CancellationToken cancellationToken)
     {
         if (_committed.TryGetValue(appId, out var known) && batch.Epoch <= known)
         {
@@ -138,7 +139,7 @@ internal sealed partial class DeltaSink : IRowSink
         if (!_partitionFiles.TryGetValue(appId, out var files))
         {
             // First epoch of this partition here (a start, a move): the table says where it stands.
-            var state = await committer.GetPartitionFilesAsync(definition, appId, batch.Partition);
+            var state = await _committer.GetPartitionFilesAsync(definition, appId, batch.Partition);
             known = state.TxnVersion ?? -1;
             _committed.AddOrUpdate(appId, known, (_, current) => Math.Max(current, known));
             files = state.Files;
@@ -162,12 +163,12 @@ internal sealed partial class DeltaSink : IRowSink
                 catch (FileNotFoundException) when (redo < MaxMergeRedos)
                 {
                     // Kept files that another writer replaced and vacuum deleted since: ask the table.
-                    files = (await committer.GetPartitionFilesAsync(definition, appId, batch.Partition)).Files;
+                    files = (await _committer.GetPartitionFilesAsync(definition, appId, batch.Partition)).Files;
                     continue;
                 }
 
                 CrashPoints.Reach(CrashPoints.SinkAfterUpload);
-                var outcome = await committer.CommitMergeAsync(definition, part);
+                var outcome = await _committer.CommitMergeAsync(definition, part);
                 _partitionFiles[appId] = files = outcome.PartitionFiles;
                 switch (outcome.Status)
                 {
