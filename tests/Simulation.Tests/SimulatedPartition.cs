@@ -696,14 +696,19 @@ internal sealed class SimulatedPartition
 
         // Timers the barrier made due: one chunk now, its rows in the epoch this barrier makes durable.
         FireChunk();
+        SnapshotNextEpoch();
+        return gaps;
+    }
+
+    /// <summary>Starts the next epoch, writes and snapshots (a barrier's end, and a hand-over's).</summary>
+    private void SnapshotNextEpoch()
+    {
         _ledger.NextEpoch();
         Write();
         if (Snapshots is not null && Snapshots.Put(WriterToken, Written))
         {
             DurableWatermark = Max(DurableWatermark, Written.Watermark);
         }
-
-        return gaps;
     }
 
     /// <summary>
@@ -725,13 +730,7 @@ internal sealed class SimulatedPartition
                 RaiseWatermark();
             }
 
-            _ledger.NextEpoch();
-            Write();
-            if (Snapshots is not null && Snapshots.Put(WriterToken, Written))
-            {
-                DurableWatermark = Max(DurableWatermark, Written.Watermark);
-            }
-
+            SnapshotNextEpoch();
             var staged = _outbox.Count > 0;
             Ship(_ => true, crashBeforeDelete: false);
             if (!staged || _outbox.Count > 0 || Snapshots is null)

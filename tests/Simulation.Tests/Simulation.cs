@@ -55,7 +55,7 @@ internal sealed class Simulation
         _random = new Random(seed);
         _savepointDraws = new Random(unchecked(seed * 104729 + 3));
         _rescaleDraws = new Random(unchecked(seed * 15485863 + 11));
-        _handOverDraws = new Random(unchecked(seed * 32452843 + 13));
+        _handOverDraws = new Random(unchecked(seed * 179424673 + 13));
         _syncDraws = new Random(unchecked(seed * 32452843 + 23));
         _syncLagDraws = new Random(unchecked(seed * 86028121 + 31));
         _sinkFaultDraws = new Random(unchecked(seed * 67867967 + 37));
