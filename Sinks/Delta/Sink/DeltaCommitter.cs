@@ -13,23 +13,25 @@ namespace KinesisGrains.Sinks.Delta;
 /// </summary>
 internal sealed partial class DeltaCommitter(IDeltaCommitterGrain grain, DeltaSinkRuntime runtime, Func<bool> terminating, ILogger logger)
 {
+    // The table is used by one call at a time, as the grain's is by its turns: a group's commit or a read.
     private readonly SemaphoreSlim _direct = new(1, 1);
-    private DeltaTable? _table;
+    private readonly Lock _opening = new();
+    private DeltaCommitGroups? _groups;
     private DeltaTable? _reader;
 
     public Task<DeltaPartOutcome> CommitAsync(DeltaTableDefinition definition, DeltaTxnPart part) =>
-        CallAsync(g => g.CommitAsync(definition, part), async table => (await table.CommitAsync([part], CancellationToken.None)).Parts[0], definition);
+        CallAsync(g => g.CommitAsync(definition, part), () => Groups(definition).CommitAsync(part));
 
     public Task<DeltaMergeOutcome> CommitMergeAsync(DeltaTableDefinition definition, DeltaMergePart part) =>
-        CallAsync(g => g.CommitMergeAsync(definition, part), async table => (await table.CommitMergeAsync([part], CancellationToken.None)).Outcomes[0], definition);
+        CallAsync(g => g.CommitMergeAsync(definition, part), () => Groups(definition).CommitMergeAsync(part));
 
     public Task<long?> GetTxnVersionAsync(DeltaTableDefinition? definition, string appId) =>
-        CallAsync(g => g.GetTxnVersionAsync(definition, appId), table => table.TxnVersionAsync(appId, refresh: true, CancellationToken.None), definition);
+        CallAsync(g => g.GetTxnVersionAsync(definition, appId), () => ReadAsync(definition, table => table.TxnVersionAsync(appId, refresh: true, CancellationToken.None)));
 
     public Task<DeltaPartitionFiles> GetPartitionFilesAsync(DeltaTableDefinition definition, string appId, int partition) =>
-        CallAsync(g => g.GetPartitionFilesAsync(definition, appId, partition), table => table.PartitionFilesAsync(appId, partition, refresh: true, CancellationToken.None), definition);
+        CallAsync(g => g.GetPartitionFilesAsync(definition, appId, partition), () => ReadAsync(definition, table => table.PartitionFilesAsync(appId, partition, refresh: true, CancellationToken.None)));
 
-    private async Task<T> CallAsync<T>(Func<IDeltaCommitterGrain, Task<T>> viaGrain, Func<DeltaTable, Task<T>> direct, DeltaTableDefinition? definition)
+    private async Task<T> CallAsync<T>(Func<IDeltaCommitterGrain, Task<T>> viaGrain, Func<Task<T>> direct)
     {
         try
         {
@@ -40,11 +42,37 @@ internal sealed partial class DeltaCommitter(IDeltaCommitterGrain grain, DeltaSi
             LogCommittingDirectly(logger, runtime.Options.Name, exception.Message);
         }
 
-        // One call at a time: the table keeps its snapshot of the log between calls, as the grain's does.
+        return await direct();
+    }
+
+    /// <summary>The partitions' parts gathered into few versions, as the grain gathers them: a hand-over of many at once fits the silo's deactivation time.</summary>
+    private DeltaCommitGroups Groups(DeltaTableDefinition definition)
+    {
+        lock (_opening)
+        {
+            return _groups ??= new DeltaCommitGroups(runtime.OpenTable(definition), runtime.Options.Name, logger, _direct);
+        }
+    }
+
+    private async Task<T> ReadAsync<T>(DeltaTableDefinition? definition, Func<DeltaTable, Task<T>> read)
+    {
+        DeltaTable table;
+        if (definition is not null)
+        {
+            table = Groups(definition).Table;
+        }
+        else
+        {
+            lock (_opening)
+            {
+                table = _groups?.Table ?? (_reader ??= runtime.OpenTable(null));
+            }
+        }
+
         await _direct.WaitAsync();
         try
         {
-            return await direct(definition is null ? _table ?? (_reader ??= runtime.OpenTable(null)) : _table ??= runtime.OpenTable(definition));
+            return await read(table);
         }
         finally
         {
