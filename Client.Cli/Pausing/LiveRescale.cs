@@ -46,8 +46,17 @@ internal sealed class LiveRescale(IAmazonDynamoDB dynamo, IAmazonS3 s3, string a
         }
         catch (CliException refused) when (refused.InnerException is KeyedState.Rescaling.RescaleRefusedException)
         {
-            // Refused before anything was written: the application goes on as it was.
-            await pause.ResumeAsync(cancellationToken);
+            // Refused before anything switched: the application goes on as it was. The refusal is what the user needs
+            // to read, even when the resume fails too.
+            try
+            {
+                await pause.ResumeAsync(cancellationToken);
+            }
+            catch (CliException notResumed)
+            {
+                throw CliException.Runtime($"{refused.Message} {notResumed.Message}", refused.InnerException);
+            }
+
             throw CliException.Runtime($"{refused.Message} The input resumed.", refused.InnerException);
         }
 

@@ -195,7 +195,20 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
     private async Task<List<StateRescaleReport>> SwitchAsync(ApplicationTables app, PendingRescale plan, IReadOnlySet<string>? forgetShards, CancellationToken cancellationToken)
     {
         await app.Leases.SetPendingRescaleAsync(plan.ToJson(), cancellationToken);
-        var (snapshots, reports) = await PrepareAsync(app, plan.To, forgetShards, cancellationToken);
+        List<StateRescaleReport> reports;
+        Dictionary<string, long> snapshots;
+        try
+        {
+            (snapshots, reports) = await PrepareAsync(app, plan.To, forgetShards, cancellationToken);
+        }
+        catch (CliException refused) when (refused.InnerException is RescaleRefusedException)
+        {
+            // Nothing switched, so nothing is left to finish: a pending record would keep the silos from starting (and
+            // a live run from resuming the input) until a run that can only be refused again.
+            await app.Leases.ClearPendingRescaleAsync(cancellationToken);
+            throw;
+        }
+
         var prepared = plan with { Snapshots = snapshots };
         await app.Leases.SetPendingRescaleAsync(prepared.ToJson(), cancellationToken);
         await FinishAsync(app, prepared, cancellationToken);

@@ -169,6 +169,42 @@ public sealed class RescaleTests(LocalCluster cluster, ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_rescale_refused_for_rows_a_sink_could_not_take_leaves_nothing_to_finish_and_the_silos_start_again()
+    {
+        // A Kinesis sink whose stream does not exist: every commit fails, so the rows stay staged, in the snapshot of the
+        // graceful stop too, and only the sink could say whether it has them.
+        using var data = new TempDirectory();
+        var stream = await cluster.CreateStreamAsync(shards: 1);
+        var application = "app-" + stream;
+        var settings = cluster.WithSnapshots(cluster.SiloSettings(
+            application, stream, data.Path, ("Grains:PartitionCount", "2"), ("Kinesis:CheckpointInterval", "00:00:00.300"),
+            ("Sinks:clicks:Type", "Kinesis"), ("Sinks:clicks:StateName", "user-activity"), ("Sinks:clicks:StreamName", "no-such-stream-" + stream)), stream);
+        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
+        using var s3 = S3ClientFactory.Create(new S3SnapshotOptions { Bucket = stream, ServiceUrl = cluster.Emulators.S3, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" });
+        var truth = await cluster.ProduceAsync(stream, records: 100, keys: 20);
+        await using (var silo = await LocalCluster.StartSiloAsync(settings))
+        {
+            await using var client = await LocalCluster.ConnectAsync(silo);
+            Assert.Empty(await truth.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(60), CancellationToken.None));
+        }
+
+        var refused = await Assert.ThrowsAsync<CliException>(
+            () => new ApplicationRescaler(dynamo, s3, application) { LeaseFailoverTime = TimeSpan.FromSeconds(1) }.RescaleAsync(4, CancellationToken.None));
+        Assert.Contains("holds rows staged for its sinks", refused.Message);
+        Assert.Contains("Nothing was changed.", refused.Message);
+
+        // Nothing to finish: the silos start with the count they had, and the state is as it was.
+        var table = new ShardLeaseTable(dynamo, application);
+        Assert.Null(await table.GetPendingRescaleAsync(CancellationToken.None));
+        Assert.Equal("2", (await table.GetApplicationFactsAsync(CancellationToken.None))![ApplicationRecord.PartitionCountFact]);
+        await using (var silo = await LocalCluster.StartSiloAsync(settings))
+        {
+            await using var client = await LocalCluster.ConnectAsync(silo);
+            Assert.Empty(await truth.VerifyUntilExactAsync(client.Client, TimeSpan.FromSeconds(60), CancellationToken.None));
+        }
+    }
+
     /// <summary>How the user-activity state in the partitions' latest snapshots differs from <paramref name="truth"/>.</summary>
     private static async Task<List<string>> SnapshotProblemsAsync(IAmazonDynamoDB dynamo, IAmazonS3 s3, string application, GroundTruth truth)
     {

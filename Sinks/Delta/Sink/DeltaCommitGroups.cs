@@ -16,32 +16,17 @@ internal sealed partial class DeltaCommitGroups(DeltaTable table, string sink, I
 
     public DeltaTable Table => table;
 
-    public Task<DeltaPartOutcome> CommitAsync(DeltaTxnPart part)
+    public Task<DeltaPartOutcome> CommitAsync(DeltaTxnPart part) => Enqueue(part, static groups => groups._pending);
+
+    public Task<DeltaMergeOutcome> CommitMergeAsync(DeltaMergePart part) => Enqueue(part, static groups => groups._pendingMerges);
+
+    private Task<TOutcome> Enqueue<TPart, TOutcome>(TPart part, Func<DeltaCommitGroups, List<(TPart Part, TaskCompletionSource<TOutcome> Outcome)>> pending)
     {
-        var outcome = new TaskCompletionSource<DeltaPartOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var outcome = new TaskCompletionSource<TOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
         bool start;
         lock (_gate)
         {
-            _pending.Add((part, outcome));
-            start = !_committing;
-            _committing = true;
-        }
-
-        if (start)
-        {
-            _ = CommitPendingAsync();
-        }
-
-        return outcome.Task;
-    }
-
-    public Task<DeltaMergeOutcome> CommitMergeAsync(DeltaMergePart part)
-    {
-        var outcome = new TaskCompletionSource<DeltaMergeOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
-        bool start;
-        lock (_gate)
-        {
-            _pendingMerges.Add((part, outcome));
+            pending(this).Add((part, outcome));
             start = !_committing;
             _committing = true;
         }
