@@ -1,3 +1,4 @@
+using KinesisGrains.Abstractions.ExactlyOnce;
 using KinesisGrains.Streaming.Kinesis.Control;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -55,7 +56,12 @@ internal sealed class KinesisAdapterFactory(string name, KinesisStreamContext co
 
         if (command == KinesisStreamCommands.HandOverPartitions)
         {
-            return HandOverAsync();
+            return HandOverAsync(async gate => await gate.HandOverAsync(CancellationToken.None));
+        }
+
+        if (command == KinesisStreamCommands.AwaitHandOver)
+        {
+            return HandOverAsync(async gate => new PartitionHandOver(0, await gate.AwaitHandOverAsync(CancellationToken.None)));
         }
 
         if (command == KinesisStreamCommands.AdoptPartitionCount)
@@ -71,13 +77,13 @@ internal sealed class KinesisAdapterFactory(string name, KinesisStreamContext co
         });
     }
 
-    private async Task<object?> HandOverAsync()
+    private async Task<object?> HandOverAsync(Func<ICheckpointGate, Task<PartitionHandOver>> handOver)
     {
         var silo = context.LocalSilo?.ToString() ?? context.Options.WorkerId;
         try
         {
-            var partitions = await context.Checkpointer.Gate.HandOverAsync(CancellationToken.None);
-            return new PartitionHandOverReport(silo, context.Options.ApplicationName, partitions, context.PausedSince, context.HeldShards.Count);
+            var done = await handOver(context.Checkpointer.Gate);
+            return new PartitionHandOverReport(silo, context.Options.ApplicationName, done.Partitions, context.PausedSince, context.HeldShards.Count, StillDeactivating: done.StillDeactivating);
         }
         catch (Exception exception)
         {

@@ -201,7 +201,7 @@ internal sealed partial class KinesisStreamContext : IAsyncDisposable
                         $"Provider {ProviderName} still reads {Math.Max(_held.Count, ActiveReceivers)} shard(s): its partition count changes only while it reads none (the application's input paused).");
                 }
 
-                var handedOver = await Checkpointer.Gate.HandOverAsync(cancellationToken);
+                var handedOver = (await Checkpointer.Gate.HandOverAsync(cancellationToken)).Partitions;
                 Lanes.Resize(partitionCount);
                 _streamIds = StreamIdsOf(Lanes);
                 Placement.Resize(partitionCount);

@@ -12,11 +12,14 @@ internal interface ICheckpointGate
     Task<IReadOnlyList<ShardGap>> SnapshotAsync(IReadOnlyList<ShardDelivery> deliveries, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Deactivates the partitions active on this silo, each after a final snapshot, and returns once they are gone:
-    /// the next activation restores from the snapshot pointers (a live reset changes them in between).
+    /// Deactivates the partitions active on this silo, each after a final snapshot, and returns once they are gone or
+    /// a wait within a control call's response time ended: the next activation restores from the snapshot pointers (a
+    /// live reset changes them in between).
     /// </summary>
-    /// <returns>How many partitions were deactivated.</returns>
-    Task<int> HandOverAsync(CancellationToken cancellationToken) => Task.FromResult(0);
+    Task<PartitionHandOver> HandOverAsync(CancellationToken cancellationToken) => Task.FromResult(new PartitionHandOver(0, 0));
+
+    /// <summary>Waits some more for the hand-overs still under way; returns how many are left.</summary>
+    Task<int> AwaitHandOverAsync(CancellationToken cancellationToken) => Task.FromResult(0);
 
     /// <summary>
     /// The application's partition count changed (a live rescale, after <see cref="HandOverAsync"/> and while no

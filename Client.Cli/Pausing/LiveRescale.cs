@@ -36,7 +36,7 @@ internal sealed class LiveRescale(IAmazonDynamoDB dynamo, IAmazonS3 s3, string a
 
         var pause = new ApplicationPause(leases, application);
         var paused = await pause.PauseAsync(PauseTimeout, LeaseFailoverTime, cancellationToken);
-        var partitions = await silos.HandOverAsync(cancellationToken);
+        var partitions = await silos.HandOverAsync(PauseTimeout, cancellationToken);
         RescaleReport rescale;
         try
         {

@@ -27,7 +27,7 @@ internal sealed class LiveReset(IAmazonDynamoDB dynamo, IAmazonS3 s3, string app
     {
         var pause = new ApplicationPause(new ShardLeaseTable(dynamo, application), application);
         var paused = await pause.PauseAsync(PauseTimeout, LeaseFailoverTime, cancellationToken);
-        var partitions = await silos.HandOverAsync(cancellationToken);
+        var partitions = await silos.HandOverAsync(PauseTimeout, cancellationToken);
         var rescaler = new ApplicationRescaler(dynamo, s3, application) { Live = true, LeaseFailoverTime = LeaseFailoverTime };
         var reset = keepState
             ? await rescaler.ResetKeepingStateAsync(position, timestamp, shardId, cancellationToken)

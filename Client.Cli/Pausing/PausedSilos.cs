@@ -40,12 +40,25 @@ internal sealed class PausedSilos(string application, Func<CancellationToken, Ta
             operation);
     }
 
-    /// <summary>Every silo deactivates its partitions after a final snapshot; returns how many were.</summary>
-    public async Task<int> HandOverAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Every silo deactivates its partitions after a final snapshot; returns how many were. A busy silo's final
+    /// snapshots and sink commits can outlast one control call, so the silos are asked to wait on until none is left,
+    /// for up to <paramref name="timeout"/>. After it the operation goes on: it fences a partition still handing over,
+    /// whose rows not yet committed then refuse a rescale (nothing is lost).
+    /// </summary>
+    public async Task<int> HandOverAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
+        var started = TimeProvider.System.GetTimestamp();
         var reports = await SendAsync(
             "hand their partitions over", KinesisStreamControl.HandOverPartitionsAsync, r => (r.Silo, r.Application, r.Error), $"Nothing was {Done}", cancellationToken);
-        return reports.Sum(r => r.Partitions);
+        var partitions = reports.Sum(r => r.Partitions);
+        while (reports.Sum(r => r.StillDeactivating) > 0 && TimeProvider.System.GetElapsedTime(started) < timeout)
+        {
+            reports = await SendAsync(
+                "hand their partitions over", KinesisStreamControl.AwaitHandOverAsync, r => (r.Silo, r.Application, r.Error), $"Nothing was {Done}", cancellationToken);
+        }
+
+        return partitions;
     }
 
     /// <summary>Every silo takes the partition count the lease table records; fails unless each then routes by <paramref name="partitionCount"/>.</summary>

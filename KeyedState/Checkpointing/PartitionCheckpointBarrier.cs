@@ -20,18 +20,17 @@ namespace KinesisGrains.KeyedState.Checkpointing;
 /// <param name="report">Gets what every partition did since its previous barrier (the state part of a progress record).</param>
 /// <param name="local">Which partitions are active on this silo (a hand-over deactivates those alone); null: none is.</param>
 /// <param name="options">The silo's keyed-state settings, whose partition count the query grains route by; a live rescale changes it.</param>
+/// <param name="handOvers">The hand-overs of this silo's partitions under way.</param>
 internal sealed class PartitionCheckpointBarrier(
     IGrainFactory grains,
     PartitionGrainClasses classes,
     StreamLanes lanes,
     Action<IReadOnlyList<PartitionProgress>>? report = null,
     ILocalActivationStatusChecker? local = null,
-    KeyedStateOptions? options = null) : ICheckpointGate
+    KeyedStateOptions? options = null,
+    PartitionHandOvers? handOvers = null) : ICheckpointGate
 {
-    /// <summary>How often a hand-over looks whether the partitions it deactivated are gone.</summary>
-    private static readonly TimeSpan s_handOverPoll = TimeSpan.FromMilliseconds(100);
-
-    /// <summary>How long a hand-over waits for its partitions to go: within the control call's 30 s response timeout.</summary>
+    /// <summary>How long a hand-over waits for its partitions to go: within the control call's 30 s response timeout (the caller asks again).</summary>
     internal static readonly TimeSpan HandOverWait = TimeSpan.FromSeconds(20);
 
     // (class, its view); checked by PartitionGrainViews.Problems at start: one view per class.
@@ -77,16 +76,16 @@ internal sealed class PartitionCheckpointBarrier(
         return [.. results.SelectMany(r => r.Gaps)];
     }
 
-    public async Task<int> HandOverAsync(CancellationToken cancellationToken)
+    public async Task<PartitionHandOver> HandOverAsync(CancellationToken cancellationToken)
     {
         if (local is null)
         {
-            return 0;
+            return new PartitionHandOver(0, 0);
         }
 
         // Only those active here: calling the others would activate them (a restore) just to deactivate them, and every
         // silo hands over its own.
-        var active = new List<(IPartitionCheckpoint Grain, Orleans.Runtime.GrainId Id)>();
+        var active = new List<IPartitionCheckpoint>();
         for (var partition = 0; partition < lanes.PartitionCount; partition++)
         {
             foreach (var (grainClass, _) in _consumers)
@@ -94,24 +93,22 @@ internal sealed class PartitionCheckpointBarrier(
                 var grain = grains.GetGrain<IPartitionCheckpoint>(partition, grainClass.FullName);
                 if (local.IsLocallyActivated(grain.GetGrainId()))
                 {
-                    active.Add((grain, grain.GetGrainId()));
+                    active.Add(grain);
                 }
             }
         }
 
-        await Task.WhenAll(active.Select(a => a.Grain.HandOverAsync())).WaitAsync(cancellationToken);
-
-        // Gone once their deactivation (its final snapshot) finished. One a query activated again meanwhile is waited
-        // for no longer than a deactivation may last: the pointers a tool changes next fence it (its snapshots cannot be
-        // committed, so it deactivates at its next barrier and the shards it missed are replayed).
-        var deadline = DateTime.UtcNow + HandOverWait;
-        while (active.Any(a => local.IsLocallyActivated(a.Id)) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(s_handOverPoll, cancellationToken);
-        }
-
-        return active.Count;
+        await Task.WhenAll(active.Select(a => a.HandOverAsync())).WaitAsync(cancellationToken);
+        return new PartitionHandOver(active.Count, await AwaitHandOverAsync(cancellationToken));
     }
+
+    /// <summary>
+    /// Waits for the hand-overs under way (their final snapshots and sink commits) up to <see cref="HandOverWait"/>; one
+    /// a query activated again meanwhile is not waited for: the pointers a tool changes next fence it (its snapshots
+    /// cannot be committed, so it deactivates at its next barrier and the shards it missed are replayed).
+    /// </summary>
+    public Task<int> AwaitHandOverAsync(CancellationToken cancellationToken) =>
+        handOvers?.WaitAsync(HandOverWait, cancellationToken) ?? Task.FromResult(0);
 
     public void PartitionCountChanged(int partitionCount)
     {

@@ -12,7 +12,7 @@ namespace KinesisGrains.KeyedState.Checkpointing;
 internal sealed class PartitionCheckpointGateFactory(IServiceProvider services, PartitionGrainClasses classes) : ICheckpointGateFactory
 {
     public ICheckpointGate Create(string providerName, StreamLanes lanes, Action<IReadOnlyList<PartitionProgress>> stateReported) =>
-        new PartitionCheckpointBarrier(services.GetRequiredService<IGrainFactory>(), classes, lanes, stateReported, services.GetService<ILocalActivationStatusChecker>(), services.GetService<KeyedStateOptions>());
+        new PartitionCheckpointBarrier(services.GetRequiredService<IGrainFactory>(), classes, lanes, stateReported, services.GetService<ILocalActivationStatusChecker>(), services.GetService<KeyedStateOptions>(), services.GetService<PartitionHandOvers>());
 
     public IEnumerable<string> Problems(StreamLanes lanes) => PartitionGrainViews.Problems(classes.Classes, lanes);
 }

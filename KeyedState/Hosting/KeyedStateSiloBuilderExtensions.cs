@@ -90,6 +90,7 @@ public static class KeyedStateSiloBuilderExtensions
     private static void AddCheckpointGate(IServiceCollection services)
     {
         services.TryAddSingleton<PartitionGrainClasses>();
+        services.TryAddSingleton<PartitionHandOvers>();
         services.TryAddSingleton<ICheckpointGateFactory, PartitionCheckpointGateFactory>();
     }
 }

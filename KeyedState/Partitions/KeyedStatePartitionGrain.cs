@@ -11,6 +11,7 @@ using KinesisGrains.Abstractions.Placement;
 using KinesisGrains.Abstractions.Serialization;
 using KinesisGrains.Abstractions.Sinks;
 using KinesisGrains.Abstractions.Streams;
+using KinesisGrains.KeyedState.Checkpointing;
 using KinesisGrains.KeyedState.EventTime;
 using KinesisGrains.KeyedState.ExactlyOnce;
 using KinesisGrains.KeyedState.Outputs;
@@ -322,6 +323,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     {
         if (_store is null)
         {
+            ServiceProvider.GetService<PartitionHandOvers>()?.End(this.GetGrainId());
             return;
         }
 
@@ -365,6 +367,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
         {
             _store.Dispose();
             _store = null;
+            ServiceProvider.GetService<PartitionHandOvers>()?.End(this.GetGrainId());
         }
     }
 
@@ -781,6 +784,7 @@ public abstract partial class KeyedStatePartitionGrain<TEvent, TState> : Grain, 
     public Task HandOverAsync()
     {
         LogHandingOver(_logger, StateName, Partition);
+        ServiceProvider.GetService<PartitionHandOvers>()?.Begin(this.GetGrainId());
         DeactivateOnIdle();
         return Task.CompletedTask;
     }

@@ -16,8 +16,9 @@ internal static class KinesisStreamCommands
     public const int ForcedCheckpointStatus = StartForcedCheckpoint + 1;
 
     /// <summary>
-    /// Deactivates the partitions active on the silo, each after a final snapshot, and answers once they are gone with a
-    /// <see cref="PartitionHandOverReport"/>: their next activations restore from the snapshot pointers.
+    /// Deactivates the partitions active on the silo, each after a final snapshot, and answers once they are gone (or
+    /// after a wait within the call's response time, saying how many are not) with a <see cref="PartitionHandOverReport"/>:
+    /// their next activations restore from the snapshot pointers.
     /// </summary>
     public const int HandOverPartitions = StartForcedCheckpoint + 2;
 
@@ -26,4 +27,10 @@ internal static class KinesisStreamCommands
     /// answers with a <see cref="PartitionCountReport"/>: the count the silo routes by now.
     /// </summary>
     public const int AdoptPartitionCount = StartForcedCheckpoint + 3;
+
+    /// <summary>
+    /// Waits some more for the silo's hand-overs still under way (a busy silo's final snapshots and sink commits can
+    /// outlast one call) and answers with a <see cref="PartitionHandOverReport"/> of how many are left.
+    /// </summary>
+    public const int AwaitHandOver = StartForcedCheckpoint + 4;
 }

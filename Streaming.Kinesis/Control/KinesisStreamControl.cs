@@ -25,6 +25,10 @@ internal static class KinesisStreamControl
     public static Task<IReadOnlyList<PartitionHandOverReport>> HandOverPartitionsAsync(IGrainFactory grains, string providerName, string requestId) =>
         SendAsync<PartitionHandOverReport>(grains, providerName, KinesisStreamCommands.HandOverPartitions, requestId);
 
+    /// <summary>Asks every silo to wait some more for its hand-overs still under way; returns what each has left.</summary>
+    public static Task<IReadOnlyList<PartitionHandOverReport>> AwaitHandOverAsync(IGrainFactory grains, string providerName, string requestId) =>
+        SendAsync<PartitionHandOverReport>(grains, providerName, KinesisStreamCommands.AwaitHandOver, requestId);
+
     /// <summary>Asks every silo to take the partition count the lease table records; returns once each did (or could not).</summary>
     public static Task<IReadOnlyList<PartitionCountReport>> AdoptPartitionCountAsync(IGrainFactory grains, string providerName, string requestId) =>
         SendAsync<PartitionCountReport>(grains, providerName, KinesisStreamCommands.AdoptPartitionCount, requestId);

@@ -109,7 +109,7 @@ public sealed class LiveRescaleTests(LocalCluster cluster) : IClassFixture<Local
         });
 
         // What a live rescale whose tool never reached this silo leaves in the lease table: the new count, no pause.
-        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
+        using var dynamo = cluster.DynamoDBClient();
         await new ShardLeaseTable(dynamo, application).CompleteRescaleAsync(6, CancellationToken.None);
 
         await watching.WaitAsync(TimeSpan.FromSeconds(30));

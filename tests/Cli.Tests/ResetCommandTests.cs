@@ -86,7 +86,7 @@ public sealed class ResetCommandTests(LocalCluster cluster) : IClassFixture<Loca
         await using (var silo = await LocalCluster.StartSiloAsync(settings))
         {
             await LocalCluster.WaitForCaughtUpAsync(silo, 400);
-            using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
+            using var dynamo = cluster.DynamoDBClient();
             var leases = new ShardLeaseTable(dynamo, application);
             var before = (await leases.ListAsync(CancellationToken.None)).Select(l => (l.LeaseKey, l.Checkpoint)).Order().ToList();
 
@@ -127,7 +127,7 @@ public sealed class ResetCommandTests(LocalCluster cluster) : IClassFixture<Loca
         using var data = new TempDirectory();
         var stream = await cluster.CreateStreamAsync(shards: 1);
         var application = "app-" + stream;
-        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
+        using var dynamo = cluster.DynamoDBClient();
         var leases = new ShardLeaseTable(dynamo, application);
         await leases.EnsureCreatedAsync(CancellationToken.None);
         Assert.Null(await leases.ClaimSoleSiloAsync(ReadPositionReset.ClaimHolder, DateTimeOffset.UtcNow, ReadPositionReset.ClaimLapse, CancellationToken.None));

@@ -108,7 +108,7 @@ public sealed class ApplicationFactsTests(LocalCluster cluster) : IClassFixture<
         var application = "app-" + stream;
         var settingsA = cluster.SiloSettings(application, stream, dataA.Path, ("Silo:SiloId", "silo-a"));
         var settingsB = cluster.SiloSettings(application, stream, dataB.Path, ("Silo:SiloId", "silo-b"));
-        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
+        using var dynamo = cluster.DynamoDBClient();
         var leases = new ShardLeaseTable(dynamo, application);
         await leases.EnsureCreatedAsync(CancellationToken.None);
 

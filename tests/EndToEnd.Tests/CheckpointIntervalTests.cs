@@ -13,7 +13,7 @@ public sealed class CheckpointIntervalTests(LocalCluster cluster) : IClassFixtur
     {
         var stream = await cluster.CreateStreamAsync(shards: 1);
         await cluster.ProduceAsync(stream, records: 200, keys: 10);
-        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
+        using var dynamo = cluster.DynamoDBClient();
 
         // An hour: nothing is checkpointed while the silo runs, however long it has been caught up.
         using (var data = new TempDirectory())

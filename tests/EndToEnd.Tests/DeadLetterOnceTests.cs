@@ -32,7 +32,7 @@ public sealed class DeadLetterOnceTests(LocalCluster cluster) : IClassFixture<Lo
         }
 
         // The checkpoint as if it had never moved: the next silo reads the whole shard again.
-        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
+        using var dynamo = cluster.DynamoDBClient();
         var leases = new ShardLeaseTable(dynamo, application);
         var shardId = (await cluster.Kinesis.ListShardsAsync(stream)).Single().ShardId;
         await leases.RewindAsync(shardId, SentinelCheckpoint.TrimHorizon, 0, CancellationToken.None);
@@ -99,7 +99,7 @@ public sealed class DeadLetterOnceTests(LocalCluster cluster) : IClassFixture<Lo
         settings["DeadLetters:FlushInterval"] = "01:00:00";
 
         // First life: the letter is in the local folder and the checkpoint passed its record; killed before shipping.
-        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
+        using var dynamo = cluster.DynamoDBClient();
         var leases = new ShardLeaseTable(dynamo, application);
         var port = ProcessRunner.FreePort();
         using (var process = StartSilo(settings, ("Silo:HttpUrl", $"http://127.0.0.1:{port}")))
@@ -112,7 +112,7 @@ public sealed class DeadLetterOnceTests(LocalCluster cluster) : IClassFixture<Lo
             await process.WaitForExitAsync();
         }
 
-        using var s3 = S3ClientFactory.Create(new S3SnapshotOptions { Bucket = stream, ServiceUrl = cluster.Emulators.S3, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" });
+        using var s3 = cluster.S3Client(stream);
         Assert.Empty(await ShippedAsync(s3, stream, application));
 
         // Second life: it ships what the first one left, at start (not at its flush interval, an hour away).

@@ -32,6 +32,14 @@ public class LocalCluster : IDisposable
 
     public KinesisClient Kinesis { get; }
 
+    /// <summary>A DynamoDB client of the emulator, as the tool makes one (its lease tables, pointers and facts).</summary>
+    public Amazon.DynamoDBv2.IAmazonDynamoDB DynamoDBClient() =>
+        KinesisGrains.DynamoDB.DynamoDBClientFactory.Create(new KinesisGrains.DynamoDB.DynamoDBOptions { ServiceUrl = Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
+
+    /// <summary>An S3 client of s3rver for <paramref name="bucket"/>, as the tool makes one (snapshots).</summary>
+    public Amazon.S3.IAmazonS3 S3Client(string bucket) =>
+        KinesisGrains.KeyedState.Snapshots.S3ClientFactory.Create(new KinesisGrains.KeyedState.Snapshots.S3SnapshotOptions { Bucket = bucket, ServiceUrl = Emulators.S3, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" });
+
     public async Task<string> CreateStreamAsync(int shards)
     {
         var name = "s-" + Guid.NewGuid().ToString("N")[..10];

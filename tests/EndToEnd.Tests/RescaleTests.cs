@@ -40,8 +40,8 @@ public sealed class RescaleTests(LocalCluster cluster, ITestOutputHelper output)
             ("Grains:PartitionCount", partitions.ToString(CultureInfo.InvariantCulture)),
             ("Kinesis:CheckpointInterval", "00:00:00.300"),
             ("Snapshots:SnapshotsToRetain", "50")), stream);
-        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
-        using var s3 = S3ClientFactory.Create(new S3SnapshotOptions { Bucket = stream, ServiceUrl = cluster.Emulators.S3, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" });
+        using var dynamo = cluster.DynamoDBClient();
+        using var s3 = cluster.S3Client(stream);
         var rescaler = new ApplicationRescaler(dynamo, s3, application) { LeaseFailoverTime = TimeSpan.FromSeconds(1) };
         var truthPath = Path.Combine(data.Path, "truth.json");
 
@@ -133,8 +133,8 @@ public sealed class RescaleTests(LocalCluster cluster, ITestOutputHelper output)
         var application = "app-" + stream;
         var settings = cluster.WithSnapshots(cluster.SiloSettings(
             application, stream, data.Path, ("Grains:PartitionCount", "4"), ("Kinesis:CheckpointInterval", "00:00:00.300")), stream);
-        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
-        using var s3 = S3ClientFactory.Create(new S3SnapshotOptions { Bucket = stream, ServiceUrl = cluster.Emulators.S3, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" });
+        using var dynamo = cluster.DynamoDBClient();
+        using var s3 = cluster.S3Client(stream);
 
         var truth = await cluster.ProduceAsync(stream, records: 400, keys: 50);
         await using (var silo = await LocalCluster.StartSiloAsync(settings))
@@ -180,8 +180,8 @@ public sealed class RescaleTests(LocalCluster cluster, ITestOutputHelper output)
         var settings = cluster.WithSnapshots(cluster.SiloSettings(
             application, stream, data.Path, ("Grains:PartitionCount", "2"), ("Kinesis:CheckpointInterval", "00:00:00.300"),
             ("Sinks:clicks:Type", "Kinesis"), ("Sinks:clicks:StateName", "user-activity"), ("Sinks:clicks:StreamName", "no-such-stream-" + stream)), stream);
-        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
-        using var s3 = S3ClientFactory.Create(new S3SnapshotOptions { Bucket = stream, ServiceUrl = cluster.Emulators.S3, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" });
+        using var dynamo = cluster.DynamoDBClient();
+        using var s3 = cluster.S3Client(stream);
         var truth = await cluster.ProduceAsync(stream, records: 100, keys: 20);
         await using (var silo = await LocalCluster.StartSiloAsync(settings))
         {
@@ -230,8 +230,8 @@ public sealed class RescaleTests(LocalCluster cluster, ITestOutputHelper output)
     /// <summary>Sets partition 1's latest snapshot back to the retained one that covers least; returns its id.</summary>
     private async Task<string> RollBackOnePartitionAsync(string application, string bucket)
     {
-        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
-        using var s3 = S3ClientFactory.Create(new S3SnapshotOptions { Bucket = bucket, ServiceUrl = cluster.Emulators.S3, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" });
+        using var dynamo = cluster.DynamoDBClient();
+        using var s3 = cluster.S3Client(bucket);
         var app = await ApplicationTables.OpenAsync(dynamo, s3, application, CancellationToken.None);
         var pointer = (await app.Fence.ListAsync(CancellationToken.None)).Single(p => p.PartitionId.EndsWith(".p-00001", StringComparison.Ordinal));
         var latest = await app.Snapshots.GetManifestAsync(pointer.PartitionId, pointer.LatestSnapshotId);

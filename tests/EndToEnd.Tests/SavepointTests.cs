@@ -35,8 +35,8 @@ public sealed class SavepointTests(LocalCluster cluster, ITestOutputHelper outpu
             // One retained snapshot: without its pin, the savepoint's snapshot would be deleted at the next commit.
             ("Snapshots:SnapshotsToRetain", "1"),
             ("Snapshots:PruneGracePeriod", "00:00:00")), stream);
-        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
-        using var s3 = S3ClientFactory.Create(new S3SnapshotOptions { Bucket = stream, ServiceUrl = cluster.Emulators.S3, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" });
+        using var dynamo = cluster.DynamoDBClient();
+        using var s3 = cluster.S3Client(stream);
         var savepoints = new SavepointStore(dynamo, s3, application);
         var leases = new ShardLeaseTable(dynamo, application);
 
@@ -150,8 +150,8 @@ public sealed class SavepointTests(LocalCluster cluster, ITestOutputHelper outpu
             application, stream, data.Path,
             ("Grains:PartitionCount", Partitions.ToString()),
             ("Kinesis:CheckpointInterval", "00:10:00")), stream);
-        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
-        using var s3 = S3ClientFactory.Create(new S3SnapshotOptions { Bucket = stream, ServiceUrl = cluster.Emulators.S3, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" });
+        using var dynamo = cluster.DynamoDBClient();
+        using var s3 = cluster.S3Client(stream);
         var savepoints = new SavepointStore(dynamo, s3, application);
         var leases = new ShardLeaseTable(dynamo, application);
 

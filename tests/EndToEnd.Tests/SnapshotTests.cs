@@ -48,7 +48,7 @@ public sealed class SnapshotTests(LocalCluster cluster, ITestOutputHelper output
             ("Grains:PartitionCount", "4")), stream);
         var arguments = settings.Select(pair => $"--{pair.Key}={pair.Value}").Append("--Logging:LogLevel:Default=Warning").ToList();
 
-        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
+        using var dynamo = cluster.DynamoDBClient();
         var leases = new ShardLeaseTable(dynamo, "app-" + stream);
         var random = new Random(2026);
         for (var kill = 1; kill <= 6; kill++)

@@ -72,7 +72,7 @@ public sealed class SourcePositionTests(LocalCluster cluster) : IClassFixture<Lo
         }
 
         // As if the silo had died before any checkpoint: the lease row is back at LATEST.
-        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
+        using var dynamo = cluster.DynamoDBClient();
         var leases = new ShardLeaseTable(dynamo, application);
         var shardId = (await cluster.Kinesis.ListShardsAsync(stream)).Single().ShardId;
         await leases.RewindAsync(shardId, SentinelCheckpoint.Latest, subSequenceNumber: 0, CancellationToken.None);
@@ -129,7 +129,7 @@ public sealed class SourcePositionTests(LocalCluster cluster) : IClassFixture<Lo
 
         // A checkpoint written part-way through the aggregate: sub-records 0 to 4 were processed before a stop.
         var application = "app-" + stream;
-        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
+        using var dynamo = cluster.DynamoDBClient();
         var leases = new ShardLeaseTable(dynamo, application);
         await leases.EnsureCreatedAsync(CancellationToken.None);
         var shardId = (await cluster.Kinesis.ListShardsAsync(stream)).Single().ShardId;

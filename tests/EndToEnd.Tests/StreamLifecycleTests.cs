@@ -30,7 +30,7 @@ public sealed class StreamLifecycleTests(LocalCluster cluster) : IClassFixture<L
 
         await a.DisposeAsync();
         await b.DisposeAsync();
-        using var dynamo = DynamoDBClientFactory.Create(new DynamoDBOptions { ServiceUrl = cluster.Emulators.DynamoDB, AccessKeyId = "local", SecretAccessKey = "local" });
+        using var dynamo = cluster.DynamoDBClient();
         foreach (var application in new[] { "app-a-" + stream, "app-b-" + stream })
         {
             var leases = await new ShardLeaseTable(dynamo, application).ListAsync(CancellationToken.None);
