@@ -96,7 +96,7 @@ for summary in "$results"/*.summary; do
     passed=$((passed + fields[1])); failed=$((failed + fields[2]))
   fi
 done
-echo "== $((${#projects[@]})) projects in $((SECONDS - started)) s, $lanes at a time"
+echo "== $((${#projects[@]})) projects in $((SECONDS - started)) s, $lanes at a time; their logs in $results"
 
 if (( failed > 0 )); then
   # CI keeps only the tail of the output, so the failures are repeated here, just above the total.

@@ -9,28 +9,43 @@ namespace KinesisGrains.KeyedState.Checkpointing;
 /// when its deactivation's last snapshot and sink commits are done. A live operation waits for these, and not for an
 /// activation a query woke again since, which was never asked and is fenced by the operation instead.
 /// </summary>
-internal sealed class PartitionHandOvers
+internal sealed class PartitionHandOvers(TimeProvider? time = null)
 {
-    private readonly ConcurrentDictionary<GrainId, TaskCompletionSource> _deactivating = new();
+    /// <summary>
+    /// Orleans cancels a deactivation after its timeout (30 s by default), and one asked for that never began (its
+    /// activation gone some other way) would hold every later wait: a hand-over older than this is not waited for.
+    /// </summary>
+    internal static readonly TimeSpan GivenUpAfter = TimeSpan.FromMinutes(2);
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly ConcurrentDictionary<GrainId, (TaskCompletionSource Done, DateTimeOffset Asked)> _deactivating = new();
 
     /// <summary>Hand-overs asked for and not finished.</summary>
     public int Pending => _deactivating.Count;
 
     public void Begin(GrainId partition) =>
-        _deactivating.TryAdd(partition, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        _deactivating.TryAdd(partition, (new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), _time.GetUtcNow()));
 
     public void End(GrainId partition)
     {
-        if (_deactivating.TryRemove(partition, out var done))
+        if (_deactivating.TryRemove(partition, out var handOver))
         {
-            done.TrySetResult();
+            handOver.Done.TrySetResult();
         }
     }
 
     /// <summary>Waits up to <paramref name="timeout"/> for the hand-overs pending now; returns how many are still pending.</summary>
     public async Task<int> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var pending = _deactivating.Values.Select(d => d.Task).ToArray();
+        foreach (var (partition, handOver) in _deactivating)
+        {
+            if (_time.GetUtcNow() - handOver.Asked > GivenUpAfter)
+            {
+                End(partition);
+            }
+        }
+
+        var pending = _deactivating.Values.Select(d => d.Done.Task).ToArray();
         try
         {
             await Task.WhenAll(pending).WaitAsync(timeout, cancellationToken);

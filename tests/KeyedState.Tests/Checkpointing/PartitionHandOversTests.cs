@@ -29,4 +29,24 @@ public sealed class PartitionHandOversTests
         handOvers.End(Partition(2));
         Assert.Equal(0, await waiting.WaitAsync(TimeSpan.FromSeconds(10)));
     }
+
+    [Fact]
+    public async Task A_hand_over_asked_for_longer_ago_than_any_deactivation_lasts_is_not_waited_for()
+    {
+        var time = new SteppedTime();
+        var handOvers = new PartitionHandOvers(time);
+        handOvers.Begin(Partition(1));
+        time.Now += PartitionHandOvers.GivenUpAfter / 2;
+        handOvers.Begin(Partition(2));
+        Assert.Equal(2, await handOvers.WaitAsync(TimeSpan.Zero, CancellationToken.None));
+        time.Now += (PartitionHandOvers.GivenUpAfter / 2) + TimeSpan.FromSeconds(1);
+        Assert.Equal(1, await handOvers.WaitAsync(TimeSpan.Zero, CancellationToken.None));
+    }
+
+    private sealed class SteppedTime : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = DateTimeOffset.UnixEpoch;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
 }
