@@ -97,8 +97,9 @@ internal sealed class KinesisAdapterFactory(string name, KinesisStreamContext co
         int? recorded = null;
         try
         {
-            // Within the control call's 30 s response timeout, with the hand-over's own wait inside.
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(25));
+            // Answered within the control call's response timeout (kgrains' client gives up after 10 s), with the
+            // hand-over's own wait inside: a failure it can name rather than a call that never returns.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(8));
             recorded = await context.Leases.GetPartitionCountAsync(timeout.Token);
             if (recorded is { } count)
             {

@@ -30,8 +30,11 @@ internal sealed class PartitionCheckpointBarrier(
     KeyedStateOptions? options = null,
     PartitionHandOvers? handOvers = null) : ICheckpointGate
 {
-    /// <summary>How long a hand-over waits for its partitions to go: within the control call's 30 s response timeout (the caller asks again).</summary>
-    internal static readonly TimeSpan HandOverWait = TimeSpan.FromSeconds(20);
+    /// <summary>
+    /// How long a hand-over waits for its partitions to go before it answers: well within the response timeout of the
+    /// control call (kgrains' client gives up after 10 s), which asks again while some are left.
+    /// </summary>
+    internal static readonly TimeSpan HandOverWait = TimeSpan.FromSeconds(5);
 
     // (class, its view); checked by PartitionGrainViews.Problems at start: one view per class.
     private readonly List<(Type GrainClass, int View)> _consumers = [.. classes.Classes
