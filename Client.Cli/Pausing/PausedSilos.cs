@@ -54,14 +54,12 @@ internal sealed class PausedSilos(string application, Func<CancellationToken, Ta
         var partitions = 0;
         for (var round = 0; round < HandOverRounds; round++)
         {
-            var reports = await SendAsync(
-                "hand their partitions over", KinesisStreamControl.HandOverPartitionsAsync, r => (r.Silo, r.Application, r.Error), $"Nothing was {Done}", cancellationToken);
+            var reports = await HandOverCallAsync(KinesisStreamControl.HandOverPartitionsAsync);
             var asked = reports.Sum(r => r.Partitions);
             partitions += asked;
             while (reports.Sum(r => r.StillDeactivating) > 0 && TimeProvider.System.GetElapsedTime(started) < timeout)
             {
-                reports = await SendAsync(
-                    "hand their partitions over", KinesisStreamControl.AwaitHandOverAsync, r => (r.Silo, r.Application, r.Error), $"Nothing was {Done}", cancellationToken);
+                reports = await HandOverCallAsync(KinesisStreamControl.AwaitHandOverAsync);
             }
 
             if (asked == 0 || TimeProvider.System.GetElapsedTime(started) >= timeout)
@@ -71,6 +69,9 @@ internal sealed class PausedSilos(string application, Func<CancellationToken, Ta
         }
 
         return partitions;
+
+        Task<IReadOnlyList<PartitionHandOverReport>> HandOverCallAsync(Func<Orleans.IGrainFactory, string, string, Task<IReadOnlyList<PartitionHandOverReport>>> send) =>
+            SendAsync("hand their partitions over", send, r => (r.Silo, r.Application, r.Error), $"Nothing was {Done}", cancellationToken);
     }
 
     /// <summary>Every silo takes the partition count the lease table records; fails unless each then routes by <paramref name="partitionCount"/>.</summary>

@@ -18,9 +18,6 @@ internal sealed record ApplicationTables(
     /// <summary>A sole-silo claim renewed within this is a running silo (SoleSiloClaim.Lapse: three missed renewals).</summary>
     public static readonly TimeSpan ClaimLapse = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often <see cref="EnsureStoppedAsync"/> looks at the watched leases.</summary>
-    private static readonly TimeSpan ObservationPeriod = TimeSpan.FromMilliseconds(250);
-
     /// <summary>The state a partition id names ("{state}.p-00003"); null for another row.</summary>
     public static string? StateOf(string partitionId) =>
         partitionId.LastIndexOf(".p-", StringComparison.Ordinal) is var at and > 0 ? partitionId[..at] : null;
@@ -113,27 +110,15 @@ internal sealed record ApplicationTables(
             return;
         }
 
-        // Watched until the failover time has passed, and refused at the first renewal: a running silo renews every
-        // third of its failover time, so a running application is told in a second or two, a crashed one waits it out.
-        var deadline = time.GetUtcNow() + leaseFailoverTime;
-        while (true)
+        // Refused at the first renewal: a running application is told in a second or two, a crashed one waits it out.
+        var counters = owned.ToDictionary(l => l.LeaseKey, l => l.LeaseCounter, StringComparer.Ordinal);
+        var (renewed, _) = await LeaseRenewalWatch.WatchAsync(
+            Leases, l => l.LeaseOwner is not null && counters.TryGetValue(l.LeaseKey, out var counter) && l.LeaseCounter != counter, leaseFailoverTime, time, cancellationToken);
+        if (renewed is not null)
         {
-            await Task.Delay(TimeSpan.FromTicks(Math.Clamp((deadline - time.GetUtcNow()).Ticks, 0, ObservationPeriod.Ticks)), time, cancellationToken);
-            var now = (await Leases.ListAsync(cancellationToken)).ToDictionary(l => l.LeaseKey, StringComparer.Ordinal);
-            foreach (var lease in owned)
-            {
-                if (now.TryGetValue(lease.LeaseKey, out var later) && later.LeaseOwner is { } owner && later.LeaseCounter != lease.LeaseCounter)
-                {
-                    throw CliException.Runtime(
-                        $"Shard {lease.LeaseKey}'s lease is held by '{owner}', which renewed it within the last {leaseFailoverTime.TotalSeconds:F0} s: "
-                        + $"stop every silo of the application before {operation}.");
-                }
-            }
-
-            if (time.GetUtcNow() >= deadline)
-            {
-                return;
-            }
+            throw CliException.Runtime(
+                $"Shard {renewed.LeaseKey}'s lease is held by '{renewed.LeaseOwner}', which renewed it within the last {leaseFailoverTime.TotalSeconds:F0} s: "
+                + $"stop every silo of the application before {operation}.");
         }
     }
 }

@@ -21,9 +21,6 @@ internal static class ReadPositionReset
     /// <summary>Who holds the sole-silo claim while a reset runs (as the silo's refusal names it).</summary>
     public const string ClaimHolder = "kgrains-reset";
 
-    /// <summary>How often the leases are read again while the reset waits to see whether their owners still renew them.</summary>
-    private static readonly TimeSpan s_observationPeriod = TimeSpan.FromMilliseconds(250);
-
     /// <summary>A Localhost silo's claim not renewed for this long is abandoned (the silo's own rule, SoleSiloClaim.Lapse).</summary>
     public static readonly TimeSpan ClaimLapse = TimeSpan.FromSeconds(30);
 
@@ -137,23 +134,16 @@ internal static class ReadPositionReset
         }
 
         var seen = first.ToDictionary(l => l.LeaseKey, l => l.LeaseCounter, StringComparer.Ordinal);
-        var deadline = time.GetUtcNow() + leaseFailoverTime;
-        while (true)
+        var (moved, now) = await LeaseRenewalWatch.WatchAsync(
+            leases, l => !seen.TryGetValue(l.LeaseKey, out var counter) || counter != l.LeaseCounter, leaseFailoverTime, time, cancellationToken);
+        if (moved is not null)
         {
-            await Task.Delay(s_observationPeriod, time, cancellationToken);
-            var now = await leases.ListAsync(cancellationToken);
-            if (now.FirstOrDefault(l => !seen.TryGetValue(l.LeaseKey, out var counter) || counter != l.LeaseCounter) is { } moved)
-            {
-                throw new ApplicationRunningException(
-                    $"Shard lease '{moved.LeaseKey}' of application '{applicationName}' is held by silo '{moved.LeaseOwner ?? "(none)"}', which renews it: " +
-                    "stop the application's silos and run reset again; or reset it running, at a barrier, with --live.");
-            }
-
-            if (time.GetUtcNow() >= deadline)
-            {
-                // Owned, but not renewed for the failover time: their silos are gone.
-                return now;
-            }
+            throw new ApplicationRunningException(
+                $"Shard lease '{moved.LeaseKey}' of application '{applicationName}' is held by silo '{moved.LeaseOwner ?? "(none)"}', which renews it: " +
+                "stop the application's silos and run reset again; or reset it running, at a barrier, with --live.");
         }
+
+        // Owned, but not renewed for the failover time: their silos are gone.
+        return now;
     }
 }
