@@ -90,7 +90,7 @@ internal static class RescaleCommand
                     partitionsHandedOver = liveReport?.Partitions,
                     silos = liveReport?.Silos,
                     inputPausedSeconds = liveReport is null ? (double?)null : Math.Round(liveReport.InputPaused.TotalSeconds, 1),
-                    states = report.States.Select(s => new { state = s.State, keys = s.Keys, partitionsWithFloors = s.PartitionsWithFloors, partitionsMergingParts = s.PartitionsMergingParts, snapshotBytes = s.SnapshotBytes }),
+                    states = report.States.Select(s => new { state = s.State, partitionsCutByRange = s.PartitionsCutByRange, keysCopied = s.KeysCopied, partitionsWithFloors = s.PartitionsWithFloors, partitionsMergingParts = s.PartitionsMergingParts, snapshotBytes = s.SnapshotBytes }),
                 });
             }
             else if (report.GivenUp)
@@ -108,7 +108,8 @@ internal static class RescaleCommand
                 foreach (var state in report.States)
                 {
                     var merging = state.PartitionsMergingParts > 0 ? $"; {state.PartitionsMergingParts} partitions merge the parts of its spread keys when they open" : "";
-                    output.WriteLine($"{state.State}: {state.Keys:N0} keys cut into {report.To} partitions ({state.SnapshotBytes:N0} snapshot bytes read{merging}).");
+                    var byRange = state.PartitionsCutByRange > 0 ? $"{state.PartitionsCutByRange} cut from a copy of an old store by key-group range, " : "";
+                    output.WriteLine($"{state.State}: cut into {report.To} partitions ({byRange}{state.KeysCopied:N0} keys copied one by one; {state.SnapshotBytes:N0} snapshot bytes read{merging}).");
                 }
 
                 output.WriteLine($"Rescaled from {report.From} to {report.To} partitions in {report.Elapsed.TotalSeconds:F1} s: {then} Grains:PartitionCount={report.To}.{Paused(liveReport)}");

@@ -19,7 +19,7 @@ internal static class StateExportCommand
             Description = "Where the JSON lines go: a file, or s3://bucket/key.jsonl; the summary goes beside it as {name}_export.json",
             Required = true,
         };
-        var keyPrefix = new Option<string?>("--key-prefix") { Description = "Only keys that start with this (a seek: other keys are not read)" };
+        var keyPrefix = new Option<string?>("--key-prefix") { Description = "Only keys that start with this" };
         var partition = new Option<int?>("--partition") { Description = "Only this partition (0 to the partition count - 1)" };
         var command = new Command(
             "export",

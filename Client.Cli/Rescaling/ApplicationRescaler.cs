@@ -277,17 +277,26 @@ internal sealed class ApplicationRescaler(IAmazonDynamoDB dynamo, IAmazonS3 s3, 
             throw CliException.Runtime($"{refused.Message} Nothing was changed.", refused);
         }
 
+        // A few partitions at a time: each new store is a handful of files, too few to keep S3 busy one partition at a time.
+        var uploaded = new long[partitionCount];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, partitionCount),
+            new ParallelOptions { MaxDegreeOfParallelism = SnapshotRescale.ConcurrentTransfers, CancellationToken = cancellationToken },
+            async (partition, token) =>
+            {
+                // The partition's writer from here: a silo that still held it (none should) can no longer commit.
+                var id = PartitionStateStores.PartitionIdOf(state, partition);
+                var snapshotId = await ReserveSnapshotIdAsync(app, id, token);
+                await app.Snapshots.UploadAsync(id, cut.Checkpoints[partition], snapshotId, cut.Metadata[partition], token);
+                uploaded[partition] = snapshotId;
+                CrashPoints.Reach(CrashPoints.RescaleAfterUpload);
+            });
         for (var partition = 0; partition < partitionCount; partition++)
         {
-            // The partition's writer from here: a silo that still held it (none should) can no longer commit.
-            var id = PartitionStateStores.PartitionIdOf(state, partition);
-            var snapshotId = await ReserveSnapshotIdAsync(app, id, cancellationToken);
-            await app.Snapshots.UploadAsync(id, cut.Checkpoints[partition], snapshotId, cut.Metadata[partition], cancellationToken);
-            snapshots[id] = snapshotId;
-            CrashPoints.Reach(CrashPoints.RescaleAfterUpload);
+            snapshots[PartitionStateStores.PartitionIdOf(state, partition)] = uploaded[partition];
         }
 
-        return new StateRescaleReport(state, cut.Result.KeysPerPartition.Sum(), cut.Result.PartitionsWithFloors, cut.Result.PartitionsMergingParts, cut.SourceBytes);
+        return new StateRescaleReport(state, cut.Result.PartitionsCutByRange, cut.Result.KeysCopied, cut.Result.PartitionsWithFloors, cut.Result.PartitionsMergingParts, cut.SourceBytes);
     }
 
     /// <summary>
@@ -375,4 +384,6 @@ internal sealed record RescaleReport(int From, int To, IReadOnlyList<StateRescal
 /// <param name="PartitionsWithFloors">New partitions made of parts held to different points (each part keeps its own until passed).</param>
 /// <param name="PartitionsMergingParts">New partitions given several parts of a key (a spread state rescaled down), merged when they open.</param>
 /// <param name="SnapshotBytes">The old partitions' snapshots' size.</param>
-internal sealed record StateRescaleReport(string State, long Keys, int PartitionsWithFloors, int PartitionsMergingParts, long SnapshotBytes);
+/// <param name="PartitionsCutByRange">New partitions made from a copy of an old one's store, cut to their key groups by range.</param>
+/// <param name="KeysCopied">Keys read and written one by one (from other old stores, or all of a spread state's).</param>
+internal sealed record StateRescaleReport(string State, int PartitionsCutByRange, long KeysCopied, int PartitionsWithFloors, int PartitionsMergingParts, long SnapshotBytes);

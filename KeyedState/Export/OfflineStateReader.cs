@@ -20,7 +20,6 @@ namespace KinesisGrains.KeyedState.Export;
 /// </remarks>
 public sealed class OfflineStateReader : IDisposable
 {
-    private const byte StateKind = 1;
     private const string PartitionSeparator = ".p-";
     private readonly S3SnapshotStore _store;
     private readonly string _workDirectory;
@@ -75,16 +74,17 @@ public sealed class OfflineStateReader : IDisposable
 
     /// <summary>
     /// Calls <paramref name="onEntry"/> with every key of the downloaded snapshot whose key starts with
-    /// <paramref name="keyPrefix"/> (all keys when null or empty), in the byte order of their UTF-8 keys; keys whose
-    /// time-to-live ran out are counted, not handed out.
+    /// <paramref name="keyPrefix"/> (all keys when null or empty), in the store's order (by key group, then by the
+    /// byte order of their UTF-8 keys: a prefix is no range of it, so every key is looked at); keys whose time-to-live
+    /// ran out are counted, not handed out.
     /// </summary>
     public async Task<PartitionSnapshotRead> ReadAsync(
         DownloadedSnapshot snapshot, string? keyPrefix, Func<StateEntry, CancellationToken, ValueTask> onEntry, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(onEntry);
-        var lower = StateKeys.State(keyPrefix ?? "");
-        var upper = UpperBoundOf(lower);
+        var (lower, upper) = StateKeys.GroupRange(StateKeys.StateKind, 0, KeyGroups.Count - 1);
+        var prefix = Encoding.UTF8.GetBytes(keyPrefix ?? "");
         using var database = Open(snapshot);
         var (read, expired) = Describe(database, snapshot.Manifest);
         long keys = 0, hidden = 0;
@@ -98,7 +98,11 @@ public sealed class OfflineStateReader : IDisposable
                 entries.Clear();
                 for (; iterator.Valid && entries.Count < entries.Capacity; iterator.Next())
                 {
-                    entries.Add(new StateEntry(Encoding.UTF8.GetString(iterator.Key[1..]), iterator.Value.ToArray()));
+                    var key = StateKeys.Utf8KeyOfGrouped(iterator.Key);
+                    if (key.StartsWith(prefix))
+                    {
+                        entries.Add(new StateEntry(Encoding.UTF8.GetString(key), iterator.Value.ToArray()));
+                    }
                 }
 
                 foreach (var entry in entries)
@@ -148,15 +152,25 @@ public sealed class OfflineStateReader : IDisposable
         DeleteDirectory(_workDirectory);
     }
 
-    // A copy of our own: what RocksDB writes when it opens (a new MANIFEST, an empty log) goes nowhere.
-    private static RocksDatabase Open(DownloadedSnapshot snapshot) => RocksDatabase.Open(snapshot.Directory, new RocksDbOptions
+    // A copy of our own: what RocksDB writes when it opens (a new MANIFEST, an empty log, a snapshot of before key
+    // groups upgraded) goes nowhere.
+    private static RocksDatabase Open(DownloadedSnapshot snapshot)
     {
-        CreateIfMissing = false,
-        DisableWal = true,
-        BlockCacheBytes = 8 << 20,
-        WriteBufferBytes = 4 << 20,
-        MaxBackgroundJobs = 1,
-    });
+        var database = RocksDatabase.Open(snapshot.Directory, new RocksDbOptions
+        {
+            CreateIfMissing = false,
+            DisableWal = true,
+            BlockCacheBytes = 8 << 20,
+            WriteBufferBytes = 4 << 20,
+            MaxBackgroundJobs = 1,
+        });
+        using (var store = new RocksDbKeyValueStore(database, ownsDatabase: false))
+        {
+            KeyGroupUpgrade.Upgrade(store);
+        }
+
+        return database;
+    }
 
     private (PartitionSnapshotRead Read, Func<string, bool> Expired) Describe(RocksDatabase database, SnapshotManifest manifest)
     {
@@ -192,19 +206,6 @@ public sealed class OfflineStateReader : IDisposable
 
         return key => database.Get(StateKeys.Touched(key)) is { Length: sizeof(long) } touched
             && ttl.ExpiryOf(BinaryPrimitives.ReadInt64BigEndian(touched)) <= clock;
-    }
-
-    /// <summary>The first store key after every key that starts with <paramref name="lower"/> (UTF-8 has no 0xFF byte to carry over).</summary>
-    private static byte[] UpperBoundOf(byte[] lower)
-    {
-        if (lower.Length == 1)
-        {
-            return [StateKind + 1];
-        }
-
-        var upper = (byte[])lower.Clone();
-        upper[^1]++;
-        return upper;
     }
 
     internal static void DeleteDirectory(string directory)

@@ -12,6 +12,9 @@ namespace KinesisGrains.KeyedState.Rescaling;
 /// </summary>
 internal static class SnapshotRescale
 {
+    /// <summary>Snapshots downloaded (here) and uploaded (by the caller) at once.</summary>
+    public const int ConcurrentTransfers = 4;
+
     /// <param name="sources">Old partition p's snapshot manifest at index p.</param>
     /// <param name="work">An empty folder of the caller's; the checkpoints are left in it.</param>
     /// <param name="forgetShards">
@@ -23,28 +26,36 @@ internal static class SnapshotRescale
         S3SnapshotStore snapshots, string stateName, IReadOnlyList<SnapshotManifest> sources, int partitionCount, string work, CancellationToken cancellationToken,
         IReadOnlySet<string>? forgetShards = null)
     {
-        var sourceStores = new List<IKeyValueStore>();
-        var targetStores = new List<IKeyValueStore>();
+        var opened = new IKeyValueStore?[sources.Count];
+        var targetStores = new IKeyValueStore?[partitionCount];
         try
         {
-            foreach (var manifest in sources)
-            {
-                var directory = Path.Combine(work, "old", $"p-{sourceStores.Count:D5}");
-                await snapshots.RestoreAsync(manifest, directory, cancellationToken: cancellationToken);
-                sourceStores.Add(RocksDbKeyValueStore.Open(directory, new RocksDbOptions { CreateIfMissing = false, DisableWal = true, MaxBackgroundJobs = 1 }));
-            }
+            // A few at a time, as silos restore their partitions.
+            await Parallel.ForEachAsync(
+                Enumerable.Range(0, sources.Count),
+                new ParallelOptions { MaxDegreeOfParallelism = ConcurrentTransfers, CancellationToken = cancellationToken },
+                async (partition, token) =>
+                {
+                    var directory = Path.Combine(work, "old", $"p-{partition:D5}");
+                    await snapshots.RestoreAsync(sources[partition], directory, cancellationToken: token);
+                    var source = opened[partition] = RocksDbKeyValueStore.Open(directory, new RocksDbOptions { CreateIfMissing = false, DisableWal = true, MaxBackgroundJobs = 1 });
+                    KeyGroupUpgrade.Upgrade(source);
+                });
+            var sourceStores = opened.Select(s => s!).ToList();
 
             Directory.CreateDirectory(Path.Combine(work, "new"));
             Directory.CreateDirectory(Path.Combine(work, "checkpoints"));
-            for (var partition = 0; partition < partitionCount; partition++)
-            {
-                targetStores.Add(RocksDbKeyValueStore.Open(Path.Combine(work, "new", $"p-{partition:D5}"), new RocksDbOptions { DisableWal = true, MaxBackgroundJobs = 1 }));
-            }
-
             var mergesParts = sources.All(m => m.Metadata.GetValueOrDefault(SnapshotMetadata.MergesParts) == "true");
             var runs = Path.Combine(work, "runs");
             Directory.CreateDirectory(runs);
-            var result = PartitionRescaler.Rescale(stateName, sourceStores, targetStores, mergesParts, runs);
+            var result = PartitionRescaler.Rescale(stateName, sourceStores, partitionCount, (partition, copyOf) =>
+            {
+                var directory = Path.Combine(work, "new", $"p-{partition:D5}");
+                copyOf?.CreateCheckpoint(directory);
+                var target = RocksDbKeyValueStore.Open(directory, new RocksDbOptions { DisableWal = true, MaxBackgroundJobs = 1 });
+                targetStores[partition] = target;
+                return target;
+            }, mergesParts, runs);
             var ttl = sources.Select(m => m.Metadata.GetValueOrDefault(SnapshotMetadata.TimeToLive)).FirstOrDefault(t => t is not null);
             var checkpoints = new string[partitionCount];
             var metadata = new IReadOnlyDictionary<string, string>[partitionCount];
@@ -52,12 +63,12 @@ internal static class SnapshotRescale
             {
                 if (forgetShards is { Count: > 0 })
                 {
-                    PartitionLedgerStore.Forget(targetStores[partition], forgetShards);
+                    PartitionLedgerStore.Forget(targetStores[partition]!, forgetShards);
                     result.Ledgers[partition].Forget(forgetShards);
                 }
 
                 checkpoints[partition] = Path.Combine(work, "checkpoints", $"p-{partition:D5}");
-                targetStores[partition].CreateCheckpoint(checkpoints[partition]);
+                targetStores[partition]!.CreateCheckpoint(checkpoints[partition]);
                 metadata[partition] = SnapshotMetadata.Of(result.Ledgers[partition], mergesParts, ttl);
             }
 
@@ -65,9 +76,9 @@ internal static class SnapshotRescale
         }
         finally
         {
-            foreach (var store in sourceStores.Concat(targetStores))
+            foreach (var store in opened.Concat(targetStores))
             {
-                store.Dispose();
+                store?.Dispose();
             }
         }
     }

@@ -200,6 +200,49 @@ internal sealed unsafe class RocksDatabase : IDisposable
         }
     }
 
+    /// <summary>
+    /// Drops the SST files whose keys all lie in [<paramref name="lowerInclusive"/>, <paramref name="limitInclusive"/>]
+    /// (RocksDB's DeleteFilesInRange): no rewrite, but keys of the range in other files stay. Not for a DB a snapshot
+    /// or iterator reads consistently (they may lose keys).
+    /// </summary>
+    public void DeleteFilesInRange(ReadOnlySpan<byte> lowerInclusive, ReadOnlySpan<byte> limitInclusive)
+    {
+        using var lease = new HandleLease(_db, this);
+        nint error;
+        fixed (byte* lower = lowerInclusive)
+        fixed (byte* limit = limitInclusive)
+        {
+            Native.Instance.rocksdb_delete_file_in_range(lease.Pointer, lower, (nuint)lowerInclusive.Length, limit, (nuint)limitInclusive.Length, out error);
+        }
+
+        NativeError.ThrowIfFailed(error, "delete files in range", Path);
+    }
+
+    /// <summary>Compacts the files that hold keys of [<paramref name="lowerInclusive"/>, <paramref name="limitInclusive"/>], dropping deleted keys for good.</summary>
+    /// <param name="rewriteLastLevel">
+    /// Rewrites the last level's files too, which RocksDB otherwise leaves as they are (a file moved down whole, like the
+    /// first flush of an empty DB, keeps its size instead of being cut at <see cref="RocksDbOptions.TargetFileBytes"/>).
+    /// </param>
+    public void CompactRange(ReadOnlySpan<byte> lowerInclusive, ReadOnlySpan<byte> limitInclusive, bool rewriteLastLevel = false)
+    {
+        using var lease = new HandleLease(_db, this);
+        var options = Native.Instance.rocksdb_compactoptions_create();
+        try
+        {
+            // BottommostLevelCompaction: 1 is kIfHaveCompactionFilter (RocksDB's default), 2 is kForce.
+            Native.Instance.rocksdb_compactoptions_set_bottommost_level_compaction(options, rewriteLastLevel ? (byte)2 : (byte)1);
+            fixed (byte* lower = lowerInclusive)
+            fixed (byte* limit = limitInclusive)
+            {
+                Native.Instance.rocksdb_compact_range_opt(lease.Pointer, options, lower, (nuint)lowerInclusive.Length, limit, (nuint)limitInclusive.Length);
+            }
+        }
+        finally
+        {
+            Native.Instance.rocksdb_compactoptions_destroy(options);
+        }
+    }
+
     /// <summary>Flushes the memtables to SST files and waits for the flush to finish.</summary>
     public void Flush()
     {

@@ -38,6 +38,15 @@ internal sealed class RocksDbWriteBatch : IDisposable
         Handle.Batch.Delete(NativeBytes.NonNull(key));
     }
 
+    /// <summary>Adds the deletion of every key in [<paramref name="lowerInclusive"/>, <paramref name="upperExclusive"/>) as one range tombstone.</summary>
+    public void DeleteRange(ReadOnlySpan<byte> lowerInclusive, ReadOnlySpan<byte> upperExclusive)
+    {
+        using var lease = new HandleLease(Handle, this);
+        var lower = lowerInclusive.ToArray();
+        var upper = upperExclusive.ToArray();
+        Handle.Batch.DeleteRange(lower, (ulong)lower.Length, upper, (ulong)upper.Length);
+    }
+
     /// <summary>Adds a merge operand; the DB it is written to must have a merge operator.</summary>
     public void Merge(ReadOnlySpan<byte> key, ReadOnlySpan<byte> operand)
     {

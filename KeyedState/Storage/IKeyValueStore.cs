@@ -30,6 +30,14 @@ internal interface IKeyValueStore : IDisposable
 
     /// <summary>Moves finished sorted files into the store (a later file's key wins over an earlier one's).</summary>
     void IngestFiles(IReadOnlyList<string> files);
+
+    /// <summary>
+    /// Removes every key in [<paramref name="lowerInclusive"/>, <paramref name="upperExclusive"/>] by range, not key by
+    /// key: the files wholly inside it are dropped, the rest covered by one range deletion and the range compacted, so
+    /// no file (and no snapshot) keeps its keys. No key may equal <paramref name="upperExclusive"/>
+    /// (<see cref="StateKeys.GroupRange"/>'s bounds are such).
+    /// </summary>
+    void DropRange(ReadOnlySpan<byte> lowerInclusive, ReadOnlySpan<byte> upperExclusive);
 }
 
 /// <summary>Receives one entry of a scan; the spans point into the store's memory and are valid only during the call.</summary>

@@ -144,7 +144,21 @@ internal sealed partial class PartitionStateStores : IDisposable
             () =>
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(directory)!);
-                return RocksDbKeyValueStore.Open(directory, options, cache);
+                var opened = RocksDbKeyValueStore.Open(directory, options, cache);
+                try
+                {
+                    if (KeyGroupUpgrade.Upgrade(opened) is > 0 and var moved)
+                    {
+                        LogUpgraded(_logger, partitionId, moved);
+                    }
+                }
+                catch
+                {
+                    opened.Dispose();
+                    throw;
+                }
+
+                return opened;
             },
             cancellationToken,
             TaskCreationOptions.LongRunning,
@@ -260,6 +274,9 @@ internal sealed partial class PartitionStateStores : IDisposable
             Directory.Delete(path, recursive: true);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Partition {PartitionId}: {Keys} store key(s) written before key groups moved to their key group (once)")]
+    private static partial void LogUpgraded(ILogger logger, string partitionId, long keys);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Partition {PartitionId} restored from snapshot {SnapshotId}: {Downloaded} file(s) downloaded, {Reused} reused")]
     private static partial void LogRestored(ILogger logger, string partitionId, long snapshotId, int downloaded, int reused);

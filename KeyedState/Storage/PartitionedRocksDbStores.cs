@@ -48,7 +48,13 @@ internal sealed class PartitionedRocksDbStores : IDisposable
         {
             lock (_stores)
             {
-                return _stores[partition] ??= RocksDbKeyValueStore.Open(DirectoryOf(partition), _options, _cache);
+                if (_stores[partition] is null)
+                {
+                    _stores[partition] = RocksDbKeyValueStore.Open(DirectoryOf(partition), _options, _cache);
+                    KeyGroupUpgrade.Upgrade(_stores[partition]!);
+                }
+
+                return _stores[partition]!;
             }
         }
     }

@@ -59,6 +59,25 @@ internal sealed class RocksDbKeyValueStore : IKeyValueStore
 
     public void IngestFiles(IReadOnlyList<string> files) => Database.IngestFiles(files);
 
+    public void DropRange(ReadOnlySpan<byte> lowerInclusive, ReadOnlySpan<byte> upperExclusive)
+    {
+        Database.DeleteFilesInRange(lowerInclusive, upperExclusive);
+        var left = false;
+        Scan(lowerInclusive, upperExclusive, (_, _) => !(left = true));
+        if (!left)
+        {
+            return;
+        }
+
+        using (var batch = new RocksDbWriteBatch())
+        {
+            batch.DeleteRange(lowerInclusive, upperExclusive);
+            Database.Write(batch);
+        }
+
+        Database.CompactRange(lowerInclusive, upperExclusive);
+    }
+
     /// <summary>Fsyncs the WAL (<see cref="RocksDatabase.SyncWal"/>): every write so far survives a host crash.</summary>
     public void SyncWal() => Database.SyncWal();
 

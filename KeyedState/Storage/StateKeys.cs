@@ -4,27 +4,38 @@ namespace KinesisGrains.KeyedState.Storage;
 
 /// <summary>
 /// The layout of keys in a partition's RocksDB: a kind byte, then the rest. 0: partition metadata (per shard, the
-/// high-water mark of applied events and the position the partition has seen everything up to); 1: a key's state,
-/// followed by the key in UTF-8; 2: a dead letter staged with the state, not written out yet, followed by its
+/// high-water mark of applied events and the position the partition has seen everything up to); 1: a key's state in
+/// the layout before key groups (<see cref="KeyGroupUpgrade"/> moves it to kind 8 when a store opens); 2: a dead letter staged with the state, not written out yet, followed by its
 /// record's shard id, a zero byte, its sequence number and its sub-sequence number (8 bytes, big-endian); 3: a row
 /// the logic emitted, staged for its sinks, followed by the epoch it belongs to and its number in the epoch (8 and 4
 /// bytes, big-endian); 4: a changelog row, followed by its epoch (8 bytes, big-endian) and the key in UTF-8, so a key
 /// written again in the same epoch overwrites its row; 5: a timer, followed by its time domain, its time (ms, 8 bytes
 /// big-endian with the sign bit flipped, so byte order is time order), its purpose and the key in UTF-8; 6: when a key
-/// was last touched (its time-to-live runs from there), followed by the key in UTF-8; 7: a part of a key's state that a
-/// rescale brought from an old partition, not merged yet, followed by that partition's number (4 bytes, big-endian) and
-/// the key in UTF-8.
+/// was last touched, in the layout before key groups (moved to kind 9); 7: a part of a key's state that a rescale brought
+/// from an old partition, not merged yet, followed by that partition's number (4 bytes, big-endian), the key group and
+/// the key in UTF-8;
+/// 8: a key's state, followed by its key group (2 bytes, big-endian) and the key in UTF-8; 9: when a key was last touched
+/// (its time-to-live runs from there), followed by its key group and the key in UTF-8.
 /// </summary>
+/// <remarks>
+/// A key's group is the top 16 bits of its hash (<see cref="KeyGroups"/>), so a partition's keys, whose hashes are one
+/// contiguous slice, are a few contiguous ranges of the store, and a rescale splits and merges stores by range.
+/// </remarks>
 internal static class StateKeys
 {
     internal const byte MetadataKind = 0;
-    internal const byte StateKind = 1;
+    internal const byte LegacyStateKind = 1;
     internal const byte DeadLetterKind = 2;
     internal const byte EmittedRowKind = 3;
     internal const byte ChangelogRowKind = 4;
     internal const byte TimerKind = 5;
-    internal const byte TouchedKind = 6;
+    internal const byte LegacyTouchedKind = 6;
     internal const byte PartKind = 7;
+    internal const byte StateKind = 8;
+    internal const byte TouchedKind = 9;
+
+    /// <summary>The bytes before the key's UTF-8 in a state or touched key: the kind and the key group.</summary>
+    public const int GroupedPrefixLength = 1 + KeyGroups.GroupBytes;
     private static readonly byte[] s_highWaterMarkTag = "hwm:"u8.ToArray();
     private static readonly byte[] s_coveredTag = "cov:"u8.ToArray();
     private static readonly byte[] s_watermarkTag = "wtm:"u8.ToArray();
@@ -36,19 +47,63 @@ internal static class StateKeys
     /// <summary>The partition's event-time watermark.</summary>
     public static byte[] PartitionWatermark { get; } = [MetadataKind, .. "watermark"u8];
 
-    public static int MaxStateKeyLength(string key) => 1 + Encoding.UTF8.GetMaxByteCount(key.Length);
+    public static int MaxStateKeyLength(string key) => GroupedPrefixLength + Encoding.UTF8.GetMaxByteCount(key.Length);
 
     /// <summary>Writes the store key of <paramref name="key"/>'s state; returns its length.</summary>
-    public static int WriteState(string key, Span<byte> destination)
+    public static int WriteState(string key, Span<byte> destination) => WriteGrouped(StateKind, key, destination);
+
+    public static byte[] State(string key) => Grouped(StateKind, key);
+
+    /// <summary>The store key of the state of the key whose UTF-8 is <paramref name="utf8Key"/>.</summary>
+    public static byte[] State(ReadOnlySpan<byte> utf8Key) => Grouped(StateKind, utf8Key);
+
+    /// <summary>The key (UTF-8) of a state or touched store key.</summary>
+    public static ReadOnlySpan<byte> Utf8KeyOfGrouped(ReadOnlySpan<byte> storeKey) => storeKey[GroupedPrefixLength..];
+
+    /// <summary>The key of a state or touched store key.</summary>
+    public static string KeyOfGrouped(ReadOnlySpan<byte> storeKey) => Encoding.UTF8.GetString(storeKey[GroupedPrefixLength..]);
+
+    /// <summary>The key group of a state or touched store key.</summary>
+    public static int GroupOfGrouped(ReadOnlySpan<byte> storeKey) => System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(storeKey[1..]);
+
+    /// <summary>
+    /// The [lower, upper) range of <paramref name="kind"/>'s keys in groups <paramref name="firstGroup"/> to
+    /// <paramref name="lastGroup"/>. The upper bound is the last group followed by 0xFF, a byte no UTF-8 has: it is above
+    /// every key of the last group and no key equals it (so it can be an inclusive end, as RocksDB's file deletion takes).
+    /// </summary>
+    public static (byte[] Lower, byte[] Upper) GroupRange(byte kind, int firstGroup, int lastGroup)
     {
-        destination[0] = StateKind;
-        return 1 + Encoding.UTF8.GetBytes(key, destination[1..]);
+        var lower = new byte[GroupedPrefixLength];
+        var upper = new byte[GroupedPrefixLength + 1];
+        lower[0] = upper[0] = kind;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(lower.AsSpan(1), (ushort)firstGroup);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(upper.AsSpan(1), (ushort)lastGroup);
+        upper[^1] = 0xFF;
+        return (lower, upper);
     }
 
-    public static byte[] State(string key)
+    private static int WriteGrouped(byte kind, string key, Span<byte> destination)
     {
-        var buffer = new byte[MaxStateKeyLength(key)];
-        return buffer[..WriteState(key, buffer)];
+        var length = Encoding.UTF8.GetBytes(key, destination[GroupedPrefixLength..]);
+        destination[0] = kind;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination[1..], KeyGroups.Of(destination.Slice(GroupedPrefixLength, length)));
+        return GroupedPrefixLength + length;
+    }
+
+    private static byte[] Grouped(byte kind, string key)
+    {
+        var storeKey = new byte[GroupedPrefixLength + Encoding.UTF8.GetByteCount(key)];
+        WriteGrouped(kind, key, storeKey);
+        return storeKey;
+    }
+
+    private static byte[] Grouped(byte kind, ReadOnlySpan<byte> utf8Key)
+    {
+        var storeKey = new byte[GroupedPrefixLength + utf8Key.Length];
+        storeKey[0] = kind;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(storeKey.AsSpan(1), KeyGroups.Of(utf8Key));
+        utf8Key.CopyTo(storeKey.AsSpan(GroupedPrefixLength));
+        return storeKey;
     }
 
     /// <summary>The store key of the dead letter of a record: one per record.</summary>
@@ -161,27 +216,28 @@ internal static class StateKeys
     /// <summary>The store key of the part of a key's state (<paramref name="utf8Key"/>) that old partition <paramref name="source"/> held.</summary>
     public static byte[] Part(int source, ReadOnlySpan<byte> utf8Key)
     {
-        var storeKey = new byte[1 + sizeof(int) + utf8Key.Length];
+        var storeKey = new byte[PartPrefixLength + utf8Key.Length];
         storeKey[0] = PartKind;
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(storeKey.AsSpan(1), source);
-        utf8Key.CopyTo(storeKey.AsSpan(1 + sizeof(int)));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(storeKey.AsSpan(1 + sizeof(int)), KeyGroups.Of(utf8Key));
+        utf8Key.CopyTo(storeKey.AsSpan(PartPrefixLength));
         return storeKey;
     }
 
-    /// <summary>The [lower, upper) range of parts not merged yet, by old partition, then key.</summary>
+    /// <summary>The [lower, upper) range of parts not merged yet, by old partition, then key group and key.</summary>
     public static (byte[] Lower, byte[] Upper) PartRange => ([PartKind], [PartKind + 1]);
 
     /// <summary>The key of a part's store key.</summary>
-    public static string KeyOfPart(ReadOnlySpan<byte> storeKey) => Encoding.UTF8.GetString(storeKey[(1 + sizeof(int))..]);
+    public static string KeyOfPart(ReadOnlySpan<byte> storeKey) => Encoding.UTF8.GetString(storeKey[PartPrefixLength..]);
+
+    // The kind, the old partition and the key group: an old store's keys, read in its order, are parts in order.
+    private const int PartPrefixLength = 1 + sizeof(int) + KeyGroups.GroupBytes;
 
     /// <summary>The store key of when <paramref name="key"/> was last touched.</summary>
-    public static byte[] Touched(string key)
-    {
-        var storeKey = new byte[1 + Encoding.UTF8.GetByteCount(key)];
-        storeKey[0] = TouchedKind;
-        Encoding.UTF8.GetBytes(key, storeKey.AsSpan(1));
-        return storeKey;
-    }
+    public static byte[] Touched(string key) => Grouped(TouchedKind, key);
+
+    /// <summary>The store key of when the key whose UTF-8 is <paramref name="utf8Key"/> was last touched.</summary>
+    public static byte[] Touched(ReadOnlySpan<byte> utf8Key) => Grouped(TouchedKind, utf8Key);
 
     private const ulong SignBit = 1UL << 63;
 

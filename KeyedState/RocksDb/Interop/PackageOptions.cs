@@ -39,6 +39,7 @@ internal sealed class PackageOptions
             .SetCreateIfMissing(options.CreateIfMissing)
             .SetWriteBufferSize((ulong)options.WriteBufferBytes)
             .SetMaxWriteBufferNumber(options.MaxWriteBufferNumber)
+            .SetTargetFileSizeBase((ulong)options.TargetFileBytes)
             .SetCompression(ToPackage(options.Compression))
 
             // Sizes levels from the last one upwards, which bounds space amplification (RocksDB's tuning guide).

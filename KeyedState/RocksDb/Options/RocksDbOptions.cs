@@ -24,6 +24,13 @@ public sealed class RocksDbOptions
     /// <summary>Size of one memtable; a DB holds up to <see cref="MaxWriteBufferNumber"/> of them.</summary>
     public long WriteBufferBytes { get; set; } = 64 * MiB;
 
+    /// <summary>
+    /// The size compaction cuts its output files at (RocksDB's target_file_size_base; its default is 64 MiB). Small
+    /// files let a rescale drop a range of key groups as whole files and rewrite only the few at its ends, and let an
+    /// incremental snapshot upload less of what did not change.
+    /// </summary>
+    public long TargetFileBytes { get; set; } = 2 * MiB;
+
     /// <summary>Memtables kept before writes stall: one being written, the others waiting to be flushed.</summary>
     public int MaxWriteBufferNumber { get; set; } = 3;
 

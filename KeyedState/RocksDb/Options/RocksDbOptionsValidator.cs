@@ -38,6 +38,11 @@ internal sealed class RocksDbOptionsValidator(RocksDbOptions options) : IConfigu
         }
 
         // RocksDB silently clamps write_buffer_size to [64 KiB, 64 GiB]; reject instead of surprising the caller.
+        if (options.TargetFileBytes is < 64 * KiB or > 64 * GiB)
+        {
+            yield return $"{nameof(options.TargetFileBytes)} must be between 64 KiB and 64 GiB (was {options.TargetFileBytes}).";
+        }
+
         if (options.WriteBufferBytes is < 64 * KiB or > 64 * GiB)
         {
             yield return $"{nameof(options.WriteBufferBytes)} must be between 64 KiB and 64 GiB (was {options.WriteBufferBytes}).";

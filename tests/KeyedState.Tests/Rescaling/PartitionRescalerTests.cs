@@ -18,6 +18,7 @@ public sealed class PartitionRescalerTests : IDisposable
     private const int Keys = 3000;
     private readonly TempDirectory _directory = new("rescale-tests");
     private readonly List<IKeyValueStore> _open = [];
+    private readonly Dictionary<string, SortedDictionary<int, IKeyValueStore>> _made = [];
 
     public static TheoryData<int, int> Counts => new() { { 4, 6 }, { 4, 3 }, { 5, 1 }, { 1, 7 }, { 16, 48 }, { 48, 8 } };
 
@@ -28,15 +29,15 @@ public sealed class PartitionRescalerTests : IDisposable
         var sources = Stores("old", from);
         Fill(sources);
 
-        var result = PartitionRescaler.Rescale("Counts", sources, Stores("new", to));
+        var result = PartitionRescaler.Rescale("Counts", sources, to, Targets("new"));
 
         var map = new PartitionMap(to);
-        Assert.Equal(Keys, result.KeysPerPartition.Sum());
+        Assert.Equal(Keys, Made("new").Sum(CountKeys));
         for (var i = 0; i < Keys; i++)
         {
             var key = KeyOf(i);
             var home = map.GetPartition(key);
-            var store = _open[from + home];
+            var store = Made("new")[home];
             Assert.Equal(ValueOf(i), Encoding.UTF8.GetString(store.Get(StateKeys.State(key)) ?? []));
             Assert.NotNull(store.Get(StateKeys.Touched(key)));
             if (i % 10 == 0)
@@ -47,9 +48,58 @@ public sealed class PartitionRescalerTests : IDisposable
             // Nowhere else.
             for (var other = 0; other < to; other++)
             {
-                Assert.True(other == home || _open[from + other].Get(StateKeys.State(key)) is null);
+                Assert.True(other == home || Made("new")[other].Get(StateKeys.State(key)) is null);
             }
         }
+    }
+
+    [Theory]
+    [InlineData(4, 8)]
+    [InlineData(16, 48)]
+    [InlineData(3, 7)]
+    public void Rescaled_up_each_new_partition_is_an_old_store_cut_to_its_key_groups_by_range_and_its_files_keep_nothing_else(int from, int to)
+    {
+        var sources = Stores("old", from);
+        Fill(sources, padding: 400);
+
+        var result = PartitionRescaler.Rescale("Counts", sources, to, Targets("new"));
+
+        Assert.Equal(to, result.PartitionsCutByRange);
+        var targets = Made("new");
+        Assert.Equal(Keys, targets.Sum(CountKeys));
+        if (to % from == 0)
+        {
+            // Each new partition lies in one old one: not a key read and written.
+            Assert.Equal(0, result.KeysCopied);
+        }
+        else
+        {
+            // Only the keys of a second old store a new partition overlaps (3 into 7: partitions 2 and 4 overlap two).
+            Assert.InRange(result.KeysCopied, 1, Keys / 2);
+        }
+
+        // Every new store began as a hard-linked copy of a whole old one; dropping the others' groups left files with its own keys only.
+        foreach (var store in sources.Concat(targets))
+        {
+            ((RocksDbKeyValueStore)store).Database.Flush();
+        }
+
+        var oldBytes = SstBytes("old");
+        var newBytes = SstBytes("new");
+        Assert.InRange(newBytes, oldBytes / 2, oldBytes * 3 / 2);
+    }
+
+    [Fact]
+    public void Rescaled_down_a_new_partition_is_one_old_store_by_range_and_the_keys_of_the_others()
+    {
+        var sources = Stores("old", 48);
+        Fill(sources);
+
+        var result = PartitionRescaler.Rescale("Counts", sources, 8, Targets("new"));
+
+        Assert.Equal(8, result.PartitionsCutByRange);
+        Assert.InRange(result.KeysCopied, Keys * 4 / 6, Keys * 5 / 6 + 100);
+        Assert.Equal(Keys, Made("new").Sum(CountKeys));
     }
 
     [Fact]
@@ -58,11 +108,11 @@ public sealed class PartitionRescalerTests : IDisposable
         var sources = Stores("old", 4);
         Fill(sources);
 
-        var result = PartitionRescaler.Rescale("Counts", sources, Stores("new", 2));
+        var result = PartitionRescaler.Rescale("Counts", sources, 2, Targets("new"));
 
         // Old partition p covered shard s up to 10 × (p + 1), so each new partition's two parts differ.
         Assert.Equal(2, result.PartitionsWithFloors);
-        var reloaded = PartitionLedgerStore.Load(_open[4 + 1]);
+        var reloaded = PartitionLedgerStore.Load(Made("new")[1]);
         Assert.Equal(P(30), reloaded.CoverageOf("s").Covered);
         Assert.Equal(4, reloaded.Epoch);
         var floors = reloaded.Floors["s"];
@@ -71,7 +121,7 @@ public sealed class PartitionRescalerTests : IDisposable
         Assert.Equal(ulong.MaxValue, floors[1].Last);
 
         // The shard's watermark is the earliest part's; the partition's does not go back (a part's fired windows stay fired).
-        var watermark = PartitionWatermarkStore.Load(_open[4 + 1]);
+        var watermark = PartitionWatermarkStore.Load(Made("new")[1]);
         Assert.Equal(3_000, watermark.Shards["s"].Value);
         Assert.Equal(4_000, watermark.Current);
     }
@@ -86,9 +136,9 @@ public sealed class PartitionRescalerTests : IDisposable
         var sources = Stores("old", from);
         Fill(sources);
 
-        PartitionRescaler.Rescale("Counts", sources, Stores("new", to));
+        PartitionRescaler.Rescale("Counts", sources, to, Targets("new"));
 
-        Assert.All(_open.Skip(from), store => Assert.Equal(from, PartitionLedgerStore.Load(store).Epoch));
+        Assert.All(Made("new"), store => Assert.Equal(from, PartitionLedgerStore.Load(store).Epoch));
     }
 
     [Fact]
@@ -104,11 +154,10 @@ public sealed class PartitionRescalerTests : IDisposable
             sources[1].Write(batch);
         }
 
-        var targets = Stores("new", 3);
-        var refused = Assert.Throws<RescaleRefusedException>(() => PartitionRescaler.Rescale("Counts", sources, targets));
+        var refused = Assert.Throws<RescaleRefusedException>(() => PartitionRescaler.Rescale("Counts", sources, 3, Targets("new")));
 
         Assert.Contains("partition 1 of Counts holds rows staged for its sinks", refused.Message);
-        Assert.All(targets, t => Assert.Null(t.Get(StateKeys.State(KeyOf(0)))));
+        Assert.False(_made.ContainsKey("new")); // no new store was made
     }
 
     [Fact]
@@ -129,15 +178,15 @@ public sealed class PartitionRescalerTests : IDisposable
             sources[p].Write(batch);
         }
 
-        var refused = Assert.Throws<RescaleRefusedException>(() => PartitionRescaler.Rescale("Totals", sources, Stores("down", 2)));
+        var refused = Assert.Throws<RescaleRefusedException>(() => PartitionRescaler.Rescale("Totals", sources, 2, Targets("down")));
         Assert.Contains("which its partition grain does not merge", refused.Message);
 
         // A grain that merges parts gets them as parts, each under its old partition, to merge when it opens.
-        var merging = PartitionRescaler.Rescale("Totals", sources, Stores("merging", 2), mergesParts: true);
+        var merging = PartitionRescaler.Rescale("Totals", sources, 2, Targets("merging"), mergesParts: true);
         Assert.Equal(1, merging.PartitionsMergingParts);
         var (partsFrom, partsTo) = StateKeys.PartRange;
         var parts = new List<string>();
-        foreach (var store in _open.Skip(5).Take(2))
+        foreach (var store in Made("merging"))
         {
             store.Scan(partsFrom, partsTo, (key, value) =>
             {
@@ -148,16 +197,16 @@ public sealed class PartitionRescalerTests : IDisposable
 
         Assert.Equal(6, parts.Count); // old partitions 0 and 1 meet in new partition 0; 2 goes alone to 1
         Assert.Contains("click@1", parts);
-        Assert.Null(_open[5 + 1].Get(StateKeys.Part(2, "click"u8)));
-        Assert.Equal("click@2", Encoding.UTF8.GetString(_open[5 + 1].Get(StateKeys.State("click"))!));
+        Assert.Null(Made("merging")[1].Get(StateKeys.Part(2, "click"u8)));
+        Assert.Equal("click@2", Encoding.UTF8.GetString(Made("merging")[1].Get(StateKeys.State("click"))!));
 
         // The merged key lives from its latest touch in any part (old partition 0's, not the last one read).
-        Assert.Equal(BigEndian(2_000), _open[5].Get(StateKeys.Touched("click")));
+        Assert.Equal(BigEndian(2_000), Made("merging")[0].Get(StateKeys.Touched("click")));
 
-        var result = PartitionRescaler.Rescale("Totals", sources, Stores("up", 7));
+        var result = PartitionRescaler.Rescale("Totals", sources, 7, Targets("up"));
 
         Assert.True(result.Spread);
-        var up = _open.Skip(7).ToList();
+        var up = Made("up");
         var map = new PartitionMap(7);
         for (var p = 0; p < 3; p++)
         {
@@ -166,8 +215,8 @@ public sealed class PartitionRescalerTests : IDisposable
             Assert.NotNull(home.Get(StateKeys.Timer(1, 60_000, 0, "buy")));
         }
 
-        Assert.Equal(9, result.KeysPerPartition.Sum());
-        Assert.Equal(3, result.KeysPerPartition.Count(k => k > 0));
+        Assert.Equal(9, result.KeysCopied);
+        Assert.Equal(3, up.Count(t => CountKeys(t) > 0));
     }
 
     [Fact]
@@ -182,7 +231,7 @@ public sealed class PartitionRescalerTests : IDisposable
             sources[0].Write(batch);
         }
 
-        var refused = Assert.Throws<RescaleRefusedException>(() => PartitionRescaler.Rescale("Counts", sources, Stores("new", 3)));
+        var refused = Assert.Throws<RescaleRefusedException>(() => PartitionRescaler.Rescale("Counts", sources, 3, Targets("new")));
 
         Assert.Contains($"holds key '{stranger}', whose hash is partition 1's", refused.Message);
     }
@@ -221,6 +270,40 @@ public sealed class PartitionRescalerTests : IDisposable
 
     private static Position P(int n) => new(n.ToString(System.Globalization.CultureInfo.InvariantCulture), 0);
 
+    /// <summary>New stores under <paramref name="name"/>, kept by partition as the rescale makes them (a copy: a checkpoint of the old store).</summary>
+    private TargetStoreFactory Targets(string name) => (target, copyOf) =>
+    {
+        var directory = Path.Combine(_directory.Path, name, $"p-{target}");
+        Directory.CreateDirectory(Path.GetDirectoryName(directory)!);
+        copyOf?.CreateCheckpoint(directory);
+        var store = RocksDbKeyValueStore.Open(directory, new RocksDbOptions());
+        lock (_made)
+        {
+            _open.Add(store);
+            Assert.True((_made.TryGetValue(name, out var made) ? made : _made[name] = []).TryAdd(target, store));
+        }
+
+        return store;
+    };
+
+    /// <summary>The new stores made under <paramref name="name"/>, by partition.</summary>
+    private List<IKeyValueStore> Made(string name) => [.. _made[name].Values];
+
+    private long SstBytes(string name) =>
+        Directory.EnumerateFiles(Path.Combine(_directory.Path, name), "*.sst", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+
+    private static long CountKeys(IKeyValueStore store)
+    {
+        long keys = 0;
+        var (lower, upper) = StateKeys.GroupRange(StateKeys.StateKind, 0, KeyGroups.Count - 1);
+        store.Scan(lower, upper, (_, _) =>
+        {
+            keys++;
+            return true;
+        });
+        return keys;
+    }
+
     private List<IKeyValueStore> Stores(string name, int count)
     {
         Directory.CreateDirectory(Path.Combine(_directory.Path, name));
@@ -232,15 +315,18 @@ public sealed class PartitionRescalerTests : IDisposable
     }
 
     /// <summary>Each old partition p: its keys with a touch and every tenth a timer, shard s held to 10 × (p + 1), epoch p + 1, watermark 1000 × (p + 1).</summary>
-    private static void Fill(IReadOnlyList<IKeyValueStore> sources)
+    /// <param name="padding">Bytes of random text added to each value (file sizes then measure keys, not each file's fixed part).</param>
+    private static void Fill(IReadOnlyList<IKeyValueStore> sources, int padding = 0)
     {
+        var random = new Random(7);
         var map = new PartitionMap(sources.Count);
         var batches = sources.Select(s => s.CreateBatch()).ToList();
         for (var i = 0; i < Keys; i++)
         {
             var key = KeyOf(i);
             var batch = batches[map.GetPartition(key)];
-            batch.Put(StateKeys.State(key), Encoding.UTF8.GetBytes(ValueOf(i)));
+            var pad = padding == 0 ? "" : string.Concat(Enumerable.Range(0, padding).Select(_ => (char)random.Next('a', 'z' + 1)));
+            batch.Put(StateKeys.State(key), Encoding.UTF8.GetBytes(ValueOf(i) + pad));
             batch.Put(StateKeys.Touched(key), BitConverter.GetBytes((long)i));
             if (i % 10 == 0)
             {
