@@ -64,8 +64,16 @@ public static class KeyedStateSiloBuilderExtensions
             builder.AddPlacementDirector<ShardAffinityPlacement, ShardAffinityPlacementDirector>();
         }
 
-        // A restore from S3 can take longer than Orleans' default 30 s activation limit.
-        builder.Services.Configure<GrainCollectionOptions>(o => o.ActivationTimeout = TimeSpan.FromMinutes(10));
+        // A restore from S3 can take longer than Orleans' default 30 s activation limit, and so can a partition's
+        // hand-over (a final snapshot, its sinks' commits, a snapshot without the rows) when S3 is slow: cut off at
+        // 30 s, its upload is cancelled, a message wakes the partition from its older snapshot with the rows still
+        // staged, and a live rescale that follows finds them (RescaleKillTests in CI, uploads taking 17-24 s each).
+        // The deactivation gets as long as a tool waits for a hand-over (PartitionHandOvers.GivenUpAfter).
+        builder.Services.Configure<GrainCollectionOptions>(o =>
+        {
+            o.ActivationTimeout = TimeSpan.FromMinutes(10);
+            o.DeactivationTimeout = PartitionHandOvers.GivenUpAfter;
+        });
 
         // Orleans makes every grain class of the loaded assemblies a grain type, and an implicit subscription activates
         // it for its namespace's events. A partition grain class this silo does not host (AddKeyedStatePartition) would
