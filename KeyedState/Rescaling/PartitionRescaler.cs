@@ -369,7 +369,14 @@ internal static class PartitionRescaler
             return false;
         });
 
-        foreach (var (lower, upper) in (ReadOnlySpan<(byte[], byte[])>)[([StateKeys.LegacyStateKind], [StateKeys.LegacyStateKind + 1]), ([StateKeys.LegacyTouchedKind], [StateKeys.LegacyTouchedKind + 1]), ([StateKeys.TouchedKind + 1], [byte.MaxValue])])
+        // Keys of the layout before key groups (a source is upgraded when it opens), and kinds this version does not know.
+        (byte[] Lower, byte[] Upper)[] unexpected =
+        [
+            ([StateKeys.LegacyStateKind], [StateKeys.LegacyStateKind + 1]),
+            ([StateKeys.LegacyTouchedKind], [StateKeys.LegacyTouchedKind + 1]),
+            ([StateKeys.TouchedKind + 1], [byte.MaxValue]),
+        ];
+        foreach (var (lower, upper) in unexpected)
         {
             store.Scan(lower, upper, (key, _) =>
             {
@@ -385,7 +392,7 @@ internal static class PartitionRescaler
             throw new RescaleRefusedException($"Cannot rescale: {problem}.");
         }
 
-        // A spread state's keys are nearly all parts (foreign to the partition); the copy checks the rest of the keys.
+        // A spread state's keys are nearly all parts (foreign to the partition); CheckHomes looks at the rest of one not spread.
         var spread = false;
         var sampled = 0;
         var (groupsFrom, groupsTo) = StateKeys.GroupRange(StateKeys.StateKind, 0, KeyGroups.Count - 1);
