@@ -12,8 +12,9 @@ namespace KinesisGrains.KeyedState.Checkpointing;
 internal sealed class PartitionHandOvers(TimeProvider? time = null)
 {
     /// <summary>
-    /// Orleans cancels a deactivation after its timeout (30 s by default), and one asked for that never began (its
-    /// activation gone some other way) would hold every later wait: a hand-over older than this is not waited for.
+    /// Orleans cancels a deactivation after its timeout (set to this for partition grains' silos, whose hand-overs upload
+    /// snapshots), and one asked for that never began (its activation gone some other way) would hold every later wait:
+    /// a hand-over older than this is not waited for.
     /// </summary>
     internal static readonly TimeSpan GivenUpAfter = TimeSpan.FromMinutes(2);
 

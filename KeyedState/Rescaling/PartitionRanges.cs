@@ -13,6 +13,10 @@ internal static class PartitionRanges
     public static ulong LastHash(int partition, int partitionCount) =>
         partition == partitionCount - 1 ? ulong.MaxValue : FirstHash(partition + 1, partitionCount) - 1;
 
+    /// <summary>The key groups partition <paramref name="partition"/>'s keys are in: those of its first and last hashes and all between.</summary>
+    public static (int First, int Last) Groups(int partition, int partitionCount) =>
+        (Storage.KeyGroups.OfHigh(FirstHash(partition, partitionCount)), Storage.KeyGroups.OfHigh(LastHash(partition, partitionCount)));
+
     /// <summary>The part of old partition <paramref name="source"/>'s range that new partition <paramref name="target"/> owns; null when none.</summary>
     public static (ulong First, ulong Last)? Overlap(int source, int sourceCount, int target, int targetCount)
     {

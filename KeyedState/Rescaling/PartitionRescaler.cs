@@ -156,9 +156,7 @@ internal static class PartitionRescaler
                 .ToList();
             var copyOf = overlapping.MaxBy(o => o.Last - o.First).Source;
             var store = targets[target] = openTarget(target, sources[copyOf]);
-            var first = PartitionRanges.FirstHash(target, targets.Length);
-            var last = PartitionRanges.LastHash(target, targets.Length);
-            var (firstGroup, lastGroup) = (KeyGroups.OfHigh(first), KeyGroups.OfHigh(last));
+            var (firstGroup, lastGroup) = PartitionRanges.Groups(target, targets.Length);
             bool Owns(ReadOnlySpan<byte> utf8Key) => newMap.GetPartition(Hash(utf8Key)) == target;
 
             // Whole groups first, each range compacted on its own while its tombstone is alone in the memtable, so the
@@ -410,8 +408,7 @@ internal static class PartitionRescaler
     /// </summary>
     private static void CheckHomes(string stateName, int partition, IKeyValueStore store, PartitionMap map)
     {
-        var firstGroup = KeyGroups.OfHigh(PartitionRanges.FirstHash(partition, map.PartitionCount));
-        var lastGroup = KeyGroups.OfHigh(PartitionRanges.LastHash(partition, map.PartitionCount));
+        var (firstGroup, lastGroup) = PartitionRanges.Groups(partition, map.PartitionCount);
         string? stranger = null;
         bool Visit(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
         {
@@ -468,5 +465,8 @@ internal static class PartitionRescaler
     }
 }
 
-/// <summary>Creates a new partition's store for a rescale: empty, or as a consistent copy of <paramref name="copyOf"/> (a RocksDB checkpoint).</summary>
+/// <summary>
+/// Creates a new partition's store for a rescale: empty, or as a consistent copy of <paramref name="copyOf"/> (a RocksDB
+/// checkpoint). Called for several new partitions at once (they are cut in parallel).
+/// </summary>
 internal delegate IKeyValueStore TargetStoreFactory(int target, IKeyValueStore? copyOf);

@@ -25,18 +25,6 @@ internal static class KeyGroupUpgrade
     {
         byte[] lower = [legacyKind];
         byte[] upper = [(byte)(legacyKind + 1)];
-        var any = false;
-        store.Scan(lower, upper, (_, _) =>
-        {
-            any = true;
-            return false;
-        });
-
-        if (!any)
-        {
-            return 0;
-        }
-
         long moved = 0;
         using var batch = store.CreateBatch();
         store.Scan(lower, upper, (key, value) =>
@@ -50,6 +38,11 @@ internal static class KeyGroupUpgrade
 
             return true;
         });
+
+        if (moved == 0)
+        {
+            return 0;
+        }
 
         store.Write(batch);
         store.DropRange(lower, upper);

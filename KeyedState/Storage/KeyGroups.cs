@@ -22,10 +22,7 @@ internal static class KeyGroups
     public const int GroupBytes = 2;
 
     /// <summary>The key group of the key whose UTF-8 is <paramref name="utf8Key"/>.</summary>
-    public static ushort Of(ReadOnlySpan<byte> utf8Key) => OfHash(ShortMd5.HashKey(utf8Key));
-
-    /// <summary>The key group of a key whose 128-bit hash is <paramref name="hash"/>.</summary>
-    public static ushort OfHash(UInt128 hash) => (ushort)(hash >> 112);
+    public static ushort Of(ReadOnlySpan<byte> utf8Key) => (ushort)OfHigh((ulong)(ShortMd5.HashKey(utf8Key) >> 64));
 
     /// <summary>The key group of the 64-bit hash prefix <paramref name="high"/> (the part that decides the partition).</summary>
     public static int OfHigh(ulong high) => (int)(high >> 48);
